@@ -1,0 +1,148 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifySlackRequest, webApi } from '@slack/bolt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readBody } from './read-request.js';
+import { startSlackEmulator } from './slack-emulator.js';
+import { SlackDriver, signSlackRequest } from './slack-driver.js';
+import type { SlackEmulator } from './slack-types.js';
+
+const SECRET = 'driver-secret';
+
+interface Captured {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+let emulator: SlackEmulator;
+let server: Server;
+let captured: Captured[];
+let driver: SlackDriver;
+let clock: number;
+
+beforeEach(async () => {
+  clock = Date.now();
+  emulator = await startSlackEmulator({ now: () => clock });
+  captured = [];
+  // A bare receiver: lets the tests see the exact bytes and headers the driver sends.
+  server = createServer((req, res) => {
+    void readBody(req).then((body) => {
+      captured.push({ headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"response_type":"ephemeral","text":"ok"}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  driver = new SlackDriver({ appUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SECRET, emulator });
+});
+
+afterEach(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await emulator.close();
+});
+
+/** The last captured request, checked against Bolt's own verifier. */
+function lastVerified(): Captured {
+  const last = captured.at(-1);
+  if (!last) throw new Error('nothing captured');
+  verifySlackRequest({
+    signingSecret: SECRET,
+    body: last.body,
+    headers: {
+      'x-slack-signature': String(last.headers['x-slack-signature']),
+      'x-slack-request-timestamp': Number(last.headers['x-slack-request-timestamp']),
+    },
+  });
+  return last;
+}
+
+describe('signSlackRequest', () => {
+  it('matches the worked example in Slack’s signing documentation', () => {
+    const body =
+      'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
+    expect(signSlackRequest('8f742231b10e8888abcd99yyyzzz85a5', body, 1531420618)).toEqual({
+      'x-slack-request-timestamp': '1531420618',
+      'x-slack-signature': 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503',
+    });
+  });
+});
+
+describe('SlackDriver requests', () => {
+  it('sends a signed slash command with every Slack field', async () => {
+    const res = await driver.slashCommand({ text: 'web v1.4.2' }, { retryNum: 1, retryReason: 'http_timeout' });
+    expect(res).toMatchObject({ status: 200, json: { response_type: 'ephemeral', text: 'ok' } });
+    const req = lastVerified();
+    expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(req.headers['x-slack-retry-num']).toBe('1');
+    expect(req.headers['x-slack-retry-reason']).toBe('http_timeout');
+    const fields = Object.fromEntries(new URLSearchParams(req.body));
+    expect(Object.keys(fields).sort()).toEqual(
+      ['api_app_id', 'channel_id', 'channel_name', 'command', 'is_enterprise_install', 'response_url', 'team_domain', 'team_id', 'text', 'token', 'trigger_id', 'user_id', 'user_name'].sort(),
+    );
+    expect(fields).toMatchObject({
+      command: '/deploy',
+      text: 'web v1.4.2',
+      user_id: 'U0ALICE',
+      user_name: 'alice',
+      channel_id: 'C0DEPLOY',
+      channel_name: 'deploys',
+      team_id: 'T0TEST',
+      api_app_id: 'A0BOT',
+      is_enterprise_install: 'false',
+      response_url: res.responseUrl,
+      trigger_id: res.triggerId,
+    });
+    expect(res.responseUrl?.startsWith(`${emulator.url}response/`)).toBe(true);
+    await driver.slashCommand({ text: 'again' });
+    expect(new URLSearchParams(lastVerified().body).get('trigger_id')).not.toBe(res.triggerId);
+  });
+
+  it('clicks a button on an ephemeral message without echoing the message back', async () => {
+    const client = new webApi.WebClient(emulator.token, { slackApiUrl: emulator.apiUrl, retryConfig: { retries: 0 } });
+    const { message_ts: ts } = await client.chat.postEphemeral({
+      channel: 'C0DEPLOY',
+      user: 'U0ALICE',
+      text: 'Confirm?',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Confirm?' }, accessory: { type: 'button', action_id: 'confirm', value: 'yes', text: { type: 'plain_text', text: 'Yes' } } }],
+    });
+    await driver.clickButton({ messageTs: ts!, actionId: 'confirm' });
+    const payload = JSON.parse(new URLSearchParams(lastVerified().body).get('payload') ?? '{}') as Record<string, unknown>;
+    expect(payload).toMatchObject({
+      type: 'block_actions',
+      container: { type: 'message', message_ts: ts, channel_id: 'C0DEPLOY', is_ephemeral: true },
+      actions: [{ type: 'button', action_id: 'confirm', value: 'yes', text: { type: 'plain_text', text: 'Yes' } }],
+    });
+    expect(payload).not.toHaveProperty('message');
+    expect((payload.actions as { action_ts: string }[])[0]?.action_ts).toMatch(/^\d{10}\.\d{6}$/);
+  });
+});
+
+describe('emulator response URLs', () => {
+  async function post(url: string, body: unknown): Promise<{ status: number; json: unknown }> {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, json: await res.json() };
+  }
+
+  it('accepts five posts, then answers 404 used_url', async () => {
+    const url = emulator.responseUrl({ channelId: 'C0DEPLOY', userId: 'U0ALICE' });
+    for (let i = 1; i <= 5; i += 1) expect((await post(url, { text: `n${i}` })).status).toBe(200);
+    expect(await post(url, { text: 'n6' })).toEqual({ status: 404, json: { ok: false, error: 'used_url' } });
+    expect(emulator.ephemerals.map((e) => e.text)).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
+    expect(emulator.responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 404]);
+  });
+
+  it('expires after 30 minutes', async () => {
+    const url = emulator.responseUrl({ channelId: 'C0DEPLOY', userId: 'U0ALICE' });
+    clock += 30 * 60 * 1000 + 1;
+    expect(await post(url, { text: 'late' })).toEqual({ status: 404, json: { ok: false, error: 'expired_url' } });
+  });
+
+  it('deletes the originating message on delete_original', async () => {
+    const client = new webApi.WebClient(emulator.token, { slackApiUrl: emulator.apiUrl, retryConfig: { retries: 0 } });
+    const { ts } = await client.chat.postMessage({ channel: 'C0DEPLOY', text: 'doomed' });
+    const url = emulator.responseUrl({ channelId: 'C0DEPLOY', userId: 'U0ALICE', messageTs: ts! });
+    expect((await post(url, { delete_original: true })).status).toBe(200);
+    expect(emulator.messages('C0DEPLOY')).toEqual([]);
+  });
+});

@@ -1,0 +1,144 @@
+/** A Block Kit block as the emulator stores it (parsed JSON object). */
+export type Block = Record<string, unknown>;
+
+/** A message in a channel (top-level or thread reply), as Slack would render it now. */
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: Block[];
+  /** Author user id: the bot user for app posts, a human for seeded messages. */
+  user: string;
+  /** Set when the bot posted it; `chat.update` refuses messages without it. */
+  botId?: string;
+  /** Parent ts for thread replies. */
+  threadTs?: string;
+  /** Number of successful `chat.update` / `replace_original` edits. */
+  edits: number;
+  /** Thread replies, oldest first (always empty on replies themselves). */
+  replies: StoredMessage[];
+}
+
+/** An ephemeral message: visible to one user, never editable through `chat.update`. */
+export interface EphemeralMessage {
+  channel: string;
+  user: string;
+  ts: string;
+  text: string;
+  blocks: Block[];
+  threadTs?: string;
+  /** How it arrived: `chat.postEphemeral` or a POST to a response URL. */
+  via: 'api' | 'response_url';
+}
+
+/** One Web API call as received, whatever its outcome. */
+export interface RecordedCall {
+  method: string;
+  /** Body fields; JSON-string fields (`blocks`, `attachments`, `metadata`, `view`) parsed when valid. */
+  args: Record<string, unknown>;
+  token?: string;
+  at: number;
+  /** What the emulator answered. */
+  status: number;
+  response: Record<string, unknown>;
+}
+
+/** A JSON body POSTed to a response URL. */
+export interface RecordedResponse {
+  id: string;
+  url: string;
+  body: Record<string, unknown>;
+  at: number;
+  /** HTTP status the emulator answered with (404 once used up / expired). */
+  status: number;
+}
+
+/** What an injected fault answers instead of the real method. */
+export interface FaultReply {
+  /** HTTP status; default 200 (a platform error), or 429 when `retryAfter` is set. */
+  status?: number;
+  /** Slack error code; default `ratelimited` for 429, `internal_error` otherwise. */
+  error?: string;
+  /** Seconds for the `Retry-After` header. */
+  retryAfter?: number;
+}
+
+/** Where a response URL came from, so replies to it land where Slack would put them. */
+export interface ResponseUrlContext {
+  channelId?: string;
+  userId?: string;
+  /** The message holding the clicked element: enables `replace_original` / `delete_original`. */
+  messageTs?: string;
+}
+
+/** A workspace member the emulator knows (for `users.info` and driver payloads). */
+export interface KnownUser {
+  id: string;
+  name: string;
+  realName?: string;
+  email?: string;
+  isBot?: boolean;
+}
+
+/** Options of {@link startSlackEmulator}. */
+export interface SlackEmulatorOptions {
+  /** Listening port on 127.0.0.1; default 0 (any free port). */
+  port?: number;
+  /** The only accepted bot token; default `xoxb-test`. */
+  token?: string;
+  /** Known channel ids; default `['C0DEPLOY']`. */
+  channels?: string[];
+  /** Default `T0TEST`. */
+  teamId?: string;
+  /** Default `U0BOT`. */
+  botUserId?: string;
+  /** Default `B0BOT`. */
+  botId?: string;
+  /** Default `A0BOT`. */
+  appId?: string;
+  /** Known humans; default alice (U0ALICE) and bob (U0BOB). */
+  users?: KnownUser[];
+  /** Clock in ms; lets tests expire response URLs without waiting 30 minutes. */
+  now?: () => number;
+}
+
+/** A running Slack emulator plus inspection and fault-injection helpers for tests. */
+export interface SlackEmulator {
+  /** Base URL with a trailing slash, e.g. `http://127.0.0.1:40123/`. */
+  readonly url: string;
+  /** `${url}api/` — pass as `slackApiUrl`. */
+  readonly apiUrl: string;
+  readonly token: string;
+  readonly teamId: string;
+  readonly botUserId: string;
+  readonly botId: string;
+  readonly appId: string;
+  /** Every Web API call, oldest first. */
+  readonly calls: readonly RecordedCall[];
+  readonly ephemerals: readonly EphemeralMessage[];
+  readonly responses: readonly RecordedResponse[];
+  /** Current top-level messages of a channel in posting order (empty for unknown channels). */
+  messages(channel: string): StoredMessage[];
+  /** A top-level message or thread reply by ts. */
+  message(channel: string, ts: string): StoredMessage | undefined;
+  /** Replies of the thread rooted at `ts` (empty when none). */
+  thread(channel: string, ts: string): StoredMessage[];
+  /** Looks up a known user, including the bot user. */
+  user(id: string): KnownUser | undefined;
+  /** Adds a human-authored message, e.g. to prove `chat.update` refuses it. */
+  addUserMessage(channel: string, message: { user: string; text: string; threadTs?: string }): StoredMessage;
+  /** Mints a fresh response URL (5 uses within 30 minutes). */
+  responseUrl(context?: ResponseUrlContext): string;
+  /** Makes the next `count` calls of `method` answer with `reply` instead. */
+  failNext(method: string, count: number, reply: FaultReply): void;
+  /**
+   * Resolves with the predicate's first truthy result, polling every 20 ms; rejects after `timeoutMs`
+   * with `description` and a summary of the emulator state.
+   */
+  waitFor<T>(
+    predicate: (emulator: SlackEmulator) => T | undefined | null | false,
+    timeoutMs?: number,
+    description?: string,
+  ): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,141 @@
+import type { MessageStore } from './message-store.js';
+import type { Block, KnownUser, StoredMessage } from './slack-types.js';
+import { parseBlocks } from './validate-blocks.js';
+
+/** What every Web API handler can see. */
+export interface MethodContext {
+  store: MessageStore;
+  baseUrl: string;
+  teamId: string;
+  botUserId: string;
+  botId: string;
+  appId: string;
+  users: ReadonlyMap<string, KnownUser>;
+}
+
+/** A JSON body to answer with HTTP 200 (`ok` is always set). */
+export type MethodReply = Record<string, unknown> & { ok: boolean };
+
+type Handler = (ctx: MethodContext, args: Record<string, unknown>) => MethodReply;
+
+const MAX_UPDATE_TEXT = 4000;
+
+/** The Web API methods the emulator implements, by Slack method name. */
+export const webApiMethods: Readonly<Record<string, Handler>> = {
+  'auth.test': (ctx) => ({
+    ok: true,
+    url: ctx.baseUrl,
+    team: 'acme',
+    user: ctx.users.get(ctx.botUserId)?.name ?? 'flightdeck',
+    team_id: ctx.teamId,
+    user_id: ctx.botUserId,
+    bot_id: ctx.botId,
+    is_enterprise_install: false,
+  }),
+
+  'chat.postMessage': (ctx, args) => {
+    const channel = str(args.channel);
+    if (!channel) return err('channel_not_found');
+    const content = readContent(args);
+    if ('error' in content) return content.error;
+    if (!ctx.store.hasChannel(channel)) return err('channel_not_found');
+    const threadTs = str(args.thread_ts);
+    const posted = ctx.store.post(channel, {
+      text: content.text ?? '',
+      blocks: content.blocks ?? [],
+      user: ctx.botUserId,
+      botId: ctx.botId,
+      ...(threadTs ? { threadTs } : {}),
+    });
+    // Emulator choice: an unknown thread parent is an error rather than an invisible orphan reply.
+    if (!posted) return err('thread_not_found');
+    return { ok: true, channel, ts: posted.ts, message: wireMessage(ctx, posted) };
+  },
+
+  'chat.update': (ctx, args) => {
+    const channel = str(args.channel);
+    const ts = str(args.ts);
+    if (!channel || !ctx.store.hasChannel(channel)) return err('channel_not_found');
+    const content = readContent(args);
+    if ('error' in content) return content.error;
+    if (content.text !== undefined && content.text.length > MAX_UPDATE_TEXT) return err('msg_too_long');
+    const message = ts ? ctx.store.find(channel, ts) : undefined;
+    if (!message) return err('message_not_found');
+    if (message.botId !== ctx.botId) return err('cant_update_message');
+    ctx.store.edit(message, content);
+    return { ok: true, channel, ts: message.ts, text: message.text, message: wireMessage(ctx, message) };
+  },
+
+  'chat.postEphemeral': (ctx, args) => {
+    const channel = str(args.channel);
+    const user = str(args.user);
+    if (!channel || !ctx.store.hasChannel(channel)) return err('channel_not_found');
+    if (!user || !ctx.users.has(user)) return err('user_not_in_channel');
+    const content = readContent(args);
+    if ('error' in content) return content.error;
+    const threadTs = str(args.thread_ts);
+    const posted = ctx.store.postEphemeral({
+      channel,
+      user,
+      text: content.text ?? '',
+      blocks: content.blocks ?? [],
+      ...(threadTs ? { threadTs } : {}),
+      via: 'api',
+    });
+    return { ok: true, message_ts: posted.ts };
+  },
+
+  'users.info': (ctx, args) => {
+    const user = ctx.users.get(str(args.user) ?? '');
+    if (!user) return err('user_not_found');
+    const realName = user.realName ?? user.name;
+    return {
+      ok: true,
+      user: {
+        id: user.id,
+        team_id: ctx.teamId,
+        name: user.name,
+        deleted: false,
+        real_name: realName,
+        tz: 'Europe/London',
+        is_bot: user.isBot ?? false,
+        profile: { display_name: user.name, real_name: realName, ...(user.email ? { email: user.email } : {}) },
+      },
+    };
+  },
+};
+
+/** `{ ok: false, error }` with optional extras such as `response_metadata`. */
+export function err(error: string, extra: Record<string, unknown> = {}): MethodReply {
+  return { ok: false, error, ...extra };
+}
+
+// Shared text/blocks rules of postMessage, update and postEphemeral.
+function readContent(args: Record<string, unknown>): { text?: string; blocks?: Block[] } | { error: MethodReply } {
+  const parsed = parseBlocks(args.blocks);
+  if (!parsed.ok) return { error: err(parsed.error, { response_metadata: { messages: parsed.messages } }) };
+  const text = str(args.text);
+  const hasBlocks = parsed.blocks !== undefined && parsed.blocks.length > 0;
+  if (!text && !hasBlocks) return { error: err('no_text') };
+  return { ...(text !== undefined ? { text } : {}), ...(parsed.blocks ? { blocks: parsed.blocks } : {}) };
+}
+
+function wireMessage(ctx: MethodContext, m: StoredMessage): Record<string, unknown> {
+  return {
+    type: 'message',
+    text: m.text,
+    user: m.user,
+    ...(m.botId ? { bot_id: m.botId, app_id: ctx.appId } : {}),
+    ts: m.ts,
+    team: ctx.teamId,
+    ...(m.blocks.length > 0 ? { blocks: m.blocks } : {}),
+    ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+    ...(m.edits > 0 ? { edited: { user: m.user, ts: m.ts } } : {}),
+  };
+}
+
+function str(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
