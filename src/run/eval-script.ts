@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/** A Lua script with its SHA1, so calls send the digest and the body only once per server. */
+export interface LuaScript {
+  source: string;
+  sha: string;
+}
+
+/** Wraps Lua source for {@link evalScript}. */
+export function luaScript(source: string): LuaScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * Runs a script by digest and falls back to sending its body when the server does not have it cached
+ * (after a restart or SCRIPT FLUSH). Other errors propagate.
+ */
+export async function evalScript(
+  redis: Redis,
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  try {
+    return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+    return redis.eval(script.source, keys.length, ...keys, ...args);
+  }
+}
+
+/** Flattens audit entries into the ARGV tail the scripts expect: a count, then five fields per entry. */
+export function auditArgs(entries: readonly { run: string; actor: string; action: string; detail: string; at: number }[]): (string | number)[] {
+  const args: (string | number)[] = [entries.length];
+  for (const e of entries) args.push(e.run, e.actor, e.action, e.detail, e.at);
+  return args;
+}

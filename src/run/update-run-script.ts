@@ -1,0 +1,27 @@
+import { luaScript } from './eval-script.js';
+
+/**
+ * The compare-and-set write of a run: stores the new document only if the stored seq is still the one the
+ * change was computed from, appends its audit entries in the same step, and on a terminal state releases
+ * the lock (only if it still names this run) and leaves the active set.
+ *
+ * KEYS: run, audit stream, lock, active set.
+ * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, then the audit tail (count, 5 fields each).
+ * Returns 1 when written, 0 on a seq mismatch, -1 when the run does not exist.
+ */
+export const UPDATE_RUN_SCRIPT = luaScript(`
+local seq = redis.call('HGET', KEYS[1], 'seq')
+if not seq then return -1 end
+if seq ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'doc', ARGV[3])
+local n = tonumber(ARGV[6])
+for i = 0, n - 1 do
+  local o = 7 + i * 5
+  redis.call('XADD', KEYS[2], '*', 'run', ARGV[o], 'actor', ARGV[o + 1], 'action', ARGV[o + 2], 'detail', ARGV[o + 3], 'at', ARGV[o + 4])
+end
+if ARGV[4] == '1' then
+  if redis.call('GET', KEYS[3]) == ARGV[5] then redis.call('DEL', KEYS[3]) end
+  redis.call('SREM', KEYS[4], ARGV[5])
+end
+return 1
+`);

@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Checklist } from '../../src/checklist/checklist-schema.js';
+import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
+import { createRun } from '../../src/run/create-run.js';
+import { RunStore } from '../../src/run/run-store.js';
+import type { AuditEntry, Run } from '../../src/run/run-schema.js';
+import { transition } from '../../src/run/transition.js';
+
+const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);
+const MANUAL_ITEMS = 20;
+
+// One phase of 20 manual items (so 20 people can tick at once), then one step.
+const checklist: Checklist = {
+  name: 'store-test',
+  phases: [
+    {
+      id: 'people',
+      title: 'People',
+      items: Array.from({ length: MANUAL_ITEMS }, (_, i) => ({ id: `m${i}`, kind: 'manual' as const, title: `Item ${i}` })),
+    },
+    { id: 'rollout', title: 'Roll out', items: [{ id: 'set-image', kind: 'step', action: 'set-image' }] },
+  ],
+};
+
+let redis: Redis;
+let prefix: string;
+let store: RunStore;
+
+beforeEach(() => {
+  redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  prefix = `test-run-store-${randomUUID()}`;
+  store = new RunStore(redis, prefix);
+});
+
+afterEach(async () => {
+  // SCAN, not KEYS: other suites share this Redis and KEYS blocks it.
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}:*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await redis.quit();
+});
+
+async function newStartedRun(service = 'api', environment = 'production', now = T0): Promise<{ run: Run; audit: AuditEntry[] }> {
+  const id = await store.nextRunId();
+  const run = createRun(
+    {
+      id,
+      service,
+      environment,
+      version: `1.0.${id}`,
+      target: { cluster: 'c', namespace: 'n', deployment: service, container: service, image: `r/${service}:1.0.${id}` },
+      requestedBy: 'U1',
+      channel: 'C1',
+      checklist,
+    },
+    now,
+  );
+  const started = transition(run, { type: 'start', actor: 'U1' }, now);
+  return { run: started.run, audit: started.audit };
+}
+
+describe('RunStore', () => {
+  it('allocates ids 1, 2, …', async () => {
+    expect([await store.nextRunId(), await store.nextRunId(), await store.nextRunId()]).toEqual(['1', '2', '3']);
+  });
+
+  it('creates a run with its lock, and a second create for the target returns the holder', async () => {
+    const first = await newStartedRun();
+    const created = await store.create(first.run, first.audit);
+    expect(created).toEqual({ created: true, run: { ...first.run, seq: 1 } });
+    expect(await store.get(first.run.id)).toEqual({ ...first.run, seq: 1 });
+    expect(await redis.get(`{${prefix}}:lock:api:production`)).toBe(first.run.id);
+    expect((await store.activeRunFor('api', 'production'))?.id).toBe(first.run.id);
+
+    const second = await newStartedRun();
+    const refused = await store.create(second.run, second.audit);
+    expect(refused).toEqual({ created: false, holder: { ...first.run, seq: 1 } });
+    expect(await store.get(second.run.id)).toBeNull();
+    expect((await store.activeRuns()).map((r) => r.id)).toEqual([first.run.id]);
+    // The refused run's audit entries were not written.
+    expect(await store.audit(second.run.id)).toEqual([]);
+
+    // Another environment is another lock.
+    const staging = await newStartedRun('api', 'staging');
+    expect((await store.create(staging.run, staging.audit)).created).toBe(true);
+  });
+
+  it('lands 20 concurrent updates without losing any', async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, audit);
+    const results = await Promise.all(
+      Array.from({ length: MANUAL_ITEMS }, (_, i) =>
+        store.update(run.id, (current) => transition(current, { type: 'tick', itemId: `m${i}`, actor: `U${i}` }, T0 + 1000 + i)),
+      ),
+    );
+    expect(results.every((r) => r.changed)).toBe(true);
+    const stored = (await store.get(run.id))!;
+    expect(stored.seq).toBe(1 + MANUAL_ITEMS);
+    expect(stored.phases[0]!.items.every((item) => item.state === 'done')).toBe(true);
+    expect(stored.phases[0]!.items.map((item) => item.by)).toEqual(Array.from({ length: MANUAL_ITEMS }, (_, i) => `U${i}`));
+    // Exactly one of the updates completed the phase and started the step.
+    expect(results.flatMap((r) => r.effects)).toEqual([{ type: 'run-step', itemId: 'set-image' }]);
+    expect(stored.state).toBe('running');
+    const ticks = (await store.audit(run.id)).filter((e) => e.action === 'item.ticked');
+    expect(ticks).toHaveLength(MANUAL_ITEMS);
+  });
+
+  it('leaves the stored run unchanged when the change function throws', async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, audit);
+    await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm0', actor: 'U123' }, T0 + 2 * 60_000));
+    const before = await store.get(run.id);
+    const error = await store
+      .update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm0', actor: 'U7' }, T0 + 5 * 60_000))
+      .catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(FlightdeckError);
+    expect((error as FlightdeckError).code).toBe('item-already-done');
+    expect((error as FlightdeckError).message).toBe('"Item 0" was already ticked by <@U123> at 14:02 UTC.');
+    expect(await store.get(run.id)).toEqual(before);
+    expect((await store.audit(run.id)).map((e) => e.action)).toEqual(['run.started', 'item.ticked']);
+  });
+
+  it('writes nothing for a no-op change and reports a missing run', async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, audit);
+    const ignored = await store.update(run.id, (current) => transition(current, { type: 'step-succeeded', itemId: 'set-image', detail: 'x' }, T0));
+    expect(ignored).toEqual({ run: { ...run, seq: 1 }, effects: [], changed: false });
+    expect((await store.get(run.id))?.seq).toBe(1);
+    expect(await store.update(run.id, () => null)).toMatchObject({ changed: false });
+    await expect(store.update('999', () => null)).rejects.toMatchObject({ code: 'run-not-found', message: 'Run 999 does not exist.' });
+  });
+
+  it('gives up with store-conflict when it keeps losing the race', async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, audit);
+    let calls = 0;
+    const error = await store
+      .update(
+        run.id,
+        (current) => {
+          calls += 1;
+          // A concurrent writer sneaks in between every read and write.
+          void redis.hincrby(`{${prefix}}:run:${run.id}`, 'seq', 1);
+          return transition(current, { type: 'tick', itemId: 'm0', actor: 'U1' }, T0);
+        },
+        { retries: 2 },
+      )
+      .catch((err: unknown) => err);
+    expect(error).toMatchObject({ code: 'store-conflict' });
+    expect(calls).toBe(3);
+  });
+
+  it('releases lock and active set on a terminal update, so the target can be deployed again', async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, audit);
+    for (let i = 0; i < MANUAL_ITEMS; i++) {
+      await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: `m${i}`, actor: 'U2' }, T0 + i));
+    }
+    const failed = await store.update(run.id, (current) =>
+      transition(current, { type: 'step-failed', itemId: 'set-image', reason: 'forbidden', outcome: 'error' }, T0 + 100),
+    );
+    expect(failed.run.state).toBe('error');
+    expect(await redis.exists(`{${prefix}}:lock:api:production`)).toBe(0);
+    expect(await store.activeRuns()).toEqual([]);
+    expect(await store.activeRunFor('api', 'production')).toBeNull();
+
+    const next = await newStartedRun('api', 'production', T0 + 1000);
+    expect(await store.create(next.run, next.audit)).toMatchObject({ created: true });
+    expect((await store.activeRunFor('api', 'production'))?.id).toBe(next.run.id);
+  });
+
+  it('does not release a lock that names another run', async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, audit);
+    await redis.set(`{${prefix}}:lock:api:production`, 'someone-else');
+    for (let i = 0; i < MANUAL_ITEMS; i++) {
+      await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: `m${i}`, actor: 'U2' }, T0 + i));
+    }
+    await store.update(run.id, (current) => transition(current, { type: 'step-failed', itemId: 'set-image', reason: 'bad', outcome: 'failed' }, T0 + 100));
+    expect(await redis.get(`{${prefix}}:lock:api:production`)).toBe('someone-else');
+    const other = await newStartedRun();
+    await expect(store.create(other.run, other.audit)).rejects.toMatchObject({ code: 'target-locked' });
+  });
+
+  it('appends audit entries in order with actor and time', async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, [{ run: run.id, actor: 'U1', action: 'run.requested', detail: 'api 1.0.1 to production', at: T0 }, ...audit]);
+    await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm3', actor: 'U3' }, T0 + 5));
+    await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm1', actor: 'U4' }, T0 + 9));
+    const other = await newStartedRun('web', 'production');
+    await store.create(other.run, other.audit);
+
+    const entries = await store.audit(run.id);
+    expect(entries).toEqual([
+      { run: run.id, actor: 'U1', action: 'run.requested', detail: 'api 1.0.1 to production', at: T0 },
+      { run: run.id, actor: 'U1', action: 'run.started', detail: 'api 1.0.1 to production', at: T0 },
+      { run: run.id, actor: 'U3', action: 'item.ticked', detail: 'm3: Item 3', at: T0 + 5 },
+      { run: run.id, actor: 'U4', action: 'item.ticked', detail: 'm1: Item 1', at: T0 + 9 },
+    ]);
+    expect((await store.audit(run.id, 2)).map((e) => e.at)).toEqual([T0 + 5, T0 + 9]);
+    expect((await store.audit()).map((e) => e.run)).toEqual([run.id, run.id, run.id, run.id, other.run.id]);
+  });
+
+  it('lists history newest first', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { run, audit } = await newStartedRun('api', 'production', T0 + i * 1000);
+      await store.create(run, audit);
+      ids.push(run.id);
+      await store.update(run.id, (current) => ({ run: { ...current, state: 'aborted', endedAt: T0 + i * 1000 + 1 }, audit: [], effects: [] }));
+    }
+    expect((await store.history('api', 'production', 10)).map((r) => r.id)).toEqual([...ids].reverse());
+    expect((await store.history('api', 'production', 2)).map((r) => r.id)).toEqual([ids[2], ids[1]]);
+    expect(await store.history('api', 'staging', 10)).toEqual([]);
+  });
+
+  it('records the message ts and only raises the rendered seq', async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, audit);
+    expect((await store.setMessageTs(run.id, '1700000000.000100')).messageTs).toBe('1700000000.000100');
+    const stored = (await store.get(run.id))!;
+    expect(stored).toMatchObject({ messageTs: '1700000000.000100', seq: 2 });
+    expect(await store.audit(run.id)).toHaveLength(audit.length);
+
+    expect(await store.getRenderedSeq(run.id)).toBe(0);
+    expect(await store.setRenderedSeq(run.id, 3)).toBe(3);
+    expect(await store.setRenderedSeq(run.id, 2)).toBe(3);
+    expect(await store.getRenderedSeq(run.id)).toBe(3);
+  });
+
+  it('claims an idempotency key once', async () => {
+    expect(await store.claimOnce('slack:Ev123', 60)).toBe(true);
+    expect(await store.claimOnce('slack:Ev123', 60)).toBe(false);
+    expect(await store.claimOnce('slack:Ev124', 60)).toBe(true);
+    const ttl = await redis.ttl(`{${prefix}}:once:slack:Ev123`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60);
+  });
+});
