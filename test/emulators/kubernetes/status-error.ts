@@ -1,0 +1,73 @@
+/** A Kubernetes `Status` object, the body of every API server error. */
+export interface KubeStatus {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Failure';
+  message: string;
+  reason: string;
+  code: number;
+  details?: { name?: string; group?: string; kind?: string; causes?: Array<{ reason: string; message: string; field: string }> };
+}
+
+/** Thrown by request handlers; the server turns it into a Status response with the same HTTP code. */
+export class StatusError extends Error {
+  readonly status: KubeStatus;
+
+  constructor(code: number, reason: string, message: string, details?: KubeStatus['details']) {
+    super(message);
+    this.status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+    if (details) this.status.details = details;
+  }
+}
+
+/** `deployments` → `deployments.apps`, the "qualified resource" the API server names in messages. */
+export function qualified(resource: string): string {
+  return `${resource}.apps`;
+}
+
+export function notFound(resource: string, name: string): StatusError {
+  return new StatusError(404, 'NotFound', `${qualified(resource)} "${name}" not found`, { name, group: 'apps', kind: resource });
+}
+
+export function conflict(resource: string, name: string): StatusError {
+  return new StatusError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualified(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    { name, group: 'apps', kind: resource },
+  );
+}
+
+export function alreadyExists(resource: string, name: string): StatusError {
+  return new StatusError(409, 'AlreadyExists', `${qualified(resource)} "${name}" already exists`, { name, group: 'apps', kind: resource });
+}
+
+/** Same wording as the real RBAC authorizer, so error mapping is tested against what production returns. */
+export function forbidden(user: string, verb: string, resource: string, namespace: string, name?: string): StatusError {
+  const subject = name === undefined ? qualified(resource) : `${qualified(resource)} "${name}"`;
+  return new StatusError(
+    403,
+    'Forbidden',
+    `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "apps" in the namespace "${namespace}"`,
+    { ...(name === undefined ? {} : { name }), group: 'apps', kind: resource },
+  );
+}
+
+/** `kind` is the Kind (e.g. `Deployment`), not the plural: the real server differs here for Invalid. */
+export function invalid(kind: string, name: string, field: string, message: string, causeReason = 'FieldValueInvalid'): StatusError {
+  return new StatusError(422, 'Invalid', `${kind}.apps "${name}" is invalid: ${field}: ${message}`, {
+    name,
+    group: 'apps',
+    kind,
+    causes: [{ reason: causeReason, message, field }],
+  });
+}
+
+export function badRequest(message: string): StatusError {
+  return new StatusError(400, 'BadRequest', message);
+}
+
+export function expired(requested: string, current: number): StatusError {
+  return new StatusError(410, 'Expired', `too old resource version: ${requested} (${current})`);
+}
