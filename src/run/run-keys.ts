@@ -11,6 +11,8 @@ export interface RunKeys {
   history(service: string, environment: string): string;
   audit: string;
   rendered(id: string): string;
+  /** Runs whose latest change is not yet shown in Slack; survives the run leaving the active set. */
+  renderDue: string;
   once(key: string): string;
 }
 
@@ -34,6 +36,7 @@ export function runKeys(prefix: string): RunKeys {
     history: (service, environment) => `${base}history:${service}:${environment}`,
     audit: `${base}audit`,
     rendered: (id) => `${base}rendered:${id}`,
+    renderDue: `${base}render-due`,
     once: (key) => `${base}once:${key}`,
   };
 }

@@ -68,6 +68,7 @@ export class RunStore {
         this.keys.active,
         this.keys.history(run.service, run.environment),
         this.keys.audit,
+        this.keys.renderDue,
       ],
       [run.id, JSON.stringify(stored), run.createdAt, this.keys.base, ...auditArgs(audit)],
     )) as [string, string?];
@@ -117,7 +118,7 @@ export class RunStore {
       const written = await evalScript(
         this.redis,
         UPDATE_RUN_SCRIPT,
-        [key, this.keys.audit, this.keys.lock(next.service, next.environment), this.keys.active],
+        [key, this.keys.audit, this.keys.lock(next.service, next.environment), this.keys.active, this.keys.renderDue],
         [seq, next.seq, JSON.stringify(next), isTerminal(next.state) ? '1' : '0', id, ...auditArgs(result.audit)],
       );
       if (written === 1) return { run: next, effects: result.effects, changed: true };
@@ -151,7 +152,19 @@ export class RunStore {
 
   /** Raises the rendered seq to `seq`; never lowers it (a late render of an old seq is ignored). Returns the stored value. */
   async setRenderedSeq(id: string, seq: number): Promise<number> {
-    return Number(await evalScript(this.redis, RAISE_SEQ_SCRIPT, [this.keys.rendered(id)], [seq]));
+    return Number(
+      await evalScript(this.redis, RAISE_SEQ_SCRIPT, [this.keys.rendered(id), this.keys.run(id), this.keys.renderDue], [seq, id]),
+    );
+  }
+
+  /** Ids of runs whose latest change has not been rendered yet, active or finished. */
+  async renderDue(): Promise<string[]> {
+    return this.redis.smembers(this.keys.renderDue);
+  }
+
+  /** Forgets a render-due mark for a run that no longer exists. */
+  async dropRenderDue(id: string): Promise<void> {
+    await this.redis.srem(this.keys.renderDue, id);
   }
 
   /** Every run that has not reached a terminal state, oldest first. */
