@@ -1,0 +1,149 @@
+import { z } from 'zod';
+
+/*
+ * The catalog (`flightdeck.yaml`): which services exist, where they run and which checklist gates each
+ * environment. strictObject everywhere so a misspelt key is an error rather than a silently ignored line.
+ */
+
+/** Names people type in `/deploy api to staging`: lowercase DNS labels, so they are also valid in URLs and keys. */
+const NAME = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const name = z
+  .string()
+  .regex(NAME, 'must be lowercase letters, digits and dashes, start with a letter, end with a letter or digit, at most 63 characters');
+
+/** Kubernetes RFC 1123 label: namespaces and container names. */
+const label = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a Kubernetes name: lowercase letters, digits and dashes, at most 63 characters');
+
+/** Kubernetes RFC 1123 subdomain: Deployment names may contain dots. */
+const subdomain = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a Kubernetes name: lowercase letters, digits, dashes and dots');
+
+/** Same rule as a checklist's `name` (checklist-schema.ts), since it names the file `checklists/<name>.yaml`. */
+const checklistName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must name a checklist file: lowercase letters, digits and dashes (checklists/<name>.yaml)');
+
+const channel = z
+  .string()
+  .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a channel ID such as C0123ABCDEF (Slack shows it at the bottom of the channel details), not a #name');
+
+const DOMAIN = String.raw`[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?`;
+const COMPONENT = String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`;
+const REPOSITORY = new RegExp(`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*$`);
+
+/** An image repository without tag or digest: flightdeck appends the version being deployed. */
+const repository = z.string().superRefine((value, ctx) => {
+  const shown = JSON.stringify(value);
+  const last = value.slice(value.lastIndexOf('/') + 1);
+  let message: string | undefined;
+  if (value.includes('@')) {
+    message = `${shown} has a digest — remove everything from "@"; flightdeck adds the version at deploy time`;
+  } else if (last.includes(':')) {
+    message = `${shown} has a tag — remove "${last.slice(last.indexOf(':'))}"; flightdeck adds the version at deploy time`;
+  } else if (!REPOSITORY.test(value)) {
+    message = `${shown} is not an image repository — write it like registry.example.com/team/app (lowercase path, no tag)`;
+  }
+  if (message) ctx.addIssue({ code: 'custom', message });
+});
+
+export const slackSettingsSchema = z.strictObject({
+  /** Where run messages go when a request has no channel of its own (e.g. a deploy started from the CLI). */
+  defaultChannel: channel,
+});
+
+export const environmentSchema = z.strictObject({
+  /** The kubeconfig context name for this environment's cluster; any text kubectl accepts. */
+  cluster: z.string().min(1, 'must not be empty'),
+  /** The checklist every run here follows: `checklists/<checklist>.yaml`. */
+  checklist: checklistName,
+});
+
+/** Per-environment replacements for a service's Kubernetes coordinates; every key optional. */
+export const serviceOverrideSchema = z.strictObject({
+  namespace: label.optional(),
+  deployment: subdomain.optional(),
+  container: label.optional(),
+  image: repository.optional(),
+});
+
+export const serviceSchema = z
+  .strictObject({
+    namespace: label,
+    deployment: subdomain,
+    container: label,
+    image: repository,
+    environments: z.array(name).nonempty('must list at least one environment'),
+    /** Optional; the first of `environments` when absent (filled in by the transform below). */
+    defaultEnvironment: name.optional(),
+    overrides: z.record(name, serviceOverrideSchema).optional(),
+  })
+  .transform((service) => ({ ...service, defaultEnvironment: service.defaultEnvironment ?? service.environments[0] }));
+
+export const catalogSchema = z
+  .strictObject({
+    slack: slackSettingsSchema,
+    // Emptiness is checked here rather than in checkReferences: a record drops keys that fail their
+    // schema, so only this refinement (skipped after such a failure) knows the map is really empty.
+    environments: z
+      .record(name, environmentSchema)
+      .refine((map) => Object.keys(map).length > 0, 'no environments are declared — declare at least one, e.g. staging: { cluster: <context>, checklist: standard }'),
+    services: z
+      .record(name, serviceSchema)
+      .refine((map) => Object.keys(map).length > 0, 'no services are declared — declare at least one service to deploy'),
+  })
+  // `when` lets cross references be reported alongside problems elsewhere in the file, so the
+  // refinement reads the (possibly partly invalid) value defensively instead of trusting its type.
+  .superRefine((catalog, ctx) => checkReferences(catalog as unknown, ctx), { when: (payload) => isRecord(payload.value) });
+
+export type Catalog = z.output<typeof catalogSchema>;
+export type CatalogEnvironment = z.output<typeof environmentSchema>;
+export type CatalogService = z.output<typeof serviceSchema>;
+export type ServiceOverride = z.output<typeof serviceOverrideSchema>;
+
+function checkReferences(catalog: unknown, ctx: z.RefinementCtx): void {
+  if (!isRecord(catalog)) return;
+  const issue = (path: PropertyKey[], message: string, anchor?: 'key') =>
+    ctx.addIssue({ code: 'custom', path, message, ...(anchor ? { params: { anchor } } : {}) });
+
+  const environments = isRecord(catalog.environments) ? Object.keys(catalog.environments) : undefined;
+  const known = new Set(environments ?? []);
+  const knownList = environments?.length ? `use one of ${environments.join(', ')}` : 'declare it under environments';
+
+  for (const [serviceName, service] of Object.entries(isRecord(catalog.services) ? catalog.services : {})) {
+    if (!isRecord(service)) continue;
+    const at = ['services', serviceName];
+    const own = Array.isArray(service.environments) ? service.environments.filter((e) => typeof e === 'string') : [];
+    const seen = new Set<string>();
+    (Array.isArray(service.environments) ? service.environments : []).forEach((env: unknown, i) => {
+      // Malformed names are reported by the schema; calling them undeclared as well would be noise.
+      if (typeof env !== 'string' || !NAME.test(env)) return;
+      if (environments && !known.has(env)) {
+        issue([...at, 'environments', i], `no environment named "${env}" — declare it under environments, or ${knownList}`);
+      } else if (seen.has(env)) {
+        issue([...at, 'environments', i], `"${env}" is listed twice — remove one`);
+      }
+      seen.add(env);
+    });
+    const fallback = service.defaultEnvironment;
+    if (typeof fallback === 'string' && own.length > 0 && !own.includes(fallback)) {
+      issue([...at, 'defaultEnvironment'], `"${fallback}" is not one of ${serviceName}'s environments — use one of ${own.join(', ')}`);
+    }
+    for (const env of Object.keys(isRecord(service.overrides) ? service.overrides : {})) {
+      if (!NAME.test(env)) continue;
+      const path = [...at, 'overrides', env];
+      if (environments && !known.has(env)) {
+        issue(path, `no environment named "${env}" — declare it under environments, or ${knownList}`, 'key');
+      } else if (!own.includes(env)) {
+        issue(path, `${serviceName} does not deploy to "${env}" — add ${env} to services.${serviceName}.environments, or remove this override`, 'key');
+      }
+    }
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import type { Secret } from './secret.js';
+
+/*
+ * Building blocks for the env schema. Every issue they raise reads "<problem> — <fix>", so loadEnv only
+ * has to put the key in front. Values are trimmed and blank counts as unset before they get here.
+ */
+
+/** A required secret; its value never appears in a message. */
+export function secretField(key: string, fix: string) {
+  return z
+    .string({ error: `is not set — ${fix}` })
+    .transform((value) => value as Secret);
+}
+
+/** An optional secret: unset stays undefined (the caller decides whether its absence matters). */
+export function optionalSecretField() {
+  return z
+    .string()
+    .optional()
+    .transform((value) => value as Secret | undefined);
+}
+
+/** A whole number in [min, max]; `noun` names what it is in the problem ("a port number"). */
+export function intField(key: string, noun: string, min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return fallback;
+      const n = /^\d+$/.test(value) ? Number(value) : NaN;
+      if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+      const problem = Number.isNaN(n) ? `${quote(value)} is not ${noun}` : `${value} is out of range`;
+      ctx.addIssue({ code: 'custom', message: `${problem} — set ${key} to a whole number from ${min} to ${max}` });
+      return z.NEVER;
+    });
+}
+
+/** One of a fixed set, compared case-insensitively because `INFO` and `info` mean the same to a person. */
+export function choiceField<const T extends string>(key: string, noun: string, choices: readonly T[], fallback: T) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx): T => {
+      if (value === undefined) return fallback;
+      const found = choices.find((choice) => choice === value.toLowerCase());
+      if (found !== undefined) return found;
+      ctx.addIssue({
+        code: 'custom',
+        message: `${quote(value)} is not ${noun} — set ${key} to one of ${choices.join(', ')}`,
+      });
+      return z.NEVER;
+    });
+}
+
+/** A string matching `pattern`; `rule` says in words what the pattern allows. */
+export function patternField(key: string, pattern: RegExp, rule: string, fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return fallback;
+      if (pattern.test(value)) return value;
+      ctx.addIssue({ code: 'custom', message: `${quote(value)} is not allowed — set ${key} to ${rule}` });
+      return z.NEVER;
+    });
+}
+
+/** Any non-blank text (paths); `fallback` undefined keeps the key optional. */
+export function textField<F extends string | undefined>(fallback: F) {
+  return z
+    .string()
+    .optional()
+    .transform((value) => value ?? fallback);
+}
+
+/** A URL whose scheme is one of `protocols`. The URL is echoed only with its password masked. */
+export function urlField(key: string, protocols: readonly string[], fallback: string, example: string) {
+  const fix = `set ${key} to a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}, e.g. ${example}`;
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const text = value ?? fallback;
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        // Unparseable text could hold a password we cannot locate, so it is not echoed.
+        ctx.addIssue({ code: 'custom', message: `is not a URL — ${fix}` });
+        return z.NEVER;
+      }
+      if (!protocols.includes(url.protocol)) {
+        ctx.addIssue({ code: 'custom', message: `${quote(maskPassword(url))} has the wrong scheme — ${fix}` });
+        return z.NEVER;
+      }
+      return url;
+    });
+}
+
+/** The URL as text with any password replaced by `***`. */
+export function maskPassword(url: URL): string {
+  if (url.password === '') return url.href;
+  const masked = new URL(url.href);
+  masked.password = '***';
+  return masked.href;
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+}

@@ -1,0 +1,134 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { choiceField, intField, optionalSecretField, patternField, secretField, textField, urlField } from './env-fields.js';
+import { defineSecret, type Secret } from './secret.js';
+
+export const ROLES = ['web', 'worker', 'all'] as const;
+/** Which half of flightdeck this process runs: the Slack listener (`web`), the queue workers, or both. */
+export type Role = (typeof ROLES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * The process environment flightdeck reads once at start-up, parsed and defaulted. The Secret fields are
+ * non-enumerable on what loadEnv returns, so logging or serialising the whole Env leaves them out.
+ */
+export interface Env {
+  /** `SLACK_BOT_TOKEN`, required for every role (workers post and edit run messages). Unset stops start-up. */
+  slackBotToken: Secret;
+  /**
+   * `SLACK_SIGNING_SECRET`, used to verify Slack's requests. Required when `role` is `web` or `all`;
+   * a worker-only process does not need it and gets `undefined` when it is unset.
+   */
+  slackSigningSecret: Secret | undefined;
+  /** `SLACK_API_URL`, default `https://slack.com/api/`; always ends with `/`. Not http(s) stops start-up. */
+  slackApiUrl: string;
+  /**
+   * `REDIS_URL`, default `redis://127.0.0.1:6379`; `redis://` or `rediss://` (TLS). A Secret because it may
+   * carry a password (messages show it masked). Kept as written. Any other scheme stops start-up.
+   */
+  redisUrl: Secret;
+  /**
+   * `REDIS_PREFIX`, default `flightdeck`: letters, digits, `-`, `_`, `:`. Every key is put under the hash
+   * tag `{<prefix>}` so all of flightdeck's keys land in one Redis Cluster slot; braces are therefore refused.
+   */
+  redisPrefix: string;
+  /** `FLIGHTDECK_CONFIG`, default `./flightdeck.yaml`: the catalog file. Whether it exists is checked by loadConfig. */
+  configPath: string;
+  /** `FLIGHTDECK_CHECKLISTS`, default: the `checklists` folder next to the catalog file. */
+  checklistDir: string;
+  /** `PORT`, default 3000: where the web role listens (1–65535). Anything else stops start-up. */
+  port: number;
+  /** `LOG_LEVEL`, default `info`; any case is accepted. An unknown level stops start-up. */
+  logLevel: LogLevel;
+  /** `FLIGHTDECK_ROLE`, default `all`. An unknown role stops start-up. */
+  role: Role;
+  /**
+   * `KUBECONFIG`, optional: kept as written (kubectl allows a `:`-separated list). Unset means
+   * @kubernetes/client-node's default loading (`~/.kube/config`, then in-cluster).
+   */
+  kubeconfig: string | undefined;
+  /** `WORKER_CONCURRENCY`, default 8: jobs one worker process runs at once (1–256). */
+  workerConcurrency: number;
+}
+
+const SLACK_APP_PAGE = "your Slack app's settings at https://api.slack.com/apps";
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: secretField(
+    'SLACK_BOT_TOKEN',
+    `set it to the Bot User OAuth Token (xoxb-…) from OAuth & Permissions in ${SLACK_APP_PAGE}`,
+  ),
+  SLACK_SIGNING_SECRET: optionalSecretField(),
+  SLACK_API_URL: urlField('SLACK_API_URL', ['https:', 'http:'], 'https://slack.com/api/', 'https://slack.com/api/'),
+  REDIS_URL: urlField('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379', 'redis://127.0.0.1:6379'),
+  REDIS_PREFIX: patternField(
+    'REDIS_PREFIX',
+    /^[A-Za-z0-9_:-]{1,64}$/,
+    'at most 64 letters, digits, dashes, underscores and colons (it becomes the {hash tag} of every key)',
+    'flightdeck',
+  ),
+  FLIGHTDECK_CONFIG: textField('./flightdeck.yaml'),
+  FLIGHTDECK_CHECKLISTS: textField(undefined),
+  PORT: intField('PORT', 'a port number', 1, 65535, 3000),
+  LOG_LEVEL: choiceField('LOG_LEVEL', 'a log level', LOG_LEVELS, 'info'),
+  FLIGHTDECK_ROLE: choiceField('FLIGHTDECK_ROLE', 'a role', ROLES, 'all'),
+  KUBECONFIG: textField(undefined),
+  WORKER_CONCURRENCY: intField('WORKER_CONCURRENCY', 'a whole number', 1, 256, 8),
+});
+
+type EnvKey = keyof typeof envSchema.shape;
+
+/**
+ * Parses flightdeck's environment. Unset and blank (after trimming) variables take their defaults.
+ *
+ * @throws FlightdeckError `config-invalid` whose message has one line per problem, every problem at once:
+ *   `<KEY>: <problem> — <fix>`. Secret values are never part of the message.
+ */
+export function loadEnv(env: Record<string, string | undefined>): Env {
+  const input: Partial<Record<EnvKey, string>> = {};
+  for (const key of Object.keys(envSchema.shape) as EnvKey[]) {
+    const value = env[key]?.trim();
+    if (value) input[key] = value;
+  }
+
+  const problems: string[] = [];
+  const result = envSchema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${String(issue.path[0])}: ${issue.message}`);
+  }
+
+  // The role is parsed on its own so this rule is checked even when other keys are broken.
+  const role = envSchema.shape.FLIGHTDECK_ROLE.safeParse(input.FLIGHTDECK_ROLE);
+  if (role.success && role.data !== 'worker' && input.SLACK_SIGNING_SECRET === undefined) {
+    problems.push(
+      `SLACK_SIGNING_SECRET: is not set, and FLIGHTDECK_ROLE ${role.data} receives Slack requests — ` +
+        `set it to the Signing Secret from Basic Information in ${SLACK_APP_PAGE}, or run this process with FLIGHTDECK_ROLE=worker`,
+    );
+  }
+
+  if (!result.success || problems.length > 0) throw new FlightdeckError('config-invalid', problems.join('\n'));
+
+  const parsed = result.data;
+  const configPath = parsed.FLIGHTDECK_CONFIG;
+  const apiUrl = parsed.SLACK_API_URL.href;
+  const loaded = {
+    // Bolt's WebClient joins method names onto this URL, so a missing trailing slash breaks every call.
+    slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
+    redisPrefix: parsed.REDIS_PREFIX,
+    configPath,
+    checklistDir: parsed.FLIGHTDECK_CHECKLISTS ?? path.join(path.dirname(configPath), 'checklists'),
+    port: parsed.PORT,
+    logLevel: parsed.LOG_LEVEL,
+    role: parsed.FLIGHTDECK_ROLE,
+    kubeconfig: parsed.KUBECONFIG,
+    workerConcurrency: parsed.WORKER_CONCURRENCY,
+  } as Env; // the three secrets are added just below, non-enumerable
+  defineSecret(loaded, 'slackBotToken', parsed.SLACK_BOT_TOKEN);
+  defineSecret(loaded, 'slackSigningSecret', parsed.SLACK_SIGNING_SECRET);
+  // The text as written, not URL.href: re-serialising could re-encode characters in a password.
+  defineSecret(loaded, 'redisUrl', input.REDIS_URL ?? parsed.REDIS_URL.href);
+  return loaded;
+}

@@ -1,0 +1,49 @@
+import { FlightdeckError } from '../errors/flightdeck-error.js';
+import type { Catalog } from './catalog-schema.js';
+
+/** Where one service lives in one environment, overrides applied: everything a step needs to find it. */
+export interface Target {
+  /** kubeconfig context of the environment's cluster. */
+  cluster: string;
+  namespace: string;
+  deployment: string;
+  container: string;
+  /** Image repository without a tag; the run appends `:<version>`. */
+  repository: string;
+}
+
+/**
+ * Resolves `service` in `environment`, applying `services.<service>.overrides.<environment>`.
+ *
+ * @throws FlightdeckError `unknown-service` when the catalog has no such service, `unknown-environment`
+ *   when it has no such environment, `environment-not-allowed` when the service does not deploy there.
+ */
+export function resolveTarget(catalog: Catalog, service: string, environment: string): Target {
+  const code = (name: string) => `\`${name}\``;
+  const list = (names: readonly string[]) => names.map(code).join(', ');
+  const entry = Object.hasOwn(catalog.services, service) ? catalog.services[service] : undefined;
+  if (!entry) {
+    throw new FlightdeckError('unknown-service', `There is no service called ${code(service)}.`, {
+      remedy: `Known services: ${list(Object.keys(catalog.services))}.`,
+    });
+  }
+  const env = Object.hasOwn(catalog.environments, environment) ? catalog.environments[environment] : undefined;
+  if (!env) {
+    throw new FlightdeckError('unknown-environment', `There is no environment called ${code(environment)}.`, {
+      remedy: `Environments: ${list(Object.keys(catalog.environments))}.`,
+    });
+  }
+  if (!entry.environments.includes(environment)) {
+    throw new FlightdeckError('environment-not-allowed', `${code(service)} is not deployed to ${code(environment)}.`, {
+      remedy: `${code(service)} can be deployed to ${list(entry.environments)}.`,
+    });
+  }
+  const override = entry.overrides?.[environment] ?? {};
+  return {
+    cluster: env.cluster,
+    namespace: override.namespace ?? entry.namespace,
+    deployment: override.deployment ?? entry.deployment,
+    container: override.container ?? entry.container,
+    repository: override.image ?? entry.image,
+  };
+}

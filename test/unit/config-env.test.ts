@@ -1,0 +1,126 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { loadEnv } from '../../src/config/load-env.js';
+import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
+
+const TOKEN = 'xoxb-111-222-secrettoken';
+const SIGNING = 'signing-secret-value';
+const BASE = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SIGNING };
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadEnv(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(FlightdeckError);
+    expect((err as FlightdeckError).code).toBe('config-invalid');
+    return (err as FlightdeckError).message.split('\n');
+  }
+  throw new Error('loadEnv accepted the env');
+}
+
+describe('loadEnv', () => {
+  it('applies every default', () => {
+    const env = loadEnv(BASE);
+    expect({ ...env }).toEqual({
+      slackApiUrl: 'https://slack.com/api/',
+      redisPrefix: 'flightdeck',
+      configPath: './flightdeck.yaml',
+      checklistDir: 'checklists',
+      port: 3000,
+      logLevel: 'info',
+      role: 'all',
+      kubeconfig: undefined,
+      workerConcurrency: 8,
+    });
+    expect(env.slackBotToken).toBe(TOKEN);
+    expect(env.slackSigningSecret).toBe(SIGNING);
+    expect(env.redisUrl).toBe('redis://127.0.0.1:6379');
+  });
+
+  it.each([
+    ['SLACK_API_URL', 'http://127.0.0.1:4010/api', 'slackApiUrl', 'http://127.0.0.1:4010/api/'],
+    ['SLACK_API_URL', 'https://slack.example/api/', 'slackApiUrl', 'https://slack.example/api/'],
+    ['REDIS_URL', 'rediss://cache.internal:6380/2', 'redisUrl', 'rediss://cache.internal:6380/2'],
+    ['REDIS_PREFIX', 'fd:test_1-a', 'redisPrefix', 'fd:test_1-a'],
+    ['FLIGHTDECK_CONFIG', '/etc/flightdeck/flightdeck.yaml', 'checklistDir', '/etc/flightdeck/checklists'],
+    ['FLIGHTDECK_CHECKLISTS', '/srv/checklists', 'checklistDir', '/srv/checklists'],
+    ['PORT', '8080', 'port', 8080],
+    ['PORT', ' 65535 ', 'port', 65535],
+    ['PORT', '', 'port', 3000],
+    ['LOG_LEVEL', 'DEBUG', 'logLevel', 'debug'],
+    ['FLIGHTDECK_ROLE', 'web', 'role', 'web'],
+    ['KUBECONFIG', '/home/me/.kube/a:/home/me/.kube/b', 'kubeconfig', '/home/me/.kube/a:/home/me/.kube/b'],
+    ['WORKER_CONCURRENCY', '256', 'workerConcurrency', 256],
+  ] as const)('%s=%j gives %s %j', (key, value, field, expected) => {
+    expect(loadEnv({ ...BASE, [key]: value })[field]).toBe(expected);
+  });
+
+  it('lets a worker-only process run without the signing secret', () => {
+    const env = loadEnv({ SLACK_BOT_TOKEN: TOKEN, FLIGHTDECK_ROLE: 'worker' });
+    expect(env.role).toBe('worker');
+    expect(env.slackSigningSecret).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT: "abc" is not a port number — set PORT to a whole number from 1 to 65535'],
+    [{ PORT: '0' }, 'PORT: 0 is out of range — set PORT to a whole number from 1 to 65535'],
+    [{ PORT: '3000.5' }, 'PORT: "3000.5" is not a port number — set PORT to a whole number from 1 to 65535'],
+    [{ WORKER_CONCURRENCY: '257' }, 'WORKER_CONCURRENCY: 257 is out of range — set WORKER_CONCURRENCY to a whole number from 1 to 256'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: "verbose" is not a log level — set LOG_LEVEL to one of fatal, error, warn, info, debug, trace, silent'],
+    [{ FLIGHTDECK_ROLE: 'api' }, 'FLIGHTDECK_ROLE: "api" is not a role — set FLIGHTDECK_ROLE to one of web, worker, all'],
+    [
+      { SLACK_API_URL: 'slack.com/api' },
+      'SLACK_API_URL: is not a URL — set SLACK_API_URL to a URL starting with https:// or http://, e.g. https://slack.com/api/',
+    ],
+    [
+      { SLACK_API_URL: 'ftp://slack.com/api' },
+      'SLACK_API_URL: "ftp://slack.com/api" has the wrong scheme — set SLACK_API_URL to a URL starting with https:// or http://, e.g. https://slack.com/api/',
+    ],
+    [
+      { REDIS_URL: 'http://:hunter2@cache:6379' },
+      'REDIS_URL: "http://:***@cache:6379/" has the wrong scheme — set REDIS_URL to a URL starting with redis:// or rediss://, e.g. redis://127.0.0.1:6379',
+    ],
+    [
+      { REDIS_PREFIX: '{flightdeck}' },
+      'REDIS_PREFIX: "{flightdeck}" is not allowed — set REDIS_PREFIX to at most 64 letters, digits, dashes, underscores and colons (it becomes the {hash tag} of every key)',
+    ],
+    [
+      { SLACK_BOT_TOKEN: undefined },
+      "SLACK_BOT_TOKEN: is not set — set it to the Bot User OAuth Token (xoxb-…) from OAuth & Permissions in your Slack app's settings at https://api.slack.com/apps",
+    ],
+    [
+      { SLACK_SIGNING_SECRET: '  ' },
+      "SLACK_SIGNING_SECRET: is not set, and FLIGHTDECK_ROLE all receives Slack requests — set it to the Signing Secret from Basic Information in your Slack app's settings at https://api.slack.com/apps, or run this process with FLIGHTDECK_ROLE=worker",
+    ],
+  ])('rejects %j', (overrides, expected) => {
+    expect(problemsOf({ ...BASE, ...overrides })).toEqual([expected]);
+  });
+
+  it('lists every problem at once, one line each', () => {
+    const problems = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud', FLIGHTDECK_ROLE: 'web', REDIS_URL: 'redis//nope' });
+    expect(problems.map((line) => line.slice(0, line.indexOf(':')))).toEqual([
+      'SLACK_BOT_TOKEN',
+      'REDIS_URL',
+      'PORT',
+      'LOG_LEVEL',
+      'SLACK_SIGNING_SECRET',
+    ]);
+  });
+
+  it('never echoes a secret, in errors or when the env is logged', () => {
+    let message = '';
+    try {
+      loadEnv({ SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SIGNING, REDIS_URL: 'redis//:hunter2@cache', PORT: 'x' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('REDIS_URL: is not a URL');
+    const env = loadEnv({ ...BASE, REDIS_URL: 'redis://:hunter2@cache:6379' });
+    for (const text of [message, JSON.stringify(env), inspect(env), `${JSON.stringify({ env })}`]) {
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(SIGNING);
+      expect(text).not.toContain('hunter2');
+    }
+    expect(env.redisUrl).toBe('redis://:hunter2@cache:6379');
+  });
+});
