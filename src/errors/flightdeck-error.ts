@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'rollout-failed'
   | 'rollout-timeout'
   | 'slack-failed'
+  | 'slack-rejected'
   | 'internal';
 
 /** Codes whose cause is transient: the work is retried with backoff instead of failing the run. */

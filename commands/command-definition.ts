@@ -1,0 +1,36 @@
+import type { Config } from '../src/config/load-config.js';
+import type { RunEngine } from '../src/queue/run-engine.js';
+import type { RunStore } from '../src/run/run-store.js';
+
+/** Who typed the command and where: the parts of a slash command request a handler may use. */
+export interface CommandInvocation {
+  userId: string;
+  channelId: string;
+}
+
+/** What a handler needs from the engine. Handlers record and enqueue; they never call a cluster. */
+export interface CommandServices {
+  config: Config;
+  store: RunStore;
+  engine: RunEngine;
+  now: () => number;
+}
+
+/** The reply shown to the person who typed the command; ephemeral unless `inChannel`. */
+export interface CommandReply {
+  text: string;
+  inChannel?: boolean;
+}
+
+/**
+ * One slash command. `parse` is pure (text in, request or a coded `usage` error out) so it can be
+ * tested with tables; `handle` runs inside the 3-second ack window and must only read and write Redis.
+ */
+export interface CommandDefinition<Request> {
+  name: string;
+  /** One line per form, shown by `help` and in every usage error. */
+  usage: readonly string[];
+  description: string;
+  parse(text: string): Request;
+  handle(request: Request, invocation: CommandInvocation, services: CommandServices): Promise<CommandReply>;
+}

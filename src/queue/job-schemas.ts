@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+/** Jobs cross process boundaries as data: every processor parses its payload with these. */
+export const stepJobSchema = z.object({ runId: z.string().min(1), itemId: z.string().min(1) });
+export type StepJob = z.infer<typeof stepJobSchema>;
+
+export const renderJobSchema = z.object({ runId: z.string().min(1), seq: z.number().int().nonnegative() });
+export type RenderJob = z.infer<typeof renderJobSchema>;
+
+/** BullMQ forbids `:` in custom ids; deterministic ids make a duplicate enqueue collapse into one job. */
+export function stepJobId(runId: string, itemId: string): string {
+  return `step-${runId}-${itemId}`;
+}
+
+export function renderJobId(runId: string, seq: number): string {
+  return `render-${runId}-${seq}`;
+}

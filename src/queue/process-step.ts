@@ -1,0 +1,56 @@
+import type { Job } from 'bullmq';
+import { isFlightdeckError, isRetryableCode, type ErrorCode } from '../errors/flightdeck-error.js';
+import { toUserText } from '../errors/user-text.js';
+import type { Logger } from '../observability/create-logger.js';
+import type { RunStore } from '../run/run-store.js';
+import { isTerminal } from '../run/run-schema.js';
+import { executeStep, type StepContext } from './execute-step.js';
+import { stepJobSchema } from './job-schemas.js';
+
+/** A bad release ends the run `failed`; anything else that stops a step means flightdeck or its infrastructure broke. */
+const RELEASE_FAILURES: ReadonlySet<ErrorCode> = new Set(['rollout-failed', 'rollout-timeout']);
+
+export interface ProcessStepOptions extends Omit<StepContext, 'signal'> {
+  store: RunStore;
+  logger: Logger;
+}
+
+/**
+ * BullMQ processor for the `steps` queue. Transient errors are rethrown while attempts remain, so BullMQ
+ * retries them with backoff; a permanent error, or the last attempt, ends the step in the run document.
+ */
+export function createStepProcessor(options: ProcessStepOptions) {
+  return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
+    const { runId, itemId } = stepJobSchema.parse(job.data);
+    const logger = options.logger.child({ run: runId, item: itemId, job: job.id });
+    const run = await options.store.get(runId);
+    const item = run?.phases.flatMap((phase) => phase.items).find((candidate) => candidate.id === itemId);
+    if (!run || !item || isTerminal(run.state) || item.state !== 'running') {
+      logger.debug('step no longer needed');
+      return;
+    }
+    try {
+      const detail = await executeStep(run, item, { ...options, signal });
+      await options.engine.apply(runId, { type: 'step-succeeded', itemId, detail });
+      logger.info({ detail }, 'step succeeded');
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      const code = isFlightdeckError(err) ? err.code : 'internal';
+      // The run ended while this step worked (another worker finished it, or a person stopped it): nothing to record.
+      if (code === 'run-finished') return;
+      const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
+      if (isRetryableCode(code) && attemptsLeft > 0) {
+        logger.warn({ err, attemptsLeft }, 'step failed transiently; retrying');
+        throw err;
+      }
+      const reason = toUserText(err, `job ${job.id}`);
+      logger.error({ err, code }, 'step failed');
+      await options.engine.apply(runId, {
+        type: 'step-failed',
+        itemId,
+        reason,
+        outcome: RELEASE_FAILURES.has(code) ? 'failed' : 'error',
+      });
+    }
+  };
+}
