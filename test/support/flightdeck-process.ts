@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { freePort } from './free-port.js';
+import { waitUntil } from './wait-until.js';
+
+export interface FlightdeckProcessOptions {
+  slackApiUrl: string;
+  signingSecret: string;
+  botToken: string;
+  kubeconfigPath: string;
+  /** flightdeck.yaml content. */
+  catalog: string;
+  /** Checklist files by name (without .yaml). */
+  checklists: Record<string, string>;
+  env?: Record<string, string>;
+}
+
+export interface FlightdeckProcess {
+  url: string;
+  eventsUrl: string;
+  redisPrefix: string;
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
+
+/** Starts the built flightdeck as its own process, configured only through files and environment. */
+export async function startFlightdeckProcess(options: FlightdeckProcessOptions): Promise<FlightdeckProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'flightdeck-e2e-'));
+  mkdirSync(join(dir, 'checklists'));
+  writeFileSync(join(dir, 'flightdeck.yaml'), options.catalog);
+  for (const [name, text] of Object.entries(options.checklists)) writeFileSync(join(dir, 'checklists', `${name}.yaml`), text);
+  const port = await freePort();
+  const redisPrefix = `e2e-${randomBytes(4).toString('hex')}`;
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      SLACK_BOT_TOKEN: options.botToken,
+      SLACK_SIGNING_SECRET: options.signingSecret,
+      SLACK_API_URL: options.slackApiUrl,
+      FLIGHTDECK_CONFIG: join(dir, 'flightdeck.yaml'),
+      KUBECONFIG: options.kubeconfigPath,
+      REDIS_PREFIX: redisPrefix,
+      PORT: String(port),
+      LOG_LEVEL: 'debug',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntil(`flightdeck to answer on ${url}/healthz`, async () => {
+      if (child.exitCode !== null) throw new Error(`flightdeck exited with ${child.exitCode}:\n${output}`);
+      const response = await fetch(`${url}/healthz`).catch(() => undefined);
+      return response?.ok ? true : undefined;
+    });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n--- flightdeck output ---\n${output}`);
+  }
+  return {
+    url,
+    eventsUrl: `${url}/slack/events`,
+    redisPrefix,
+    child,
+    output: () => output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
