@@ -9,8 +9,13 @@ export {
   type SlackDriverOptions,
   type SlackSignatureHeaders,
   type SlashCommandInput,
+  type ViewSubmissionInput,
 } from './slack-driver.js';
 export { findButton, listButtons, type ButtonRef } from './find-button.js';
+export type { RateLimitRule } from './rate-limiter.js';
+export type { DeliverOptions, SocketAck, SocketEnvelope, SocketEnvelopeType, SocketModeControl } from './socket-mode-server.js';
+export type { StoredView, ViewAckRecord } from './view-store.js';
+export type { ViewStateValues, ViewValueInput, ViewValuesInput } from './view-state.js';
 export type {
   Block,
   EphemeralMessage,

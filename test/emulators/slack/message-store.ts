@@ -22,6 +22,11 @@ export class MessageStore {
     for (const id of channelIds) this.channels.set(id, []);
   }
 
+  /** Makes a channel known (DMs opened through `conversations.open`); no-op when it already is. */
+  addChannel(channel: string): void {
+    if (!this.channels.has(channel)) this.channels.set(channel, []);
+  }
+
   /** True when the channel is known. */
   hasChannel(channel: string): boolean {
     return this.channels.has(channel);

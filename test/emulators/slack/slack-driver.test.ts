@@ -118,6 +118,73 @@ describe('SlackDriver requests', () => {
   });
 });
 
+describe('SlackDriver view payloads over HTTP', () => {
+  function lastPayload(): Record<string, unknown> {
+    return JSON.parse(new URLSearchParams(lastVerified().body).get('payload') ?? '{}') as Record<string, unknown>;
+  }
+
+  it('signs a view_submission for a made-up view when the app never opened one', async () => {
+    const res = await driver.viewSubmission({
+      userId: 'U0BOB',
+      callbackId: 'rollback.confirm',
+      privateMetadata: '{"deployId":42}',
+      values: { reason: { reason_input: 'bad canary' }, target: { pick: { type: 'static_select', selected_option: { value: '7' } } } },
+    });
+    expect(res.status).toBe(200);
+    expect(res.viewAck).toBeUndefined();
+    expect(lastPayload()).toMatchObject({
+      type: 'view_submission',
+      user: { id: 'U0BOB', username: 'bob' },
+      trigger_id: res.triggerId,
+      response_urls: [],
+      view: {
+        type: 'modal',
+        callback_id: 'rollback.confirm',
+        private_metadata: '{"deployId":42}',
+        state: {
+          values: {
+            reason: { reason_input: { type: 'plain_text_input', value: 'bad canary' } },
+            target: { pick: { type: 'static_select', selected_option: { value: '7' } } },
+          },
+        },
+      },
+    });
+    await expect(driver.viewSubmission({ values: {} })).rejects.toThrow(/U0ALICE has no open modal; give viewId or callbackId/);
+  });
+
+  it('sends a modal button click with a view container, the view state and no response_url', async () => {
+    const client = new webApi.WebClient(emulator.token, { slackApiUrl: emulator.apiUrl, retryConfig: { retries: 0 } });
+    const opened = await client.views.open({
+      trigger_id: emulator.triggerId('U0ALICE'),
+      view: {
+        type: 'modal',
+        title: { type: 'plain_text', text: 'Sign off' },
+        submit: { type: 'plain_text', text: 'Approve' },
+        blocks: [
+          { type: 'input', block_id: 'note', optional: true, label: { type: 'plain_text', text: 'Note' }, element: { type: 'plain_text_input' } },
+          { type: 'actions', elements: [{ type: 'button', action_id: 'more', text: { type: 'plain_text', text: 'More' } }] },
+        ],
+      },
+    });
+    const view = emulator.view(opened.view?.id ?? '');
+    const noteAction = String((view?.blocks[0]?.element as { action_id: string }).action_id);
+    const res = await driver.clickButton({ viewId: view?.id ?? '', actionId: 'more' });
+    expect(res.responseUrl).toBeUndefined();
+    const payload = lastPayload();
+    expect(payload).toMatchObject({
+      type: 'block_actions',
+      container: { type: 'view', view_id: view?.id },
+      view: { id: view?.id, hash: view?.hash, state: { values: { note: { [noteAction]: { type: 'plain_text_input', value: null } } } } },
+      actions: [{ action_id: 'more', block_id: view?.blocks[1]?.block_id }],
+    });
+    expect(payload).not.toHaveProperty('response_url');
+    expect(payload).not.toHaveProperty('channel');
+    // The trigger in the payload is one the emulator issued, so the app can push a view with it.
+    const pushed = await client.views.push({ trigger_id: String(payload.trigger_id), view: { type: 'modal', title: { type: 'plain_text', text: 'More' }, blocks: [] } });
+    expect(pushed.view?.previous_view_id).toBe(view?.id);
+  });
+});
+
 describe('emulator response URLs', () => {
   async function post(url: string, body: unknown): Promise<{ status: number; json: unknown }> {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

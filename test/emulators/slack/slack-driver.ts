@@ -1,28 +1,51 @@
-import { randomBytes } from 'node:crypto';
-import { findButton, listButtons } from './find-button.js';
+import { findButton } from './find-button.js';
+import {
+  blockActionPayload,
+  slashCommandFields,
+  targetBlocks,
+  viewSubmissionPayload,
+  type BlockActionInput,
+  type BuiltPayload,
+  type ClickButtonInput,
+  type PayloadContext,
+  type SlashCommandInput,
+  type ViewSubmissionInput,
+} from './interaction-payloads.js';
 import { signSlackRequest } from './sign-slack-request.js';
-import type { Block, SlackEmulator } from './slack-types.js';
+import type { SocketEnvelopeType } from './socket-mode-server.js';
+import type { SlackEmulator } from './slack-types.js';
+import { isObject } from './validate-blocks.js';
+import type { ViewAckRecord } from './view-store.js';
 
 export { signSlackRequest, type SlackSignatureHeaders } from './sign-slack-request.js';
+export type { BlockActionInput, ClickButtonInput, SlashCommandInput, ViewSubmissionInput } from './interaction-payloads.js';
 
 /** Options of {@link SlackDriver}. */
 export interface SlackDriverOptions {
-  /** The app's events endpoint, e.g. `http://127.0.0.1:3000/slack/events`. */
-  appUrl: string;
-  signingSecret: string;
-  /** Supplies response URLs and the current message blocks. */
+  /**
+   * `http` (default): signed POSTs to `appUrl`. `socket`: envelopes over the app's Socket Mode
+   * connection to the emulator (the app must have called `apps.connections.open`).
+   */
+  mode?: 'http' | 'socket';
+  /** HTTP mode (required there): the app's events endpoint, e.g. `http://127.0.0.1:3000/slack/events`. */
+  appUrl?: string;
+  /** HTTP mode (required there). */
+  signingSecret?: string;
+  /** Supplies response URLs, trigger ids, current messages and views, and the Socket Mode endpoint. */
   emulator: SlackEmulator;
+  /** Socket mode: how long to wait for the app's ack; default 3000 ms (Slack's deadline). */
+  ackTimeoutMs?: number;
   /** Default: the emulator's team id. */
   teamId?: string;
   /** Default: the emulator's app id. */
   appId?: string;
-  /** Default `acme`. */
+  /** Default: the emulator's team domain. */
   teamDomain?: string;
   /** Channel names by id for `channel_name`; default `{ C0DEPLOY: 'deploys' }`, else the id lowercased. */
   channelNames?: Record<string, string>;
 }
 
-/** Per-request knobs for signature/replay tests. */
+/** Per-request knobs. Signing options are HTTP-only; retry options map to Socket Mode `retry_attempt`/`retry_reason`. */
 export interface SendOptions {
   /** Signing timestamp (unix seconds); default now. */
   timestampSeconds?: number;
@@ -34,165 +57,75 @@ export interface SendOptions {
   retryReason?: string;
 }
 
-/** What the app answered. */
+/** What the app answered: the HTTP response, or in Socket Mode status 200 with the ack payload. */
 export interface DriverResponse {
   status: number;
+  /** Raw body; in Socket Mode the ack payload as JSON, `''` for an empty ack. */
   body: string;
-  /** Parsed body when it is JSON. */
+  /** Parsed body when it is JSON (absent for an empty ack in both modes). */
   json?: unknown;
-  /** The response URL the request carried (absent for {@link SlackDriver.send}). */
+  /** The response URL the request carried (absent for {@link SlackDriver.send} and view payloads). */
   responseUrl?: string;
   triggerId?: string;
+  /** Socket Mode: the envelope id the ack answered. */
+  envelopeId?: string;
+  /** View submissions of an emulator-held view: what the emulator did with the ack. */
+  viewAck?: ViewAckRecord;
 }
 
-/** Input of {@link SlackDriver.slashCommand}. */
-export interface SlashCommandInput {
-  command?: string;
-  text: string;
-  userId?: string;
-  userName?: string;
-  channelId?: string;
-}
-
-/** Input of {@link SlackDriver.blockAction}. */
-export interface BlockActionInput {
-  userId?: string;
-  channelId?: string;
-  messageTs: string;
-  actionId: string;
-  blockId: string;
-  value?: string;
-  /** Overrides the message taken from the emulator. */
-  message?: Record<string, unknown>;
-}
-
-/** Input of {@link SlackDriver.clickButton}. */
-export interface ClickButtonInput {
-  userId?: string;
-  channelId?: string;
-  messageTs: string;
-  actionId: string;
-  /** Picks among buttons sharing an action_id. */
-  value?: string;
-}
-
-/** Plays Slack towards an app: signed slash commands and block actions over HTTP. */
+/** Plays Slack towards an app: slash commands, block actions and view submissions, over HTTP or Socket Mode. */
 export class SlackDriver {
-  private readonly teamId: string;
-  private readonly appId: string;
-  private readonly teamDomain: string;
+  private readonly mode: 'http' | 'socket';
+  private readonly ctx: PayloadContext;
   private readonly channelNames: Record<string, string>;
 
+  /** Throws when HTTP mode lacks `appUrl` or `signingSecret`. */
   constructor(private readonly options: SlackDriverOptions) {
-    this.teamId = options.teamId ?? options.emulator.teamId;
-    this.appId = options.appId ?? options.emulator.appId;
-    this.teamDomain = options.teamDomain ?? 'acme';
+    this.mode = options.mode ?? 'http';
+    if (this.mode === 'http' && (!options.appUrl || !options.signingSecret)) {
+      throw new Error('SlackDriver: mode http needs appUrl and signingSecret');
+    }
     this.channelNames = options.channelNames ?? { C0DEPLOY: 'deploys' };
+    const emulator = options.emulator;
+    this.ctx = {
+      emulator,
+      teamId: options.teamId ?? emulator.teamId,
+      appId: options.appId ?? emulator.appId,
+      teamDomain: options.teamDomain ?? emulator.teamDomain,
+      userName: (id) => emulator.user(id)?.name ?? id.toLowerCase(),
+      channelName: (id) => this.channelNames[id] ?? id.toLowerCase(),
+    };
   }
 
   /** Sends a slash command with every field Slack sends (protocols A3). */
   async slashCommand(input: SlashCommandInput, send: SendOptions = {}): Promise<DriverResponse> {
-    const userId = input.userId ?? 'U0ALICE';
-    const channelId = input.channelId ?? 'C0DEPLOY';
-    const responseUrl = this.options.emulator.responseUrl({ channelId, userId });
-    const triggerId = newTriggerId();
-    const form = new URLSearchParams({
-      token: 'legacy',
-      team_id: this.teamId,
-      team_domain: this.teamDomain,
-      channel_id: channelId,
-      channel_name: this.channelName(channelId),
-      user_id: userId,
-      user_name: input.userName ?? this.userName(userId),
-      command: input.command ?? '/deploy',
-      text: input.text,
-      api_app_id: this.appId,
-      is_enterprise_install: 'false',
-      response_url: responseUrl,
-      trigger_id: triggerId,
-    });
-    return { ...(await this.signedPost(form.toString(), send)), responseUrl, triggerId };
+    const built = slashCommandFields(this.ctx, input);
+    const res =
+      this.mode === 'socket'
+        ? await this.deliver('slash_commands', built.payload, send)
+        : await this.signedPost(new URLSearchParams(built.payload).toString(), send);
+    return { ...res, ...followUps(built) };
   }
 
-  /** Sends a `block_actions` payload shaped as protocols A4, using the emulator's current message. */
+  /** Sends a `block_actions` payload (protocols A4) for an element of a message or, with `viewId`, a modal. */
   async blockAction(input: BlockActionInput, send: SendOptions = {}): Promise<DriverResponse> {
-    const emulator = this.options.emulator;
-    const userId = input.userId ?? 'U0ALICE';
-    const channelId = input.channelId ?? 'C0DEPLOY';
-    const stored = emulator.message(channelId, input.messageTs);
-    const ephemeral = emulator.ephemerals.find((e) => e.channel === channelId && e.ts === input.messageTs);
-    const isEphemeral = stored === undefined && ephemeral !== undefined;
-    const blocks: readonly Block[] = stored?.blocks ?? ephemeral?.blocks ?? [];
-    const element = listButtons(blocks).find((b) => b.actionId === input.actionId && b.blockId === input.blockId)?.element;
-    const responseUrl = emulator.responseUrl({ channelId, userId, messageTs: input.messageTs });
-    const triggerId = newTriggerId();
-    const message =
-      input.message ??
-      (stored
-        ? {
-            type: 'message',
-            user: stored.user,
-            ...(stored.botId ? { bot_id: stored.botId, app_id: emulator.appId } : {}),
-            text: stored.text,
-            blocks: structuredClone(stored.blocks),
-            ts: stored.ts,
-            team: this.teamId,
-            ...(stored.threadTs ? { thread_ts: stored.threadTs } : {}),
-          }
-        : undefined);
-    const payload = {
-      type: 'block_actions',
-      user: { id: userId, username: this.userName(userId), name: this.userName(userId), team_id: this.teamId },
-      api_app_id: this.appId,
-      token: 'legacy',
-      trigger_id: triggerId,
-      team: { id: this.teamId, domain: this.teamDomain },
-      enterprise: null,
-      is_enterprise_install: false,
-      container: {
-        type: 'message',
-        message_ts: input.messageTs,
-        channel_id: channelId,
-        is_ephemeral: isEphemeral,
-      },
-      channel: { id: channelId, name: this.channelName(channelId) },
-      // Slack omits `message` for ephemeral messages: the app never sees their content back.
-      ...(message && !isEphemeral ? { message } : {}),
-      state: { values: {} },
-      response_url: responseUrl,
-      actions: [
-        {
-          type: typeof element?.type === 'string' ? element.type : 'button',
-          action_id: input.actionId,
-          block_id: input.blockId,
-          ...(input.value !== undefined ? { value: input.value } : {}),
-          text: element?.text ?? { type: 'plain_text', text: input.actionId, emoji: true },
-          ...(element?.style !== undefined ? { style: element.style } : {}),
-          action_ts: actionTs(),
-        },
-      ],
-    };
-    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-    return { ...(await this.signedPost(body, send)), responseUrl, triggerId };
+    const built = blockActionPayload(this.ctx, input);
+    return { ...(await this.interactive(built.payload, send, false)), ...followUps(built) };
   }
 
   /**
-   * Clicks a button of a message the emulator holds (channel message or ephemeral), sending its real
-   * block_id and value. Throws listing the available buttons when there is no match.
+   * Clicks a button of a message the emulator holds (channel message or ephemeral) or, with `viewId`,
+   * of an open modal, sending its real block_id and value. Throws listing the available buttons when
+   * there is no match.
    */
   async clickButton(input: ClickButtonInput, send: SendOptions = {}): Promise<DriverResponse> {
-    const emulator = this.options.emulator;
-    const channelId = input.channelId ?? 'C0DEPLOY';
-    const blocks =
-      emulator.message(channelId, input.messageTs)?.blocks ??
-      emulator.ephemerals.find((e) => e.channel === channelId && e.ts === input.messageTs)?.blocks;
-    if (!blocks) throw new Error(`clickButton: no message ${input.messageTs} in ${channelId}`);
-    const button = findButton(blocks, input.actionId, input.value);
+    const button = findButton(targetBlocks(this.options.emulator, input), input.actionId, input.value);
     return this.blockAction(
       {
         ...(input.userId ? { userId: input.userId } : {}),
-        channelId,
-        messageTs: input.messageTs,
+        ...(input.viewId !== undefined
+          ? { viewId: input.viewId, ...(input.values ? { values: input.values } : {}) }
+          : { channelId: input.channelId ?? 'C0DEPLOY', messageTs: input.messageTs ?? '' }),
         actionId: button.actionId,
         blockId: button.blockId,
         ...(button.value !== undefined ? { value: button.value } : {}),
@@ -201,30 +134,69 @@ export class SlackDriver {
     );
   }
 
-  /** Posts `rawBody` with exactly `headers` (nothing added): for forged, unsigned or malformed requests. */
+  /**
+   * Submits a modal (`view_submission`, protocols A4). For a view the emulator holds, the ack is then
+   * applied to its view stack (close, clear, errors, update, push) and reported as `viewAck`.
+   * Throws when the view is unknown or closed, or `values` names an input or option the view lacks.
+   */
+  async viewSubmission(input: ViewSubmissionInput, send: SendOptions = {}): Promise<DriverResponse> {
+    const built = viewSubmissionPayload(this.ctx, input);
+    const res = await this.interactive(built.payload, send, true);
+    if (!built.view || res.status !== 200) return { ...res, triggerId: built.triggerId };
+    const ack = isObject(res.json) ? res.json : undefined;
+    return { ...res, triggerId: built.triggerId, viewAck: this.options.emulator.applyViewAck(built.view.id, ack) };
+  }
+
+  /** HTTP mode: posts `rawBody` with exactly `headers` (nothing added), for forged or malformed requests. */
   async send(rawBody: string, headers: Record<string, string>): Promise<DriverResponse> {
+    if (this.mode === 'socket' || !this.options.appUrl) throw new Error('SlackDriver.send is HTTP-only');
     const res = await fetch(this.options.appUrl, { method: 'POST', headers, body: rawBody });
     const body = await res.text();
     return { status: res.status, body, ...parseJson(body) };
   }
 
+  private interactive(payload: Record<string, unknown>, send: SendOptions, acceptsResponse: boolean): Promise<DriverResponse> {
+    if (this.mode === 'socket') return this.deliver('interactive', payload, send, acceptsResponse);
+    return this.signedPost(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), send);
+  }
+
+  private async deliver(
+    type: SocketEnvelopeType,
+    payload: Record<string, unknown>,
+    send: SendOptions,
+    acceptsResponsePayload = true,
+  ): Promise<DriverResponse> {
+    if (send.signingSecret !== undefined || send.timestampSeconds !== undefined) {
+      throw new Error('SlackDriver: signing options have no meaning in Socket Mode');
+    }
+    const ack = await this.options.emulator.socketMode.deliver(type, payload, {
+      acceptsResponsePayload,
+      ...(this.options.ackTimeoutMs !== undefined ? { timeoutMs: this.options.ackTimeoutMs } : {}),
+      ...(send.retryNum !== undefined ? { retryAttempt: send.retryNum } : {}),
+      ...(send.retryReason !== undefined ? { retryReason: send.retryReason } : {}),
+    });
+    const empty = Object.keys(ack.payload).length === 0;
+    return {
+      status: 200,
+      body: empty ? '' : JSON.stringify(ack.payload),
+      ...(empty ? {} : { json: ack.payload }),
+      envelopeId: ack.envelopeId,
+    };
+  }
+
   private signedPost(body: string, opts: SendOptions): Promise<DriverResponse> {
     const headers: Record<string, string> = {
       'content-type': 'application/x-www-form-urlencoded',
-      ...signSlackRequest(opts.signingSecret ?? this.options.signingSecret, body, opts.timestampSeconds),
+      ...signSlackRequest(opts.signingSecret ?? this.options.signingSecret ?? '', body, opts.timestampSeconds),
     };
     if (opts.retryNum !== undefined) headers['x-slack-retry-num'] = String(opts.retryNum);
     if (opts.retryReason !== undefined) headers['x-slack-retry-reason'] = opts.retryReason;
     return this.send(body, headers);
   }
+}
 
-  private userName(userId: string): string {
-    return this.options.emulator.user(userId)?.name ?? userId.toLowerCase();
-  }
-
-  private channelName(channelId: string): string {
-    return this.channelNames[channelId] ?? channelId.toLowerCase();
-  }
+function followUps(built: BuiltPayload<unknown>): Pick<DriverResponse, 'responseUrl' | 'triggerId'> {
+  return { triggerId: built.triggerId, ...(built.responseUrl ? { responseUrl: built.responseUrl } : {}) };
 }
 
 function parseJson(body: string): { json?: unknown } {
@@ -234,13 +206,4 @@ function parseJson(body: string): { json?: unknown } {
   } catch {
     return {};
   }
-}
-
-function newTriggerId(): string {
-  return `${Date.now()}.${Math.floor(Math.random() * 1e9)}.${randomBytes(16).toString('hex')}`;
-}
-
-function actionTs(): string {
-  const micros = Date.now() * 1000 + Math.floor(Math.random() * 1000);
-  return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
 }

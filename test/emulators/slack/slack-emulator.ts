@@ -1,8 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Directory } from './directory.js';
 import { MessageStore } from './message-store.js';
+import { err, str, type MethodContext, type MethodReply } from './method-context.js';
+import { RateLimiter } from './rate-limiter.js';
 import { inspectableArgs, parseArgs, readBody, readToken } from './read-request.js';
 import { ResponseUrls } from './response-urls.js';
+import { SocketModeServer } from './socket-mode-server.js';
 import type {
   FaultReply,
   KnownUser,
@@ -10,13 +14,17 @@ import type {
   SlackEmulator,
   SlackEmulatorOptions,
 } from './slack-types.js';
+import { ViewStore } from './view-store.js';
 import { waitFor } from './wait-for.js';
-import { err, webApiMethods, type MethodContext, type MethodReply } from './web-api-methods.js';
+import { webApiMethods } from './web-api-methods.js';
 
 const DEFAULT_USERS: KnownUser[] = [
   { id: 'U0ALICE', name: 'alice', realName: 'Alice Example', email: 'alice@example.com' },
   { id: 'U0BOB', name: 'bob', realName: 'Bob Example', email: 'bob@example.com' },
 ];
+
+const APP_TOKEN_METHODS = new Set(['apps.connections.open']);
+const MAX_PING_INTERVAL_MS = 30_000;
 
 interface Fault {
   remaining: number;
@@ -25,7 +33,8 @@ interface Fault {
 
 /**
  * Starts a Slack emulator on 127.0.0.1: Web API under `/api/<method>`, response URLs under
- * `/response/<id>`, plus inspection and fault-injection helpers. Resolves once it is listening.
+ * `/response/<id>`, Socket Mode WebSockets under `/socket-mode`, plus inspection, rate-limit and
+ * fault-injection helpers. Resolves once it is listening; throws on a ping interval above 30 s.
  */
 export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Promise<SlackEmulator> {
   const now = options.now ?? Date.now;
@@ -34,20 +43,40 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const botUserId = options.botUserId ?? 'U0BOT';
   const botId = options.botId ?? 'B0BOT';
   const appId = options.appId ?? 'A0BOT';
-  const users = new Map<string, KnownUser>();
-  for (const u of [...(options.users ?? DEFAULT_USERS), { id: botUserId, name: 'flightdeck', isBot: true }]) {
-    users.set(u.id, u);
+  const appToken = options.appToken ?? 'xapp-1-test';
+  const teamDomain = options.teamDomain ?? 'acme';
+  const pingIntervalMs = options.socketPingIntervalMs ?? 10_000;
+  if (!(pingIntervalMs > 0 && pingIntervalMs <= MAX_PING_INTERVAL_MS)) {
+    throw new Error(`startSlackEmulator: socketPingIntervalMs must be in (0, ${MAX_PING_INTERVAL_MS}], got ${pingIntervalMs}`);
   }
   const store = new MessageStore(options.channels ?? ['C0DEPLOY'], now);
+  const directory = new Directory(store);
+  const users: KnownUser[] = [...(options.users ?? DEFAULT_USERS), { id: botUserId, name: 'flightdeck', isBot: true }];
+  for (const u of users) directory.addUser(u);
+  for (const [id, members] of Object.entries(options.usergroups ?? {})) directory.addUsergroup(id, members);
+  const views = new ViewStore({ teamId, appId, botId }, now);
   const responseUrls = new ResponseUrls(store, { userId: botUserId, botId }, now);
+  const socketMode = new SocketModeServer(appId, pingIntervalMs, now);
+  const limiter = new RateLimiter();
   const calls: RecordedCall[] = [];
   const faults = new Map<string, Fault[]>();
   let baseUrl = '';
 
-  const ctx = (): MethodContext => ({ store, baseUrl, teamId, botUserId, botId, appId, users });
+  const ctx = (): MethodContext => ({
+    store,
+    views,
+    directory,
+    baseUrl,
+    teamId,
+    teamDomain,
+    botUserId,
+    botId,
+    appId,
+    openSocketUrl: () => socketMode.ticketUrl(baseUrl),
+  });
 
-  // Order: unknown method, injected fault, auth, then the method itself — so a fault can stand in for
-  // any method outcome, including auth errors.
+  // Order: unknown method, injected fault, auth, rate limit, then the method itself — so a fault can
+  // stand in for any method outcome, including auth errors.
   const callMethod = (req: IncomingMessage, method: string, body: string): { status: number; reply: MethodReply; retryAfter?: number } => {
     const args = parseArgs(req.headers['content-type'], body);
     const callToken = readToken(req, args);
@@ -69,9 +98,14 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const status = fault.status ?? (fault.retryAfter !== undefined ? 429 : 200);
       return finish(status, err(fault.error ?? (status === 429 ? 'ratelimited' : 'internal_error')), fault.retryAfter);
     }
+    const wanted = APP_TOKEN_METHODS.has(method) ? appToken : token;
     if (callToken === undefined) return finish(200, err('not_authed'));
-    if (callToken !== token) return finish(200, err('invalid_auth'));
+    if (callToken !== wanted) {
+      return finish(200, err(callToken === token || callToken === appToken ? 'not_allowed_token_type' : 'invalid_auth'));
+    }
     if (!args) return finish(200, err('invalid_json'));
+    const retryAfter = limiter.check(method, str(args.channel) ?? '', now());
+    if (retryAfter !== undefined) return finish(429, err('ratelimited'), retryAfter);
     return finish(200, handler(ctx(), args));
   };
 
@@ -97,6 +131,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       send(res, 500, { ok: false, error: 'internal_error', detail: String(error) });
     });
   });
+  server.on('upgrade', (req, socket, head) => socketMode.handleUpgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -108,7 +143,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     url: baseUrl,
     apiUrl: `${baseUrl}api/`,
     token,
+    appToken,
     teamId,
+    teamDomain,
     botUserId,
     botId,
     appId,
@@ -118,7 +155,19 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     messages: (channel) => store.list(channel),
     message: (channel, ts) => store.find(channel, ts),
     thread: (channel, ts) => [...(store.find(channel, ts)?.replies ?? [])],
-    user: (id) => users.get(id),
+    user: (id) => directory.users.get(id),
+    addUser: (user) => directory.addUser(user),
+    addUsergroup: (id, userIds) => directory.addUsergroup(id, userIds),
+    dmChannel: (userId) => directory.dmChannel(userId),
+    views: views.all,
+    view: (id) => views.find(id),
+    openViews: (userId) => views.stack(userId),
+    viewAcks: views.acks,
+    triggerId: (userId) => views.issueTrigger(userId),
+    applyViewAck: (viewId, payload) => views.applyAck(viewId, payload),
+    rateLimit: (rule) => limiter.set(rule),
+    clearRateLimits: () => limiter.clear(),
+    socketMode,
     addUserMessage: (channel, m) => {
       const posted = store.post(channel, { text: m.text, blocks: [], user: m.user, ...(m.threadTs ? { threadTs: m.threadTs } : {}) });
       if (!posted) throw new Error(`addUserMessage: unknown channel ${channel} or thread ${m.threadTs ?? ''}`);
@@ -135,6 +184,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       waitFor(() => predicate(emulator), { timeoutMs, description, state: () => describeState(emulator) }),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        socketMode.close();
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive sockets from fetch would otherwise hold close() open.
         server.closeAllConnections();
@@ -163,5 +213,7 @@ function describeState(e: SlackEmulator): string {
     `${e.calls.length} calls (last: ${recent.join(', ') || 'none'})`,
     `${e.ephemerals.length} ephemerals`,
     `${e.responses.length} response_url posts`,
+    `${e.views.filter((v) => v.open).length} open views`,
+    `${e.socketMode.connections} socket connections, ${e.socketMode.envelopes.length} envelopes`,
   ].join('; ');
 }

@@ -1,3 +1,7 @@
+import type { RateLimitRule } from './rate-limiter.js';
+import type { SocketModeControl } from './socket-mode-server.js';
+import type { StoredView, ViewAckRecord } from './view-store.js';
+
 /** A Block Kit block as the emulator stores it (parsed JSON object). */
 export type Block = Record<string, unknown>;
 
@@ -98,6 +102,14 @@ export interface SlackEmulatorOptions {
   appId?: string;
   /** Known humans; default alice (U0ALICE) and bob (U0BOB). */
   users?: KnownUser[];
+  /** User groups (`S…` id to member ids) for `usergroups.users.list`; default none. */
+  usergroups?: Record<string, string[]>;
+  /** Workspace domain used in permalinks and `auth.test`; default `acme`. */
+  teamDomain?: string;
+  /** The only accepted app-level token (`apps.connections.open`); default `xapp-1-test`. */
+  appToken?: string;
+  /** How often the Socket Mode server pings each connection; default 10000 ms, at most 30000. */
+  socketPingIntervalMs?: number;
   /** Clock in ms; lets tests expire response URLs without waiting 30 minutes. */
   now?: () => number;
 }
@@ -109,7 +121,10 @@ export interface SlackEmulator {
   /** `${url}api/` — pass as `slackApiUrl`. */
   readonly apiUrl: string;
   readonly token: string;
+  /** App-level token for Socket Mode (`appToken` of a Bolt app). */
+  readonly appToken: string;
   readonly teamId: string;
+  readonly teamDomain: string;
   readonly botUserId: string;
   readonly botId: string;
   readonly appId: string;
@@ -129,6 +144,33 @@ export interface SlackEmulator {
   addUserMessage(channel: string, message: { user: string; text: string; threadTs?: string }): StoredMessage;
   /** Mints a fresh response URL (5 uses within 30 minutes). */
   responseUrl(context?: ResponseUrlContext): string;
+  /** Adds or replaces a workspace member (users.info, users.lookupByEmail, conversations.open). */
+  addUser(user: KnownUser): void;
+  /** Adds a user group or replaces its members. */
+  addUsergroup(id: string, userIds: readonly string[]): void;
+  /** The DM channel `conversations.open` created for `userId`; read it with {@link messages}. */
+  dmChannel(userId: string): string | undefined;
+  /** Every view ever opened or pushed, oldest first (closed ones have `open: false`). */
+  readonly views: readonly StoredView[];
+  /** A view by id. */
+  view(id: string): StoredView | undefined;
+  /** The user's open modal stack, root first (empty when no modal is shown). */
+  openViews(userId: string): StoredView[];
+  /** What became of each `view_submission` ack the driver passed back. */
+  readonly viewAcks: readonly ViewAckRecord[];
+  /** Mints a trigger id for `userId` (single use, 3 s), as Slack puts in commands and interactions. */
+  triggerId(userId: string): string;
+  /** Applies an app's `view_submission` ack (close, clear, errors, update, push) to the view stack. */
+  applyViewAck(viewId: string, payload: Record<string, unknown> | undefined): ViewAckRecord;
+  /**
+   * Limits `rule.method` per channel per second from now on: further calls get HTTP 429 with
+   * `Retry-After` and `ratelimited`. Throws on a limit below 1.
+   */
+  rateLimit(rule: RateLimitRule): void;
+  /** Removes every rate limit. */
+  clearRateLimits(): void;
+  /** The Socket Mode endpoint: connections, envelopes, delivery. */
+  readonly socketMode: SocketModeControl;
   /** Makes the next `count` calls of `method` answer with `reply` instead. */
   failNext(method: string, count: number, reply: FaultReply): void;
   /**

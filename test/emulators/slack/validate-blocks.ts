@@ -14,6 +14,7 @@ const MAX_SECTION_TEXT = 3000;
 const MAX_HEADER_TEXT = 150;
 const MAX_BUTTON_TEXT = 75;
 const MAX_BUTTON_VALUE = 2000;
+const MAX_INPUT_LABEL = 2000;
 
 /**
  * Parses `blocks` as it arrives (JSON string from form bodies, array from JSON bodies), checks the
@@ -21,6 +22,18 @@ const MAX_BUTTON_VALUE = 2000;
  * when the app leaves them out. `undefined` input means "no blocks given".
  */
 export function parseBlocks(raw: unknown): ParsedBlocks {
+  return parseBlockList(raw, { maxBlocks: MAX_BLOCKS, pointer: '/blocks' });
+}
+
+/** Where a block list sits and how many blocks it may hold (50 in messages, 100 in views). */
+export interface BlockListRules {
+  maxBlocks: number;
+  /** JSON pointer of the list in Slack's error messages, e.g. `/blocks` or `/view/blocks`. */
+  pointer: string;
+}
+
+/** {@link parseBlocks} with explicit limits and error location. */
+export function parseBlockList(raw: unknown, rules: BlockListRules): ParsedBlocks {
   if (raw === undefined || raw === null || raw === '') return { ok: true, blocks: undefined };
   let value = raw;
   if (typeof raw === 'string') {
@@ -34,10 +47,10 @@ export function parseBlocks(raw: unknown): ParsedBlocks {
     return { ok: false, error: 'invalid_blocks_format', messages: ['[ERROR] blocks must be an array'] };
   }
   const messages: string[] = [];
-  if (value.length > MAX_BLOCKS) {
-    messages.push(`[ERROR] no more than ${MAX_BLOCKS} items allowed [json-pointer:/blocks]`);
+  if (value.length > rules.maxBlocks) {
+    messages.push(`[ERROR] no more than ${rules.maxBlocks} items allowed [json-pointer:${rules.pointer}]`);
   }
-  value.forEach((block, i) => checkBlock(block, `/blocks/${i}`, messages));
+  value.forEach((block, i) => checkBlock(block, `${rules.pointer}/${i}`, messages));
   if (messages.length > 0) return { ok: false, error: 'invalid_blocks', messages };
   return { ok: true, blocks: (value as Block[]).map(withIds) };
 }
@@ -62,7 +75,18 @@ function checkBlock(block: unknown, at: string, out: string[]): void {
     }
     elements.forEach((el, j) => checkElement(el, `${at}/elements/${j}`, out));
   }
+  if (block.type === 'input') checkInput(block, at, out);
   if (isObject(block.accessory)) checkElement(block.accessory, `${at}/accessory`, out);
+}
+
+function checkInput(block: Block, at: string, out: string[]): void {
+  if (!isObject(block.label) || block.label.type !== 'plain_text') {
+    out.push(`[ERROR] missing required field: label [json-pointer:${at}]`);
+  } else if (textLength(block.label) > MAX_INPUT_LABEL) {
+    out.push(`[ERROR] must be less than ${MAX_INPUT_LABEL + 1} characters [json-pointer:${at}/label/text]`);
+  }
+  if (!isObject(block.element)) out.push(`[ERROR] missing required field: element [json-pointer:${at}]`);
+  else checkElement(block.element, `${at}/element`, out);
 }
 
 function checkElement(el: unknown, at: string, out: string[]): void {
@@ -92,6 +116,7 @@ function withIds(block: Block): Block {
   const out: Block = { ...block, block_id: typeof block.block_id === 'string' ? block.block_id : shortId() };
   if (block.type === 'actions' && Array.isArray(block.elements)) out.elements = block.elements.map((el) => withActionId(el));
   if (isObject(block.accessory)) out.accessory = withActionId(block.accessory);
+  if (block.type === 'input' && isObject(block.element)) out.element = withActionId(block.element);
   return out;
 }
 

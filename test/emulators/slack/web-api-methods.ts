@@ -1,32 +1,21 @@
-import type { MessageStore } from './message-store.js';
-import type { Block, KnownUser, StoredMessage } from './slack-types.js';
+import { directoryMethods } from './directory-methods.js';
+import { err, str, type Handler, type MethodContext, type MethodReply } from './method-context.js';
+import type { Block, StoredMessage } from './slack-types.js';
 import { parseBlocks } from './validate-blocks.js';
-
-/** What every Web API handler can see. */
-export interface MethodContext {
-  store: MessageStore;
-  baseUrl: string;
-  teamId: string;
-  botUserId: string;
-  botId: string;
-  appId: string;
-  users: ReadonlyMap<string, KnownUser>;
-}
-
-/** A JSON body to answer with HTTP 200 (`ok` is always set). */
-export type MethodReply = Record<string, unknown> & { ok: boolean };
-
-type Handler = (ctx: MethodContext, args: Record<string, unknown>) => MethodReply;
+import { viewMethods } from './view-methods.js';
 
 const MAX_UPDATE_TEXT = 4000;
 
 /** The Web API methods the emulator implements, by Slack method name. */
 export const webApiMethods: Readonly<Record<string, Handler>> = {
+  ...directoryMethods,
+  ...viewMethods,
+
   'auth.test': (ctx) => ({
     ok: true,
     url: ctx.baseUrl,
-    team: 'acme',
-    user: ctx.users.get(ctx.botUserId)?.name ?? 'flightdeck',
+    team: ctx.teamDomain,
+    user: ctx.directory.users.get(ctx.botUserId)?.name ?? 'flightdeck',
     team_id: ctx.teamId,
     user_id: ctx.botUserId,
     bot_id: ctx.botId,
@@ -70,7 +59,7 @@ export const webApiMethods: Readonly<Record<string, Handler>> = {
     const channel = str(args.channel);
     const user = str(args.user);
     if (!channel || !ctx.store.hasChannel(channel)) return err('channel_not_found');
-    if (!user || !ctx.users.has(user)) return err('user_not_in_channel');
+    if (!user || !ctx.directory.users.has(user)) return err('user_not_in_channel');
     const content = readContent(args);
     if ('error' in content) return content.error;
     const threadTs = str(args.thread_ts);
@@ -85,30 +74,20 @@ export const webApiMethods: Readonly<Record<string, Handler>> = {
     return { ok: true, message_ts: posted.ts };
   },
 
-  'users.info': (ctx, args) => {
-    const user = ctx.users.get(str(args.user) ?? '');
-    if (!user) return err('user_not_found');
-    const realName = user.realName ?? user.name;
-    return {
-      ok: true,
-      user: {
-        id: user.id,
-        team_id: ctx.teamId,
-        name: user.name,
-        deleted: false,
-        real_name: realName,
-        tz: 'Europe/London',
-        is_bot: user.isBot ?? false,
-        profile: { display_name: user.name, real_name: realName, ...(user.email ? { email: user.email } : {}) },
-      },
-    };
+  'chat.getPermalink': (ctx, args) => {
+    const channel = str(args.channel);
+    const ts = str(args.message_ts);
+    if (!channel || !ctx.store.hasChannel(channel)) return err('channel_not_found');
+    const message = ts ? ctx.store.find(channel, ts) : undefined;
+    if (!message) return err('message_not_found');
+    const base = `https://${ctx.teamDomain}.slack.com/archives/${channel}/p${message.ts.replace('.', '')}`;
+    const permalink = message.threadTs ? `${base}?thread_ts=${message.threadTs}&cid=${channel}` : base;
+    return { ok: true, channel, permalink };
   },
-};
 
-/** `{ ok: false, error }` with optional extras such as `response_metadata`. */
-export function err(error: string, extra: Record<string, unknown> = {}): MethodReply {
-  return { ok: false, error, ...extra };
-}
+  // Token kind (app-level `xapp-`) is checked by the emulator before any handler runs.
+  'apps.connections.open': (ctx) => ({ ok: true, url: ctx.openSocketUrl() }),
+};
 
 // Shared text/blocks rules of postMessage, update and postEphemeral.
 function readContent(args: Record<string, unknown>): { text?: string; blocks?: Block[] } | { error: MethodReply } {
@@ -132,10 +111,4 @@ function wireMessage(ctx: MethodContext, m: StoredMessage): Record<string, unkno
     ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
     ...(m.edits > 0 ? { edited: { user: m.user, ts: m.ts } } : {}),
   };
-}
-
-function str(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  return undefined;
 }
