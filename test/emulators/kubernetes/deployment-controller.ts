@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { KObject, ObjectStore } from './object-store.js';
+import { type PodState, newPodState, syncPods } from './pod-objects.js';
 import {
   DESIRED_REPLICAS, HASH_LABEL, MAX_REPLICAS, REVISION, REVISION_HISTORY, type Condition, canonical, condition,
   copyableAnnotations, findCondition, omitZero, replaceCondition, resolveIntOrPercent, revisionOf, setCondition,
   templateHash, templatesEqual, timestamp,
 } from './rollout-math.js';
 
-/** A pod is only a readiness time here; `Infinity` never becomes ready. */
-interface Pod {
-  readyAt: number;
-}
+/** A pod here is its readiness time (`Infinity` never becomes ready); syncPods publishes it as a Pod object. */
+type Pod = PodState;
 
 export interface DeploymentControllerOptions {
   /** How long after creation a pod becomes ready. */
@@ -48,7 +47,8 @@ export class DeploymentController {
 
   /** Current pods of a ReplicaSet, for tests that look below the API. */
   podCount(namespace: string, rsName: string): number {
-    return this.pods.get(`${namespace}/${rsName}`)?.length ?? 0;
+    const rs = this.store.get('replicasets', namespace, rsName);
+    return rs ? (this.pods.get(String(rs.metadata.uid))?.length ?? 0) : 0;
   }
 
   reconcileAll(now = Date.now()): void {
@@ -56,7 +56,8 @@ export class DeploymentController {
   }
 
   private podsOf(rs: KObject): Pod[] {
-    const key = `${rs.metadata.namespace}/${rs.metadata.name}`;
+    // Keyed by uid: a Deployment deleted and created again gets fresh ReplicaSets with the same names.
+    const key = String(rs.metadata.uid);
     let pods = this.pods.get(key);
     if (!pods) {
       pods = [];
@@ -65,10 +66,10 @@ export class DeploymentController {
     return pods;
   }
 
-  private newPod(template: KObject, instant: boolean, now: number): Pod {
-    const images: string[] = (template.spec?.containers ?? []).map((c: KObject) => String(c.image));
-    if (images.some((i) => this.neverReadyImages.has(i))) return { readyAt: Number.POSITIVE_INFINITY };
-    return { readyAt: instant ? now : now + this.options.readyDelayMs };
+  private newPod(rs: KObject, instant: boolean, now: number): Pod {
+    const images: string[] = (rs.spec.template?.spec?.containers ?? []).map((c: KObject) => String(c.image));
+    const never = images.some((i) => this.neverReadyImages.has(i));
+    return newPodState(String(rs.metadata.name), now, never ? Number.POSITIVE_INFINITY : instant ? now : now + this.options.readyDelayMs);
   }
 
   /** Finds the ReplicaSet for the current template, creating or renumbering it as the real controller does. */
@@ -121,7 +122,7 @@ export class DeploymentController {
     return { rs, event: condition('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${name}"`, now) };
   }
 
-  private scale(d: KObject, newPods: Pod[], oldPods: Pod[][], template: KObject, instant: boolean, now: number): void {
+  private scale(d: KObject, newPods: Pod[], oldPods: Pod[][], rs: KObject, instant: boolean, now: number): void {
     const desired = Number(d.spec.replicas ?? 1);
     const ready = (p: Pod) => p.readyAt <= now;
     const total = () => newPods.length + oldPods.reduce((n, p) => n + p.length, 0);
@@ -131,7 +132,7 @@ export class DeploymentController {
     };
     if (d.spec.strategy?.type === 'Recreate') {
       for (const p of oldPods) p.length = 0;
-      while (newPods.length < desired) newPods.push(this.newPod(template, instant, now));
+      while (newPods.length < desired) newPods.push(this.newPod(rs, instant, now));
       if (newPods.length > desired) removeUnreadyFirst(newPods, newPods.length - desired);
       return;
     }
@@ -140,7 +141,7 @@ export class DeploymentController {
     if (surge === 0 && unavailable === 0) unavailable = 1;
     if (newPods.length > desired) removeUnreadyFirst(newPods, newPods.length - desired);
     const scaleUp = Math.min(desired + surge - total(), desired - newPods.length);
-    for (let i = 0; i < scaleUp; i++) newPods.push(this.newPod(template, instant, now));
+    for (let i = 0; i < scaleUp; i++) newPods.push(this.newPod(rs, instant, now));
 
     const minAvailable = desired - unavailable;
     const newUnavailable = newPods.filter((p) => !ready(p)).length;
@@ -175,7 +176,7 @@ export class DeploymentController {
 
     const newPods = this.podsOf(newRs);
     const oldPods = olds.map((rs) => this.podsOf(rs));
-    if (!d.spec.paused) this.scale(d, newPods, oldPods, newRs.spec.template, instant, now);
+    if (!d.spec.paused) this.scale(d, newPods, oldPods, newRs, instant, now);
 
     const writeRs = (rs: KObject, pods: Pod[], before: KObject | undefined) => {
       const readyCount = pods.filter((p) => p.readyAt <= now).length;
@@ -187,7 +188,8 @@ export class DeploymentController {
         availableReplicas: readyCount,
         observedGeneration: rs.metadata.generation,
       });
-      if (!before || canonical(before) !== canonical(rs)) this.store.put('replicasets', rs);
+      const stored = !before || canonical(before) !== canonical(rs) ? this.store.put('replicasets', rs) : rs;
+      syncPods(this.store, stored, pods, now);
     };
     writeRs(newRs, newPods, owned.find((rs) => rs.metadata.name === newRs.metadata.name));
     olds.forEach((rs, i) => writeRs(structuredClone(rs), oldPods[i] ?? [], rs));
@@ -269,7 +271,7 @@ export class DeploymentController {
     const idle = olds.filter((_, i) => (oldPods[i]?.length ?? 0) === 0);
     for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
       this.store.delete('replicasets', rs.metadata.namespace, rs.metadata.name);
-      this.pods.delete(`${rs.metadata.namespace}/${rs.metadata.name}`);
+      this.pods.delete(String(rs.metadata.uid));
     }
   }
 }

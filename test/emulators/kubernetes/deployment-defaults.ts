@@ -15,11 +15,18 @@ export function applyDeploymentDefaults(d: KObject): KObject {
   if (spec.strategy.type === 'RollingUpdate') {
     spec.strategy.rollingUpdate = { maxSurge: '25%', maxUnavailable: '25%', ...spec.strategy.rollingUpdate };
   }
-  const podSpec = (spec.template ??= {}).spec ?? {};
+  const template = (spec.template ??= {});
+  // The real server serialises the typed PodTemplateSpec, so these zero values always appear; a typed client
+  // (kubectl rollout undo) sends them back, and templates must still compare equal.
+  template.metadata = { creationTimestamp: null, ...template.metadata };
+  const podSpec = template.spec ?? {};
   podSpec.restartPolicy ??= 'Always';
   podSpec.terminationGracePeriodSeconds ??= 30;
   podSpec.dnsPolicy ??= 'ClusterFirst';
+  podSpec.securityContext ??= {};
+  podSpec.schedulerName ??= 'default-scheduler';
   for (const c of podSpec.containers ?? []) {
+    c.resources ??= {};
     c.imagePullPolicy ??= String(c.image ?? '').endsWith(':latest') || !String(c.image ?? '').includes(':') ? 'Always' : 'IfNotPresent';
     c.terminationMessagePath ??= '/dev/termination-log';
     c.terminationMessagePolicy ??= 'File';

@@ -1,10 +1,11 @@
+import type { Resource } from './resource-types.js';
 import { expired } from './status-error.js';
 
 /** A Kubernetes object as JSON; the emulator keeps the wire shape, not typed models. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- wire JSON of many shapes; typed models would hide what the server really sends
 export type KObject = Record<string, any>;
 
-export type Resource = 'deployments' | 'replicasets';
+export type { Resource };
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface StoredEvent {

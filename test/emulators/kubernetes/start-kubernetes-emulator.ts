@@ -1,18 +1,33 @@
+import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type ApiRequest, type OpenWatch, handleApi, isWatch, parseApiPath, startWatch, verbOf } from './api-handlers.js';
+import { type ApiRequest, createObject, handleApi } from './api-handlers.js';
+import { isWatch, parseApiPath, verbOf } from './api-path.js';
 import { DeploymentController } from './deployment-controller.js';
+import { discovery } from './discovery.js';
+import { FaultInjection, type RequestMatch } from './fault-injection.js';
+import { type JobMatch, type JobOutcome, JobController } from './job-controller.js';
 import { type KObject, ObjectStore } from './object-store.js';
-import { StatusError, badRequest, conflict, forbidden } from './status-error.js';
+import type { Resource } from './resource-types.js';
+import { StatusError, badRequest, notFound } from './status-error.js';
+import { toTable, wantsTable } from './table.js';
+import { EMULATOR_CERT, EMULATOR_KEY } from './tls-fixture.js';
+import { type OpenWatch, startWatch } from './watch-stream.js';
 import { writeKubeconfig } from './write-kubeconfig.js';
 
 export interface KubernetesEmulatorOptions {
   /** Port on 127.0.0.1; default 0 (any free port). */
   port?: number;
-  /** Time from pod creation to ready; default 300 ms. */
+  /** Time from pod creation to ready, and a Job pod's run time; default 300 ms. */
   readyDelayMs?: number;
   /** Controller resync period; default 25 ms. */
   tickMs?: number;
+  /**
+   * Serve HTTPS with a fixed self-signed certificate (written into kubeconfigs as the CA); default false.
+   * Needed for kubectl, which sends kubeconfig credentials only over TLS.
+   */
+  tls?: boolean;
 }
 
 /** One request as received, for assertions on what the client really sent. */
@@ -21,6 +36,7 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   contentType: string | undefined;
+  accept: string | undefined;
   body: unknown;
 }
 
@@ -33,36 +49,47 @@ export interface SeedDeploymentOptions {
   replicas?: number;
   /** Default 600, as the real API server defaults it. */
   progressDeadlineSeconds?: number;
+  /** Pod labels and selector; default `{ app: name }`. */
+  labels?: Record<string, string>;
 }
 
 export interface KubernetesEmulator {
-  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  /** `http://127.0.0.1:<port>` (`https:` with `tls`), no trailing slash. */
   readonly url: string;
+  /** The CA certificate (PEM) to trust for an `https:` emulator; undefined for plain HTTP. */
+  readonly caPem: string | undefined;
   /** Every request received, oldest first. */
   readonly requests: RecordedRequest[];
-  /** The bearer token the emulator accepts (the one `writeKubeconfig` writes). */
+  /** The bearer token this instance accepts (unique per instance, so a request sent to the wrong cluster fails with 401). */
   readonly token: string;
   close(): Promise<void>;
-  /** Writes a kubeconfig (synchronously) whose context `contextName` (default 'emulator') points here. */
+  /** Writes a kubeconfig (synchronously) whose only context `contextName` (default 'emulator') points here. */
   writeKubeconfig(path: string, contextName?: string): void;
   /** Creates a Deployment whose first revision is already rolled out and ready. */
   seedDeployment(options: SeedDeploymentOptions): KObject;
+  /** Creates any served object as a POST would (defaults, validation); throws the StatusError a POST would answer. */
+  create(resource: Resource, namespace: string, body: KObject): KObject;
+  /** The stored object (a copy), or undefined. */
+  get(resource: Resource, namespace: string, name: string): KObject | undefined;
+  list(resource: Resource, namespace: string): KObject[];
   /** The stored Deployment (a copy); throws when there is none, so tests fail with a clear message. */
   getDeployment(namespace: string, name: string): KObject;
   listReplicaSets(namespace: string): KObject[];
   /** Pods of templates using this image never become ready. */
   neverReady(image: string): void;
+  /** How pods of matching Jobs end (later calls win); unmatched Jobs succeed with an empty log. */
+  jobOutcome(match: JobMatch, outcome: JobOutcome): void;
   /** Ends every open watch stream abruptly (socket destroyed, no final chunk). */
   dropWatches(): void;
   /** The next `count` matching requests fail with this HTTP status and a matching Status body. */
-  failNext(count: number, status: 500 | 409 | 403, match?: { method?: string; pathIncludes?: string }): void;
-  /** RBAC denial for a verb on a resource, in one namespace or all. */
+  failNext(count: number, status: 500 | 409 | 403, match?: RequestMatch): void;
+  /** The next `count` matching requests are answered `ms` later (watches: the stream starts `ms` later). */
+  delayNext(count: number, ms: number, match?: RequestMatch): void;
+  /** RBAC denial for a verb on a resource (`pods/log` for logs), in one namespace or all. */
   forbid(rule: { verb: string; resource: string; namespace?: string }): void;
   /** Drops the watch history: watches from any resourceVersion seen so far get a 410 Expired ERROR event. */
   compactHistory(): void;
 }
-
-const USER = 'system:serviceaccount:flightdeck:flightdeck';
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -76,33 +103,49 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function injectedFailure(status: number, verb: string, resource: string, namespace: string, name: string | undefined): StatusError {
-  if (status === 403) return forbidden(USER, verb, resource, namespace, name);
-  if (status === 409) return conflict(resource, name ?? '');
-  return new StatusError(status, 'InternalError', 'Internal error occurred: emulated failure (failNext)');
+/** `GET /pods/{name}/log`: text/plain, `tailLines` honoured like the kubelet. */
+function podLog(store: ObjectStore, logs: Map<string, string[]>, namespace: string, name: string, query: URLSearchParams): string {
+  if (!store.get('pods', namespace, name)) throw notFound('pods', name);
+  const lines = logs.get(`${namespace}/${name}`) ?? [];
+  const tail = query.get('tailLines');
+  if (tail !== null && !/^\d+$/.test(tail)) throw badRequest(`tailLines: Invalid value: "${tail}": must be a non-negative integer`);
+  const shown = tail === null ? lines : lines.slice(Math.max(0, lines.length - Number(tail)));
+  return shown.map((l) => `${l}\n`).join('');
 }
 
-/** Starts a Kubernetes API server emulator (apps/v1 Deployments and ReplicaSets) with a deployment controller. */
+/**
+ * Starts a Kubernetes API server emulator: discovery, core/v1 Pods (with logs) and Services, apps/v1
+ * Deployments and ReplicaSets with a deployment controller, batch/v1 Jobs with a job controller, and
+ * gateway.networking.k8s.io/v1 HTTPRoutes; server-side Table printing for kubectl; per-test faults.
+ */
 export async function startKubernetesEmulator(options: KubernetesEmulatorOptions = {}): Promise<KubernetesEmulator> {
   const store = new ObjectStore();
-  const controller = new DeploymentController(store, { readyDelayMs: options.readyDelayMs ?? 300 });
-  const token = 'flightdeck-emulator-token';
+  const readyDelayMs = options.readyDelayMs ?? 300;
+  const controller = new DeploymentController(store, { readyDelayMs });
+  const logs = new Map<string, string[]>();
+  const jobs = new JobController(store, logs, readyDelayMs);
+  const token = `flightdeck-emulator-${randomBytes(6).toString('hex')}`;
   const requests: RecordedRequest[] = [];
   const watches = new Set<OpenWatch>();
-  const failures: Array<{ remaining: number; status: 500 | 409 | 403; method?: string; pathIncludes?: string }> = [];
-  const denials: Array<{ verb: string; resource: string; namespace?: string }> = [];
+  const faults = new FaultInjection();
+  const reconcileAll = () => {
+    controller.reconcileAll();
+    jobs.reconcileAll();
+  };
   let kick: NodeJS.Immediate | undefined;
   const reconcileSoon = () => {
     kick ??= setImmediate(() => {
       kick = undefined;
-      controller.reconcileAll();
+      reconcileAll();
     });
   };
+  let url = '';
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://emulator');
+    const u = new URL(req.url ?? '/', 'http://emulator');
     const method = req.method ?? 'GET';
     const contentType = req.headers['content-type'];
+    const accept = req.headers.accept;
     const raw = await readBody(req);
     let body: unknown = raw === '' ? undefined : raw;
     let bodyError: StatusError | undefined;
@@ -113,36 +156,42 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
         bodyError = badRequest(`the body of the request could not be decoded as JSON`);
       }
     }
-    requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), contentType, body });
+    requests.push({ method, path: u.pathname, query: Object.fromEntries(u.searchParams), contentType, accept, body });
+    if (req.headers.authorization !== `Bearer ${token}`) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+    const delay = faults.takeDelay(method, u.pathname);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
 
-    if (req.headers.authorization !== `Bearer ${token}`) {
-      throw new StatusError(401, 'Unauthorized', 'Unauthorized');
-    }
-    const target = parseApiPath(url.pathname);
+    const doc = method === 'GET' ? discovery(u.pathname, url.replace(/^https?:\/\//, '')) : undefined;
+    if (doc !== undefined) return sendJson(res, 200, doc);
+    const target = parseApiPath(u.pathname);
     if (!target) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
-    const verb = verbOf(method, target.name, url.searchParams);
-    const failure = failures.find(
-      (f) => f.remaining > 0 && (!f.method || f.method === method) && (!f.pathIncludes || url.pathname.includes(f.pathIncludes)),
-    );
-    if (failure) {
-      failure.remaining -= 1;
-      throw injectedFailure(failure.status, verb, target.resource, target.namespace, target.name);
-    }
-    if (denials.some((d) => d.verb === verb && d.resource === target.resource && (!d.namespace || d.namespace === target.namespace))) {
-      throw forbidden(USER, verb, target.resource, target.namespace, target.name);
-    }
+    const verb = verbOf(method, target.name, u.searchParams);
+    const rbacResource = target.subresource ? `${target.resource}/${target.subresource}` : target.resource;
+    const fault = faults.check(method, u.pathname, verb, rbacResource, target.namespace, target.name);
+    if (fault) throw fault;
     if (bodyError) throw bodyError;
-    const apiReq: ApiRequest = { method, ...target, query: url.searchParams, contentType: contentType ?? '', body };
-    if (method === 'GET' && isWatch(url.searchParams)) {
+    if (target.subresource === 'log' && method === 'GET' && target.name !== undefined) {
+      const text = podLog(store, logs, target.namespace, target.name, u.searchParams);
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    const apiReq: ApiRequest = { method, ...target, query: u.searchParams, contentType: contentType ?? '', body };
+    if (method === 'GET' && isWatch(u.searchParams)) {
       watches.add(startWatch(store, apiReq, res, (w) => watches.delete(w)));
       return;
     }
     const result = handleApi(store, apiReq, Date.now());
     if (method !== 'GET') reconcileSoon();
+    if (method === 'GET' && wantsTable(accept)) {
+      const r = result.body as KObject;
+      const items = target.name === undefined ? (r.items as KObject[]) : [r];
+      return sendJson(res, 200, toTable(target.type, items, String(store.currentRv), u.searchParams.get('includeObject'), Date.now()));
+    }
     sendJson(res, result.code, result.body);
   }
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: unknown) => {
       if (res.headersSent) {
         res.destroy();
@@ -151,16 +200,19 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
       const status = err instanceof StatusError ? err.status : new StatusError(500, 'InternalError', `Internal error occurred: ${String(err)}`).status;
       sendJson(res, status.code, status);
     });
-  });
+  };
+  const server = options.tls ? createTlsServer({ cert: EMULATOR_CERT, key: EMULATOR_KEY }, handler) : createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const ticker = setInterval(() => controller.reconcileAll(), options.tickMs ?? 25);
+  url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const caPem = options.tls ? EMULATOR_CERT : undefined;
+  const ticker = setInterval(reconcileAll, options.tickMs ?? 25);
 
   return {
     url,
+    caPem,
     requests,
     token,
     async close() {
@@ -172,34 +224,37 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
         server.closeAllConnections();
       });
     },
-    writeKubeconfig: (path, contextName = 'emulator') => writeKubeconfig(path, url, token, contextName),
+    writeKubeconfig: (path, contextName = 'emulator') => writeKubeconfig(path, [{ context: contextName, server: url, token, ...(caPem ? { caPem } : {}) }]),
     seedDeployment(o) {
-      const labels = { app: o.name };
-      const created = handleApi(
+      const labels = o.labels ?? { app: o.name };
+      createObject(
         store,
+        'deployments',
+        o.namespace,
         {
-          method: 'POST',
-          namespace: o.namespace,
-          resource: 'deployments',
-          name: undefined,
-          query: new URLSearchParams(),
-          contentType: 'application/json',
-          body: {
-            metadata: { name: o.name, namespace: o.namespace, labels },
-            spec: {
-              replicas: o.replicas ?? 3,
-              progressDeadlineSeconds: o.progressDeadlineSeconds ?? 600,
-              selector: { matchLabels: labels },
-              template: { metadata: { labels }, spec: { containers: [{ name: o.container, image: o.image }] } },
-            },
+          metadata: { name: o.name, namespace: o.namespace, labels },
+          spec: {
+            replicas: o.replicas ?? 3,
+            progressDeadlineSeconds: o.progressDeadlineSeconds ?? 600,
+            selector: { matchLabels: labels },
+            template: { metadata: { labels }, spec: { containers: [{ name: o.container, image: o.image }] } },
           },
         },
         Date.now(),
       );
       controller.markInstantReady(o.namespace, o.name);
       controller.reconcileAll();
-      return store.get('deployments', o.namespace, o.name) ?? (created.body as KObject);
+      const seeded = store.get('deployments', o.namespace, o.name);
+      if (!seeded) throw new Error(`seeding Deployment ${o.namespace}/${o.name} failed`);
+      return seeded;
     },
+    create(resource, namespace, body) {
+      const created = createObject(store, resource, namespace, body, Date.now());
+      reconcileSoon();
+      return created;
+    },
+    get: (resource, namespace, name) => store.get(resource, namespace, name),
+    list: (resource, namespace) => store.list(resource, namespace),
     getDeployment(namespace, name) {
       const d = store.get('deployments', namespace, name);
       if (!d) throw new Error(`emulator has no Deployment ${namespace}/${name}`);
@@ -207,15 +262,13 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     },
     listReplicaSets: (namespace) => store.list('replicasets', namespace),
     neverReady: (image) => controller.markNeverReady(image),
+    jobOutcome: (match, outcome) => jobs.addRule(match, outcome),
     dropWatches() {
       for (const w of watches) w.res.socket?.destroy();
     },
-    failNext(count, status, match = {}) {
-      failures.push({ remaining: count, status, ...match });
-    },
-    forbid(rule) {
-      denials.push(rule);
-    },
+    failNext: (count, status, match = {}) => faults.failNext(count, status, match),
+    delayNext: (count, ms, match = {}) => faults.delayNext(count, ms, match),
+    forbid: (rule) => faults.forbid(rule),
     compactHistory: () => store.compact(),
   };
 }

@@ -1,3 +1,5 @@
+import { groupOf, qualified } from './resource-types.js';
+
 /** A Kubernetes `Status` object, the body of every API server error. */
 export interface KubeStatus {
   kind: 'Status';
@@ -21,13 +23,8 @@ export class StatusError extends Error {
   }
 }
 
-/** `deployments` → `deployments.apps`, the "qualified resource" the API server names in messages. */
-export function qualified(resource: string): string {
-  return `${resource}.apps`;
-}
-
 export function notFound(resource: string, name: string): StatusError {
-  return new StatusError(404, 'NotFound', `${qualified(resource)} "${name}" not found`, { name, group: 'apps', kind: resource });
+  return new StatusError(404, 'NotFound', `${qualified(resource)} "${name}" not found`, { name, group: groupOf(resource), kind: resource });
 }
 
 export function conflict(resource: string, name: string): StatusError {
@@ -35,12 +32,12 @@ export function conflict(resource: string, name: string): StatusError {
     409,
     'Conflict',
     `Operation cannot be fulfilled on ${qualified(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-    { name, group: 'apps', kind: resource },
+    { name, group: groupOf(resource), kind: resource },
   );
 }
 
 export function alreadyExists(resource: string, name: string): StatusError {
-  return new StatusError(409, 'AlreadyExists', `${qualified(resource)} "${name}" already exists`, { name, group: 'apps', kind: resource });
+  return new StatusError(409, 'AlreadyExists', `${qualified(resource)} "${name}" already exists`, { name, group: groupOf(resource), kind: resource });
 }
 
 /** Same wording as the real RBAC authorizer, so error mapping is tested against what production returns. */
@@ -49,16 +46,16 @@ export function forbidden(user: string, verb: string, resource: string, namespac
   return new StatusError(
     403,
     'Forbidden',
-    `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "apps" in the namespace "${namespace}"`,
-    { ...(name === undefined ? {} : { name }), group: 'apps', kind: resource },
+    `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${groupOf(resource)}" in the namespace "${namespace}"`,
+    { ...(name === undefined ? {} : { name }), group: groupOf(resource), kind: resource },
   );
 }
 
 /** `kind` is the Kind (e.g. `Deployment`), not the plural: the real server differs here for Invalid. */
-export function invalid(kind: string, name: string, field: string, message: string, causeReason = 'FieldValueInvalid'): StatusError {
-  return new StatusError(422, 'Invalid', `${kind}.apps "${name}" is invalid: ${field}: ${message}`, {
+export function invalid(kind: string, name: string, field: string, message: string, causeReason = 'FieldValueInvalid', group = 'apps'): StatusError {
+  return new StatusError(422, 'Invalid', `${group === '' ? kind : `${kind}.${group}`} "${name}" is invalid: ${field}: ${message}`, {
     name,
-    group: 'apps',
+    group,
     kind,
     causes: [{ reason: causeReason, message, field }],
   });

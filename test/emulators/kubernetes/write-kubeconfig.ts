@@ -1,19 +1,38 @@
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 
+/** One cluster to put into a kubeconfig. */
+export interface KubeconfigCluster {
+  context: string;
+  server: string;
+  token: string;
+  /** Default namespace of the context; default 'default'. */
+  namespace?: string;
+  /** PEM of the CA that signed an `https:` server's certificate; written as certificate-authority-data. */
+  caPem?: string;
+}
+
 /**
- * Writes a kubeconfig for the emulator: a plain-HTTP cluster (client-node refuses `http:` without
- * `insecure-skip-tls-verify`), a bearer-token user and one context, which is also the current context.
- * Synchronous, so the file is complete before whatever is started next reads it. Throws on I/O errors.
+ * Writes one kubeconfig holding a cluster, a bearer-token user and a context per entry; the first context is
+ * current. An `http:` cluster is marked `insecure-skip-tls-verify` (client-node refuses `http:` without it);
+ * an `https:` one carries its CA.
+ * Synchronous, so the file is complete before whatever is started next reads it. Throws on I/O errors and
+ * on an empty list or duplicate context names.
  */
-export function writeKubeconfig(path: string, server: string, token: string, contextName: string): void {
+export function writeKubeconfig(path: string, clusters: KubeconfigCluster[]): void {
+  if (clusters.length === 0) throw new Error('writeKubeconfig needs at least one cluster');
+  const names = clusters.map((c) => c.context);
+  if (new Set(names).size !== names.length) throw new Error(`writeKubeconfig: duplicate context names in ${names.join(', ')}`);
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: contextName, cluster: { server, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: `${contextName}-user`, user: { token } }],
-    contexts: [{ name: contextName, context: { cluster: contextName, user: `${contextName}-user`, namespace: 'default' } }],
-    'current-context': contextName,
+    clusters: clusters.map((c) => ({
+      name: c.context,
+      cluster: c.caPem ? { server: c.server, 'certificate-authority-data': Buffer.from(c.caPem).toString('base64') } : { server: c.server, 'insecure-skip-tls-verify': true },
+    })),
+    users: clusters.map((c) => ({ name: `${c.context}-user`, user: { token: c.token } })),
+    contexts: clusters.map((c) => ({ name: c.context, context: { cluster: c.context, user: `${c.context}-user`, namespace: c.namespace ?? 'default' } })),
+    'current-context': names[0],
     preferences: {},
   };
   writeFileSync(path, stringify(config), { mode: 0o600 });

@@ -1,0 +1,99 @@
+import { PatchStrategy, type V1Deployment, setHeaderOptions } from '@kubernetes/client-node';
+import type { ClusterClient } from './create-cluster-access.js';
+import { type ContainerRef, describeDeployment, toPlainJson } from './deployment-ref.js';
+import { findContainer } from './read-deployment-snapshot.js';
+import { toK8sError } from './to-k8s-error.js';
+
+/** The label that sets canary pods (and the canary Service's selector) apart from stable ones. */
+export const TRACK_LABEL = 'track';
+/** Annotation on the canary naming the stable Deployment it was made from. */
+export const CANARY_OF_ANNOTATION = 'flightdeck.dev/canary-of';
+
+export interface EnsureCanaryOptions {
+  /** Replicas of a newly created canary; default 1. An existing canary keeps its count (see scaleDeployment). */
+  replicas?: number;
+}
+
+export interface EnsureCanaryResult {
+  /** `<deployment>-canary`. */
+  name: string;
+  created: boolean;
+  /** True when an existing canary was patched to the image. */
+  updated: boolean;
+}
+
+/** `web` → `web-canary`. */
+export function canaryName(deployment: string): string {
+  return `${deployment}-canary`;
+}
+
+/**
+ * Creates `<deployment>-canary` from the stable Deployment's pod template with `image` in the named container
+ * and `track: canary` added to its labels and selector (so it selects only its own pods), or, when it exists,
+ * points its container at `image`. Idempotent: a re-run with the same image sends nothing.
+ * Throws only FlightdeckErrors (toK8sError mapping; k8s-invalid when the container does not exist).
+ */
+export async function ensureCanary(client: ClusterClient, ref: ContainerRef, image: string, options: EnsureCanaryOptions = {}): Promise<EnsureCanaryResult> {
+  const name = canaryName(ref.deployment);
+  const canaryRef = { ...ref, deployment: name };
+  const existing = await readOptional(client, canaryRef);
+  if (existing) {
+    if (findContainer(existing, canaryRef).image === image) return { name, created: false, updated: false };
+    try {
+      await client.apps.patchNamespacedDeployment(
+        { name, namespace: ref.namespace, body: { spec: { template: { spec: { containers: [{ name: ref.container, image }] } } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+      );
+    } catch (err) {
+      throw toK8sError(err, 'patch', describeDeployment(canaryRef));
+    }
+    return { name, created: false, updated: true };
+  }
+
+  let stable: V1Deployment;
+  try {
+    stable = await client.apps.readNamespacedDeployment({ name: ref.deployment, namespace: ref.namespace });
+  } catch (err) {
+    throw toK8sError(err, 'get', describeDeployment(ref));
+  }
+  findContainer(stable, ref);
+  const template = toPlainJson(stable.spec?.template) as { metadata?: { labels?: Record<string, string> }; spec?: { containers?: Array<{ name: string; image?: string }> } };
+  template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [TRACK_LABEL]: 'canary' } };
+  for (const c of template.spec?.containers ?? []) if (c.name === ref.container) c.image = image;
+  const body = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name,
+      namespace: ref.namespace,
+      labels: { ...stable.metadata?.labels, [TRACK_LABEL]: 'canary' },
+      annotations: { [CANARY_OF_ANNOTATION]: ref.deployment },
+    },
+    spec: {
+      replicas: options.replicas ?? 1,
+      selector: { matchLabels: { ...stable.spec?.selector?.matchLabels, [TRACK_LABEL]: 'canary' } },
+      template,
+      ...(stable.spec?.strategy ? { strategy: toPlainJson(stable.spec.strategy) } : {}),
+      ...(stable.spec?.progressDeadlineSeconds === undefined ? {} : { progressDeadlineSeconds: stable.spec.progressDeadlineSeconds }),
+    },
+  };
+  try {
+    await client.apps.createNamespacedDeployment({ namespace: ref.namespace, body: body as V1Deployment });
+  } catch (err) {
+    const mapped = toK8sError(err, 'create', describeDeployment(canaryRef));
+    // Created by a concurrent attempt (a retried step): converge on it instead of failing.
+    if (mapped.code === 'k8s-conflict' && (await readOptional(client, canaryRef))) return ensureCanary(client, ref, image, options);
+    throw mapped;
+  }
+  return { name, created: true, updated: false };
+}
+
+async function readOptional(client: ClusterClient, ref: ContainerRef): Promise<V1Deployment | undefined> {
+  try {
+    return await client.apps.readNamespacedDeployment({ name: ref.deployment, namespace: ref.namespace });
+  } catch (err) {
+    const mapped = toK8sError(err, 'get', describeDeployment(ref));
+    if (mapped.code === 'k8s-not-found') return undefined;
+    throw mapped;
+  }
+}

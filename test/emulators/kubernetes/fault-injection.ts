@@ -1,0 +1,57 @@
+import { StatusError, conflict, forbidden } from './status-error.js';
+
+/** Narrows a fault to some requests; every given field must match. */
+export interface RequestMatch {
+  method?: string;
+  pathIncludes?: string;
+}
+
+interface Counted extends RequestMatch {
+  remaining: number;
+}
+
+export const EMULATOR_USER = 'system:serviceaccount:flightdeck:flightdeck';
+
+const matches = (m: RequestMatch, method: string, path: string) => (!m.method || m.method === method) && (!m.pathIncludes || path.includes(m.pathIncludes));
+
+/** The faults a test switched on: injected failures, RBAC denials and delays. */
+export class FaultInjection {
+  private readonly failures: Array<Counted & { status: 500 | 409 | 403 }> = [];
+  private readonly delays: Array<Counted & { ms: number }> = [];
+  private readonly denials: Array<{ verb: string; resource: string; namespace?: string }> = [];
+
+  failNext(count: number, status: 500 | 409 | 403, match: RequestMatch): void {
+    this.failures.push({ remaining: count, status, ...match });
+  }
+
+  delayNext(count: number, ms: number, match: RequestMatch): void {
+    this.delays.push({ remaining: count, ms, ...match });
+  }
+
+  forbid(rule: { verb: string; resource: string; namespace?: string }): void {
+    this.denials.push(rule);
+  }
+
+  /** Milliseconds to hold this request back (consumes one count of the first matching delay). */
+  takeDelay(method: string, path: string): number {
+    const d = this.delays.find((x) => x.remaining > 0 && matches(x, method, path));
+    if (!d) return 0;
+    d.remaining -= 1;
+    return d.ms;
+  }
+
+  /** The error to answer with instead of serving the request, if a fault applies (consumes a failure count). */
+  check(method: string, path: string, verb: string, resource: string, namespace: string, name: string | undefined): StatusError | undefined {
+    const f = this.failures.find((x) => x.remaining > 0 && matches(x, method, path));
+    if (f) {
+      f.remaining -= 1;
+      if (f.status === 403) return forbidden(EMULATOR_USER, verb, resource, namespace, name);
+      if (f.status === 409) return conflict(resource, name ?? '');
+      return new StatusError(500, 'InternalError', 'Internal error occurred: emulated failure (failNext)');
+    }
+    if (this.denials.some((d) => d.verb === verb && d.resource === resource && (!d.namespace || d.namespace === namespace))) {
+      return forbidden(EMULATOR_USER, verb, resource, namespace, name);
+    }
+    return undefined;
+  }
+}

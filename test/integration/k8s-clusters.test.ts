@@ -1,0 +1,80 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
+import { createClusterAccess } from '../../src/k8s/create-cluster-access.js';
+import { readDeploymentSnapshot } from '../../src/k8s/read-deployment-snapshot.js';
+import { setImage } from '../../src/k8s/set-image.js';
+import { waitForRollout } from '../../src/k8s/wait-for-rollout.js';
+import { type KubernetesEmulator, startKubernetesEmulator, writeKubeconfigFor } from '../emulators/kubernetes/index.js';
+
+const ref = { namespace: 'prod', deployment: 'web', container: 'web' };
+let east: KubernetesEmulator;
+let west: KubernetesEmulator;
+let dir: string;
+
+beforeEach(async () => {
+  [east, west] = await Promise.all([startKubernetesEmulator({ readyDelayMs: 50, tickMs: 10 }), startKubernetesEmulator({ readyDelayMs: 50, tickMs: 10, tls: true })]);
+  dir = await mkdtemp(join(tmpdir(), 'k8s-clusters-'));
+  east.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:1.0.0' });
+  west.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:0.9.0' });
+});
+
+afterEach(async () => {
+  delete process.env.KUBERNETES_SERVICE_HOST;
+  delete process.env.KUBERNETES_SERVICE_PORT;
+  await Promise.all([east.close(), west.close()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('many clusters', () => {
+  it('serves two clusters from one kubeconfig at once, each client talking only to its own', async () => {
+    const path = join(dir, 'kubeconfig');
+    writeKubeconfigFor(path, [
+      { context: 'east', emulator: east },
+      { context: 'west', emulator: west },
+    ]);
+    const access = createClusterAccess({ kubeconfigPath: path });
+    const eastClient = access.forContext('east');
+    const westClient = access.forContext('west');
+    expect(access.forContext('east')).toBe(eastClient);
+    await Promise.all([setImage(eastClient, ref, 'reg/web:2.0.0', 'east deploy'), setImage(westClient, ref, 'reg/web:2.0.1', 'west deploy')]);
+    await Promise.all([waitForRollout(eastClient, ref, { deadline: Date.now() + 15_000, now: Date.now }), waitForRollout(westClient, ref, { deadline: Date.now() + 15_000, now: Date.now })]);
+    expect(east.getDeployment('prod', 'web').spec.template.spec.containers[0].image).toBe('reg/web:2.0.0');
+    expect(west.getDeployment('prod', 'web').spec.template.spec.containers[0].image).toBe('reg/web:2.0.1');
+    // Tokens differ per emulator: a request sent to the wrong cluster would have been a 401.
+    expect(east.token).not.toBe(west.token);
+    const err = await Promise.resolve()
+      .then(() => access.forContext('north'))
+      .then(() => undefined, (e: unknown) => e);
+    expect((err as FlightdeckError).code).toBe('config-invalid');
+    expect((err as FlightdeckError).message).toBe('Kubeconfig has no context "north"; known contexts: east, west, in-cluster');
+  });
+
+  it('context "in-cluster" uses the service account files and KUBERNETES_SERVICE_HOST/PORT', async () => {
+    const sa = join(dir, 'var/run/secrets/kubernetes.io/serviceaccount');
+    await mkdir(sa, { recursive: true });
+    await writeFile(join(sa, 'token'), west.token);
+    await writeFile(join(sa, 'ca.crt'), west.caPem ?? '');
+    await writeFile(join(sa, 'namespace'), 'prod');
+    const { port } = new URL(west.url);
+    process.env.KUBERNETES_SERVICE_HOST = '127.0.0.1';
+    process.env.KUBERNETES_SERVICE_PORT = port;
+    const access = createClusterAccess({ kubeconfigPath: join(dir, 'missing-kubeconfig'), inClusterPathPrefix: dir });
+    const snapshot = await readDeploymentSnapshot(access.forContext('in-cluster'), ref);
+    expect(snapshot.image).toBe('reg/web:0.9.0');
+  });
+
+  it('"in-cluster" outside a pod is config-invalid with a remedy', () => {
+    const access = createClusterAccess({ kubeconfigPath: join(dir, 'missing-kubeconfig') });
+    let err: unknown;
+    try {
+      access.forContext('in-cluster');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as FlightdeckError).code).toBe('config-invalid');
+    expect((err as FlightdeckError).message).toMatch(/KUBERNETES_SERVICE_HOST is not set/);
+  });
+});
