@@ -1,0 +1,51 @@
+import { measureWithDeadline, type Verdict } from './measure-with-deadline.js';
+import type { ProbeProvider } from './probe-provider.js';
+import type { PrometheusProbeSpec } from './probe-types.js';
+import { readPrometheusResult } from './read-prometheus-result.js';
+import { moveCredentialsToHeader } from './move-credentials-to-header.js';
+import { redactUrl } from './redact-url.js';
+
+/** The instant-query URL under a base URL that may carry a path prefix (`--web.route-prefix`). */
+export function instantQueryUrl(baseUrl: string, query: string): URL {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const url = new URL('api/v1/query', base);
+  url.searchParams.set('query', query);
+  return url;
+}
+
+/**
+ * Runs an instant query with GET `/api/v1/query` against `spec.url` or else `ctx.prometheusUrl`. The value
+ * is the sample (the largest when several series match). `failed` when it is beyond the threshold
+ * (`above`: greater than; `below`: less than); `inconclusive` for an empty vector or NaN; `error` when no
+ * URL is known, Prometheus is unreachable or answers with an error (its errorType is quoted).
+ */
+export const prometheusProbe: ProbeProvider<PrometheusProbeSpec> = {
+  type: 'prometheus',
+  measure(spec, ctx) {
+    const baseUrl = spec.url ?? ctx.prometheusUrl;
+    const target = `prometheus ${baseUrl === undefined ? '' : `${redactUrl(baseUrl)} `}query ${spec.query}`;
+    return measureWithDeadline(ctx, target, async (signal): Promise<Verdict> => {
+      if (baseUrl === undefined) {
+        return { outcome: 'error', message: `${target}: no Prometheus URL; set one on the probe or for the environment` };
+      }
+      const { url, headers } = moveCredentialsToHeader(instantQueryUrl(baseUrl, spec.query).toString(), { accept: 'application/json' });
+      const response = await fetch(url, { headers, signal });
+      const result = readPrometheusResult(response.status, await response.text());
+      if (result.kind === 'invalid') return { outcome: 'error', message: `${target}: ${result.reason}` };
+      if (result.kind === 'no-data') return { outcome: 'inconclusive', message: `${target}: ${result.reason}` };
+      const note = result.note === undefined ? '' : ` (${result.note})`;
+      if (spec.above !== undefined) {
+        const bad = result.value > spec.above;
+        return verdict(bad, result.text, `${target} = ${result.text}, ${bad ? 'above' : 'not above'} the limit ${spec.above}${note}`, result.value);
+      }
+      const below = spec.below as number;
+      const bad = result.value < below;
+      return verdict(bad, result.text, `${target} = ${result.text}, ${bad ? 'below' : 'not below'} the limit ${below}${note}`, result.value);
+    }, { redact: baseUrl === undefined ? [] : [baseUrl] });
+  },
+};
+
+function verdict(bad: boolean, text: string, message: string, value: number): Verdict {
+  // Infinities do not survive JSON, so they are kept as Prometheus spells them.
+  return { outcome: bad ? 'failed' : 'successful', value: Number.isFinite(value) ? value : text, message };
+}
