@@ -3,7 +3,13 @@ import { deployCommand } from '../commands/deploy.js';
 import type { CommandDefinition } from '../commands/command-definition.js';
 import type { Config } from './config/load-config.js';
 import { createClusterAccess } from './k8s/create-cluster-access.js';
+import { createReadinessCheck } from './observability/check-readiness.js';
 import type { Logger } from './observability/create-logger.js';
+import { createMetrics, type FlightdeckMetrics } from './observability/create-metrics.js';
+import { meterNotifier, meterSlackClient } from './observability/meter-slack.js';
+import { observeRunOutcomes } from './observability/observe-run-outcomes.js';
+import { createOpsRoutes } from './observability/ops-routes.js';
+import { startOpsServer, type OpsServer } from './observability/start-ops-server.js';
 import { createQueues } from './queue/create-queues.js';
 import { RunEngine } from './queue/run-engine.js';
 import { startWorkers, type RunningWorkers } from './queue/start-workers.js';
@@ -14,6 +20,8 @@ import { createSlackClient, SlackNotifier } from './slack/slack-notifier.js';
 export const COMMANDS: readonly CommandDefinition<unknown>[] = [deployCommand as CommandDefinition<unknown>];
 
 export interface Flightdeck {
+  /** The process's metrics, as served at `/metrics`. */
+  readonly metrics: FlightdeckMetrics;
   /** Stops taking work, lets running steps hand their jobs back, and closes every connection. */
   stop(): Promise<void>;
 }
@@ -28,13 +36,28 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const redis = new Redis(env.redisUrl, redisOptions);
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.
   const workerConnection = new Redis(env.redisUrl, redisOptions);
-  const store = new RunStore(redis, env.redisPrefix);
+  const metrics = createMetrics();
+  const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix), metrics);
   const queues = createQueues(redis, env.redisPrefix);
+  metrics.trackQueues([queues.steps, queues.notify]);
   const engine = new RunEngine({ store, queues, now, logger });
   const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl });
+  meterSlackClient(slackClient, metrics);
+  const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig });
+  const runsWorkers = env.role === 'worker' || env.role === 'all';
+
+  let stopping = false;
+  // Only workers talk to clusters: a cluster outage must not take the Slack listener out of its Service.
+  const contexts = Object.values(config.catalog.environments).map((environment) => environment.cluster);
+  const routes = createOpsRoutes({
+    metrics,
+    isStopping: () => stopping,
+    readiness: createReadinessCheck({ redis, clusters: runsWorkers ? { access: clusters, contexts } : undefined }),
+  });
 
   let slackApp: SlackApp | undefined;
   let workers: RunningWorkers | undefined;
+  let opsServer: OpsServer | undefined;
   if (env.role === 'web' || env.role === 'all') {
     slackApp = createSlackApp({
       token: env.slackBotToken,
@@ -44,19 +67,25 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       commands: COMMANDS,
       services: { config, store, engine, now },
       logger,
+      routes,
+      metrics,
     });
     await slackApp.start();
     logger.info({ port: env.port }, 'listening for Slack at /slack/events');
+  } else {
+    opsServer = await startOpsServer({ port: env.port, routes });
+    logger.info({ port: env.port }, 'serving /healthz, /readyz and /metrics');
   }
-  if (env.role === 'worker' || env.role === 'all') {
+  if (runsWorkers) {
     workers = startWorkers({
       connection: workerConnection,
       redis,
       keyPrefix: env.redisPrefix,
       store,
       engine,
-      clusters: createClusterAccess({ kubeconfigPath: env.kubeconfig }),
-      notifier: new SlackNotifier(slackClient),
+      clusters,
+      notifier: meterNotifier(new SlackNotifier(slackClient), metrics),
+      metrics,
       logger,
       now,
       concurrency: env.workerConcurrency,
@@ -64,10 +93,13 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
     logger.info({ concurrency: env.workerConcurrency }, 'workers started');
   }
   return {
+    metrics,
     async stop() {
+      stopping = true;
       await slackApp?.stop();
       await workers?.close();
       await queues.close();
+      await opsServer?.close();
       redis.disconnect();
       workerConnection.disconnect();
     },

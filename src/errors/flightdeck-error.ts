@@ -26,10 +26,13 @@ export type ErrorCode =
   | 'rollout-timeout'
   | 'slack-failed'
   | 'slack-rejected'
+  | 'pagerduty-unavailable'
+  | 'pagerduty-rejected'
+  | 'forbidden'
   | 'internal';
 
 /** Codes whose cause is transient: the work is retried with backoff instead of failing the run. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['k8s-conflict', 'k8s-unavailable', 'store-conflict', 'slack-failed']);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['k8s-conflict', 'k8s-unavailable', 'store-conflict', 'slack-failed', 'pagerduty-unavailable']);
 
 export interface FlightdeckErrorOptions {
   /** What the reader can do about it; shown under the message. */

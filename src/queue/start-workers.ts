@@ -2,6 +2,8 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ClusterAccess } from '../k8s/create-cluster-access.js';
 import type { Logger } from '../observability/create-logger.js';
+import type { FlightdeckMetrics } from '../observability/create-metrics.js';
+import { observeQueueWait } from '../observability/observe-queue-wait.js';
 import type { RunStore } from '../run/run-store.js';
 import { NOTIFY_QUEUE, STEPS_QUEUE, queuePrefix } from './create-queues.js';
 import { createRenderProcessor } from './process-render.js';
@@ -28,6 +30,8 @@ export interface StartWorkersOptions {
   reconcileEveryMs?: number;
   /** How long a job's lock lives without renewal; after it a dead worker's job is handed to another. Default 30 s. */
   lockDurationMs?: number;
+  /** When given, each job's wait for a worker is recorded here. */
+  metrics?: FlightdeckMetrics;
 }
 
 export interface RunningWorkers {
@@ -58,8 +62,10 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   for (const worker of [steps, notify]) {
     worker.on('error', (err) => options.logger.error({ err, queue: worker.name }, 'worker error'));
     worker.on('failed', (job, err) =>
-      options.logger.warn({ err, queue: worker.name, job: job?.id, attempts: job?.attemptsMade }, 'job failed'),
+      options.logger.warn({ err, queue: worker.name, run: job?.data?.runId, job: job?.id, attempts: job?.attemptsMade }, 'job failed'),
     );
+    const metrics = options.metrics;
+    if (metrics) worker.on('active', (job) => observeQueueWait(metrics, worker.name, job));
   }
   const reconcile = () =>
     reconcileRuns(options.store, options.engine, options.logger).catch((err: unknown) =>

@@ -1,0 +1,102 @@
+import type { Queue } from 'bullmq';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Job states reported by `flightdeck_queue_jobs`; together they are the queue's depth and backlog. */
+const QUEUE_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;
+
+/**
+ * Every metric flightdeck exports, on a registry of its own (so two instances in one test process never
+ * share counters). Names follow Prometheus conventions: `_total` counters, `_seconds` histograms.
+ */
+export interface FlightdeckMetrics {
+  readonly registry: Registry;
+  /** Finished runs; `outcome` is the run's terminal state (succeeded, failed, error, rolled-back, …). */
+  readonly runs: Counter<'environment' | 'outcome'>;
+  /** From the run's creation to its terminal state. */
+  readonly runDuration: Histogram<'environment' | 'outcome'>;
+  /** Rollbacks by outcome (`succeeded` or `failed`); fed by the rollback step. */
+  readonly rollbacks: Counter<'environment' | 'outcome'>;
+  /** From the rollback's start to its end. */
+  readonly rollbackDuration: Histogram<'environment'>;
+  /** Guards (metric or alert checks during a rollout) that found a breach. */
+  readonly guardBreaches: Counter<'environment' | 'guard'>;
+  /** From a job becoming runnable to a worker picking it up (first attempts only). */
+  readonly queueWait: Histogram<'queue'>;
+  /** Slack Web API calls that failed, by method and Slack error code (`request_failed` when Slack never answered). */
+  readonly slackApiErrors: Counter<'method' | 'error'>;
+  /** HTTP 429 answers from the Slack Web API, by method. */
+  readonly slackRateLimited: Counter<'method'>;
+  /** From an inbound Slack request's arrival to flightdeck's HTTP answer (Slack gives up after 3 s). */
+  readonly ackLatency: Histogram;
+  /** Reports these queues' job counts as `flightdeck_queue_jobs{queue,state}`, read from Redis at scrape time. */
+  trackQueues(queues: readonly Queue[]): void;
+}
+
+export interface CreateMetricsOptions {
+  /** Also export Node's process metrics (`process_*`, `nodejs_*`). Default true. */
+  defaultMetrics?: boolean;
+}
+
+/** Creates and registers every flightdeck metric. Never throws for valid options. */
+export function createMetrics(options: CreateMetricsOptions = {}): FlightdeckMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const tracked: Queue[] = [];
+
+  // Registered through `registers`; it has no handle because only its collect() writes to it.
+  new Gauge({
+    name: 'flightdeck_queue_jobs',
+    help: 'Jobs in each queue by state, read from Redis at scrape time (the same for every pod: aggregate with max).',
+    labelNames: ['queue', 'state'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      // A Redis outage must not break the whole scrape: the gauge is simply absent until Redis answers.
+      const counts = await Promise.all(tracked.map((queue) => queue.getJobCounts(...QUEUE_STATES).catch(() => undefined)));
+      counts.forEach((count, i) => {
+        if (!count) return;
+        for (const state of QUEUE_STATES) this.set({ queue: tracked[i]!.name, state }, count[state] ?? 0);
+      });
+    },
+  });
+
+  return {
+    registry,
+    runs: new Counter({ name: 'flightdeck_runs_total', help: 'Runs that reached a terminal state.', labelNames: ['environment', 'outcome'] as const, registers }),
+    runDuration: new Histogram({
+      name: 'flightdeck_run_duration_seconds',
+      help: 'Time from a run being requested to its terminal state.',
+      labelNames: ['environment', 'outcome'] as const,
+      buckets: [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400],
+      registers,
+    }),
+    rollbacks: new Counter({ name: 'flightdeck_rollbacks_total', help: 'Rollbacks performed, by outcome.', labelNames: ['environment', 'outcome'] as const, registers }),
+    rollbackDuration: new Histogram({
+      name: 'flightdeck_rollback_duration_seconds',
+      help: 'Time from a rollback starting to the previous revision being rolled out.',
+      labelNames: ['environment'] as const,
+      buckets: [5, 15, 30, 60, 120, 300, 600, 1200],
+      registers,
+    }),
+    guardBreaches: new Counter({ name: 'flightdeck_guard_breaches_total', help: 'Guard checks that found a breach during a rollout.', labelNames: ['environment', 'guard'] as const, registers }),
+    queueWait: new Histogram({
+      name: 'flightdeck_queue_wait_seconds',
+      help: 'Time a job waited between becoming runnable and a worker starting it (first attempts).',
+      labelNames: ['queue'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    slackApiErrors: new Counter({ name: 'flightdeck_slack_api_errors_total', help: 'Slack Web API calls that failed.', labelNames: ['method', 'error'] as const, registers }),
+    slackRateLimited: new Counter({ name: 'flightdeck_slack_rate_limited_total', help: 'HTTP 429 answers from the Slack Web API.', labelNames: ['method'] as const, registers }),
+    ackLatency: new Histogram({
+      name: 'flightdeck_slack_ack_seconds',
+      help: 'Time from a Slack request arriving to flightdeck answering it; Slack shows an error after 3 s.',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 3, 5],
+      registers,
+    }),
+    trackQueues(queues) {
+      tracked.push(...queues);
+    },
+  };
+}

@@ -1,0 +1,211 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { loadEnv } from '../../src/config/load-env.js';
+import { createLogger } from '../../src/observability/create-logger.js';
+import { startFlightdeck, type Flightdeck } from '../../src/start-flightdeck.js';
+import { E2E_CATALOG, E2E_CHECKLIST } from '../e2e/fixtures.js';
+import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
+import { listButtons, SlackDriver, startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
+import { freePort } from '../support/free-port.js';
+import { waitUntil } from '../support/wait-until.js';
+
+const SIGNING_SECRET = 'observability-signing-secret';
+const CHANNEL = 'C0DEPLOY';
+
+interface Running {
+  flightdeck: Flightdeck;
+  url: string;
+  prefix: string;
+  logLines: () => Array<Record<string, unknown>>;
+}
+
+let slack: SlackEmulator;
+let k8s: KubernetesEmulator;
+let kubeconfig: string;
+let configDir: string;
+let redis: Redis;
+const started: Running[] = [];
+
+/** Starts flightdeck in this process with one role, as `flightdeck serve` would, logging into memory. */
+async function start(role: 'web' | 'worker' | 'all', kubeconfigPath = kubeconfig): Promise<Running> {
+  const port = await freePort();
+  const prefix = `obs-${randomBytes(4).toString('hex')}`;
+  const env = loadEnv({
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    REDIS_PREFIX: prefix,
+    FLIGHTDECK_CONFIG: join(configDir, 'flightdeck.yaml'),
+    KUBECONFIG: kubeconfigPath,
+    PORT: String(port),
+    FLIGHTDECK_ROLE: role,
+  });
+  let text = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  const logger = createLogger('debug', sink, { secrets: [slack.token, SIGNING_SECRET] });
+  const flightdeck = await startFlightdeck(await loadConfig(env), logger);
+  const running = {
+    flightdeck,
+    url: `http://127.0.0.1:${port}`,
+    prefix,
+    logLines: () => text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+  started.push(running);
+  return running;
+}
+
+async function stop(running: Running): Promise<void> {
+  started.splice(started.indexOf(running), 1);
+  await running.flightdeck.stop();
+  const keys = await redis.keys(`{${running.prefix}}*`);
+  if (keys.length > 0) await redis.del(...keys);
+}
+
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** The value of one sample in Prometheus text format, or undefined when the series is absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+beforeAll(async () => {
+  slack = await startSlackEmulator({ channels: [CHANNEL] });
+  k8s = await startKubernetesEmulator({ readyDelayMs: 50 });
+  k8s.seedDeployment({ namespace: 'shop', name: 'api', container: 'api', image: 'registry.example.com/acme/api:v1.0.0', replicas: 2 });
+  configDir = mkdtempSync(join(tmpdir(), 'flightdeck-obs-'));
+  mkdirSync(join(configDir, 'checklists'));
+  writeFileSync(join(configDir, 'flightdeck.yaml'), E2E_CATALOG);
+  writeFileSync(join(configDir, 'checklists', 'release.yaml'), E2E_CHECKLIST);
+  kubeconfig = join(configDir, 'kubeconfig');
+  k8s.writeKubeconfig(kubeconfig, 'emulator');
+  redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+});
+
+afterAll(async () => {
+  for (const running of [...started]) await stop(running);
+  redis?.disconnect();
+  await slack?.close();
+  await k8s?.close();
+});
+
+describe('health, readiness and metrics endpoints', () => {
+  it('serves /healthz, /readyz and /metrics from a worker-only process, which has no Slack listener', async () => {
+    const worker = await start('worker');
+    expect(await getJson(`${worker.url}/healthz`)).toEqual({ status: 200, body: { ok: true } });
+    expect(await getJson(`${worker.url}/readyz`)).toEqual({ status: 200, body: { ready: true, checks: { redis: 'ok', 'cluster:emulator': 'ok' } } });
+    expect((await fetch(`${worker.url}/slack/events`, { method: 'POST' })).status).toBe(404);
+
+    const metrics = await fetch(`${worker.url}/metrics`);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    const text = await metrics.text();
+    for (const name of [
+      'flightdeck_runs_total',
+      'flightdeck_run_duration_seconds',
+      'flightdeck_rollbacks_total',
+      'flightdeck_rollback_duration_seconds',
+      'flightdeck_guard_breaches_total',
+      'flightdeck_queue_jobs',
+      'flightdeck_queue_wait_seconds',
+      'flightdeck_slack_api_errors_total',
+      'flightdeck_slack_rate_limited_total',
+      'flightdeck_slack_ack_seconds',
+      'process_resident_memory_bytes',
+    ]) {
+      expect(text).toContain(`# TYPE ${name} `);
+    }
+    expect(sample(text, 'flightdeck_queue_jobs{queue="steps",state="waiting"}')).toBe(0);
+    await stop(worker);
+  });
+
+  it('is not ready while a cluster in the catalog does not answer, and says which', async () => {
+    const broken = join(configDir, 'kubeconfig-unreachable');
+    const closed = await freePort();
+    writeFileSync(
+      broken,
+      `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: { server: "http://127.0.0.1:${closed}", insecure-skip-tls-verify: true }\nusers:\n- name: u\n  user: { token: t }\ncontexts:\n- name: emulator\n  context: { cluster: c, user: u }\ncurrent-context: emulator\n`,
+    );
+    const worker = await start('worker', broken);
+    const { status, body } = await getJson(`${worker.url}/readyz`);
+    expect(status).toBe(503);
+    expect(body.ready).toBe(false);
+    const checks = body.checks as Record<string, string>;
+    expect(checks.redis).toBe('ok');
+    expect(checks['cluster:emulator']).not.toBe('ok');
+    expect(checks['cluster:emulator']).toMatch(/ECONNREFUSED|fetch failed|connect/i);
+    // Liveness stays green: restarting flightdeck would not bring the cluster back.
+    expect((await getJson(`${worker.url}/healthz`)).status).toBe(200);
+    await stop(worker);
+  });
+
+  it('checks only Redis on the web role, so a cluster outage never hides the Slack listener', async () => {
+    const web = await start('web', join(configDir, 'kubeconfig-unreachable'));
+    expect(await getJson(`${web.url}/readyz`)).toEqual({ status: 200, body: { ready: true, checks: { redis: 'ok' } } });
+    expect((await fetch(`${web.url}/metrics`)).status).toBe(200);
+    await stop(web);
+  });
+});
+
+describe('metrics and logs of a run', () => {
+  it('counts the run, its queue waits, Slack errors, 429s and ack latency, and logs the run id on its work', async () => {
+    const all = await start('all');
+    const driver = new SlackDriver({ appUrl: `${all.url}/slack/events`, signingSecret: SIGNING_SECRET, emulator: slack });
+    slack.failNext('chat.postMessage', 1, { retryAfter: 1 });
+    slack.failNext('chat.update', 1, { error: 'internal_error' });
+
+    const response = await driver.slashCommand({ command: '/deploy', text: 'api v1.1.0 to production', userId: 'U0ALICE', channelId: CHANNEL });
+    const runId = /Run #(\d+)/.exec(JSON.stringify(response.json ?? response.body))?.[1];
+    expect(runId).toBeDefined();
+    const posted = await slack.waitFor((state) => state.messages(CHANNEL).find((m) => m.text.includes('v1.1.0')), 15_000, 'the run message');
+    const clicked = new Set<string>();
+    await waitUntil(
+      'the run to succeed',
+      async () => {
+        const message = slack.message(CHANNEL, posted.ts)!;
+        if (message.blocks.some((block) => block.block_id === 'outcome')) return true;
+        const button = listButtons(message.blocks).find((candidate) => !clicked.has(candidate.value ?? ''));
+        if (button) {
+          clicked.add(button.value ?? '');
+          await driver.clickButton({ userId: 'U0BOB', channelId: CHANNEL, messageTs: posted.ts, actionId: button.actionId, value: button.value });
+        }
+        return undefined;
+      },
+      30_000,
+    );
+
+    const text = await (await fetch(`${all.url}/metrics`)).text();
+    expect(sample(text, 'flightdeck_runs_total{environment="production",outcome="succeeded"}')).toBe(1);
+    expect(sample(text, 'flightdeck_run_duration_seconds_count{environment="production",outcome="succeeded"}')).toBe(1);
+    expect(sample(text, 'flightdeck_queue_wait_seconds_count{queue="steps"}')).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'flightdeck_queue_wait_seconds_count{queue="notify"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'flightdeck_slack_rate_limited_total{method="chat.postMessage"}')).toBe(1);
+    expect(sample(text, 'flightdeck_slack_api_errors_total{method="chat.update",error="internal_error"}')).toBe(1);
+    // One ack for the command and one per button click.
+    expect(sample(text, 'flightdeck_slack_ack_seconds_count')).toBe(1 + clicked.size);
+
+    const lines = all.logLines();
+    const runWork = lines.filter((line) =>
+      ['step succeeded', 'step failed', 'run message rendered', 'job failed', 'item ticked'].includes(String(line.msg)),
+    );
+    expect(runWork.some((line) => line.msg === 'job failed')).toBe(true);
+    expect(runWork.filter((line) => line.msg === 'step succeeded')).toHaveLength(2);
+    for (const line of runWork) expect(line, JSON.stringify(line)).toMatchObject({ run: runId });
+    expect(JSON.stringify(lines)).not.toContain(SIGNING_SECRET);
+    expect(JSON.stringify(lines)).not.toContain(slack.token);
+    await stop(all);
+  });
+});
