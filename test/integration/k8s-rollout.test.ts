@@ -42,6 +42,15 @@ const soon = () => ({ deadline: Date.now() + 15_000, now: Date.now });
 describe('set-image and wait-rollout against the emulator', () => {
   beforeEach(() => setup(150));
 
+  it('restarts the progress deadline for a rollout that begins long after the last one finished', async () => {
+    emu.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:1.0.0', replicas: 3, progressDeadlineSeconds: 1 });
+    await waitForRollout(client, ref, soon());
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await setImage(client, ref, 'reg/web:1.1.0', 'late rollout');
+    const outcome = await waitForRollout(client, ref, soon());
+    expect(outcome.message).toBe('deployment "web" successfully rolled out');
+  });
+
   it('records the snapshot, sets the image, and waits by watch until kubectl would say done', async () => {
     emu.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:1.0.0', replicas: 3 });
     const snapshot = await readDeploymentSnapshot(client, ref);

@@ -216,10 +216,15 @@ export class DeploymentController {
         ? condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', now)
         : condition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', now),
     );
-    if (event) conditions = setCondition(conditions, event);
+    // A new rollout restarts the progress clock before the deadline is judged, as the real controller does;
+    // judging first would time out a rollout that starts long after the previous one finished.
+    if (event) {
+      conditions = setCondition(conditions, event);
+      this.lastProgressAt.set(key, now);
+    }
     const judged = this.progressing(d, conditions, prev, counts, String(newRs.metadata.name), now, this.lastProgressAt.get(key));
     // progressing() returns the same array when nothing moved.
-    if (event || judged !== conditions) this.lastProgressAt.set(key, now);
+    if (judged !== conditions) this.lastProgressAt.set(key, now);
     conditions = judged;
 
     d.metadata.annotations = { ...d.metadata.annotations, [REVISION]: newRs.metadata.annotations[REVISION] };
