@@ -50,6 +50,24 @@ const repository = z.string().superRefine((value, ctx) => {
   if (message) ctx.addIssue({ code: 'custom', message });
 });
 
+/** Same rule as checklist ids: checklists name the roles their items need. */
+const ROLE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const roleName = z.string().regex(ROLE, 'must be a role name: lowercase letters, digits and dashes');
+
+const userId = z
+  .string()
+  .regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user ID such as U0123ABCDEF (in Slack: the person\'s profile → ⋮ → Copy member ID), not a @name');
+const groupId = z
+  .string()
+  .regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group ID such as S0123ABCDEF (the group\'s page shows it), not a @handle');
+
+/** Who holds a role: Slack users, and members of Slack user groups (looked up with usergroups.users.list). */
+export const roleSchema = z
+  .strictObject({ users: z.array(userId).optional(), groups: z.array(groupId).optional() })
+  .refine((role) => (role.users?.length ?? 0) + (role.groups?.length ?? 0) > 0, 'has neither users nor groups — list Slack user IDs under users, or user group IDs under groups');
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
 export const slackSettingsSchema = z.strictObject({
   /** Where run messages go when a request has no channel of its own (e.g. a deploy started from the CLI). */
   defaultChannel: channel,
@@ -60,6 +78,37 @@ export const environmentSchema = z.strictObject({
   cluster: z.string().min(1, 'must not be empty'),
   /** The checklist every run here follows: `checklists/<checklist>.yaml`. */
   checklist: checklistName,
+  /** Roles whose holders may deploy here; absent: anyone. */
+  deployers: z.array(roleName).nonempty('must list at least one role, or be left out so anyone may deploy').optional(),
+  /** Roles whose holders may roll back here; absent: the deployers. */
+  rollbackers: z.array(roleName).nonempty('must list at least one role, or be left out so the deployers may roll back').optional(),
+  /** Runs here wait for a Start click in their message. Default false. */
+  confirmStart: z.boolean().optional(),
+  /** Sign-offs here ask for confirmation in a dialog. Default false. */
+  confirmSignoffs: z.boolean().optional(),
+  /** Where runs of this environment post; default: the channel the command came from, else slack.defaultChannel. */
+  channel: channel.optional(),
+  /** This environment's Prometheus, for prometheus probes and guards that name no URL. */
+  prometheusUrl: httpUrl.optional(),
+});
+
+/** The Gateway API HTTPRoute and the two Services traffic steps shift weight between. */
+export const trafficSettingsSchema = z.strictObject({
+  route: subdomain,
+  stableService: label,
+  canaryService: label,
+});
+
+/** PagerDuty for a service. The routing key is a secret, so the catalog names the env var that holds it. */
+export const pagerdutySettingsSchema = z.strictObject({
+  routingKeyEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable holding the routing key (e.g. PAGERDUTY_API_ROUTING_KEY), never the key itself'),
+  /** Escalation policy ID whose on-call gets the Slack DM (e.g. PABC123); without it nobody is DMed. */
+  escalationPolicy: z
+    .string()
+    .regex(/^P[A-Z0-9]{5,}$/, 'must be a PagerDuty escalation policy ID such as PABC123 (shown in the policy\'s URL)')
+    .optional(),
 });
 
 /** Per-environment replacements for a service's Kubernetes coordinates; every key optional. */
@@ -80,12 +129,17 @@ export const serviceSchema = z
     /** Optional; the first of `environments` when absent (filled in by the transform below). */
     defaultEnvironment: name.optional(),
     overrides: z.record(name, serviceOverrideSchema).optional(),
+    /** Needed where an environment's checklist has canary, traffic or promote steps. */
+    traffic: trafficSettingsSchema.optional(),
+    pagerduty: pagerdutySettingsSchema.optional(),
   })
   .transform((service) => ({ ...service, defaultEnvironment: service.defaultEnvironment ?? service.environments[0] }));
 
 export const catalogSchema = z
   .strictObject({
     slack: slackSettingsSchema,
+    /** Roles checklists and environments refer to, and who holds them. */
+    roles: z.record(roleName, roleSchema).default({}),
     // Emptiness is checked here rather than in checkReferences: a record drops keys that fail their
     // schema, so only this refinement (skipped after such a failure) knows the map is really empty.
     environments: z
@@ -103,6 +157,9 @@ export type Catalog = z.output<typeof catalogSchema>;
 export type CatalogEnvironment = z.output<typeof environmentSchema>;
 export type CatalogService = z.output<typeof serviceSchema>;
 export type ServiceOverride = z.output<typeof serviceOverrideSchema>;
+export type CatalogRole = z.output<typeof roleSchema>;
+export type TrafficSettings = z.output<typeof trafficSettingsSchema>;
+export type PagerdutySettings = z.output<typeof pagerdutySettingsSchema>;
 
 function checkReferences(catalog: unknown, ctx: z.RefinementCtx): void {
   if (!isRecord(catalog)) return;
@@ -112,6 +169,22 @@ function checkReferences(catalog: unknown, ctx: z.RefinementCtx): void {
   const environments = isRecord(catalog.environments) ? Object.keys(catalog.environments) : undefined;
   const known = new Set(environments ?? []);
   const knownList = environments?.length ? `use one of ${environments.join(', ')}` : 'declare it under environments';
+
+  const roles = isRecord(catalog.roles) ? Object.keys(catalog.roles) : [];
+  for (const [envName, env] of Object.entries(isRecord(catalog.environments) ? catalog.environments : {})) {
+    if (!isRecord(env)) continue;
+    for (const key of ['deployers', 'rollbackers'] as const) {
+      const list: unknown = env[key];
+      if (!Array.isArray(list)) continue;
+      list.forEach((role: unknown, i) => {
+        if (typeof role !== 'string' || !ROLE.test(role) || roles.includes(role)) return;
+        issue(
+          ['environments', envName, key, i],
+          `no role named "${role}" — declare it under roles (with users or groups)${roles.length ? `, or use one of ${roles.join(', ')}` : ''}`,
+        );
+      });
+    }
+  }
 
   for (const [serviceName, service] of Object.entries(isRecord(catalog.services) ? catalog.services : {})) {
     if (!isRecord(service)) continue;

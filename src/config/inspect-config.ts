@@ -4,7 +4,7 @@ import type { Checklist } from '../checklist/checklist-schema.js';
 import { checklistNameOf, readChecklist } from '../checklist/load-checklist.js';
 import type { Catalog } from './catalog-schema.js';
 import { readCatalog } from './load-catalog.js';
-import { problemAt } from './yaml-source.js';
+import { problemAt, type YamlSource } from './yaml-source.js';
 
 export interface InspectConfigOptions {
   /** The catalog file. A missing file is a problem, not an exception. */
@@ -90,7 +90,51 @@ export async function inspectConfig(options: InspectConfigOptions): Promise<Conf
     checklists.set(result.value.name, result.value);
   }
 
+  if (catalogResult.value && source) catalogProblems.push(...crossCheck(catalogResult.value, checklists, source));
   return { catalog: catalogResult.value, checklists, catalogProblems, checklistProblems };
+}
+
+const TRAFFIC_ACTIONS = new Set(['canary', 'traffic', 'promote']);
+
+/**
+ * What the catalog owes the checklists its environments use: every role a checklist declares is defined
+ * under `roles`, and every service deployed where a checklist shifts traffic has `traffic` settings.
+ * Problems point at the catalog, where the fix goes.
+ */
+function crossCheck(catalog: Catalog, checklists: ReadonlyMap<string, Checklist>, source: YamlSource): string[] {
+  const problems: string[] = [];
+  const missingTraffic = new Set<string>();
+  for (const [environment, env] of Object.entries(catalog.environments)) {
+    const checklist = checklists.get(env.checklist);
+    if (!checklist) continue;
+    for (const [role, purpose] of Object.entries(checklist.roles)) {
+      if (Object.hasOwn(catalog.roles, role)) continue;
+      problems.push(
+        problemAt(
+          source,
+          ['environments', environment, 'checklist'],
+          `checklist "${checklist.name}" needs the role "${role}" (${purpose}), which is not defined under roles`,
+          `add roles.${role} with the users or groups who hold it`,
+        ),
+      );
+    }
+    const shiftsTraffic = checklist.phases.some((phase) => phase.items.some((item) => item.kind === 'step' && TRAFFIC_ACTIONS.has(item.action)));
+    if (!shiftsTraffic) continue;
+    for (const [name, service] of Object.entries(catalog.services)) {
+      if (!service.environments.includes(environment) || service.traffic || missingTraffic.has(name)) continue;
+      missingTraffic.add(name);
+      problems.push(
+        problemAt(
+          source,
+          ['services', name],
+          `${name} deploys to ${environment}, whose checklist "${checklist.name}" has canary/traffic/promote steps, but ${name} has no traffic settings`,
+          `add traffic: { route: <HTTPRoute name>, stableService: <Service>, canaryService: <Service> } under services.${name}`,
+          'key',
+        ),
+      );
+    }
+  }
+  return problems;
 }
 
 /** `*.yaml` and `*.yml` files in `dir`, sorted; undefined when the folder cannot be read. */

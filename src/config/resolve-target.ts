@@ -1,5 +1,5 @@
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import type { Catalog } from './catalog-schema.js';
+import type { Catalog, TrafficSettings } from './catalog-schema.js';
 
 /** Where one service lives in one environment, overrides applied: everything a step needs to find it. */
 export interface Target {
@@ -10,6 +10,10 @@ export interface Target {
   container: string;
   /** Image repository without a tag; the run appends `:<version>`. */
   repository: string;
+  /** The service's traffic settings, for canary, traffic and promote steps. */
+  traffic?: TrafficSettings;
+  /** The environment's Prometheus. */
+  prometheusUrl?: string;
 }
 
 /**
@@ -45,5 +49,16 @@ export function resolveTarget(catalog: Catalog, service: string, environment: st
     deployment: override.deployment ?? entry.deployment,
     container: override.container ?? entry.container,
     repository: override.image ?? entry.image,
+    ...(entry.traffic ? { traffic: { ...entry.traffic } } : {}),
+    ...(env.prometheusUrl ? { prometheusUrl: env.prometheusUrl } : {}),
   };
+}
+
+/**
+ * Where a run of `environment` posts: the environment's `channel`, else the channel the command came
+ * from, else `slack.defaultChannel`. An unknown environment falls through to the other two.
+ */
+export function resolveChannel(catalog: Catalog, environment: string, invokingChannel: string | undefined): string {
+  const env = Object.hasOwn(catalog.environments, environment) ? catalog.environments[environment] : undefined;
+  return env?.channel ?? (invokingChannel || catalog.slack.defaultChannel);
 }

@@ -26,6 +26,7 @@ export function changeCauseFor(run: Run): string {
 export async function executeStep(run: Run, item: RunItem, context: StepContext): Promise<string> {
   const client = context.clusters.forContext(run.target.cluster);
   const { namespace, deployment, container, image } = run.target;
+  if (item.kind !== 'step') throw new FlightdeckError('internal', `Item ${item.id} is not a step.`);
   switch (item.action) {
     case 'set-image': {
       if (!run.rollbackTarget) {

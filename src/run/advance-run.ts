@@ -1,65 +1,143 @@
-import { auditEntry } from './audit-entry.js';
-import { FLIGHTDECK_ACTOR, type Effect } from './run-event.js';
-import type { AuditEntry, Run } from './run-schema.js';
+import { formatUtcTime } from './format-utc-time.js';
+import { FLIGHTDECK_ACTOR } from './run-event.js';
+import { CLUSTER_CHANGING_ACTIONS, isPeopleItem, type RunItem } from './run-item-schema.js';
+import type { RunPhase } from './run-schema.js';
+import { isFollowUp, record, requestSummary, stopGuards, type RunDraft } from './run-draft.js';
 
 /**
- * Moves a started run as far as it can go without anyone acting: completes finished phases, activates the
- * next one, starts the next step, and decides between `running`, `waiting` and `succeeded`.
+ * Moves a run as far as it can go without anyone acting: completes finished phases, activates the next
+ * one, starts checks and the next step, and decides between `running`, `waiting` and `succeeded`. On a
+ * succeeded run it only progresses follow-up phases that are due.
  *
- * Mutates `draft`, which must be the transition's private copy, never a caller's run. Runs that are not
- * `running` or `waiting` (pending, paused, terminal) are left alone.
+ * Within a phase, checks start once every step listed before them is done (they do not wait for
+ * people); a step starts once every person's item of the phase is done, every item listed before it is
+ * done, and no other step runs (steps run one at a time). Runs that are pending, paused or ended are
+ * left alone.
  *
- * @returns the audit entries and effects the advance produced, in order.
+ * Mutates the draft, which must be the transition's private copy.
  */
-export function advanceRun(draft: Run, now: number): { audit: AuditEntry[]; effects: Effect[] } {
-  const audit: AuditEntry[] = [];
-  const effects: Effect[] = [];
-  if (draft.state !== 'running' && draft.state !== 'waiting') return { audit, effects };
+export function advanceRun(draft: RunDraft): void {
+  const { run } = draft;
+  if (run.state === 'succeeded') {
+    for (const phase of run.phases) if (isFollowUp(phase) && phase.state === 'active') progressPhase(draft, phase);
+    return;
+  }
+  if (run.state !== 'running' && run.state !== 'waiting') return;
 
   // Each pass either returns or closes one phase, so the loop ends after at most phases.length passes.
   for (;;) {
-    let phase = draft.phases.find((p) => p.state === 'active');
+    let phase = run.phases.find((p) => p.state === 'active' && !isFollowUp(p));
     if (!phase) {
-      phase = draft.phases.find((p) => p.state === 'pending');
+      phase = run.phases.find((p) => p.state === 'pending' && !isFollowUp(p));
       if (!phase) {
-        draft.state = 'succeeded';
-        draft.endedAt = now;
-        audit.push(auditEntry(draft, FLIGHTDECK_ACTOR, 'run.succeeded', `${draft.service} ${draft.version} to ${draft.environment}`, now));
-        return { audit, effects };
+        succeed(draft);
+        return;
       }
       phase.state = 'active';
     }
-
-    if (phase.items.every((item) => item.state === 'done' || item.state === 'skipped')) {
-      phase.state = 'done';
-      audit.push(auditEntry(draft, FLIGHTDECK_ACTOR, 'phase.completed', `${phase.id}: ${phase.title}`, now));
-      continue;
-    }
-
-    // A step in flight: its worker will report back; nothing else starts meanwhile (steps run one at a time).
-    if (phase.items.some((item) => item.state === 'running')) {
-      draft.state = 'running';
-      return { audit, effects };
-    }
-
-    // People come first: no step of the phase starts until every manual item of the phase is ticked.
-    if (phase.items.some((item) => item.kind === 'manual' && item.state === 'pending')) {
-      draft.state = 'waiting';
-      return { audit, effects };
-    }
-
-    const step = phase.items.find((item) => item.kind === 'step' && item.state === 'pending');
-    if (!step) {
-      // Only reachable with an item in a state this loop does not finish (e.g. failed in a non-failed
-      // phase); refuse to guess rather than spin.
-      return { audit, effects };
-    }
-    step.state = 'running';
-    step.startedAt = now;
-    step.at = now;
-    draft.state = 'running';
-    audit.push(auditEntry(draft, FLIGHTDECK_ACTOR, 'step.started', `${step.id}: ${step.title}`, now));
-    effects.push({ type: 'run-step', itemId: step.id });
-    return { audit, effects };
+    if (progressPhase(draft, phase) === 'done') continue;
+    const busy = phase.items.some((item) => (item.kind === 'step' || item.kind === 'check') && item.state === 'running');
+    run.state = busy ? 'running' : 'waiting';
+    return;
   }
+}
+
+/**
+ * Closes the phase if every item is done (after dropping expired sign-offs), otherwise starts what may
+ * start. Returns whether the phase is done.
+ */
+function progressPhase(draft: RunDraft, phase: RunPhase): 'done' | 'open' {
+  if (phase.items.every(isFinished) && !dropExpiredApprovals(draft, phase)) {
+    phase.state = 'done';
+    record(draft, FLIGHTDECK_ACTOR, 'phase.completed', `${phase.id}: ${phase.title}`);
+    draft.effects.push({ type: 'thread', text: `:white_check_mark: ${isFollowUp(phase) ? 'Follow-up' : 'Phase'} *${phase.title}* completed` });
+    return 'done';
+  }
+  startReadyItems(draft, phase);
+  return 'open';
+}
+
+function isFinished(item: RunItem): boolean {
+  return item.state === 'done' || item.state === 'skipped';
+}
+
+function startReadyItems(draft: RunDraft, phase: RunPhase): void {
+  const peopleOpen = phase.items.some((item) => isPeopleItem(item) && !isFinished(item));
+  let stepRunning = phase.items.some((item) => item.kind === 'step' && item.state === 'running');
+  let earlierStepsDone = true;
+  let earlierDone = true;
+  for (const item of phase.items) {
+    if (item.kind === 'check' && item.state === 'pending' && earlierStepsDone) {
+      item.state = 'running';
+      item.startedAt = draft.now;
+      item.at = draft.now;
+      item.attempts = 0;
+      record(draft, FLIGHTDECK_ACTOR, 'check.started', `${item.id}: ${item.title}`);
+      draft.effects.push({ type: 'run-check', itemId: item.id });
+    }
+    if (item.kind === 'step' && item.state === 'pending' && earlierDone && !peopleOpen && !stepRunning) {
+      item.state = 'running';
+      item.startedAt = draft.now;
+      item.at = draft.now;
+      stepRunning = true;
+      record(draft, FLIGHTDECK_ACTOR, 'step.started', `${item.id}: ${item.title}`);
+      if (CLUSTER_CHANGING_ACTIONS.has(item.action)) startGuards(draft);
+      draft.effects.push({ type: 'run-step', itemId: item.id });
+    }
+    if (!isFinished(item)) {
+      earlierDone = false;
+      if (item.kind === 'step') earlierStepsDone = false;
+    }
+  }
+}
+
+/** Guards watch from the first cluster change until the run ends. */
+function startGuards(draft: RunDraft): void {
+  const { run } = draft;
+  if (run.guards.length === 0 || run.guardsStartedAt !== undefined) return;
+  run.guardsStartedAt = draft.now;
+  record(draft, FLIGHTDECK_ACTOR, 'guards.started', run.guards.map((guard) => guard.id).join(', '));
+  draft.effects.push({ type: 'start-guards' });
+}
+
+/**
+ * Sign-offs whose approvals have expired by now lose them; an item that falls below quorum goes back to
+ * `pending` with a detail saying so. Returns whether any item reopened.
+ */
+function dropExpiredApprovals(draft: RunDraft, phase: RunPhase): boolean {
+  let reopened = false;
+  for (const item of phase.items) {
+    if (item.kind !== 'signoff' || item.expiresMs === undefined) continue;
+    const expiresMs = item.expiresMs;
+    const expired = item.approvals.filter((approval) => draft.now - approval.at > expiresMs);
+    if (expired.length === 0) continue;
+    item.approvals = item.approvals.filter((approval) => !expired.includes(approval));
+    const who = expired.map((approval) => `<@${approval.by}> (${formatUtcTime(approval.at)})`).join(', ');
+    record(draft, FLIGHTDECK_ACTOR, 'signoff.expired', `${item.id}: ${expired.map((approval) => approval.by).join(', ')}`);
+    if (item.approvals.length < item.quorum) {
+      item.state = 'pending';
+      item.at = draft.now;
+      delete item.by;
+      item.detail = `approval by ${who} expired before the phase completed — approve again`;
+      reopened = true;
+    }
+  }
+  return reopened;
+}
+
+/** All regular phases are done: the run succeeded; follow-up phases are scheduled from now. */
+function succeed(draft: RunDraft): void {
+  const { run } = draft;
+  run.state = 'succeeded';
+  run.endedAt = draft.now;
+  stopGuards(draft);
+  record(draft, FLIGHTDECK_ACTOR, 'run.succeeded', `${run.service} ${run.version} to ${run.environment}`);
+  draft.effects.push({ type: 'thread', text: `:white_check_mark: Run #${run.id} succeeded: \`${run.target.image}\` is live in ${run.environment}` });
+  for (const phase of run.phases) {
+    if (phase.afterMs === undefined || phase.state !== 'pending') continue;
+    phase.dueAt = draft.now + phase.afterMs;
+    record(draft, FLIGHTDECK_ACTOR, 'phase.scheduled', `${phase.id}: due at ${new Date(phase.dueAt).toISOString()}`);
+    draft.effects.push({ type: 'schedule-phase', phaseId: phase.id, at: phase.dueAt });
+  }
+  requestSummary(draft);
 }

@@ -1,7 +1,8 @@
-import type { Checklist, ChecklistItem } from '../checklist/checklist-schema.js';
-import { parseDuration } from '../checklist/parse-duration.js';
-import { FlightdeckError } from '../errors/flightdeck-error.js';
-import type { Run, RunItem, RunTarget } from './run-schema.js';
+import type { Checklist } from '../checklist/checklist-schema.js';
+import { fillTemplates, type TemplateVariable } from '../checklist/template-variables.js';
+import { durationMs } from './duration-ms.js';
+import { RUN_SCHEMA_VERSION, type Run, type RunGuard, type RunTarget } from './run-schema.js';
+import { toRunItem } from './to-run-item.js';
 
 export interface CreateRunInput {
   id: string;
@@ -12,65 +13,71 @@ export interface CreateRunInput {
   requestedBy: string;
   channel: string;
   checklist: Checklist;
+  /** From the environment: wait for a Start click; confirm sign-offs. Default both false. */
+  confirm?: { start: boolean; signoffs: boolean };
+}
+
+/** The values `{{name}}` placeholders in a checklist are filled with. */
+export function templateValuesFor(input: Omit<CreateRunInput, 'checklist' | 'channel'>): Record<TemplateVariable, string> {
+  return {
+    service: input.service,
+    version: input.version,
+    env: input.environment,
+    namespace: input.target.namespace,
+    deployment: input.target.deployment,
+    container: input.target.container,
+    image: input.target.image,
+    run: input.id,
+    requester: input.requestedBy,
+  };
 }
 
 /**
- * Instantiates a checklist as a new run: state `pending`, seq 0 (the store writes seq 1), every phase and
- * item `pending`. Step items get a readable title when the checklist gives none, and wait-rollout steps
- * carry their timeout in milliseconds so workers need not re-read the checklist.
+ * Instantiates a checklist as a new deploy run: state `pending`, seq 0 (the store writes seq 1), every
+ * phase and item `pending`, every string with its template variables filled, durations in milliseconds
+ * so workers need not re-read the checklist. Phases with `after` become follow-up phases.
  *
  * @param now - creation time, epoch ms (the core never reads the clock).
- * @throws FlightdeckError `checklist-invalid` if a step's timeout is not a duration (only possible when the
+ * @throws FlightdeckError `checklist-invalid` if a duration does not parse (only possible when the
  *   checklist bypassed its schema).
  */
 export function createRun(input: CreateRunInput, now: number): Run {
+  const checklist = fillTemplates(input.checklist, templateValuesFor(input));
   return {
+    schemaVersion: RUN_SCHEMA_VERSION,
     id: input.id,
+    kind: 'deploy',
     seq: 0,
     service: input.service,
     environment: input.environment,
     version: input.version,
     checklist: input.checklist.name,
-    target: { ...input.target },
+    target: structuredClone(input.target),
     requestedBy: input.requestedBy,
     channel: input.channel,
     state: 'pending',
-    phases: input.checklist.phases.map((phase) => ({
+    confirm: { ...(input.confirm ?? { start: false, signoffs: false }) },
+    phases: checklist.phases.map((phase) => ({
       id: phase.id,
       title: phase.title,
       state: 'pending',
-      items: phase.items.map((item) => toRunItem(item, input.target)),
+      ...(phase.after === undefined ? {} : { afterMs: durationMs(phase.after, `phase "${phase.id}" after`) }),
+      items: phase.items.map((item) => toRunItem(item, checklist, input.target)),
     })),
+    guards: checklist.guards.map(
+      (guard): RunGuard => ({
+        id: guard.id,
+        title: guard.title,
+        probe: guard.probe,
+        forMs: durationMs(guard.for, `guard "${guard.id}" for`),
+        intervalMs: durationMs(guard.interval, `guard "${guard.id}" interval`),
+        action: guard.action,
+        noData: guard.noData,
+        onError: guard.onError,
+      }),
+    ),
+    breaches: [],
     createdAt: now,
     updatedAt: now,
-  };
-}
-
-function toRunItem(item: ChecklistItem, target: RunTarget): RunItem {
-  if (item.kind === 'manual') {
-    return { id: item.id, kind: 'manual', title: item.title, state: 'pending' };
-  }
-  if (item.action === 'set-image') {
-    return {
-      id: item.id,
-      kind: 'step',
-      action: 'set-image',
-      title: item.title ?? `Set image to ${target.image}`,
-      state: 'pending',
-    };
-  }
-  const timeoutMs = parseDuration(item.timeout);
-  if (timeoutMs === null || timeoutMs <= 0) {
-    throw new FlightdeckError('checklist-invalid', `Step "${item.id}" has an invalid timeout "${item.timeout}".`, {
-      remedy: 'Use a whole number and a unit, e.g. 90s or 10m.',
-    });
-  }
-  return {
-    id: item.id,
-    kind: 'step',
-    action: 'wait-rollout',
-    title: item.title ?? 'Wait for rollout',
-    timeoutMs,
-    state: 'pending',
   };
 }

@@ -6,6 +6,9 @@ import { auditArgs, evalScript } from './eval-script.js';
 import { RAISE_SEQ_SCRIPT } from './raise-seq-script.js';
 import type { Effect, Transition } from './run-event.js';
 import { runKeys, type RunKeys } from './run-keys.js';
+import { manuallyLocked, parseManualLock, type LockInfo, type ManualLock } from './manual-lock.js';
+import { parseRun } from './parse-run.js';
+import { createRollback, listLocks, lockManually, unlockManually, type CreateRollbackResult } from './run-locks.js';
 import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from './run-schema.js';
 import { UPDATE_RUN_SCRIPT } from './update-run-script.js';
 
@@ -77,14 +80,54 @@ export class RunStore {
         return { created: true, run: stored };
       case 'held':
         return { created: false, holder: parseRun(reply[1]!) };
-      case 'held-unknown':
-        // Deliberately not taken over: a lock flightdeck cannot explain may be someone's manual lock.
+      case 'held-unknown': {
+        const manual = parseManualLock(reply[1]!);
+        if (manual) throw manuallyLocked(run.service, run.environment, manual);
+        // Deliberately not taken over: a lock flightdeck cannot explain may be someone else's.
         throw new FlightdeckError('target-locked', `${run.service} in ${run.environment} is locked (${reply[1]}).`, {
           remedy: 'Ask whoever locked it, or unlock it with /deploy unlock.',
         });
+      }
       default:
         throw new FlightdeckError('internal', `Run ${run.id} already exists; run ids must come from nextRunId().`);
     }
+  }
+
+  /**
+   * Stores a rollback run (kind `rollback`, seq 1) and makes it hold its target's lock, even while the run
+   * it undoes or a person's manual lock holds it: the previous holder is returned, and a manual lock is
+   * not restored afterwards. Runs, audit and lock change in one script.
+   *
+   * @throws FlightdeckError `target-locked` when another rollback of the target is in flight; `internal`
+   *   when the run is not a rollback or its id exists.
+   */
+  async createRollback(run: Run, audit: AuditEntry[]): Promise<CreateRollbackResult> {
+    return createRollback(this.redis, this.keys, run, audit);
+  }
+
+  /**
+   * A person locks a service+environment (`/deploy lock`): new deploys are refused with who and why until
+   * `unlockManually`; rollbacks may still take the lock. Audited as `lock.taken`.
+   *
+   * @throws FlightdeckError `target-locked` naming the holder when the target is locked or being deployed.
+   */
+  async lockManually(service: string, environment: string, lock: ManualLock): Promise<void> {
+    return lockManually(this.redis, this.keys, service, environment, lock);
+  }
+
+  /**
+   * Releases a person's lock (`/deploy unlock`), whoever took it; audited as `lock.released` by `by`.
+   * Returns the lock that was released.
+   *
+   * @throws FlightdeckError `usage` when nothing holds the lock; `target-locked` when a run holds it.
+   */
+  async unlockManually(service: string, environment: string, actor: { by: string; at: number }): Promise<ManualLock> {
+    return unlockManually(this.redis, this.keys, service, environment, actor);
+  }
+
+  /** Every held lock with its holder (a run, a person, or an unknown value), for `/deploy status`. */
+  async locks(): Promise<LockInfo[]> {
+    return listLocks(this.redis, this.keys, (id) => this.get(id));
   }
 
   /** Reads a run, validated with the run schema; null when it does not exist. */
@@ -232,9 +275,6 @@ export class RunStore {
   }
 }
 
-function parseRun(doc: string): Run {
-  return runSchema.parse(JSON.parse(doc));
-}
 
 function parseAuditFields(fields: string[]): AuditEntry {
   const record: Record<string, string> = {};

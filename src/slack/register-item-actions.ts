@@ -21,7 +21,7 @@ export function registerItemActions(app: App, engine: RunEngine, logger: Logger)
       const match = TICK_VALUE.exec(action.value ?? '');
       if (!match) throw new FlightdeckError('usage', 'This button does not belong to a flightdeck run.');
       const [, runId, itemId] = match as unknown as [string, string, string];
-      await engine.apply(runId, { type: 'tick', itemId, actor: body.user.id });
+      await engine.apply(runId, { type: 'tick', itemId, actor: body.user.id, actorRoles: [] });
       log.info({ run: runId, item: itemId }, 'item ticked');
     } catch (err) {
       const reference = randomUUID().slice(0, 8);

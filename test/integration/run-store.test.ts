@@ -14,6 +14,9 @@ const MANUAL_ITEMS = 20;
 // One phase of 20 manual items (so 20 people can tick at once), then one step.
 const checklist: Checklist = {
   name: 'store-test',
+  roles: {},
+  allowSelfSignoff: false,
+  guards: [],
   phases: [
     {
       id: 'people',
@@ -95,7 +98,7 @@ describe('RunStore', () => {
     await store.create(run, audit);
     const results = await Promise.all(
       Array.from({ length: MANUAL_ITEMS }, (_, i) =>
-        store.update(run.id, (current) => transition(current, { type: 'tick', itemId: `m${i}`, actor: `U${i}` }, T0 + 1000 + i)),
+        store.update(run.id, (current) => transition(current, { type: 'tick', itemId: `m${i}`, actor: `U${i}`, actorRoles: [] }, T0 + 1000 + i)),
       ),
     );
     expect(results.every((r) => r.changed)).toBe(true);
@@ -104,7 +107,7 @@ describe('RunStore', () => {
     expect(stored.phases[0]!.items.every((item) => item.state === 'done')).toBe(true);
     expect(stored.phases[0]!.items.map((item) => item.by)).toEqual(Array.from({ length: MANUAL_ITEMS }, (_, i) => `U${i}`));
     // Exactly one of the updates completed the phase and started the step.
-    expect(results.flatMap((r) => r.effects)).toEqual([{ type: 'run-step', itemId: 'set-image' }]);
+    expect(results.flatMap((r) => r.effects).filter((e) => e.type === 'run-step')).toEqual([{ type: 'run-step', itemId: 'set-image' }]);
     expect(stored.state).toBe('running');
     const ticks = (await store.audit(run.id)).filter((e) => e.action === 'item.ticked');
     expect(ticks).toHaveLength(MANUAL_ITEMS);
@@ -113,10 +116,10 @@ describe('RunStore', () => {
   it('leaves the stored run unchanged when the change function throws', async () => {
     const { run, audit } = await newStartedRun();
     await store.create(run, audit);
-    await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm0', actor: 'U123' }, T0 + 2 * 60_000));
+    await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm0', actor: 'U123', actorRoles: [] }, T0 + 2 * 60_000));
     const before = await store.get(run.id);
     const error = await store
-      .update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm0', actor: 'U7' }, T0 + 5 * 60_000))
+      .update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm0', actor: 'U7', actorRoles: [] }, T0 + 5 * 60_000))
       .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(FlightdeckError);
     expect((error as FlightdeckError).code).toBe('item-already-done');
@@ -146,7 +149,7 @@ describe('RunStore', () => {
           calls += 1;
           // A concurrent writer sneaks in between every read and write.
           void redis.hincrby(`{${prefix}}:run:${run.id}`, 'seq', 1);
-          return transition(current, { type: 'tick', itemId: 'm0', actor: 'U1' }, T0);
+          return transition(current, { type: 'tick', itemId: 'm0', actor: 'U1', actorRoles: [] }, T0);
         },
         { retries: 2 },
       )
@@ -159,7 +162,7 @@ describe('RunStore', () => {
     const { run, audit } = await newStartedRun();
     await store.create(run, audit);
     for (let i = 0; i < MANUAL_ITEMS; i++) {
-      await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: `m${i}`, actor: 'U2' }, T0 + i));
+      await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: `m${i}`, actor: 'U2', actorRoles: [] }, T0 + i));
     }
     const failed = await store.update(run.id, (current) =>
       transition(current, { type: 'step-failed', itemId: 'set-image', reason: 'forbidden', outcome: 'error' }, T0 + 100),
@@ -179,7 +182,7 @@ describe('RunStore', () => {
     await store.create(run, audit);
     await redis.set(`{${prefix}}:lock:api:production`, 'someone-else');
     for (let i = 0; i < MANUAL_ITEMS; i++) {
-      await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: `m${i}`, actor: 'U2' }, T0 + i));
+      await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: `m${i}`, actor: 'U2', actorRoles: [] }, T0 + i));
     }
     await store.update(run.id, (current) => transition(current, { type: 'step-failed', itemId: 'set-image', reason: 'bad', outcome: 'failed' }, T0 + 100));
     expect(await redis.get(`{${prefix}}:lock:api:production`)).toBe('someone-else');
@@ -190,8 +193,8 @@ describe('RunStore', () => {
   it('appends audit entries in order with actor and time', async () => {
     const { run, audit } = await newStartedRun();
     await store.create(run, [{ run: run.id, actor: 'U1', action: 'run.requested', detail: 'api 1.0.1 to production', at: T0 }, ...audit]);
-    await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm3', actor: 'U3' }, T0 + 5));
-    await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm1', actor: 'U4' }, T0 + 9));
+    await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm3', actor: 'U3', actorRoles: [] }, T0 + 5));
+    await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm1', actor: 'U4', actorRoles: [] }, T0 + 9));
     const other = await newStartedRun('web', 'production');
     await store.create(other.run, other.audit);
 

@@ -43,7 +43,7 @@ describe('loadChecklist', () => {
   const cases: [fixture: string, lines: string[]][] = [
     [
       'duplicate-item.yaml',
-      [':12:13 phases[1].items[0].id: duplicate item id "ci-green" (item ids must be unique across the checklist) — give each one a different id'],
+      [':12:13 phases[1].items[0].id: duplicate id "ci-green" (already used by an item in phase "before"; ids must be unique across the checklist) — give each one a different id'],
     ],
     [
       'bad-duration.yaml',
@@ -52,8 +52,8 @@ describe('loadChecklist', () => {
     [
       'unknown-key.yaml',
       [
-        ':9:9 phases[0].items[0].Timeout: unknown key "Timeout" — did you mean "timeout"? (allowed keys: id, kind, action, title, timeout)',
-        ':13:9 phases[0].items[1].owner: unknown key "owner" — remove it (allowed keys: id, kind, title)',
+        ':9:9 phases[0].items[0].Timeout: unknown key "Timeout" — did you mean "timeout"? (allowed keys: id, kind, title, action, timeout)',
+        ':13:9 phases[0].items[1].owner: unknown key "owner" — remove it (allowed keys: id, kind, title, role)',
       ],
     ],
     [
@@ -61,8 +61,8 @@ describe('loadChecklist', () => {
       [
         ':6:13 phases[0].items[0].id: expected a string, got 7 — quote it: "7"',
         ':8:16 phases[0].items[0].title: expected a string, got a list — write a string here',
-        ':11:17 phases[0].items[1].action: "restart" is not a known action — use one of set-image, wait-rollout',
-        ':12:9 phases[0].items[2].kind: required key is missing — add kind: <one of manual, step>',
+        ':11:17 phases[0].items[1].action: "restart" is not a known action — use one of set-image, wait-rollout, canary, traffic, bake, promote, smoke-job',
+        ':12:9 phases[0].items[2].kind: required key is missing — add kind: <one of manual, signoff, check, step>',
       ],
     ],
     ['syntax-error.yaml', [':5:1 (yaml syntax): Missing closing "quote — add the missing character']],

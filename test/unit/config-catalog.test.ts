@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { resolveTarget } from '../../src/config/resolve-target.js';
+import { resolveChannel, resolveTarget } from '../../src/config/resolve-target.js';
 import { catalogSchema } from '../../src/config/catalog-schema.js';
 import { checkConfig } from '../../src/config/check-config.js';
 import { loadCatalog } from '../../src/config/load-catalog.js';
@@ -42,7 +42,7 @@ describe('loadCatalog', () => {
       [
         ':3:3 slack.token: unknown key "token" — remove it (allowed keys: defaultChannel)',
         ':10:5 services.api.namespace: required key is missing — add namespace: <a string>',
-        ':10:5 services.api.namepace: unknown key "namepace" — did you mean "namespace"? (allowed keys: namespace, deployment, container, image, environments, defaultEnvironment, overrides)',
+        ':10:5 services.api.namepace: unknown key "namepace" — did you mean "namespace"? (allowed keys: namespace, deployment, container, image, environments, defaultEnvironment, overrides, traffic, pagerduty)',
       ],
     ],
     [
@@ -249,6 +249,62 @@ describe('checkConfig', () => {
       `${VALID}:6:16 environments.staging.checklist: no checklist file "standard.yaml" in ${dir} — create ${dir}/standard.yaml, or point FLIGHTDECK_CHECKLISTS at the folder that holds it (${dir} does not exist)`,
       `${VALID}:9:16 environments.production.checklist: no checklist file "careful.yaml" in ${dir} — create ${dir}/careful.yaml, or point FLIGHTDECK_CHECKLISTS at the folder that holds it (${dir} does not exist)`,
       `${dir}: checklist folder not found — create it, or point FLIGHTDECK_CHECKLISTS at it`,
+    ]);
+  });
+});
+
+describe('roles, authorization and traffic settings', () => {
+  const ROLES = path.join(FIX, 'roles');
+
+  it('reads roles and the per-environment and per-service settings', async () => {
+    const catalog = await loadCatalog(path.join(ROLES, 'flightdeck.yaml'));
+    expect(catalog.roles).toEqual({ 'tech-lead': { users: ['U0LEAD'] } });
+    expect(catalog.environments['production']).toMatchObject({ deployers: ['tech-lead'], confirmStart: true, confirmSignoffs: true, channel: 'C0PROD' });
+    expect(catalog.services['api']?.pagerduty).toEqual({ routingKeyEnv: 'PAGERDUTY_API_ROUTING_KEY', escalationPolicy: 'PABC123' });
+    expect(resolveTarget(catalog, 'api', 'production')).toMatchObject({
+      traffic: { route: 'api', stableService: 'api', canaryService: 'api-canary' },
+      prometheusUrl: 'http://prometheus.monitoring:9090',
+    });
+    expect(resolveChannel(catalog, 'production', 'C0CMD')).toBe('C0PROD');
+  });
+
+  it('falls back from the environment channel to the invoking one, then the default', async () => {
+    const catalog = await loadCatalog(VALID);
+    expect(resolveChannel(catalog, 'staging', 'C0CMD')).toBe('C0CMD');
+    expect(resolveChannel(catalog, 'staging', '')).toBe('C0DEPLOY');
+  });
+
+  it('reports bad role, authorization, traffic and PagerDuty settings at file:line:col', async () => {
+    const file = path.join(FIX, 'catalog/bad-roles.yaml');
+    const err = await rejection(loadCatalog(file));
+    expect(err.message.split('\n').map((line) => line.replace(file, ''))).toEqual([
+      ':5:22 roles.deployer.users[1]: "alice" is not valid — it must be a Slack user ID such as U0123ABCDEF (in Slack: the person\'s profile → ⋮ → Copy member ID), not a @name',
+      ':6:13 roles.security: has neither users nor groups — list Slack user IDs under users, or user group IDs under groups',
+      ':13:14 environments.production.channel: "#deploys" is not valid — it must be a channel ID such as C0123ABCDEF (Slack shows it at the bottom of the channel details), not a #name',
+      ':14:20 environments.production.prometheusUrl: "prometheus:9090" is not valid — it must be an http:// or https:// URL',
+      ':22:14 services.api.traffic.canaryService: required key is missing — add canaryService: <a string>',
+      ':23:33 services.api.pagerduty.routingKeyEnv: "0123456789abcdef0123456789abcdef" is not valid — it must be the NAME of an environment variable holding the routing key (e.g. PAGERDUTY_API_ROUTING_KEY), never the key itself',
+      ':23:85 services.api.pagerduty.escalationPolicy: "P12" is not valid — it must be a PagerDuty escalation policy ID such as PABC123 (shown in the policy\'s URL)',
+      ':11:27 environments.production.deployers[1]: no role named "release-managers" — declare it under roles (with users or groups), or use one of deployer, security',
+      ':12:19 environments.production.rollbackers[0]: no role named "oncall" — declare it under roles (with users or groups), or use one of deployer, security',
+    ]);
+  });
+
+  it('cross-checks checklist roles and traffic steps against the catalog', async () => {
+    const config = path.join(ROLES, 'flightdeck.yaml');
+    const problems = await checkConfig({ configPath: config, checklistDir: path.join(ROLES, 'checklists') });
+    expect(problems).toEqual([
+      `${config}:9:16 environments.production.checklist: checklist "canary" needs the role "security" (reviews security-relevant changes), which is not defined under roles — add roles.security with the users or groups who hold it`,
+      `${config}:24:3 services.web: web deploys to production, whose checklist "canary" has canary/traffic/promote steps, but web has no traffic settings — add traffic: { route: <HTTPRoute name>, stableService: <Service>, canaryService: <Service> } under services.web`,
+    ]);
+  });
+
+  it('rejects a regular phase after a follow-up, and steps in a follow-up', async () => {
+    const file = path.join(FIX, 'follow-up/follow-up-order.yaml');
+    const problems = await checkConfig({ configPath: VALID, checklistDir: VALID_CHECKLISTS, files: [file] });
+    expect(problems.map((line) => line.replace(file, ''))).toEqual([
+      ':8:31 phases[0].items[1].kind: a follow-up phase (with `after`) cannot hold steps: it runs after the deployment has finished — move the step to an earlier phase',
+      ':9:5 phases[1]: a phase without `after` cannot follow the follow-up phase "later" — move it before "later", or give it an `after`',
     ]);
   });
 });

@@ -10,6 +10,9 @@ const MIN = 60_000;
 
 const checklist: Checklist = {
   name: 'production',
+  roles: {},
+  allowSelfSignoff: false,
+  guards: [],
   phases: [
     {
       id: 'prepare',
@@ -67,9 +70,14 @@ function item(run: Run, id: string) {
 }
 
 const start: RunEvent = { type: 'start', actor: 'U1' };
-const tick = (itemId: string, actor = 'U2'): RunEvent => ({ type: 'tick', itemId, actor });
+const tick = (itemId: string, actor = 'U2'): RunEvent => ({ type: 'tick', itemId, actor, actorRoles: [] });
 const ok = (itemId: string, detail = 'ok'): RunEvent => ({ type: 'step-succeeded', itemId, detail });
 const target: RollbackTarget = { revision: '7', image: 'registry/api:1.4.1', template: { spec: {} }, recordedAt: T0 };
+
+/** `run-step:<item>` for item effects, the bare type for the rest: enough to read a table row. */
+function effectName(effect: Transition['effects'][number]): string {
+  return 'itemId' in effect ? `${effect.type}:${effect.itemId}` : effect.type;
+}
 
 function expectError(fn: () => unknown, code: string, message: RegExp): void {
   try {
@@ -99,13 +107,13 @@ describe('transition: the happy path', () => {
   const rows: [RunEvent, string, string[], string[], string[]][] = [
     [start, 'waiting', ['active', 'pending', 'pending'], [], ['run.started']],
     [tick('announce'), 'waiting', ['active', 'pending', 'pending'], [], ['item.ticked']],
-    [tick('oncall'), 'waiting', ['done', 'active', 'pending'], [], ['item.ticked', 'phase.completed']],
-    [tick('freeze'), 'running', ['done', 'active', 'pending'], ['set-image'], ['item.ticked', 'step.started']],
+    [tick('oncall'), 'waiting', ['done', 'active', 'pending'], ['thread'], ['item.ticked', 'phase.completed']],
+    [tick('freeze'), 'running', ['done', 'active', 'pending'], ['run-step:set-image'], ['item.ticked', 'step.started']],
     [{ type: 'rollback-target-recorded', target }, 'running', ['done', 'active', 'pending'], [], ['rollback-target.recorded']],
-    [ok('set-image', 'image set'), 'running', ['done', 'active', 'pending'], ['wait'], ['step.succeeded', 'step.started']],
+    [ok('set-image', 'image set'), 'running', ['done', 'active', 'pending'], ['run-step:wait'], ['step.succeeded', 'step.started']],
     [{ type: 'step-progress', itemId: 'wait', detail: '1 of 3 updated' }, 'running', ['done', 'active', 'pending'], [], []],
-    [ok('wait', 'rolled out'), 'waiting', ['done', 'done', 'active'], [], ['step.succeeded', 'phase.completed']],
-    [tick('smoke', 'U3'), 'succeeded', ['done', 'done', 'done'], [], ['item.ticked', 'phase.completed', 'run.succeeded']],
+    [ok('wait', 'rolled out'), 'waiting', ['done', 'done', 'active'], ['thread'], ['step.succeeded', 'phase.completed']],
+    [tick('smoke', 'U3'), 'succeeded', ['done', 'done', 'done'], ['thread', 'thread', 'summary'], ['item.ticked', 'phase.completed', 'run.succeeded']],
   ];
 
   it('walks manual → steps → manual → succeeded', () => {
@@ -115,7 +123,7 @@ describe('transition: the happy path', () => {
       const t = transition(run, event, now);
       expect({ step: i, state: t.run.state }).toEqual({ step: i, state });
       expect(t.run.phases.map((p) => p.state)).toEqual(phases);
-      expect(t.effects).toEqual(effects.map((itemId) => ({ type: 'run-step', itemId })));
+      expect(t.effects.map(effectName)).toEqual(effects);
       expect(t.audit.map((a) => a.action)).toEqual(actions);
       expect(t.audit.every((a) => a.run === '12' && a.at === now)).toBe(true);
       expect(t.run.updatedAt).toBe(now);
@@ -174,7 +182,8 @@ describe('transition: step failure', () => {
     expect(item(t.run, 'wait')).toMatchObject({ state: 'failed', detail: 'ProgressDeadlineExceeded', by: 'flightdeck' });
     expect(item(t.run, 'smoke').state).toBe('pending');
     expect(t.audit.map((a) => a.action)).toEqual(['step.failed', action]);
-    expect(t.effects).toEqual([]);
+    // A bad release after the image changed asks for a rollback (the summary waits for it); a broken bot does not.
+    expect(t.effects.map(effectName)).toEqual(outcome === 'failed' ? ['thread', 'thread', 'request-rollback'] : ['thread', 'thread', 'summary']);
   });
 });
 

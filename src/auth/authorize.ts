@@ -1,0 +1,36 @@
+import type { CatalogEnvironment } from '../config/catalog-schema.js';
+import { FlightdeckError } from '../errors/flightdeck-error.js';
+
+type EnvironmentRules = Pick<CatalogEnvironment, 'deployers' | 'rollbackers'>;
+
+/**
+ * Whether someone holding `roles` may deploy to `environmentName`: anyone when the environment lists no
+ * `deployers`. Pure.
+ *
+ * @throws FlightdeckError `forbidden` naming the roles that would allow it.
+ */
+export function canDeploy(roles: readonly string[], environmentName: string, environment: EnvironmentRules): void {
+  if (!environment.deployers) return;
+  refuseUnlessHeld(roles, environment.deployers, `deploy to ${environmentName}`);
+}
+
+/**
+ * Whether someone holding `roles` may roll back in `environmentName`: the `rollbackers`, or when absent
+ * whoever may deploy there. Pure.
+ *
+ * @throws FlightdeckError `forbidden` naming the roles that would allow it.
+ */
+export function canRollback(roles: readonly string[], environmentName: string, environment: EnvironmentRules): void {
+  const allowed = environment.rollbackers ?? environment.deployers;
+  if (!allowed) return;
+  refuseUnlessHeld(roles, allowed, `roll back in ${environmentName}`);
+}
+
+function refuseUnlessHeld(roles: readonly string[], allowed: readonly string[], what: string): void {
+  if (allowed.some((role) => roles.includes(role))) return;
+  const names = allowed.map((role) => `\`${role}\``);
+  const needed = names.length === 1 ? `the role ${names[0]}` : `one of the roles ${names.join(', ')}`;
+  throw new FlightdeckError('forbidden', `You may not ${what}: that needs ${needed}.`, {
+    remedy: 'Ask someone who holds it, or ask whoever maintains flightdeck.yaml to add you.',
+  });
+}

@@ -1,0 +1,87 @@
+import { RUN_SCHEMA_VERSION, type Run, type RunTarget } from './run-schema.js';
+import type { RunStepItem } from './run-item-schema.js';
+
+export interface CreateRollbackRunInput {
+  id: string;
+  /** The run being undone; null for a rollback of the service as it stands (`/rollback api production`). */
+  of: Run | null;
+  service: string;
+  environment: string;
+  /** Where to roll back, resolved from the catalog (or copied from `of`). */
+  target: RunTarget;
+  requestedBy: string;
+  channel: string;
+  /** Why: shown in the message and audit ("guard error-rate breached", "requested by <@U1>"). */
+  reason: string;
+  /** Roll back to this Deployment revision (`kubectl rollout undo --to-revision`) instead of the pinned template. */
+  toRevision?: string;
+}
+
+/** Default bound for the rollback's own rollout. */
+const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * A rollback run: a pending run of kind `rollback` with a synthetic checklist (`rollback`) of steps only:
+ * return all traffic to stable when the undone run used a canary, restore the pod template that run
+ * pinned before changing anything (or `toRevision`, or without either the previous revision), then wait
+ * for the rollout. It starts without a Start click; sign-offs and guards do not apply.
+ *
+ * @param now - creation time, epoch ms.
+ */
+export function createRollbackRun(input: CreateRollbackRunInput, now: number): Run {
+  const { of, toRevision } = input;
+  const pinned = toRevision === undefined ? of?.rollbackTarget : undefined;
+  const usedCanary = of?.phases.some((phase) =>
+    phase.items.some((item) => item.kind === 'step' && (item.action === 'canary' || item.action === 'traffic') && item.state !== 'pending'),
+  );
+  const image = pinned?.image ?? input.target.image;
+  const steps: RunStepItem[] = [];
+  const step = (item: Omit<RunStepItem, 'kind' | 'state'>) => steps.push({ ...item, kind: 'step', state: 'pending' });
+  if (usedCanary) step({ id: 'restore-traffic', action: 'restore-traffic', title: 'Return all traffic to stable and scale the canary down' });
+  step({
+    id: 'rollback',
+    action: 'rollback',
+    title:
+      toRevision !== undefined
+        ? `Roll back to revision ${toRevision}`
+        : pinned
+          ? `Restore revision ${pinned.revision} (\`${pinned.image}\`), as before run #${of?.id}`
+          : 'Roll back to the previous revision',
+    timeoutMs: ROLLBACK_TIMEOUT_MS,
+    ...(toRevision === undefined ? {} : { toRevision }),
+  });
+  step({ id: 'wait-rollout', action: 'wait-rollout', title: 'Wait for the rollback to roll out', timeoutMs: ROLLBACK_TIMEOUT_MS });
+
+  return {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    id: input.id,
+    kind: 'rollback',
+    ...(of ? { rollbackOf: of.id } : {}),
+    seq: 0,
+    service: input.service,
+    environment: input.environment,
+    version: toRevision !== undefined ? `revision ${toRevision}` : pinned ? imageTag(pinned.image) : 'previous revision',
+    checklist: 'rollback',
+    target: { ...structuredClone(input.target), image },
+    requestedBy: input.requestedBy,
+    channel: input.channel,
+    state: 'pending',
+    confirm: { start: false, signoffs: false },
+    phases: [{ id: 'rollback', title: `Roll back: ${input.reason}`, state: 'pending', items: steps }],
+    guards: [],
+    breaches: [],
+    reason: input.reason,
+    ...(pinned ? { restoreTo: structuredClone(pinned) } : {}),
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** The tag of `repository:tag` (the digest or whole reference when there is no tag). */
+function imageTag(image: string): string {
+  const last = image.slice(image.lastIndexOf('/') + 1);
+  const at = last.indexOf('@');
+  if (at >= 0) return last.slice(at + 1);
+  const colon = last.indexOf(':');
+  return colon >= 0 ? last.slice(colon + 1) : image;
+}

@@ -1,0 +1,60 @@
+import { luaScript } from './eval-script.js';
+
+/** Lock values that are not run ids: a person's lock (`/deploy lock`), JSON after the prefix. */
+export const MANUAL_LOCK_PREFIX = 'manual:';
+
+/**
+ * Creates a rollback run and makes it the lock holder, replacing whoever held the lock: the run it undoes,
+ * another run, or a person's manual lock. Only another rollback in flight is not replaced.
+ *
+ * KEYS: lock, run, active set, history zset, audit stream, render-due set.
+ * ARGV: run id, run JSON (seq 1), createdAt, key base, then the audit tail (count, 5 fields each).
+ * Returns `{'created', previousLockValue or ''}`, `{'held', holderJson}` (a rollback holds it) or `{'exists'}`.
+ */
+export const CREATE_ROLLBACK_SCRIPT = luaScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists'} end
+local previous = redis.call('GET', KEYS[1])
+if previous then
+  local doc = redis.call('HGET', ARGV[4] .. 'run:' .. previous, 'doc')
+  if doc and cjson.decode(doc)['kind'] == 'rollback' then return {'held', doc} end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], 'seq', 1, 'doc', ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('SADD', KEYS[6], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
+local n = tonumber(ARGV[5])
+for i = 0, n - 1 do
+  local o = 6 + i * 5
+  redis.call('XADD', KEYS[5], '*', 'run', ARGV[o], 'actor', ARGV[o + 1], 'action', ARGV[o + 2], 'detail', ARGV[o + 3], 'at', ARGV[o + 4])
+end
+return {'created', previous or ''}
+`);
+
+/**
+ * Takes a free lock for a person. KEYS: lock, audit stream. ARGV: lock value, key base, then one audit
+ * entry (5 fields). Returns `{'locked'}`, or `{'held', value, holderJson or ''}` changing nothing.
+ */
+export const MANUAL_LOCK_SCRIPT = luaScript(`
+local holder = redis.call('GET', KEYS[1])
+if holder then
+  local doc = redis.call('HGET', ARGV[2] .. 'run:' .. holder, 'doc')
+  return {'held', holder, doc or ''}
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('XADD', KEYS[2], '*', 'run', ARGV[3], 'actor', ARGV[4], 'action', ARGV[5], 'detail', ARGV[6], 'at', ARGV[7])
+return {'locked'}
+`);
+
+/**
+ * Releases a person's lock, never a run's. KEYS: lock, audit stream. ARGV: manual prefix, then one audit
+ * entry (5 fields). Returns `{'unlocked', value}`, `{'none'}` or `{'held', value}` (a run holds it).
+ */
+export const MANUAL_UNLOCK_SCRIPT = luaScript(`
+local holder = redis.call('GET', KEYS[1])
+if not holder then return {'none'} end
+if string.sub(holder, 1, string.len(ARGV[1])) ~= ARGV[1] then return {'held', holder} end
+redis.call('DEL', KEYS[1])
+redis.call('XADD', KEYS[2], '*', 'run', ARGV[2], 'actor', ARGV[3], 'action', ARGV[4], 'detail', ARGV[5], 'at', ARGV[6])
+return {'unlocked', holder}
+`);

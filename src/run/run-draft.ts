@@ -1,0 +1,101 @@
+import { auditEntry } from './audit-entry.js';
+import type { Effect } from './run-event.js';
+import { CLUSTER_CHANGING_ACTIONS, type RunItem } from './run-item-schema.js';
+import type { AuditEntry, Run, RunPhase } from './run-schema.js';
+import { itemNotFound } from './transition-errors.js';
+
+/** A transition in progress: the private copy of the run and what the event produced so far. */
+export interface RunDraft {
+  run: Run;
+  audit: AuditEntry[];
+  effects: Effect[];
+  now: number;
+}
+
+/** Appends an audit entry stamped with the draft's clock. */
+export function record(draft: RunDraft, actor: string, action: string, detail: string): void {
+  draft.audit.push(auditEntry(draft.run, actor, action, detail, draft.now));
+}
+
+/** Every item of the run with its phase. */
+export function itemsOf(run: Run): { item: RunItem; phase: RunPhase }[] {
+  return run.phases.flatMap((phase) => phase.items.map((item) => ({ item, phase })));
+}
+
+/**
+ * Whether the run has (or may have) changed what the cluster serves: a cluster-changing step left
+ * `pending`, or a rollback target was recorded. Decides between `aborted` and `failed` + rollback.
+ */
+export function changedCluster(run: Run): boolean {
+  if (run.rollbackTarget) return true;
+  return itemsOf(run).some(({ item }) => item.kind === 'step' && CLUSTER_CHANGING_ACTIONS.has(item.action) && item.state !== 'pending');
+}
+
+/** A follow-up phase runs after the run succeeded (`after` in the checklist). */
+export function isFollowUp(phase: RunPhase): boolean {
+  return phase.afterMs !== undefined;
+}
+
+/** Stops the guards if they are watching; idempotent. */
+export function stopGuards(draft: RunDraft): void {
+  const { run } = draft;
+  if (run.guardsStartedAt === undefined || run.guardsStoppedAt !== undefined) return;
+  run.guardsStoppedAt = draft.now;
+  draft.effects.push({ type: 'stop-guards' });
+}
+
+/** Asks for the deployment summary unless it was posted already. */
+export function requestSummary(draft: RunDraft): void {
+  if (!draft.run.summaryPosted && !draft.effects.some((effect) => effect.type === 'summary')) draft.effects.push({ type: 'summary' });
+}
+
+/**
+ * Stops whatever is in flight: running items become `skipped` with `why`, the active regular phase
+ * `failed`, and a pause is forgotten. Workers still holding a job for an interrupted item find the run
+ * ended and drop their result.
+ */
+export function interrupt(draft: RunDraft, why: string): void {
+  const { run } = draft;
+  for (const phase of run.phases) {
+    if (isFollowUp(phase)) continue;
+    for (const item of phase.items) {
+      if (item.state !== 'running') continue;
+      item.state = 'skipped';
+      item.at = draft.now;
+      item.detail = `interrupted: ${why}`;
+    }
+    if (phase.state === 'active') phase.state = 'failed';
+  }
+  delete run.paused;
+}
+
+export type EndState = 'failed' | 'error' | 'aborted';
+
+const END_EMOJI: Record<EndState, string> = { failed: ':x:', error: ':warning:', aborted: ':no_entry_sign:' };
+
+/**
+ * Ends the run in `state` for `reason`. A deploy that ends `failed` after changing the cluster asks for a
+ * rollback (the summary then waits for the rollback's end); any other end asks for the summary.
+ */
+export function endRun(draft: RunDraft, state: EndState, reason: string, actor: string): void {
+  const { run } = draft;
+  interrupt(draft, reason);
+  run.state = state;
+  run.reason = reason;
+  run.endedAt = draft.now;
+  stopGuards(draft);
+  record(draft, actor, `run.${state}`, reason);
+  draft.effects.push({ type: 'thread', text: `${END_EMOJI[state]} Run #${run.id} ${state}: ${reason}` });
+  if (state === 'failed' && run.kind === 'deploy' && changedCluster(run)) {
+    draft.effects.push({ type: 'request-rollback', reason });
+  } else {
+    requestSummary(draft);
+  }
+}
+
+/** The item and its phase. @throws FlightdeckError `item-not-found`. */
+export function locate(run: Run, itemId: string): { item: RunItem; phase: RunPhase } {
+  const found = itemsOf(run).find(({ item }) => item.id === itemId);
+  if (!found) throw itemNotFound(run, itemId);
+  return found;
+}

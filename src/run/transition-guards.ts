@@ -1,0 +1,59 @@
+import type { RunEvent } from './run-event.js';
+import { FLIGHTDECK_ACTOR } from './run-event.js';
+import type { Run, RunGuard } from './run-schema.js';
+import { endRun, record, type RunDraft } from './run-draft.js';
+import { pauseRun } from './transition-control.js';
+import { guardNotFound } from './transition-errors.js';
+
+type GuardEvent<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
+
+function findGuard(run: Run, guardId: string): RunGuard {
+  const guard = run.guards.find((candidate) => candidate.id === guardId);
+  if (!guard) throw guardNotFound(run, guardId);
+  return guard;
+}
+
+/**
+ * Stores a guard's latest assessment. Returns false when nothing changed (same status, since and reason).
+ * Only a change of status is audited: assessments arrive every few seconds.
+ */
+export function applyGuardAssessed(draft: RunDraft, event: GuardEvent<'guard-assessed'>): boolean {
+  const guard = findGuard(draft.run, event.guardId);
+  const { status, since, reason } = event.assessment;
+  const previous = guard.assessment;
+  if (previous && previous.status === status && previous.since === since && previous.reason === reason) return false;
+  guard.assessment = { status, reason, at: draft.now, ...(since === undefined ? {} : { since }) };
+  if (status !== 'breached') delete guard.breachedAt;
+  if (previous?.status !== status) record(draft, FLIGHTDECK_ACTOR, `guard.${status}`, `${guard.id}: ${reason}`);
+  return true;
+}
+
+const ACTION_TEXT = { rollback: 'rolling back now', page: 'paging the on-call; the run is paused', notify: 'no automatic action' } as const;
+
+/**
+ * A guard breached. Recorded once per episode (until an assessment that is not `breached`); then
+ * `rollback` fails the run and asks for a rollback, `page` pages and pauses, `notify` only alerts.
+ * Returns false for a repeated breach of the same episode.
+ */
+export function applyGuardBreached(draft: RunDraft, event: GuardEvent<'guard-breached'>): boolean {
+  const { run } = draft;
+  const guard = findGuard(run, event.guardId);
+  if (guard.breachedAt !== undefined) return false;
+  guard.breachedAt = draft.now;
+  run.breaches.push({ guardId: guard.id, action: event.action, detail: event.detail, at: draft.now });
+  record(draft, FLIGHTDECK_ACTOR, 'guard.breached', `${guard.id} (${event.action}): ${event.detail}`);
+  draft.effects.push({ type: 'thread', text: `:rotating_light: Guard *${guard.title}* breached: ${event.detail} — ${ACTION_TEXT[event.action]}` });
+  switch (event.action) {
+    case 'rollback':
+      endRun(draft, 'failed', `guard "${guard.title}" breached: ${event.detail}`, FLIGHTDECK_ACTOR);
+      break;
+    case 'page':
+      draft.effects.push({ type: 'page', guardId: guard.id, detail: event.detail });
+      pauseRun(draft, FLIGHTDECK_ACTOR, `guard "${guard.title}" breached; the on-call was paged`);
+      break;
+    case 'notify':
+      draft.effects.push({ type: 'notify', guardId: guard.id, detail: event.detail });
+      break;
+  }
+  return true;
+}

@@ -1,0 +1,99 @@
+import type { RunEvent } from './run-event.js';
+import { FLIGHTDECK_ACTOR } from './run-event.js';
+import type { RunItem } from './run-item-schema.js';
+import type { Run, RunPhase } from './run-schema.js';
+import { endRun, isFollowUp, locate, record, type RunDraft } from './run-draft.js';
+import {
+  alreadyApproved,
+  followUpNotDue,
+  itemAlreadyDone,
+  itemNotPending,
+  itemNotStartedYet,
+  phaseNotActive,
+  roleRequired,
+  selfApproval,
+  wrongKind,
+} from './transition-errors.js';
+
+type ItemEvent<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
+
+/** Where people may act: the item's phase is active (a due follow-up on a succeeded run counts). */
+function assertOpenPhase(run: Run, item: RunItem, phase: RunPhase): void {
+  if (run.state === 'pending') throw itemNotStartedYet(run, item);
+  if (phase.state === 'active') return;
+  if (isFollowUp(phase) && phase.state === 'pending') throw followUpNotDue(item, phase);
+  throw phaseNotActive(item, phase, run.phases.find((p) => p.state === 'active' && !isFollowUp(p)));
+}
+
+/** A person ticks a manual item; a role-restricted item needs the role. */
+export function applyTick(draft: RunDraft, event: ItemEvent<'tick'>): void {
+  const { item, phase } = locate(draft.run, event.itemId);
+  if (item.kind !== 'manual') throw wrongKind(item, 'manual');
+  if (item.state === 'done') throw itemAlreadyDone(item);
+  if (item.state !== 'pending') throw itemNotPending(item);
+  if (item.role !== undefined && !event.actorRoles.includes(item.role)) throw roleRequired(item, item.role, 'tick');
+  assertOpenPhase(draft.run, item, phase);
+  item.state = 'done';
+  item.by = event.actor;
+  item.at = draft.now;
+  record(draft, event.actor, 'item.ticked', `${item.id}: ${item.title}`);
+}
+
+/**
+ * A person approves a sign-off: they need its role, may not be the requester unless the item allows it,
+ * and count once; the item is done when `quorum` distinct people approved.
+ */
+export function applyApprove(draft: RunDraft, event: ItemEvent<'approve'>): void {
+  const { run } = draft;
+  const { item, phase } = locate(run, event.itemId);
+  if (item.kind !== 'signoff') throw wrongKind(item, 'signoff');
+  const own = item.approvals.find((approval) => approval.by === event.actor);
+  if (own) throw alreadyApproved(item, own.at);
+  if (item.state === 'done') throw itemAlreadyDone(item);
+  if (item.state !== 'pending') throw itemNotPending(item);
+  if (!event.actorRoles.includes(item.role)) throw roleRequired(item, item.role, 'approve');
+  if (event.actor === run.requestedBy && !item.allowSelf) throw selfApproval(run, item);
+  assertOpenPhase(run, item, phase);
+  item.approvals.push({ by: event.actor, at: draft.now });
+  delete item.detail;
+  record(draft, event.actor, 'signoff.approved', `${item.id}: ${item.title} (${item.approvals.length}/${item.quorum})`);
+  if (item.approvals.length >= item.quorum) {
+    item.state = 'done';
+    item.by = event.actor;
+    item.at = draft.now;
+  }
+}
+
+/**
+ * A check's measurement. Success completes the item; a final failure fails the run (`failed`: the release
+ * is bad), or only the item and its phase when it is a follow-up of a succeeded run. Returns false when
+ * the check is not running (a duplicate or late report): nothing changes.
+ */
+export function applyCheckMeasured(draft: RunDraft, event: ItemEvent<'check-measured'>): boolean {
+  const { item, phase } = locate(draft.run, event.itemId);
+  if (item.kind !== 'check' || item.state !== 'running') return false;
+  const { measurement } = event;
+  item.last = { ...measurement };
+  item.attempts += 1;
+  item.detail = measurement.message;
+  if (measurement.outcome === 'successful') {
+    item.state = 'done';
+    item.by = FLIGHTDECK_ACTOR;
+    item.at = draft.now;
+    record(draft, FLIGHTDECK_ACTOR, 'check.passed', `${item.id}: ${measurement.message}`);
+    return true;
+  }
+  if (!event.final) return true;
+  item.state = 'failed';
+  item.by = FLIGHTDECK_ACTOR;
+  item.at = draft.now;
+  const reason = `check "${item.title}" ${measurement.outcome === 'failed' ? 'failed' : `was ${measurement.outcome}`} after ${item.attempts} ${item.attempts === 1 ? 'try' : 'tries'}: ${measurement.message}`;
+  record(draft, FLIGHTDECK_ACTOR, 'check.failed', `${item.id}: ${measurement.message}`);
+  if (isFollowUp(phase)) {
+    phase.state = 'failed';
+    draft.effects.push({ type: 'thread', text: `:x: Follow-up *${phase.title}*: ${reason}` });
+  } else {
+    endRun(draft, 'failed', reason, FLIGHTDECK_ACTOR);
+  }
+  return true;
+}

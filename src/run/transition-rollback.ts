@@ -1,0 +1,66 @@
+import type { RunEvent } from './run-event.js';
+import { FLIGHTDECK_ACTOR } from './run-event.js';
+import { isTerminal } from './run-schema.js';
+import { changedCluster, interrupt, isFollowUp, record, requestSummary, stopGuards, type RunDraft } from './run-draft.js';
+import { alreadyRollingBack, noRollbackInProgress, notFollowUp, nothingToRollBack, phaseNotFound, rollbackOfRollback } from './transition-errors.js';
+
+type RollbackEvent<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
+
+/**
+ * A rollback run now undoes this run. A run still in flight is interrupted first (its steps stop, its
+ * guards stop); open follow-ups are skipped. Returns false when this very rollback was already recorded.
+ */
+export function applyRollbackStarted(draft: RunDraft, event: RollbackEvent<'rollback-started'>): boolean {
+  const { run } = draft;
+  if (run.kind === 'rollback') throw rollbackOfRollback(run);
+  if (run.state === 'rolling-back' && run.rollbackRunId === event.rollbackRunId) return false;
+  if (run.state === 'rolling-back' || run.state === 'rolled-back') throw alreadyRollingBack(run);
+  if (run.state === 'aborted' || !changedCluster(run)) throw nothingToRollBack(run);
+  if (!isTerminal(run.state)) {
+    const reason = `rollback requested by <@${event.actor}>`;
+    interrupt(draft, reason);
+    run.reason = reason;
+    run.endedAt = draft.now;
+  }
+  stopGuards(draft);
+  for (const phase of run.phases) if (isFollowUp(phase) && (phase.state === 'pending' || phase.state === 'active')) phase.state = 'skipped';
+  run.state = 'rolling-back';
+  run.rollbackRunId = event.rollbackRunId;
+  record(draft, event.actor, 'rollback.started', `run ${event.rollbackRunId}`);
+  draft.effects.push({ type: 'thread', text: `:rewind: Rollback run #${event.rollbackRunId} started by <@${event.actor}>` });
+  return true;
+}
+
+/**
+ * The rollback ended: `rolled-back` or `rollback-failed`. A failed run whose rollback could not even be
+ * started takes `ok: false` directly. Returns false for a repeated report.
+ */
+export function applyRollbackFinished(draft: RunDraft, event: RollbackEvent<'rollback-finished'>): boolean {
+  const { run } = draft;
+  if (run.state === 'rolled-back' || run.state === 'rollback-failed') return false;
+  const couldNotStart = run.state === 'failed' && !event.ok;
+  if (run.state !== 'rolling-back' && !couldNotStart) throw noRollbackInProgress(run);
+  run.state = event.ok ? 'rolled-back' : 'rollback-failed';
+  run.endedAt = draft.now;
+  record(draft, FLIGHTDECK_ACTOR, `run.${run.state}`, event.detail);
+  const text = event.ok ? `:leftwards_arrow_with_hook: Rolled back: ${event.detail}` : `:rotating_light: Rollback failed: ${event.detail}`;
+  draft.effects.push({ type: 'thread', text });
+  requestSummary(draft);
+  return true;
+}
+
+/**
+ * A follow-up phase's time has come: it opens on the succeeded run (its checks start). Returns false
+ * when it is open already, or the run did not stay succeeded (rolled back since): follow-ups then lapse.
+ */
+export function applyPhaseDue(draft: RunDraft, event: RollbackEvent<'phase-due'>): boolean {
+  const { run } = draft;
+  const phase = run.phases.find((candidate) => candidate.id === event.phaseId);
+  if (!phase) throw phaseNotFound(run, event.phaseId);
+  if (!isFollowUp(phase)) throw notFollowUp(phase);
+  if (run.state !== 'succeeded' || phase.state !== 'pending') return false;
+  phase.state = 'active';
+  record(draft, FLIGHTDECK_ACTOR, 'phase.due', `${phase.id}: ${phase.title}`);
+  draft.effects.push({ type: 'thread', text: `:alarm_clock: Follow-up *${phase.title}* for run #${run.id} is due (${phase.items.length} ${phase.items.length === 1 ? 'item' : 'items'})` });
+  return true;
+}
