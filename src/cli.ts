@@ -1,7 +1,8 @@
 #!/usr/bin/env node
+import { runImportChecklist } from './checklist/markdown/run-import-checklist.js';
 import { checkConfig } from './config/check-config.js';
 import { loadConfig } from './config/load-config.js';
-import { loadEnv } from './config/load-env.js';
+import { loadEnv, type Env } from './config/load-env.js';
 import { isFlightdeckError } from './errors/flightdeck-error.js';
 import { createLogger } from './observability/create-logger.js';
 import { startFlightdeck } from './start-flightdeck.js';
@@ -11,26 +12,57 @@ const USAGE = `Usage: flightdeck <command>
 Commands:
   serve            Run flightdeck (role from FLIGHTDECK_ROLE: web, worker or all). The default.
   check [file...]  Validate the catalog and every checklist (or just the named checklist files).
+  import-checklist <file.md> [--name <name>]
+                   Print a checklist converted from Markdown as YAML (name: the redirect target's, else the file's).
   help             Show this text.`;
+
+/** Below Kubernetes' default 30 s grace period; the Helm chart sets terminationGracePeriodSeconds to match. */
+const SHUTDOWN_DEADLINE_MS = 25_000;
 
 async function serve(): Promise<number> {
   const env = loadEnv(process.env);
-  const logger = createLogger(env.logLevel);
+  const logger = createLogger(env.logLevel, undefined, { secrets: secretsOf(env) });
   const config = await loadConfig(env);
   const flightdeck = await startFlightdeck(config, logger);
   logger.info({ role: env.role }, 'flightdeck started');
-  await new Promise<void>((resolve) => {
+  return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      flightdeck.stop().then(resolve, (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        resolve();
-      });
+      logger.info({ signal, deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutting down');
+      // Kubernetes kills the pod after terminationGracePeriodSeconds (30 s by default); leave before that,
+      // so the exit is ours and logged. Jobs still held are recovered by other workers once their locks lapse.
+      const deadline = setTimeout(() => {
+        logger.error('shutdown did not finish in time; exiting with jobs still held');
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
+      flightdeck.stop().then(
+        () => {
+          clearTimeout(deadline);
+          logger.info('stopped');
+          resolve(0);
+        },
+        (err: unknown) => {
+          clearTimeout(deadline);
+          logger.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  return 0;
+}
+
+/** Secret values the logger blanks wherever they appear, including the password inside REDIS_URL. */
+function secretsOf(env: Env): string[] {
+  const secrets = [env.slackBotToken, env.slackSigningSecret ?? ''];
+  try {
+    const password = new URL(env.redisUrl).password;
+    if (password) secrets.push(password, decodeURIComponent(password));
+  } catch {
+    // loadEnv has already proved the URL parses; nothing else to blank.
+  }
+  return secrets;
 }
 
 async function check(files: string[]): Promise<number> {
@@ -51,6 +83,11 @@ async function run(args: string[]): Promise<number> {
       return serve();
     case 'check':
       return check(rest);
+    case 'import-checklist':
+      return runImportChecklist(rest, {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      });
     case 'help':
     case '--help':
     case '-h':

@@ -1,7 +1,8 @@
+import { access } from 'node:fs/promises';
 import { inspectConfig } from './inspect-config.js';
 
 export interface CheckConfigOptions {
-  /** The catalog file; a missing file is reported as a problem. */
+  /** The catalog file; a missing file is reported as a problem, except when `files` are named. */
   configPath: string;
   /** The checklist folder; a missing folder is reported as a problem. */
   checklistDir: string;
@@ -24,5 +25,7 @@ export async function checkConfig(options: CheckConfigOptions): Promise<string[]
     scanDir: options.files === undefined,
     files: options.files ?? [],
   });
-  return [...inspection.catalogProblems, ...inspection.checklistProblems];
+  // `check <file>` on a machine without a catalog (e.g. right after import-checklist) checks just the files.
+  const standalone = options.files !== undefined && (await access(options.configPath).then(() => false, () => true));
+  return standalone ? inspection.checklistProblems : [...inspection.catalogProblems, ...inspection.checklistProblems];
 }
