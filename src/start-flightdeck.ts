@@ -62,6 +62,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
     slackApp = createSlackApp({
       token: env.slackBotToken,
       signingSecret: env.slackSigningSecret ?? '',
+      appToken: env.slackAppToken,
       apiUrl: env.slackApiUrl,
       port: env.port,
       commands: COMMANDS,
@@ -71,7 +72,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       metrics,
     });
     await slackApp.start();
-    logger.info({ port: env.port }, 'listening for Slack at /slack/events');
+    logger.info({ port: env.port, mode: env.slackAppToken ? 'socket' : 'http' }, env.slackAppToken ? 'connected to Slack over Socket Mode' : 'listening for Slack at /slack/events');
   } else {
     opsServer = await startOpsServer({ port: env.port, routes });
     logger.info({ port: env.port }, 'serving /healthz, /readyz and /metrics');

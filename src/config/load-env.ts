@@ -23,6 +23,11 @@ export interface Env {
    * a worker-only process does not need it and gets `undefined` when it is unset.
    */
   slackSigningSecret: Secret | undefined;
+  /**
+   * `SLACK_APP_TOKEN` (`xapp-…`), optional. When set, Bolt runs in Socket Mode: Slack delivers over a
+   * WebSocket flightdeck opens, no public URL is needed and `SLACK_SIGNING_SECRET` is not required.
+   */
+  slackAppToken: Secret | undefined;
   /** `SLACK_API_URL`, default `https://slack.com/api/`; always ends with `/`. Not http(s) stops start-up. */
   slackApiUrl: string;
   /**
@@ -62,6 +67,7 @@ const envSchema = z.object({
     `set it to the Bot User OAuth Token (xoxb-…) from OAuth & Permissions in ${SLACK_APP_PAGE}`,
   ),
   SLACK_SIGNING_SECRET: optionalSecretField(),
+  SLACK_APP_TOKEN: optionalSecretField(),
   SLACK_API_URL: urlField('SLACK_API_URL', ['https:', 'http:'], 'https://slack.com/api/', 'https://slack.com/api/'),
   REDIS_URL: urlField('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379', 'redis://127.0.0.1:6379'),
   REDIS_PREFIX: patternField(
@@ -102,10 +108,16 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
 
   // The role is parsed on its own so this rule is checked even when other keys are broken.
   const role = envSchema.shape.FLIGHTDECK_ROLE.safeParse(input.FLIGHTDECK_ROLE);
-  if (role.success && role.data !== 'worker' && input.SLACK_SIGNING_SECRET === undefined) {
+  if (input.SLACK_APP_TOKEN !== undefined && !input.SLACK_APP_TOKEN.startsWith('xapp-')) {
+    problems.push(
+      `SLACK_APP_TOKEN: is not an app-level token (they start with xapp-) — create one with the connections:write scope under Basic Information in ${SLACK_APP_PAGE}, or unset it to use HTTP mode`,
+    );
+  }
+  const socketMode = input.SLACK_APP_TOKEN !== undefined;
+  if (role.success && role.data !== 'worker' && !socketMode && input.SLACK_SIGNING_SECRET === undefined) {
     problems.push(
       `SLACK_SIGNING_SECRET: is not set, and FLIGHTDECK_ROLE ${role.data} receives Slack requests — ` +
-        `set it to the Signing Secret from Basic Information in ${SLACK_APP_PAGE}, or run this process with FLIGHTDECK_ROLE=worker`,
+        `set it to the Signing Secret from Basic Information in ${SLACK_APP_PAGE}, set SLACK_APP_TOKEN for Socket Mode, or run this process with FLIGHTDECK_ROLE=worker`,
     );
   }
 
@@ -125,9 +137,10 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
     role: parsed.FLIGHTDECK_ROLE,
     kubeconfig: parsed.KUBECONFIG,
     workerConcurrency: parsed.WORKER_CONCURRENCY,
-  } as Env; // the three secrets are added just below, non-enumerable
+  } as Env; // the secrets are added just below, non-enumerable
   defineSecret(loaded, 'slackBotToken', parsed.SLACK_BOT_TOKEN);
   defineSecret(loaded, 'slackSigningSecret', parsed.SLACK_SIGNING_SECRET);
+  defineSecret(loaded, 'slackAppToken', parsed.SLACK_APP_TOKEN);
   // The text as written, not URL.href: re-serialising could re-encode characters in a password.
   defineSecret(loaded, 'redisUrl', input.REDIS_URL ?? parsed.REDIS_URL.href);
   return loaded;

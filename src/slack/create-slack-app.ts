@@ -1,4 +1,4 @@
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { CommandDefinition, CommandServices } from '../../commands/command-definition.js';
 import type { Server } from 'node:http';
 import type { Logger } from '../observability/create-logger.js';
@@ -12,7 +12,10 @@ import { registerItemActions } from './register-item-actions.js';
 
 export interface SlackAppOptions {
   token: string;
+  /** Verifies HTTP requests; unused in Socket Mode. */
   signingSecret: string;
+  /** An app-level token (`xapp-…`): when given, Slack delivers over Socket Mode instead of HTTP. */
+  appToken?: string;
   /** Slack Web API base URL, trailing slash. */
   apiUrl: string;
   port: number;
@@ -42,15 +45,29 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-/** The Slack edge: Bolt over HTTP at `POST /slack/events`, plus the GET routes for the process supervisor. */
+/**
+ * The Slack edge: Bolt over HTTP at `POST /slack/events`, or over Socket Mode when an app token is given;
+ * either way the GET routes for the process supervisor are served on `port`. Listeners are the same in
+ * both modes: only the receiver differs.
+ */
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const boltLogger = toBoltLogger(options.logger);
-  const receiver = new HTTPReceiver({
-    signingSecret: options.signingSecret,
-    endpoints: '/slack/events',
-    logger: boltLogger,
-    customRoutes: [...(options.routes ?? HEALTHZ_ONLY)],
-  });
+  const customRoutes = [...(options.routes ?? HEALTHZ_ONLY)];
+  const receiver: Receiver = options.appToken
+    ? new SocketModeReceiver({
+        appToken: options.appToken,
+        logger: boltLogger,
+        customRoutes,
+        // Bolt hands installerOptions.clientOptions to the Socket Mode client, which calls apps.connections.open:
+        // it must reach the same (possibly emulated) API; port is where the custom routes are served.
+        installerOptions: { port: options.port, clientOptions: { slackApiUrl: options.apiUrl } },
+      })
+    : new HTTPReceiver({
+        signingSecret: options.signingSecret,
+        endpoints: '/slack/events',
+        logger: boltLogger,
+        customRoutes,
+      });
   const app = new App({
     token: options.token,
     receiver,
@@ -65,8 +82,9 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   registerItemActions(app, options.services.engine, options.logger);
   return {
     async start() {
-      const server = (await app.start(options.port)) as Server;
-      if (options.metrics) observeAckLatency(server, '/slack/events', options.metrics);
+      const server = (await app.start(options.port)) as Server | undefined;
+      // Ack latency is measured on the HTTP server; in Socket Mode acks travel over the WebSocket.
+      if (options.metrics && !options.appToken && server) observeAckLatency(server, '/slack/events', options.metrics);
     },
     async stop() {
       await app.stop();

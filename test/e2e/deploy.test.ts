@@ -14,127 +14,131 @@ const SIGNING_SECRET = 'e2e-signing-secret';
 const CHANNEL = 'C0DEPLOY';
 const OLD_IMAGE = 'registry.example.com/acme/api:v1.4.1';
 
-let slack: SlackEmulator;
-let k8s: KubernetesEmulator;
-let flightdeck: FlightdeckProcess;
-let driver: SlackDriver;
-let redis: Redis;
+describe.each(['http', 'socket'] as const)('/deploy end to end over %s', (mode) => {
+  let slack: SlackEmulator;
+  let k8s: KubernetesEmulator;
+  let flightdeck: FlightdeckProcess;
+  let driver: SlackDriver;
+  let redis: Redis;
 
-function replyText(response: { json?: unknown; body: string }): string {
-  return (response.json as { text?: string } | undefined)?.text ?? response.body;
-}
+  function replyText(response: { json?: unknown; body: string }): string {
+    return (response.json as { text?: string } | undefined)?.text ?? response.body;
+  }
 
-/** Ticks every button flightdeck offers, one at a time, until the run's message shows a final outcome. */
-async function tickUntilFinished(messageTs: string): Promise<string> {
-  const clicked = new Set<string>();
-  return waitUntil(
-    'the run to finish',
-    async () => {
-      const message = slack.message(CHANNEL, messageTs);
-      if (!message) return undefined;
-      if (message.blocks.some((block) => block.block_id === 'outcome')) return message.text;
-      const button = listButtons(message.blocks).find((candidate) => !clicked.has(candidate.value ?? ''));
-      if (button) {
-        clicked.add(button.value ?? '');
-        const response = await driver.clickButton({ userId: 'U0BOB', channelId: CHANNEL, messageTs, actionId: button.actionId, value: button.value });
-        expect(response.status).toBe(200);
-      }
-      return undefined;
-    },
-    60_000,
-  );
-}
-
-async function deploy(text: string, userId = 'U0ALICE') {
-  return driver.slashCommand({ command: '/deploy', text, userId, channelId: CHANNEL });
-}
-
-beforeAll(async () => {
-  slack = await startSlackEmulator({ channels: [CHANNEL] });
-  k8s = await startKubernetesEmulator({ readyDelayMs: 150 });
-  k8s.seedDeployment({ namespace: 'shop', name: 'api', container: 'api', image: OLD_IMAGE, replicas: 3, progressDeadlineSeconds: 3 });
-  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-kube-')), 'kubeconfig');
-  k8s.writeKubeconfig(kubeconfig, 'emulator');
-  flightdeck = await startFlightdeckProcess({
-    slackApiUrl: slack.apiUrl,
-    botToken: slack.token,
-    signingSecret: SIGNING_SECRET,
-    kubeconfigPath: kubeconfig,
-    catalog: E2E_CATALOG,
-    checklists: { release: E2E_CHECKLIST },
-  });
-  driver = new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
-  redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-});
-
-afterAll(async () => {
-  const code = await flightdeck?.stop();
-  const keys = await redis?.keys(`{${flightdeck?.redisPrefix}}*`);
-  if (keys && keys.length > 0) await redis.del(...keys);
-  redis?.disconnect();
-  await slack?.close();
-  await k8s?.close();
-  expect(code).toBe(0);
-});
-
-describe('/deploy end to end', () => {
-  it('refuses an unknown service with the valid names and records nothing', async () => {
-    const response = await deploy('billing v1.0.0 to production');
-    expect(response.status).toBe(200);
-    expect(replyText(response)).toContain('There is no service called `billing`');
-    expect(replyText(response)).toContain('`api`');
-    expect(await redis.keys(`{${flightdeck.redisPrefix}}:run:*`)).toEqual([]);
-    expect(slack.calls.filter((call) => call.method === 'chat.postMessage')).toEqual([]);
-  });
-
-  it('refuses a version that is not an image tag', async () => {
-    const response = await deploy('api v1.4.2:latest to production');
-    expect(replyText(response)).toContain('is not a valid image tag');
-  });
-
-  it('runs the checklist to a finished rollout, editing one message in place', async () => {
-    const response = await deploy('api v1.4.2 to production');
-    expect(response.status).toBe(200);
-    expect(replyText(response)).toMatch(/Run #\d+: deploying \*api\* `v1.4.2` to \*production\*/);
-
-    const posted = await slack.waitFor((state) => state.messages(CHANNEL)[0], 10_000, 'the run message');
-    expect(posted.text).toContain('Deploy api v1.4.2 to production');
-
-    const second = await deploy('api v1.4.3 to production', 'U0CAROL');
-    expect(replyText(second)).toMatch(/already being deployed to production by run #\d+ \(`v1.4.2`, requested by <@U0ALICE>/);
-
-    const finalText = await tickUntilFinished(posted.ts);
-    expect(finalText).toContain('succeeded');
-    const message = slack.message(CHANNEL, posted.ts)!;
-    expect(JSON.stringify(message.blocks)).toContain('Succeeded');
-    expect(slack.messages(CHANNEL)).toHaveLength(1);
-    expect(slack.calls.some((call) => call.method === 'chat.update')).toBe(true);
-
-    const deployment = k8s.getDeployment('shop', 'api');
-    expect(deployment.spec.template.spec.containers[0].image).toBe('registry.example.com/acme/api:v1.4.2');
-    expect(deployment.metadata.annotations['kubernetes.io/change-cause']).toContain('flightdeck run #');
-  });
-
-  it('ends in failed with the reason when the image never becomes ready, keeping the original revision', async () => {
-    const before = k8s.getDeployment('shop', 'api');
-    const revisionBefore = before.metadata.annotations['deployment.kubernetes.io/revision'];
-    k8s.neverReady('registry.example.com/acme/api:v9.9.9-broken');
-    const response = await deploy('api v9.9.9-broken to production');
-    expect(replyText(response)).toMatch(/Run #(\d+)/);
-    const runId = /Run #(\d+)/.exec(replyText(response))![1]!;
-
-    const posted = await slack.waitFor(
-      (state) => state.messages(CHANNEL).find((message) => message.text.includes('v9.9.9-broken')),
-      10_000,
-      'the second run message',
+  /** Ticks every button flightdeck offers, one at a time, until the run's message shows a final outcome. */
+  async function tickUntilFinished(messageTs: string): Promise<string> {
+    const clicked = new Set<string>();
+    return waitUntil(
+      'the run to finish',
+      async () => {
+        const message = slack.message(CHANNEL, messageTs);
+        if (!message) return undefined;
+        if (message.blocks.some((block) => block.block_id === 'outcome')) return message.text;
+        const button = listButtons(message.blocks).find((candidate) => !clicked.has(candidate.value ?? ''));
+        if (button) {
+          clicked.add(button.value ?? '');
+          const response = await driver.clickButton({ userId: 'U0BOB', channelId: CHANNEL, messageTs, actionId: button.actionId, value: button.value });
+          expect(response.status).toBe(200);
+        }
+        return undefined;
+      },
+      60_000,
     );
-    const finalText = await tickUntilFinished(posted.ts);
-    expect(finalText).toContain('failed');
-    expect(JSON.stringify(slack.message(CHANNEL, posted.ts)!.blocks)).toContain('progress deadline');
+  }
 
-    const stored = (await new RunStore(redis, flightdeck.redisPrefix).get(runId))!;
-    expect(stored.state).toBe('failed');
-    expect(stored.rollbackTarget?.revision).toBe(revisionBefore);
-    expect(stored.rollbackTarget?.image).toBe('registry.example.com/acme/api:v1.4.2');
+  async function deploy(text: string, userId = 'U0ALICE') {
+    return driver.slashCommand({ command: '/deploy', text, userId, channelId: CHANNEL });
+  }
+
+  beforeAll(async () => {
+    slack = await startSlackEmulator({ channels: [CHANNEL] });
+    k8s = await startKubernetesEmulator({ readyDelayMs: 150 });
+    k8s.seedDeployment({ namespace: 'shop', name: 'api', container: 'api', image: OLD_IMAGE, replicas: 3, progressDeadlineSeconds: 3 });
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-kube-')), 'kubeconfig');
+    k8s.writeKubeconfig(kubeconfig, 'emulator');
+    flightdeck = await startFlightdeckProcess({
+      slackApiUrl: slack.apiUrl,
+      botToken: slack.token,
+      signingSecret: SIGNING_SECRET,
+      kubeconfigPath: kubeconfig,
+      catalog: E2E_CATALOG,
+      checklists: { release: E2E_CHECKLIST },
+      env: mode === 'socket' ? { SLACK_APP_TOKEN: slack.appToken } : {},
+    });
+    driver =
+      mode === 'socket'
+        ? new SlackDriver({ mode: 'socket', emulator: slack })
+        : new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
+    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
   });
+
+  afterAll(async () => {
+    const code = await flightdeck?.stop();
+    const keys = await redis?.keys(`{${flightdeck?.redisPrefix}}*`);
+    if (keys && keys.length > 0) await redis.del(...keys);
+    redis?.disconnect();
+    await slack?.close();
+    await k8s?.close();
+    expect(code).toBe(0);
+  });
+
+    it('refuses an unknown service with the valid names and records nothing', async () => {
+      const response = await deploy('billing v1.0.0 to production');
+      expect(response.status).toBe(200);
+      expect(replyText(response)).toContain('There is no service called `billing`');
+      expect(replyText(response)).toContain('`api`');
+      expect(await redis.keys(`{${flightdeck.redisPrefix}}:run:*`)).toEqual([]);
+      expect(slack.calls.filter((call) => call.method === 'chat.postMessage')).toEqual([]);
+    });
+
+    it('refuses a version that is not an image tag', async () => {
+      const response = await deploy('api v1.4.2:latest to production');
+      expect(replyText(response)).toContain('is not a valid image tag');
+    });
+
+    it('runs the checklist to a finished rollout, editing one message in place', async () => {
+      const response = await deploy('api v1.4.2 to production');
+      expect(response.status).toBe(200);
+      expect(replyText(response)).toMatch(/Run #\d+: deploying \*api\* `v1.4.2` to \*production\*/);
+
+      const posted = await slack.waitFor((state) => state.messages(CHANNEL)[0], 10_000, 'the run message');
+      expect(posted.text).toContain('Deploy api v1.4.2 to production');
+
+      const second = await deploy('api v1.4.3 to production', 'U0CAROL');
+      expect(replyText(second)).toMatch(/already being deployed to production by run #\d+ \(`v1.4.2`, requested by <@U0ALICE>/);
+
+      const finalText = await tickUntilFinished(posted.ts);
+      const message = slack.message(CHANNEL, posted.ts)!;
+      expect(JSON.stringify(message.blocks)).toContain('Succeeded');
+      expect(finalText).toContain('succeeded');
+      expect(slack.messages(CHANNEL)).toHaveLength(1);
+      expect(slack.calls.some((call) => call.method === 'chat.update')).toBe(true);
+
+      const deployment = k8s.getDeployment('shop', 'api');
+      expect(deployment.spec.template.spec.containers[0].image).toBe('registry.example.com/acme/api:v1.4.2');
+      expect(deployment.metadata.annotations['kubernetes.io/change-cause']).toContain('flightdeck run #');
+    });
+
+    it('ends in failed with the reason when the image never becomes ready, keeping the original revision', async () => {
+      const before = k8s.getDeployment('shop', 'api');
+      const revisionBefore = before.metadata.annotations['deployment.kubernetes.io/revision'];
+      k8s.neverReady('registry.example.com/acme/api:v9.9.9-broken');
+      const response = await deploy('api v9.9.9-broken to production');
+      expect(replyText(response)).toMatch(/Run #(\d+)/);
+      const runId = /Run #(\d+)/.exec(replyText(response))![1]!;
+
+      const posted = await slack.waitFor(
+        (state) => state.messages(CHANNEL).find((message) => message.text.includes('v9.9.9-broken')),
+        10_000,
+        'the second run message',
+      );
+      const finalText = await tickUntilFinished(posted.ts);
+      expect(finalText).toContain('failed');
+      expect(JSON.stringify(slack.message(CHANNEL, posted.ts)!.blocks)).toContain('progress deadline');
+
+      const stored = (await new RunStore(redis, flightdeck.redisPrefix).get(runId))!;
+      expect(stored.state).toBe('failed');
+      expect(stored.rollbackTarget?.revision).toBe(revisionBefore);
+      expect(stored.rollbackTarget?.image).toBe('registry.example.com/acme/api:v1.4.2');
+    });
 });

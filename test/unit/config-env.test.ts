@@ -90,7 +90,7 @@ describe('loadEnv', () => {
     ],
     [
       { SLACK_SIGNING_SECRET: '  ' },
-      "SLACK_SIGNING_SECRET: is not set, and FLIGHTDECK_ROLE all receives Slack requests — set it to the Signing Secret from Basic Information in your Slack app's settings at https://api.slack.com/apps, or run this process with FLIGHTDECK_ROLE=worker",
+      "SLACK_SIGNING_SECRET: is not set, and FLIGHTDECK_ROLE all receives Slack requests — set it to the Signing Secret from Basic Information in your Slack app's settings at https://api.slack.com/apps, set SLACK_APP_TOKEN for Socket Mode, or run this process with FLIGHTDECK_ROLE=worker",
     ],
   ])('rejects %j', (overrides, expected) => {
     expect(problemsOf({ ...BASE, ...overrides })).toEqual([expected]);
@@ -122,5 +122,18 @@ describe('loadEnv', () => {
       expect(text).not.toContain('hunter2');
     }
     expect(env.redisUrl).toBe('redis://:hunter2@cache:6379');
+  });
+
+  it('runs Socket Mode from an app-level token, without a signing secret', () => {
+    const env = loadEnv({ SLACK_BOT_TOKEN: TOKEN, SLACK_APP_TOKEN: 'xapp-1-A0BOT-123-abc' });
+    expect(env.slackAppToken).toBe('xapp-1-A0BOT-123-abc');
+    expect(env.slackSigningSecret).toBeUndefined();
+    expect(JSON.stringify(env)).not.toContain('xapp-');
+  });
+
+  it('refuses an app token that is not an xapp- token', () => {
+    expect(problemsOf({ ...BASE, SLACK_APP_TOKEN: 'xoxb-wrong-kind' })).toEqual([
+      expect.stringMatching(/^SLACK_APP_TOKEN: is not an app-level token \(they start with xapp-\) — /),
+    ]);
   });
 });
