@@ -39,7 +39,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const metrics = createMetrics();
   const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix), metrics);
   const queues = createQueues(redis, env.redisPrefix);
-  metrics.trackQueues([queues.steps, queues.notify]);
+  metrics.trackQueues(queues.all());
   const engine = new RunEngine({ store, queues, now, logger });
   const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl });
   meterSlackClient(slackClient, metrics);
@@ -84,6 +84,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       keyPrefix: env.redisPrefix,
       store,
       engine,
+      queues,
       clusters,
       notifier: meterNotifier(new SlackNotifier(slackClient), metrics),
       metrics,

@@ -1,15 +1,29 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { RenderJob, StepJob } from './job-schemas.js';
 
 export const STEPS_QUEUE = 'steps';
+export const ROLLBACK_QUEUE = 'rollback';
+export const GUARDS_QUEUE = 'guards';
 export const NOTIFY_QUEUE = 'notify';
+export const FOLLOWUPS_QUEUE = 'followups';
+
+export const QUEUE_NAMES = [STEPS_QUEUE, ROLLBACK_QUEUE, GUARDS_QUEUE, NOTIFY_QUEUE, FOLLOWUPS_QUEUE] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface Queues {
-  steps: Queue<StepJob>;
-  notify: Queue<RenderJob>;
+  /** Deploy runs' steps and checks. */
+  steps: Queue;
+  /** Rollback requests and rollback runs' steps: its own workers, so a rollback never waits behind deploys. */
+  rollback: Queue;
+  /** Periodic guard evaluation of active runs. */
+  guards: Queue;
+  /** Slack output: message renders, thread replies, summaries, alerts. */
+  notify: Queue;
+  /** Delayed follow-up phases (+1h, +24h, +7d after a run). */
+  followups: Queue;
   /** The BullMQ key prefix; braced so every queue key hashes to one Redis Cluster slot. */
   prefix: string;
+  all(): Queue[];
   close(): Promise<void>;
 }
 
@@ -26,22 +40,22 @@ export function queuePrefix(redisPrefix: string): string {
 /** Creates the producer side of every queue on one shared connection (closed by the caller). */
 export function createQueues(connection: Redis, redisPrefix: string): Queues {
   const prefix = queuePrefix(redisPrefix);
-  const steps = new Queue<StepJob>(STEPS_QUEUE, {
-    connection,
-    prefix,
-    defaultJobOptions: { ...JOB_DEFAULTS, attempts: 6, backoff: { type: 'exponential', delay: 1000 } },
-  });
-  const notify = new Queue<RenderJob>(NOTIFY_QUEUE, {
-    connection,
-    prefix,
-    defaultJobOptions: { ...JOB_DEFAULTS, attempts: 8, backoff: { type: 'exponential', delay: 500 } },
-  });
+  const retrying = { ...JOB_DEFAULTS, attempts: 6, backoff: { type: 'exponential', delay: 1000 } };
+  const make = (name: QueueName, attempts = 6, delay = 1000) =>
+    new Queue(name, { connection, prefix, defaultJobOptions: { ...retrying, attempts, backoff: { type: 'exponential', delay } } });
+  const queues = {
+    steps: make(STEPS_QUEUE),
+    rollback: make(ROLLBACK_QUEUE, 10),
+    guards: make(GUARDS_QUEUE, 3, 500),
+    notify: make(NOTIFY_QUEUE, 8, 500),
+    followups: make(FOLLOWUPS_QUEUE),
+  };
   return {
-    steps,
-    notify,
+    ...queues,
     prefix,
+    all: () => Object.values(queues),
     async close() {
-      await Promise.all([steps.close(), notify.close()]);
+      await Promise.all(Object.values(queues).map((queue) => queue.close()));
     },
   };
 }

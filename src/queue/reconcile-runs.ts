@@ -11,10 +11,11 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
   let enqueued = 0;
   for (const run of await store.activeRuns()) {
     for (const item of run.phases.flatMap((phase) => phase.items)) {
-      if (item.kind === 'step' && item.state === 'running') {
-        await engine.enqueueStep(run.id, item.id);
-        enqueued += 1;
-      }
+      if (item.state !== 'running') continue;
+      if (item.kind === 'step') await engine.enqueueStep(run, item.id);
+      else if (item.kind === 'check') await engine.enqueueCheck(run, item.id);
+      else continue;
+      enqueued += 1;
     }
   }
   for (const id of await store.renderDue()) {

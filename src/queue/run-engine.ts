@@ -29,16 +29,62 @@ export class RunEngine {
     return result.run;
   }
 
-  /** Enqueues the steps a transition started and one (coalescable) message render. */
+  /** Enqueues the work a transition asked for, and one (coalescable) message render. */
   async dispatch(run: Run, effects: readonly Effect[]): Promise<void> {
-    for (const effect of effects) {
-      if (effect.type === 'run-step') await this.enqueueStep(run.id, effect.itemId);
+    const { queues } = this.options;
+    // Ids carry the run's seq: the same transition dispatched twice collapses, a later one is new work.
+    const at = `${run.id}-${run.seq}`;
+    for (const [index, effect] of effects.entries()) {
+      switch (effect.type) {
+        case 'run-step':
+          await this.enqueueStep(run, effect.itemId);
+          break;
+        case 'run-check':
+          await this.enqueueCheck(run, effect.itemId);
+          break;
+        case 'schedule-phase':
+          await queues.followups.add(
+            'phase-due',
+            { runId: run.id, phaseId: effect.phaseId },
+            { jobId: `phase-${run.id}-${effect.phaseId}`, delay: Math.max(0, effect.at - this.options.now()) },
+          );
+          break;
+        case 'start-guards':
+          await queues.guards.add('guards-start', { runId: run.id }, { jobId: `guards-start-${run.id}` });
+          break;
+        case 'stop-guards':
+          await queues.guards.add('guards-stop', { runId: run.id }, { jobId: `guards-stop-${run.id}` });
+          break;
+        case 'request-rollback':
+          await queues.rollback.add('rollback-request', { runId: run.id, reason: effect.reason }, { jobId: `rollback-request-${run.id}` });
+          break;
+        case 'page':
+        case 'notify':
+          await queues.notify.add(
+            'alert',
+            { runId: run.id, guardId: effect.guardId, action: effect.type, detail: effect.detail },
+            { jobId: `alert-${at}-${effect.guardId}` },
+          );
+          break;
+        case 'thread':
+          await queues.notify.add('thread', { runId: run.id, text: effect.text }, { jobId: `thread-${at}-${index}` });
+          break;
+        case 'summary':
+          await queues.notify.add('summary', { runId: run.id }, { jobId: `summary-${run.id}` });
+          break;
+      }
     }
     await this.enqueueRender(run);
   }
 
-  async enqueueStep(runId: string, itemId: string): Promise<void> {
-    await this.options.queues.steps.add('step', { runId, itemId }, { jobId: stepJobId(runId, itemId) });
+  /** Rollback runs' steps go to their own queue, so they never wait behind deployments. */
+  async enqueueStep(run: Run, itemId: string): Promise<void> {
+    const queue = run.kind === 'rollback' ? this.options.queues.rollback : this.options.queues.steps;
+    await queue.add('step', { runId: run.id, itemId }, { jobId: stepJobId(run.id, itemId) });
+  }
+
+  async enqueueCheck(run: Run, itemId: string): Promise<void> {
+    await this.options.queues.steps.add('check', { runId: run.id, itemId }, { jobId: `check-${run.id}-${itemId}` });
   }
 
   async enqueueRender(run: Run): Promise<void> {

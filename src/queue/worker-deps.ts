@@ -1,0 +1,24 @@
+import type { Redis } from 'ioredis';
+import type { ClusterAccess } from '../k8s/create-cluster-access.js';
+import type { Logger } from '../observability/create-logger.js';
+import type { FlightdeckMetrics } from '../observability/create-metrics.js';
+import type { RunStore } from '../run/run-store.js';
+import type { Queues } from './create-queues.js';
+import type { RunEngine } from './run-engine.js';
+import type { RunNotifier } from './run-notifier.js';
+
+/** Everything a job handler may use. Built once per worker process by the composition root. */
+export interface WorkerDeps {
+  /** Used for locks and pacing keys; may be shared with the run store. */
+  redis: Redis;
+  /** The configured `REDIS_PREFIX`; keys are `{prefix}:…`. */
+  keyPrefix: string;
+  store: RunStore;
+  engine: RunEngine;
+  queues: Queues;
+  clusters: ClusterAccess;
+  notifier: RunNotifier;
+  logger: Logger;
+  now: () => number;
+  metrics?: FlightdeckMetrics;
+}
