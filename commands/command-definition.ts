@@ -1,3 +1,4 @@
+import type { RoleResolver } from '../src/auth/role-resolver.js';
 import type { Config } from '../src/config/load-config.js';
 import type { RunEngine } from '../src/queue/run-engine.js';
 import type { RunStore } from '../src/run/run-store.js';
@@ -13,6 +14,8 @@ export interface CommandServices {
   config: Config;
   store: RunStore;
   engine: RunEngine;
+  /** Which catalog roles a Slack user holds (user groups resolved and cached). */
+  roles: RoleResolver;
   now: () => number;
 }
 

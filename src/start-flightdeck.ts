@@ -14,7 +14,9 @@ import { createQueues } from './queue/create-queues.js';
 import { RunEngine } from './queue/run-engine.js';
 import { startWorkers, type RunningWorkers } from './queue/start-workers.js';
 import { RunStore } from './run/run-store.js';
+import { createRoleResolver } from './auth/role-resolver.js';
 import { createSlackApp, type SlackApp } from './slack/create-slack-app.js';
+import { listUsergroupMembers } from './slack/list-usergroup-members.js';
 import { createSlackClient, SlackNotifier } from './slack/slack-notifier.js';
 
 export const COMMANDS: readonly CommandDefinition<unknown>[] = [deployCommand as CommandDefinition<unknown>];
@@ -66,7 +68,13 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       apiUrl: env.slackApiUrl,
       port: env.port,
       commands: COMMANDS,
-      services: { config, store, engine, now },
+      services: {
+        config,
+        store,
+        engine,
+        now,
+        roles: createRoleResolver({ catalog: config.catalog, listGroupMembers: listUsergroupMembers(slackClient), now, logger }),
+      },
       logger,
       routes,
       metrics,
