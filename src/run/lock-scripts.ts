@@ -1,4 +1,5 @@
 import { luaScript } from './eval-script.js';
+import { WRITE_NEW_RUN_LUA } from './write-new-run-lua.js';
 
 /** Lock values that are not run ids: a person's lock (`/deploy lock`), JSON after the prefix. */
 export const MANUAL_LOCK_PREFIX = 'manual:';
@@ -18,17 +19,7 @@ if previous then
   local doc = redis.call('HGET', ARGV[4] .. 'run:' .. previous, 'doc')
   if doc and cjson.decode(doc)['kind'] == 'rollback' then return {'held', doc} end
 end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], 'seq', 1, 'doc', ARGV[2])
-redis.call('SADD', KEYS[3], ARGV[1])
-redis.call('SADD', KEYS[6], ARGV[1])
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
-local n = tonumber(ARGV[5])
-for i = 0, n - 1 do
-  local o = 6 + i * 5
-  redis.call('XADD', KEYS[5], '*', 'run', ARGV[o], 'actor', ARGV[o + 1], 'action', ARGV[o + 2], 'detail', ARGV[o + 3], 'at', ARGV[o + 4])
-end
-return {'created', previous or ''}
+${WRITE_NEW_RUN_LUA}return {'created', previous or ''}
 `);
 
 /**
