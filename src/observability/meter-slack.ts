@@ -39,5 +39,8 @@ export function meterNotifier(notifier: RunNotifier, metrics: FlightdeckMetrics)
   return {
     post: (run) => metered('chat.postMessage', () => notifier.post(run)),
     update: (run, ts) => metered('chat.update', () => notifier.update(run, ts)),
+    postThread: (run, text) => metered('chat.postMessage', () => notifier.postThread(run, text)),
+    postSummary: (run) => metered('chat.postMessage', () => notifier.postSummary(run)),
+    postPhaseReminder: (run, phaseId) => metered('chat.postMessage', () => notifier.postPhaseReminder(run, phaseId)),
   };
 }

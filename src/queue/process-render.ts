@@ -6,6 +6,7 @@ import type { Logger } from '../observability/create-logger.js';
 import type { RunStore } from '../run/run-store.js';
 import { renderJobSchema } from './job-schemas.js';
 import type { RunNotifier } from './run-notifier.js';
+import { createChannelPacer } from './channel-pacer.js';
 
 export interface ProcessRenderOptions {
   redis: Redis;
@@ -14,7 +15,7 @@ export interface ProcessRenderOptions {
   store: RunStore;
   notifier: RunNotifier;
   logger: Logger;
-  /** Minimum spacing of message edits in one channel (Slack allows about one per second). Default 1000 ms. */
+  /** Minimum spacing of Slack writes in one channel. Default CHANNEL_SPACING_MS (1100 ms). */
   channelSpacingMs?: number;
 }
 
@@ -37,7 +38,7 @@ const RELEASE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return r
  * per-channel slot spaces edits so a busy channel stays under Slack's rate limit.
  */
 export function createRenderProcessor(options: ProcessRenderOptions) {
-  const spacing = options.channelSpacingMs ?? 1000;
+  const pacer = createChannelPacer(options.redis, options.keyPrefix, options.channelSpacingMs);
   return async (job: Job, token?: string): Promise<void> => {
     const { runId } = renderJobSchema.parse(job.data);
     const { redis, keyPrefix, store } = options;
@@ -50,12 +51,7 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
     try {
       const run = await store.get(runId);
       if (!run || run.seq <= (await store.getRenderedSeq(runId))) return;
-      const paceKey = `{${keyPrefix}}:edit-slot:${run.channel}`;
-      if ((await redis.set(paceKey, '1', 'PX', spacing, 'NX')) !== 'OK') {
-        const wait = Math.max(await redis.pttl(paceKey), 50);
-        await job.moveToDelayed(Date.now() + wait, token);
-        throw new DelayedError();
-      }
+      await pacer.acquire(run.channel, job, token);
       let renderedSeq = run.seq;
       if (run.messageTs) {
         await publish(() => options.notifier.update(run, run.messageTs!));
@@ -65,6 +61,7 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
         // Recording the ts is itself a change; count it as rendered only if nothing else changed meanwhile.
         if (stored.seq === run.seq + 1) renderedSeq = stored.seq;
       }
+      await pacer.hold(run.channel);
       await store.setRenderedSeq(run.id, renderedSeq);
       options.logger.debug({ run: run.id, seq: run.seq }, 'run message rendered');
     } finally {

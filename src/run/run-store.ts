@@ -260,6 +260,20 @@ export class RunStore {
     return (await this.redis.set(this.keys.once(key), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
   }
 
+  /** Gives up a claim taken with {@link claimOnce} (the work it guarded failed), so a retry may claim it again. */
+  async releaseOnce(key: string): Promise<void> {
+    await this.redis.del(this.keys.once(key));
+  }
+
+  /**
+   * Appends an audit entry that goes with no change of the run (a refused click, a denied command), so
+   * refusals are on record too. The entry is validated; the run is not read.
+   */
+  async auditOnly(entry: AuditEntry): Promise<void> {
+    const valid = auditEntrySchema.parse(entry);
+    await this.redis.xadd(this.keys.audit, '*', 'run', valid.run, 'actor', valid.actor, 'action', valid.action, 'detail', valid.detail, 'at', String(valid.at));
+  }
+
   private async getMany(ids: readonly string[]): Promise<Run[]> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();

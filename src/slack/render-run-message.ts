@@ -1,16 +1,16 @@
 import type { KnownBlock } from '@slack/types';
-import type { Run, RunItem, RunPhase, RunState } from '../run/run-schema.js';
+import { isFollowUp } from '../run/run-draft.js';
+import type { Run, RunPhase, RunState } from '../run/run-schema.js';
 import { formatClock, formatDuration } from './format-duration.js';
+import { clip, MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from './views/block-kit-limits.js';
+import { foldedPhasesBlocks, phaseBlocks } from './views/phase-blocks.js';
+import { runControls } from './views/run-controls.js';
 
-/** Slack's limits: a section's text and the number of blocks and elements a message may hold. */
-export const MAX_SECTION_TEXT = 3000;
-export const MAX_BLOCKS = 50;
-export const MAX_ACTIONS_PER_BLOCK = 25;
-const MAX_BUTTON_TEXT = 75;
+export { MAX_ACTIONS_PER_BLOCK, MAX_BLOCKS, MAX_SECTION_TEXT } from './views/block-kit-limits.js';
+export { APPROVE_ACTION_PREFIX, TICK_ACTION_PREFIX } from './views/item-buttons.js';
+export { RUN_ACTIONS } from './views/run-controls.js';
 
-export const TICK_ACTION_PREFIX = 'item.tick';
-
-const STATE_LABEL: Record<RunState, string> = {
+export const STATE_LABEL: Record<RunState, string> = {
   pending: ':white_circle: pending',
   running: ':large_blue_circle: running',
   waiting: ':hourglass_flowing_sand: waiting for people',
@@ -24,99 +24,94 @@ const STATE_LABEL: Record<RunState, string> = {
   error: ':warning: error',
 };
 
-const ITEM_MARK: Record<RunItem['state'], string> = {
-  pending: ':white_square:',
-  running: ':arrows_counterclockwise:',
-  done: ':white_check_mark:',
-  failed: ':x:',
-  skipped: ':heavy_minus_sign:',
-};
-
 export interface RunMessage {
   /** Plain-text fallback: notifications and screen readers use it. */
   text: string;
   blocks: KnownBlock[];
 }
 
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+export interface RenderRunMessageOptions {
+  /** Sign-off buttons ask for confirmation in a dialog. Default: the run's `confirm.signoffs`. */
+  confirmSignoffs?: boolean;
 }
 
-function itemLine(item: RunItem): string {
-  const parts = [`${ITEM_MARK[item.state]} ${item.title}`];
-  if (item.state === 'done' && item.kind === 'manual' && item.by && item.at !== undefined) {
-    parts.push(`— <@${item.by}> at ${formatClock(item.at)}`);
-  }
-  if (item.detail) parts.push(`— ${item.detail}`);
-  return parts.join(' ');
-}
-
-function phaseBlocks(run: Run, phase: RunPhase, folded: boolean): KnownBlock[] {
-  const done = phase.items.filter((item) => item.state === 'done').length;
-  const heading = `*${phase.title}* (${done}/${phase.items.length})`;
-  if (folded) {
-    return [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`:white_check_mark: ${heading}`, MAX_SECTION_TEXT) }] }];
-  }
-  const blocks: KnownBlock[] = [
-    {
-      type: 'section',
-      block_id: `phase-${phase.id}`,
-      text: { type: 'mrkdwn', text: clip([heading, ...phase.items.map(itemLine)].join('\n'), MAX_SECTION_TEXT) },
-    },
+function headerBlocks(run: Run): KnownBlock[] {
+  const verb = run.kind === 'rollback' ? 'Roll back' : 'Deploy';
+  const title = `${verb} ${run.service} ${run.version} to ${run.environment}`;
+  const where = `\`${run.target.image}\` → ${run.target.cluster}/${run.target.namespace}/${run.target.deployment}`;
+  const lines = [`Run #${run.id} · requested by <@${run.requestedBy}> at ${formatClock(run.createdAt)} · ${STATE_LABEL[run.state]}`, where];
+  if (run.rollbackOf) lines.push(`Undoes run #${run.rollbackOf}`);
+  if (run.rollbackRunId) lines.push(`Rolled back by run #${run.rollbackRunId}`);
+  if (run.paused) lines.push(`:double_vertical_bar: Paused by <@${run.paused.by}> at ${formatClock(run.paused.at)}${run.paused.reason ? `: ${run.paused.reason}` : ''}`);
+  return [
+    { type: 'header', text: { type: 'plain_text', text: clip(title, MAX_HEADER_TEXT) } },
+    { type: 'section', block_id: 'run', text: { type: 'mrkdwn', text: clip(lines.join('\n'), MAX_SECTION_TEXT) } },
   ];
-  if (phase.state !== 'active') return blocks;
-  const tickable = phase.items.filter((item) => item.kind === 'manual' && item.state === 'pending');
-  for (let start = 0; start < tickable.length; start += MAX_ACTIONS_PER_BLOCK) {
-    blocks.push({
-      type: 'actions',
-      block_id: `tick-${phase.id}-${start / MAX_ACTIONS_PER_BLOCK}`,
-      elements: tickable.slice(start, start + MAX_ACTIONS_PER_BLOCK).map((item) => ({
-        type: 'button' as const,
-        action_id: `${TICK_ACTION_PREFIX}.${item.id}`,
-        value: `${run.id}:${item.id}`,
-        text: { type: 'plain_text' as const, text: clip(`Done: ${item.title}`, MAX_BUTTON_TEXT) },
-      })),
-    });
-  }
-  return blocks;
 }
 
-function outcomeLine(run: Run): string | undefined {
-  if (run.endedAt === undefined) return undefined;
+function outcomeBlocks(run: Run): KnownBlock[] {
+  if (run.endedAt === undefined) return [];
   const took = `after ${formatDuration(run.endedAt - run.createdAt)}`;
-  if (run.state === 'succeeded') return `:white_check_mark: *Succeeded* ${took}. \`${run.target.image}\` is live.`;
-  const reason = run.reason ? `\n${run.reason}` : '';
-  const kept = run.rollbackTarget ? `\nThe revision before this run was ${run.rollbackTarget.revision} (\`${run.rollbackTarget.image}\`).` : '';
-  return clip(`*${STATE_LABEL[run.state]}* ${took}.${reason}${kept}`, MAX_SECTION_TEXT);
+  let text: string;
+  if (run.state === 'succeeded') text = `:white_check_mark: *Succeeded* ${took}. \`${run.target.image}\` is live.`;
+  else {
+    const reason = run.reason ? `\n${run.reason}` : '';
+    const kept = run.rollbackTarget ? `\nThe revision before this run was ${run.rollbackTarget.revision} (\`${run.rollbackTarget.image}\`).` : '';
+    text = `*${STATE_LABEL[run.state]}* ${took}.${reason}${kept}`;
+  }
+  return [{ type: 'section', block_id: 'outcome', text: { type: 'mrkdwn', text: clip(text, MAX_SECTION_TEXT) } }];
+}
+
+function controlBlocks(run: Run): KnownBlock[] {
+  const controls = runControls(run);
+  return controls.length === 0 ? [] : [{ type: 'actions', block_id: 'controls', elements: controls }];
+}
+
+/** How much is folded: 0 nothing, 1 finished phases, 2 also phases not reached yet and follow-ups. */
+type FoldLevel = 0 | 1 | 2;
+
+function isFinished(phase: RunPhase): boolean {
+  return phase.state === 'done' || phase.state === 'skipped';
+}
+
+function phasesAt(run: Run, level: FoldLevel, confirmSignoffs: boolean): KnownBlock[] {
+  if (level === 0) return run.phases.flatMap((phase) => phaseBlocks(run, phase, confirmSignoffs));
+  const finished = run.phases.filter((phase) => isFinished(phase) && !isFollowUp(phase));
+  const open = run.phases.filter((phase) => phase.state === 'active' || phase.state === 'failed');
+  const later = run.phases.filter((phase) => !isFinished(phase) && !open.includes(phase) && !isFollowUp(phase));
+  const followUps = run.phases.filter((phase) => isFollowUp(phase) && !open.includes(phase));
+  const shown = (phases: RunPhase[], id: string) =>
+    level === 2 ? foldedPhasesBlocks(phases, id) : phases.flatMap((phase) => phaseBlocks(run, phase, confirmSignoffs));
+  return [
+    ...foldedPhasesBlocks(finished, 'finished'),
+    ...open.flatMap((phase) => phaseBlocks(run, phase, confirmSignoffs)),
+    ...shown(later, 'later'),
+    ...shown(followUps, 'follow-ups'),
+  ];
 }
 
 /**
- * The living checklist message, rendered purely from the run document. Finished phases fold into one
- * line each when the message would otherwise exceed Slack's block limit.
+ * The living run message, rendered purely from the run document: who asked, what, where and the state;
+ * each phase with its items, who ticked or approved them and when; the buttons that apply; and the
+ * outcome once the run ended. Finished phases fold to one line each, then phases not reached yet, when
+ * the message would otherwise pass Slack's limits; as a last resort the middle is cut with a note, so
+ * the result always holds 50 blocks, 25 elements per actions block and 3000 characters per section.
  */
-export function renderRunMessage(run: Run): RunMessage {
-  const title = `Deploy ${run.service} ${run.version} to ${run.environment}`;
-  const header: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(title, 150) } },
-    {
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: `Run #${run.id} · requested by <@${run.requestedBy}> · \`${run.target.image}\` · ${STATE_LABEL[run.state]}`,
-        },
-      ],
-    },
-  ];
-  const outcome = outcomeLine(run);
-  const footer: KnownBlock[] = outcome ? [{ type: 'section', block_id: 'outcome', text: { type: 'mrkdwn', text: outcome } }] : [];
-  const build = (fold: boolean) => run.phases.flatMap((phase) => phaseBlocks(run, phase, fold && phase.state === 'done'));
-  let phases = build(false);
-  if (header.length + phases.length + footer.length > MAX_BLOCKS) phases = build(true);
-  if (header.length + phases.length + footer.length > MAX_BLOCKS) {
-    const room = MAX_BLOCKS - header.length - footer.length - 1;
-    const hidden = phases.length - room;
-    phases = [...phases.slice(0, room), { type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${hidden} more blocks` }] }];
+export function renderRunMessage(run: Run, options: RenderRunMessageOptions = {}): RunMessage {
+  const confirmSignoffs = options.confirmSignoffs ?? run.confirm.signoffs;
+  const top = headerBlocks(run);
+  const bottom = [...controlBlocks(run), ...outcomeBlocks(run)];
+  const room = MAX_BLOCKS - top.length - bottom.length;
+  let middle = phasesAt(run, 0, confirmSignoffs);
+  for (const level of [1, 2] as const) {
+    if (middle.length <= room) break;
+    middle = phasesAt(run, level, confirmSignoffs);
   }
-  return { text: `${title}: ${run.state}`, blocks: [...header, ...phases, ...footer] };
+  if (middle.length > room) {
+    const kept = middle.slice(0, room - 1);
+    const note = `…${middle.length - kept.length} more blocks of this run are not shown: Slack allows ${MAX_BLOCKS} per message.`;
+    middle = [...kept, { type: 'context', block_id: 'cut', elements: [{ type: 'mrkdwn', text: note }] }];
+  }
+  const verb = run.kind === 'rollback' ? 'Roll back' : 'Deploy';
+  return { text: `${verb} ${run.service} ${run.version} to ${run.environment}: ${run.state}`, blocks: [...top, ...middle, ...bottom] };
 }

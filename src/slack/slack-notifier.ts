@@ -3,6 +3,8 @@ import { FlightdeckError } from '../errors/flightdeck-error.js';
 import type { RunNotifier } from '../queue/run-notifier.js';
 import type { Run } from '../run/run-schema.js';
 import { renderRunMessage } from './render-run-message.js';
+import { renderPhaseReminder } from './views/render-phase-reminder.js';
+import { renderRunSummary } from './views/render-summary.js';
 
 export interface SlackClientOptions {
   token: string;
@@ -60,7 +62,19 @@ async function call<T extends WebAPICallResult>(method: string, request: () => P
   }
 }
 
-/** Shows runs in Slack: the living checklist message, posted once and then edited in place. */
+function threadOf(run: Run): string {
+  if (!run.messageTs) {
+    throw new FlightdeckError('usage', `Run ${run.id} has no Slack message yet, so there is no thread to reply in.`, {
+      remedy: 'Retry once the run message is posted.',
+    });
+  }
+  return run.messageTs;
+}
+
+/**
+ * Shows runs in Slack: the living checklist message, posted once and then edited in place, and the
+ * replies in its thread (events, follow-up reminders, the deployment summary).
+ */
 export class SlackNotifier implements RunNotifier {
   constructor(private readonly client: WebClient) {}
 
@@ -77,6 +91,27 @@ export class SlackNotifier implements RunNotifier {
     const message = renderRunMessage(run);
     await call('chat.update', () =>
       this.client.chat.update({ channel: run.channel, ts: messageTs, text: message.text, blocks: message.blocks }),
+    );
+  }
+
+  async postThread(run: Run, text: string): Promise<void> {
+    const threadTs = threadOf(run);
+    await call('chat.postMessage', () => this.client.chat.postMessage({ channel: run.channel, thread_ts: threadTs, text, unfurl_links: false }));
+  }
+
+  async postSummary(run: Run): Promise<void> {
+    const threadTs = threadOf(run);
+    const summary = renderRunSummary(run);
+    await call('chat.postMessage', () =>
+      this.client.chat.postMessage({ channel: run.channel, thread_ts: threadTs, text: summary.text, blocks: summary.blocks, unfurl_links: false }),
+    );
+  }
+
+  async postPhaseReminder(run: Run, phaseId: string): Promise<void> {
+    const threadTs = threadOf(run);
+    const reminder = renderPhaseReminder(run, phaseId);
+    await call('chat.postMessage', () =>
+      this.client.chat.postMessage({ channel: run.channel, thread_ts: threadTs, text: reminder.text, blocks: reminder.blocks, unfurl_links: false }),
     );
   }
 }

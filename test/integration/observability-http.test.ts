@@ -177,7 +177,7 @@ describe('metrics and logs of a run', () => {
       async () => {
         const message = slack.message(CHANNEL, posted.ts)!;
         if (message.blocks.some((block) => block.block_id === 'outcome')) return true;
-        const button = listButtons(message.blocks).find((candidate) => !clicked.has(candidate.value ?? ''));
+        const button = listButtons(message.blocks).find((candidate) => candidate.actionId.startsWith('item.') && !clicked.has(candidate.value ?? ''));
         if (button) {
           clicked.add(button.value ?? '');
           await driver.clickButton({ userId: 'U0BOB', channelId: CHANNEL, messageTs: posted.ts, actionId: button.actionId, value: button.value });

@@ -1,0 +1,68 @@
+import type { App, BlockButtonAction, RespondArguments } from '@slack/bolt';
+import { randomUUID } from 'node:crypto';
+import type { CommandServices } from '../../commands/command-definition.js';
+import { isFlightdeckError } from '../errors/flightdeck-error.js';
+import { toUserText } from '../errors/user-text.js';
+import type { Logger } from '../observability/create-logger.js';
+import { performRunAction, runIdOf, type RunActionRequest } from './perform-run-action.js';
+import { APPROVE_ACTION_PREFIX, TICK_ACTION_PREFIX } from './views/item-buttons.js';
+import { RUN_ACTIONS } from './views/run-controls.js';
+
+/** A delivery is remembered this long: Slack's retries and impatient double clicks fall well inside. */
+const DELIVERY_TTL_SECONDS = 3600;
+
+const ITEM_ACTION = new RegExp(`^(${escape(TICK_ACTION_PREFIX)}|${escape(APPROVE_ACTION_PREFIX)})\\.`);
+const CONTROL_ACTIONS = [RUN_ACTIONS.start, RUN_ACTIONS.pause, RUN_ACTIONS.resume, RUN_ACTIONS.abort] as const;
+const CONTROL_ACTION = new RegExp(`^(${CONTROL_ACTIONS.map(escape).join('|')})$`);
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The buttons of run messages and follow-up reminders: tick, approve, start, pause, resume, abort (the
+ * Rollback button has its own listener). Each click is recorded in Redis, then acked; a refusal (no
+ * right, self-approval, already done by someone, run moved on) goes back to the clicker only, and a
+ * refusal for lack of a right is audited. A delivery Slack repeats (same `action_ts`, user and button)
+ * has one effect: the first claims it, the repeats are acked and dropped.
+ */
+export function registerRunActions(app: App, services: CommandServices, logger: Logger): void {
+  const listener = async ({ action, body, ack, respond }: { action: BlockButtonAction['actions'][number]; body: BlockButtonAction; ack: () => Promise<void>; respond: (message: RespondArguments) => Promise<unknown> }) => {
+    const request: RunActionRequest = {
+      actionId: action.action_id,
+      value: action.value,
+      userId: body.user.id,
+      messageTs: body.container?.message_ts as string | undefined,
+    };
+    const log = logger.child({ run: runIdOf(request), action: request.actionId, user: request.userId });
+    const deliveryKey = `click:${action.action_ts}:${request.userId}:${request.actionId}:${request.value ?? ''}`;
+    let reply: RespondArguments | undefined;
+    try {
+      if (!(await services.store.claimOnce(deliveryKey, DELIVERY_TTL_SECONDS))) {
+        log.info({ actionTs: action.action_ts }, 'repeated delivery of a click dropped');
+      } else {
+        reply = await performOnce(services, request, deliveryKey);
+        log.info('run action recorded');
+      }
+    } catch (err) {
+      const reference = randomUUID().slice(0, 8);
+      if (isFlightdeckError(err)) log.info({ code: err.code, reason: err.message }, 'run action refused');
+      else log.error({ err, reference }, 'run action failed');
+      reply = { response_type: 'ephemeral', replace_original: false, text: toUserText(err, reference) };
+    }
+    await ack();
+    if (reply) await respond(reply).catch((err: unknown) => log.warn({ err }, 'could not answer the click'));
+  };
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: ITEM_ACTION }, listener);
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: CONTROL_ACTION }, listener);
+}
+
+/** Performs the click; when it fails for a reason a retry could fix (an outage, a lost race), the delivery claim is given back. */
+async function performOnce(services: CommandServices, request: RunActionRequest, deliveryKey: string): Promise<RespondArguments | undefined> {
+  try {
+    return await performRunAction(services, request);
+  } catch (err) {
+    if (!isFlightdeckError(err) || err.retryable) await services.store.releaseOnce(deliveryKey);
+    throw err;
+  }
+}

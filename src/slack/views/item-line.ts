@@ -1,0 +1,69 @@
+import type { RunItem } from '../../run/run-schema.js';
+import { formatClock } from '../format-duration.js';
+
+type SignoffItem = Extract<RunItem, { kind: 'signoff' }>;
+type CheckItem = Extract<RunItem, { kind: 'check' }>;
+type StepItem = Extract<RunItem, { kind: 'step' }>;
+
+export const ITEM_MARK: Record<RunItem['state'], string> = {
+  pending: ':white_square:',
+  running: ':arrows_counterclockwise:',
+  done: ':white_check_mark:',
+  failed: ':x:',
+  skipped: ':heavy_minus_sign:',
+};
+
+function signoffParts(item: SignoffItem): string[] {
+  const approvals = item.approvals.map((approval) => {
+    const expiry = item.expiresMs === undefined ? '' : `, valid until ${formatClock(approval.at + item.expiresMs)}`;
+    return `<@${approval.by}> at ${formatClock(approval.at)}${expiry}`;
+  });
+  const count = `approvals ${item.approvals.length}/${item.quorum}`;
+  const parts = [approvals.length > 0 ? `${count}: ${approvals.join(', ')}` : count];
+  if (item.state !== 'done') parts.push(`needs \`${item.role}\``);
+  if (item.expiresMs !== undefined && item.approvals.length === 0) parts.push(`an approval counts for ${Math.round(item.expiresMs / 60_000)} min`);
+  return parts;
+}
+
+function checkParts(item: CheckItem): string[] {
+  const last = item.last;
+  if (!last) return item.state === 'running' ? ['measuring…'] : [];
+  const value = last.value === undefined ? '' : `measured \`${String(last.value)}\` · `;
+  const tries = item.attempts > 1 ? ` (try ${item.attempts} of ${item.retries + 1})` : '';
+  return [`${value}${last.message}${tries}`];
+}
+
+function stepParts(item: StepItem): string[] {
+  const parts: string[] = [];
+  if (item.state === 'running' && item.startedAt !== undefined) parts.push(`since ${formatClock(item.startedAt)}`);
+  if (item.detail) parts.push(item.detail);
+  return parts;
+}
+
+/**
+ * One item as a line of the message: its state, title, and what people need to know — who ticked it and
+ * when, a sign-off's approvals against its quorum with the role it needs, a check's measured value, a
+ * running step's progress. Pure.
+ */
+export function itemLine(item: RunItem): string {
+  const parts = [`${ITEM_MARK[item.state]} ${item.title}`];
+  switch (item.kind) {
+    case 'manual':
+      if (item.state === 'done' && item.by && item.at !== undefined) parts.push(`<@${item.by}> at ${formatClock(item.at)}`);
+      else if (item.state === 'pending' && item.role) parts.push(`needs \`${item.role}\``);
+      if (item.detail) parts.push(item.detail);
+      break;
+    case 'signoff':
+      parts.push(...signoffParts(item));
+      if (item.detail) parts.push(item.detail);
+      break;
+    case 'check':
+      parts.push(...checkParts(item));
+      if (item.state === 'failed' && item.detail && item.detail !== item.last?.message) parts.push(item.detail);
+      break;
+    case 'step':
+      parts.push(...stepParts(item));
+      break;
+  }
+  return parts.join(' — ');
+}

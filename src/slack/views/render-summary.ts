@@ -1,0 +1,64 @@
+import type { KnownBlock } from '@slack/types';
+import { itemsOf } from '../../run/run-draft.js';
+import type { Run } from '../../run/run-schema.js';
+import { formatClock, formatDuration } from '../format-duration.js';
+import { formatDateTime, packLines } from './block-kit-limits.js';
+
+/** The deployment summary posted in the run's thread when the run ends. */
+export interface RunSummary {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+function signoffLines(run: Run): string[] {
+  const lines: string[] = [];
+  for (const { item } of itemsOf(run)) {
+    if (item.kind !== 'signoff') continue;
+    const who = item.approvals.map((approval) => `<@${approval.by}> at ${formatClock(approval.at)}`).join(', ');
+    lines.push(`• ${item.title} (\`${item.role}\`): ${who || `not signed off (${item.state})`}`);
+  }
+  return lines;
+}
+
+function issueLines(run: Run): string[] {
+  const lines: string[] = [];
+  for (const { item, phase } of itemsOf(run)) {
+    if (item.state === 'failed') lines.push(`• ${phase.title} › ${item.title}: ${item.detail ?? 'failed'}`);
+  }
+  for (const breach of run.breaches) {
+    const guard = run.guards.find((candidate) => candidate.id === breach.guardId);
+    lines.push(`• Guard ${guard?.title ?? breach.guardId} breached at ${formatClock(breach.at)} (${breach.action}): ${breach.detail}`);
+  }
+  if (lines.length === 0 && run.reason && run.state !== 'succeeded') lines.push(`• ${run.reason}`);
+  return lines;
+}
+
+function rollbackLine(run: Run): string {
+  if (run.rollbackRunId) {
+    const outcome = run.state === 'rolled-back' ? 'rolled back' : run.state === 'rollback-failed' ? 'the rollback failed' : 'rollback in progress';
+    return `yes — run #${run.rollbackRunId} (${outcome})`;
+  }
+  if (run.state === 'rollback-failed') return 'yes — but it could not be started';
+  return 'no';
+}
+
+/**
+ * The deployment summary: date, who deployed, version, duration, sign-offs, issues met (failed items,
+ * guard breaches) and whether a rollback was needed. Pure.
+ */
+export function renderRunSummary(run: Run): RunSummary {
+  const ended = run.endedAt ?? run.updatedAt;
+  const lines = [
+    `*Deployment summary* — run #${run.id}: ${run.service} \`${run.version}\` to *${run.environment}*, ${run.state}`,
+    `Date: ${formatDateTime(run.createdAt)} · deployed by <@${run.requestedBy}> · version \`${run.version}\` (\`${run.target.image}\`) · took ${formatDuration(ended - run.createdAt)}`,
+    '*Sign-offs*',
+    ...(signoffLines(run).length > 0 ? signoffLines(run) : ['• none required']),
+    '*Issues met*',
+    ...(issueLines(run).length > 0 ? issueLines(run) : ['• none']),
+    `*Rollback needed:* ${rollbackLine(run)}`,
+  ];
+  const blocks: KnownBlock[] = packLines(lines)
+    .slice(0, 50)
+    .map((text, index) => ({ type: 'section', block_id: `summary-${index}`, text: { type: 'mrkdwn', text } }));
+  return { text: `Deployment summary for run #${run.id}: ${run.service} ${run.version} to ${run.environment}, ${run.state}`, blocks };
+}
