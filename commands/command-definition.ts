@@ -1,3 +1,4 @@
+import type { ModalView } from '@slack/types';
 import type { RoleResolver } from '../src/auth/role-resolver.js';
 import type { Config } from '../src/config/load-config.js';
 import type { RunEngine } from '../src/queue/run-engine.js';
@@ -7,6 +8,8 @@ import type { RunStore } from '../src/run/run-store.js';
 export interface CommandInvocation {
   userId: string;
   channelId: string;
+  /** Slack's `trigger_id`: opens one modal, within 3 s of the command. Absent when not from Slack. */
+  triggerId?: string;
 }
 
 /** What a handler needs from the engine. Handlers record and enqueue; they never call a cluster. */
@@ -23,7 +26,15 @@ export interface CommandServices {
 export interface CommandReply {
   text: string;
   inChannel?: boolean;
+  /**
+   * A modal to open with the invocation's trigger (`views.open`). The listener acks first and answers
+   * `text` only when the modal cannot be opened.
+   */
+  modal?: ModalView;
 }
+
+/** A Block Kit modal as `views.open` takes it (the type only: commands never import the Slack transport). */
+export type { ModalView };
 
 /**
  * One slash command. `parse` is pure (text in, request or a coded `usage` error out) so it can be
@@ -34,6 +45,8 @@ export interface CommandDefinition<Request> {
   /** One line per form, shown by `help` and in every usage error. */
   usage: readonly string[];
   description: string;
+  /** Shown by Slack next to the command while typing (the manifest's `usage_hint`, at most 1000 characters). */
+  usageHint?: string;
   parse(text: string): Request;
   handle(request: Request, invocation: CommandInvocation, services: CommandServices): Promise<CommandReply>;
 }

@@ -5,7 +5,8 @@ import { loadConfig } from './config/load-config.js';
 import { loadEnv, type Env } from './config/load-env.js';
 import { isFlightdeckError } from './errors/flightdeck-error.js';
 import { createLogger } from './observability/create-logger.js';
-import { startFlightdeck } from './start-flightdeck.js';
+import { runManifest } from './slack/run-manifest.js';
+import { COMMANDS, startFlightdeck } from './start-flightdeck.js';
 
 const USAGE = `Usage: flightdeck <command>
 
@@ -14,6 +15,8 @@ Commands:
   check [file...]  Validate the catalog and every checklist (or just the named checklist files).
   import-checklist <file.md> [--name <name>]
                    Print a checklist converted from Markdown as YAML (name: the redirect target's, else the file's).
+  manifest (--url https://<host> | --socket) [--name <app name>] [--json]
+                   Print the Slack app manifest: slash commands, scopes, request URLs or Socket Mode.
   help             Show this text.`;
 
 /** Below Kubernetes' default 30 s grace period; the Helm chart sets terminationGracePeriodSeconds to match. */
@@ -85,6 +88,11 @@ async function run(args: string[]): Promise<number> {
       return check(rest);
     case 'import-checklist':
       return runImportChecklist(rest, {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      });
+    case 'manifest':
+      return runManifest(rest, COMMANDS, {
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),
       });

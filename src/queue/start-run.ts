@@ -1,34 +1,42 @@
 import type { CommandInvocation, CommandServices } from '../../commands/command-definition.js';
-import { resolveTarget } from '../config/resolve-target.js';
+import { auditedCheck } from '../../commands/deploy/audited-check.js';
+import { canDeploy } from '../auth/authorize.js';
+import { resolveChannel, resolveTarget } from '../config/resolve-target.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { createRun } from '../run/create-run.js';
-import type { Run } from '../run/run-schema.js';
-import { transition } from '../run/transition.js';
+import type { AuditEntry, Run } from '../run/run-schema.js';
+import { transition, type Effect } from '../run/transition.js';
 
 export interface StartRunRequest {
   service: string;
   version: string;
+  /** Default: the service's `defaultEnvironment`. */
   environment?: string | undefined;
 }
 
 /**
- * Validates a deploy request against the catalog, records the run (taking the service+environment lock
- * in the same Redis script) and enqueues its first work. Only Redis is touched, so it fits in the ack window.
+ * Validates a deploy request against the catalog (service, environment, and whether the requester holds
+ * a role allowed to deploy there), records the run (taking the service+environment lock in the same Redis
+ * script) and enqueues its first work. Environments with `confirmStart` leave the run `pending` until
+ * someone presses Start in its message. Only Redis is touched, so it fits in the ack window.
+ *
+ * @throws FlightdeckError `unknown-service`, `unknown-environment`, `environment-not-allowed` listing the
+ *   valid names; `forbidden` naming the role needed (the refusal is audited); `target-locked` naming the run or person holding the
+ *   lock. Nothing is recorded when it throws.
  */
-export async function startRun(
-  request: StartRunRequest,
-  invocation: CommandInvocation,
-  services: CommandServices,
-): Promise<Run> {
+export async function startRun(request: StartRunRequest, invocation: CommandInvocation, services: CommandServices): Promise<Run> {
   const { catalog, checklists } = services.config;
   const service = Object.hasOwn(catalog.services, request.service) ? catalog.services[request.service] : undefined;
   const environment = request.environment ?? service?.defaultEnvironment ?? '';
   const resolved = resolveTarget(catalog, request.service, environment);
-  const checklistName = catalog.environments[environment]!.checklist;
-  const checklist = checklists.get(checklistName);
+  const envConfig = catalog.environments[environment]!;
+  const roles = await services.roles.rolesOf(invocation.userId);
+  const what = `/deploy ${request.service} ${request.version} to ${environment}`;
+  await auditedCheck(services, { actor: invocation.userId, what }, () => canDeploy(roles, environment, envConfig));
+  const checklist = checklists.get(envConfig.checklist);
   if (!checklist) {
     // Start-up loads every referenced checklist, so reaching this means the config changed under us.
-    throw new FlightdeckError('config-invalid', `The checklist \`${checklistName}\` for ${environment} is not loaded.`);
+    throw new FlightdeckError('config-invalid', `The checklist \`${envConfig.checklist}\` for ${environment} is not loaded.`);
   }
   const now = services.now();
   const id = await services.store.nextRunId();
@@ -44,24 +52,26 @@ export async function startRun(
         deployment: resolved.deployment,
         container: resolved.container,
         image: `${resolved.repository}:${request.version}`,
+        ...(resolved.traffic ? { traffic: resolved.traffic } : {}),
+        ...(resolved.prometheusUrl ? { prometheusUrl: resolved.prometheusUrl } : {}),
       },
       requestedBy: invocation.userId,
-      channel: invocation.channelId || catalog.slack.defaultChannel,
+      channel: resolveChannel(catalog, environment, invocation.channelId),
       checklist,
+      confirm: { start: envConfig.confirmStart ?? false, signoffs: envConfig.confirmSignoffs ?? false },
     },
     now,
   );
-  const started = transition(run, { type: 'start', actor: invocation.userId }, now);
-  const created = await services.store.create(started.run, [
-    {
-      run: id,
-      actor: invocation.userId,
-      action: 'run.requested',
-      detail: `${request.service} ${request.version} to ${environment}`,
-      at: now,
-    },
-    ...started.audit,
-  ]);
+  const requested: AuditEntry = {
+    run: id,
+    actor: invocation.userId,
+    action: 'run.requested',
+    detail: `${request.service} ${request.version} to ${environment}`,
+    at: now,
+  };
+  // With confirmStart the run waits, pending, for the Start button its message shows.
+  const started = run.confirm.start ? { run, audit: [] as AuditEntry[], effects: [] as Effect[] } : transition(run, { type: 'start', actor: invocation.userId }, now);
+  const created = await services.store.create(started.run, [requested, ...started.audit]);
   if (!created.created) {
     const holder = created.holder;
     throw new FlightdeckError(

@@ -8,6 +8,11 @@ import type { Logger } from '../observability/create-logger.js';
 /**
  * Wires each command definition to Bolt. The handler only reads and writes Redis, then the reply goes out
  * as the ack body, so the person sees the answer (or exactly what was wrong) within Slack's 3 seconds.
+ *
+ * A reply with a modal is acked empty first and the modal opened right after with the command's
+ * trigger_id. Both clocks start when Slack sends the command (3 s each), so acking first costs the modal
+ * nothing and means a slow `views.open` can never turn into a "dispatch_failed" for the command; if the
+ * modal cannot be opened, the person gets the reason through the response URL instead.
  */
 export function registerCommands(
   app: App,
@@ -16,11 +21,26 @@ export function registerCommands(
   logger: Logger,
 ): void {
   for (const definition of commands) {
-    app.command(definition.name, async ({ command, ack }) => {
+    app.command(definition.name, async ({ command, ack, client, respond }) => {
       const log = logger.child({ command: definition.name, user: command.user_id, channel: command.channel_id });
       try {
         const request = definition.parse(command.text ?? '');
-        const reply = await definition.handle(request, { userId: command.user_id, channelId: command.channel_id }, services);
+        const invocation = { userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id };
+        const reply = await definition.handle(request, invocation, services);
+        if (reply.modal) {
+          await ack();
+          try {
+            await client.views.open({ trigger_id: command.trigger_id, view: reply.modal });
+            log.info('modal opened');
+          } catch (err) {
+            log.warn({ err }, 'modal could not be opened');
+            // Already acked: a failure here must not reach the catch below, which would ack a second time.
+            await respond({ response_type: 'ephemeral', text: `I could not open the form (${(err as Error).message}).\n${reply.text}` }).catch(
+              (respondErr: unknown) => log.error({ err: respondErr }, 'could not tell the person the modal failed'),
+            );
+          }
+          return;
+        }
         await ack({ response_type: reply.inChannel ? 'in_channel' : 'ephemeral', text: reply.text });
         log.info({ text: command.text }, 'command handled');
       } catch (err) {

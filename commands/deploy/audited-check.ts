@@ -1,0 +1,27 @@
+import { isFlightdeckError } from '../../src/errors/flightdeck-error.js';
+import type { CommandServices } from '../command-definition.js';
+
+export interface RefusalContext {
+  /** The run the refused request was about; '' when none exists (yet). */
+  run?: string;
+  actor: string;
+  /** What was asked, e.g. `/deploy api v1.4.2 to production`. */
+  what: string;
+}
+
+/**
+ * Runs an authorization check; a `forbidden` refusal goes on the audit stream (`command.refused`) before
+ * it is rethrown, so denied requests are on record although they change nothing else.
+ *
+ * @throws whatever `check` throws, unchanged.
+ */
+export async function auditedCheck(services: Pick<CommandServices, 'store' | 'now'>, context: RefusalContext, check: () => void): Promise<void> {
+  try {
+    check();
+  } catch (err) {
+    if (isFlightdeckError(err) && err.code === 'forbidden') {
+      await services.store.auditOnly({ run: context.run ?? '', actor: context.actor, action: 'command.refused', detail: `${context.what}: ${err.message}`, at: services.now() });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,23 @@
+/** The forms of `/deploy`, one usage line each: `help` lists them all, a usage error shows its own. */
+export const DEPLOY_FORMS = ['deploy', 'modal', 'status', 'history', 'lock', 'unlock', 'cancel', 'help'] as const;
+export type DeployForm = (typeof DEPLOY_FORMS)[number];
+
+export const DEPLOY_USAGE: Readonly<Record<DeployForm, string>> = {
+  deploy: '`/deploy <service> <version> [to <environment>]` — deploy a version, e.g. `/deploy api v1.4.2 to production`',
+  modal: '`/deploy` — open a form to pick the service, environment and version',
+  status: '`/deploy status [service]` — active runs and locks; with a service, each of its environments',
+  history: '`/deploy history <service> [environment]` — the last runs: version, who, outcome, duration',
+  lock: '`/deploy lock <service> <environment> <reason>` — refuse new deployments there until unlocked',
+  unlock: '`/deploy unlock <service> <environment>` — remove a lock taken with `/deploy lock`',
+  cancel: '`/deploy cancel <run> [reason]` — stop a run; once it has changed the cluster, it is rolled back',
+  help: '`/deploy help [subcommand]` — show this help, or one subcommand\'s',
+};
+
+/** Words that are subcommands: never read as a service name, whatever the catalog holds. */
+export const SUBCOMMANDS = ['status', 'history', 'lock', 'unlock', 'cancel', 'help'] as const;
+export type Subcommand = (typeof SUBCOMMANDS)[number];
+
+/** Every form's usage line, in the order `help` shows them. */
+export function allUsage(): string[] {
+  return DEPLOY_FORMS.map((form) => DEPLOY_USAGE[form]);
+}

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
+import { DEPLOY_FORMS, DEPLOY_USAGE, SUBCOMMANDS, type DeployForm, type Subcommand } from './deploy-usage.js';
+
+/** OCI image tag grammar: what `docker tag` and registries accept. */
+export const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const RUN_ID = /^#?([1-9][0-9]{0,15})$/;
+/** Long enough for a sentence and a ticket link; a lock reason is shown in every refusal it causes. */
+const MAX_REASON = 300;
+
+const name = z.string().regex(NAME);
+
+export const deployRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('modal') }),
+  z.object({ kind: z.literal('help'), topic: z.enum(DEPLOY_FORMS).optional() }),
+  z.object({ kind: z.literal('deploy'), service: name, version: z.string().regex(IMAGE_TAG), environment: name.optional() }),
+  z.object({ kind: z.literal('status'), service: name.optional() }),
+  z.object({ kind: z.literal('history'), service: name, environment: name.optional() }),
+  z.object({ kind: z.literal('lock'), service: name, environment: name, reason: z.string().min(1).max(MAX_REASON) }),
+  z.object({ kind: z.literal('unlock'), service: name, environment: name }),
+  z.object({ kind: z.literal('cancel'), runId: z.string().regex(/^[0-9]+$/), reason: z.string().min(1).max(MAX_REASON).optional() }),
+]);
+export type DeployRequest = z.infer<typeof deployRequestSchema>;
+
+/** A coded `usage` error showing the usage line of the form that was malformed. */
+export function usageError(form: DeployForm, problem: string): FlightdeckError {
+  const more = form === 'help' ? '' : '\n`/deploy help` lists every subcommand.';
+  return new FlightdeckError('usage', problem, { remedy: `Usage: ${DEPLOY_USAGE[form]}${more}` });
+}
+
+/**
+ * Turns the text after `/deploy` into a request, or a coded error that says what is wrong and shows the
+ * usage of that form. Subcommand words are matched first (case-insensitively), so a service named like a
+ * subcommand can only be deployed from the modal. Pure.
+ *
+ * @throws FlightdeckError `usage` for a malformed form, `invalid-version` for a version that is not an image tag.
+ */
+export function parseDeploy(text: string): DeployRequest {
+  const words = text.trim().split(/\s+/).filter((word) => word.length > 0);
+  const [first, ...rest] = words;
+  if (first === undefined) return { kind: 'modal' };
+  const sub = first.toLowerCase();
+  // The schema re-checks what the hand-written readers produced, so a reader bug cannot let a bad name through.
+  return deployRequestSchema.parse(isSubcommand(sub) ? SUBCOMMAND_PARSERS[sub](rest) : parseStart(words));
+}
+
+function isSubcommand(word: string): word is Subcommand {
+  return (SUBCOMMANDS as readonly string[]).includes(word);
+}
+
+const SUBCOMMAND_PARSERS: Readonly<Record<Subcommand, (args: string[]) => DeployRequest>> = {
+  help(args) {
+    if (args.length === 0) return { kind: 'help' };
+    const topic = args[0]!.toLowerCase();
+    if (args.length > 1 || !(DEPLOY_FORMS as readonly string[]).includes(topic)) {
+      throw usageError('help', `There is no subcommand \`${clip(args.join(' '))}\`. Subcommands: ${SUBCOMMANDS.map((s) => `\`${s}\``).join(', ')}.`);
+    }
+    return { kind: 'help', topic: topic as DeployForm };
+  },
+  status(args) {
+    if (args.length > 1) throw usageError('status', `\`status\` takes at most one service, not \`${clip(args.join(' '))}\`.`);
+    if (args.length === 0) return { kind: 'status' };
+    return { kind: 'status', service: serviceName('status', args[0]!) };
+  },
+  history(args) {
+    if (args.length === 0) throw usageError('history', 'Which service? Give a service name after `history`.');
+    if (args.length > 2) throw usageError('history', `\`history\` takes a service and optionally an environment, not \`${clip(args.join(' '))}\`.`);
+    const service = serviceName('history', args[0]!);
+    return args[1] === undefined ? { kind: 'history', service } : { kind: 'history', service, environment: environmentName('history', args[1]) };
+  },
+  lock(args) {
+    const [service, environment, ...reason] = args;
+    if (service === undefined || environment === undefined) {
+      throw usageError('lock', 'Which service and environment? Write `lock <service> <environment> <reason>`.');
+    }
+    const request = { service: serviceName('lock', service), environment: environmentName('lock', environment) };
+    if (reason.length === 0) throw usageError('lock', 'Say why: a lock needs a reason, which everyone it stops will read.');
+    return { kind: 'lock', ...request, reason: reasonText('lock', reason) };
+  },
+  unlock(args) {
+    const [service, environment, ...extra] = args;
+    if (service === undefined || environment === undefined) {
+      throw usageError('unlock', 'Which service and environment? Write `unlock <service> <environment>`.');
+    }
+    if (extra.length > 0) throw usageError('unlock', `\`unlock\` takes a service and an environment only, not \`${clip(extra.join(' '))}\`.`);
+    return { kind: 'unlock', service: serviceName('unlock', service), environment: environmentName('unlock', environment) };
+  },
+  cancel(args) {
+    const [run, ...reason] = args;
+    if (run === undefined) throw usageError('cancel', 'Which run? Give its number, as shown in its message (e.g. `cancel 12`).');
+    const match = RUN_ID.exec(run);
+    if (!match) throw usageError('cancel', `\`${clip(run)}\` is not a run number: give the number shown in the run's message, e.g. \`12\`.`);
+    const runId = match[1]!;
+    return reason.length === 0 ? { kind: 'cancel', runId } : { kind: 'cancel', runId, reason: reasonText('cancel', reason) };
+  },
+};
+
+function parseStart(words: string[]): DeployRequest {
+  const [service, version, ...rest] = words as [string, ...string[]];
+  if (version === undefined) {
+    throw usageError('deploy', `Which version of \`${clip(service)}\`? Give a version after the service name.`);
+  }
+  serviceName('deploy', service);
+  if (!IMAGE_TAG.test(version)) throw invalidVersion(version);
+  if (rest.length === 0) return { kind: 'deploy', service, version };
+  if (rest[0]?.toLowerCase() !== 'to' || rest.length !== 2) {
+    throw usageError('deploy', `I could not read \`${clip(rest.join(' '))}\`: after the version, write \`to <environment>\`.`);
+  }
+  return { kind: 'deploy', service, version, environment: environmentName('deploy', rest[1]!) };
+}
+
+/** The refusal for a version that is not an image tag (also used by the modal). */
+export function invalidVersion(version: string): FlightdeckError {
+  return new FlightdeckError('invalid-version', `\`${clip(version)}\` is not a valid image tag.`, {
+    remedy: 'A version is an image tag: up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-` (e.g. `v1.4.2`).',
+  });
+}
+
+function serviceName(form: DeployForm, word: string): string {
+  if (!NAME.test(word)) throw usageError(form, `\`${clip(word)}\` is not a service name: names are lowercase letters, digits and dashes.`);
+  return word;
+}
+
+function environmentName(form: DeployForm, word: string): string {
+  if (!NAME.test(word)) throw usageError(form, `\`${clip(word)}\` is not an environment name: names are lowercase letters, digits and dashes.`);
+  return word;
+}
+
+function reasonText(form: DeployForm, words: string[]): string {
+  const reason = words.join(' ');
+  if (reason.length > MAX_REASON) throw usageError(form, `The reason is ${reason.length} characters long; keep it under ${MAX_REASON + 1}.`);
+  return reason;
+}
+
+/** Keeps echoed user input short so a pasted wall of text does not become a wall of error. */
+export function clip(text: string): string {
+  const flat = text.replace(/`/g, "'");
+  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
+}
