@@ -1,11 +1,13 @@
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { isFlightdeckError, isRetryableCode, type ErrorCode } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
 import type { Logger } from '../observability/create-logger.js';
 import type { RunStore } from '../run/run-store.js';
-import { isTerminal } from '../run/run-schema.js';
-import { executeStep, type StepContext } from './execute-step.js';
+import { isTerminal, type Run } from '../run/run-schema.js';
+import { finishRollback } from './finish-rollback.js';
 import { stepJobSchema } from './job-schemas.js';
+import { executeStep } from './steps/execute-step.js';
+import type { StepContext } from './steps/step-context.js';
 
 /** A bad release ends the run `failed`; anything else that stops a step means flightdeck or its infrastructure broke. */
 const RELEASE_FAILURES: ReadonlySet<ErrorCode> = new Set(['rollout-failed', 'rollout-timeout']);
@@ -16,25 +18,34 @@ export interface ProcessStepOptions extends Omit<StepContext, 'signal'> {
 }
 
 /**
- * BullMQ processor for the `steps` queue. Transient errors are rethrown while attempts remain, so BullMQ
- * retries them with backoff; a permanent error, or the last attempt, ends the step in the run document.
+ * BullMQ processor for step jobs (deploy steps on `steps`, rollback runs' steps on `rollback`). Transient
+ * errors are rethrown while attempts remain, so BullMQ retries them with backoff; a permanent error, or
+ * the last attempt, ends the step in the run document. A step that waits for the clock (a bake) moves its
+ * job to delayed and frees the slot. When a rollback run ends here, the run it undoes learns how it went.
  */
 export function createStepProcessor(options: ProcessStepOptions) {
-  return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
+  return async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
     const { runId, itemId } = stepJobSchema.parse(job.data);
     const logger = options.logger.child({ run: runId, item: itemId, job: job.id });
     const run = await options.store.get(runId);
     const item = run?.phases.flatMap((phase) => phase.items).find((candidate) => candidate.id === itemId);
     if (!run || !item || isTerminal(run.state) || item.state !== 'running') {
       logger.debug('step no longer needed');
+      if (run) await finishRollback(options, run);
       return;
     }
+    let after: Run;
     try {
-      const detail = await executeStep(run, item, { ...options, signal });
-      await options.engine.apply(runId, { type: 'step-succeeded', itemId, detail });
-      logger.info({ detail }, 'step succeeded');
+      const outcome = await executeStep(run, item, { ...options, signal });
+      if (!outcome.done) {
+        await options.engine.apply(runId, { type: 'step-progress', itemId, detail: outcome.detail });
+        await job.moveToDelayed(outcome.wakeAt, token);
+        throw new DelayedError();
+      }
+      after = await options.engine.apply(runId, { type: 'step-succeeded', itemId, detail: outcome.detail });
+      logger.info({ detail: outcome.detail }, 'step succeeded');
     } catch (err) {
-      if (signal?.aborted) throw err;
+      if (err instanceof DelayedError || signal?.aborted) throw err;
       const code = isFlightdeckError(err) ? err.code : 'internal';
       // The run ended while this step worked (another worker finished it, or a person stopped it): nothing to record.
       if (code === 'run-finished') return;
@@ -45,12 +56,13 @@ export function createStepProcessor(options: ProcessStepOptions) {
       }
       const reason = toUserText(err, `job ${job.id}`);
       logger.error({ err, code }, 'step failed');
-      await options.engine.apply(runId, {
+      after = await options.engine.apply(runId, {
         type: 'step-failed',
         itemId,
         reason,
         outcome: RELEASE_FAILURES.has(code) ? 'failed' : 'error',
       });
     }
+    await finishRollback(options, after);
   };
 }

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { canRollback } from '../src/auth/authorize.js';
+import { resolveChannel, resolveTarget } from '../src/config/resolve-target.js';
+import { FlightdeckError } from '../src/errors/flightdeck-error.js';
+import { changedCluster } from '../src/run/run-draft.js';
+import type { Run } from '../src/run/run-schema.js';
+import { rollbackConfirmView, type RollbackIntent } from '../src/slack/rollback-confirm-view.js';
+import type { CommandDefinition, CommandServices } from './command-definition.js';
+
+const USAGE = [
+  '`/rollback <service> [environment] [to <revision>]` — roll back, e.g. `/rollback api production` or `/rollback api production to 7`',
+  '`/rollback help` — show this help',
+] as const;
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const REVISION = /^[1-9]\d{0,9}$/;
+
+export const rollbackRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('help') }),
+  z.object({
+    kind: z.literal('rollback'),
+    service: z.string().regex(NAME),
+    environment: z.string().regex(NAME).optional(),
+    toRevision: z.string().regex(REVISION).optional(),
+  }),
+]);
+export type RollbackCommandRequest = z.infer<typeof rollbackRequestSchema>;
+
+function usageError(problem: string): FlightdeckError {
+  return new FlightdeckError('usage', problem, { remedy: `Usage:\n${USAGE.join('\n')}` });
+}
+
+function clip(text: string): string {
+  const flat = text.replace(/`/g, "'");
+  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
+}
+
+/** Turns the text after `/rollback` into a request, or a `usage` error saying what is wrong. Pure. */
+export function parseRollback(text: string): RollbackCommandRequest {
+  const words = text.trim().split(/\s+/).filter((word) => word.length > 0);
+  if (words.length === 0 || (words.length === 1 && words[0]!.toLowerCase() === 'help')) return { kind: 'help' };
+  const [service, ...rest] = words as [string, ...string[]];
+  if (!NAME.test(service)) throw usageError(`\`${clip(service)}\` is not a service name: names are lowercase letters, digits and dashes.`);
+  let environment: string | undefined;
+  if (rest.length > 0 && rest[0]!.toLowerCase() !== 'to') {
+    environment = rest.shift()!;
+    if (!NAME.test(environment)) throw usageError(`\`${clip(environment)}\` is not an environment name: names are lowercase letters, digits and dashes.`);
+  }
+  if (rest.length === 0) return { kind: 'rollback', service, ...(environment ? { environment } : {}) };
+  if (rest[0]!.toLowerCase() !== 'to' || rest.length !== 2) {
+    throw usageError(`I could not read \`${clip(rest.join(' '))}\`: after the service and environment, write \`to <revision>\`.`);
+  }
+  const revision = rest[1]!;
+  if (!REVISION.test(revision)) {
+    throw usageError(`\`${clip(revision)}\` is not a revision: use a number that \`kubectl rollout history\` lists, e.g. \`to 7\`.`);
+  }
+  return { kind: 'rollback', service, ...(environment ? { environment } : {}), toRevision: revision };
+}
+
+/**
+ * The run a rollback of service+environment undoes: the deploy in flight, else the newest run when it is a
+ * failed deploy that changed the cluster and was not rolled back; null for a rollback of the service as it
+ * stands. Reads Redis only.
+ *
+ * @throws FlightdeckError `target-locked` when a rollback is already in flight.
+ */
+export async function findRunToUndo(services: Pick<CommandServices, 'store'>, service: string, environment: string): Promise<Run | null> {
+  const active = await services.store.activeRunFor(service, environment);
+  if (active?.kind === 'rollback') {
+    throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is already being rolled back by run #${active.id}.`, {
+      remedy: 'Wait for that rollback to finish; its result is in its thread.',
+    });
+  }
+  if (active) return active;
+  const [latest] = await services.store.history(service, environment, 1);
+  return latest?.kind === 'deploy' && latest.state === 'failed' && changedCluster(latest) ? latest : null;
+}
+
+/** What the dialog says will happen. */
+export function describeRollback(intent: RollbackIntent, of: Run | null): string {
+  const to = intent.toRevision ? `to revision *${intent.toRevision}*` : of?.rollbackTarget ? `to revision *${of.rollbackTarget.revision}* (\`${of.rollbackTarget.image}\`), as before run #${of.id}` : 'to the previous revision';
+  const undo = of ? `\nThis undoes run #${of.id} (\`${of.version}\`, ${of.state})${of.state === 'failed' ? '' : ' and stops it'}.` : '';
+  return `Roll back *${intent.service}* in *${intent.environment}* ${to}?${undo}`;
+}
+
+export const rollbackCommand: CommandDefinition<RollbackCommandRequest> = {
+  name: '/rollback',
+  usage: USAGE,
+  usageHint: '<service> [environment] [to <revision>]',
+  description: 'Roll a service back to the revision before its last deploy, or to a chosen revision',
+  parse: parseRollback,
+  async handle(request, invocation, services) {
+    if (request.kind === 'help') return { text: `*/rollback* restores what ran before.\n${USAGE.join('\n')}` };
+    const { catalog } = services.config;
+    const service = Object.hasOwn(catalog.services, request.service) ? catalog.services[request.service] : undefined;
+    const environment = request.environment ?? service?.defaultEnvironment ?? '';
+    resolveTarget(catalog, request.service, environment);
+    canRollback(await services.roles.rolesOf(invocation.userId), environment, catalog.environments[environment]!);
+    const of = await findRunToUndo(services, request.service, environment);
+    const intent: RollbackIntent = {
+      service: request.service,
+      environment,
+      ...(request.toRevision ? { toRevision: request.toRevision } : {}),
+      ...(of ? { runId: of.id } : {}),
+      channel: of?.channel ?? resolveChannel(catalog, environment, invocation.channelId),
+    };
+    const summary = describeRollback(intent, of);
+    return { text: `${summary}\nConfirm in the dialog that opened.`, modal: rollbackConfirmView(intent, summary) };
+  },
+};

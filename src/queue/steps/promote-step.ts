@@ -1,0 +1,16 @@
+import { setImage } from '../../k8s/set-image.js';
+import { returnTrafficToStable } from './return-traffic-to-stable.js';
+import { changeCauseFor, deadlineOf, done, stableOf, type StepExecutor } from './step-context.js';
+import { watchRollout } from './watch-rollout.js';
+
+/**
+ * Makes the canary's image stable: sets the stable image (change-cause naming the run), waits for that
+ * rollout, then returns all traffic to stable and scales the canary to zero. Each part converges on re-run.
+ */
+export const promoteStep: StepExecutor = async (run, item, context) => {
+  const { client, ref } = stableOf(run, context);
+  await setImage(client, ref, run.target.image, changeCauseFor(run));
+  const status = await watchRollout(run, item.id, client, ref, deadlineOf(item, context), context);
+  const traffic = await returnTrafficToStable(run, client);
+  return done(`${status}; ${traffic}`);
+};

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { runJob } from '../../k8s/run-job.js';
+import type { RunStepItem } from '../../run/run-item-schema.js';
+import type { Run } from '../../run/run-schema.js';
+import { done, stableOf, type StepExecutor } from './step-context.js';
+
+/** Lines of the failed pod's log shown in the thread. */
+const LOG_LINES = 20;
+
+/** `api-smoke-12-smoke`: one Job per run and step, so a retried step finds and reuses its own Job. */
+export function smokeJobName(run: Run, item: RunStepItem): string {
+  const raw = `${run.target.deployment}-smoke-${run.id}-${item.id}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+  if (raw.length <= 63) return raw.replace(/-+$/, '');
+  const hash = createHash('sha256').update(raw).digest('hex').slice(0, 10);
+  return `${raw.slice(0, 52).replace(/-+$/, '')}-${hash}`;
+}
+
+/** The run's variables, given to every smoke Job next to the template's own env. */
+function runVariables(run: Run): Record<string, string> {
+  return {
+    FLIGHTDECK_RUN: run.id,
+    FLIGHTDECK_SERVICE: run.service,
+    FLIGHTDECK_VERSION: run.version,
+    FLIGHTDECK_ENV: run.environment,
+    FLIGHTDECK_NAMESPACE: run.target.namespace,
+    FLIGHTDECK_DEPLOYMENT: run.target.deployment,
+    FLIGHTDECK_IMAGE: run.target.image,
+  };
+}
+
+/**
+ * Runs the step's Job template in the service's namespace and waits for it (the timeout counts from the
+ * step's start). A failed Job fails the step as a bad release (`rollout-failed`), with the last lines of
+ * its pod's log in the reason, so they show in the run's thread.
+ */
+export const smokeJobStep: StepExecutor = async (run, item, context) => {
+  if (!item.job) throw new FlightdeckError('checklist-invalid', `Step "${item.id}" has no Job template.`);
+  const { client } = stableOf(run, context);
+  const name = smokeJobName(run, item);
+  const deadline = (item.startedAt ?? context.now()) + (item.timeoutMs ?? 600_000);
+  const result = await runJob(client, {
+    namespace: run.target.namespace,
+    name,
+    image: item.job.image,
+    ...(item.job.command ? { command: item.job.command } : {}),
+    ...(item.job.args ? { args: item.job.args } : {}),
+    env: { ...runVariables(run), ...item.job.env },
+    logLines: LOG_LINES,
+    timeoutMs: Math.max(1, deadline - context.now()),
+    now: context.now,
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
+  if (result.succeeded) return done(`job ${name} succeeded${result.reused ? ' (reused)' : ''}: ${result.message}`);
+  const log =
+    result.logTail.length > 0
+      ? `\nLast ${result.logTail.length} log lines of pod ${result.podName}:\n\`\`\`\n${result.logTail.join('\n')}\n\`\`\``
+      : `\n(no log: ${result.logError ?? 'the pod wrote nothing'})`;
+  throw new FlightdeckError('rollout-failed', `Smoke job ${run.target.namespace}/${name} failed: ${result.message}${log}`, {
+    remedy: `Inspect it with kubectl logs job/${name} -n ${run.target.namespace}.`,
+  });
+};

@@ -1,0 +1,43 @@
+import type { ClusterAccess, ClusterClient } from '../../k8s/create-cluster-access.js';
+import type { ContainerRef } from '../../k8s/deployment-ref.js';
+import type { RunStepItem } from '../../run/run-item-schema.js';
+import type { Run } from '../../run/run-schema.js';
+import type { RunEngine } from '../run-engine.js';
+
+/** What every step executor may use. */
+export interface StepContext {
+  clusters: ClusterAccess;
+  engine: RunEngine;
+  now: () => number;
+  /** Aborts when the worker shuts down: long waits stop and hand their job back. */
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * What a step reports: its detail line when it is done, or a time to be woken at (a bake still baking).
+ * A step that is not done yet never holds a worker slot while it waits for the clock.
+ */
+export type StepOutcome = { done: true; detail: string } | { done: false; wakeAt: number; detail: string };
+
+export type StepExecutor = (run: Run, item: RunStepItem, context: StepContext) => Promise<StepOutcome>;
+
+export const done = (detail: string): StepOutcome => ({ done: true, detail });
+
+/** The run's cluster client and stable container. */
+export function stableOf(run: Run, context: StepContext): { client: ClusterClient; ref: ContainerRef } {
+  const { namespace, deployment, container } = run.target;
+  return { client: context.clusters.forContext(run.target.cluster), ref: { namespace, deployment, container } };
+}
+
+/** A step's deadline: counted from when the step started, so a worker restart never resets it. */
+export function deadlineOf(item: RunStepItem, context: StepContext, defaultMs = 600_000): number {
+  return (item.startedAt ?? context.now()) + (item.timeoutMs ?? defaultMs);
+}
+
+/** The change-cause annotation: what `kubectl rollout history` shows for the revision a run creates. */
+export function changeCauseFor(run: Run): string {
+  if (run.kind === 'rollback') {
+    return `flightdeck rollback run #${run.id}${run.rollbackOf ? ` undoing run #${run.rollbackOf}` : ''} requested by ${run.requestedBy}`;
+  }
+  return `flightdeck run #${run.id}: ${run.service} ${run.version} to ${run.environment} requested by ${run.requestedBy}`;
+}

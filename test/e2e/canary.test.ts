@@ -1,0 +1,223 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../../src/run/run-schema.js';
+import { RunStore } from '../../src/run/run-store.js';
+import { startKubernetesEmulator, writeKubeconfigFor, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
+import { SlackDriver, startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
+import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';
+import { waitUntil } from '../support/wait-until.js';
+
+const SIGNING_SECRET = 'e2e-canary-secret';
+const CHANNEL = 'C0WEB';
+const REPO = 'registry.example.com/acme/web';
+
+/** Two environments on two clusters: production canaries through an HTTPRoute, staging runs a smoke Job. */
+const CATALOG = `
+slack:
+  defaultChannel: ${CHANNEL}
+environments:
+  production:
+    cluster: east
+    checklist: canary
+  staging:
+    cluster: west
+    checklist: smoke
+  live:
+    cluster: east
+    checklist: slow-canary
+services:
+  cart:
+    namespace: shop
+    deployment: cart
+    container: cart
+    image: registry.example.com/acme/cart
+    environments: [live]
+    traffic: { route: cart, stableService: cart, canaryService: cart-canary }
+  web:
+    namespace: shop
+    deployment: web
+    container: web
+    image: ${REPO}
+    environments: [production, staging]
+    traffic: { route: web, stableService: web, canaryService: web-canary }
+`;
+
+const CANARY = `
+name: canary
+phases:
+  - id: canary
+    title: Canary
+    items:
+      - { id: canary, kind: step, action: canary, replicas: 1, timeout: 20s }
+      - { id: t5, kind: step, action: traffic, weight: 5 }
+      - { id: bake5, kind: step, action: bake, duration: 1s }
+      - { id: t25, kind: step, action: traffic, weight: 25 }
+      - { id: bake25, kind: step, action: bake, duration: 1s }
+      - { id: t50, kind: step, action: traffic, weight: 50 }
+      - { id: bake50, kind: step, action: bake, duration: 1s }
+      - { id: t100, kind: step, action: traffic, weight: 100 }
+      - { id: promote, kind: step, action: promote, timeout: 20s }
+`;
+
+const SMOKE = `
+name: smoke
+phases:
+  - id: rollout
+    title: Rollout
+    items:
+      - { id: set-image, kind: step, action: set-image }
+      - { id: wait, kind: step, action: wait-rollout, timeout: 20s }
+      - id: smoke
+        kind: step
+        action: smoke-job
+        image: registry.example.com/acme/smoke:1
+        command: [/smoke, "{{version}}"]
+        timeout: 20s
+`;
+
+const SLOW_CANARY = `
+name: slow-canary
+phases:
+  - id: canary
+    title: Canary
+    items:
+      - { id: canary, kind: step, action: canary, replicas: 1, timeout: 20s }
+      - { id: t25, kind: step, action: traffic, weight: 25 }
+      - { id: bake, kind: step, action: bake, duration: 30m }
+      - { id: promote, kind: step, action: promote }
+`;
+
+let slack: SlackEmulator;
+let east: KubernetesEmulator;
+let west: KubernetesEmulator;
+let flightdeck: FlightdeckProcess;
+let driver: SlackDriver;
+let redis: Redis;
+let store: RunStore;
+
+function seed(emu: KubernetesEmulator, name = 'web', repository = REPO): void {
+  emu.seedDeployment({ namespace: 'shop', name, container: name, image: `${repository}:v1`, replicas: 2, progressDeadlineSeconds: 3 });
+  emu.create('httproutes', 'shop', {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name },
+    spec: { parentRefs: [{ name: 'public' }], rules: [{ backendRefs: [{ name, port: 8080 }] }] },
+  });
+}
+
+async function deploy(text: string): Promise<string> {
+  const response = await driver.slashCommand({ command: '/deploy', text, userId: 'U0ALICE', channelId: CHANNEL });
+  const body = (response.json as { text?: string } | undefined)?.text ?? response.body;
+  const match = /Run #(\d+)/.exec(body);
+  expect(match, body).not.toBeNull();
+  return match![1]!;
+}
+
+async function settle(id: string, states: readonly string[]): Promise<Run> {
+  return waitUntil(`run ${id} to be ${states.join('/')}`, async () => {
+    const run = await store.get(id);
+    return run && states.includes(run.state) ? run : undefined;
+  }, 40_000);
+}
+
+const weights = (emu: KubernetesEmulator, route = 'web') =>
+  (emu.get('httproutes', 'shop', route)!.spec.rules[0].backendRefs as Array<{ name: string; weight?: number }>).map((b) => `${b.name}=${b.weight}`);
+const image = (emu: KubernetesEmulator) => emu.getDeployment('shop', 'web').spec.template.spec.containers[0].image as string;
+
+describe('canary and smoke Jobs on two clusters served by one flightdeck', () => {
+  beforeAll(async () => {
+    slack = await startSlackEmulator({ channels: [CHANNEL] });
+    east = await startKubernetesEmulator({ readyDelayMs: 100 });
+    west = await startKubernetesEmulator({ readyDelayMs: 100 });
+    seed(east);
+    seed(west);
+    seed(east, 'cart', 'registry.example.com/acme/cart');
+    west.jobOutcome({ image: 'registry.example.com/acme/smoke:1' }, { succeed: false, logs: ['checking /health: ok', 'checking /checkout: HTTP 503', 'FAIL 1 of 2'] });
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-canary-')), 'kubeconfig');
+    writeKubeconfigFor(kubeconfig, [
+      { context: 'east', emulator: east },
+      { context: 'west', emulator: west },
+    ]);
+    flightdeck = await startFlightdeckProcess({
+      slackApiUrl: slack.apiUrl,
+      botToken: slack.token,
+      signingSecret: SIGNING_SECRET,
+      kubeconfigPath: kubeconfig,
+      catalog: CATALOG,
+      checklists: { canary: CANARY, smoke: SMOKE, 'slow-canary': SLOW_CANARY },
+    });
+    driver = new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
+    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+    store = new RunStore(redis, flightdeck.redisPrefix);
+  });
+
+  afterAll(async () => {
+    const code = await flightdeck?.stop();
+    const keys = await redis?.keys(`{${flightdeck?.redisPrefix}}*`);
+    if (keys && keys.length > 0) await redis.del(...keys);
+    redis?.disconnect();
+    await slack?.close();
+    await east?.close();
+    await west?.close();
+    expect(code).toBe(0);
+  });
+
+  it('runs a 5/25/50/100 canary to success on one cluster while a smoke Job fails on the other', async () => {
+    const canary = await deploy('web v2 to production');
+    const smoke = await deploy('web v2 to staging');
+
+    const promoted = await settle(canary, ['succeeded', 'failed', 'error', 'rolled-back']);
+    expect(promoted.state, promoted.reason).toBe('succeeded');
+    const routePatches = east.requests
+      .filter((r) => r.method === 'PATCH' && r.path.endsWith('/httproutes/web'))
+      .map((r) => (r.body as { spec: { rules: Array<{ backendRefs: Array<{ weight: number }> }> } }).spec.rules[0]!.backendRefs.map((b) => b.weight).join('/'));
+    expect(routePatches).toEqual(['95/5', '75/25', '50/50', '0/100', '100/0']);
+    expect(weights(east)).toEqual(['web=100', 'web-canary=0']);
+    expect(image(east)).toBe(`${REPO}:v2`);
+    expect(east.getDeployment('shop', 'web-canary').spec.replicas).toBe(0);
+
+    const undone = await settle(smoke, ['rolled-back', 'rollback-failed', 'error', 'succeeded']);
+    expect(undone.state).toBe('rolled-back');
+    expect(image(west)).toBe(`${REPO}:v1`);
+    const thread = await waitUntil('the smoke log in the thread', () => {
+      const replies = slack.thread(CHANNEL, undone.messageTs ?? '').map((reply) => reply.text).join('\n');
+      return replies.includes('FAIL 1 of 2') ? replies : undefined;
+    });
+    expect(thread).toContain('checking /checkout: HTTP 503');
+    const job = west.list('jobs', 'shop')[0]!;
+    expect(job.spec.template.spec.containers[0].command).toEqual(['/smoke', 'v2']);
+
+    // Each cluster saw only its own environment's work.
+    expect(west.requests.some((r) => r.path.includes('httproutes') && r.method === 'PATCH')).toBe(false);
+    expect(east.list('jobs', 'shop')).toEqual([]);
+  });
+
+  it('an aborted canary returns all traffic to stable and scales the canary down', async () => {
+    const id = await deploy('cart v2 to live');
+    const baking = await waitUntil('the bake', async () => {
+      const run = await store.get(id);
+      return run?.messageTs && run.phases[0]!.items.find((item) => item.id === 'bake')?.state === 'running' ? run : undefined;
+    });
+    expect(weights(east, 'cart')).toEqual(['cart=75', 'cart-canary=25']);
+    const click = await driver.clickButton({ userId: 'U0ALICE', channelId: CHANNEL, messageTs: baking.messageTs!, actionId: 'run.abort', value: id });
+    expect(click.status).toBe(200);
+    // Aborting may ask for confirmation first.
+    await waitUntil('the abort to land', async () => {
+      const run = await store.get(id);
+      if (run && run.state !== 'running' && run.state !== 'waiting') return true;
+      const dialog = slack.openViews('U0ALICE').find((view) => view.open);
+      if (dialog) await driver.viewSubmission({ userId: 'U0ALICE', viewId: dialog.id });
+      return undefined;
+    });
+    const undone = await settle(id, ['rolled-back', 'rollback-failed', 'error']);
+    expect(undone.state).toBe('rolled-back');
+    expect(weights(east, 'cart')).toEqual(['cart=100', 'cart-canary=0']);
+    expect(east.getDeployment('shop', 'cart-canary').spec.replicas).toBe(0);
+    expect(east.getDeployment('shop', 'cart').spec.template.spec.containers[0].image).toBe('registry.example.com/acme/cart:v1');
+    const rollback = (await store.get(undone.rollbackRunId!))!;
+    expect(rollback.phases[0]!.items.map((item) => `${item.id}:${item.state}`)).toEqual(['restore-traffic:done', 'rollback:done', 'wait-rollout:done']);
+  });
+});
