@@ -57,6 +57,19 @@ export interface Env {
   kubeconfig: string | undefined;
   /** `WORKER_CONCURRENCY`, default 8: jobs one worker process runs at once (1–256). */
   workerConcurrency: number;
+  /**
+   * `WORKER_LOCK_MS`, default 30000 (1000–600000): how long a job's lock lives without renewal, i.e. how soon
+   * a dead worker's job is handed to another. Short values speed up recovery but cost more Redis traffic.
+   */
+  workerLockMs: number;
+  /** `PAGERDUTY_API_TOKEN`, optional: a REST API token (read access to on-calls and users) to find who to DM. */
+  pagerdutyApiToken: Secret | undefined;
+  /** `PAGERDUTY_EVENTS_SERVER`, default `events.pagerduty.com`: Events API host[:port] (no scheme; always https). */
+  pagerdutyEventsServer: string;
+  /** `PAGERDUTY_API_URL`, default `https://api.pagerduty.com`: REST API base URL. */
+  pagerdutyApiUrl: string;
+  /** `PAGERDUTY_CA_FILE`, optional: a PEM file of extra CAs to trust for PagerDuty (a proxy, an emulator). */
+  pagerdutyCaFile: string | undefined;
 }
 
 const SLACK_APP_PAGE = "your Slack app's settings at https://api.slack.com/apps";
@@ -83,6 +96,16 @@ const envSchema = z.object({
   FLIGHTDECK_ROLE: choiceField('FLIGHTDECK_ROLE', 'a role', ROLES, 'all'),
   KUBECONFIG: textField(undefined),
   WORKER_CONCURRENCY: intField('WORKER_CONCURRENCY', 'a whole number', 1, 256, 8),
+  WORKER_LOCK_MS: intField('WORKER_LOCK_MS', 'a whole number of milliseconds', 1000, 600_000, 30_000),
+  PAGERDUTY_API_TOKEN: optionalSecretField(),
+  PAGERDUTY_EVENTS_SERVER: patternField(
+    'PAGERDUTY_EVENTS_SERVER',
+    /^[A-Za-z0-9.-]+(:\d{1,5})?$/,
+    'a host[:port] without scheme or path, e.g. events.pagerduty.com or events.eu.pagerduty.com',
+    'events.pagerduty.com',
+  ),
+  PAGERDUTY_API_URL: urlField('PAGERDUTY_API_URL', ['https:', 'http:'], 'https://api.pagerduty.com', 'https://api.pagerduty.com'),
+  PAGERDUTY_CA_FILE: textField(undefined),
 });
 
 type EnvKey = keyof typeof envSchema.shape;
@@ -137,10 +160,15 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
     role: parsed.FLIGHTDECK_ROLE,
     kubeconfig: parsed.KUBECONFIG,
     workerConcurrency: parsed.WORKER_CONCURRENCY,
+    workerLockMs: parsed.WORKER_LOCK_MS,
+    pagerdutyEventsServer: parsed.PAGERDUTY_EVENTS_SERVER,
+    pagerdutyApiUrl: parsed.PAGERDUTY_API_URL.href.replace(/\/+$/, ''),
+    pagerdutyCaFile: parsed.PAGERDUTY_CA_FILE,
   } as Env; // the secrets are added just below, non-enumerable
   defineSecret(loaded, 'slackBotToken', parsed.SLACK_BOT_TOKEN);
   defineSecret(loaded, 'slackSigningSecret', parsed.SLACK_SIGNING_SECRET);
   defineSecret(loaded, 'slackAppToken', parsed.SLACK_APP_TOKEN);
+  defineSecret(loaded, 'pagerdutyApiToken', parsed.PAGERDUTY_API_TOKEN);
   // The text as written, not URL.href: re-serialising could re-encode characters in a password.
   defineSecret(loaded, 'redisUrl', input.REDIS_URL ?? parsed.REDIS_URL.href);
   return loaded;

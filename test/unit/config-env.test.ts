@@ -31,6 +31,10 @@ describe('loadEnv', () => {
       role: 'all',
       kubeconfig: undefined,
       workerConcurrency: 8,
+      workerLockMs: 30_000,
+      pagerdutyEventsServer: 'events.pagerduty.com',
+      pagerdutyApiUrl: 'https://api.pagerduty.com',
+      pagerdutyCaFile: undefined,
     });
     expect(env.slackBotToken).toBe(TOKEN);
     expect(env.slackSigningSecret).toBe(SIGNING);
@@ -51,6 +55,7 @@ describe('loadEnv', () => {
     ['FLIGHTDECK_ROLE', 'web', 'role', 'web'],
     ['KUBECONFIG', '/home/me/.kube/a:/home/me/.kube/b', 'kubeconfig', '/home/me/.kube/a:/home/me/.kube/b'],
     ['WORKER_CONCURRENCY', '256', 'workerConcurrency', 256],
+    ['WORKER_LOCK_MS', '2000', 'workerLockMs', 2000],
   ] as const)('%s=%j gives %s %j', (key, value, field, expected) => {
     expect(loadEnv({ ...BASE, [key]: value })[field]).toBe(expected);
   });

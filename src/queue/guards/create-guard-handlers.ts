@@ -1,0 +1,29 @@
+import type { JobHandler } from '../job-handlers.js';
+import { createAlertProcessor } from '../process-alert.js';
+import { createCheckProcessor } from '../process-check.js';
+import type { WorkerDeps } from '../worker-deps.js';
+import { guardDepsOf } from './guard-deps.js';
+import { GUARDS_EVALUATE_JOB } from './guard-scheduler.js';
+import { createPagerDutyProcessor, PAGERDUTY_JOB } from './pagerduty-events.js';
+import { ALERT_JOB, INCIDENT_ACK_JOB } from './process-alert-jobs.js';
+import { createGuardsEvaluateProcessor } from './process-guards-evaluate.js';
+import { createGuardsStartProcessor, createGuardsStopProcessor } from './process-guards-lifecycle.js';
+import { createIncidentAckProcessor } from './process-incident-ack.js';
+
+/** The handlers of checks, guards, alerts and paging, by queue, sharing one set of guard dependencies. */
+export function createGuardHandlers(deps: WorkerDeps): { check: JobHandler; guards: Record<string, JobHandler>; notify: Record<string, JobHandler> } {
+  const guardDeps = guardDepsOf(deps);
+  return {
+    check: createCheckProcessor({ ...deps, probeProviders: guardDeps.probeProviders }),
+    guards: {
+      'guards-start': createGuardsStartProcessor(guardDeps),
+      [GUARDS_EVALUATE_JOB]: createGuardsEvaluateProcessor(guardDeps),
+      'guards-stop': createGuardsStopProcessor(guardDeps),
+    },
+    notify: {
+      [ALERT_JOB]: createAlertProcessor(guardDeps),
+      [INCIDENT_ACK_JOB]: createIncidentAckProcessor(guardDeps),
+      [PAGERDUTY_JOB]: createPagerDutyProcessor({ ...guardDeps }),
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { Job } from 'bullmq';
+import { isFlightdeckError } from '../../errors/flightdeck-error.js';
+import { dedupKeyFor } from '../../pagerduty/dedup-key-for.js';
+import { assessGuard, recordGuardMeasurement } from '../../probes/assess-guard.js';
+import { isTerminal, type Run, type RunGuard } from '../../run/run-schema.js';
+import { runJobSchema } from '../job-schemas.js';
+import { assessmentSpecOf, decideBreach } from './decide-breach.js';
+import type { GuardDeps } from './guard-deps.js';
+import { guardScheduler } from './guard-scheduler.js';
+import { guardTimeoutMs, measureGuard } from './measure-guard.js';
+import { enqueueRollbackAlert } from './process-alert-jobs.js';
+import { settleEndedRun } from './settle-ended-run.js';
+
+/** A run whose guards no longer watch: ended, or rolling back. */
+export function guardsOver(run: Run): boolean {
+  return isTerminal(run.state) || run.state === 'rolling-back' || run.guardsStoppedAt !== undefined;
+}
+
+/**
+ * BullMQ processor for `guards-evaluate`, fired by the run's job scheduler. Measures every guard whose
+ * interval has come, keeps its bounded history in Redis, applies `guard-assessed`, and on a breach
+ * `guard-breached` (the domain then fails the run and requests the rollback, or pauses and pages, or
+ * only notifies). A rollback breach also gets its alert job here: the domain emits alerts only for page
+ * and notify. Once the run's guards are over, the scheduler is kept only until the run's PagerDuty
+ * incidents are settled (`settleEndedRun`).
+ */
+export function createGuardsEvaluateProcessor(deps: GuardDeps) {
+  return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
+    const { runId } = runJobSchema.parse(job.data);
+    const run = await deps.store.get(runId);
+    if (!run) {
+      await guardScheduler.remove(deps.queues, runId);
+      return;
+    }
+    const longest = Math.max(...run.guards.map(guardTimeoutMs), 1000);
+    if (!(await deps.guardStates.lock(runId, longest + 5000))) return;
+    try {
+      if (guardsOver(run)) await settleEndedRun(run, deps, signal ?? new AbortController().signal);
+      else if (run.guardsStartedAt !== undefined) await evaluateGuards(run, deps, signal ?? new AbortController().signal);
+    } finally {
+      await deps.guardStates.unlock(runId);
+    }
+  };
+}
+
+/** Guards are evaluated when their interval has (nearly) passed: the scheduler ticks at the shortest interval. */
+function isDue(guard: RunGuard, lastAt: number | undefined, now: number): boolean {
+  return lastAt === undefined || now - lastAt >= guard.intervalMs - Math.min(500, guard.intervalMs / 2);
+}
+
+async function evaluateGuards(run: Run, deps: GuardDeps, signal: AbortSignal): Promise<void> {
+  const logger = deps.logger.child({ run: run.id });
+  const now = deps.now();
+  const results = await Promise.all(
+    run.guards.map(async (guard) => {
+      const state = await deps.guardStates.load(run.id, guard.id);
+      if (!isDue(guard, state.history.recent.at(-1)?.at, now)) return undefined;
+      const spec = assessmentSpecOf(guard);
+      const measurement = await measureGuard(run, guard, deps, signal);
+      const history = recordGuardMeasurement(spec, state.history, measurement);
+      const assessment = assessGuard(spec, history, deps.now());
+      await deps.guardStates.save(run.id, guard.id, { ...state, history });
+      return { guard, state: { ...state, history }, assessment };
+    }),
+  );
+  for (const result of results) {
+    if (!result) continue;
+    const { guard, state, assessment } = result;
+    try {
+      await deps.engine.apply(run.id, { type: 'guard-assessed', guardId: guard.id, assessment });
+      const breach = decideBreach(guard, assessment, state.alertedSince);
+      if (!breach) continue;
+      // Opened before the breach is applied: the run's guards-stop, enqueued by that transition, must see it.
+      if (breach.action !== 'notify' && deps.pagerduty?.routes.has(run.service)) {
+        await deps.incidents.open(run.id, guard.id, { dedupKey: dedupKeyFor(run.id, guard.id), state: 'triggering', breachAt: deps.now(), action: breach.action });
+      }
+      const after = await deps.engine.apply(run.id, { type: 'guard-breached', guardId: guard.id, action: breach.action, detail: breach.detail });
+      await deps.guardStates.save(run.id, guard.id, { ...state, alertedSince: assessment.since });
+      const recorded = [...after.breaches].reverse().find((candidate) => candidate.guardId === guard.id);
+      logger.warn({ guard: guard.id, action: breach.action, inconclusive: breach.inconclusive }, 'guard breached');
+      const isNew = recorded !== undefined && !run.breaches.some((old) => old.guardId === guard.id && old.at === recorded.at);
+      if (recorded && isNew && breach.action === 'rollback') await enqueueRollbackAlert(deps.queues, run.id, guard.id, recorded.detail, recorded.at);
+    } catch (err) {
+      // The run ended between measuring and reporting (another guard breached first): nothing more to say.
+      if (isFlightdeckError(err) && err.code === 'run-finished') return;
+      throw err;
+    }
+  }
+}

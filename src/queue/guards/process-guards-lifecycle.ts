@@ -1,0 +1,54 @@
+import type { Job } from 'bullmq';
+import { runJobSchema } from '../job-schemas.js';
+import type { GuardDeps } from './guard-deps.js';
+import { guardScheduler } from './guard-scheduler.js';
+import { guardsOver } from './process-guards-evaluate.js';
+import { enqueuePagerDutyEvent } from './pagerduty-events.js';
+
+/** Default cadence when a run somehow has no guard intervals. */
+const DEFAULT_EVERY_MS = 10_000;
+
+/**
+ * BullMQ processor for `guards-start`: creates the run's evaluation scheduler, ticking at its shortest guard
+ * interval, and sends PagerDuty a change event for the rollout's start. Idempotent: an existing scheduler
+ * is left alone (the reconciler enqueues this job again for every run whose guards should be watching).
+ */
+export function createGuardsStartProcessor(deps: GuardDeps) {
+  return async (job: Job): Promise<void> => {
+    const { runId } = runJobSchema.parse(job.data);
+    const run = await deps.store.get(runId);
+    if (!run || run.guardsStartedAt === undefined || guardsOver(run) || run.guards.length === 0) return;
+    const every = Math.min(...run.guards.map((guard) => guard.intervalMs)) || DEFAULT_EVERY_MS;
+    if (!(await guardScheduler.ensure(deps.queues, runId, every))) return;
+    deps.logger.info({ run: runId, every, guards: run.guards.map((guard) => guard.id) }, 'guards watching');
+    if (deps.pagerduty?.routes.has(run.service)) {
+      await enqueuePagerDutyEvent(deps.queues, {
+        kind: 'change',
+        runId,
+        what: 'started',
+        summary: `Deploying ${run.service} ${run.version} to ${run.environment} (run #${run.id}, requested by ${run.requestedBy})`,
+      });
+    }
+  };
+}
+
+/**
+ * BullMQ processor for `guards-stop`: stops evaluation unless the run has PagerDuty incidents open, which the
+ * scheduler keeps watching until the rollback completes (`settleEndedRun`); sends the finish change event.
+ */
+export function createGuardsStopProcessor(deps: GuardDeps) {
+  return async (job: Job): Promise<void> => {
+    const { runId } = runJobSchema.parse(job.data);
+    const run = await deps.store.get(runId);
+    const open = await deps.incidents.openIncidents(runId);
+    if (!run || open.size === 0) await guardScheduler.remove(deps.queues, runId);
+    if (run && deps.pagerduty?.routes.has(run.service)) {
+      await enqueuePagerDutyEvent(deps.queues, {
+        kind: 'change',
+        runId,
+        what: 'finished',
+        summary: `Deploy of ${run.service} ${run.version} to ${run.environment} ${run.state} (run #${run.id})${run.reason ? `: ${run.reason}` : ''}`.slice(0, 1024),
+      });
+    }
+  };
+}

@@ -1,0 +1,61 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import { randomUUID } from 'node:crypto';
+import { FlightdeckError, isFlightdeckError } from '../errors/flightdeck-error.js';
+import { toUserText } from '../errors/user-text.js';
+import type { Logger } from '../observability/create-logger.js';
+import type { RunEngine } from '../queue/run-engine.js';
+import { INCIDENT_ACK_ACTION, INCIDENT_ROLLBACK_ACTION } from './slack-incident-notifier.js';
+
+/** What the on-call DM's buttons do. */
+export interface IncidentActions {
+  engine: RunEngine;
+  /** Queues the PagerDuty acknowledge and the thread note; resolves once queued. */
+  acknowledge(runId: string, guardId: string, actor: string): Promise<void>;
+}
+
+const VALUE = /^([^:]+):(.+)$/;
+
+function parseValue(value: string | undefined): { runId: string; guardId: string } {
+  const match = VALUE.exec(value ?? '');
+  if (!match) throw new FlightdeckError('usage', 'This button does not belong to a flightdeck page.');
+  return { runId: match[1]!, guardId: match[2]! };
+}
+
+/**
+ * The on-call DM's buttons. Rollback aborts the (paused) run, which then ends `failed` and requests its
+ * rollback; Acknowledge acknowledges the PagerDuty incident. Both ack at once and replace the DM's buttons
+ * with what was done; a refusal (run already ended…) goes to the clicker only, naming why.
+ */
+export function registerIncidentActions(app: App, actions: IncidentActions, logger: Logger): void {
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: INCIDENT_ROLLBACK_ACTION }, async ({ action, body, ack, respond }) => {
+    await ack();
+    const log = logger.child({ action: action.action_id, user: body.user.id });
+    try {
+      const { runId, guardId } = parseValue(action.value);
+      await actions.engine.apply(runId, { type: 'abort', actor: body.user.id, reason: `rollback from the on-call page for guard ${guardId}` });
+      log.info({ run: runId, guard: guardId }, 'rollback requested from the page');
+      await respond({ replace_original: true, text: `:rewind: Rollback of run #${runId} requested by <@${body.user.id}>.` });
+    } catch (err) {
+      await refuse(err, log, respond);
+    }
+  });
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: INCIDENT_ACK_ACTION }, async ({ action, body, ack, respond }) => {
+    await ack();
+    const log = logger.child({ action: action.action_id, user: body.user.id });
+    try {
+      const { runId, guardId } = parseValue(action.value);
+      await actions.acknowledge(runId, guardId, body.user.id);
+      log.info({ run: runId, guard: guardId }, 'page acknowledged');
+      await respond({ replace_original: false, text: `:eyes: Acknowledged by <@${body.user.id}>. Run #${runId} stays paused until someone rolls back or resumes it.` });
+    } catch (err) {
+      await refuse(err, log, respond);
+    }
+  });
+}
+
+async function refuse(err: unknown, log: Logger, respond: (message: { response_type: 'ephemeral'; replace_original: boolean; text: string }) => Promise<unknown>): Promise<void> {
+  const reference = randomUUID().slice(0, 8);
+  if (isFlightdeckError(err)) log.info({ code: err.code }, 'incident action refused');
+  else log.error({ err, reference }, 'incident action failed');
+  await respond({ response_type: 'ephemeral', replace_original: false, text: toUserText(err, reference) });
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { catalogSchema } from '../../src/config/catalog-schema.js';
+import { resolvePagerDutyRoutes } from '../../src/queue/guards/pagerduty-routes.js';
+
+const catalog = catalogSchema.parse({
+  slack: { defaultChannel: 'C0DEPLOY' },
+  environments: { production: { cluster: 'prod', checklist: 'standard' } },
+  services: {
+    api: { namespace: 'shop', deployment: 'api', container: 'api', image: 'reg/api', environments: ['production'], pagerduty: { routingKeyEnv: 'API_PD_KEY', escalationPolicy: 'PAPI001' } },
+    web: { namespace: 'shop', deployment: 'web', container: 'web', image: 'reg/web', environments: ['production'], pagerduty: { routingKeyEnv: 'WEB_PD_KEY' } },
+    batch: { namespace: 'shop', deployment: 'batch', container: 'batch', image: 'reg/batch', environments: ['production'] },
+  },
+});
+
+describe('resolvePagerDutyRoutes', () => {
+  it('reads each routing key from the variable the catalog names; services without pagerduty have no route', () => {
+    const routes = resolvePagerDutyRoutes(catalog, { API_PD_KEY: 'k'.repeat(32), WEB_PD_KEY: ' w ' });
+    expect(routes.get('api')).toEqual({ routingKey: 'k'.repeat(32), escalationPolicy: 'PAPI001' });
+    expect(routes.get('web')).toEqual({ routingKey: 'w' });
+    expect(routes.has('batch')).toBe(false);
+  });
+
+  it('stops start-up naming every missing variable, never a value', () => {
+    let message = '';
+    try {
+      resolvePagerDutyRoutes(catalog, { API_PD_KEY: 'secret-value-123', WEB_PD_KEY: '  ' });
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'config-invalid' });
+      message = (err as Error).message;
+    }
+    expect(message).toContain('WEB_PD_KEY: is not set, but services.web.pagerduty.routingKeyEnv names it');
+    expect(message).not.toContain('API_PD_KEY');
+    expect(message).not.toContain('secret-value-123');
+  });
+});
