@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { deployCommand } from '../commands/deploy.js';
+import { rollbackCommand } from '../commands/rollback.js';
 import type { CommandDefinition } from '../commands/command-definition.js';
 import type { Config } from './config/load-config.js';
 import { createClusterAccess } from './k8s/create-cluster-access.js';
@@ -11,15 +12,18 @@ import { observeRunOutcomes } from './observability/observe-run-outcomes.js';
 import { createOpsRoutes } from './observability/ops-routes.js';
 import { startOpsServer, type OpsServer } from './observability/start-ops-server.js';
 import { createQueues } from './queue/create-queues.js';
+import { createPagerDutyWiring } from './queue/guards/create-pagerduty-wiring.js';
+import { enqueueIncidentAck } from './queue/guards/process-alert-jobs.js';
 import { RunEngine } from './queue/run-engine.js';
 import { startWorkers, type RunningWorkers } from './queue/start-workers.js';
 import { RunStore } from './run/run-store.js';
 import { createRoleResolver } from './auth/role-resolver.js';
 import { createSlackApp, type SlackApp } from './slack/create-slack-app.js';
 import { listUsergroupMembers } from './slack/list-usergroup-members.js';
+import { SlackIncidentNotifier } from './slack/slack-incident-notifier.js';
 import { createSlackClient, SlackNotifier } from './slack/slack-notifier.js';
 
-export const COMMANDS: readonly CommandDefinition<unknown>[] = [deployCommand as CommandDefinition<unknown>];
+export const COMMANDS: readonly CommandDefinition<unknown>[] = [deployCommand as CommandDefinition<unknown>, rollbackCommand as CommandDefinition<unknown>];
 
 export interface Flightdeck {
   /** The process's metrics, as served at `/metrics`. */
@@ -34,6 +38,8 @@ export interface Flightdeck {
  */
 export async function startFlightdeck(config: Config, logger: Logger, now: () => number = Date.now): Promise<Flightdeck> {
   const { env } = config;
+  // Read before connecting anywhere: a missing routing key must stop start-up, not the first page.
+  const pagerduty = createPagerDutyWiring(env, config.catalog, process.env);
   const redisOptions = { maxRetriesPerRequest: null, lazyConnect: false } as const;
   const redis = new Redis(env.redisUrl, redisOptions);
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.
@@ -65,6 +71,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       token: env.slackBotToken,
       signingSecret: env.slackSigningSecret ?? '',
       appToken: env.slackAppToken,
+      incidentActions: { engine, acknowledge: (runId, guardId, actor) => enqueueIncidentAck(queues, { runId, guardId, actor }) },
       apiUrl: env.slackApiUrl,
       port: env.port,
       commands: COMMANDS,
@@ -99,6 +106,9 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       logger,
       now,
       concurrency: env.workerConcurrency,
+      lockDurationMs: env.workerLockMs,
+      pagerduty,
+      incidentNotifier: new SlackIncidentNotifier(slackClient),
     });
     logger.info({ concurrency: env.workerConcurrency }, 'workers started');
   }

@@ -1,7 +1,12 @@
 import type { Job } from 'bullmq';
 import type { QueueName } from './create-queues.js';
+import { createGuardHandlers } from './guards/create-guard-handlers.js';
+import { createPhaseDueProcessor } from './process-phase-due.js';
 import { createRenderProcessor } from './process-render.js';
+import { createRollbackRequestProcessor } from './process-rollback-request.js';
 import { createStepProcessor } from './process-step.js';
+import { createSummaryProcessor } from './process-summary.js';
+import { createThreadProcessor } from './process-thread.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 /** Handles one job; `signal` aborts when the worker shuts down. */
@@ -13,11 +18,12 @@ export type JobHandler = (job: Job, token: string | undefined, signal: AbortSign
  */
 export function createJobHandlers(deps: WorkerDeps): Record<QueueName, Record<string, JobHandler>> {
   const step = createStepProcessor(deps);
+  const incident = createGuardHandlers(deps);
   return {
-    steps: { step },
-    rollback: { step },
-    guards: {},
-    notify: { render: createRenderProcessor(deps) },
-    followups: {},
+    steps: { step, check: incident.check },
+    rollback: { step, 'rollback-request': createRollbackRequestProcessor(deps) },
+    guards: incident.guards,
+    notify: { render: createRenderProcessor(deps), thread: createThreadProcessor(deps), summary: createSummaryProcessor(deps), ...incident.notify },
+    followups: { 'phase-due': createPhaseDueProcessor(deps) },
   };
 }

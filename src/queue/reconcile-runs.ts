@@ -1,15 +1,34 @@
 import type { Logger } from '../observability/create-logger.js';
+import { changedCluster } from '../run/run-draft.js';
+import { isTerminal, type Run } from '../run/run-schema.js';
 import type { RunStore } from '../run/run-store.js';
+import { finishRollback } from './finish-rollback.js';
 import type { RunEngine } from './run-engine.js';
 
+/** A deploy that ended `failed` after changing the cluster and has no rollback yet: its request may be lost. */
+function needsRollback(run: Run): boolean {
+  return run.kind === 'deploy' && run.state === 'failed' && run.rollbackRunId === undefined && changedCluster(run);
+}
+
 /**
- * Re-enqueues whatever runs still need: a running step whose job is gone, or a message behind its run
- * (including runs that have just finished). Enqueues use deterministic job ids, so work that is already
+ * Re-enqueues whatever runs still need: a running step whose job is gone, a message behind its run
+ * (including runs that have just finished), a rollback request of a failed run, and the report of a
+ * rollback run that ended to the run it undid. Enqueues use deterministic job ids, so work that is already
  * queued or active collapses. This is what makes "commit, then enqueue" safe when a process dies between.
  */
 export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: Logger): Promise<number> {
   let enqueued = 0;
   for (const run of await store.activeRuns()) {
+    // The guards' scheduler lives in Redis, but a crash between committing `start-guards` and enqueueing it
+    // would leave a rollout unwatched; guards-start is idempotent, so asking again is cheap.
+    if (run.guardsStartedAt !== undefined && run.guardsStoppedAt === undefined && run.state !== 'rolling-back') {
+      await engine.dispatch(run, [{ type: 'start-guards' }]);
+    }
+    if (run.state === 'rolling-back' && run.rollbackRunId) {
+      const rollback = await store.get(run.rollbackRunId);
+      if (rollback && (await finishRollback({ store, engine, logger }, rollback))) enqueued += 1;
+      continue;
+    }
     for (const item of run.phases.flatMap((phase) => phase.items)) {
       if (item.state !== 'running') continue;
       if (item.kind === 'step') await engine.enqueueStep(run, item.id);
@@ -22,6 +41,16 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
     const run = await store.get(id);
     if (!run) {
       await store.dropRenderDue(id);
+      continue;
+    }
+    // The effect was lost with the process that committed the failure (it commits before it enqueues).
+    if (needsRollback(run)) {
+      await engine.dispatch(run, [{ type: 'request-rollback', reason: run.reason ?? 'failed' }]);
+      enqueued += 1;
+    } else if (awaitsSummary(run)) {
+      // Same for the summary of a run that ended; the job id collapses with one still queued, and it renders too.
+      await engine.dispatch(run, [{ type: 'summary' }]);
+      enqueued += 1;
     } else if (run.seq > (await store.getRenderedSeq(id))) {
       await engine.enqueueRender(run);
       enqueued += 1;
@@ -29,4 +58,10 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
   }
   if (enqueued > 0) logger.debug({ enqueued }, 'reconciled runs');
   return enqueued;
+}
+
+/** An ended run still owes its summary; a failed deploy that changed the cluster posts it after its rollback. */
+function awaitsSummary(run: Run): boolean {
+  if (!isTerminal(run.state) || run.summaryPosted) return false;
+  return !(run.state === 'failed' && run.kind === 'deploy' && changedCluster(run));
 }

@@ -2,8 +2,11 @@ import type { Redis } from 'ioredis';
 import type { ClusterAccess } from '../k8s/create-cluster-access.js';
 import type { Logger } from '../observability/create-logger.js';
 import type { FlightdeckMetrics } from '../observability/create-metrics.js';
+import type { ProbeProviders } from '../probes/probe-provider.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Queues } from './create-queues.js';
+import type { IncidentNotifier } from './guards/incident-notifier.js';
+import type { PagerDutyWiring } from './guards/pagerduty-routes.js';
 import type { RunEngine } from './run-engine.js';
 import type { RunNotifier } from './run-notifier.js';
 
@@ -21,4 +24,10 @@ export interface WorkerDeps {
   logger: Logger;
   now: () => number;
   metrics?: FlightdeckMetrics;
+  /** PagerDuty client and per-service routes; absent: nothing is paged (alerts still reach Slack). */
+  pagerduty?: PagerDutyWiring;
+  /** Posts guard alerts and on-call DMs; absent: alerts are only audited and logged. */
+  incidentNotifier?: IncidentNotifier;
+  /** Probe implementations for checks and guards; default the built-in ones. */
+  probeProviders?: ProbeProviders;
 }

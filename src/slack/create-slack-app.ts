@@ -7,8 +7,12 @@ import { meterSlackClient } from '../observability/meter-slack.js';
 import { observeAckLatency } from '../observability/observe-ack-latency.js';
 import type { OpsRoute } from '../observability/ops-routes.js';
 import { toBoltLogger } from './bolt-logger.js';
+import { dropRedeliveries } from './drop-redeliveries.js';
 import { registerCommands } from './register-commands.js';
-import { registerItemActions } from './register-item-actions.js';
+import { registerIncidentActions, type IncidentActions } from './register-incident-actions.js';
+import { registerDeployModal } from './register-deploy-modal.js';
+import { registerRunActions } from './register-run-actions.js';
+import { registerRollbackActions } from './register-rollback-actions.js';
 
 export interface SlackAppOptions {
   token: string;
@@ -26,6 +30,8 @@ export interface SlackAppOptions {
   routes?: readonly OpsRoute[];
   /** When given, ack latency of `/slack/events` and the client's 429s are recorded here. */
   metrics?: FlightdeckMetrics;
+  /** The on-call DM's Rollback and Acknowledge buttons; without it those buttons are not handled. */
+  incidentActions?: IncidentActions;
 }
 
 const HEALTHZ_ONLY: readonly OpsRoute[] = [
@@ -78,8 +84,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   app.error(async (err) => {
     options.logger.error({ err }, 'unhandled Slack listener error');
   });
+  app.use(dropRedeliveries(options.services.store, options.logger));
   registerCommands(app, options.commands, options.services, options.logger);
-  registerItemActions(app, options.services.engine, options.logger);
+  if (options.incidentActions) registerIncidentActions(app, options.incidentActions, options.logger);
+  registerDeployModal(app, options.services, options.logger);
+  registerRunActions(app, options.services, options.logger);
+  registerRollbackActions(app, options.services, options.logger);
   return {
     async start() {
       const server = (await app.start(options.port)) as Server | undefined;
