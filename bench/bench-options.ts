@@ -1,0 +1,87 @@
+/** What `npm run bench` measures and how hard, from flags first, then `BENCH_*` environment variables. */
+export interface BenchOptions {
+  profile: 'quick' | 'full';
+  /** Which measurements to run; default both. */
+  only: 'all' | 'ack' | 'runs';
+  /** Ack latency: requests per second, open loop. */
+  rate: number;
+  /** Ack latency: seconds each measured phase lasts. */
+  durationS: number;
+  /** Many runs: runs started at once. */
+  runs: number;
+  /** Many runs: the flightdeck process's WORKER_CONCURRENCY. */
+  workerConcurrency: number;
+  /** Many runs: channels the /deploys come from (runs spread round-robin; Slack paces per channel). */
+  channels: number;
+  /** Many runs: ms from pod creation to ready in the Kubernetes emulator. */
+  readyDelayMs: number;
+  /** Many runs: give up waiting for every run to finish after this many seconds. */
+  runsTimeoutS: number;
+  /** Write a V8 CPU profile of the flightdeck process of the many-runs measurement into this folder. */
+  cpuProfDir: string | undefined;
+  /** Rewrite BENCHMARKS.md; default true. */
+  write: boolean;
+}
+
+/** The largest WORKER_CONCURRENCY flightdeck's configuration accepts. */
+export const MAX_WORKER_CONCURRENCY = 256;
+
+const PROFILES = {
+  quick: { rate: 50, durationS: 5, runs: 200, runsTimeoutS: 180 },
+  full: { rate: 200, durationS: 30, runs: 1000, runsTimeoutS: 600 },
+} as const;
+
+const USAGE = `usage: npm run bench -- [--quick] [--only ack|runs] [--rate N] [--duration S] [--runs N]
+       [--concurrency N] [--channels N] [--ready-delay MS] [--runs-timeout S] [--cpu-prof DIR] [--no-write]
+environment: BENCH_RATE, BENCH_DURATION_S, BENCH_RUNS, BENCH_WORKER_CONCURRENCY, BENCH_CHANNELS,
+             BENCH_READY_DELAY_MS, BENCH_RUNS_TIMEOUT_S (flags win)`;
+
+function positiveInt(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a whole number >= 1, got "${raw}"\n${USAGE}`);
+  return Number(raw);
+}
+
+/**
+ * Parses `argv` (without node and the script) and `env`.
+ *
+ * @throws Error with the usage text for an unknown flag, a missing value or a value that is not a whole number >= 1.
+ */
+export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const flags = new Map<string, string>();
+  const switches = new Set<string>();
+  const valued = new Set(['--only', '--rate', '--duration', '--runs', '--concurrency', '--channels', '--ready-delay', '--runs-timeout', '--cpu-prof']);
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (arg === '--quick' || arg === '--no-write') switches.add(arg);
+    else if (valued.has(arg)) {
+      const value = argv[i + 1];
+      if (value === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
+      flags.set(arg, value);
+      i += 1;
+    } else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
+  }
+  const profile = switches.has('--quick') ? 'quick' : 'full';
+  const base = PROFILES[profile];
+  const only = flags.get('--only') ?? 'all';
+  if (only !== 'all' && only !== 'ack' && only !== 'runs') throw new Error(`--only must be ack or runs, got "${only}"\n${USAGE}`);
+  const runs = positiveInt('--runs', flags.get('--runs') ?? env.BENCH_RUNS) ?? base.runs;
+  const concurrency = positiveInt('--concurrency', flags.get('--concurrency') ?? env.BENCH_WORKER_CONCURRENCY);
+  if (concurrency !== undefined && concurrency > MAX_WORKER_CONCURRENCY) {
+    throw new Error(`--concurrency: flightdeck accepts WORKER_CONCURRENCY up to ${MAX_WORKER_CONCURRENCY}, got ${concurrency}\n${USAGE}`);
+  }
+  return {
+    profile,
+    only,
+    rate: positiveInt('--rate', flags.get('--rate') ?? env.BENCH_RATE) ?? base.rate,
+    durationS: positiveInt('--duration', flags.get('--duration') ?? env.BENCH_DURATION_S) ?? base.durationS,
+    runs,
+    // Every rollout watch holds a slot, so below the run count whole rollouts queue behind each other; 256 is flightdeck's cap.
+    workerConcurrency: concurrency ?? Math.min(runs, MAX_WORKER_CONCURRENCY),
+    channels: positiveInt('--channels', flags.get('--channels') ?? env.BENCH_CHANNELS) ?? Math.max(1, Math.ceil(runs / 10)),
+    readyDelayMs: positiveInt('--ready-delay', flags.get('--ready-delay') ?? env.BENCH_READY_DELAY_MS) ?? 50,
+    runsTimeoutS: positiveInt('--runs-timeout', flags.get('--runs-timeout') ?? env.BENCH_RUNS_TIMEOUT_S) ?? base.runsTimeoutS,
+    cpuProfDir: flags.get('--cpu-prof'),
+    write: !switches.has('--no-write'),
+  };
+}

@@ -1,0 +1,46 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+
+// Only the fields the benchmark reports: the full run schema is the engine's business and may grow.
+const storedRunSchema = z.object({ id: z.string(), state: z.string(), createdAt: z.number(), endedAt: z.number().optional() });
+
+const TERMINAL = new Set(['succeeded', 'failed', 'rolled-back', 'rollback-failed', 'aborted', 'error']);
+
+/** Runs by state, how many are terminal, and the latest `endedAt` among them. */
+export interface RunOutcomes {
+  states: Record<string, number>;
+  terminal: number;
+  lastEndedAt: number | undefined;
+}
+
+/**
+ * Reads every run document (the `doc` field of each `{prefix}:run:<id>` hash; SCAN, then pipelined HGETs).
+ *
+ * @throws ZodError when a stored run lacks `id`, `state` or `createdAt`.
+ */
+export async function readRunOutcomes(redis: Redis, prefix: string): Promise<RunOutcomes> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [nextCursor, batch] = await redis.scan(cursor, 'MATCH', `{${prefix}}:run:*`, 'COUNT', 1000);
+    cursor = nextCursor;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  const states: Record<string, number> = {};
+  let terminal = 0;
+  let lastEndedAt: number | undefined;
+  for (let i = 0; i < keys.length; i += 500) {
+    const pipeline = redis.pipeline();
+    for (const key of keys.slice(i, i + 500)) pipeline.hget(key, 'doc');
+    for (const [err, raw] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      if (typeof raw !== 'string') continue;
+      const run = storedRunSchema.parse(JSON.parse(raw));
+      states[run.state] = (states[run.state] ?? 0) + 1;
+      if (!TERMINAL.has(run.state)) continue;
+      terminal += 1;
+      if (run.endedAt !== undefined) lastEndedAt = Math.max(lastEndedAt ?? 0, run.endedAt);
+    }
+  }
+  return { states, terminal, lastEndedAt };
+}

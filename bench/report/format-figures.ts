@@ -1,0 +1,79 @@
+import type { AckLatencyResult } from '../ack-latency/measure-ack-latency.js';
+import type { ManyRunsResult } from '../many-runs/measure-many-runs.js';
+import type { CallTally } from '../many-runs/tally-calls.js';
+
+/** Milliseconds with one decimal below 10 ms and none above: the precision loopback timing deserves. */
+export function ms(value: number | undefined): string {
+  if (value === undefined) return '—';
+  return value < 10 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
+}
+
+function num(value: number | undefined, digits = 1): string {
+  return value === undefined ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+}
+
+/** The ack latency figures as Markdown tables (phases, then flightdeck/bare Bolt ratios). */
+export function ackLatencyTables(result: AckLatencyResult): string[] {
+  const phases = table(
+    ['app', 'request', 'sent', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', '> 3 s', 'what was checked'],
+    result.phases.map((p) => [
+      p.app,
+      p.path,
+      String(p.sent),
+      ms(p.stats.p50),
+      ms(p.stats.p90),
+      ms(p.stats.p99),
+      ms(p.stats.max),
+      p.errors === 0 ? '0' : `${p.errors} (${Object.entries(p.errorKinds).map(([kind, n]) => `${kind}: ${n}`).join(', ')})`,
+      String(p.overSlackDeadline),
+      p.unexpected === 0 ? p.check : `${p.check}; ${p.unexpected} unexpected answers`,
+    ]),
+  );
+  const ratios = table(
+    ['flightdeck request', 'bare Bolt baseline', 'p50 ratio', 'p99 ratio'],
+    result.ratios.map((r) => [r.path, r.baseline, `${r.p50.toFixed(2)}×`, `${r.p99.toFixed(2)}×`]),
+  );
+  return [...phases, '', ...ratios];
+}
+
+function breakdown(tally: CallTally, runs: number, top = 8): string {
+  return tally.byKind
+    .slice(0, top)
+    .map(([kind, calls]) => `\`${kind}\` ${num(calls / runs, 2)}`)
+    .join(', ');
+}
+
+/** The many-runs figures as one Markdown table plus per-run breakdowns. */
+export function manyRunsTable(r: ManyRunsResult): string[] {
+  const cpu = r.cpuSeconds;
+  const rows: [string, string][] = [
+    ['runs started (signed /deploys, distinct services)', `${r.runs - r.createRefused} of ${r.runs} (acks p50 ${ms(r.createAcks.p50)} ms, p99 ${ms(r.createAcks.p99)} ms, 50 in flight; all sent in ${ms(r.createMs)} ms)`],
+    ['final states', Object.entries(r.states).map(([state, n]) => `${state} ${n}`).join(', ') || 'none read'],
+    ['wall time, first /deploy → last run terminal (Redis `endedAt`)', r.wallToTerminalMs === undefined ? '—' : `${num(r.wallToTerminalMs / 1000, 2)} s`],
+    ['runs/s to terminal', num(r.runsPerSecond, 1)],
+    ['wall time, first /deploy → every Slack message shows its outcome', r.timedOut ? `not reached: ${r.renderedFinal} of ${r.runs} after ${num(r.windowMs / 1000, 0)} s` : `${num((r.wallToRenderedMs ?? 0) / 1000, 2)} s`],
+    ['messages in the run channels', `${r.messagesPosted} for ${r.runs} runs`],
+    ['peak RSS of the flightdeck process (VmHWM)', `${num(r.peakRssMiB, 0)} MiB`],
+    [
+      'CPU seconds in the window',
+      `flightdeck ${num(cpu.flightdeck, 1)} s, bench process (emulators + /deploy driver) ${num(cpu.emulators, 1)} s, Redis ${num(cpu.redis, 1)} s, over ${num(r.windowMs / 1000, 1)} s`,
+    ],
+    ['Kubernetes API requests per run', `${num(r.kubernetes.perRun, 2)} (${breakdown(r.kubernetes, r.runs)})`],
+    ['Slack API calls per run', `${num(r.slack.perRun, 2)} (${breakdown(r.slack, r.runs)})`],
+    ['Slack 429s seen', `${r.slack.rateLimited} of ${r.slack.total} calls`],
+    ['Redis commands per run', `${num(r.redis.perRun, 0)} (${breakdown(r.redis, r.runs)})`],
+  ];
+  return table(['figure', 'value'], rows);
+}
+
+/** Plain-text summary for the terminal. */
+export function consoleSummary(ack: AckLatencyResult | undefined, runs: ManyRunsResult | undefined): string {
+  const lines: string[] = [];
+  if (ack) lines.push(`Ack latency (${ack.rate} req/s, ${ack.durationS} s per phase)`, ...ackLatencyTables(ack), '');
+  if (runs) lines.push(`Many runs (${runs.runs} runs, WORKER_CONCURRENCY ${runs.workerConcurrency})`, ...manyRunsTable(runs), '');
+  return lines.join('\n');
+}

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { measureAckLatency, type AckLatencyResult } from './ack-latency/measure-ack-latency.js';
+import { parseBenchOptions } from './bench-options.js';
+import { machineInfo } from './machine-info.js';
+import { measureManyRuns, type ManyRunsResult } from './many-runs/measure-many-runs.js';
+import { consoleSummary } from './report/format-figures.js';
+import { writeBenchmarksMd } from './report/write-benchmarks-md.js';
+
+// `npm run bench`: builds flightdeck, measures issue 7's figures one after another and rewrites BENCHMARKS.md.
+// Deliberately outside `npm test`: the figures depend on the machine, and tests must not assert on timing.
+
+const REPO = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const log = (line: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+let options;
+try {
+  options = parseBenchOptions(args.filter((arg) => arg !== '--skip-build'), process.env);
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(2);
+}
+
+if (!args.includes('--skip-build')) {
+  log('building flightdeck (tsc -p tsconfig.build.json)');
+  // The benchmark measures the process an operator runs, so it refuses to measure a tree that does not compile.
+  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' });
+  if (build.status !== 0) {
+    process.stderr.write('the build failed; fix it (or pass --skip-build to measure the dist/ already there)\n');
+    process.exit(1);
+  }
+}
+
+const startedAt = new Date();
+const machine = machineInfo();
+let ack: AckLatencyResult | undefined;
+let runs: ManyRunsResult | undefined;
+if (options.only !== 'runs') ack = await measureAckLatency({ rate: options.rate, durationS: options.durationS, log });
+if (options.only !== 'ack') {
+  runs = await measureManyRuns({
+    runs: options.runs,
+    workerConcurrency: options.workerConcurrency,
+    channels: options.channels,
+    readyDelayMs: options.readyDelayMs,
+    timeoutS: options.runsTimeoutS,
+    cpuProfDir: options.cpuProfDir,
+    log,
+  });
+}
+process.stdout.write(`\n${consoleSummary(ack, runs)}`);
+if (options.write) {
+  const benchEnv = Object.entries(process.env).filter(([key]) => key.startsWith('BENCH_')).map(([key, value]) => `${key}=${value}`);
+  const command = [...benchEnv, 'npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
+  writeBenchmarksMd(join(REPO, 'BENCHMARKS.md'), { command, startedAt, machine, options, ack, runs });
+  log('wrote BENCHMARKS.md');
+}

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { freePort } from '../test/support/free-port.js';
+import { waitUntil } from '../test/support/wait-until.js';
+
+/** A Redis server started for one measurement, so its command statistics count only what flightdeck sent. */
+export interface BenchRedis {
+  url: string;
+  /** A connection for the bench's own reads; its commands are counted too, so read only outside the window. */
+  client: Redis;
+  /** Zeroes `INFO commandstats` (CONFIG RESETSTAT). */
+  resetStats(): Promise<void>;
+  /** Calls per command since the last reset, without the bench's own INFO / CONFIG calls. */
+  commandStats(): Promise<Record<string, number>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `redis-server` on a free loopback port with persistence off. Fails when `redis-server` is not on
+ * PATH or does not answer PING within 10 s (the process is killed then).
+ */
+export async function startBenchRedis(): Promise<BenchRedis> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let failure = '';
+  child.on('error', (err) => (failure = `could not start redis-server (the bench needs it on PATH): ${err.message}`));
+  child.stderr?.on('data', (chunk: Buffer) => (failure += chunk.toString()));
+  const url = `redis://127.0.0.1:${port}`;
+  const client = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => 200 });
+  // Refused connections are expected until the server has bound its port; waitUntil reports the last one.
+  client.on('error', () => {});
+  try {
+    await waitUntil(`redis-server on port ${port}`, async () => {
+      if (failure !== '') throw new Error(failure);
+      if (client.status === 'wait') await client.connect();
+      return (await client.ping()) === 'PONG' ? true : undefined;
+    }, 10_000);
+  } catch (err) {
+    client.disconnect();
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    url,
+    client,
+    async resetStats() {
+      await client.config('RESETSTAT');
+    },
+    async commandStats() {
+      const info = await client.info('commandstats');
+      const stats: Record<string, number> = {};
+      for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+        const name = match[1] as string;
+        if (name === 'info' || name.startsWith('config')) continue;
+        stats[name] = Number(match[2]);
+      }
+      return stats;
+    },
+    async stop() {
+      client.disconnect();
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
