@@ -1,7 +1,7 @@
 import type { CommandInvocation, CommandReply, CommandServices } from '../command-definition.js';
 import { canDeploy, canRollback } from '../../src/auth/authorize.js';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
-import { auditedCheck } from './audited-check.js';
+import { auditedCheck } from '../../src/auth/audited-check.js';
 
 /**
  * `/deploy cancel <run>`: applies `abort`. A run that has not changed the cluster ends `aborted`; one that

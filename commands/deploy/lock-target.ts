@@ -1,7 +1,7 @@
 import type { CommandInvocation, CommandReply, CommandServices } from '../command-definition.js';
 import { canDeploy } from '../../src/auth/authorize.js';
 import { resolveTarget } from '../../src/config/resolve-target.js';
-import { auditedCheck } from './audited-check.js';
+import { auditedCheck } from '../../src/auth/audited-check.js';
 import { formatDateTime } from './describe-run.js';
 
 async function authorize(what: string, service: string, environment: string, invocation: CommandInvocation, services: CommandServices): Promise<void> {

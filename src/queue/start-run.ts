@@ -1,5 +1,5 @@
 import type { CommandInvocation, CommandServices } from '../../commands/command-definition.js';
-import { auditedCheck } from '../../commands/deploy/audited-check.js';
+import { auditedCheck } from '../auth/audited-check.js';
 import { canDeploy } from '../auth/authorize.js';
 import { resolveChannel, resolveTarget } from '../config/resolve-target.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';

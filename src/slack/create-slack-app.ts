@@ -86,7 +86,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
   app.use(dropRedeliveries(options.services.store, options.logger));
   registerCommands(app, options.commands, options.services, options.logger);
-  if (options.incidentActions) registerIncidentActions(app, options.incidentActions, options.logger);
+  if (options.incidentActions) registerIncidentActions(app, options.incidentActions, options.services, options.logger);
   registerDeployModal(app, options.services, options.logger);
   registerRunActions(app, options.services, options.logger);
   registerRollbackActions(app, options.services, options.logger);

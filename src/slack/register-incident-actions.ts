@@ -1,4 +1,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
+import type { CommandServices } from '../../commands/command-definition.js';
+import { auditedCheck } from '../auth/audited-check.js';
+import { canRollback } from '../auth/authorize.js';
 import { randomUUID } from 'node:crypto';
 import { FlightdeckError, isFlightdeckError } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
@@ -22,16 +25,17 @@ function parseValue(value: string | undefined): { runId: string; guardId: string
 }
 
 /**
- * The on-call DM's buttons. Rollback aborts the (paused) run, which then ends `failed` and requests its
+ * The on-call DM's buttons. Rollback needs the environment's rollbacker role, like every other rollback. Rollback aborts the (paused) run, which then ends `failed` and requests its
  * rollback; Acknowledge acknowledges the PagerDuty incident. Both ack at once and replace the DM's buttons
  * with what was done; a refusal (run already ended…) goes to the clicker only, naming why.
  */
-export function registerIncidentActions(app: App, actions: IncidentActions, logger: Logger): void {
+export function registerIncidentActions(app: App, actions: IncidentActions, services: CommandServices, logger: Logger): void {
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: INCIDENT_ROLLBACK_ACTION }, async ({ action, body, ack, respond }) => {
     await ack();
     const log = logger.child({ action: action.action_id, user: body.user.id });
     try {
       const { runId, guardId } = parseValue(action.value);
+      await authorizeRollback(services, runId, body.user.id);
       await actions.engine.apply(runId, { type: 'abort', actor: body.user.id, reason: `rollback from the on-call page for guard ${guardId}` });
       log.info({ run: runId, guard: guardId }, 'rollback requested from the page');
       await respond({ replace_original: true, text: `:rewind: Rollback of run #${runId} requested by <@${body.user.id}>.` });
@@ -58,4 +62,18 @@ async function refuse(err: unknown, log: Logger, respond: (message: { response_t
   if (isFlightdeckError(err)) log.info({ code: err.code }, 'incident action refused');
   else log.error({ err, reference }, 'incident action failed');
   await respond({ response_type: 'ephemeral', replace_original: false, text: toUserText(err, reference) });
+}
+
+/** Whoever was paged, a rollback still needs the environment's rollbacker role; a refusal is audited. */
+async function authorizeRollback(services: CommandServices, runId: string, userId: string): Promise<void> {
+  const run = await services.store.get(runId);
+  if (!run) throw new FlightdeckError('run-not-found', `Run #${runId} does not exist any more.`);
+  const environment = services.config.catalog.environments[run.environment];
+  if (!environment) {
+    throw new FlightdeckError('config-invalid', `Run #${runId}'s environment \`${run.environment}\` is no longer in the catalog.`);
+  }
+  const roles = await services.roles.rolesOf(userId);
+  await auditedCheck(services, { run: runId, actor: userId, what: `rollback of run #${runId} from a page` }, () =>
+    canRollback(roles, run.environment, environment),
+  );
 }

@@ -1,5 +1,5 @@
-import { isFlightdeckError } from '../../src/errors/flightdeck-error.js';
-import type { CommandServices } from '../command-definition.js';
+import { isFlightdeckError } from '../errors/flightdeck-error.js';
+import type { RunStore } from '../run/run-store.js';
 
 export interface RefusalContext {
   /** The run the refused request was about; '' when none exists (yet). */
@@ -15,7 +15,7 @@ export interface RefusalContext {
  *
  * @throws whatever `check` throws, unchanged.
  */
-export async function auditedCheck(services: Pick<CommandServices, 'store' | 'now'>, context: RefusalContext, check: () => void): Promise<void> {
+export async function auditedCheck(services: { store: Pick<RunStore, 'auditOnly'>; now: () => number }, context: RefusalContext, check: () => void): Promise<void> {
   try {
     check();
   } catch (err) {
