@@ -135,11 +135,18 @@ describe.each(['http', 'socket'] as const)('the living run message over %s', (mo
     const aborted = (await store.get(runId))!;
     expect(aborted).toMatchObject({ state: 'aborted', reason: 'aborted by <@U0ALICE>' });
 
-    await slack.waitFor((state) => state.thread(CHANNEL, message.ts).find((reply) => reply.text.startsWith('Deployment summary')), 15_000, 'the summary');
-    const thread = threadTexts(message.ts);
-    expect(thread.some((text) => text.startsWith(':double_vertical_bar: Paused by <@U0ALICE>'))).toBe(true);
-    expect(thread.some((text) => text.startsWith(':arrow_forward: Resumed by <@U0ALICE>'))).toBe(true);
-    expect(thread.some((text) => text.includes(`Run #${runId} aborted: aborted by <@U0ALICE>`))).toBe(true);
+    // Thread replies are separate jobs paced per channel, so wait for all of them rather than for the last one sent.
+    const expected = [
+      (text: string) => text.startsWith('Deployment summary'),
+      (text: string) => text.startsWith(':double_vertical_bar: Paused by <@U0ALICE>'),
+      (text: string) => text.startsWith(':arrow_forward: Resumed by <@U0ALICE>'),
+      (text: string) => text.includes(`Run #${runId} aborted: aborted by <@U0ALICE>`),
+    ];
+    await slack.waitFor(
+      () => expected.every((matches) => threadTexts(message.ts).some(matches)) || undefined,
+      20_000,
+      'the summary and the pause, resume and abort replies',
+    );
     const final = await slack.waitFor((state) => (state.message(CHANNEL, message.ts)!.text.endsWith(': aborted') ? state.message(CHANNEL, message.ts) : undefined), 10_000, 'the aborted message');
     expect(listButtons(final.blocks)).toEqual([]);
     expect(k8s.getDeployment('shop', 'cart').spec.template.spec.containers[0].image).toBe('registry.example.com/acme/cart:v1.0.0');

@@ -159,7 +159,8 @@ describe.skipIf(!hasKubectl)('rollback end to end', () => {
 
     const thread = await waitUntil('the rollback report in the thread', () => {
       const replies = slack.thread(CHANNEL, undone.messageTs!).map((reply) => reply.text);
-      return replies.some((text) => text.includes('Rolled back')) ? replies : undefined;
+      const started = replies.some((text) => text.includes(`Rollback run #${undone.rollbackRunId} started`));
+      return started && replies.some((text) => text.includes('Rolled back')) ? replies : undefined;
     });
     expect(thread.join('\n')).toContain(`Rollback run #${undone.rollbackRunId} started`);
 
