@@ -91,12 +91,15 @@ function startReadyItems(draft: RunDraft, phase: RunPhase): void {
   }
 }
 
-/** Guards watch from the first cluster change until the run ends. */
+/**
+ * Guards watch from the first cluster change until the run ends. The effect is emitted even without
+ * guards for a deploy: the change reaching production is also what PagerDuty's change events report.
+ */
 function startGuards(draft: RunDraft): void {
   const { run } = draft;
-  if (run.guards.length === 0 || run.guardsStartedAt !== undefined) return;
+  if (run.guardsStartedAt !== undefined || (run.kind !== 'deploy' && run.guards.length === 0)) return;
   run.guardsStartedAt = draft.now;
-  record(draft, FLIGHTDECK_ACTOR, 'guards.started', run.guards.map((guard) => guard.id).join(', '));
+  if (run.guards.length > 0) record(draft, FLIGHTDECK_ACTOR, 'guards.started', run.guards.map((guard) => guard.id).join(', '));
   draft.effects.push({ type: 'start-guards' });
 }
 

@@ -108,12 +108,13 @@ describe('transition: the happy path', () => {
     [start, 'waiting', ['active', 'pending', 'pending'], [], ['run.started']],
     [tick('announce'), 'waiting', ['active', 'pending', 'pending'], [], ['item.ticked']],
     [tick('oncall'), 'waiting', ['done', 'active', 'pending'], ['thread'], ['item.ticked', 'phase.completed']],
-    [tick('freeze'), 'running', ['done', 'active', 'pending'], ['run-step:set-image'], ['item.ticked', 'step.started']],
+    // The first cluster change starts the watch (guards, PagerDuty's change event) even with no guards.
+    [tick('freeze'), 'running', ['done', 'active', 'pending'], ['start-guards', 'run-step:set-image'], ['item.ticked', 'step.started']],
     [{ type: 'rollback-target-recorded', target }, 'running', ['done', 'active', 'pending'], [], ['rollback-target.recorded']],
     [ok('set-image', 'image set'), 'running', ['done', 'active', 'pending'], ['run-step:wait'], ['step.succeeded', 'step.started']],
     [{ type: 'step-progress', itemId: 'wait', detail: '1 of 3 updated' }, 'running', ['done', 'active', 'pending'], [], []],
     [ok('wait', 'rolled out'), 'waiting', ['done', 'done', 'active'], ['thread'], ['step.succeeded', 'phase.completed']],
-    [tick('smoke', 'U3'), 'succeeded', ['done', 'done', 'done'], ['thread', 'thread', 'summary'], ['item.ticked', 'phase.completed', 'run.succeeded']],
+    [tick('smoke', 'U3'), 'succeeded', ['done', 'done', 'done'], ['thread', 'stop-guards', 'thread', 'summary'], ['item.ticked', 'phase.completed', 'run.succeeded']],
   ];
 
   it('walks manual → steps → manual → succeeded', () => {
@@ -183,7 +184,9 @@ describe('transition: step failure', () => {
     expect(item(t.run, 'smoke').state).toBe('pending');
     expect(t.audit.map((a) => a.action)).toEqual(['step.failed', action]);
     // A bad release after the image changed asks for a rollback (the summary waits for it); a broken bot does not.
-    expect(t.effects.map(effectName)).toEqual(outcome === 'failed' ? ['thread', 'thread', 'request-rollback'] : ['thread', 'thread', 'summary']);
+    expect(t.effects.map(effectName)).toEqual(
+      outcome === 'failed' ? ['thread', 'stop-guards', 'thread', 'request-rollback'] : ['thread', 'stop-guards', 'thread', 'summary'],
+    );
   });
 });
 

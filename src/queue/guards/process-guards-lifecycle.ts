@@ -17,11 +17,10 @@ export function createGuardsStartProcessor(deps: GuardDeps) {
   return async (job: Job): Promise<void> => {
     const { runId } = runJobSchema.parse(job.data);
     const run = await deps.store.get(runId);
-    if (!run || run.guardsStartedAt === undefined || guardsOver(run) || run.guards.length === 0) return;
-    const every = Math.min(...run.guards.map((guard) => guard.intervalMs)) || DEFAULT_EVERY_MS;
-    if (!(await guardScheduler.ensure(deps.queues, runId, every))) return;
-    deps.logger.info({ run: runId, every, guards: run.guards.map((guard) => guard.id) }, 'guards watching');
-    if (deps.pagerduty?.routes.has(run.service)) {
+    if (!run || run.guardsStartedAt === undefined || guardsOver(run)) return;
+    // Every deploy that reaches the cluster is a change PagerDuty should know of, guarded or not; the job
+    // id makes a repeated guards-start send it once.
+    if (run.kind === 'deploy' && deps.pagerduty?.routes.has(run.service)) {
       await enqueuePagerDutyEvent(deps.queues, {
         kind: 'change',
         runId,
@@ -29,6 +28,10 @@ export function createGuardsStartProcessor(deps: GuardDeps) {
         summary: `Deploying ${run.service} ${run.version} to ${run.environment} (run #${run.id}, requested by ${run.requestedBy})`,
       });
     }
+    if (run.guards.length === 0) return;
+    const every = Math.min(...run.guards.map((guard) => guard.intervalMs)) || DEFAULT_EVERY_MS;
+    if (!(await guardScheduler.ensure(deps.queues, runId, every))) return;
+    deps.logger.info({ run: runId, every, guards: run.guards.map((guard) => guard.id) }, 'guards watching');
   };
 }
 
@@ -42,7 +45,7 @@ export function createGuardsStopProcessor(deps: GuardDeps) {
     const run = await deps.store.get(runId);
     const open = await deps.incidents.openIncidents(runId);
     if (!run || open.size === 0) await guardScheduler.remove(deps.queues, runId);
-    if (run && deps.pagerduty?.routes.has(run.service)) {
+    if (run?.kind === 'deploy' && deps.pagerduty?.routes.has(run.service)) {
       await enqueuePagerDutyEvent(deps.queues, {
         kind: 'change',
         runId,
