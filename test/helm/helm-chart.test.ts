@@ -200,7 +200,7 @@ describe.skipIf(skipReason !== undefined)('helm/flightdeck rendered with text/te
     expect(refs).toEqual([
       ['SLACK_BOT_TOKEN', { name: 'flightdeck-credentials', key: 'slack-bot-token' }],
       ['SLACK_SIGNING_SECRET', { name: 'flightdeck-credentials', key: 'slack-signing-secret' }],
-      ['PAGERDUTY_TOKEN', { name: 'flightdeck-credentials', key: 'pagerduty-token', optional: true }],
+      ['PAGERDUTY_API_TOKEN', { name: 'flightdeck-credentials', key: 'pagerduty-token', optional: true }],
       ['REDIS_URL', { name: 'flightdeck-credentials', key: 'redis-url' }],
     ]);
   });

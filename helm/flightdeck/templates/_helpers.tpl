@@ -139,7 +139,7 @@ spec:
           valueFrom:
             secretKeyRef: { name: {{ $secret }}, key: slack-app-token }
         {{- end }}
-        - name: PAGERDUTY_TOKEN
+        - name: PAGERDUTY_API_TOKEN
           valueFrom:
             secretKeyRef: { name: {{ $secret }}, key: pagerduty-token, optional: true }
         - name: REDIS_URL
