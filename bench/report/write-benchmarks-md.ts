@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AckLatencyResult } from '../ack-latency/measure-ack-latency.js';
 import type { BenchOptions } from '../bench-options.js';
 import type { MachineInfo } from '../machine-info.js';
@@ -122,14 +122,29 @@ export function writeBenchmarksMd(path: string, report: BenchReport): void {
     '',
     ...ackSection(report.ack),
     ...runsSection(report.runs),
+    ...laterSections(path),
+  ];
+  writeFileSync(path, lines.join('\n'));
+}
+
+const LATER_SECTIONS = '## 3. ';
+
+/**
+ * Sections 3 onward are measured by their own commands (e.g. `bench/breach-to-rollback.ts`) and written into
+ * the file by them; a run of this writer keeps them as they are instead of erasing their figures.
+ */
+function laterSections(path: string): string[] {
+  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const start = existing.indexOf(LATER_SECTIONS);
+  if (start >= 0) return existing.slice(start).split('\n');
+  return [
     '## 3. Breach to rollback',
     '',
-    '**Not measured yet.** (From the end of a guard\'s window to the rollback patch reaching the API server, and to rollback complete.)',
+    '**Not measured yet.** Run `npx tsx bench/breach-to-rollback.ts --runs 50`.',
     '',
     '## 4. Recovery',
     '',
     '**Not measured yet.** (From SIGKILL of a busy worker to another worker resuming its runs.)',
     '',
   ];
-  writeFileSync(path, lines.join('\n'));
 }
