@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { measureAckLatency, type AckLatencyResult } from './ack-latency/measure-ack-latency.js';
+import { measureBreachToRollback, type BreachToRollbackResult } from './breach/measure-breach-to-rollback.js';
 import { parseBenchOptions } from './bench-options.js';
 import { machineInfo } from './machine-info.js';
 import { measureManyRuns, type ManyRunsResult } from './many-runs/measure-many-runs.js';
@@ -48,10 +49,13 @@ if (options.only !== 'ack') {
     log,
   });
 }
+let breach: BreachToRollbackResult | undefined;
+if (options.only === 'all') breach = measureBreachToRollback({ runs: options.profile === 'quick' ? 20 : 50, repo: REPO, log });
 process.stdout.write(`\n${consoleSummary(ack, runs)}`);
+if (breach) log(`breach to rollback over ${breach.runs} runs: p50 ${breach.windowEndToPatchMs.p50} ms, p99 ${breach.windowEndToPatchMs.p99} ms from the end of the guard window`);
 if (options.write) {
   const benchEnv = Object.entries(process.env).filter(([key]) => key.startsWith('BENCH_')).map(([key, value]) => `${key}=${value}`);
   const command = [...benchEnv, 'npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
-  writeBenchmarksMd(join(REPO, 'BENCHMARKS.md'), { command, startedAt, machine, options, ack, runs });
+  writeBenchmarksMd(join(REPO, 'BENCHMARKS.md'), { command, startedAt, machine, options, ack, runs, breach });
   log('wrote BENCHMARKS.md');
 }

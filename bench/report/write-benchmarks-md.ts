@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AckLatencyResult } from '../ack-latency/measure-ack-latency.js';
 import type { BenchOptions } from '../bench-options.js';
+import type { BreachToRollbackResult } from '../breach/measure-breach-to-rollback.js';
 import type { MachineInfo } from '../machine-info.js';
 import { DEPLOYMENTS_PER_CLUSTER, type ManyRunsResult } from '../many-runs/measure-many-runs.js';
 import { ackLatencyTables, manyRunsTable, ms } from './format-figures.js';
@@ -13,6 +14,8 @@ export interface BenchReport {
   options: BenchOptions;
   ack: AckLatencyResult | undefined;
   runs: ManyRunsResult | undefined;
+  /** Measured by `bench/breach-to-rollback.ts`; undefined when not run, and the file's section is kept. */
+  breach?: BreachToRollbackResult | undefined;
 }
 
 function ackSection(ack: AckLatencyResult | undefined): string[] {
@@ -122,29 +125,52 @@ export function writeBenchmarksMd(path: string, report: BenchReport): void {
     '',
     ...ackSection(report.ack),
     ...runsSection(report.runs),
-    ...laterSections(path),
+    ...laterSections(path, report),
   ];
   writeFileSync(path, lines.join('\n'));
 }
 
-const LATER_SECTIONS = '## 3. ';
+const BREACH_SECTION = '## 3. ';
+const RECOVERY_SECTION = '## 4. ';
 
-/**
- * Sections 3 onward are measured by their own commands (e.g. `bench/breach-to-rollback.ts`) and written into
- * the file by them; a run of this writer keeps them as they are instead of erasing their figures.
- */
-function laterSections(path: string): string[] {
-  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const start = existing.indexOf(LATER_SECTIONS);
-  if (start >= 0) return existing.slice(start).split('\n');
+function breachSection(breach: BreachToRollbackResult): string[] {
+  const row = (from: string, s: BreachToRollbackResult['windowEndToPatchMs']) => `| ${from} | ${s.count} | ${s.p50} ms | ${s.p90} ms | ${s.p99} ms | ${s.max} ms |`;
   return [
     '## 3. Breach to rollback',
     '',
-    '**Not measured yet.** Run `npx tsx bench/breach-to-rollback.ts --runs 50`.',
+    `Measured in this run by \`bench/breach-to-rollback.ts\` (${breach.runs} runs; guard \`interval\` ${breach.intervalMs} ms, \`for\` ${breach.forMs} ms): the`,
+    'real queue workers and guard evaluation (Prometheus probe against the Prometheus emulator), the domain\'s breach →',
+    'rollback request, the rollback run and its PATCH against the Kubernetes emulator, whose request log stamps the PATCH',
+    'on arrival. From (a) the end of the guard window (first failing evaluation + `for`) and (b) the evaluation that',
+    'declared the breach.',
     '',
-    '## 4. Recovery',
+    '| from | runs | p50 | p90 | p99 | max |',
+    '| --- | --- | --- | --- | --- | --- |',
+    row('end of the guard window', breach.windowEndToPatchMs),
+    row('breaching evaluation', breach.breachToPatchMs),
     '',
-    '**Not measured yet.** (From SIGKILL of a busy worker to another worker resuming its runs.)',
+    'The gap between the rows is evaluation granularity: a breach is seen at the first evaluation at or after the',
+    "window's end, up to one `interval` later (10 s by default).",
     '',
   ];
+}
+
+/**
+ * Section 3 comes from this run when it measured it; otherwise, like section 4 (measured by its own command),
+ * it is kept as the file has it instead of erasing its figures.
+ */
+function laterSections(path: string, report: BenchReport): string[] {
+  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const at = (heading: string) => existing.indexOf(heading);
+  const kept = (from: string, to?: string) => {
+    const start = at(from);
+    if (start < 0) return undefined;
+    const end = to && at(to) > start ? at(to) : existing.length;
+    return existing.slice(start, end).replace(/\n+$/, '\n').split('\n');
+  };
+  const breach = report.breach
+    ? breachSection(report.breach)
+    : (kept(BREACH_SECTION, RECOVERY_SECTION) ?? ['## 3. Breach to rollback', '', '**Not measured yet.** Run `npm run bench`.', '']);
+  const recovery = kept(RECOVERY_SECTION) ?? ['## 4. Recovery', '', '**Not measured yet.** (From SIGKILL of a busy worker to another worker resuming its runs.)', ''];
+  return [...breach, ...recovery];
 }
