@@ -1,13 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/run/run-schema.js';
-import { RunStore } from '../../src/run/run-store.js';
-import { startKubernetesEmulator, writeKubeconfigFor, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
-import { SlackDriver, startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
-import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';
+import type { RunStore } from '../../src/run/run-store.js';
+import type { KubernetesEmulator } from '../emulators/kubernetes/index.js';
+import type { SlackDriver, SlackEmulator } from '../emulators/slack/index.js';
+import { replyText } from '../support/reply-text.js';
+import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
+import { waitForRunState } from '../support/wait-for-run-state.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const SIGNING_SECRET = 'e2e-canary-secret';
@@ -90,12 +88,11 @@ phases:
       - { id: promote, kind: step, action: promote }
 `;
 
+let world: E2eWorld;
 let slack: SlackEmulator;
 let east: KubernetesEmulator;
 let west: KubernetesEmulator;
-let flightdeck: FlightdeckProcess;
 let driver: SlackDriver;
-let redis: Redis;
 let store: RunStore;
 
 function seed(emu: KubernetesEmulator, name = 'web', repository = REPO): void {
@@ -110,18 +107,13 @@ function seed(emu: KubernetesEmulator, name = 'web', repository = REPO): void {
 
 async function deploy(text: string): Promise<string> {
   const response = await driver.slashCommand({ command: '/deploy', text, userId: 'U0ALICE', channelId: CHANNEL });
-  const body = (response.json as { text?: string } | undefined)?.text ?? response.body;
+  const body = replyText(response);
   const match = /Run #(\d+)/.exec(body);
   expect(match, body).not.toBeNull();
   return match![1]!;
 }
 
-async function settle(id: string, states: readonly string[]): Promise<Run> {
-  return waitUntil(`run ${id} to be ${states.join('/')}`, async () => {
-    const run = await store.get(id);
-    return run && states.includes(run.state) ? run : undefined;
-  }, 40_000);
-}
+const settle = (id: string, states: readonly string[]): Promise<Run> => waitForRunState(store, id, states);
 
 const weights = (emu: KubernetesEmulator, route = 'web') =>
   (emu.get('httproutes', 'shop', route)!.spec.rules[0].backendRefs as Array<{ name: string; weight?: number }>).map((b) => `${b.name}=${b.weight}`);
@@ -129,40 +121,28 @@ const image = (emu: KubernetesEmulator) => emu.getDeployment('shop', 'web').spec
 
 describe('canary and smoke Jobs on two clusters served by one flightdeck', () => {
   beforeAll(async () => {
-    slack = await startSlackEmulator({ channels: [CHANNEL] });
-    east = await startKubernetesEmulator({ readyDelayMs: 100 });
-    west = await startKubernetesEmulator({ readyDelayMs: 100 });
-    seed(east);
-    seed(west);
-    seed(east, 'cart', 'registry.example.com/acme/cart');
-    west.jobOutcome({ image: 'registry.example.com/acme/smoke:1' }, { succeed: false, logs: ['checking /health: ok', 'checking /checkout: HTTP 503', 'FAIL 1 of 2'] });
-    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-canary-')), 'kubeconfig');
-    writeKubeconfigFor(kubeconfig, [
-      { context: 'east', emulator: east },
-      { context: 'west', emulator: west },
-    ]);
-    flightdeck = await startFlightdeckProcess({
-      slackApiUrl: slack.apiUrl,
-      botToken: slack.token,
-      signingSecret: SIGNING_SECRET,
-      kubeconfigPath: kubeconfig,
+    world = await startE2eWorld({
+      mode: 'http',
       catalog: CATALOG,
       checklists: { canary: CANARY, smoke: SMOKE, 'slow-canary': SLOW_CANARY },
+      signingSecret: SIGNING_SECRET,
+      kubernetes: { readyDelayMs: 100 },
+      contexts: ['east', 'west'],
+      slack: { channels: [CHANNEL] },
+      beforeStart: ({ clusters }) => {
+        seed(clusters.east!);
+        seed(clusters.west!);
+        seed(clusters.east!, 'cart', 'registry.example.com/acme/cart');
+        clusters.west!.jobOutcome({ image: 'registry.example.com/acme/smoke:1' }, { succeed: false, logs: ['checking /health: ok', 'checking /checkout: HTTP 503', 'FAIL 1 of 2'] });
+      },
     });
-    driver = new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
-    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-    store = new RunStore(redis, flightdeck.redisPrefix);
+    ({ slack, driver, store } = world);
+    east = world.clusters.east!;
+    west = world.clusters.west!;
   });
 
   afterAll(async () => {
-    const code = await flightdeck?.stop();
-    const keys = await redis?.keys(`{${flightdeck?.redisPrefix}}*`);
-    if (keys && keys.length > 0) await redis.del(...keys);
-    redis?.disconnect();
-    await slack?.close();
-    await east?.close();
-    await west?.close();
-    expect(code).toBe(0);
+    expect(await world?.stop()).toBe(0);
   });
 
   it('runs a 5/25/50/100 canary to success on one cluster while a smoke Job fails on the other', async () => {

@@ -1,15 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
+import { resolve } from 'node:path';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEPLOY_USAGE } from '../../commands/deploy/deploy-usage.js';
-import { RunStore } from '../../src/run/run-store.js';
-import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
-import { SlackDriver, startSlackEmulator, type DriverResponse, type SlackEmulator } from '../emulators/slack/index.js';
-import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';
+import type { RunStore } from '../../src/run/run-store.js';
+import type { KubernetesEmulator } from '../emulators/kubernetes/index.js';
+import type { SlackDriver, SlackEmulator } from '../emulators/slack/index.js';
+import type { FlightdeckProcess } from '../support/flightdeck-process.js';
+import { replyText } from '../support/reply-text.js';
+import { runIdIn } from '../support/run-id-in.js';
+import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const SIGNING_SECRET = 'e2e-commands-secret';
@@ -98,17 +99,8 @@ phases:
         title: Looks good
 `;
 
-function textOf(response: DriverResponse): string {
-  return (response.json as { text?: string } | undefined)?.text ?? response.body;
-}
-
-function runIdIn(text: string): string {
-  const match = /Run #(\d+)/.exec(text);
-  if (!match) throw new Error(`no run number in: ${text}`);
-  return match[1]!;
-}
-
 describe.each(['http', 'socket'] as const)('/deploy subcommands and modal over %s', (mode) => {
+  let world: E2eWorld;
   let slack: SlackEmulator;
   let k8s: KubernetesEmulator;
   let flightdeck: FlightdeckProcess;
@@ -123,7 +115,7 @@ describe.each(['http', 'socket'] as const)('/deploy subcommands and modal over %
     const response = await deploy('', userId);
     expect(response.status).toBe(200);
     // The ack carries nothing to show: the modal itself is the answer.
-    expect(textOf(response)).toBe('');
+    expect(replyText(response)).toBe('');
     return slack.waitFor((state) => state.openViews(userId).find((view) => view.callbackId === 'flightdeck.deploy'), 5000, 'the deploy modal');
   }
 
@@ -132,44 +124,33 @@ describe.each(['http', 'socket'] as const)('/deploy subcommands and modal over %
   }
 
   beforeAll(async () => {
-    slack = await startSlackEmulator({ channels: [CHANNEL] });
-    k8s = await startKubernetesEmulator({ readyDelayMs: 100 });
-    for (const namespace of ['cmds-prod', 'cmds-staging']) {
-      k8s.seedDeployment({ namespace, name: 'shop', container: 'shop', image: 'registry.example.com/acme/shop:v1.0.0', replicas: 2, progressDeadlineSeconds: 5 });
-    }
-    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-kube-')), 'kubeconfig');
-    k8s.writeKubeconfig(kubeconfig, 'emulator');
-    flightdeck = await startFlightdeckProcess({
-      slackApiUrl: slack.apiUrl,
-      botToken: slack.token,
-      signingSecret: SIGNING_SECRET,
-      kubeconfigPath: kubeconfig,
+    world = await startE2eWorld({
+      mode,
       catalog: CATALOG,
       checklists: { 'people-first': PEOPLE_FIRST, 'rollout-first': ROLLOUT_FIRST },
-      env: mode === 'socket' ? { SLACK_APP_TOKEN: slack.appToken } : {},
+      signingSecret: SIGNING_SECRET,
+      kubernetes: { readyDelayMs: 100 },
+      slack: { channels: [CHANNEL] },
+      deployments: ['cmds-prod', 'cmds-staging'].map((namespace) => ({
+        namespace,
+        name: 'shop',
+        container: 'shop',
+        image: 'registry.example.com/acme/shop:v1.0.0',
+        replicas: 2,
+        progressDeadlineSeconds: 5,
+      })),
     });
-    driver =
-      mode === 'socket'
-        ? new SlackDriver({ mode: 'socket', emulator: slack })
-        : new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
-    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-    store = new RunStore(redis, flightdeck.redisPrefix);
+    ({ slack, k8s, flightdeck, driver, redis, store } = world);
   });
 
   afterAll(async () => {
-    const code = await flightdeck?.stop();
-    const keys = await redis?.keys(`{${flightdeck?.redisPrefix}}*`);
-    if (keys && keys.length > 0) await redis.del(...keys);
-    redis?.disconnect();
-    await slack?.close();
-    await k8s?.close();
-    expect(code).toBe(0);
+    expect(await world?.stop()).toBe(0);
   });
 
   it('answers help with every form, and help <subcommand> with that form', async () => {
-    const all = textOf(await deploy('help'));
+    const all = replyText(await deploy('help'));
     for (const line of Object.values(DEPLOY_USAGE)) expect(all).toContain(line);
-    expect(textOf(await deploy('help cancel'))).toBe(`Usage: ${DEPLOY_USAGE.cancel}`);
+    expect(replyText(await deploy('help cancel'))).toBe(`Usage: ${DEPLOY_USAGE.cancel}`);
   });
 
   it.each([
@@ -181,7 +162,7 @@ describe.each(['http', 'socket'] as const)('/deploy subcommands and modal over %
     ['help nothing', 'help'],
     ['shop', 'deploy'],
   ])('answers the malformed %j with the usage of %s', async (text, form) => {
-    const reply = textOf(await deploy(text));
+    const reply = replyText(await deploy(text));
     expect(reply).toContain(`Usage: ${DEPLOY_USAGE[form as keyof typeof DEPLOY_USAGE]}`);
   });
 
@@ -193,14 +174,14 @@ describe.each(['http', 'socket'] as const)('/deploy subcommands and modal over %
     ['unlock nope staging', 'There is no service called `nope`', 'Known services'],
     ['nope v1 to staging', 'There is no service called `nope`', 'Known services'],
   ])('refuses %j listing the valid names', async (text, problem, valid) => {
-    const reply = textOf(await deploy(text));
+    const reply = replyText(await deploy(text));
     expect(reply).toContain(problem);
     expect(reply).toContain(valid);
   });
 
   it('refuses /deploy to production from someone without the role, naming it, recording no run but auditing the refusal', async () => {
     const before = await runKeys();
-    const reply = textOf(await deploy('shop v9.9.9 to production', MALLORY));
+    const reply = replyText(await deploy('shop v9.9.9 to production', MALLORY));
     expect(reply).toContain('You may not deploy to production: that needs the role `deployers`.');
     expect(await runKeys()).toEqual(before);
     const refused = (await store.audit(undefined, 50)).filter((entry) => entry.action === 'command.refused' && entry.actor === MALLORY);
@@ -243,55 +224,55 @@ describe.each(['http', 'socket'] as const)('/deploy subcommands and modal over %
   });
 
   it('shows status overall and per service, with state, who and since', async () => {
-    const overall = textOf(await deploy('status'));
+    const overall = replyText(await deploy('status'));
     expect(overall).toMatch(/\*Active runs\*\n• #\d+ \*shop\* `v2.0.0` → production: pending, requested by <@U0ALICE>, since \d\d:\d\d UTC/);
-    const perService = textOf(await deploy('status shop'));
+    const perService = replyText(await deploy('status shop'));
     expect(perService).toContain('*shop*');
     expect(perService).toContain('• *staging*: idle, never deployed by flightdeck');
     expect(perService).toMatch(/• \*production\*: #\d+ \*shop\* `v2.0.0` → production: pending/);
   });
 
   it('locks and unlocks a target for the people allowed to deploy there, refusing deploys meanwhile', async () => {
-    expect(textOf(await deploy('lock shop production freeze', MALLORY))).toContain('that needs the role `deployers`');
+    expect(replyText(await deploy('lock shop production freeze', MALLORY))).toContain('that needs the role `deployers`');
 
     const locked = await deploy('lock shop staging database migration in progress', BOB);
     expect(locked.json).toMatchObject({ response_type: 'in_channel' });
-    expect(textOf(locked)).toContain(':lock: <@U0BOB> locked *shop* in staging: database migration in progress');
+    expect(replyText(locked)).toContain(':lock: <@U0BOB> locked *shop* in staging: database migration in progress');
 
-    expect(textOf(await deploy('shop v3.0.0 to staging'))).toMatch(/`shop` in staging is locked by <@U0BOB> since \d\d:\d\d UTC: database migration in progress/);
-    expect(textOf(await deploy('lock shop staging again'))).toContain('is locked by <@U0BOB>');
-    expect(textOf(await deploy('status'))).toMatch(/\*Locks\*\n• :lock: \*shop\* in staging: locked by <@U0BOB> since .* UTC: database migration in progress/);
-    expect(textOf(await deploy('unlock shop production'))).toMatch(/held by run #\d+, not by a person's lock/);
+    expect(replyText(await deploy('shop v3.0.0 to staging'))).toMatch(/`shop` in staging is locked by <@U0BOB> since \d\d:\d\d UTC: database migration in progress/);
+    expect(replyText(await deploy('lock shop staging again'))).toContain('is locked by <@U0BOB>');
+    expect(replyText(await deploy('status'))).toMatch(/\*Locks\*\n• :lock: \*shop\* in staging: locked by <@U0BOB> since .* UTC: database migration in progress/);
+    expect(replyText(await deploy('unlock shop production'))).toMatch(/held by run #\d+, not by a person's lock/);
 
-    const unlocked = textOf(await deploy('unlock shop staging', ALICE));
+    const unlocked = replyText(await deploy('unlock shop staging', ALICE));
     expect(unlocked).toContain(':unlock: <@U0ALICE> unlocked *shop* in staging (locked by <@U0BOB>');
-    expect(textOf(await deploy('unlock shop staging'))).toContain('`shop` in staging is not locked.');
+    expect(replyText(await deploy('unlock shop staging'))).toContain('`shop` in staging is not locked.');
   });
 
   it('cancels a run that has not touched the cluster: it ends aborted; then refuses to cancel it again', async () => {
     const runId = (await store.activeRunFor('shop', 'production'))!.id;
-    expect(textOf(await deploy(`cancel ${runId}`, MALLORY))).toContain('that needs the role `deployers`');
+    expect(replyText(await deploy(`cancel ${runId}`, MALLORY))).toContain('that needs the role `deployers`');
     expect((await store.get(runId))?.state).toBe('pending');
 
-    const reply = textOf(await deploy(`cancel #${runId} wrong version`, BOB));
+    const reply = replyText(await deploy(`cancel #${runId} wrong version`, BOB));
     expect(reply).toContain(`Cancelled run #${runId} (*shop* \`v2.0.0\` → production) before it changed the cluster; it ended *aborted*.`);
     const run = await store.get(runId);
     expect(run).toMatchObject({ state: 'aborted', reason: `aborted by <@${BOB}>: wrong version` });
     expect(k8s.getDeployment('cmds-prod', 'shop').spec.template.spec.containers[0].image).toBe('registry.example.com/acme/shop:v1.0.0');
 
-    expect(textOf(await deploy(`cancel ${runId}`, BOB))).toContain('aborted');
-    expect(textOf(await deploy('cancel 99999', BOB))).toContain('There is no run #99999.');
+    expect(replyText(await deploy(`cancel ${runId}`, BOB))).toContain('aborted');
+    expect(replyText(await deploy('cancel 99999', BOB))).toContain('There is no run #99999.');
   });
 
   it('cancels a run after it changed the cluster: it fails and a rollback to the recorded revision is requested', async () => {
-    const runId = runIdIn(textOf(await deploy('shop v3.0.0 to staging', BOB)));
+    const runId = runIdIn(replyText(await deploy('shop v3.0.0 to staging', BOB)));
     const changed = await waitUntil('the staging rollout to finish and wait for people', async () => {
       const run = await store.get(runId);
       return run?.state === 'waiting' && run.rollbackTarget ? run : undefined;
     }, 20_000);
     expect(k8s.getDeployment('cmds-staging', 'shop').spec.template.spec.containers[0].image).toBe('registry.example.com/acme/shop:v3.0.0');
 
-    const reply = textOf(await deploy(`cancel ${runId}`, ALICE));
+    const reply = replyText(await deploy(`cancel ${runId}`, ALICE));
     expect(reply).toContain(`Stopped run #${runId}`);
     expect(reply).toContain(`a rollback to revision ${changed.rollbackTarget!.revision} (\`registry.example.com/acme/shop:v1.0.0\`) was requested`);
     const after = await store.get(runId);
@@ -300,7 +281,7 @@ describe.each(['http', 'socket'] as const)('/deploy subcommands and modal over %
   });
 
   it('shows history newest first with version, who, outcome and duration', async () => {
-    const all = textOf(await deploy('history shop')).split('\n');
+    const all = replyText(await deploy('history shop')).split('\n');
     expect(all[0]).toMatch(/^\*shop\*: the last \d+ runs, newest first$/);
     // A rollback run started by the cancelled staging deploy may be listed too; it is newer than both.
     const staging = all.findIndex((line) => line.includes('`v3.0.0` → staging:'));
@@ -309,10 +290,10 @@ describe.each(['http', 'socket'] as const)('/deploy subcommands and modal over %
     expect(production).toBeGreaterThan(staging);
     expect(all[staging]).toMatch(/^• #\d+ `v3.0.0` → staging: \*(failed|rolled-back|rollback-failed|rolling-back, not finished)\*, by <@U0BOB>, \d{4}-\d\d-\d\d \d\d:\d\d UTC, /);
     expect(all[production]).toMatch(/^• #\d+ `v2.0.0` → production: \*aborted\*, by <@U0ALICE>, .* UTC, took \d+s — aborted by <@U0BOB>: wrong version$/);
-    const productionOnly = textOf(await deploy('history shop production'));
+    const productionOnly = replyText(await deploy('history shop production'));
     expect(productionOnly).toContain('*shop* in production: the last run, newest first');
     expect(productionOnly).not.toContain('v3.0.0');
-    expect(textOf(await deploy('history web'))).toBe('*web* has no runs yet.');
+    expect(replyText(await deploy('history web'))).toBe('*web* has no runs yet.');
   });
 });
 

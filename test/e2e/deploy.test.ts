@@ -1,29 +1,24 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RunStore } from '../../src/run/run-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
-import { listButtons, SlackDriver, startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
-import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';
+import type { KubernetesEmulator } from '../emulators/kubernetes/index.js';
+import { listButtons, type SlackDriver, type SlackEmulator } from '../emulators/slack/index.js';
+import type { FlightdeckProcess } from '../support/flightdeck-process.js';
+import { replyText } from '../support/reply-text.js';
+import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitUntil } from '../support/wait-until.js';
 import { E2E_CATALOG, E2E_CHECKLIST } from './fixtures.js';
 
-const SIGNING_SECRET = 'e2e-signing-secret';
 const CHANNEL = 'C0DEPLOY';
 const OLD_IMAGE = 'registry.example.com/acme/api:v1.4.1';
 
 describe.each(['http', 'socket'] as const)('/deploy end to end over %s', (mode) => {
+  let world: E2eWorld;
   let slack: SlackEmulator;
   let k8s: KubernetesEmulator;
   let flightdeck: FlightdeckProcess;
   let driver: SlackDriver;
   let redis: Redis;
-
-  function replyText(response: { json?: unknown; body: string }): string {
-    return (response.json as { text?: string } | undefined)?.text ?? response.body;
-  }
 
   /** Ticks every button flightdeck offers, one at a time, until the run's message shows a final outcome. */
   async function tickUntilFinished(messageTs: string): Promise<string> {
@@ -51,35 +46,19 @@ describe.each(['http', 'socket'] as const)('/deploy end to end over %s', (mode) 
   }
 
   beforeAll(async () => {
-    slack = await startSlackEmulator({ channels: [CHANNEL] });
-    k8s = await startKubernetesEmulator({ readyDelayMs: 150 });
-    k8s.seedDeployment({ namespace: 'shop', name: 'api', container: 'api', image: OLD_IMAGE, replicas: 3, progressDeadlineSeconds: 3 });
-    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-kube-')), 'kubeconfig');
-    k8s.writeKubeconfig(kubeconfig, 'emulator');
-    flightdeck = await startFlightdeckProcess({
-      slackApiUrl: slack.apiUrl,
-      botToken: slack.token,
-      signingSecret: SIGNING_SECRET,
-      kubeconfigPath: kubeconfig,
+    world = await startE2eWorld({
+      mode,
       catalog: E2E_CATALOG,
       checklists: { release: E2E_CHECKLIST },
-      env: mode === 'socket' ? { SLACK_APP_TOKEN: slack.appToken } : {},
+      kubernetes: { readyDelayMs: 150 },
+      slack: { channels: [CHANNEL] },
+      deployments: [{ namespace: 'shop', name: 'api', container: 'api', image: OLD_IMAGE, replicas: 3, progressDeadlineSeconds: 3 }],
     });
-    driver =
-      mode === 'socket'
-        ? new SlackDriver({ mode: 'socket', emulator: slack })
-        : new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
-    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+    ({ slack, k8s, flightdeck, driver, redis } = world);
   });
 
   afterAll(async () => {
-    const code = await flightdeck?.stop();
-    const keys = await redis?.keys(`{${flightdeck?.redisPrefix}}*`);
-    if (keys && keys.length > 0) await redis.del(...keys);
-    redis?.disconnect();
-    await slack?.close();
-    await k8s?.close();
-    expect(code).toBe(0);
+    expect(await world?.stop()).toBe(0);
   });
 
     it('refuses an unknown service with the valid names and records nothing', async () => {

@@ -1,12 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunStore } from '../../src/run/run-store.js';
-import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
-import { listButtons, SlackDriver, startSlackEmulator, type SlackEmulator, type StoredMessage } from '../emulators/slack/index.js';
-import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';
+import type { RunStore } from '../../src/run/run-store.js';
+import type { KubernetesEmulator } from '../emulators/kubernetes/index.js';
+import { listButtons, type SlackDriver, type SlackEmulator, type StoredMessage } from '../emulators/slack/index.js';
+import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 
 const SIGNING_SECRET = 'e2e-living-secret';
 const CHANNEL = 'C0LIVE';
@@ -53,11 +49,10 @@ ${Array.from({ length: TICKS }, (_, i) => `      - { id: box-${i}, kind: manual,
 `;
 
 describe.each(['http', 'socket'] as const)('the living run message over %s', (mode) => {
+  let world: E2eWorld;
   let slack: SlackEmulator;
   let k8s: KubernetesEmulator;
-  let flightdeck: FlightdeckProcess;
   let driver: SlackDriver;
-  let redis: Redis;
   let store: RunStore;
 
   async function deploy(version: string): Promise<{ runId: string; message: StoredMessage }> {
@@ -79,37 +74,20 @@ describe.each(['http', 'socket'] as const)('the living run message over %s', (mo
   }
 
   beforeAll(async () => {
-    slack = await startSlackEmulator({ channels: [CHANNEL] });
-    k8s = await startKubernetesEmulator({ readyDelayMs: 100 });
-    k8s.seedDeployment({ namespace: 'shop', name: 'cart', container: 'cart', image: 'registry.example.com/acme/cart:v1.0.0', replicas: 2, progressDeadlineSeconds: 5 });
-    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-kube-')), 'kubeconfig');
-    k8s.writeKubeconfig(kubeconfig, 'emulator');
-    flightdeck = await startFlightdeckProcess({
-      slackApiUrl: slack.apiUrl,
-      botToken: slack.token,
-      signingSecret: SIGNING_SECRET,
-      kubeconfigPath: kubeconfig,
+    world = await startE2eWorld({
+      mode,
       catalog: CATALOG,
       checklists: { busy: CHECKLIST },
-      env: mode === 'socket' ? { SLACK_APP_TOKEN: slack.appToken } : {},
+      signingSecret: SIGNING_SECRET,
+      kubernetes: { readyDelayMs: 100 },
+      slack: { channels: [CHANNEL] },
+      deployments: [{ namespace: 'shop', name: 'cart', container: 'cart', image: 'registry.example.com/acme/cart:v1.0.0', replicas: 2, progressDeadlineSeconds: 5 }],
     });
-    driver =
-      mode === 'socket'
-        ? new SlackDriver({ mode: 'socket', emulator: slack })
-        : new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
-    if (mode === 'socket') await slack.socketMode.waitForConnection(10_000);
-    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-    store = new RunStore(redis, flightdeck.redisPrefix);
+    ({ slack, k8s, driver, store } = world);
   });
 
   afterAll(async () => {
-    const code = await flightdeck?.stop();
-    const keys = await redis?.keys(`{${flightdeck?.redisPrefix}}*`);
-    if (keys && keys.length > 0) await redis.del(...keys);
-    redis?.disconnect();
-    await slack?.close();
-    await k8s?.close();
-    expect(code).toBe(0);
+    expect(await world?.stop()).toBe(0);
   });
 
   it('starts, pauses, resumes and aborts from the message; a non-deployer is refused and audited', async () => {

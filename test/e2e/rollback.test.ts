@@ -1,14 +1,14 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunStore } from '../../src/run/run-store.js';
+import type { RunStore } from '../../src/run/run-store.js';
 import type { Run } from '../../src/run/run-schema.js';
-import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
-import { SlackDriver, startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
-import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';
+import type { KubernetesEmulator } from '../emulators/kubernetes/index.js';
+import type { SlackDriver, SlackEmulator } from '../emulators/slack/index.js';
+import type { FlightdeckProcess } from '../support/flightdeck-process.js';
+import { replyText } from '../support/reply-text.js';
+import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
+import { waitForRunState } from '../support/wait-for-run-state.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const SIGNING_SECRET = 'e2e-rollback-secret';
@@ -54,6 +54,7 @@ phases:
       - { id: wait, kind: step, action: wait-rollout, timeout: 20s }
 `;
 
+let world: E2eWorld;
 let slack: SlackEmulator;
 let k8s: KubernetesEmulator;
 let flightdeck: FlightdeckProcess;
@@ -62,16 +63,7 @@ let redis: Redis;
 let store: RunStore;
 let kubeconfig: string;
 
-function replyText(response: { json?: unknown; body: string }): string {
-  return (response.json as { text?: string } | undefined)?.text ?? response.body;
-}
-
-async function settle(id: string, states: readonly string[]): Promise<Run> {
-  return waitUntil(`run ${id} to be ${states.join('/')}`, async () => {
-    const run = await store.get(id);
-    return run && states.includes(run.state) ? run : undefined;
-  }, 40_000);
-}
+const settle = (id: string, states: readonly string[]): Promise<Run> => waitForRunState(store, id, states);
 
 async function deploy(version: string): Promise<string> {
   const response = await driver.slashCommand({ command: '/deploy', text: `orders ${version} to production`, userId: 'U0ALICE', channelId: CHANNEL });
@@ -119,33 +111,21 @@ const revisionNow = () => Number(k8s.getDeployment('shop', 'orders').metadata.an
 
 describe.skipIf(!hasKubectl)('rollback end to end', () => {
   beforeAll(async () => {
-    slack = await startSlackEmulator({ channels: [CHANNEL] });
-    k8s = await startKubernetesEmulator({ readyDelayMs: 150, tls: true });
-    k8s.seedDeployment({ namespace: 'shop', name: 'orders', container: 'orders', image: `${REPO}:v1`, replicas: 2, progressDeadlineSeconds: 2 });
-    k8s.neverReady(`${REPO}:v9-broken`);
-    kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-rollback-')), 'kubeconfig');
-    k8s.writeKubeconfig(kubeconfig, 'emulator');
-    flightdeck = await startFlightdeckProcess({
-      slackApiUrl: slack.apiUrl,
-      botToken: slack.token,
-      signingSecret: SIGNING_SECRET,
-      kubeconfigPath: kubeconfig,
+    world = await startE2eWorld({
+      mode: 'http',
       catalog: CATALOG,
       checklists: { quick: CHECKLIST },
+      signingSecret: SIGNING_SECRET,
+      kubernetes: { readyDelayMs: 150, tls: true },
+      slack: { channels: [CHANNEL] },
+      deployments: [{ namespace: 'shop', name: 'orders', container: 'orders', image: `${REPO}:v1`, replicas: 2, progressDeadlineSeconds: 2 }],
+      beforeStart: ({ k8s }) => k8s.neverReady(`${REPO}:v9-broken`),
     });
-    driver = new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
-    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-    store = new RunStore(redis, flightdeck.redisPrefix);
+    ({ slack, k8s, flightdeck, driver, redis, store, kubeconfig } = world);
   });
 
   afterAll(async () => {
-    const code = await flightdeck?.stop();
-    const keys = await redis?.keys(`{${flightdeck?.redisPrefix}}*`);
-    if (keys && keys.length > 0) await redis.del(...keys);
-    redis?.disconnect();
-    await slack?.close();
-    await k8s?.close();
-    expect(code).toBe(0);
+    expect(await world?.stop()).toBe(0);
   });
 
   it('a failed deploy is rolled back to its recorded revision, reported in its thread, as kubectl shows', async () => {

@@ -1,12 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunStore } from '../../src/run/run-store.js';
-import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
-import { findButton, listButtons, signSlackRequest, SlackDriver, startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
-import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';
+import type { RunStore } from '../../src/run/run-store.js';
+import { findButton, listButtons, signSlackRequest, type SlackDriver, type SlackEmulator } from '../emulators/slack/index.js';
+import { runIdIn } from '../support/run-id-in.js';
+import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const SIGNING_SECRET = 'e2e-signoffs-secret';
@@ -61,11 +57,9 @@ phases:
 `;
 
 describe.each(['http', 'socket'] as const)('sign-offs end to end over %s', (mode) => {
+  let world: E2eWorld;
   let slack: SlackEmulator;
-  let k8s: KubernetesEmulator;
-  let flightdeck: FlightdeckProcess;
   let driver: SlackDriver;
-  let redis: Redis;
   let store: RunStore;
   let runId: string;
   let messageTs: string;
@@ -114,46 +108,29 @@ describe.each(['http', 'socket'] as const)('sign-offs end to end over %s', (mode
   }
 
   beforeAll(async () => {
-    slack = await startSlackEmulator({
-      channels: [CHANNEL],
-      users: ['U0ALICE', 'U0BOB', 'U0LEAD', 'U0SEC1', 'U0SEC2', 'U0OPS', 'U0PO'].map((id) => ({ id, name: id.slice(2).toLowerCase() })),
-    });
-    slack.addUsergroup('S0SEC', ['U0SEC1', 'U0SEC2']);
-    k8s = await startKubernetesEmulator({ readyDelayMs: 100 });
-    k8s.seedDeployment({ namespace: 'money', name: 'billing', container: 'billing', image: 'registry.example.com/acme/billing:v1.0.0', replicas: 2, progressDeadlineSeconds: 5 });
-    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-kube-')), 'kubeconfig');
-    k8s.writeKubeconfig(kubeconfig, 'emulator');
-    flightdeck = await startFlightdeckProcess({
-      slackApiUrl: slack.apiUrl,
-      botToken: slack.token,
-      signingSecret: SIGNING_SECRET,
-      kubeconfigPath: kubeconfig,
+    world = await startE2eWorld({
+      mode,
       catalog: CATALOG,
       checklists: { signoffs: CHECKLIST },
-      env: mode === 'socket' ? { SLACK_APP_TOKEN: slack.appToken } : {},
+      signingSecret: SIGNING_SECRET,
+      kubernetes: { readyDelayMs: 100 },
+      slack: {
+        channels: [CHANNEL],
+        users: ['U0ALICE', 'U0BOB', 'U0LEAD', 'U0SEC1', 'U0SEC2', 'U0OPS', 'U0PO'].map((id) => ({ id, name: id.slice(2).toLowerCase() })),
+        usergroups: { S0SEC: ['U0SEC1', 'U0SEC2'] },
+      },
+      deployments: [{ namespace: 'money', name: 'billing', container: 'billing', image: 'registry.example.com/acme/billing:v1.0.0', replicas: 2, progressDeadlineSeconds: 5 }],
     });
-    driver =
-      mode === 'socket'
-        ? new SlackDriver({ mode: 'socket', emulator: slack })
-        : new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
-    if (mode === 'socket') await slack.socketMode.waitForConnection(10_000);
-    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-    store = new RunStore(redis, flightdeck.redisPrefix);
+    ({ slack, driver, store } = world);
 
     const reply = await driver.slashCommand({ command: '/deploy', text: 'billing v2.0.0 to production', userId: 'U0ALICE', channelId: CHANNEL });
-    runId = /Run #(\d+)/.exec(JSON.stringify(reply.json ?? reply.body))![1]!;
+    runId = runIdIn(JSON.stringify(reply.json ?? reply.body));
     const posted = await slack.waitFor((state) => state.messages(CHANNEL)[0], 10_000, 'the run message');
     messageTs = posted.ts;
   });
 
   afterAll(async () => {
-    const code = await flightdeck?.stop();
-    const keys = await redis?.keys(`{${flightdeck?.redisPrefix}}*`);
-    if (keys && keys.length > 0) await redis.del(...keys);
-    redis?.disconnect();
-    await slack?.close();
-    await k8s?.close();
-    expect(code).toBe(0);
+    expect(await world?.stop()).toBe(0);
   });
 
   it('offers one Approve button per sign-off, each behind a confirm dialog in production', () => {

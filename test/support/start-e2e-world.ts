@@ -1,0 +1,124 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { RunStore } from '../../src/run/run-store.js';
+import {
+  startKubernetesEmulator,
+  writeKubeconfigFor,
+  type KubernetesEmulator,
+  type KubernetesEmulatorOptions,
+  type SeedDeploymentOptions,
+} from '../emulators/kubernetes/index.js';
+import { SlackDriver, startSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from '../emulators/slack/index.js';
+import { startFlightdeckProcess, type FlightdeckProcess } from './flightdeck-process.js';
+
+export interface E2eWorldOptions {
+  /** `http`: the driver signs POSTs to the events URL; `socket`: flightdeck gets `SLACK_APP_TOKEN` and the driver uses its connection. */
+  mode: 'http' | 'socket';
+  /** flightdeck.yaml content. */
+  catalog: string;
+  /** Checklist files by name (without .yaml). */
+  checklists: Record<string, string>;
+  /** Deployments seeded into the first cluster before flightdeck starts; default none. */
+  deployments?: SeedDeploymentOptions[];
+  /** Options of every Kubernetes emulator (readyDelayMs, tls); emulator defaults otherwise. */
+  kubernetes?: KubernetesEmulatorOptions;
+  /** Kube contexts, one emulator each, written into one kubeconfig (the first current); default `['emulator']`. */
+  contexts?: string[];
+  /** Slack emulator options (channels, users, usergroups); emulator defaults otherwise. */
+  slack?: SlackEmulatorOptions;
+  /** Signing secret flightdeck and the HTTP driver share; default `e2e-signing-secret`. */
+  signingSecret?: string;
+  /** Extra environment for the flightdeck process. */
+  env?: Record<string, string>;
+  /** Runs after the emulators start and before flightdeck does, for fixtures beyond Deployments. */
+  beforeStart?: (world: { slack: SlackEmulator; k8s: KubernetesEmulator; clusters: Record<string, KubernetesEmulator> }) => void | Promise<void>;
+}
+
+/** Everything one e2e test file talks to: emulators, the built flightdeck process, a driver and its Redis keys. */
+export interface E2eWorld {
+  slack: SlackEmulator;
+  /** The first cluster's emulator. */
+  k8s: KubernetesEmulator;
+  /** Every cluster's emulator by context name. */
+  clusters: Record<string, KubernetesEmulator>;
+  flightdeck: FlightdeckProcess;
+  driver: SlackDriver;
+  redis: Redis;
+  store: RunStore;
+  kubeconfig: string;
+  signingSecret: string;
+  /** Stops flightdeck (SIGTERM), deletes its `{prefix}*` keys, closes Redis and the emulators; returns flightdeck's exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts the Slack and Kubernetes emulators, seeds Deployments, writes a kubeconfig, spawns the built flightdeck
+ * (in Socket Mode for `mode: 'socket'`, waiting for its connection) and opens a Redis client and a RunStore on
+ * its key prefix. On failure everything already started is closed again and the error is rethrown.
+ */
+export async function startE2eWorld(options: E2eWorldOptions): Promise<E2eWorld> {
+  const signingSecret = options.signingSecret ?? 'e2e-signing-secret';
+  const closers: Array<() => Promise<void> | void> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close();
+  };
+  try {
+    const slack = await startSlackEmulator(options.slack);
+    closers.push(() => slack.close());
+    const clusters: Record<string, KubernetesEmulator> = {};
+    for (const context of options.contexts ?? ['emulator']) {
+      const emulator = await startKubernetesEmulator(options.kubernetes);
+      closers.push(() => emulator.close());
+      clusters[context] = emulator;
+    }
+    const k8s = Object.values(clusters)[0]!;
+    for (const deployment of options.deployments ?? []) k8s.seedDeployment(deployment);
+    await options.beforeStart?.({ slack, k8s, clusters });
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-kube-')), 'kubeconfig');
+    writeKubeconfigFor(kubeconfig, Object.entries(clusters).map(([context, emulator]) => ({ context, emulator })));
+    const flightdeck = await startFlightdeckProcess({
+      slackApiUrl: slack.apiUrl,
+      botToken: slack.token,
+      signingSecret,
+      kubeconfigPath: kubeconfig,
+      catalog: options.catalog,
+      checklists: options.checklists,
+      env: { ...(options.mode === 'socket' ? { SLACK_APP_TOKEN: slack.appToken } : {}), ...options.env },
+    });
+    closers.push(async () => void (await flightdeck.stop()));
+    const driver =
+      options.mode === 'socket'
+        ? new SlackDriver({ mode: 'socket', emulator: slack })
+        : new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret, emulator: slack });
+    if (options.mode === 'socket') await slack.socketMode.waitForConnection(10_000);
+    const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+    const store = new RunStore(redis, flightdeck.redisPrefix);
+    return {
+      slack,
+      k8s,
+      clusters,
+      flightdeck,
+      driver,
+      redis,
+      store,
+      kubeconfig,
+      signingSecret,
+      async stop() {
+        const code = await flightdeck.stop();
+        try {
+          const keys = await redis.keys(`{${flightdeck.redisPrefix}}*`);
+          if (keys.length > 0) await redis.del(...keys);
+        } finally {
+          redis.disconnect();
+          await closeAll();
+        }
+        return code;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
