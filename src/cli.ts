@@ -26,6 +26,10 @@ async function serve(): Promise<number> {
   const env = loadEnv(process.env);
   const logger = createLogger(env.logLevel, undefined, { secrets: secretsOf(env) });
   const config = await loadConfig(env);
+  // Bolt 5.1's HTTPReceiver reads a field of a signed body that parses to `null` in a promise nobody awaits;
+  // Node's default would end the whole process (and every run's work in it) for that one request. Log it
+  // and keep serving: all state is in Redis, and that request simply gets no answer.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection; the request that caused it was dropped'));
   const flightdeck = await startFlightdeck(config, logger);
   logger.info({ role: env.role }, 'flightdeck started');
   return new Promise<number>((resolve) => {
