@@ -2,7 +2,6 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Run } from '../run/run-schema.js';
-import type { ChannelPacer } from './channel-pacer.js';
 
 /** How long a posted reply's claim is kept: far longer than any job's retries last. */
 const CLAIM_TTL_SECONDS = 7 * 24 * 3600;
@@ -23,34 +22,21 @@ export async function runWithMessage(store: RunStore, runId: string, job: Job, t
   throw new DelayedError();
 }
 
-/** What `postOnce` needs: the claim store, and the pacer that spaces Slack writes per channel. */
-export interface PostOnceDeps {
-  store: RunStore;
-  pacer: ChannelPacer;
-}
-
 /**
- * Posts at most once per job id, in the channel's turn: the channel slot is taken first (the job waits as
- * delayed while another write holds it), then the claim, so a job retried after Slack accepted the post
- * (the worker died before completing it) finds the claim and posts nothing; a failed post releases it so
- * the retry posts. Returns whether this call posted. Permanent Slack refusals are not retried.
+ * Posts at most once per job id: the claim is taken before Slack is called, so a job retried after Slack
+ * accepted the post (the worker died before completing it) finds the claim and posts nothing; a failed
+ * post releases it so the retry posts. Returns whether this call posted. Permanent Slack refusals are not
+ * retried. Thread replies are not paced with the message edits: sharing the channel slot let them starve
+ * behind renders and arrive out of order; a 429 is waited out by the Slack client instead.
  */
-export async function postOnce(
-  deps: PostOnceDeps,
-  job: Job,
-  token: string | undefined,
-  channel: string,
-  post: () => Promise<void>,
-): Promise<boolean> {
+export async function postOnce(store: RunStore, job: Job, post: () => Promise<void>): Promise<boolean> {
   const key = `notify:${job.queueName}:${job.id ?? job.name}`;
-  await deps.pacer.acquire(channel, job, token);
-  if (!(await deps.store.claimOnce(key, CLAIM_TTL_SECONDS))) return false;
+  if (!(await store.claimOnce(key, CLAIM_TTL_SECONDS))) return false;
   try {
     await post();
-    await deps.pacer.hold(channel);
     return true;
   } catch (err) {
-    await deps.store.releaseOnce(key);
+    await store.releaseOnce(key);
     if (isFlightdeckError(err) && !err.retryable) throw new UnrecoverableError(err.message);
     throw err;
   }

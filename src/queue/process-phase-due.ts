@@ -1,6 +1,5 @@
 import type { Job } from 'bullmq';
 import { phaseDueJobSchema } from './job-schemas.js';
-import { createChannelPacer } from './channel-pacer.js';
 import { postOnce, runWithMessage } from './notify-once.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -9,8 +8,7 @@ import type { WorkerDeps } from './worker-deps.js';
  * opens the phase on a succeeded run, or lapses when the run was rolled back since), then posts the
  * phase's reminder with its tick buttons in the run's thread, once.
  */
-export function createPhaseDueProcessor(deps: Pick<WorkerDeps, 'store' | 'engine' | 'notifier' | 'logger' | 'redis' | 'keyPrefix'>) {
-  const once = { store: deps.store, pacer: createChannelPacer(deps.redis, deps.keyPrefix) };
+export function createPhaseDueProcessor(deps: Pick<WorkerDeps, 'store' | 'engine' | 'notifier' | 'logger'>) {
   return async (job: Job, token?: string): Promise<void> => {
     const { runId, phaseId } = phaseDueJobSchema.parse(job.data);
     const current = await runWithMessage(deps.store, runId, job, token);
@@ -21,7 +19,7 @@ export function createPhaseDueProcessor(deps: Pick<WorkerDeps, 'store' | 'engine
       deps.logger.info({ run: runId, phase: phaseId, state: phase?.state, runState: run.state }, 'follow-up lapsed');
       return;
     }
-    const posted = await postOnce(once, job, token, run.channel, () => deps.notifier.postPhaseReminder(run, phaseId));
+    const posted = await postOnce(deps.store, job, () => deps.notifier.postPhaseReminder(run, phaseId));
     deps.logger.info({ run: runId, phase: phaseId, posted }, 'follow-up reminder posted');
   };
 }

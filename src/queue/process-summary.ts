@@ -1,6 +1,5 @@
 import { DelayedError, type Job } from 'bullmq';
 import { runJobSchema } from './job-schemas.js';
-import { createChannelPacer } from './channel-pacer.js';
 import { postOnce, runWithMessage } from './notify-once.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -11,8 +10,7 @@ const SUMMARY_DELAY_MS = 1500;
  * `summary` jobs on the notify queue: posts the deployment summary in the run's thread once, then records
  * `summary-posted` on the run. A retry after the post but before the record skips the post and records.
  */
-export function createSummaryProcessor(deps: Pick<WorkerDeps, 'store' | 'engine' | 'notifier' | 'logger' | 'redis' | 'keyPrefix'>) {
-  const once = { store: deps.store, pacer: createChannelPacer(deps.redis, deps.keyPrefix) };
+export function createSummaryProcessor(deps: Pick<WorkerDeps, 'store' | 'engine' | 'notifier' | 'logger'>) {
   return async (job: Job, token?: string): Promise<void> => {
     const { runId } = runJobSchema.parse(job.data);
     const run = await runWithMessage(deps.store, runId, job, token);
@@ -21,7 +19,7 @@ export function createSummaryProcessor(deps: Pick<WorkerDeps, 'store' | 'engine'
       await job.moveToDelayed(job.timestamp + SUMMARY_DELAY_MS, token);
       throw new DelayedError();
     }
-    const posted = await postOnce(once, job, token, run.channel, () => deps.notifier.postSummary(run));
+    const posted = await postOnce(deps.store, job, () => deps.notifier.postSummary(run));
     await deps.engine.apply(runId, { type: 'summary-posted' });
     deps.logger.info({ run: runId, posted }, 'deployment summary posted');
   };
