@@ -7,12 +7,16 @@ import { meterSlackClient } from '../observability/meter-slack.js';
 import { observeAckLatency } from '../observability/observe-ack-latency.js';
 import type { OpsRoute } from '../observability/ops-routes.js';
 import { toBoltLogger } from './bolt-logger.js';
+import { ackUnknownInteractions } from './ack-unknown-interactions.js';
+import { DEPLOY_MODAL_CALLBACK_ID } from './deploy-modal.js';
 import { dropRedeliveries } from './drop-redeliveries.js';
 import { registerCommands } from './register-commands.js';
 import { registerIncidentActions, type IncidentActions } from './register-incident-actions.js';
 import { registerDeployModal } from './register-deploy-modal.js';
-import { registerRunActions } from './register-run-actions.js';
-import { registerRollbackActions } from './register-rollback-actions.js';
+import { CONTROL_ACTION, ITEM_ACTION, registerRunActions } from './register-run-actions.js';
+import { ROLLBACK_ACTION, registerRollbackActions } from './register-rollback-actions.js';
+import { ROLLBACK_CONFIRM_CALLBACK } from './rollback-confirm-view.js';
+import { INCIDENT_ACK_ACTION, INCIDENT_ROLLBACK_ACTION } from './slack-incident-notifier.js';
 
 export interface SlackAppOptions {
   token: string;
@@ -85,6 +89,16 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     options.logger.error({ err }, 'unhandled Slack listener error');
   });
   app.use(dropRedeliveries(options.services.store, options.logger));
+  // Keep in step with the registrations below: an id missing here would be answered "no longer in use".
+  app.use(
+    ackUnknownInteractions(
+      {
+        actions: [ITEM_ACTION, CONTROL_ACTION, ROLLBACK_ACTION, ...(options.incidentActions ? [INCIDENT_ROLLBACK_ACTION, INCIDENT_ACK_ACTION] : [])],
+        views: [DEPLOY_MODAL_CALLBACK_ID, ROLLBACK_CONFIRM_CALLBACK],
+      },
+      options.logger,
+    ),
+  );
   registerCommands(app, options.commands, options.services, options.logger);
   if (options.incidentActions) registerIncidentActions(app, options.incidentActions, options.services, options.logger);
   registerDeployModal(app, options.services, options.logger);

@@ -11,9 +11,9 @@ import { RUN_ACTIONS } from './views/run-controls.js';
 /** A delivery is remembered this long: Slack's retries and impatient double clicks fall well inside. */
 const DELIVERY_TTL_SECONDS = 3600;
 
-const ITEM_ACTION = new RegExp(`^(${escape(TICK_ACTION_PREFIX)}|${escape(APPROVE_ACTION_PREFIX)})\\.`);
+export const ITEM_ACTION = new RegExp(`^(${escape(TICK_ACTION_PREFIX)}|${escape(APPROVE_ACTION_PREFIX)})\\.`);
 const CONTROL_ACTIONS = [RUN_ACTIONS.start, RUN_ACTIONS.pause, RUN_ACTIONS.resume, RUN_ACTIONS.abort] as const;
-const CONTROL_ACTION = new RegExp(`^(${CONTROL_ACTIONS.map(escape).join('|')})$`);
+export const CONTROL_ACTION = new RegExp(`^(${CONTROL_ACTIONS.map(escape).join('|')})$`);
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

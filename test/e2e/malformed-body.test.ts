@@ -32,4 +32,21 @@ describe('a correctly signed but malformed body', () => {
     expect(replyText(help)).toContain('/deploy');
     expect(world.flightdeck.output()).toContain('unhandled rejection; the request that caused it was dropped');
   });
+
+  it('acknowledges a click on a button nothing handles at once, and tells the clicker', async () => {
+    const response = await world.driver.blockAction({
+      userId: 'U0BOB',
+      channelId: 'C0DEPLOY',
+      messageTs: '1700000000.000100',
+      actionId: 'legacy.approve-all',
+      blockId: 'old-block',
+      value: '42',
+    });
+    expect(response.status).toBe(200);
+    await world.slack.waitFor(
+      (state) => state.responses.some((reply) => JSON.stringify(reply).includes('no longer in use by flightdeck')) || undefined,
+      5_000,
+      'the ephemeral "no longer in use" reply',
+    );
+  });
 });
