@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/create-logger.js';
 import { changedCluster } from '../run/run-draft.js';
+import type { Effect } from '../run/run-event.js';
 import { isTerminal, type Run } from '../run/run-schema.js';
 import type { RunStore } from '../run/run-store.js';
 import { finishRollback } from './finish-rollback.js';
@@ -43,16 +44,19 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
       await store.dropRenderDue(id);
       continue;
     }
+    // Follow-ups are scheduled by the same commit that ends the run; their delayed job ids collapse with
+    // ones already waiting, so asking again for every follow-up not yet due loses none and doubles none.
+    const followUps = scheduledFollowUps(run);
     // The effect was lost with the process that committed the failure (it commits before it enqueues).
     if (needsRollback(run)) {
-      await engine.dispatch(run, [{ type: 'request-rollback', reason: run.reason ?? 'failed' }]);
+      await engine.dispatch(run, [{ type: 'request-rollback', reason: run.reason ?? 'failed' }, ...followUps]);
       enqueued += 1;
     } else if (awaitsSummary(run)) {
       // Same for the summary of a run that ended; the job id collapses with one still queued, and it renders too.
-      await engine.dispatch(run, [{ type: 'summary' }]);
+      await engine.dispatch(run, [{ type: 'summary' }, ...followUps]);
       enqueued += 1;
     } else if (run.seq > (await store.getRenderedSeq(id))) {
-      await engine.enqueueRender(run);
+      await engine.dispatch(run, followUps);
       enqueued += 1;
     }
   }
@@ -64,4 +68,11 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
 function awaitsSummary(run: Run): boolean {
   if (!isTerminal(run.state) || run.summaryPosted) return false;
   return !(run.state === 'failed' && run.kind === 'deploy' && changedCluster(run));
+}
+
+/** The `schedule-phase` effects of follow-up phases that were scheduled but have not come due yet. */
+function scheduledFollowUps(run: Run): Effect[] {
+  return run.phases.flatMap((phase) =>
+    phase.state === 'pending' && phase.dueAt !== undefined ? [{ type: 'schedule-phase' as const, phaseId: phase.id, at: phase.dueAt }] : [],
+  );
 }

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checklistSchema } from '../../src/checklist/checklist-schema.js';
+import { createLogger } from '../../src/observability/create-logger.js';
+import { createQueues, type Queues } from '../../src/queue/create-queues.js';
+import { reconcileRuns } from '../../src/queue/reconcile-runs.js';
+import { RunEngine } from '../../src/queue/run-engine.js';
+import { createRun } from '../../src/run/create-run.js';
+import { RunStore } from '../../src/run/run-store.js';
+import { transition } from '../../src/run/transition.js';
+
+const T0 = Date.now();
+const HOUR = 3_600_000;
+
+// A people-only checklist with a follow-up phase an hour after the run succeeds.
+const checklist = checklistSchema.parse({
+  name: 'follow-up',
+  phases: [
+    { id: 'go', title: 'Go', items: [{ id: 'ok', kind: 'manual', title: 'Looks good' }] },
+    { id: 'later', title: 'One hour later', after: '1h', items: [{ id: 'dashboards', kind: 'manual', title: 'Dashboards still green' }] },
+  ],
+});
+
+let redis: Redis;
+let connection: Redis;
+let prefix: string;
+let store: RunStore;
+let queues: Queues;
+let engine: RunEngine;
+
+beforeEach(() => {
+  redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+  prefix = `test-reconcile-${randomUUID()}`;
+  store = new RunStore(redis, prefix);
+  queues = createQueues(connection, prefix);
+  engine = new RunEngine({ store, queues, now: () => T0, logger: createLogger('silent') });
+});
+
+afterEach(async () => {
+  await queues.close();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+  connection.disconnect();
+});
+
+describe('reconcileRuns', () => {
+  it('schedules the follow-up of a run whose process died after committing its success', async () => {
+    const target = { cluster: 'c', namespace: 'shop', deployment: 'api', container: 'api', image: 'reg/api:v2' };
+    const run = createRun({ id: '1', service: 'api', environment: 'prod', version: 'v2', target, requestedBy: 'U0ALICE', channel: 'C0DEPLOY', checklist }, T0);
+    const started = transition(run, { type: 'start', actor: 'U0ALICE' }, T0);
+    await store.create(started.run, started.audit);
+    // Committed, then the process died: none of the transition's effects were enqueued.
+    const done = await store.update('1', (current) => transition(current, { type: 'tick', itemId: 'ok', actor: 'U0BOB', actorRoles: [] }, T0));
+    expect(done.run.state).toBe('succeeded');
+    expect(done.effects).toContainEqual({ type: 'schedule-phase', phaseId: 'later', at: T0 + HOUR });
+    expect(await queues.followups.getJob('phase-1-later')).toBeUndefined();
+
+    await reconcileRuns(store, engine, createLogger('silent'));
+    const job = await queues.followups.getJob('phase-1-later');
+    expect(job?.data).toEqual({ runId: '1', phaseId: 'later' });
+    expect(await job?.getState()).toBe('delayed');
+
+    // Asking again while it waits adds nothing.
+    await reconcileRuns(store, engine, createLogger('silent'));
+    expect(await queues.followups.getDelayedCount()).toBe(1);
+  });
+});
