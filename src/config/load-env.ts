@@ -55,6 +55,11 @@ export interface Env {
    * @kubernetes/client-node's default loading (`~/.kube/config`, then in-cluster).
    */
   kubeconfig: string | undefined;
+  /**
+   * `K8S_REQUEST_TIMEOUT_MS`, default 15000 (100–300000): the longest one Kubernetes API request may take. A
+   * request still unanswered then is aborted and retried with backoff like a 5xx. Watches are not bounded by it.
+   */
+  k8sRequestTimeoutMs: number;
   /** `WORKER_CONCURRENCY`, default 8: jobs one worker process runs at once (1–256). */
   workerConcurrency: number;
   /**
@@ -95,6 +100,7 @@ const envSchema = z.object({
   LOG_LEVEL: choiceField('LOG_LEVEL', 'a log level', LOG_LEVELS, 'info'),
   FLIGHTDECK_ROLE: choiceField('FLIGHTDECK_ROLE', 'a role', ROLES, 'all'),
   KUBECONFIG: textField(undefined),
+  K8S_REQUEST_TIMEOUT_MS: intField('K8S_REQUEST_TIMEOUT_MS', 'a whole number of milliseconds', 100, 300_000, 15_000),
   WORKER_CONCURRENCY: intField('WORKER_CONCURRENCY', 'a whole number', 1, 256, 8),
   WORKER_LOCK_MS: intField('WORKER_LOCK_MS', 'a whole number of milliseconds', 1000, 600_000, 30_000),
   PAGERDUTY_API_TOKEN: optionalSecretField(),
@@ -159,6 +165,7 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
     logLevel: parsed.LOG_LEVEL,
     role: parsed.FLIGHTDECK_ROLE,
     kubeconfig: parsed.KUBECONFIG,
+    k8sRequestTimeoutMs: parsed.K8S_REQUEST_TIMEOUT_MS,
     workerConcurrency: parsed.WORKER_CONCURRENCY,
     workerLockMs: parsed.WORKER_LOCK_MS,
     pagerdutyEventsServer: parsed.PAGERDUTY_EVENTS_SERVER,

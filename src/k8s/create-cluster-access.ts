@@ -1,5 +1,6 @@
-import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, ServerConfiguration, createConfiguration } from '@kubernetes/client-node';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { createTimeoutHttpLibrary } from './create-timeout-http-library.js';
 
 /** Everything needed to talk to one cluster context; created once per context and reused. */
 export interface ClusterClient {
@@ -11,7 +12,14 @@ export interface ClusterClient {
   readonly batch: BatchV1Api;
   /** For custom resources such as Gateway API HTTPRoutes. */
   readonly custom: CustomObjectsApi;
+  /** The bound on every request of the API clients above (ClusterAccessOptions.requestTimeoutMs). */
+  readonly requestTimeoutMs: number;
+  /** How long one watch request lasts (ClusterAccessOptions.watchTimeoutMs). */
+  readonly watchTimeoutMs: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+const DEFAULT_WATCH_TIMEOUT_MS = 60_000;
 
 /** The context name that selects the pod's service account instead of a kubeconfig context. */
 export const IN_CLUSTER_CONTEXT = 'in-cluster';
@@ -37,6 +45,18 @@ export interface ClusterAccessOptions {
    * default '' (the real `/var/run/secrets/kubernetes.io/serviceaccount`). Tests point it at a temp dir.
    */
   inClusterPathPrefix?: string;
+  /**
+   * Bound on each API request (connect, headers and whole body), default 15000 ms. A request that takes longer
+   * is aborted and fails as a retryable k8s-unavailable that names the timeout, so a hung API server costs a
+   * step one retry instead of the whole step. Not applied to watch streams, which are long-lived by design.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * How long one watch request lasts, default 60000 ms: sent as `timeoutSeconds`, so the API server ends a
+   * quiet stream cleanly and the watch resumes from its last resourceVersion. A stream still open
+   * `requestTimeoutMs` after that is taken for a dead connection, and the object is listed again.
+   */
+  watchTimeoutMs?: number;
 }
 
 /** Cluster access for the engine: one KubeConfig + API clients per context, created lazily; many contexts at once. */
@@ -85,15 +105,26 @@ export function createClusterAccess(options: ClusterAccessOptions): ClusterAcces
   }
 
   function remember(context: string, kc: KubeConfig): ClusterClient {
+    const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     let client: ClusterClient;
     try {
+      // What KubeConfig.makeApiClient builds, plus the request bound.
+      const server = kc.getCurrentCluster()?.server;
+      if (!server) throw new Error('it names no cluster');
+      const config = createConfiguration({
+        baseServer: new ServerConfiguration(server, {}),
+        authMethods: { default: kc },
+        httpApi: createTimeoutHttpLibrary(requestTimeoutMs),
+      });
       client = {
         context,
         kubeConfig: kc,
-        apps: kc.makeApiClient(AppsV1Api),
-        core: kc.makeApiClient(CoreV1Api),
-        batch: kc.makeApiClient(BatchV1Api),
-        custom: kc.makeApiClient(CustomObjectsApi),
+        apps: new AppsV1Api(config),
+        core: new CoreV1Api(config),
+        batch: new BatchV1Api(config),
+        custom: new CustomObjectsApi(config),
+        requestTimeoutMs,
+        watchTimeoutMs: options.watchTimeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS,
       };
     } catch (err) {
       throw new FlightdeckError('config-invalid', `Kubeconfig context "${context}" is unusable: ${(err as Error).message}`, { cause: err });

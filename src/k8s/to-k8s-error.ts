@@ -1,5 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { K8sRequestTimeoutError } from './create-timeout-http-library.js';
 
 /** The parts of a Kubernetes `Status` body the mapping reads. */
 interface StatusBody {
@@ -36,7 +37,7 @@ function networkCode(err: unknown): string | undefined {
 /**
  * Turns anything a client-node call can throw into a FlightdeckError whose code decides retry:
  * 403 → k8s-forbidden (names verb, resource and the API server's reason), 404 → k8s-not-found,
- * 409 → k8s-conflict, 400/422 → k8s-invalid, 5xx/429 and network failures → k8s-unavailable.
+ * 409 → k8s-conflict, 400/422 → k8s-invalid, 5xx/429, request timeouts and network failures → k8s-unavailable.
  * A FlightdeckError passes through unchanged; anything unrecognised becomes k8s-unavailable, since a
  * failure we cannot classify is more likely transient than a verdict on the request.
  *
@@ -46,6 +47,12 @@ function networkCode(err: unknown): string | undefined {
 export function toK8sError(err: unknown, verb: string, resource: string): FlightdeckError {
   if (err instanceof FlightdeckError) return err;
   const what = `${verb} ${resource}`;
+  if (err instanceof K8sRequestTimeoutError) {
+    return new FlightdeckError('k8s-unavailable', `Kubernetes API did not answer ${what} within ${err.timeoutMs} ms (request timeout)`, {
+      remedy: 'Check the API server and the network to it; if it is only slow, raise K8S_REQUEST_TIMEOUT_MS.',
+      cause: err,
+    });
+  }
   const statusCode =
     err instanceof ApiException ? err.code : typeof (err as { statusCode?: unknown })?.statusCode === 'number' ? (err as { statusCode: number }).statusCode : undefined;
   if (statusCode !== undefined) {

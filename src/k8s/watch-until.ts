@@ -25,14 +25,16 @@ export interface WatchUntilOptions<T> {
 /** Consecutive watch attempts that end without a single event before giving up as k8s-unavailable. */
 const MAX_FRUITLESS_WATCHES = 5;
 
-type Outcome<T> = { kind: 'done'; value: T } | { kind: 'closed'; sawEvent: boolean; error?: unknown } | { kind: 'expired' };
+type Outcome<T> = { kind: 'done'; value: T } | { kind: 'closed'; sawEvent: boolean; error?: unknown } | { kind: 'expired' } | { kind: 'dead' };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * List + watch one object until `judge` returns a value, never polling. A dropped watch resumes from the last
- * resourceVersion seen; a 410 Expired re-lists first, so no transition is missed. A missing object is
- * k8s-not-found; API failures map through toK8sError (a watch that keeps failing gives up after
+ * resourceVersion seen; a 410 Expired re-lists first, so no transition is missed. Each watch asks the server to
+ * end it after `client.watchTimeoutMs`; one still open `client.requestTimeoutMs` later is a connection that died
+ * without closing (it would hang until the deadline), so it is dropped and the object re-listed. A missing object
+ * is k8s-not-found; API failures map through toK8sError (a watch that keeps failing gives up after
  * MAX_FRUITLESS_WATCHES attempts).
  */
 export async function watchUntil<T>(client: ClusterClient, o: WatchUntilOptions<T>): Promise<T> {
@@ -62,7 +64,7 @@ export async function watchUntil<T>(client: ClusterClient, o: WatchUntilOptions<
       resourceVersion = rv;
     });
     if (outcome.kind === 'done') return outcome.value;
-    if (outcome.kind === 'expired') {
+    if (outcome.kind === 'expired' || outcome.kind === 'dead') {
       resourceVersion = undefined;
       continue;
     }
@@ -86,12 +88,15 @@ function watchOnce<T>(client: ClusterClient, o: WatchUntilOptions<T>, resourceVe
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(deadStream);
       o.signal?.removeEventListener('abort', onAbort);
       controller?.abort();
       fn();
     };
     const onAbort = () => finish(() => reject(aborted(o.signal, o.what)));
     const timer = setTimeout(() => finish(() => reject(o.timeout())), Math.max(0, Math.min(o.deadline - o.now(), 2_147_483_647)));
+    const timeoutSeconds = Math.max(1, Math.ceil(client.watchTimeoutMs / 1000));
+    const deadStream = setTimeout(() => finish(() => resolve({ kind: 'dead' })), timeoutSeconds * 1000 + client.requestTimeoutMs);
     o.signal?.addEventListener('abort', onAbort, { once: true });
     const onEvent = (type: string, obj: unknown) => {
       if (settled) return;
@@ -120,7 +125,7 @@ function watchOnce<T>(client: ClusterClient, o: WatchUntilOptions<T>, resourceVe
       else finish(() => resolve({ kind: 'closed', sawEvent, ...(err ? { error: err } : {}) }));
     };
     new Watch(client.kubeConfig)
-      .watch(o.path, { fieldSelector: o.fieldSelector, resourceVersion, allowWatchBookmarks: true }, onEvent, onDone)
+      .watch(o.path, { fieldSelector: o.fieldSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, onEvent, onDone)
       .then((c) => {
         controller = c;
         if (settled) c.abort();

@@ -38,6 +38,25 @@ describe('the engine under API server faults', () => {
     expect(imagePatches('pay')).toHaveLength(1);
   });
 
+  it('a request that hangs past the request timeout backs off and retries like a 5xx; the run makes one image patch', async () => {
+    const quick = await startEngineHarness({ requestTimeoutMs: 500 });
+    try {
+      quick.seed('cart', 'reg/cart:1.0.0');
+      quick.emu.hangNext(1, { method: 'GET', pathIncludes: '/deployments/cart' });
+      quick.emu.hangNext(1, { method: 'PATCH', pathIncludes: '/deployments/cart' });
+      const run = await quick.deploy('cart', '2.0.0', ROLLOUT);
+      const done = await quick.settle(run.id, ['succeeded', 'failed', 'error']);
+      expect(done.state).toBe('succeeded');
+      expect(done.rollbackTarget?.image).toBe('reg/cart:1.0.0');
+      const patches = quick.emu.requests.filter((r) => r.method === 'PATCH' && r.path === `/apis/apps/v1/namespaces/${NS}/deployments/cart`);
+      // The hung one, never applied, and the effective one.
+      expect(patches).toHaveLength(2);
+      expect(quick.emu.getDeployment(NS, 'cart').metadata.annotations['deployment.kubernetes.io/revision']).toBe('2');
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('a 403 ends the run in error naming the verb and the resource, and changes nothing', async () => {
     h.seed('auth', 'reg/auth:1.0.0');
     // Denials last for the emulator's lifetime: this test comes after every other patch of this emulator.

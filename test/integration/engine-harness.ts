@@ -33,8 +33,8 @@ export interface EngineHarness {
   close(): Promise<void>;
 }
 
-/** `readyDelayMs`: how long new pods take to become ready (default 60). */
-export async function startEngineHarness(options: { readyDelayMs?: number } = {}): Promise<EngineHarness> {
+/** `readyDelayMs`: how long new pods take to become ready (default 60); `requestTimeoutMs`: the cluster clients' request bound (default 15000). */
+export async function startEngineHarness(options: { readyDelayMs?: number; requestTimeoutMs?: number } = {}): Promise<EngineHarness> {
   const emu = await startKubernetesEmulator({ readyDelayMs: options.readyDelayMs ?? 60, tickMs: 10 });
   const kubeconfig = join(mkdtempSync(join(tmpdir(), 'engine-')), 'kubeconfig');
   emu.writeKubeconfig(kubeconfig, 'emu');
@@ -52,7 +52,7 @@ export async function startEngineHarness(options: { readyDelayMs?: number } = {}
     store,
     engine,
     queues,
-    clusters: createClusterAccess({ kubeconfigPath: kubeconfig }),
+    clusters: createClusterAccess({ kubeconfigPath: kubeconfig, requestTimeoutMs: options.requestTimeoutMs }),
     notifier: { post: async (run) => `ts-${run.id}`, update: async () => {}, postThread: async () => {}, postSummary: async () => {}, postPhaseReminder: async () => {} },
     logger,
     now: Date.now,

@@ -30,6 +30,7 @@ describe('loadEnv', () => {
       logLevel: 'info',
       role: 'all',
       kubeconfig: undefined,
+      k8sRequestTimeoutMs: 15_000,
       workerConcurrency: 8,
       workerLockMs: 30_000,
       pagerdutyEventsServer: 'events.pagerduty.com',
@@ -56,6 +57,7 @@ describe('loadEnv', () => {
     ['KUBECONFIG', '/home/me/.kube/a:/home/me/.kube/b', 'kubeconfig', '/home/me/.kube/a:/home/me/.kube/b'],
     ['WORKER_CONCURRENCY', '256', 'workerConcurrency', 256],
     ['WORKER_LOCK_MS', '2000', 'workerLockMs', 2000],
+    ['K8S_REQUEST_TIMEOUT_MS', '5000', 'k8sRequestTimeoutMs', 5000],
   ] as const)('%s=%j gives %s %j', (key, value, field, expected) => {
     expect(loadEnv({ ...BASE, [key]: value })[field]).toBe(expected);
   });
@@ -71,6 +73,8 @@ describe('loadEnv', () => {
     [{ PORT: '0' }, 'PORT: 0 is out of range — set PORT to a whole number from 1 to 65535'],
     [{ PORT: '3000.5' }, 'PORT: "3000.5" is not a port number — set PORT to a whole number from 1 to 65535'],
     [{ WORKER_CONCURRENCY: '257' }, 'WORKER_CONCURRENCY: 257 is out of range — set WORKER_CONCURRENCY to a whole number from 1 to 256'],
+    [{ K8S_REQUEST_TIMEOUT_MS: '50' }, 'K8S_REQUEST_TIMEOUT_MS: 50 is out of range — set K8S_REQUEST_TIMEOUT_MS to a whole number from 100 to 300000'],
+    [{ K8S_REQUEST_TIMEOUT_MS: '15s' }, 'K8S_REQUEST_TIMEOUT_MS: "15s" is not a whole number of milliseconds — set K8S_REQUEST_TIMEOUT_MS to a whole number from 100 to 300000'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: "verbose" is not a log level — set LOG_LEVEL to one of fatal, error, warn, info, debug, trace, silent'],
     [{ FLIGHTDECK_ROLE: 'api' }, 'FLIGHTDECK_ROLE: "api" is not a role — set FLIGHTDECK_ROLE to one of web, worker, all'],
     [

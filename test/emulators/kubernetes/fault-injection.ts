@@ -14,10 +14,18 @@ export const EMULATOR_USER = 'system:serviceaccount:flightdeck:flightdeck';
 
 const matches = (m: RequestMatch, method: string, path: string) => (!m.method || m.method === method) && (!m.pathIncludes || path.includes(m.pathIncludes));
 
-/** The faults a test switched on: injected failures, RBAC denials and delays. */
+function take<T extends Counted>(faults: T[], method: string, path: string): T | undefined {
+  const found = faults.find((x) => x.remaining > 0 && matches(x, method, path));
+  if (found) found.remaining -= 1;
+  return found;
+}
+
+/** The faults a test switched on: injected failures, RBAC denials, delays, hangs and silent watches. */
 export class FaultInjection {
   private readonly failures: Array<Counted & { status: 500 | 409 | 403 }> = [];
   private readonly delays: Array<Counted & { ms: number }> = [];
+  private readonly hangs: Counted[] = [];
+  private readonly silences: Counted[] = [];
   private readonly denials: Array<{ verb: string; resource: string; namespace?: string }> = [];
 
   failNext(count: number, status: 500 | 409 | 403, match: RequestMatch): void {
@@ -28,16 +36,31 @@ export class FaultInjection {
     this.delays.push({ remaining: count, ms, ...match });
   }
 
+  hangNext(count: number, match: RequestMatch): void {
+    this.hangs.push({ remaining: count, ...match });
+  }
+
+  silenceNextWatches(count: number, match: RequestMatch): void {
+    this.silences.push({ remaining: count, ...match });
+  }
+
   forbid(rule: { verb: string; resource: string; namespace?: string }): void {
     this.denials.push(rule);
   }
 
   /** Milliseconds to hold this request back (consumes one count of the first matching delay). */
   takeDelay(method: string, path: string): number {
-    const d = this.delays.find((x) => x.remaining > 0 && matches(x, method, path));
-    if (!d) return 0;
-    d.remaining -= 1;
-    return d.ms;
+    return take(this.delays, method, path)?.ms ?? 0;
+  }
+
+  /** Whether to leave this request unanswered and unserved (consumes one count of the first matching hang). */
+  takeHang(method: string, path: string): boolean {
+    return take(this.hangs, method, path) !== undefined;
+  }
+
+  /** Whether this watch should stay open without events (consumes one count of the first matching silence). */
+  takeSilence(method: string, path: string): boolean {
+    return take(this.silences, method, path) !== undefined;
   }
 
   /** The error to answer with instead of serving the request, if a fault applies (consumes a failure count). */

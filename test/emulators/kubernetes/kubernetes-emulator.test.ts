@@ -169,16 +169,16 @@ describe('kubernetes emulator: patches and the controller', () => {
   });
 });
 
-describe('kubernetes emulator: watch', () => {
-  function collect(query: Record<string, string>) {
-    const events: Array<{ type: string; obj: Record<string, any> }> = [];
-    let ended: unknown = 'open';
-    const started = new Watch(kc).watch('/apis/apps/v1/namespaces/prod/deployments', query, (type, obj) => events.push({ type, obj }), (err) => {
-      ended = err;
-    });
-    return { events, started, ended: () => ended };
-  }
+function collect(query: Record<string, string>) {
+  const events: Array<{ type: string; obj: Record<string, any> }> = [];
+  let ended: unknown = 'open';
+  const started = new Watch(kc).watch('/apis/apps/v1/namespaces/prod/deployments', query, (type, obj) => events.push({ type, obj }), (err) => {
+    ended = err;
+  });
+  return { events, started, ended: () => ended };
+}
 
+describe('kubernetes emulator: watch', () => {
   it('streams ADDED then MODIFIED for the named Deployment only, from the current state', async () => {
     emu.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:1.0.0', replicas: 1 });
     emu.seedDeployment({ namespace: 'prod', name: 'api', container: 'api', image: 'reg/api:1.0.0', replicas: 1 });
@@ -239,5 +239,45 @@ describe('kubernetes emulator: watch', () => {
     const failed = await statusOf(apps.readNamespacedDeployment({ name: 'web', namespace: 'prod' }));
     expect(failed).toMatchObject({ code: 500, status: { reason: 'InternalError' } });
     await expect(apps.readNamespacedDeployment({ name: 'web', namespace: 'prod' })).resolves.toBeTruthy();
+  });
+});
+
+describe('kubernetes emulator: hangs and silent watches', () => {
+  it('hangNext leaves the matching request unanswered and unserved until the client gives up; the next one is served', async () => {
+    emu.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:1.0.0', replicas: 1 });
+    emu.hangNext(1, { method: 'PATCH' });
+    const ac = new AbortController();
+    const hung = fetch(`${emu.url}/apis/apps/v1/namespaces/prod/deployments/web`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${emu.token}`, 'content-type': 'application/strategic-merge-patch+json' },
+      body: JSON.stringify({ metadata: { labels: { hung: 'yes' } } }),
+      signal: ac.signal,
+    }).then(
+      () => 'answered',
+      (err: Error) => err.name,
+    );
+    await until(() => (emu.requests.some((r) => r.method === 'PATCH') ? true : undefined));
+    await apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: { metadata: { labels: { next: 'yes' } } } }, smp);
+    ac.abort();
+    expect(await hung).toBe('AbortError');
+    const labels = emu.getDeployment('prod', 'web').metadata.labels;
+    expect(labels).toMatchObject({ next: 'yes' });
+    expect(labels).not.toHaveProperty('hung');
+  });
+
+  it('silenceNextWatches starts the stream, then sends nothing and outlives timeoutSeconds', async () => {
+    emu.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:1.0.0', replicas: 1 });
+    emu.silenceNextWatches(1, { pathIncludes: '/deployments' });
+    const silent = collect({ timeoutSeconds: '1' });
+    const ctl = await silent.started;
+    const control = collect({ timeoutSeconds: '1' });
+    await control.started;
+    await apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: { metadata: { labels: { x: 'y' } } } }, smp);
+    await until(() => (control.ended() !== 'open' ? true : undefined));
+    expect(control.events[0]?.type).toBe('ADDED');
+    expect(control.events.some((e) => e.type === 'MODIFIED')).toBe(true);
+    expect(silent.events).toEqual([]);
+    expect(silent.ended()).toBe('open');
+    ctl.abort();
   });
 });

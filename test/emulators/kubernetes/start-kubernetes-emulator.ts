@@ -13,7 +13,7 @@ import type { Resource } from './resource-types.js';
 import { StatusError, badRequest, notFound } from './status-error.js';
 import { toTable, wantsTable } from './table.js';
 import { EMULATOR_CERT, EMULATOR_KEY } from './tls-fixture.js';
-import { type OpenWatch, startWatch } from './watch-stream.js';
+import { type OpenWatch, openSilentWatch, startWatch } from './watch-stream.js';
 import { writeKubeconfig } from './write-kubeconfig.js';
 
 export interface KubernetesEmulatorOptions {
@@ -83,8 +83,21 @@ export interface KubernetesEmulator {
   dropWatches(): void;
   /** The next `count` matching requests fail with this HTTP status and a matching Status body. */
   failNext(count: number, status: 500 | 409 | 403, match?: RequestMatch): void;
-  /** The next `count` matching requests are answered `ms` later (watches: the stream starts `ms` later). */
+  /**
+   * The next `count` matching requests are answered `ms` later (watches: the stream starts `ms` later). A
+   * request the client gave up on meanwhile is still served, like a write the API server applied after all.
+   */
   delayNext(count: number, ms: number, match?: RequestMatch): void;
+  /**
+   * The next `count` (`Infinity`: every) matching requests, watches included, are recorded but never answered
+   * nor served: the connection stays open until the client gives up, as with a hung API server.
+   */
+  hangNext(count: number, match?: RequestMatch): void;
+  /**
+   * The next `count` matching watches get their 200 and headers, then nothing, not even the end at
+   * `timeoutSeconds`: a stream whose connection died without closing.
+   */
+  silenceNextWatches(count: number, match?: RequestMatch): void;
   /** RBAC denial for a verb on a resource (`pods/log` for logs), in one namespace or all. */
   forbid(rule: { verb: string; resource: string; namespace?: string }): void;
   /** Drops the watch history: watches from any resourceVersion seen so far get a 410 Expired ERROR event. */
@@ -158,6 +171,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     }
     requests.push({ method, path: u.pathname, query: Object.fromEntries(u.searchParams), contentType, accept, body });
     if (req.headers.authorization !== `Bearer ${token}`) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+    if (faults.takeHang(method, u.pathname)) return new Promise<void>((resolve) => res.once('close', () => resolve()));
     const delay = faults.takeDelay(method, u.pathname);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
 
@@ -178,7 +192,8 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     }
     const apiReq: ApiRequest = { method, ...target, query: u.searchParams, contentType: contentType ?? '', body };
     if (method === 'GET' && isWatch(u.searchParams)) {
-      watches.add(startWatch(store, apiReq, res, (w) => watches.delete(w)));
+      const onEnd = (w: OpenWatch) => watches.delete(w);
+      watches.add(faults.takeSilence(method, u.pathname) ? openSilentWatch(res, onEnd) : startWatch(store, apiReq, res, onEnd));
       return;
     }
     const result = handleApi(store, apiReq, Date.now());
@@ -268,6 +283,8 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     },
     failNext: (count, status, match = {}) => faults.failNext(count, status, match),
     delayNext: (count, ms, match = {}) => faults.delayNext(count, ms, match),
+    hangNext: (count, match = {}) => faults.hangNext(count, match),
+    silenceNextWatches: (count, match = {}) => faults.silenceNextWatches(count, match),
     forbid: (rule) => faults.forbid(rule),
     compactHistory: () => store.compact(),
   };

@@ -10,6 +10,15 @@ export interface OpenWatch {
   stop: () => void;
 }
 
+/** A watch stream that started (200, headers) and then stays silent until the client or the emulator ends it. */
+export function openSilentWatch(res: ServerResponse, onEnd: (w: OpenWatch) => void): OpenWatch {
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  res.flushHeaders();
+  const watch: OpenWatch = { res, stop: () => {} };
+  res.on('close', () => onEnd(watch));
+  return watch;
+}
+
 /**
  * Streams watch events as NDJSON. A too-old resourceVersion gets a 200 with one ERROR event carrying the
  * 410 Expired Status, then the stream ends, which is what informers and kubectl expect.
