@@ -38,6 +38,7 @@ export function meterNotifier(notifier: RunNotifier, metrics: FlightdeckMetrics)
   };
   return {
     post: (run) => metered('chat.postMessage', () => notifier.post(run)),
+    findPosted: (run, sinceMs) => metered('conversations.history', () => notifier.findPosted(run, sinceMs)),
     update: (run, ts) => metered('chat.update', () => notifier.update(run, ts)),
     postThread: (run, text) => metered('chat.postMessage', () => notifier.postThread(run, text)),
     postSummary: (run) => metered('chat.postMessage', () => notifier.postSummary(run)),

@@ -3,6 +3,7 @@ import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/create-logger.js';
+import type { Run } from '../run/run-schema.js';
 import type { RunStore } from '../run/run-store.js';
 import { renderJobSchema } from './job-schemas.js';
 import type { RunNotifier } from './run-notifier.js';
@@ -31,6 +32,11 @@ async function publish<T>(send: () => Promise<T>): Promise<T> {
 
 const RELEASE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
+/** A post-attempt mark outlives every retry of a render; after that nothing reads it. */
+const POST_ATTEMPT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** Slack stamps a message with its own clock: searching from a little before our attempt keeps skew from hiding it. */
+const CLOCK_SKEW_MS = 2 * 60 * 1000;
+
 /**
  * BullMQ processor for the `notify` queue. Every stored change enqueues a render job, but each job renders
  * the run as it is *now*, so jobs for older versions find nothing left to do: that is the coalescing.
@@ -39,6 +45,37 @@ const RELEASE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return r
  */
 export function createRenderProcessor(options: ProcessRenderOptions) {
   const pacer = createChannelPacer(options.redis, options.keyPrefix, options.channelSpacingMs);
+
+  /**
+   * chat.postMessage has no idempotency key: a post whose answer was lost, or whose worker died before
+   * storing the ts, may still have reached the channel. Every first post is marked in Redis beforehand;
+   * a render that finds the mark but no ts searches the channel for the earlier post and adopts it.
+   */
+  const firstMessage = async (run: Run): Promise<{ ts: string; adopted: boolean }> => {
+    const markKey = `{${options.keyPrefix}}:post-attempt:${run.id}`;
+    const attemptedAt = await options.redis.get(markKey);
+    if (attemptedAt !== null) {
+      const ts = await findEarlierPost(run, Number(attemptedAt) - CLOCK_SKEW_MS);
+      if (ts) return { ts, adopted: true };
+    }
+    // NX keeps the first attempt's time, so a search always reaches back to the earliest post.
+    await options.redis.set(markKey, String(Date.now()), 'PX', POST_ATTEMPT_TTL_MS, 'NX');
+    return { ts: await publish(() => options.notifier.post(run)), adopted: false };
+  };
+
+  const findEarlierPost = async (run: Run, sinceMs: number): Promise<string | undefined> => {
+    const { notifier, logger } = options;
+    try {
+      return await notifier.findPosted(run, sinceMs);
+    } catch (err) {
+      if (!isFlightdeckError(err) || err.retryable) throw err;
+      logger.warn(
+        { run: run.id, err: err.message },
+        'cannot search the channel for an earlier post of the run message (grant channels:history/groups:history and invite the app); posting again',
+      );
+      return undefined;
+    }
+  };
   return async (job: Job, token?: string): Promise<void> => {
     const { runId } = renderJobSchema.parse(job.data);
     const { redis, keyPrefix, store } = options;
@@ -56,8 +93,10 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       if (run.messageTs) {
         await publish(() => options.notifier.update(run, run.messageTs!));
       } else {
-        const ts = await publish(() => options.notifier.post(run));
+        const { ts, adopted } = await firstMessage(run);
         const stored = await store.setMessageTs(run.id, ts);
+        // An adopted message shows the run as it was when first posted.
+        if (adopted) await publish(() => options.notifier.update(run, ts));
         // Recording the ts is itself a change; count it as rendered only if nothing else changed meanwhile.
         if (stored.seq === run.seq + 1) renderedSeq = stored.seq;
       }

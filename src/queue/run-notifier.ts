@@ -5,8 +5,20 @@ import type { Run } from '../run/run-schema.js';
  * implementation lives in `src/slack/`.
  */
 export interface RunNotifier {
-  /** Posts the run's living message for the first time; resolves to the message id (Slack `ts`). */
+  /**
+   * Posts the run's living message for the first time, marked so that {@link findPosted} can find it, and
+   * resolves to the message id (Slack `ts`). Makes one attempt: when the answer is lost the message may
+   * exist anyway, so the caller looks for it before posting again.
+   */
   post(run: Run): Promise<string>;
+  /**
+   * The id of the run's message if one was posted at or after `sinceMs` (epoch ms), else undefined (also
+   * when the search gave up before reaching `sinceMs`).
+   *
+   * @throws FlightdeckError `slack-rejected` when Slack refuses the search (no history scope, bot not in
+   *   the channel); `slack-failed` when it may work later.
+   */
+  findPosted(run: Run, sinceMs: number): Promise<string | undefined>;
   /** Replaces the living message in place with the run's current rendering. */
   update(run: Run, messageTs: string): Promise<void>;
   /**

@@ -4,7 +4,9 @@ import { FlightdeckError } from '../errors/flightdeck-error.js';
 /**
  * Bot scopes flightdeck uses, each for a reason: post and edit run messages (also in channels the bot was
  * not invited to, since an environment may name its own channel), receive slash commands, resolve role
- * groups, find the on-call by email and DM them, and read channel details.
+ * groups, find the on-call by email and DM them, read channel details, and read public and private channel
+ * history to find a run message whose post was answered too late to record (so a retry edits it instead of
+ * posting a second one).
  */
 export const BOT_SCOPES = [
   'chat:write',
@@ -15,6 +17,8 @@ export const BOT_SCOPES = [
   'users:read.email',
   'im:write',
   'channels:read',
+  'channels:history',
+  'groups:history',
 ] as const;
 
 export interface ManifestOptions {

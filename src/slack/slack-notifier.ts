@@ -1,4 +1,5 @@
-import { ErrorCode, WebClient, type WebAPICallResult } from '@slack/web-api';
+import { ErrorCode, WebClient, WebClientEvent, type WebAPICallResult } from '@slack/web-api';
+import { z } from 'zod';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import type { RunNotifier } from '../queue/run-notifier.js';
 import type { Run } from '../run/run-schema.js';
@@ -12,6 +13,8 @@ export interface SlackClientOptions {
   apiUrl: string;
 }
 
+const CLIENT_TIMEOUT_MS = 10_000;
+
 /**
  * One WebClient configuration for every role. Retries inside the client stay short because the queue
  * retries with backoff; a 429 still pauses the client for Slack's Retry-After.
@@ -20,9 +23,42 @@ export function createSlackClient(options: SlackClientOptions): WebClient {
   return new WebClient(options.token, {
     slackApiUrl: options.apiUrl,
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
-    timeout: 10_000,
+    timeout: CLIENT_TIMEOUT_MS,
   });
 }
+
+/**
+ * A client that makes each call once. WebClient retries a call whose answer was lost (network error,
+ * timeout, 5xx), and a retried chat.postMessage is a second message; the failure must reach the render
+ * job instead, whose retry looks for the first post. Its 429s are reported as `client`'s so they are counted.
+ */
+function singleAttemptClient(client: WebClient): WebClient {
+  const once = new WebClient(client.token, { slackApiUrl: client.slackApiUrl, retryConfig: { retries: 0 }, timeout: CLIENT_TIMEOUT_MS });
+  once.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, request: unknown) => client.emit(WebClientEvent.RATE_LIMITED, retryAfter, request));
+  return once;
+}
+
+/** What marks a living message as a run's: `conversations.history` returns it with `include_all_metadata`. */
+const RUN_EVENT_TYPE = 'flightdeck_run';
+// Run ids restart in another installation (another Redis prefix) posting to the same channel; the creation time does not.
+const runMetadataSchema = z.object({
+  event_type: z.literal(RUN_EVENT_TYPE),
+  event_payload: z.object({ run_id: z.string(), created_at: z.number() }),
+});
+
+function runMetadata(run: Run): z.infer<typeof runMetadataSchema> {
+  return { event_type: RUN_EVENT_TYPE, event_payload: { run_id: run.id, created_at: run.createdAt } };
+}
+
+const historyPageSchema = z.object({
+  messages: z.array(z.object({ ts: z.string(), metadata: z.unknown().optional() })).default([]),
+  has_more: z.boolean().optional(),
+  response_metadata: z.object({ next_cursor: z.string().optional() }).optional(),
+});
+
+// 5 pages of 200 reach ~1,000 messages back: far more than a channel sees between a post and its retry.
+const HISTORY_PAGE_SIZE = 200;
+const HISTORY_MAX_PAGES = 5;
 
 /** Errors Slack will keep answering no matter how often we ask: retrying them only delays the report. */
 const PERMANENT = new Set([
@@ -62,6 +98,11 @@ async function call<T extends WebAPICallResult>(method: string, request: () => P
   }
 }
 
+function isRunMessage(metadata: unknown, run: Run): boolean {
+  const parsed = runMetadataSchema.safeParse(metadata);
+  return parsed.success && parsed.data.event_payload.run_id === run.id && parsed.data.event_payload.created_at === run.createdAt;
+}
+
 function threadOf(run: Run): string {
   if (!run.messageTs) {
     throw new FlightdeckError('usage', `Run ${run.id} has no Slack message yet, so there is no thread to reply in.`, {
@@ -76,15 +117,48 @@ function threadOf(run: Run): string {
  * replies in its thread (events, follow-up reminders, the deployment summary).
  */
 export class SlackNotifier implements RunNotifier {
-  constructor(private readonly client: WebClient) {}
+  private readonly firstPostClient: WebClient;
+
+  constructor(private readonly client: WebClient) {
+    this.firstPostClient = singleAttemptClient(client);
+  }
 
   async post(run: Run): Promise<string> {
     const message = renderRunMessage(run);
     const result = await call('chat.postMessage', () =>
-      this.client.chat.postMessage({ channel: run.channel, text: message.text, blocks: message.blocks, unfurl_links: false }),
+      this.firstPostClient.chat.postMessage({
+        channel: run.channel,
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+        metadata: runMetadata(run),
+      }),
     );
     if (!result.ts) throw new FlightdeckError('slack-failed', 'Slack chat.postMessage returned no message ts.');
     return result.ts;
+  }
+
+  async findPosted(run: Run, sinceMs: number): Promise<string | undefined> {
+    const oldest = (Math.max(0, sinceMs) / 1000).toFixed(6);
+    let cursor: string | undefined;
+    for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
+      const result = await call('conversations.history', () =>
+        this.client.conversations.history({
+          channel: run.channel,
+          oldest,
+          include_all_metadata: true,
+          limit: HISTORY_PAGE_SIZE,
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
+      const parsed = historyPageSchema.safeParse(result);
+      if (!parsed.success) throw new FlightdeckError('slack-failed', 'Slack conversations.history answered in an unexpected shape.');
+      const found = parsed.data.messages.find((m) => isRunMessage(m.metadata, run));
+      if (found) return found.ts;
+      cursor = parsed.data.response_metadata?.next_cursor;
+      if (!parsed.data.has_more || !cursor) return undefined;
+    }
+    return undefined;
   }
 
   async update(run: Run, messageTs: string): Promise<void> {

@@ -53,7 +53,7 @@ export async function startEngineHarness(options: { readyDelayMs?: number; reque
     engine,
     queues,
     clusters: createClusterAccess({ kubeconfigPath: kubeconfig, requestTimeoutMs: options.requestTimeoutMs }),
-    notifier: { post: async (run) => `ts-${run.id}`, update: async () => {}, postThread: async () => {}, postSummary: async () => {}, postPhaseReminder: async () => {} },
+    notifier: { post: async (run) => `ts-${run.id}`, findPosted: async () => undefined, update: async () => {}, postThread: async () => {}, postSummary: async () => {}, postPhaseReminder: async () => {} },
     logger,
     now: Date.now,
     concurrency: 4,

@@ -21,6 +21,7 @@ export type {
   EphemeralMessage,
   FaultReply,
   KnownUser,
+  MessageMetadata,
   RecordedCall,
   RecordedResponse,
   ResponseUrlContext,

@@ -1,4 +1,4 @@
-import type { Block, EphemeralMessage, StoredMessage } from './slack-types.js';
+import type { Block, EphemeralMessage, MessageMetadata, StoredMessage } from './slack-types.js';
 
 /** Fields for a new message; the store assigns `ts`. */
 export interface NewMessage {
@@ -7,6 +7,7 @@ export interface NewMessage {
   user: string;
   botId?: string;
   threadTs?: string;
+  metadata?: MessageMetadata;
 }
 
 /** Channel history and ephemerals, with Slack-like per-channel `ts` allocation. */
@@ -54,6 +55,7 @@ export class MessageStore {
       user: input.user,
       ...(input.botId ? { botId: input.botId } : {}),
       ...(parent ? { threadTs: parent.ts } : {}),
+      ...(input.metadata ? { metadata: input.metadata } : {}),
       edits: 0,
       replies: [],
     };
@@ -76,10 +78,11 @@ export class MessageStore {
     return [...(this.channels.get(channel) ?? [])];
   }
 
-  /** Replaces text and/or blocks in place; omitted fields keep their value (chat.update semantics). */
-  edit(message: StoredMessage, change: { text?: string; blocks?: Block[] }): void {
+  /** Replaces text, blocks and/or metadata in place; omitted fields keep their value (chat.update semantics). */
+  edit(message: StoredMessage, change: { text?: string; blocks?: Block[]; metadata?: MessageMetadata }): void {
     if (change.text !== undefined) message.text = change.text;
     if (change.blocks !== undefined) message.blocks = change.blocks;
+    if (change.metadata !== undefined) message.metadata = change.metadata;
     message.edits += 1;
   }
 

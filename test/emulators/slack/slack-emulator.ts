@@ -60,6 +60,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const limiter = new RateLimiter();
   const calls: RecordedCall[] = [];
   const faults = new Map<string, Fault[]>();
+  const drops = new Map<string, number>();
   let baseUrl = '';
 
   const ctx = (): MethodContext => ({
@@ -77,10 +78,14 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
   // Order: unknown method, injected fault, auth, rate limit, then the method itself — so a fault can
   // stand in for any method outcome, including auth errors.
-  const callMethod = (req: IncomingMessage, method: string, body: string): { status: number; reply: MethodReply; retryAfter?: number } => {
+  const callMethod = (
+    req: IncomingMessage,
+    method: string,
+    body: string,
+  ): { status: number; reply: MethodReply; retryAfter?: number; dropped?: true } => {
     const args = parseArgs(req.headers['content-type'], body);
     const callToken = readToken(req, args);
-    const finish = (status: number, reply: MethodReply, retryAfter?: number) => {
+    const finish = (status: number, reply: MethodReply, retryAfter?: number, dropped?: true) => {
       calls.push({
         method,
         args: inspectableArgs(args ?? {}),
@@ -88,8 +93,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         at: now(),
         status,
         response: reply,
+        ...(dropped ? { dropped } : {}),
       });
-      return { status, reply, ...(retryAfter !== undefined ? { retryAfter } : {}) };
+      return { status, reply, ...(retryAfter !== undefined ? { retryAfter } : {}), ...(dropped ? { dropped } : {}) };
     };
     const handler = webApiMethods[method];
     if (!handler) return finish(200, err('unknown_method'));
@@ -106,14 +112,22 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     if (!args) return finish(200, err('invalid_json'));
     const retryAfter = limiter.check(method, str(args.channel) ?? '', now());
     if (retryAfter !== undefined) return finish(429, err('ratelimited'), retryAfter);
-    return finish(200, handler(ctx(), args));
+    const reply = handler(ctx(), args);
+    const dropsLeft = drops.get(method) ?? 0;
+    if (dropsLeft > 0) drops.set(method, dropsLeft - 1);
+    return finish(200, reply, undefined, dropsLeft > 0 ? true : undefined);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://emulator').pathname;
     const body = await readBody(req);
     if (req.method === 'POST' && path.startsWith('/api/')) {
-      const { status, reply, retryAfter } = callMethod(req, path.slice('/api/'.length), body);
+      const { status, reply, retryAfter, dropped } = callMethod(req, path.slice('/api/'.length), body);
+      // The method has taken effect; destroying the connection loses only the answer, as a network fault would.
+      if (dropped) {
+        req.socket.destroy();
+        return;
+      }
       send(res, status, reply, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {});
       return;
     }
@@ -179,6 +193,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       const queue = faults.get(method) ?? [];
       queue.push({ remaining: count, reply });
       faults.set(method, queue);
+    },
+    dropAnswerNext: (method, count) => {
+      if (count > 0) drops.set(method, (drops.get(method) ?? 0) + count);
     },
     waitFor: (predicate, timeoutMs, description) =>
       waitFor(() => predicate(emulator), { timeoutMs, description, state: () => describeState(emulator) }),

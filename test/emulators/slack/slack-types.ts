@@ -5,6 +5,12 @@ import type { StoredView, ViewAckRecord } from './view-store.js';
 /** A Block Kit block as the emulator stores it (parsed JSON object). */
 export type Block = Record<string, unknown>;
 
+/** Message metadata an app attached with `chat.postMessage` / `chat.update`. */
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
 /** A message in a channel (top-level or thread reply), as Slack would render it now. */
 export interface StoredMessage {
   channel: string;
@@ -17,6 +23,8 @@ export interface StoredMessage {
   botId?: string;
   /** Parent ts for thread replies. */
   threadTs?: string;
+  /** Set when the poster attached metadata; `conversations.history` returns it only with `include_all_metadata`. */
+  metadata?: MessageMetadata;
   /** Number of successful `chat.update` / `replace_original` edits. */
   edits: number;
   /** Thread replies, oldest first (always empty on replies themselves). */
@@ -42,9 +50,11 @@ export interface RecordedCall {
   args: Record<string, unknown>;
   token?: string;
   at: number;
-  /** What the emulator answered. */
+  /** What the emulator answered (or would have, when `dropped`). */
   status: number;
   response: Record<string, unknown>;
+  /** The method ran but its answer was never sent: the connection was destroyed instead ({@link SlackEmulator.dropAnswerNext}). */
+  dropped?: true;
 }
 
 /** A JSON body POSTed to a response URL. */
@@ -173,6 +183,12 @@ export interface SlackEmulator {
   readonly socketMode: SocketModeControl;
   /** Makes the next `count` calls of `method` answer with `reply` instead. */
   failNext(method: string, count: number, reply: FaultReply): void;
+  /**
+   * Lets the next `count` calls of `method` that reach the method take effect (a message is posted, an edit
+   * applied), then destroys the connection instead of answering: the caller sees a network error and cannot
+   * tell whether Slack acted. Calls refused earlier (fault, auth, rate limit) do not use one up.
+   */
+  dropAnswerNext(method: string, count: number): void;
   /**
    * Resolves with the predicate's first truthy result, polling every 20 ms; rejects after `timeoutMs`
    * with `description` and a summary of the emulator state.

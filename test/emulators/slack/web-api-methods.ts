@@ -1,8 +1,10 @@
 import { directoryMethods } from './directory-methods.js';
-import { err, str, type Handler, type MethodContext, type MethodReply } from './method-context.js';
-import type { Block, StoredMessage } from './slack-types.js';
+import { historyMethods } from './history-methods.js';
+import { err, str, type Handler, type MethodReply } from './method-context.js';
+import type { Block, MessageMetadata } from './slack-types.js';
 import { parseBlocks } from './validate-blocks.js';
 import { viewMethods } from './view-methods.js';
+import { wireMessage } from './wire-message.js';
 
 const MAX_UPDATE_TEXT = 4000;
 
@@ -10,6 +12,7 @@ const MAX_UPDATE_TEXT = 4000;
 export const webApiMethods: Readonly<Record<string, Handler>> = {
   ...directoryMethods,
   ...viewMethods,
+  ...historyMethods,
 
   'auth.test': (ctx) => ({
     ok: true,
@@ -27,6 +30,8 @@ export const webApiMethods: Readonly<Record<string, Handler>> = {
     if (!channel) return err('channel_not_found');
     const content = readContent(args);
     if ('error' in content) return content.error;
+    const metadata = readMetadata(args);
+    if (metadata === 'invalid') return err('invalid_metadata_format');
     if (!ctx.store.hasChannel(channel)) return err('channel_not_found');
     const threadTs = str(args.thread_ts);
     const posted = ctx.store.post(channel, {
@@ -35,6 +40,7 @@ export const webApiMethods: Readonly<Record<string, Handler>> = {
       user: ctx.botUserId,
       botId: ctx.botId,
       ...(threadTs ? { threadTs } : {}),
+      ...(metadata ? { metadata } : {}),
     });
     // Emulator choice: an unknown thread parent is an error rather than an invisible orphan reply.
     if (!posted) return err('thread_not_found');
@@ -48,10 +54,12 @@ export const webApiMethods: Readonly<Record<string, Handler>> = {
     const content = readContent(args);
     if ('error' in content) return content.error;
     if (content.text !== undefined && content.text.length > MAX_UPDATE_TEXT) return err('msg_too_long');
+    const metadata = readMetadata(args);
+    if (metadata === 'invalid') return err('invalid_metadata_format');
     const message = ts ? ctx.store.find(channel, ts) : undefined;
     if (!message) return err('message_not_found');
     if (message.botId !== ctx.botId) return err('cant_update_message');
-    ctx.store.edit(message, content);
+    ctx.store.edit(message, { ...content, ...(metadata ? { metadata } : {}) });
     return { ok: true, channel, ts: message.ts, text: message.text, message: wireMessage(ctx, message) };
   },
 
@@ -99,16 +107,24 @@ function readContent(args: Record<string, unknown>): { text?: string; blocks?: B
   return { ...(text !== undefined ? { text } : {}), ...(parsed.blocks ? { blocks: parsed.blocks } : {}) };
 }
 
-function wireMessage(ctx: MethodContext, m: StoredMessage): Record<string, unknown> {
-  return {
-    type: 'message',
-    text: m.text,
-    user: m.user,
-    ...(m.botId ? { bot_id: m.botId, app_id: ctx.appId } : {}),
-    ts: m.ts,
-    team: ctx.teamId,
-    ...(m.blocks.length > 0 ? { blocks: m.blocks } : {}),
-    ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
-    ...(m.edits > 0 ? { edited: { user: m.user, ts: m.ts } } : {}),
-  };
+/**
+ * `metadata` as sent: a JSON string in form bodies (how @slack/web-api sends objects), an object in JSON
+ * bodies. It needs a string `event_type` and an object `event_payload`. Emulator choice: every malformed
+ * shape answers `invalid_metadata_format`.
+ */
+function readMetadata(args: Record<string, unknown>): MessageMetadata | undefined | 'invalid' {
+  let value = args.metadata;
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch {
+      return 'invalid';
+    }
+  }
+  const candidate = value as { event_type?: unknown; event_payload?: unknown } | null;
+  if (typeof candidate !== 'object' || candidate === null || typeof candidate.event_type !== 'string' || candidate.event_type === '') return 'invalid';
+  const payload = candidate.event_payload;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return 'invalid';
+  return { event_type: candidate.event_type, event_payload: payload as Record<string, unknown> };
 }
