@@ -26,9 +26,9 @@ async function serve(): Promise<number> {
   const env = loadEnv(process.env);
   const logger = createLogger(env.logLevel, undefined, { secrets: secretsOf(env) });
   const config = await loadConfig(env);
-  // Bolt 5.1's HTTPReceiver reads a field of a signed body that parses to `null` in a promise nobody awaits;
-  // Node's default would end the whole process (and every run's work in it) for that one request. Log it
-  // and keep serving: all state is in Redis, and that request simply gets no answer.
+  // A library promise nobody awaits (as Bolt 5.1's HTTPReceiver once had for a `payload=null` body, now refused
+  // before it) would by Node's default end the whole process, and every run's work in it, for one request.
+  // Log it and keep serving: all state is in Redis, and that request simply gets no answer.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection; the request that caused it was dropped'));
   const flightdeck = await startFlightdeck(config, logger);
   logger.info({ role: env.role }, 'flightdeck started');

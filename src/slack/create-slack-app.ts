@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
 import type { CommandDefinition, CommandServices } from '../../commands/command-definition.js';
 import type { Server } from 'node:http';
 import type { Logger } from '../observability/create-logger.js';
@@ -10,10 +10,12 @@ import { toBoltLogger } from './bolt-logger.js';
 import { ackUnknownInteractions } from './ack-unknown-interactions.js';
 import { DEPLOY_MODAL_CALLBACK_ID } from './deploy-modal.js';
 import { dropRedeliveries } from './drop-redeliveries.js';
+import { guardSlackRequests } from './guard-slack-requests.js';
 import { registerCommands } from './register-commands.js';
 import { registerIncidentActions, type IncidentActions } from './register-incident-actions.js';
 import { registerDeployModal } from './register-deploy-modal.js';
 import { CONTROL_ACTION, ITEM_ACTION, registerRunActions } from './register-run-actions.js';
+import { refuseMalformedInteractions } from './refuse-malformed-interactions.js';
 import { ROLLBACK_ACTION, registerRollbackActions } from './register-rollback-actions.js';
 import { ROLLBACK_CONFIRM_CALLBACK } from './rollback-confirm-view.js';
 import { INCIDENT_ACK_ACTION, INCIDENT_ROLLBACK_ACTION } from './slack-incident-notifier.js';
@@ -49,6 +51,19 @@ const HEALTHZ_ONLY: readonly OpsRoute[] = [
   },
 ];
 
+const EVENTS_PATH = '/slack/events';
+
+/**
+ * Bolt's HTTPReceiver behind {@link guardSlackRequests}: its server calls `requestListener` for every
+ * request, so replacing that one public listener puts the signature window and envelope checks in front
+ * while Bolt keeps serving the custom routes, ssl_check, url_verification and acks.
+ */
+function guardedHttpReceiver(options: SlackAppOptions, boltLogger: BoltLogger, customRoutes: OpsRoute[]): HTTPReceiver {
+  const receiver = new HTTPReceiver({ signingSecret: options.signingSecret, endpoints: EVENTS_PATH, logger: boltLogger, customRoutes });
+  receiver.requestListener = guardSlackRequests(receiver.requestListener, { signingSecret: options.signingSecret, path: EVENTS_PATH, logger: options.logger });
+  return receiver;
+}
+
 export interface SlackApp {
   /** Starts listening on `port`; resolves once the HTTP server is bound. */
   start(): Promise<void>;
@@ -58,7 +73,9 @@ export interface SlackApp {
 /**
  * The Slack edge: Bolt over HTTP at `POST /slack/events`, or over Socket Mode when an app token is given;
  * either way the GET routes for the process supervisor are served on `port`. Listeners are the same in
- * both modes: only the receiver differs.
+ * both modes: only the receiver differs. Nothing reaches Bolt's dispatch unchecked: over HTTP the signature
+ * (both ways in time) and the envelope are checked first, and in both modes a click or submission with a
+ * wrong-typed field is acked and dropped before any middleware runs.
  */
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const boltLogger = toBoltLogger(options.logger);
@@ -72,15 +89,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         // it must reach the same (possibly emulated) API; port is where the custom routes are served.
         installerOptions: { port: options.port, clientOptions: { slackApiUrl: options.apiUrl } },
       })
-    : new HTTPReceiver({
-        signingSecret: options.signingSecret,
-        endpoints: '/slack/events',
-        logger: boltLogger,
-        customRoutes,
-      });
+    : guardedHttpReceiver(options, boltLogger, customRoutes);
   const app = new App({
     token: options.token,
-    receiver,
+    receiver: refuseMalformedInteractions(receiver, options.logger),
     logger: boltLogger,
     clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 2 } },
   });
@@ -108,7 +120,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     async start() {
       const server = (await app.start(options.port)) as Server | undefined;
       // Ack latency is measured on the HTTP server; in Socket Mode acks travel over the WebSocket.
-      if (options.metrics && !options.appToken && server) observeAckLatency(server, '/slack/events', options.metrics);
+      if (options.metrics && !options.appToken && server) observeAckLatency(server, EVENTS_PATH, options.metrics);
     },
     async stop() {
       await app.stop();

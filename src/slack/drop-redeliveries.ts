@@ -2,7 +2,7 @@ import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Logger } from '../observability/create-logger.js';
 import type { RunStore } from '../run/run-store.js';
 
-/** How long a delivery is remembered: longer than Bolt's 5-minute signature window and Slack's retries. */
+/** How long a delivery is remembered: as long as a signed request is believed (five minutes either side of its timestamp), and longer than Slack's retries. */
 const REMEMBER_SECONDS = 600;
 
 const ALREADY_HANDLED = 'This request reached flightdeck twice; it was handled the first time and not run again.';
