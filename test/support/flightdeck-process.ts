@@ -74,7 +74,8 @@ export async function startFlightdeckProcess(options: FlightdeckProcessOptions):
     child,
     output: () => output,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
+      // A child killed by a signal keeps exitCode null and will never emit 'exit' again.
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
