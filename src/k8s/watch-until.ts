@@ -45,12 +45,15 @@ export async function watchUntil<T>(client: ClusterClient, o: WatchUntilOptions<
     if (o.now() >= o.deadline) throw o.timeout();
   };
   for (;;) {
-    stopIfOver();
     if (resourceVersion === undefined) {
+      // The list comes before the deadline: a wait that starts late (its job was handed on from a dead worker)
+      // must still see an object that has already got there, instead of timing out without looking.
+      if (o.signal?.aborted) throw aborted(o.signal, o.what);
       let listed;
       try {
         listed = await o.list();
       } catch (err) {
+        stopIfOver();
         throw toK8sError(err, 'list', o.what);
       }
       const obj = listed.items[0];
@@ -58,8 +61,8 @@ export async function watchUntil<T>(client: ClusterClient, o: WatchUntilOptions<
       const verdict = o.judge(obj);
       if (verdict !== undefined) return verdict;
       resourceVersion = listed.resourceVersion;
-      stopIfOver();
     }
+    stopIfOver();
     const outcome = await watchOnce(client, o, resourceVersion, (rv) => {
       resourceVersion = rv;
     });

@@ -35,17 +35,18 @@ export function createStepProcessor(options: ProcessStepOptions) {
       return;
     }
     let after: Run;
+    let wakeAt: number | undefined;
     try {
       const outcome = await executeStep(run, item, { ...options, signal });
-      if (!outcome.done) {
-        await options.engine.apply(runId, { type: 'step-progress', itemId, detail: outcome.detail });
-        await job.moveToDelayed(outcome.wakeAt, token);
-        throw new DelayedError();
+      if (outcome.done) {
+        after = await options.engine.apply(runId, { type: 'step-succeeded', itemId, detail: outcome.detail });
+        logger.info({ detail: outcome.detail }, 'step succeeded');
+      } else {
+        after = await options.engine.apply(runId, { type: 'step-progress', itemId, detail: outcome.detail });
+        wakeAt = outcome.wakeAt;
       }
-      after = await options.engine.apply(runId, { type: 'step-succeeded', itemId, detail: outcome.detail });
-      logger.info({ detail: outcome.detail }, 'step succeeded');
     } catch (err) {
-      if (err instanceof DelayedError || signal?.aborted) throw err;
+      if (signal?.aborted) throw err;
       const code = isFlightdeckError(err) ? err.code : 'internal';
       // The run ended while this step worked (another worker finished it, or a person stopped it): nothing to record.
       if (code === 'run-finished') return;
@@ -62,6 +63,12 @@ export function createStepProcessor(options: ProcessStepOptions) {
         reason,
         outcome: RELEASE_FAILURES.has(code) ? 'failed' : 'error',
       });
+    }
+    if (wakeAt !== undefined) {
+      // Outside the step's error handling: a worker that lost the job's lock fails to delay it, and that is
+      // BullMQ's to settle (the job already runs elsewhere), not a failure of the step.
+      await job.moveToDelayed(wakeAt, token);
+      throw new DelayedError();
     }
     await finishRollback(options, after);
   };

@@ -35,6 +35,14 @@ function concurrencyOf(queue: QueueName, options: StartWorkersOptions): number {
   }
 }
 
+/**
+ * How many times BullMQ hands a job whose worker died (or missed its lock renewals) to another worker before it
+ * fails the job as "stalled more than allowable limit". Every handler converges when run again, and a step job
+ * failed that way only left its run `running` until the reconciler enqueued it afresh, so a stall is never a
+ * reason to give up: workers dying over and over (kills, OOM, a node drained) must not strand the runs they held.
+ */
+const MAX_STALLS = Number.MAX_SAFE_INTEGER;
+
 /** One BullMQ worker per queue, routing each job to the handler registered for its name. */
 export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   const prefix = queuePrefix(options.keyPrefix);
@@ -54,8 +62,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
         prefix,
         lockDuration,
         stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
-        // A step may be interrupted several times by dying workers; each time it converges, so let it be recovered.
-        maxStalledCount: 10,
+        maxStalledCount: MAX_STALLS,
         concurrency: concurrencyOf(queue, options),
       },
     );
@@ -63,6 +70,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
     worker.on('failed', (job, err) =>
       options.logger.warn({ err, queue, run: job?.data?.runId, job: job?.id, attempts: job?.attemptsMade }, 'job failed'),
     );
+    worker.on('stalled', (jobId) => options.logger.warn({ queue, job: jobId }, 'job stalled: its worker died or lost its lock; it runs again'));
     const metrics = options.metrics;
     if (metrics) worker.on('active', (job) => observeQueueWait(metrics, queue, job));
     return worker;
