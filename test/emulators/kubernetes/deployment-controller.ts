@@ -167,8 +167,7 @@ export class DeploymentController {
     const ns = String(d.metadata.namespace);
     const key = `${ns}/${d.metadata.name}`;
     const owned = this.store
-      .list('replicasets', ns)
-      .filter((rs) => (rs.metadata.ownerReferences ?? []).some((o: KObject) => o.uid === d.metadata.uid && o.controller));
+      .list('replicasets', ns, (rs) => (rs.metadata.ownerReferences ?? []).some((o: KObject) => o.uid === d.metadata.uid && o.controller));
     const { rs: newRs, event } = this.newReplicaSet(d, owned, now);
     const olds = owned.filter((rs) => rs.metadata.name !== newRs.metadata.name).sort((a, b) => revisionOf(a) - revisionOf(b));
     const instant = this.instantReady.has(key) && owned.length === 0;
