@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startKubernetesEmulator, writeKubeconfigFor, type KubernetesEmulator } from '../../test/emulators/kubernetes/index.js';
-import { SlackDriver, startSlackEmulator, type SlackEmulator } from '../../test/emulators/slack/index.js';
+import { SlackDriver, startSlackEmulator, type RecordedCall, type SlackEmulator } from '../../test/emulators/slack/index.js';
 import { startFlightdeckProcess } from '../../test/support/flightdeck-process.js';
 import { BENCH_CONTAINER, ROLLOUT_ONLY_CHECKLIST, benchCatalog, channelId, placementOf, repositoryOf, serviceName } from '../bench-catalog.js';
 import { latencyStats, type LatencyStats } from '../latency-stats.js';
@@ -11,6 +11,7 @@ import { processMemory } from '../process-memory.js';
 import { startBenchRedis } from '../start-bench-redis.js';
 import { readRunOutcomes } from './read-run-outcomes.js';
 import { summarizeCpuProfile, type HotFunction } from './summarize-cpu-profile.js';
+import { tallyChannels, type ChannelTally } from './tally-channels.js';
 import { tallyKubernetes, tallyRedis, tallySlack, type CallTally } from './tally-calls.js';
 
 const SIGNING_SECRET = 'bench-signing-secret';
@@ -33,6 +34,8 @@ export interface ManyRunsOptions {
   readyDelayMs: number;
   timeoutS: number;
   cpuProfDir: string | undefined;
+  /** Write the Slack calls of the window here, one JSON line each (method, channel, thread, status, ms from the first /deploy). */
+  slackCallLog?: string;
   log: (line: string) => void;
 }
 
@@ -71,6 +74,8 @@ export interface ManyRunsResult {
   windowMs: number;
   kubernetes: CallTally;
   slack: CallTally & { rateLimited: number };
+  /** The Slack writes per channel and the 429s behind the time until every message is final. */
+  slackChannels: ChannelTally;
   redis: CallTally;
   cpuProfile: HotFunction[] | undefined;
   cpuProfilePath: string | undefined;
@@ -96,6 +101,12 @@ function finishedMessages(slack: SlackEmulator, channels: readonly string[]): nu
 function redisCpuSeconds(info: string): number {
   const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+function writeSlackCallLog(path: string, calls: readonly RecordedCall[], t0: number): void {
+  const line = (call: RecordedCall) =>
+    JSON.stringify({ method: call.method, channel: call.args.channel, thread: call.args.thread_ts !== undefined, status: call.status, atMs: call.at - t0 });
+  writeFileSync(path, calls.map(line).join('\n'));
 }
 
 const PROFILE_PRELOAD = join(import.meta.dirname, 'record-cpu-profile.mjs');
@@ -206,6 +217,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
       await new Promise((r) => setTimeout(r, 100));
     }
     const windowMs = Date.now() - t0;
+    if (options.slackCallLog) writeSlackCallLog(options.slackCallLog, slack.calls.slice(slackFrom), t0);
     const timedOut = rendered < runs - refused;
     const commandStats = await redis.commandStats();
     const messagesPosted = channels.reduce((total, channel) => total + slack.messages(channel).length, 0);
@@ -252,6 +264,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
       },
       kubernetes,
       slack: slackCalls,
+      slackChannels: tallyChannels(slack.calls.slice(slackFrom), windowMs),
       redis: tallyRedis(commandStats, runs),
       cpuProfile: profilePath ? summarizeCpuProfile(profilePath) : undefined,
       cpuProfilePath: profilePath,

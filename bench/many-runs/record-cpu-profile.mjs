@@ -1,6 +1,7 @@
 // Preloaded into the flightdeck process with NODE_OPTIONS=--import (Node 20 refuses --cpu-prof there).
 // Plain JavaScript on purpose: a TypeScript loader in the measured process would hook every import it makes.
-// Profiles from start-up; on SIGUSR2 stops and writes the V8 CPU profile to FLIGHTDECK_CPU_PROFILE.
+// Profiles from start-up; each SIGUSR2 writes the V8 CPU profile so far to FLIGHTDECK_CPU_PROFILE and starts
+// a new one, so a bench can cut one process's life into windows (it moves each file away before the next signal).
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 
@@ -13,6 +14,7 @@ if (target) {
     session.post('Profiler.stop', (err, result) => {
       if (err) process.stderr.write(`cpu profile failed: ${err.message}\n`);
       else writeFileSync(target, JSON.stringify(result.profile));
+      session.post('Profiler.start');
     });
   });
 }

@@ -3,29 +3,136 @@ import type { Redis } from 'ioredis';
 
 /**
  * Slack allows about one message post or edit per second per channel. Slightly more than a second between
- * calls keeps any two of them out of the same one-second window, even with clock jitter between workers.
+ * calls keeps any two of them out of the same one-second window, even with jitter in how fast they reach Slack.
  */
 export const CHANNEL_SPACING_MS = 1100;
 
-/** Spaces every Slack write into one channel, across all workers, through one Redis key per channel. */
+/** A booked turn is kept this long past its time for a job that comes back late (a busy or restarted worker). */
+const TURN_GRACE_MS = 60_000;
+/** A job woken this close to its turn takes it rather than going back to sleep for a few milliseconds. */
+const EARLY_MS = 10;
+/** How often a reply whose turn has come looks whether the earlier reply it waits for, with no turn booked, is posted. */
+const DUE_POLL_MS = 250;
+
+/**
+ * Books the channel's next free turn (or takes the one this job booked before) on Redis's clock, so
+ * every worker shares one timeline. Returns 0 when the job may write now (its turn is used up), otherwise
+ * how long to wait for its turn. A turn is taken only a full spacing after the last write actually
+ * started, so a job woken late does not push the next one into the same second. ARGV[3] > 0 books anew,
+ * that many ms from now, outside the line (after a 429: the job lost its turn to Slack's clock, and the
+ * run's later replies wait for it, so it goes again as soon as Slack allows, not at the back of the line;
+ * the last-write rule keeps it a spacing away from the turns booked then). ARGV[5] = 1 never takes a turn (a reply that must let
+ * an earlier one go first): it books one if the job has none and keeps it; once it is due, the job looks
+ * again a spacing after the earlier job's own turn (KEYS[4]) or, when that has none, in ARGV[6] ms, first
+ * in line for the channel's next free moment, until it may take it.
+ * ARGV[7] = 1 goes ahead of the line, at the channel's next free moment (a run's first message: its
+ * replies, alerts and buttons all wait for it, and there is one per run).
+ * KEYS: the channel's line (time of its next free turn), this job's booked turn, the channel's last write,
+ * the booked turn of the job it waits for (with ARGV[5] = 1).
+ */
+const BOOK_TURN = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local spacing, early, notBefore, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local hold, poll, ahead = ARGV[5] == '1', tonumber(ARGV[6]), ARGV[7] == '1'
+local function wait_until(at)
+  redis.call('SET', KEYS[2], at, 'PX', at - now + grace)
+  return at - now
+end
+local function held()
+  local other = tonumber(redis.call('GET', KEYS[4]))
+  if other and other + spacing > now + poll then return other + spacing - now end
+  return poll
+end
+local function take()
+  local last = tonumber(redis.call('GET', KEYS[3]))
+  if last and last + spacing > now + early then return wait_until(last + spacing) end
+  redis.call('SET', KEYS[3], now, 'PX', spacing)
+  redis.call('DEL', KEYS[2])
+  return 0
+end
+if notBefore > 0 then return wait_until(now + notBefore) end
+local booked = tonumber(redis.call('GET', KEYS[2]))
+if booked then
+  if booked > now + early then return booked - now end
+  if hold then return held() end
+  return take()
+end
+if ahead then return take() end
+local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], at + spacing, 'PX', at + spacing - now)
+if at > now + early then return wait_until(at) end
+if hold then
+  wait_until(at)
+  return held()
+end
+return take()
+`;
+
+/**
+ * Spaces every Slack write into one channel, across all workers: each write books the channel's next
+ * free turn, first come first served, and its job sleeps (delayed, no attempt spent) until then. Booking
+ * instead of polling a shared slot means nothing can starve: a thread reply waits behind the writes booked
+ * before it, never behind ones that arrive after.
+ */
 export interface ChannelPacer {
-  /** Takes the channel's slot, or puts the job back as delayed until the slot is free (throws DelayedError). */
-  acquire(channel: string, job: Job, token: string | undefined): Promise<void>;
-  /** Re-takes the slot once Slack has answered, so the spacing counts from when the call reached Slack. */
-  hold(channel: string): Promise<void>;
+  /** Returns once this job's turn in the channel has come; otherwise puts the job back until it (throws DelayedError). */
+  turn(channel: string, job: Job, token: string | undefined): Promise<void>;
+  /**
+   * How long this job waits for its turn (booking one if it has none); 0 means its turn is now and used up.
+   * `notBeforeMs` (Slack's Retry-After after a 429) replaces its turn with one that many ms from now;
+   * `ahead` takes the channel's next free moment instead of the back of the line.
+   */
+  book(channel: string, job: Job, options?: { notBeforeMs?: number; ahead?: boolean }): Promise<number>;
+  /**
+   * How long to wait before looking again, for a job that may not write yet (the job `before`, an earlier
+   * reply of its run, goes first): until the turn it booked (booking one if it has none), or once that turn
+   * is due, which it keeps, until just after `before`'s turn. It loses its place in the line only if it
+   * waits past the turn's grace. Never 0.
+   */
+  defer(channel: string, job: Job, before: string): Promise<number>;
+  /** Slack answered 429: the job's next turn comes after Retry-After, ahead of the line, and it sleeps until then (throws DelayedError). */
+  rateLimited(channel: string, job: Job, token: string | undefined, retryAfterMs: number): Promise<never>;
+}
+
+/** Puts the job back as delayed, without spending an attempt; the worker must see the DelayedError. */
+export async function sleepJob(job: Job, token: string | undefined, ms: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + ms, token);
+  throw new DelayedError();
 }
 
 export function createChannelPacer(redis: Redis, keyPrefix: string, spacingMs = CHANNEL_SPACING_MS): ChannelPacer {
-  const keyOf = (channel: string) => `{${keyPrefix}}:edit-slot:${channel}`;
+  const lineOf = (channel: string) => `{${keyPrefix}}:write-line:${channel}`;
+  const turnOf = (job: Job, id = job.id ?? job.name) => `{${keyPrefix}}:write-turn:${job.queueName}:${id}`;
+  const lastOf = (channel: string) => `{${keyPrefix}}:write-last:${channel}`;
+  // A 429's new turn comes at least one spacing later, so it is always a wait, never taken at once.
+  const book = async (channel: string, job: Job, notBeforeMs = 0, hold?: string, ahead = false) =>
+    Number(
+      await redis.eval(
+        BOOK_TURN,
+        4,
+        lineOf(channel),
+        turnOf(job),
+        lastOf(channel),
+        turnOf(job, hold),
+        spacingMs,
+        EARLY_MS,
+        notBeforeMs > 0 ? Math.ceil(Math.max(notBeforeMs, spacingMs)) : 0,
+        TURN_GRACE_MS,
+        hold === undefined ? 0 : 1,
+        DUE_POLL_MS,
+        ahead ? 1 : 0,
+      ),
+    );
   return {
-    async acquire(channel, job, token) {
-      if ((await redis.set(keyOf(channel), '1', 'PX', spacingMs, 'NX')) === 'OK') return;
-      const wait = Math.max(await redis.pttl(keyOf(channel)), 50);
-      await job.moveToDelayed(Date.now() + wait, token);
-      throw new DelayedError();
+    book: (channel, job, options = {}) => book(channel, job, options.notBeforeMs, undefined, options.ahead),
+    defer: (channel, job, before) => book(channel, job, 0, before),
+    async turn(channel, job, token) {
+      const wait = await book(channel, job);
+      if (wait > 0) await sleepJob(job, token, wait);
     },
-    async hold(channel) {
-      await redis.set(keyOf(channel), '1', 'PX', spacingMs);
+    async rateLimited(channel, job, token, retryAfterMs) {
+      return sleepJob(job, token, await book(channel, job, retryAfterMs));
     },
   };
 }

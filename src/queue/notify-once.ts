@@ -2,6 +2,9 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import type { RunStore } from '../run/run-store.js';
 import type { Run } from '../run/run-schema.js';
+import { sleepJob, type ChannelPacer } from './channel-pacer.js';
+import type { ReplyOrder } from './reply-order.js';
+import { retryAfterOf } from './retry-after-of.js';
 
 /** How long a posted reply's claim is kept: far longer than any job's retries last. */
 const CLAIM_TTL_SECONDS = 7 * 24 * 3600;
@@ -26,8 +29,7 @@ export async function runWithMessage(store: RunStore, runId: string, job: Job, t
  * Posts at most once per job id: the claim is taken before Slack is called, so a job retried after Slack
  * accepted the post (the worker died before completing it) finds the claim and posts nothing; a failed
  * post releases it so the retry posts. Returns whether this call posted. Permanent Slack refusals are not
- * retried. Thread replies are not paced with the message edits: sharing the channel slot let them starve
- * behind renders and arrive out of order; a 429 is waited out by the Slack client instead.
+ * retried.
  */
 export async function postOnce(store: RunStore, job: Job, post: () => Promise<void>): Promise<boolean> {
   const key = `notify:${job.queueName}:${job.id ?? job.name}`;
@@ -40,4 +42,52 @@ export async function postOnce(store: RunStore, job: Job, post: () => Promise<vo
     if (isFlightdeckError(err) && !err.retryable) throw new UnrecoverableError(err.message);
     throw err;
   }
+}
+
+export interface ReplyDeps {
+  store: RunStore;
+  pacer: ChannelPacer;
+  order: ReplyOrder;
+}
+
+/**
+ * Posts once per job, in the channel's turn shared with the message edits. A 429 fails only this call: the
+ * job books a turn after Slack's Retry-After and sleeps until it, spending no attempt, while other channels
+ * go on. Returns whether this call posted.
+ */
+export async function postPaced(deps: Pick<ReplyDeps, 'store' | 'pacer'>, job: Job, token: string | undefined, channel: string, post: () => Promise<void>): Promise<boolean> {
+  try {
+    return await postOnce(deps.store, job, async () => {
+      await deps.pacer.turn(channel, job, token);
+      await post();
+    });
+  } catch (err) {
+    const retryAfterMs = retryAfterOf(err);
+    if (retryAfterMs === undefined) throw err;
+    return deps.pacer.rateLimited(channel, job, token, retryAfterMs);
+  }
+}
+
+/**
+ * One reply in a run's thread: once the run message exists, after the run's earlier replies (see
+ * ReplyOrder; `place` undefined posts unordered), paced and once per job as {@link postPaced}. Undefined
+ * when the run is gone.
+ */
+export async function postReply(
+  deps: ReplyDeps,
+  job: Job,
+  token: string | undefined,
+  runId: string,
+  place: number | undefined,
+  post: (run: Run) => Promise<void>,
+): Promise<{ run: Run; posted: boolean } | undefined> {
+  if (place !== undefined) await deps.order.join(runId, job, place);
+  const run = await runWithMessage(deps.store, runId, job, token);
+  // Behind an earlier reply, this one still books and keeps its place in the channel's line: it sleeps
+  // until its turn, then waits there for the earlier reply rather than going to the back of the line.
+  const before = run && place !== undefined ? await deps.order.behind(runId, job, place) : undefined;
+  if (run && before !== undefined) await sleepJob(job, token, await deps.pacer.defer(run.channel, job, before));
+  const posted = run ? await postPaced(deps, job, token, run.channel, () => post(run)) : false;
+  if (place !== undefined) await deps.order.leave(runId, job);
+  return run && { run, posted };
 }

@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -7,7 +7,8 @@ import type { Run } from '../run/run-schema.js';
 import type { RunStore } from '../run/run-store.js';
 import { renderJobSchema } from './job-schemas.js';
 import type { RunNotifier } from './run-notifier.js';
-import { createChannelPacer } from './channel-pacer.js';
+import { createChannelPacer, sleepJob } from './channel-pacer.js';
+import { retryAfterOf } from './retry-after-of.js';
 
 export interface ProcessRenderOptions {
   redis: Redis;
@@ -36,12 +37,17 @@ const RELEASE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return r
 const POST_ATTEMPT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** Slack stamps a message with its own clock: searching from a little before our attempt keeps skew from hiding it. */
 const CLOCK_SKEW_MS = 2 * 60 * 1000;
+/** A render waiting for its turn stands for its run's later renders this long past the turn, in case its worker died. */
+const WAITING_GRACE_MS = 30_000;
 
 /**
  * BullMQ processor for the `notify` queue. Every stored change enqueues a render job, but each job renders
  * the run as it is *now*, so jobs for older versions find nothing left to do: that is the coalescing.
- * A per-run lock keeps two renders of one message from racing (an older one could land last), and a
- * per-channel slot spaces edits so a busy channel stays under Slack's rate limit.
+ * A per-run lock keeps two renders of one message from racing (an older one could land last), and every
+ * write takes its turn in the channel (shared with thread replies) so a busy channel stays under Slack's
+ * rate limit; a run's first message goes ahead of the line, since its replies, alerts and buttons all wait
+ * for it. While one render of a run sleeps for its turn, the run's later renders leave it to that one:
+ * it reads the run when its turn comes, so a run holds at most one turn however often it changes.
  */
 export function createRenderProcessor(options: ProcessRenderOptions) {
   const pacer = createChannelPacer(options.redis, options.keyPrefix, options.channelSpacingMs);
@@ -59,8 +65,14 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       if (ts) return { ts, adopted: true };
     }
     // NX keeps the first attempt's time, so a search always reaches back to the earliest post.
-    await options.redis.set(markKey, String(Date.now()), 'PX', POST_ATTEMPT_TTL_MS, 'NX');
-    return { ts: await publish(() => options.notifier.post(run)), adopted: false };
+    const firstAttempt = (await options.redis.set(markKey, String(Date.now()), 'PX', POST_ATTEMPT_TTL_MS, 'NX')) === 'OK';
+    try {
+      return { ts: await publish(() => options.notifier.post(run)), adopted: false };
+    } catch (err) {
+      // A 429 is Slack's answer that nothing was posted: with no earlier attempt there is nothing to search for.
+      if (firstAttempt && retryAfterOf(err) !== undefined) await options.redis.del(markKey);
+      throw err;
+    }
   };
 
   const findEarlierPost = async (run: Run, sinceMs: number): Promise<string | undefined> => {
@@ -76,33 +88,53 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       return undefined;
     }
   };
+  const write = async (run: Run): Promise<void> => {
+    const { store } = options;
+    let renderedSeq = run.seq;
+    if (run.messageTs) {
+      await publish(() => options.notifier.update(run, run.messageTs!));
+    } else {
+      const { ts, adopted } = await firstMessage(run);
+      const stored = await store.setMessageTs(run.id, ts);
+      // An adopted message shows the run as it was when first posted.
+      if (adopted) await publish(() => options.notifier.update(run, ts));
+      // Recording the ts is itself a change; count it as rendered only if nothing else changed meanwhile.
+      if (stored.seq === run.seq + 1) renderedSeq = stored.seq;
+    }
+    await store.setRenderedSeq(run.id, renderedSeq);
+    options.logger.debug({ run: run.id, seq: run.seq }, 'run message rendered');
+  };
+
   return async (job: Job, token?: string): Promise<void> => {
     const { runId } = renderJobSchema.parse(job.data);
     const { redis, keyPrefix, store } = options;
     const lockKey = `{${keyPrefix}}:render-lock:${runId}`;
+    const waitingKey = `{${keyPrefix}}:render-waiting:${runId}`;
     const owner = randomUUID();
-    if ((await redis.set(lockKey, owner, 'PX', 15_000, 'NX')) !== 'OK') {
-      await job.moveToDelayed(Date.now() + 250, token);
-      throw new DelayedError();
-    }
+    if ((await redis.set(lockKey, owner, 'PX', 15_000, 'NX')) !== 'OK') await sleepJob(job, token, 250);
     try {
+      // Given up before the run is read: a render that still sees this mark leaves its change to the read below.
+      await redis.eval(RELEASE_IF_OWNER, 1, waitingKey, job.id ?? job.name);
       const run = await store.get(runId);
       if (!run || run.seq <= (await store.getRenderedSeq(runId))) return;
-      await pacer.acquire(run.channel, job, token);
-      let renderedSeq = run.seq;
-      if (run.messageTs) {
-        await publish(() => options.notifier.update(run, run.messageTs!));
-      } else {
-        const { ts, adopted } = await firstMessage(run);
-        const stored = await store.setMessageTs(run.id, ts);
-        // An adopted message shows the run as it was when first posted.
-        if (adopted) await publish(() => options.notifier.update(run, ts));
-        // Recording the ts is itself a change; count it as rendered only if nothing else changed meanwhile.
-        if (stored.seq === run.seq + 1) renderedSeq = stored.seq;
+      const waiting = await redis.get(waitingKey);
+      if (waiting !== null) {
+        options.logger.debug({ run: run.id, seq: run.seq, waiting }, 'render left to the one waiting for its turn');
+        return;
       }
-      await pacer.hold(run.channel);
-      await store.setRenderedSeq(run.id, renderedSeq);
-      options.logger.debug({ run: run.id, seq: run.seq }, 'run message rendered');
+      const sleepUntilTurn = async (wait: number) => {
+        await redis.set(waitingKey, job.id ?? job.name, 'PX', wait + WAITING_GRACE_MS);
+        await sleepJob(job, token, wait);
+      };
+      const wait = await pacer.book(run.channel, job, { ahead: !run.messageTs });
+      if (wait > 0) await sleepUntilTurn(wait);
+      try {
+        await write(run);
+      } catch (err) {
+        const retryAfterMs = retryAfterOf(err);
+        if (retryAfterMs === undefined) throw err;
+        await sleepUntilTurn(await pacer.book(run.channel, job, { notBeforeMs: retryAfterMs }));
+      }
     } finally {
       await redis.eval(RELEASE_IF_OWNER, 1, lockKey, owner);
     }

@@ -1,26 +1,28 @@
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
+import { createChannelPacer, sleepJob } from './channel-pacer.js';
 import { runJobSchema } from './job-schemas.js';
-import { postOnce, runWithMessage } from './notify-once.js';
+import { postReply } from './notify-once.js';
+import { createReplyOrder, LAST_PLACE } from './reply-order.js';
 import type { WorkerDeps } from './worker-deps.js';
 
-/** Gives the thread replies of the run's last transition (queued alongside) a head start, so the summary comes last. */
+/** Gives the thread replies of the run's last transition (queued alongside) a head start to take their places before the summary. */
 const SUMMARY_DELAY_MS = 1500;
 
 /**
- * `summary` jobs on the notify queue: posts the deployment summary in the run's thread once, then records
- * `summary-posted` on the run. A retry after the post but before the record skips the post and records.
+ * `summary` jobs on the notify queue: posts the deployment summary in the run's thread once, after every
+ * reply of the run still pending, then records `summary-posted` on the run. A retry after the post but
+ * before the record skips the post and records.
  */
-export function createSummaryProcessor(deps: Pick<WorkerDeps, 'store' | 'engine' | 'notifier' | 'logger'>) {
+export function createSummaryProcessor(deps: Pick<WorkerDeps, 'redis' | 'keyPrefix' | 'store' | 'engine' | 'notifier' | 'logger'>) {
+  const replies = { store: deps.store, pacer: createChannelPacer(deps.redis, deps.keyPrefix), order: createReplyOrder(deps.redis, deps.keyPrefix) };
   return async (job: Job, token?: string): Promise<void> => {
     const { runId } = runJobSchema.parse(job.data);
-    const run = await runWithMessage(deps.store, runId, job, token);
-    if (!run || run.summaryPosted) return;
-    if (job.attemptsMade === 0 && Date.now() - job.timestamp < SUMMARY_DELAY_MS) {
-      await job.moveToDelayed(job.timestamp + SUMMARY_DELAY_MS, token);
-      throw new DelayedError();
-    }
-    const posted = await postOnce(deps.store, job, () => deps.notifier.postSummary(run));
+    const stored = await deps.store.get(runId);
+    if (!stored || stored.summaryPosted) return;
+    if (job.attemptsMade === 0 && Date.now() - job.timestamp < SUMMARY_DELAY_MS) await sleepJob(job, token, job.timestamp + SUMMARY_DELAY_MS - Date.now());
+    const result = await postReply(replies, job, token, runId, LAST_PLACE, (run) => deps.notifier.postSummary(run));
+    if (!result) return;
     await deps.engine.apply(runId, { type: 'summary-posted' });
-    deps.logger.info({ run: runId, posted }, 'deployment summary posted');
+    deps.logger.info({ run: runId, posted: result.posted }, 'deployment summary posted');
   };
 }

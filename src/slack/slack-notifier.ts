@@ -14,28 +14,33 @@ export interface SlackClientOptions {
 }
 
 const CLIENT_TIMEOUT_MS = 10_000;
+const CLIENT_RETRIES = { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 };
 
 /**
  * One WebClient configuration for every role. Retries inside the client stay short because the queue
- * retries with backoff; a 429 still pauses the client for Slack's Retry-After.
+ * retries with backoff; a 429 still pauses the client for Slack's Retry-After (the run notifier derives
+ * its own client that does not, see notifierClient).
  */
 export function createSlackClient(options: SlackClientOptions): WebClient {
   return new WebClient(options.token, {
     slackApiUrl: options.apiUrl,
-    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+    retryConfig: CLIENT_RETRIES,
     timeout: CLIENT_TIMEOUT_MS,
   });
 }
 
 /**
- * A client that makes each call once. WebClient retries a call whose answer was lost (network error,
- * timeout, 5xx), and a retried chat.postMessage is a second message; the failure must reach the render
- * job instead, whose retry looks for the first post. Its 429s are reported as `client`'s so they are counted.
+ * The notifier's own client. On a 429 it fails that call at once (WebAPIRateLimitedError, with Retry-After)
+ * instead of pausing every call of the client for Retry-After: the job waits in its own channel and the
+ * other channels go on. `retries` 0 makes each call once: WebClient retries a call whose answer was lost
+ * (network error, timeout, 5xx), and a retried chat.postMessage is a second message; the failure must reach
+ * the render job instead, whose retry looks for the first post. Its 429s are reported as `client`'s so they
+ * are counted.
  */
-function singleAttemptClient(client: WebClient): WebClient {
-  const once = new WebClient(client.token, { slackApiUrl: client.slackApiUrl, retryConfig: { retries: 0 }, timeout: CLIENT_TIMEOUT_MS });
-  once.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, request: unknown) => client.emit(WebClientEvent.RATE_LIMITED, retryAfter, request));
-  return once;
+function notifierClient(client: WebClient, retryConfig: { retries: number }): WebClient {
+  const derived = new WebClient(client.token, { slackApiUrl: client.slackApiUrl, retryConfig, rejectRateLimitedCalls: true, timeout: CLIENT_TIMEOUT_MS });
+  derived.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, request: unknown) => client.emit(WebClientEvent.RATE_LIMITED, retryAfter, request));
+  return derived;
 }
 
 /** What marks a living message as a run's: `conversations.history` returns it with `include_all_metadata`. */
@@ -117,10 +122,12 @@ function threadOf(run: Run): string {
  * replies in its thread (events, follow-up reminders, the deployment summary).
  */
 export class SlackNotifier implements RunNotifier {
+  private readonly client: WebClient;
   private readonly firstPostClient: WebClient;
 
-  constructor(private readonly client: WebClient) {
-    this.firstPostClient = singleAttemptClient(client);
+  constructor(client: WebClient) {
+    this.client = notifierClient(client, CLIENT_RETRIES);
+    this.firstPostClient = notifierClient(client, { retries: 0 });
   }
 
   async post(run: Run): Promise<string> {

@@ -1,0 +1,72 @@
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** How long a run's line of replies is kept after its last change: far longer than any reply waits. */
+const LINE_TTL_SECONDS = 7 * 24 * 3600;
+
+/** The summary closes the thread: it goes after every reply of the run that is still to be posted. */
+export const LAST_PLACE = Number.POSITIVE_INFINITY;
+
+/**
+ * A thread job's place among its run's replies: the transition that made it (the run's seq) and its index
+ * among that transition's effects, both in the job id the engine gives it (`thread-<run>-<seq>-<index>`).
+ * Undefined for a job named otherwise: it is posted in its turn, unordered.
+ */
+export function threadPlace(runId: string, job: Job): { seq: number; index: number; place: number } | undefined {
+  const id = job.id ?? '';
+  const prefix = `thread-${runId}-`;
+  if (!id.startsWith(prefix)) return undefined;
+  const match = /^(\d+)-(\d+)$/.exec(id.slice(prefix.length));
+  if (!match) return undefined;
+  const seq = Number(match[1]);
+  const index = Number(match[2]);
+  return { seq, index, place: seq * 10_000 + index };
+}
+
+/**
+ * Keeps the replies of one run in the order their transitions made them, whatever order their jobs run
+ * in: a job joins the run's line when it first runs and may post only when no earlier reply of the run is
+ * still pending. Its siblings (earlier effects of the same transition) count even before they join, since
+ * the engine enqueued them first. A reply whose job is gone or finished (failed for good) stops holding
+ * the line, so one lost reply cannot block the others.
+ */
+export interface ReplyOrder {
+  join(runId: string, job: Job, place: number): Promise<void>;
+  /** The job id of an earlier reply of the run still to be posted, if any. */
+  behind(runId: string, job: Job, place: number): Promise<string | undefined>;
+  leave(runId: string, job: Job): Promise<void>;
+}
+
+const scoreOf = (place: number) => (place === LAST_PLACE ? '+inf' : String(place));
+
+export function createReplyOrder(redis: Redis, keyPrefix: string): ReplyOrder {
+  const lineOf = (runId: string) => `{${keyPrefix}}:reply-line:${runId}`;
+  /** Queued, active or waiting for a retry: its hash exists and BullMQ has not stamped it finished. */
+  const pending = async (job: Job, id: string) => {
+    const [timestamp, finishedOn] = await redis.hmget(`${job.queueQualifiedName}:${id}`, 'timestamp', 'finishedOn');
+    return timestamp !== null && finishedOn === null;
+  };
+  return {
+    async join(runId, job, place) {
+      await redis.zadd(lineOf(runId), 'NX', scoreOf(place), job.id ?? job.name);
+      await redis.expire(lineOf(runId), LINE_TTL_SECONDS);
+    },
+    async behind(runId, job, place) {
+      const earlier = await redis.zrangebyscore(lineOf(runId), '-inf', `(${scoreOf(place)}`);
+      for (const id of earlier) {
+        if (id === job.id) continue;
+        if (await pending(job, id)) return id;
+        await redis.zrem(lineOf(runId), id);
+      }
+      const self = threadPlace(runId, job);
+      for (let index = 0; self && index < self.index; index++) {
+        const sibling = `thread-${runId}-${self.seq}-${index}`;
+        if (await pending(job, sibling)) return sibling;
+      }
+      return undefined;
+    },
+    async leave(runId, job) {
+      await redis.zrem(lineOf(runId), job.id ?? job.name);
+    },
+  };
+}
