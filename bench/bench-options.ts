@@ -1,8 +1,8 @@
 /** What `npm run bench` measures and how hard, from flags first, then `BENCH_*` environment variables. */
 export interface BenchOptions {
   profile: 'quick' | 'full';
-  /** Which measurements to run; default both. */
-  only: 'all' | 'ack' | 'runs';
+  /** Which measurements to run; default all of them. `recovery` rewrites only section 4 of BENCHMARKS.md. */
+  only: 'all' | 'ack' | 'runs' | 'recovery';
   /** Ack latency: requests per second, open loop. */
   rate: number;
   /** Ack latency: seconds each measured phase lasts. */
@@ -17,7 +17,13 @@ export interface BenchOptions {
   readyDelayMs: number;
   /** Many runs: give up waiting for every run to finish after this many seconds. */
   runsTimeoutS: number;
-  /** Write a V8 CPU profile of the flightdeck process of the many-runs measurement into this folder. */
+  /** Recovery: runs in flight on the worker that is killed. */
+  recoveryRuns: number;
+  /** Recovery: the `WORKER_LOCK_MS` of each pass (the default first, then a short one). */
+  recoveryLocksMs: number[];
+  /** Recovery: ms from pod creation to ready, i.e. how long each rollout lasts; must outlast starting the runs. */
+  recoveryReadyDelayMs: number;
+  /** Write V8 CPU profiles into this folder: the flightdeck process of the many-runs measurement, and per ack phase. */
   cpuProfDir: string | undefined;
   /** Rewrite BENCHMARKS.md; default true. */
   write: boolean;
@@ -27,14 +33,30 @@ export interface BenchOptions {
 export const MAX_WORKER_CONCURRENCY = 256;
 
 const PROFILES = {
-  quick: { rate: 50, durationS: 5, runs: 200, runsTimeoutS: 180 },
-  full: { rate: 200, durationS: 30, runs: 1000, runsTimeoutS: 600 },
+  quick: { rate: 50, durationS: 5, runs: 200, runsTimeoutS: 180, recoveryRuns: 10 },
+  full: { rate: 200, durationS: 30, runs: 1000, runsTimeoutS: 600, recoveryRuns: 50 },
 } as const;
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ack|runs] [--rate N] [--duration S] [--runs N]
+const USAGE = `usage: npm run bench -- [--quick] [--only ack|runs|recovery] [--rate N] [--duration S] [--runs N]
        [--concurrency N] [--channels N] [--ready-delay MS] [--runs-timeout S] [--cpu-prof DIR] [--no-write]
+       [--recovery-runs N] [--recovery-locks MS,MS] [--recovery-ready-delay MS]
 environment: BENCH_RATE, BENCH_DURATION_S, BENCH_RUNS, BENCH_WORKER_CONCURRENCY, BENCH_CHANNELS,
-             BENCH_READY_DELAY_MS, BENCH_RUNS_TIMEOUT_S (flags win)`;
+             BENCH_READY_DELAY_MS, BENCH_RUNS_TIMEOUT_S, BENCH_RECOVERY_RUNS, BENCH_RECOVERY_LOCKS_MS,
+             BENCH_RECOVERY_READY_DELAY_MS (flags win)`;
+
+/** flightdeck's default WORKER_LOCK_MS, and a short one: recovery is bounded by the lock, so both are measured. */
+const RECOVERY_LOCKS_MS = [30_000, 5_000];
+/** WORKER_LOCK_MS bounds in flightdeck's configuration. */
+const LOCK_MS_RANGE = [1000, 600_000] as const;
+
+function lockList(raw: string | undefined): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const locks = raw.split(',').map((part) => Number(part.trim()));
+  if (locks.some((lock) => !Number.isInteger(lock) || lock < LOCK_MS_RANGE[0] || lock > LOCK_MS_RANGE[1])) {
+    throw new Error(`--recovery-locks must be comma-separated whole numbers of ms from ${LOCK_MS_RANGE[0]} to ${LOCK_MS_RANGE[1]}, got "${raw}"\n${USAGE}`);
+  }
+  return locks;
+}
 
 function positiveInt(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -50,7 +72,10 @@ function positiveInt(name: string, raw: string | undefined): number | undefined 
 export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
   const flags = new Map<string, string>();
   const switches = new Set<string>();
-  const valued = new Set(['--only', '--rate', '--duration', '--runs', '--concurrency', '--channels', '--ready-delay', '--runs-timeout', '--cpu-prof']);
+  const valued = new Set([
+    '--only', '--rate', '--duration', '--runs', '--concurrency', '--channels', '--ready-delay', '--runs-timeout', '--cpu-prof',
+    '--recovery-runs', '--recovery-locks', '--recovery-ready-delay',
+  ]);
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     if (arg === '--quick' || arg === '--no-write') switches.add(arg);
@@ -64,7 +89,11 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const profile = switches.has('--quick') ? 'quick' : 'full';
   const base = PROFILES[profile];
   const only = flags.get('--only') ?? 'all';
-  if (only !== 'all' && only !== 'ack' && only !== 'runs') throw new Error(`--only must be ack or runs, got "${only}"\n${USAGE}`);
+  if (only !== 'all' && only !== 'ack' && only !== 'runs' && only !== 'recovery') throw new Error(`--only must be ack, runs or recovery, got "${only}"\n${USAGE}`);
+  const recoveryRuns = positiveInt('--recovery-runs', flags.get('--recovery-runs') ?? env.BENCH_RECOVERY_RUNS) ?? base.recoveryRuns;
+  if (recoveryRuns > MAX_WORKER_CONCURRENCY) {
+    throw new Error(`--recovery-runs: every run needs a worker slot and flightdeck allows up to ${MAX_WORKER_CONCURRENCY}, got ${recoveryRuns}\n${USAGE}`);
+  }
   const runs = positiveInt('--runs', flags.get('--runs') ?? env.BENCH_RUNS) ?? base.runs;
   const concurrency = positiveInt('--concurrency', flags.get('--concurrency') ?? env.BENCH_WORKER_CONCURRENCY);
   if (concurrency !== undefined && concurrency > MAX_WORKER_CONCURRENCY) {
@@ -81,6 +110,9 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     channels: positiveInt('--channels', flags.get('--channels') ?? env.BENCH_CHANNELS) ?? Math.max(1, Math.ceil(runs / 10)),
     readyDelayMs: positiveInt('--ready-delay', flags.get('--ready-delay') ?? env.BENCH_READY_DELAY_MS) ?? 50,
     runsTimeoutS: positiveInt('--runs-timeout', flags.get('--runs-timeout') ?? env.BENCH_RUNS_TIMEOUT_S) ?? base.runsTimeoutS,
+    recoveryRuns,
+    recoveryLocksMs: lockList(flags.get('--recovery-locks') ?? env.BENCH_RECOVERY_LOCKS_MS) ?? RECOVERY_LOCKS_MS,
+    recoveryReadyDelayMs: positiveInt('--recovery-ready-delay', flags.get('--recovery-ready-delay') ?? env.BENCH_RECOVERY_READY_DELAY_MS) ?? 20_000,
     cpuProfDir: flags.get('--cpu-prof'),
     write: !switches.has('--no-write'),
   };

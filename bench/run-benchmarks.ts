@@ -5,7 +5,9 @@ import { measureBreachToRollback, type BreachToRollbackResult } from './breach/m
 import { parseBenchOptions } from './bench-options.js';
 import { machineInfo } from './machine-info.js';
 import { measureManyRuns, type ManyRunsResult } from './many-runs/measure-many-runs.js';
+import { measureRecovery, type RecoveryResult } from './recovery/measure-recovery.js';
 import { consoleSummary } from './report/format-figures.js';
+import { recoverySection, writeRecoverySection } from './report/recovery-section.js';
 import { writeBenchmarksMd } from './report/write-benchmarks-md.js';
 
 // `npm run bench`: builds flightdeck, measures issue 7's figures one after another and rewrites BENCHMARKS.md.
@@ -37,8 +39,8 @@ const startedAt = new Date();
 const machine = machineInfo();
 let ack: AckLatencyResult | undefined;
 let runs: ManyRunsResult | undefined;
-if (options.only !== 'runs') ack = await measureAckLatency({ rate: options.rate, durationS: options.durationS, log });
-if (options.only !== 'ack') {
+if (options.only === 'all' || options.only === 'ack') ack = await measureAckLatency({ rate: options.rate, durationS: options.durationS, cpuProfDir: options.cpuProfDir, log });
+if (options.only === 'all' || options.only === 'runs') {
   runs = await measureManyRuns({
     runs: options.runs,
     workerConcurrency: options.workerConcurrency,
@@ -51,11 +53,18 @@ if (options.only !== 'ack') {
 }
 let breach: BreachToRollbackResult | undefined;
 if (options.only === 'all') breach = measureBreachToRollback({ runs: options.profile === 'quick' ? 20 : 50, repo: REPO, log });
-process.stdout.write(`\n${consoleSummary(ack, runs)}`);
+let recovery: RecoveryResult | undefined;
+if (options.only === 'all' || options.only === 'recovery') {
+  recovery = await measureRecovery({ runs: options.recoveryRuns, locksMs: options.recoveryLocksMs, readyDelayMs: options.recoveryReadyDelayMs, log });
+}
+if (ack || runs) process.stdout.write(`\n${consoleSummary(ack, runs)}`);
 if (breach) log(`breach to rollback over ${breach.runs} runs: p50 ${breach.windowEndToPatchMs.p50} ms, p99 ${breach.windowEndToPatchMs.p99} ms from the end of the guard window`);
 if (options.write) {
   const benchEnv = Object.entries(process.env).filter(([key]) => key.startsWith('BENCH_')).map(([key, value]) => `${key}=${value}`);
   const command = [...benchEnv, 'npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
-  writeBenchmarksMd(join(REPO, 'BENCHMARKS.md'), { command, startedAt, machine, options, ack, runs, breach });
+  const path = join(REPO, 'BENCHMARKS.md');
+  // Measured alone, recovery replaces only its own section: the others keep the figures and command that produced them.
+  if (options.only === 'recovery' && recovery) writeRecoverySection(path, recoverySection(recovery, { command, startedAt, machine }));
+  else writeBenchmarksMd(path, { command, startedAt, machine, options, ack, runs, breach, recovery });
   log('wrote BENCHMARKS.md');
 }

@@ -1,3 +1,4 @@
+import { appLabel } from '../ack-latency/ack-phase.js';
 import type { AckLatencyResult } from '../ack-latency/measure-ack-latency.js';
 import type { ManyRunsResult } from '../many-runs/measure-many-runs.js';
 import type { CallTally } from '../many-runs/tally-calls.js';
@@ -16,12 +17,12 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
 }
 
-/** The ack latency figures as Markdown tables (phases, then flightdeck/bare Bolt ratios). */
+/** The ack latency figures as Markdown tables: phases, what the processes did in each, flightdeck/bare Bolt ratios. */
 export function ackLatencyTables(result: AckLatencyResult): string[] {
   const phases = table(
     ['app', 'request', 'sent', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', '> 3 s', 'what was checked'],
     result.phases.map((p) => [
-      p.app,
+      appLabel(p),
       p.path,
       String(p.sent),
       ms(p.stats.p50),
@@ -33,11 +34,28 @@ export function ackLatencyTables(result: AckLatencyResult): string[] {
       p.unexpected === 0 ? p.check : `${p.check}; ${p.unexpected} unexpected answers`,
     ]),
   );
-  const ratios = table(
-    ['flightdeck request', 'bare Bolt baseline', 'p50 ratio', 'p99 ratio'],
-    result.ratios.map((r) => [r.path, r.baseline, `${r.p50.toFixed(2)}×`, `${r.p99.toFixed(2)}×`]),
+  const share = (cpuS: number | undefined, wallS: number) => (cpuS === undefined ? '—' : `${Math.round((cpuS / wallS) * 100)}%`);
+  const processes = table(
+    ['app', 'request', 'p99 ms', 'answering process CPU (of one core)', 'worker process CPU', 'event loop waited for a CPU', 'event-loop delay p99 / max ms', 'GC pauses ms', 'all CPUs busy', 'other work on the machine (of one core)', 'driver late by (max ms)'],
+    result.phases.map((p) => [
+      appLabel(p),
+      p.path,
+      ms(p.stats.p99),
+      share(p.process.webCpuS, p.process.wallS),
+      p.layout === 'web + worker' ? share(p.process.workerCpuS, p.process.wallS) : p.layout === 'all' ? '(in the answering process)' : '—',
+      p.process.webRunQueueWaitMs === undefined ? '—' : `${ms(p.process.webRunQueueWaitMs)} ms (${((p.process.webRunQueueWaitMs / 10 / p.process.wallS)).toFixed(1)}%)`,
+      p.process.eventLoopDelayP99Ms === undefined ? '—' : `${ms(p.process.eventLoopDelayP99Ms)} / ${ms(p.process.eventLoopDelayMaxMs)}`,
+      p.process.gcMs === undefined ? '—' : ms(p.process.gcMs),
+      p.process.machineBusyPercent === undefined ? '—' : `${Math.round(p.process.machineBusyPercent)}%`,
+      share(p.process.othersCpuS, p.process.wallS),
+      ms(p.maxSendLagMs),
+    ]),
   );
-  return [...phases, '', ...ratios];
+  const ratios = table(
+    ['flightdeck layout', 'flightdeck request', 'bare Bolt baseline', 'p50 ratio', 'p99 ratio'],
+    result.ratios.map((r) => [r.layout, r.path, r.baseline, `${r.p50.toFixed(2)}×`, `${r.p99.toFixed(2)}×`]),
+  );
+  return [...phases, '', ...processes, '', ...ratios];
 }
 
 function breakdown(tally: CallTally, runs: number, top = 8): string {

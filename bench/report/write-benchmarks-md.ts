@@ -4,7 +4,11 @@ import type { BenchOptions } from '../bench-options.js';
 import type { BreachToRollbackResult } from '../breach/measure-breach-to-rollback.js';
 import type { MachineInfo } from '../machine-info.js';
 import { DEPLOYMENTS_PER_CLUSTER, type ManyRunsResult } from '../many-runs/measure-many-runs.js';
-import { ackLatencyTables, manyRunsTable, ms } from './format-figures.js';
+import type { RecoveryResult } from '../recovery/measure-recovery.js';
+import { ackSection } from './ack-section.js';
+import { CHANNEL_SPACING_MS } from '../../src/queue/channel-pacer.js';
+import { manyRunsTable, ms } from './format-figures.js';
+import { RECOVERY_HEADING, recoverySection } from './recovery-section.js';
 
 /** Everything one `npm run bench` produced, with how and where. */
 export interface BenchReport {
@@ -16,36 +20,8 @@ export interface BenchReport {
   runs: ManyRunsResult | undefined;
   /** Measured by `bench/breach-to-rollback.ts`; undefined when not run, and the file's section is kept. */
   breach?: BreachToRollbackResult | undefined;
-}
-
-function ackSection(ack: AckLatencyResult | undefined): string[] {
-  const head = ['## 1. Ack latency', ''];
-  if (!ack) return [...head, 'Not run by this command (`--only runs`).', ''];
-  const click = ack.phases.find((p) => p.path === 'button click (first tick)');
-  return [
-    ...head,
-    `Each phase sends ${ack.rate} signed requests/s for ${ack.durationS} s, open loop (request *i* is due at start + *i*/rate whether or not`,
-    'earlier ones have answered), from a separate load-driver process over keep-alive HTTP on loopback. Latency runs from the',
-    'time a request was due to the last byte of the answer, so a stalled app or driver cannot hide its queue. Bodies are built',
-    'once, exactly as Slack sends them (each with its own response URL), and signed with the current timestamp when sent.',
-    'The phases run one after another, so the two apps never compete for the CPU; both were warmed up with `/deploy help` first.',
-    'flightdeck runs as built (`dist/src/cli.js serve`, role `all`, `LOG_LEVEL=info`, default `WORKER_CONCURRENCY`) with its',
-    'workers posting the run messages to the Slack emulator during the phases, on a Redis of its own. The baseline is a Bolt',
-    '`App` on `HTTPReceiver` with the same signing secret whose command and action listeners only `ack()`.',
-    '',
-    ...ackLatencyTables(ack),
-    '',
-    `- **/deploy (creates a run)**: ${ack.phases.find((p) => p.path === '/deploy (creates a run)')?.sent ?? 0} distinct services, each typed in its own channel, so no two`,
-    '  requests meet on a lock; every answer was checked to be "Run #n: deploying …". The runs use the e2e checklist, so',
-    '  they wait at their first manual item and the cluster is not touched during this measurement.',
-    `- **button click (first tick)**: "Done: CI is green" on a different run per request (${click?.sent ?? 0} runs created above),`,
-    '  a real tick: compare-and-set write of the run, audit entry, render job. **button click (repeated, refused)**: a new',
-    '  click (fresh trigger id) on each ticked item; the state machine refuses it and the refusal is posted to the response',
-    '  URL after the ack. **button click (same delivery replayed)**: the first-tick bodies sent again byte for byte, as a',
-    '  Slack redelivery; the "what was checked" column says how flightdeck handled them.',
-    `- flightdeck's peak RSS over the whole ack run: ${Math.round(ack.flightdeckPeakRssMiB ?? 0)} MiB; it exited with code ${ack.flightdeckExitCode} on SIGTERM.`,
-    '',
-  ];
+  /** Undefined when not run, and the file's section 4 is kept. */
+  recovery?: RecoveryResult | undefined;
 }
 
 function boundsOf(r: ManyRunsResult): string[] {
@@ -60,14 +36,20 @@ function boundsOf(r: ManyRunsResult): string[] {
       `  used ${phase.benchCpuSeconds.toFixed(1)} CPU s, ${((phase.benchCpuSeconds / (phase.wallMs / 1000)) * 100).toFixed(0)}% of one core. Near 100% there means the emulators, not flightdeck, set the pace.`,
     );
   }
+  const c = r.slackChannels;
   if (r.wallToTerminalMs !== undefined && r.wallToRenderedMs !== undefined && r.wallToRenderedMs > 2 * r.wallToTerminalMs) {
     lines.push(
       `- The runs were terminal after ${ms(r.wallToTerminalMs)} ms but the last message showed its outcome only after ${ms(r.wallToRenderedMs)} ms:`,
-      `  Slack, not the rollouts, bounds the time until every message is final. flightdeck spaces edits 1 s apart per channel`,
-      `  (${Math.ceil(r.runs / r.channels)} runs share each channel here), and ${r.slack.rateLimited} of ${r.slack.total} calls were still answered 429. A 429 makes`,
-      '  `@slack/web-api` pause the whole client for Retry-After (protocols A7), so a busy channel is likely to delay the others too.',
+      '  Slack, not the rollouts, bounds the time until every message is final. Every write into a channel (edits, thread',
+      `  replies, reminders) takes its turn ${CHANNEL_SPACING_MS} ms apart, and the busiest of the ${c.channels} channels had ${c.busiestWrites} writes`,
+      `  (mean ${c.meanWrites.toFixed(1)}), so no schedule finishes it sooner than about ${ms(c.busiestWrites * CHANNEL_SPACING_MS)} ms.`,
     );
   }
+  lines.push(
+    `- Slack answered ${c.rateLimits} writes 429 (in ${c.channelsWith429} channels, at most ${c.most429s} in one); ${c.rateLimitsFollowedByStall} of them were followed by`,
+    `  a silence towards every channel (what a client-wide pause for Retry-After looks like), ${c.silentSeconds.toFixed(1)} s without any call in all.`,
+    `  Admitted writes: ${c.writesPerSecond.toFixed(1)} per second over the window.`,
+  );
   if (r.timedOut) lines.push(`- The time limit (${r.windowMs / 1000} s) ran out before every message showed its outcome.`);
   if (r.cpuProfile) {
     lines.push(`- CPU profile of the flightdeck process (\`--cpu-prof\`, ${r.cpuProfilePath ?? ''}), top self time:`);
@@ -92,8 +74,8 @@ function runsSection(r: ManyRunsResult | undefined): string[] {
     'How each figure is taken:',
     `- Kubernetes: every request the emulators received during the window. The Deployments are spread over ${r.clusters} emulator`,
     `  instances (${DEPLOYMENTS_PER_CLUSTER} per instance, one kubeconfig context and environment each, one namespace per service) because the`,
-    "  emulator's controller re-reads and re-serialises every object of an instance on each reconcile (quadratic in the",
-    '  Deployments it holds: one instance needs minutes just to seed 1,000). flightdeck itself sees one cluster per context.',
+    "  emulator's controller scans every object of an instance for each Deployment on each reconcile (quadratic in the",
+    '  Deployments it holds). flightdeck itself sees one cluster per context.',
     '- Slack: every Web API call the emulator received during the window, including the ones it answered 429.',
     '- Redis: a `redis-server` started for this measurement only; `CONFIG RESETSTAT` right before the first /deploy and',
     '  `INFO commandstats` at the end, minus the bench\'s own `INFO`/`CONFIG`; the bench reads nothing else from Redis inside',
@@ -131,7 +113,7 @@ export function writeBenchmarksMd(path: string, report: BenchReport): void {
 }
 
 const BREACH_SECTION = '## 3. ';
-const RECOVERY_SECTION = '## 4. ';
+const RECOVERY_SECTION = RECOVERY_HEADING;
 
 function breachSection(breach: BreachToRollbackResult): string[] {
   const row = (from: string, s: BreachToRollbackResult['windowEndToPatchMs']) => `| ${from} | ${s.count} | ${s.p50} ms | ${s.p90} ms | ${s.p99} ms | ${s.max} ms |`;
@@ -155,10 +137,7 @@ function breachSection(breach: BreachToRollbackResult): string[] {
   ];
 }
 
-/**
- * Section 3 comes from this run when it measured it; otherwise, like section 4 (measured by its own command),
- * it is kept as the file has it instead of erasing its figures.
- */
+/** Sections 3 and 4 come from this run when it measured them; otherwise they are kept as the file has them. */
 function laterSections(path: string, report: BenchReport): string[] {
   const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const at = (heading: string) => existing.indexOf(heading);
@@ -171,6 +150,8 @@ function laterSections(path: string, report: BenchReport): string[] {
   const breach = report.breach
     ? breachSection(report.breach)
     : (kept(BREACH_SECTION, RECOVERY_SECTION) ?? ['## 3. Breach to rollback', '', '**Not measured yet.** Run `npm run bench`.', '']);
-  const recovery = kept(RECOVERY_SECTION) ?? ['## 4. Recovery', '', '**Not measured yet.** (From SIGKILL of a busy worker to another worker resuming its runs.)', ''];
+  const recovery = report.recovery
+    ? recoverySection(report.recovery, report)
+    : (kept(RECOVERY_SECTION) ?? [RECOVERY_HEADING, '', '**Not measured yet.** Run `npm run bench -- --only recovery`.', '']);
   return [...breach, ...recovery];
 }
