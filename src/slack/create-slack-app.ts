@@ -94,6 +94,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     token: options.token,
     receiver: refuseMalformedInteractions(receiver, options.logger),
     logger: boltLogger,
+    // No listener reads Bolt's per-process conversation store (all state lives in Redis); it only costs every request a lookup.
+    convoStore: false,
     clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 2 } },
   });
   if (options.metrics) meterSlackClient(app.client, options.metrics);
