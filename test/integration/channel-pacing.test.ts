@@ -19,6 +19,7 @@ import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import { createSlackClient, SlackNotifier } from '../../src/slack/slack-notifier.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
 import { waitUntil } from '../support/wait-until.js';
+import { deleteKeys } from '../support/delete-keys.js';
 
 const QUIET = 'C0QUIET';
 const BUSY = 'C0BUSY';
@@ -52,8 +53,7 @@ afterEach(async () => {
   await worker?.close(true);
   worker = undefined;
   await queues.close();
-  const keys = await redis.keys(`{${prefix}}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeys(redis, `{${prefix}}*`);
   redis.disconnect();
   connection.disconnect();
   await slack.close();

@@ -9,6 +9,7 @@ import { RunEngine } from '../../src/queue/run-engine.js';
 import { createRun } from '../../src/run/create-run.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { transition } from '../../src/run/transition.js';
+import { deleteKeys } from '../support/delete-keys.js';
 
 const T0 = Date.now();
 const HOUR = 3_600_000;
@@ -40,12 +41,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   await queues.close();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteKeys(redis, `{${prefix}}*`);
   redis.disconnect();
   connection.disconnect();
 });

@@ -17,6 +17,7 @@ import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import { createSlackClient, SlackNotifier } from '../../src/slack/slack-notifier.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
 import { waitUntil } from '../support/wait-until.js';
+import { deleteKeys } from '../support/delete-keys.js';
 
 const CHANNEL = 'C0DEPLOY';
 
@@ -43,8 +44,7 @@ afterEach(async () => {
   await worker?.close();
   worker = undefined;
   await queues.close();
-  const keys = await redis.keys(`{${prefix}}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeys(redis, `{${prefix}}*`);
   redis.disconnect();
   connection.disconnect();
   await slack.close();

@@ -7,6 +7,7 @@ import { createRun } from '../../src/run/create-run.js';
 import { RunStore } from '../../src/run/run-store.js';
 import type { Run } from '../../src/run/run-schema.js';
 import { transition } from '../../src/run/transition.js';
+import { deleteKeys } from '../support/delete-keys.js';
 
 const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);
 const target = { cluster: 'c', namespace: 'n', deployment: 'api', container: 'api', image: 'r/api:2' };
@@ -23,12 +24,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteKeys(redis, `{${prefix}}:*`);
   await redis.quit();
 });
 

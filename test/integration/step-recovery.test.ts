@@ -22,6 +22,7 @@ import { RunStore } from '../../src/run/run-store.js';
 import { transition } from '../../src/run/transition.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
 import { waitUntil } from '../support/wait-until.js';
+import { deleteKeys } from '../support/delete-keys.js';
 
 /*
  * What becomes of a step whose worker died: BullMQ hands the job on however often that happens, a step whose
@@ -65,12 +66,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await workers?.close();
   await queues.close();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteKeys(redis, `{${prefix}}*`);
   redis.disconnect();
   connection.disconnect();
   await emu.close();
