@@ -16,6 +16,7 @@ import { runLoad } from './run-load.js';
 import { startBareBolt } from './start-bare-bolt.js';
 import { ACK_LAYOUTS, startAckDeployment, type AckDeployment, type AckLayout } from './start-ack-deployment.js';
 import { watchPhase } from './watch-phase.js';
+import { missingPostReport } from './missing-post-report.js';
 
 export type { AckPhase } from './ack-phase.js';
 
@@ -168,10 +169,9 @@ export async function measureAckLatency(options: {
           return found.every((message) => message.messageTs !== '') ? found : undefined;
         },
         Math.max(60_000, count * 20),
-      ).catch((err: unknown) => {
-        const posted = target.channels.filter((channel) => slack.messages(channel).length > 0).length;
-        const output = [target.deployment.web, target.deployment.worker].map((p) => p?.output().split('\n').slice(-20).join('\n') ?? '').join('\n');
-        throw new Error(`${(err as Error).message} (${posted} of ${count} posted); last flightdeck output:\n${output}`);
+      ).catch(async (err: unknown) => {
+        const missing = target.channels.filter((channel) => slack.messages(channel).length === 0);
+        throw new Error(`${(err as Error).message} (${count - missing.length} of ${count} posted)\n${await missingPostReport(target.deployment, slack, redis.url, missing)}`);
       });
       target.tickBodies = buttonClickBodies(slack, messages, 'item.tick.ci-green');
       // Built now, from the messages as they are before the ticks: a person clicking a button on a stale message.
