@@ -11,6 +11,8 @@ export const CHANNEL_SPACING_MS = 1100;
 const TURN_GRACE_MS = 60_000;
 /** A job woken this close to its turn takes it rather than going back to sleep for a few milliseconds. */
 const EARLY_MS = 10;
+/** How long a first post's reserved moment holds the channel for it past that moment, should its job be late or dead. */
+const RESERVE_MS = 5_000;
 /** How often a reply whose turn has come looks whether the earlier reply it waits for, with no turn booked, is posted. */
 const DUE_POLL_MS = 250;
 
@@ -26,15 +28,18 @@ const DUE_POLL_MS = 250;
  * again a spacing after the earlier job's own turn (KEYS[4]) or, when that has none, in ARGV[6] ms, first
  * in line for the channel's next free moment, until it may take it.
  * ARGV[7] = 1 goes ahead of the line, at the channel's next free moment (a run's first message: its
- * replies, alerts and buttons all wait for it, and there is one per run).
+ * replies, alerts and buttons all wait for it, and there is one per run). Jobs whose turns come at that
+ * moment would race it for the write, so it reserves the moment (KEYS[5], for ARGV[8] ms past it, in
+ * case its job dies) and any other job that finds the moment reserved steps back one spacing; a second
+ * first post waits for the first to take its reservation.
  * KEYS: the channel's line (time of its next free turn), this job's booked turn, the channel's last write,
- * the booked turn of the job it waits for (with ARGV[5] = 1).
+ * the booked turn of the job it waits for (with ARGV[5] = 1), the channel's reserved moment.
  */
 const BOOK_TURN = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local spacing, early, notBefore, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local hold, poll, ahead = ARGV[5] == '1', tonumber(ARGV[6]), ARGV[7] == '1'
+local hold, poll, ahead, reserve = ARGV[5] == '1', tonumber(ARGV[6]), ARGV[7] == '1', tonumber(ARGV[8])
 local function wait_until(at)
   redis.call('SET', KEYS[2], at, 'PX', at - now + grace)
   return at - now
@@ -44,11 +49,21 @@ local function held()
   if other and other + spacing > now + poll then return other + spacing - now end
   return poll
 end
+local function reserved_by_other()
+  local holder = redis.call('GET', KEYS[5])
+  return holder and holder ~= KEYS[2]
+end
 local function take()
   local last = tonumber(redis.call('GET', KEYS[3]))
-  if last and last + spacing > now + early then return wait_until(last + spacing) end
+  if last and last + spacing > now + early then
+    local at = last + spacing
+    if ahead and not reserved_by_other() then redis.call('SET', KEYS[5], KEYS[2], 'PX', at - now + reserve) end
+    return wait_until(at)
+  end
+  if reserved_by_other() then return wait_until(now + spacing) end
   redis.call('SET', KEYS[3], now, 'PX', spacing)
   redis.call('DEL', KEYS[2])
+  if ahead then redis.call('DEL', KEYS[5]) end
   return 0
 end
 if notBefore > 0 then return wait_until(now + notBefore) end
@@ -105,16 +120,18 @@ export function createChannelPacer(redis: Redis, keyPrefix: string, spacingMs = 
   const lineOf = (channel: string) => `{${keyPrefix}}:write-line:${channel}`;
   const turnOf = (job: Job, id = job.id ?? job.name) => `{${keyPrefix}}:write-turn:${job.queueName}:${id}`;
   const lastOf = (channel: string) => `{${keyPrefix}}:write-last:${channel}`;
+  const aheadOf = (channel: string) => `{${keyPrefix}}:write-ahead:${channel}`;
   // A 429's new turn comes at least one spacing later, so it is always a wait, never taken at once.
   const book = async (channel: string, job: Job, notBeforeMs = 0, hold?: string, ahead = false) =>
     Number(
       await redis.eval(
         BOOK_TURN,
-        4,
+        5,
         lineOf(channel),
         turnOf(job),
         lastOf(channel),
         turnOf(job, hold),
+        aheadOf(channel),
         spacingMs,
         EARLY_MS,
         notBeforeMs > 0 ? Math.ceil(Math.max(notBeforeMs, spacingMs)) : 0,
@@ -122,6 +139,7 @@ export function createChannelPacer(redis: Redis, keyPrefix: string, spacingMs = 
         hold === undefined ? 0 : 1,
         DUE_POLL_MS,
         ahead ? 1 : 0,
+        RESERVE_MS,
       ),
     );
   return {
