@@ -162,8 +162,10 @@ describe('canary and smoke Jobs on two clusters served by one flightdeck', () =>
     const undone = await settle(smoke, ['rolled-back', 'rollback-failed', 'error', 'succeeded']);
     expect(undone.state).toBe('rolled-back');
     expect(image(west)).toBe(`${REPO}:v1`);
-    const thread = await waitUntil('the smoke log in the thread', () => {
-      const replies = slack.thread(CHANNEL, undone.messageTs ?? '').map((reply) => reply.text).join('\n');
+    // Read afresh: Slack pacing may post the run message after the run has ended.
+    const thread = await waitUntil('the smoke log in the thread', async () => {
+      const messageTs = (await store.get(smoke))?.messageTs ?? '';
+      const replies = slack.thread(CHANNEL, messageTs).map((reply) => reply.text).join('\n');
       return replies.includes('FAIL 1 of 2') ? replies : undefined;
     });
     expect(thread).toContain('checking /checkout: HTTP 503');
