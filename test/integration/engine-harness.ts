@@ -15,6 +15,17 @@ import { RunStore } from '../../src/run/run-store.js';
 import { transition } from '../../src/run/transition.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
 import { waitUntil } from '../support/wait-until.js';
+import type { RunNotifier } from '../../src/queue/run-notifier.js';
+
+/** A notifier that posts nowhere: engine tests judge the run store and the cluster, not Slack. */
+export const silentNotifier: RunNotifier = {
+  post: async (run) => `ts-${run.id}`,
+  findPosted: async () => undefined,
+  update: async () => {},
+  postThread: async () => {},
+  postSummary: async () => {},
+  postPhaseReminder: async () => {},
+};
 
 export const NS = 'shop';
 export const TRAFFIC = { route: 'web', stableService: 'web', canaryService: 'web-canary' };
@@ -53,7 +64,7 @@ export async function startEngineHarness(options: { readyDelayMs?: number; reque
     engine,
     queues,
     clusters: createClusterAccess({ kubeconfigPath: kubeconfig, requestTimeoutMs: options.requestTimeoutMs }),
-    notifier: { post: async (run) => `ts-${run.id}`, findPosted: async () => undefined, update: async () => {}, postThread: async () => {}, postSummary: async () => {}, postPhaseReminder: async () => {} },
+    notifier: silentNotifier,
     logger,
     now: Date.now,
     concurrency: 4,

@@ -23,6 +23,7 @@ import { transition } from '../../src/run/transition.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
 import { waitUntil } from '../support/wait-until.js';
 import { deleteKeys } from '../support/delete-keys.js';
+import { silentNotifier } from './engine-harness.js';
 
 /*
  * What becomes of a step whose worker died: BullMQ hands the job on however often that happens, a step whose
@@ -82,7 +83,7 @@ function start(options: { lockDurationMs?: number; reconcileEveryMs?: number } =
     engine,
     queues,
     clusters,
-    notifier: { post: async (run) => `ts-${run.id}`, findPosted: async () => undefined, update: async () => {}, postThread: async () => {}, postSummary: async () => {}, postPhaseReminder: async () => {} },
+    notifier: silentNotifier,
     logger,
     now,
     concurrency: 4,
