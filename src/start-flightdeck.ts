@@ -107,6 +107,8 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       now,
       concurrency: env.workerConcurrency,
       lockDurationMs: env.workerLockMs,
+      messageLagBoundMs: env.messageLagBoundMs,
+      reconcileEveryMs: env.reconcileIntervalMs,
       pagerduty,
       incidentNotifier: new SlackIncidentNotifier(slackClient),
     });

@@ -67,6 +67,17 @@ export interface Env {
    * a dead worker's job is handed to another. Short values speed up recovery but cost more Redis traffic.
    */
   workerLockMs: number;
+  /**
+   * `MESSAGE_LAG_BOUND_MS`, default 15000 (1000–600000): how long a run message may trail its run before its
+   * render goes ahead of the channel's thread replies and the reconciler renders it again. Counted in
+   * `flightdeck_messages_stale` and listed by `flightdeck runs list --stale`.
+   */
+  messageLagBoundMs: number;
+  /**
+   * `RECONCILE_INTERVAL_MS`, default 10000 (1000–300000): how often each worker process looks for runs whose
+   * work or message was lost with a process (the bound on recovering them, on top of their own timeouts).
+   */
+  reconcileIntervalMs: number;
   /** `PAGERDUTY_API_TOKEN`, optional: a REST API token (read access to on-calls and users) to find who to DM. */
   pagerdutyApiToken: Secret | undefined;
   /** `PAGERDUTY_EVENTS_SERVER`, default `events.pagerduty.com`: Events API host[:port] (no scheme; always https). */
@@ -103,6 +114,8 @@ const envSchema = z.object({
   K8S_REQUEST_TIMEOUT_MS: intField('K8S_REQUEST_TIMEOUT_MS', 'a whole number of milliseconds', 100, 300_000, 15_000),
   WORKER_CONCURRENCY: intField('WORKER_CONCURRENCY', 'a whole number', 1, 256, 8),
   WORKER_LOCK_MS: intField('WORKER_LOCK_MS', 'a whole number of milliseconds', 1000, 600_000, 30_000),
+  MESSAGE_LAG_BOUND_MS: intField('MESSAGE_LAG_BOUND_MS', 'a whole number of milliseconds', 1000, 600_000, 15_000),
+  RECONCILE_INTERVAL_MS: intField('RECONCILE_INTERVAL_MS', 'a whole number of milliseconds', 1000, 300_000, 10_000),
   PAGERDUTY_API_TOKEN: optionalSecretField(),
   PAGERDUTY_EVENTS_SERVER: patternField(
     'PAGERDUTY_EVENTS_SERVER',
@@ -168,6 +181,8 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
     k8sRequestTimeoutMs: parsed.K8S_REQUEST_TIMEOUT_MS,
     workerConcurrency: parsed.WORKER_CONCURRENCY,
     workerLockMs: parsed.WORKER_LOCK_MS,
+    messageLagBoundMs: parsed.MESSAGE_LAG_BOUND_MS,
+    reconcileIntervalMs: parsed.RECONCILE_INTERVAL_MS,
     pagerdutyEventsServer: parsed.PAGERDUTY_EVENTS_SERVER,
     pagerdutyApiUrl: parsed.PAGERDUTY_API_URL.href.replace(/\/+$/, ''),
     pagerdutyCaFile: parsed.PAGERDUTY_CA_FILE,

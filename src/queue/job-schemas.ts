@@ -4,7 +4,8 @@ import { z } from 'zod';
 export const stepJobSchema = z.object({ runId: z.string().min(1), itemId: z.string().min(1) });
 export type StepJob = z.infer<typeof stepJobSchema>;
 
-export const renderJobSchema = z.object({ runId: z.string().min(1), seq: z.number().int().nonnegative() });
+/** `late`: re-enqueued because the message trailed its run past the bound; it renders ahead of the line. */
+export const renderJobSchema = z.object({ runId: z.string().min(1), seq: z.number().int().nonnegative(), late: z.boolean().optional() });
 export type RenderJob = z.infer<typeof renderJobSchema>;
 
 export const threadJobSchema = z.object({ runId: z.string().min(1), text: z.string().min(1) });
@@ -44,6 +45,6 @@ export function stepJobId(runId: string, itemId: string): string {
   return `step-${runId}-${itemId}`;
 }
 
-export function renderJobId(runId: string, seq: number): string {
-  return `render-${runId}-${seq}`;
+export function renderJobId(runId: string, seq: number, late = false): string {
+  return late ? `render-${runId}-${seq}-late` : `render-${runId}-${seq}`;
 }

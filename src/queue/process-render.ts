@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/create-logger.js';
 import type { Run } from '../run/run-schema.js';
-import type { RunStore } from '../run/run-store.js';
+import type { RenderRead, RunStore } from '../run/run-store.js';
 import { renderJobSchema } from './job-schemas.js';
 import type { RunNotifier } from './run-notifier.js';
 import { createChannelPacer, sleepJob } from './channel-pacer.js';
@@ -19,6 +19,11 @@ export interface ProcessRenderOptions {
   logger: Logger;
   /** Minimum spacing of Slack writes in one channel. Default CHANNEL_SPACING_MS (1100 ms). */
   channelSpacingMs?: number;
+  /**
+   * How long a message may trail its run before its renders go ahead of the channel's line of thread
+   * replies. Default {@link MESSAGE_LAG_BOUND_MS}.
+   */
+  messageLagBoundMs?: number;
 }
 
 /** Permanent refusals (channel not found, bad token) are not retried: only the log can help the operator. */
@@ -31,7 +36,17 @@ async function publish<T>(send: () => Promise<T>): Promise<T> {
   }
 }
 
-const RELEASE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
+/** Frees the hand-off mark of a render waiting for its turn, in the line (`<job>`) or ahead of it (`ahead:<job>`). */
+const RELEASE_WAITING = `local v = redis.call('get', KEYS[1]) if v == ARGV[1] or v == 'ahead:' .. ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
+
+/** How long the render lock lives without renewal: how soon a dead worker's render stops blocking the next. */
+const RENDER_LOCK_MS = 10_000;
+/** Renewed this often while held, so a slow Slack call never lets a second render in beside it. */
+const RENDER_LOCK_RENEW_MS = 3_000;
+/** How long a render that finds the lock held waits before trying again. */
+const LOCK_RETRY_MS = 250;
+/** Default bound on how long a message may trail its run before its render goes ahead of the channel's line. */
+export const MESSAGE_LAG_BOUND_MS = 15_000;
 
 /** A post-attempt mark outlives every retry of a render; after that nothing reads it. */
 const POST_ATTEMPT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -40,18 +55,32 @@ const CLOCK_SKEW_MS = 2 * 60 * 1000;
 /** A render waiting for its turn stands for its run's later renders this long past the turn, in case its worker died. */
 const WAITING_GRACE_MS = 30_000;
 
+/** The render lock lapsed while a write was in flight: nothing was recorded, and the job renders again. */
+class RenderLockLapsedError extends Error {
+  constructor(runId: string) {
+    super(`The render lock of run ${runId} lapsed during the write; rendering again.`);
+    this.name = 'RenderLockLapsedError';
+  }
+}
+
 /**
  * BullMQ processor for the `notify` queue. Every stored change enqueues a render job, but each job renders
  * the run as it is *now*, so jobs for older versions find nothing left to do: that is the coalescing.
- * A per-run lock keeps two renders of one message from racing (an older one could land last), and every
- * write takes its turn in the channel (shared with thread replies) so a busy channel stays under Slack's
- * rate limit; a run's first message goes ahead of the line, since its replies, alerts and buttons all wait
- * for it. While one render of a run sleeps for its turn, the run's later renders leave it to that one:
- * it reads the run when its turn comes, so a run holds at most one turn however often it changes.
+ * A per-run lock (renewed while held) keeps two renders of one message from racing, and a write is recorded
+ * only while the lock is still held, so an older rendering can never land last unnoticed. Every write takes
+ * its turn in the channel (shared with thread replies) so a busy channel stays under Slack's rate limit.
+ * While one render of a run sleeps for its turn, the run's later renders leave it to that one: it reads the
+ * run when its turn comes, so a run holds at most one turn however often it changes.
+ *
+ * A run's first message goes ahead of the line, since its replies, alerts and buttons all wait for it; so
+ * does the render of a message that has trailed its run for longer than `messageLagBoundMs` (or that the
+ * reconciler re-enqueued as `late`): it takes over from a render still waiting in the line, which finds
+ * nothing left to do when its turn comes. That bounds how long a message can stay behind however long the
+ * channel's line of thread replies is.
  */
 export function createRenderProcessor(options: ProcessRenderOptions) {
   const pacer = createChannelPacer(options.redis, options.keyPrefix, options.channelSpacingMs);
-
+  const messageLagBoundMs = options.messageLagBoundMs ?? MESSAGE_LAG_BOUND_MS;
   /**
    * chat.postMessage has no idempotency key: a post whose answer was lost, or whose worker died before
    * storing the ts, may still have reached the channel. Every first post is marked in Redis beforehand;
@@ -88,7 +117,7 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       return undefined;
     }
   };
-  const write = async (run: Run): Promise<void> => {
+  const write = async ({ run, readAt }: RenderRead, owner: string): Promise<void> => {
     const { store } = options;
     let renderedSeq = run.seq;
     if (run.messageTs) {
@@ -101,42 +130,51 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       // Recording the ts is itself a change; count it as rendered only if nothing else changed meanwhile.
       if (stored.seq === run.seq + 1) renderedSeq = stored.seq;
     }
-    await store.setRenderedSeq(run.id, renderedSeq);
+    if ((await store.setRenderedSeq(run.id, renderedSeq, readAt, owner)) === undefined) throw new RenderLockLapsedError(run.id);
     options.logger.debug({ run: run.id, seq: run.seq }, 'run message rendered');
   };
 
   return async (job: Job, token?: string): Promise<void> => {
-    const { runId } = renderJobSchema.parse(job.data);
-    const { redis, keyPrefix, store } = options;
-    const lockKey = `{${keyPrefix}}:render-lock:${runId}`;
+    const { runId, late } = renderJobSchema.parse(job.data);
+    const { redis, keyPrefix, store, logger } = options;
+    const jobId = job.id ?? job.name;
     const waitingKey = `{${keyPrefix}}:render-waiting:${runId}`;
     const owner = randomUUID();
-    if ((await redis.set(lockKey, owner, 'PX', 15_000, 'NX')) !== 'OK') await sleepJob(job, token, 250);
+    if (!(await store.holdRenderLock(runId, owner, RENDER_LOCK_MS))) await sleepJob(job, token, LOCK_RETRY_MS);
+    const renewal = setInterval(() => {
+      store.holdRenderLock(runId, owner, RENDER_LOCK_MS).catch((err: unknown) => logger.warn({ err, run: runId }, 'could not renew the render lock'));
+    }, RENDER_LOCK_RENEW_MS);
     try {
       // Given up before the run is read: a render that still sees this mark leaves its change to the read below.
-      await redis.eval(RELEASE_IF_OWNER, 1, waitingKey, job.id ?? job.name);
-      const run = await store.get(runId);
-      if (!run || run.seq <= (await store.getRenderedSeq(runId))) return;
+      await redis.eval(RELEASE_WAITING, 1, waitingKey, jobId);
+      const read = await store.readForRender(runId);
+      if (!read || read.run.seq <= read.rendered) return;
+      const { run } = read;
+      const overdue = late === true || (read.dueSince !== undefined && read.readAt - read.dueSince > messageLagBoundMs);
+      const ahead = !run.messageTs || overdue;
       const waiting = await redis.get(waitingKey);
-      if (waiting !== null) {
-        options.logger.debug({ run: run.id, seq: run.seq, waiting }, 'render left to the one waiting for its turn');
+      // An overdue render takes over from one waiting in the line, never from one already going ahead.
+      if (waiting !== null && (!overdue || waiting.startsWith('ahead:'))) {
+        logger.debug({ run: run.id, seq: run.seq, waiting }, 'render left to the one waiting for its turn');
         return;
       }
+      if (overdue) logger.warn({ run: run.id, seq: run.seq, rendered: read.rendered, lagMs: read.readAt - (read.dueSince ?? read.readAt) }, 'run message behind its run past the bound: rendering ahead of the line');
       const sleepUntilTurn = async (wait: number) => {
-        await redis.set(waitingKey, job.id ?? job.name, 'PX', wait + WAITING_GRACE_MS);
+        await redis.set(waitingKey, ahead ? `ahead:${jobId}` : jobId, 'PX', wait + WAITING_GRACE_MS);
         await sleepJob(job, token, wait);
       };
-      const wait = await pacer.book(run.channel, job, { ahead: !run.messageTs });
+      const wait = await pacer.book(run.channel, job, { ahead });
       if (wait > 0) await sleepUntilTurn(wait);
       try {
-        await write(run);
+        await write(read, owner);
       } catch (err) {
         const retryAfterMs = retryAfterOf(err);
         if (retryAfterMs === undefined) throw err;
         await sleepUntilTurn(await pacer.book(run.channel, job, { notBeforeMs: retryAfterMs }));
       }
     } finally {
-      await redis.eval(RELEASE_IF_OWNER, 1, lockKey, owner);
+      clearInterval(renewal);
+      await store.releaseRenderLock(runId, owner);
     }
   };
 }

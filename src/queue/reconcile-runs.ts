@@ -4,7 +4,13 @@ import type { Effect } from '../run/run-event.js';
 import { isTerminal, type Run } from '../run/run-schema.js';
 import type { RunStore } from '../run/run-store.js';
 import { finishRollback } from './finish-rollback.js';
+import { MESSAGE_LAG_BOUND_MS } from './process-render.js';
 import type { RunEngine } from './run-engine.js';
+
+export interface ReconcileOptions {
+  /** How long a message may trail its run before it is rendered again, ahead of its channel's line. Default 15 s. */
+  messageLagBoundMs?: number;
+}
 
 /** A deploy that ended `failed` after changing the cluster and has no rollback yet: its request may be lost. */
 function needsRollback(run: Run): boolean {
@@ -13,12 +19,14 @@ function needsRollback(run: Run): boolean {
 
 /**
  * Re-enqueues whatever runs still need: a running step whose job is gone, a message behind its run
- * (including runs that have just finished), a rollback request of a failed run, and the report of a
+ * (including runs that have just finished; past the lag bound, one render that goes ahead of the line), a rollback request of a failed run, and the report of a
  * rollback run that ended to the run it undid. Enqueues use deterministic job ids, so work that is already
  * queued or active collapses. This is what makes "commit, then enqueue" safe when a process dies between.
  */
-export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: Logger): Promise<number> {
+export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: Logger, options: ReconcileOptions = {}): Promise<number> {
+  const messageLagBoundMs = options.messageLagBoundMs ?? MESSAGE_LAG_BOUND_MS;
   let enqueued = 0;
+  let stale = 0;
   for (const run of await store.activeRuns()) {
     // The guards' scheduler lives in Redis, but a crash between committing `start-guards` and enqueueing it
     // would leave a rollout unwatched; guards-start is idempotent, so asking again is cheap.
@@ -38,7 +46,8 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
       enqueued += 1;
     }
   }
-  for (const id of await store.renderDue()) {
+  const { now, due } = await store.renderDue();
+  for (const { id, since } of due) {
     const run = await store.get(id);
     if (!run) {
       await store.dropRenderDue(id);
@@ -59,9 +68,16 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
       await engine.dispatch(run, followUps);
       enqueued += 1;
     }
+    // Whatever became of the render that should have shown it (a dead worker's, one behind a long line),
+    // a message behind past the bound gets one render of its own that goes ahead of the channel's line.
+    if (now - since > messageLagBoundMs) {
+      logger.warn({ run: run.id, seq: run.seq, lagMs: now - since }, 'run message behind its run past the bound; rendering it again');
+      await engine.enqueueRender(run, true);
+      stale += 1;
+    }
   }
-  if (enqueued > 0) logger.debug({ enqueued }, 'reconciled runs');
-  return enqueued;
+  if (enqueued > 0) logger.debug({ enqueued, stale }, 'reconciled runs');
+  return enqueued + stale;
 }
 
 /** An ended run still owes its summary; a failed deploy that changed the cluster posts it after its rollback. */

@@ -87,7 +87,12 @@ export class RunEngine {
     await this.options.queues.steps.add('check', { runId: run.id, itemId }, { jobId: `check-${run.id}-${itemId}` });
   }
 
-  async enqueueRender(run: Run): Promise<void> {
-    await this.options.queues.notify.add('render', { runId: run.id, seq: run.seq }, { jobId: renderJobId(run.id, run.seq) });
+  /**
+   * One render of the run as it will be when the job runs. `late` (the message trailed its run past the
+   * bound) gives it an id of its own, so it does not collapse into a render already waiting in the line.
+   */
+  async enqueueRender(run: Run, late = false): Promise<void> {
+    const data = late ? { runId: run.id, seq: run.seq, late } : { runId: run.id, seq: run.seq };
+    await this.options.queues.notify.add('render', data, { jobId: renderJobId(run.id, run.seq, late) });
   }
 }

@@ -76,10 +76,15 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
     return worker;
   });
   const reconcile = () =>
-    reconcileRuns(options.store, options.engine, options.logger).catch((err: unknown) =>
+    reconcileRuns(options.store, options.engine, options.logger, { messageLagBoundMs: options.messageLagBoundMs }).catch((err: unknown) =>
       options.logger.error({ err }, 'reconcile failed'),
     );
-  void reconcile();
+  // Render-due runs an older version left in its unscored set join the index before the first pass reads it.
+  void options.store
+    .adoptLegacyRenderDue()
+    .then((adopted) => adopted > 0 && options.logger.info({ adopted }, 'render-due runs of an older version adopted'))
+    .catch((err: unknown) => options.logger.error({ err }, 'could not adopt the older render-due set'))
+    .then(reconcile);
   const timer = setInterval(reconcile, options.reconcileEveryMs ?? 10_000);
   timer.unref();
   return {

@@ -28,6 +28,8 @@ export interface WorkerDeps {
   pagerduty?: PagerDutyWiring;
   /** Posts guard alerts and on-call DMs; absent: alerts are only audited and logged. */
   incidentNotifier?: IncidentNotifier;
+  /** How long a run message may trail its run before it is rendered ahead of its channel's line. Default 15 s. */
+  messageLagBoundMs?: number;
   /** Probe implementations for checks and guards; default the built-in ones. */
   probeProviders?: ProbeProviders;
 }

@@ -1,18 +1,42 @@
 import { luaScript } from './eval-script.js';
+import { markRenderDueLua } from './mark-render-due-lua.js';
 
 /**
- * Sets a counter to max(stored, given): the notifier records the seq it rendered, and a slow render of an
- * older seq finishing late must not move it backwards. Once the counter reaches the run's seq the run
- * leaves the render-due set. KEYS: counter, run, render-due set. ARGV: seq, run id. Returns the stored max.
+ * Records that the run's message shows seq ARGV[1]: the `rendered` field beside the run's `seq` is
+ * raised, never lowered by a render that held its lock throughout (a slow render of an older seq finishing
+ * late must not move it backwards). Once it reaches `seq` the run leaves the render-due index; otherwise
+ * the changes still to show were made after the render read the run, so their age counts from that read
+ * (ARGV[3], Redis ms).
+ *
+ * The render lock (KEYS[3]) must still name this render (ARGV[4]). If it lapsed, another render may have
+ * written in between and this write, landing after it, may have put an older state back: the message is
+ * then only known to show ARGV[1], so `rendered` is lowered to it, the run is marked render-due if that is
+ * behind, and -1 is returned so the caller renders again.
+ * KEYS: run, render-due zset, render lock. ARGV: seq, run id, read time, lock owner. Returns the stored seq.
  */
 export const RAISE_SEQ_SCRIPT = luaScript(`
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('ZREM', KEYS[2], ARGV[2])
+  return 0
+end
+local current = tonumber(redis.call('HGET', KEYS[1], 'rendered') or '0')
 local given = tonumber(ARGV[1])
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+if redis.call('GET', KEYS[3]) ~= ARGV[4] then
+  if given < current then redis.call('HSET', KEYS[1], 'rendered', ARGV[1]) end
+  if math.min(given, current) < seq then
+    ${markRenderDueLua('KEYS[2]', 'ARGV[2]')}
+  end
+  return -1
+end
 if given > current then
-  redis.call('SET', KEYS[1], ARGV[1])
+  redis.call('HSET', KEYS[1], 'rendered', ARGV[1])
   current = given
 end
-local seq = tonumber(redis.call('HGET', KEYS[2], 'seq') or '0')
-if current >= seq then redis.call('SREM', KEYS[3], ARGV[2]) end
+if current >= seq then
+  redis.call('ZREM', KEYS[2], ARGV[2])
+else
+  redis.call('ZADD', KEYS[2], 'XX', 'GT', ARGV[3], ARGV[2])
+end
 return current
 `);

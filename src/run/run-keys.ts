@@ -10,9 +10,15 @@ export interface RunKeys {
   active: string;
   history(service: string, environment: string): string;
   audit: string;
-  rendered(id: string): string;
-  /** Runs whose latest change is not yet shown in Slack; survives the run leaving the active set. */
+  /**
+   * Runs whose latest change is not yet shown in Slack, scored by when the oldest change not shown was made
+   * (Redis time, ms); survives the run leaving the active set.
+   */
   renderDue: string;
+  /** The set that held render-due runs before they were scored; read once after an upgrade, then deleted. */
+  legacyRenderDue: string;
+  /** Held by the one render of the run's message under way, so two renders never race. */
+  renderLock(id: string): string;
   once(key: string): string;
 }
 
@@ -35,8 +41,9 @@ export function runKeys(prefix: string): RunKeys {
     active: `${base}active`,
     history: (service, environment) => `${base}history:${service}:${environment}`,
     audit: `${base}audit`,
-    rendered: (id) => `${base}rendered:${id}`,
-    renderDue: `${base}render-due`,
+    renderDue: `${base}render-due-at`,
+    legacyRenderDue: `${base}render-due`,
+    renderLock: (id) => `${base}render-lock:${id}`,
     once: (key) => `${base}once:${key}`,
   };
 }

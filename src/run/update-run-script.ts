@@ -1,4 +1,5 @@
 import { luaScript } from './eval-script.js';
+import { markRenderDueLua } from './mark-render-due-lua.js';
 
 /**
  * The compare-and-set write of a run: stores the new document only if the stored seq is still the one the
@@ -8,7 +9,7 @@ import { luaScript } from './eval-script.js';
  * Every write also marks the run render-due, so its final state reaches Slack even if the writer dies
  * before enqueueing the render.
  *
- * KEYS: run, audit stream, lock, active set, render-due set.
+ * KEYS: run, audit stream, lock, active set, render-due zset.
  * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, then the audit tail (count, 5 fields each).
  * Returns 1 when written, 0 on a seq mismatch, -1 when the run does not exist.
  */
@@ -17,7 +18,7 @@ local seq = redis.call('HGET', KEYS[1], 'seq')
 if not seq then return -1 end
 if seq ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'doc', ARGV[3])
-redis.call('SADD', KEYS[5], ARGV[5])
+${markRenderDueLua('KEYS[5]', 'ARGV[5]')}
 local n = tonumber(ARGV[6])
 for i = 0, n - 1 do
   local o = 7 + i * 5

@@ -1,16 +1,18 @@
+import { markRenderDueLua } from './mark-render-due-lua.js';
+
 /**
  * The Lua that writes a new run once its lock may be taken: lock value, document (seq 1), active set,
  * render-due mark, history entry and audit entries. Shared by the scripts that create deploy and rollback
  * runs, which differ only in when they may take the lock.
  *
- * KEYS: lock, run, active set, history zset, audit stream, render-due set.
+ * KEYS: lock, run, active set, history zset, audit stream, render-due zset.
  * ARGV: run id, run JSON, createdAt, key base, then the audit tail (count, 5 fields each).
  */
 export const WRITE_NEW_RUN_LUA = `
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], 'seq', 1, 'doc', ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[1])
-redis.call('SADD', KEYS[6], ARGV[1])
+${markRenderDueLua('KEYS[6]', 'ARGV[1]')}
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 local n = tonumber(ARGV[5])
 for i = 0, n - 1 do

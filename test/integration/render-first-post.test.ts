@@ -98,7 +98,7 @@ async function render(run: Run): Promise<void> {
 async function rendered(id: string): Promise<Run> {
   return waitUntil(`run ${id} rendered`, async () => {
     const run = await store.get(id);
-    return run?.messageTs && (await store.getRenderedSeq(id)) >= run.seq && (await store.renderDue()).length === 0 ? run : undefined;
+    return run?.messageTs && (await store.getRenderedSeq(id)) >= run.seq && (await store.renderDue()).due.length === 0 ? run : undefined;
   });
 }
 

@@ -1,0 +1,26 @@
+import { luaScript } from './eval-script.js';
+
+/** Takes a free lock, or renews it for its holder. KEYS: lock. ARGV: owner, ttl ms. Returns 1 when held. */
+export const HOLD_LOCK_SCRIPT = luaScript(`
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`);
+
+/** Deletes a lock only if its holder is ARGV[1]. KEYS: lock. */
+export const RELEASE_LOCK_SCRIPT = luaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
+/** Moves every member of the legacy render-due set into the scored index at Redis's now. KEYS: set, zset. */
+export const ADOPT_LEGACY_RENDER_DUE_SCRIPT = luaScript(`
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'set' then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ids = redis.call('SMEMBERS', KEYS[1])
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[2], 'NX', now, id) end
+redis.call('DEL', KEYS[1])
+return #ids
+`);
