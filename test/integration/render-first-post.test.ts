@@ -1,106 +1,31 @@
-import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checklistSchema } from '../../src/checklist/checklist-schema.js';
-import { createLogger } from '../../src/observability/create-logger.js';
-import { createQueues, NOTIFY_QUEUE, type Queues } from '../../src/queue/create-queues.js';
-import { renderJobId } from '../../src/queue/job-schemas.js';
-import { createRenderProcessor } from '../../src/queue/process-render.js';
 import type { RunNotifier } from '../../src/queue/run-notifier.js';
-import { createRun } from '../../src/run/create-run.js';
 import type { Run } from '../../src/run/run-schema.js';
-import { RunStore } from '../../src/run/run-store.js';
+import type { RunStore } from '../../src/run/run-store.js';
 import { transition } from '../../src/run/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
-import { createSlackClient, SlackNotifier } from '../../src/slack/slack-notifier.js';
-import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
-import { waitUntil } from '../support/wait-until.js';
-import { deleteKeys } from '../support/delete-keys.js';
+import type { SlackEmulator } from '../emulators/slack/index.js';
+import { CHANNEL, startRenderHarness, type RenderHarness } from './render-harness.js';
 
-const CHANNEL = 'C0DEPLOY';
-
+let harness: RenderHarness;
 let slack: SlackEmulator;
-let redis: Redis;
-let connection: Redis;
-let prefix: string;
 let store: RunStore;
-let queues: Queues;
-let worker: Worker | undefined;
 let logLines: string[];
 
 beforeEach(async () => {
-  slack = await startSlackEmulator({ channels: [CHANNEL] });
-  prefix = `it-render-${randomBytes(4).toString('hex')}`;
-  redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-  connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-  store = new RunStore(redis, prefix);
-  queues = createQueues(redis, prefix);
-  logLines = [];
+  harness = await startRenderHarness();
+  ({ slack, store, logLines } = harness);
 });
 
 afterEach(async () => {
-  await worker?.close();
-  worker = undefined;
-  await queues.close();
-  await deleteKeys(redis, `{${prefix}}*`);
-  redis.disconnect();
-  connection.disconnect();
-  await slack.close();
+  await harness.close();
 });
 
-/** The production notifier: the real SlackNotifier and WebClient configuration, pointed at the emulator. */
-function slackNotifier(): SlackNotifier {
-  return new SlackNotifier(createSlackClient({ token: slack.token, apiUrl: slack.apiUrl }));
-}
-
-/** A BullMQ worker on the notify queue running the render processor, as start-workers wires it. */
-function startRenderWorker(notifier: RunNotifier): void {
-  const logger = createLogger(
-    'warn',
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(chunk.toString('utf8'));
-        done();
-      },
-    }),
-  );
-  const render = createRenderProcessor({ redis, keyPrefix: prefix, store, notifier, logger, channelSpacingMs: 50 });
-  worker = new Worker(NOTIFY_QUEUE, render, { connection, prefix: queues.prefix, concurrency: 1 });
-}
-
-async function createStoredRun(): Promise<Run> {
-  const checklist = checklistSchema.parse({ name: 'render', phases: [{ id: 'go', title: 'Go', items: [{ id: 'check', kind: 'manual', title: 'Looks good' }] }] });
-  const run = createRun(
-    {
-      id: await store.nextRunId(),
-      service: 'web',
-      environment: 'production',
-      version: '1.2.3',
-      target: { cluster: 'emu', namespace: 'shop', deployment: 'web', container: 'web', image: 'reg/web:1.2.3' },
-      requestedBy: 'U0ALICE',
-      channel: CHANNEL,
-      checklist,
-    },
-    Date.now(),
-  );
-  const created = await store.create(run, []);
-  if (!created.created) throw new Error('run not created');
-  return created.run;
-}
-
-async function render(run: Run): Promise<void> {
-  await queues.notify.add('render', { runId: run.id, seq: run.seq }, { jobId: renderJobId(run.id, run.seq) });
-}
-
-/** The run once its message ts is stored and its latest change is rendered. */
-async function rendered(id: string): Promise<Run> {
-  return waitUntil(`run ${id} rendered`, async () => {
-    const run = await store.get(id);
-    return run?.messageTs && (await store.getRenderedSeq(id)) >= run.seq && (await store.renderDue()).due.length === 0 ? run : undefined;
-  });
-}
+const slackNotifier = () => harness.slackNotifier();
+const startRenderWorker = (notifier: RunNotifier) => harness.startRenderWorker(notifier);
+const createStoredRun = () => harness.createStoredRun();
+const render = (run: Run) => harness.render(run);
+const rendered = (id: string) => harness.rendered(id);
 
 const callsOf = (method: string) => slack.calls.filter((c) => c.method === method);
 

@@ -61,6 +61,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const calls: RecordedCall[] = [];
   const faults = new Map<string, Fault[]>();
   const drops = new Map<string, number>();
+  const holds = new Map<string, Array<{ remaining: number; reply: { ms: number } }>>();
   let baseUrl = '';
 
   const ctx = (): MethodContext => ({
@@ -122,6 +123,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     const path = new URL(req.url ?? '/', 'http://emulator').pathname;
     const body = await readBody(req);
     if (req.method === 'POST' && path.startsWith('/api/')) {
+      const held = takeFault(holds, path.slice('/api/'.length));
+      if (held) await new Promise((wake) => setTimeout(wake, held.ms));
       const { status, reply, retryAfter, dropped } = callMethod(req, path.slice('/api/'.length), body);
       // The method has taken effect; destroying the connection loses only the answer, as a network fault would.
       if (dropped) {
@@ -194,6 +197,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       queue.push({ remaining: count, reply });
       faults.set(method, queue);
     },
+    holdNext: (method, count, ms) => {
+      if (count > 0) holds.set(method, [...(holds.get(method) ?? []), { remaining: count, reply: { ms } }]);
+    },
     dropAnswerNext: (method, count) => {
       if (count > 0) drops.set(method, (drops.get(method) ?? 0) + count);
     },
@@ -210,7 +216,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   return emulator;
 }
 
-function takeFault(faults: Map<string, Fault[]>, method: string): FaultReply | undefined {
+function takeFault<T>(faults: Map<string, Array<{ remaining: number; reply: T }>>, method: string): T | undefined {
   const queue = faults.get(method);
   const head = queue?.[0];
   if (!queue || !head) return undefined;

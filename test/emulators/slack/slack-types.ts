@@ -190,6 +190,11 @@ export interface SlackEmulator {
    */
   dropAnswerNext(method: string, count: number): void;
   /**
+   * The next `count` calls of `method` wait `ms` before Slack looks at them (a slow Slack). The caller may
+   * time out and retry meanwhile; a held call still takes effect when its time comes, as a slow server's would.
+   */
+  holdNext(method: string, count: number, ms: number): void;
+  /**
    * Resolves with the predicate's first truthy result, polling every 20 ms; rejects after `timeoutMs`
    * with `description` and a summary of the emulator state.
    */

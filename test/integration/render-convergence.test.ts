@@ -1,0 +1,87 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/observability/create-logger.js';
+import { reconcileRuns } from '../../src/queue/reconcile-runs.js';
+import { RunEngine } from '../../src/queue/run-engine.js';
+import type { Run } from '../../src/run/run-schema.js';
+import { transition } from '../../src/run/transition.js';
+import { renderRunMessage } from '../../src/slack/render-run-message.js';
+import { waitUntil } from '../support/wait-until.js';
+import { CHANNEL, startRenderHarness, withoutSlackBlockIds, type RenderHarness } from './render-harness.js';
+
+/** Slack's answer to one call, held this long: two held attempts outlast the render lock flightdeck used to take for 15 s. */
+const HOLD_MS = 9_000;
+
+let h: RenderHarness;
+
+beforeEach(async () => {
+  h = await startRenderHarness();
+});
+
+afterEach(async () => {
+  await h.close();
+});
+
+/** Applies an event to the stored run, as the engine would, and enqueues its render. */
+async function change(run: Run, event: Parameters<typeof transition>[1]): Promise<Run> {
+  const { run: next } = await h.store.update(run.id, (current) => transition(current, event, Date.now()));
+  await h.render(next);
+  return next;
+}
+
+const updates = () => h.slack.calls.filter((call) => call.method === 'chat.update');
+
+describe('a run message converges to its run', () => {
+  it('shows the latest change when Slack answers an older render slower than the render lock lives', async () => {
+    h.startRenderWorker(h.slackNotifier(), { concurrency: 2 });
+    const created = await h.createStoredRun();
+    await h.render(created);
+    const posted = await h.rendered(created.id);
+
+    // The next edit takes two attempts, each answered after HOLD_MS: a 500, then the edit itself.
+    h.slack.holdNext('chat.update', 2, HOLD_MS);
+    h.slack.failNext('chat.update', 1, { status: 500 });
+    const started = await change(posted, { type: 'start', actor: 'U0ALICE' });
+    // That render holds the run's render lock while Slack sits on its edit; the next change comes meanwhile.
+    await waitUntil('the slow render to hold the render lock', async () => ((await h.redis.exists(`{${h.prefix}}:render-lock:${started.id}`)) === 1 ? true : undefined));
+    const ticked = await change(started, { type: 'tick', itemId: 'check', actor: 'U0BOB', actorRoles: [] });
+    expect(ticked.seq).toBeGreaterThan(started.seq);
+
+    // Both held attempts and the later render's edit have reached Slack, and the run is recorded as shown.
+    await waitUntil('every edit to reach Slack', () => (updates().filter((call) => call.response.ok).length >= 2 ? true : undefined), 60_000);
+    const latest = await h.rendered(created.id, 60_000);
+    expect(latest.seq).toBe(ticked.seq);
+    const message = h.slack.message(CHANNEL, latest.messageTs!)!;
+    // What people see is the latest change, not the slow render's older rendering landing last.
+    const expected = renderRunMessage(latest).blocks;
+    expect(withoutSlackBlockIds(message.blocks, expected)).toEqual(expected);
+    expect(updates().at(-1)!.response.ok).toBe(true);
+  });
+
+  it('goes ahead of the thread replies queued in its channel once it trails its run past the bound', async () => {
+    const boundMs = 2_000;
+    h.startRenderWorker(h.slackNotifier(), { concurrency: 4, channelSpacingMs: 1_100, messageLagBoundMs: boundMs });
+    const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger: createLogger('silent') });
+    const created = await h.createStoredRun();
+    await h.render(created);
+    const posted = await h.rendered(created.id);
+
+    // Twenty replies book the channel's next 22 seconds, then the run changes: its render books behind them.
+    for (let i = 0; i < 20; i++) await h.queues.notify.add('thread', { runId: posted.id, text: `reply ${i}` }, { jobId: `thread-x-${i}` });
+    await waitUntil('the replies to start going out', () => (h.slack.thread(CHANNEL, posted.messageTs!).length > 0 ? true : undefined));
+    const started = await change(posted, { type: 'start', actor: 'U0ALICE' });
+    await waitUntil('the message to trail its run past the bound', async () => {
+      const { now, due } = await h.store.renderDue();
+      const since = due.find((d) => d.id === started.id)?.since;
+      return since !== undefined && now - since > boundMs ? true : undefined;
+    });
+    expect(h.slack.thread(CHANNEL, posted.messageTs!).length).toBeLessThan(20);
+
+    await reconcileRuns(h.store, engine, createLogger('silent'), { messageLagBoundMs: boundMs });
+    const latest = await h.rendered(started.id, 30_000);
+    const expected = renderRunMessage(latest).blocks;
+    expect(withoutSlackBlockIds(h.slack.message(CHANNEL, latest.messageTs!)!.blocks, expected)).toEqual(expected);
+    // Shown before the line of replies had gone out: it did not wait behind all of them.
+    expect(h.slack.thread(CHANNEL, posted.messageTs!).length).toBeLessThan(20);
+    expect(h.logLines.join('')).toMatch(/rendering ahead of the line/);
+  });
+});

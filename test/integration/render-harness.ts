@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { checklistSchema } from '../../src/checklist/checklist-schema.js';
+import { createLogger } from '../../src/observability/create-logger.js';
+import { createQueues, NOTIFY_QUEUE, type Queues } from '../../src/queue/create-queues.js';
+import { renderJobId } from '../../src/queue/job-schemas.js';
+import { createRenderProcessor, type ProcessRenderOptions } from '../../src/queue/process-render.js';
+import { createThreadProcessor } from '../../src/queue/process-thread.js';
+import type { RunNotifier } from '../../src/queue/run-notifier.js';
+import { createRun } from '../../src/run/create-run.js';
+import type { Run } from '../../src/run/run-schema.js';
+import { RunStore } from '../../src/run/run-store.js';
+import { createSlackClient, SlackNotifier } from '../../src/slack/slack-notifier.js';
+import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
+import { deleteKeys } from '../support/delete-keys.js';
+import { waitUntil } from '../support/wait-until.js';
+
+export const CHANNEL = 'C0DEPLOY';
+
+/**
+ * The render processor on real BullMQ workers and the real Redis, writing through the production
+ * SlackNotifier into the Slack emulator: what the notify queue does, without the rest of flightdeck.
+ */
+export interface RenderHarness {
+  slack: SlackEmulator;
+  redis: Redis;
+  prefix: string;
+  store: RunStore;
+  queues: Queues;
+  /** Everything the render processors logged at warn and above. */
+  logLines: string[];
+  /** The production notifier: the real SlackNotifier and WebClient configuration, pointed at the emulator. */
+  slackNotifier(): SlackNotifier;
+  /**
+   * A BullMQ worker on the notify queue running the render and thread processors, as start-workers wires
+   * them. `channelSpacingMs` (default 50) spaces renders; thread replies keep the production spacing.
+   */
+  startRenderWorker(notifier: RunNotifier, options?: Partial<Pick<ProcessRenderOptions, 'channelSpacingMs' | 'messageLagBoundMs'>> & { concurrency?: number }): Worker;
+  createStoredRun(service?: string): Promise<Run>;
+  /** Enqueues the render the engine would for the run as given. */
+  render(run: Run): Promise<void>;
+  /** The run once its message ts is stored and its latest change is rendered. */
+  rendered(id: string, timeoutMs?: number): Promise<Run>;
+  close(): Promise<void>;
+}
+
+export async function startRenderHarness(): Promise<RenderHarness> {
+  const slack = await startSlackEmulator({ channels: [CHANNEL] });
+  const prefix = `it-render-${randomBytes(4).toString('hex')}`;
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+  const connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+  const store = new RunStore(redis, prefix);
+  const queues = createQueues(redis, prefix);
+  const logLines: string[] = [];
+  const workers: Worker[] = [];
+  const logger = createLogger(
+    'warn',
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString('utf8'));
+        done();
+      },
+    }),
+  );
+  return {
+    slack,
+    redis,
+    prefix,
+    store,
+    queues,
+    logLines,
+    slackNotifier: () => new SlackNotifier(createSlackClient({ token: slack.token, apiUrl: slack.apiUrl })),
+    startRenderWorker(notifier, options = {}) {
+      const { concurrency = 1, channelSpacingMs = 50, ...rest } = options;
+      const render = createRenderProcessor({ redis, keyPrefix: prefix, store, notifier, logger, channelSpacingMs, ...rest });
+      const thread = createThreadProcessor({ redis, keyPrefix: prefix, store, notifier, logger });
+      const worker = new Worker(NOTIFY_QUEUE, (job, token) => (job.name === 'thread' ? thread(job, token) : render(job, token)), {
+        connection,
+        prefix: queues.prefix,
+        concurrency,
+      });
+      workers.push(worker);
+      return worker;
+    },
+    async createStoredRun(service = 'web') {
+      const checklist = checklistSchema.parse({ name: 'render', phases: [{ id: 'go', title: 'Go', items: [{ id: 'check', kind: 'manual', title: 'Looks good' }] }] });
+      const run = createRun(
+        {
+          id: await store.nextRunId(),
+          service,
+          environment: 'production',
+          version: '1.2.3',
+          target: { cluster: 'emu', namespace: 'shop', deployment: service, container: service, image: `reg/${service}:1.2.3` },
+          requestedBy: 'U0ALICE',
+          channel: CHANNEL,
+          checklist,
+        },
+        Date.now(),
+      );
+      const created = await store.create(run, []);
+      if (!created.created) throw new Error('run not created');
+      return created.run;
+    },
+    async render(run) {
+      await queues.notify.add('render', { runId: run.id, seq: run.seq }, { jobId: renderJobId(run.id, run.seq) });
+    },
+    rendered(id, timeoutMs) {
+      return waitUntil(
+        `run ${id} rendered`,
+        async () => {
+          const run = await store.get(id);
+          return run?.messageTs && (await store.getRenderedSeq(id)) >= run.seq ? run : undefined;
+        },
+        timeoutMs,
+      );
+    },
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await queues.close();
+      await deleteKeys(redis, `{${prefix}}*`);
+      redis.disconnect();
+      connection.disconnect();
+      await slack.close();
+    },
+  };
+}
+
+/**
+ * The blocks of a stored message without the `block_id`s Slack adds to blocks sent without one, so they
+ * compare equal to flightdeck's own rendering.
+ */
+export function withoutSlackBlockIds(blocks: readonly object[], rendered: readonly object[]): object[] {
+  return blocks.map((block, i) => {
+    const own = rendered[i] as { block_id?: string } | undefined;
+    if (own?.block_id !== undefined) return block;
+    const { block_id: _added, ...rest } = block as { block_id?: string };
+    return rest;
+  });
+}
