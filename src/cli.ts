@@ -5,6 +5,7 @@ import { loadConfig } from './config/load-config.js';
 import { loadEnv, type Env } from './config/load-env.js';
 import { isFlightdeckError } from './errors/flightdeck-error.js';
 import { createLogger } from './observability/create-logger.js';
+import { runRunsCommand } from './run/run-runs-command.js';
 import { runManifest } from './slack/run-manifest.js';
 import { COMMANDS, startFlightdeck } from './start-flightdeck.js';
 
@@ -17,6 +18,9 @@ Commands:
                    Print a checklist converted from Markdown as YAML (name: the redirect target's, else the file's).
   manifest (--url https://<host> | --socket) [--name <app name>] [--json]
                    Print the Slack app manifest: slash commands, scopes, request URLs or Socket Mode.
+  runs list [--stale]
+                   Active runs, and runs whose Slack message does not show their latest change yet (REDIS_URL,
+                   REDIS_PREFIX); --stale: only messages behind for longer than MESSAGE_LAG_BOUND_MS (exit 1 if any).
   help             Show this text.`;
 
 /** Below Kubernetes' default 30 s grace period; the Helm chart sets terminationGracePeriodSeconds to match. */
@@ -97,6 +101,11 @@ async function run(args: string[]): Promise<number> {
       });
     case 'manifest':
       return runManifest(rest, COMMANDS, {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      });
+    case 'runs':
+      return runRunsCommand(rest, loadEnv({ ...process.env, FLIGHTDECK_ROLE: 'worker', SLACK_BOT_TOKEN: process.env.SLACK_BOT_TOKEN ?? 'unused-by-runs' }), {
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),
       });

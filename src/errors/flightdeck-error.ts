@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'slack-rejected'
   | 'pagerduty-unavailable'
   | 'pagerduty-rejected'
+  | 'redis-unavailable'
   | 'forbidden'
   | 'internal';
 

@@ -30,6 +30,19 @@ export interface FlightdeckMetrics {
   readonly ackLatency: Histogram;
   /** Reports these queues' job counts as `flightdeck_queue_jobs{queue,state}`, read from Redis at scrape time. */
   trackQueues(queues: readonly Queue[]): void;
+  /**
+   * Reports how far run messages trail their runs, read at scrape time: `flightdeck_messages_stale` (behind
+   * for longer than the bound) and `flightdeck_message_lag_seconds` (the one furthest behind).
+   */
+  trackMessages(read: () => Promise<MessageLag>): void;
+}
+
+/** How far run messages trail their runs (see RunStore.messageLag). */
+export interface MessageLag {
+  /** Messages behind their run for longer than the lag bound. */
+  stale: number;
+  /** How long the message furthest behind has trailed its run, ms; 0 when every message is current. */
+  oldestMs: number;
 }
 
 export interface CreateMetricsOptions {
@@ -58,6 +71,30 @@ export function createMetrics(options: CreateMetricsOptions = {}): FlightdeckMet
         if (!count) return;
         for (const state of QUEUE_STATES) this.set({ queue: tracked[i]!.name, state }, count[state] ?? 0);
       });
+    },
+  });
+
+  let readLag: (() => Promise<MessageLag>) | undefined;
+  // A Redis outage leaves the gauges absent, not the scrape broken.
+  const lag = async () => readLag?.().catch(() => undefined);
+  new Gauge({
+    name: 'flightdeck_messages_stale',
+    help: 'Run messages that have trailed their run for longer than MESSAGE_LAG_BOUND_MS (the same for every pod: aggregate with max).',
+    registers,
+    async collect() {
+      this.reset();
+      const read = await lag();
+      if (read) this.set(read.stale);
+    },
+  });
+  new Gauge({
+    name: 'flightdeck_message_lag_seconds',
+    help: 'How long the run message furthest behind its run has trailed it; 0 when every message shows its run.',
+    registers,
+    async collect() {
+      this.reset();
+      const read = await lag();
+      if (read) this.set(read.oldestMs / 1000);
     },
   });
 
@@ -97,6 +134,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): FlightdeckMet
     }),
     trackQueues(queues) {
       tracked.push(...queues);
+    },
+    trackMessages(read) {
+      readLag = read;
     },
   };
 }

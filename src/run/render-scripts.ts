@@ -24,3 +24,17 @@ for _, id in ipairs(ids) do redis.call('ZADD', KEYS[2], 'NX', now, id) end
 redis.call('DEL', KEYS[1])
 return #ids
 `);
+
+/**
+ * How many runs have been render-due for longer than ARGV[1] ms, and how long the oldest has: O(log n)
+ * whatever the index holds. KEYS: render-due zset. Returns {stale, oldestMs}.
+ */
+export const MESSAGE_LAG_SCRIPT = luaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local stale = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. (now - tonumber(ARGV[1])))
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local lag = 0
+if oldest[2] then lag = math.max(0, now - tonumber(oldest[2])) end
+return {stale, lag}
+`);

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { CREATE_RUN_SCRIPT } from './create-run-script.js';
 import { auditArgs, evalScript } from './eval-script.js';
-import { ADOPT_LEGACY_RENDER_DUE_SCRIPT, HOLD_LOCK_SCRIPT, RELEASE_LOCK_SCRIPT } from './render-scripts.js';
+import { ADOPT_LEGACY_RENDER_DUE_SCRIPT, HOLD_LOCK_SCRIPT, MESSAGE_LAG_SCRIPT, RELEASE_LOCK_SCRIPT } from './render-scripts.js';
 import { RAISE_SEQ_SCRIPT } from './raise-seq-script.js';
 import type { Effect, Transition } from './run-event.js';
 import { runKeys, type RunKeys } from './run-keys.js';
@@ -261,6 +261,12 @@ export class RunStore {
     const due: Array<{ id: string; since: number }> = [];
     for (let i = 0; i + 1 < flat.length; i += 2) due.push({ id: flat[i]!, since: Number(flat[i + 1]) });
     return { now: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), due };
+  }
+
+  /** How many messages trail their run for longer than `boundMs`, and how long the furthest behind has. */
+  async messageLag(boundMs: number): Promise<{ stale: number; oldestMs: number }> {
+    const [stale, oldestMs] = (await evalScript(this.redis, MESSAGE_LAG_SCRIPT, [this.keys.renderDue], [boundMs])) as [number, number];
+    return { stale, oldestMs };
   }
 
   /** Forgets a render-due mark for a run that no longer exists. */
