@@ -78,7 +78,7 @@ describe('scenario 3: dependencies failing', () => {
       lost: counts.lost,
       duplicated: counts.duplicated,
       seed,
-      notes: [`${faults} failures injected, ${drops} watch drops`, ...counts.reasons],
+      notes: [`${faults} failures injected, ${drops} watch drops`, counts.lag, ...counts.reasons],
     });
     if (counts.reasons.length > 0) console.log(cluster.output().slice(-20_000));
     expect(counts.reasons).toEqual([]);
@@ -118,7 +118,7 @@ describe('scenario 3: dependencies failing', () => {
       lost: counts.lost,
       duplicated: counts.duplicated,
       seed,
-      notes: [`Slack answered ${answered(500)}× 500 and ${answered(429)}× 429 (${post500 + update500} 500s and ${post429 + update429} 429s queued, the rest from the rate limit)`, ...counts.reasons],
+      notes: [`Slack answered ${answered(500)}× 500 and ${answered(429)}× 429 (${post500 + update500} 500s and ${post429 + update429} 429s queued, the rest from the rate limit)`, counts.lag, ...counts.reasons],
     });
     if (counts.reasons.length > 0) console.log(cluster.output().slice(-20_000));
     expect(counts.reasons).toEqual([]);

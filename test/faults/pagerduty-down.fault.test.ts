@@ -13,6 +13,7 @@ import { faultProfile, scenarioSeed } from './support/fault-profile.js';
 import { recordScenario } from './support/fault-record.js';
 import { seededRandom } from './support/seeded-random.js';
 import { sleep } from './support/sleep.js';
+import { verifyMessage } from './support/verify-run.js';
 
 /*
  * Scenario 3c: PagerDuty is unreachable when guards breach. The rollback must not wait for it, and once
@@ -108,6 +109,7 @@ describe('scenario 3c: PagerDuty down while guards breach', () => {
     await pagerduty.up();
 
     const problems: string[] = [];
+    let worstLag: { runId: string; lagMs: number; boundMs: number } | undefined;
     let survived = 0;
     let lost = 0;
     let duplicated = 0;
@@ -122,6 +124,9 @@ describe('scenario 3c: PagerDuty down while guards breach', () => {
       const image = cluster.k8s.getDeployment(FAULT_NAMESPACE, service).spec.template.spec.containers[0].image;
       if (image !== imageOf(service, ORIGINAL_VERSION)) mine.push(`Deployment runs ${image}`);
       if (run?.rollbackTarget?.image !== imageOf(service, ORIGINAL_VERSION)) mine.push('rollback target changed');
+      const message = await verifyMessage(cluster, runId, 60_000);
+      mine.push(...message.problems);
+      if (message.lagMs !== undefined && message.lagMs >= (worstLag?.lagMs ?? -1)) worstLag = { runId, lagMs: message.lagMs, boundMs: message.boundMs };
       const lostHere = mine.length > 0 || !incident;
       if (!incident) mine.push('never paged');
       const dupHere = (incident?.triggerCount ?? 0) > 1 || pagerduty.incidents.filter((i) => i.dedupKey === dedupKeyFor(runId, 'error-rate')).length > 1;
@@ -140,7 +145,10 @@ describe('scenario 3c: PagerDuty down while guards breach', () => {
       lost,
       duplicated,
       seed,
-      notes: [`PagerDuty down ${downMs} ms; ${rolledBackWhileDown}/${started.length} runs were already rolling back or rolled back while it was down; ${incidentsWhileDown} incidents reached it while down`, ...problems],
+      notes: [`PagerDuty down ${downMs} ms; ${rolledBackWhileDown}/${started.length} runs were already rolling back or rolled back while it was down; ${incidentsWhileDown} incidents reached it while down`,
+        worstLag ? `worst message lag ${worstLag.lagMs} ms after the run ended (run #${worstLag.runId}; bound ${worstLag.boundMs} ms)` : 'no message converged',
+        ...problems,
+      ],
     });
     if (problems.length > 0) console.log(cluster.output().slice(-20_000));
     expect(problems).toEqual([]);

@@ -58,7 +58,7 @@ describe.each([
       lost: counts.lost,
       duplicated: counts.duplicated,
       seed,
-      notes: [`${active} runs active when Redis went down for ${downMs} ms`, ...cluster.crashed().map((c) => `crashed: ${c}`), ...counts.reasons],
+      notes: [`${active} runs active when Redis went down for ${downMs} ms`, counts.lag, ...cluster.crashed().map((c) => `crashed: ${c}`), ...counts.reasons],
     });
     if (counts.reasons.length > 0) console.log(cluster.output().slice(-20_000));
     expect(counts.reasons).toEqual([]);

@@ -73,7 +73,7 @@ describe('scenario 1: SIGKILL of a worker at random points', () => {
         lost,
         duplicated: counts.duplicated,
         seed,
-        notes: [`${kills} SIGKILLs, ${killsMidRun} while a step was running`, ...refused.map((r) => `refused: ${r}`), ...counts.reasons],
+        notes: [`${kills} SIGKILLs, ${killsMidRun} while a step was running`, counts.lag, ...refused.map((r) => `refused: ${r}`), ...counts.reasons],
       });
       if (lost + counts.duplicated > 0) console.log(cluster.output().slice(-20_000));
       expect(refused).toEqual([]);

@@ -89,6 +89,9 @@ export async function startFaultCluster(options: FaultClusterOptions): Promise<F
     REDIS_URL: redisUrl,
     WORKER_LOCK_MS: String(options.lockMs ?? 2000),
     WORKER_CONCURRENCY: '16',
+    // Shorter than the defaults (15 s, 10 s) so a lost render shows up, and is repaired, inside a scenario.
+    MESSAGE_LAG_BOUND_MS: '5000',
+    RECONCILE_INTERVAL_MS: '2000',
     LOG_LEVEL: 'info',
     ...options.env,
   };

@@ -1,5 +1,7 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AuditEntry } from '../../../src/run/run-schema.js';
 import { isTerminal } from '../../../src/run/run-schema.js';
+import { renderRunMessage } from '../../../src/slack/render-run-message.js';
 import { waitUntil } from '../../support/wait-until.js';
 import { FAULT_CHANNEL, FAULT_NAMESPACE, imageOf } from './fault-catalog.js';
 import { ORIGINAL_VERSION, type FaultCluster } from './fault-cluster.js';
@@ -14,6 +16,13 @@ export interface RunVerdict {
   problems: string[];
   /** PATCH requests the API server received for this run's Deployment (injected failures included). */
   patches: number;
+  /**
+   * From the run's terminal audit entry to the Slack write after which its message showed the final
+   * rendering for good, ms (0 when it already did); undefined when it never converged.
+   */
+  messageLagMs: number | undefined;
+  /** The bound that lag was held to (see {@link messageBoundMs}). */
+  messageBoundMs: number;
 }
 
 export interface VerifyOptions {
@@ -24,6 +33,8 @@ export interface VerifyOptions {
   /** PATCHes the API server answered with an injected failure (they did not change anything). */
   failedPatches?: number;
 }
+
+const TERMINAL_ACTION = /^run\.(succeeded|failed|error|aborted|rolled-back|rollback-failed)$/;
 
 const deploymentPath = (service: string) => `/apis/apps/v1/namespaces/${FAULT_NAMESPACE}/deployments/${service}`;
 
@@ -53,7 +64,7 @@ export async function verifyRun(cluster: FaultCluster, runId: string, service: s
   const audit = await cluster.store.audit(runId, 1000);
   if (count(audit, 'run.requested') !== 1) problems.push(`audit has ${count(audit, 'run.requested')} run.requested`);
   if (count(audit, 'run.started') !== 1) problems.push(`audit has ${count(audit, 'run.started')} run.started`);
-  const terminal = audit.filter((entry) => /^run\.(succeeded|failed|error|aborted|rolled-back|rollback-failed)$/.test(entry.action));
+  const terminal = audit.filter((entry) => TERMINAL_ACTION.test(entry.action));
   if (terminal.length === 0) problems.push('audit has no terminal entry');
   if (terminal.length > 1) duplicates.push(`audit has ${terminal.length} terminal entries`);
 
@@ -73,6 +84,9 @@ export async function verifyRun(cluster: FaultCluster, runId: string, service: s
     problems.push(`rollback target is ${target ? `${target.image} @ ${target.revision}` : 'missing'}`);
   }
 
+  const message = await verifyMessage(cluster, runId, timeoutMs);
+  if (run) problems.push(...message.problems);
+
   const title = `Deploy ${service} ${version} to`;
   const shown = await waitUntil(
     `run ${runId}'s message to show its outcome`,
@@ -87,12 +101,89 @@ export async function verifyRun(cluster: FaultCluster, runId: string, service: s
   if (shown.length > 0 && !shown.some((m) => m.blocks.some((block) => block.block_id === 'outcome'))) problems.push('Slack message never showed the outcome');
 
   const outcome = problems.length > 0 ? 'lost' : duplicates.length > 0 ? 'duplicated' : 'survived';
-  return { runId, service, state, outcome, problems: [...problems, ...duplicates], patches };
+  return { runId, service, state, outcome, problems: [...problems, ...duplicates], patches, messageLagMs: message.lagMs, messageBoundMs: message.boundMs };
 }
 
-/** Tallies verdicts into scenario counts, with each failure's reason kept for the notes. */
-export function tally(verdicts: readonly RunVerdict[]): { survived: number; lost: number; duplicated: number; reasons: string[] } {
+/**
+ * Whether the run's message came to show the run as it ended within {@link messageBoundMs} of its terminal
+ * audit entry: the lag, the bound, and what broke in words (empty when it held).
+ */
+export async function verifyMessage(cluster: FaultCluster, runId: string, timeoutMs: number): Promise<{ lagMs: number | undefined; boundMs: number; problems: string[] }> {
+  const converged = await messageConvergence(cluster, runId, timeoutMs);
+  // The last terminal entry: a failed deploy that was rolled back ends `rolled-back` after `failed`.
+  const terminalAt = (await cluster.store.audit(runId, 1000)).filter((entry) => TERMINAL_ACTION.test(entry.action)).at(-1)?.at;
+  const lagMs = converged && terminalAt !== undefined ? Math.max(0, converged.at - terminalAt) : undefined;
+  const boundMs = messageBoundMs(cluster);
+  const problems: string[] = [];
+  if (!converged) problems.push('Slack message never showed the run as it ended');
+  else if (lagMs !== undefined && lagMs > boundMs) problems.push(`Slack message showed the run's end ${lagMs} ms after it, over the ${boundMs} ms bound`);
+  return { lagMs, boundMs, problems };
+}
+
+/** The Slack render lock's lifetime without renewal (src/queue/process-render.ts): a dead worker's render blocks the next this long. */
+const RENDER_LOCK_MS = 10_000;
+/** Slack's pace in one channel (src/queue/channel-pacer.ts). */
+const CHANNEL_SPACING_MS = 1100;
+
+/**
+ * How long after its run ends a message may take to show it, by construction: the lag bound after which
+ * its render goes ahead of the channel's line, one reconcile interval for the reconciler to notice, the
+ * render lock a killed worker may have left and the job lock after which its job runs again, and one
+ * channel turn for every run message in the channel (all of them may be late at once, one write a turn).
+ */
+export function messageBoundMs(cluster: FaultCluster): number {
+  const env = (key: string) => Number(cluster.env[key]);
+  const runMessages = cluster.slack.messages(FAULT_CHANNEL).filter((message) => message.metadata?.event_type === 'flightdeck_run').length;
+  return env('MESSAGE_LAG_BOUND_MS') + env('RECONCILE_INTERVAL_MS') + RENDER_LOCK_MS + env('WORKER_LOCK_MS') + CHANNEL_SPACING_MS * runMessages;
+}
+
+/**
+ * When the run's message came to show the run as it is now, for good: waits until the store says the
+ * message shows the run's latest seq and the emulator's copy equals flightdeck's rendering of it, then
+ * finds the first write (post or edit) of that message from which every write sent that rendering.
+ */
+async function messageConvergence(cluster: FaultCluster, runId: string, timeoutMs: number): Promise<{ at: number } | undefined> {
+  const final = await waitUntil(
+    `run ${runId}'s message to show the run`,
+    async () => {
+      const run = await cluster.store.get(runId);
+      if (!run?.messageTs || (await cluster.store.getRenderedSeq(runId)) < run.seq) return undefined;
+      const expected = renderRunMessage(run).blocks;
+      const stored = cluster.slack.message(FAULT_CHANNEL, run.messageTs);
+      return stored && sameBlocks(stored.blocks, expected) ? { run, expected } : undefined;
+    },
+    timeoutMs,
+  ).catch(() => undefined);
+  if (!final) return undefined;
+  const ts = final.run.messageTs!;
+  const writes = cluster.slack.calls.filter(
+    (call) =>
+      call.response.ok === true &&
+      ((call.method === 'chat.update' && call.args.ts === ts) || (call.method === 'chat.postMessage' && call.response.ts === ts && call.args.thread_ts === undefined)),
+  );
+  let from = writes.length;
+  while (from > 0 && sameBlocks(writes[from - 1]!.args.blocks as object[], final.expected)) from -= 1;
+  return writes[from] ? { at: writes[from]!.at } : undefined;
+}
+
+/** Equal but for the `block_id`s Slack adds to blocks sent without one. */
+function sameBlocks(shown: readonly object[] | undefined, expected: readonly object[]): boolean {
+  if (!Array.isArray(shown) || shown.length !== expected.length) return false;
+  return shown.every((block, i) => {
+    const own = expected[i] as { block_id?: string };
+    const { block_id: _added, ...rest } = block as { block_id?: string };
+    return isDeepStrictEqual(own.block_id === undefined ? rest : block, own);
+  });
+}
+
+/** Tallies verdicts into scenario counts, with each failure's reason kept for the notes, and the worst message lag in words. */
+export function tally(verdicts: readonly RunVerdict[]): { survived: number; lost: number; duplicated: number; reasons: string[]; lag: string } {
+  const lags = verdicts.filter((v) => v.messageLagMs !== undefined);
+  const worst = lags.reduce<RunVerdict | undefined>((max, v) => (max === undefined || v.messageLagMs! > max.messageLagMs! ? v : max), undefined);
   return {
+    lag: worst
+      ? `worst message lag ${worst.messageLagMs} ms after the run ended (run #${worst.runId}; bound ${worst.messageBoundMs} ms)`
+      : 'no message converged',
     survived: verdicts.filter((v) => v.outcome === 'survived').length,
     lost: verdicts.filter((v) => v.outcome === 'lost').length,
     duplicated: verdicts.filter((v) => v.outcome === 'duplicated').length,
