@@ -1,7 +1,7 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { AuditEntry } from '../../../src/run/run-schema.js';
 import { isTerminal } from '../../../src/run/run-schema.js';
 import { renderRunMessage } from '../../../src/slack/render-run-message.js';
+import { convergedAt, sameBlocks } from '../../support/message-convergence.js';
 import { waitUntil } from '../../support/wait-until.js';
 import { FAULT_CHANNEL, FAULT_NAMESPACE, imageOf } from './fault-catalog.js';
 import { ORIGINAL_VERSION, type FaultCluster } from './fault-cluster.js';
@@ -155,25 +155,8 @@ async function messageConvergence(cluster: FaultCluster, runId: string, timeoutM
     timeoutMs,
   ).catch(() => undefined);
   if (!final) return undefined;
-  const ts = final.run.messageTs!;
-  const writes = cluster.slack.calls.filter(
-    (call) =>
-      call.response.ok === true &&
-      ((call.method === 'chat.update' && call.args.ts === ts) || (call.method === 'chat.postMessage' && call.response.ts === ts && call.args.thread_ts === undefined)),
-  );
-  let from = writes.length;
-  while (from > 0 && sameBlocks(writes[from - 1]!.args.blocks as object[], final.expected)) from -= 1;
-  return writes[from] ? { at: writes[from]!.at } : undefined;
-}
-
-/** Equal but for the `block_id`s Slack adds to blocks sent without one. */
-function sameBlocks(shown: readonly object[] | undefined, expected: readonly object[]): boolean {
-  if (!Array.isArray(shown) || shown.length !== expected.length) return false;
-  return shown.every((block, i) => {
-    const own = expected[i] as { block_id?: string };
-    const { block_id: _added, ...rest } = block as { block_id?: string };
-    return isDeepStrictEqual(own.block_id === undefined ? rest : block, own);
-  });
+  const at = convergedAt(cluster.slack.calls, final.run.messageTs!, final.expected);
+  return at === undefined ? undefined : { at };
 }
 
 /** Tallies verdicts into scenario counts, with each failure's reason kept for the notes, and the worst message lag in words. */
