@@ -26,9 +26,14 @@ export type ErrorCode =
   | 'rollout-timeout'
   | 'slack-failed'
   | 'slack-rejected'
+  | 'slack-trigger-expired'
+  | 'slack-missing-scope'
+  | 'slack-channel-not-found'
+  | 'slack-not-in-channel'
   | 'pagerduty-unavailable'
   | 'pagerduty-rejected'
   | 'forbidden'
+  | 'lock-lost'
   | 'internal';
 
 /** Codes whose cause is transient: the work is retried with backoff instead of failing the run. */
