@@ -1,4 +1,4 @@
-import type { Catalog } from '../config/catalog-schema.js';
+import type { CatalogEnvironment } from '../config/catalog-schema.js';
 import type { Run } from '../run/run-schema.js';
 import type { RunStore } from '../run/run-store.js';
 import { decide, GATE_RULES, type GateAction, type GateFacts } from './gate-rules.js';
@@ -28,7 +28,7 @@ export interface GateDecision {
 }
 
 export interface GateServices {
-  config: { catalog: Pick<Catalog, 'environments'> };
+  config: { catalog: { environments: Readonly<Record<string, Pick<CatalogEnvironment, 'deployers' | 'rollbackers'>>> } };
   store: Pick<RunStore, 'get' | 'activeRunFor' | 'history' | 'auditOnly'>;
   roles: Pick<RoleResolver, 'rolesOf'>;
   now: () => number;
