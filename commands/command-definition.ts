@@ -1,4 +1,5 @@
 import type { ModalView } from '@slack/types';
+import type { Gate } from '../src/auth/gate.js';
 import type { RoleResolver } from '../src/auth/role-resolver.js';
 import type { Config } from '../src/config/load-config.js';
 import type { RunEngine } from '../src/queue/run-engine.js';
@@ -10,6 +11,8 @@ export interface CommandInvocation {
   channelId: string;
   /** Slack's `trigger_id`: opens one modal, within 3 s of the command. Absent when not from Slack. */
   triggerId?: string;
+  /** How the request came: typed (default) or submitted from the `/deploy` modal; refusals are audited as such. */
+  via?: 'command' | 'modal';
 }
 
 /** What a handler needs from the engine. Handlers record and enqueue; they never call a cluster. */
@@ -19,6 +22,8 @@ export interface CommandServices {
   engine: RunEngine;
   /** Which catalog roles a Slack user holds (user groups resolved and cached). */
   roles: RoleResolver;
+  /** The one authorization gate every entry point asks before it acts (src/auth/gate-rules.ts). */
+  gate: Gate;
   now: () => number;
 }
 
@@ -28,7 +33,7 @@ export interface CommandReply {
   inChannel?: boolean;
   /**
    * A modal to open with the invocation's trigger (`views.open`). The listener acks first and answers
-   * `text` only when the modal cannot be opened.
+   * `text` only when the modal cannot be opened, under the reason why: it must not speak of an open dialog.
    */
   modal?: ModalView;
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { canRollback } from '../src/auth/authorize.js';
 import { resolveChannel, resolveTarget } from '../src/config/resolve-target.js';
 import { FlightdeckError } from '../src/errors/flightdeck-error.js';
 import { changedCluster } from '../src/run/run-draft.js';
@@ -95,7 +94,15 @@ export const rollbackCommand: CommandDefinition<RollbackCommandRequest> = {
     const service = Object.hasOwn(catalog.services, request.service) ? catalog.services[request.service] : undefined;
     const environment = request.environment ?? service?.defaultEnvironment ?? '';
     resolveTarget(catalog, request.service, environment);
-    canRollback(await services.roles.rolesOf(invocation.userId), environment, catalog.environments[environment]!);
+    // The run to undo is found from the target as it stands (the lock holder, else the newest run), so
+    // the gate checks the role and that no other rollback is in flight.
+    await services.gate.authorize({
+      action: 'rollback.request',
+      userId: invocation.userId,
+      via: 'command',
+      what: `/rollback ${request.service} ${environment}${request.toRevision ? ` to ${request.toRevision}` : ''}`,
+      target: { service: request.service, environment },
+    });
     const of = await findRunToUndo(services, request.service, environment);
     const intent: RollbackIntent = {
       service: request.service,
@@ -105,6 +112,7 @@ export const rollbackCommand: CommandDefinition<RollbackCommandRequest> = {
       channel: of?.channel ?? resolveChannel(catalog, environment, invocation.channelId),
     };
     const summary = describeRollback(intent, of);
-    return { text: `${summary}\nConfirm in the dialog that opened.`, modal: rollbackConfirmView(intent, summary) };
+    // `text` is shown only under the reason the dialog could not be opened, so it must not speak of one.
+    return { text: `Nothing was rolled back. You asked: ${summary}`, modal: rollbackConfirmView(intent, summary) };
   },
 };

@@ -17,7 +17,9 @@ import { enqueueIncidentAck } from './queue/guards/process-alert-jobs.js';
 import { RunEngine } from './queue/run-engine.js';
 import { startWorkers, type RunningWorkers } from './queue/start-workers.js';
 import { RunStore } from './run/run-store.js';
+import { createGate } from './auth/gate.js';
 import { createRoleResolver } from './auth/role-resolver.js';
+import { IncidentStore } from './queue/guards/incident-store.js';
 import { createSlackApp, type SlackApp } from './slack/create-slack-app.js';
 import { listUsergroupMembers } from './slack/list-usergroup-members.js';
 import { SlackIncidentNotifier } from './slack/slack-incident-notifier.js';
@@ -68,6 +70,9 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   let workers: RunningWorkers | undefined;
   let opsServer: OpsServer | undefined;
   if (env.role === 'web' || env.role === 'all') {
+    const roles = createRoleResolver({ catalog: config.catalog, listGroupMembers: listUsergroupMembers(slackClient), now, logger });
+    const incidents = new IncidentStore(redis, env.redisPrefix);
+    const incidentExists = async (runId: string, guardId: string) => (await incidents.incident(runId, guardId)) !== undefined;
     slackApp = createSlackApp({
       token: env.slackBotToken,
       signingSecret: env.slackSigningSecret ?? '',
@@ -76,13 +81,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       apiUrl: env.slackApiUrl,
       port: env.port,
       commands: COMMANDS,
-      services: {
-        config,
-        store,
-        engine,
-        now,
-        roles: createRoleResolver({ catalog: config.catalog, listGroupMembers: listUsergroupMembers(slackClient), now, logger }),
-      },
+      services: { config, store, engine, now, roles, gate: createGate({ config, store, roles, now, incidentExists }) },
       logger,
       routes,
       metrics,

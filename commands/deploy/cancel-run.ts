@@ -1,7 +1,5 @@
 import type { CommandInvocation, CommandReply, CommandServices } from '../command-definition.js';
-import { canDeploy, canRollback } from '../../src/auth/authorize.js';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
-import { auditedCheck } from '../../src/auth/audited-check.js';
 
 /**
  * `/deploy cancel <run>`: applies `abort`. A run that has not changed the cluster ends `aborted`; one that
@@ -20,15 +18,7 @@ export async function cancelRun(
   if (!run) {
     throw new FlightdeckError('run-not-found', `There is no run #${request.runId}.`, { remedy: '`/deploy status` lists the active runs.' });
   }
-  const environment = services.config.catalog.environments[run.environment];
-  const roles = await services.roles.rolesOf(invocation.userId);
-  await auditedCheck(services, { run: run.id, actor: invocation.userId, what: `/deploy cancel ${run.id}` }, () => {
-    if (!environment) {
-      throw new FlightdeckError('forbidden', `The environment ${run.environment} is no longer in the catalog, so nobody may cancel run #${run.id} from Slack.`);
-    }
-    if (run.kind === 'rollback') canRollback(roles, run.environment, environment);
-    else canDeploy(roles, run.environment, environment);
-  });
+  await services.gate.authorize({ action: 'run.cancel', userId: invocation.userId, via: 'command', what: `/deploy cancel ${run.id}`, runId: run.id });
   const ended = await services.engine.apply(run.id, { type: 'abort', actor: invocation.userId, ...(request.reason ? { reason: request.reason } : {}) });
   const what = `run #${ended.id} (*${ended.service}* \`${ended.version}\` → ${ended.environment})`;
   if (ended.state === 'aborted') return { text: `Cancelled ${what} before it changed the cluster; it ended *aborted*.` };

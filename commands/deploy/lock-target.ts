@@ -1,16 +1,16 @@
 import type { CommandInvocation, CommandReply, CommandServices } from '../command-definition.js';
-import { canDeploy } from '../../src/auth/authorize.js';
 import { resolveTarget } from '../../src/config/resolve-target.js';
-import { auditedCheck } from '../../src/auth/audited-check.js';
 import { formatDateTime } from './describe-run.js';
 
-async function authorize(what: string, service: string, environment: string, invocation: CommandInvocation, services: CommandServices): Promise<void> {
-  const { catalog } = services.config;
-  resolveTarget(catalog, service, environment);
-  const roles = await services.roles.rolesOf(invocation.userId);
-  await auditedCheck(services, { actor: invocation.userId, what: `/deploy ${what} ${service} ${environment}` }, () =>
-    canDeploy(roles, environment, catalog.environments[environment]!),
-  );
+async function authorize(what: 'lock' | 'unlock', service: string, environment: string, invocation: CommandInvocation, services: CommandServices): Promise<void> {
+  resolveTarget(services.config.catalog, service, environment);
+  await services.gate.authorize({
+    action: what === 'lock' ? 'target.lock' : 'target.unlock',
+    userId: invocation.userId,
+    via: 'command',
+    what: `/deploy ${what} ${service} ${environment}`,
+    target: { service, environment },
+  });
 }
 
 /**

@@ -14,12 +14,17 @@ const title = z.string().min(1, 'must not be empty').max(300, 'must be at most 3
 /** A role name; the catalog maps it to Slack users and user groups. */
 const role = id;
 
-/** A box a person ticks in Slack; with `role`, only holders of that role may tick it. */
+/**
+ * A box a person ticks in Slack; with `role`, only holders of that role may tick it. `requesterMayTick`
+ * says whether the person who requested the run may tick it themselves; default false when the item has
+ * a role (a role-restricted box is someone else's check), true when it has none.
+ */
 export const manualItemSchema = z.strictObject({
   id,
   kind: z.literal('manual'),
   title,
   role: role.optional(),
+  requesterMayTick: z.boolean().optional(),
 });
 
 /**
@@ -137,6 +142,11 @@ export const checklistSchema = z
     roles: z.record(role, z.string().min(1)).default({}),
     /** Whether the requester may approve their own run's sign-offs (each item may override). Default false. */
     allowSelfSignoff: z.boolean().default(false),
+    /**
+     * One person counts for at most one sign-off of a run, whatever roles they hold: with it, someone who
+     * approved one sign-off item may not approve another. Default false (production.yaml sets true).
+     */
+    distinctSigners: z.boolean().default(false),
     phases: z.array(phaseSchema).min(1, 'a checklist needs at least one phase'),
     guards: z.array(guardSchema).default([]),
   })

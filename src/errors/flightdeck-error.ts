@@ -26,10 +26,15 @@ export type ErrorCode =
   | 'rollout-timeout'
   | 'slack-failed'
   | 'slack-rejected'
+  | 'slack-trigger-expired'
+  | 'slack-missing-scope'
+  | 'slack-channel-not-found'
+  | 'slack-not-in-channel'
   | 'pagerduty-unavailable'
   | 'pagerduty-rejected'
   | 'redis-unavailable'
   | 'forbidden'
+  | 'lock-lost'
   | 'internal';
 
 /** Codes whose cause is transient: the work is retried with backoff instead of failing the run. */

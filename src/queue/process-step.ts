@@ -50,6 +50,12 @@ export function createStepProcessor(options: ProcessStepOptions) {
       const code = isFlightdeckError(err) ? err.code : 'internal';
       // The run ended while this step worked (another worker finished it, or a person stopped it): nothing to record.
       if (code === 'run-finished') return;
+      if (code === 'lock-lost') {
+        const ended = await endForLostLock(options, run, itemId);
+        logger.warn({ reason: (err as Error).message }, 'step found its run no longer holds the lock; the run ends aborted');
+        if (ended) await finishRollback(options, ended);
+        return;
+      }
       const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
       if (isRetryableCode(code) && attemptsLeft > 0) {
         logger.warn({ err, attemptsLeft }, 'step failed transiently; retrying');
@@ -72,4 +78,15 @@ export function createStepProcessor(options: ProcessStepOptions) {
     }
     await finishRollback(options, after);
   };
+}
+
+/** Ends the run `aborted` for a step that found another run holding its lock; null when the run had already ended. */
+async function endForLostLock(options: ProcessStepOptions, run: Run, itemId: string): Promise<Run | null> {
+  const holder = (await options.store.lockValue(run.service, run.environment)) ?? '';
+  try {
+    return await options.engine.apply(run.id, { type: 'lock-lost', itemId, holder });
+  } catch (err) {
+    if (isFlightdeckError(err) && err.code === 'run-finished') return null;
+    throw err;
+  }
 }

@@ -1,6 +1,4 @@
 import type { CommandInvocation, CommandServices } from '../../commands/command-definition.js';
-import { auditedCheck } from '../auth/audited-check.js';
-import { canDeploy } from '../auth/authorize.js';
 import { resolveChannel, resolveTarget } from '../config/resolve-target.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { createRun } from '../run/create-run.js';
@@ -30,9 +28,13 @@ export async function startRun(request: StartRunRequest, invocation: CommandInvo
   const environment = request.environment ?? service?.defaultEnvironment ?? '';
   const resolved = resolveTarget(catalog, request.service, environment);
   const envConfig = catalog.environments[environment]!;
-  const roles = await services.roles.rolesOf(invocation.userId);
-  const what = `/deploy ${request.service} ${request.version} to ${environment}`;
-  await auditedCheck(services, { actor: invocation.userId, what }, () => canDeploy(roles, environment, envConfig));
+  await services.gate.authorize({
+    action: 'deploy.start',
+    userId: invocation.userId,
+    via: invocation.via ?? 'command',
+    what: `/deploy ${request.service} ${request.version} to ${environment}`,
+    target: { service: request.service, environment },
+  });
   const checklist = checklists.get(envConfig.checklist);
   if (!checklist) {
     // Start-up loads every referenced checklist, so reaching this means the config changed under us.

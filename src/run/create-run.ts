@@ -57,6 +57,7 @@ export function createRun(input: CreateRunInput, now: number): Run {
     channel: input.channel,
     state: 'pending',
     confirm: { ...(input.confirm ?? { start: false, signoffs: false }) },
+    distinctSigners: checklist.distinctSigners,
     phases: checklist.phases.map((phase) => ({
       id: phase.id,
       title: phase.title,

@@ -5,19 +5,35 @@ import { WRITE_NEW_RUN_LUA } from './write-new-run-lua.js';
 export const MANUAL_LOCK_PREFIX = 'manual:';
 
 /**
- * Creates a rollback run and makes it the lock holder, replacing whoever held the lock: the run it undoes,
- * another run, or a person's manual lock. Only another rollback in flight is not replaced.
+ * Creates a rollback run and makes it the lock holder, replacing whoever held it: the run it undoes, or a
+ * person's manual lock. It never replaces another rollback in flight, nor a deploy it does not undo (that
+ * would leave two runs acting on one target). The run it undoes, if any, is written in the same script
+ * (compare-and-set on its seq): a deploy in flight is stopped in the very step that takes its lock, so no
+ * step of it can act after the rollback began.
  *
- * KEYS: lock, run, active set, history zset, audit stream, render-due set.
- * ARGV: run id, run JSON (seq 1), createdAt, key base, then the audit tail (count, 5 fields each).
- * Returns `{'created', previousLockValue or ''}`, `{'held', holderJson}` (a rollback holds it) or `{'exists'}`.
+ * KEYS: lock, run, active set, history zset, audit stream, render-due set, undone run (any key of the slot when none).
+ * ARGV: run id, run JSON (seq 1), createdAt, key base, the audit tail (count, 5 fields each), then the
+ * undone run's id ('' for none), its expected seq, its new seq and its new JSON.
+ * Returns `{'created', previousLockValue or ''}`, `{'held', holderJson}` (a rollback holds it),
+ * `{'other', holderJson}` (a deploy it does not undo holds it), `{'stale'}` (the undone run changed since
+ * it was read: nothing written) or `{'exists'}`.
  */
 export const CREATE_ROLLBACK_SCRIPT = luaScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists'} end
+local u = 6 + tonumber(ARGV[5]) * 5
+local undone = ARGV[u]
 local previous = redis.call('GET', KEYS[1])
 if previous then
   local doc = redis.call('HGET', ARGV[4] .. 'run:' .. previous, 'doc')
-  if doc and cjson.decode(doc)['kind'] == 'rollback' then return {'held', doc} end
+  if doc then
+    if cjson.decode(doc)['kind'] == 'rollback' then return {'held', doc} end
+    if previous ~= undone then return {'other', doc} end
+  end
+end
+if undone ~= '' then
+  if redis.call('HGET', KEYS[7], 'seq') ~= ARGV[u + 1] then return {'stale'} end
+  redis.call('HSET', KEYS[7], 'seq', ARGV[u + 2], 'doc', ARGV[u + 3])
+  redis.call('SADD', KEYS[6], undone)
 end
 ${WRITE_NEW_RUN_LUA}return {'created', previous or ''}
 `);

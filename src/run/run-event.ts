@@ -21,6 +21,8 @@ export type RunEvent =
   | { type: 'step-failed'; itemId: string; reason: string; outcome: 'failed' | 'error' }
   /** Updates the running step's detail line only (e.g. rollout progress); no audit entry. */
   | { type: 'step-progress'; itemId: string; detail: string }
+  /** A step found, before changing the cluster, that its run no longer holds the target's lock (`holder`: who does, or ''). */
+  | { type: 'lock-lost'; itemId: string; holder: string }
   | { type: 'rollback-target-recorded'; target: RollbackTarget }
   | { type: 'pause'; actor: string; reason?: string }
   | { type: 'resume'; actor: string }

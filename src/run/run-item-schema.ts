@@ -23,8 +23,11 @@ const itemBase = {
   detail: z.string().optional(),
 };
 
-/** A box a person ticks; with `role`, only holders of that role may tick it. */
-export const runManualItemSchema = z.object({ ...itemBase, kind: z.literal('manual'), role: z.string().optional() });
+/**
+ * A box a person ticks; with `role`, only holders of that role may tick it. `requesterMayTick` is resolved
+ * from the checklist when the run is created; runs stored before it existed read it as "no role: yes".
+ */
+export const runManualItemSchema = z.object({ ...itemBase, kind: z.literal('manual'), role: z.string().optional(), requesterMayTick: z.boolean().optional() });
 
 export const approvalSchema = z.object({ by: z.string(), at: z.number() });
 export type Approval = z.infer<typeof approvalSchema>;

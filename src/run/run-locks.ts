@@ -14,28 +14,65 @@ import { runSchema, type AuditEntry, type Run } from './run-schema.js';
 
 export interface CreateRollbackResult {
   run: Run;
+  /** The undone run as written in the same script; null when none was given. */
+  undone: Run | null;
   /** Who held the lock before the rollback took it; null when it was free. */
   replaced: LockHolder | null;
 }
 
-export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audit: AuditEntry[]): Promise<CreateRollbackResult> {
+/** The run a rollback undoes, as it is to be written in the rollback's own script. */
+export interface UndoneRunWrite {
+  /** The run after its `rollback-started` transition (its seq is set here). */
+  next: Run;
+  /** The seq it was computed from: the write happens only if the stored run still has it. */
+  expectedSeq: number;
+}
+
+export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audit: AuditEntry[], undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
   if (run.kind !== 'rollback') throw new FlightdeckError('internal', `Run ${run.id} is not a rollback run.`);
   const stored = runSchema.parse({ ...run, seq: 1 });
+  const undoneNext = undone ? runSchema.parse({ ...undone.next, seq: undone.expectedSeq + 1 }) : undefined;
   const reply = (await evalScript(
     redis,
     CREATE_ROLLBACK_SCRIPT,
-    [keys.lock(run.service, run.environment), keys.run(run.id), keys.active, keys.history(run.service, run.environment), keys.audit, keys.renderDue],
-    [run.id, JSON.stringify(stored), run.createdAt, keys.base, ...auditArgs(audit)],
+    [
+      keys.lock(run.service, run.environment),
+      keys.run(run.id),
+      keys.active,
+      keys.history(run.service, run.environment),
+      keys.audit,
+      keys.renderDue,
+      undoneNext ? keys.run(undoneNext.id) : keys.run(run.id),
+    ],
+    [
+      run.id,
+      JSON.stringify(stored),
+      run.createdAt,
+      keys.base,
+      ...auditArgs(audit),
+      undoneNext?.id ?? '',
+      undone?.expectedSeq ?? '',
+      undoneNext?.seq ?? '',
+      undoneNext ? JSON.stringify(undoneNext) : '',
+    ],
   )) as [string, string?];
   switch (reply[0]) {
     case 'created':
-      return { run: stored, replaced: reply[1] ? await holderOf(redis, keys, reply[1]) : null };
+      return { run: stored, undone: undoneNext ?? null, replaced: reply[1] ? await holderOf(redis, keys, reply[1]) : null };
     case 'held': {
       const holder = parseRun(reply[1]!);
       throw new FlightdeckError('target-locked', `\`${run.service}\` in ${run.environment} is already being rolled back by run #${holder.id}.`, {
         remedy: 'Wait for that rollback to finish; its result is in its thread.',
       });
     }
+    case 'other': {
+      const holder = parseRun(reply[1]!);
+      throw new FlightdeckError('target-locked', `Run #${holder.id} (\`${holder.version}\`, ${holder.state}) is in progress on \`${run.service}\` in ${run.environment}; this rollback would act beside it.`, {
+        remedy: `Use run #${holder.id}'s own buttons, or \`/rollback ${run.service} ${run.environment}\` to undo run #${holder.id}.`,
+      });
+    }
+    case 'stale':
+      throw new FlightdeckError('store-conflict', `Run ${undoneNext?.id ?? '?'} changed while its rollback was being started.`, { remedy: 'Try again in a moment.' });
     default:
       throw new FlightdeckError('internal', `Run ${run.id} already exists; run ids must come from nextRunId().`);
   }

@@ -117,6 +117,8 @@ export const runSchema = z.object({
   state: runStateSchema,
   /** From the environment: a Start click is needed (the run stays pending), and sign-offs ask for confirmation. */
   confirm: z.object({ start: z.boolean(), signoffs: z.boolean() }),
+  /** From the checklist: one person counts for at most one sign-off of this run. Absent on older runs: false. */
+  distinctSigners: z.boolean().optional(),
   phases: z.array(runPhaseSchema),
   guards: z.array(runGuardSchema),
   breaches: z.array(breachSchema),

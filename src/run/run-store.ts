@@ -9,7 +9,7 @@ import type { Effect, Transition } from './run-event.js';
 import { runKeys, type RunKeys } from './run-keys.js';
 import { manuallyLocked, parseManualLock, type LockInfo, type ManualLock } from './manual-lock.js';
 import { parseRun } from './parse-run.js';
-import { createRollback, listLocks, lockManually, unlockManually, type CreateRollbackResult } from './run-locks.js';
+import { createRollback, listLocks, lockManually, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
 import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from './run-schema.js';
 import { UPDATE_RUN_SCRIPT } from './update-run-script.js';
 
@@ -108,13 +108,16 @@ export class RunStore {
   /**
    * Stores a rollback run (kind `rollback`, seq 1) and makes it hold its target's lock, even while the run
    * it undoes or a person's manual lock holds it: the previous holder is returned, and a manual lock is
-   * not restored afterwards. Runs, audit and lock change in one script.
+   * not restored afterwards. The undone run's new document (`undone`) is written in the same script, with
+   * compare-and-set on its seq, so a deploy in flight stops in the step that loses its lock. Runs, audit
+   * and lock change in one script.
    *
-   * @throws FlightdeckError `target-locked` when another rollback of the target is in flight; `internal`
-   *   when the run is not a rollback or its id exists.
+   * @throws FlightdeckError `target-locked` when another rollback is in flight or a deploy other than the
+   *   undone run holds the lock; `store-conflict` when the undone run changed since it was read (nothing
+   *   written); `internal` when the run is not a rollback or its id exists.
    */
-  async createRollback(run: Run, audit: AuditEntry[]): Promise<CreateRollbackResult> {
-    return createRollback(this.redis, this.keys, run, audit);
+  async createRollback(run: Run, audit: AuditEntry[], undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
+    return createRollback(this.redis, this.keys, run, audit, undone);
   }
 
   /**
@@ -287,6 +290,11 @@ export class RunStore {
     const ids = await this.redis.smembers(this.keys.active);
     const runs = await this.getMany(ids);
     return runs.sort((a, b) => a.createdAt - b.createdAt || Number(a.id) - Number(b.id));
+  }
+
+  /** What the lock of a service+environment holds now (a run id or a person's lock), or null when it is free. */
+  async lockValue(service: string, environment: string): Promise<string | null> {
+    return this.redis.get(this.keys.lock(service, environment));
   }
 
   /** The run holding the lock of a service+environment, or null when none does. */

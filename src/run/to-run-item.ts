@@ -7,7 +7,14 @@ import type { RunTarget } from './run-schema.js';
 export function toRunItem(item: ChecklistItem, checklist: Checklist, target: RunTarget): RunItem {
   switch (item.kind) {
     case 'manual':
-      return { id: item.id, kind: 'manual', title: item.title, state: 'pending', ...(item.role ? { role: item.role } : {}) };
+      return {
+        id: item.id,
+        kind: 'manual',
+        title: item.title,
+        state: 'pending',
+        ...(item.role ? { role: item.role } : {}),
+        requesterMayTick: item.requesterMayTick ?? item.role === undefined,
+      };
     case 'signoff':
       return {
         id: item.id,

@@ -10,10 +10,9 @@ import {
   itemNotPending,
   itemNotStartedYet,
   phaseNotActive,
-  roleRequired,
-  selfApproval,
   wrongKind,
 } from './transition-errors.js';
+import { approveRefusal, tickRefusal } from './item-policy.js';
 
 type ItemEvent<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
 
@@ -25,13 +24,14 @@ function assertOpenPhase(run: Run, item: RunItem, phase: RunPhase): void {
   throw phaseNotActive(item, phase, run.phases.find((p) => p.state === 'active' && !isFollowUp(p)));
 }
 
-/** A person ticks a manual item; a role-restricted item needs the role. */
+/** A person ticks a manual item; a role-restricted item needs the role, and the requester needs `requesterMayTick`. */
 export function applyTick(draft: RunDraft, event: ItemEvent<'tick'>): void {
   const { item, phase } = locate(draft.run, event.itemId);
   if (item.kind !== 'manual') throw wrongKind(item, 'manual');
   if (item.state === 'done') throw itemAlreadyDone(item);
   if (item.state !== 'pending') throw itemNotPending(item);
-  if (item.role !== undefined && !event.actorRoles.includes(item.role)) throw roleRequired(item, item.role, 'tick');
+  const refusal = tickRefusal(draft.run, item, event.actor, event.actorRoles);
+  if (refusal) throw refusal;
   assertOpenPhase(draft.run, item, phase);
   item.state = 'done';
   item.by = event.actor;
@@ -41,7 +41,8 @@ export function applyTick(draft: RunDraft, event: ItemEvent<'tick'>): void {
 
 /**
  * A person approves a sign-off: they need its role, may not be the requester unless the item allows it,
- * and count once; the item is done when `quorum` distinct people approved.
+ * count once, and with `distinctSigners` may not have approved another sign-off of the run; the item is
+ * done when `quorum` distinct people approved.
  */
 export function applyApprove(draft: RunDraft, event: ItemEvent<'approve'>): void {
   const { run } = draft;
@@ -51,8 +52,8 @@ export function applyApprove(draft: RunDraft, event: ItemEvent<'approve'>): void
   if (own) throw alreadyApproved(item, own.at);
   if (item.state === 'done') throw itemAlreadyDone(item);
   if (item.state !== 'pending') throw itemNotPending(item);
-  if (!event.actorRoles.includes(item.role)) throw roleRequired(item, item.role, 'approve');
-  if (event.actor === run.requestedBy && !item.allowSelf) throw selfApproval(run, item);
+  const refusal = approveRefusal(run, item, event.actor, event.actorRoles);
+  if (refusal) throw refusal;
   assertOpenPhase(run, item, phase);
   item.approvals.push({ by: event.actor, at: draft.now });
   delete item.detail;

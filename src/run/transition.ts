@@ -102,6 +102,14 @@ function apply(draft: RunDraft, event: RunEvent): boolean {
       endRun(draft, event.outcome, event.reason, FLIGHTDECK_ACTOR);
       return true;
     }
+    case 'lock-lost': {
+      const { item } = locate(run, event.itemId);
+      if (item.kind !== 'step' || item.state !== 'running') return false;
+      // Another run acts on the target now: this one stops without touching the cluster again.
+      const reason = `step *${item.title}* found the lock of ${run.service} in ${run.environment} held by ${event.holder ? `run #${event.holder}` : 'nobody'}, so it changed nothing`;
+      endRun(draft, 'aborted', reason, FLIGHTDECK_ACTOR);
+      return true;
+    }
     case 'rollback-target-recorded': {
       // Pinned: a retried set-image step re-reads the Deployment after its own patch; replacing the target
       // then would make "rollback" restore the bad release.

@@ -1,6 +1,5 @@
 import type { RespondArguments } from '@slack/bolt';
 import type { CommandServices } from '../../commands/command-definition.js';
-import { canDeploy } from '../auth/authorize.js';
 import { FlightdeckError, isFlightdeckError } from '../errors/flightdeck-error.js';
 import { isFollowUp, itemsOf } from '../run/run-draft.js';
 import type { RunEvent } from '../run/run-event.js';
@@ -32,44 +31,40 @@ function notOurButton(): FlightdeckError {
 }
 
 /**
- * Records a click: tick and approve carry the clicker's roles to the state machine (which refuses a
- * missing role or a self-approval); start, pause, resume and abort need the right to deploy to the run's
- * environment. A refusal for lack of a right is appended to the audit stream and rethrown. Returns what
- * to answer besides the ack: the re-rendered reminder when the click came from a follow-up reminder.
+ * Records a click: the gate decides whether this user may do it to the stored run (the environment's
+ * deployers for a deploy run's controls, rollbackers for a rollback run's; the item's role, the
+ * requester rules, four eyes and distinct signers for items) and audits a refusal. The state machine
+ * then applies it on the run as written; a refusal only it can see (two clicks racing) is audited too.
+ * Returns what to answer besides the ack: the re-rendered reminder when the click came from a follow-up reminder.
  *
- * @throws FlightdeckError from the state machine (already done, moved on, forbidden) or `run-not-found`.
+ * @throws FlightdeckError from the gate or the state machine (already done, moved on, forbidden), `run-not-found`.
  */
 export async function performRunAction(services: CommandServices, request: RunActionRequest): Promise<RespondArguments | undefined> {
   const item = /^item\.(tick|approve)\./.test(request.actionId) ? parseItemButtonValue(request.value) : undefined;
   const control = CONTROL_BY_ACTION[request.actionId];
   const runId = runIdOf(request);
   if (!runId) throw notOurButton();
+  const type = item ? (request.actionId.startsWith(`${APPROVE_ACTION_PREFIX}.`) ? 'approve' : 'tick') : control!;
+  if (type === 'tick' && !request.actionId.startsWith(`${TICK_ACTION_PREFIX}.`)) throw notOurButton();
+  const what = `${request.actionId}${item ? ` ${item.itemId}` : ''}`;
+  const { roles } = await services.gate.authorize({
+    action: item ? `item.${type as 'tick' | 'approve'}` : `run.${control!}`,
+    userId: request.userId,
+    via: 'button',
+    what,
+    runId,
+    ...(item ? { itemId: item.itemId } : {}),
+  });
   try {
-    const roles = await services.roles.rolesOf(request.userId);
     if (item) {
-      const type = request.actionId.startsWith(`${APPROVE_ACTION_PREFIX}.`) ? 'approve' : 'tick';
-      if (type === 'tick' && !request.actionId.startsWith(`${TICK_ACTION_PREFIX}.`)) throw notOurButton();
-      const run = await services.engine.apply(runId, { type, itemId: item.itemId, actor: request.userId, actorRoles: roles });
+      const run = await services.engine.apply(runId, { type: type as 'tick' | 'approve', itemId: item.itemId, actor: request.userId, actorRoles: roles });
       return reminderReply(run, item.itemId, request.messageTs);
     }
-    const run = await services.store.get(runId);
-    if (!run) throw new FlightdeckError('run-not-found', `Run ${runId} does not exist.`);
-    const environment = services.config.catalog.environments[run.environment];
-    if (!environment) {
-      throw new FlightdeckError('forbidden', `The environment ${run.environment} is no longer in the catalog, so nobody may ${control} run ${run.id} from Slack.`);
-    }
-    canDeploy(roles, run.environment, environment);
     await services.engine.apply(runId, { type: control!, actor: request.userId } as RunEvent);
     return undefined;
   } catch (err) {
     if (isFlightdeckError(err) && err.code === 'forbidden') {
-      await services.store.auditOnly({
-        run: runId,
-        actor: request.userId,
-        action: 'action.refused',
-        detail: `${request.actionId}${item ? ` ${item.itemId}` : ''}: ${err.message}`,
-        at: services.now(),
-      });
+      await services.store.auditOnly({ run: runId, actor: request.userId, action: 'action.refused', detail: `${what}: ${err.message}`, at: services.now() });
     }
     throw err;
   }

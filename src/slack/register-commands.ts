@@ -4,6 +4,7 @@ import type { CommandDefinition, CommandServices } from '../../commands/command-
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
 import type { Logger } from '../observability/create-logger.js';
+import { toSlackError } from './slack-notifier.js';
 
 /**
  * Wires each command definition to Bolt. The handler only reads and writes Redis, then the reply goes out
@@ -35,7 +36,8 @@ export function registerCommands(
           } catch (err) {
             log.warn({ err }, 'modal could not be opened');
             // Already acked: a failure here must not reach the catch below, which would ack a second time.
-            await respond({ response_type: 'ephemeral', text: `I could not open the form (${(err as Error).message}).\n${reply.text}` }).catch(
+            const reason = toUserText(toSlackError(err, 'views.open'), randomUUID().slice(0, 8));
+            await respond({ response_type: 'ephemeral', text: `${reason}\n${reply.text}` }).catch(
               (respondErr: unknown) => log.error({ err: respondErr }, 'could not tell the person the modal failed'),
             );
           }

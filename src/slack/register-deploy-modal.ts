@@ -37,7 +37,7 @@ export function registerDeployModal(app: App, services: CommandServices, logger:
     try {
       const run = await startRun(
         { service: entered.service!, environment: entered.environment!, version: entered.version! },
-        { userId, channelId: readDeployChannel(view.private_metadata) },
+        { userId, channelId: readDeployChannel(view.private_metadata), via: 'modal' },
         services,
       );
       log.info({ run: run.id }, 'deploy started from the modal');

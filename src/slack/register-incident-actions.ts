@@ -1,7 +1,5 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { CommandServices } from '../../commands/command-definition.js';
-import { auditedCheck } from '../auth/audited-check.js';
-import { canRollback } from '../auth/authorize.js';
 import { randomUUID } from 'node:crypto';
 import { FlightdeckError, isFlightdeckError } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
@@ -25,8 +23,10 @@ function parseValue(value: string | undefined): { runId: string; guardId: string
 }
 
 /**
- * The on-call DM's buttons. Rollback needs the environment's rollbacker role, like every other rollback. Rollback aborts the (paused) run, which then ends `failed` and requests its
- * rollback; Acknowledge acknowledges the PagerDuty incident. Both ack at once and replace the DM's buttons
+ * The on-call DM's buttons, each asking the gate first. Rollback needs the environment's rollbacker role,
+ * like every other rollback; it aborts the (paused) run, which then ends `failed` and requests its
+ * rollback. Acknowledge needs the same role (acknowledging is deciding not to roll back yet), and that the
+ * run and its incident exist; it acknowledges the PagerDuty incident. Both ack at once and replace the DM's buttons
  * with what was done; a refusal (run already ended…) goes to the clicker only, naming why.
  */
 export function registerIncidentActions(app: App, actions: IncidentActions, services: CommandServices, logger: Logger): void {
@@ -35,7 +35,7 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
     const log = logger.child({ action: action.action_id, user: body.user.id });
     try {
       const { runId, guardId } = parseValue(action.value);
-      await authorizeRollback(services, runId, body.user.id);
+      await services.gate.authorize({ action: 'incident.rollback', userId: body.user.id, via: 'button', what: `rollback of run #${runId} from a page`, runId, guardId });
       await actions.engine.apply(runId, { type: 'abort', actor: body.user.id, reason: `rollback from the on-call page for guard ${guardId}` });
       log.info({ run: runId, guard: guardId }, 'rollback requested from the page');
       await respond({ replace_original: true, text: `:rewind: Rollback of run #${runId} requested by <@${body.user.id}>.` });
@@ -48,6 +48,7 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
     const log = logger.child({ action: action.action_id, user: body.user.id });
     try {
       const { runId, guardId } = parseValue(action.value);
+      await services.gate.authorize({ action: 'incident.acknowledge', userId: body.user.id, via: 'button', what: `acknowledge of run #${runId} guard ${guardId}`, runId, guardId });
       await actions.acknowledge(runId, guardId, body.user.id);
       log.info({ run: runId, guard: guardId }, 'page acknowledged');
       await respond({ replace_original: false, text: `:eyes: Acknowledged by <@${body.user.id}>. Run #${runId} stays paused until someone rolls back or resumes it.` });
@@ -62,18 +63,4 @@ async function refuse(err: unknown, log: Logger, respond: (message: { response_t
   if (isFlightdeckError(err)) log.info({ code: err.code }, 'incident action refused');
   else log.error({ err, reference }, 'incident action failed');
   await respond({ response_type: 'ephemeral', replace_original: false, text: toUserText(err, reference) });
-}
-
-/** Whoever was paged, a rollback still needs the environment's rollbacker role; a refusal is audited. */
-async function authorizeRollback(services: CommandServices, runId: string, userId: string): Promise<void> {
-  const run = await services.store.get(runId);
-  if (!run) throw new FlightdeckError('run-not-found', `Run #${runId} does not exist any more.`);
-  const environment = services.config.catalog.environments[run.environment];
-  if (!environment) {
-    throw new FlightdeckError('config-invalid', `Run #${runId}'s environment \`${run.environment}\` is no longer in the catalog.`);
-  }
-  const roles = await services.roles.rolesOf(userId);
-  await auditedCheck(services, { run: runId, actor: userId, what: `rollback of run #${runId} from a page` }, () =>
-    canRollback(roles, run.environment, environment),
-  );
 }

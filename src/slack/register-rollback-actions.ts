@@ -2,7 +2,6 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import type { CommandServices } from '../../commands/command-definition.js';
 import { describeRollback, findRunToUndo } from '../../commands/rollback.js';
-import { canRollback } from '../auth/authorize.js';
 import { resolveTarget } from '../config/resolve-target.js';
 import { FlightdeckError, isFlightdeckError } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
@@ -10,29 +9,35 @@ import type { Logger } from '../observability/create-logger.js';
 import { startRollback } from '../queue/start-rollback.js';
 import type { Run } from '../run/run-schema.js';
 import { transition } from '../run/transition.js';
+import { toSlackError } from './slack-notifier.js';
 import { ROLLBACK_CONFIRM_CALLBACK, rollbackConfirmView, rollbackIntentSchema, rollbackNoticeView, type RollbackIntent } from './rollback-confirm-view.js';
 
 /** The Rollback button on every run message; its value is the run id. */
 export const ROLLBACK_ACTION = 'run.rollback';
 
-/** Refuses people without a rollback role in the environment. */
-async function assertMayRollBack(services: CommandServices, userId: string, environment: string): Promise<void> {
-  const env = Object.hasOwn(services.config.catalog.environments, environment) ? services.config.catalog.environments[environment] : undefined;
-  if (!env) throw new FlightdeckError('unknown-environment', `There is no environment called \`${environment}\` any more.`);
-  canRollback(await services.roles.rolesOf(userId), environment, env);
-}
-
-/** Starts what a confirmed dialog asked for, re-checking everything: the run may have moved meanwhile. */
+/**
+ * Starts what a confirmed dialog asked for. Only ids are taken from the dialog's metadata: with a run id,
+ * the service and environment are the stored run's (an edited environment changes nothing), and the gate
+ * re-checks everything, since the target may have moved while the dialog was open.
+ */
 async function confirmRollback(services: CommandServices, intent: RollbackIntent, userId: string): Promise<Run> {
-  await assertMayRollBack(services, userId, intent.environment);
-  const resolved = resolveTarget(services.config.catalog, intent.service, intent.environment);
-  const of = intent.runId ? await services.store.get(intent.runId) : await findRunToUndo(services, intent.service, intent.environment);
-  if (intent.runId && !of) throw new FlightdeckError('run-not-found', `Run ${intent.runId} does not exist.`);
+  const decision = await services.gate.authorize({
+    action: 'rollback.confirm',
+    userId,
+    via: 'modal',
+    what: intent.runId ? `rollback of run ${intent.runId}` : `rollback of ${intent.service} in ${intent.environment}`,
+    runId: intent.runId,
+    target: { service: intent.service, environment: intent.environment },
+  });
+  const service = decision.run?.service ?? intent.service;
+  const environment = decision.environment;
+  const resolved = resolveTarget(services.config.catalog, service, environment);
+  const of = decision.run ?? (await findRunToUndo(services, service, environment));
   return startRollback(
     {
       of,
-      service: intent.service,
-      environment: intent.environment,
+      service,
+      environment,
       target: {
         cluster: resolved.cluster,
         namespace: resolved.namespace,
@@ -44,7 +49,7 @@ async function confirmRollback(services: CommandServices, intent: RollbackIntent
       },
       ...(intent.toRevision ? { toRevision: intent.toRevision } : {}),
       actor: userId,
-      channel: intent.channel,
+      channel: of?.channel ?? intent.channel,
       reason: `requested by <@${userId}>`,
     },
     services,
@@ -52,8 +57,9 @@ async function confirmRollback(services: CommandServices, intent: RollbackIntent
 }
 
 /**
- * The Rollback button and the confirm dialog shared with `/rollback`. The button checks the clicker's
- * roles and that the run can be rolled back, then opens the dialog; only its submission starts the
+ * The Rollback button and the confirm dialog shared with `/rollback`. The button asks the gate (the
+ * clicker's rollback role, and that the run is the one in flight or the newest) and whether the run can
+ * be rolled back, then opens the dialog; only its submission starts the
  * rollback run (Redis and queues only, inside the ack window). Refusals go to the clicker alone.
  */
 export function registerRollbackActions(app: App, services: CommandServices, logger: Logger): void {
@@ -61,13 +67,15 @@ export function registerRollbackActions(app: App, services: CommandServices, log
     await ack();
     const log = logger.child({ action: ROLLBACK_ACTION, user: body.user.id, run: action.value });
     try {
-      const run = action.value ? await services.store.get(action.value) : null;
-      if (!run) throw new FlightdeckError('run-not-found', `Run ${action.value ?? '?'} does not exist.`);
-      await assertMayRollBack(services, body.user.id, run.environment);
+      if (!action.value) throw new FlightdeckError('usage', 'This button does not belong to a flightdeck run.');
+      const { run } = await services.gate.authorize({ action: 'rollback.request', userId: body.user.id, via: 'button', what: `${ROLLBACK_ACTION} ${action.value}`, runId: action.value });
+      if (!run) throw new FlightdeckError('run-not-found', `Run ${action.value} does not exist.`);
       // A dry run refuses what cannot be rolled back before the dialog promises it.
       transition(run, { type: 'rollback-started', rollbackRunId: '-', actor: body.user.id }, services.now());
       const intent: RollbackIntent = { service: run.service, environment: run.environment, runId: run.id, channel: run.channel };
-      await client.views.open({ trigger_id: body.trigger_id, view: rollbackConfirmView(intent, describeRollback(intent, run)) });
+      await client.views.open({ trigger_id: body.trigger_id, view: rollbackConfirmView(intent, describeRollback(intent, run)) }).catch((err: unknown) => {
+        throw toSlackError(err, 'views.open');
+      });
       log.info('rollback dialog opened');
     } catch (err) {
       const reference = randomUUID().slice(0, 8);

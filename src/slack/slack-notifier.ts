@@ -1,5 +1,6 @@
 import { ErrorCode, WebClient, WebClientEvent, type WebAPICallResult } from '@slack/web-api';
 import { z } from 'zod';
+import { catalogueSlackError } from '../errors/error-catalogue.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import type { RunNotifier } from '../queue/run-notifier.js';
 import type { Run } from '../run/run-schema.js';
@@ -86,10 +87,11 @@ export function toSlackError(err: unknown, method: string): FlightdeckError {
   const code = (err as { code?: string }).code;
   if (code === ErrorCode.PlatformError) {
     const slackError = String((err as { data?: { error?: string } }).data?.error ?? 'unknown_error');
+    const catalogued = catalogueSlackError(slackError, method, err);
+    if (catalogued) return catalogued;
     const permanent = PERMANENT.has(slackError);
     return new FlightdeckError(permanent ? 'slack-rejected' : 'slack-failed', `Slack refused ${method}: ${slackError}.`, {
       cause: err,
-      remedy: slackError === 'not_in_channel' || slackError === 'channel_not_found' ? 'Invite the flightdeck app to the channel.' : undefined,
     });
   }
   return new FlightdeckError('slack-failed', `Slack ${method} did not complete: ${(err as Error).message}`, { cause: err });

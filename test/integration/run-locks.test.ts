@@ -43,22 +43,50 @@ async function rollbackOf(of: Run | null, environment = 'production'): Promise<R
 }
 
 describe('RunStore locks', () => {
-  it('a rollback takes the lock from the run it undoes, and a second rollback is refused', async () => {
+  it('a rollback takes the lock from the run it undoes and stops that run in the same script; a second rollback is refused', async () => {
     const original = await deploy();
     const rollback = await rollbackOf(original);
-    const result = await store.createRollback(rollback, [{ run: rollback.id, actor: 'U9', action: 'rollback.requested', detail: 'bad release', at: T0 }]);
+    const stopped: Run = { ...original, state: 'rolling-back', rollbackRunId: rollback.id };
+    const audit = [
+      { run: rollback.id, actor: 'U9', action: 'rollback.requested', detail: 'bad release', at: T0 },
+      { run: original.id, actor: 'U9', action: 'run.stopped', detail: `stopped by rollback run ${rollback.id}`, at: T0 },
+    ];
+    const result = await store.createRollback(rollback, audit, { next: stopped, expectedSeq: original.seq });
     expect(result.run).toEqual({ ...rollback, seq: 1 });
+    expect(result.undone).toEqual({ ...stopped, seq: original.seq + 1 });
+    expect(await store.get(original.id)).toEqual({ ...stopped, seq: original.seq + 1 });
     expect(result.replaced).toMatchObject({ kind: 'run', run: { id: original.id } });
     expect((await store.activeRunFor('api', 'production'))?.id).toBe(rollback.id);
     expect((await store.history('api', 'production', 10)).map((r) => r.id)).toEqual([rollback.id, original.id]);
     expect((await store.audit(rollback.id)).map((e) => e.action)).toEqual(['rollback.requested']);
+    expect((await store.audit(original.id)).map((e) => e.action)).toContain('run.stopped');
 
     const again = await rollbackOf(original);
     await expect(store.createRollback(again, [])).rejects.toMatchObject({ code: 'target-locked', message: expect.stringMatching(new RegExp(`already being rolled back by run #${rollback.id}`)) });
     expect(await store.get(again.id)).toBeNull();
     // The original run ending does not release the rollback's lock.
-    await store.update(original.id, (run) => transition(run, { type: 'abort', actor: 'U1' }, T0 + 2000));
+    await store.update(original.id, (run) => transition(run, { type: 'rollback-finished', ok: true, detail: 'restored' }, T0 + 2000));
     expect((await store.activeRunFor('api', 'production'))?.id).toBe(rollback.id);
+  });
+
+  it('a rollback that does not undo the deploy holding the lock is refused naming it, and a stale undone run writes nothing', async () => {
+    const older = await deploy('staging');
+    await store.update(older.id, (run) => transition(run, { type: 'abort', actor: 'U1' }, T0 + 1));
+    const inFlight = await deploy('staging');
+    const stray = await rollbackOf(older, 'staging');
+    const olderNow = (await store.get(older.id))!;
+    await expect(store.createRollback(stray, [], { next: { ...olderNow, state: 'rolling-back' }, expectedSeq: olderNow.seq })).rejects.toMatchObject({
+      code: 'target-locked',
+      message: expect.stringContaining(`Run #${inFlight.id}`),
+    });
+    expect(await store.get(stray.id)).toBeNull();
+    expect(await store.get(older.id)).toEqual(olderNow);
+    expect((await store.activeRunFor('api', 'staging'))?.id).toBe(inFlight.id);
+
+    const undo = await rollbackOf(inFlight, 'staging');
+    await expect(store.createRollback(undo, [], { next: { ...inFlight, state: 'rolling-back' }, expectedSeq: inFlight.seq - 1 })).rejects.toMatchObject({ code: 'store-conflict' });
+    expect(await store.get(undo.id)).toBeNull();
+    expect((await store.activeRunFor('api', 'staging'))?.id).toBe(inFlight.id);
   });
 
   it('a manual lock blocks deploys with who and why, is listed, and is released only manually', async () => {

@@ -17,6 +17,7 @@ const checklist: Checklist = {
   name: 'store-test',
   roles: {},
   allowSelfSignoff: false,
+  distinctSigners: false,
   guards: [],
   phases: [
     {

@@ -53,7 +53,7 @@ describe('loadChecklist', () => {
       'unknown-key.yaml',
       [
         ':9:9 phases[0].items[0].Timeout: unknown key "Timeout" — did you mean "timeout"? (allowed keys: id, kind, title, action, timeout)',
-        ':13:9 phases[0].items[1].owner: unknown key "owner" — remove it (allowed keys: id, kind, title, role)',
+        ':13:9 phases[0].items[1].owner: unknown key "owner" — remove it (allowed keys: id, kind, title, role, requesterMayTick)',
       ],
     ],
     [

@@ -12,6 +12,7 @@ const checklist: Checklist = {
   name: 'production',
   roles: {},
   allowSelfSignoff: false,
+  distinctSigners: false,
   guards: [],
   phases: [
     {

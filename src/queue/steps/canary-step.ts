@@ -1,7 +1,7 @@
 import { canaryName, ensureCanary } from '../../k8s/ensure-canary.js';
 import { scaleDeployment } from '../../k8s/scale-deployment.js';
 import { recordRollbackTarget } from './record-rollback-target.js';
-import { deadlineOf, done, stableOf, type StepExecutor } from './step-context.js';
+import { assertHoldsLock, deadlineOf, done, stableOf, type StepExecutor } from './step-context.js';
 import { watchRollout } from './watch-rollout.js';
 
 /**
@@ -12,9 +12,11 @@ export const canaryStep: StepExecutor = async (run, item, context) => {
   const { client, ref } = stableOf(run, context);
   await recordRollbackTarget(run, client, ref, context);
   const replicas = item.replicas ?? 1;
+  await assertHoldsLock(run, context);
   const canary = await ensureCanary(client, ref, run.target.image, { replicas });
   const canaryRef = { namespace: ref.namespace, deployment: canaryName(ref.deployment) };
   // An existing canary keeps its count (a promoted one was scaled to zero): bring it to this step's size.
+  await assertHoldsLock(run, context);
   await scaleDeployment(client, canaryRef, replicas);
   const status = await watchRollout(run, item.id, client, canaryRef, deadlineOf(item, context), context);
   const what = canary.created ? 'created' : canary.updated ? 'updated' : 'ready';

@@ -1,6 +1,6 @@
 import { setImage } from '../../k8s/set-image.js';
 import { returnTrafficToStable } from './return-traffic-to-stable.js';
-import { changeCauseFor, deadlineOf, done, stableOf, type StepExecutor } from './step-context.js';
+import { assertHoldsLock, changeCauseFor, deadlineOf, done, stableOf, type StepExecutor } from './step-context.js';
 import { watchRollout } from './watch-rollout.js';
 
 /**
@@ -9,8 +9,10 @@ import { watchRollout } from './watch-rollout.js';
  */
 export const promoteStep: StepExecutor = async (run, item, context) => {
   const { client, ref } = stableOf(run, context);
+  await assertHoldsLock(run, context);
   await setImage(client, ref, run.target.image, changeCauseFor(run));
   const status = await watchRollout(run, item.id, client, ref, deadlineOf(item, context), context);
+  await assertHoldsLock(run, context);
   const traffic = await returnTrafficToStable(run, client);
   return done(`${status}; ${traffic}`);
 };

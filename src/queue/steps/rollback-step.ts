@@ -2,7 +2,7 @@ import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { listRevisions, type Revision } from '../../k8s/list-revisions.js';
 import { rollbackDeployment, type RollbackTarget } from '../../k8s/rollback-deployment.js';
 import { recordRollbackTarget } from './record-rollback-target.js';
-import { changeCauseFor, done, stableOf, type StepExecutor } from './step-context.js';
+import { assertHoldsLock, changeCauseFor, done, stableOf, type StepExecutor } from './step-context.js';
 
 const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
 
@@ -56,6 +56,7 @@ export const rollbackStep: StepExecutor = async (run, item, context) => {
     target = { revision: found.revision };
     label = `revision ${wanted} (\`${found.image}\`)`;
   }
+  await assertHoldsLock(run, context);
   const result = await rollbackDeployment(client, ref, target);
   return done(result.changed ? `${ref.deployment} restored to ${label}` : `${ref.deployment} already runs ${label}`);
 };

@@ -1,6 +1,6 @@
 import { setImage } from '../../k8s/set-image.js';
 import { recordRollbackTarget } from './record-rollback-target.js';
-import { changeCauseFor, done, stableOf, type StepExecutor } from './step-context.js';
+import { assertHoldsLock, changeCauseFor, done, stableOf, type StepExecutor } from './step-context.js';
 
 /**
  * Pins the rollback target, then points the container at the run's image with a change-cause naming the
@@ -9,6 +9,7 @@ import { changeCauseFor, done, stableOf, type StepExecutor } from './step-contex
 export const setImageStep: StepExecutor = async (run, _item, context) => {
   const { client, ref } = stableOf(run, context);
   await recordRollbackTarget(run, client, ref, context);
+  await assertHoldsLock(run, context);
   const result = await setImage(client, ref, run.target.image, changeCauseFor(run));
   return done(
     result.changed

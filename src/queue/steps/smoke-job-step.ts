@@ -3,7 +3,7 @@ import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { runJob } from '../../k8s/run-job.js';
 import type { RunStepItem } from '../../run/run-item-schema.js';
 import type { Run } from '../../run/run-schema.js';
-import { done, stableOf, type StepExecutor } from './step-context.js';
+import { assertHoldsLock, done, stableOf, type StepExecutor } from './step-context.js';
 
 /** Lines of the failed pod's log shown in the thread. */
 const LOG_LINES = 20;
@@ -39,6 +39,7 @@ export const smokeJobStep: StepExecutor = async (run, item, context) => {
   const { client } = stableOf(run, context);
   const name = smokeJobName(run, item);
   const deadline = (item.startedAt ?? context.now()) + (item.timeoutMs ?? 600_000);
+  await assertHoldsLock(run, context);
   const result = await runJob(client, {
     namespace: run.target.namespace,
     name,

@@ -1,7 +1,9 @@
 import type { ClusterAccess, ClusterClient } from '../../k8s/create-cluster-access.js';
 import type { ContainerRef } from '../../k8s/deployment-ref.js';
 import type { RunStepItem } from '../../run/run-item-schema.js';
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import type { Run } from '../../run/run-schema.js';
+import type { RunStore } from '../../run/run-store.js';
 import type { RunEngine } from '../run-engine.js';
 
 /** What every step executor may use. */
@@ -11,6 +13,20 @@ export interface StepContext {
   now: () => number;
   /** Aborts when the worker shuts down: long waits stop and hand their job back. */
   signal: AbortSignal | undefined;
+  /** Who holds each target's lock: read before every change to a cluster. */
+  store: Pick<RunStore, 'lockValue'>;
+}
+
+/**
+ * Called by a step right before it changes the cluster: a run that no longer holds its target's lock (a
+ * rollback took it) must not act beside the run that does.
+ *
+ * @throws FlightdeckError `lock-lost` naming the holder; the step processor ends the run `aborted`.
+ */
+export async function assertHoldsLock(run: Run, context: Pick<StepContext, 'store'>): Promise<void> {
+  const holder = await context.store.lockValue(run.service, run.environment);
+  if (holder === run.id) return;
+  throw new FlightdeckError('lock-lost', `Run ${run.id} no longer holds the lock of ${run.service} in ${run.environment} (${holder ? `held by ${holder}` : 'free'}); the step changed nothing.`);
 }
 
 /**

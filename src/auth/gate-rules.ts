@@ -1,0 +1,195 @@
+import type { CatalogEnvironment } from '../config/catalog-schema.js';
+import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { approveRefusal, tickRefusal } from '../run/item-policy.js';
+import type { Run } from '../run/run-schema.js';
+import { canDeploy, canRollback } from './authorize.js';
+
+/*
+ * Who may do what, in one table. Every entry point (slash command, button, modal submission, on-call DM)
+ * asks the gate (gate.ts) for one of these actions; the gate reads the facts from Redis and Slack and
+ * applies the action's rules in order. The first rule that refuses decides, and the refusal is audited.
+ * docs/commands.md lists this table; keep the two in step.
+ */
+
+/** What a person asks to do. */
+export type GateAction =
+  | 'deploy.start'
+  | 'target.lock'
+  | 'target.unlock'
+  | 'run.start'
+  | 'run.pause'
+  | 'run.resume'
+  | 'run.abort'
+  | 'run.cancel'
+  | 'item.tick'
+  | 'item.approve'
+  | 'rollback.request'
+  | 'rollback.confirm'
+  | 'incident.rollback'
+  | 'incident.acknowledge';
+
+/** What the gate read before deciding; nothing here comes from a payload except the ids it was looked up by. */
+export interface GateFacts {
+  userId: string;
+  /** Catalog roles the user holds (user groups resolved through Slack). */
+  roles: readonly string[];
+  /** The environment acted in: the stored run's, else the named target's. */
+  environmentName: string;
+  /** That environment in the catalog; undefined when it is not (any more). */
+  environment: Pick<CatalogEnvironment, 'deployers' | 'rollbackers'> | undefined;
+  /** The stored run acted on (for a rollback: the run it undoes); null when none was named or found. */
+  run: Run | null;
+  /** The run id the request named, whether or not it was found. */
+  runId?: string;
+  /** The item clicked, for item actions. */
+  itemId?: string;
+  /** For rollbacks: the unfinished run holding the target's lock (null when free or a person's lock). */
+  lockHolder?: Run | null;
+  /** For rollbacks: the newest run in the target's history. */
+  newest?: Run | null;
+  /** For the on-call DM: whether flightdeck opened an incident for this run and guard. */
+  incidentOpen?: boolean;
+}
+
+export type RuleName =
+  | 'run-exists'
+  | 'named-run-exists'
+  | 'environment-known'
+  | 'deployer'
+  | 'rollbacker'
+  | 'run-operator'
+  | 'may-tick'
+  | 'may-approve'
+  | 'undoes-current-run'
+  | 'incident-exists';
+
+interface Rule {
+  /** What the rule demands, in the words docs/commands.md uses. */
+  says: string;
+  /** The refusal, or null when the facts satisfy the rule. Pure. */
+  refuse(facts: GateFacts): FlightdeckError | null;
+}
+
+export const RULES: Record<RuleName, Rule> = {
+  'run-exists': {
+    says: 'the run named by the button or command exists',
+    refuse: (facts) => (facts.run ? null : new FlightdeckError('run-not-found', `Run #${facts.runId ?? '?'} does not exist (any more).`, { remedy: '`/deploy status` lists the active runs.' })),
+  },
+  'named-run-exists': {
+    says: 'when a run is named, it exists (a rollback may also name none: the service as it stands)',
+    refuse: (facts) => (facts.runId === undefined ? null : RULES['run-exists'].refuse(facts)),
+  },
+  'environment-known': {
+    says: "the run's (or target's) environment is still in the catalog",
+    refuse: (facts) =>
+      facts.environment
+        ? null
+        : new FlightdeckError('forbidden', `The environment \`${facts.environmentName}\` is not in the catalog, so nobody may act on it from Slack.`),
+  },
+  deployer: {
+    says: "the user holds one of the environment's `deployers` roles (anyone when it lists none)",
+    refuse: (facts) => refusalOf(() => canDeploy(facts.roles, facts.environmentName, facts.environment ?? {})),
+  },
+  rollbacker: {
+    says: "the user holds one of the environment's `rollbackers` roles (its `deployers` when it lists none)",
+    refuse: (facts) => refusalOf(() => canRollback(facts.roles, facts.environmentName, facts.environment ?? {})),
+  },
+  'run-operator': {
+    says: '`deployer` for a deploy run, `rollbacker` for a rollback run',
+    refuse: (facts) => (facts.run?.kind === 'rollback' ? RULES.rollbacker : RULES.deployer).refuse(facts),
+  },
+  'may-tick': {
+    says: "the user holds the item's `role`; the requester only where the item has `requesterMayTick`",
+    refuse: (facts) => {
+      const item = itemOf(facts);
+      return item instanceof FlightdeckError ? item : tickRefusal(facts.run!, item, facts.userId, facts.roles);
+    },
+  },
+  'may-approve': {
+    says: "the user holds the sign-off's `role`; not the requester unless `allowSelf` (four eyes); with `distinctSigners`, not someone who signed off another item of the run",
+    refuse: (facts) => {
+      const item = itemOf(facts);
+      return item instanceof FlightdeckError ? item : approveRefusal(facts.run!, item, facts.userId, facts.roles);
+    },
+  },
+  'undoes-current-run': {
+    says: "the run undone is the one holding the target's lock, or (when no deploy holds it) the newest run in the target's history; no other rollback is in flight",
+    refuse: refuseStaleUndo,
+  },
+  'incident-exists': {
+    says: 'flightdeck opened an incident for this run and guard',
+    refuse: (facts) =>
+      facts.incidentOpen ? null : new FlightdeckError('forbidden', `There is no incident of run #${facts.run?.id ?? '?'} for that guard to acknowledge.`),
+  },
+};
+
+/** The rule table: for each action, the rules that must all hold, checked in this order. */
+export const GATE_RULES: Record<GateAction, readonly RuleName[]> = {
+  'deploy.start': ['environment-known', 'deployer'],
+  'target.lock': ['environment-known', 'deployer'],
+  'target.unlock': ['environment-known', 'deployer'],
+  'run.start': ['run-exists', 'environment-known', 'run-operator'],
+  'run.pause': ['run-exists', 'environment-known', 'run-operator'],
+  'run.resume': ['run-exists', 'environment-known', 'run-operator'],
+  'run.abort': ['run-exists', 'environment-known', 'run-operator'],
+  'run.cancel': ['run-exists', 'environment-known', 'run-operator'],
+  'item.tick': ['run-exists', 'may-tick'],
+  'item.approve': ['run-exists', 'may-approve'],
+  'rollback.request': ['named-run-exists', 'environment-known', 'rollbacker', 'undoes-current-run'],
+  'rollback.confirm': ['named-run-exists', 'environment-known', 'rollbacker', 'undoes-current-run'],
+  'incident.rollback': ['run-exists', 'environment-known', 'rollbacker', 'undoes-current-run'],
+  // Acknowledging a page decides "not rolling back yet": the same people who may roll back decide it.
+  'incident.acknowledge': ['run-exists', 'environment-known', 'rollbacker', 'incident-exists'],
+};
+
+/** The first refusal among `action`'s rules, with the rule that made it; null when every rule holds. Pure. */
+export function decide(action: GateAction, facts: GateFacts): { rule: RuleName; error: FlightdeckError } | null {
+  for (const rule of GATE_RULES[action]) {
+    const error = RULES[rule].refuse(facts);
+    if (error) return { rule, error };
+  }
+  return null;
+}
+
+function refusalOf(check: () => void): FlightdeckError | null {
+  try {
+    check();
+    return null;
+  } catch (err) {
+    if (err instanceof FlightdeckError) return err;
+    throw err;
+  }
+}
+
+function itemOf(facts: GateFacts) {
+  const item = facts.run?.phases.flatMap((phase) => phase.items).find((candidate) => candidate.id === facts.itemId);
+  return item ?? new FlightdeckError('item-not-found', `Run #${facts.run?.id ?? '?'} has no item \`${facts.itemId ?? ''}\`.`);
+}
+
+/**
+ * A rollback acts on the target as it is now: it may undo the run in flight there, or the newest run when
+ * none is in flight. Undoing an older run while another deploy holds the lock would take that deploy's
+ * lock and leave two runs acting on one Deployment.
+ */
+function refuseStaleUndo(facts: GateFacts): FlightdeckError | null {
+  const { run, lockHolder, newest, environmentName } = facts;
+  if (lockHolder?.kind === 'rollback') {
+    return new FlightdeckError('target-locked', `\`${lockHolder.service}\` in ${environmentName} is already being rolled back by run #${lockHolder.id}.`, {
+      remedy: 'Wait for that rollback to finish; its result is in its thread.',
+    });
+  }
+  if (!run) return null;
+  if (lockHolder && lockHolder.id !== run.id) {
+    return new FlightdeckError(
+      'target-locked',
+      `Run #${lockHolder.id} (\`${lockHolder.version}\`, requested by <@${lockHolder.requestedBy}>, ${lockHolder.state}) is in progress on \`${lockHolder.service}\` in ${environmentName}, so run #${run.id} cannot be rolled back now.`,
+      { remedy: `Use run #${lockHolder.id}'s own Pause or Abort buttons in its message, or \`/rollback ${lockHolder.service} ${environmentName}\` to undo run #${lockHolder.id}.` },
+    );
+  }
+  if (!lockHolder && newest && newest.id !== run.id) {
+    return new FlightdeckError('target-locked', `Run #${run.id} is no longer the newest run of \`${run.service}\` in ${environmentName}: run #${newest.id} came after it.`, {
+      remedy: `Use \`/rollback ${run.service} ${environmentName}\` to roll back what runs now, or \`to <revision>\` for a chosen revision.`,
+    });
+  }
+  return null;
+}
