@@ -4,6 +4,7 @@ import { measureAckLatency, type AckLatencyResult } from './ack-latency/measure-
 import { measureBreachToRollback, type BreachToRollbackResult } from './breach/measure-breach-to-rollback.js';
 import { parseBenchOptions } from './bench-options.js';
 import { machineInfo } from './machine-info.js';
+import { describeMessageLag } from './message-lag.js';
 import { measureManyRuns, type ManyRunsResult } from './many-runs/measure-many-runs.js';
 import { measureRecovery, type RecoveryResult } from './recovery/measure-recovery.js';
 import { consoleSummary } from './report/format-figures.js';
@@ -59,6 +60,13 @@ if (options.only === 'all' || options.only === 'recovery') {
 }
 if (ack || runs) process.stdout.write(`\n${consoleSummary(ack, runs)}`);
 if (breach) log(`breach to rollback over ${breach.runs} runs: p50 ${breach.windowEndToPatchMs.p50} ms, p99 ${breach.windowEndToPatchMs.p99} ms from the end of the guard window`);
+// A message that does not show its run within its bound is a broken promise, not a slow figure: the phase fails.
+const lagFailures = [
+  ...(ack?.messageLags ?? []).filter((l) => l.figures.overBound > 0).map((l) => `ack latency, ${l.layout}, ${l.phase}: ${describeMessageLag(l.figures)}`),
+  ...(runs && runs.messageLag.overBound > 0 ? [`many runs: ${describeMessageLag(runs.messageLag)}`] : []),
+];
+for (const failure of lagFailures) log(`FAILED ${failure}`);
+if (lagFailures.length > 0) process.exitCode = 1;
 if (options.write) {
   const benchEnv = Object.entries(process.env).filter(([key]) => key.startsWith('BENCH_')).map(([key, value]) => `${key}=${value}`);
   const command = [...benchEnv, 'npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');

@@ -7,6 +7,7 @@ import { E2E_CHECKLIST } from '../../test/e2e/fixtures.js';
 import { waitUntil } from '../../test/support/wait-until.js';
 import { benchCatalog, channelId, serviceName } from '../bench-catalog.js';
 import { startBenchRedis } from '../start-bench-redis.js';
+import { describeMessageLag, measureMessageLag, messageBoundMs, type MessageLagFigures } from '../message-lag.js';
 import { toAckPhase, type AckPhase } from './ack-phase.js';
 import { cutProfile, profilingEnv } from './cut-profile.js';
 import type { LoadPlan } from './load-plan.js';
@@ -32,6 +33,15 @@ export interface AckLatencyResult {
   ratios: { layout: AckLayout; path: string; baseline: string; p50: number; p99: number }[];
   /** Per layout: peak RSS of its processes and their exit codes on SIGTERM (web first). */
   deployments: { layout: AckLayout; peakRssMiB: { web: number | undefined; worker: number | undefined }; exitCodes: (number | null)[] }[];
+  /** After the phases that change runs: how soon each run message showed its run. A phase with any message over its bound fails. */
+  messageLags: AckMessageLag[];
+}
+
+/** How soon the run messages of one layout showed their runs after one phase. */
+export interface AckMessageLag {
+  layout: AckLayout;
+  phase: string;
+  figures: MessageLagFigures;
 }
 
 /** One layout's flightdeck with the requests built for it (its own channels, so its messages never mix with the other's). */
@@ -127,6 +137,7 @@ export async function measureAckLatency(options: {
     for (const url of [bare.eventsUrl, ...targets.map((t) => t.deployment.eventsUrl)]) await runLoad({ ...plan(url, warmUpBodies()), durationMs: warmUpMs });
 
     const phases: AckPhase[] = [];
+    const messageLags: AckMessageLag[] = [];
     const measureBare = async (path: string, detail: string, bodies: string[]) => {
       log(`ack latency: bare Bolt ${path} at ${rate}/s for ${durationS} s`);
       const window = await watchPhase({ webPid: bare.child.pid });
@@ -173,6 +184,9 @@ export async function measureAckLatency(options: {
         const missing = target.channels.filter((channel) => slack.messages(channel).length === 0);
         throw new Error(`${(err as Error).message} (${count - missing.length} of ${count} posted)\n${await missingPostReport(target.deployment, slack, redis.url, missing)}`);
       });
+      const created = await measureMessageLag({ redis: redis.client, prefix: target.deployment.web.redisPrefix, slack, boundMs: messageBoundMs(1), waitMs: Math.max(60_000, count * 10) });
+      log(`ack latency: ${target.deployment.layout} new runs: ${describeMessageLag(created)}`);
+      messageLags.push({ layout: target.deployment.layout, phase: '/deploy (creates a run)', figures: created });
       target.tickBodies = buttonClickBodies(slack, messages, 'item.tick.ci-green');
       // Built now, from the messages as they are before the ticks: a person clicking a button on a stale message.
       target.repeatBodies = buttonClickBodies(slack, messages, 'item.tick.ci-green');
@@ -188,11 +202,11 @@ export async function measureAckLatency(options: {
         plan(target.deployment.eventsUrl, target.tickBodies),
         () => `${refusalsSince(slack, beforeTicks).total} of ${count} clicks refused`,
       );
-      log(`ack latency: waiting for the ticked messages of layout ${target.deployment.layout} to be edited`);
-      const updatesSince = () => slack.calls.filter((call) => call.method === 'chat.update').length - updatesBefore;
-      await waitUntil('the ticks to reach Slack', () => (updatesSince() >= count ? true : undefined), Math.max(60_000, count * 10)).catch(() =>
-        log(`ack latency: ${updatesSince()} of ${count} ticked messages edited in time; going on anyway`),
-      );
+      log(`ack latency: waiting for the ticked messages of layout ${target.deployment.layout} to show their runs`);
+      // Every run has a channel of its own: one turn of the channel's pace in the bound.
+      const lag = await measureMessageLag({ redis: redis.client, prefix: target.deployment.web.redisPrefix, slack, boundMs: messageBoundMs(1), waitMs: Math.max(60_000, count * 10) });
+      log(`ack latency: ${target.deployment.layout} first ticks: ${describeMessageLag(lag)}`);
+      messageLags.push({ layout: target.deployment.layout, phase: 'button click (first tick)', figures: lag });
     }
     for (const target of targets) {
       const beforeRepeats = slack.responses.length;
@@ -227,7 +241,7 @@ export async function measureAckLatency(options: {
     );
     for (const cleanup of cleanups.splice(0, targets.length + 1)) await cleanup();
     const deployments = peaks.map((peak) => ({ ...peak, exitCodes: exitCodes.get(peak.layout) ?? [] }));
-    return { rate, durationS, phases, ratios, deployments };
+    return { rate, durationS, phases, ratios, deployments, messageLags };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((err: unknown) => log(`cleanup failed: ${String(err)}`));
   }

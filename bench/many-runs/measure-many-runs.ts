@@ -6,6 +6,7 @@ import { SlackDriver, startSlackEmulator, type RecordedCall, type SlackEmulator 
 import { startFlightdeckProcess } from '../../test/support/flightdeck-process.js';
 import { BENCH_CONTAINER, ROLLOUT_ONLY_CHECKLIST, benchCatalog, channelId, placementOf, repositoryOf, serviceName } from '../bench-catalog.js';
 import { latencyStats, type LatencyStats } from '../latency-stats.js';
+import { describeMessageLag, measureMessageLag, messageBoundMs, type MessageLagFigures } from '../message-lag.js';
 import { processCpuSeconds } from '../process-cpu.js';
 import { processMemory } from '../process-memory.js';
 import { startBenchRedis } from '../start-bench-redis.js';
@@ -61,6 +62,8 @@ export interface ManyRunsResult {
   /** Messages in the run channels at the end: one per run means nothing was posted twice. */
   messagesPosted: number;
   wallToRenderedMs: number | undefined;
+  /** How soon each message showed its run as it ended; any message over the bound fails the phase. */
+  messageLag: MessageLagFigures;
   timedOut: boolean;
   peakRssMiB: number | undefined;
   /**
@@ -228,6 +231,14 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
     const kubernetes = tallyKubernetes(emulators.flatMap((k8s, c) => k8s.requests.slice(k8sFrom[c])), runs);
     const slackCalls = tallySlack(slack.calls.slice(slackFrom), runs);
     const outcomes = await readRunOutcomes(redis.client, flightdeck.redisPrefix);
+    const messageLag = await measureMessageLag({
+      redis: redis.client,
+      prefix: flightdeck.redisPrefix,
+      slack,
+      boundMs: messageBoundMs(Math.ceil(runs / channels.length)),
+      waitMs: 0,
+    });
+    log(`many runs: ${describeMessageLag(messageLag)}`);
     const lastEnded = outcomes.lastEndedAt;
 
     const profilePath = profileTarget ? await collectProfile(pid, profileTarget) : undefined;
@@ -249,6 +260,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
       renderedFinal: rendered,
       messagesPosted,
       wallToRenderedMs: timedOut ? undefined : windowMs,
+      messageLag,
       timedOut,
       peakRssMiB,
       cpuSeconds: {

@@ -1,3 +1,4 @@
+import { describeMessageLag } from '../message-lag.js';
 import { appLabel, type AckPhase } from '../ack-latency/ack-phase.js';
 import type { AckLatencyResult } from '../ack-latency/measure-ack-latency.js';
 import { ackLatencyTables, ms } from './format-figures.js';
@@ -181,6 +182,10 @@ export function ackSection(ack: AckLatencyResult | undefined): string[] {
     "  and GC pauses from the answering flightdeck process's own `/metrics` (`nodejs_eventloop_lag_*`: intervals between ticks",
     '  of a 10 ms timer, so 10 ms means no delay; reset by a scrape at the start of the phase; `nodejs_gc_duration_seconds`);',
     '  CPUs busy from `/proc/stat`; other work on the machine is that minus the CPU time of the bench and every process it started.',
+    '- **Message lag**: after the phases that change runs, every run message must show its run as stored in Redis; the lag',
+    "  runs from the run's last change (`updatedAt`) to the Slack write after which the message showed it for good, and a",
+    '  message later than its bound (MESSAGE_LAG_BOUND_MS + a reconcile interval + the render lock + one channel turn) fails the phase:',
+    ...ack.messageLags.map((lag) => `  - ${lag.layout}, ${lag.phase}: ${describeMessageLag(lag.figures)}.`),
     ...ack.deployments.map(
       (d) =>
         `- flightdeck (${d.layout}) peak RSS over the whole ack run: ${Math.round(d.peakRssMiB.web ?? 0)} MiB${d.peakRssMiB.worker === undefined ? '' : ` (web), ${Math.round(d.peakRssMiB.worker)} MiB (worker)`}; exit codes on SIGTERM: ${d.exitCodes.join(', ')}.`,

@@ -1,5 +1,6 @@
 import { appLabel } from '../ack-latency/ack-phase.js';
 import type { AckLatencyResult } from '../ack-latency/measure-ack-latency.js';
+import { describeMessageLag } from '../message-lag.js';
 import type { ManyRunsResult } from '../many-runs/measure-many-runs.js';
 import type { CallTally } from '../many-runs/tally-calls.js';
 
@@ -74,6 +75,7 @@ export function manyRunsTable(r: ManyRunsResult): string[] {
     ['wall time, first /deploy → last run terminal (Redis `endedAt`)', r.wallToTerminalMs === undefined ? '—' : `${num(r.wallToTerminalMs / 1000, 2)} s`],
     ['runs/s to terminal', num(r.runsPerSecond, 1)],
     ['wall time, first /deploy → every Slack message shows its outcome', r.timedOut ? `not reached: ${r.renderedFinal} of ${r.runs} after ${num(r.windowMs / 1000, 0)} s` : `${num((r.wallToRenderedMs ?? 0) / 1000, 2)} s`],
+    ['message lag: run ended → its message shows it (bound per message)', describeMessageLag(r.messageLag)],
     ['messages in the run channels', `${r.messagesPosted} for ${r.runs} runs`],
     ['peak RSS of the flightdeck process (VmHWM)', `${num(r.peakRssMiB, 0)} MiB`],
     [
@@ -91,7 +93,11 @@ export function manyRunsTable(r: ManyRunsResult): string[] {
 /** Plain-text summary for the terminal. */
 export function consoleSummary(ack: AckLatencyResult | undefined, runs: ManyRunsResult | undefined): string {
   const lines: string[] = [];
-  if (ack) lines.push(`Ack latency (${ack.rate} req/s, ${ack.durationS} s per phase)`, ...ackLatencyTables(ack), '');
+  if (ack) {
+    lines.push(`Ack latency (${ack.rate} req/s, ${ack.durationS} s per phase)`, ...ackLatencyTables(ack), '');
+    for (const lag of ack.messageLags) lines.push(`message lag, ${lag.layout}, ${lag.phase}: ${describeMessageLag(lag.figures)}`);
+    if (ack.messageLags.length > 0) lines.push('');
+  }
   if (runs) lines.push(`Many runs (${runs.runs} runs, WORKER_CONCURRENCY ${runs.workerConcurrency})`, ...manyRunsTable(runs), '');
   return lines.join('\n');
 }

@@ -36,7 +36,7 @@ export async function startFlightdeckProcess(options: FlightdeckProcessOptions):
   writeFileSync(join(dir, 'flightdeck.yaml'), options.catalog);
   for (const [name, text] of Object.entries(options.checklists)) writeFileSync(join(dir, 'checklists', `${name}.yaml`), text);
   const port = await freePort();
-  const redisPrefix = `e2e-${randomBytes(4).toString('hex')}`;
+  const redisPrefix = options.env?.REDIS_PREFIX ?? `e2e-${randomBytes(4).toString('hex')}`;
   const child = spawn(process.execPath, [CLI, 'serve'], {
     cwd: dir,
     env: {

@@ -1,0 +1,105 @@
+import type { Redis } from 'ioredis';
+import { MESSAGE_LAG_BOUND_MS } from '../src/queue/process-render.js';
+import { CHANNEL_SPACING_MS } from '../src/queue/channel-pacer.js';
+import { parseRun } from '../src/run/parse-run.js';
+import type { Run } from '../src/run/run-schema.js';
+import { renderRunMessage } from '../src/slack/render-run-message.js';
+import type { SlackEmulator } from '../test/emulators/slack/index.js';
+import { convergedAt, sameBlocks } from '../test/support/message-convergence.js';
+import { latencyStats, type LatencyStats } from './latency-stats.js';
+
+/** flightdeck's default reconcile interval (RECONCILE_INTERVAL_MS), and its render lock (src/queue/process-render.ts). */
+const RECONCILE_INTERVAL_MS = 10_000;
+const RENDER_LOCK_MS = 10_000;
+
+/**
+ * How long after a run's last change its message may take to show it, with flightdeck's defaults: the lag
+ * bound after which the render goes ahead of its channel's line, a reconcile interval, a render lock left by
+ * a slow or dead render, and one channel turn per run message in the busiest channel.
+ */
+export function messageBoundMs(runsPerChannel: number): number {
+  return MESSAGE_LAG_BOUND_MS + RECONCILE_INTERVAL_MS + RENDER_LOCK_MS + CHANNEL_SPACING_MS * runsPerChannel;
+}
+
+/** How far behind their runs the run messages of one phase came to show them. */
+export interface MessageLagFigures {
+  runs: number;
+  /** Messages that show their run's latest change. */
+  final: number;
+  /** From each run's last change (`updatedAt`) to the Slack write after which its message showed it for good. */
+  lag: LatencyStats | undefined;
+  worstMs: number | undefined;
+  worstRun: string | undefined;
+  boundMs: number;
+  /** Messages not final, or final later than the bound. A phase with any fails. */
+  overBound: number;
+}
+
+async function readRuns(redis: Redis, prefix: string): Promise<Run[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `{${prefix}}:run:*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  const runs: Run[] = [];
+  for (let i = 0; i < keys.length; i += 500) {
+    const pipeline = redis.pipeline();
+    for (const key of keys.slice(i, i + 500)) pipeline.hget(key, 'doc');
+    for (const [err, doc] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      if (typeof doc === 'string') runs.push(parseRun(doc));
+    }
+  }
+  return runs;
+}
+
+function shows(slack: SlackEmulator, run: Run): boolean {
+  const stored = run.messageTs ? slack.message(run.channel, run.messageTs) : undefined;
+  return stored !== undefined && sameBlocks(stored.blocks, renderRunMessage(run).blocks);
+}
+
+/**
+ * Waits up to `waitMs` for every run under `prefix` to have its message show it as stored, then measures
+ * each message's lag from the Slack emulator's record of the writes. Re-reads the runs while waiting, so a
+ * run that changes meanwhile is judged as it ends up.
+ */
+export async function measureMessageLag(options: { redis: Redis; prefix: string; slack: SlackEmulator; boundMs: number; waitMs: number }): Promise<MessageLagFigures> {
+  const { redis, prefix, slack, boundMs } = options;
+  const deadline = Date.now() + options.waitMs;
+  let runs = await readRuns(redis, prefix);
+  while (Date.now() < deadline && !runs.every((run) => shows(slack, run))) {
+    await new Promise((wake) => setTimeout(wake, 500));
+    runs = await readRuns(redis, prefix);
+  }
+  const lags: number[] = [];
+  let worst: { ms: number; run: string } | undefined;
+  let overBound = 0;
+  for (const run of runs) {
+    const at = shows(slack, run) ? convergedAt(slack.calls, run.messageTs!, renderRunMessage(run).blocks) : undefined;
+    if (at === undefined) {
+      overBound += 1;
+      continue;
+    }
+    const ms = Math.max(0, at - run.updatedAt);
+    lags.push(ms);
+    if (ms > boundMs) overBound += 1;
+    if (!worst || ms > worst.ms) worst = { ms, run: run.id };
+  }
+  return {
+    runs: runs.length,
+    final: lags.length,
+    lag: lags.length > 0 ? latencyStats(lags) : undefined,
+    worstMs: worst?.ms,
+    worstRun: worst?.run,
+    boundMs,
+    overBound,
+  };
+}
+
+/** One line for a phase's log and report: how many messages were final and the worst lag against the bound. */
+export function describeMessageLag(figures: MessageLagFigures): string {
+  const worst = figures.worstMs === undefined ? 'none final' : `worst ${figures.worstMs} ms (run #${figures.worstRun}), p50 ${Math.round(figures.lag!.p50)} ms, p99 ${Math.round(figures.lag!.p99)} ms`;
+  return `${figures.final} of ${figures.runs} messages final; lag from the run's last change ${worst}; bound ${figures.boundMs} ms, ${figures.overBound} over`;
+}
