@@ -7,6 +7,7 @@ import { renderRunMessage } from '../src/slack/render-run-message.js';
 import type { SlackEmulator } from '../test/emulators/slack/index.js';
 import { convergedAt, sameBlocks } from '../test/support/message-convergence.js';
 import { latencyStats, type LatencyStats } from './latency-stats.js';
+import { scanRunDocs } from './scan-run-docs.js';
 
 /** flightdeck's default reconcile interval (RECONCILE_INTERVAL_MS), and its render lock (src/queue/process-render.ts). */
 const RECONCILE_INTERVAL_MS = 10_000;
@@ -36,23 +37,7 @@ export interface MessageLagFigures {
 }
 
 async function readRuns(redis: Redis, prefix: string): Promise<Run[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `{${prefix}}:run:*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  const runs: Run[] = [];
-  for (let i = 0; i < keys.length; i += 500) {
-    const pipeline = redis.pipeline();
-    for (const key of keys.slice(i, i + 500)) pipeline.hget(key, 'doc');
-    for (const [err, doc] of (await pipeline.exec()) ?? []) {
-      if (err) throw err;
-      if (typeof doc === 'string') runs.push(parseRun(doc));
-    }
-  }
-  return runs;
+  return (await scanRunDocs(redis, prefix)).map(parseRun);
 }
 
 function shows(slack: SlackEmulator, run: Run): boolean {

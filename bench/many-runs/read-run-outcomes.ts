@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { scanRunDocs } from '../scan-run-docs.js';
 
 // Only the fields the benchmark reports: the full run schema is the engine's business and may grow.
 const storedRunSchema = z.object({ id: z.string(), state: z.string(), createdAt: z.number(), endedAt: z.number().optional() });
@@ -14,33 +15,20 @@ export interface RunOutcomes {
 }
 
 /**
- * Reads every run document (the `doc` field of each `{prefix}:run:<id>` hash; SCAN, then pipelined HGETs).
+ * Reads every run document under the prefix.
  *
  * @throws ZodError when a stored run lacks `id`, `state` or `createdAt`.
  */
 export async function readRunOutcomes(redis: Redis, prefix: string): Promise<RunOutcomes> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [nextCursor, batch] = await redis.scan(cursor, 'MATCH', `{${prefix}}:run:*`, 'COUNT', 1000);
-    cursor = nextCursor;
-    keys.push(...batch);
-  } while (cursor !== '0');
   const states: Record<string, number> = {};
   let terminal = 0;
   let lastEndedAt: number | undefined;
-  for (let i = 0; i < keys.length; i += 500) {
-    const pipeline = redis.pipeline();
-    for (const key of keys.slice(i, i + 500)) pipeline.hget(key, 'doc');
-    for (const [err, raw] of (await pipeline.exec()) ?? []) {
-      if (err) throw err;
-      if (typeof raw !== 'string') continue;
-      const run = storedRunSchema.parse(JSON.parse(raw));
-      states[run.state] = (states[run.state] ?? 0) + 1;
-      if (!TERMINAL.has(run.state)) continue;
-      terminal += 1;
-      if (run.endedAt !== undefined) lastEndedAt = Math.max(lastEndedAt ?? 0, run.endedAt);
-    }
+  for (const raw of await scanRunDocs(redis, prefix)) {
+    const run = storedRunSchema.parse(JSON.parse(raw));
+    states[run.state] = (states[run.state] ?? 0) + 1;
+    if (!TERMINAL.has(run.state)) continue;
+    terminal += 1;
+    if (run.endedAt !== undefined) lastEndedAt = Math.max(lastEndedAt ?? 0, run.endedAt);
   }
   return { states, terminal, lastEndedAt };
 }

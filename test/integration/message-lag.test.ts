@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { loadEnv } from '../../src/config/load-env.js';
 import { createMetrics } from '../../src/observability/create-metrics.js';
-import { createRun } from '../../src/run/create-run.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { runRunsCommand } from '../../src/run/run-runs-command.js';
+import { createStoredRun } from '../support/create-stored-run.js';
 import { deleteKeys } from '../support/delete-keys.js';
 import { waitUntil } from '../support/wait-until.js';
 
@@ -27,25 +26,7 @@ afterEach(async () => {
   redis.disconnect();
 });
 
-async function storedRun(service: string) {
-  const checklist = checklistSchema.parse({ name: 'lag', phases: [{ id: 'go', title: 'Go', items: [{ id: 'check', kind: 'manual', title: 'Looks good' }] }] });
-  const run = createRun(
-    {
-      id: await store.nextRunId(),
-      service,
-      environment: 'production',
-      version: '1.0.0',
-      target: { cluster: 'emu', namespace: 'shop', deployment: service, container: service, image: `reg/${service}:1.0.0` },
-      requestedBy: 'U0ALICE',
-      channel: 'C0DEPLOY',
-      checklist,
-    },
-    Date.now(),
-  );
-  const created = await store.create(run, []);
-  if (!created.created) throw new Error('not created');
-  return created.run;
-}
+const storedRun = (service: string) => createStoredRun(store, service, 'C0DEPLOY');
 
 async function runs(args: string[]): Promise<{ code: number; out: string }> {
   let out = '';

@@ -2,18 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { createLogger } from '../../src/observability/create-logger.js';
 import { createQueues, NOTIFY_QUEUE, type Queues } from '../../src/queue/create-queues.js';
 import { renderJobId } from '../../src/queue/job-schemas.js';
 import { createRenderProcessor, type ProcessRenderOptions } from '../../src/queue/process-render.js';
 import { createThreadProcessor } from '../../src/queue/process-thread.js';
 import type { RunNotifier } from '../../src/queue/run-notifier.js';
-import { createRun } from '../../src/run/create-run.js';
 import type { Run } from '../../src/run/run-schema.js';
 import { RunStore } from '../../src/run/run-store.js';
 import { createSlackClient, SlackNotifier } from '../../src/slack/slack-notifier.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
+import { createStoredRun } from '../support/create-stored-run.js';
 import { deleteKeys } from '../support/delete-keys.js';
 import { waitUntil } from '../support/wait-until.js';
 
@@ -84,25 +83,7 @@ export async function startRenderHarness(): Promise<RenderHarness> {
       workers.push(worker);
       return worker;
     },
-    async createStoredRun(service = 'web') {
-      const checklist = checklistSchema.parse({ name: 'render', phases: [{ id: 'go', title: 'Go', items: [{ id: 'check', kind: 'manual', title: 'Looks good' }] }] });
-      const run = createRun(
-        {
-          id: await store.nextRunId(),
-          service,
-          environment: 'production',
-          version: '1.2.3',
-          target: { cluster: 'emu', namespace: 'shop', deployment: service, container: service, image: `reg/${service}:1.2.3` },
-          requestedBy: 'U0ALICE',
-          channel: CHANNEL,
-          checklist,
-        },
-        Date.now(),
-      );
-      const created = await store.create(run, []);
-      if (!created.created) throw new Error('run not created');
-      return created.run;
-    },
+    createStoredRun: (service = 'web') => createStoredRun(store, service, CHANNEL),
     async render(run) {
       await queues.notify.add('render', { runId: run.id, seq: run.seq }, { jobId: renderJobId(run.id, run.seq) });
     },
