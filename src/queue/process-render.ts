@@ -55,6 +55,19 @@ const CLOCK_SKEW_MS = 2 * 60 * 1000;
 /** A render waiting for its turn stands for its run's later renders this long past the turn, in case its worker died. */
 const WAITING_GRACE_MS = 30_000;
 
+/**
+ * Whether a render of the run is under way or already going ahead of its channel's line: one holds the
+ * run's render lock (renewed while it lives), or one sleeps for a turn it took ahead of the line. Another
+ * render enqueued then would only wait for the lock, so the reconciler leaves the run to it.
+ */
+export async function renderInHand(redis: Redis, keyPrefix: string, store: RunStore, runId: string): Promise<boolean> {
+  if (await store.renderLockHeld(runId)) return true;
+  return (await redis.get(waitingKeyOf(keyPrefix, runId)))?.startsWith('ahead:') ?? false;
+}
+
+/** Where a render sleeping for its turn marks that the run's later renders may leave their change to it. */
+const waitingKeyOf = (keyPrefix: string, runId: string) => `{${keyPrefix}}:render-waiting:${runId}`;
+
 /** The render lock lapsed while a write was in flight: nothing was recorded, and the job renders again. */
 class RenderLockLapsedError extends Error {
   constructor(runId: string) {
@@ -138,7 +151,7 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
     const { runId, late } = renderJobSchema.parse(job.data);
     const { redis, keyPrefix, store, logger } = options;
     const jobId = job.id ?? job.name;
-    const waitingKey = `{${keyPrefix}}:render-waiting:${runId}`;
+    const waitingKey = waitingKeyOf(keyPrefix, runId);
     const owner = randomUUID();
     if (!(await store.holdRenderLock(runId, owner, RENDER_LOCK_MS))) await sleepJob(job, token, LOCK_RETRY_MS);
     const renewal = setInterval(() => {

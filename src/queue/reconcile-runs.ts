@@ -1,13 +1,17 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/create-logger.js';
 import { changedCluster } from '../run/run-draft.js';
 import type { Effect } from '../run/run-event.js';
 import { isTerminal, type Run } from '../run/run-schema.js';
 import type { RunStore } from '../run/run-store.js';
 import { finishRollback } from './finish-rollback.js';
-import { MESSAGE_LAG_BOUND_MS } from './process-render.js';
+import { MESSAGE_LAG_BOUND_MS, renderInHand } from './process-render.js';
 import type { RunEngine } from './run-engine.js';
 
 export interface ReconcileOptions {
+  /** The connection and braced key prefix the render processor keeps its hand-off marks under. */
+  redis: Redis;
+  keyPrefix: string;
   /** How long a message may trail its run before it is rendered again, ahead of its channel's line. Default 15 s. */
   messageLagBoundMs?: number;
 }
@@ -23,7 +27,8 @@ function needsRollback(run: Run): boolean {
  * rollback run that ended to the run it undid. Enqueues use deterministic job ids, so work that is already
  * queued or active collapses. This is what makes "commit, then enqueue" safe when a process dies between.
  */
-export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: Logger, options: ReconcileOptions = {}): Promise<number> {
+export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: Logger, options: ReconcileOptions): Promise<number> {
+  const { redis, keyPrefix } = options;
   const messageLagBoundMs = options.messageLagBoundMs ?? MESSAGE_LAG_BOUND_MS;
   let enqueued = 0;
   let stale = 0;
@@ -69,8 +74,9 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
       enqueued += 1;
     }
     // Whatever became of the render that should have shown it (a dead worker's, one behind a long line),
-    // a message behind past the bound gets one render of its own that goes ahead of the channel's line.
-    if (now - since > messageLagBoundMs) {
+    // a message behind past the bound gets one render of its own that goes ahead of the channel's line —
+    // unless a live render holds it or is already going ahead: another would only queue behind it.
+    if (now - since > messageLagBoundMs && !(await renderInHand(redis, keyPrefix, store, run.id))) {
       logger.warn({ run: run.id, seq: run.seq, lagMs: now - since }, 'run message behind its run past the bound; rendering it again');
       await engine.enqueueRender(run, true);
       stale += 1;

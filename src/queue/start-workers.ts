@@ -76,7 +76,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
     return worker;
   });
   const reconcile = () =>
-    reconcileRuns(options.store, options.engine, options.logger, { messageLagBoundMs: options.messageLagBoundMs }).catch((err: unknown) =>
+    reconcileRuns(options.store, options.engine, options.logger, { redis: options.redis, keyPrefix: options.keyPrefix, messageLagBoundMs: options.messageLagBoundMs }).catch((err: unknown) =>
       options.logger.error({ err }, 'reconcile failed'),
     );
   // Render-due runs an older version left in its unscored set join the index before the first pass reads it.

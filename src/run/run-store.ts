@@ -247,6 +247,11 @@ export class RunStore {
     return (await evalScript(this.redis, HOLD_LOCK_SCRIPT, [this.keys.renderLock(id)], [owner, ttlMs])) === 1;
   }
 
+  /** Whether a render holds the run's render lock. */
+  async renderLockHeld(id: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.renderLock(id))) === 1;
+  }
+
   /** Releases the render lock if `owner` still holds it. */
   async releaseRenderLock(id: string, owner: string): Promise<void> {
     await evalScript(this.redis, RELEASE_LOCK_SCRIPT, [this.keys.renderLock(id)], [owner]);

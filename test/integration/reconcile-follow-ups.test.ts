@@ -58,13 +58,13 @@ describe('reconcileRuns', () => {
     expect(done.effects).toContainEqual({ type: 'schedule-phase', phaseId: 'later', at: T0 + HOUR });
     expect(await queues.followups.getJob('phase-1-later')).toBeUndefined();
 
-    await reconcileRuns(store, engine, createLogger('silent'));
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix });
     const job = await queues.followups.getJob('phase-1-later');
     expect(job?.data).toEqual({ runId: '1', phaseId: 'later' });
     expect(await job?.getState()).toBe('delayed');
 
     // Asking again while it waits adds nothing.
-    await reconcileRuns(store, engine, createLogger('silent'));
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix });
     expect(await queues.followups.getDelayedCount()).toBe(1);
   });
 });

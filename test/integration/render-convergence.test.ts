@@ -76,7 +76,7 @@ describe('a run message converges to its run', () => {
     });
     expect(h.slack.thread(CHANNEL, posted.messageTs!).length).toBeLessThan(20);
 
-    await reconcileRuns(h.store, engine, createLogger('silent'), { messageLagBoundMs: boundMs });
+    await reconcileRuns(h.store, engine, createLogger('silent'), { redis: h.redis, keyPrefix: h.prefix, messageLagBoundMs: boundMs });
     const latest = await h.rendered(started.id, 30_000);
     const expected = renderRunMessage(latest).blocks;
     expect(withoutSlackBlockIds(h.slack.message(CHANNEL, latest.messageTs!)!.blocks, expected)).toEqual(expected);

@@ -163,7 +163,7 @@ describe('a step whose worker died', () => {
     expect(imagePatches('pay')).toHaveLength(1);
     expect((await store.audit(run.id)).filter((entry) => entry.action === 'run.succeeded')).toHaveLength(1);
     // Reconciling an ended run enqueues no step again.
-    await reconcileRuns(store, engine, logger);
+    await reconcileRuns(store, engine, logger, { redis, keyPrefix: prefix });
     expect(await queues.steps.getJob(jobId)).toBeUndefined();
   });
 
