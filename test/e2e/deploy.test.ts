@@ -20,25 +20,29 @@ describe.each(['http', 'socket'] as const)('/deploy end to end over %s', (mode) 
   let driver: SlackDriver;
   let redis: Redis;
 
-  /** Ticks every button flightdeck offers, one at a time, until the run's message shows a final outcome. */
+  /**
+   * Ticks every button flightdeck offers, one at a time, until the run's message shows a final outcome. Each
+   * click's answer is checked here, outside the poller, where a failed expectation fails the test at once.
+   */
   async function tickUntilFinished(messageTs: string): Promise<string> {
     const clicked = new Set<string>();
-    return waitUntil(
-      'the run to finish',
-      async () => {
-        const message = slack.message(CHANNEL, messageTs);
-        if (!message) return undefined;
-        if (message.blocks.some((block) => block.block_id === 'outcome')) return message.text;
-        const button = listButtons(message.blocks).find((candidate) => candidate.actionId.startsWith('item.') && !clicked.has(candidate.value ?? ''));
-        if (button) {
-          clicked.add(button.value ?? '');
-          const response = await driver.clickButton({ userId: 'U0BOB', channelId: CHANNEL, messageTs, actionId: button.actionId, value: button.value });
-          expect(response.status).toBe(200);
-        }
-        return undefined;
-      },
-      60_000,
-    );
+    for (;;) {
+      const next = await waitUntil(
+        'the run to finish or offer a button not yet ticked',
+        () => {
+          const message = slack.message(CHANNEL, messageTs);
+          if (!message) return undefined;
+          if (message.blocks.some((block) => block.block_id === 'outcome')) return { finished: true as const, text: message.text };
+          const button = listButtons(message.blocks).find((candidate) => candidate.actionId.startsWith('item.') && !clicked.has(candidate.value ?? ''));
+          return button ? { finished: false as const, button } : undefined;
+        },
+        60_000,
+      );
+      if (next.finished) return next.text;
+      clicked.add(next.button.value ?? '');
+      const response = await driver.clickButton({ userId: 'U0BOB', channelId: CHANNEL, messageTs, actionId: next.button.actionId, value: next.button.value });
+      expect(response.status, `ticking ${next.button.actionId}`).toBe(200);
+    }
   }
 
   async function deploy(text: string, userId = 'U0ALICE') {

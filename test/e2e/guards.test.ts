@@ -12,6 +12,7 @@ import { startPrometheusEmulator, type PrometheusEmulator } from '../emulators/p
 import { SlackDriver, startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
 import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';
 import { prometheusUnavailableReason, startPrometheusServer, type PrometheusServer } from '../support/prometheus-server.js';
+import { requireTool, skipWithout } from '../support/skip-without.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const SIGNING_SECRET = 'guards-e2e-secret';
@@ -253,7 +254,8 @@ describe('guards end to end: breach → alert → PagerDuty → rollback', () =>
     await waitUntil('the PagerDuty trigger', () => pagerduty.incident(dedupKeyFor(run.id, 'error-rate')));
   });
 
-  it.skipIf(REAL_PROMETHEUS !== undefined)(`a real Prometheus scraping a service whose errors climb drives a real rollback${REAL_PROMETHEUS ? ` (skipped: ${REAL_PROMETHEUS})` : ''}`, async () => {
+  it.skipIf(skipWithout(REAL_PROMETHEUS, 'the real-Prometheus guard test'))('a real Prometheus scraping a service whose errors climb drives a real rollback', async () => {
+    requireTool(REAL_PROMETHEUS);
     const service = realPrometheus!.service;
     service.errorRatio = 0;
     const run = await deployAndWait('real');

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,18 +7,11 @@ import { type ClusterClient, createClusterAccess } from '../../src/k8s/create-cl
 import { listRevisions } from '../../src/k8s/list-revisions.js';
 import { rollbackDeployment } from '../../src/k8s/rollback-deployment.js';
 import { type KubernetesEmulator, startKubernetesEmulator } from '../emulators/kubernetes/index.js';
+import { commandUnavailable, requireTool, skipWithout } from '../support/skip-without.js';
 
-/** The kubectl to drive; CI installs Debian's kubernetes-client. Override with $KUBECTL. */
+/** The kubectl to drive; CI installs Debian's kubernetes-client when none is on PATH. Override with $KUBECTL. */
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
-
-function kubectlVersion(): string | undefined {
-  try {
-    return execFileSync(KUBECTL, ['version', '--client'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
-const version = kubectlVersion();
+const unavailable = commandUnavailable(KUBECTL, ['version', '--client'], 'apt-get install kubernetes-client');
 
 const ref = { namespace: 'prod', deployment: 'web', container: 'web' };
 let emu: KubernetesEmulator;
@@ -78,14 +71,24 @@ async function flightdeckHistory(): Promise<Array<[number, string]>> {
 
 const image = () => emu.getDeployment('prod', 'web').spec.template.spec.containers[0].image as string;
 
+/**
+ * The object kubectl says it acted on, and how: the key line every kubectl version prints (`deployment.apps/web
+ * image updated`), whatever else a version adds around it.
+ */
+const actedOn = (out: string, verb: string) => expect(out).toMatch(new RegExp(`^deployment\\.apps/web ${verb}$`, 'm'));
+
 async function deploy(version: string): Promise<void> {
-  expect(await ok('set', 'image', 'deployment/web', `web=reg/web:${version}`)).toBe('deployment.apps/web image updated\n');
+  actedOn(await ok('set', 'image', 'deployment/web', `web=reg/web:${version}`), 'image updated');
+  expect(image()).toBe(`reg/web:${version}`);
   await ok('annotate', 'deployment/web', `kubernetes.io/change-cause=deploy ${version}`, '--overwrite');
-  expect(await ok('rollout', 'status', 'deployment/web', '--timeout=30s')).toMatch(/deployment "web" successfully rolled out\n$/);
+  expect(await ok('rollout', 'status', 'deployment/web', '--timeout=30s')).toMatch(/successfully rolled out$/m);
+  const status = emu.getDeployment('prod', 'web').status;
+  expect(status).toMatchObject({ updatedReplicas: 3, readyReplicas: 3 });
 }
 
-describe.skipIf(version === undefined)(`kubectl round trip against the emulator (${version?.split('\n')[0] ?? `skipped: no ${KUBECTL} on PATH`})`, () => {
+describe.skipIf(skipWithout(unavailable, 'the kubectl round trip'))('kubectl round trip against the emulator', () => {
   beforeAll(async () => {
+    requireTool(unavailable);
     // kubectl sends kubeconfig credentials only over TLS, hence the HTTPS emulator.
     emu = await startKubernetesEmulator({ readyDelayMs: 100, tickMs: 10, tls: true });
     dir = await mkdtemp(join(tmpdir(), 'kubectl-roundtrip-'));
@@ -119,7 +122,7 @@ describe.skipIf(version === undefined)(`kubectl round trip against the emulator 
   });
 
   it('rollout undo goes to the previous revision, as listRevisions then shows', async () => {
-    expect(await ok('rollout', 'undo', 'deployment/web')).toBe('deployment.apps/web rolled back\n');
+    actedOn(await ok('rollout', 'undo', 'deployment/web'), 'rolled back');
     await ok('rollout', 'status', 'deployment/web', '--timeout=30s');
     expect(image()).toBe('reg/web:1.1.0');
     const revisions = await listRevisions(client, ref);
@@ -133,7 +136,7 @@ describe.skipIf(version === undefined)(`kubectl round trip against the emulator 
   });
 
   it('rollout undo --to-revision restores that revision; an unknown one fails in both tools alike', async () => {
-    expect(await ok('rollout', 'undo', 'deployment/web', '--to-revision=1')).toBe('deployment.apps/web rolled back\n');
+    actedOn(await ok('rollout', 'undo', 'deployment/web', '--to-revision=1'), 'rolled back');
     await ok('rollout', 'status', 'deployment/web', '--timeout=30s');
     expect(image()).toBe('reg/web:1.0.0');
     expect(await kubectlHistory()).toEqual(await flightdeckHistory());

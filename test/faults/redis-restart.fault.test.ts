@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/wait-until.js';
+import { FAULT_NAMESPACE, imageOf } from './support/fault-catalog.js';
 import { faultProfile, scenarioSeed } from './support/fault-profile.js';
 import { recordScenario } from './support/fault-record.js';
 import { startFaultCluster, type FaultCluster } from './support/fault-cluster.js';
@@ -12,6 +14,9 @@ import { tally, verifyRun, type RunVerdict } from './support/verify-run.js';
  * started, and while their rollouts are in flight Redis is stopped — cleanly (2a) or killed (2b) — kept down
  * for a while, and started again on the same data. Every run must finish after Redis returns.
  */
+
+/** Pods take this long to become ready, so the outage lands inside every rollout, however slow the machine. */
+const READY_DELAY_MS = 4000;
 describe.each([
   { id: '2a', signal: 'SIGTERM' as const, label: 'Redis restarted mid-run (SIGTERM, AOF)' },
   { id: '2b', signal: 'SIGKILL' as const, label: 'Redis crashed mid-run (SIGKILL, AOF appendfsync always)' },
@@ -23,7 +28,7 @@ describe.each([
 
   beforeAll(async () => {
     redis = await startOwnRedis();
-    cluster = await startFaultCluster({ services: profile.redisRuns, workers: 1, redisUrl: redis.url, lockMs: 2000, readyDelayMs: 600 });
+    cluster = await startFaultCluster({ services: profile.redisRuns, workers: 1, redisUrl: redis.url, lockMs: 2000, readyDelayMs: READY_DELAY_MS });
   });
 
   afterAll(async () => {
@@ -40,9 +45,20 @@ describe.each([
       expect(reply.runId, reply.text).toBeDefined();
       started.push({ runId: reply.runId!, service, version });
     }
-    await sleep(random.int(100, 900));
-    const active = (await cluster.store.activeRuns()).length;
+    // The premise: every run is mid-rollout when Redis goes. Wait until each Deployment was patched to its
+    // run's image (a positive marker), then a seeded moment more, still well inside the readiness delay.
+    const newReplicaSet = (service: string, version: string) =>
+      cluster.k8s.listReplicaSets(FAULT_NAMESPACE).find((rs) => rs.spec.template.spec.containers[0].image === imageOf(service, version));
+    await waitUntil('every run to have patched its Deployment', () => (started.every(({ service, version }) => newReplicaSet(service, version)) ? true : undefined), 30_000);
+    await sleep(random.int(0, 300));
+    const activeIds = (await cluster.store.activeRuns()).map((run) => run.id);
+    const active = activeIds.length;
     await redis.stop(signal);
+    // Checked after the stop: a rollout not finished now was not finished when Redis went down.
+    expect(activeIds.sort()).toEqual(started.map(({ runId }) => runId).sort());
+    for (const { service, version } of started) {
+      expect(newReplicaSet(service, version)?.status.readyReplicas ?? 0, `${service}'s rollout when Redis went down`).toBe(0);
+    }
     const downMs = random.int(1000, 4000);
     await sleep(downMs);
     await redis.start();

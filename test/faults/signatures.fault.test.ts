@@ -55,15 +55,22 @@ describe('scenario 6: forged, stale and missing signatures', () => {
   it('answers 401 and executes nothing', async () => {
     const random = seededRandom(seed);
     const [service] = cluster.services as [string];
-    const tried: Array<{ kind: string; status: number }> = [];
-    for (let i = 0; i < profile.signatureCases; i += 1) {
-      const forgery = random.pick(FORGERIES);
-      const body = random.chance(0.6)
-        ? new URLSearchParams(slashFields(cluster.slack, `${service} v7.0.${i}`)).toString()
-        : interactionBody({ type: 'block_actions', user: { id: 'U0ALICE' }, trigger_id: `t${i}`, actions: [{ action_id: 'run.abort', value: '1' }], response_url: cluster.slack.responseUrl() });
+    const bodies = {
+      '/deploy': (i: number) => new URLSearchParams(slashFields(cluster.slack, `${service} v7.0.${i}`)).toString(),
+      click: (i: number) =>
+        interactionBody({ type: 'block_actions', user: { id: 'U0ALICE' }, trigger_id: `t${i}`, actions: [{ action_id: 'run.abort', value: '1' }], response_url: cluster.slack.responseUrl() }),
+    };
+    type BodyKind = keyof typeof bodies;
+    // Every kind of forgery on both kinds of body, in every profile; a larger profile adds seeded random ones.
+    const cases: Array<{ forgery: Forgery; bodyKind: BodyKind }> = FORGERIES.flatMap((forgery) => (['/deploy', 'click'] as const).map((bodyKind) => ({ forgery, bodyKind })));
+    while (cases.length < profile.signatureCases) cases.push({ forgery: random.pick(FORGERIES), bodyKind: random.chance(0.6) ? '/deploy' : 'click' });
+    const tried: Array<{ kind: string; body: BodyKind; status: number }> = [];
+    for (const [i, { forgery, bodyKind }] of cases.entries()) {
+      const body = bodies[bodyKind](i);
       const response = await post(cluster, body, forgery.headers(body));
-      tried.push({ kind: forgery.kind, status: response.status });
+      tried.push({ kind: forgery.kind, body: bodyKind, status: response.status });
     }
+    expect(new Set(tried.map((t) => `${t.kind} on ${t.body}`)).size).toBe(FORGERIES.length * 2);
     const runsBefore = (await cluster.store.history(service, 'production', 100)).length;
     const slackCalls = cluster.slack.calls.filter((call) => call.method !== 'auth.test').length;
     const responses = cluster.slack.responses.length;
@@ -86,7 +93,7 @@ describe('scenario 6: forged, stale and missing signatures', () => {
       notes: [
         `${rejected}× 401; runs created ${runsBefore}, Slack API calls ${slackCalls}, response_url posts ${responses}, Kubernetes requests ${clusterCalls}`,
         `control request correctly signed started a run: ${controlRan}`,
-        ...wrong.map((w) => `${w.kind} answered ${w.status}`),
+        ...wrong.map((w) => `${w.kind} on ${w.body} answered ${w.status}`),
       ],
     });
     expect(wrong).toEqual([]);

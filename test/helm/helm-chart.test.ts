@@ -1,9 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/config/check-config.js';
 import { goUnavailable, renderChart, type RenderedObject } from './render-chart.js';
+import { requireTool, skipWithout } from '../support/skip-without.js';
 import { validateObject } from './validate-object.js';
 
 const VALUES = resolve(import.meta.dirname, 'values');
@@ -41,12 +42,17 @@ const one = (objects: RenderedObject[], kind: string, name: string) => {
 };
 const portsOf = (rule: AnyRecord) => (rule.ports as AnyRecord[]).map((port) => `${port.port}/${port.protocol}`);
 
-const skipReason = goUnavailable();
-if (skipReason) console.warn(`Skipping the Helm chart tests: ${skipReason}.`);
+const unavailable = goUnavailable();
 
-describe.skipIf(skipReason !== undefined)('helm/flightdeck rendered with text/template + sprig', () => {
+describe.skipIf(skipWithout(unavailable, 'the Helm chart tests'))('helm/flightdeck rendered with text/template + sprig', () => {
+  beforeAll(() => requireTool(unavailable));
+
   describe.each(Object.entries(VARIANTS))('%s', (_variant, files) => {
-    const { objects } = renderChart(files);
+    // Rendered when the tests run, not while vitest collects them: collection happens even for skipped suites.
+    let objects: RenderedObject[];
+    beforeAll(() => {
+      objects = renderChart(files).objects;
+    });
 
     it('renders only objects that validate against the Kubernetes schemas', () => {
       expect(objects.length).toBeGreaterThan(5);

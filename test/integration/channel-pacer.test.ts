@@ -4,10 +4,15 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannelPacer, type ChannelPacer } from '../../src/queue/channel-pacer.js';
 import { deleteKeys } from '../support/delete-keys.js';
+import { waitUntil } from '../support/wait-until.js';
 
-/** Wide enough that the test's own round trips never blur which turn is which. */
-const SPACING_MS = 400;
-const CHANNEL = 'C0PACER';
+/**
+ * The test reads what the pacer scheduled from its own records in Redis (each job's booked turn, the channel's
+ * last write, the reserved moment), all on Redis's clock, so nothing here depends on how fast the test runs.
+ */
+const SPACING_MS = 600;
+/** The pacer lets a job woken this close to its turn take it (EARLY_MS in channel-pacer.ts). */
+const TAKE_EARLY_MS = 10;
 
 let redis: Redis;
 let prefix: string;
@@ -15,7 +20,33 @@ let pacer: ChannelPacer;
 
 /** The pacer reads only a job's queue and id, so the test books turns without a queue. */
 const job = (id: string) => ({ id, name: 'render', queueName: 'notify' }) as unknown as Job;
-const sleep = (ms: number) => new Promise((settle) => setTimeout(settle, ms));
+const turnKey = (id: string) => `{${prefix}}:write-turn:notify:${id}`;
+/** The moment the pacer booked for job `id`, in Redis ms. */
+const bookedTurn = async (id: string) => Number(await redis.get(turnKey(id)));
+/** When the channel's last write was let through, in Redis ms. */
+const lastWrite = async (channel: string) => Number(await redis.get(`{${prefix}}:write-last:${channel}`));
+const reservedBy = (channel: string) => redis.get(`{${prefix}}:write-ahead:${channel}`);
+
+async function redisNow(): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/** Waits until Redis's clock (the pacer's clock) reaches `at`. */
+async function untilRedisClock(at: number): Promise<void> {
+  await waitUntil(`Redis's clock to reach ${at}`, async () => ((await redisNow()) >= at ? true : undefined), SPACING_MS * 20);
+}
+
+/** What a worker does with a job: book, sleep until the booked turn, book again, until the pacer says write. Returns the write's time. */
+async function writeWhenDue(channel: string, id: string, options: { ahead?: boolean } = {}): Promise<number> {
+  for (;;) {
+    if ((await pacer.book(channel, job(id), options)) === 0) return lastWrite(channel);
+    await untilRedisClock(await bookedTurn(id));
+  }
+}
+
+/** A channel and job ids of its own for each test, so no test sees another's turns. */
+const fresh = () => randomBytes(3).toString('hex');
 
 beforeAll(() => {
   redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
@@ -30,30 +61,56 @@ afterAll(async () => {
 
 describe('channel pacer: a run first post in a busy channel', () => {
   it('takes the channel next free moment, and a reply whose turn comes then steps back', async () => {
-    expect(await pacer.book(CHANNEL, job('reply-1'))).toBe(0);
-    const replyWait = await pacer.book(CHANNEL, job('reply-2'));
-    const firstPostWait = await pacer.book(CHANNEL, job('first-post'), { ahead: true });
-    // Both are due at the same moment: one spacing after the write just made.
-    expect(replyWait).toBeGreaterThan(SPACING_MS / 2);
-    expect(Math.abs(firstPostWait - replyWait)).toBeLessThan(SPACING_MS / 2);
+    const id = fresh();
+    const channel = `C0${id}`;
+    const [reply1, reply2, firstPost] = [`${id}-reply-1`, `${id}-reply-2`, `${id}-first-post`];
 
-    await sleep(Math.max(replyWait, firstPostWait) + 20);
-    // The reply asks first and would win a race; the first post reserved the moment, so the reply waits a spacing.
-    const replyAgain = await pacer.book(CHANNEL, job('reply-2'));
-    expect(replyAgain).toBeGreaterThan(SPACING_MS / 2);
-    expect(await pacer.book(CHANNEL, job('first-post'), { ahead: true })).toBe(0);
+    expect(await pacer.book(channel, job(reply1))).toBe(0);
+    const first = await lastWrite(channel);
+    const replyWait = await pacer.book(channel, job(reply2));
+    expect(replyWait).toBeGreaterThan(0);
+    expect(replyWait).toBeLessThanOrEqual(SPACING_MS);
+    expect(await bookedTurn(reply2)).toBe(first + SPACING_MS);
+    // The first post goes ahead of the line to the same moment, and reserves it.
+    expect(await pacer.book(channel, job(firstPost), { ahead: true })).toBeGreaterThan(0);
+    expect(await bookedTurn(firstPost)).toBe(first + SPACING_MS);
+    expect(await reservedBy(channel)).toBe(turnKey(firstPost));
 
-    await sleep(replyAgain + 20);
-    expect(await pacer.book(CHANNEL, job('reply-2'))).toBe(0);
+    await untilRedisClock(first + SPACING_MS);
+    // The reply asks first and would win a race; the moment is reserved, so it steps back a whole spacing.
+    const reasked = await redisNow();
+    expect(await pacer.book(channel, job(reply2))).toBeGreaterThan(0);
+    expect(await bookedTurn(reply2)).toBeGreaterThanOrEqual(reasked + SPACING_MS);
+
+    const firstPostWrite = await writeWhenDue(channel, firstPost, { ahead: true });
+    expect(await reservedBy(channel)).toBeNull();
+    const replyWrite = await writeWhenDue(channel, reply2);
+
+    expect(firstPostWrite).toBeLessThan(replyWrite);
+    expect(firstPostWrite - first).toBeGreaterThanOrEqual(SPACING_MS - TAKE_EARLY_MS);
+    expect(replyWrite - firstPostWrite).toBeGreaterThanOrEqual(SPACING_MS - TAKE_EARLY_MS);
   });
 
   it('a second first post waits for the first to take its reserved moment', async () => {
-    await sleep(SPACING_MS + 20);
-    expect(await pacer.book(CHANNEL, job('reply-3'))).toBe(0);
-    const a = await pacer.book(CHANNEL, job('first-a'), { ahead: true });
-    const b = await pacer.book(CHANNEL, job('first-b'), { ahead: true });
-    await sleep(Math.max(a, b) + 20);
-    expect(await pacer.book(CHANNEL, job('first-b'), { ahead: true })).toBeGreaterThan(0);
-    expect(await pacer.book(CHANNEL, job('first-a'), { ahead: true })).toBe(0);
+    const id = fresh();
+    const channel = `C0${id}`;
+    const [reply, firstA, firstB] = [`${id}-reply`, `${id}-first-a`, `${id}-first-b`];
+
+    expect(await pacer.book(channel, job(reply))).toBe(0);
+    const first = await lastWrite(channel);
+    expect(await pacer.book(channel, job(firstA), { ahead: true })).toBeGreaterThan(0);
+    expect(await pacer.book(channel, job(firstB), { ahead: true })).toBeGreaterThan(0);
+    expect(await bookedTurn(firstA)).toBe(first + SPACING_MS);
+    expect(await reservedBy(channel)).toBe(turnKey(firstA));
+
+    await untilRedisClock(Math.max(await bookedTurn(firstA), await bookedTurn(firstB)));
+    // B asks first at the reserved moment: it is A's, so B steps back.
+    expect(await pacer.book(channel, job(firstB), { ahead: true })).toBeGreaterThan(0);
+    const aWrite = await writeWhenDue(channel, firstA, { ahead: true });
+    const bWrite = await writeWhenDue(channel, firstB, { ahead: true });
+
+    expect(aWrite).toBeLessThan(bWrite);
+    expect(aWrite - first).toBeGreaterThanOrEqual(SPACING_MS - TAKE_EARLY_MS);
+    expect(bWrite - aWrite).toBeGreaterThanOrEqual(SPACING_MS - TAKE_EARLY_MS);
   });
 });

@@ -58,17 +58,23 @@ describe('the engine under API server faults', () => {
   });
 
   it('a 403 ends the run in error naming the verb and the resource, and changes nothing', async () => {
-    h.seed('auth', 'reg/auth:1.0.0');
-    // Denials last for the emulator's lifetime: this test comes after every other patch of this emulator.
-    h.emu.forbid({ verb: 'patch', resource: 'deployments', namespace: NS });
-    const run = await h.deploy('auth', '2.0.0', ROLLOUT);
-    const done = await h.settle(run.id, ['succeeded', 'failed', 'error', 'rolled-back', 'rollback-failed']);
-    expect(done.state).toBe('error');
-    expect(done.reason).toContain(`Not allowed to patch deployment ${NS}/auth`);
-    expect(done.reason).toContain('Grant the bot\'s service account "patch"');
-    expect(imageOf(h.emu, 'auth')).toBe('reg/auth:1.0.0');
-    // One try only: a refusal is not retried.
-    expect(imagePatches('auth')).toHaveLength(1);
+    // Denials last for an emulator's lifetime, so this test has one of its own and leaves the shared one alone.
+    const denied = await startEngineHarness();
+    try {
+      denied.seed('auth', 'reg/auth:1.0.0');
+      denied.emu.forbid({ verb: 'patch', resource: 'deployments', namespace: NS });
+      const run = await denied.deploy('auth', '2.0.0', ROLLOUT);
+      const done = await denied.settle(run.id, ['succeeded', 'failed', 'error', 'rolled-back', 'rollback-failed']);
+      expect(done.state).toBe('error');
+      expect(done.reason).toContain(`Not allowed to patch deployment ${NS}/auth`);
+      expect(done.reason).toContain('Grant the bot\'s service account "patch"');
+      expect(imageOf(denied.emu, 'auth')).toBe('reg/auth:1.0.0');
+      // One try only: a refusal is not retried.
+      const patches = denied.emu.requests.filter((r) => r.method === 'PATCH' && r.path === `/apis/apps/v1/namespaces/${NS}/deployments/auth`);
+      expect(patches).toHaveLength(1);
+    } finally {
+      await denied.close();
+    }
   });
 
   it('a dropped watch and a 410 Expired during wait-rollout resume without missing the end', async () => {

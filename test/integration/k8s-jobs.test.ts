@@ -61,11 +61,15 @@ describe('runJob', () => {
   });
 
   it('survives a dropped watch and a 410 Expired while waiting, without missing the end', async () => {
-    emu.jobOutcome({ name: 'smoke-42' }, { succeed: false, logs: ['boom'], runMs: 400 });
+    // Long enough that both cuts land while the Job runs, on a loaded machine too; checked below before each cut.
+    emu.jobOutcome({ name: 'smoke-42' }, { succeed: false, logs: ['boom'], runMs: 3000 });
+    const running = () => (emu.get('jobs', 'prod', 'smoke-42')?.status.conditions ?? []).length === 0;
     const run = runJob(client, job);
     await until(() => jobWatches().length === 1);
+    expect(running()).toBe(true);
     emu.dropWatches();
     await until(() => jobWatches().length === 2);
+    expect(running()).toBe(true);
     emu.compactHistory();
     emu.dropWatches();
     const result = await run;

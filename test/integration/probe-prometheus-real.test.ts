@@ -4,17 +4,18 @@ import type { Measurement, ProbeContext } from '../../src/probes/probe-provider.
 import { prometheusProbeSchema } from '../../src/probes/probe-types.js';
 import { prometheusProbe } from '../../src/probes/prometheus-probe.js';
 import { type PrometheusServer, prometheusUnavailableReason, startPrometheusServer } from '../support/prometheus-server.js';
+import { requireTool, skipWithout } from '../support/skip-without.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const unavailable = prometheusUnavailableReason();
-if (unavailable) console.warn(`Skipping the real-Prometheus probe tests: ${unavailable}`);
 
 const ERROR_RATIO = 'sum(rate(http_requests_total{code=~"5.."}[15s])) / sum(rate(http_requests_total[15s]))';
 const P95 = 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[15s])))';
 
-describe.skipIf(unavailable !== undefined)('prometheus probe against a real Prometheus', () => {
+describe.skipIf(skipWithout(unavailable, 'the real-Prometheus probe tests'))('prometheus probe against a real Prometheus', () => {
   let prom: PrometheusServer;
   beforeAll(async () => {
+    requireTool(unavailable);
     prom = await startPrometheusServer();
   }, 60_000);
   afterAll(async () => prom?.stop());

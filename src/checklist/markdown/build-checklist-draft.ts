@@ -11,6 +11,9 @@ export const MAX_TITLE_LENGTH = 300;
 /** Nearest enclosing list items whose words prefix a nested item's title. */
 const MAX_CONTEXT_DEPTH = 3;
 
+/** A blank to write a name or signature on: "Signed off by: ________". */
+const FILL_IN_BLANK = /(?<![^\s:_])_{3,}(?!\S)/;
+
 /** Labels that say nothing about the items under them ("**Checklist:**"), so they do not prefix titles. */
 const GENERIC_LABEL = /^(?:check ?list(?: items)?|tasks?|items?|to-?dos?|steps?|action items|checks)$/i;
 
@@ -45,6 +48,8 @@ interface Entry {
   block: ListItemBlock;
   label: Label | undefined;
   inSignoffSection: boolean;
+  /** A prose line with a fill-in blank; it becomes an item only if it is a sign-off. */
+  fillIn?: boolean;
 }
 
 interface Section {
@@ -77,6 +82,16 @@ export function buildChecklistDraft(blocks: readonly MarkdownBlock[]): { draft: 
   let documentTitle: Section | undefined;
   let sawHeading = false;
   let label: Label | undefined;
+  /** The section items go to: the innermost heading's, or one for items before any heading. */
+  const sectionFor = (line: number): Section => {
+    let section = stack.at(-1);
+    if (!section) {
+      section = { level: 0, line, own: '', title: '', signoff: false, entries: [] };
+      sections.push(section);
+      stack.push(section);
+    }
+    return section;
+  };
   for (const block of blocks) {
     if (block.kind === 'heading') {
       const own = clean(block.text, block.line);
@@ -95,13 +110,14 @@ export function buildChecklistDraft(blocks: readonly MarkdownBlock[]): { draft: 
       label = { text, signoff: isSignoffSection(text), generic: text === '' || GENERIC_LABEL.test(text) };
     } else if (block.kind === 'paragraph') {
       label = undefined;
-    } else {
-      let section = stack.at(-1);
-      if (!section) {
-        section = { level: 0, line: block.line, own: '', title: '', signoff: false, entries: [] };
-        sections.push(section);
-        stack.push(section);
+      // A signature line in prose ("Signed off by: ______ (SRE Lead)") asks for an approval as surely as a
+      // task box does; leaving it out would drop the sign-off without a word.
+      if (FILL_IN_BLANK.test(block.text)) {
+        const line: ListItemBlock = { kind: 'list-item', line: block.line, checkbox: true, text: block.text, parent: undefined, hasCheckboxDescendant: false };
+        sectionFor(block.line).entries.push({ block: line, label: undefined, inSignoffSection: stack.at(-1)?.signoff ?? false, fillIn: true });
       }
+    } else {
+      const section = sectionFor(block.line);
       section.entries.push({ block, label, inSignoffSection: section.signoff || (label?.signoff ?? false) });
     }
   }
@@ -143,8 +159,9 @@ export function buildChecklistDraft(blocks: readonly MarkdownBlock[]): { draft: 
   let leftOut = 0;
   for (const section of sections) {
     const items: DraftItem[] = [];
-    for (const { block, label: itemLabel, inSignoffSection } of section.entries) {
+    for (const { block, label: itemLabel, inSignoffSection, fillIn } of section.entries) {
       if (!block.checkbox || block.hasCheckboxDescendant) continue;
+      if (fillIn && !classifySignoff(cleanItem(block), inSignoffSection)) continue;
       if (imported >= MAX_IMPORTED_ITEMS) {
         leftOut += 1;
         continue;

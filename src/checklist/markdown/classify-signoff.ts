@@ -1,8 +1,12 @@
 /** A heading or label that introduces approvals: "Sign-offs", "Go-Live Approval", "Approvers", "Signatures". */
 const SIGNOFF_SECTION = /\b(?:sign[- ]?offs?|signoffs?|approvals?|approvers?|signatures?)\b/i;
 
-/** "… approved by X", "sign-off from X", "signature of X". */
-const BY_ROLE = /\b(?:approved|signed[- ]off|sign[- ]?off|signoff|approval|signature)\s+(?:by|from|of)\s+(.+)$/i;
+/** "… approved by X", "sign-off from X", "signature of X", "Signed off by: (X)" (a fill-in line, its blank cleaned away). */
+const BY_ROLE = /\b(?:approved|signed[- ]off|sign[- ]?off|signoff|approval|signature)\s+(?:by|from|of)(?::\s*|\s+)(.+)$/i;
+/** "Approved by" with nothing after it: the name was a blank to fill in. */
+const BY_BLANK = /\b(?:approved|signed[- ]off|sign[- ]?off|signoff|approval|signature)\s+(?:by|from|of)$/i;
+/** A role written in brackets after a fill-in blank: "(Site Reliability Lead)". */
+const BRACKETED = /^\(([^()]+)\)\s*[.]?$/;
 
 /** "X sign-off", "X's approval obtained", "X signature". Ends the item, so "approval ticket created" is not one. */
 const ROLE_THEN_KEYWORD =
@@ -57,11 +61,13 @@ function isRoleLike(text: string): boolean {
 export function classifySignoff(text: string, inSignoffSection: boolean): SignoffRole | undefined {
   const by = BY_ROLE.exec(text);
   if (by) {
-    const named = tidyRole((by[1] ?? '').split(/[,;(]|\s[-–—]\s|\.\s|\.$/)[0] ?? '');
+    const who = (by[1] ?? '').trim().replace(BRACKETED, '$1');
+    const named = tidyRole(who.split(/[,;(]|\s[-–—]\s|\.\s|\.$/)[0] ?? '');
     if (named && !PLACEHOLDER.test(named) && named.length <= MAX_ROLE_LENGTH && named.split(/\s+/).length <= MAX_ROLE_WORDS) return { words: named };
     const before = tidyRole(text.slice(0, by.index));
     return { words: isRoleLike(before) ? before : GENERIC_APPROVER };
   }
+  if (BY_BLANK.test(text)) return { words: GENERIC_APPROVER };
   const keyword = ROLE_THEN_KEYWORD.exec(text);
   if (keyword) {
     const head = tidyRole((keyword[1] ?? '').split(':').at(-1) ?? '');

@@ -19,6 +19,8 @@ export interface LabelBlock {
 export interface ParagraphBlock {
   kind: 'paragraph';
   line: number;
+  /** The line's raw inline text (a sign-off written as a fill-in line is read from it). */
+  text: string;
 }
 
 export interface ListItemBlock {
@@ -154,19 +156,27 @@ export function scanMarkdownBlocks(text: string): ScanResult {
     const wasBlank = previousBlank;
     previousBlank = false;
 
+    // A code fence, table or break left of an item's content ends that item's list, so what follows
+    // (an indented code block after a fence, say) is not read as nested under it.
+    const closeItemsRightOf = () => {
+      open = open.filter((entry) => entry.contentColumn <= indent);
+    };
     const fenceMatch = FENCE.exec(rest);
     if (fenceMatch && !(fenceMatch[1]?.startsWith('`') && fenceMatch[2]?.includes('`'))) {
       fence = { char: fenceMatch[1]?.[0] ?? '`', length: fenceMatch[1]?.length ?? 3, line: lineNumber };
+      closeItemsRightOf();
       continuable = undefined;
       continue;
     }
     if (inTable && !rest.includes('|')) inTable = false;
     if (inTable || rest.startsWith('|') || startsTable(rest, lines[index + 1])) {
+      if (!inTable) closeItemsRightOf();
       inTable = true;
       continuable = undefined;
       continue;
     }
     if (THEMATIC_BREAK.test(rest)) {
+      closeItemsRightOf();
       continuable = undefined;
       previousBlank = true;
       continue;
@@ -216,7 +226,7 @@ export function scanMarkdownBlocks(text: string): ScanResult {
       continue;
     }
     const label = LABEL.exec(rest.trim());
-    blocks.push(label ? { kind: 'label', line: lineNumber, text: label[2] ?? '' } : { kind: 'paragraph', line: lineNumber });
+    blocks.push(label ? { kind: 'label', line: lineNumber, text: label[2] ?? '' } : { kind: 'paragraph', line: lineNumber, text: rest.trim() });
   }
 
   if (fence) warnings.push(`line ${fence.line}: code block never closed; everything after it was skipped`);

@@ -48,6 +48,12 @@ export class FaultInjection {
     this.denials.push(rule);
   }
 
+  /** Injected failures, delays, hangs and silences not yet used up: a scenario checks its faults fired. */
+  pending(): { failures: number; delays: number; hangs: number; silences: number } {
+    const left = (faults: Counted[]) => faults.reduce((sum, fault) => sum + fault.remaining, 0);
+    return { failures: left(this.failures), delays: left(this.delays), hangs: left(this.hangs), silences: left(this.silences) };
+  }
+
   /** Milliseconds to hold this request back (consumes one count of the first matching delay). */
   takeDelay(method: string, path: string): number {
     return take(this.delays, method, path)?.ms ?? 0;

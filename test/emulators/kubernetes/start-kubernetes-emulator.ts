@@ -79,8 +79,8 @@ export interface KubernetesEmulator {
   neverReady(image: string): void;
   /** How pods of matching Jobs end (later calls win); unmatched Jobs succeed with an empty log. */
   jobOutcome(match: JobMatch, outcome: JobOutcome): void;
-  /** Ends every open watch stream abruptly (socket destroyed, no final chunk). */
-  dropWatches(): void;
+  /** Ends every open watch stream abruptly (socket destroyed, no final chunk); returns how many were open. */
+  dropWatches(): number;
   /** The next `count` matching requests fail with this HTTP status and a matching Status body. */
   failNext(count: number, status: 500 | 409 | 403, match?: RequestMatch): void;
   /**
@@ -102,6 +102,8 @@ export interface KubernetesEmulator {
   forbid(rule: { verb: string; resource: string; namespace?: string }): void;
   /** Drops the watch history: watches from any resourceVersion seen so far get a 410 Expired ERROR event. */
   compactHistory(): void;
+  /** Injected faults not yet used up, by kind: a scenario asserts its faults fired before judging the outcome. */
+  pendingFaults(): { failures: number; delays: number; hangs: number; silences: number };
 }
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
@@ -279,7 +281,12 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     neverReady: (image) => controller.markNeverReady(image),
     jobOutcome: (match, outcome) => jobs.addRule(match, outcome),
     dropWatches() {
-      for (const w of watches) w.res.socket?.destroy();
+      let cut = 0;
+      for (const w of watches) {
+        if (w.res.socket && !w.res.socket.destroyed) cut += 1;
+        w.res.socket?.destroy();
+      }
+      return cut;
     },
     failNext: (count, status, match = {}) => faults.failNext(count, status, match),
     delayNext: (count, ms, match = {}) => faults.delayNext(count, ms, match),
@@ -287,5 +294,6 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     silenceNextWatches: (count, match = {}) => faults.silenceNextWatches(count, match),
     forbid: (rule) => faults.forbid(rule),
     compactHistory: () => store.compact(),
+    pendingFaults: () => faults.pending(),
   };
 }
