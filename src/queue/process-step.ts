@@ -73,11 +73,14 @@ export function createStepProcessor(options: ProcessStepOptions) {
       }
       const reason = toUserText(err, `job ${job.id}`);
       logger.error({ err, code }, 'step failed');
+      const outcome = outcomeOf(code, await options.store.get(runId), itemId);
       after = await options.engine.apply(runId, {
         type: 'step-failed',
         itemId,
         reason,
-        outcome: outcomeOf(code, await options.store.get(runId), itemId),
+        outcome,
+        // A release half-done because a permission is missing needs someone to fix the RBAC now.
+        ...(outcome === 'failed' && code === 'k8s-forbidden' ? { page: true } : {}),
       });
     }
     if (wakeAt !== undefined) {

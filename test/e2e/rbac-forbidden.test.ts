@@ -1,7 +1,14 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dedupKeyFor } from '../../src/pagerduty/dedup-key-for.js';
+import { RUN_FAILURE_INCIDENT } from '../../src/queue/run-engine.js';
+import { type PagerDutyEmulator, startPagerDutyEmulator } from '../emulators/pagerduty/index.js';
 import { replyText } from '../support/reply-text.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitForRunState } from '../support/wait-for-run-state.js';
+import { waitUntil } from '../support/wait-until.js';
 
 /**
  * The chart's Role with one verb taken away, as on a cluster whose RBAC lags the code: the run must fail as
@@ -24,6 +31,8 @@ services:
     container: basket
     image: ${REPO}
     environments: [production]
+    pagerduty:
+      routingKeyEnv: PD_ROUTING_KEY
 `;
 
 const CHECKLIST = `
@@ -40,9 +49,14 @@ phases:
 const DENIAL = 'User "system:serviceaccount:flightdeck:flightdeck-worker" cannot list resource "jobs" in API group "batch" in the namespace "shop"';
 
 let world: E2eWorld;
+let pagerduty: PagerDutyEmulator;
 
 beforeAll(async () => {
+  pagerduty = await startPagerDutyEmulator();
+  const caFile = join(mkdtempSync(join(tmpdir(), 'flightdeck-rbac-')), 'pagerduty-ca.pem');
+  writeFileSync(caFile, pagerduty.ca);
   world = await startE2eWorld({
+    env: { PD_ROUTING_KEY: pagerduty.routingKey, PAGERDUTY_EVENTS_SERVER: pagerduty.eventsServer, PAGERDUTY_CA_FILE: caFile },
     mode: 'http',
     catalog: CATALOG,
     checklists: { smoke: CHECKLIST },
@@ -56,10 +70,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await world?.stop();
+  await pagerduty?.close();
 });
 
 describe('a 403 after the cluster changed', () => {
-  it('fails the run as a release, rolls the image back, and names the missing permission with a kubectl auth can-i line', async () => {
+  it('fails the run as a release, rolls the image back, pages, and names the missing permission with a kubectl auth can-i line', async () => {
     const response = await world.driver.slashCommand({ command: '/deploy', text: 'basket v2 to production', userId: 'U0ALICE', channelId: CHANNEL });
     const id = /Run #(\d+)/.exec(replyText(response))?.[1];
     expect(id, replyText(response)).toBeDefined();
@@ -68,6 +83,8 @@ describe('a 403 after the cluster changed', () => {
     expect(done.reason).toContain(DENIAL);
     expect(done.reason).toContain('kubectl auth can-i list jobs.batch -n shop --as system:serviceaccount:flightdeck:flightdeck-worker');
     expect(world.k8s.getDeployment('shop', 'basket').spec.template.spec.containers[0].image).toBe(`${REPO}:v1`);
+    const incident = await waitUntil('the PagerDuty trigger', () => pagerduty.incident(dedupKeyFor(id!, RUN_FAILURE_INCIDENT)));
+    expect(incident.summary).toContain(`basket v2 in production: run #${id} failed`);
     // The refusal is the emulator's RBAC answering flightdeck's own request, not an injected fault.
     const refused = world.k8s.requests.find((r) => r.attributes?.resource === 'jobs' && r.attributes.verb === 'list');
     expect(refused?.user).toBe('system:serviceaccount:flightdeck:flightdeck-worker');
