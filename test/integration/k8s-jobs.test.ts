@@ -36,6 +36,8 @@ async function until(probe: () => boolean): Promise<void> {
 
 describe('runJob', () => {
   it('creates the Job from the template and resolves when it completes', async () => {
+    // Long enough that the Job is still running when it is first listed, however busy the machine: the wait must watch.
+    emu.jobOutcome({ image: 'reg/smoke:1' }, { succeed: true, logs: [], runMs: 1500 });
     const result = await runJob(client, job);
     expect(result).toEqual({ succeeded: true, reused: false, message: 'Reached expected number of succeeded pods', logTail: [] });
     const created = emu.get('jobs', 'prod', 'smoke-42');
