@@ -86,6 +86,8 @@ export const smokeJobStepSchema = z.strictObject({
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   env: z.record(z.string(), z.string()).optional(),
+  /** The pod's ServiceAccount, its token mounted; without it the Job runs with no token at all. */
+  serviceAccount: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a DNS subdomain name').optional(),
   timeout: duration.default('5m'),
 });
 

@@ -14,6 +14,13 @@ export interface RunJobOptions {
   env?: Record<string, string>;
   /** Pod failures tolerated before the Job fails; default 0 (a smoke test that flakes should say so). */
   backoffLimit?: number;
+  /** The run the Job belongs to, set as its `flightdeck.dev/run` label (find a run's Jobs with `-l`). */
+  runId: string;
+  /**
+   * ServiceAccount the pod runs as, with its token mounted. Default: none asked for — the namespace's
+   * `default` account with no token mounted, since a smoke test that calls the API server should say so.
+   */
+  serviceAccount?: string;
   /** Lines of the failed pod's log to return; default 20. */
   logLines?: number;
   /** Longest wait for the Job to finish, from the first call to `now`. */
@@ -37,6 +44,12 @@ export interface RunJobResult {
 }
 
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+/** The label naming the run a Job was created for. */
+export const RUN_LABEL = 'flightdeck.dev/run';
+/** Finished Jobs (and their pods) are removed by the TTL controller after this long: enough to read their logs. */
+export const JOB_TTL_SECONDS = 3600;
+/** Requests and limits of a smoke Job's container: a probe, not a workload. */
+export const JOB_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
 
 /**
  * Runs a Job to its end: creates it (restartPolicy Never; reuses an existing Job of that name), then
@@ -74,7 +87,12 @@ export async function runJob(client: ClusterClient, o: RunJobOptions): Promise<R
   return { ...verdict, reused, ...(await logTail(client, o)) };
 }
 
-async function createOrReuse(client: ClusterClient, o: RunJobOptions, what: string): Promise<boolean> {
+/**
+ * The Job flightdeck creates: restricted Pod Security (non-root, no privilege escalation, all capabilities
+ * dropped, RuntimeDefault seccomp, read-only root), bounded resources, a deadline the API server enforces
+ * even if flightdeck dies, a TTL that removes it after it ends, and no service-account token unless asked.
+ */
+export function jobManifest(o: RunJobOptions): V1Job {
   const env = Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value }));
   const container = {
     name: 'job',
@@ -82,13 +100,40 @@ async function createOrReuse(client: ClusterClient, o: RunJobOptions, what: stri
     ...(o.command ? { command: o.command } : {}),
     ...(o.args ? { args: o.args } : {}),
     ...(env.length > 0 ? { env } : {}),
+    resources: JOB_RESOURCES,
+    securityContext: {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
   };
-  const body: V1Job = {
+  const labels = { 'app.kubernetes.io/managed-by': 'flightdeck', [RUN_LABEL]: o.runId };
+  return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name: o.name, namespace: o.namespace, labels: { 'app.kubernetes.io/managed-by': 'flightdeck' } },
-    spec: { backoffLimit: o.backoffLimit ?? 0, template: { spec: { restartPolicy: 'Never', containers: [container] } } },
+    metadata: { name: o.name, namespace: o.namespace, labels },
+    spec: {
+      backoffLimit: o.backoffLimit ?? 0,
+      activeDeadlineSeconds: Math.max(1, Math.ceil(o.timeoutMs / 1000)),
+      ttlSecondsAfterFinished: JOB_TTL_SECONDS,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: o.serviceAccount !== undefined,
+          ...(o.serviceAccount ? { serviceAccountName: o.serviceAccount } : {}),
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [container],
+        },
+      },
+    },
   };
+}
+
+async function createOrReuse(client: ClusterClient, o: RunJobOptions, what: string): Promise<boolean> {
+  const body = jobManifest(o);
   try {
     await client.batch.createNamespacedJob({ namespace: o.namespace, body });
     return false;

@@ -34,6 +34,24 @@ function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** kube-apiserver's words for an RBAC denial (responsewriters.forbiddenMessage). */
+const RBAC_DENIAL = /User "([^"]+)" cannot (\S+) resource "([^"]+)" in API group "([^"]*)" (?:in the namespace "([^"]+)"|at the cluster scope)/;
+
+/**
+ * Which permission is missing and how to check it, read from the API server's message: the verb, the
+ * (group-qualified) resource, the namespace and a `kubectl auth can-i` line an operator can paste.
+ */
+function forbiddenRemedy(verb: string, message: string | undefined): string {
+  const m = RBAC_DENIAL.exec(message ?? '');
+  if (!m) return `Grant the bot's service account "${verb}" on that resource (Role/RoleBinding).`;
+  const [, user, deniedVerb, resource, group, namespace] = m as unknown as [string, string, string, string, string, string | undefined];
+  const [plural, subresource] = resource.split('/') as [string, string | undefined];
+  const qualified = group === '' ? plural : `${plural}.${group}`;
+  const where = namespace === undefined ? 'cluster-wide' : `in namespace ${namespace}`;
+  const check = `kubectl auth can-i ${deniedVerb} ${qualified}${subresource ? ` --subresource=${subresource}` : ''}${namespace === undefined ? ' --all-namespaces' : ` -n ${namespace}`} --as ${user}`;
+  return `Missing permission: ${deniedVerb} ${subresource ? `${qualified}/${subresource}` : qualified} ${where} for ${user}; add it to the Role bound to that account (helm/flightdeck rbac), then check with:\n${check}`;
+}
+
 /**
  * Turns anything a client-node call can throw into a FlightdeckError whose code decides retry:
  * 403 → k8s-forbidden (names verb, resource and the API server's reason), 404 → k8s-not-found,
@@ -65,10 +83,7 @@ export function toK8sError(err: unknown, verb: string, resource: string): Flight
       });
     }
     if (statusCode === 403) {
-      return new FlightdeckError('k8s-forbidden', `Not allowed to ${what}${detail}`, {
-        remedy: `Grant the bot's service account "${verb}" on that resource (Role/RoleBinding).`,
-        cause: err,
-      });
+      return new FlightdeckError('k8s-forbidden', `Not allowed to ${what}${detail}`, { remedy: forbiddenRemedy(verb, status?.message), cause: err });
     }
     if (statusCode === 404) return new FlightdeckError('k8s-not-found', `Cannot ${what}: not found${detail}`, { cause: err });
     if (statusCode === 409) return new FlightdeckError('k8s-conflict', `Conflict while trying to ${what}${detail}`, { cause: err });

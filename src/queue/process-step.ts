@@ -3,6 +3,7 @@ import { isFlightdeckError, isRetryableCode, type ErrorCode } from '../errors/fl
 import { toUserText } from '../errors/user-text.js';
 import type { Logger } from '../observability/create-logger.js';
 import type { RunStore } from '../run/run-store.js';
+import { CLUSTER_CHANGING_ACTIONS } from '../run/run-item-schema.js';
 import { isTerminal, type Run } from '../run/run-schema.js';
 import { finishRollback } from './finish-rollback.js';
 import { stepJobSchema } from './job-schemas.js';
@@ -11,6 +12,21 @@ import type { StepContext } from './steps/step-context.js';
 
 /** A bad release ends the run `failed`; anything else that stops a step means flightdeck or its infrastructure broke. */
 const RELEASE_FAILURES: ReadonlySet<ErrorCode> = new Set(['rollout-failed', 'rollout-timeout']);
+
+/**
+ * How a step's permanent error ends the run. A 403 is flightdeck's setup, not the release, so it is `error`
+ * — unless an earlier step already changed what the cluster serves: ending `error` would then leave a
+ * half-done release serving, so it ends `failed` and what can be rolled back is. (The refused request
+ * itself changed nothing, so a 403 on the first change still ends `error` with the cluster untouched.)
+ */
+function outcomeOf(code: ErrorCode, run: Run | null, itemId: string): 'failed' | 'error' {
+  if (RELEASE_FAILURES.has(code)) return 'failed';
+  if (code !== 'k8s-forbidden' || run === null) return 'error';
+  const changedBefore = run.phases.some((phase) =>
+    phase.items.some((item) => item.id !== itemId && item.kind === 'step' && CLUSTER_CHANGING_ACTIONS.has(item.action) && item.state === 'done'),
+  );
+  return changedBefore ? 'failed' : 'error';
+}
 
 export interface ProcessStepOptions extends Omit<StepContext, 'signal'> {
   store: RunStore;
@@ -63,11 +79,14 @@ export function createStepProcessor(options: ProcessStepOptions) {
       }
       const reason = toUserText(err, `job ${job.id}`);
       logger.error({ err, code }, 'step failed');
+      const outcome = outcomeOf(code, await options.store.get(runId), itemId);
       after = await options.engine.apply(runId, {
         type: 'step-failed',
         itemId,
         reason,
-        outcome: RELEASE_FAILURES.has(code) ? 'failed' : 'error',
+        outcome,
+        // A release half-done because a permission is missing needs someone to fix the RBAC now.
+        ...(outcome === 'failed' && code === 'k8s-forbidden' ? { page: true } : {}),
       });
     }
     if (wakeAt !== undefined) {

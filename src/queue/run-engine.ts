@@ -3,7 +3,11 @@ import type { RunStore } from '../run/run-store.js';
 import type { Run } from '../run/run-schema.js';
 import { transition, type Effect, type RunEvent } from '../run/transition.js';
 import type { Queues } from './create-queues.js';
+import { enqueuePagerDutyEvent } from './guards/pagerduty-events.js';
 import { renderJobId, stepJobId } from './job-schemas.js';
+
+/** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */
+export const RUN_FAILURE_INCIDENT = 'run-failure';
 
 export interface RunEngineOptions {
   store: RunStore;
@@ -65,6 +69,16 @@ export class RunEngine {
             { runId: run.id, guardId: effect.guardId, action: effect.type, detail: effect.detail },
             { jobId: `alert-${at}-${effect.guardId}` },
           );
+          break;
+        case 'page-failure':
+          await enqueuePagerDutyEvent(queues, {
+            kind: 'trigger',
+            runId: run.id,
+            guardId: RUN_FAILURE_INCIDENT,
+            breachAt: run.endedAt ?? run.seq,
+            severity: 'critical',
+            summary: `${run.service} ${run.version} in ${run.environment}: run #${run.id} failed — ${effect.detail.split('\n')[0]}`.slice(0, 1024),
+          });
           break;
         case 'thread':
           await queues.notify.add('thread', { runId: run.id, text: effect.text }, { jobId: `thread-${at}-${index}` });

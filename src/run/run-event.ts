@@ -18,7 +18,8 @@ export type RunEvent =
   /** A check item's measurement; `final` when no retry follows. */
   | { type: 'check-measured'; itemId: string; measurement: Measurement; final: boolean }
   | { type: 'step-succeeded'; itemId: string; detail: string }
-  | { type: 'step-failed'; itemId: string; reason: string; outcome: 'failed' | 'error' }
+  /** `page`: the failure needs a person now (a permission missing mid-release), so on-call is paged too. */
+  | { type: 'step-failed'; itemId: string; reason: string; outcome: 'failed' | 'error'; page?: boolean }
   /** Updates the running step's detail line only (e.g. rollout progress); no audit entry. */
   | { type: 'step-progress'; itemId: string; detail: string }
   /** A step found, before changing the cluster, that its run no longer holds the target's lock (`holder`: who does, or ''). */
@@ -53,6 +54,8 @@ export type Effect =
   /** Trigger PagerDuty and DM the on-call; the run is paused until someone acts. */
   | { type: 'page'; guardId: string; detail: string }
   | { type: 'notify'; guardId: string; detail: string }
+  /** Trigger PagerDuty for a run that failed for a reason no guard watches (a 403 after the cluster changed). */
+  | { type: 'page-failure'; detail: string }
   /** A reply in the run's thread (mrkdwn). */
   | { type: 'thread'; text: string }
   /** Post the deployment summary in the thread, then apply `summary-posted`. */

@@ -92,6 +92,7 @@ export const jobTemplateSchema = z.object({
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   env: z.record(z.string(), z.string()).optional(),
+  serviceAccount: z.string().optional(),
 });
 export type JobTemplate = z.infer<typeof jobTemplateSchema>;
 

@@ -76,6 +76,7 @@ function toRunStep(item: StepItem, target: RunTarget): RunStepItem {
           ...(item.command ? { command: item.command } : {}),
           ...(item.args ? { args: item.args } : {}),
           ...(item.env ? { env: item.env } : {}),
+          ...(item.serviceAccount ? { serviceAccount: item.serviceAccount } : {}),
         },
         ...timeout(item.timeout),
       };

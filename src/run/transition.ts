@@ -100,6 +100,7 @@ function apply(draft: RunDraft, event: RunEvent): boolean {
       // `failed` means the release is bad; `error` means flightdeck or the infrastructure broke. They stay
       // distinct so nobody blames a release for a 403 from the API server.
       endRun(draft, event.outcome, event.reason, FLIGHTDECK_ACTOR);
+      if (event.page) draft.effects.push({ type: 'page-failure', detail: event.reason });
       return true;
     }
     case 'lock-lost': {

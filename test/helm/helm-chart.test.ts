@@ -22,16 +22,6 @@ const VARIANTS: Record<string, string[]> = {
   'no NetworkPolicy': values('secrets', 'no-network-policy'),
 };
 
-/** Exactly what the issue grants flightdeck; a rule more or less fails the test. */
-const EXPECTED_RULES = [
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'patch'] },
-  { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'delete'] },
-  { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'patch'] },
-];
-
 type AnyRecord = Record<string, any>;
 
 const ofKind = (objects: RenderedObject[], kind: string) => objects.filter((object) => object.kind === kind) as AnyRecord[];
@@ -107,21 +97,24 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart tests'))('helm/flightde
       expect(images.size).toBe(1);
     });
 
-    it('grants exactly the verbs flightdeck uses, and nothing else', () => {
+    it('binds the Role to the worker account only; the web role gets no token and no kubeconfig', () => {
       const roles = [...ofKind(objects, 'Role'), ...ofKind(objects, 'ClusterRole')];
       expect(roles.length).toBeGreaterThan(0);
-      for (const role of roles) expect(role.rules).toEqual(EXPECTED_RULES);
+      // Which verbs, exactly, is test/helm/rbac-rules.test.ts's job; here every Role must be the same.
+      for (const role of roles) expect(role.rules).toEqual(roles[0]!.rules);
       const bindings = [...ofKind(objects, 'RoleBinding'), ...ofKind(objects, 'ClusterRoleBinding')];
       expect(bindings).toHaveLength(roles.length);
-      const account = one(objects, 'ServiceAccount', 'fd-flightdeck');
-      expect(account.automountServiceAccountToken).toBe(false);
+      for (const name of ['fd-flightdeck-worker', 'fd-flightdeck-web']) expect(one(objects, 'ServiceAccount', name).automountServiceAccountToken).toBe(false);
       for (const binding of bindings) {
-        expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'fd-flightdeck', namespace: 'flightdeck' }]);
+        expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'fd-flightdeck-worker', namespace: 'flightdeck' }]);
         expect(binding.roleRef.kind).toBe(binding.kind === 'RoleBinding' ? 'Role' : 'ClusterRole');
       }
-      for (const deployment of ofKind(objects, 'Deployment')) {
-        expect(deployment.spec.template.spec.serviceAccountName).toBe('fd-flightdeck');
-      }
+      const worker = one(objects, 'Deployment', 'fd-flightdeck-worker').spec.template.spec;
+      expect(worker).toMatchObject({ serviceAccountName: 'fd-flightdeck-worker', automountServiceAccountToken: true });
+      const web = one(objects, 'Deployment', 'fd-flightdeck-web').spec.template.spec;
+      expect(web).toMatchObject({ serviceAccountName: 'fd-flightdeck-web', automountServiceAccountToken: false });
+      expect(web.volumes.map((v: AnyRecord) => v.name)).not.toContain('kubeconfig');
+      expect(web.containers[0].env.map((v: AnyRecord) => v.name)).not.toContain('KUBECONFIG');
     });
 
     it('keeps disruptions to one pod per role, with budgets that select the right pods', () => {
@@ -171,19 +164,22 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart tests'))('helm/flightde
     expect(notes).toContain('WARNING: networkPolicy.kubernetesApi.cidrs is empty');
   });
 
-  it('allows only DNS, Redis, the Kubernetes API and HTTPS egress, and ingress only to the HTTP port', () => {
+  it('allows only DNS, Redis, the Kubernetes API, HTTPS and the probe ports as egress, and ingress only to the HTTP port', () => {
     const policy = one(renderChart(VARIANTS.default!).objects, 'NetworkPolicy', 'fd-flightdeck');
     expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'flightdeck', 'app.kubernetes.io/instance': 'fd' });
-    expect(policy.spec.egress.map(portsOf)).toEqual([['53/UDP', '53/TCP'], ['6379/TCP'], ['6443/TCP'], ['443/TCP']]);
+    expect(policy.spec.egress.map(portsOf)).toEqual([['53/UDP', '53/TCP'], ['6379/TCP'], ['6443/TCP'], ['443/TCP'], ['80/TCP', '8080/TCP', '9090/TCP']]);
     expect(policy.spec.egress[3].to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0' } }]);
+    // The production checklist's checks and guards (HTTP on 80, Prometheus on 9090) work without extraEgress.
+    expect(policy.spec.egress[4].to).toBeUndefined();
     expect(policy.spec.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }] }]);
   });
 
   it('pins Redis, the API server and ingress sources when told, and mounts an external kubeconfig', () => {
     const { objects, notes } = renderChart(VARIANTS['locked-down network']!);
     const policy = one(objects, 'NetworkPolicy', 'fd-flightdeck');
-    expect(policy.spec.egress.map(portsOf)).toEqual([['53/UDP', '53/TCP'], ['6380/TCP'], ['443/TCP'], ['443/TCP'], ['9090/TCP']]);
+    expect(policy.spec.egress.map(portsOf)).toEqual([['53/UDP', '53/TCP'], ['6380/TCP'], ['443/TCP'], ['443/TCP'], ['8080/TCP'], ['9090/TCP']]);
+    expect(policy.spec.egress[4].to).toEqual([{ ipBlock: { cidr: '10.40.0.0/16' } }]);
     expect(policy.spec.egress[1].to).toEqual([{ ipBlock: { cidr: '10.20.0.0/24' } }]);
     expect(policy.spec.egress[2].to).toEqual([{ ipBlock: { cidr: '10.0.0.1/32' } }]);
     expect(policy.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]);
@@ -192,6 +188,8 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart tests'))('helm/flightde
     expect(container.image).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(container.env.find((v: AnyRecord) => v.name === 'KUBECONFIG').value).toBe('/etc/flightdeck-kube/kubeconfig');
     expect(container.volumeMounts.find((m: AnyRecord) => m.name === 'kubeconfig')).toMatchObject({ readOnly: true });
+    const web = one(objects, 'Deployment', 'fd-flightdeck-web').spec.template.spec;
+    expect(web.containers[0].volumeMounts.map((m: AnyRecord) => m.name)).not.toContain('kubeconfig');
   });
 
   it('renders no NetworkPolicy when disabled', () => {

@@ -67,7 +67,8 @@ describe('the engine under API server faults', () => {
       const done = await denied.settle(run.id, ['succeeded', 'failed', 'error', 'rolled-back', 'rollback-failed']);
       expect(done.state).toBe('error');
       expect(done.reason).toContain(`Not allowed to patch deployment ${NS}/auth`);
-      expect(done.reason).toContain('Grant the bot\'s service account "patch"');
+      expect(done.reason).toContain(`Missing permission: patch deployments.apps in namespace ${NS}`);
+      expect(done.reason).toContain(`kubectl auth can-i patch deployments.apps -n ${NS} --as `);
       expect(imageOf(denied.emu, 'auth')).toBe('reg/auth:1.0.0');
       // One try only: a refusal is not retried.
       const patches = denied.emu.requests.filter((r) => r.method === 'PATCH' && r.path === `/apis/apps/v1/namespaces/${NS}/deployments/auth`);

@@ -6,6 +6,7 @@ import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { type ClusterClient, createClusterAccess } from '../../src/k8s/create-cluster-access.js';
 import { runJob } from '../../src/k8s/run-job.js';
 import { type KubernetesEmulator, startKubernetesEmulator } from '../emulators/kubernetes/index.js';
+import { WORKER_ACCOUNT, loadChartRbac } from '../emulators/kubernetes/load-chart-rbac.js';
 
 let emu: KubernetesEmulator;
 let dir: string;
@@ -14,7 +15,9 @@ let client: ClusterClient;
 beforeEach(async () => {
   emu = await startKubernetesEmulator({ readyDelayMs: 150, tickMs: 10 });
   dir = await mkdtemp(join(tmpdir(), 'k8s-jobs-'));
-  emu.writeKubeconfig(join(dir, 'kubeconfig'), 'emu');
+  // As the chart's worker account, under the chart's Role: a verb the Role lacks fails these tests with a 403.
+  emu.applyRbac(loadChartRbac(['prod']));
+  emu.writeKubeconfig(join(dir, 'kubeconfig'), 'emu', emu.serviceAccountToken(WORKER_ACCOUNT.namespace, WORKER_ACCOUNT.name));
   client = createClusterAccess({ kubeconfigPath: join(dir, 'kubeconfig') }).forContext('emu');
 });
 
@@ -23,7 +26,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const job = { namespace: 'prod', name: 'smoke-42', image: 'reg/smoke:1', command: ['/smoke'], args: ['--target', 'web'], env: { VERSION: '1.2.0' }, timeoutMs: 15_000, now: Date.now };
+const job = { namespace: 'prod', name: 'smoke-42', runId: 'run-42', image: 'reg/smoke:1', command: ['/smoke'], args: ['--target', 'web'], env: { VERSION: '1.2.0' }, timeoutMs: 15_000, now: Date.now };
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}`);
 const jobWatches = () => emu.requests.filter((r) => r.path.endsWith('/jobs') && r.query.watch === 'true');
 
@@ -33,6 +36,8 @@ async function until(probe: () => boolean): Promise<void> {
 
 describe('runJob', () => {
   it('creates the Job from the template and resolves when it completes', async () => {
+    // Long enough that the Job is still running when it is first listed, however busy the machine: the wait must watch.
+    emu.jobOutcome({ image: 'reg/smoke:1' }, { succeed: true, logs: [], runMs: 1500 });
     const result = await runJob(client, job);
     expect(result).toEqual({ succeeded: true, reused: false, message: 'Reached expected number of succeeded pods', logTail: [] });
     const created = emu.get('jobs', 'prod', 'smoke-42');
@@ -40,6 +45,28 @@ describe('runJob', () => {
     expect(created?.spec.template.spec.containers[0]).toMatchObject({ image: 'reg/smoke:1', command: ['/smoke'], args: ['--target', 'web'], env: [{ name: 'VERSION', value: '1.2.0' }] });
     expect(created?.status.conditions.map((c: { type: string }) => c.type)).toEqual(['SuccessCriteriaMet', 'Complete']);
     expect(jobWatches()[0]?.query).toMatchObject({ fieldSelector: 'metadata.name=smoke-42', resourceVersion: expect.stringMatching(/^\d+$/) });
+  });
+
+  it('creates a restricted, bounded Job labelled with its run, without a token unless it asks for an account', async () => {
+    await runJob(client, job);
+    const created = emu.get('jobs', 'prod', 'smoke-42')!;
+    expect(created.metadata.labels).toMatchObject({ 'flightdeck.dev/run': 'run-42', 'app.kubernetes.io/managed-by': 'flightdeck' });
+    expect(created.spec).toMatchObject({ activeDeadlineSeconds: 15, ttlSecondsAfterFinished: 3600 });
+    const pod = created.spec.template.spec;
+    expect(pod).toMatchObject({ automountServiceAccountToken: false, securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } } });
+    expect(pod.serviceAccountName).toBeUndefined();
+    expect(pod.containers[0].securityContext).toEqual({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.containers[0].resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } });
+    expect(created.spec.template.metadata.labels).toMatchObject({ 'flightdeck.dev/run': 'run-42' });
+
+    await runJob(client, { ...job, name: 'smoke-sa', serviceAccount: 'smoke-tester' });
+    expect(emu.get('jobs', 'prod', 'smoke-sa')!.spec.template.spec).toMatchObject({ serviceAccountName: 'smoke-tester', automountServiceAccountToken: true });
   });
 
   it('a failed Job resolves with the last 20 lines of its pod log', async () => {

@@ -2,14 +2,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { parse } from 'yaml';
 import { RunStore } from '../../src/run/run-store.js';
 import {
   startKubernetesEmulator,
   writeKubeconfigFor,
   type KubernetesEmulator,
   type KubernetesEmulatorOptions,
+  type KObject,
   type SeedDeploymentOptions,
 } from '../emulators/kubernetes/index.js';
+import { WORKER_ACCOUNT, loadChartRbac } from '../emulators/kubernetes/load-chart-rbac.js';
 import { SlackDriver, startSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from '../emulators/slack/index.js';
 import { startFlightdeckProcess, type FlightdeckProcess } from './flightdeck-process.js';
 
@@ -32,6 +35,15 @@ export interface E2eWorldOptions {
   signingSecret?: string;
   /** Extra environment for the flightdeck process. */
   env?: Record<string, string>;
+  /**
+   * Who flightdeck is in every cluster. `worker` (default): the chart's worker account, authorized by the
+   * chart's Role and RoleBinding in every namespace the catalog names (what `rbac.targetNamespaces` is set
+   * to in an install), so any call the chart does not allow fails with the API server's 403.
+   * `admin`: allowed everything.
+   */
+  identity?: 'worker' | 'admin';
+  /** Changes the chart Role's rules before they are loaded, e.g. to take one verb away; default none. */
+  editRole?: (rules: KObject[]) => KObject[];
   /** Runs after the emulators start and before flightdeck does, for fixtures beyond Deployments. */
   beforeStart?: (world: { slack: SlackEmulator; k8s: KubernetesEmulator; clusters: Record<string, KubernetesEmulator> }) => void | Promise<void>;
 }
@@ -77,7 +89,19 @@ export async function startE2eWorld(options: E2eWorldOptions): Promise<E2eWorld>
     for (const deployment of options.deployments ?? []) k8s.seedDeployment(deployment);
     await options.beforeStart?.({ slack, k8s, clusters });
     const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-kube-')), 'kubeconfig');
-    writeKubeconfigFor(kubeconfig, Object.entries(clusters).map(([context, emulator]) => ({ context, emulator })));
+    const asWorker = (options.identity ?? 'worker') === 'worker';
+    if (asWorker) {
+      const rbac = loadChartRbac(catalogNamespaces(options.catalog), options.editRole);
+      for (const emulator of Object.values(clusters)) emulator.applyRbac(rbac);
+    }
+    writeKubeconfigFor(
+      kubeconfig,
+      Object.entries(clusters).map(([context, emulator]) => ({
+        context,
+        emulator,
+        ...(asWorker ? { token: emulator.serviceAccountToken(WORKER_ACCOUNT.namespace, WORKER_ACCOUNT.name) } : {}),
+      })),
+    );
     const flightdeck = await startFlightdeckProcess({
       slackApiUrl: slack.apiUrl,
       botToken: slack.token,
@@ -121,4 +145,20 @@ export async function startE2eWorld(options: E2eWorldOptions): Promise<E2eWorld>
     await closeAll();
     throw err;
   }
+}
+
+/** Every `namespace:` value in the catalog (services and their per-environment overrides). */
+function catalogNamespaces(catalog: string): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'namespace' && typeof v === 'string') found.add(v);
+        else visit(v);
+      }
+    }
+  };
+  visit(parse(catalog));
+  return [...found];
 }

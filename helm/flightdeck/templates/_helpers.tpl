@@ -41,11 +41,21 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (include "flightdeck.fullname" .) .Values.existingSecret -}}
 {{- end -}}
 
+{{/* The worker's ServiceAccount: the one the Role is bound to. */}}
 {{- define "flightdeck.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
-{{- default (include "flightdeck.fullname" .) .Values.serviceAccount.name -}}
+{{- default (printf "%s-worker" (include "flightdeck.fullname" .)) .Values.serviceAccount.name -}}
 {{- else -}}
 {{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The web role's ServiceAccount: bound to nothing. */}}
+{{- define "flightdeck.webServiceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (printf "%s-web" (include "flightdeck.fullname" .)) .Values.serviceAccount.webName -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.webName -}}
 {{- end -}}
 {{- end -}}
 
@@ -78,8 +88,11 @@ metadata:
     {{- toYaml . | nindent 4 }}
     {{- end }}
 spec:
-  serviceAccountName: {{ include "flightdeck.serviceAccountName" $root }}
-  automountServiceAccountToken: true
+  {{- /* Only workers talk to clusters: the web role gets neither a token nor the kubeconfig. */}}
+  {{- $worker := eq $role "worker" }}
+  {{- $kubeconfig := and $worker $root.Values.kubeconfig.secretName }}
+  serviceAccountName: {{ if $worker }}{{ include "flightdeck.serviceAccountName" $root }}{{ else }}{{ include "flightdeck.webServiceAccountName" $root }}{{ end }}
+  automountServiceAccountToken: {{ $worker }}
   terminationGracePeriodSeconds: {{ $root.Values.terminationGracePeriodSeconds }}
   {{- with $root.Values.imagePullSecrets }}
   imagePullSecrets:
@@ -122,7 +135,7 @@ spec:
         - name: WORKER_CONCURRENCY
           value: {{ $root.Values.worker.concurrency | quote }}
         {{- end }}
-        {{- if $root.Values.kubeconfig.secretName }}
+        {{- if $kubeconfig }}
         - name: KUBECONFIG
           value: /etc/flightdeck-kube/{{ $root.Values.kubeconfig.key }}
         {{- end }}
@@ -179,7 +192,7 @@ spec:
           readOnly: true
         - name: tmp
           mountPath: /tmp
-        {{- if $root.Values.kubeconfig.secretName }}
+        {{- if $kubeconfig }}
         - name: kubeconfig
           mountPath: /etc/flightdeck-kube
           readOnly: true
@@ -198,7 +211,7 @@ spec:
     - name: tmp
       emptyDir:
         sizeLimit: 64Mi
-    {{- if $root.Values.kubeconfig.secretName }}
+    {{- if $kubeconfig }}
     - name: kubeconfig
       secret:
         secretName: {{ $root.Values.kubeconfig.secretName }}

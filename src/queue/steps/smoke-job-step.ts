@@ -43,7 +43,9 @@ export const smokeJobStep: StepExecutor = async (run, item, context) => {
   const result = await runJob(client, {
     namespace: run.target.namespace,
     name,
+    runId: run.id,
     image: item.job.image,
+    ...(item.job.serviceAccount ? { serviceAccount: item.job.serviceAccount } : {}),
     ...(item.job.command ? { command: item.job.command } : {}),
     ...(item.job.args ? { args: item.job.args } : {}),
     env: { ...runVariables(run), ...item.job.env },

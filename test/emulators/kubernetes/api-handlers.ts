@@ -5,6 +5,8 @@ import type { KObject, ObjectStore } from './object-store.js';
 import { type Resource, apiVersionOf, typeOf } from './resource-types.js';
 import { canonical, timestamp } from './rollout-math.js';
 import { fieldMatcher, labelMatcher } from './selectors.js';
+import { ensureNamespace } from './cluster-records.js';
+import { scaleOf, scaledDeployment } from './scale-subresource.js';
 import { StatusError, alreadyExists, badRequest, conflict, notFound } from './status-error.js';
 
 /** A parsed API request the handlers act on. */
@@ -25,6 +27,7 @@ const notAllowed = () => new StatusError(405, 'MethodNotAllowed', 'the server do
 /** Handles every non-watch, non-subresource request; throws StatusError for API errors. */
 export function handleApi(store: ObjectStore, req: ApiRequest, now: number): JsonResult {
   const { method, namespace, resource, name } = req;
+  if (req.subresource === 'scale' && name !== undefined) return scale(store, req, name);
   if (method === 'GET' && name === undefined) {
     const byLabel = labelMatcher(req.query.get('labelSelector') ?? undefined);
     const byField = fieldMatcher(req.query.get('fieldSelector') ?? undefined);
@@ -39,7 +42,10 @@ export function handleApi(store: ObjectStore, req: ApiRequest, now: number): Jso
     if (!obj) throw notFound(resource, name);
     return { code: 200, body: obj };
   }
-  if (method === 'POST' && name === undefined) return { code: 201, body: createObject(store, resource, namespace, req.body, now) };
+  if (method === 'POST' && name === undefined) {
+    if (namespace === '' && req.type.namespaced !== false) throw notAllowed();
+    return { code: 201, body: createObject(store, resource, namespace, req.body, now) };
+  }
   if ((method === 'PATCH' || method === 'PUT') && name !== undefined) {
     const existing = store.get(resource, namespace, name);
     if (!existing) throw notFound(resource, name);
@@ -60,6 +66,16 @@ export function handleApi(store: ObjectStore, req: ApiRequest, now: number): Jso
   throw notAllowed();
 }
 
+/** GET, PATCH and PUT of a Deployment's Scale: the subresource `kubectl scale` and autoscalers use. */
+function scale(store: ObjectStore, req: ApiRequest, name: string): JsonResult {
+  const existing = store.get('deployments', req.namespace, name);
+  if (!existing) throw notFound('deployments', name);
+  if (req.method === 'GET') return { code: 200, body: scaleOf(existing) };
+  if (req.method !== 'PATCH' && req.method !== 'PUT') throw notAllowed();
+  const updated = updateObject(store, 'deployments', existing, scaledDeployment(existing, req.method, req.contentType, req.body));
+  return { code: 200, body: scaleOf(updated) };
+}
+
 /** Creates an object with server-set identity, defaults and validation; `body` must be the object. */
 export function createObject(store: ObjectStore, resource: Resource, namespace: string, body: unknown, now: number): KObject {
   const kind = typeOf(resource).kind;
@@ -67,16 +83,23 @@ export function createObject(store: ObjectStore, resource: Resource, namespace: 
   const input = body as KObject;
   const name = input.metadata?.name;
   if (typeof name !== 'string' || name === '') throw badRequest('metadata.name: Required value: name or generateName is required');
-  if (input.metadata.namespace !== undefined && input.metadata.namespace !== namespace) {
+  const namespaced = typeOf(resource).namespaced !== false;
+  if (namespaced && input.metadata.namespace !== undefined && input.metadata.namespace !== namespace) {
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
   if (store.get(resource, namespace, name)) throw alreadyExists(resource, name);
   const uid = newUid();
   const o = applyDefaults(resource, input, uid);
-  o.metadata = { ...o.metadata, namespace, uid, generation: 1, creationTimestamp: timestamp(now) };
+  o.metadata = { ...o.metadata, ...(namespaced ? { namespace } : {}), uid, generation: 1, creationTimestamp: timestamp(now) };
   delete o.metadata.resourceVersion;
-  o.status = resource === 'httproutes' ? (o.status ?? {}) : {};
+  if (resource === 'namespaces') {
+    o.metadata.labels = { ...o.metadata.labels, 'kubernetes.io/metadata.name': name };
+    o.spec = { finalizers: ['kubernetes'] };
+    o.status = { phase: 'Active' };
+  } else if (resource === 'events') delete o.status;
+  else o.status = resource === 'httproutes' ? (o.status ?? {}) : {};
   validate(resource, o);
+  if (namespaced) ensureNamespace(store, namespace, now);
   return store.put(resource, o);
 }
 

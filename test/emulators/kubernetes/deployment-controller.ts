@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { recordEvent } from './cluster-records.js';
 import type { KObject, ObjectStore } from './object-store.js';
 import { type PodState, newPodState, syncPods } from './pod-objects.js';
 import {
@@ -162,6 +163,15 @@ export class DeploymentController {
     }
   }
 
+  /** The ScalingReplicaSet event kube-controller-manager records on the Deployment for each change of a ReplicaSet's size. */
+  private recordScaling(d: KObject, rs: KObject, before: KObject | undefined, now: number): void {
+    const to = Number(rs.spec.replicas);
+    const from = Number(before?.spec?.replicas ?? 0);
+    if (to === from) return;
+    const message = before === undefined ? `Scaled up replica set ${rs.metadata.name} to ${to}` : `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} to ${to} from ${from}`;
+    recordEvent(this.store, d, 'ScalingReplicaSet', message, 'deployment-controller', now);
+  }
+
   private reconcile(current: KObject, now: number): void {
     const d = structuredClone(current);
     const ns = String(d.metadata.namespace);
@@ -188,6 +198,7 @@ export class DeploymentController {
         observedGeneration: rs.metadata.generation,
       });
       const stored = !before || canonical(before) !== canonical(rs) ? this.store.put('replicasets', rs) : rs;
+      this.recordScaling(d, rs, before, now);
       syncPods(this.store, stored, pods, now);
     };
     writeRs(newRs, newPods, owned.find((rs) => rs.metadata.name === newRs.metadata.name));

@@ -20,14 +20,18 @@ function resourceList(groupVersion: string, types: ResourceType[]): unknown {
     {
       name: t.resource,
       singularName: t.singular,
-      namespaced: true,
+      namespaced: t.namespaced !== false,
       kind: t.kind,
       verbs: t.verbs,
       ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}),
       ...(t.categories ? { categories: t.categories } : {}),
       storageVersionHash: Buffer.from(t.resource).toString('base64').slice(0, 11),
     },
-    ...t.subresources.map((sub) => ({ name: `${t.resource}/${sub}`, singularName: '', namespaced: true, kind: sub === 'log' ? 'Pod' : t.kind, verbs: ['get'] })),
+    ...t.subresources.map((sub) =>
+      sub === 'scale'
+        ? { name: `${t.resource}/scale`, singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] }
+        : { name: `${t.resource}/${sub}`, singularName: '', namespaced: true, kind: sub === 'log' ? 'Pod' : t.kind, verbs: ['get'] },
+    ),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }

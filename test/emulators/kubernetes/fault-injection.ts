@@ -1,3 +1,4 @@
+import type { RequestAttributes } from './rbac-authorizer.js';
 import { StatusError, conflict, forbidden } from './status-error.js';
 
 /** Narrows a fault to some requests; every given field must match. */
@@ -9,8 +10,6 @@ export interface RequestMatch {
 interface Counted extends RequestMatch {
   remaining: number;
 }
-
-export const EMULATOR_USER = 'system:serviceaccount:flightdeck:flightdeck';
 
 const matches = (m: RequestMatch, method: string, path: string) => (!m.method || m.method === method) && (!m.pathIncludes || path.includes(m.pathIncludes));
 
@@ -70,16 +69,17 @@ export class FaultInjection {
   }
 
   /** The error to answer with instead of serving the request, if a fault applies (consumes a failure count). */
-  check(method: string, path: string, verb: string, resource: string, namespace: string, name: string | undefined): StatusError | undefined {
+  check(method: string, path: string, user: string, a: RequestAttributes): StatusError | undefined {
+    const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
     const f = this.failures.find((x) => x.remaining > 0 && matches(x, method, path));
     if (f) {
       f.remaining -= 1;
-      if (f.status === 403) return forbidden(EMULATOR_USER, verb, resource, namespace, name);
-      if (f.status === 409) return conflict(resource, name ?? '');
+      if (f.status === 403) return forbidden(user, a);
+      if (f.status === 409) return conflict(a.resource, a.name);
       return new StatusError(500, 'InternalError', 'Internal error occurred: emulated failure (failNext)');
     }
-    if (this.denials.some((d) => d.verb === verb && d.resource === resource && (!d.namespace || d.namespace === namespace))) {
-      return forbidden(EMULATOR_USER, verb, resource, namespace, name);
+    if (this.denials.some((d) => d.verb === a.verb && d.resource === resource && (!d.namespace || d.namespace === a.namespace))) {
+      return forbidden(user, a);
     }
     return undefined;
   }

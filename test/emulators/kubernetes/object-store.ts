@@ -53,26 +53,27 @@ export class ObjectStore {
   }
 
   /**
-   * `keep` runs on the stored objects before they are copied: the controllers list thousands of pods and
-   * replica sets on every tick, and copying all of them to keep a handful made a 1,000-run bench saturate
-   * the emulator rather than flightdeck.
+   * Objects of a resource in one namespace, or in all of them (and cluster-scoped ones) for `ns` ''; sorted by
+   * namespace, then name. `keep` runs on the stored objects before they are copied: the controllers list
+   * thousands of pods and replica sets on every tick, and copying all of them to keep a handful made a
+   * 1,000-run bench saturate the emulator rather than flightdeck.
    */
   list(resource: Resource, ns: string, keep: (obj: KObject) => boolean = () => true): KObject[] {
-    const prefix = `${resource}/${ns}/`;
+    const prefix = ns === '' ? `${resource}/` : `${resource}/${ns}/`;
     return [...this.objects.entries()]
       .filter(([k, v]) => k.startsWith(prefix) && keep(v))
-      .map(([, v]) => clone(v))
-      .sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([, v]) => clone(v));
   }
 
   /** Every object of a resource across namespaces. */
   listAll(resource: Resource): KObject[] {
-    return [...this.objects.entries()].filter(([k]) => k.startsWith(`${resource}/`)).map(([, v]) => clone(v));
+    return this.list(resource, '');
   }
 
   /** Writes the object with a fresh resourceVersion and tells the watchers; returns the stored copy. */
   put(resource: Resource, obj: KObject): KObject {
-    const ns = String(obj.metadata.namespace);
+    const ns = String(obj.metadata.namespace ?? '');
     const name = String(obj.metadata.name);
     const key = this.key(resource, ns, name);
     const type: WatchEventType = this.objects.has(key) ? 'MODIFIED' : 'ADDED';
@@ -105,7 +106,7 @@ export class ObjectStore {
   }
 
   private deliver(sink: WatchSink, event: StoredEvent): void {
-    if (sink.resource !== event.resource || event.object.metadata.namespace !== sink.namespace) return;
+    if (sink.resource !== event.resource || (sink.namespace !== '' && event.object.metadata.namespace !== sink.namespace)) return;
     if (!sink.matches(event.object)) return;
     sink.send(event.type, clone(event.object));
   }

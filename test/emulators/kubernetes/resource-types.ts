@@ -14,14 +14,18 @@ export interface ResourceType {
   subresources: string[];
   /** Custom resources accept no strategic merge patch, as the real server refuses it for CRDs. */
   custom: boolean;
+  /** False for cluster-scoped types (Namespaces); default true. */
+  namespaced?: boolean;
 }
 
-export type Resource = 'deployments' | 'replicasets' | 'pods' | 'services' | 'jobs' | 'httproutes';
+export type Resource = 'deployments' | 'replicasets' | 'pods' | 'services' | 'jobs' | 'httproutes' | 'namespaces' | 'events';
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   { group: '', version: 'v1', resource: 'pods', kind: 'Pod', singular: 'pod', shortNames: ['po'], verbs: ALL_VERBS, categories: ['all'], subresources: ['log'], custom: false },
+  { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', singular: 'namespace', shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], subresources: [], custom: false, namespaced: false },
+  { group: '', version: 'v1', resource: 'events', kind: 'Event', singular: 'event', shortNames: ['ev'], verbs: ALL_VERBS, subresources: [], custom: false },
   { group: '', version: 'v1', resource: 'services', kind: 'Service', singular: 'service', shortNames: ['svc'], verbs: ALL_VERBS, categories: ['all'], subresources: [], custom: false },
   { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', singular: 'deployment', shortNames: ['deploy'], verbs: ALL_VERBS, categories: ['all'], subresources: ['scale'], custom: false },
   { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', singular: 'replicaset', shortNames: ['rs'], verbs: ALL_VERBS, categories: ['all'], subresources: [], custom: false },

@@ -1,3 +1,4 @@
+import type { RequestAttributes } from './rbac-authorizer.js';
 import { groupOf, qualified } from './resource-types.js';
 
 /** A Kubernetes `Status` object, the body of every API server error. */
@@ -40,15 +41,26 @@ export function alreadyExists(resource: string, name: string): StatusError {
   return new StatusError(409, 'AlreadyExists', `${qualified(resource)} "${name}" already exists`, { name, group: groupOf(resource), kind: resource });
 }
 
-/** Same wording as the real RBAC authorizer, so error mapping is tested against what production returns. */
-export function forbidden(user: string, verb: string, resource: string, namespace: string, name?: string): StatusError {
-  const subject = name === undefined ? qualified(resource) : `${qualified(resource)} "${name}"`;
-  return new StatusError(
-    403,
-    'Forbidden',
-    `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${groupOf(resource)}" in the namespace "${namespace}"`,
-    { ...(name === undefined ? {} : { name }), group: groupOf(resource), kind: resource },
-  );
+/**
+ * kube-apiserver's 403 for a request the authorizer did not allow: `apierrors.NewForbidden` around
+ * `responsewriters.forbiddenMessage`, word for word, with the authorizer's reason appended when it has one.
+ */
+export function forbidden(user: string, a: RequestAttributes, reason = ''): StatusError {
+  const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const scope = a.namespace === '' ? 'at the cluster scope' : `in the namespace "${a.namespace}"`;
+  const why = `User "${user}" cannot ${a.verb} resource "${resource}" in API group "${a.apiGroup}" ${scope}${reason === '' ? '' : `: ${reason}`}`;
+  const qualifiedResource = a.apiGroup === '' ? a.resource : `${a.resource}.${a.apiGroup}`;
+  const subject = a.name === '' ? qualifiedResource : `${qualifiedResource} "${a.name}"`;
+  return new StatusError(403, 'Forbidden', `${subject} is forbidden: ${why}`, {
+    ...(a.name === '' ? {} : { name: a.name }),
+    ...(a.apiGroup === '' ? {} : { group: a.apiGroup }),
+    kind: a.resource,
+  });
+}
+
+/** The 403 for a non-resource URL (`GET /metrics` without a nonResourceURLs rule). */
+export function forbiddenPath(user: string, verb: string, path: string): StatusError {
+  return new StatusError(403, 'Forbidden', `forbidden: User "${user}" cannot ${verb} path "${path}"`, {});
 }
 
 /** `kind` is the Kind (e.g. `Deployment`), not the plural: the real server differs here for Invalid. */

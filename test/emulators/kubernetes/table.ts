@@ -90,6 +90,19 @@ const COLUMNS: Record<string, Column[]> = {
     ageCol,
     ...podTemplateCols,
   ],
+  namespaces: [name, col('Status', 'string', 0, (o) => o.status?.phase ?? 'Active'), ageCol],
+  events: [
+    col('Last Seen', 'string', 0, (o, now) => humanDuration(now - Date.parse(o.lastTimestamp ?? o.metadata.creationTimestamp))),
+    col('Type', 'string', 0, (o) => o.type ?? 'Normal'),
+    col('Reason', 'string', 0, (o) => o.reason ?? ''),
+    col('Object', 'string', 0, (o) => `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}`),
+    col('Subobject', 'string', 1, (o) => o.involvedObject?.fieldPath ?? ''),
+    col('Source', 'string', 1, (o) => o.source?.component ?? ''),
+    col('Message', 'string', 0, (o) => o.message ?? ''),
+    col('First Seen', 'string', 1, (o, now) => humanDuration(now - Date.parse(o.firstTimestamp ?? o.metadata.creationTimestamp))),
+    col('Count', 'integer', 1, (o) => num(o.count ?? 1)),
+    { ...name, priority: 1 },
+  ],
   httproutes: [name, col('Hostnames', 'string', 0, (o) => JSON.stringify(o.spec?.hostnames ?? [])), ageCol],
 };
 
