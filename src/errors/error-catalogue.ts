@@ -25,15 +25,15 @@ export const ERROR_CATALOGUE: Partial<Record<ErrorCode, CatalogueEntry>> = {
     remedy: 'Click the button or type the command again.',
   },
   'slack-missing-scope': {
-    text: ({ method }) => `Slack refused ${method}: the flightdeck app lacks a permission (scope) it needs. Nothing was changed.`,
+    text: ({ method, slackError }) => `Slack refused ${method} (${slackError}): the flightdeck app lacks a permission (scope) it needs. Nothing was changed.`,
     remedy: 'Ask a Slack admin to reinstall flightdeck from its current manifest (`flightdeck manifest`), which lists every scope it needs.',
   },
   'slack-channel-not-found': {
-    text: ({ method }) => `Slack refused ${method}: the channel does not exist or flightdeck cannot see it.`,
+    text: ({ method, slackError }) => `Slack refused ${method} (${slackError}): the channel does not exist or flightdeck cannot see it.`,
     remedy: 'Check the channel in flightdeck.yaml (`slack.defaultChannel` or the environment\'s `channel`), and invite the flightdeck app if it is private.',
   },
   'slack-not-in-channel': {
-    text: ({ method }) => `Slack refused ${method}: the flightdeck app is not a member of the channel.`,
+    text: ({ method, slackError }) => `Slack refused ${method} (${slackError}): the flightdeck app is not a member of the channel.`,
     remedy: 'Invite the flightdeck app to the channel (`/invite @flightdeck`), then try again.',
   },
 };

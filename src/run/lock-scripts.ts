@@ -1,4 +1,5 @@
 import { luaScript } from './eval-script.js';
+import { markRenderDueLua } from './mark-render-due-lua.js';
 import { WRITE_NEW_RUN_LUA } from './write-new-run-lua.js';
 
 /** Lock values that are not run ids: a person's lock (`/deploy lock`), JSON after the prefix. */
@@ -11,7 +12,7 @@ export const MANUAL_LOCK_PREFIX = 'manual:';
  * (compare-and-set on its seq): a deploy in flight is stopped in the very step that takes its lock, so no
  * step of it can act after the rollback began.
  *
- * KEYS: lock, run, active set, history zset, audit stream, render-due set, undone run (any key of the slot when none).
+ * KEYS: lock, run, active set, history zset, audit stream, render-due zset, undone run (any key of the slot when none).
  * ARGV: run id, run JSON (seq 1), createdAt, key base, the audit tail (count, 5 fields each), then the
  * undone run's id ('' for none), its expected seq, its new seq and its new JSON.
  * Returns `{'created', previousLockValue or ''}`, `{'held', holderJson}` (a rollback holds it),
@@ -33,7 +34,7 @@ end
 if undone ~= '' then
   if redis.call('HGET', KEYS[7], 'seq') ~= ARGV[u + 1] then return {'stale'} end
   redis.call('HSET', KEYS[7], 'seq', ARGV[u + 2], 'doc', ARGV[u + 3])
-  redis.call('SADD', KEYS[6], undone)
+  ${markRenderDueLua('KEYS[6]', 'undone')}
 end
 ${WRITE_NEW_RUN_LUA}return {'created', previous or ''}
 `);

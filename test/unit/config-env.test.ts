@@ -33,6 +33,8 @@ describe('loadEnv', () => {
       k8sRequestTimeoutMs: 15_000,
       workerConcurrency: 8,
       workerLockMs: 30_000,
+      messageLagBoundMs: 15_000,
+      reconcileIntervalMs: 10_000,
       pagerdutyEventsServer: 'events.pagerduty.com',
       pagerdutyApiUrl: 'https://api.pagerduty.com',
       pagerdutyCaFile: undefined,
@@ -57,6 +59,8 @@ describe('loadEnv', () => {
     ['KUBECONFIG', '/home/me/.kube/a:/home/me/.kube/b', 'kubeconfig', '/home/me/.kube/a:/home/me/.kube/b'],
     ['WORKER_CONCURRENCY', '256', 'workerConcurrency', 256],
     ['WORKER_LOCK_MS', '2000', 'workerLockMs', 2000],
+    ['MESSAGE_LAG_BOUND_MS', '5000', 'messageLagBoundMs', 5000],
+    ['RECONCILE_INTERVAL_MS', '2000', 'reconcileIntervalMs', 2000],
     ['K8S_REQUEST_TIMEOUT_MS', '5000', 'k8sRequestTimeoutMs', 5000],
   ] as const)('%s=%j gives %s %j', (key, value, field, expected) => {
     expect(loadEnv({ ...BASE, [key]: value })[field]).toBe(expected);
