@@ -226,8 +226,9 @@ describe('kubernetes emulator: watch', () => {
     const w = collect({});
     await w.started;
     await until(() => (w.events.length > 0 ? true : undefined));
-    emu.dropWatches();
+    expect(emu.dropWatches()).toBe(1);
     await until(() => (w.ended() !== 'open' ? true : undefined));
+    expect(emu.dropWatches()).toBe(0);
 
     emu.forbid({ verb: 'patch', resource: 'deployments', namespace: 'prod' });
     const denied = await statusOf(apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: {} }, smp));
@@ -236,9 +237,14 @@ describe('kubernetes emulator: watch', () => {
     await expect(apps.readNamespacedDeployment({ name: 'web', namespace: 'prod' })).resolves.toBeTruthy();
 
     emu.failNext(1, 500, { method: 'GET' });
+    emu.failNext(1, 409, { method: 'PATCH', pathIncludes: '/deployments/never-asked-for' });
+    emu.delayNext(2, 10, { method: 'GET' });
+    expect(emu.pendingFaults()).toEqual({ failures: 2, delays: 2, hangs: 0, silences: 0 });
     const failed = await statusOf(apps.readNamespacedDeployment({ name: 'web', namespace: 'prod' }));
     expect(failed).toMatchObject({ code: 500, status: { reason: 'InternalError' } });
     await expect(apps.readNamespacedDeployment({ name: 'web', namespace: 'prod' })).resolves.toBeTruthy();
+    // What a scenario asserts before judging its outcome: a fault that never matched is still pending.
+    expect(emu.pendingFaults()).toEqual({ failures: 1, delays: 0, hangs: 0, silences: 0 });
   });
 });
 
