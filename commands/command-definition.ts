@@ -2,7 +2,7 @@ import type { ModalView } from '@slack/types';
 import type { RoleResolver } from '../src/auth/role-resolver.js';
 import type { Config } from '../src/config/load-config.js';
 import type { RunEngine } from '../src/queue/run-engine.js';
-import type { RunStore } from '../src/run/run-store.js';
+import type { RunStore } from '../src/run/store/run-store.js';
 
 /** Who typed the command and where: the parts of a slash command request a handler may use. */
 export interface CommandInvocation {

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { canRollback } from '../src/auth/authorize.js';
 import { resolveChannel, resolveTarget } from '../src/config/resolve-target.js';
 import { FlightdeckError } from '../src/errors/flightdeck-error.js';
-import { changedCluster } from '../src/run/run-draft.js';
-import type { Run } from '../src/run/run-schema.js';
+import { changedCluster } from '../src/run/core/run-draft.js';
+import type { Run } from '../src/run/core/run-schema.js';
 import { rollbackConfirmView, type RollbackIntent } from '../src/slack/rollback-confirm-view.js';
 import type { CommandDefinition, CommandServices } from './command-definition.js';
 

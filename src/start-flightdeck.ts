@@ -16,7 +16,7 @@ import { createPagerDutyWiring } from './queue/guards/create-pagerduty-wiring.js
 import { enqueueIncidentAck } from './queue/guards/process-alert-jobs.js';
 import { RunEngine } from './queue/run-engine.js';
 import { startWorkers, type RunningWorkers } from './queue/start-workers.js';
-import { RunStore } from './run/run-store.js';
+import { RunStore } from './run/store/run-store.js';
 import { createRoleResolver } from './auth/role-resolver.js';
 import { createSlackApp, type SlackApp } from './slack/create-slack-app.js';
 import { listUsergroupMembers } from './slack/list-usergroup-members.js';

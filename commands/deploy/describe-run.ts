@@ -1,5 +1,5 @@
-import type { LockInfo } from '../../src/run/manual-lock.js';
-import { isTerminal, type Run } from '../../src/run/run-schema.js';
+import type { LockInfo } from '../../src/run/store/manual-lock.js';
+import { isTerminal, type Run } from '../../src/run/core/run-schema.js';
 import { formatClock, formatDuration } from '../../src/slack/format-duration.js';
 
 /*

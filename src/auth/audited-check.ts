@@ -1,5 +1,5 @@
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
-import type { RunStore } from '../run/run-store.js';
+import type { RunStore } from '../run/store/run-store.js';
 
 export interface RefusalContext {
   /** The run the refused request was about; '' when none exists (yet). */

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import { dedupKeyFor } from '../pagerduty/dedup-key-for.js';
-import type { Run } from '../run/run-schema.js';
+import type { Run } from '../run/core/run-schema.js';
 import type { GuardDeps } from './guards/guard-deps.js';
 import type { IncidentAlert } from './guards/incident-notifier.js';
 import { enqueuePagerDutyEvent } from './guards/pagerduty-events.js';

@@ -6,8 +6,8 @@ import type { Logger } from '../observability/create-logger.js';
 import type { ProbeContext, ProbeProviders, TargetStatusReader } from '../probes/probe-provider.js';
 import { probeProviders as builtInProviders } from '../probes/probe-providers.js';
 import { runProbe, type ProbeRetryPolicy } from '../probes/run-probe.js';
-import type { RunStore } from '../run/run-store.js';
-import { isTerminal, type Run } from '../run/run-schema.js';
+import type { RunStore } from '../run/store/run-store.js';
+import { isTerminal, type Run } from '../run/core/run-schema.js';
 import { stepJobSchema } from './job-schemas.js';
 import type { RunEngine } from './run-engine.js';
 

@@ -1,8 +1,8 @@
 import type { Logger } from '../observability/create-logger.js';
-import { changedCluster } from '../run/run-draft.js';
-import type { Effect } from '../run/run-event.js';
-import { isTerminal, type Run } from '../run/run-schema.js';
-import type { RunStore } from '../run/run-store.js';
+import { changedCluster } from '../run/core/run-draft.js';
+import type { Effect } from '../run/core/run-event.js';
+import { isTerminal, type Run } from '../run/core/run-schema.js';
+import type { RunStore } from '../run/store/run-store.js';
 import { finishRollback } from './finish-rollback.js';
 import type { RunEngine } from './run-engine.js';
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/create-logger.js';
-import type { RunStore } from '../run/run-store.js';
-import type { Run } from '../run/run-schema.js';
-import { transition, type Effect, type RunEvent } from '../run/transition.js';
+import type { RunStore } from '../run/store/run-store.js';
+import type { Run } from '../run/core/run-schema.js';
+import { transition, type Effect, type RunEvent } from '../run/core/transition.js';
 import type { Queues } from './create-queues.js';
 import { renderJobId, stepJobId } from './job-schemas.js';
 

@@ -1,8 +1,8 @@
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
-import { createRollbackRun } from '../run/create-rollback-run.js';
-import type { Run, RunTarget } from '../run/run-schema.js';
-import type { RunStore } from '../run/run-store.js';
-import { transition } from '../run/transition.js';
+import { createRollbackRun } from '../run/core/create-rollback-run.js';
+import type { Run, RunTarget } from '../run/core/run-schema.js';
+import type { RunStore } from '../run/store/run-store.js';
+import { transition } from '../run/core/transition.js';
 import type { RunEngine } from './run-engine.js';
 
 export interface StartRollbackRequest {

@@ -3,9 +3,9 @@ import { auditedCheck } from '../auth/audited-check.js';
 import { canDeploy } from '../auth/authorize.js';
 import { resolveChannel, resolveTarget } from '../config/resolve-target.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import { createRun } from '../run/create-run.js';
-import type { AuditEntry, Run } from '../run/run-schema.js';
-import { transition, type Effect } from '../run/transition.js';
+import { createRun } from '../run/core/create-run.js';
+import type { AuditEntry, Run } from '../run/core/run-schema.js';
+import { transition, type Effect } from '../run/core/transition.js';
 
 export interface StartRunRequest {
   service: string;

@@ -3,7 +3,7 @@ import type { ClusterAccess } from '../k8s/create-cluster-access.js';
 import type { Logger } from '../observability/create-logger.js';
 import type { FlightdeckMetrics } from '../observability/create-metrics.js';
 import type { ProbeProviders } from '../probes/probe-provider.js';
-import type { RunStore } from '../run/run-store.js';
+import type { RunStore } from '../run/store/run-store.js';
 import type { Queues } from './create-queues.js';
 import type { IncidentNotifier } from './guards/incident-notifier.js';
 import type { PagerDutyWiring } from './guards/pagerduty-routes.js';

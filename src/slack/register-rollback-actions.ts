@@ -8,8 +8,8 @@ import { FlightdeckError, isFlightdeckError } from '../errors/flightdeck-error.j
 import { toUserText } from '../errors/user-text.js';
 import type { Logger } from '../observability/create-logger.js';
 import { startRollback } from '../queue/start-rollback.js';
-import type { Run } from '../run/run-schema.js';
-import { transition } from '../run/transition.js';
+import type { Run } from '../run/core/run-schema.js';
+import { transition } from '../run/core/transition.js';
 import { ROLLBACK_CONFIRM_CALLBACK, rollbackConfirmView, rollbackIntentSchema, rollbackNoticeView, type RollbackIntent } from './rollback-confirm-view.js';
 
 /** The Rollback button on every run message; its value is the run id. */

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import { isFollowUp } from '../run/run-draft.js';
-import type { Run, RunPhase, RunState } from '../run/run-schema.js';
+import { isFollowUp } from '../run/core/run-draft.js';
+import type { Run, RunPhase, RunState } from '../run/core/run-schema.js';
 import { formatClock, formatDuration } from './format-duration.js';
 import { clip, MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from './views/block-kit-limits.js';
 import { foldedPhasesBlocks, phaseBlocks } from './views/phase-blocks.js';

@@ -2,7 +2,7 @@ import { ErrorCode, WebClient, WebClientEvent, type WebAPICallResult } from '@sl
 import { z } from 'zod';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import type { RunNotifier } from '../queue/run-notifier.js';
-import type { Run } from '../run/run-schema.js';
+import type { Run } from '../run/core/run-schema.js';
 import { renderRunMessage } from './render-run-message.js';
 import { renderPhaseReminder } from './views/render-phase-reminder.js';
 import { renderRunSummary } from './views/render-summary.js';

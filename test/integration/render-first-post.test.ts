@@ -9,10 +9,10 @@ import { createQueues, NOTIFY_QUEUE, type Queues } from '../../src/queue/create-
 import { renderJobId } from '../../src/queue/job-schemas.js';
 import { createRenderProcessor } from '../../src/queue/process-render.js';
 import type { RunNotifier } from '../../src/queue/run-notifier.js';
-import { createRun } from '../../src/run/create-run.js';
-import type { Run } from '../../src/run/run-schema.js';
-import { RunStore } from '../../src/run/run-store.js';
-import { transition } from '../../src/run/transition.js';
+import { createRun } from '../../src/run/core/create-run.js';
+import type { Run } from '../../src/run/core/run-schema.js';
+import { RunStore } from '../../src/run/store/run-store.js';
+import { transition } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import { createSlackClient, SlackNotifier } from '../../src/slack/slack-notifier.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';

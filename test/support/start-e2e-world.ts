@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { RunStore } from '../../src/run/run-store.js';
+import { RunStore } from '../../src/run/store/run-store.js';
 import {
   startKubernetesEmulator,
   writeKubeconfigFor,

@@ -2,7 +2,7 @@ import type { ClusterAccess } from '../../k8s/create-cluster-access.js';
 import type { Logger } from '../../observability/create-logger.js';
 import type { ProbeProviders } from '../../probes/probe-provider.js';
 import { probeProviders as builtInProviders } from '../../probes/probe-providers.js';
-import type { RunStore } from '../../run/run-store.js';
+import type { RunStore } from '../../run/store/run-store.js';
 import type { Queues } from '../create-queues.js';
 import type { RunEngine } from '../run-engine.js';
 import type { WorkerDeps } from '../worker-deps.js';

@@ -1,4 +1,4 @@
-import type { Run } from '../../run/run-schema.js';
+import type { Run } from '../../run/core/run-schema.js';
 
 /** What a breached guard's alert shows; the Slack implementation decides how it looks. */
 export interface IncidentAlert {

@@ -1,6 +1,6 @@
 import type { Measurement } from '../../probes/probe-provider.js';
 import { runProbe } from '../../probes/run-probe.js';
-import type { Run, RunGuard } from '../../run/run-schema.js';
+import type { Run, RunGuard } from '../../run/core/run-schema.js';
 import { probeContextFor } from '../process-check.js';
 import type { GuardDeps } from './guard-deps.js';
 

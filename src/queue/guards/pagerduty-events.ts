@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { FlightdeckError, isFlightdeckError } from '../../errors/flightdeck-error.js';
 import type { Logger } from '../../observability/create-logger.js';
 import { dedupKeyFor } from '../../pagerduty/dedup-key-for.js';
-import type { RunStore } from '../../run/run-store.js';
+import type { RunStore } from '../../run/store/run-store.js';
 import type { Queues } from '../create-queues.js';
 import type { IncidentStore } from './incident-store.js';
 import type { PagerDutyWiring } from './pagerduty-routes.js';

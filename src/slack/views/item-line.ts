@@ -1,4 +1,4 @@
-import type { RunItem } from '../../run/run-schema.js';
+import type { RunItem } from '../../run/core/run-schema.js';
 import { formatClock } from '../format-duration.js';
 
 type SignoffItem = Extract<RunItem, { kind: 'signoff' }>;

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import { itemsOf } from '../../run/run-draft.js';
-import type { Run } from '../../run/run-schema.js';
+import { itemsOf } from '../../run/core/run-draft.js';
+import type { Run } from '../../run/core/run-schema.js';
 import { formatClock, formatDuration } from '../format-duration.js';
 import { formatDateTime, packLines } from './block-kit-limits.js';
 

@@ -1,5 +1,5 @@
-import type { AuditEntry } from '../../../src/run/run-schema.js';
-import { isTerminal } from '../../../src/run/run-schema.js';
+import type { AuditEntry } from '../../../src/run/core/run-schema.js';
+import { isTerminal } from '../../../src/run/core/run-schema.js';
 import { waitUntil } from '../../support/wait-until.js';
 import { FAULT_CHANNEL, FAULT_NAMESPACE, imageOf } from './fault-catalog.js';
 import { ORIGINAL_VERSION, type FaultCluster } from './fault-cluster.js';

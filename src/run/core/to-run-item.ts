@@ -1,4 +1,4 @@
-import type { Checklist, ChecklistItem, StepItem } from '../checklist/checklist-schema.js';
+import type { Checklist, ChecklistItem, StepItem } from '../../checklist/checklist-schema.js';
 import { durationMs } from './duration-ms.js';
 import type { RunItem, RunStepItem } from './run-item-schema.js';
 import type { RunTarget } from './run-schema.js';

@@ -1,5 +1,5 @@
-import type { GuardAssessment } from '../probes/assess-guard.js';
-import type { Measurement } from '../probes/probe-provider.js';
+import type { GuardAssessment } from '../../probes/assess-guard.js';
+import type { Measurement } from '../../probes/probe-provider.js';
 import type { AuditEntry, RollbackTarget, Run } from './run-schema.js';
 
 type GuardAction = 'rollback' | 'page' | 'notify';

@@ -1,5 +1,5 @@
-import { FlightdeckError } from '../errors/flightdeck-error.js';
-import { RUN_SCHEMA_VERSION, runSchema, type Run } from './run-schema.js';
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { RUN_SCHEMA_VERSION, runSchema, type Run } from '../core/run-schema.js';
 
 /**
  * Parses a stored run document. A document of another schema version (written by an older or newer

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { GUARD_ACTIONS, GUARD_POLICIES } from '../checklist/checklist-schema.js';
-import { probeSpecSchema } from '../probes/probe-types.js';
+import { GUARD_ACTIONS, GUARD_POLICIES } from '../../checklist/checklist-schema.js';
+import { probeSpecSchema } from '../../probes/probe-types.js';
 import { runItemSchema } from './run-item-schema.js';
 
 export { itemStateSchema, runItemSchema, type ItemState, type RunItem } from './run-item-schema.js';

@@ -1,4 +1,4 @@
-import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { formatUtcTime } from './format-utc-time.js';
 import type { Run, RunItem, RunPhase, RunState } from './run-schema.js';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { FlightdeckError } from '../errors/flightdeck-error.js';
-import { formatUtcTime } from './format-utc-time.js';
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { formatUtcTime } from '../core/format-utc-time.js';
 import { MANUAL_LOCK_PREFIX } from './lock-scripts.js';
-import type { Run } from './run-schema.js';
+import type { Run } from '../core/run-schema.js';
 
 /** A person's lock on a service+environment: blocks new deploys (not rollbacks) until unlocked. */
 export const manualLockSchema = z.object({ by: z.string(), reason: z.string(), at: z.number() });

@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
-import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { auditArgs, evalScript } from './eval-script.js';
 import { CREATE_ROLLBACK_SCRIPT, MANUAL_LOCK_PREFIX, MANUAL_LOCK_SCRIPT, MANUAL_UNLOCK_SCRIPT } from './lock-scripts.js';
 import { manualLockValue, manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
 import { parseRun } from './parse-run.js';
 import type { RunKeys } from './run-keys.js';
-import { runSchema, type AuditEntry, type Run } from './run-schema.js';
+import { runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
 
 /*
  * Lock operations beyond a deploy's own create: rollbacks that take over a lock, and people's locks.

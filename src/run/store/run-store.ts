@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { CREATE_RUN_SCRIPT } from './create-run-script.js';
 import { auditArgs, evalScript } from './eval-script.js';
 import { RAISE_SEQ_SCRIPT } from './raise-seq-script.js';
-import type { Effect, Transition } from './run-event.js';
+import type { Effect, Transition } from '../core/run-event.js';
 import { runKeys, type RunKeys } from './run-keys.js';
 import { manuallyLocked, parseManualLock, type LockInfo, type ManualLock } from './manual-lock.js';
 import { parseRun } from './parse-run.js';
 import { createRollback, listLocks, lockManually, unlockManually, type CreateRollbackResult } from './run-locks.js';
-import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from './run-schema.js';
+import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
 import { UPDATE_RUN_SCRIPT } from './update-run-script.js';
 
 export type CreateResult = { created: true; run: Run } | { created: false; holder: Run };

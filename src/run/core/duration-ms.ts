@@ -1,5 +1,5 @@
-import { parseDuration } from '../checklist/parse-duration.js';
-import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { parseDuration } from '../../checklist/parse-duration.js';
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
 
 /**
  * A checklist duration in milliseconds.

@@ -1,5 +1,5 @@
-import type { Checklist } from '../checklist/checklist-schema.js';
-import { fillTemplates, type TemplateVariable } from '../checklist/template-variables.js';
+import type { Checklist } from '../../checklist/checklist-schema.js';
+import { fillTemplates, type TemplateVariable } from '../../checklist/template-variables.js';
 import { durationMs } from './duration-ms.js';
 import { RUN_SCHEMA_VERSION, type Run, type RunGuard, type RunTarget } from './run-schema.js';
 import { toRunItem } from './to-run-item.js';

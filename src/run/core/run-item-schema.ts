@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { probeSpecSchema } from '../probes/probe-types.js';
+import { probeSpecSchema } from '../../probes/probe-types.js';
 
 /*
  * The items of a run document. Each carries what the engine and the message need, copied from the

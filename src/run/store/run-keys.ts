@@ -1,4 +1,4 @@
-import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
 
 /** The Redis key names of one flightdeck installation. */
 export interface RunKeys {
