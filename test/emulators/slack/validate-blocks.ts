@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Block } from './slack-types.js';
+import type { Block } from './block.js';
 
 /** Outcome of {@link parseBlocks}: blocks ready to store, or the Slack error to answer. */
 export type ParsedBlocks =
