@@ -1,4 +1,4 @@
-import type { JobHandler } from '../job-handlers.js';
+import type { JobHandler } from '../job-handler.js';
 import { createAlertProcessor } from '../process-alert.js';
 import { createCheckProcessor } from '../process-check.js';
 import type { WorkerDeps } from '../worker-deps.js';
