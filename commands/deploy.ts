@@ -1,4 +1,4 @@
-import { startRun } from '../src/queue/start-run.js';
+import { startRun } from '../src/use-cases/start-run.js';
 import { buildDeployModal } from '../src/slack/deploy-modal.js';
 import type { CommandDefinition, CommandReply } from './command-definition.js';
 import { cancelRun } from './deploy/cancel-run.js';

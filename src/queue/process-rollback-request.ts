@@ -3,7 +3,7 @@ import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
 import { FLIGHTDECK_ACTOR } from '../run/core/run-event.js';
 import { rollbackRequestJobSchema } from './job-schemas.js';
-import { startRollback } from './start-rollback.js';
+import { startRollback } from '../use-cases/start-rollback.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 /**

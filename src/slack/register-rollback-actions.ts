@@ -7,7 +7,7 @@ import { resolveTarget } from '../config/resolve-target.js';
 import { FlightdeckError, isFlightdeckError } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
 import type { Logger } from '../observability/create-logger.js';
-import { startRollback } from '../queue/start-rollback.js';
+import { startRollback } from '../use-cases/start-rollback.js';
 import type { Run } from '../run/core/run-schema.js';
 import { transition } from '../run/core/transition.js';
 import { ROLLBACK_CONFIRM_CALLBACK, rollbackConfirmView, rollbackIntentSchema, rollbackNoticeView, type RollbackIntent } from './rollback-confirm-view.js';
