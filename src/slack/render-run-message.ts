@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { isFollowUp } from '../run/core/run-draft.js';
 import type { Run, RunPhase, RunState } from '../run/core/run-schema.js';
-import { formatClock, formatDuration } from './format-duration.js';
+import { formatClock, formatDuration } from '../format/format-duration.js';
 import { clip, MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from './views/block-kit-limits.js';
 import { foldedPhasesBlocks, phaseBlocks } from './views/phase-blocks.js';
 import { runControls } from './views/run-controls.js';
