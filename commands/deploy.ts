@@ -1,5 +1,4 @@
 import { startRun } from '../src/use-cases/start-run.js';
-import { buildDeployModal } from '../src/slack/deploy-modal.js';
 import type { CommandDefinition, CommandReply } from './command-definition.js';
 import { cancelRun } from './deploy/cancel-run.js';
 import { allUsage, DEPLOY_USAGE } from './deploy/deploy-usage.js';
@@ -26,7 +25,7 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
       case 'modal':
         return {
           text: `Or type it: ${DEPLOY_USAGE.deploy}`,
-          modal: buildDeployModal(services.config.catalog, { channelId: invocation.channelId }),
+          modal: { kind: 'deploy', channelId: invocation.channelId },
         };
       case 'help':
         return { text: request.topic ? `Usage: ${DEPLOY_USAGE[request.topic]}` : `*flightdeck* runs your deployment checklist in this channel.\n${allUsage().join('\n')}` };

@@ -1,6 +1,5 @@
-import type { InputBlock, PlainTextElement } from '@slack/types';
+import type { InputBlock, ModalView, PlainTextElement } from '@slack/types';
 import { z } from 'zod';
-import type { ModalView } from '../../commands/command-definition.js';
 import type { Catalog } from '../config/catalog-schema.js';
 import { isFlightdeckError, type ErrorCode } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';

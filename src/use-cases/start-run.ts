@@ -1,4 +1,3 @@
-import type { CommandInvocation, CommandServices } from '../../commands/command-definition.js';
 import { auditedCheck } from '../auth/audited-check.js';
 import { canDeploy } from '../auth/authorize.js';
 import { resolveChannel, resolveTarget } from '../config/resolve-target.js';
@@ -6,6 +5,7 @@ import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { createRun } from '../run/core/create-run.js';
 import type { AuditEntry, Run } from '../run/core/run-schema.js';
 import { transition, type Effect } from '../run/core/transition.js';
+import type { Requester, UseCaseServices } from './use-case-services.js';
 
 export interface StartRunRequest {
   service: string;
@@ -24,7 +24,7 @@ export interface StartRunRequest {
  *   valid names; `forbidden` naming the role needed (the refusal is audited); `target-locked` naming the run or person holding the
  *   lock. Nothing is recorded when it throws.
  */
-export async function startRun(request: StartRunRequest, invocation: CommandInvocation, services: CommandServices): Promise<Run> {
+export async function startRun(request: StartRunRequest, invocation: Requester, services: UseCaseServices): Promise<Run> {
   const { catalog, checklists } = services.config;
   const service = Object.hasOwn(catalog.services, request.service) ? catalog.services[request.service] : undefined;
   const environment = request.environment ?? service?.defaultEnvironment ?? '';
