@@ -22,6 +22,7 @@ import { createSlackApp, type SlackApp } from './slack/create-slack-app.js';
 import { listUsergroupMembers } from './slack/list-usergroup-members.js';
 import { SlackIncidentNotifier } from './slack/slack-incident-notifier.js';
 import { createSlackClient, SlackNotifier } from './slack/slack-notifier.js';
+import { startRollback } from './use-cases/start-rollback.js';
 
 export const COMMANDS: readonly CommandDefinition<unknown>[] = [deployCommand as CommandDefinition<unknown>, rollbackCommand as CommandDefinition<unknown>];
 
@@ -105,6 +106,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       metrics,
       logger,
       now,
+      startRollback: (request) => startRollback(request, { store, engine, now }),
       concurrency: env.workerConcurrency,
       lockDurationMs: env.workerLockMs,
       pagerduty,

@@ -13,6 +13,7 @@ import { createRun } from '../../src/run/core/create-run.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { RunStore } from '../../src/run/store/run-store.js';
 import { transition } from '../../src/run/core/transition.js';
+import { startRollback } from '../../src/use-cases/start-rollback.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
 import { waitUntil } from '../support/wait-until.js';
 import type { RunNotifier } from '../../src/queue/run-notifier.js';
@@ -67,6 +68,7 @@ export async function startEngineHarness(options: { readyDelayMs?: number; reque
     notifier: silentNotifier,
     logger,
     now: Date.now,
+    startRollback: (request) => startRollback(request, { store, engine, now: Date.now }),
     concurrency: 4,
     reconcileEveryMs: 500,
   });
