@@ -40,7 +40,7 @@ export interface Flightdeck {
 export async function startFlightdeck(config: Config, logger: Logger, now: () => number = Date.now): Promise<Flightdeck> {
   const { env } = config;
   // Read before connecting anywhere: a missing routing key must stop start-up, not the first page.
-  const pagerduty = createPagerDutyWiring(env, config.catalog, process.env);
+  const pagerduty = createPagerDutyWiring(env, config.catalog);
   const redisOptions = { maxRetriesPerRequest: null, lazyConnect: false } as const;
   const redis = new Redis(env.redisUrl, redisOptions);
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.
@@ -52,7 +52,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const engine = new RunEngine({ store, queues, now, logger });
   const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl });
   meterSlackClient(slackClient, metrics);
-  const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs });
+  const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, inCluster: env.inCluster });
   const runsWorkers = env.role === 'worker' || env.role === 'all';
 
   let stopping = false;

@@ -61,7 +61,7 @@ describe('many clusters', () => {
     const { port } = new URL(west.url);
     process.env.KUBERNETES_SERVICE_HOST = '127.0.0.1';
     process.env.KUBERNETES_SERVICE_PORT = port;
-    const access = createClusterAccess({ kubeconfigPath: join(dir, 'missing-kubeconfig'), inClusterPathPrefix: dir });
+    const access = createClusterAccess({ kubeconfigPath: join(dir, 'missing-kubeconfig'), inClusterPathPrefix: dir, inCluster: true });
     const snapshot = await readDeploymentSnapshot(access.forContext('in-cluster'), ref);
     expect(snapshot.image).toBe('reg/web:0.9.0');
   });

@@ -12,8 +12,8 @@ import { resolvePagerDutyRoutes, type PagerDutyWiring } from './pagerduty-routes
  * @throws FlightdeckError `config-invalid` naming every routing-key variable that is unset, or the CA file
  *   when it cannot be read, so start-up stops before anything could need to page.
  */
-export function createPagerDutyWiring(env: Env, catalog: Catalog, processEnv: Record<string, string | undefined>): PagerDutyWiring | undefined {
-  const routes = resolvePagerDutyRoutes(catalog, processEnv);
+export function createPagerDutyWiring(env: Env, catalog: Catalog): PagerDutyWiring | undefined {
+  const routes = resolvePagerDutyRoutes(catalog, env.readVariable);
   if (routes.size === 0) return undefined;
   let ca: string | undefined;
   if (env.pagerdutyCaFile !== undefined) {

@@ -17,18 +17,19 @@ export interface PagerDutyWiring {
 }
 
 /**
- * Reads every service's routing key from the env var its `pagerduty.routingKeyEnv` names, once at start-up.
+ * Reads every service's routing key from the env var its `pagerduty.routingKeyEnv` names, once at start-up,
+ * through `readVariable` (Env.readVariable: the environment as the config layer parsed it).
  *
  * @throws FlightdeckError `config-invalid` listing every service whose variable is unset or blank, naming the
  *   variable (never a value), so a missing key stops start-up instead of losing the first page.
  */
-export function resolvePagerDutyRoutes(catalog: Catalog, env: Record<string, string | undefined>): Map<string, PagerDutyRoute> {
+export function resolvePagerDutyRoutes(catalog: Catalog, readVariable: (name: string) => string | undefined): Map<string, PagerDutyRoute> {
   const routes = new Map<string, PagerDutyRoute>();
   const problems: string[] = [];
   for (const [name, service] of Object.entries(catalog.services)) {
     if (!service.pagerduty) continue;
     const variable = service.pagerduty.routingKeyEnv;
-    const key = env[variable]?.trim();
+    const key = readVariable(variable)?.trim();
     if (!key) {
       problems.push(`${variable}: is not set, but services.${name}.pagerduty.routingKeyEnv names it — set it to the service's PagerDuty Events API v2 integration key, or remove pagerduty from ${name}`);
       continue;
