@@ -7,7 +7,7 @@ import { replyLock, replyUnlock } from './deploy/reply-lock.js';
 import { showHistory } from './deploy/show-history.js';
 import { showStatus } from './deploy/show-status.js';
 
-export { deployRequestSchema, parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
+export { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
 
 /**
  * `/deploy`: start a deployment (typed, or from a modal when typed alone), and the subcommands around it.

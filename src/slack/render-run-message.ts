@@ -6,10 +6,6 @@ import { clip, MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from './views/blo
 import { foldedPhasesBlocks, phaseBlocks } from './views/phase-blocks.js';
 import { runControls } from './views/run-controls.js';
 
-export { MAX_ACTIONS_PER_BLOCK, MAX_BLOCKS, MAX_SECTION_TEXT } from './views/block-kit-limits.js';
-export { APPROVE_ACTION_PREFIX, TICK_ACTION_PREFIX } from './views/item-buttons.js';
-export { RUN_ACTIONS } from './views/run-controls.js';
-
 export const STATE_LABEL: Record<RunState, string> = {
   pending: ':white_circle: pending',
   running: ':large_blue_circle: running',

@@ -29,7 +29,6 @@ export const silentNotifier: RunNotifier = {
 };
 
 export const NS = 'shop';
-export const TRAFFIC = { route: 'web', stableService: 'web', canaryService: 'web-canary' };
 
 /** The engine with real BullMQ workers on the real Redis, one Kubernetes emulator, and a recording notifier. */
 export interface EngineHarness {

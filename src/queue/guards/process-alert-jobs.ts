@@ -4,7 +4,7 @@ import type { Queues } from '../create-queues.js';
 export const ALERT_JOB = 'alert';
 
 /**
- * An `alert` job. The run engine enqueues them for `page` and `notify` breaches (`alertJobSchema`);
+ * An `alert` job. The run engine enqueues them for `page` and `notify` breaches;
  * guard evaluation adds `rollback` ones, since the domain answers a rollback breach with the rollback itself.
  */
 export const incidentAlertJobSchema = z.object({
@@ -13,7 +13,6 @@ export const incidentAlertJobSchema = z.object({
   action: z.enum(['rollback', 'page', 'notify']),
   detail: z.string(),
 });
-export type IncidentAlertJob = z.infer<typeof incidentAlertJobSchema>;
 
 /** Enqueues the alert of a rollback breach; the breach time in the id makes a repeat collapse. */
 export async function enqueueRollbackAlert(queues: Queues, runId: string, guardId: string, detail: string, breachAt: number): Promise<void> {

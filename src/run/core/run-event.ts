@@ -36,7 +36,6 @@ export type RunEvent =
   /** The deployment summary is in the thread. */
   | { type: 'summary-posted' };
 
-export type RunEventType = RunEvent['type'];
 
 /** Work the caller must schedule after storing the transition; the core never does I/O itself. */
 export type Effect =
@@ -56,7 +55,6 @@ export type Effect =
   /** Post the deployment summary in the thread, then apply `summary-posted`. */
   | { type: 'summary' };
 
-export type EffectType = Effect['type'];
 
 /** The result of applying one event: the next run document, what to audit, and what to schedule. */
 export interface Transition {

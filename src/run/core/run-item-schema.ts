@@ -8,7 +8,6 @@ import { probeSpecSchema } from '../../probes/probe-types.js';
  */
 
 export const itemStateSchema = z.enum(['pending', 'running', 'done', 'failed', 'skipped']);
-export type ItemState = z.infer<typeof itemStateSchema>;
 
 const itemBase = {
   id: z.string(),
@@ -27,7 +26,6 @@ const itemBase = {
 export const runManualItemSchema = z.object({ ...itemBase, kind: z.literal('manual'), role: z.string().optional() });
 
 export const approvalSchema = z.object({ by: z.string(), at: z.number() });
-export type Approval = z.infer<typeof approvalSchema>;
 
 /**
  * An approval by `quorum` distinct holders of `role`. `allowSelf` is already resolved against the
@@ -49,7 +47,6 @@ export const measurementSchema = z.object({
   message: z.string(),
   at: z.number(),
 });
-export type StoredMeasurement = z.infer<typeof measurementSchema>;
 
 /** A probe a worker runs: `retries` more tries `intervalMs` apart, each bounded by `timeoutMs`. */
 export const runCheckItemSchema = z.object({
@@ -90,7 +87,6 @@ export const jobTemplateSchema = z.object({
   args: z.array(z.string()).optional(),
   env: z.record(z.string(), z.string()).optional(),
 });
-export type JobTemplate = z.infer<typeof jobTemplateSchema>;
 
 /**
  * An action flightdeck performs. Which optional fields are set depends on `action`: `timeoutMs` (wait-rollout,
@@ -114,7 +110,6 @@ export const runItemSchema = z.discriminatedUnion('kind', [runManualItemSchema, 
 
 export type RunManualItem = z.infer<typeof runManualItemSchema>;
 export type RunSignoffItem = z.infer<typeof runSignoffItemSchema>;
-export type RunCheckItem = z.infer<typeof runCheckItemSchema>;
 export type RunStepItem = z.infer<typeof runStepItemSchema>;
 export type RunItem = z.infer<typeof runItemSchema>;
 

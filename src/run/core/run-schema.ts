@@ -3,7 +3,7 @@ import { GUARD_ACTIONS, GUARD_POLICIES } from '../../checklist/checklist-schema.
 import { probeSpecSchema } from '../../probes/probe-types.js';
 import { runItemSchema } from './run-item-schema.js';
 
-export { itemStateSchema, runItemSchema, type ItemState, type RunItem } from './run-item-schema.js';
+export type { RunItem } from './run-item-schema.js';
 
 /** Bumped whenever the stored shape changes; documents of another version fail to parse. */
 export const RUN_SCHEMA_VERSION = 2;
@@ -67,7 +67,6 @@ export const runGuardSchema = z.object({
 export type RunGuard = z.infer<typeof runGuardSchema>;
 
 export const breachSchema = z.object({ guardId: z.string(), action: z.enum(GUARD_ACTIONS), detail: z.string(), at: z.number() });
-export type Breach = z.infer<typeof breachSchema>;
 
 /** Where the run deploys: resolved from the catalog when the run is created, so later edits of the catalog do not move a running deployment. */
 export const runTargetSchema = z.object({

@@ -12,7 +12,6 @@ export const RUN_ACTIONS = {
   rollback: 'run.rollback',
 } as const;
 
-export type RunControl = Exclude<keyof typeof RUN_ACTIONS, 'rollback'>;
 
 function button(run: Run, text: string, actionId: string, style?: 'primary' | 'danger'): Button {
   return { type: 'button', action_id: actionId, value: run.id, text: { type: 'plain_text', text }, ...(style ? { style } : {}) };
