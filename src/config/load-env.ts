@@ -92,7 +92,6 @@ const SLACK_APP_PAGE = "your Slack app's settings at https://api.slack.com/apps"
 
 const envSchema = z.object({
   SLACK_BOT_TOKEN: secretField(
-    'SLACK_BOT_TOKEN',
     `set it to the Bot User OAuth Token (xoxb-…) from OAuth & Permissions in ${SLACK_APP_PAGE}`,
   ),
   SLACK_SIGNING_SECRET: optionalSecretField(),

@@ -77,7 +77,7 @@ export async function startRollback(request: StartRollbackRequest, services: Sta
     rollback = (await store.createRollback(started.run, [requested, ...started.audit])).run;
   } catch (err) {
     const adopted = of && isFlightdeckError(err) && err.code === 'target-locked' ? await store.activeRunFor(request.service, request.environment) : null;
-    if (!adopted || adopted.kind !== 'rollback' || adopted.rollbackOf !== of?.id) throw err;
+    if (adopted?.kind !== 'rollback' || adopted.rollbackOf !== of?.id) throw err;
     rollback = adopted;
     effects = runningSteps(adopted);
   }

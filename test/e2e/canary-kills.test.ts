@@ -164,7 +164,7 @@ describe('a canary whose worker is killed inside every step', () => {
 
     const message = await waitUntil('the final message', () => {
       const posted = done.messageTs ? slack.message(CHANNEL, done.messageTs) : undefined;
-      return posted && posted.blocks.some((block) => block.block_id === 'outcome') ? posted : undefined;
+      return posted?.blocks.some((block) => block.block_id === 'outcome') ? posted : undefined;
     });
     expect(JSON.stringify(message.blocks)).toContain('Succeeded');
     expect(slack.messages(CHANNEL)).toHaveLength(1);

@@ -116,7 +116,7 @@ describe('a worker killed in the middle of a step', () => {
 
     const message = await waitUntil('the final message', () => {
       const posted = done.messageTs ? slack.message(CHANNEL, done.messageTs) : undefined;
-      return posted && posted.blocks.some((block) => block.block_id === 'outcome') ? posted : undefined;
+      return posted?.blocks.some((block) => block.block_id === 'outcome') ? posted : undefined;
     });
     expect(JSON.stringify(message.blocks)).toContain('Succeeded');
     expect(slack.messages(CHANNEL)).toHaveLength(1);

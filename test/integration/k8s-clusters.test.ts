@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
+import type { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { createClusterAccess } from '../../src/k8s/create-cluster-access.js';
 import { readDeploymentSnapshot } from '../../src/k8s/read-deployment-snapshot.js';
 import { setImage } from '../../src/k8s/set-image.js';
