@@ -11,15 +11,7 @@
 
 /** Libraries that talk to the network, a disk or a process: none of them belongs in the pure core. */
 const IO_MODULES = [
-  '^ioredis$',
-  '^bullmq$',
-  '^pg$',
-  '^ws$',
-  '^pino',
-  '^prom-client$',
-  '^@slack/',
-  '^@kubernetes/',
-  '^@pagerduty/',
+  '(^|/)node_modules/(ioredis|bullmq|pg|ws|pino|prom-client|@slack/[^/]+|@kubernetes/[^/]+|@pagerduty/[^/]+)/',
   '^(node:)?(http|https|http2|net|tls|dgram|dns|fs|fs/promises|child_process|worker_threads|cluster|timers/promises)$',
 ];
 
@@ -47,7 +39,7 @@ module.exports = {
       severity: 'error',
       comment: 'commands/ says what to answer (text, which dialog to open); src/slack turns that into Block Kit and Bolt calls.',
       from: { path: '^commands/' },
-      to: { path: ['^src/slack/', '^@slack/'] },
+      to: { path: ['^src/slack/', '(^|/)node_modules/@slack/'] },
     },
     {
       name: 'commands-through-use-cases',
@@ -61,14 +53,14 @@ module.exports = {
       severity: 'error',
       comment: 'Use cases are called by the edge (Slack, CLI, workers through injected functions) and never know it.',
       from: { path: '^src/use-cases/' },
-      to: { path: ['^src/slack/', '^commands/', '^@slack/', COMPOSITION_ROOT] },
+      to: { path: ['^src/slack/', '^commands/', '(^|/)node_modules/@slack/', COMPOSITION_ROOT] },
     },
     {
       name: 'queue-below-use-cases',
       severity: 'error',
       comment: 'Workers are below the use cases: a worker that needs one (an automatic rollback) gets it injected through WorkerDeps.',
       from: { path: '^src/queue/' },
-      to: { path: ['^src/use-cases/', '^src/slack/', '^commands/', '^@slack/(bolt|web-api)$', COMPOSITION_ROOT] },
+      to: { path: ['^src/use-cases/', '^src/slack/', '^commands/', '(^|/)node_modules/@slack/(bolt|web-api)/', COMPOSITION_ROOT] },
     },
     {
       name: 'run-core-is-pure',
@@ -85,7 +77,7 @@ module.exports = {
       comment: 'The store is Redis and Lua only: it knows runs, not queues, Slack or clusters.',
       from: { path: '^src/run/store/' },
       to: {
-        path: ['^bullmq$', '^@slack/', '^@kubernetes/', '^@pagerduty/', '^src/(queue|use-cases|slack|auth|k8s|pagerduty|observability)/', '^commands/', COMPOSITION_ROOT],
+        path: ['(^|/)node_modules/(bullmq|@slack/[^/]+|@kubernetes/[^/]+|@pagerduty/[^/]+)/', '^src/(queue|use-cases|slack|auth|k8s|pagerduty|observability)/', '^commands/', COMPOSITION_ROOT],
       },
     },
     {
@@ -93,7 +85,7 @@ module.exports = {
       severity: 'error',
       comment: 'Transport stays at the edge: only src/slack speaks Bolt.',
       from: { path: '^(src|commands)/', pathNot: '^src/slack/' },
-      to: { path: '^@slack/bolt$' },
+      to: { path: '(^|/)node_modules/@slack/bolt/' },
     },
     {
       name: 'adapters-below-the-flow',
@@ -126,7 +118,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|dist|coverage)/' },
+    exclude: { path: '^(dist|coverage)/' },
     // TypeScript 7 (the native compiler) has no JavaScript API for dependency-cruiser to parse with; swc
     // parses the sources instead. swc does not tell type-only imports apart, so the rules count them too.
     parser: 'swc',
