@@ -6,8 +6,8 @@ import type { ProbeProviders } from '../probes/probe-provider.js';
 import type { Run, RunTarget } from '../run/core/run-schema.js';
 import type { RunStore } from '../run/store/run-store.js';
 import type { Queues } from './create-queues.js';
-import type { IncidentNotifier } from './guards/incident-notifier.js';
-import type { PagerDutyWiring } from './guards/pagerduty-routes.js';
+import type { IncidentNotifier } from './incidents/incident-notifier.js';
+import type { PagerDutyWiring } from './incidents/pagerduty-routes.js';
 import type { RunEngine } from './run-engine.js';
 import type { RunNotifier } from './run-notifier.js';
 

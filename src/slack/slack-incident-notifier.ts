@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { KnownBlock } from '@slack/types';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import type { IncidentAlert, IncidentNotifier } from '../queue/guards/incident-notifier.js';
+import type { IncidentAlert, IncidentNotifier } from '../queue/incidents/incident-notifier.js';
 import type { Run } from '../run/core/run-schema.js';
 import { toSlackError } from './slack-notifier.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalogSchema } from '../../src/config/catalog-schema.js';
 import { loadEnv } from '../../src/config/load-env.js';
-import { resolvePagerDutyRoutes } from '../../src/queue/guards/pagerduty-routes.js';
+import { resolvePagerDutyRoutes } from '../../src/queue/incidents/pagerduty-routes.js';
 
 const catalog = catalogSchema.parse({
   slack: { defaultChannel: 'C0DEPLOY' },

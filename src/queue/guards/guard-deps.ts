@@ -7,9 +7,9 @@ import type { Queues } from '../create-queues.js';
 import type { RunEngine } from '../run-engine.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { GuardStateStore } from './guard-state-store.js';
-import type { IncidentNotifier } from './incident-notifier.js';
-import { IncidentStore } from './incident-store.js';
-import type { PagerDutyWiring } from './pagerduty-routes.js';
+import type { IncidentNotifier } from '../incidents/incident-notifier.js';
+import { IncidentStore } from '../incidents/incident-store.js';
+import type { PagerDutyWiring } from '../incidents/pagerduty-routes.js';
 
 /** What the guard, alert and paging jobs use. */
 export interface GuardDeps {

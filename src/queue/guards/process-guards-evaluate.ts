@@ -8,7 +8,7 @@ import { assessmentSpecOf, decideBreach } from './decide-breach.js';
 import type { GuardDeps } from './guard-deps.js';
 import { guardScheduler } from './guard-scheduler.js';
 import { guardTimeoutMs, measureGuard } from './measure-guard.js';
-import { enqueueRollbackAlert } from './process-alert-jobs.js';
+import { enqueueRollbackAlert } from '../incidents/process-alert-jobs.js';
 import { settleEndedRun } from './settle-ended-run.js';
 
 /** A run whose guards no longer watch: ended, or rolling back. */

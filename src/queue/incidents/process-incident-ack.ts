@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { GuardDeps } from './guard-deps.js';
+import type { GuardDeps } from '../guards/guard-deps.js';
 import { enqueuePagerDutyEvent } from './pagerduty-events.js';
 import { incidentAckJobSchema } from './process-alert-jobs.js';
 

@@ -1,11 +1,11 @@
 import type { Job } from 'bullmq';
-import { isFlightdeckError } from '../errors/flightdeck-error.js';
-import { dedupKeyFor } from '../pagerduty/dedup-key-for.js';
-import type { Run } from '../run/core/run-schema.js';
-import type { GuardDeps } from './guards/guard-deps.js';
-import type { IncidentAlert } from './guards/incident-notifier.js';
-import { enqueuePagerDutyEvent } from './guards/pagerduty-events.js';
-import { incidentAlertJobSchema } from './guards/process-alert-jobs.js';
+import { isFlightdeckError } from '../../errors/flightdeck-error.js';
+import { dedupKeyFor } from '../../pagerduty/dedup-key-for.js';
+import type { Run } from '../../run/core/run-schema.js';
+import type { GuardDeps } from '../guards/guard-deps.js';
+import type { IncidentAlert } from './incident-notifier.js';
+import { enqueuePagerDutyEvent } from './pagerduty-events.js';
+import { incidentAlertJobSchema } from './process-alert-jobs.js';
 
 /**
  * BullMQ processor for `alert` jobs: a breached guard. In this order, each step recorded so a retry skips
