@@ -4,7 +4,7 @@ import type { JobHandler } from './job-handler.js';
 import { createPhaseDueProcessor } from './process-phase-due.js';
 import { createRenderProcessor } from './process-render.js';
 import { createRollbackRequestProcessor } from './process-rollback-request.js';
-import { createStepProcessor } from './process-step.js';
+import { createStepProcessor } from './steps/process-step.js';
 import { createSummaryProcessor } from './process-summary.js';
 import { createThreadProcessor } from './process-thread.js';
 import type { WorkerDeps } from './worker-deps.js';

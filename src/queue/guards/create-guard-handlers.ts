@@ -1,6 +1,6 @@
 import type { JobHandler } from '../job-handler.js';
 import { createAlertProcessor } from '../incidents/process-alert.js';
-import { createCheckProcessor } from '../process-check.js';
+import { createCheckProcessor } from '../steps/process-check.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { guardDepsOf } from './guard-deps.js';
 import { GUARDS_EVALUATE_JOB } from './guard-scheduler.js';

@@ -1,13 +1,13 @@
 import { DelayedError, type Job } from 'bullmq';
-import { isFlightdeckError, isRetryableCode, type ErrorCode } from '../errors/flightdeck-error.js';
-import { toUserText } from '../errors/user-text.js';
-import type { Logger } from '../observability/create-logger.js';
-import type { RunStore } from '../run/store/run-store.js';
-import { isTerminal, type Run } from '../run/core/run-schema.js';
-import { finishRollback } from './finish-rollback.js';
-import { stepJobSchema } from './job-schemas.js';
-import { executeStep } from './steps/execute-step.js';
-import type { StepContext } from './steps/step-context.js';
+import { isFlightdeckError, isRetryableCode, type ErrorCode } from '../../errors/flightdeck-error.js';
+import { toUserText } from '../../errors/user-text.js';
+import type { Logger } from '../../observability/create-logger.js';
+import type { RunStore } from '../../run/store/run-store.js';
+import { isTerminal, type Run } from '../../run/core/run-schema.js';
+import { finishRollback } from '../finish-rollback.js';
+import { stepJobSchema } from '../job-schemas.js';
+import { executeStep } from './execute-step.js';
+import type { StepContext } from './step-context.js';
 
 /** A bad release ends the run `failed`; anything else that stops a step means flightdeck or its infrastructure broke. */
 const RELEASE_FAILURES: ReadonlySet<ErrorCode> = new Set(['rollout-failed', 'rollout-timeout']);

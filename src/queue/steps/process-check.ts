@@ -1,15 +1,15 @@
 import type { Job } from 'bullmq';
-import { isFlightdeckError } from '../errors/flightdeck-error.js';
-import { createTargetStatusReader } from '../k8s/read-target-status.js';
-import type { ClusterAccess } from '../k8s/create-cluster-access.js';
-import type { Logger } from '../observability/create-logger.js';
-import type { ProbeContext, ProbeProviders, TargetStatusReader } from '../probes/probe-provider.js';
-import { probeProviders as builtInProviders } from '../probes/probe-providers.js';
-import { runProbe, type ProbeRetryPolicy } from '../probes/run-probe.js';
-import type { RunStore } from '../run/store/run-store.js';
-import { isTerminal, type Run } from '../run/core/run-schema.js';
-import { stepJobSchema } from './job-schemas.js';
-import type { RunEngine } from './run-engine.js';
+import { isFlightdeckError } from '../../errors/flightdeck-error.js';
+import { createTargetStatusReader } from '../../k8s/read-target-status.js';
+import type { ClusterAccess } from '../../k8s/create-cluster-access.js';
+import type { Logger } from '../../observability/create-logger.js';
+import type { ProbeContext, ProbeProviders, TargetStatusReader } from '../../probes/probe-provider.js';
+import { probeProviders as builtInProviders } from '../../probes/probe-providers.js';
+import { runProbe, type ProbeRetryPolicy } from '../../probes/run-probe.js';
+import type { RunStore } from '../../run/store/run-store.js';
+import { isTerminal, type Run } from '../../run/core/run-schema.js';
+import { stepJobSchema } from '../job-schemas.js';
+import type { RunEngine } from '../run-engine.js';
 
 export interface ProcessCheckOptions {
   store: RunStore;
