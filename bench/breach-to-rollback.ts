@@ -21,9 +21,10 @@ import { createLogger } from '../src/observability/create-logger.js';
 import { createQueues } from '../src/queue/create-queues.js';
 import { RunEngine } from '../src/queue/run-engine.js';
 import { startWorkers } from '../src/queue/start-workers.js';
-import { createRun } from '../src/run/create-run.js';
-import { RunStore } from '../src/run/run-store.js';
-import { transition } from '../src/run/transition.js';
+import { createRun } from '../src/run/core/create-run.js';
+import { RunStore } from '../src/run/store/run-store.js';
+import { transition } from '../src/run/core/transition.js';
+import { startRollback } from '../src/use-cases/start-rollback.js';
 import { startKubernetesEmulator } from '../test/emulators/kubernetes/index.js';
 import { startPrometheusEmulator } from '../test/emulators/prometheus/index.js';
 import { waitUntil } from '../test/support/wait-until.js';
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     notifier: { post: async () => 'ts-bench', update: async () => {}, postThread: async () => 'ts', postSummary: async () => 'ts', postPhaseReminder: async () => 'ts' } as never,
     logger,
     now: Date.now,
+    startRollback: (request) => startRollback(request, { store, engine, now: Date.now }),
     concurrency: 8,
   });
 

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { MESSAGE_LAG_BOUND_MS } from '../src/queue/process-render.js';
 import { CHANNEL_SPACING_MS } from '../src/queue/channel-pacer.js';
-import { parseRun } from '../src/run/parse-run.js';
-import type { Run } from '../src/run/run-schema.js';
+import { parseRun } from '../src/run/store/parse-run.js';
+import type { Run } from '../src/run/core/run-schema.js';
 import { renderRunMessage } from '../src/slack/render-run-message.js';
 import type { SlackEmulator } from '../test/emulators/slack/index.js';
 import { convergedAt, sameBlocks } from '../test/support/message-convergence.js';

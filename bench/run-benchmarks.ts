@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { measureAckLatency, type AckLatencyResult } from './ack-latency/measure-ack-latency.js';
 import { measureBreachToRollback, type BreachToRollbackResult } from './breach/measure-breach-to-rollback.js';
-import { parseBenchOptions } from './bench-options.js';
+import { parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { machineInfo } from './machine-info.js';
 import { describeMessageLag } from './message-lag.js';
 import { measureManyRuns, type ManyRunsResult } from './many-runs/measure-many-runs.js';
@@ -18,7 +18,7 @@ const REPO = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const log = (line: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
-let options;
+let options: BenchOptions;
 try {
   options = parseBenchOptions(args.filter((arg) => arg !== '--skip-build'), process.env);
 } catch (err) {

@@ -1,45 +1,27 @@
-import type { ModalView } from '@slack/types';
-import type { Gate } from '../src/auth/gate.js';
-import type { RoleResolver } from '../src/auth/role-resolver.js';
-import type { Config } from '../src/config/load-config.js';
-import type { RunEngine } from '../src/queue/run-engine.js';
-import type { RunStore } from '../src/run/run-store.js';
+import type { Requester, UseCaseServices } from '../src/use-cases/use-case-services.js';
+import type { ModalRequest } from './modal-request.js';
 
 /** Who typed the command and where: the parts of a slash command request a handler may use. */
-export interface CommandInvocation {
-  userId: string;
-  channelId: string;
+export interface CommandInvocation extends Requester {
   /** Slack's `trigger_id`: opens one modal, within 3 s of the command. Absent when not from Slack. */
   triggerId?: string;
   /** How the request came: typed (default) or submitted from the `/deploy` modal; refusals are audited as such. */
   via?: 'command' | 'modal';
 }
 
-/** What a handler needs from the engine. Handlers record and enqueue; they never call a cluster. */
-export interface CommandServices {
-  config: Config;
-  store: RunStore;
-  engine: RunEngine;
-  /** Which catalog roles a Slack user holds (user groups resolved and cached). */
-  roles: RoleResolver;
-  /** The one authorization gate every entry point asks before it acts (src/auth/gate-rules.ts). */
-  gate: Gate;
-  now: () => number;
-}
+/** What a handler hands to the use cases it calls. Handlers record and enqueue; they never call a cluster. */
+export type CommandServices = UseCaseServices;
 
 /** The reply shown to the person who typed the command; ephemeral unless `inChannel`. */
 export interface CommandReply {
   text: string;
   inChannel?: boolean;
   /**
-   * A modal to open with the invocation's trigger (`views.open`). The listener acks first and answers
-   * `text` only when the modal cannot be opened, under the reason why: it must not speak of an open dialog.
+   * A dialog to open with the invocation's trigger: which one and its data; the Slack edge builds its
+   * Block Kit and calls `views.open`. The listener acks first and answers `text` only when it cannot be opened.
    */
-  modal?: ModalView;
+  modal?: ModalRequest;
 }
-
-/** A Block Kit modal as `views.open` takes it (the type only: commands never import the Slack transport). */
-export type { ModalView };
 
 /**
  * One slash command. `parse` is pure (text in, request or a coded `usage` error out) so it can be

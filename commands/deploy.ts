@@ -1,14 +1,13 @@
-import { startRun } from '../src/queue/start-run.js';
-import { buildDeployModal } from '../src/slack/deploy-modal.js';
+import { startRun } from '../src/use-cases/start-run.js';
 import type { CommandDefinition, CommandReply } from './command-definition.js';
-import { cancelRun } from './deploy/cancel-run.js';
 import { allUsage, DEPLOY_USAGE } from './deploy/deploy-usage.js';
-import { lockTarget, unlockTarget } from './deploy/lock-target.js';
 import { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
+import { replyCancel } from './deploy/reply-cancel.js';
+import { replyLock, replyUnlock } from './deploy/reply-lock.js';
 import { showHistory } from './deploy/show-history.js';
 import { showStatus } from './deploy/show-status.js';
 
-export { deployRequestSchema, parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
+export { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
 
 /**
  * `/deploy`: start a deployment (typed, or from a modal when typed alone), and the subcommands around it.
@@ -26,7 +25,7 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
       case 'modal':
         return {
           text: `Or type it: ${DEPLOY_USAGE.deploy}`,
-          modal: buildDeployModal(services.config.catalog, { channelId: invocation.channelId }),
+          modal: { kind: 'deploy', channelId: invocation.channelId },
         };
       case 'help':
         return { text: request.topic ? `Usage: ${DEPLOY_USAGE[request.topic]}` : `*flightdeck* runs your deployment checklist in this channel.\n${allUsage().join('\n')}` };
@@ -42,11 +41,11 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
       case 'history':
         return { text: await showHistory(request.service, request.environment, services) };
       case 'lock':
-        return lockTarget(request, invocation, services);
+        return replyLock(request, invocation, services);
       case 'unlock':
-        return unlockTarget(request, invocation, services);
+        return replyUnlock(request, invocation, services);
       case 'cancel':
-        return cancelRun(request, invocation, services);
+        return replyCancel(request, invocation, services);
     }
   },
 };

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { resolveChannel, resolveTarget } from '../src/config/resolve-target.js';
 import { FlightdeckError } from '../src/errors/flightdeck-error.js';
-import { changedCluster } from '../src/run/run-draft.js';
-import type { Run } from '../src/run/run-schema.js';
-import { rollbackConfirmView, type RollbackIntent } from '../src/slack/rollback-confirm-view.js';
-import type { CommandDefinition, CommandServices } from './command-definition.js';
+import type { Run } from '../src/run/core/run-schema.js';
+import { findRunToUndo } from '../src/use-cases/find-run-to-undo.js';
+import type { RollbackIntent } from '../src/use-cases/rollback-intent.js';
+import type { CommandDefinition } from './command-definition.js';
 
 const USAGE = [
   '`/rollback <service> [environment] [to <revision>]` — roll back, e.g. `/rollback api production` or `/rollback api production to 7`',
@@ -56,25 +56,6 @@ export function parseRollback(text: string): RollbackCommandRequest {
   return { kind: 'rollback', service, ...(environment ? { environment } : {}), toRevision: revision };
 }
 
-/**
- * The run a rollback of service+environment undoes: the deploy in flight, else the newest run when it is a
- * failed deploy that changed the cluster and was not rolled back; null for a rollback of the service as it
- * stands. Reads Redis only.
- *
- * @throws FlightdeckError `target-locked` when a rollback is already in flight.
- */
-export async function findRunToUndo(services: Pick<CommandServices, 'store'>, service: string, environment: string): Promise<Run | null> {
-  const active = await services.store.activeRunFor(service, environment);
-  if (active?.kind === 'rollback') {
-    throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is already being rolled back by run #${active.id}.`, {
-      remedy: 'Wait for that rollback to finish; its result is in its thread.',
-    });
-  }
-  if (active) return active;
-  const [latest] = await services.store.history(service, environment, 1);
-  return latest?.kind === 'deploy' && latest.state === 'failed' && changedCluster(latest) ? latest : null;
-}
-
 /** What the dialog says will happen. */
 export function describeRollback(intent: RollbackIntent, of: Run | null): string {
   const to = intent.toRevision ? `to revision *${intent.toRevision}*` : of?.rollbackTarget ? `to revision *${of.rollbackTarget.revision}* (\`${of.rollbackTarget.image}\`), as before run #${of.id}` : 'to the previous revision';
@@ -113,6 +94,6 @@ export const rollbackCommand: CommandDefinition<RollbackCommandRequest> = {
     };
     const summary = describeRollback(intent, of);
     // `text` is shown only under the reason the dialog could not be opened, so it must not speak of one.
-    return { text: `Nothing was rolled back. You asked: ${summary}`, modal: rollbackConfirmView(intent, summary) };
+    return { text: `Nothing was rolled back. You asked: ${summary}`, modal: { kind: 'rollback-confirm', intent, summary } };
   },
 };

@@ -5,7 +5,7 @@ import { loadConfig } from './config/load-config.js';
 import { loadEnv, type Env } from './config/load-env.js';
 import { isFlightdeckError } from './errors/flightdeck-error.js';
 import { createLogger } from './observability/create-logger.js';
-import { runRunsCommand } from './run/run-runs-command.js';
+import { runRunsCommand } from './run/store/run-runs-command.js';
 import { runManifest } from './slack/run-manifest.js';
 import { COMMANDS, startFlightdeck } from './start-flightdeck.js';
 

@@ -12,18 +12,19 @@ import { observeRunOutcomes } from './observability/observe-run-outcomes.js';
 import { createOpsRoutes } from './observability/ops-routes.js';
 import { startOpsServer, type OpsServer } from './observability/start-ops-server.js';
 import { createQueues } from './queue/create-queues.js';
-import { createPagerDutyWiring } from './queue/guards/create-pagerduty-wiring.js';
-import { enqueueIncidentAck } from './queue/guards/process-alert-jobs.js';
+import { createPagerDutyWiring } from './queue/incidents/create-pagerduty-wiring.js';
+import { enqueueIncidentAck } from './queue/incidents/process-alert-jobs.js';
 import { RunEngine } from './queue/run-engine.js';
 import { startWorkers, type RunningWorkers } from './queue/start-workers.js';
-import { RunStore } from './run/run-store.js';
+import { RunStore } from './run/store/run-store.js';
 import { createGate } from './auth/gate.js';
 import { createRoleResolver } from './auth/role-resolver.js';
-import { IncidentStore } from './queue/guards/incident-store.js';
+import { IncidentStore } from './queue/incidents/incident-store.js';
 import { createSlackApp, type SlackApp } from './slack/create-slack-app.js';
 import { listUsergroupMembers } from './slack/list-usergroup-members.js';
 import { SlackIncidentNotifier } from './slack/slack-incident-notifier.js';
 import { createSlackClient, SlackNotifier } from './slack/slack-notifier.js';
+import { startRollback } from './use-cases/start-rollback.js';
 
 export const COMMANDS: readonly CommandDefinition<unknown>[] = [deployCommand as CommandDefinition<unknown>, rollbackCommand as CommandDefinition<unknown>];
 
@@ -41,7 +42,7 @@ export interface Flightdeck {
 export async function startFlightdeck(config: Config, logger: Logger, now: () => number = Date.now): Promise<Flightdeck> {
   const { env } = config;
   // Read before connecting anywhere: a missing routing key must stop start-up, not the first page.
-  const pagerduty = createPagerDutyWiring(env, config.catalog, process.env);
+  const pagerduty = createPagerDutyWiring(env, config.catalog);
   const redisOptions = { maxRetriesPerRequest: null, lazyConnect: false } as const;
   const redis = new Redis(env.redisUrl, redisOptions);
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.
@@ -54,7 +55,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const engine = new RunEngine({ store, queues, now, logger });
   const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl });
   meterSlackClient(slackClient, metrics);
-  const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs });
+  const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, inCluster: env.inCluster });
   const runsWorkers = env.role === 'worker' || env.role === 'all';
 
   let stopping = false;
@@ -105,6 +106,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       metrics,
       logger,
       now,
+      startRollback: (request) => startRollback(request, { store, engine, now }),
       concurrency: env.workerConcurrency,
       lockDurationMs: env.workerLockMs,
       messageLagBoundMs: env.messageLagBoundMs,

@@ -194,7 +194,6 @@ export async function measureAckLatency(options: {
     await measureBare('button click', 'the same block_actions bodies as below; the listener only acks', targets[0]!.tickBodies);
     for (const target of targets) {
       const beforeTicks = slack.responses.length;
-      const updatesBefore = slack.calls.filter((call) => call.method === 'chat.update').length;
       await measure(
         target,
         'button click (first tick)',

@@ -1,6 +1,6 @@
-import type { LockInfo } from '../../src/run/manual-lock.js';
-import { isTerminal, type Run } from '../../src/run/run-schema.js';
-import { formatClock, formatDuration } from '../../src/slack/format-duration.js';
+import type { LockInfo } from '../../src/run/store/manual-lock.js';
+import { isTerminal, type Run } from '../../src/run/core/run-schema.js';
+import { formatClock, formatDuration } from '../../src/format/format-duration.js';
 
 /*
  * One line per run or lock, for `/deploy status` and `/deploy history`. Pure: the clock comes in.

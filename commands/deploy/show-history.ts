@@ -1,6 +1,6 @@
 import type { CommandServices } from '../command-definition.js';
 import { resolveTarget } from '../../src/config/resolve-target.js';
-import type { Run } from '../../src/run/run-schema.js';
+import type { Run } from '../../src/run/core/run-schema.js';
 import { historyLine } from './describe-run.js';
 import { unknownService } from './show-status.js';
 

@@ -1,7 +1,7 @@
 import type { CommandServices } from '../command-definition.js';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
-import type { LockInfo } from '../../src/run/manual-lock.js';
-import type { Run } from '../../src/run/run-schema.js';
+import type { LockInfo } from '../../src/run/store/manual-lock.js';
+import type { Run } from '../../src/run/core/run-schema.js';
 import { activeRunLine, historyLine, lockLine } from './describe-run.js';
 
 /** What one environment of a service is doing, for `/deploy status <service>`. */

@@ -1,7 +1,7 @@
 import type { CatalogEnvironment } from '../config/catalog-schema.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import { approveRefusal, tickRefusal } from '../run/item-policy.js';
-import type { Run } from '../run/run-schema.js';
+import { approveRefusal, tickRefusal } from '../run/core/item-policy.js';
+import type { Run } from '../run/core/run-schema.js';
 import { canDeploy, canRollback } from './authorize.js';
 
 /*

@@ -1,6 +1,6 @@
 import type { CatalogEnvironment } from '../config/catalog-schema.js';
-import type { Run } from '../run/run-schema.js';
-import type { RunStore } from '../run/run-store.js';
+import type { Run } from '../run/core/run-schema.js';
+import type { RunStore } from '../run/store/run-store.js';
 import { decide, GATE_RULES, type GateAction, type GateFacts } from './gate-rules.js';
 import type { RoleResolver } from './role-resolver.js';
 

@@ -194,7 +194,9 @@ export const checklistSchema = z
         }
       });
     });
-    checklist.guards.forEach((guard, g) => claim(guard.id, ['guards', g, 'id'], 'a guard'));
+    checklist.guards.forEach((guard, g) => {
+      claim(guard.id, ['guards', g, 'id'], 'a guard');
+    });
     reportUnknownVariables(checklist, [], ctx);
   });
 
@@ -205,14 +207,14 @@ function reportUnknownVariables(value: unknown, path: (string | number)[], ctx: 
       ctx.addIssue({ code: 'custom', path, message: `unknown template variable "{{${name}}}" (known: ${TEMPLATE_VARIABLES.join(', ')})` });
     }
   } else if (Array.isArray(value)) {
-    value.forEach((entry, index) => reportUnknownVariables(entry, [...path, index], ctx));
+    value.forEach((entry, index) => {
+      reportUnknownVariables(entry, [...path, index], ctx);
+    });
   } else if (value && typeof value === 'object') {
     for (const [key, entry] of Object.entries(value)) reportUnknownVariables(entry, [...path, key], ctx);
   }
 }
 
 export type Checklist = z.infer<typeof checklistSchema>;
-export type ChecklistPhase = z.infer<typeof phaseSchema>;
 export type ChecklistItem = z.infer<typeof itemSchema>;
 export type StepItem = z.infer<typeof stepItemSchema>;
-export type Guard = z.infer<typeof guardSchema>;

@@ -32,7 +32,7 @@ const channel = z
   .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a channel ID such as C0123ABCDEF (Slack shows it at the bottom of the channel details), not a #name');
 
 const DOMAIN = String.raw`[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?`;
-const COMPONENT = String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`;
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const REPOSITORY = new RegExp(`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*$`);
 
 /** An image repository without tag or digest: flightdeck appends the version being deployed. */
@@ -155,11 +155,7 @@ export const catalogSchema = z
 
 export type Catalog = z.output<typeof catalogSchema>;
 export type CatalogEnvironment = z.output<typeof environmentSchema>;
-export type CatalogService = z.output<typeof serviceSchema>;
-export type ServiceOverride = z.output<typeof serviceOverrideSchema>;
-export type CatalogRole = z.output<typeof roleSchema>;
 export type TrafficSettings = z.output<typeof trafficSettingsSchema>;
-export type PagerdutySettings = z.output<typeof pagerdutySettingsSchema>;
 
 function checkReferences(catalog: unknown, ctx: z.RefinementCtx): void {
   if (!isRecord(catalog)) return;

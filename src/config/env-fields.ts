@@ -7,7 +7,7 @@ import type { Secret } from './secret.js';
  */
 
 /** A required secret; its value never appears in a message. */
-export function secretField(key: string, fix: string) {
+export function secretField(fix: string) {
   return z
     .string({ error: `is not set — ${fix}` })
     .transform((value) => value as Secret);

@@ -86,13 +86,23 @@ export interface Env {
   pagerdutyApiUrl: string;
   /** `PAGERDUTY_CA_FILE`, optional: a PEM file of extra CAs to trust for PagerDuty (a proxy, an emulator). */
   pagerdutyCaFile: string | undefined;
+  /**
+   * `KUBERNETES_SERVICE_HOST` is set: this process runs in a pod, so the cluster context `in-cluster` (the
+   * pod's service account) may be used. False elsewhere, and `in-cluster` is then refused with a remedy.
+   */
+  inCluster: boolean;
+  /**
+   * A variable the catalog names by itself (each service's `pagerduty.routingKeyEnv`), from the environment
+   * loadEnv was given, trimmed; undefined when unset or blank. Its values are secrets; like the Secret
+   * fields it is non-enumerable, so logging the Env leaves it out.
+   */
+  readVariable: (name: string) => string | undefined;
 }
 
 const SLACK_APP_PAGE = "your Slack app's settings at https://api.slack.com/apps";
 
 const envSchema = z.object({
   SLACK_BOT_TOKEN: secretField(
-    'SLACK_BOT_TOKEN',
     `set it to the Bot User OAuth Token (xoxb-…) from OAuth & Permissions in ${SLACK_APP_PAGE}`,
   ),
   SLACK_SIGNING_SECRET: optionalSecretField(),
@@ -125,6 +135,7 @@ const envSchema = z.object({
   ),
   PAGERDUTY_API_URL: urlField('PAGERDUTY_API_URL', ['https:', 'http:'], 'https://api.pagerduty.com', 'https://api.pagerduty.com'),
   PAGERDUTY_CA_FILE: textField(undefined),
+  KUBERNETES_SERVICE_HOST: textField(undefined),
 });
 
 type EnvKey = keyof typeof envSchema.shape;
@@ -186,6 +197,7 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
     pagerdutyEventsServer: parsed.PAGERDUTY_EVENTS_SERVER,
     pagerdutyApiUrl: parsed.PAGERDUTY_API_URL.href.replace(/\/+$/, ''),
     pagerdutyCaFile: parsed.PAGERDUTY_CA_FILE,
+    inCluster: parsed.KUBERNETES_SERVICE_HOST !== undefined,
   } as Env; // the secrets are added just below, non-enumerable
   defineSecret(loaded, 'slackBotToken', parsed.SLACK_BOT_TOKEN);
   defineSecret(loaded, 'slackSigningSecret', parsed.SLACK_SIGNING_SECRET);
@@ -193,5 +205,9 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
   defineSecret(loaded, 'pagerdutyApiToken', parsed.PAGERDUTY_API_TOKEN);
   // The text as written, not URL.href: re-serialising could re-encode characters in a password.
   defineSecret(loaded, 'redisUrl', input.REDIS_URL ?? parsed.REDIS_URL.href);
+  // A copy: what the catalog's variables say is fixed at start-up, like everything else here.
+  const variables = { ...env };
+  const readVariable = (name: string): string | undefined => (Object.hasOwn(variables, name) ? variables[name]?.trim() || undefined : undefined);
+  Object.defineProperty(loaded, 'readVariable', { value: readVariable, enumerable: false, writable: false, configurable: false });
   return loaded;
 }

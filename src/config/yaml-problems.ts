@@ -36,7 +36,7 @@ function issueLines(source: YamlSource, schema: z.core.$ZodType, data: unknown, 
   const value = valueAt(data, path);
   const [problem, fix, anchor] = explain(issue, value);
   // A refinement about a key (an override for an undeclared environment) asks for the key via params.
-  const wantsKey = issue.code === 'custom' && issue.params?.['anchor'] === 'key';
+  const wantsKey = issue.code === 'custom' && issue.params?.anchor === 'key';
   return [problemAt(source, path, problem, fix, wantsKey ? 'key' : anchor)];
 }
 

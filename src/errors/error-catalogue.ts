@@ -45,18 +45,3 @@ export function catalogueSlackError(slackError: string, method: string, cause: u
   if (!code || !entry) return undefined;
   return new FlightdeckError(code, entry.text({ method, slackError }), { remedy: entry.remedy, cause });
 }
-
-/** The Slack platform error code (`data.error`) of a Web API failure, if it is one. */
-export function slackPlatformErrorOf(err: unknown): string | undefined {
-  const { code, data } = (err ?? {}) as { code?: unknown; data?: { error?: unknown } };
-  return code === 'slack_webapi_platform_error' && typeof data?.error === 'string' ? data.error : undefined;
-}
-
-/**
- * A failed Slack call as a coded error: a catalogued platform error keeps its own code; anything else is
- * returned unchanged for the caller's own classification.
- */
-export function fromSlackCall(err: unknown, method: string): unknown {
-  const slackError = slackPlatformErrorOf(err);
-  return (slackError && catalogueSlackError(slackError, method, err)) || err;
-}

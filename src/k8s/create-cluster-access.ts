@@ -46,6 +46,11 @@ export interface ClusterAccessOptions {
    */
   inClusterPathPrefix?: string;
   /**
+   * Whether this process runs in a pod (Env.inCluster, from `KUBERNETES_SERVICE_HOST`). Default false: the
+   * context `in-cluster` then throws FlightdeckError('config-invalid') with a remedy.
+   */
+  inCluster?: boolean;
+  /**
    * Bound on each API request (connect, headers and whole body), default 15000 ms. A request that takes longer
    * is aborted and fails as a retryable k8s-unavailable that names the timeout, so a hung API server costs a
    * step one retry instead of the whole step. Not applied to watch streams, which are long-lived by design.
@@ -81,7 +86,7 @@ export function createClusterAccess(options: ClusterAccessOptions): ClusterAcces
     forContext(context) {
       const cached = cache.get(context);
       if (cached) return cached;
-      if (context === IN_CLUSTER_CONTEXT && !kubeconfigHas(context)) return remember(context, loadInCluster(options.inClusterPathPrefix ?? ''));
+      if (context === IN_CLUSTER_CONTEXT && !kubeconfigHas(context)) return remember(context, loadInCluster(options.inClusterPathPrefix ?? '', options.inCluster ?? false));
       // A KubeConfig per context: setCurrentContext mutates it, and Watch reads the current context.
       const kc = load();
       const known = kc.getContexts().map((c) => c.name);
@@ -134,8 +139,8 @@ export function createClusterAccess(options: ClusterAccessOptions): ClusterAcces
   }
 }
 
-function loadInCluster(pathPrefix: string): KubeConfig {
-  if (!process.env.KUBERNETES_SERVICE_HOST) {
+function loadInCluster(pathPrefix: string, inCluster: boolean): KubeConfig {
+  if (!inCluster) {
     throw new FlightdeckError('config-invalid', 'Cannot use in-cluster access: KUBERNETES_SERVICE_HOST is not set (not running in a pod)', {
       remedy: 'Run flightdeck in the cluster with a service account, or name a kubeconfig context instead of "in-cluster".',
     });

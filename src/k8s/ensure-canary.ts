@@ -5,9 +5,9 @@ import { findContainer } from './read-deployment-snapshot.js';
 import { toK8sError } from './to-k8s-error.js';
 
 /** The label that sets canary pods (and the canary Service's selector) apart from stable ones. */
-export const TRACK_LABEL = 'track';
+const TRACK_LABEL = 'track';
 /** Annotation on the canary naming the stable Deployment it was made from. */
-export const CANARY_OF_ANNOTATION = 'flightdeck.dev/canary-of';
+const CANARY_OF_ANNOTATION = 'flightdeck.dev/canary-of';
 
 export interface EnsureCanaryOptions {
   /** Replicas of a newly created canary; default 1. An existing canary keeps its count (see scaleDeployment). */

@@ -45,7 +45,7 @@ export interface RunJobResult {
 
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 /** The label naming the run a Job was created for. */
-export const RUN_LABEL = 'flightdeck.dev/run';
+const RUN_LABEL = 'flightdeck.dev/run';
 /** Finished Jobs (and their pods) are removed by the TTL controller after this long: enough to read their logs. */
 export const JOB_TTL_SECONDS = 3600;
 /** Requests and limits of a smoke Job's container: a probe, not a workload. */

@@ -49,7 +49,7 @@ export async function watchUntil<T>(client: ClusterClient, o: WatchUntilOptions<
       // The list comes before the deadline: a wait that starts late (its job was handed on from a dead worker)
       // must still see an object that has already got there, instead of timing out without looking.
       if (o.signal?.aborted) throw aborted(o.signal, o.what);
-      let listed;
+      let listed: Awaited<ReturnType<typeof o.list>>;
       try {
         listed = await o.list();
       } catch (err) {

@@ -1,5 +1,5 @@
-import { isTerminal, type Run } from '../run/run-schema.js';
-import type { RunStore } from '../run/run-store.js';
+import { isTerminal, type Run } from '../run/core/run-schema.js';
+import type { RunStore } from '../run/store/run-store.js';
 import type { FlightdeckMetrics } from './create-metrics.js';
 
 /** Counts a finished run and observes its duration. */

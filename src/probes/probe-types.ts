@@ -97,6 +97,4 @@ export type PrometheusProbeSpec = z.infer<typeof prometheusProbeSchema>;
 export type K8sPodsProbeSpec = z.infer<typeof k8sPodsProbeSchema>;
 export type RolloutReadyProbeSpec = z.infer<typeof rolloutReadyProbeSchema>;
 export type ProbeSpec = z.infer<typeof probeSpecSchema>;
-/** A probe as written, before defaults are filled in. */
-export type ProbeSpecInput = z.input<typeof probeSpecSchema>;
 export type ProbeType = ProbeSpec['type'];

@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/create-logger.js';
-import { isTerminal, type Run } from '../run/run-schema.js';
-import type { RunStore } from '../run/run-store.js';
+import { isTerminal, type Run } from '../run/core/run-schema.js';
+import type { RunStore } from '../run/store/run-store.js';
 import type { RunEngine } from './run-engine.js';
 
 export interface FinishRollbackDeps {
@@ -27,7 +27,7 @@ export function rollbackOutcome(rollback: Run): { ok: boolean; detail: string } 
 export async function finishRollback(deps: FinishRollbackDeps, rollback: Run): Promise<boolean> {
   if (rollback.kind !== 'rollback' || !rollback.rollbackOf || !isTerminal(rollback.state)) return false;
   const undone = await deps.store.get(rollback.rollbackOf);
-  if (!undone || undone.state !== 'rolling-back' || undone.rollbackRunId !== rollback.id) return false;
+  if (undone?.state !== 'rolling-back' || undone.rollbackRunId !== rollback.id) return false;
   const outcome = rollbackOutcome(rollback);
   await deps.engine.apply(undone.id, { type: 'rollback-finished', ...outcome });
   deps.logger.info({ run: undone.id, rollback: rollback.id, ok: outcome.ok }, 'rollback reported to the run it undid');

@@ -1,16 +1,13 @@
-import type { Job } from 'bullmq';
 import type { QueueName } from './create-queues.js';
 import { createGuardHandlers } from './guards/create-guard-handlers.js';
+import type { JobHandler } from './job-handler.js';
 import { createPhaseDueProcessor } from './process-phase-due.js';
 import { createRenderProcessor } from './process-render.js';
 import { createRollbackRequestProcessor } from './process-rollback-request.js';
-import { createStepProcessor } from './process-step.js';
+import { createStepProcessor } from './steps/process-step.js';
 import { createSummaryProcessor } from './process-summary.js';
 import { createThreadProcessor } from './process-thread.js';
 import type { WorkerDeps } from './worker-deps.js';
-
-/** Handles one job; `signal` aborts when the worker shuts down. */
-export type JobHandler = (job: Job, token: string | undefined, signal: AbortSignal | undefined) => Promise<unknown>;
 
 /**
  * The handler of every job name on every queue. Each concern registers its handlers here, built from the

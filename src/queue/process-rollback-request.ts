@@ -1,9 +1,8 @@
 import type { Job } from 'bullmq';
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
-import { FLIGHTDECK_ACTOR } from '../run/run-event.js';
+import { FLIGHTDECK_ACTOR } from '../run/core/run-event.js';
 import { rollbackRequestJobSchema } from './job-schemas.js';
-import { startRollback } from './start-rollback.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 /**
@@ -22,18 +21,15 @@ export function createRollbackRequestProcessor(deps: WorkerDeps) {
       return;
     }
     try {
-      const rollback = await startRollback(
-        {
-          of: run,
-          service: run.service,
-          environment: run.environment,
-          target: run.target,
-          actor: FLIGHTDECK_ACTOR,
-          channel: run.channel,
-          reason: `run #${run.id} ${reason}`,
-        },
-        deps,
-      );
+      const rollback = await deps.startRollback({
+        of: run,
+        service: run.service,
+        environment: run.environment,
+        target: run.target,
+        actor: FLIGHTDECK_ACTOR,
+        channel: run.channel,
+        reason: `run #${run.id} ${reason}`,
+      });
       logger.info({ rollback: rollback.id }, 'rollback run started');
     } catch (err) {
       const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;

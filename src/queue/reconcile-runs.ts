@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/create-logger.js';
-import { changedCluster } from '../run/run-draft.js';
-import type { Effect } from '../run/run-event.js';
-import { isTerminal, type Run } from '../run/run-schema.js';
-import type { RunStore } from '../run/run-store.js';
+import { changedCluster } from '../run/core/run-draft.js';
+import type { Effect } from '../run/core/run-event.js';
+import { isTerminal, type Run } from '../run/core/run-schema.js';
+import type { RunStore } from '../run/store/run-store.js';
 import { finishRollback } from './finish-rollback.js';
 import { MESSAGE_LAG_BOUND_MS, renderInHand } from './process-render.js';
 import type { RunEngine } from './run-engine.js';

@@ -1,4 +1,4 @@
-import type { Run } from '../run/run-schema.js';
+import type { Run } from '../run/core/run-schema.js';
 
 /**
  * The port through which workers show a run to people. The queue layer knows nothing of Slack; the Slack

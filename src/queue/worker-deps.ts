@@ -3,12 +3,24 @@ import type { ClusterAccess } from '../k8s/create-cluster-access.js';
 import type { Logger } from '../observability/create-logger.js';
 import type { FlightdeckMetrics } from '../observability/create-metrics.js';
 import type { ProbeProviders } from '../probes/probe-provider.js';
-import type { RunStore } from '../run/run-store.js';
+import type { Run, RunTarget } from '../run/core/run-schema.js';
+import type { RunStore } from '../run/store/run-store.js';
 import type { Queues } from './create-queues.js';
-import type { IncidentNotifier } from './guards/incident-notifier.js';
-import type { PagerDutyWiring } from './guards/pagerduty-routes.js';
+import type { IncidentNotifier } from './incidents/incident-notifier.js';
+import type { PagerDutyWiring } from './incidents/pagerduty-routes.js';
 import type { RunEngine } from './run-engine.js';
 import type { RunNotifier } from './run-notifier.js';
+
+/** What a worker asks for when a run must be undone: the run, where it ran, who asks and why. */
+export interface RollbackOfRun {
+  of: Run;
+  service: string;
+  environment: string;
+  target: RunTarget;
+  actor: string;
+  channel: string;
+  reason: string;
+}
 
 /** Everything a job handler may use. Built once per worker process by the composition root. */
 export interface WorkerDeps {
@@ -23,6 +35,11 @@ export interface WorkerDeps {
   notifier: RunNotifier;
   logger: Logger;
   now: () => number;
+  /**
+   * Starts the rollback run that undoes a run (the `startRollback` use case). Injected by the composition
+   * root because workers sit below the use cases; idempotent for the same run.
+   */
+  startRollback: (request: RollbackOfRun) => Promise<Run>;
   metrics?: FlightdeckMetrics;
   /** PagerDuty client and per-service routes; absent: nothing is paged (alerts still reach Slack). */
   pagerduty?: PagerDutyWiring;

@@ -1,10 +1,9 @@
-import type { InputBlock, PlainTextElement } from '@slack/types';
+import type { InputBlock, ModalView, PlainTextElement } from '@slack/types';
 import { z } from 'zod';
-import type { ModalView } from '../../commands/command-definition.js';
 import type { Catalog } from '../config/catalog-schema.js';
 import { isFlightdeckError, type ErrorCode } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
-import type { Run } from '../run/run-schema.js';
+import type { Run } from '../run/core/run-schema.js';
 
 /** The modal's `callback_id`: what its view_submission listener matches. */
 export const DEPLOY_MODAL_CALLBACK_ID = 'flightdeck.deploy';

@@ -1,6 +1,6 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Logger } from '../observability/create-logger.js';
-import type { RunStore } from '../run/run-store.js';
+import type { RunStore } from '../run/store/run-store.js';
 
 /** How long a delivery is remembered: as long as a signed request is believed (five minutes either side of its timestamp), and longer than Slack's retries. */
 const REMEMBER_SECONDS = 600;

@@ -1,9 +1,9 @@
 import type { RespondArguments } from '@slack/bolt';
 import type { CommandServices } from '../../commands/command-definition.js';
 import { FlightdeckError, isFlightdeckError } from '../errors/flightdeck-error.js';
-import { isFollowUp, itemsOf } from '../run/run-draft.js';
-import type { RunEvent } from '../run/run-event.js';
-import type { Run } from '../run/run-schema.js';
+import { isFollowUp, itemsOf } from '../run/core/run-draft.js';
+import type { RunEvent } from '../run/core/run-event.js';
+import type { Run } from '../run/core/run-schema.js';
 import { APPROVE_ACTION_PREFIX, parseItemButtonValue, TICK_ACTION_PREFIX } from './views/item-buttons.js';
 import { renderPhaseReminder } from './views/render-phase-reminder.js';
 import { RUN_ACTIONS } from './views/run-controls.js';

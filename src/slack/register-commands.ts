@@ -4,6 +4,7 @@ import type { CommandDefinition, CommandServices } from '../../commands/command-
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
 import type { Logger } from '../observability/create-logger.js';
+import { buildRequestedModal } from './build-requested-modal.js';
 import { toSlackError } from './slack-notifier.js';
 
 /**
@@ -31,7 +32,7 @@ export function registerCommands(
         if (reply.modal) {
           await ack();
           try {
-            await client.views.open({ trigger_id: command.trigger_id, view: reply.modal });
+            await client.views.open({ trigger_id: command.trigger_id, view: buildRequestedModal(reply.modal, services.config.catalog) });
             log.info('modal opened');
           } catch (err) {
             log.warn({ err }, 'modal could not be opened');

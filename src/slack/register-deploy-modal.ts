@@ -4,7 +4,7 @@ import type { CommandServices } from '../../commands/command-definition.js';
 import { invalidVersion, IMAGE_TAG } from '../../commands/deploy/parse-deploy.js';
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import type { Logger } from '../observability/create-logger.js';
-import { startRun } from '../queue/start-run.js';
+import { startRun } from '../use-cases/start-run.js';
 import {
   buildDeployStartedView,
   DEPLOY_MODAL_BLOCKS,

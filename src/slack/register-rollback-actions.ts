@@ -1,16 +1,18 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import type { CommandServices } from '../../commands/command-definition.js';
-import { describeRollback, findRunToUndo } from '../../commands/rollback.js';
+import { describeRollback } from '../../commands/rollback.js';
 import { resolveTarget } from '../config/resolve-target.js';
 import { FlightdeckError, isFlightdeckError } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
 import type { Logger } from '../observability/create-logger.js';
-import { startRollback } from '../queue/start-rollback.js';
-import type { Run } from '../run/run-schema.js';
-import { transition } from '../run/transition.js';
+import type { Run } from '../run/core/run-schema.js';
+import { transition } from '../run/core/transition.js';
+import { findRunToUndo } from '../use-cases/find-run-to-undo.js';
+import { rollbackIntentSchema, type RollbackIntent } from '../use-cases/rollback-intent.js';
+import { startRollback } from '../use-cases/start-rollback.js';
 import { toSlackError } from './slack-notifier.js';
-import { ROLLBACK_CONFIRM_CALLBACK, rollbackConfirmView, rollbackIntentSchema, rollbackNoticeView, type RollbackIntent } from './rollback-confirm-view.js';
+import { ROLLBACK_CONFIRM_CALLBACK, rollbackConfirmView, rollbackNoticeView } from './rollback-confirm-view.js';
 
 /** The Rollback button on every run message; its value is the run id. */
 export const ROLLBACK_ACTION = 'run.rollback';

@@ -13,9 +13,9 @@ const DELIVERY_TTL_SECONDS = 3600;
 
 export const ITEM_ACTION = new RegExp(`^(${escape(TICK_ACTION_PREFIX)}|${escape(APPROVE_ACTION_PREFIX)})\\.`);
 const CONTROL_ACTIONS = [RUN_ACTIONS.start, RUN_ACTIONS.pause, RUN_ACTIONS.resume, RUN_ACTIONS.abort] as const;
-export const CONTROL_ACTION = new RegExp(`^(${CONTROL_ACTIONS.map(escape).join('|')})$`);
+export const CONTROL_ACTION = new RegExp(`^(${CONTROL_ACTIONS.map(escapeRegExp).join('|')})$`);
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

@@ -1,14 +1,10 @@
 import type { KnownBlock } from '@slack/types';
-import { isFollowUp } from '../run/run-draft.js';
-import type { Run, RunPhase, RunState } from '../run/run-schema.js';
-import { formatClock, formatDuration } from './format-duration.js';
+import { isFollowUp } from '../run/core/run-draft.js';
+import type { Run, RunPhase, RunState } from '../run/core/run-schema.js';
+import { formatClock, formatDuration } from '../format/format-duration.js';
 import { clip, MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from './views/block-kit-limits.js';
 import { foldedPhasesBlocks, phaseBlocks } from './views/phase-blocks.js';
 import { runControls } from './views/run-controls.js';
-
-export { MAX_ACTIONS_PER_BLOCK, MAX_BLOCKS, MAX_SECTION_TEXT } from './views/block-kit-limits.js';
-export { APPROVE_ACTION_PREFIX, TICK_ACTION_PREFIX } from './views/item-buttons.js';
-export { RUN_ACTIONS } from './views/run-controls.js';
 
 export const STATE_LABEL: Record<RunState, string> = {
   pending: ':white_circle: pending',

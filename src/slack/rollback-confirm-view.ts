@@ -1,19 +1,8 @@
 import type { ModalView } from '@slack/types';
-import { z } from 'zod';
+import type { RollbackIntent } from '../use-cases/rollback-intent.js';
 
 /** The callback id of the confirm dialog; its submission starts the rollback. */
 export const ROLLBACK_CONFIRM_CALLBACK = 'rollback.confirm';
-
-/** What the dialog carries from the request to its submission (Slack hands it back as `private_metadata`). */
-export const rollbackIntentSchema = z.object({
-  service: z.string().min(1),
-  environment: z.string().min(1),
-  toRevision: z.string().regex(/^\d+$/).optional(),
-  /** The run to undo; absent to roll back the service as it stands. */
-  runId: z.string().min(1).optional(),
-  channel: z.string(),
-});
-export type RollbackIntent = z.infer<typeof rollbackIntentSchema>;
 
 /** The modal asking "really roll back?", with what will happen spelled out in `summary` (mrkdwn). */
 export function rollbackConfirmView(intent: RollbackIntent, summary: string): ModalView {

@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { KnownBlock } from '@slack/types';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import type { IncidentAlert, IncidentNotifier } from '../queue/guards/incident-notifier.js';
-import type { Run } from '../run/run-schema.js';
+import type { IncidentAlert, IncidentNotifier } from '../queue/incidents/incident-notifier.js';
+import type { Run } from '../run/core/run-schema.js';
 import { toSlackError } from './slack-notifier.js';
 
 /** Action ids of the on-call DM's buttons; the value is `<run id>:<guard id>`. */

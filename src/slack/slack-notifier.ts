@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { catalogueSlackError } from '../errors/error-catalogue.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import type { RunNotifier } from '../queue/run-notifier.js';
-import type { Run } from '../run/run-schema.js';
+import type { Run } from '../run/core/run-schema.js';
 import { renderRunMessage } from './render-run-message.js';
 import { renderPhaseReminder } from './views/render-phase-reminder.js';
 import { renderRunSummary } from './views/render-summary.js';

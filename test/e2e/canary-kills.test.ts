@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Run } from '../../src/run/run-schema.js';
-import { RunStore } from '../../src/run/run-store.js';
+import type { Run } from '../../src/run/core/run-schema.js';
+import { RunStore } from '../../src/run/store/run-store.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
 import { SlackDriver, startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
 import { deleteKeys } from '../support/delete-keys.js';
@@ -164,7 +164,7 @@ describe('a canary whose worker is killed inside every step', () => {
 
     const message = await waitUntil('the final message', () => {
       const posted = done.messageTs ? slack.message(CHANNEL, done.messageTs) : undefined;
-      return posted && posted.blocks.some((block) => block.block_id === 'outcome') ? posted : undefined;
+      return posted?.blocks.some((block) => block.block_id === 'outcome') ? posted : undefined;
     });
     expect(JSON.stringify(message.blocks)).toContain('Succeeded');
     expect(slack.messages(CHANNEL)).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Run } from '../../src/run/run-schema.js';
-import type { RunStore } from '../../src/run/run-store.js';
+import type { Run } from '../../src/run/core/run-schema.js';
+import type { RunStore } from '../../src/run/store/run-store.js';
 import type { KubernetesEmulator } from '../emulators/kubernetes/index.js';
 import type { SlackDriver, SlackEmulator } from '../emulators/slack/index.js';
 import { replyText } from '../support/reply-text.js';

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEPLOY_USAGE } from '../../commands/deploy/deploy-usage.js';
-import type { RunStore } from '../../src/run/run-store.js';
+import type { RunStore } from '../../src/run/store/run-store.js';
 import type { KubernetesEmulator } from '../emulators/kubernetes/index.js';
 import type { SlackDriver, SlackEmulator } from '../emulators/slack/index.js';
 import type { FlightdeckProcess } from '../support/flightdeck-process.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RunStore } from '../../src/run/run-store.js';
+import { RunStore } from '../../src/run/store/run-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubernetesEmulator } from '../emulators/kubernetes/index.js';
 import { listButtons, type SlackDriver, type SlackEmulator } from '../emulators/slack/index.js';

@@ -1,6 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry, Run } from '../../src/run/run-schema.js';
+import type { AuditEntry, Run } from '../../src/run/core/run-schema.js';
 import { rollbackConfirmView } from '../../src/slack/rollback-confirm-view.js';
 import { listButtons } from '../emulators/slack/index.js';
 import { signSlackRequest } from '../emulators/slack/sign-slack-request.js';

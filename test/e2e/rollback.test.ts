@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunStore } from '../../src/run/run-store.js';
-import type { Run } from '../../src/run/run-schema.js';
+import type { RunStore } from '../../src/run/store/run-store.js';
+import type { Run } from '../../src/run/core/run-schema.js';
 import type { KubernetesEmulator } from '../emulators/kubernetes/index.js';
 import type { SlackDriver, SlackEmulator } from '../emulators/slack/index.js';
 import type { FlightdeckProcess } from '../support/flightdeck-process.js';

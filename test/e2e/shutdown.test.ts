@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queuePrefix, STEPS_QUEUE } from '../../src/queue/create-queues.js';
 import { stepJobId } from '../../src/queue/job-schemas.js';
-import { RunStore } from '../../src/run/run-store.js';
+import { RunStore } from '../../src/run/store/run-store.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
 import { listButtons, SlackDriver, startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
 import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';

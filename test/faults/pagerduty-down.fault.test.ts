@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dedupKeyFor } from '../../src/pagerduty/dedup-key-for.js';
-import { isTerminal } from '../../src/run/run-schema.js';
+import { isTerminal } from '../../src/run/core/run-schema.js';
 import { startPagerDutyEmulator, type PagerDutyEmulator } from '../emulators/pagerduty/index.js';
 import { startPrometheusEmulator, type PrometheusEmulator } from '../emulators/prometheus/index.js';
 import { waitUntil } from '../support/wait-until.js';

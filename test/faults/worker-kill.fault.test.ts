@@ -5,7 +5,7 @@ import { startFaultCluster } from './support/fault-cluster.js';
 import { seededRandom } from './support/seeded-random.js';
 import { sleep } from './support/sleep.js';
 import { tally, verifyRun, type RunVerdict } from './support/verify-run.js';
-import { isTerminal } from '../../src/run/run-schema.js';
+import { isTerminal } from '../../src/run/core/run-schema.js';
 import { FAULT_CHANNEL } from './support/fault-catalog.js';
 import type { FaultCluster } from './support/fault-cluster.js';
 

@@ -9,10 +9,11 @@ import { createLogger } from '../../src/observability/create-logger.js';
 import { createQueues, type Queues } from '../../src/queue/create-queues.js';
 import { RunEngine } from '../../src/queue/run-engine.js';
 import { startWorkers, type RunningWorkers } from '../../src/queue/start-workers.js';
-import { createRun } from '../../src/run/create-run.js';
-import type { Run } from '../../src/run/run-schema.js';
-import { RunStore } from '../../src/run/run-store.js';
-import { transition } from '../../src/run/transition.js';
+import { createRun } from '../../src/run/core/create-run.js';
+import type { Run } from '../../src/run/core/run-schema.js';
+import { RunStore } from '../../src/run/store/run-store.js';
+import { transition } from '../../src/run/core/transition.js';
+import { startRollback } from '../../src/use-cases/start-rollback.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
 import { waitUntil } from '../support/wait-until.js';
 import type { RunNotifier } from '../../src/queue/run-notifier.js';
@@ -28,7 +29,6 @@ export const silentNotifier: RunNotifier = {
 };
 
 export const NS = 'shop';
-export const TRAFFIC = { route: 'web', stableService: 'web', canaryService: 'web-canary' };
 
 /** The engine with real BullMQ workers on the real Redis, one Kubernetes emulator, and a recording notifier. */
 export interface EngineHarness {
@@ -67,6 +67,7 @@ export async function startEngineHarness(options: { readyDelayMs?: number; reque
     notifier: silentNotifier,
     logger,
     now: Date.now,
+    startRollback: (request) => startRollback(request, { store, engine, now: Date.now }),
     concurrency: 4,
     reconcileEveryMs: 500,
   });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterAccess } from '../../src/k8s/create-cluster-access.js';
 import { setImage } from '../../src/k8s/set-image.js';
-import { startRollback } from '../../src/queue/start-rollback.js';
-import type { Run } from '../../src/run/run-schema.js';
+import { startRollback } from '../../src/use-cases/start-rollback.js';
+import type { Run } from '../../src/run/core/run-schema.js';
 import { imageOf, NS, startEngineHarness, type EngineHarness } from './engine-harness.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
+import type { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { createClusterAccess } from '../../src/k8s/create-cluster-access.js';
 import { readDeploymentSnapshot } from '../../src/k8s/read-deployment-snapshot.js';
 import { setImage } from '../../src/k8s/set-image.js';
@@ -61,7 +61,7 @@ describe('many clusters', () => {
     const { port } = new URL(west.url);
     process.env.KUBERNETES_SERVICE_HOST = '127.0.0.1';
     process.env.KUBERNETES_SERVICE_PORT = port;
-    const access = createClusterAccess({ kubeconfigPath: join(dir, 'missing-kubeconfig'), inClusterPathPrefix: dir });
+    const access = createClusterAccess({ kubeconfigPath: join(dir, 'missing-kubeconfig'), inClusterPathPrefix: dir, inCluster: true });
     const snapshot = await readDeploymentSnapshot(access.forContext('in-cluster'), ref);
     expect(snapshot.image).toBe('reg/web:0.9.0');
   });

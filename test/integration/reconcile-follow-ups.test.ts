@@ -6,9 +6,9 @@ import { createLogger } from '../../src/observability/create-logger.js';
 import { createQueues, type Queues } from '../../src/queue/create-queues.js';
 import { reconcileRuns } from '../../src/queue/reconcile-runs.js';
 import { RunEngine } from '../../src/queue/run-engine.js';
-import { createRun } from '../../src/run/create-run.js';
-import { RunStore } from '../../src/run/run-store.js';
-import { transition } from '../../src/run/transition.js';
+import { createRun } from '../../src/run/core/create-run.js';
+import { RunStore } from '../../src/run/store/run-store.js';
+import { transition } from '../../src/run/core/transition.js';
 import { deleteKeys } from '../support/delete-keys.js';
 
 const T0 = Date.now();

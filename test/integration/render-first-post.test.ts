@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunNotifier } from '../../src/queue/run-notifier.js';
-import type { Run } from '../../src/run/run-schema.js';
-import type { RunStore } from '../../src/run/run-store.js';
-import { transition } from '../../src/run/transition.js';
+import type { Run } from '../../src/run/core/run-schema.js';
+import type { RunStore } from '../../src/run/store/run-store.js';
+import { transition } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import type { SlackEmulator } from '../emulators/slack/index.js';
 import { CHANNEL, startRenderHarness, type RenderHarness } from './render-harness.js';

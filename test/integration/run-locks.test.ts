@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
-import { createRollbackRun } from '../../src/run/create-rollback-run.js';
-import { createRun } from '../../src/run/create-run.js';
-import { RunStore } from '../../src/run/run-store.js';
-import type { Run } from '../../src/run/run-schema.js';
-import { transition } from '../../src/run/transition.js';
+import { createRollbackRun } from '../../src/run/core/create-rollback-run.js';
+import { createRun } from '../../src/run/core/create-run.js';
+import { RunStore } from '../../src/run/store/run-store.js';
+import type { Run } from '../../src/run/core/run-schema.js';
+import { transition } from '../../src/run/core/transition.js';
 import { deleteKeys } from '../support/delete-keys.js';
 
 const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);

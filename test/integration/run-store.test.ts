@@ -3,10 +3,10 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Checklist } from '../../src/checklist/checklist-schema.js';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
-import { createRun } from '../../src/run/create-run.js';
-import { RunStore } from '../../src/run/run-store.js';
-import type { AuditEntry, Run } from '../../src/run/run-schema.js';
-import { transition } from '../../src/run/transition.js';
+import { createRun } from '../../src/run/core/create-run.js';
+import { RunStore } from '../../src/run/store/run-store.js';
+import type { AuditEntry, Run } from '../../src/run/core/run-schema.js';
+import { transition } from '../../src/run/core/transition.js';
 import { deleteKeys } from '../support/delete-keys.js';
 
 const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);

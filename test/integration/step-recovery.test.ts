@@ -16,10 +16,11 @@ import { stepJobId } from '../../src/queue/job-schemas.js';
 import { reconcileRuns } from '../../src/queue/reconcile-runs.js';
 import { RunEngine } from '../../src/queue/run-engine.js';
 import { startWorkers, type RunningWorkers } from '../../src/queue/start-workers.js';
-import { createRun } from '../../src/run/create-run.js';
-import type { Run } from '../../src/run/run-schema.js';
-import { RunStore } from '../../src/run/run-store.js';
-import { transition } from '../../src/run/transition.js';
+import { createRun } from '../../src/run/core/create-run.js';
+import type { Run } from '../../src/run/core/run-schema.js';
+import { RunStore } from '../../src/run/store/run-store.js';
+import { transition } from '../../src/run/core/transition.js';
+import { startRollback } from '../../src/use-cases/start-rollback.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
 import { waitUntil } from '../support/wait-until.js';
 import { deleteKeys } from '../support/delete-keys.js';
@@ -86,6 +87,7 @@ function start(options: { lockDurationMs?: number; reconcileEveryMs?: number } =
     notifier: silentNotifier,
     logger,
     now,
+    startRollback: (request) => startRollback(request, { store, engine, now }),
     concurrency: 4,
     reconcileEveryMs: options.reconcileEveryMs ?? 3_600_000,
     ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),

@@ -1,7 +1,7 @@
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
-import { createRun } from '../../src/run/create-run.js';
-import type { Run } from '../../src/run/run-schema.js';
-import type { RunStore } from '../../src/run/run-store.js';
+import { createRun } from '../../src/run/core/create-run.js';
+import type { Run } from '../../src/run/core/run-schema.js';
+import type { RunStore } from '../../src/run/store/run-store.js';
 
 /** Stores a new run of `service` to production (a one-item manual checklist, channel `channel`) and returns it. */
 export async function createStoredRun(store: RunStore, service: string, channel: string): Promise<Run> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
-import { RunStore } from '../../src/run/run-store.js';
+import { RunStore } from '../../src/run/store/run-store.js';
 import {
   startKubernetesEmulator,
   writeKubeconfigFor,

@@ -1,5 +1,5 @@
-import type { Run } from '../../src/run/run-schema.js';
-import type { RunStore } from '../../src/run/run-store.js';
+import type { Run } from '../../src/run/core/run-schema.js';
+import type { RunStore } from '../../src/run/store/run-store.js';
 import { waitUntil } from './wait-until.js';
 
 /** Polls the store until run `id` is in one of `states`; fails after `timeoutMs` (default 40 s) naming both. */

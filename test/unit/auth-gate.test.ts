@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGate } from '../../src/auth/gate.js';
 import { decide, GATE_RULES, RULES, type GateAction, type GateFacts, type RuleName } from '../../src/auth/gate-rules.js';
-import type { AuditEntry, Run } from '../../src/run/run-schema.js';
+import type { AuditEntry, Run } from '../../src/run/core/run-schema.js';
 import { runOf } from './render-fixtures.js';
 
 const CHECKLIST = {

@@ -46,7 +46,7 @@ describe('createRoleResolver', () => {
     expect(await w.resolver.rolesOf('U3')).toEqual(['oncall']);
     expect(await w.resolver.rolesOf('U9')).toEqual([]);
     expect(w.calls).toEqual(['SDEV', 'SSEC']);
-    w.members['SSEC'] = ['U4'];
+    w.members.SSEC = ['U4'];
     w.advance(999);
     expect(await w.resolver.rolesOf('U2')).toEqual(['deployer', 'security']);
     expect(w.calls).toHaveLength(2);

@@ -31,8 +31,8 @@ describe('loadCatalog', () => {
   it('reads a valid catalog, filling in defaultEnvironment', async () => {
     const catalog = await loadCatalog(VALID);
     expect(Object.keys(catalog.environments)).toEqual(['staging', 'production']);
-    expect(catalog.services['api']?.defaultEnvironment).toBe('staging');
-    expect(catalog.services['web']?.defaultEnvironment).toBe('production');
+    expect(catalog.services.api?.defaultEnvironment).toBe('staging');
+    expect(catalog.services.web?.defaultEnvironment).toBe('production');
     expect(catalog.slack.defaultChannel).toBe('C0DEPLOY');
   });
 
@@ -259,8 +259,8 @@ describe('roles, authorization and traffic settings', () => {
   it('reads roles and the per-environment and per-service settings', async () => {
     const catalog = await loadCatalog(path.join(ROLES, 'flightdeck.yaml'));
     expect(catalog.roles).toEqual({ 'tech-lead': { users: ['U0LEAD'] } });
-    expect(catalog.environments['production']).toMatchObject({ deployers: ['tech-lead'], confirmStart: true, confirmSignoffs: true, channel: 'C0PROD' });
-    expect(catalog.services['api']?.pagerduty).toEqual({ routingKeyEnv: 'PAGERDUTY_API_ROUTING_KEY', escalationPolicy: 'PABC123' });
+    expect(catalog.environments.production).toMatchObject({ deployers: ['tech-lead'], confirmStart: true, confirmSignoffs: true, channel: 'C0PROD' });
+    expect(catalog.services.api?.pagerduty).toEqual({ routingKeyEnv: 'PAGERDUTY_API_ROUTING_KEY', escalationPolicy: 'PABC123' });
     expect(resolveTarget(catalog, 'api', 'production')).toMatchObject({
       traffic: { route: 'api', stableService: 'api', canaryService: 'api-canary' },
       prometheusUrl: 'http://prometheus.monitoring:9090',

@@ -38,6 +38,7 @@ describe('loadEnv', () => {
       pagerdutyEventsServer: 'events.pagerduty.com',
       pagerdutyApiUrl: 'https://api.pagerduty.com',
       pagerdutyCaFile: undefined,
+      inCluster: false,
     });
     expect(env.slackBotToken).toBe(TOKEN);
     expect(env.slackSigningSecret).toBe(SIGNING);
@@ -62,8 +63,20 @@ describe('loadEnv', () => {
     ['MESSAGE_LAG_BOUND_MS', '5000', 'messageLagBoundMs', 5000],
     ['RECONCILE_INTERVAL_MS', '2000', 'reconcileIntervalMs', 2000],
     ['K8S_REQUEST_TIMEOUT_MS', '5000', 'k8sRequestTimeoutMs', 5000],
+    ['KUBERNETES_SERVICE_HOST', '10.96.0.1', 'inCluster', true],
+    ['KUBERNETES_SERVICE_HOST', '  ', 'inCluster', false],
   ] as const)('%s=%j gives %s %j', (key, value, field, expected) => {
     expect(loadEnv({ ...BASE, [key]: value })[field]).toBe(expected);
+  });
+
+  it('reads a variable the catalog names through the parsed environment, trimmed, and never shows it', () => {
+    const env = loadEnv({ ...BASE, API_PD_KEY: ' routing-key-value ', BLANK_KEY: ' ' });
+    expect(env.readVariable('API_PD_KEY')).toBe('routing-key-value');
+    expect(env.readVariable('BLANK_KEY')).toBeUndefined();
+    expect(env.readVariable('NOT_SET')).toBeUndefined();
+    expect(env.readVariable('hasOwnProperty')).toBeUndefined();
+    expect(JSON.stringify(env)).not.toContain('routing-key-value');
+    expect(inspect(env)).not.toContain('routing-key-value');
   });
 
   it('lets a worker-only process run without the signing secret', () => {

@@ -9,7 +9,7 @@ import {
   readDeployChannel,
   readDeploySubmission,
 } from '../../src/slack/deploy-modal.js';
-import type { Run } from '../../src/run/run-schema.js';
+import type { Run } from '../../src/run/core/run-schema.js';
 
 const catalog = {
   services: { api: {}, web: {} },

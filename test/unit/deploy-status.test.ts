@@ -3,9 +3,9 @@ import { formatDateTime } from '../../commands/deploy/describe-run.js';
 import { formatHistory } from '../../commands/deploy/show-history.js';
 import { formatOverallStatus, formatServiceStatus } from '../../commands/deploy/show-status.js';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
-import { createRun } from '../../src/run/create-run.js';
-import type { LockInfo } from '../../src/run/manual-lock.js';
-import type { Run } from '../../src/run/run-schema.js';
+import { createRun } from '../../src/run/core/create-run.js';
+import type { LockInfo } from '../../src/run/store/manual-lock.js';
+import type { Run } from '../../src/run/core/run-schema.js';
 
 const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);
 const MIN = 60_000;

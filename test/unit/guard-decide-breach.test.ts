@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assessGuard, emptyGuardHistory, recordGuardMeasurement, type GuardHistory } from '../../src/probes/assess-guard.js';
 import type { Measurement } from '../../src/probes/probe-provider.js';
 import { assessmentSpecOf, decideBreach } from '../../src/queue/guards/decide-breach.js';
-import type { RunGuard } from '../../src/run/run-schema.js';
+import type { RunGuard } from '../../src/run/core/run-schema.js';
 
 const T0 = Date.UTC(2025, 0, 1, 10, 5, 0);
 

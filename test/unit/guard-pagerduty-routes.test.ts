@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalogSchema } from '../../src/config/catalog-schema.js';
-import { resolvePagerDutyRoutes } from '../../src/queue/guards/pagerduty-routes.js';
+import { loadEnv } from '../../src/config/load-env.js';
+import { resolvePagerDutyRoutes } from '../../src/queue/incidents/pagerduty-routes.js';
 
 const catalog = catalogSchema.parse({
   slack: { defaultChannel: 'C0DEPLOY' },
@@ -12,9 +13,14 @@ const catalog = catalogSchema.parse({
   },
 });
 
+/** The variables as start-up reads them: through the parsed environment, not process.env. */
+function variables(extra: Record<string, string>): (name: string) => string | undefined {
+  return loadEnv({ SLACK_BOT_TOKEN: 'xoxb-test', FLIGHTDECK_ROLE: 'worker', ...extra }).readVariable;
+}
+
 describe('resolvePagerDutyRoutes', () => {
   it('reads each routing key from the variable the catalog names; services without pagerduty have no route', () => {
-    const routes = resolvePagerDutyRoutes(catalog, { API_PD_KEY: 'k'.repeat(32), WEB_PD_KEY: ' w ' });
+    const routes = resolvePagerDutyRoutes(catalog, variables({ API_PD_KEY: 'k'.repeat(32), WEB_PD_KEY: ' w ' }));
     expect(routes.get('api')).toEqual({ routingKey: 'k'.repeat(32), escalationPolicy: 'PAPI001' });
     expect(routes.get('web')).toEqual({ routingKey: 'w' });
     expect(routes.has('batch')).toBe(false);
@@ -23,7 +29,7 @@ describe('resolvePagerDutyRoutes', () => {
   it('stops start-up naming every missing variable, never a value', () => {
     let message = '';
     try {
-      resolvePagerDutyRoutes(catalog, { API_PD_KEY: 'secret-value-123', WEB_PD_KEY: '  ' });
+      resolvePagerDutyRoutes(catalog, variables({ API_PD_KEY: 'secret-value-123', WEB_PD_KEY: '  ' }));
     } catch (err) {
       expect(err).toMatchObject({ code: 'config-invalid' });
       message = (err as Error).message;

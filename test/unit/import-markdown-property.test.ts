@@ -70,10 +70,10 @@ const FRAGMENTS = [
   '\uD800',
   '\uDFFF\uD83D',
   '---\ntitle: x\n---',
-  '- [ ] ' + '_'.repeat(50),
-  '- [ ] ' + '*'.repeat(61),
-  '- [ ] ' + '[('.repeat(40),
-  '- [ ] ' + '<a '.repeat(40),
+  `- [ ] ${'_'.repeat(50)}`,
+  `- [ ] ${'*'.repeat(61)}`,
+  `- [ ] ${'[('.repeat(40)}`,
+  `- [ ] ${'<a '.repeat(40)}`,
 ];
 
 function pick<T>(random: () => number, values: readonly T[]): T {

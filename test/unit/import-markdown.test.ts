@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checklistNameFromPath } from '../../src/checklist/import-markdown.js';
 import { runImportChecklist } from '../../src/checklist/markdown/run-import-checklist.js';
 import { checkConfig } from '../../src/config/check-config.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
-import { transition, type RunEvent } from '../../src/run/transition.js';
-import type { Run } from '../../src/run/run-schema.js';
+import { transition, type RunEvent } from '../../src/run/core/transition.js';
+import type { Run } from '../../src/run/core/run-schema.js';
 import { buttonsOf, expectWithinLimits, hundredItemChecklist, MIN, runOf, T0, textOf } from './render-fixtures.js';
 
 const small = {

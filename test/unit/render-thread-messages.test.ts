@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { transition, type RunEvent } from '../../src/run/transition.js';
-import type { Run } from '../../src/run/run-schema.js';
+import { transition, type RunEvent } from '../../src/run/core/transition.js';
+import type { Run } from '../../src/run/core/run-schema.js';
 import { renderPhaseReminder } from '../../src/slack/views/render-phase-reminder.js';
 import { renderRunSummary } from '../../src/slack/views/render-summary.js';
 import { buttonsOf, expectWithinLimits, MIN, runOf, T0, textOf } from './render-fixtures.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Checklist } from '../../src/checklist/checklist-schema.js';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
-import { createRun } from '../../src/run/create-run.js';
-import type { Run, RollbackTarget } from '../../src/run/run-schema.js';
-import { transition, type RunEvent, type Transition } from '../../src/run/transition.js';
+import { createRun } from '../../src/run/core/create-run.js';
+import type { Run, RollbackTarget } from '../../src/run/core/run-schema.js';
+import { transition, type RunEvent, type Transition } from '../../src/run/core/transition.js';
 
 const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);
 const MIN = 60_000;

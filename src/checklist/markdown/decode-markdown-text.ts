@@ -40,7 +40,11 @@ function sniffEncoding(bytes: Uint8Array, warnings: string[]): { encoding: Encod
   if (sample.length >= 4) {
     let evenNul = 0;
     let oddNul = 0;
-    for (let i = 0; i < sample.length; i += 1) if (sample[i] === 0) i % 2 === 0 ? (evenNul += 1) : (oddNul += 1);
+    for (let i = 0; i < sample.length; i += 1) {
+      if (sample[i] !== 0) continue;
+      if (i % 2 === 0) evenNul += 1;
+      else oddNul += 1;
+    }
     const pairs = sample.length / 2;
     for (const [encoding, zeros, others] of [
       ['utf-16le', oddNul, evenNul],

@@ -73,7 +73,7 @@ function indentOf(line: string): { indent: number; rest: string } {
 
 /** A GFM table header: a row with pipes followed by a delimiter row such as `---|:---:`. */
 function startsTable(line: string, next: string | undefined): boolean {
-  return line.includes('|') && next !== undefined && next.includes('|') && next.includes('-') && TABLE_DELIMITER.test(next.trim());
+  return line.includes('|') && next?.includes('|') === true && next.includes('-') && TABLE_DELIMITER.test(next.trim());
 }
 
 /** Drops HTML comments, carrying the state of one left open across lines. */

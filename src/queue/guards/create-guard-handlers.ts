@@ -1,14 +1,14 @@
-import type { JobHandler } from '../job-handlers.js';
-import { createAlertProcessor } from '../process-alert.js';
-import { createCheckProcessor } from '../process-check.js';
+import type { JobHandler } from '../job-handler.js';
+import { createAlertProcessor } from '../incidents/process-alert.js';
+import { createCheckProcessor } from '../steps/process-check.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { guardDepsOf } from './guard-deps.js';
 import { GUARDS_EVALUATE_JOB } from './guard-scheduler.js';
-import { createPagerDutyProcessor, PAGERDUTY_JOB } from './pagerduty-events.js';
-import { ALERT_JOB, INCIDENT_ACK_JOB } from './process-alert-jobs.js';
+import { createPagerDutyProcessor, PAGERDUTY_JOB } from '../incidents/pagerduty-events.js';
+import { ALERT_JOB, INCIDENT_ACK_JOB } from '../incidents/process-alert-jobs.js';
 import { createGuardsEvaluateProcessor } from './process-guards-evaluate.js';
 import { createGuardsStartProcessor, createGuardsStopProcessor } from './process-guards-lifecycle.js';
-import { createIncidentAckProcessor } from './process-incident-ack.js';
+import { createIncidentAckProcessor } from '../incidents/process-incident-ack.js';
 
 /** The handlers of checks, guards, alerts and paging, by queue, sharing one set of guard dependencies. */
 export function createGuardHandlers(deps: WorkerDeps): { check: JobHandler; guards: Record<string, JobHandler>; notify: Record<string, JobHandler> } {

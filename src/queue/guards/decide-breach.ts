@@ -1,5 +1,5 @@
 import type { GuardAssessment, GuardAssessmentSpec } from '../../probes/assess-guard.js';
-import type { RunGuard } from '../../run/run-schema.js';
+import type { RunGuard } from '../../run/core/run-schema.js';
 
 /** A breach to report: what to do, and the text the alert and the audit carry. */
 export interface BreachDecision {

@@ -2,14 +2,14 @@ import type { ClusterAccess } from '../../k8s/create-cluster-access.js';
 import type { Logger } from '../../observability/create-logger.js';
 import type { ProbeProviders } from '../../probes/probe-provider.js';
 import { probeProviders as builtInProviders } from '../../probes/probe-providers.js';
-import type { RunStore } from '../../run/run-store.js';
+import type { RunStore } from '../../run/store/run-store.js';
 import type { Queues } from '../create-queues.js';
 import type { RunEngine } from '../run-engine.js';
 import type { WorkerDeps } from '../worker-deps.js';
 import { GuardStateStore } from './guard-state-store.js';
-import type { IncidentNotifier } from './incident-notifier.js';
-import { IncidentStore } from './incident-store.js';
-import type { PagerDutyWiring } from './pagerduty-routes.js';
+import type { IncidentNotifier } from '../incidents/incident-notifier.js';
+import { IncidentStore } from '../incidents/incident-store.js';
+import type { PagerDutyWiring } from '../incidents/pagerduty-routes.js';
 
 /** What the guard, alert and paging jobs use. */
 export interface GuardDeps {

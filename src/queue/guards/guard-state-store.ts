@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { emptyGuardHistory, type GuardHistory } from '../../probes/assess-guard.js';
-import { measurementSchema } from '../../run/run-item-schema.js';
+import { measurementSchema } from '../../run/core/run-item-schema.js';
 
 /** What flightdeck remembers about one guard of one run between evaluations. */
 export interface GuardState {

@@ -1,7 +1,7 @@
 import type { Measurement } from '../../probes/probe-provider.js';
 import { runProbe } from '../../probes/run-probe.js';
-import type { Run, RunGuard } from '../../run/run-schema.js';
-import { probeContextFor } from '../process-check.js';
+import type { Run, RunGuard } from '../../run/core/run-schema.js';
+import { probeContextFor } from '../steps/process-check.js';
 import type { GuardDeps } from './guard-deps.js';
 
 /** One evaluation may not outlast the interval by much, nor take longer than 10 s. */

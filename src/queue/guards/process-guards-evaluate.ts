@@ -2,13 +2,13 @@ import type { Job } from 'bullmq';
 import { isFlightdeckError } from '../../errors/flightdeck-error.js';
 import { dedupKeyFor } from '../../pagerduty/dedup-key-for.js';
 import { assessGuard, recordGuardMeasurement } from '../../probes/assess-guard.js';
-import { isTerminal, type Run, type RunGuard } from '../../run/run-schema.js';
+import { isTerminal, type Run, type RunGuard } from '../../run/core/run-schema.js';
 import { runJobSchema } from '../job-schemas.js';
 import { assessmentSpecOf, decideBreach } from './decide-breach.js';
 import type { GuardDeps } from './guard-deps.js';
 import { guardScheduler } from './guard-scheduler.js';
 import { guardTimeoutMs, measureGuard } from './measure-guard.js';
-import { enqueueRollbackAlert } from './process-alert-jobs.js';
+import { enqueueRollbackAlert } from '../incidents/process-alert-jobs.js';
 import { settleEndedRun } from './settle-ended-run.js';
 
 /** A run whose guards no longer watch: ended, or rolling back. */

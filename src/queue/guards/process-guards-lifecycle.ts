@@ -3,7 +3,7 @@ import { runJobSchema } from '../job-schemas.js';
 import type { GuardDeps } from './guard-deps.js';
 import { guardScheduler } from './guard-scheduler.js';
 import { guardsOver } from './process-guards-evaluate.js';
-import { enqueuePagerDutyEvent } from './pagerduty-events.js';
+import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
 
 /** Default cadence when a run somehow has no guard intervals. */
 const DEFAULT_EVERY_MS = 10_000;

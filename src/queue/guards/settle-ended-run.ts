@@ -1,9 +1,9 @@
-import type { Run } from '../../run/run-schema.js';
+import type { Run } from '../../run/core/run-schema.js';
 import { clockTime } from './decide-breach.js';
 import type { GuardDeps } from './guard-deps.js';
 import { guardScheduler } from './guard-scheduler.js';
 import { measureGuard } from './measure-guard.js';
-import { enqueuePagerDutyEvent } from './pagerduty-events.js';
+import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
 
 /** How long after its end a run's incidents are watched for a rollback to complete. */
 const SETTLE_LIMIT_MS = 60 * 60_000;

@@ -1,6 +1,6 @@
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
-import type { StepAction } from '../../run/run-item-schema.js';
-import type { Run, RunItem } from '../../run/run-schema.js';
+import type { StepAction } from '../../run/core/run-item-schema.js';
+import type { Run, RunItem } from '../../run/core/run-schema.js';
 import { bakeStep } from './bake-step.js';
 import { canaryStep } from './canary-step.js';
 import { promoteStep } from './promote-step.js';

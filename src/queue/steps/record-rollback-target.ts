@@ -1,7 +1,7 @@
 import type { ClusterClient } from '../../k8s/create-cluster-access.js';
 import type { ContainerRef } from '../../k8s/deployment-ref.js';
 import { readDeploymentSnapshot } from '../../k8s/read-deployment-snapshot.js';
-import type { Run } from '../../run/run-schema.js';
+import type { Run } from '../../run/core/run-schema.js';
 import type { StepContext } from './step-context.js';
 
 /**

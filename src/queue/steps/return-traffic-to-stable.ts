@@ -3,7 +3,7 @@ import { canaryName } from '../../k8s/ensure-canary.js';
 import { scaleDeployment } from '../../k8s/scale-deployment.js';
 import { setRouteWeights } from '../../k8s/set-route-weights.js';
 import { isFlightdeckError } from '../../errors/flightdeck-error.js';
-import type { Run } from '../../run/run-schema.js';
+import type { Run } from '../../run/core/run-schema.js';
 import { routeOf } from './route-of.js';
 
 /**

@@ -1,6 +1,6 @@
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import type { RouteRef } from '../../k8s/set-route-weights.js';
-import type { Run } from '../../run/run-schema.js';
+import type { Run } from '../../run/core/run-schema.js';
 
 /**
  * The HTTPRoute and Services of the run's service.

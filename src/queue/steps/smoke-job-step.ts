@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { runJob } from '../../k8s/run-job.js';
-import type { RunStepItem } from '../../run/run-item-schema.js';
-import type { Run } from '../../run/run-schema.js';
+import type { RunStepItem } from '../../run/core/run-item-schema.js';
+import type { Run } from '../../run/core/run-schema.js';
 import { assertHoldsLock, done, stableOf, type StepExecutor } from './step-context.js';
 
 /** Lines of the failed pod's log shown in the thread. */

@@ -1,9 +1,9 @@
 import type { ClusterAccess, ClusterClient } from '../../k8s/create-cluster-access.js';
 import type { ContainerRef } from '../../k8s/deployment-ref.js';
-import type { RunStepItem } from '../../run/run-item-schema.js';
+import type { RunStepItem } from '../../run/core/run-item-schema.js';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
-import type { Run } from '../../run/run-schema.js';
-import type { RunStore } from '../../run/run-store.js';
+import type { Run } from '../../run/core/run-schema.js';
+import type { RunStore } from '../../run/store/run-store.js';
 import type { RunEngine } from '../run-engine.js';
 
 /** What every step executor may use. */

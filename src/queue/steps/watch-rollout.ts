@@ -1,7 +1,7 @@
 import type { ClusterClient } from '../../k8s/create-cluster-access.js';
 import type { DeploymentRef } from '../../k8s/deployment-ref.js';
 import { waitForRollout } from '../../k8s/wait-for-rollout.js';
-import type { Run } from '../../run/run-schema.js';
+import type { Run } from '../../run/core/run-schema.js';
 import type { StepContext } from './step-context.js';
 
 /**

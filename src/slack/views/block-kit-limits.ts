@@ -4,7 +4,6 @@ export const MAX_SECTION_TEXT = 3000;
 export const MAX_ACTIONS_PER_BLOCK = 25;
 export const MAX_BUTTON_TEXT = 75;
 export const MAX_HEADER_TEXT = 150;
-export const MAX_ACTION_ID = 255;
 export const MAX_CONFIRM_TITLE = 100;
 export const MAX_CONFIRM_TEXT = 300;
 

@@ -1,5 +1,5 @@
 import type { Button } from '@slack/types';
-import type { Run, RunItem } from '../../run/run-schema.js';
+import type { Run, RunItem } from '../../run/core/run-schema.js';
 import { clip, MAX_BUTTON_TEXT, MAX_CONFIRM_TEXT, MAX_CONFIRM_TITLE } from './block-kit-limits.js';
 
 /** Action ids of item buttons are `<prefix>.<item id>`: item ids are unique in a run, so action ids are unique in a message. */

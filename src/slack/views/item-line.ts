@@ -1,5 +1,5 @@
-import type { RunItem } from '../../run/run-schema.js';
-import { formatClock } from '../format-duration.js';
+import type { RunItem } from '../../run/core/run-schema.js';
+import { formatClock } from '../../format/format-duration.js';
 
 type SignoffItem = Extract<RunItem, { kind: 'signoff' }>;
 type CheckItem = Extract<RunItem, { kind: 'check' }>;

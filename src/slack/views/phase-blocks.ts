@@ -1,6 +1,6 @@
 import type { Button, KnownBlock } from '@slack/types';
-import { isFollowUp } from '../../run/run-draft.js';
-import type { Run, RunPhase } from '../../run/run-schema.js';
+import { isFollowUp } from '../../run/core/run-draft.js';
+import type { Run, RunPhase } from '../../run/core/run-schema.js';
 import { MAX_ACTIONS_PER_BLOCK, formatDateTime, packLines } from './block-kit-limits.js';
 import { itemButton } from './item-buttons.js';
 import { itemLine } from './item-line.js';

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
-import type { Run } from '../../run/run-schema.js';
+import type { Run } from '../../run/core/run-schema.js';
 import { clip, MAX_SECTION_TEXT } from './block-kit-limits.js';
 import { phaseBlocks } from './phase-blocks.js';
 

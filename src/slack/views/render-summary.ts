@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import { itemsOf } from '../../run/run-draft.js';
-import type { Run } from '../../run/run-schema.js';
-import { formatClock, formatDuration } from '../format-duration.js';
+import { itemsOf } from '../../run/core/run-draft.js';
+import type { Run } from '../../run/core/run-schema.js';
+import { formatClock, formatDuration } from '../../format/format-duration.js';
 import { formatDateTime, packLines } from './block-kit-limits.js';
 
 /** The deployment summary posted in the run's thread when the run ends. */

@@ -1,6 +1,6 @@
 import type { Button } from '@slack/types';
-import { changedCluster } from '../../run/run-draft.js';
-import type { Run } from '../../run/run-schema.js';
+import { changedCluster } from '../../run/core/run-draft.js';
+import type { Run } from '../../run/core/run-schema.js';
 import { clip, MAX_CONFIRM_TEXT } from './block-kit-limits.js';
 
 /** Action ids of the run's control buttons; each button's value is the run id. */
@@ -12,7 +12,6 @@ export const RUN_ACTIONS = {
   rollback: 'run.rollback',
 } as const;
 
-export type RunControl = Exclude<keyof typeof RUN_ACTIONS, 'rollback'>;
 
 function button(run: Run, text: string, actionId: string, style?: 'primary' | 'danger'): Button {
   return { type: 'button', action_id: actionId, value: run.id, text: { type: 'plain_text', text }, ...(style ? { style } : {}) };

@@ -202,7 +202,9 @@ export class DeploymentController {
       syncPods(this.store, stored, pods, now);
     };
     writeRs(newRs, newPods, owned.find((rs) => rs.metadata.name === newRs.metadata.name));
-    olds.forEach((rs, i) => writeRs(structuredClone(rs), oldPods[i] ?? [], rs));
+    olds.forEach((rs, i) => {
+      writeRs(structuredClone(rs), oldPods[i] ?? [], rs);
+    });
     this.cleanupHistory(d, olds, oldPods);
 
     const all = [newPods, ...oldPods];

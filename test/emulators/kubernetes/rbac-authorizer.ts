@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KObject } from './object-store.js';
+import type { RequestAttributes } from './request-attributes.js';
 
 /** Who a request comes from, as the authenticator resolves a bearer token. */
 export interface UserInfo {
@@ -7,20 +8,9 @@ export interface UserInfo {
   groups: string[];
 }
 
-/** What a request asks to do, in the authorizer's terms (k8s.io/apiserver `authorizer.Attributes`). */
-export interface RequestAttributes {
-  verb: string;
-  /** '' for the core group. */
-  apiGroup: string;
-  resource: string;
-  subresource?: string;
-  /** '' for cluster-scoped requests and requests across all namespaces. */
-  namespace: string;
-  /** '' when the request names no object (list, watch of a collection, create). */
-  name: string;
-}
-
 /** A non-resource request such as `GET /version`. */
+export type { RequestAttributes } from './request-attributes.js';
+
 export interface PathAttributes {
   verb: string;
   path: string;

@@ -1,4 +1,4 @@
-import type { RequestAttributes } from './rbac-authorizer.js';
+import type { RequestAttributes } from './request-attributes.js';
 import { groupOf, qualified } from './resource-types.js';
 
 /** A Kubernetes `Status` object, the body of every API server error. */

@@ -1,9 +1,11 @@
 import type { RateLimitRule } from './rate-limiter.js';
 import type { SocketModeControl } from './socket-mode-server.js';
 import type { StoredView, ViewAckRecord } from './view-store.js';
+import type { Block } from './block.js';
 
-/** A Block Kit block as the emulator stores it (parsed JSON object). */
-export type Block = Record<string, unknown>;
+// The block type has its own module so the stores and validators can use it without importing this file,
+// which imports their types (a cycle otherwise).
+export type { Block };
 
 /** Message metadata an app attached with `chat.postMessage` / `chat.update`. */
 export interface MessageMetadata {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Block } from './slack-types.js';
+import type { Block } from './block.js';
 
 /** Outcome of {@link parseBlocks}: blocks ready to store, or the Slack error to answer. */
 export type ParsedBlocks =
@@ -50,7 +50,9 @@ export function parseBlockList(raw: unknown, rules: BlockListRules): ParsedBlock
   if (value.length > rules.maxBlocks) {
     messages.push(`[ERROR] no more than ${rules.maxBlocks} items allowed [json-pointer:${rules.pointer}]`);
   }
-  value.forEach((block, i) => checkBlock(block, `${rules.pointer}/${i}`, messages));
+  value.forEach((block, i) => {
+    checkBlock(block, `${rules.pointer}/${i}`, messages);
+  });
   if (messages.length > 0) return { ok: false, error: 'invalid_blocks', messages };
   return { ok: true, blocks: (value as Block[]).map(withIds) };
 }
@@ -73,7 +75,9 @@ function checkBlock(block: unknown, at: string, out: string[]): void {
     if (elements.length > MAX_ACTION_ELEMENTS) {
       out.push(`[ERROR] no more than ${MAX_ACTION_ELEMENTS} items allowed [json-pointer:${at}/elements]`);
     }
-    elements.forEach((el, j) => checkElement(el, `${at}/elements/${j}`, out));
+    elements.forEach((el, j) => {
+      checkElement(el, `${at}/elements/${j}`, out);
+    });
   }
   if (block.type === 'input') checkInput(block, at, out);
   if (isObject(block.accessory)) checkElement(block.accessory, `${at}/accessory`, out);

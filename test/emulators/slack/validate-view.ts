@@ -1,4 +1,4 @@
-import type { Block } from './slack-types.js';
+import type { Block } from './block.js';
 import { isObject, parseBlockList } from './validate-blocks.js';
 
 /** A modal as the app sent it, checked and with Slack-filled block/action ids. */

@@ -1,4 +1,4 @@
-import type { Block } from './slack-types.js';
+import type { Block } from './block.js';
 import { isObject } from './validate-blocks.js';
 
 /**

@@ -1,5 +1,5 @@
 import { newTriggerId, newViewHash, slackId } from './slack-ids.js';
-import type { Block } from './slack-types.js';
+import type { Block } from './block.js';
 import { isObject } from './validate-blocks.js';
 import { parseView, type ParsedView } from './validate-view.js';
 

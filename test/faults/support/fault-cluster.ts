@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { RunStore } from '../../../src/run/run-store.js';
+import { RunStore } from '../../../src/run/store/run-store.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../../emulators/kubernetes/index.js';
 import { SlackDriver, startSlackEmulator, type DriverResponse, type SlackEmulator } from '../../emulators/slack/index.js';
 import { startFlightdeckProcess, type FlightdeckProcess } from '../../support/flightdeck-process.js';

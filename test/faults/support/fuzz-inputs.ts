@@ -19,6 +19,7 @@ export const INJECTIONS = [
   '<script>alert(1)</script>',
   "'; DROP TABLE runs; --",
   '{{service}}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: an injection attempt, sent as literal text on purpose.
   '${process.env.SLACK_BOT_TOKEN}',
   '$(rm -rf /)',
   '`rm -rf /`',

@@ -1,5 +1,5 @@
-import type { AuditEntry } from '../../../src/run/run-schema.js';
-import { isTerminal } from '../../../src/run/run-schema.js';
+import type { AuditEntry } from '../../../src/run/core/run-schema.js';
+import { isTerminal } from '../../../src/run/core/run-schema.js';
 import { renderRunMessage } from '../../../src/slack/render-run-message.js';
 import { convergedAt, sameBlocks } from '../../support/message-convergence.js';
 import { waitUntil } from '../../support/wait-until.js';

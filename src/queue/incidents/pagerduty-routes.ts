@@ -1,0 +1,41 @@
+import type { Catalog } from '../../config/catalog-schema.js';
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import type { PagerDutyClient } from '../../pagerduty/create-pagerduty-client.js';
+
+/** Where a service's PagerDuty events go and whose on-call gets the DM. */
+export interface PagerDutyRoute {
+  /** The integration key, read from the env var the catalog names. Secret: never logged. */
+  routingKey: string;
+  escalationPolicy?: string;
+}
+
+/** PagerDuty as the workers use it: one client and a route per service that has PagerDuty configured. */
+export interface PagerDutyWiring {
+  client: PagerDutyClient;
+  /** By service name; services without `pagerduty` in the catalog are absent (they are never paged). */
+  routes: ReadonlyMap<string, PagerDutyRoute>;
+}
+
+/**
+ * Reads every service's routing key from the env var its `pagerduty.routingKeyEnv` names, once at start-up,
+ * through `readVariable` (Env.readVariable: the environment as the config layer parsed it).
+ *
+ * @throws FlightdeckError `config-invalid` listing every service whose variable is unset or blank, naming the
+ *   variable (never a value), so a missing key stops start-up instead of losing the first page.
+ */
+export function resolvePagerDutyRoutes(catalog: Catalog, readVariable: (name: string) => string | undefined): Map<string, PagerDutyRoute> {
+  const routes = new Map<string, PagerDutyRoute>();
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(catalog.services)) {
+    if (!service.pagerduty) continue;
+    const variable = service.pagerduty.routingKeyEnv;
+    const key = readVariable(variable)?.trim();
+    if (!key) {
+      problems.push(`${variable}: is not set, but services.${name}.pagerduty.routingKeyEnv names it — set it to the service's PagerDuty Events API v2 integration key, or remove pagerduty from ${name}`);
+      continue;
+    }
+    routes.set(name, { routingKey: key, ...(service.pagerduty.escalationPolicy ? { escalationPolicy: service.pagerduty.escalationPolicy } : {}) });
+  }
+  if (problems.length > 0) throw new FlightdeckError('config-invalid', problems.join('\n'));
+  return routes;
+}

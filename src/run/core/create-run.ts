@@ -1,0 +1,84 @@
+import type { Checklist } from '../../checklist/checklist-schema.js';
+import { fillTemplates, type TemplateVariable } from '../../checklist/template-variables.js';
+import { durationMs } from './duration-ms.js';
+import { RUN_SCHEMA_VERSION, type Run, type RunGuard, type RunTarget } from './run-schema.js';
+import { toRunItem } from './to-run-item.js';
+
+export interface CreateRunInput {
+  id: string;
+  service: string;
+  environment: string;
+  version: string;
+  target: RunTarget;
+  requestedBy: string;
+  channel: string;
+  checklist: Checklist;
+  /** From the environment: wait for a Start click; confirm sign-offs. Default both false. */
+  confirm?: { start: boolean; signoffs: boolean };
+}
+
+/** The values `{{name}}` placeholders in a checklist are filled with. */
+export function templateValuesFor(input: Omit<CreateRunInput, 'checklist' | 'channel'>): Record<TemplateVariable, string> {
+  return {
+    service: input.service,
+    version: input.version,
+    env: input.environment,
+    namespace: input.target.namespace,
+    deployment: input.target.deployment,
+    container: input.target.container,
+    image: input.target.image,
+    run: input.id,
+    requester: input.requestedBy,
+  };
+}
+
+/**
+ * Instantiates a checklist as a new deploy run: state `pending`, seq 0 (the store writes seq 1), every
+ * phase and item `pending`, every string with its template variables filled, durations in milliseconds
+ * so workers need not re-read the checklist. Phases with `after` become follow-up phases.
+ *
+ * @param now - creation time, epoch ms (the core never reads the clock).
+ * @throws FlightdeckError `checklist-invalid` if a duration does not parse (only possible when the
+ *   checklist bypassed its schema).
+ */
+export function createRun(input: CreateRunInput, now: number): Run {
+  const checklist = fillTemplates(input.checklist, templateValuesFor(input));
+  return {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    id: input.id,
+    kind: 'deploy',
+    seq: 0,
+    service: input.service,
+    environment: input.environment,
+    version: input.version,
+    checklist: input.checklist.name,
+    target: structuredClone(input.target),
+    requestedBy: input.requestedBy,
+    channel: input.channel,
+    state: 'pending',
+    confirm: { ...(input.confirm ?? { start: false, signoffs: false }) },
+    distinctSigners: checklist.distinctSigners,
+    phases: checklist.phases.map((phase) => ({
+      id: phase.id,
+      title: phase.title,
+      state: 'pending',
+      ...(phase.after === undefined ? {} : { afterMs: durationMs(phase.after, `phase "${phase.id}" after`) }),
+      items: phase.items.map((item) => toRunItem(item, checklist, input.target)),
+    })),
+    guards: checklist.guards.map(
+      (guard): RunGuard => ({
+        id: guard.id,
+        title: guard.title,
+        probe: guard.probe,
+        forMs: durationMs(guard.for, `guard "${guard.id}" for`),
+        intervalMs: durationMs(guard.interval, `guard "${guard.id}" interval`),
+        action: guard.action,
+        noData: guard.noData,
+        onError: guard.onError,
+      }),
+    ),
+    breaches: [],
+    createdAt: now,
+    updatedAt: now,
+  };
+}

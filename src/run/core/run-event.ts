@@ -1,0 +1,72 @@
+import type { GuardAssessment } from '../../probes/assess-guard.js';
+import type { Measurement } from '../../probes/probe-provider.js';
+import type { AuditEntry, RollbackTarget, Run } from './run-schema.js';
+
+type GuardAction = 'rollback' | 'page' | 'notify';
+
+/**
+ * Something that happened to a run: a person acted, a worker reported on a step or check, a guard was
+ * assessed, a delayed job fired. `actorRoles` are the roles the actor holds (resolved by the caller).
+ */
+export type RunEvent =
+  /** pending → running; environments with `confirmStart` wait for this click. */
+  | { type: 'start'; actor: string }
+  /** A manual item. */
+  | { type: 'tick'; itemId: string; actor: string; actorRoles: readonly string[] }
+  /** A sign-off item. */
+  | { type: 'approve'; itemId: string; actor: string; actorRoles: readonly string[] }
+  /** A check item's measurement; `final` when no retry follows. */
+  | { type: 'check-measured'; itemId: string; measurement: Measurement; final: boolean }
+  | { type: 'step-succeeded'; itemId: string; detail: string }
+  /** `page`: the failure needs a person now (a permission missing mid-release), so on-call is paged too. */
+  | { type: 'step-failed'; itemId: string; reason: string; outcome: 'failed' | 'error'; page?: boolean }
+  /** Updates the running step's detail line only (e.g. rollout progress); no audit entry. */
+  | { type: 'step-progress'; itemId: string; detail: string }
+  /** A step found, before changing the cluster, that its run no longer holds the target's lock (`holder`: who does, or ''). */
+  | { type: 'lock-lost'; itemId: string; holder: string }
+  | { type: 'rollback-target-recorded'; target: RollbackTarget }
+  | { type: 'pause'; actor: string; reason?: string }
+  | { type: 'resume'; actor: string }
+  | { type: 'abort'; actor: string; reason?: string }
+  | { type: 'guard-assessed'; guardId: string; assessment: GuardAssessment }
+  | { type: 'guard-breached'; guardId: string; action: GuardAction; detail: string }
+  /** The rollback run undoing this run was created (it holds the lock now). */
+  | { type: 'rollback-started'; rollbackRunId: string; actor: string }
+  /** The rollback run ended; also accepted on a failed run whose rollback could not be started. */
+  | { type: 'rollback-finished'; ok: boolean; detail: string }
+  /** A follow-up phase's delayed job fired. */
+  | { type: 'phase-due'; phaseId: string }
+  /** The deployment summary is in the thread. */
+  | { type: 'summary-posted' };
+
+
+/** Work the caller must schedule after storing the transition; the core never does I/O itself. */
+export type Effect =
+  | { type: 'run-step'; itemId: string }
+  | { type: 'run-check'; itemId: string }
+  /** A delayed job that applies `phase-due` at `at` (epoch ms). */
+  | { type: 'schedule-phase'; phaseId: string; at: number }
+  | { type: 'start-guards' }
+  | { type: 'stop-guards' }
+  /** Start a rollback run for this run (it ended `failed` after changing the cluster). */
+  | { type: 'request-rollback'; reason: string }
+  /** Trigger PagerDuty and DM the on-call; the run is paused until someone acts. */
+  | { type: 'page'; guardId: string; detail: string }
+  | { type: 'notify'; guardId: string; detail: string }
+  /** Trigger PagerDuty for a run that failed for a reason no guard watches (a 403 after the cluster changed). */
+  | { type: 'page-failure'; detail: string }
+  /** A reply in the run's thread (mrkdwn). */
+  | { type: 'thread'; text: string }
+  /** Post the deployment summary in the thread, then apply `summary-posted`. */
+  | { type: 'summary' };
+
+
+/** The result of applying one event: the next run document, what to audit, and what to schedule. */
+export interface Transition {
+  run: Run;
+  audit: AuditEntry[];
+  effects: Effect[];
+}
+
+/** The actor recorded for changes flightdeck makes itself (steps, phase completion). */
+export const FLIGHTDECK_ACTOR = 'flightdeck';

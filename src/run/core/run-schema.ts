@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { GUARD_ACTIONS, GUARD_POLICIES } from '../../checklist/checklist-schema.js';
+import { probeSpecSchema } from '../../probes/probe-types.js';
+import { runItemSchema } from './run-item-schema.js';
+
+export type { RunItem } from './run-item-schema.js';
+
+/** Bumped whenever the stored shape changes; documents of another version fail to parse. */
+export const RUN_SCHEMA_VERSION = 2;
+
+/**
+ * The run document as stored in Redis. It is parsed with this schema on every read, so a document
+ * written by an older or newer flightdeck fails loudly instead of being half-understood.
+ */
+export const RUN_STATES = [
+  'pending',
+  'running',
+  'waiting',
+  'paused',
+  'succeeded',
+  'failed',
+  'rolling-back',
+  'rolled-back',
+  'rollback-failed',
+  'aborted',
+  'error',
+] as const;
+
+export const TERMINAL_STATES = ['succeeded', 'failed', 'rolled-back', 'rollback-failed', 'aborted', 'error'] as const;
+
+export const runStateSchema = z.enum(RUN_STATES);
+export type RunState = z.infer<typeof runStateSchema>;
+
+export const runPhaseSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  state: z.enum(['pending', 'active', 'done', 'failed', 'skipped']),
+  /**
+   * Set on follow-up phases: they become due this long after the run succeeded (the run's lock is
+   * released by then) and stay open on the succeeded run.
+   */
+  afterMs: z.number().int().nonnegative().optional(),
+  /** When a follow-up phase is due, epoch ms; set when the run succeeds. */
+  dueAt: z.number().optional(),
+  items: z.array(runItemSchema),
+});
+export type RunPhase = z.infer<typeof runPhaseSchema>;
+
+export const guardStatusSchema = z.enum(['healthy', 'pending', 'breached', 'inconclusive']);
+
+/** A guard of the run: the checklist's guard with templates filled and durations in ms, plus its latest assessment. */
+export const runGuardSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  probe: probeSpecSchema,
+  forMs: z.number().int().nonnegative(),
+  intervalMs: z.number().int().positive(),
+  action: z.enum(GUARD_ACTIONS),
+  noData: z.enum(GUARD_POLICIES),
+  onError: z.enum(GUARD_POLICIES),
+  assessment: z
+    .object({ status: guardStatusSchema, since: z.number().optional(), reason: z.string(), at: z.number() })
+    .optional(),
+  /** Set by a breach and cleared by the next non-breached assessment: one breach per episode. */
+  breachedAt: z.number().optional(),
+});
+export type RunGuard = z.infer<typeof runGuardSchema>;
+
+export const breachSchema = z.object({ guardId: z.string(), action: z.enum(GUARD_ACTIONS), detail: z.string(), at: z.number() });
+
+/** Where the run deploys: resolved from the catalog when the run is created, so later edits of the catalog do not move a running deployment. */
+export const runTargetSchema = z.object({
+  /** kubeconfig context name. */
+  cluster: z.string(),
+  namespace: z.string(),
+  deployment: z.string(),
+  container: z.string(),
+  /** The full image reference the run rolls out, `repository:tag`. */
+  image: z.string(),
+  /** The HTTPRoute and Services traffic steps shift weight between (from the catalog's `traffic`). */
+  traffic: z.object({ route: z.string(), stableService: z.string(), canaryService: z.string() }).optional(),
+  /** The environment's Prometheus, used by prometheus probes that name no URL. */
+  prometheusUrl: z.string().optional(),
+});
+export type RunTarget = z.infer<typeof runTargetSchema>;
+
+/** What the Deployment ran before this run changed anything: the pinned rollback target. */
+export const rollbackTargetSchema = z.object({
+  revision: z.string(),
+  image: z.string(),
+  /** The pod template (`spec.template`) exactly as read from the API server. */
+  template: z.record(z.string(), z.unknown()),
+  recordedAt: z.number(),
+});
+export type RollbackTarget = z.infer<typeof rollbackTargetSchema>;
+
+export const runSchema = z.object({
+  schemaVersion: z.literal(RUN_SCHEMA_VERSION),
+  id: z.string(),
+  /** A deploy follows a checklist; a rollback restores what a deploy replaced (synthetic checklist). */
+  kind: z.enum(['deploy', 'rollback']),
+  /** On a rollback run: the run it undoes, when there is one. */
+  rollbackOf: z.string().optional(),
+  /** On a deploy run: the rollback run that undoes it, once started. */
+  rollbackRunId: z.string().optional(),
+  /** Compare-and-set version: incremented by every stored change. */
+  seq: z.number().int().nonnegative(),
+  service: z.string(),
+  environment: z.string(),
+  version: z.string(),
+  checklist: z.string(),
+  target: runTargetSchema,
+  requestedBy: z.string(),
+  channel: z.string(),
+  messageTs: z.string().optional(),
+  state: runStateSchema,
+  /** From the environment: a Start click is needed (the run stays pending), and sign-offs ask for confirmation. */
+  confirm: z.object({ start: z.boolean(), signoffs: z.boolean() }),
+  /** From the checklist: one person counts for at most one sign-off of this run. Absent on older runs: false. */
+  distinctSigners: z.boolean().optional(),
+  phases: z.array(runPhaseSchema),
+  guards: z.array(runGuardSchema),
+  breaches: z.array(breachSchema),
+  /** When the guards began watching (the first cluster-changing step started); unset while they do not. */
+  guardsStartedAt: z.number().optional(),
+  guardsStoppedAt: z.number().optional(),
+  /** Why and since when the run is paused; `from` is the state resume returns to before advancing. */
+  paused: z.object({ from: z.enum(['running', 'waiting']), by: z.string(), at: z.number(), reason: z.string().optional() }).optional(),
+  reason: z.string().optional(),
+  /** What the Deployment ran before this run changed anything: recorded by its first set-image or canary step, never replaced. */
+  rollbackTarget: rollbackTargetSchema.optional(),
+  /** On a rollback run: the pinned template of the run it undoes, if that run recorded one. */
+  restoreTo: rollbackTargetSchema.optional(),
+  /** The deployment summary has been posted in the thread (it is posted once). */
+  summaryPosted: z.boolean().optional(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  endedAt: z.number().optional(),
+});
+export type Run = z.infer<typeof runSchema>;
+
+export const auditEntrySchema = z.object({
+  run: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  detail: z.string(),
+  at: z.number(),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+export function isTerminal(state: RunState): boolean {
+  return (TERMINAL_STATES as readonly string[]).includes(state);
+}

@@ -1,0 +1,84 @@
+import type { Checklist, ChecklistItem, StepItem } from '../../checklist/checklist-schema.js';
+import { durationMs } from './duration-ms.js';
+import type { RunItem, RunStepItem } from './run-item-schema.js';
+import type { RunTarget } from './run-schema.js';
+
+/** One checklist item (templates already filled) as a pending run item. */
+export function toRunItem(item: ChecklistItem, checklist: Checklist, target: RunTarget): RunItem {
+  switch (item.kind) {
+    case 'manual':
+      return {
+        id: item.id,
+        kind: 'manual',
+        title: item.title,
+        state: 'pending',
+        ...(item.role ? { role: item.role } : {}),
+        requesterMayTick: item.requesterMayTick ?? item.role === undefined,
+      };
+    case 'signoff':
+      return {
+        id: item.id,
+        kind: 'signoff',
+        title: item.title,
+        state: 'pending',
+        role: item.role,
+        quorum: item.quorum,
+        allowSelf: item.allowSelf ?? checklist.allowSelfSignoff,
+        ...(item.expires === undefined ? {} : { expiresMs: durationMs(item.expires, `expiry of "${item.id}"`) }),
+        approvals: [],
+      };
+    case 'check':
+      return {
+        id: item.id,
+        kind: 'check',
+        title: item.title,
+        state: 'pending',
+        probe: item.probe,
+        retries: item.retries,
+        intervalMs: durationMs(item.interval, `interval of "${item.id}"`),
+        timeoutMs: durationMs(item.timeout, `timeout of "${item.id}"`),
+        attempts: 0,
+      };
+    case 'step':
+      return toRunStep(item, target);
+  }
+}
+
+function toRunStep(item: StepItem, target: RunTarget): RunStepItem {
+  const base = { id: item.id, kind: 'step' as const, state: 'pending' as const };
+  const timeout = (text: string) => ({ timeoutMs: durationMs(text, `timeout of "${item.id}"`) });
+  switch (item.action) {
+    case 'set-image':
+      return { ...base, action: item.action, title: item.title ?? `Set image to ${target.image}` };
+    case 'wait-rollout':
+      return { ...base, action: item.action, title: item.title ?? 'Wait for rollout', ...timeout(item.timeout) };
+    case 'canary':
+      return {
+        ...base,
+        action: item.action,
+        title: item.title ?? `Start a canary of ${target.image} (${item.replicas} ${item.replicas === 1 ? 'replica' : 'replicas'})`,
+        replicas: item.replicas,
+        ...timeout(item.timeout),
+      };
+    case 'traffic':
+      return { ...base, action: item.action, title: item.title ?? `Send ${item.weight}% of traffic to the canary`, weight: item.weight };
+    case 'bake':
+      return { ...base, action: item.action, title: item.title ?? `Bake for ${item.duration}`, durationMs: durationMs(item.duration, `duration of "${item.id}"`) };
+    case 'promote':
+      return { ...base, action: item.action, title: item.title ?? 'Promote the canary to stable', ...timeout(item.timeout) };
+    case 'smoke-job':
+      return {
+        ...base,
+        action: item.action,
+        title: item.title ?? `Run smoke job (${item.image})`,
+        job: {
+          image: item.image,
+          ...(item.command ? { command: item.command } : {}),
+          ...(item.args ? { args: item.args } : {}),
+          ...(item.env ? { env: item.env } : {}),
+          ...(item.serviceAccount ? { serviceAccount: item.serviceAccount } : {}),
+        },
+        ...timeout(item.timeout),
+      };
+  }
+}

@@ -1,0 +1,49 @@
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
+
+/** The Redis key names of one flightdeck installation. */
+export interface RunKeys {
+  /** The common `{prefix}:` start; Lua scripts build a holder run's key from it. */
+  base: string;
+  runId: string;
+  run(id: string): string;
+  lock(service: string, environment: string): string;
+  active: string;
+  history(service: string, environment: string): string;
+  audit: string;
+  /**
+   * Runs whose latest change is not yet shown in Slack, scored by when the oldest change not shown was made
+   * (Redis time, ms); survives the run leaving the active set.
+   */
+  renderDue: string;
+  /** The set that held render-due runs before they were scored; read once after an upgrade, then deleted. */
+  legacyRenderDue: string;
+  /** Held by the one render of the run's message under way, so two renders never race. */
+  renderLock(id: string): string;
+  once(key: string): string;
+}
+
+/**
+ * Builds the key names under `{prefix}:`. The braces are a Redis Cluster hash tag: every key lands in one
+ * slot, so a single Lua script may touch a run, its lock, the audit stream and the history index.
+ *
+ * @throws FlightdeckError `config-invalid` when the prefix is empty or contains a brace (it would break the tag).
+ */
+export function runKeys(prefix: string): RunKeys {
+  if (prefix === '' || /[{}]/.test(prefix)) {
+    throw new FlightdeckError('config-invalid', `The Redis key prefix "${prefix}" must be non-empty and contain no braces.`);
+  }
+  const base = `{${prefix}}:`;
+  return {
+    base,
+    runId: `${base}run-id`,
+    run: (id) => `${base}run:${id}`,
+    lock: (service, environment) => `${base}lock:${service}:${environment}`,
+    active: `${base}active`,
+    history: (service, environment) => `${base}history:${service}:${environment}`,
+    audit: `${base}audit`,
+    renderDue: `${base}render-due-at`,
+    legacyRenderDue: `${base}render-due`,
+    renderLock: (id) => `${base}render-lock:${id}`,
+    once: (key) => `${base}once:${key}`,
+  };
+}

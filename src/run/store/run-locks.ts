@@ -1,0 +1,155 @@
+import type { Redis } from 'ioredis';
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { auditArgs, evalScript } from './eval-script.js';
+import { CREATE_ROLLBACK_SCRIPT, MANUAL_LOCK_PREFIX, MANUAL_LOCK_SCRIPT, MANUAL_UNLOCK_SCRIPT } from './lock-scripts.js';
+import { manualLockValue, manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
+import { parseRun } from './parse-run.js';
+import type { RunKeys } from './run-keys.js';
+import { runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
+
+/*
+ * Lock operations beyond a deploy's own create: rollbacks that take over a lock, and people's locks.
+ * RunStore exposes them; they live here to keep the store readable.
+ */
+
+export interface CreateRollbackResult {
+  run: Run;
+  /** The undone run as written in the same script; null when none was given. */
+  undone: Run | null;
+  /** Who held the lock before the rollback took it; null when it was free. */
+  replaced: LockHolder | null;
+}
+
+/** The run a rollback undoes, as it is to be written in the rollback's own script. */
+export interface UndoneRunWrite {
+  /** The run after its `rollback-started` transition (its seq is set here). */
+  next: Run;
+  /** The seq it was computed from: the write happens only if the stored run still has it. */
+  expectedSeq: number;
+}
+
+export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audit: AuditEntry[], undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
+  if (run.kind !== 'rollback') throw new FlightdeckError('internal', `Run ${run.id} is not a rollback run.`);
+  const stored = runSchema.parse({ ...run, seq: 1 });
+  const undoneNext = undone ? runSchema.parse({ ...undone.next, seq: undone.expectedSeq + 1 }) : undefined;
+  const reply = (await evalScript(
+    redis,
+    CREATE_ROLLBACK_SCRIPT,
+    [
+      keys.lock(run.service, run.environment),
+      keys.run(run.id),
+      keys.active,
+      keys.history(run.service, run.environment),
+      keys.audit,
+      keys.renderDue,
+      undoneNext ? keys.run(undoneNext.id) : keys.run(run.id),
+    ],
+    [
+      run.id,
+      JSON.stringify(stored),
+      run.createdAt,
+      keys.base,
+      ...auditArgs(audit),
+      undoneNext?.id ?? '',
+      undone?.expectedSeq ?? '',
+      undoneNext?.seq ?? '',
+      undoneNext ? JSON.stringify(undoneNext) : '',
+    ],
+  )) as [string, string?];
+  switch (reply[0]) {
+    case 'created':
+      return { run: stored, undone: undoneNext ?? null, replaced: reply[1] ? await holderOf(redis, keys, reply[1]) : null };
+    case 'held': {
+      const holder = parseRun(reply[1]!);
+      throw new FlightdeckError('target-locked', `\`${run.service}\` in ${run.environment} is already being rolled back by run #${holder.id}.`, {
+        remedy: 'Wait for that rollback to finish; its result is in its thread.',
+      });
+    }
+    case 'other': {
+      const holder = parseRun(reply[1]!);
+      throw new FlightdeckError('target-locked', `Run #${holder.id} (\`${holder.version}\`, ${holder.state}) is in progress on \`${run.service}\` in ${run.environment}; this rollback would act beside it.`, {
+        remedy: `Use run #${holder.id}'s own buttons, or \`/rollback ${run.service} ${run.environment}\` to undo run #${holder.id}.`,
+      });
+    }
+    case 'stale':
+      throw new FlightdeckError('store-conflict', `Run ${undoneNext?.id ?? '?'} changed while its rollback was being started.`, { remedy: 'Try again in a moment.' });
+    default:
+      throw new FlightdeckError('internal', `Run ${run.id} already exists; run ids must come from nextRunId().`);
+  }
+}
+
+export async function lockManually(redis: Redis, keys: RunKeys, service: string, environment: string, lock: ManualLock): Promise<void> {
+  const reply = (await evalScript(
+    redis,
+    MANUAL_LOCK_SCRIPT,
+    [keys.lock(service, environment), keys.audit],
+    [manualLockValue(lock), keys.base, '', lock.by, 'lock.taken', `${service} ${environment}: ${lock.reason}`, lock.at],
+  )) as [string, string?, string?];
+  if (reply[0] === 'locked') return;
+  const manual = parseManualLock(reply[1]!);
+  if (manual) throw manuallyLocked(service, environment, manual);
+  if (reply[2]) {
+    const holder = parseRun(reply[2]);
+    throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is being deployed by run #${holder.id} (\`${holder.version}\`, ${holder.state}).`, {
+      remedy: 'Lock it once that run has finished, or cancel the run first.',
+    });
+  }
+  throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is locked (${reply[1]}).`);
+}
+
+export async function unlockManually(
+  redis: Redis,
+  keys: RunKeys,
+  service: string,
+  environment: string,
+  actor: { by: string; at: number },
+): Promise<ManualLock> {
+  const reply = (await evalScript(
+    redis,
+    MANUAL_UNLOCK_SCRIPT,
+    [keys.lock(service, environment), keys.audit],
+    [MANUAL_LOCK_PREFIX, '', actor.by, 'lock.released', `${service} ${environment}`, actor.at],
+  )) as [string, string?];
+  if (reply[0] === 'none') {
+    throw new FlightdeckError('usage', `\`${service}\` in ${environment} is not locked.`);
+  }
+  if (reply[0] === 'held') {
+    throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is held by run #${reply[1]}, not by a person's lock.`, {
+      remedy: `The lock goes when the run ends; to stop it, use /deploy cancel ${reply[1]}.`,
+    });
+  }
+  // The value was written by lockManually; a foreign value under the prefix is still released.
+  return parseManualLock(reply[1]!) ?? { by: 'unknown', reason: reply[1]!, at: 0 };
+}
+
+/** Every lock currently held, sorted by service then environment. */
+export async function listLocks(redis: Redis, keys: RunKeys, getRun: (id: string) => Promise<Run | null>): Promise<LockInfo[]> {
+  const prefix = keys.lock('', '').slice(0, -1);
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 1000);
+    found.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  const locks: LockInfo[] = [];
+  for (const key of found.sort()) {
+    const [service, environment] = key.slice(prefix.length).split(':') as [string, string];
+    const value = await redis.get(key);
+    if (value === null) continue;
+    const holder = await holderOf(redis, keys, value, getRun);
+    locks.push({ service, environment, holder });
+  }
+  return locks;
+}
+
+async function holderOf(redis: Redis, keys: RunKeys, value: string, getRun?: (id: string) => Promise<Run | null>): Promise<LockHolder> {
+  const manual = parseManualLock(value);
+  if (manual) return { kind: 'manual', ...manual };
+  const doc = getRun ? await getRun(value) : await redis.hget(keys.run(value), 'doc').then((d) => (d === null ? null : parseRun(d)));
+  return doc ? { kind: 'run', run: doc } : { kind: 'unknown', value };
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}

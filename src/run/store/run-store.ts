@@ -1,0 +1,386 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { CREATE_RUN_SCRIPT } from './create-run-script.js';
+import { auditArgs, evalScript } from './eval-script.js';
+import { ADOPT_LEGACY_RENDER_DUE_SCRIPT, HOLD_LOCK_SCRIPT, MESSAGE_LAG_SCRIPT, RELEASE_LOCK_SCRIPT } from './render-scripts.js';
+import { RAISE_SEQ_SCRIPT } from './raise-seq-script.js';
+import type { Effect, Transition } from '../core/run-event.js';
+import { runKeys, type RunKeys } from './run-keys.js';
+import { manuallyLocked, parseManualLock, type LockInfo, type ManualLock } from './manual-lock.js';
+import { parseRun } from './parse-run.js';
+import { createRollback, listLocks, lockManually, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
+import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
+import { UPDATE_RUN_SCRIPT } from './update-run-script.js';
+
+export type CreateResult = { created: true; run: Run } | { created: false; holder: Run };
+
+export interface UpdateResult {
+  /** The run as stored after the update (or as read, when nothing changed). */
+  run: Run;
+  /** Effects of the transition that was written; empty when nothing changed. */
+  effects: Effect[];
+  changed: boolean;
+}
+
+/** A run as a render reads it: see {@link RunStore.readForRender}. */
+export interface RenderRead {
+  run: Run;
+  /** The seq the run's message shows; 0 before its first post. */
+  rendered: number;
+  /** Redis ms since which a change has been waiting to be shown; undefined when the message is current. */
+  dueSince: number | undefined;
+  /** Redis's clock when the run was read, ms. */
+  readAt: number;
+}
+
+export interface UpdateOptions {
+  /** How many times to re-read and re-apply after a concurrent writer won. Default 10. */
+  retries?: number;
+}
+
+/** Audit entries are read in pages of this size while filtering the shared stream by run. */
+const AUDIT_PAGE = 500;
+
+/**
+ * Runs, locks, history and the audit stream in Redis. Every key lives under `{prefix}:` (one Redis
+ * Cluster slot), every write of a run is a compare-and-set on its seq, and every write that changes who
+ * holds a lock happens in the same Lua script as the run write, so no crash can leave them disagreeing.
+ *
+ * The store never reads a clock: times come in on runs and audit entries.
+ */
+export class RunStore {
+  private readonly keys: RunKeys;
+
+  /** @throws FlightdeckError `config-invalid` when the prefix is empty or contains braces. */
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.keys = runKeys(prefix);
+  }
+
+  /** Allocates the next run id: "1", "2", … (INCR, so unique across replicas). */
+  async nextRunId(): Promise<string> {
+    return String(await this.redis.incr(this.keys.runId));
+  }
+
+  /**
+   * Stores a new run with seq 1 and takes its service+environment lock, or, if the lock is held, changes
+   * nothing and returns the run holding it. The audit entries are appended only when the run is created.
+   *
+   * @throws FlightdeckError `target-locked` when the lock names no stored run (held by something else);
+   *   `internal` when a run with this id already exists.
+   */
+  async create(run: Run, audit: AuditEntry[]): Promise<CreateResult> {
+    const stored = runSchema.parse({ ...run, seq: 1 });
+    const reply = (await evalScript(
+      this.redis,
+      CREATE_RUN_SCRIPT,
+      [
+        this.keys.lock(run.service, run.environment),
+        this.keys.run(run.id),
+        this.keys.active,
+        this.keys.history(run.service, run.environment),
+        this.keys.audit,
+        this.keys.renderDue,
+      ],
+      [run.id, JSON.stringify(stored), run.createdAt, this.keys.base, ...auditArgs(audit)],
+    )) as [string, string?];
+    switch (reply[0]) {
+      case 'created':
+        return { created: true, run: stored };
+      case 'held':
+        return { created: false, holder: parseRun(reply[1]!) };
+      case 'held-unknown': {
+        const manual = parseManualLock(reply[1]!);
+        if (manual) throw manuallyLocked(run.service, run.environment, manual);
+        // Deliberately not taken over: a lock flightdeck cannot explain may be someone else's.
+        throw new FlightdeckError('target-locked', `${run.service} in ${run.environment} is locked (${reply[1]}).`, {
+          remedy: 'Ask whoever locked it, or unlock it with /deploy unlock.',
+        });
+      }
+      default:
+        throw new FlightdeckError('internal', `Run ${run.id} already exists; run ids must come from nextRunId().`);
+    }
+  }
+
+  /**
+   * Stores a rollback run (kind `rollback`, seq 1) and makes it hold its target's lock, even while the run
+   * it undoes or a person's manual lock holds it: the previous holder is returned, and a manual lock is
+   * not restored afterwards. The undone run's new document (`undone`) is written in the same script, with
+   * compare-and-set on its seq, so a deploy in flight stops in the step that loses its lock. Runs, audit
+   * and lock change in one script.
+   *
+   * @throws FlightdeckError `target-locked` when another rollback is in flight or a deploy other than the
+   *   undone run holds the lock; `store-conflict` when the undone run changed since it was read (nothing
+   *   written); `internal` when the run is not a rollback or its id exists.
+   */
+  async createRollback(run: Run, audit: AuditEntry[], undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
+    return createRollback(this.redis, this.keys, run, audit, undone);
+  }
+
+  /**
+   * A person locks a service+environment (`/deploy lock`): new deploys are refused with who and why until
+   * `unlockManually`; rollbacks may still take the lock. Audited as `lock.taken`.
+   *
+   * @throws FlightdeckError `target-locked` naming the holder when the target is locked or being deployed.
+   */
+  async lockManually(service: string, environment: string, lock: ManualLock): Promise<void> {
+    return lockManually(this.redis, this.keys, service, environment, lock);
+  }
+
+  /**
+   * Releases a person's lock (`/deploy unlock`), whoever took it; audited as `lock.released` by `by`.
+   * Returns the lock that was released.
+   *
+   * @throws FlightdeckError `usage` when nothing holds the lock; `target-locked` when a run holds it.
+   */
+  async unlockManually(service: string, environment: string, actor: { by: string; at: number }): Promise<ManualLock> {
+    return unlockManually(this.redis, this.keys, service, environment, actor);
+  }
+
+  /** Every held lock with its holder (a run, a person, or an unknown value), for `/deploy status`. */
+  async locks(): Promise<LockInfo[]> {
+    return listLocks(this.redis, this.keys, (id) => this.get(id));
+  }
+
+  /** Reads a run, validated with the run schema; null when it does not exist. */
+  async get(id: string): Promise<Run | null> {
+    const doc = await this.redis.hget(this.keys.run(id), 'doc');
+    return doc === null ? null : parseRun(doc);
+  }
+
+  /**
+   * Changes a run with compare-and-set. `change` gets the stored run and returns a transition (or null for
+   * "nothing to do"); the write lands only if nobody wrote in between, otherwise the run is re-read and
+   * `change` is called again, so `change` must be pure. A transition that returns the very same run
+   * object and no audit is treated as no change and writes nothing. On a terminal state the lock is
+   * released and the run leaves the active set, in the same script.
+   *
+   * @throws FlightdeckError `run-not-found` when the run does not exist; `store-conflict` (retryable) after
+   *   `retries` lost races; anything `change` throws, unchanged (the stored run stays as it was).
+   */
+  async update(id: string, change: (run: Run) => Transition | null, options: UpdateOptions = {}): Promise<UpdateResult> {
+    const retries = options.retries ?? 10;
+    const key = this.keys.run(id);
+    for (let attempt = 0; ; attempt++) {
+      const [seq, doc] = await this.redis.hmget(key, 'seq', 'doc');
+      if (seq == null || doc == null) throw runNotFound(id);
+      const current = parseRun(doc);
+      const result = change(current);
+      if (result === null || (result.run === current && result.audit.length === 0)) {
+        return { run: current, effects: [], changed: false };
+      }
+      const next = runSchema.parse({ ...result.run, seq: Number(seq) + 1 });
+      const written = await evalScript(
+        this.redis,
+        UPDATE_RUN_SCRIPT,
+        [key, this.keys.audit, this.keys.lock(next.service, next.environment), this.keys.active, this.keys.renderDue],
+        [seq, next.seq, JSON.stringify(next), isTerminal(next.state) ? '1' : '0', id, ...auditArgs(result.audit)],
+      );
+      if (written === 1) return { run: next, effects: result.effects, changed: true };
+      if (written === -1) throw runNotFound(id);
+      if (attempt >= retries) {
+        throw new FlightdeckError('store-conflict', `Run ${id} kept changing under us; gave up after ${retries + 1} attempts.`, {
+          remedy: 'Try again in a moment.',
+        });
+      }
+      // Jittered backoff: writers that lost together would otherwise collide again on the next round.
+      await sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
+    }
+  }
+
+  /**
+   * Records the Slack message the run lives in (compare-and-set, no audit entry: it is bookkeeping, not
+   * a decision). Returns the stored run.
+   */
+  async setMessageTs(id: string, ts: string): Promise<Run> {
+    const result = await this.update(id, (run) =>
+      run.messageTs === ts ? null : { run: { ...run, messageTs: ts }, audit: [], effects: [] },
+    );
+    return result.run;
+  }
+
+  /** The highest run seq the notifier has rendered into Slack; 0 when none. */
+  async getRenderedSeq(id: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.run(id), 'rendered')) ?? 0);
+  }
+
+  /**
+   * Reads a run for rendering, in one round trip: the document, the seq its message shows, since when (Redis
+   * ms) a change has been waiting to be shown (undefined when none is), and Redis's clock at the read.
+   */
+  async readForRender(id: string): Promise<RenderRead | null> {
+    const replies = (await this.redis.pipeline().time().hmget(this.keys.run(id), 'doc', 'rendered').zscore(this.keys.renderDue, id).exec()) ?? [];
+    for (const [err] of replies) if (err) throw err;
+    const [seconds, micros] = replies[0]![1] as [string, string];
+    const [doc, rendered] = replies[1]![1] as [string | null, string | null];
+    const dueSince = replies[2]![1] as string | null;
+    if (doc === null) return null;
+    return {
+      run: parseRun(doc),
+      rendered: Number(rendered ?? 0),
+      dueSince: dueSince === null ? undefined : Number(dueSince),
+      readAt: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000),
+    };
+  }
+
+  /**
+   * Records that the run's message shows `seq` (never lowering it), read at `readAt` (Redis ms, from
+   * {@link readForRender}), while the render lock `renderLock(id)` is held by `owner`. Returns the seq
+   * recorded, or undefined when the lock no longer names `owner`: another render may have written since,
+   * so nothing is recorded and the caller must render again.
+   */
+  async setRenderedSeq(id: string, seq: number, readAt: number, owner: string): Promise<number | undefined> {
+    const stored = Number(
+      await evalScript(this.redis, RAISE_SEQ_SCRIPT, [this.keys.run(id), this.keys.renderDue, this.keys.renderLock(id)], [seq, id, readAt, owner]),
+    );
+    return stored < 0 ? undefined : stored;
+  }
+
+  /**
+   * Takes the lock one run's renders share for `ttlMs`, or renews it when `owner` holds it already. False
+   * when another render holds it.
+   */
+  async holdRenderLock(id: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await evalScript(this.redis, HOLD_LOCK_SCRIPT, [this.keys.renderLock(id)], [owner, ttlMs])) === 1;
+  }
+
+  /** Whether a render holds the run's render lock. */
+  async renderLockHeld(id: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.renderLock(id))) === 1;
+  }
+
+  /** Releases the render lock if `owner` still holds it. */
+  async releaseRenderLock(id: string, owner: string): Promise<void> {
+    await evalScript(this.redis, RELEASE_LOCK_SCRIPT, [this.keys.renderLock(id)], [owner]);
+  }
+
+  /**
+   * Runs whose latest change is not shown in Slack yet, active or finished, oldest change first, each with
+   * since when (Redis ms) it has been waiting; `now` is Redis's clock at the read.
+   */
+  async renderDue(): Promise<{ now: number; due: Array<{ id: string; since: number }> }> {
+    const replies = (await this.redis.pipeline().time().zrange(this.keys.renderDue, '0', '-1', 'WITHSCORES').exec()) ?? [];
+    for (const [err] of replies) if (err) throw err;
+    const [seconds, micros] = replies[0]![1] as [string, string];
+    const flat = replies[1]![1] as string[];
+    const due: Array<{ id: string; since: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) due.push({ id: flat[i]!, since: Number(flat[i + 1]) });
+    return { now: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), due };
+  }
+
+  /** How many messages trail their run for longer than `boundMs`, and how long the furthest behind has. */
+  async messageLag(boundMs: number): Promise<{ stale: number; oldestMs: number }> {
+    const [stale, oldestMs] = (await evalScript(this.redis, MESSAGE_LAG_SCRIPT, [this.keys.renderDue], [boundMs])) as [number, number];
+    return { stale, oldestMs };
+  }
+
+  /** Forgets a render-due mark for a run that no longer exists. */
+  async dropRenderDue(id: string): Promise<void> {
+    await this.redis.zrem(this.keys.renderDue, id);
+  }
+
+  /**
+   * Moves the render-due runs an older flightdeck kept in an unscored set into the scored index, dated now
+   * (how long they had waited is not known). Returns how many moved; 0 once done.
+   */
+  async adoptLegacyRenderDue(): Promise<number> {
+    return Number(await evalScript(this.redis, ADOPT_LEGACY_RENDER_DUE_SCRIPT, [this.keys.legacyRenderDue, this.keys.renderDue], []));
+  }
+
+  /** Every run that has not reached a terminal state, oldest first. */
+  async activeRuns(): Promise<Run[]> {
+    const ids = await this.redis.smembers(this.keys.active);
+    const runs = await this.getMany(ids);
+    return runs.sort((a, b) => a.createdAt - b.createdAt || Number(a.id) - Number(b.id));
+  }
+
+  /** What the lock of a service+environment holds now (a run id or a person's lock), or null when it is free. */
+  async lockValue(service: string, environment: string): Promise<string | null> {
+    return this.redis.get(this.keys.lock(service, environment));
+  }
+
+  /** The run holding the lock of a service+environment, or null when none does. */
+  async activeRunFor(service: string, environment: string): Promise<Run | null> {
+    const holder = await this.redis.get(this.keys.lock(service, environment));
+    if (holder === null) return null;
+    const run = await this.get(holder);
+    return run && !isTerminal(run.state) ? run : null;
+  }
+
+  /** The latest `limit` runs of a service+environment, newest first. */
+  async history(service: string, environment: string, limit: number): Promise<Run[]> {
+    if (limit <= 0) return [];
+    const ids = await this.redis.zrevrange(this.keys.history(service, environment), 0, limit - 1);
+    return this.getMany(ids);
+  }
+
+  /**
+   * The newest `count` audit entries (default 100), of one run when `runId` is given, in the order they
+   * were written. Filtering scans the shared stream backwards page by page, so it costs more for old runs.
+   */
+  async audit(runId?: string, count = 100): Promise<AuditEntry[]> {
+    const found: AuditEntry[] = [];
+    let end = '+';
+    while (found.length < count) {
+      const page = await this.redis.xrevrange(this.keys.audit, end, '-', 'COUNT', AUDIT_PAGE);
+      for (const [, fields] of page) {
+        const entry = parseAuditFields(fields);
+        if (runId === undefined || entry.run === runId) found.push(entry);
+        if (found.length >= count) break;
+      }
+      if (page.length < AUDIT_PAGE) break;
+      end = `(${page[page.length - 1]![0]}`;
+    }
+    return found.reverse();
+  }
+
+  /**
+   * Claims an idempotency key (a Slack delivery, a button click) for `ttlSeconds`. True for the first
+   * caller only; later callers within the TTL get false and should drop their duplicate.
+   */
+  async claimOnce(key: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.once(key), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  /** Gives up a claim taken with {@link claimOnce} (the work it guarded failed), so a retry may claim it again. */
+  async releaseOnce(key: string): Promise<void> {
+    await this.redis.del(this.keys.once(key));
+  }
+
+  /**
+   * Appends an audit entry that goes with no change of the run (a refused click, a denied command), so
+   * refusals are on record too. The entry is validated; the run is not read.
+   */
+  async auditOnly(entry: AuditEntry): Promise<void> {
+    const valid = auditEntrySchema.parse(entry);
+    await this.redis.xadd(this.keys.audit, '*', 'run', valid.run, 'actor', valid.actor, 'action', valid.action, 'detail', valid.detail, 'at', String(valid.at));
+  }
+
+  private async getMany(ids: readonly string[]): Promise<Run[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.keys.run(id), 'doc');
+    const replies = (await pipeline.exec()) ?? [];
+    const runs: Run[] = [];
+    for (const [err, doc] of replies) {
+      if (err) throw err;
+      // A run listed in an index but gone from storage (deleted by hand) is skipped, not fatal.
+      if (typeof doc === 'string') runs.push(parseRun(doc));
+    }
+    return runs;
+  }
+}
+
+
+function parseAuditFields(fields: string[]): AuditEntry {
+  const record: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!;
+  return auditEntrySchema.parse({ ...record, at: Number(record.at) });
+}
+
+function runNotFound(id: string): FlightdeckError {
+  return new FlightdeckError('run-not-found', `Run ${id} does not exist.`);
+}

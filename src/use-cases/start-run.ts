@@ -1,0 +1,87 @@
+import { resolveChannel, resolveTarget } from '../config/resolve-target.js';
+import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { createRun } from '../run/core/create-run.js';
+import type { AuditEntry, Run } from '../run/core/run-schema.js';
+import { transition, type Effect } from '../run/core/transition.js';
+import type { Requester, UseCaseServices } from './use-case-services.js';
+
+export interface StartRunRequest {
+  service: string;
+  version: string;
+  /** Default: the service's `defaultEnvironment`. */
+  environment?: string | undefined;
+}
+
+/**
+ * Validates a deploy request against the catalog (service, environment, and whether the requester holds
+ * a role allowed to deploy there), records the run (taking the service+environment lock in the same Redis
+ * script) and enqueues its first work. Environments with `confirmStart` leave the run `pending` until
+ * someone presses Start in its message. Only Redis is touched, so it fits in the ack window.
+ *
+ * @throws FlightdeckError `unknown-service`, `unknown-environment`, `environment-not-allowed` listing the
+ *   valid names; `forbidden` naming the role needed (the refusal is audited); `target-locked` naming the run or person holding the
+ *   lock. Nothing is recorded when it throws.
+ */
+export async function startRun(request: StartRunRequest, invocation: Requester, services: UseCaseServices): Promise<Run> {
+  const { catalog, checklists } = services.config;
+  const service = Object.hasOwn(catalog.services, request.service) ? catalog.services[request.service] : undefined;
+  const environment = request.environment ?? service?.defaultEnvironment ?? '';
+  const resolved = resolveTarget(catalog, request.service, environment);
+  const envConfig = catalog.environments[environment]!;
+  await services.gate.authorize({
+    action: 'deploy.start',
+    userId: invocation.userId,
+    via: invocation.via ?? 'command',
+    what: `/deploy ${request.service} ${request.version} to ${environment}`,
+    target: { service: request.service, environment },
+  });
+  const checklist = checklists.get(envConfig.checklist);
+  if (!checklist) {
+    // Start-up loads every referenced checklist, so reaching this means the config changed under us.
+    throw new FlightdeckError('config-invalid', `The checklist \`${envConfig.checklist}\` for ${environment} is not loaded.`);
+  }
+  const now = services.now();
+  const id = await services.store.nextRunId();
+  const run = createRun(
+    {
+      id,
+      service: request.service,
+      environment,
+      version: request.version,
+      target: {
+        cluster: resolved.cluster,
+        namespace: resolved.namespace,
+        deployment: resolved.deployment,
+        container: resolved.container,
+        image: `${resolved.repository}:${request.version}`,
+        ...(resolved.traffic ? { traffic: resolved.traffic } : {}),
+        ...(resolved.prometheusUrl ? { prometheusUrl: resolved.prometheusUrl } : {}),
+      },
+      requestedBy: invocation.userId,
+      channel: resolveChannel(catalog, environment, invocation.channelId),
+      checklist,
+      confirm: { start: envConfig.confirmStart ?? false, signoffs: envConfig.confirmSignoffs ?? false },
+    },
+    now,
+  );
+  const requested: AuditEntry = {
+    run: id,
+    actor: invocation.userId,
+    action: 'run.requested',
+    detail: `${request.service} ${request.version} to ${environment}`,
+    at: now,
+  };
+  // With confirmStart the run waits, pending, for the Start button its message shows.
+  const started = run.confirm.start ? { run, audit: [] as AuditEntry[], effects: [] as Effect[] } : transition(run, { type: 'start', actor: invocation.userId }, now);
+  const created = await services.store.create(started.run, [requested, ...started.audit]);
+  if (!created.created) {
+    const holder = created.holder;
+    throw new FlightdeckError(
+      'target-locked',
+      `\`${request.service}\` is already being deployed to ${environment} by run #${holder.id} (\`${holder.version}\`, requested by <@${holder.requestedBy}>, ${holder.state}).`,
+      { remedy: 'Wait for that run to finish, then deploy again.' },
+    );
+  }
+  await services.engine.dispatch(created.run, started.effects);
+  return created.run;
+}
