@@ -13,6 +13,19 @@ export interface SignedRequest {
 }
 
 /**
+ * What the headers alone tell: both present, the timestamp unix seconds within the window. Checked before a
+ * body is read, so a request that cannot be genuine costs no buffering.
+ *
+ * @returns why the request is not believed, or undefined when the body's signature is worth checking.
+ */
+export function checkSignatureHeaders(timestamp: string | undefined, signature: string | undefined, nowSeconds: number): string | undefined {
+  if (timestamp === undefined || signature === undefined) return 'signature or timestamp header missing';
+  if (!/^\d{1,12}$/.test(timestamp)) return 'timestamp is not unix seconds';
+  if (Math.abs(nowSeconds - Number(timestamp)) > SIGNATURE_WINDOW_SECONDS) return 'timestamp more than 5 minutes from now';
+  return undefined;
+}
+
+/**
  * Slack's v0 request signature: `v0=` + hex HMAC-SHA256(signing secret, `v0:<timestamp>:<raw body>`),
  * compared in constant time. Unlike Bolt 5.1, which refuses only timestamps more than five minutes old, a
  * timestamp more than five minutes ahead of `nowSeconds` is refused too, as Slack's verification guide does
@@ -22,9 +35,8 @@ export interface SignedRequest {
  * @returns why the request is not believed, or undefined when it is.
  */
 export function verifySlackSignature(request: SignedRequest, signingSecret: string, nowSeconds: number): string | undefined {
-  if (request.timestamp === undefined || request.signature === undefined) return 'signature or timestamp header missing';
-  if (!/^\d{1,12}$/.test(request.timestamp)) return 'timestamp is not unix seconds';
-  if (Math.abs(nowSeconds - Number(request.timestamp)) > SIGNATURE_WINDOW_SECONDS) return 'timestamp more than 5 minutes from now';
+  const byHeaders = checkSignatureHeaders(request.timestamp, request.signature, nowSeconds);
+  if (byHeaders !== undefined || request.timestamp === undefined || request.signature === undefined) return byHeaders;
   const expected = Buffer.from(
     `v0=${createHmac('sha256', signingSecret).update(`v0:${request.timestamp}:`).update(request.rawBody).digest('hex')}`,
   );

@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/create-logger.js';
-import { guardSlackRequests } from '../../src/slack/guard-slack-requests.js';
+import { BODY_LIMIT_BYTES, guardSlackRequests } from '../../src/slack/guard-slack-requests.js';
 import { signSlackRequest } from '../emulators/slack/index.js';
 
 const SECRET = 'guard-signing-secret';
@@ -74,9 +74,47 @@ describe('guardSlackRequests', () => {
     expect(passed).toHaveLength(1);
   });
 
-  it('answers 413 to a body over Bolt’s 4 MB limit', async () => {
-    const body = `command=%2Fdeploy&text=${'a'.repeat(4 * 1024 * 1024)}`;
+  it('answers 413 to a signed body over 1 MiB', async () => {
+    const body = `command=%2Fdeploy&text=${'a'.repeat(BODY_LIMIT_BYTES)}`;
     expect((await post(body, signed(body))).status).toBe(413);
+    expect(passed).toEqual([]);
+  });
+
+  it('refuses an unsigned body too long to be an ssl_check without handing it on', async () => {
+    expect((await post(`ssl_check=1&token=${'x'.repeat(2048)}`, { 'content-type': FORM })).status).toBe(401);
+    expect(passed).toEqual([]);
+  });
+
+  it.each([
+    ['without the signature headers', { 'content-type': 'application/json' }],
+    ['dated outside the window', { 'content-type': FORM, 'x-slack-request-timestamp': String(NOW_SECONDS - 360), 'x-slack-signature': 'v0=00' }],
+    ['declaring a body over the limit', { ...signed('x'), 'content-length': String(BODY_LIMIT_BYTES + 1) }],
+  ])('answers a request %s before its body has been sent', async (_case, headers) => {
+    // The body is never finished: an answer can only come from the headers.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${url}/slack/events`, { method: 'POST', headers }, (res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.write('command=%2Fdeploy');
+    });
+    expect(status).toBe('content-length' in headers ? 413 : 401);
+    expect(passed).toEqual([]);
+  });
+
+  it('answers 413 while a chunked body is still arriving, once it passes the limit', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${url}/slack/events`, { method: 'POST', headers: signed('x') }, (res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+        req.destroy();
+      });
+      req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+      req.write('a'.repeat(BODY_LIMIT_BYTES + 1));
+    });
+    expect(status).toBe(413);
     expect(passed).toEqual([]);
   });
 
