@@ -97,9 +97,9 @@ module.exports = {
     {
       name: 'production-not-tests',
       severity: 'error',
-      comment: 'Shipped code never imports the test world (emulators, fixtures, helpers).',
+      comment: 'Shipped code never imports the test world (fixtures, helpers) or the emulators in sandbox/.',
       from: { path: '^(src|commands)/' },
-      to: { path: '^(test|bench)/' },
+      to: { path: '^(test|bench|sandbox)/' },
     },
     {
       name: 'no-orphans',

@@ -9,7 +9,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit-integration', include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/emulators/**/*.test.ts', 'test/helm/**/*.test.ts'] },
+        test: { name: 'unit-integration', include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'sandbox/**/*.test.ts', 'test/helm/**/*.test.ts'] },
       },
       {
         extends: true,

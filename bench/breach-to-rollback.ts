@@ -25,8 +25,8 @@ import { createRun } from '../src/run/core/create-run.js';
 import { RunStore } from '../src/run/store/run-store.js';
 import { transition } from '../src/run/core/transition.js';
 import { startRollback } from '../src/use-cases/start-rollback.js';
-import { startKubernetesEmulator } from '../test/emulators/kubernetes/index.js';
-import { startPrometheusEmulator } from '../test/emulators/prometheus/index.js';
+import { startKubernetesEmulator } from '../sandbox/kubernetes/index.js';
+import { startPrometheusEmulator } from '../sandbox/prometheus/index.js';
 import { waitUntil } from '../test/support/wait-until.js';
 import { latencyStats } from './latency-stats.js';
 

@@ -4,7 +4,7 @@ import { CHANNEL_SPACING_MS } from '../src/queue/channel-pacer.js';
 import { parseRun } from '../src/run/store/parse-run.js';
 import type { Run } from '../src/run/core/run-schema.js';
 import { renderRunMessage } from '../src/slack/render-run-message.js';
-import type { SlackEmulator } from '../test/emulators/slack/index.js';
+import type { SlackEmulator } from '../sandbox/slack/index.js';
 import { convergedAt, sameBlocks } from '../test/support/message-convergence.js';
 import { latencyStats, type LatencyStats } from './latency-stats.js';
 import { scanRunDocs } from './scan-run-docs.js';

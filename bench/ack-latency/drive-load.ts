@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { signSlackRequest } from '../../test/emulators/slack/sign-slack-request.js';
+import { signSlackRequest } from '../../sandbox/slack/sign-slack-request.js';
 import { loadPlanSchema, type LoadPlan, type LoadResult } from './load-plan.js';
 
 // The load driver runs as its own process so that the emulators' work in the bench process cannot delay sends.

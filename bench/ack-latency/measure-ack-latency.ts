@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startKubernetesEmulator } from '../../test/emulators/kubernetes/index.js';
-import { startSlackEmulator, type SlackEmulator } from '../../test/emulators/slack/index.js';
+import { startKubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { E2E_CHECKLIST } from '../../test/e2e/fixtures.js';
 import { waitUntil } from '../../test/support/wait-until.js';
 import { benchCatalog, channelId, serviceName } from '../bench-catalog.js';

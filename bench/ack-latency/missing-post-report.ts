@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { SlackEmulator } from '../../test/emulators/slack/index.js';
+import type { SlackEmulator } from '../../sandbox/slack/index.js';
 import type { AckDeployment } from './start-ack-deployment.js';
 
 const JOB_FIELDS = ['name', 'timestamp', 'processedOn', 'finishedOn', 'delay', 'attemptsMade', 'stc', 'failedReason'];

@@ -1,6 +1,6 @@
-import { findButton } from '../../test/emulators/slack/find-button.js';
-import { blockActionPayload, slashCommandFields, type PayloadContext } from '../../test/emulators/slack/interaction-payloads.js';
-import type { SlackEmulator } from '../../test/emulators/slack/slack-types.js';
+import { findButton } from '../../sandbox/slack/find-button.js';
+import { blockActionPayload, slashCommandFields, type PayloadContext } from '../../sandbox/slack/interaction-payloads.js';
+import type { SlackEmulator } from '../../sandbox/slack/slack-types.js';
 
 function payloadContext(slack: SlackEmulator): PayloadContext {
   return {

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startKubernetesEmulator, writeKubeconfigFor, type KubernetesEmulator } from '../../test/emulators/kubernetes/index.js';
-import { SlackDriver, startSlackEmulator, type RecordedCall, type SlackEmulator } from '../../test/emulators/slack/index.js';
+import { startKubernetesEmulator, writeKubeconfigFor, type KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { SlackDriver, startSlackEmulator, type RecordedCall, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { startFlightdeckProcess } from '../../test/support/flightdeck-process.js';
 import { BENCH_CONTAINER, ROLLOUT_ONLY_CHECKLIST, benchCatalog, channelId, placementOf, repositoryOf, serviceName } from '../bench-catalog.js';
 import { latencyStats, type LatencyStats } from '../latency-stats.js';

@@ -1,5 +1,5 @@
-import type { RecordedRequest } from '../../test/emulators/kubernetes/index.js';
-import type { RecordedCall } from '../../test/emulators/slack/index.js';
+import type { RecordedRequest } from '../../sandbox/kubernetes/index.js';
+import type { RecordedCall } from '../../sandbox/slack/index.js';
 
 /** Calls of one kind against one service, in total and per run. */
 export interface CallTally {

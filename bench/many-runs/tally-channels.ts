@@ -1,4 +1,4 @@
-import type { RecordedCall } from '../../test/emulators/slack/index.js';
+import type { RecordedCall } from '../../sandbox/slack/index.js';
 
 const WRITES = new Set(['chat.postMessage', 'chat.update']);
 /** A silence at least this long means nothing was sent anywhere for about one Retry-After (1 s). */

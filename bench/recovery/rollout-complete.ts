@@ -1,4 +1,4 @@
-import type { KObject } from '../../test/emulators/kubernetes/index.js';
+import type { KObject } from '../../sandbox/kubernetes/index.js';
 
 /**
  * What `kubectl rollout status` calls success: the controller has seen the latest spec, every replica runs it

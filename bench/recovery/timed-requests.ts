@@ -1,4 +1,4 @@
-import type { KubernetesEmulator, RecordedRequest } from '../../test/emulators/kubernetes/index.js';
+import type { KubernetesEmulator, RecordedRequest } from '../../sandbox/kubernetes/index.js';
 
 /** A Kubernetes API request with the bench's clock at the moment the emulator logged it (on arrival). */
 export interface TimedRequest {

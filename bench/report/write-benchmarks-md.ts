@@ -97,7 +97,7 @@ export function writeBenchmarksMd(path: string, report: BenchReport): void {
     '# Benchmarks',
     '',
     'Written by `npm run bench` (`bench/run-benchmarks.ts`); every figure below was measured by the command shown, in one',
-    'run, on loopback against the emulators in `test/emulators`. Nothing here is estimated. Rerun the command to reproduce.',
+    'run, on loopback against the emulators in `sandbox/`. Nothing here is estimated. Rerun the command to reproduce.',
     '',
     `- Command: \`${report.command}\` (profile \`${options.profile}\`)`,
     `- Date: ${report.startedAt.toISOString()}`,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/run/core/run-schema.js';
 import type { RunStore } from '../../src/run/store/run-store.js';
-import type { KubernetesEmulator } from '../emulators/kubernetes/index.js';
-import type { SlackDriver, SlackEmulator } from '../emulators/slack/index.js';
+import type { KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import type { SlackDriver, SlackEmulator } from '../../sandbox/slack/index.js';
 import { replyText } from '../support/reply-text.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitForRunState } from '../support/wait-for-run-state.js';

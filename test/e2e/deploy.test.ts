@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { RunStore } from '../../src/run/store/run-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubernetesEmulator } from '../emulators/kubernetes/index.js';
-import { listButtons, type SlackDriver, type SlackEmulator } from '../emulators/slack/index.js';
+import type { KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { listButtons, type SlackDriver, type SlackEmulator } from '../../sandbox/slack/index.js';
 import type { FlightdeckProcess } from '../support/flightdeck-process.js';
 import { replyText } from '../support/reply-text.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';

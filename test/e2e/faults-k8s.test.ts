@@ -6,8 +6,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { RunStore } from '../../src/run/store/run-store.js';
-import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
-import { SlackDriver, startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
+import { startKubernetesEmulator, type KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { SlackDriver, startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { startFlightdeckProcess, type FlightdeckProcess, type FlightdeckProcessOptions } from '../support/flightdeck-process.js';
 import { waitUntil } from '../support/wait-until.js';
 

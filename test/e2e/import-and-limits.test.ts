@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listButtons } from '../emulators/slack/index.js';
+import { listButtons } from '../../sandbox/slack/index.js';
 import { replyText } from '../support/reply-text.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 

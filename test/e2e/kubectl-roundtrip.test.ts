@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterClient, createClusterAccess } from '../../src/k8s/create-cluster-access.js';
 import { listRevisions } from '../../src/k8s/list-revisions.js';
 import { rollbackDeployment } from '../../src/k8s/rollback-deployment.js';
-import { type KubernetesEmulator, startKubernetesEmulator } from '../emulators/kubernetes/index.js';
+import { type KubernetesEmulator, startKubernetesEmulator } from '../../sandbox/kubernetes/index.js';
 import { commandUnavailable, requireTool, skipWithout } from '../support/skip-without.js';
 
 /** The kubectl to drive; CI installs Debian's kubernetes-client when none is on PATH. Override with $KUBECTL. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunStore } from '../../src/run/store/run-store.js';
-import type { KubernetesEmulator } from '../emulators/kubernetes/index.js';
-import { listButtons, type SlackDriver, type SlackEmulator, type StoredMessage } from '../emulators/slack/index.js';
+import type { KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { listButtons, type SlackDriver, type SlackEmulator, type StoredMessage } from '../../sandbox/slack/index.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 
 const SIGNING_SECRET = 'e2e-living-secret';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listButtons, signSlackRequest } from '../emulators/slack/index.js';
+import { listButtons, signSlackRequest } from '../../sandbox/slack/index.js';
 import { replyText } from '../support/reply-text.js';
 import { runIdIn } from '../support/run-id-in.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';

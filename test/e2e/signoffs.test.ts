@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunStore } from '../../src/run/store/run-store.js';
-import { findButton, listButtons, signSlackRequest, type SlackDriver, type SlackEmulator } from '../emulators/slack/index.js';
+import { findButton, listButtons, signSlackRequest, type SlackDriver, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { runIdIn } from '../support/run-id-in.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitUntil } from '../support/wait-until.js';

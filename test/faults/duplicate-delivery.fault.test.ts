@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listButtons } from '../emulators/slack/index.js';
+import { listButtons } from '../../sandbox/slack/index.js';
 import { FAULT_CHANNEL } from './support/fault-catalog.js';
 import { replyText, startFaultCluster, type FaultCluster } from './support/fault-cluster.js';
 import { faultProfile, scenarioSeed } from './support/fault-profile.js';

@@ -4,7 +4,7 @@ import { faultProfile, scenarioSeed } from './support/fault-profile.js';
 import { recordScenario } from './support/fault-record.js';
 import { interactionBody, post, signedHeaders, slashFields } from './support/raw-deliveries.js';
 import { seededRandom } from './support/seeded-random.js';
-import { signSlackRequest } from '../emulators/slack/index.js';
+import { signSlackRequest } from '../../sandbox/slack/index.js';
 
 /*
  * Scenario 6: requests that did not come from Slack. Each carries a command or click that would act if it

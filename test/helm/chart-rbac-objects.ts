@@ -3,7 +3,7 @@ import { type RenderedObject, renderChart } from './render-chart.js';
 
 const KINDS = ['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'];
 /** Where the rendered copy lives, for emulators started where Go is missing (see loadChartRbac). */
-export const CHART_RBAC_COPY = resolve(import.meta.dirname, '../emulators/kubernetes/chart-rbac.yaml');
+export const CHART_RBAC_COPY = resolve(import.meta.dirname, '../../sandbox/kubernetes/chart-rbac.yaml');
 
 /**
  * The ServiceAccounts and RBAC objects of `helm install flightdeck helm/flightdeck -n flightdeck` with the

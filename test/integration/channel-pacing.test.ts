@@ -17,7 +17,7 @@ import { RunStore } from '../../src/run/store/run-store.js';
 import { transition } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import { createSlackClient, SlackNotifier } from '../../src/slack/slack-notifier.js';
-import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
+import { startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { waitUntil } from '../support/wait-until.js';
 import { deleteKeys } from '../support/delete-keys.js';
 

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/create-logger.js';
 import { BODY_LIMIT_BYTES, guardSlackRequests } from '../../src/slack/guard-slack-requests.js';
-import { signSlackRequest } from '../emulators/slack/index.js';
+import { signSlackRequest } from '../../sandbox/slack/index.js';
 
 const SECRET = 'guard-signing-secret';
 const FORM = 'application/x-www-form-urlencoded';

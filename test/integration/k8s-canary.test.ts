@@ -9,7 +9,7 @@ import { ensureCanary } from '../../src/k8s/ensure-canary.js';
 import { scaleDeployment } from '../../src/k8s/scale-deployment.js';
 import { setRouteWeights } from '../../src/k8s/set-route-weights.js';
 import { waitForRollout } from '../../src/k8s/wait-for-rollout.js';
-import { type KubernetesEmulator, startKubernetesEmulator } from '../emulators/kubernetes/index.js';
+import { type KubernetesEmulator, startKubernetesEmulator } from '../../sandbox/kubernetes/index.js';
 
 const ref = { namespace: 'prod', deployment: 'web', container: 'web' };
 const route = { namespace: 'prod', route: 'web', stableService: 'web', canaryService: 'web-canary' };

@@ -7,7 +7,7 @@ import { createClusterAccess } from '../../src/k8s/create-cluster-access.js';
 import { readDeploymentSnapshot } from '../../src/k8s/read-deployment-snapshot.js';
 import { setImage } from '../../src/k8s/set-image.js';
 import { waitForRollout } from '../../src/k8s/wait-for-rollout.js';
-import { type KubernetesEmulator, startKubernetesEmulator, writeKubeconfigFor } from '../emulators/kubernetes/index.js';
+import { type KubernetesEmulator, startKubernetesEmulator, writeKubeconfigFor } from '../../sandbox/kubernetes/index.js';
 
 const ref = { namespace: 'prod', deployment: 'web', container: 'web' };
 let east: KubernetesEmulator;

@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { type ClusterClient, createClusterAccess } from '../../src/k8s/create-cluster-access.js';
 import { runJob } from '../../src/k8s/run-job.js';
-import { type KubernetesEmulator, startKubernetesEmulator } from '../emulators/kubernetes/index.js';
-import { WORKER_ACCOUNT, loadChartRbac } from '../emulators/kubernetes/load-chart-rbac.js';
+import { type KubernetesEmulator, startKubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { WORKER_ACCOUNT, loadChartRbac } from '../../sandbox/kubernetes/load-chart-rbac.js';
 
 let emu: KubernetesEmulator;
 let dir: string;

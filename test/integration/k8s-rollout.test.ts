@@ -7,7 +7,7 @@ import { type ClusterClient, createClusterAccess } from '../../src/k8s/create-cl
 import { readDeploymentSnapshot } from '../../src/k8s/read-deployment-snapshot.js';
 import { setImage } from '../../src/k8s/set-image.js';
 import { waitForRollout } from '../../src/k8s/wait-for-rollout.js';
-import { type KubernetesEmulator, startKubernetesEmulator } from '../emulators/kubernetes/index.js';
+import { type KubernetesEmulator, startKubernetesEmulator } from '../../sandbox/kubernetes/index.js';
 
 const ref = { namespace: 'prod', deployment: 'web', container: 'web' };
 let emu: KubernetesEmulator;

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KubernetesEmulator, startKubernetesEmulator } from '../emulators/kubernetes/index.js';
-import { WEB_ACCOUNT, WORKER_ACCOUNT, loadChartRbac } from '../emulators/kubernetes/load-chart-rbac.js';
+import { type KubernetesEmulator, startKubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { WEB_ACCOUNT, WORKER_ACCOUNT, loadChartRbac } from '../../sandbox/kubernetes/load-chart-rbac.js';
 
 /** What a person types while watching a deploy, run with the real kubectl against the emulator and the chart's RBAC. */
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';

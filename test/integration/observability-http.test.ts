@@ -10,8 +10,8 @@ import { loadEnv } from '../../src/config/load-env.js';
 import { createLogger } from '../../src/observability/create-logger.js';
 import { startFlightdeck, type Flightdeck } from '../../src/start-flightdeck.js';
 import { E2E_CATALOG, E2E_CHECKLIST } from '../e2e/fixtures.js';
-import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
-import { listButtons, SlackDriver, startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
+import { startKubernetesEmulator, type KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { listButtons, SlackDriver, startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { freePort } from '../support/free-port.js';
 import { waitUntil } from '../support/wait-until.js';
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { type PagerDutyClient, createPagerDutyClient } from '../../src/pagerduty/create-pagerduty-client.js';
 import { dedupKeyFor } from '../../src/pagerduty/dedup-key-for.js';
-import { type PagerDutyEmulator, startPagerDutyEmulator } from '../emulators/pagerduty/index.js';
+import { type PagerDutyEmulator, startPagerDutyEmulator } from '../../sandbox/pagerduty/index.js';
 
 let emu: PagerDutyEmulator;
 let client: PagerDutyClient;

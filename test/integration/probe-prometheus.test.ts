@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProbeContext } from '../../src/probes/probe-provider.js';
 import { type PrometheusProbeSpec, prometheusProbeSchema } from '../../src/probes/probe-types.js';
 import { prometheusProbe } from '../../src/probes/prometheus-probe.js';
-import { type PrometheusEmulator, startPrometheusEmulator } from '../emulators/prometheus/index.js';
+import { type PrometheusEmulator, startPrometheusEmulator } from '../../sandbox/prometheus/index.js';
 import { freePort } from '../support/free-port.js';
 
 const QUERY = 'sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))';

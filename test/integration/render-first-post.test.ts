@@ -4,7 +4,7 @@ import type { Run } from '../../src/run/core/run-schema.js';
 import type { RunStore } from '../../src/run/store/run-store.js';
 import { transition } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
-import type { SlackEmulator } from '../emulators/slack/index.js';
+import type { SlackEmulator } from '../../sandbox/slack/index.js';
 import { CHANNEL, startRenderHarness, type RenderHarness } from './render-harness.js';
 
 let harness: RenderHarness;

@@ -11,7 +11,7 @@ import type { RunNotifier } from '../../src/queue/run-notifier.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { RunStore } from '../../src/run/store/run-store.js';
 import { createSlackClient, SlackNotifier } from '../../src/slack/slack-notifier.js';
-import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
+import { startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { createStoredRun } from '../support/create-stored-run.js';
 import { deleteKeys } from '../support/delete-keys.js';
 import { waitUntil } from '../support/wait-until.js';

@@ -21,7 +21,7 @@ import type { Run } from '../../src/run/core/run-schema.js';
 import { RunStore } from '../../src/run/store/run-store.js';
 import { transition } from '../../src/run/core/transition.js';
 import { startRollback } from '../../src/use-cases/start-rollback.js';
-import { startKubernetesEmulator, type KubernetesEmulator } from '../emulators/kubernetes/index.js';
+import { startKubernetesEmulator, type KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
 import { waitUntil } from '../support/wait-until.js';
 import { deleteKeys } from '../support/delete-keys.js';
 import { silentNotifier } from './engine-harness.js';

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { RecordedCall } from '../emulators/slack/index.js';
+import type { RecordedCall } from '../../sandbox/slack/index.js';
 
 /** Equal but for the `block_id`s Slack adds to blocks sent without one. */
 export function sameBlocks(shown: readonly object[] | undefined, expected: readonly object[]): boolean {

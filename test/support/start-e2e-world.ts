@@ -11,9 +11,9 @@ import {
   type KubernetesEmulatorOptions,
   type KObject,
   type SeedDeploymentOptions,
-} from '../emulators/kubernetes/index.js';
-import { WORKER_ACCOUNT, loadChartRbac } from '../emulators/kubernetes/load-chart-rbac.js';
-import { SlackDriver, startSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from '../emulators/slack/index.js';
+} from '../../sandbox/kubernetes/index.js';
+import { WORKER_ACCOUNT, loadChartRbac } from '../../sandbox/kubernetes/load-chart-rbac.js';
+import { SlackDriver, startSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from '../../sandbox/slack/index.js';
 import { startFlightdeckProcess, type FlightdeckProcess } from './flightdeck-process.js';
 
 export interface E2eWorldOptions {

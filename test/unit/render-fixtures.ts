@@ -3,7 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import { checklistSchema, type Checklist } from '../../src/checklist/checklist-schema.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import type { Run } from '../../src/run/core/run-schema.js';
-import { parseBlocks } from '../emulators/slack/validate-blocks.js';
+import { parseBlocks } from '../../sandbox/slack/validate-blocks.js';
 
 export const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);
 export const MIN = 60_000;

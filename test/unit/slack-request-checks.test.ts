@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSlackEnvelope, isSslCheck } from '../../src/slack/check-slack-envelope.js';
 import { findMalformedInteraction } from '../../src/slack/find-malformed-interaction.js';
 import { verifySlackSignature } from '../../src/slack/verify-slack-signature.js';
-import { signSlackRequest } from '../emulators/slack/index.js';
+import { signSlackRequest } from '../../sandbox/slack/index.js';
 
 const SECRET = 'unit-signing-secret';
 const NOW = 1_700_000_000;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { RunStore } from '../../../src/run/store/run-store.js';
-import { startKubernetesEmulator, type KubernetesEmulator } from '../../emulators/kubernetes/index.js';
-import { SlackDriver, startSlackEmulator, type DriverResponse, type SlackEmulator } from '../../emulators/slack/index.js';
+import { startKubernetesEmulator, type KubernetesEmulator } from '../../../sandbox/kubernetes/index.js';
+import { SlackDriver, startSlackEmulator, type DriverResponse, type SlackEmulator } from '../../../sandbox/slack/index.js';
 import { startFlightdeckProcess, type FlightdeckProcess } from '../../support/flightdeck-process.js';
 import { FAULT_CHANNEL, FAULT_CHECKLISTS, FAULT_NAMESPACE, faultCatalog, imageOf, serviceNames, type CatalogExtras } from './fault-catalog.js';
 

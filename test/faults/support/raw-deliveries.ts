@@ -1,5 +1,5 @@
-import { blockActionPayload, slashCommandFields, type PayloadContext } from '../../emulators/slack/interaction-payloads.js';
-import { signSlackRequest, type DriverResponse, type SlackEmulator } from '../../emulators/slack/index.js';
+import { blockActionPayload, slashCommandFields, type PayloadContext } from '../../../sandbox/slack/interaction-payloads.js';
+import { signSlackRequest, type DriverResponse, type SlackEmulator } from '../../../sandbox/slack/index.js';
 import { FAULT_CHANNEL } from './fault-catalog.js';
 import { SIGNING_SECRET, type FaultCluster } from './fault-cluster.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { goUnavailable } from '../helm/render-chart.js';
-import { renderChartRbac } from '../helm/chart-rbac-objects.js';
+import { goUnavailable } from '../test/helm/render-chart.js';
+import { renderChartRbac } from '../test/helm/chart-rbac-objects.js';
 import { type KObject, startKubernetesEmulator } from './kubernetes/index.js';
 import { WEB_ACCOUNT, WORKER_ACCOUNT, loadChartRbac } from './kubernetes/load-chart-rbac.js';
 import { startSlackEmulator } from './slack/index.js';
