@@ -3,6 +3,7 @@ import { runImportChecklist } from './checklist/markdown/run-import-checklist.js
 import { checkConfig } from './config/check-config.js';
 import { loadConfig } from './config/load-config.js';
 import { loadEnv, type Env } from './config/load-env.js';
+import { sandboxRefusal, servesSandboxByDefault } from './config/sandbox-eligibility.js';
 import { isFlightdeckError } from './errors/flightdeck-error.js';
 import { createLogger } from './observability/create-logger.js';
 import { runRunsCommand } from './run/store/run-runs-command.js';
@@ -12,7 +13,10 @@ import { COMMANDS, startFlightdeck } from './start-flightdeck.js';
 const USAGE = `Usage: flightdeck <command>
 
 Commands:
-  serve            Run flightdeck (role from FLIGHTDECK_ROLE: web, worker or all). The default.
+  serve            Run flightdeck (role from FLIGHTDECK_ROLE: web, worker or all). The default. With no Slack
+                   credentials and no catalog, outside production, it starts the sandbox instead.
+  sandbox          Try flightdeck on this machine: emulated Slack, cluster, Prometheus and PagerDuty,
+                   driven from a page on http://127.0.0.1:PORT (from a clone; not in the production image).
   check [file...]  Validate the catalog and every checklist (or just the named checklist files).
   import-checklist <file.md> [--name <name>]
                    Print a checklist converted from Markdown as YAML (name: the redirect target's, else the file's).
@@ -27,6 +31,7 @@ Commands:
 const SHUTDOWN_DEADLINE_MS = 25_000;
 
 async function serve(): Promise<number> {
+  if (servesSandboxByDefault(process.env)) return sandbox([]);
   const env = loadEnv(process.env);
   const logger = createLogger(env.logLevel, undefined, { secrets: secretsOf(env) });
   const config = await loadConfig(env);
@@ -64,6 +69,43 @@ async function serve(): Promise<number> {
   });
 }
 
+/** What src/cli.ts needs of sandbox/start-sandbox.ts, which the production image does not contain. */
+interface SandboxModule {
+  startSandbox(
+    args: string[],
+    env: Record<string, string | undefined>,
+    io: { stdout: (text: string) => void; stderr: (text: string) => void },
+  ): Promise<{ stop(): Promise<void> } | number>;
+}
+
+async function sandbox(args: string[]): Promise<number> {
+  const refusal = sandboxRefusal(process.env);
+  if (refusal !== undefined) {
+    process.stderr.write(`The sandbox does not start here: ${refusal}. Configure flightdeck instead (docs/configuration.md).\n`);
+    return 2;
+  }
+  // Loaded by a computed path so that the compiler and the production image (without sandbox/) never need it.
+  const entry = new URL('../sandbox/start-sandbox.js', import.meta.url).href;
+  let module: SandboxModule;
+  try {
+    module = (await import(entry)) as SandboxModule;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    process.stderr.write('The sandbox is not part of this install; run it from a clone of flightdeck: npm install && npm start\n');
+    return 2;
+  }
+  const running = await module.startSandbox(args, process.env, {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
+  if (typeof running === 'number') return running;
+  return new Promise<number>((resolve) => {
+    const stop = () => void running.stop().then(() => resolve(0), () => resolve(1));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
+
 /** Secret values the logger blanks wherever they appear, including the password inside REDIS_URL. */
 function secretsOf(env: Env): string[] {
   const secrets = [env.slackBotToken, env.slackSigningSecret ?? ''];
@@ -94,6 +136,8 @@ async function run(args: string[]): Promise<number> {
       return serve();
     case 'check':
       return check(rest);
+    case 'sandbox':
+      return sandbox(rest);
     case 'import-checklist':
       return runImportChecklist(rest, {
         stdout: (text) => process.stdout.write(text),

@@ -39,7 +39,7 @@ export interface Flightdeck {
  * The composition root: one process, one or both roles. Everything that outlives a request is in Redis,
  * so any number of these processes can run side by side.
  */
-export async function startFlightdeck(config: Config, logger: Logger, now: () => number = Date.now): Promise<Flightdeck> {
+export async function startFlightdeck(config: Config, logger: Logger, now: () => number = Date.now, listen: { host?: string } = {}): Promise<Flightdeck> {
   const { env } = config;
   // Read before connecting anywhere: a missing routing key must stop start-up, not the first page.
   const pagerduty = createPagerDutyWiring(env, config.catalog);
@@ -81,6 +81,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       incidentActions: { engine, acknowledge: (runId, guardId, actor) => enqueueIncidentAck(queues, { runId, guardId, actor }) },
       apiUrl: env.slackApiUrl,
       port: env.port,
+      ...(listen.host ? { host: listen.host } : {}),
       commands: COMMANDS,
       services: { config, store, engine, now, roles, gate: createGate({ config, store, roles, now, incidentExists }) },
       logger,
@@ -90,7 +91,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
     await slackApp.start();
     logger.info({ port: env.port, mode: env.slackAppToken ? 'socket' : 'http' }, env.slackAppToken ? 'connected to Slack over Socket Mode' : 'listening for Slack at /slack/events');
   } else {
-    opsServer = await startOpsServer({ port: env.port, routes });
+    opsServer = await startOpsServer({ port: env.port, routes, ...(listen.host ? { host: listen.host } : {}) });
     logger.info({ port: env.port }, 'serving /healthz, /readyz and /metrics');
   }
   if (runsWorkers) {

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KObject } from './object-store.js';
+import { sourceDir } from '../source-dir.js';
 
 /** The chart's ServiceAccounts when installed as release `flightdeck` in namespace `flightdeck`. */
 export const WORKER_ACCOUNT = { namespace: 'flightdeck', name: 'flightdeck-worker' } as const;
 export const WEB_ACCOUNT = { namespace: 'flightdeck', name: 'flightdeck-web' } as const;
 
-const COPY = resolve(import.meta.dirname, 'chart-rbac.yaml');
+const COPY = resolve(sourceDir(import.meta.dirname), 'chart-rbac.yaml');
 /** The namespace the committed copy was rendered for (`rbac.targetNamespaces: [shop]`). */
 const RENDERED_FOR = 'shop';
 

@@ -29,6 +29,8 @@ export interface SlackAppOptions {
   /** Slack Web API base URL, trailing slash. */
   apiUrl: string;
   port: number;
+  /** Interface the HTTP receiver binds; default all. The sandbox binds loopback only. */
+  host?: string;
   commands: readonly CommandDefinition<unknown>[];
   services: CommandServices;
   logger: Logger;
@@ -120,7 +122,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   registerRollbackActions(app, options.services, options.logger);
   return {
     async start() {
-      const server = (await app.start(options.port)) as Server | undefined;
+      const server = (await (options.host && !options.appToken ? app.start({ port: options.port, host: options.host }) : app.start(options.port))) as Server | undefined;
       // Ack latency is measured on the HTTP server; in Socket Mode acks travel over the WebSocket.
       if (options.metrics && !options.appToken && server) observeAckLatency(server, EVENTS_PATH, options.metrics);
     },

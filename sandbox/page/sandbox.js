@@ -1,0 +1,181 @@
+// The sandbox page: renders the emulators' state (a server-sent event per change) and turns typing and
+// clicks into requests the sandbox signs and sends to flightdeck as Slack would. No build step.
+const $ = (id) => document.getElementById(id);
+let state;
+let me = 'U0RILEY';
+
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+const nameOf = (id) => state?.people.find((p) => p.id === id)?.realName ?? (id === 'U0BOT' ? 'flightdeck' : id);
+
+function mrkdwn(text) {
+  let html = esc(text);
+  html = html.replace(/&lt;@([A-Z0-9]+)&gt;/g, (_, id) => `<b class="mention">@${esc(nameOf(id))}</b>`);
+  html = html.replace(/&lt;#([A-Z0-9]+)(\|([^&]*))?&gt;/g, (_, id, __, name) => `<b>#${esc(name || state?.channel.name || id)}</b>`);
+  html = html.replace(/&lt;!(here|channel|everyone)&gt;/g, '<b>@$1</b>');
+  html = html.replace(/&lt;(https?:[^|&]+)\|([^&]+)&gt;/g, '<a href="$1">$2</a>');
+  html = html.replace(/&lt;(https?:[^&]+)&gt;/g, '<a href="$1">$1</a>');
+  html = html.replace(/```([\s\S]*?)```/g, '<pre>$1</pre>').replace(/`([^`]+)`/g, '<code>$1</code>');
+  html = html.replace(/(^|\W)\*([^*\n]+)\*/g, '$1<b>$2</b>').replace(/(^|\W)_([^_\n]+)_/g, '$1<i>$2</i>').replace(/(^|\W)~([^~\n]+)~/g, '$1<s>$2</s>');
+  return emoji(html).replace(/\n/g, '<br>');
+}
+const EMOJI = { white_check_mark: '✅', white_square: '⬜', large_blue_circle: '🔵', hourglass_flowing_sand: '⏳', x: '❌', warning: '⚠️', rotating_light: '🚨', rocket: '🚀', no_entry: '⛔', heavy_check_mark: '✔️', lock: '🔒', arrow_right: '➡️', red_circle: '🔴', large_green_circle: '🟢', white_circle: '⚪', leftwards_arrow_with_hook: '↩️', stopwatch: '⏱️', bell: '🔔', pager: '📟' };
+const emoji = (html) => html.replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] ?? m);
+const textOf = (t) => (!t ? '' : t.type === 'mrkdwn' ? mrkdwn(t.text) : esc(t.text));
+
+function button(el, blockId, where) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = el.text?.text ?? '';
+  if (el.style) b.className = el.style;
+  b.addEventListener('click', () => {
+    const send = () => post('/sandbox/action', { user: me, ...where, actionId: el.action_id, blockId, value: el.value });
+    if (el.confirm) confirmDialog(el.confirm, send);
+    else send();
+  });
+  return b;
+}
+
+function confirmDialog(confirm, onConfirm) {
+  const d = document.createElement('div');
+  d.setAttribute('role', 'dialog');
+  d.setAttribute('aria-modal', 'true');
+  d.setAttribute('aria-label', confirm.title?.text ?? 'Confirm');
+  d.innerHTML = `<h2>${esc(confirm.title?.text ?? 'Confirm')}</h2><p>${textOf(confirm.text)}</p>`;
+  const yes = button({ text: confirm.confirm ?? { text: 'Confirm' }, style: confirm.style ?? 'primary' }, '', {});
+  const no = button({ text: confirm.deny ?? { text: 'Cancel' } }, '', {});
+  yes.onclick = (e) => { e.stopImmediatePropagation(); d.remove(); onConfirm(); };
+  no.onclick = (e) => { e.stopImmediatePropagation(); d.remove(); };
+  d.append(yes, no);
+  $('dialogs').append(d);
+  yes.focus();
+}
+
+function blocks(list, where) {
+  const out = document.createElement('div');
+  for (const block of list ?? []) {
+    const el = document.createElement('div');
+    if (block.type === 'header') el.innerHTML = `<h3>${esc(block.text.text)}</h3>`;
+    else if (block.type === 'divider') el.innerHTML = '<hr>';
+    else if (block.type === 'section') {
+      el.innerHTML = textOf(block.text) + (block.fields ?? []).map((f) => `<div>${textOf(f)}</div>`).join('');
+      if (block.accessory?.type === 'button') el.append(button(block.accessory, block.block_id, where));
+    } else if (block.type === 'context') {
+      el.className = 'context';
+      el.innerHTML = block.elements.map((e) => (e.type === 'image' ? '' : textOf(e))).join(' · ');
+    } else if (block.type === 'actions') {
+      for (const e of block.elements) if (e.type === 'button') el.append(button(e, block.block_id, where));
+    } else if (block.type === 'input') {
+      el.innerHTML = `<label>${esc(block.label?.text ?? '')} <input data-block="${esc(block.block_id)}" data-action="${esc(block.element?.action_id ?? '')}"></label>`;
+    } else if (block.type === 'rich_text') el.textContent = JSON.stringify(block.elements);
+    out.append(el);
+  }
+  return out;
+}
+
+function message(m, channel) {
+  const div = document.createElement('div');
+  div.className = 'msg';
+  div.innerHTML = `<div class="meta">${esc(nameOf(m.user))}${m.edits ? ' (edited)' : ''}</div>`;
+  div.append(m.blocks?.length ? blocks(m.blocks, { channel, ts: m.ts }) : Object.assign(document.createElement('div'), { innerHTML: mrkdwn(m.text) }));
+  if (m.replies?.length) {
+    const t = document.createElement('div');
+    t.className = 'thread';
+    t.setAttribute('aria-label', 'Thread');
+    for (const r of m.replies) t.append(message(r, channel));
+    div.append(t);
+  }
+  return div;
+}
+
+function render() {
+  const person = state.people.find((p) => p.id === me);
+  $('roles').textContent = person ? `roles: ${person.roles.join(', ')}` : '';
+  const msgs = $('messages');
+  msgs.replaceChildren(...state.channel.messages.map((m) => message(m, state.channel.id)));
+  for (const e of state.ephemerals.filter((x) => x.user === me)) {
+    const m = message({ user: 'U0BOT', text: e.text, blocks: e.blocks }, state.channel.id);
+    m.classList.add('ephemeral');
+    m.querySelector('.meta').textContent = 'flightdeck · only visible to you';
+    msgs.append(m);
+  }
+  const dm = state.dms[me];
+  $('dms').replaceChildren(...(dm?.messages ?? []).map((m) => message(m, dm.channel)));
+  renderViews(state.views[me] ?? []);
+  $('cluster').innerHTML = state.cluster.map((c) => `<h3>${esc(c.service)} · ${esc(c.environment)}</h3><table aria-label="${esc(c.service)} in ${esc(c.environment)}"><tr><th>Deployment</th><th>image</th><th>ready</th></tr>${c.deployments
+    .map((d) => `<tr><td>${esc(d.name)}</td><td>${esc(d.image)}</td><td>${d.ready}/${d.replicas}</td></tr>`).join('')}</table><div class="context">traffic: ${c.traffic.map((t) => `${esc(t.name)} ${t.weight}`).join(', ')} · ${c.replicaSets.length} ReplicaSets</div>`).join('');
+  renderMetrics();
+  $('incidents').innerHTML = state.incidents.length === 0 ? '<p>No incidents.</p>' : `<ul>${state.incidents.map((i) => `<li><b>${esc(i.status)}</b> ${esc(i.summary)}</li>`).join('')}</ul>`;
+}
+
+function renderMetrics() {
+  if ($('metrics').dataset.ready) {
+    for (const m of state.metrics) {
+      const row = $(`m-${m.service}-${m.environment}`);
+      if (row) row.querySelector('.values').textContent = `error rate ${(m.errorRate * 100).toFixed(1)}% · p95 ${m.p95.toFixed(2)} s`;
+    }
+    return;
+  }
+  $('metrics').dataset.ready = '1';
+  for (const m of state.metrics) {
+    const row = document.createElement('div');
+    row.id = `m-${m.service}-${m.environment}`;
+    row.innerHTML = `<b>${esc(m.service)} · ${esc(m.environment)}</b> <span class="values"></span><br>`;
+    const push = (label, values) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = `${label} (${m.service} ${m.environment})`;
+      b.onclick = () => post('/sandbox/metrics', { service: m.service, environment: m.environment, ...values });
+      row.append(b);
+    };
+    push('Push error rate to 12%', { errorRate: 0.12 });
+    push('Push p95 to 8 s', { p95: 8 });
+    push('Back to healthy', { errorRate: 0.002, p95: 0.3 });
+    $('metrics').append(row);
+  }
+  renderMetrics();
+}
+
+function renderViews(views) {
+  document.querySelectorAll('[data-view]').forEach((d) => { if (!views.some((v) => v.id === d.dataset.view)) d.remove(); });
+  for (const v of views) {
+    if (document.querySelector(`[data-view="${v.id}"]`)) continue;
+    const d = document.createElement('div');
+    d.setAttribute('role', 'dialog');
+    d.setAttribute('aria-modal', 'true');
+    d.setAttribute('aria-label', v.title?.text ?? 'Dialog');
+    d.dataset.view = v.id;
+    d.innerHTML = `<h2>${esc(v.title?.text ?? '')}</h2>`;
+    d.append(blocks(v.blocks, { channel: state.channel.id, viewId: v.id }));
+    const submit = document.createElement('button');
+    submit.type = 'button';
+    submit.className = 'primary';
+    submit.textContent = v.submit?.text ?? 'Submit';
+    submit.onclick = () => {
+      const values = {};
+      d.querySelectorAll('input[data-block]').forEach((i) => { values[i.dataset.block] = { [i.dataset.action]: i.value }; });
+      post('/sandbox/submit', { user: me, viewId: v.id, values });
+    };
+    d.append(submit);
+    $('dialogs').append(d);
+  }
+}
+
+async function post(path, body) {
+  await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+$('composer').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const text = $('message').value.trim();
+  if (text) post('/sandbox/command', { user: me, text });
+  $('message').value = '';
+});
+$('person').addEventListener('change', () => { me = $('person').value; document.querySelectorAll('[data-view]').forEach((d) => d.remove()); render(); });
+
+new EventSource('/sandbox/events').onmessage = (event) => {
+  const first = !state;
+  state = JSON.parse(event.data);
+  if (first) $('person').innerHTML = state.people.map((p) => `<option value="${p.id}">${esc(p.realName)} (${esc(p.roles.join(', '))})</option>`).join('');
+  $('person').value = me;
+  render();
+};

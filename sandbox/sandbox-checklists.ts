@@ -1,0 +1,44 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { parseDuration } from '../src/checklist/parse-duration.js';
+
+/** Waits shrink this many times in the sandbox: a 5-minute bake takes 5 seconds, a 2-minute guard window 2. */
+export const SANDBOX_TIME_SCALE = 60;
+/** Keys whose durations are waits (bakes, follow-ups, guard windows, check intervals), not timeouts. */
+const WAIT_KEYS = new Set(['duration', 'after', 'for', 'interval']);
+
+/**
+ * Copies every checklist in `from` to `to` as the sandbox runs it: waits divided by {@link SANDBOX_TIME_SCALE}
+ * (at least 1 s), and HTTP checks pointed at `healthUrl` (the sandbox answers 200 there), since the demo
+ * services exist only in the emulated cluster. Everything else (items, roles, sign-offs, guards) is unchanged.
+ * Returns the checklist files written.
+ */
+export function writeSandboxChecklists(from: string, to: string, healthUrl: string): string[] {
+  mkdirSync(to, { recursive: true });
+  const files = readdirSync(from).filter((file) => file.endsWith('.yaml') || file.endsWith('.yml'));
+  for (const file of files) {
+    const checklist = parse(readFileSync(join(from, file), 'utf8')) as unknown;
+    writeFileSync(join(to, file), `# Derived by flightdeck sandbox from ${join(from, file)}\n${stringify(adapt(checklist, healthUrl))}`);
+  }
+  return files;
+}
+
+function adapt(node: unknown, healthUrl: string): unknown {
+  if (Array.isArray(node)) return node.map((child) => adapt(child, healthUrl));
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  const record = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(record)) {
+    if (WAIT_KEYS.has(key) && typeof value === 'string') out[key] = shrink(value);
+    else if (key === 'url' && record.type === 'http') out[key] = healthUrl;
+    else out[key] = adapt(value, healthUrl);
+  }
+  return out;
+}
+
+function shrink(duration: string): string {
+  const ms = parseDuration(duration);
+  if (ms === null) return duration;
+  return `${Math.max(1, Math.round(ms / SANDBOX_TIME_SCALE / 1000))}s`;
+}
