@@ -40,7 +40,7 @@ export function meterNotifier(notifier: RunNotifier, metrics: FlightdeckMetrics)
     post: (run) => metered('chat.postMessage', () => notifier.post(run)),
     findPosted: (run, sinceMs) => metered('conversations.history', () => notifier.findPosted(run, sinceMs)),
     update: (run, ts) => metered('chat.update', () => notifier.update(run, ts)),
-    postThread: (run, text) => metered('chat.postMessage', () => notifier.postThread(run, text)),
+    postThread: (run, note) => metered('chat.postMessage', () => notifier.postThread(run, note)),
     postSummary: (run) => metered('chat.postMessage', () => notifier.postSummary(run)),
     postPhaseReminder: (run, phaseId) => metered('chat.postMessage', () => notifier.postPhaseReminder(run, phaseId)),
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { threadNoteSchema } from '../run/core/thread-note.js';
 
 /** Jobs cross process boundaries as data: every processor parses its payload with these. */
 export const stepJobSchema = z.object({ runId: z.string().min(1), itemId: z.string().min(1) });
@@ -6,7 +7,11 @@ export const stepJobSchema = z.object({ runId: z.string().min(1), itemId: z.stri
 /** `late`: re-enqueued because the message trailed its run past the bound; it renders ahead of the line. */
 export const renderJobSchema = z.object({ runId: z.string().min(1), seq: z.number().int().nonnegative(), late: z.boolean().optional() });
 
-export const threadJobSchema = z.object({ runId: z.string().min(1), text: z.string().min(1) });
+/** A thread reply as data; a job an older version queued carries its words (`text`) instead. */
+export const threadJobSchema = z.union([
+  z.object({ runId: z.string().min(1), note: threadNoteSchema }),
+  z.object({ runId: z.string().min(1), text: z.string().min(1) }).transform(({ runId, text }) => ({ runId, note: { kind: 'text' as const, text } })),
+]);
 
 export const runJobSchema = z.object({ runId: z.string().min(1) });
 

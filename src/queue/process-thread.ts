@@ -13,8 +13,8 @@ import type { WorkerDeps } from './worker-deps.js';
 export function createThreadProcessor(deps: Pick<WorkerDeps, 'redis' | 'keyPrefix' | 'store' | 'notifier' | 'logger'>) {
   const replies = { store: deps.store, pacer: createChannelPacer(deps.redis, deps.keyPrefix), order: createReplyOrder(deps.redis, deps.keyPrefix) };
   return async (job: Job, token?: string): Promise<void> => {
-    const { runId, text } = threadJobSchema.parse(job.data);
-    const result = await postReply(replies, job, token, runId, threadPlace(runId, job)?.place, (run) => deps.notifier.postThread(run, text));
+    const { runId, note } = threadJobSchema.parse(job.data);
+    const result = await postReply(replies, job, token, runId, threadPlace(runId, job)?.place, (run) => deps.notifier.postThread(run, note));
     if (!result) return;
     deps.logger.debug({ run: runId, job: job.id, posted: result.posted }, result.posted ? 'thread reply posted' : 'thread reply already posted');
   };

@@ -81,7 +81,7 @@ export class RunEngine {
           });
           break;
         case 'thread':
-          await queues.notify.add('thread', { runId: run.id, text: effect.text }, { jobId: `thread-${at}-${index}` });
+          await queues.notify.add('thread', { runId: run.id, note: effect.note }, { jobId: `thread-${at}-${index}` });
           break;
         case 'summary':
           await queues.notify.add('summary', { runId: run.id }, { jobId: `summary-${run.id}` });

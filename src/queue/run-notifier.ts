@@ -1,3 +1,4 @@
+import type { ThreadNote } from '../run/core/thread-note.js';
 import type { Run } from '../run/core/run-schema.js';
 
 /**
@@ -22,11 +23,11 @@ export interface RunNotifier {
   /** Replaces the living message in place with the run's current rendering. */
   update(run: Run, messageTs: string): Promise<void>;
   /**
-   * Replies in the run message's thread (mrkdwn).
+   * Replies in the run message's thread, worded from the note.
    *
    * @throws FlightdeckError `usage` when the run message has not been posted yet (the caller retries later).
    */
-  postThread(run: Run, text: string): Promise<void>;
+  postThread(run: Run, note: ThreadNote): Promise<void>;
   /** Posts the deployment summary in the run message's thread; throws like `postThread`. */
   postSummary(run: Run): Promise<void>;
   /** Posts the reminder of a due follow-up phase, with its buttons, in the run message's thread; throws like `postThread`. */

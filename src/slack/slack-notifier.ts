@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { catalogueSlackError } from '../errors/error-catalogue.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import type { RunNotifier } from '../queue/run-notifier.js';
+import type { ThreadNote } from '../run/core/thread-note.js';
 import type { Run } from '../run/core/run-schema.js';
 import { renderRunMessage } from './render-run-message.js';
 import { renderPhaseReminder } from './views/render-phase-reminder.js';
+import { wordThreadNote } from './views/word-thread-note.js';
 import { renderRunSummary } from './views/render-summary.js';
 
 export interface SlackClientOptions {
@@ -177,8 +179,9 @@ export class SlackNotifier implements RunNotifier {
     );
   }
 
-  async postThread(run: Run, text: string): Promise<void> {
+  async postThread(run: Run, note: ThreadNote): Promise<void> {
     const threadTs = threadOf(run);
+    const text = wordThreadNote(note);
     await call('chat.postMessage', () => this.client.chat.postMessage({ channel: run.channel, thread_ts: threadTs, text, unfurl_links: false }));
   }
 

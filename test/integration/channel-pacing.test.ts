@@ -164,7 +164,7 @@ describe('Slack writes paced per channel', () => {
     // The first replies are refused once, as a busy Slack would: they must still come first.
     slack.failNext('chat.postMessage', 2, { retryAfter: 1 });
     const expected = new Map<string, string[]>();
-    const thread = (text: string): Effect => ({ type: 'thread', text });
+    const thread = (text: string): Effect => ({ type: 'thread', note: { kind: 'text', text } });
     for (const [seqOffset, letters] of [[1, ['a', 'b', 'c']], [2, ['d', 'e']]] as const) {
       for (const run of runs) {
         const texts = letters.map((letter) => `run ${run.id} reply ${letter}`);
@@ -184,7 +184,7 @@ describe('Slack writes paced per channel', () => {
     const [run] = await postedRuns(BUSY, 1);
     const done = await change(run!, { type: 'abort', actor: 'U0ALICE', reason: 'not today' });
     const texts = ['first', 'second', 'third', 'fourth'];
-    await engine.dispatch(done, [...texts.map((text): Effect => ({ type: 'thread', text })), { type: 'summary' }]);
+    await engine.dispatch(done, [...texts.map((text): Effect => ({ type: 'thread', note: { kind: 'text', text } })), { type: 'summary' }]);
     await notifyQueueDrained();
 
     const thread = replies(done);

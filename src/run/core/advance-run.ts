@@ -50,7 +50,7 @@ function progressPhase(draft: RunDraft, phase: RunPhase): 'done' | 'open' {
   if (phase.items.every(isFinished) && !dropExpiredApprovals(draft, phase)) {
     phase.state = 'done';
     record(draft, FLIGHTDECK_ACTOR, 'phase.completed', `${phase.id}: ${phase.title}`);
-    draft.effects.push({ type: 'thread', text: `:white_check_mark: ${isFollowUp(phase) ? 'Follow-up' : 'Phase'} *${phase.title}* completed` });
+    draft.effects.push({ type: 'thread', note: { kind: 'phase-completed', phaseTitle: phase.title, followUp: isFollowUp(phase) } });
     return 'done';
   }
   startReadyItems(draft, phase);
@@ -135,7 +135,7 @@ function succeed(draft: RunDraft): void {
   run.endedAt = draft.now;
   stopGuards(draft);
   record(draft, FLIGHTDECK_ACTOR, 'run.succeeded', `${run.service} ${run.version} to ${run.environment}`);
-  draft.effects.push({ type: 'thread', text: `:white_check_mark: Run #${run.id} succeeded: \`${run.target.image}\` is live in ${run.environment}` });
+  draft.effects.push({ type: 'thread', note: { kind: 'run-succeeded', runId: run.id, image: run.target.image, environment: run.environment } });
   for (const phase of run.phases) {
     if (phase.afterMs === undefined || phase.state !== 'pending') continue;
     phase.dueAt = draft.now + phase.afterMs;

@@ -71,8 +71,6 @@ export function interrupt(draft: RunDraft, why: string): void {
 
 export type EndState = 'failed' | 'error' | 'aborted';
 
-const END_EMOJI: Record<EndState, string> = { failed: ':x:', error: ':warning:', aborted: ':no_entry_sign:' };
-
 /**
  * Ends the run in `state` for `reason`. A deploy that ends `failed` after changing the cluster asks for a
  * rollback (the summary then waits for the rollback's end); any other end asks for the summary.
@@ -85,7 +83,7 @@ export function endRun(draft: RunDraft, state: EndState, reason: string, actor: 
   run.endedAt = draft.now;
   stopGuards(draft);
   record(draft, actor, `run.${state}`, reason);
-  draft.effects.push({ type: 'thread', text: `${END_EMOJI[state]} Run #${run.id} ${state}: ${reason}` });
+  draft.effects.push({ type: 'thread', note: { kind: 'run-ended', runId: run.id, state, reason } });
   if (state === 'failed' && run.kind === 'deploy' && changedCluster(run)) {
     draft.effects.push({ type: 'request-rollback', reason });
   } else {

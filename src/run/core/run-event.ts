@@ -1,3 +1,4 @@
+import type { ThreadNote } from './thread-note.js';
 import type { GuardAssessment } from '../../probes/assess-guard.js';
 import type { Measurement } from '../../probes/probe-provider.js';
 import type { AuditEntry, RollbackTarget, Run } from './run-schema.js';
@@ -55,8 +56,8 @@ export type Effect =
   | { type: 'notify'; guardId: string; detail: string }
   /** Trigger PagerDuty for a run that failed for a reason no guard watches (a 403 after the cluster changed). */
   | { type: 'page-failure'; detail: string }
-  /** A reply in the run's thread (mrkdwn). */
-  | { type: 'thread'; text: string }
+  /** A reply in the run's thread, as data (src/slack/views words it). */
+  | { type: 'thread'; note: ThreadNote }
   /** Post the deployment summary in the thread, then apply `summary-posted`. */
   | { type: 'summary' };
 

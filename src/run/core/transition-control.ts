@@ -27,18 +27,18 @@ export function pauseRun(draft: RunDraft, actor: string, reason: string | undefi
   run.paused = { from: run.state, by: actor, at: draft.now, ...(reason ? { reason } : {}) };
   run.state = 'paused';
   record(draft, actor, 'run.paused', reason ?? 'paused');
-  draft.effects.push({ type: 'thread', text: `:double_vertical_bar: Paused by <@${actor}>${reason ? `: ${reason}` : ''}` });
+  draft.effects.push({ type: 'thread', note: { kind: 'paused', actor, ...(reason ? { reason } : {}) } });
 }
 
 export function applyResume(draft: RunDraft, event: ControlEvent<'resume'>): void {
   const { run } = draft;
   if (run.state !== 'paused' || !run.paused) throw notPaused(run);
-  const since = formatUtcTime(run.paused.at);
+  const pausedAt = run.paused.at;
   // `running` lets the advance decide afresh between running and waiting, and start what was held back.
   run.state = 'running';
   delete run.paused;
-  record(draft, event.actor, 'run.resumed', `paused since ${since}`);
-  draft.effects.push({ type: 'thread', text: `:arrow_forward: Resumed by <@${event.actor}> (paused since ${since})` });
+  record(draft, event.actor, 'run.resumed', `paused since ${formatUtcTime(pausedAt)}`);
+  draft.effects.push({ type: 'thread', note: { kind: 'resumed', actor: event.actor, pausedAt } });
 }
 
 /**

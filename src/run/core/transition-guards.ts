@@ -28,8 +28,6 @@ export function applyGuardAssessed(draft: RunDraft, event: GuardEvent<'guard-ass
   return true;
 }
 
-const ACTION_TEXT = { rollback: 'rolling back now', page: 'paging the on-call; the run is paused', notify: 'no automatic action' } as const;
-
 /**
  * A guard breached. Recorded once per episode (until an assessment that is not `breached`); then
  * `rollback` fails the run and asks for a rollback, `page` pages and pauses, `notify` only alerts.
@@ -42,7 +40,7 @@ export function applyGuardBreached(draft: RunDraft, event: GuardEvent<'guard-bre
   guard.breachedAt = draft.now;
   run.breaches.push({ guardId: guard.id, action: event.action, detail: event.detail, at: draft.now });
   record(draft, FLIGHTDECK_ACTOR, 'guard.breached', `${guard.id} (${event.action}): ${event.detail}`);
-  draft.effects.push({ type: 'thread', text: `:rotating_light: Guard *${guard.title}* breached: ${event.detail} — ${ACTION_TEXT[event.action]}` });
+  draft.effects.push({ type: 'thread', note: { kind: 'guard-breached', guardTitle: guard.title, detail: event.detail, action: event.action } });
   switch (event.action) {
     case 'rollback':
       endRun(draft, 'failed', `guard "${guard.title}" breached: ${event.detail}`, FLIGHTDECK_ACTOR);

@@ -92,7 +92,7 @@ export function applyCheckMeasured(draft: RunDraft, event: ItemEvent<'check-meas
   record(draft, FLIGHTDECK_ACTOR, 'check.failed', `${item.id}: ${measurement.message}`);
   if (isFollowUp(phase)) {
     phase.state = 'failed';
-    draft.effects.push({ type: 'thread', text: `:x: Follow-up *${phase.title}*: ${reason}` });
+    draft.effects.push({ type: 'thread', note: { kind: 'follow-up-failed', phaseTitle: phase.title, reason } });
   } else {
     endRun(draft, 'failed', reason, FLIGHTDECK_ACTOR);
   }

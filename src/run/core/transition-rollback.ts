@@ -27,7 +27,7 @@ export function applyRollbackStarted(draft: RunDraft, event: RollbackEvent<'roll
   run.state = 'rolling-back';
   run.rollbackRunId = event.rollbackRunId;
   record(draft, event.actor, 'rollback.started', `run ${event.rollbackRunId}`);
-  draft.effects.push({ type: 'thread', text: `:rewind: Rollback run #${event.rollbackRunId} started by <@${event.actor}>` });
+  draft.effects.push({ type: 'thread', note: { kind: 'rollback-started', rollbackRunId: event.rollbackRunId, actor: event.actor } });
   return true;
 }
 
@@ -43,8 +43,7 @@ export function applyRollbackFinished(draft: RunDraft, event: RollbackEvent<'rol
   run.state = event.ok ? 'rolled-back' : 'rollback-failed';
   run.endedAt = draft.now;
   record(draft, FLIGHTDECK_ACTOR, `run.${run.state}`, event.detail);
-  const text = event.ok ? `:leftwards_arrow_with_hook: Rolled back: ${event.detail}` : `:rotating_light: Rollback failed: ${event.detail}`;
-  draft.effects.push({ type: 'thread', text });
+  draft.effects.push({ type: 'thread', note: { kind: 'rollback-finished', ok: event.ok, detail: event.detail } });
   requestSummary(draft);
   return true;
 }
@@ -61,6 +60,6 @@ export function applyPhaseDue(draft: RunDraft, event: RollbackEvent<'phase-due'>
   if (run.state !== 'succeeded' || phase.state !== 'pending') return false;
   phase.state = 'active';
   record(draft, FLIGHTDECK_ACTOR, 'phase.due', `${phase.id}: ${phase.title}`);
-  draft.effects.push({ type: 'thread', text: `:alarm_clock: Follow-up *${phase.title}* for run #${run.id} is due (${phase.items.length} ${phase.items.length === 1 ? 'item' : 'items'})` });
+  draft.effects.push({ type: 'thread', note: { kind: 'follow-up-due', runId: run.id, phaseTitle: phase.title, items: phase.items.length } });
   return true;
 }

@@ -96,7 +96,7 @@ function apply(draft: RunDraft, event: RunEvent): boolean {
       if (item.kind !== 'step' || item.state !== 'running') return false;
       Object.assign(item, { state: 'failed', by: FLIGHTDECK_ACTOR, at: now, detail: event.reason });
       record(draft, FLIGHTDECK_ACTOR, 'step.failed', `${item.id}: ${event.reason}`);
-      draft.effects.push({ type: 'thread', text: `:x: Step *${item.title}* failed: ${event.reason}` });
+      draft.effects.push({ type: 'thread', note: { kind: 'step-failed', itemTitle: item.title, reason: event.reason } });
       // `failed` means the release is bad; `error` means flightdeck or the infrastructure broke. They stay
       // distinct so nobody blames a release for a 403 from the API server.
       endRun(draft, event.outcome, event.reason, FLIGHTDECK_ACTOR);

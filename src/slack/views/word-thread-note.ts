@@ -1,0 +1,35 @@
+import { formatUtcTime } from '../../run/core/format-utc-time.js';
+import type { ThreadNote } from '../../run/core/thread-note.js';
+
+const END_EMOJI = { failed: ':x:', error: ':warning:', aborted: ':no_entry_sign:' } as const;
+const BREACH_ACTION = { rollback: 'rolling back now', page: 'paging the on-call; the run is paused', notify: 'no automatic action' } as const;
+
+/** The mrkdwn of a reply in a run's thread. Pure. */
+export function wordThreadNote(note: ThreadNote): string {
+  switch (note.kind) {
+    case 'phase-completed':
+      return `:white_check_mark: ${note.followUp ? 'Follow-up' : 'Phase'} *${note.phaseTitle}* completed`;
+    case 'run-succeeded':
+      return `:white_check_mark: Run #${note.runId} succeeded: \`${note.image}\` is live in ${note.environment}`;
+    case 'run-ended':
+      return `${END_EMOJI[note.state]} Run #${note.runId} ${note.state}: ${note.reason}`;
+    case 'paused':
+      return `:double_vertical_bar: Paused by <@${note.actor}>${note.reason ? `: ${note.reason}` : ''}`;
+    case 'resumed':
+      return `:arrow_forward: Resumed by <@${note.actor}> (paused since ${formatUtcTime(note.pausedAt)})`;
+    case 'guard-breached':
+      return `:rotating_light: Guard *${note.guardTitle}* breached: ${note.detail} — ${BREACH_ACTION[note.action]}`;
+    case 'follow-up-failed':
+      return `:x: Follow-up *${note.phaseTitle}*: ${note.reason}`;
+    case 'follow-up-due':
+      return `:alarm_clock: Follow-up *${note.phaseTitle}* for run #${note.runId} is due (${note.items} ${note.items === 1 ? 'item' : 'items'})`;
+    case 'step-failed':
+      return `:x: Step *${note.itemTitle}* failed: ${note.reason}`;
+    case 'rollback-started':
+      return `:rewind: Rollback run #${note.rollbackRunId} started by <@${note.actor}>`;
+    case 'rollback-finished':
+      return note.ok ? `:leftwards_arrow_with_hook: Rolled back: ${note.detail}` : `:rotating_light: Rollback failed: ${note.detail}`;
+    case 'text':
+      return note.text;
+  }
+}
