@@ -11,7 +11,7 @@ export const CHANNEL_SPACING_MS = 1100;
 const TURN_GRACE_MS = 60_000;
 /** A job woken this close to its turn takes it rather than going back to sleep for a few milliseconds. */
 const EARLY_MS = 10;
-/** How long a first post's reserved moment holds the channel for it past that moment, should its job be late or dead. */
+/** How long an ahead turn keeps its priority past its moment, should its job be late or dead. */
 const RESERVE_MS = 5_000;
 /** How often a reply whose turn has come looks whether the earlier reply it waits for, with no turn booked, is posted. */
 const DUE_POLL_MS = 250;
@@ -23,17 +23,21 @@ const DUE_POLL_MS = 250;
  * started, so a job woken late does not push the next one into the same second. ARGV[3] > 0 books anew,
  * that many ms from now, outside the line (after a 429: the job lost its turn to Slack's clock, and the
  * run's later replies wait for it, so it goes again as soon as Slack allows, not at the back of the line;
- * the last-write rule keeps it a spacing away from the turns booked then). ARGV[5] = 1 never takes a turn (a reply that must let
- * an earlier one go first): it books one if the job has none and keeps it; once it is due, the job looks
- * again a spacing after the earlier job's own turn (KEYS[4]) or, when that has none, in ARGV[6] ms, first
- * in line for the channel's next free moment, until it may take it.
- * ARGV[7] = 1 goes ahead of the line, at the channel's next free moment (a run's first message: its
- * replies, alerts and buttons all wait for it, and there is one per run). Jobs whose turns come at that
- * moment would race it for the write, so it reserves the moment (KEYS[5], for ARGV[8] ms past it, in
- * case its job dies) and any other job that finds the moment reserved steps back one spacing; a second
- * first post waits for the first to take its reservation.
+ * the last-write rule keeps it a spacing away from the turns booked then). ARGV[5] = 1 never takes a turn
+ * (a reply that must let an earlier one go first): it books one if the job has none and keeps it; once it
+ * is due, the job looks again a spacing after the earlier job's own turn (KEYS[4]) or, when that has none,
+ * in ARGV[6] ms, first in line for the channel's next free moment, until it may take it.
+ *
+ * ARGV[7] = 1 goes ahead of the line (a run's first message, whose replies, alerts and buttons all wait for
+ * it, and a message that has trailed its run past the lag bound): such jobs book in a line of their own
+ * (KEYS[6]), first come first served, at the channel's next free moment after the ahead turns booked
+ * before. Their turns are listed in KEYS[5] (scored by their moment): a job of the ordinary line whose
+ * turn comes while an ahead turn is due within a spacing steps back one spacing, and an ahead job lets an
+ * earlier ahead turn go first. An ahead turn keeps that priority for ARGV[8] ms past its moment, in case
+ * its job is late or dead. So an ahead job waits at most a spacing for every ahead turn booked before it,
+ * however long the ordinary line is.
  * KEYS: the channel's line (time of its next free turn), this job's booked turn, the channel's last write,
- * the booked turn of the job it waits for (with ARGV[5] = 1), the channel's reserved moment.
+ * the booked turn of the job it waits for (with ARGV[5] = 1), the channel's ahead turns, its ahead line.
  */
 const BOOK_TURN = `
 local t = redis.call('TIME')
@@ -42,6 +46,10 @@ local spacing, early, notBefore, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), t
 local hold, poll, ahead, reserve = ARGV[5] == '1', tonumber(ARGV[6]), ARGV[7] == '1', tonumber(ARGV[8])
 local function wait_until(at)
   redis.call('SET', KEYS[2], at, 'PX', at - now + grace)
+  if ahead then
+    redis.call('ZADD', KEYS[5], at, KEYS[2])
+    redis.call('PEXPIRE', KEYS[5], at - now + grace)
+  end
   return at - now
 end
 local function held()
@@ -49,21 +57,22 @@ local function held()
   if other and other + spacing > now + poll then return other + spacing - now end
   return poll
 end
-local function reserved_by_other()
-  local holder = redis.call('GET', KEYS[5])
-  return holder and holder ~= KEYS[2]
+local function yields()
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (now - reserve))
+  local mine = ahead and tonumber(redis.call('ZSCORE', KEYS[5], KEYS[2]))
+  local before = mine and ('(' .. mine) or (now + spacing)
+  for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', before, 'LIMIT', 0, 2)) do
+    if key ~= KEYS[2] then return true end
+  end
+  return false
 end
 local function take()
   local last = tonumber(redis.call('GET', KEYS[3]))
-  if last and last + spacing > now + early then
-    local at = last + spacing
-    if ahead and not reserved_by_other() then redis.call('SET', KEYS[5], KEYS[2], 'PX', at - now + reserve) end
-    return wait_until(at)
-  end
-  if reserved_by_other() then return wait_until(now + spacing) end
+  if last and last + spacing > now + early then return wait_until(last + spacing) end
+  if yields() then return wait_until(now + spacing) end
   redis.call('SET', KEYS[3], now, 'PX', spacing)
   redis.call('DEL', KEYS[2])
-  if ahead then redis.call('DEL', KEYS[5]) end
+  if ahead then redis.call('ZREM', KEYS[5], KEYS[2]) end
   return 0
 end
 if notBefore > 0 then return wait_until(now + notBefore) end
@@ -73,7 +82,13 @@ if booked then
   if hold then return held() end
   return take()
 end
-if ahead then return take() end
+if ahead then
+  local last = tonumber(redis.call('GET', KEYS[3]) or '0')
+  local at = math.max(now, tonumber(redis.call('GET', KEYS[6]) or '0'), last + spacing)
+  redis.call('SET', KEYS[6], at + spacing, 'PX', at + spacing - now)
+  if at > now + early then return wait_until(at) end
+  return take()
+end
 local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
 redis.call('SET', KEYS[1], at + spacing, 'PX', at + spacing - now)
 if at > now + early then return wait_until(at) end
@@ -96,7 +111,7 @@ export interface ChannelPacer {
   /**
    * How long this job waits for its turn (booking one if it has none); 0 means its turn is now and used up.
    * `notBeforeMs` (Slack's Retry-After after a 429) replaces its turn with one that many ms from now;
-   * `ahead` takes the channel's next free moment instead of the back of the line.
+   * `ahead` books in the channel's ahead line, before every turn of the ordinary line.
    */
   book(channel: string, job: Job, options?: { notBeforeMs?: number; ahead?: boolean }): Promise<number>;
   /**
@@ -120,18 +135,20 @@ export function createChannelPacer(redis: Redis, keyPrefix: string, spacingMs = 
   const lineOf = (channel: string) => `{${keyPrefix}}:write-line:${channel}`;
   const turnOf = (job: Job, id = job.id ?? job.name) => `{${keyPrefix}}:write-turn:${job.queueName}:${id}`;
   const lastOf = (channel: string) => `{${keyPrefix}}:write-last:${channel}`;
-  const aheadOf = (channel: string) => `{${keyPrefix}}:write-ahead:${channel}`;
+  const aheadTurnsOf = (channel: string) => `{${keyPrefix}}:write-ahead-turns:${channel}`;
+  const aheadLineOf = (channel: string) => `{${keyPrefix}}:write-ahead-line:${channel}`;
   // A 429's new turn comes at least one spacing later, so it is always a wait, never taken at once.
   const book = async (channel: string, job: Job, notBeforeMs = 0, hold?: string, ahead = false) =>
     Number(
       await redis.eval(
         BOOK_TURN,
-        5,
+        6,
         lineOf(channel),
         turnOf(job),
         lastOf(channel),
         turnOf(job, hold),
-        aheadOf(channel),
+        aheadTurnsOf(channel),
+        aheadLineOf(channel),
         spacingMs,
         EARLY_MS,
         notBeforeMs > 0 ? Math.ceil(Math.max(notBeforeMs, spacingMs)) : 0,

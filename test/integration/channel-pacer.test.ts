@@ -8,7 +8,7 @@ import { waitUntil } from '../support/wait-until.js';
 
 /**
  * The test reads what the pacer scheduled from its own records in Redis (each job's booked turn, the channel's
- * last write, the reserved moment), all on Redis's clock, so nothing here depends on how fast the test runs.
+ * last write, the ahead turns), all on Redis's clock, so nothing here depends on how fast the test runs.
  */
 const SPACING_MS = 600;
 /** The pacer lets a job woken this close to its turn take it (EARLY_MS in channel-pacer.ts). */
@@ -25,7 +25,11 @@ const turnKey = (id: string) => `{${prefix}}:write-turn:notify:${id}`;
 const bookedTurn = async (id: string) => Number(await redis.get(turnKey(id)));
 /** When the channel's last write was let through, in Redis ms. */
 const lastWrite = async (channel: string) => Number(await redis.get(`{${prefix}}:write-last:${channel}`));
-const reservedBy = (channel: string) => redis.get(`{${prefix}}:write-ahead:${channel}`);
+/** The moment of job `id`'s turn among the channel's ahead turns, or null when it has none. */
+const aheadTurn = async (channel: string, id: string) => {
+  const score = await redis.zscore(`{${prefix}}:write-ahead-turns:${channel}`, turnKey(id));
+  return score === null ? null : Number(score);
+};
 
 async function redisNow(): Promise<number> {
   const [seconds, micros] = await redis.time();
@@ -71,19 +75,19 @@ describe('channel pacer: a run first post in a busy channel', () => {
     expect(replyWait).toBeGreaterThan(0);
     expect(replyWait).toBeLessThanOrEqual(SPACING_MS);
     expect(await bookedTurn(reply2)).toBe(first + SPACING_MS);
-    // The first post goes ahead of the line to the same moment, and reserves it.
+    // The first post goes ahead of the line to the same moment, as an ahead turn.
     expect(await pacer.book(channel, job(firstPost), { ahead: true })).toBeGreaterThan(0);
     expect(await bookedTurn(firstPost)).toBe(first + SPACING_MS);
-    expect(await reservedBy(channel)).toBe(turnKey(firstPost));
+    expect(await aheadTurn(channel, firstPost)).toBe(first + SPACING_MS);
 
     await untilRedisClock(first + SPACING_MS);
-    // The reply asks first and would win a race; the moment is reserved, so it steps back a whole spacing.
+    // The reply asks first and would win a race; an ahead turn is due, so it steps back a whole spacing.
     const reasked = await redisNow();
     expect(await pacer.book(channel, job(reply2))).toBeGreaterThan(0);
     expect(await bookedTurn(reply2)).toBeGreaterThanOrEqual(reasked + SPACING_MS);
 
     const firstPostWrite = await writeWhenDue(channel, firstPost, { ahead: true });
-    expect(await reservedBy(channel)).toBeNull();
+    expect(await aheadTurn(channel, firstPost)).toBeNull();
     const replyWrite = await writeWhenDue(channel, reply2);
 
     expect(firstPostWrite).toBeLessThan(replyWrite);
@@ -91,7 +95,7 @@ describe('channel pacer: a run first post in a busy channel', () => {
     expect(replyWrite - firstPostWrite).toBeGreaterThanOrEqual(SPACING_MS - TAKE_EARLY_MS);
   });
 
-  it('a second first post waits for the first to take its reserved moment', async () => {
+  it('ahead turns go first come first served: a second first post waits for the first, even when it asks first', async () => {
     const id = fresh();
     const channel = `C0${id}`;
     const [reply, firstA, firstB] = [`${id}-reply`, `${id}-first-a`, `${id}-first-b`];
@@ -101,10 +105,11 @@ describe('channel pacer: a run first post in a busy channel', () => {
     expect(await pacer.book(channel, job(firstA), { ahead: true })).toBeGreaterThan(0);
     expect(await pacer.book(channel, job(firstB), { ahead: true })).toBeGreaterThan(0);
     expect(await bookedTurn(firstA)).toBe(first + SPACING_MS);
-    expect(await reservedBy(channel)).toBe(turnKey(firstA));
+    expect(await aheadTurn(channel, firstA)).toBe(first + SPACING_MS);
+    expect(await aheadTurn(channel, firstB)).toBe(first + 2 * SPACING_MS);
 
     await untilRedisClock(Math.max(await bookedTurn(firstA), await bookedTurn(firstB)));
-    // B asks first at the reserved moment: it is A's, so B steps back.
+    // B asks first, at its own moment, while A (booked before it) has not written: B steps back.
     expect(await pacer.book(channel, job(firstB), { ahead: true })).toBeGreaterThan(0);
     const aWrite = await writeWhenDue(channel, firstA, { ahead: true });
     const bWrite = await writeWhenDue(channel, firstB, { ahead: true });
