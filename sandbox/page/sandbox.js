@@ -18,7 +18,7 @@ function mrkdwn(text) {
   html = html.replace(/(^|\W)\*([^*\n]+)\*/g, '$1<b>$2</b>').replace(/(^|\W)_([^_\n]+)_/g, '$1<i>$2</i>').replace(/(^|\W)~([^~\n]+)~/g, '$1<s>$2</s>');
   return emoji(html).replace(/\n/g, '<br>');
 }
-const EMOJI = { white_check_mark: '✅', white_square: '⬜', large_blue_circle: '🔵', hourglass_flowing_sand: '⏳', x: '❌', warning: '⚠️', rotating_light: '🚨', rocket: '🚀', no_entry: '⛔', heavy_check_mark: '✔️', lock: '🔒', arrow_right: '➡️', red_circle: '🔴', large_green_circle: '🟢', white_circle: '⚪', leftwards_arrow_with_hook: '↩️', stopwatch: '⏱️', bell: '🔔', pager: '📟' };
+const EMOJI = { white_check_mark: '✅', white_square: '⬜', large_blue_circle: '🔵', hourglass_flowing_sand: '⏳', x: '❌', warning: '⚠️', rotating_light: '🚨', rocket: '🚀', no_entry: '⛔', heavy_check_mark: '✔️', lock: '🔒', arrow_right: '➡️', red_circle: '🔴', large_green_circle: '🟢', white_circle: '⚪', leftwards_arrow_with_hook: '↩️', stopwatch: '⏱️', bell: '🔔', pager: '📟', rewind: '⏪', double_vertical_bar: '⏸️', no_entry_sign: '🚫', heavy_minus_sign: '➖', eyes: '👀', alarm_clock: '⏰', unlock: '🔓', information_source: 'ℹ️', arrows_counterclockwise: '🔄', arrow_forward: '▶️' };
 const emoji = (html) => html.replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] ?? m);
 const textOf = (t) => (!t ? '' : t.type === 'mrkdwn' ? mrkdwn(t.text) : esc(t.text));
 
