@@ -11,6 +11,7 @@ import { meterNotifier, meterSlackClient } from './observability/meter-slack.js'
 import { observeRunOutcomes } from './observability/observe-run-outcomes.js';
 import { createOpsRoutes } from './observability/ops-routes.js';
 import { startOpsServer, type OpsServer } from './observability/start-ops-server.js';
+import { createProbeProviders } from './probes/probe-providers.js';
 import { createQueues } from './queue/create-queues.js';
 import { createPagerDutyWiring } from './queue/incidents/create-pagerduty-wiring.js';
 import { enqueueIncidentAck } from './queue/incidents/process-alert-jobs.js';
@@ -113,6 +114,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       reconcileEveryMs: env.reconcileIntervalMs,
       pagerduty,
       incidentNotifier: new SlackIncidentNotifier(slackClient),
+      probeProviders: createProbeProviders(env.probeConnectTo),
     });
     logger.info({ concurrency: env.workerConcurrency }, 'workers started');
   }
