@@ -1,4 +1,5 @@
 import type { LockInfo } from '../../src/run/store/manual-lock.js';
+import type { RunSummary } from '../../src/run/store/run-summary.js';
 import { isTerminal, type Run } from '../../src/run/core/run-schema.js';
 import { formatClock, formatDuration } from '../../src/format/format-duration.js';
 
@@ -23,7 +24,7 @@ export function activeRunLine(run: Run, now: number): string {
 }
 
 /** A run in a service's history: version, who, outcome, when, how long. */
-export function historyLine(run: Run, now: number): string {
+export function historyLine(run: RunSummary, now: number): string {
   const rollback = run.kind === 'rollback' ? ` (rollback${run.rollbackOf ? ` of #${run.rollbackOf}` : ''})` : '';
   const outcome = isTerminal(run.state) ? run.state : `${run.state}, not finished`;
   const took = run.endedAt !== undefined ? `took ${formatDuration(run.endedAt - run.createdAt)}` : `for ${formatDuration(now - run.createdAt)} so far`;

@@ -91,6 +91,12 @@ export interface Env {
    * curl's `--connect-to`: for workers outside the cluster reaching Services through `kubectl port-forward`.
    */
   probeConnectTo: ConnectToRule[];
+  /** `AUDIT_MAX_ENTRIES`, default 100000 (1000–100000000): the audit stream is trimmed to about this many entries. */
+  auditMaxEntries: number;
+  /** `RUN_RETENTION_DAYS`, default 90 (1–3650): an ended run's document expires this long after its last change; history keeps its summary. */
+  runRetentionDays: number;
+  /** `AUDIT_REFUSALS_PER_MINUTE`, default 10 (1–1000): refusals one person may add to the audit per minute; more are answered but not recorded. */
+  auditRefusalsPerMinute: number;
   /** `PAGERDUTY_API_TOKEN`, optional: a REST API token (read access to on-calls and users) to find who to DM. */
   pagerdutyApiToken: Secret | undefined;
   /** `PAGERDUTY_EVENTS_SERVER`, default `events.pagerduty.com`: Events API host[:port] (no scheme; always https). */
@@ -139,6 +145,9 @@ const envSchema = z.object({
   WORKER_LOCK_MS: intField('WORKER_LOCK_MS', 'a whole number of milliseconds', 1000, 600_000, 30_000),
   MESSAGE_LAG_BOUND_MS: intField('MESSAGE_LAG_BOUND_MS', 'a whole number of milliseconds', 1000, 600_000, 15_000),
   RECONCILE_INTERVAL_MS: intField('RECONCILE_INTERVAL_MS', 'a whole number of milliseconds', 1000, 300_000, 10_000),
+  AUDIT_MAX_ENTRIES: intField('AUDIT_MAX_ENTRIES', 'a whole number', 1000, 100_000_000, 100_000),
+  RUN_RETENTION_DAYS: intField('RUN_RETENTION_DAYS', 'a whole number of days', 1, 3650, 90),
+  AUDIT_REFUSALS_PER_MINUTE: intField('AUDIT_REFUSALS_PER_MINUTE', 'a whole number', 1, 1000, 10),
   CHECKLIST_DURATION_CAP: durationField('CHECKLIST_DURATION_CAP'),
   PROBE_CONNECT_TO: connectToField('PROBE_CONNECT_TO'),
   PAGERDUTY_API_TOKEN: optionalSecretField(),
@@ -209,6 +218,9 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
     workerLockMs: parsed.WORKER_LOCK_MS,
     messageLagBoundMs: parsed.MESSAGE_LAG_BOUND_MS,
     reconcileIntervalMs: parsed.RECONCILE_INTERVAL_MS,
+    auditMaxEntries: parsed.AUDIT_MAX_ENTRIES,
+    runRetentionDays: parsed.RUN_RETENTION_DAYS,
+    auditRefusalsPerMinute: parsed.AUDIT_REFUSALS_PER_MINUTE,
     checklistDurationCap: parsed.CHECKLIST_DURATION_CAP,
     probeConnectTo: parsed.PROBE_CONNECT_TO,
     pagerdutyEventsServer: parsed.PAGERDUTY_EVENTS_SERVER,
