@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../../src/format/escape-mrkdwn.js';
 import type { LockInfo } from '../../src/run/store/manual-lock.js';
 import type { RunSummary } from '../../src/run/store/run-summary.js';
 import { isTerminal, type Run } from '../../src/run/core/run-schema.js';
@@ -36,7 +37,7 @@ export function historyLine(run: RunSummary, now: number): string {
 export function lockLine(lock: LockInfo): string | undefined {
   const { holder } = lock;
   const where = `*${lock.service}* in ${lock.environment}`;
-  if (holder.kind === 'manual') return `:lock: ${where}: locked by <@${holder.by}> since ${formatDateTime(holder.at)}: ${holder.reason}`;
+  if (holder.kind === 'manual') return `:lock: ${where}: locked by <@${holder.by}> since ${formatDateTime(holder.at)}: ${escapeMrkdwn(holder.reason)}`;
   if (holder.kind === 'unknown') return `:lock: ${where}: locked by something flightdeck does not know (\`${holder.value.slice(0, 60)}\`)`;
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../../format/escape-mrkdwn.js';
 import { formatUtcTime } from './format-utc-time.js';
 import type { RunEvent } from './run-event.js';
 import { changedCluster, endRun, record, type RunDraft } from './run-draft.js';
@@ -27,7 +28,7 @@ export function pauseRun(draft: RunDraft, actor: string, reason: string | undefi
   run.paused = { from: run.state, by: actor, at: draft.now, ...(reason ? { reason } : {}) };
   run.state = 'paused';
   record(draft, actor, 'run.paused', reason ?? 'paused');
-  draft.effects.push({ type: 'thread', text: `:double_vertical_bar: Paused by <@${actor}>${reason ? `: ${reason}` : ''}` });
+  draft.effects.push({ type: 'thread', text: `:double_vertical_bar: Paused by <@${actor}>${reason ? `: ${escapeMrkdwn(reason)}` : ''}` });
 }
 
 export function applyResume(draft: RunDraft, event: ControlEvent<'resume'>): void {
@@ -47,6 +48,6 @@ export function applyResume(draft: RunDraft, event: ControlEvent<'resume'>): voi
  */
 export function applyAbort(draft: RunDraft, event: ControlEvent<'abort'>): void {
   const { run } = draft;
-  const reason = `aborted by <@${event.actor}>${event.reason ? `: ${event.reason}` : ''}`;
+  const reason = `aborted by <@${event.actor}>${event.reason ? `: ${escapeMrkdwn(event.reason)}` : ''}`;
   endRun(draft, changedCluster(run) ? 'failed' : 'aborted', reason, event.actor);
 }
