@@ -3,7 +3,8 @@ import { deployCommand } from '../commands/deploy.js';
 import { rollbackCommand } from '../commands/rollback.js';
 import type { CommandDefinition } from '../commands/command-definition.js';
 import type { Config } from './config/load-config.js';
-import { createClusterAccess } from './k8s/create-cluster-access.js';
+import { clusterIdentity } from './k8s/cluster-identity.js';
+import { createClusterAccess, type ClusterAccess } from './k8s/create-cluster-access.js';
 import { createReadinessCheck } from './observability/check-readiness.js';
 import type { Logger } from './observability/create-logger.js';
 import { createMetrics, type FlightdeckMetrics } from './observability/create-metrics.js';
@@ -17,6 +18,7 @@ import { createPagerDutyWiring } from './queue/incidents/create-pagerduty-wiring
 import { enqueueIncidentAck } from './queue/incidents/process-alert-jobs.js';
 import { RunEngine } from './queue/run-engine.js';
 import { startWorkers, type RunningWorkers } from './queue/start-workers.js';
+import { claimInstallation } from './run/store/claim-installation.js';
 import { RunStore } from './run/store/run-store.js';
 import { createGate } from './auth/gate.js';
 import { createRoleResolver } from './auth/role-resolver.js';
@@ -63,6 +65,14 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   let stopping = false;
   // Only workers talk to clusters: a cluster outage must not take the Slack listener out of its Service.
   const contexts = Object.values(config.catalog.environments).map((environment) => environment.cluster);
+  try {
+    // Before any listener or worker starts: a second installation on this prefix must not touch the first's runs.
+    await claimInstallation(redis, env.redisPrefix, { installation: env.installation, clusters: runsWorkers ? identitiesOf(clusters, contexts) : [], at: now() });
+  } catch (err) {
+    redis.disconnect();
+    workerConnection.disconnect();
+    throw err;
+  }
   const routes = createOpsRoutes({
     metrics,
     isStopping: () => stopping,
@@ -131,4 +141,15 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       workerConnection.disconnect();
     },
   };
+}
+
+/** The identity of each distinct context; one that cannot be resolved yet fails its first step instead, as before. */
+function identitiesOf(clusters: ClusterAccess, contexts: readonly string[]): string[] {
+  return [...new Set(contexts)].map((context) => {
+    try {
+      return clusterIdentity(clusters.forContext(context));
+    } catch {
+      return `${context}=unresolved`;
+    }
+  });
 }

@@ -91,6 +91,12 @@ export interface Env {
    * curl's `--connect-to`: for workers outside the cluster reaching Services through `kubectl port-forward`.
    */
   probeConnectTo: ConnectToRule[];
+  /**
+   * `FLIGHTDECK_INSTALLATION`, default `flightdeck`: which installation this process belongs to (the chart
+   * sets `<namespace>/<release>`). The first process claims REDIS_PREFIX for it; another installation on the
+   * same prefix refuses to start, naming the owner.
+   */
+  installation: string;
   /** `AUDIT_MAX_ENTRIES`, default 100000 (1000–100000000): the audit stream is trimmed to about this many entries. */
   auditMaxEntries: number;
   /** `RUN_RETENTION_DAYS`, default 90 (1–3650): an ended run's document expires this long after its last change; history keeps its summary. */
@@ -145,6 +151,12 @@ const envSchema = z.object({
   WORKER_LOCK_MS: intField('WORKER_LOCK_MS', 'a whole number of milliseconds', 1000, 600_000, 30_000),
   MESSAGE_LAG_BOUND_MS: intField('MESSAGE_LAG_BOUND_MS', 'a whole number of milliseconds', 1000, 600_000, 15_000),
   RECONCILE_INTERVAL_MS: intField('RECONCILE_INTERVAL_MS', 'a whole number of milliseconds', 1000, 300_000, 10_000),
+  FLIGHTDECK_INSTALLATION: patternField(
+    'FLIGHTDECK_INSTALLATION',
+    /^[A-Za-z0-9_.:/-]{1,128}$/,
+    'at most 128 letters, digits and . _ : / - (the chart sets <namespace>/<release>)',
+    'flightdeck',
+  ),
   AUDIT_MAX_ENTRIES: intField('AUDIT_MAX_ENTRIES', 'a whole number', 1000, 100_000_000, 100_000),
   RUN_RETENTION_DAYS: intField('RUN_RETENTION_DAYS', 'a whole number of days', 1, 3650, 90),
   AUDIT_REFUSALS_PER_MINUTE: intField('AUDIT_REFUSALS_PER_MINUTE', 'a whole number', 1, 1000, 10),
@@ -218,6 +230,7 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
     workerLockMs: parsed.WORKER_LOCK_MS,
     messageLagBoundMs: parsed.MESSAGE_LAG_BOUND_MS,
     reconcileIntervalMs: parsed.RECONCILE_INTERVAL_MS,
+    installation: parsed.FLIGHTDECK_INSTALLATION,
     auditMaxEntries: parsed.AUDIT_MAX_ENTRIES,
     runRetentionDays: parsed.RUN_RETENTION_DAYS,
     auditRefusalsPerMinute: parsed.AUDIT_REFUSALS_PER_MINUTE,

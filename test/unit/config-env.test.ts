@@ -35,6 +35,7 @@ describe('loadEnv', () => {
       workerLockMs: 30_000,
       messageLagBoundMs: 15_000,
       reconcileIntervalMs: 10_000,
+      installation: 'flightdeck',
       auditMaxEntries: 100_000,
       runRetentionDays: 90,
       auditRefusalsPerMinute: 10,
