@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
 # One image for every role: FLIGHTDECK_ROLE (web, worker or all) picks what `serve` runs.
 # Node 24 is an LTS line maintained until April 2028; flightdeck itself also runs on Node 20 and 22.
-ARG NODE_IMAGE=node:24-bookworm-slim
+# Pinned to a release, so a rebuild gets the same Node; move it on deliberately. To pin the exact image
+# too, append its digest (docs/operations.md, "Build the image"):
+#   docker build --build-arg NODE_IMAGE=node:24.11.1-bookworm-slim@sha256:<digest> .
+ARG NODE_IMAGE=node:24.11.1-bookworm-slim
 
 # Compile with the dev dependencies (TypeScript).
 FROM ${NODE_IMAGE} AS build

@@ -1,8 +1,11 @@
 /** What `npm run bench` measures and how hard, from flags first, then `BENCH_*` environment variables. */
 export interface BenchOptions {
   profile: 'quick' | 'full';
-  /** Which measurements to run; default all of them. `recovery` rewrites only section 4 of BENCHMARKS.md. */
-  only: 'all' | 'ack' | 'runs' | 'recovery';
+  /**
+   * Which measurements to run; default all of them but `redis-memory`. `recovery` rewrites only section 4 of
+   * BENCHMARKS.md; `redis-memory` (issue 13's bound, recorded in RELIABILITY.md) prints its figures only.
+   */
+  only: 'all' | 'ack' | 'runs' | 'recovery' | 'redis-memory';
   /** Ack latency: requests per second, open loop. */
   rate: number;
   /** Ack latency: seconds each measured phase lasts. */
@@ -37,7 +40,7 @@ const PROFILES = {
   full: { rate: 200, durationS: 30, runs: 1000, runsTimeoutS: 600, recoveryRuns: 50 },
 } as const;
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ack|runs|recovery] [--rate N] [--duration S] [--runs N]
+const USAGE = `usage: npm run bench -- [--quick] [--only ack|runs|recovery|redis-memory] [--rate N] [--duration S] [--runs N]
        [--concurrency N] [--channels N] [--ready-delay MS] [--runs-timeout S] [--cpu-prof DIR] [--no-write]
        [--recovery-runs N] [--recovery-locks MS,MS] [--recovery-ready-delay MS]
 environment: BENCH_RATE, BENCH_DURATION_S, BENCH_RUNS, BENCH_WORKER_CONCURRENCY, BENCH_CHANNELS,
@@ -89,7 +92,9 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const profile = switches.has('--quick') ? 'quick' : 'full';
   const base = PROFILES[profile];
   const only = flags.get('--only') ?? 'all';
-  if (only !== 'all' && only !== 'ack' && only !== 'runs' && only !== 'recovery') throw new Error(`--only must be ack, runs or recovery, got "${only}"\n${USAGE}`);
+  if (only !== 'all' && only !== 'ack' && only !== 'runs' && only !== 'recovery' && only !== 'redis-memory') {
+    throw new Error(`--only must be ack, runs, recovery or redis-memory, got "${only}"\n${USAGE}`);
+  }
   const recoveryRuns = positiveInt('--recovery-runs', flags.get('--recovery-runs') ?? env.BENCH_RECOVERY_RUNS) ?? base.recoveryRuns;
   if (recoveryRuns > MAX_WORKER_CONCURRENCY) {
     throw new Error(`--recovery-runs: every run needs a worker slot and flightdeck allows up to ${MAX_WORKER_CONCURRENCY}, got ${recoveryRuns}\n${USAGE}`);

@@ -7,6 +7,7 @@ import { machineInfo } from './machine-info.js';
 import { describeMessageLag } from './message-lag.js';
 import { measureManyRuns, type ManyRunsResult } from './many-runs/measure-many-runs.js';
 import { measureRecovery, type RecoveryResult } from './recovery/measure-recovery.js';
+import { measureRedisMemory } from './redis-memory/measure-redis-memory.js';
 import { consoleSummary } from './report/format-figures.js';
 import { recoverySection, writeRecoverySection } from './report/recovery-section.js';
 import { writeBenchmarksMd } from './report/write-benchmarks-md.js';
@@ -34,6 +35,13 @@ if (!args.includes('--skip-build')) {
     process.stderr.write('the build failed; fix it (or pass --skip-build to measure the dist/ already there)\n');
     process.exit(1);
   }
+}
+
+if (options.only === 'redis-memory') {
+  // Issue 13's Redis bound: figures for RELIABILITY.md, printed as JSON; BENCHMARKS.md is left alone.
+  const result = await measureRedisMemory({ runs: 20_000, refusals: 100_000, log });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.exit(0);
 }
 
 const startedAt = new Date();

@@ -1,3 +1,4 @@
+import { clip } from './deploy/parse-deploy.js';
 import { z } from 'zod';
 import { resolveChannel, resolveTarget } from '../src/config/resolve-target.js';
 import { FlightdeckError } from '../src/errors/flightdeck-error.js';
@@ -29,10 +30,6 @@ function usageError(problem: string): FlightdeckError {
   return new FlightdeckError('usage', problem, { remedy: `Usage:\n${USAGE.join('\n')}` });
 }
 
-function clip(text: string): string {
-  const flat = text.replace(/`/g, "'");
-  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
-}
 
 /** Turns the text after `/rollback` into a request, or a `usage` error saying what is wrong. Pure. */
 export function parseRollback(text: string): RollbackCommandRequest {

@@ -170,7 +170,7 @@ run(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     // Configuration problems are the operator's to fix: print them plainly, without a stack trace.
-    process.stderr.write(isFlightdeckError(err) ? `${err.message}\n` : `${(err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(isFlightdeckError(err) ? `${err.message}\n${err.remedy ? `${err.remedy}\n` : ''}` : `${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
   },
 );

@@ -3,7 +3,8 @@ import { deployCommand } from '../commands/deploy.js';
 import { rollbackCommand } from '../commands/rollback.js';
 import type { CommandDefinition } from '../commands/command-definition.js';
 import type { Config } from './config/load-config.js';
-import { createClusterAccess } from './k8s/create-cluster-access.js';
+import { clusterIdentity } from './k8s/cluster-identity.js';
+import { createClusterAccess, type ClusterAccess } from './k8s/create-cluster-access.js';
 import { createReadinessCheck } from './observability/check-readiness.js';
 import type { Logger } from './observability/create-logger.js';
 import { createMetrics, type FlightdeckMetrics } from './observability/create-metrics.js';
@@ -11,11 +12,13 @@ import { meterNotifier, meterSlackClient } from './observability/meter-slack.js'
 import { observeRunOutcomes } from './observability/observe-run-outcomes.js';
 import { createOpsRoutes } from './observability/ops-routes.js';
 import { startOpsServer, type OpsServer } from './observability/start-ops-server.js';
+import { createProbeProviders } from './probes/probe-providers.js';
 import { createQueues } from './queue/create-queues.js';
 import { createPagerDutyWiring } from './queue/incidents/create-pagerduty-wiring.js';
 import { enqueueIncidentAck } from './queue/incidents/process-alert-jobs.js';
 import { RunEngine } from './queue/run-engine.js';
 import { startWorkers, type RunningWorkers } from './queue/start-workers.js';
+import { claimInstallation } from './run/store/claim-installation.js';
 import { RunStore } from './run/store/run-store.js';
 import { createGate } from './auth/gate.js';
 import { createRoleResolver } from './auth/role-resolver.js';
@@ -48,7 +51,8 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.
   const workerConnection = new Redis(env.redisUrl, redisOptions);
   const metrics = createMetrics();
-  const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix), metrics);
+  const limits = { auditMaxEntries: env.auditMaxEntries, runRetentionMs: env.runRetentionDays * 86_400_000, refusalsPerMinute: env.auditRefusalsPerMinute };
+  const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, limits), metrics);
   const queues = createQueues(redis, env.redisPrefix);
   metrics.trackQueues(queues.all());
   metrics.trackMessages(() => store.messageLag(env.messageLagBoundMs));
@@ -61,6 +65,14 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   let stopping = false;
   // Only workers talk to clusters: a cluster outage must not take the Slack listener out of its Service.
   const contexts = Object.values(config.catalog.environments).map((environment) => environment.cluster);
+  try {
+    // Before any listener or worker starts: a second installation on this prefix must not touch the first's runs.
+    await claimInstallation(redis, env.redisPrefix, { installation: env.installation, clusters: runsWorkers ? identitiesOf(clusters, contexts) : [], at: now() });
+  } catch (err) {
+    redis.disconnect();
+    workerConnection.disconnect();
+    throw err;
+  }
   const routes = createOpsRoutes({
     metrics,
     isStopping: () => stopping,
@@ -114,6 +126,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       reconcileEveryMs: env.reconcileIntervalMs,
       pagerduty,
       incidentNotifier: new SlackIncidentNotifier(slackClient),
+      probeProviders: createProbeProviders(env.probeConnectTo),
     });
     logger.info({ concurrency: env.workerConcurrency }, 'workers started');
   }
@@ -129,4 +142,15 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       workerConnection.disconnect();
     },
   };
+}
+
+/** The identity of each distinct context; one that cannot be resolved yet fails its first step instead, as before. */
+function identitiesOf(clusters: ClusterAccess, contexts: readonly string[]): string[] {
+  return [...new Set(contexts)].map((context) => {
+    try {
+      return clusterIdentity(clusters.forContext(context));
+    } catch {
+      return `${context}=unresolved`;
+    }
+  });
 }

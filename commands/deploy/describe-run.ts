@@ -1,4 +1,6 @@
+import { escapeMrkdwn } from '../../src/format/escape-mrkdwn.js';
 import type { LockInfo } from '../../src/run/store/manual-lock.js';
+import type { RunSummary } from '../../src/run/store/run-summary.js';
 import { isTerminal, type Run } from '../../src/run/core/run-schema.js';
 import { formatClock, formatDuration } from '../../src/format/format-duration.js';
 
@@ -23,7 +25,7 @@ export function activeRunLine(run: Run, now: number): string {
 }
 
 /** A run in a service's history: version, who, outcome, when, how long. */
-export function historyLine(run: Run, now: number): string {
+export function historyLine(run: RunSummary, now: number): string {
   const rollback = run.kind === 'rollback' ? ` (rollback${run.rollbackOf ? ` of #${run.rollbackOf}` : ''})` : '';
   const outcome = isTerminal(run.state) ? run.state : `${run.state}, not finished`;
   const took = run.endedAt !== undefined ? `took ${formatDuration(run.endedAt - run.createdAt)}` : `for ${formatDuration(now - run.createdAt)} so far`;
@@ -35,7 +37,7 @@ export function historyLine(run: Run, now: number): string {
 export function lockLine(lock: LockInfo): string | undefined {
   const { holder } = lock;
   const where = `*${lock.service}* in ${lock.environment}`;
-  if (holder.kind === 'manual') return `:lock: ${where}: locked by <@${holder.by}> since ${formatDateTime(holder.at)}: ${holder.reason}`;
+  if (holder.kind === 'manual') return `:lock: ${where}: locked by <@${holder.by}> since ${formatDateTime(holder.at)}: ${escapeMrkdwn(holder.reason)}`;
   if (holder.kind === 'unknown') return `:lock: ${where}: locked by something flightdeck does not know (\`${holder.value.slice(0, 60)}\`)`;
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../../src/format/escape-mrkdwn.js';
 import { z } from 'zod';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { DEPLOY_FORMS, DEPLOY_USAGE, SUBCOMMANDS, type DeployForm, type Subcommand } from './deploy-usage.js';
@@ -133,8 +134,11 @@ function reasonText(form: DeployForm, words: string[]): string {
   return reason;
 }
 
-/** Keeps echoed user input short so a pasted wall of text does not become a wall of error. */
+/**
+ * Echoed user input, for inside inline code: short, so a pasted wall of text does not become a wall of
+ * error; without backticks, so it cannot end the code span; escaped, so `<!channel>` shows as typed.
+ */
 export function clip(text: string): string {
   const flat = text.replace(/`/g, "'");
-  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
+  return escapeMrkdwn(flat.length > 60 ? `${flat.slice(0, 57)}...` : flat);
 }

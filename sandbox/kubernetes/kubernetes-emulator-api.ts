@@ -30,6 +30,8 @@ export interface RecordedRequest {
   user: string | undefined;
   /** The authorizer's view of a resource request (verb, group, resource, namespace, name). */
   attributes: RequestAttributes | undefined;
+  /** Refused by RBAC (answered 403 Forbidden); injected 403 faults are not counted. */
+  denied: boolean;
 }
 
 export interface SeedDeploymentOptions {

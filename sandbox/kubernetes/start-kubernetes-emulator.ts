@@ -68,7 +68,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
         bodyError = badRequest(`the body of the request could not be decoded as JSON`);
       }
     }
-    const recorded: RecordedRequest = { method, path: u.pathname, query: Object.fromEntries(u.searchParams), contentType, accept, body, user: undefined, attributes: undefined };
+    const recorded: RecordedRequest = { method, path: u.pathname, query: Object.fromEntries(u.searchParams), contentType, accept, body, user: undefined, attributes: undefined, denied: false };
     requests.push(recorded);
     const user = authorizer.authenticate(req.headers.authorization);
     if (!user) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
@@ -78,7 +78,8 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
 
     if (method === 'GET' && discovery(u.pathname, '') !== undefined) {
-      if (!authorizer.authorizePath(user, { verb: 'get', path: u.pathname }).allowed) throw forbiddenPath(user.username, 'get', u.pathname);
+      recorded.denied = !authorizer.authorizePath(user, { verb: 'get', path: u.pathname }).allowed;
+      if (recorded.denied) throw forbiddenPath(user.username, 'get', u.pathname);
       return sendJson(res, 200, discovery(u.pathname, url.replace(/^https?:\/\//, '')));
     }
     if (isReviewPath(u.pathname)) {
@@ -98,6 +99,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     };
     recorded.attributes = attributes;
     const decision = authorizer.authorize(user, attributes);
+    recorded.denied = !decision.allowed;
     if (!decision.allowed) throw forbidden(user.username, attributes, decision.reason);
     const fault = faults.check(method, u.pathname, user.username, attributes);
     if (fault) throw fault;

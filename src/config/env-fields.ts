@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseDuration } from '../checklist/parse-duration.js';
+import { parseConnectToRules, type ConnectToRule } from './connect-to-rules.js';
 import type { Secret } from './secret.js';
 
 /*
@@ -108,4 +110,35 @@ export function maskPassword(url: URL): string {
 
 function quote(value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+}
+
+/** A checklist duration (`90s`, `10m`) as milliseconds; unset stays undefined. */
+export function durationField(key: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const ms = parseDuration(value);
+      if (ms !== null && ms > 0) return ms;
+      ctx.addIssue({ code: 'custom', message: `${quote(value)} is not a duration — set ${key} to a whole number above 0 and a unit: ms, s, m, h or d (e.g. 2s)` });
+      return z.NEVER;
+    });
+}
+
+/** `PROBE_CONNECT_TO`: comma-separated `HOST:PORT=ADDR:PORT` rules; unset is no rules. */
+export function connectToField(key: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx): ConnectToRule[] => {
+      if (value === undefined) return [];
+      const parsed = parseConnectToRules(value);
+      if ('rules' in parsed) return parsed.rules;
+      ctx.addIssue({
+        code: 'custom',
+        message: `${quote(parsed.bad)} is not HOST:PORT=ADDR:PORT — set ${key} to comma-separated rules, e.g. *.svc.cluster.local:80=127.0.0.1:8080`,
+      });
+      return z.NEVER;
+    });
 }

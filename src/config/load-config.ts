@@ -1,3 +1,4 @@
+import { capDurations } from '../checklist/cap-durations.js';
 import type { Checklist } from '../checklist/checklist-schema.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import type { Catalog } from './catalog-schema.js';
@@ -18,7 +19,8 @@ export interface Config {
 
 /**
  * Loads the catalog and every checklist its environments reference. Checklists nobody references are
- * not read; `flightdeck check` (checkConfig) validates those too.
+ * not read; `flightdeck check` (checkConfig) validates those too. With `CHECKLIST_DURATION_CAP` set, the
+ * checklists' waits are capped (see capDurations).
  *
  * @throws FlightdeckError with every problem, one line each (`<file>:<line>:<col> <key.path>: <problem> — <fix>`):
  *   `config-invalid` when the catalog is at fault (including a reference to a missing checklist file, which
@@ -32,5 +34,8 @@ export async function loadConfig(env: Env): Promise<Config> {
     throw new FlightdeckError('config-invalid', problems.join('\n'));
   }
   if (problems.length > 0) throw new FlightdeckError('checklist-invalid', problems.join('\n'));
-  return { env, catalog: inspection.catalog, checklists: inspection.checklists, configPath, checklistDir };
+  const cap = env.checklistDurationCap;
+  const checklists =
+    cap === undefined ? inspection.checklists : new Map([...inspection.checklists].map(([name, checklist]) => [name, capDurations(checklist, cap)] as const));
+  return { env, catalog: inspection.catalog, checklists, configPath, checklistDir };
 }

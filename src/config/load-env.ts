@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import { choiceField, intField, optionalSecretField, patternField, secretField, textField, urlField } from './env-fields.js';
+import { choiceField, connectToField, durationField, intField, optionalSecretField, patternField, secretField, textField, urlField } from './env-fields.js';
+import type { ConnectToRule } from './connect-to-rules.js';
 import { defineSecret, type Secret } from './secret.js';
 
 export const ROLES = ['web', 'worker', 'all'] as const;
@@ -78,6 +79,30 @@ export interface Env {
    * work or message was lost with a process (the bound on recovering them, on top of their own timeouts).
    */
   reconcileIntervalMs: number;
+  /**
+   * `CHECKLIST_DURATION_CAP`, optional (a checklist duration, e.g. `2s`): every bake `duration`, follow-up
+   * `after`, guard `for` and `interval` and check `interval` longer than it is shortened to it when the
+   * checklists are loaded. For rehearsing a real checklist in a sandbox or a test; never set it in production.
+   */
+  checklistDurationCap: number | undefined;
+  /**
+   * `PROBE_CONNECT_TO`, optional: `HOST:PORT=ADDR:PORT` rules, comma-separated (`*.suffix` matches any
+   * subdomain). An http probe whose URL matches the first fitting rule connects to ADDR:PORT instead, like
+   * curl's `--connect-to`: for workers outside the cluster reaching Services through `kubectl port-forward`.
+   */
+  probeConnectTo: ConnectToRule[];
+  /**
+   * `FLIGHTDECK_INSTALLATION`, default `flightdeck`: which installation this process belongs to (the chart
+   * sets `<namespace>/<release>`). The first process claims REDIS_PREFIX for it; another installation on the
+   * same prefix refuses to start, naming the owner.
+   */
+  installation: string;
+  /** `AUDIT_MAX_ENTRIES`, default 100000 (1000–100000000): the audit stream is trimmed to about this many entries. */
+  auditMaxEntries: number;
+  /** `RUN_RETENTION_DAYS`, default 90 (1–3650): an ended run's document expires this long after its last change; history keeps its summary. */
+  runRetentionDays: number;
+  /** `AUDIT_REFUSALS_PER_MINUTE`, default 10 (1–1000): refusals one person may add to the audit per minute; more are answered but not recorded. */
+  auditRefusalsPerMinute: number;
   /** `PAGERDUTY_API_TOKEN`, optional: a REST API token (read access to on-calls and users) to find who to DM. */
   pagerdutyApiToken: Secret | undefined;
   /** `PAGERDUTY_EVENTS_SERVER`, default `events.pagerduty.com`: Events API host[:port] (no scheme; always https). */
@@ -126,6 +151,17 @@ const envSchema = z.object({
   WORKER_LOCK_MS: intField('WORKER_LOCK_MS', 'a whole number of milliseconds', 1000, 600_000, 30_000),
   MESSAGE_LAG_BOUND_MS: intField('MESSAGE_LAG_BOUND_MS', 'a whole number of milliseconds', 1000, 600_000, 15_000),
   RECONCILE_INTERVAL_MS: intField('RECONCILE_INTERVAL_MS', 'a whole number of milliseconds', 1000, 300_000, 10_000),
+  FLIGHTDECK_INSTALLATION: patternField(
+    'FLIGHTDECK_INSTALLATION',
+    /^[A-Za-z0-9_.:/-]{1,128}$/,
+    'at most 128 letters, digits and . _ : / - (the chart sets <namespace>/<release>)',
+    'flightdeck',
+  ),
+  AUDIT_MAX_ENTRIES: intField('AUDIT_MAX_ENTRIES', 'a whole number', 1000, 100_000_000, 100_000),
+  RUN_RETENTION_DAYS: intField('RUN_RETENTION_DAYS', 'a whole number of days', 1, 3650, 90),
+  AUDIT_REFUSALS_PER_MINUTE: intField('AUDIT_REFUSALS_PER_MINUTE', 'a whole number', 1, 1000, 10),
+  CHECKLIST_DURATION_CAP: durationField('CHECKLIST_DURATION_CAP'),
+  PROBE_CONNECT_TO: connectToField('PROBE_CONNECT_TO'),
   PAGERDUTY_API_TOKEN: optionalSecretField(),
   PAGERDUTY_EVENTS_SERVER: patternField(
     'PAGERDUTY_EVENTS_SERVER',
@@ -194,6 +230,12 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
     workerLockMs: parsed.WORKER_LOCK_MS,
     messageLagBoundMs: parsed.MESSAGE_LAG_BOUND_MS,
     reconcileIntervalMs: parsed.RECONCILE_INTERVAL_MS,
+    installation: parsed.FLIGHTDECK_INSTALLATION,
+    auditMaxEntries: parsed.AUDIT_MAX_ENTRIES,
+    runRetentionDays: parsed.RUN_RETENTION_DAYS,
+    auditRefusalsPerMinute: parsed.AUDIT_REFUSALS_PER_MINUTE,
+    checklistDurationCap: parsed.CHECKLIST_DURATION_CAP,
+    probeConnectTo: parsed.PROBE_CONNECT_TO,
     pagerdutyEventsServer: parsed.PAGERDUTY_EVENTS_SERVER,
     pagerdutyApiUrl: parsed.PAGERDUTY_API_URL.href.replace(/\/+$/, ''),
     pagerdutyCaFile: parsed.PAGERDUTY_CA_FILE,

@@ -1,3 +1,5 @@
+import type { ConnectToRule } from '../config/connect-to-rules.js';
+import { connectUrl } from './connect-url.js';
 import { measureWithDeadline, type Verdict } from './measure-with-deadline.js';
 import { moveCredentialsToHeader } from './move-credentials-to-header.js';
 import type { ProbeProvider } from './probe-provider.js';
@@ -9,17 +11,19 @@ import { redactUrl } from './redact-url.js';
 const MAX_BODY_CHARS = 1_000_000;
 
 /**
- * Requests `spec.url` with Node's fetch (redirects followed). The value is the HTTP status; the message
+ * Requests `spec.url` with Node's fetch (redirects followed), connecting where the first matching
+ * `connectTo` rule says (PROBE_CONNECT_TO); messages still name the URL as written. The value is the HTTP status; the message
  * names the status and latency. `failed` when the status, latency, body or JSON path check does not
  * hold; `error` when there is no answer, it times out, or `jsonPath` is set and the body is not JSON.
  */
-export const httpProbe: ProbeProvider<HttpProbeSpec> = {
+export function createHttpProbe(connectTo: readonly ConnectToRule[]): ProbeProvider<HttpProbeSpec> {
+  return {
   type: 'http',
   measure(spec, ctx) {
     const target = `${spec.method} ${redactUrl(spec.url)}`;
     return measureWithDeadline(ctx, target, async (signal): Promise<Verdict> => {
       const started = ctx.now();
-      const { url, headers } = moveCredentialsToHeader(spec.url, spec.headers ?? {});
+      const { url, headers } = moveCredentialsToHeader(connectUrl(spec.url, connectTo), spec.headers ?? {});
       const response = await fetch(url, { method: spec.method, headers, signal });
       const body = (await response.text()).slice(0, MAX_BODY_CHARS);
       const latencyMs = Math.max(0, Math.round(ctx.now() - started));
@@ -47,4 +51,4 @@ export const httpProbe: ProbeProvider<HttpProbeSpec> = {
     }, { redact: [spec.url] });
   },
 };
-
+}

@@ -1,4 +1,5 @@
-import { httpProbe } from './http-probe.js';
+import type { ConnectToRule } from '../config/connect-to-rules.js';
+import { createHttpProbe } from './http-probe.js';
 import { k8sPodsProbe } from './k8s-pods-probe.js';
 import { postgresProbe } from './postgres-probe.js';
 import type { ProbeProviders } from './probe-provider.js';
@@ -9,7 +10,7 @@ import { tcpProbe } from './tcp-probe.js';
 
 /** The built-in provider for every probe type; pass it (or a copy with some replaced) to `runProbe`. */
 export const probeProviders: ProbeProviders = {
-  http: httpProbe,
+  http: createHttpProbe([]),
   tcp: tcpProbe,
   redis: redisProbe,
   postgres: postgresProbe,
@@ -17,3 +18,8 @@ export const probeProviders: ProbeProviders = {
   'k8s-pods': k8sPodsProbe,
   'rollout-ready': rolloutReadyProbe,
 };
+
+/** The built-in providers, with http probes connecting as `connectTo` (PROBE_CONNECT_TO) says. */
+export function createProbeProviders(connectTo: readonly ConnectToRule[]): ProbeProviders {
+  return { ...probeProviders, http: createHttpProbe(connectTo) };
+}

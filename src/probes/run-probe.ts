@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../format/escape-mrkdwn.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Measurement, ProbeContext, ProbeProvider, ProbeProviders } from './probe-provider.js';
 import type { ProbeSpec } from './probe-types.js';
@@ -50,12 +51,16 @@ export async function runProbe(spec: ProbeSpec, ctx: ProbeContext, providers: Pr
 }
 
 async function measureSafely(provider: ProbeProvider, spec: ProbeSpec, ctx: ProbeContext): Promise<Measurement> {
+  let measured: Measurement;
   try {
-    return await provider.measure(spec, ctx);
+    measured = await provider.measure(spec, ctx);
   } catch (err) {
     // Providers are meant to turn every problem into a measurement; this keeps a buggy one from failing the run.
-    return { outcome: 'error', message: `${spec.type} probe failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`, at: ctx.now() };
+    measured = { outcome: 'error', message: `${spec.type} probe failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`, at: ctx.now() };
   }
+  // Messages and values carry what a workload answered: from here on they are shown in Slack as typed.
+  const { value } = measured;
+  return { ...measured, message: escapeMrkdwn(measured.message), ...(typeof value === 'string' ? { value: escapeMrkdwn(value) } : {}) };
 }
 
 async function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../format/escape-mrkdwn.js';
 import type { KnownBlock } from '@slack/types';
 import { isFollowUp } from '../run/core/run-draft.js';
 import type { Run, RunPhase, RunState } from '../run/core/run-schema.js';
@@ -38,7 +39,7 @@ function headerBlocks(run: Run): KnownBlock[] {
   const lines = [`Run #${run.id} · requested by <@${run.requestedBy}> at ${formatClock(run.createdAt)} · ${STATE_LABEL[run.state]}`, where];
   if (run.rollbackOf) lines.push(`Undoes run #${run.rollbackOf}`);
   if (run.rollbackRunId) lines.push(`Rolled back by run #${run.rollbackRunId}`);
-  if (run.paused) lines.push(`:double_vertical_bar: Paused by <@${run.paused.by}> at ${formatClock(run.paused.at)}${run.paused.reason ? `: ${run.paused.reason}` : ''}`);
+  if (run.paused) lines.push(`:double_vertical_bar: Paused by <@${run.paused.by}> at ${formatClock(run.paused.at)}${run.paused.reason ? `: ${escapeMrkdwn(run.paused.reason)}` : ''}`);
   return [
     { type: 'header', text: { type: 'plain_text', text: clip(title, MAX_HEADER_TEXT) } },
     { type: 'section', block_id: 'run', text: { type: 'mrkdwn', text: clip(lines.join('\n'), MAX_SECTION_TEXT) } },

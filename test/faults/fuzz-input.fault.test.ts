@@ -5,7 +5,7 @@ import { replyText, startFaultCluster, type FaultCluster } from './support/fault
 import { faultProfile, scenarioSeed } from './support/fault-profile.js';
 import { recordScenario } from './support/fault-record.js';
 import { discoverInteractionIds, subcommandsIn } from './support/discover-interactions.js';
-import { generateFuzzInputs, type FuzzInput } from './support/fuzz-inputs.js';
+import { generateFuzzInputs, MARKUP_INJECTIONS, type FuzzInput } from './support/fuzz-inputs.js';
 import { post, signedHeaders, slashFields } from './support/raw-deliveries.js';
 import { seededRandom } from './support/seeded-random.js';
 import { sleep } from './support/sleep.js';
@@ -93,6 +93,10 @@ describe('scenario 5: generated slash commands and interaction payloads', () => 
     // Refusals of clicks travel to the response URL after the ack; give the last ones a moment to land.
     await sleep(1000);
     const internalReplies = cluster.slack.responses.filter((response) => JSON.stringify(response.body).includes(INTERNAL));
+    // Whatever flightdeck echoes of an input, Slack must show it as typed: no injected mention or link, in any reply.
+    const shownTexts = [...answers.map((answer) => answer.text), ...cluster.slack.responses.map((response) => JSON.stringify(response.body))];
+    const injected = inputs.filter((input) => input.kind === 'slash' && MARKUP_INJECTIONS.some((markup) => Object.values(input.fields).some((field) => field.includes(markup)))).length;
+    const rendered = MARKUP_INJECTIONS.filter((markup) => shownTexts.some((text) => text.includes(markup) || text.includes(JSON.stringify(markup).slice(1, -1))));
     const failures = answers.filter((answer) => answer.problem !== undefined);
     const runs = await countRuns(cluster);
     const clusterCalls = cluster.k8s.requests.length;
@@ -111,6 +115,7 @@ describe('scenario 5: generated slash commands and interaction payloads', () => 
       seed,
       notes: [
         `${answers.filter((a) => a.status === 200).length}× 200, ${answers.filter((a) => a.status >= 400 && a.status < 500).length}× 4xx, ${answers.filter((a) => a.status >= 500 || a.status === 0).length}× 5xx/unanswered`,
+        `${injected} slash commands carried Slack markup; rendered back unescaped: ${rendered.length} of ${MARKUP_INJECTIONS.length} kinds`,
         `runs created ${runs}, Kubernetes requests ${clusterCalls}, chat.postMessage ${posts}, internal-error replies via response_url ${internalReplies.length}, process crashes ${crashers.length}${crashers.length > 0 ? ` (bodies: ${[...new Set(crashers.map((c) => (c.kind === 'interaction' ? c.body : 'slash').slice(0, 60)))].join(', ')})` : ''}`,
         ...[...byLabel].map(([what, n]) => `${n}× ${what}`),
       ],
@@ -123,6 +128,8 @@ describe('scenario 5: generated slash commands and interaction payloads', () => 
     expect(alive).toBe(true);
     expect(crashers.map((c) => c.label)).toEqual([]);
     expect(internalReplies.map((r) => r.body)).toEqual([]);
+    expect(injected).toBeGreaterThan(0);
+    expect(rendered).toEqual([]);
     expect([...byLabel]).toEqual([]);
   });
 });

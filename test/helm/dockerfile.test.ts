@@ -61,6 +61,10 @@ describe('Dockerfile', () => {
     expect(new Set(stages.map((stage) => stage.base)).size).toBe(1);
   });
 
+  it('pins the base image to a Node release (major.minor.patch), optionally with a digest', () => {
+    expect(runtime.base).toMatch(/^node:\d+\.\d+\.\d+-[a-z]+(-slim)?(@sha256:[0-9a-f]{64})?$/);
+  });
+
   it('runs as a numeric non-root user, which runAsNonRoot can verify', () => {
     const users = find(runtime, 'USER');
     expect(users).toHaveLength(1);

@@ -87,6 +87,9 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart tests'))('helm/flightde
         expect(container.args).toEqual(['serve']);
         const env = Object.fromEntries(container.env.map((variable: AnyRecord) => [variable.name, variable]));
         expect(env.FLIGHTDECK_ROLE.value).toBe(role);
+        // One Redis, one installation: the prefix defaults to the release, and the installation is named.
+        expect(env.REDIS_PREFIX.value).toBe('fd');
+        expect(env.FLIGHTDECK_INSTALLATION.value).toBe('flightdeck/fd');
         expect(env.PORT.value).toBe(String(container.ports[0].containerPort));
         for (const secret of ['SLACK_BOT_TOKEN', 'REDIS_URL']) expect(env[secret].valueFrom.secretKeyRef.name).toBeTruthy();
         expect(container.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);

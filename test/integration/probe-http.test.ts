@@ -1,11 +1,13 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpProbe } from '../../src/probes/http-probe.js';
+import { parseConnectToRules } from '../../src/config/connect-to-rules.js';
+import { createHttpProbe } from '../../src/probes/http-probe.js';
 import type { ProbeContext } from '../../src/probes/probe-provider.js';
 import { httpProbeSchema } from '../../src/probes/probe-types.js';
 import { freePort } from '../support/free-port.js';
 
+const httpProbe = createHttpProbe([]);
 let server: Server;
 let base: string;
 const seen: { url: string | undefined; headers: Record<string, string | string[] | undefined> }[] = [];
@@ -105,5 +107,20 @@ describe('http probe', () => {
     expect(seen.find((r) => r.url === '/health?token=abc')?.headers.authorization).toBe(`Basic ${Buffer.from('user:secret').toString('base64')}`);
     const refused = await httpProbe.measure(probe({ url: `http://user:secret@127.0.0.1:${await freePort()}/health?token=abc` }), ctx());
     for (const m of [ok, refused]) expect(m.message).not.toMatch(/secret|token|abc/);
+  });
+
+  it('connects where a PROBE_CONNECT_TO rule says, naming the URL as written', async () => {
+    seen.length = 0;
+    const parsed = parseConnectToRules(`*.svc.cluster.local:80=${base.replace('http://', '')}`);
+    if (!('rules' in parsed)) throw new Error(`bad rules: ${parsed.bad}`);
+    const connected = createHttpProbe(parsed.rules);
+    const m = await connected.measure(probe({ url: 'http://api.shop.svc.cluster.local/health?x=1' }), ctx());
+    expect(m).toMatchObject({ outcome: 'successful', value: 200 });
+    expect(m.message).toContain('api.shop.svc.cluster.local');
+    expect(seen.map((r) => r.url)).toEqual(['/health?x=1']);
+    // Another port, or a host outside the suffix, is left alone (and so is not reached here).
+    const otherPort = await connected.measure(probe({ url: 'http://api.shop.svc.cluster.local:8080/health' }), ctx({ timeoutMs: 500 }));
+    expect(otherPort.outcome).toBe('error');
+    expect(parseConnectToRules('api:80=127.0.0.1')).toEqual({ bad: 'api:80=127.0.0.1' });
   });
 });

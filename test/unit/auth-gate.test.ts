@@ -104,7 +104,7 @@ describe('createGate', () => {
         get: async (id) => (id === stored.id ? stored : null),
         activeRunFor: async () => null,
         history: async () => [stored],
-        auditOnly: async (entry) => void audit.push(entry),
+        auditOnly: async (entry) => audit.push(entry) > 0,
       },
       roles: { rolesOf: async (user) => roles[user] ?? [] },
       now: () => 123,

@@ -35,6 +35,12 @@ describe('loadEnv', () => {
       workerLockMs: 30_000,
       messageLagBoundMs: 15_000,
       reconcileIntervalMs: 10_000,
+      installation: 'flightdeck',
+      auditMaxEntries: 100_000,
+      runRetentionDays: 90,
+      auditRefusalsPerMinute: 10,
+      checklistDurationCap: undefined,
+      probeConnectTo: [],
       pagerdutyEventsServer: 'events.pagerduty.com',
       pagerdutyApiUrl: 'https://api.pagerduty.com',
       pagerdutyCaFile: undefined,
@@ -63,6 +69,11 @@ describe('loadEnv', () => {
     ['MESSAGE_LAG_BOUND_MS', '5000', 'messageLagBoundMs', 5000],
     ['RECONCILE_INTERVAL_MS', '2000', 'reconcileIntervalMs', 2000],
     ['K8S_REQUEST_TIMEOUT_MS', '5000', 'k8sRequestTimeoutMs', 5000],
+    ['AUDIT_MAX_ENTRIES', '5000', 'auditMaxEntries', 5000],
+    ['RUN_RETENTION_DAYS', '30', 'runRetentionDays', 30],
+    ['AUDIT_REFUSALS_PER_MINUTE', '3', 'auditRefusalsPerMinute', 3],
+    ['CHECKLIST_DURATION_CAP', '2s', 'checklistDurationCap', 2000],
+    ['CHECKLIST_DURATION_CAP', '500ms', 'checklistDurationCap', 500],
     ['KUBERNETES_SERVICE_HOST', '10.96.0.1', 'inCluster', true],
     ['KUBERNETES_SERVICE_HOST', '  ', 'inCluster', false],
   ] as const)('%s=%j gives %s %j', (key, value, field, expected) => {
@@ -79,6 +90,13 @@ describe('loadEnv', () => {
     expect(inspect(env)).not.toContain('routing-key-value');
   });
 
+  it('reads PROBE_CONNECT_TO rules, wildcard and exact', () => {
+    expect(loadEnv({ ...BASE, PROBE_CONNECT_TO: '*.svc.cluster.local:80=127.0.0.1:8080, Prometheus.monitoring:9090=localhost:19090' }).probeConnectTo).toEqual([
+      { host: '*.svc.cluster.local', port: 80, to: { host: '127.0.0.1', port: 8080 } },
+      { host: 'prometheus.monitoring', port: 9090, to: { host: 'localhost', port: 19090 } },
+    ]);
+  });
+
   it('lets a worker-only process run without the signing secret', () => {
     const env = loadEnv({ SLACK_BOT_TOKEN: TOKEN, FLIGHTDECK_ROLE: 'worker' });
     expect(env.role).toBe('worker');
@@ -92,6 +110,12 @@ describe('loadEnv', () => {
     [{ WORKER_CONCURRENCY: '257' }, 'WORKER_CONCURRENCY: 257 is out of range — set WORKER_CONCURRENCY to a whole number from 1 to 256'],
     [{ K8S_REQUEST_TIMEOUT_MS: '50' }, 'K8S_REQUEST_TIMEOUT_MS: 50 is out of range — set K8S_REQUEST_TIMEOUT_MS to a whole number from 100 to 300000'],
     [{ K8S_REQUEST_TIMEOUT_MS: '15s' }, 'K8S_REQUEST_TIMEOUT_MS: "15s" is not a whole number of milliseconds — set K8S_REQUEST_TIMEOUT_MS to a whole number from 100 to 300000'],
+    [{ CHECKLIST_DURATION_CAP: '2 seconds' }, 'CHECKLIST_DURATION_CAP: "2 seconds" is not a duration — set CHECKLIST_DURATION_CAP to a whole number above 0 and a unit: ms, s, m, h or d (e.g. 2s)'],
+    [{ CHECKLIST_DURATION_CAP: '0s' }, 'CHECKLIST_DURATION_CAP: "0s" is not a duration — set CHECKLIST_DURATION_CAP to a whole number above 0 and a unit: ms, s, m, h or d (e.g. 2s)'],
+    [
+      { PROBE_CONNECT_TO: 'api:80=127.0.0.1:8080,api:99999=x:1' },
+      'PROBE_CONNECT_TO: "api:99999=x:1" is not HOST:PORT=ADDR:PORT — set PROBE_CONNECT_TO to comma-separated rules, e.g. *.svc.cluster.local:80=127.0.0.1:8080',
+    ],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: "verbose" is not a log level — set LOG_LEVEL to one of fatal, error, warn, info, debug, trace, silent'],
     [{ FLIGHTDECK_ROLE: 'api' }, 'FLIGHTDECK_ROLE: "api" is not a role — set FLIGHTDECK_ROLE to one of web, worker, all'],
     [

@@ -126,7 +126,9 @@ spec:
         - name: FLIGHTDECK_CHECKLISTS
           value: /etc/flightdeck/checklists
         - name: REDIS_PREFIX
-          value: {{ $root.Values.redis.prefix | quote }}
+          value: {{ $root.Values.redis.prefix | default $root.Release.Name | quote }}
+        - name: FLIGHTDECK_INSTALLATION
+          value: {{ printf "%s/%s" $root.Release.Namespace $root.Release.Name | quote }}
         {{- if $root.Values.slack.apiUrl }}
         - name: SLACK_API_URL
           value: {{ $root.Values.slack.apiUrl | quote }}

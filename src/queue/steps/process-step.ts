@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../../format/escape-mrkdwn.js';
 import { DelayedError, type Job } from 'bullmq';
 import { isFlightdeckError, isRetryableCode, type ErrorCode } from '../../errors/flightdeck-error.js';
 import { toUserText } from '../../errors/user-text.js';
@@ -55,10 +56,10 @@ export function createStepProcessor(options: ProcessStepOptions) {
     try {
       const outcome = await executeStep(run, item, { ...options, signal });
       if (outcome.done) {
-        after = await options.engine.apply(runId, { type: 'step-succeeded', itemId, detail: outcome.detail });
+        after = await options.engine.apply(runId, { type: 'step-succeeded', itemId, detail: escapeMrkdwn(outcome.detail) });
         logger.info({ detail: outcome.detail }, 'step succeeded');
       } else {
-        after = await options.engine.apply(runId, { type: 'step-progress', itemId, detail: outcome.detail });
+        after = await options.engine.apply(runId, { type: 'step-progress', itemId, detail: escapeMrkdwn(outcome.detail) });
         wakeAt = outcome.wakeAt;
       }
     } catch (err) {
@@ -77,7 +78,8 @@ export function createStepProcessor(options: ProcessStepOptions) {
         logger.warn({ err, attemptsLeft }, 'step failed transiently; retrying');
         throw err;
       }
-      const reason = toUserText(err, `job ${job.id}`);
+      // What failed is told in the cluster's and the workload's own words: shown as typed, never as mrkdwn.
+      const reason = escapeMrkdwn(toUserText(err, `job ${job.id}`));
       logger.error({ err, code }, 'step failed');
       const outcome = outcomeOf(code, await options.store.get(runId), itemId);
       after = await options.engine.apply(runId, {

@@ -1,3 +1,4 @@
+import { fenceLog } from '../../format/escape-mrkdwn.js';
 import { createHash } from 'node:crypto';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { runJob } from '../../k8s/run-job.js';
@@ -57,7 +58,7 @@ export const smokeJobStep: StepExecutor = async (run, item, context) => {
   if (result.succeeded) return done(`job ${name} succeeded${result.reused ? ' (reused)' : ''}: ${result.message}`);
   const log =
     result.logTail.length > 0
-      ? `\nLast ${result.logTail.length} log lines of pod ${result.podName}:\n\`\`\`\n${result.logTail.join('\n')}\n\`\`\``
+      ? `\nLast ${result.logTail.length} log lines of pod ${result.podName}:\n${fenceLog(result.logTail)}`
       : `\n(no log: ${result.logError ?? 'the pod wrote nothing'})`;
   throw new FlightdeckError('rollout-failed', `Smoke job ${run.target.namespace}/${name} failed: ${result.message}${log}`, {
     remedy: `Inspect it with kubectl logs job/${name} -n ${run.target.namespace}.`,

@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../../format/escape-mrkdwn.js';
 import { formatUtcTime } from './format-utc-time.js';
 import type { RunEvent } from './run-event.js';
 import { changedCluster, endRun, record, type RunDraft } from './run-draft.js';
@@ -47,6 +48,6 @@ export function applyResume(draft: RunDraft, event: ControlEvent<'resume'>): voi
  */
 export function applyAbort(draft: RunDraft, event: ControlEvent<'abort'>): void {
   const { run } = draft;
-  const reason = `aborted by <@${event.actor}>${event.reason ? `: ${event.reason}` : ''}`;
+  const reason = `aborted by <@${event.actor}>${event.reason ? `: ${escapeMrkdwn(event.reason)}` : ''}`;
   endRun(draft, changedCluster(run) ? 'failed' : 'aborted', reason, event.actor);
 }

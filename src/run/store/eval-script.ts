@@ -30,9 +30,12 @@ export async function evalScript(
   }
 }
 
-/** Flattens audit entries into the ARGV tail the scripts expect: a count, then five fields per entry. */
-export function auditArgs(entries: readonly { run: string; actor: string; action: string; detail: string; at: number }[]): (string | number)[] {
-  const args: (string | number)[] = [entries.length];
+/**
+ * Flattens audit entries into the ARGV tail the scripts expect (see appendAuditLua): the audit stream's
+ * length cap, a count, then five fields per entry.
+ */
+export function auditArgs(cap: number, entries: readonly { run: string; actor: string; action: string; detail: string; at: number }[]): (string | number)[] {
+  const args: (string | number)[] = [cap, entries.length];
   for (const e of entries) args.push(e.run, e.actor, e.action, e.detail, e.at);
   return args;
 }

@@ -1,3 +1,4 @@
+import { appendAuditLua } from './append-audit-lua.js';
 import { luaScript } from './eval-script.js';
 import { markRenderDueLua } from './mark-render-due-lua.js';
 import { WRITE_NEW_RUN_LUA } from './write-new-run-lua.js';
@@ -13,7 +14,7 @@ export const MANUAL_LOCK_PREFIX = 'manual:';
  * step of it can act after the rollback began.
  *
  * KEYS: lock, run, active set, history zset, audit stream, render-due zset, undone run (any key of the slot when none).
- * ARGV: run id, run JSON (seq 1), createdAt, key base, the audit tail (count, 5 fields each), then the
+ * ARGV: run id, run JSON (seq 1), createdAt, key base, the audit tail (cap, count, 5 fields each), then the
  * undone run's id ('' for none), its expected seq, its new seq and its new JSON.
  * Returns `{'created', previousLockValue or ''}`, `{'held', holderJson}` (a rollback holds it),
  * `{'other', holderJson}` (a deploy it does not undo holds it), `{'stale'}` (the undone run changed since
@@ -21,7 +22,7 @@ export const MANUAL_LOCK_PREFIX = 'manual:';
  */
 export const CREATE_ROLLBACK_SCRIPT = luaScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists'} end
-local u = 6 + tonumber(ARGV[5]) * 5
+local u = 7 + tonumber(ARGV[6]) * 5
 local undone = ARGV[u]
 local previous = redis.call('GET', KEYS[1])
 if previous then
@@ -40,8 +41,8 @@ ${WRITE_NEW_RUN_LUA}return {'created', previous or ''}
 `);
 
 /**
- * Takes a free lock for a person. KEYS: lock, audit stream. ARGV: lock value, key base, then one audit
- * entry (5 fields). Returns `{'locked'}`, or `{'held', value, holderJson or ''}` changing nothing.
+ * Takes a free lock for a person. KEYS: lock, audit stream. ARGV: lock value, key base, then the audit
+ * tail (cap, count, 5 fields each). Returns `{'locked'}`, or `{'held', value, holderJson or ''}` changing nothing.
  */
 export const MANUAL_LOCK_SCRIPT = luaScript(`
 local holder = redis.call('GET', KEYS[1])
@@ -50,19 +51,19 @@ if holder then
   return {'held', holder, doc or ''}
 end
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('XADD', KEYS[2], '*', 'run', ARGV[3], 'actor', ARGV[4], 'action', ARGV[5], 'detail', ARGV[6], 'at', ARGV[7])
+${appendAuditLua('KEYS[2]', '3')}
 return {'locked'}
 `);
 
 /**
- * Releases a person's lock, never a run's. KEYS: lock, audit stream. ARGV: manual prefix, then one audit
- * entry (5 fields). Returns `{'unlocked', value}`, `{'none'}` or `{'held', value}` (a run holds it).
+ * Releases a person's lock, never a run's. KEYS: lock, audit stream. ARGV: manual prefix, then the audit
+ * tail (cap, count, 5 fields each). Returns `{'unlocked', value}`, `{'none'}` or `{'held', value}` (a run holds it).
  */
 export const MANUAL_UNLOCK_SCRIPT = luaScript(`
 local holder = redis.call('GET', KEYS[1])
 if not holder then return {'none'} end
 if string.sub(holder, 1, string.len(ARGV[1])) ~= ARGV[1] then return {'held', holder} end
 redis.call('DEL', KEYS[1])
-redis.call('XADD', KEYS[2], '*', 'run', ARGV[2], 'actor', ARGV[3], 'action', ARGV[4], 'detail', ARGV[5], 'at', ARGV[6])
+${appendAuditLua('KEYS[2]', '2')}
 return {'unlocked', holder}
 `);

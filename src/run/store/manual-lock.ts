@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../../format/escape-mrkdwn.js';
 import { z } from 'zod';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { formatUtcTime } from '../core/format-utc-time.js';
@@ -36,7 +37,7 @@ export function parseManualLock(value: string): ManualLock | undefined {
 export function manuallyLocked(service: string, environment: string, lock: ManualLock): FlightdeckError {
   return new FlightdeckError(
     'target-locked',
-    `\`${service}\` in ${environment} is locked by <@${lock.by}> since ${formatUtcTime(lock.at)}: ${lock.reason}`,
+    `\`${service}\` in ${environment} is locked by <@${lock.by}> since ${formatUtcTime(lock.at)}: ${escapeMrkdwn(lock.reason)}`,
     { remedy: `Ask <@${lock.by}>, or unlock it with /deploy unlock ${service} ${environment}.` },
   );
 }

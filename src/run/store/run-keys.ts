@@ -10,6 +10,10 @@ export interface RunKeys {
   active: string;
   history(service: string, environment: string): string;
   audit: string;
+  /** Run id → one-line summary of each ended run: the history left once its document expired. */
+  summaries: string;
+  /** Counts one actor's refusals in one minute (ms since the epoch / 60000), to bound what they add to the audit. */
+  refusals(actor: string, minute: number): string;
   /**
    * Runs whose latest change is not yet shown in Slack, scored by when the oldest change not shown was made
    * (Redis time, ms); survives the run leaving the active set.
@@ -41,6 +45,8 @@ export function runKeys(prefix: string): RunKeys {
     active: `${base}active`,
     history: (service, environment) => `${base}history:${service}:${environment}`,
     audit: `${base}audit`,
+    summaries: `${base}run-summaries`,
+    refusals: (actor, minute) => `${base}refusals:${actor}:${minute}`,
     renderDue: `${base}render-due-at`,
     legacyRenderDue: `${base}render-due`,
     renderLock: (id) => `${base}render-lock:${id}`,

@@ -28,7 +28,7 @@ export interface UndoneRunWrite {
   expectedSeq: number;
 }
 
-export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audit: AuditEntry[], undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
+export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audit: AuditEntry[], auditCap: number, undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
   if (run.kind !== 'rollback') throw new FlightdeckError('internal', `Run ${run.id} is not a rollback run.`);
   const stored = runSchema.parse({ ...run, seq: 1 });
   const undoneNext = undone ? runSchema.parse({ ...undone.next, seq: undone.expectedSeq + 1 }) : undefined;
@@ -49,7 +49,7 @@ export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audi
       JSON.stringify(stored),
       run.createdAt,
       keys.base,
-      ...auditArgs(audit),
+      ...auditArgs(auditCap, audit),
       undoneNext?.id ?? '',
       undone?.expectedSeq ?? '',
       undoneNext?.seq ?? '',
@@ -78,12 +78,12 @@ export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audi
   }
 }
 
-export async function lockManually(redis: Redis, keys: RunKeys, service: string, environment: string, lock: ManualLock): Promise<void> {
+export async function lockManually(redis: Redis, keys: RunKeys, auditCap: number, service: string, environment: string, lock: ManualLock): Promise<void> {
   const reply = (await evalScript(
     redis,
     MANUAL_LOCK_SCRIPT,
     [keys.lock(service, environment), keys.audit],
-    [manualLockValue(lock), keys.base, '', lock.by, 'lock.taken', `${service} ${environment}: ${lock.reason}`, lock.at],
+    [manualLockValue(lock), keys.base, ...auditArgs(auditCap, [{ run: '', actor: lock.by, action: 'lock.taken', detail: `${service} ${environment}: ${lock.reason}`, at: lock.at }])],
   )) as [string, string?, string?];
   if (reply[0] === 'locked') return;
   const manual = parseManualLock(reply[1]!);
@@ -100,6 +100,7 @@ export async function lockManually(redis: Redis, keys: RunKeys, service: string,
 export async function unlockManually(
   redis: Redis,
   keys: RunKeys,
+  auditCap: number,
   service: string,
   environment: string,
   actor: { by: string; at: number },
@@ -108,7 +109,7 @@ export async function unlockManually(
     redis,
     MANUAL_UNLOCK_SCRIPT,
     [keys.lock(service, environment), keys.audit],
-    [MANUAL_LOCK_PREFIX, '', actor.by, 'lock.released', `${service} ${environment}`, actor.at],
+    [MANUAL_LOCK_PREFIX, ...auditArgs(auditCap, [{ run: '', actor: actor.by, action: 'lock.released', detail: `${service} ${environment}`, at: actor.at }])],
   )) as [string, string?];
   if (reply[0] === 'none') {
     throw new FlightdeckError('usage', `\`${service}\` in ${environment} is not locked.`);

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { AUDIT_REFUSAL_SCRIPT } from './audit-refusal-script.js';
 import { CREATE_RUN_SCRIPT } from './create-run-script.js';
 import { auditArgs, evalScript } from './eval-script.js';
 import { ADOPT_LEGACY_RENDER_DUE_SCRIPT, HOLD_LOCK_SCRIPT, MESSAGE_LAG_SCRIPT, RELEASE_LOCK_SCRIPT } from './render-scripts.js';
@@ -11,6 +12,7 @@ import { manuallyLocked, parseManualLock, type LockInfo, type ManualLock } from 
 import { parseRun } from './parse-run.js';
 import { createRollback, listLocks, lockManually, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
 import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
+import { runSummarySchema, summarizeRun, type RunSummary } from './run-summary.js';
 import { UPDATE_RUN_SCRIPT } from './update-run-script.js';
 
 export type CreateResult = { created: true; run: Run } | { created: false; holder: Run };
@@ -39,6 +41,19 @@ export interface UpdateOptions {
   retries?: number;
 }
 
+/** How much Redis the store may grow to; see RunStore's constructor. */
+export interface StoreLimits {
+  /** The audit stream is trimmed (`XADD MAXLEN ~`) to about this many entries. Default 100,000 (AUDIT_MAX_ENTRIES). */
+  auditMaxEntries?: number;
+  /** An ended run's document expires this long after its last write; its summary stays. Default 90 days (RUN_RETENTION_DAYS). */
+  runRetentionMs?: number;
+  /** Entries with no change of a run (refusals) one actor may add to the audit per minute; the rest are dropped. Default 10. */
+  refusalsPerMinute?: number;
+}
+
+const DAY_MS = 86_400_000;
+const DEFAULT_LIMITS: Required<StoreLimits> = { auditMaxEntries: 100_000, runRetentionMs: 90 * DAY_MS, refusalsPerMinute: 10 };
+
 /** Audit entries are read in pages of this size while filtering the shared stream by run. */
 const AUDIT_PAGE = 500;
 
@@ -51,13 +66,16 @@ const AUDIT_PAGE = 500;
  */
 export class RunStore {
   private readonly keys: RunKeys;
+  private readonly limits: Required<StoreLimits>;
 
   /** @throws FlightdeckError `config-invalid` when the prefix is empty or contains braces. */
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    limits: StoreLimits = {},
   ) {
     this.keys = runKeys(prefix);
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
   }
 
   /** Allocates the next run id: "1", "2", … (INCR, so unique across replicas). */
@@ -85,7 +103,7 @@ export class RunStore {
         this.keys.audit,
         this.keys.renderDue,
       ],
-      [run.id, JSON.stringify(stored), run.createdAt, this.keys.base, ...auditArgs(audit)],
+      [run.id, JSON.stringify(stored), run.createdAt, this.keys.base, ...auditArgs(this.limits.auditMaxEntries, audit)],
     )) as [string, string?];
     switch (reply[0]) {
       case 'created':
@@ -117,7 +135,7 @@ export class RunStore {
    *   written); `internal` when the run is not a rollback or its id exists.
    */
   async createRollback(run: Run, audit: AuditEntry[], undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
-    return createRollback(this.redis, this.keys, run, audit, undone);
+    return createRollback(this.redis, this.keys, run, audit, this.limits.auditMaxEntries, undone);
   }
 
   /**
@@ -127,7 +145,7 @@ export class RunStore {
    * @throws FlightdeckError `target-locked` naming the holder when the target is locked or being deployed.
    */
   async lockManually(service: string, environment: string, lock: ManualLock): Promise<void> {
-    return lockManually(this.redis, this.keys, service, environment, lock);
+    return lockManually(this.redis, this.keys, this.limits.auditMaxEntries, service, environment, lock);
   }
 
   /**
@@ -137,7 +155,7 @@ export class RunStore {
    * @throws FlightdeckError `usage` when nothing holds the lock; `target-locked` when a run holds it.
    */
   async unlockManually(service: string, environment: string, actor: { by: string; at: number }): Promise<ManualLock> {
-    return unlockManually(this.redis, this.keys, service, environment, actor);
+    return unlockManually(this.redis, this.keys, this.limits.auditMaxEntries, service, environment, actor);
   }
 
   /** Every held lock with its holder (a run, a person, or an unknown value), for `/deploy status`. */
@@ -176,8 +194,17 @@ export class RunStore {
       const written = await evalScript(
         this.redis,
         UPDATE_RUN_SCRIPT,
-        [key, this.keys.audit, this.keys.lock(next.service, next.environment), this.keys.active, this.keys.renderDue],
-        [seq, next.seq, JSON.stringify(next), isTerminal(next.state) ? '1' : '0', id, ...auditArgs(result.audit)],
+        [key, this.keys.audit, this.keys.lock(next.service, next.environment), this.keys.active, this.keys.renderDue, this.keys.summaries],
+        [
+          seq,
+          next.seq,
+          JSON.stringify(next),
+          isTerminal(next.state) ? '1' : '0',
+          id,
+          this.limits.runRetentionMs,
+          JSON.stringify(summarizeRun(next)),
+          ...auditArgs(this.limits.auditMaxEntries, result.audit),
+        ],
       );
       if (written === 1) return { run: next, effects: result.effects, changed: true };
       if (written === -1) throw runNotFound(id);
@@ -318,6 +345,24 @@ export class RunStore {
   }
 
   /**
+   * The latest `limit` runs of a service+environment, newest first, as summaries: ended runs stay here
+   * after their documents expired (RUN_RETENTION_DAYS); active runs are summarized from their documents.
+   */
+  async historySummaries(service: string, environment: string, limit: number): Promise<RunSummary[]> {
+    if (limit <= 0) return [];
+    const ids = await this.redis.zrevrange(this.keys.history(service, environment), 0, limit - 1);
+    if (ids.length === 0) return [];
+    const stored = await this.redis.hmget(this.keys.summaries, ...ids);
+    const missing = ids.filter((_, i) => stored[i] == null);
+    const live = new Map((await this.getMany(missing)).map((run) => [run.id, summarizeRun(run)]));
+    return ids.flatMap((id, i) => {
+      const text = stored[i];
+      const summary = text == null ? live.get(id) : runSummarySchema.parse(JSON.parse(text));
+      return summary ? [summary] : [];
+    });
+  }
+
+  /**
    * The newest `count` audit entries (default 100), of one run when `runId` is given, in the order they
    * were written. Filtering scans the shared stream backwards page by page, so it costs more for old runs.
    */
@@ -352,11 +397,15 @@ export class RunStore {
 
   /**
    * Appends an audit entry that goes with no change of the run (a refused click, a denied command), so
-   * refusals are on record too. The entry is validated; the run is not read.
+   * refusals are on record too, at most `refusalsPerMinute` per actor and minute of `entry.at`: someone
+   * clicking a refused button over and over cannot grow the audit. The entry is validated; the run is
+   * not read. Returns whether it was appended.
    */
-  async auditOnly(entry: AuditEntry): Promise<void> {
+  async auditOnly(entry: AuditEntry): Promise<boolean> {
     const valid = auditEntrySchema.parse(entry);
-    await this.redis.xadd(this.keys.audit, '*', 'run', valid.run, 'actor', valid.actor, 'action', valid.action, 'detail', valid.detail, 'at', String(valid.at));
+    const counter = this.keys.refusals(valid.actor, Math.floor(valid.at / 60_000));
+    const appended = await evalScript(this.redis, AUDIT_REFUSAL_SCRIPT, [counter, this.keys.audit], [this.limits.refusalsPerMinute, ...auditArgs(this.limits.auditMaxEntries, [valid])]);
+    return appended === 1;
   }
 
   private async getMany(ids: readonly string[]): Promise<Run[]> {

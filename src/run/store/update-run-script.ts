@@ -1,16 +1,20 @@
+import { appendAuditLua } from './append-audit-lua.js';
 import { luaScript } from './eval-script.js';
 import { markRenderDueLua } from './mark-render-due-lua.js';
 
 /**
  * The compare-and-set write of a run: stores the new document only if the stored seq is still the one the
  * change was computed from, appends its audit entries in the same step, and on a terminal state releases
- * the lock (only if it still names this run) and leaves the active set.
+ * the lock (only if it still names this run) and leaves the active set; the document then expires after the
+ * retention (every later write, a follow-up tick, starts it again) while its one-line summary stays in the
+ * summaries hash, so history outlives the documents at a few hundred bytes a run.
  *
  * Every write also marks the run render-due, so its final state reaches Slack even if the writer dies
  * before enqueueing the render.
  *
- * KEYS: run, audit stream, lock, active set, render-due zset.
- * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, then the audit tail (count, 5 fields each).
+ * KEYS: run, audit stream, lock, active set, render-due zset, summaries hash.
+ * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, retention ms, summary JSON, then the
+ * audit tail (cap, count, 5 fields each).
  * Returns 1 when written, 0 on a seq mismatch, -1 when the run does not exist.
  */
 export const UPDATE_RUN_SCRIPT = luaScript(`
@@ -19,14 +23,12 @@ if not seq then return -1 end
 if seq ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'doc', ARGV[3])
 ${markRenderDueLua('KEYS[5]', 'ARGV[5]')}
-local n = tonumber(ARGV[6])
-for i = 0, n - 1 do
-  local o = 7 + i * 5
-  redis.call('XADD', KEYS[2], '*', 'run', ARGV[o], 'actor', ARGV[o + 1], 'action', ARGV[o + 2], 'detail', ARGV[o + 3], 'at', ARGV[o + 4])
-end
+${appendAuditLua('KEYS[2]', '8')}
 if ARGV[4] == '1' then
   if redis.call('GET', KEYS[3]) == ARGV[5] then redis.call('DEL', KEYS[3]) end
   redis.call('SREM', KEYS[4], ARGV[5])
+  redis.call('PEXPIRE', KEYS[1], ARGV[6])
+  redis.call('HSET', KEYS[6], ARGV[5], ARGV[7])
 end
 return 1
 `);

@@ -1,3 +1,4 @@
+import { appendAuditLua } from './append-audit-lua.js';
 import { markRenderDueLua } from './mark-render-due-lua.js';
 
 /**
@@ -6,7 +7,7 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  * runs, which differ only in when they may take the lock.
  *
  * KEYS: lock, run, active set, history zset, audit stream, render-due zset.
- * ARGV: run id, run JSON, createdAt, key base, then the audit tail (count, 5 fields each).
+ * ARGV: run id, run JSON, createdAt, key base, then the audit tail (cap, count, 5 fields each).
  */
 export const WRITE_NEW_RUN_LUA = `
 redis.call('SET', KEYS[1], ARGV[1])
@@ -14,9 +15,4 @@ redis.call('HSET', KEYS[2], 'seq', 1, 'doc', ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[1])
 ${markRenderDueLua('KEYS[6]', 'ARGV[1]')}
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
-local n = tonumber(ARGV[5])
-for i = 0, n - 1 do
-  local o = 6 + i * 5
-  redis.call('XADD', KEYS[5], '*', 'run', ARGV[o], 'actor', ARGV[o + 1], 'action', ARGV[o + 2], 'detail', ARGV[o + 3], 'at', ARGV[o + 4])
-end
-`;
+${appendAuditLua('KEYS[5]', '5')}`;

@@ -1,3 +1,4 @@
+import { inlineCode } from '../../format/escape-mrkdwn.js';
 import type { RunItem } from '../../run/core/run-schema.js';
 import { formatClock } from '../../format/format-duration.js';
 
@@ -28,7 +29,7 @@ function signoffParts(item: SignoffItem): string[] {
 function checkParts(item: CheckItem): string[] {
   const last = item.last;
   if (!last) return item.state === 'running' ? ['measuring…'] : [];
-  const value = last.value === undefined ? '' : `measured \`${String(last.value)}\` · `;
+  const value = last.value === undefined ? '' : `measured ${inlineCode(String(last.value))} · `;
   const tries = item.attempts > 1 ? ` (try ${item.attempts} of ${item.retries + 1})` : '';
   return [`${value}${last.message}${tries}`];
 }

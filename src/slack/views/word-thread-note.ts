@@ -1,10 +1,14 @@
+import { escapeMrkdwn } from '../../format/escape-mrkdwn.js';
 import { formatUtcTime } from '../../run/core/format-utc-time.js';
 import type { ThreadNote } from '../../run/core/thread-note.js';
 
 const END_EMOJI = { failed: ':x:', error: ':warning:', aborted: ':no_entry_sign:' } as const;
 const BREACH_ACTION = { rollback: 'rolling back now', page: 'paging the on-call; the run is paused', notify: 'no automatic action' } as const;
 
-/** The mrkdwn of a reply in a run's thread. Pure. */
+/**
+ * The mrkdwn of a reply in a run's thread. Pure. A person's pause reason is escaped here; workload output and
+ * probe values in the other notes were escaped where they entered (src/queue/steps, src/probes).
+ */
 export function wordThreadNote(note: ThreadNote): string {
   switch (note.kind) {
     case 'phase-completed':
@@ -14,7 +18,7 @@ export function wordThreadNote(note: ThreadNote): string {
     case 'run-ended':
       return `${END_EMOJI[note.state]} Run #${note.runId} ${note.state}: ${note.reason}`;
     case 'paused':
-      return `:double_vertical_bar: Paused by <@${note.actor}>${note.reason ? `: ${note.reason}` : ''}`;
+      return `:double_vertical_bar: Paused by <@${note.actor}>${note.reason ? `: ${escapeMrkdwn(note.reason)}` : ''}`;
     case 'resumed':
       return `:arrow_forward: Resumed by <@${note.actor}> (paused since ${formatUtcTime(note.pausedAt)})`;
     case 'guard-breached':

@@ -15,7 +15,25 @@ export interface FuzzContext {
   responseUrl(): string;
 }
 
+/**
+ * Slack markup a person or a workload might slip into text flightdeck shows: mentions that notify a whole
+ * channel, links dressed as buttons, dates and user groups. None may ever come back unescaped.
+ */
+export const MARKUP_INJECTIONS = [
+  '<!channel>',
+  '<!here>',
+  '<!everyone>',
+  '<https://evil.example/approve|Approve>',
+  '<@U0ADMIN>',
+  '<#C0PROD|prod>',
+  '<!subteam^S0SEC>',
+  '<!date^1700000000^{date}|now>',
+  '<mailto:ops@example.com|ops>',
+  '```\n<!channel>\n```',
+] as const;
+
 export const INJECTIONS = [
+  ...MARKUP_INJECTIONS,
   '<script>alert(1)</script>',
   "'; DROP TABLE runs; --",
   '{{service}}',
@@ -26,7 +44,6 @@ export const INJECTIONS = [
   '../../etc/passwd',
   '%s%s%n',
   '<@U0ALICE>',
-  '<!channel>',
   "' OR '1'='1",
   '{"$gt":""}',
   '__proto__',
