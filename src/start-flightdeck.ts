@@ -55,7 +55,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, limits), metrics);
   const queues = createQueues(redis, env.redisPrefix);
   metrics.trackQueues(queues.all());
-  metrics.trackMessages(() => store.messageLag(env.messageLagBoundMs));
+  metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));
   const engine = new RunEngine({ store, queues, now, logger });
   const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl });
   meterSlackClient(slackClient, metrics);

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/create-logger.js';
 import type { Run } from '../run/core/run-schema.js';
-import type { RenderRead, RunStore } from '../run/store/run-store.js';
+import type { RenderRead } from '../run/store/render-index.js';
+import type { RunStore } from '../run/store/run-store.js';
 import { renderJobSchema } from './job-schemas.js';
 import type { RunNotifier } from './run-notifier.js';
 import { createChannelPacer, sleepJob } from './channel-pacer.js';
@@ -61,7 +62,7 @@ const WAITING_GRACE_MS = 30_000;
  * render enqueued then would only wait for the lock, so the reconciler leaves the run to it.
  */
 export async function renderInHand(redis: Redis, keyPrefix: string, store: RunStore, runId: string): Promise<boolean> {
-  if (await store.renderLockHeld(runId)) return true;
+  if (await store.renders.renderLockHeld(runId)) return true;
   return (await redis.get(waitingKeyOf(keyPrefix, runId)))?.startsWith('ahead:') ?? false;
 }
 
@@ -143,7 +144,7 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       // Recording the ts is itself a change; count it as rendered only if nothing else changed meanwhile.
       if (stored.seq === run.seq + 1) renderedSeq = stored.seq;
     }
-    if ((await store.setRenderedSeq(run.id, renderedSeq, readAt, owner)) === undefined) throw new RenderLockLapsedError(run.id);
+    if ((await store.renders.setRenderedSeq(run.id, renderedSeq, readAt, owner)) === undefined) throw new RenderLockLapsedError(run.id);
     options.logger.debug({ run: run.id, seq: run.seq }, 'run message rendered');
   };
 
@@ -153,14 +154,14 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
     const jobId = job.id ?? job.name;
     const waitingKey = waitingKeyOf(keyPrefix, runId);
     const owner = randomUUID();
-    if (!(await store.holdRenderLock(runId, owner, RENDER_LOCK_MS))) await sleepJob(job, token, LOCK_RETRY_MS);
+    if (!(await store.renders.holdRenderLock(runId, owner, RENDER_LOCK_MS))) await sleepJob(job, token, LOCK_RETRY_MS);
     const renewal = setInterval(() => {
-      store.holdRenderLock(runId, owner, RENDER_LOCK_MS).catch((err: unknown) => logger.warn({ err, run: runId }, 'could not renew the render lock'));
+      store.renders.holdRenderLock(runId, owner, RENDER_LOCK_MS).catch((err: unknown) => logger.warn({ err, run: runId }, 'could not renew the render lock'));
     }, RENDER_LOCK_RENEW_MS);
     try {
       // Given up before the run is read: a render that still sees this mark leaves its change to the read below.
       await redis.eval(RELEASE_WAITING, 1, waitingKey, jobId);
-      const read = await store.readForRender(runId);
+      const read = await store.renders.readForRender(runId);
       if (!read || read.run.seq <= read.rendered) return;
       const { run } = read;
       const overdue = late === true || (read.dueSince !== undefined && read.readAt - read.dueSince > messageLagBoundMs);
@@ -187,7 +188,7 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       }
     } finally {
       clearInterval(renewal);
-      await store.releaseRenderLock(runId, owner);
+      await store.renders.releaseRenderLock(runId, owner);
     }
   };
 }

@@ -51,11 +51,11 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
       enqueued += 1;
     }
   }
-  const { now, due } = await store.renderDue();
+  const { now, due } = await store.renders.renderDue();
   for (const { id, since } of due) {
     const run = await store.get(id);
     if (!run) {
-      await store.dropRenderDue(id);
+      await store.renders.dropRenderDue(id);
       continue;
     }
     // Follow-ups are scheduled by the same commit that ends the run; their delayed job ids collapse with
@@ -69,7 +69,7 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
       // Same for the summary of a run that ended; the job id collapses with one still queued, and it renders too.
       await engine.dispatch(run, [{ type: 'summary' }, ...followUps]);
       enqueued += 1;
-    } else if (run.seq > (await store.getRenderedSeq(id))) {
+    } else if (run.seq > (await store.renders.getRenderedSeq(id))) {
       await engine.dispatch(run, followUps);
       enqueued += 1;
     }

@@ -80,7 +80,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
       options.logger.error({ err }, 'reconcile failed'),
     );
   // Render-due runs an older version left in its unscored set join the index before the first pass reads it.
-  void options.store
+  void options.store.renders
     .adoptLegacyRenderDue()
     .then((adopted) => adopted > 0 && options.logger.info({ adopted }, 'render-due runs of an older version adopted'))
     .catch((err: unknown) => options.logger.error({ err }, 'could not adopt the older render-due set'))

@@ -100,7 +100,7 @@ async function rendered(id: string, timeoutMs = SETTLE_MS): Promise<Run> {
     `run ${id} rendered`,
     async () => {
       const run = await store.get(id);
-      return run?.messageTs && (await store.getRenderedSeq(id)) >= run.seq ? run : undefined;
+      return run?.messageTs && (await store.renders.getRenderedSeq(id)) >= run.seq ? run : undefined;
     },
     timeoutMs,
   );

@@ -39,14 +39,14 @@ describe('messages behind their run', () => {
   it('are counted by the metrics and listed by `flightdeck runs list --stale` once past the bound', async () => {
     const behind = await storedRun('api');
     const shown = await storedRun('web');
-    await store.holdRenderLock(shown.id, 'render', 10_000);
-    await store.setRenderedSeq(shown.id, shown.seq, (await store.readForRender(shown.id))!.readAt, 'render');
+    await store.renders.holdRenderLock(shown.id, 'render', 10_000);
+    await store.renders.setRenderedSeq(shown.id, shown.seq, (await store.renders.readForRender(shown.id))!.readAt, 'render');
 
     const metrics = createMetrics({ defaultMetrics: false });
-    metrics.trackMessages(() => store.messageLag(BOUND_MS));
+    metrics.trackMessages(() => store.renders.messageLag(BOUND_MS));
     expect(await runs(['list', '--stale'])).toEqual({ code: 0, out: expect.stringMatching(/No run message has trailed/) });
 
-    await waitUntil('the unshown run to pass the bound', async () => ((await store.messageLag(BOUND_MS)).stale === 1 ? true : undefined));
+    await waitUntil('the unshown run to pass the bound', async () => ((await store.renders.messageLag(BOUND_MS)).stale === 1 ? true : undefined));
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/^flightdeck_messages_stale 1$/m);
     const lag = Number(/^flightdeck_message_lag_seconds ([\d.]+)$/m.exec(text)?.[1]);

@@ -70,7 +70,7 @@ describe('a run message converges to its run', () => {
     await waitUntil('the replies to start going out', () => (h.slack.thread(CHANNEL, posted.messageTs!).length > 0 ? true : undefined));
     const started = await change(posted, { type: 'start', actor: 'U0ALICE' });
     await waitUntil('the message to trail its run past the bound', async () => {
-      const { now, due } = await h.store.renderDue();
+      const { now, due } = await h.store.renders.renderDue();
       const since = due.find((d) => d.id === started.id)?.since;
       return since !== undefined && now - since > boundMs ? true : undefined;
     });

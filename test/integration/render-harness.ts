@@ -92,7 +92,7 @@ export async function startRenderHarness(): Promise<RenderHarness> {
         `run ${id} rendered`,
         async () => {
           const run = await store.get(id);
-          return run?.messageTs && (await store.getRenderedSeq(id)) >= run.seq ? run : undefined;
+          return run?.messageTs && (await store.renders.getRenderedSeq(id)) >= run.seq ? run : undefined;
         },
         timeoutMs,
       );

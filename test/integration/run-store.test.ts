@@ -227,57 +227,57 @@ describe('RunStore', () => {
     expect(stored).toMatchObject({ messageTs: '1700000000.000100', seq: 2 });
     expect(await store.audit(run.id)).toHaveLength(audit.length);
 
-    expect(await store.getRenderedSeq(run.id)).toBe(0);
-    expect(await store.holdRenderLock(run.id, 'render-a', 10_000)).toBe(true);
-    expect(await store.holdRenderLock(run.id, 'render-b', 10_000)).toBe(false);
-    const { readAt } = (await store.readForRender(run.id))!;
-    expect(await store.setRenderedSeq(run.id, 3, readAt, 'render-a')).toBe(3);
-    expect(await store.setRenderedSeq(run.id, 2, readAt, 'render-a')).toBe(3);
-    expect(await store.getRenderedSeq(run.id)).toBe(3);
+    expect(await store.renders.getRenderedSeq(run.id)).toBe(0);
+    expect(await store.renders.holdRenderLock(run.id, 'render-a', 10_000)).toBe(true);
+    expect(await store.renders.holdRenderLock(run.id, 'render-b', 10_000)).toBe(false);
+    const { readAt } = (await store.renders.readForRender(run.id))!;
+    expect(await store.renders.setRenderedSeq(run.id, 3, readAt, 'render-a')).toBe(3);
+    expect(await store.renders.setRenderedSeq(run.id, 2, readAt, 'render-a')).toBe(3);
+    expect(await store.renders.getRenderedSeq(run.id)).toBe(3);
   });
 
   it('keeps a run render-due, dated by its first change not shown, until its message shows its seq', async () => {
     const { run, audit } = await newStartedRun();
     await store.create(run, audit);
-    const first = await store.renderDue();
+    const first = await store.renders.renderDue();
     const since = first.due.find((d) => d.id === run.id)?.since;
     expect(since).toBeGreaterThan(0);
     expect(since).toBeLessThanOrEqual(first.now);
     // A later change does not move the date: the oldest change not shown is what the lag counts from.
     await store.setMessageTs(run.id, '1700000000.000100');
-    expect((await store.renderDue()).due.find((d) => d.id === run.id)?.since).toBe(since);
+    expect((await store.renders.renderDue()).due.find((d) => d.id === run.id)?.since).toBe(since);
 
-    await store.holdRenderLock(run.id, 'render-a', 10_000);
-    const read = (await store.readForRender(run.id))!;
+    await store.renders.holdRenderLock(run.id, 'render-a', 10_000);
+    const read = (await store.renders.readForRender(run.id))!;
     expect(read).toMatchObject({ rendered: 0, dueSince: since });
     // Showing seq 1 of 2: still due, dated from the read (the change to seq 2 came after it).
-    expect(await store.setRenderedSeq(run.id, 1, read.readAt, 'render-a')).toBe(1);
-    expect((await store.renderDue()).due.find((d) => d.id === run.id)?.since).toBe(read.readAt);
-    expect(await store.setRenderedSeq(run.id, 2, read.readAt, 'render-a')).toBe(2);
-    expect((await store.renderDue()).due.map((d) => d.id)).not.toContain(run.id);
-    expect((await store.readForRender(run.id))!.dueSince).toBeUndefined();
+    expect(await store.renders.setRenderedSeq(run.id, 1, read.readAt, 'render-a')).toBe(1);
+    expect((await store.renders.renderDue()).due.find((d) => d.id === run.id)?.since).toBe(read.readAt);
+    expect(await store.renders.setRenderedSeq(run.id, 2, read.readAt, 'render-a')).toBe(2);
+    expect((await store.renders.renderDue()).due.map((d) => d.id)).not.toContain(run.id);
+    expect((await store.renders.readForRender(run.id))!.dueSince).toBeUndefined();
   });
 
   it('records nothing, and marks the run due again, when the render lock lapsed during the write', async () => {
     const { run, audit } = await newStartedRun();
     await store.create(run, audit);
     await store.setMessageTs(run.id, '1700000000.000100');
-    await store.holdRenderLock(run.id, 'render-new', 10_000);
-    const read = (await store.readForRender(run.id))!;
-    expect(await store.setRenderedSeq(run.id, 2, read.readAt, 'render-new')).toBe(2);
-    expect((await store.renderDue()).due.map((d) => d.id)).not.toContain(run.id);
+    await store.renders.holdRenderLock(run.id, 'render-new', 10_000);
+    const read = (await store.renders.readForRender(run.id))!;
+    expect(await store.renders.setRenderedSeq(run.id, 2, read.readAt, 'render-new')).toBe(2);
+    expect((await store.renders.renderDue()).due.map((d) => d.id)).not.toContain(run.id);
     // An older render whose lock lapsed finishes last: its write of seq 1 may have landed over seq 2.
-    expect(await store.setRenderedSeq(run.id, 1, read.readAt, 'render-old')).toBeUndefined();
-    expect(await store.getRenderedSeq(run.id)).toBe(1);
-    expect((await store.renderDue()).due.map((d) => d.id)).toContain(run.id);
+    expect(await store.renders.setRenderedSeq(run.id, 1, read.readAt, 'render-old')).toBeUndefined();
+    expect(await store.renders.getRenderedSeq(run.id)).toBe(1);
+    expect((await store.renders.renderDue()).due.map((d) => d.id)).toContain(run.id);
   });
 
   it('adopts the unscored render-due set an older version left', async () => {
     await redis.sadd(`{${prefix}}:render-due`, '41', '42');
-    expect(await store.adoptLegacyRenderDue()).toBe(2);
+    expect(await store.renders.adoptLegacyRenderDue()).toBe(2);
     expect(await redis.exists(`{${prefix}}:render-due`)).toBe(0);
-    expect((await store.renderDue()).due.map((d) => d.id).sort()).toEqual(['41', '42']);
-    expect(await store.adoptLegacyRenderDue()).toBe(0);
+    expect((await store.renders.renderDue()).due.map((d) => d.id).sort()).toEqual(['41', '42']);
+    expect(await store.renders.adoptLegacyRenderDue()).toBe(0);
   });
 
   it('claims an idempotency key once', async () => {

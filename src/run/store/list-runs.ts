@@ -19,7 +19,7 @@ export interface RunRow {
  * longer than that.
  */
 export async function listRuns(store: RunStore, options: { staleAfterMs?: number } = {}): Promise<RunRow[]> {
-  const { now, due } = await store.renderDue();
+  const { now, due } = await store.renders.renderDue();
   const since = new Map(due.map((d) => [d.id, d.since]));
   const runs = options.staleAfterMs === undefined ? await store.activeRuns() : [];
   const ids = new Set(runs.map((run) => run.id));
@@ -39,7 +39,7 @@ export async function listRuns(store: RunStore, options: { staleAfterMs?: number
       environment: run.environment,
       state: run.state,
       seq: run.seq,
-      rendered: await store.getRenderedSeq(run.id),
+      rendered: await store.renders.getRenderedSeq(run.id),
       behindMs,
     });
   }

@@ -4,12 +4,11 @@ import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { AUDIT_REFUSAL_SCRIPT } from './audit-refusal-script.js';
 import { CREATE_RUN_SCRIPT } from './create-run-script.js';
 import { auditArgs, evalScript } from './eval-script.js';
-import { ADOPT_LEGACY_RENDER_DUE_SCRIPT, HOLD_LOCK_SCRIPT, MESSAGE_LAG_SCRIPT, RELEASE_LOCK_SCRIPT } from './render-scripts.js';
-import { RAISE_SEQ_SCRIPT } from './raise-seq-script.js';
 import type { Effect, Transition } from '../core/run-event.js';
 import { runKeys, type RunKeys } from './run-keys.js';
 import { manuallyLocked, parseManualLock, type LockInfo, type ManualLock } from './manual-lock.js';
 import { parseRun } from './parse-run.js';
+import { RenderIndex } from './render-index.js';
 import { createRollback, listLocks, lockManually, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
 import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
 import { runSummarySchema, summarizeRun, type RunSummary } from './run-summary.js';
@@ -23,17 +22,6 @@ export interface UpdateResult {
   /** Effects of the transition that was written; empty when nothing changed. */
   effects: Effect[];
   changed: boolean;
-}
-
-/** A run as a render reads it: see {@link RunStore.readForRender}. */
-export interface RenderRead {
-  run: Run;
-  /** The seq the run's message shows; 0 before its first post. */
-  rendered: number;
-  /** Redis ms since which a change has been waiting to be shown; undefined when the message is current. */
-  dueSince: number | undefined;
-  /** Redis's clock when the run was read, ms. */
-  readAt: number;
 }
 
 export interface UpdateOptions {
@@ -67,6 +55,8 @@ const AUDIT_PAGE = 500;
 export class RunStore {
   private readonly keys: RunKeys;
   private readonly limits: Required<StoreLimits>;
+  /** Which runs' Slack messages trail them, and the render lock and recorded seq of each message. */
+  readonly renders: RenderIndex;
 
   /** @throws FlightdeckError `config-invalid` when the prefix is empty or contains braces. */
   constructor(
@@ -76,6 +66,7 @@ export class RunStore {
   ) {
     this.keys = runKeys(prefix);
     this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.renders = new RenderIndex(redis, this.keys);
   }
 
   /** Allocates the next run id: "1", "2", … (INCR, so unique across replicas). */
@@ -227,94 +218,6 @@ export class RunStore {
       run.messageTs === ts ? null : { run: { ...run, messageTs: ts }, audit: [], effects: [] },
     );
     return result.run;
-  }
-
-  /** The highest run seq the notifier has rendered into Slack; 0 when none. */
-  async getRenderedSeq(id: string): Promise<number> {
-    return Number((await this.redis.hget(this.keys.run(id), 'rendered')) ?? 0);
-  }
-
-  /**
-   * Reads a run for rendering, in one round trip: the document, the seq its message shows, since when (Redis
-   * ms) a change has been waiting to be shown (undefined when none is), and Redis's clock at the read.
-   */
-  async readForRender(id: string): Promise<RenderRead | null> {
-    const replies = (await this.redis.pipeline().time().hmget(this.keys.run(id), 'doc', 'rendered').zscore(this.keys.renderDue, id).exec()) ?? [];
-    for (const [err] of replies) if (err) throw err;
-    const [seconds, micros] = replies[0]![1] as [string, string];
-    const [doc, rendered] = replies[1]![1] as [string | null, string | null];
-    const dueSince = replies[2]![1] as string | null;
-    if (doc === null) return null;
-    return {
-      run: parseRun(doc),
-      rendered: Number(rendered ?? 0),
-      dueSince: dueSince === null ? undefined : Number(dueSince),
-      readAt: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000),
-    };
-  }
-
-  /**
-   * Records that the run's message shows `seq` (never lowering it), read at `readAt` (Redis ms, from
-   * {@link readForRender}), while the render lock `renderLock(id)` is held by `owner`. Returns the seq
-   * recorded, or undefined when the lock no longer names `owner`: another render may have written since,
-   * so nothing is recorded and the caller must render again.
-   */
-  async setRenderedSeq(id: string, seq: number, readAt: number, owner: string): Promise<number | undefined> {
-    const stored = Number(
-      await evalScript(this.redis, RAISE_SEQ_SCRIPT, [this.keys.run(id), this.keys.renderDue, this.keys.renderLock(id)], [seq, id, readAt, owner]),
-    );
-    return stored < 0 ? undefined : stored;
-  }
-
-  /**
-   * Takes the lock one run's renders share for `ttlMs`, or renews it when `owner` holds it already. False
-   * when another render holds it.
-   */
-  async holdRenderLock(id: string, owner: string, ttlMs: number): Promise<boolean> {
-    return (await evalScript(this.redis, HOLD_LOCK_SCRIPT, [this.keys.renderLock(id)], [owner, ttlMs])) === 1;
-  }
-
-  /** Whether a render holds the run's render lock. */
-  async renderLockHeld(id: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.renderLock(id))) === 1;
-  }
-
-  /** Releases the render lock if `owner` still holds it. */
-  async releaseRenderLock(id: string, owner: string): Promise<void> {
-    await evalScript(this.redis, RELEASE_LOCK_SCRIPT, [this.keys.renderLock(id)], [owner]);
-  }
-
-  /**
-   * Runs whose latest change is not shown in Slack yet, active or finished, oldest change first, each with
-   * since when (Redis ms) it has been waiting; `now` is Redis's clock at the read.
-   */
-  async renderDue(): Promise<{ now: number; due: Array<{ id: string; since: number }> }> {
-    const replies = (await this.redis.pipeline().time().zrange(this.keys.renderDue, '0', '-1', 'WITHSCORES').exec()) ?? [];
-    for (const [err] of replies) if (err) throw err;
-    const [seconds, micros] = replies[0]![1] as [string, string];
-    const flat = replies[1]![1] as string[];
-    const due: Array<{ id: string; since: number }> = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) due.push({ id: flat[i]!, since: Number(flat[i + 1]) });
-    return { now: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), due };
-  }
-
-  /** How many messages trail their run for longer than `boundMs`, and how long the furthest behind has. */
-  async messageLag(boundMs: number): Promise<{ stale: number; oldestMs: number }> {
-    const [stale, oldestMs] = (await evalScript(this.redis, MESSAGE_LAG_SCRIPT, [this.keys.renderDue], [boundMs])) as [number, number];
-    return { stale, oldestMs };
-  }
-
-  /** Forgets a render-due mark for a run that no longer exists. */
-  async dropRenderDue(id: string): Promise<void> {
-    await this.redis.zrem(this.keys.renderDue, id);
-  }
-
-  /**
-   * Moves the render-due runs an older flightdeck kept in an unscored set into the scored index, dated now
-   * (how long they had waited is not known). Returns how many moved; 0 once done.
-   */
-  async adoptLegacyRenderDue(): Promise<number> {
-    return Number(await evalScript(this.redis, ADOPT_LEGACY_RENDER_DUE_SCRIPT, [this.keys.legacyRenderDue, this.keys.renderDue], []));
   }
 
   /** Every run that has not reached a terminal state, oldest first. */

@@ -147,7 +147,7 @@ async function messageConvergence(cluster: FaultCluster, runId: string, timeoutM
     `run ${runId}'s message to show the run`,
     async () => {
       const run = await cluster.store.get(runId);
-      if (!run?.messageTs || (await cluster.store.getRenderedSeq(runId)) < run.seq) return undefined;
+      if (!run?.messageTs || (await cluster.store.renders.getRenderedSeq(runId)) < run.seq) return undefined;
       const expected = renderRunMessage(run).blocks;
       const stored = cluster.slack.message(FAULT_CHANNEL, run.messageTs);
       return stored && sameBlocks(stored.blocks, expected) ? { run, expected } : undefined;
