@@ -1,4 +1,4 @@
-import { WebClient } from '@slack/web-api';
+import { LogLevel, WebClient } from '@slack/web-api';
 import { type DoctorResult, failed, messageOf, ok } from '../doctor/doctor-result.js';
 import { BOT_SCOPES } from './build-manifest.js';
 
@@ -18,7 +18,8 @@ const REINSTALL = 'paste the output of `flightdeck manifest` under App Manifest 
  * app-level token opens a connection URL too (`apps.connections.open`, which does not connect). Never rejects.
  */
 export async function checkSlackApp(options: SlackAppCheckOptions): Promise<DoctorResult[]> {
-  const client = (token: string) => new WebClient(token, { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 }, timeout: options.timeoutMs });
+  // Every failure is reported on the check's line; the client's own warnings would only repeat it.
+  const client = (token: string) => new WebClient(token, { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 }, timeout: options.timeoutMs, logLevel: LogLevel.ERROR });
   const results: DoctorResult[] = [];
   try {
     const answer = await client(options.botToken).auth.test();
