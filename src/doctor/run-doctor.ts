@@ -2,11 +2,11 @@ import { checkConfig } from '../config/check-config.js';
 import { loadConfig, type Config } from '../config/load-config.js';
 import { loadEnv, type Env } from '../config/load-env.js';
 import { resolveTarget } from '../config/resolve-target.js';
-import { checkClusterAccess } from '../k8s/check-cluster-access.js';
+import { checkClusterAccess } from './check-cluster-access.js';
 import { createClusterAccess } from '../k8s/create-cluster-access.js';
-import { checkPagerDuty } from '../pagerduty/check-pagerduty.js';
-import { checkPrometheus } from '../probes/check-prometheus.js';
-import { checkSlackApp } from '../slack/check-slack-app.js';
+import { checkPagerDuty } from './check-pagerduty.js';
+import { checkPrometheus } from './check-prometheus.js';
+import { checkSlackApp } from './check-slack-app.js';
 import { checkRedis } from './check-redis.js';
 import { type DoctorResult, failed, messageOf, ok } from './doctor-result.js';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Catalog } from '../config/catalog-schema.js';
 import type { Env } from '../config/load-env.js';
-import { type DoctorResult, degraded, messageOf, ok } from '../doctor/doctor-result.js';
-import { createPagerDutyClient } from './create-pagerduty-client.js';
+import { type DoctorResult, degraded, messageOf, ok } from './doctor-result.js';
+import { createPagerDutyClient } from '../pagerduty/create-pagerduty-client.js';
 
 /**
  * PagerDuty as each service will use it: its routing key variable is set (a guard's `page` reaches on-call)

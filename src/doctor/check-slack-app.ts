@@ -1,6 +1,6 @@
 import { LogLevel, WebClient } from '@slack/web-api';
-import { type DoctorResult, failed, messageOf, ok } from '../doctor/doctor-result.js';
-import { BOT_SCOPES } from './build-manifest.js';
+import { type DoctorResult, failed, messageOf, ok } from './doctor-result.js';
+import { BOT_SCOPES } from '../slack/build-manifest.js';
 
 export interface SlackAppCheckOptions {
   apiUrl: string;

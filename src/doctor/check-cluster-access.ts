@@ -1,7 +1,7 @@
 import { ApiException, AuthenticationV1Api, AuthorizationV1Api } from '@kubernetes/client-node';
-import { type DoctorResult, degraded, failed, messageOf, ok, within } from '../doctor/doctor-result.js';
-import type { ClusterAccess } from './create-cluster-access.js';
-import { type K8sPermission, REQUIRED_PERMISSIONS, describePermission } from './required-permissions.js';
+import { type DoctorResult, degraded, failed, messageOf, ok, within } from './doctor-result.js';
+import type { ClusterAccess } from '../k8s/create-cluster-access.js';
+import { type K8sPermission, REQUIRED_PERMISSIONS, describePermission } from '../k8s/required-permissions.js';
 
 export interface ClusterCheckTarget {
   /** The catalog environment, for the line's name. */

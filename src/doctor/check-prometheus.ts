@@ -1,7 +1,7 @@
-import { type DoctorResult, failed, messageOf, ok } from '../doctor/doctor-result.js';
-import { moveCredentialsToHeader } from './move-credentials-to-header.js';
-import { instantQueryUrl } from './prometheus-probe.js';
-import { redactUrl } from './redact-url.js';
+import { type DoctorResult, failed, messageOf, ok } from './doctor-result.js';
+import { moveCredentialsToHeader } from '../probes/move-credentials-to-header.js';
+import { instantQueryUrl } from '../probes/prometheus-probe.js';
+import { redactUrl } from '../probes/redact-url.js';
 
 /**
  * One environment's Prometheus answers an instant query (`vector(1)`) on its HTTP API, the way the
