@@ -1,4 +1,4 @@
-import { ApiException, AuthenticationV1Api, AuthorizationV1Api } from '@kubernetes/client-node';
+import { ApiException, AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { type DoctorResult, degraded, failed, messageOf, ok, within } from './doctor-result.js';
 import type { ClusterAccess } from '../k8s/create-cluster-access.js';
 import { type K8sPermission, REQUIRED_PERMISSIONS, describePermission } from '../k8s/required-permissions.js';
@@ -20,7 +20,7 @@ export interface ClusterCheckTarget {
  */
 export async function checkClusterAccess(access: ClusterAccess, target: ClusterCheckTarget, timeoutMs: number): Promise<DoctorResult> {
   const name = `cluster ${target.environment} (${target.context})`;
-  let kubeConfig;
+  let kubeConfig: KubeConfig;
   try {
     kubeConfig = access.forContext(target.context).kubeConfig;
   } catch (err) {
