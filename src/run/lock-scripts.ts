@@ -1,4 +1,5 @@
 import { luaScript } from './eval-script.js';
+import { markRenderDueLua } from './mark-render-due-lua.js';
 import { WRITE_NEW_RUN_LUA } from './write-new-run-lua.js';
 
 /** Lock values that are not run ids: a person's lock (`/deploy lock`), JSON after the prefix. */
@@ -33,7 +34,7 @@ end
 if undone ~= '' then
   if redis.call('HGET', KEYS[7], 'seq') ~= ARGV[u + 1] then return {'stale'} end
   redis.call('HSET', KEYS[7], 'seq', ARGV[u + 2], 'doc', ARGV[u + 3])
-  redis.call('SADD', KEYS[6], undone)
+  ${markRenderDueLua('KEYS[6]', 'undone')}
 end
 ${WRITE_NEW_RUN_LUA}return {'created', previous or ''}
 `);
