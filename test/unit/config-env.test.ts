@@ -33,6 +33,8 @@ describe('loadEnv', () => {
       k8sRequestTimeoutMs: 15_000,
       workerConcurrency: 8,
       workerLockMs: 30_000,
+      messageLagBoundMs: 15_000,
+      reconcileIntervalMs: 10_000,
       pagerdutyEventsServer: 'events.pagerduty.com',
       pagerdutyApiUrl: 'https://api.pagerduty.com',
       pagerdutyCaFile: undefined,
