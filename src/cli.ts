@@ -2,6 +2,7 @@
 import { runImportChecklist } from './checklist/markdown/run-import-checklist.js';
 import { checkConfig } from './config/check-config.js';
 import { loadConfig } from './config/load-config.js';
+import { runDoctor } from './doctor/run-doctor.js';
 import { loadEnv, type Env } from './config/load-env.js';
 import { sandboxRefusal, servesSandboxByDefault } from './config/sandbox-eligibility.js';
 import { isFlightdeckError } from './errors/flightdeck-error.js';
@@ -18,6 +19,9 @@ Commands:
   sandbox          Try flightdeck on this machine: emulated Slack, cluster, Prometheus and PagerDuty,
                    driven from a page on http://127.0.0.1:PORT (from a clone; not in the production image).
   check [file...]  Validate the catalog and every checklist (or just the named checklist files).
+  doctor           Everything check does, then reach Redis, Slack (token, scopes), PagerDuty, each environment's
+                   Prometheus and cluster (identity, every permission needed); one line per check with the fix,
+                   exit 1 on any failure. Reads the same environment as serve.
   import-checklist <file.md> [--name <name>]
                    Print a checklist converted from Markdown as YAML (name: the redirect target's, else the file's).
   manifest (--url https://<host> | --socket) [--name <app name>] [--json]
@@ -138,6 +142,8 @@ async function run(args: string[]): Promise<number> {
       return check(rest);
     case 'sandbox':
       return sandbox(rest);
+    case 'doctor':
+      return runDoctor(process.env, { stdout: (text) => process.stdout.write(text) });
     case 'import-checklist':
       return runImportChecklist(rest, {
         stdout: (text) => process.stdout.write(text),

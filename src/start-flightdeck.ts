@@ -44,8 +44,8 @@ export interface Flightdeck {
  */
 export async function startFlightdeck(config: Config, logger: Logger, now: () => number = Date.now, listen: { host?: string } = {}): Promise<Flightdeck> {
   const { env } = config;
-  // Read before connecting anywhere: a missing routing key must stop start-up, not the first page.
-  const pagerduty = createPagerDutyWiring(env, config.catalog);
+  // A missing routing key only leaves that service unpaged: said at start-up, not discovered at the first breach.
+  const pagerduty = createPagerDutyWiring(env, config.catalog, (problem) => logger.warn({ problem }, 'paging degraded'));
   const redisOptions = { maxRetriesPerRequest: null, lazyConnect: false } as const;
   const redis = new Redis(env.redisUrl, redisOptions);
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Directory } from './directory.js';
 import { MessageStore } from './message-store.js';
+import { ALL_EMULATED_SCOPES, scopeNeeded } from './method-scopes.js';
 import { err, str, type MethodContext, type MethodReply } from './method-context.js';
 import { RateLimiter } from './rate-limiter.js';
 import { inspectableArgs, parseArgs, readBody, readToken } from './read-request.js';
@@ -49,7 +50,10 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   if (!(pingIntervalMs > 0 && pingIntervalMs <= MAX_PING_INTERVAL_MS)) {
     throw new Error(`startSlackEmulator: socketPingIntervalMs must be in (0, ${MAX_PING_INTERVAL_MS}], got ${pingIntervalMs}`);
   }
-  const store = new MessageStore(options.channels ?? ['C0DEPLOY'], now);
+  const privateChannels = new Set(options.privateChannels ?? []);
+  const store = new MessageStore([...(options.channels ?? ['C0DEPLOY']), ...privateChannels], now);
+  const scopes = [...(options.scopes ?? ALL_EMULATED_SCOPES)];
+  const granted = new Set(scopes);
   const directory = new Directory(store);
   const users: KnownUser[] = [...(options.users ?? DEFAULT_USERS), { id: botUserId, name: 'flightdeck', isBot: true }];
   for (const u of users) directory.addUser(u);
@@ -83,7 +87,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     req: IncomingMessage,
     method: string,
     body: string,
-  ): { status: number; reply: MethodReply; retryAfter?: number; dropped?: true } => {
+  ): { status: number; reply: MethodReply; retryAfter?: number; dropped?: true; scopes?: string } => {
     const args = parseArgs(req.headers['content-type'], body);
     const callToken = readToken(req, args);
     const finish = (status: number, reply: MethodReply, retryAfter?: number, dropped?: true) => {
@@ -96,7 +100,15 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
         response: reply,
         ...(dropped ? { dropped } : {}),
       });
-      return { status, reply, ...(retryAfter !== undefined ? { retryAfter } : {}), ...(dropped ? { dropped } : {}) };
+      // Slack names a bot token's granted scopes on every answer to it (the header @slack/web-api copies
+      // into response_metadata.scopes).
+      return {
+        status,
+        reply,
+        ...(retryAfter !== undefined ? { retryAfter } : {}),
+        ...(dropped ? { dropped } : {}),
+        ...(callToken === token ? { scopes: scopes.join(',') } : {}),
+      };
     };
     const handler = webApiMethods[method];
     if (!handler) return finish(200, err('unknown_method'));
@@ -111,6 +123,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       return finish(200, err(callToken === token || callToken === appToken ? 'not_allowed_token_type' : 'invalid_auth'));
     }
     if (!args) return finish(200, err('invalid_json'));
+    const needed = callToken === token ? scopeNeeded(method, args, (id) => privateChannels.has(id)) : undefined;
+    if (needed !== undefined && !granted.has(needed)) return finish(200, err('missing_scope', { needed, provided: scopes.join(',') }));
     const retryAfter = limiter.check(method, str(args.channel) ?? '', now());
     if (retryAfter !== undefined) return finish(429, err('ratelimited'), retryAfter);
     const reply = handler(ctx(), args);
@@ -125,13 +139,16 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     if (req.method === 'POST' && path.startsWith('/api/')) {
       const held = takeFault(holds, path.slice('/api/'.length));
       if (held) await new Promise((wake) => setTimeout(wake, held.ms));
-      const { status, reply, retryAfter, dropped } = callMethod(req, path.slice('/api/'.length), body);
+      const { status, reply, retryAfter, dropped, scopes: grantedHeader } = callMethod(req, path.slice('/api/'.length), body);
       // The method has taken effect; destroying the connection loses only the answer, as a network fault would.
       if (dropped) {
         req.socket.destroy();
         return;
       }
-      send(res, status, reply, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {});
+      send(res, status, reply, {
+        ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}),
+        ...(grantedHeader !== undefined ? { 'x-oauth-scopes': grantedHeader } : {}),
+      });
       return;
     }
     if (req.method === 'POST' && path.startsWith('/response/')) {
@@ -166,6 +183,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     botUserId,
     botId,
     appId,
+    scopes,
     calls,
     ephemerals: store.ephemerals,
     responses: responseUrls.recorded,

@@ -104,6 +104,14 @@ export interface SlackEmulatorOptions {
   token?: string;
   /** Known channel ids; default `['C0DEPLOY']`. */
   channels?: string[];
+  /** Private channels (also known): reading their history needs `groups:history` instead of `channels:history`. */
+  privateChannels?: string[];
+  /**
+   * The bot token's granted scopes: a call needing another answers `missing_scope` with `needed` and
+   * `provided`, and every answer to the bot token carries them in `x-oauth-scopes`. Default: every scope an
+   * emulated method needs.
+   */
+  scopes?: readonly string[];
   /** Default `T0TEST`. */
   teamId?: string;
   /** Default `U0BOT`. */
@@ -140,6 +148,8 @@ export interface SlackEmulator {
   readonly botUserId: string;
   readonly botId: string;
   readonly appId: string;
+  /** The bot token's granted scopes. */
+  readonly scopes: readonly string[];
   /** Every Web API call, oldest first. */
   readonly calls: readonly RecordedCall[];
   readonly ephemerals: readonly EphemeralMessage[];

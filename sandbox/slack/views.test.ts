@@ -92,7 +92,7 @@ describe('views.open', () => {
     ]);
     const noSubmit = { ...modal('x'), submit: undefined };
     const second = await platformError(client.apiCall('views.open', { trigger_id: trigger, view: noSubmit }));
-    expect(second.data.response_metadata).toEqual({ messages: [expect.stringContaining('must provide submit')] });
+    expect(second.data.response_metadata).toMatchObject({ messages: [expect.stringContaining('must provide submit')] });
     expect((await platformError(client.apiCall('views.open', { trigger_id: trigger, view: '{nope' }))).error).toBe('invalid_arguments');
     expect((await client.views.open({ trigger_id: trigger, view: modal('ok') })).ok).toBe(true);
   });

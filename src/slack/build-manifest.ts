@@ -2,21 +2,21 @@ import type { CommandDefinition } from '../../commands/command-definition.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 
 /**
- * Bot scopes flightdeck uses, each for a reason: post and edit run messages (also in channels the bot was
- * not invited to, since an environment may name its own channel), receive slash commands, resolve role
- * groups, find the on-call by email and DM them, read channel details, and read public and private channel
- * history to find a run message whose post was answered too late to record (so a retry edits it instead of
- * posting a second one).
+ * Bot scopes flightdeck uses, each for a reason (test/unit/manifest-scopes.test.ts maps every Web API call
+ * in the code to its scopes and fails on one missing or unused): receive slash commands; post and edit run
+ * messages, alerts and DMs; resolve roles given as user groups; find the on-call by email (Slack grants
+ * `users:read.email` only together with `users:read`) and open a DM with them; read public and private
+ * channel history to find a run message whose post was answered too late to record, so a retry edits it
+ * instead of posting a second one. That search needs the bot to be a member of the channel, so flightdeck
+ * does not ask for `chat:write.public`: a channel it was not invited to fails the first post, not a retry.
  */
 export const BOT_SCOPES = [
-  'chat:write',
-  'chat:write.public',
   'commands',
+  'chat:write',
   'usergroups:read',
   'users:read',
   'users:read.email',
   'im:write',
-  'channels:read',
   'channels:history',
   'groups:history',
 ] as const;

@@ -50,6 +50,9 @@ describe('Dockerfile', () => {
     const copies = find(runtime, 'COPY').map((copy) => copy.args);
     expect(copies).toContainEqual(expect.stringMatching(new RegExp(`--from=${deps.name} .*node_modules`)));
     expect(copies).toContainEqual(expect.stringMatching(new RegExp(`--from=${build.name} .*dist`)));
+    // package.json's `prepare` compiles on every install; here the sources are not there yet (build) or the
+    // compiler is left out (deps), so both installs skip it.
+    for (const stage of [build, deps]) expect(find(stage, 'RUN').filter((run) => /npm ci/.test(run.args)).every((run) => run.args.includes('--ignore-scripts'))).toBe(true);
     // The running image never installs anything itself: no compiler, no dev dependencies.
     expect(find(runtime, 'RUN')).toEqual([]);
   });

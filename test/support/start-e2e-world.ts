@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { RunStore } from '../../src/run/store/run-store.js';
+import { BOT_SCOPES } from '../../src/slack/build-manifest.js';
 import {
   startKubernetesEmulator,
   writeKubeconfigFor,
@@ -15,6 +16,7 @@ import {
 import { WORKER_ACCOUNT, loadChartRbac } from '../../sandbox/kubernetes/load-chart-rbac.js';
 import { SlackDriver, startSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from '../../sandbox/slack/index.js';
 import { startFlightdeckProcess, type FlightdeckProcess } from './flightdeck-process.js';
+import { slackMethodsInSrc } from './slack-methods-in-src.js';
 
 export interface E2eWorldOptions {
   /** `http`: the driver signs POSTs to the events URL; `socket`: flightdeck gets `SLACK_APP_TOKEN` and the driver uses its connection. */
@@ -61,7 +63,11 @@ export interface E2eWorld {
   store: RunStore;
   kubeconfig: string;
   signingSecret: string;
-  /** Stops flightdeck (SIGTERM), deletes its `{prefix}*` keys, closes Redis and the emulators; returns flightdeck's exit code. */
+  /**
+   * Stops flightdeck (SIGTERM), deletes its `{prefix}*` keys, closes Redis and the emulators; returns flightdeck's
+   * exit code. Throws when flightdeck called a Slack method the scan of src/ behind the manifest-scope test does
+   * not know, or was refused one for a scope the manifest lacks.
+   */
   stop(): Promise<number | null>;
 }
 
@@ -77,7 +83,8 @@ export async function startE2eWorld(options: E2eWorldOptions): Promise<E2eWorld>
     for (const close of closers.reverse()) await close();
   };
   try {
-    const slack = await startSlackEmulator(options.slack);
+    // The bot holds exactly the manifest's scopes, so a call needing another fails here as in a real install.
+    const slack = await startSlackEmulator({ scopes: BOT_SCOPES, ...options.slack });
     closers.push(() => slack.close());
     const clusters: Record<string, KubernetesEmulator> = {};
     for (const context of options.contexts ?? ['emulator']) {
@@ -138,6 +145,7 @@ export async function startE2eWorld(options: E2eWorldOptions): Promise<E2eWorld>
           redis.disconnect();
           await closeAll();
         }
+        checkSlackCalls(slack);
         return code;
       },
     };
@@ -145,6 +153,15 @@ export async function startE2eWorld(options: E2eWorldOptions): Promise<E2eWorld>
     await closeAll();
     throw err;
   }
+}
+
+/** The e2e half of test/unit/manifest-scopes.test.ts: what flightdeck really called is what that test reasons about. */
+function checkSlackCalls(slack: SlackEmulator): void {
+  const known = new Set(slackMethodsInSrc().map((use) => use.method));
+  const unknown = [...new Set(slack.calls.map((call) => call.method).filter((method) => !known.has(method)))];
+  if (unknown.length > 0) throw new Error(`flightdeck called Slack methods test/support/slack-methods-in-src.ts does not find in src/: ${unknown.join(', ')}`);
+  const refused = slack.calls.filter((call) => call.response.error === 'missing_scope').map((call) => `${call.method} (needs ${String(call.response.needed)})`);
+  if (refused.length > 0) throw new Error(`Slack refused calls for a scope the manifest lacks: ${[...new Set(refused)].join(', ')}`);
 }
 
 /** Every `namespace:` value in the catalog (services and their per-environment overrides). */

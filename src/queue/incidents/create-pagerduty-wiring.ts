@@ -6,14 +6,15 @@ import { createPagerDutyClient } from '../../pagerduty/create-pagerduty-client.j
 import { resolvePagerDutyRoutes, type PagerDutyWiring } from './pagerduty-routes.js';
 
 /**
- * PagerDuty for this process, from the environment and the catalog, or undefined when no service has
- * `pagerduty` configured.
+ * PagerDuty for this process, from the environment and the catalog, or undefined when no service can be
+ * paged. `warn` hears of each service whose routing-key variable is unset: it is not paged, and nothing else
+ * changes (`flightdeck doctor` reports it too).
  *
- * @throws FlightdeckError `config-invalid` naming every routing-key variable that is unset, or the CA file
- *   when it cannot be read, so start-up stops before anything could need to page.
+ * @throws FlightdeckError `config-invalid` when PAGERDUTY_CA_FILE is set but cannot be read.
  */
-export function createPagerDutyWiring(env: Env, catalog: Catalog): PagerDutyWiring | undefined {
-  const routes = resolvePagerDutyRoutes(catalog, env.readVariable);
+export function createPagerDutyWiring(env: Env, catalog: Catalog, warn: (problem: string) => void): PagerDutyWiring | undefined {
+  const { routes, missing } = resolvePagerDutyRoutes(catalog, env.readVariable);
+  for (const problem of missing) warn(problem);
   if (routes.size === 0) return undefined;
   let ca: string | undefined;
   if (env.pagerdutyCaFile !== undefined) {

@@ -1,5 +1,4 @@
 import type { Catalog } from '../../config/catalog-schema.js';
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import type { PagerDutyClient } from '../../pagerduty/create-pagerduty-client.js';
 
 /** Where a service's PagerDuty events go and whose on-call gets the DM. */
@@ -18,24 +17,23 @@ export interface PagerDutyWiring {
 
 /**
  * Reads every service's routing key from the env var its `pagerduty.routingKeyEnv` names, once at start-up,
- * through `readVariable` (Env.readVariable: the environment as the config layer parsed it).
- *
- * @throws FlightdeckError `config-invalid` listing every service whose variable is unset or blank, naming the
- *   variable (never a value), so a missing key stops start-up instead of losing the first page.
+ * through `readVariable` (Env.readVariable: the environment as the config layer parsed it). A service whose
+ * variable is unset or blank gets no route — it is never paged, as if it had no `pagerduty` settings — and is
+ * listed in `missing` (naming the variable, never a value), so the caller can say so: paging one service is not
+ * worth refusing to deploy every service.
  */
-export function resolvePagerDutyRoutes(catalog: Catalog, readVariable: (name: string) => string | undefined): Map<string, PagerDutyRoute> {
+export function resolvePagerDutyRoutes(catalog: Catalog, readVariable: (name: string) => string | undefined): { routes: Map<string, PagerDutyRoute>; missing: string[] } {
   const routes = new Map<string, PagerDutyRoute>();
-  const problems: string[] = [];
+  const missing: string[] = [];
   for (const [name, service] of Object.entries(catalog.services)) {
     if (!service.pagerduty) continue;
     const variable = service.pagerduty.routingKeyEnv;
     const key = readVariable(variable)?.trim();
     if (!key) {
-      problems.push(`${variable}: is not set, but services.${name}.pagerduty.routingKeyEnv names it — set it to the service's PagerDuty Events API v2 integration key, or remove pagerduty from ${name}`);
+      missing.push(`${variable}: is not set, but services.${name}.pagerduty.routingKeyEnv names it, so ${name} is never paged — set it to the service's PagerDuty Events API v2 integration key, or remove pagerduty from ${name}`);
       continue;
     }
     routes.set(name, { routingKey: key, ...(service.pagerduty.escalationPolicy ? { escalationPolicy: service.pagerduty.escalationPolicy } : {}) });
   }
-  if (problems.length > 0) throw new FlightdeckError('config-invalid', problems.join('\n'));
-  return routes;
+  return { routes, missing };
 }

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replyText } from '../support/reply-text.js';
+import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
+import { waitUntil } from '../support/wait-until.js';
+import { E2E_CATALOG, E2E_CHECKLIST } from './fixtures.js';
+
+/** The e2e service, paged through a variable nobody set: what a copied example catalog looks like. */
+const CATALOG = `${E2E_CATALOG}    pagerduty: { routingKeyEnv: API_PAGERDUTY_ROUTING_KEY, escalationPolicy: PABC123 }\n`;
+
+describe('a service whose PagerDuty routing key is not set', () => {
+  let world: E2eWorld;
+
+  beforeAll(async () => {
+    world = await startE2eWorld({
+      mode: 'http',
+      catalog: CATALOG,
+      checklists: { release: E2E_CHECKLIST },
+      deployments: [{ namespace: 'shop', name: 'api', container: 'api', image: 'registry.example.com/acme/api:v1.4.2' }],
+    });
+  });
+
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it('does not stop start-up: flightdeck says paging is degraded, naming the variable, and deploys', async () => {
+    const warning = await waitUntil('the paging degraded warning', async () => world.flightdeck.output().split('\n').find((l) => l.includes('paging degraded')));
+    expect(JSON.parse(warning)).toMatchObject({
+      level: 40,
+      msg: 'paging degraded',
+      problem: expect.stringContaining('API_PAGERDUTY_ROUTING_KEY: is not set, but services.api.pagerduty.routingKeyEnv names it, so api is never paged'),
+    });
+    const response = await world.driver.slashCommand({ command: '/deploy', text: 'api v1.5.0 to production', userId: 'U0ALICE', channelId: 'C0DEPLOY' });
+    expect(replyText(response)).toMatch(/Run #\d+/);
+  });
+});
