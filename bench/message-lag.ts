@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { MESSAGE_LAG_BOUND_MS } from '../src/queue/process-render.js';
+import { MESSAGE_LAG_BOUND_MS, RENDER_LOCK_MS } from '../src/queue/process-render.js';
 import { CHANNEL_SPACING_MS } from '../src/queue/channel-pacer.js';
 import { parseRun } from '../src/run/store/parse-run.js';
 import type { Run } from '../src/run/core/run-schema.js';
@@ -9,9 +9,8 @@ import { convergedAt, sameBlocks } from '../test/support/message-convergence.js'
 import { latencyStats, type LatencyStats } from './latency-stats.js';
 import { scanRunDocs } from './scan-run-docs.js';
 
-/** flightdeck's default reconcile interval (RECONCILE_INTERVAL_MS), and its render lock (src/queue/process-render.ts). */
+/** flightdeck's default reconcile interval (RECONCILE_INTERVAL_MS). */
 const RECONCILE_INTERVAL_MS = 10_000;
-const RENDER_LOCK_MS = 10_000;
 
 /**
  * How long after a run's last change its message may take to show it, with flightdeck's defaults: the lag

@@ -59,7 +59,8 @@ local function held()
 end
 local function yields()
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (now - reserve))
-  local mine = ahead and tonumber(redis.call('ZSCORE', KEYS[5], KEYS[2]))
+  -- A late ahead job whose turn was pruned keeps its place by the moment it booked.
+  local mine = ahead and (tonumber(redis.call('ZSCORE', KEYS[5], KEYS[2])) or tonumber(redis.call('GET', KEYS[2])))
   local before = mine and ('(' .. mine) or (now + spacing)
   for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', before, 'LIMIT', 0, 2)) do
     if key ~= KEYS[2] then return true end

@@ -40,10 +40,13 @@ async function publish<T>(send: () => Promise<T>): Promise<T> {
 /** Frees the hand-off mark of a render waiting for its turn, in the line (`<job>`) or ahead of it (`ahead:<job>`). */
 const RELEASE_WAITING = `local v = redis.call('get', KEYS[1]) if v == ARGV[1] or v == 'ahead:' .. ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
-/** How long the render lock lives without renewal: how soon a dead worker's render stops blocking the next. */
-const RENDER_LOCK_MS = 10_000;
+/**
+ * How long the render lock lives without renewal: how soon a dead worker's render stops blocking the next.
+ * Short, since a lapse is safe: the write is then not recorded and the run renders again.
+ */
+export const RENDER_LOCK_MS = 4_000;
 /** Renewed this often while held, so a slow Slack call never lets a second render in beside it. */
-const RENDER_LOCK_RENEW_MS = 3_000;
+const RENDER_LOCK_RENEW_MS = 1_000;
 /** How long a render that finds the lock held waits before trying again. */
 const LOCK_RETRY_MS = 250;
 /** Default bound on how long a message may trail its run before its render goes ahead of the channel's line. */

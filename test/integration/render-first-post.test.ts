@@ -86,7 +86,7 @@ describe('the first post of a run message', () => {
     const stored = await rendered(run.id);
     expect(slack.messages(CHANNEL)).toHaveLength(2);
     expect(stored.messageTs).toBe(slack.messages(CHANNEL)[1]!.ts);
-    expect(logLines.join('')).toMatch(/refused conversations\.history: the flightdeck app lacks a permission \(scope\)[\s\S]*posting again/);
+    expect(logLines.join('')).toMatch(/refused conversations\.history \(missing_scope\): the flightdeck app lacks a permission \(scope\)[\s\S]*posting again/);
   });
 
   it('costs no history search when nothing went wrong', async () => {
