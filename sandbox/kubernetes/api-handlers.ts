@@ -30,7 +30,7 @@ export function handleApi(store: ObjectStore, req: ApiRequest, now: number): Jso
   if (req.subresource === 'scale' && name !== undefined) return scale(store, req, name);
   if (method === 'GET' && name === undefined) {
     const byLabel = labelMatcher(req.query.get('labelSelector') ?? undefined);
-    const byField = fieldMatcher(req.query.get('fieldSelector') ?? undefined);
+    const byField = fieldMatcher(resource, req.query.get('fieldSelector') ?? undefined);
     const items = store.list(resource, namespace).filter((o) => byLabel(o) && byField(o));
     return {
       code: 200,

@@ -1,4 +1,5 @@
 import type { KObject } from './object-store.js';
+import type { Resource } from './resource-types.js';
 import { badRequest } from './status-error.js';
 
 type Requirement = { key: string; op: '=' | '!=' | 'exists' | '!exists'; value: string };
@@ -41,16 +42,38 @@ export function labelMatcher(selector: string | undefined): (obj: KObject) => bo
   return (obj) => reqs.every((r) => test(r, obj.metadata?.labels?.[r.key]));
 }
 
-/** Field selector over `metadata.name` and `metadata.namespace`, the ones kubectl uses for Deployments. */
-export function fieldMatcher(selector: string | undefined): (obj: KObject) => boolean {
+const get = (path: string) => (o: KObject) => {
+  let v: unknown = o;
+  for (const k of path.split('.')) v = (v as KObject | undefined)?.[k];
+  return v === undefined || v === null ? '' : String(v);
+};
+
+/** The field labels the real API server indexes per resource, with where each one reads in the object. */
+const FIELDS: Partial<Record<Resource, Record<string, (o: KObject) => string>>> = {
+  events: {
+    ...Object.fromEntries(['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map((f) => [`involvedObject.${f}`, get(`involvedObject.${f}`)])),
+    reason: get('reason'),
+    reportingComponent: get('reportingComponent'),
+    source: get('source.component'),
+    type: get('type'),
+  },
+  pods: { 'spec.nodeName': get('spec.nodeName'), 'spec.restartPolicy': get('spec.restartPolicy'), 'status.phase': get('status.phase'), 'status.podIP': get('status.podIP') },
+};
+
+/**
+ * Field selector over `metadata.name`, `metadata.namespace` and the resource's own field labels (Events by
+ * involvedObject, as `kubectl describe` asks); an unknown label is refused in the API server's words.
+ */
+export function fieldMatcher(resource: Resource, selector: string | undefined): (obj: KObject) => boolean {
   if (!selector) return () => true;
+  const own = FIELDS[resource];
+  const fields: Record<string, (o: KObject) => string> = { 'metadata.name': get('metadata.name'), 'metadata.namespace': get('metadata.namespace'), ...own };
   const reqs = parseTerms(selector);
   for (const r of reqs) {
-    if (r.key !== 'metadata.name' && r.key !== 'metadata.namespace') {
-      throw badRequest(`"${r.key}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
-    }
+    if (fields[r.key]) continue;
+    throw badRequest(own ? `field label not supported: ${r.key}` : `"${r.key}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
   }
-  return (obj) => reqs.every((r) => test(r, r.key === 'metadata.name' ? obj.metadata?.name : obj.metadata?.namespace));
+  return (obj) => reqs.every((r) => test(r, fields[r.key]?.(obj)));
 }
 
 /** Renders `spec.selector.matchLabels` as a label selector string. */

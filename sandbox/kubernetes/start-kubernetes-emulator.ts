@@ -15,7 +15,7 @@ import type { KubernetesEmulator, KubernetesEmulatorOptions, RecordedRequest } f
 import { type KObject, ObjectStore } from './object-store.js';
 import { RbacAuthorizer, type RequestAttributes } from './rbac-authorizer.js';
 import { StatusError, badRequest, forbidden, forbiddenPath } from './status-error.js';
-import { toTable, wantsTable } from './table.js';
+import { tableWatchRenderer, toTable, wantsTable } from './table.js';
 import { EMULATOR_CERT, EMULATOR_KEY } from './tls-fixture.js';
 import { type OpenWatch, openSilentWatch, startWatch } from './watch-stream.js';
 import { writeKubeconfig } from './write-kubeconfig.js';
@@ -113,7 +113,8 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     const apiReq: ApiRequest = { method, ...target, query: u.searchParams, contentType: contentType ?? '', body };
     if (method === 'GET' && isWatch(u.searchParams)) {
       const onEnd = (w: OpenWatch) => watches.delete(w);
-      watches.add(faults.takeSilence(method, u.pathname) ? openSilentWatch(res, onEnd) : startWatch(store, apiReq, res, onEnd));
+      const render = wantsTable(accept) ? tableWatchRenderer(target.type, u.searchParams.get('includeObject')) : undefined;
+      watches.add(faults.takeSilence(method, u.pathname) ? openSilentWatch(res, onEnd) : startWatch(store, apiReq, res, onEnd, render));
       return;
     }
     const result = handleApi(store, apiReq, Date.now());

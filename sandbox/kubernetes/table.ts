@@ -114,9 +114,10 @@ export function wantsTable(accept: string | undefined): boolean {
 /**
  * A `meta.k8s.io/v1` Table of the objects, with the columns the real server prints for the type.
  * Rows carry the object as PartialObjectMetadata (the default), the full object for `includeObject=Object`,
- * or nothing for `includeObject=None`.
+ * or nothing for `includeObject=None`. `noHeaders` leaves the column definitions out (null, as Go encodes
+ * them), which is how a watch sends every Table after the first.
  */
-export function toTable(type: ResourceType, items: KObject[], resourceVersion: string, includeObject: string | null, now: number): unknown {
+export function toTable(type: ResourceType, items: KObject[], resourceVersion: string, includeObject: string | null, now: number, noHeaders = false): unknown {
   const columns = COLUMNS[type.resource] ?? [name, ageCol];
   const objectOf = (o: KObject) =>
     includeObject === 'None'
@@ -128,7 +129,21 @@ export function toTable(type: ResourceType, items: KObject[], resourceVersion: s
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: { resourceVersion },
-    columnDefinitions: columns.map(({ cell: _cell, ...c }) => ({ format: '', ...c })),
+    columnDefinitions: noHeaders ? null : columns.map(({ cell: _cell, ...c }) => ({ format: '', ...c })),
     rows: items.map((o) => ({ cells: columns.map((c) => c.cell(o, now)), object: objectOf(o) })),
+  };
+}
+
+/**
+ * What a watch asked for `as=Table` sends instead of each object: a one-row Table at the object's
+ * resourceVersion, with the column definitions only in the first event of the stream, as the API server's
+ * watch encoder does. `kubectl get -w` prints the first as the header and every later one as a line.
+ */
+export function tableWatchRenderer(type: ResourceType, includeObject: string | null): (o: KObject) => unknown {
+  let first = true;
+  return (o) => {
+    const table = toTable(type, [o], String(o.metadata?.resourceVersion ?? ''), includeObject, Date.now(), !first);
+    first = false;
+    return table;
   };
 }

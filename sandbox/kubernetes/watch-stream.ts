@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ApiTarget } from './api-path.js';
-import type { ObjectStore } from './object-store.js';
+import type { KObject, ObjectStore } from './object-store.js';
 import { fieldMatcher, labelMatcher } from './selectors.js';
 import { StatusError } from './status-error.js';
 
@@ -21,11 +21,19 @@ export function openSilentWatch(res: ServerResponse, onEnd: (w: OpenWatch) => vo
 
 /**
  * Streams watch events as NDJSON. A too-old resourceVersion gets a 200 with one ERROR event carrying the
- * 410 Expired Status, then the stream ends, which is what informers and kubectl expect.
+ * 410 Expired Status, then the stream ends, which is what informers and kubectl expect. `render` turns each
+ * ADDED, MODIFIED or DELETED object into what the client asked for (a Table row for `as=Table`); ERROR
+ * Statuses and bookmarks go out as they are.
  */
-export function startWatch(store: ObjectStore, req: ApiTarget & { query: URLSearchParams }, res: ServerResponse, onEnd: (w: OpenWatch) => void): OpenWatch {
+export function startWatch(
+  store: ObjectStore,
+  req: ApiTarget & { query: URLSearchParams },
+  res: ServerResponse,
+  onEnd: (w: OpenWatch) => void,
+  render: (object: KObject) => unknown = (o) => o,
+): OpenWatch {
   const byLabel = labelMatcher(req.query.get('labelSelector') ?? undefined);
-  let byField = fieldMatcher(req.query.get('fieldSelector') ?? undefined);
+  let byField = fieldMatcher(req.resource, req.query.get('fieldSelector') ?? undefined);
   if (req.name !== undefined) {
     const only = req.name;
     const f = byField;
@@ -51,7 +59,7 @@ export function startWatch(store: ObjectStore, req: ApiTarget & { query: URLSear
   });
   try {
     unsubscribe = store.watch(
-      { resource: req.resource, namespace: req.namespace, matches: (o) => byLabel(o) && byField(o), send },
+      { resource: req.resource, namespace: req.namespace, matches: (o) => byLabel(o) && byField(o), send: (type, o) => send(type, render(o)) },
       req.query.get('resourceVersion') ?? undefined,
     );
   } catch (err) {
