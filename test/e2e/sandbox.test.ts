@@ -158,6 +158,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in a real browser: depl
     await runMessage().getByRole('group', { name: 'Thread' }).getByText(breached).first().waitFor();
     await runMessage().getByText('⏸️ paused').first().waitFor();
     await page.getByRole('region', { name: 'Incidents' }).getByText(/triggered .*guard "Error rate above 5% for 2 minutes" breached/).waitFor();
+    await alert.scrollIntoViewIfNeeded();
     await screenshot('metrics');
   });
 
