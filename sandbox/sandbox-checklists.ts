@@ -7,12 +7,18 @@ import { parseDuration } from '../src/checklist/parse-duration.js';
 export const SANDBOX_TIME_SCALE = 60;
 /** Keys whose durations are waits (bakes, follow-ups, guard windows, check intervals), not timeouts. */
 const WAIT_KEYS = new Set(['duration', 'after', 'for', 'interval']);
+/**
+ * Guards (by id) that act differently in the sandbox: the shipped error-rate guard rolls back by itself, which
+ * leaves the on-call nothing to do; here it pages the on-call, whose DM's Rollback button then rolls back, so
+ * the whole breach → alert → page → rollback loop can be tried. The other guards still roll back by themselves.
+ */
+const SANDBOX_GUARD_ACTIONS: Readonly<Record<string, string>> = { 'error-rate': 'page' };
 
 /**
  * Copies every checklist in `from` to `to` as the sandbox runs it: waits divided by {@link SANDBOX_TIME_SCALE}
- * (at least 1 s), and HTTP checks pointed at `healthUrl` (the sandbox answers 200 there), since the demo
- * services exist only in the emulated cluster. Everything else (items, roles, sign-offs, guards) is unchanged.
- * Returns the checklist files written.
+ * (at least 1 s), HTTP checks pointed at `healthUrl` (the sandbox answers 200 there), since the demo
+ * services exist only in the emulated cluster, and the guard actions of {@link SANDBOX_GUARD_ACTIONS}.
+ * Everything else (items, roles, sign-offs, thresholds) is unchanged. Returns the checklist files written.
  */
 export function writeSandboxChecklists(from: string, to: string, healthUrl: string): string[] {
   mkdirSync(to, { recursive: true });
@@ -31,6 +37,7 @@ function adapt(node: unknown, healthUrl: string): unknown {
   const record = node as Record<string, unknown>;
   for (const [key, value] of Object.entries(record)) {
     if (WAIT_KEYS.has(key) && typeof value === 'string') out[key] = shrink(value);
+    else if (key === 'guards' && Array.isArray(value)) out[key] = value.map((guard) => sandboxGuard(adapt(guard, healthUrl)));
     else if (key === 'url' && record.type === 'http') out[key] = healthUrl;
     else out[key] = adapt(value, healthUrl);
   }
@@ -41,4 +48,10 @@ function shrink(duration: string): string {
   const ms = parseDuration(duration);
   if (ms === null) return duration;
   return `${Math.max(1, Math.round(ms / SANDBOX_TIME_SCALE / 1000))}s`;
+}
+
+function sandboxGuard(guard: unknown): unknown {
+  if (guard === null || typeof guard !== 'object') return guard;
+  const action = SANDBOX_GUARD_ACTIONS[(guard as { id?: unknown }).id as string];
+  return action ? { ...guard, action } : guard;
 }

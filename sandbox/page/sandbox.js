@@ -75,11 +75,13 @@ function blocks(list, where) {
 function message(m, channel) {
   const div = document.createElement('div');
   div.className = 'msg';
+  div.setAttribute('role', 'article');
   div.innerHTML = `<div class="meta">${esc(nameOf(m.user))}${m.edits ? ' (edited)' : ''}</div>`;
   div.append(m.blocks?.length ? blocks(m.blocks, { channel, ts: m.ts }) : Object.assign(document.createElement('div'), { innerHTML: mrkdwn(m.text) }));
   if (m.replies?.length) {
     const t = document.createElement('div');
     t.className = 'thread';
+    t.setAttribute('role', 'group');
     t.setAttribute('aria-label', 'Thread');
     for (const r of m.replies) t.append(message(r, channel));
     div.append(t);
@@ -87,22 +89,53 @@ function message(m, channel) {
   return div;
 }
 
+// Rendered nodes by key, with the JSON they were rendered from: an unchanged message keeps its node, so a
+// snapshot arriving mid-click or while a keyboard user's focus is on a button changes nothing under them.
+const rendered = new Map();
+
+function keep(key, value, make) {
+  const json = JSON.stringify(value);
+  const hit = rendered.get(key);
+  if (hit?.json === json) return hit.node;
+  const node = make();
+  rendered.set(key, { json, node });
+  return node;
+}
+
+function sync(parent, nodes) {
+  if (nodes.length === parent.children.length && nodes.every((n, i) => parent.children[i] === n)) return;
+  parent.replaceChildren(...nodes);
+}
+
+function ephemeral(e) {
+  const m = message({ user: 'U0BOT', text: e.text, blocks: e.blocks }, state.channel.id);
+  m.classList.add('ephemeral');
+  m.querySelector('.meta').textContent = 'flightdeck · only visible to you';
+  return m;
+}
+
+function cluster(c) {
+  const name = `${esc(c.service)} in ${esc(c.environment)}`;
+  const rows = c.deployments.map((d) => `<tr><td>${esc(d.name)}</td><td>${esc(d.image)}</td><td>${d.ready}/${d.replicas}</td></tr>`).join('');
+  const traffic = c.traffic.map((t) => `${esc(t.name)} ${t.weight}`).join(', ');
+  return `<section aria-label="${name}"><h3>${esc(c.service)} · ${esc(c.environment)}</h3><table aria-label="${name}"><tr><th>Deployment</th><th>image</th><th>ready</th></tr>${rows}</table><p class="context">traffic: ${traffic} · ${c.replicaSets.length} ReplicaSets</p></section>`;
+}
+
 function render() {
   const person = state.people.find((p) => p.id === me);
   $('roles').textContent = person ? `roles: ${person.roles.join(', ')}` : '';
-  const msgs = $('messages');
-  msgs.replaceChildren(...state.channel.messages.map((m) => message(m, state.channel.id)));
-  for (const e of state.ephemerals.filter((x) => x.user === me)) {
-    const m = message({ user: 'U0BOT', text: e.text, blocks: e.blocks }, state.channel.id);
-    m.classList.add('ephemeral');
-    m.querySelector('.meta').textContent = 'flightdeck · only visible to you';
-    msgs.append(m);
-  }
+  const channel = state.channel.messages.map((m) => keep(`c:${m.ts}`, m, () => message(m, state.channel.id)));
+  const mine = state.ephemerals.filter((x) => x.user === me).map((e) => keep(`e:${e.user}:${e.ts}`, e, () => ephemeral(e)));
+  sync($('messages'), [...channel, ...mine]);
   const dm = state.dms[me];
-  $('dms').replaceChildren(...(dm?.messages ?? []).map((m) => message(m, dm.channel)));
+  $('dms-title').textContent = `Direct messages of ${nameOf(me)}`;
+  sync($('dms'), (dm?.messages ?? []).map((m) => keep(`d:${dm.channel}:${m.ts}`, m, () => message(m, dm.channel))));
   renderViews(state.views[me] ?? []);
-  $('cluster').innerHTML = state.cluster.map((c) => `<h3>${esc(c.service)} · ${esc(c.environment)}</h3><table aria-label="${esc(c.service)} in ${esc(c.environment)}"><tr><th>Deployment</th><th>image</th><th>ready</th></tr>${c.deployments
-    .map((d) => `<tr><td>${esc(d.name)}</td><td>${esc(d.image)}</td><td>${d.ready}/${d.replicas}</td></tr>`).join('')}</table><div class="context">traffic: ${c.traffic.map((t) => `${esc(t.name)} ${t.weight}`).join(', ')} · ${c.replicaSets.length} ReplicaSets</div>`).join('');
+  const clusterHtml = state.cluster.map(cluster).join('');
+  if ($('cluster').dataset.html !== clusterHtml) {
+    $('cluster').innerHTML = clusterHtml;
+    $('cluster').dataset.html = clusterHtml;
+  }
   renderMetrics();
   $('incidents').innerHTML = state.incidents.length === 0 ? '<p>No incidents.</p>' : `<ul>${state.incidents.map((i) => `<li><b>${esc(i.status)}</b> ${esc(i.summary)}</li>`).join('')}</ul>`;
 }
@@ -119,6 +152,8 @@ function renderMetrics() {
   for (const m of state.metrics) {
     const row = document.createElement('div');
     row.id = `m-${m.service}-${m.environment}`;
+    row.setAttribute('role', 'group');
+    row.setAttribute('aria-label', `Metrics of ${m.service} in ${m.environment}`);
     row.innerHTML = `<b>${esc(m.service)} · ${esc(m.environment)}</b> <span class="values"></span><br>`;
     const push = (label, values) => {
       const b = document.createElement('button');

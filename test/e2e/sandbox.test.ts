@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../sandbox/find-redis.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
+const IMAGE = 'registry.example.com/acme/api';
+/** Any one step of the walkthrough (a rollout, a guard window) takes seconds in the sandbox; this bounds a stuck one. */
+const STEP_TIMEOUT_MS = 45_000;
 
 let sandbox: ChildProcess;
 let browser: Browser;
@@ -29,7 +32,42 @@ async function startSandbox(): Promise<string> {
   });
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in a real browser', () => {
+const screenshot = (name: string) => page.screenshot({ path: resolve(import.meta.dirname, `../../docs/sandbox-${name}.png`) });
+
+/** The people switcher's options: each demo person with their roles. */
+const PEOPLE = {
+  riley: 'Riley Requester (deployers, tech-lead)',
+  tess: 'Tess Techlead (deployers, tech-lead)',
+  sam: 'Sam Security (security)',
+  omar: 'Omar Ops (operations)',
+  pia: 'Pia Product (product-owner)',
+  oli: 'Oli Oncall (oncall)',
+} as const;
+
+const realName = (person: keyof typeof PEOPLE) => PEOPLE[person].replace(/ \(.*$/, '');
+
+/** Switches the people switcher to `person` and waits until the page shows that person's view. */
+async function actAs(person: keyof typeof PEOPLE): Promise<void> {
+  await page.getByRole('combobox', { name: 'Person' }).selectOption({ label: PEOPLE[person] });
+  await page.getByRole('region', { name: `Direct messages of ${realName(person)}`, exact: true }).waitFor();
+}
+
+/** The run message of the deploy, found by its header. */
+function runMessage(): Locator {
+  return page.getByRole('article').filter({ has: page.getByRole('heading', { name: 'Deploy api 1.2.0 to production' }) });
+}
+
+/** Clicks one of the run message's buttons and waits for the line saying who did it. */
+async function press(button: RegExp, done: RegExp): Promise<void> {
+  await runMessage().getByRole('button', { name: button }).click();
+  await runMessage().getByText(done).waitFor();
+}
+
+function apiCluster(): Locator {
+  return page.getByRole('region', { name: 'api in production', exact: true });
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in a real browser: deploy, sign-offs, canary, breach, page, rollback', () => {
   beforeAll(async () => {
     url = await startSandbox();
     browser = await chromium.launch({
@@ -37,6 +75,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in a real browser', () 
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
     await page.goto(url);
   }, 60_000);
 
@@ -49,23 +88,96 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in a real browser', () 
     }
   });
 
-  it('says it is a sandbox and shows the demo cluster', async () => {
+  it('says it is a sandbox and shows the demo cluster on the old image', async () => {
     expect(await page.getByRole('banner').textContent()).toContain('flightdeck sandbox');
-    await page.getByRole('table', { name: 'api in production' }).getByText('registry.example.com/acme/api:1.1.0').waitFor();
+    await page.getByRole('table', { name: 'api in production' }).getByRole('row', { name: `api ${IMAGE}:1.1.0 3/3`, exact: true }).waitFor();
+    await apiCluster().getByText('traffic: api 1 ·').waitFor();
   });
 
   it('/deploy typed in the composer posts the run message with real buttons', async () => {
     await page.getByRole('textbox', { name: /^Message/ }).fill('/deploy api 1.2.0 to production');
     await page.getByRole('textbox', { name: /^Message/ }).press('Enter');
-    await page.getByRole('heading', { name: 'Deploy api 1.2.0 to production' }).waitFor();
-    await page.getByText('The current error rate of api is below 1%').first().waitFor();
-    expect(await page.locator('#messages button').count()).toBeGreaterThan(0);
-    await page.screenshot({ path: resolve(import.meta.dirname, '../../docs/sandbox-deploy.png') });
+    await runMessage().waitFor();
+    await runMessage().getByText(/✅ The current error rate of api is below 1%/).waitFor();
+    await runMessage().getByRole('button', { name: /^Done: Every change in 1\.2\.0 is reviewed/ }).waitFor();
+    await screenshot('deploy');
   });
 
-  it('pushing the error rate changes what the guards read from the Prometheus endpoint', async () => {
-    await page.getByRole('button', { name: 'Push error rate to 12% (api production)' }).click();
-    await page.locator('#m-api-production').getByText('error rate 12.0%').waitFor();
-    await page.screenshot({ path: resolve(import.meta.dirname, '../../docs/sandbox-metrics.png') });
+  it('the requester, security and operations tick the pre-deployment items', async () => {
+    // Lines of a section run together in its text, so "[^⬜✅]*" keeps each match inside one item's line.
+    await press(/^Done: Unit, integration, contract and security tests pass/, /✅ Unit, integration, contract and security tests pass for 1\.2\.0[^⬜✅]* — @Riley Requester at \d\d:\d\d UTC/);
+    await press(/^Done: Every change in 1\.2\.0 is reviewed/, /✅ Every change in 1\.2\.0 is reviewed and approved — @Riley Requester at \d\d:\d\d UTC/);
+    await press(/^Done: Configuration and secrets for production/, /✅ Configuration and secrets for production[^⬜✅]* — @Riley Requester at \d\d:\d\d UTC/);
+    await press(/^Done: The rollback procedure is reviewed/, /✅ The rollback procedure is reviewed[^⬜✅]* — @Riley Requester at \d\d:\d\d UTC/);
+
+    await actAs('sam');
+    await press(/^Done: registry\.example\.com\/acme\/api:1\.2\.0 is scanned/, /✅ registry\.example\.com\/acme\/api:1\.2\.0 is scanned[^⬜✅]* — @Sam Security at/);
+
+    await actAs('omar');
+    await press(/^Done: The database is backed up/, /✅ The database is backed up[^⬜✅]* — @Omar Ops at/);
+    await press(/^Done: Dashboards, alerting rules/, /✅ Dashboards, alerting rules[^⬜✅]* — @Omar Ops at/);
+    await runMessage().getByText('✅ Pre-deployment verification (9/9)').waitFor();
+  });
+
+  it("the requester's own approval is refused, shown to the requester only", async () => {
+    await actAs('riley');
+    await runMessage().getByRole('button', { name: /^Approve: Technical lead/ }).click();
+    const refusal = page.getByRole('article').filter({ hasText: 'only visible to you' }).filter({ hasText: /so you may not approve "Technical lead: api 1\.2\.0 is ready and functioning correctly": four-eyes principle/ });
+    await refusal.waitFor();
+
+    await actAs('tess');
+    expect(await page.getByText('four-eyes principle').count()).toBe(0);
+  });
+
+  it('each sign-off is given by someone holding its role', async () => {
+    await press(/^Approve: Technical lead/, /✅ Technical lead: api 1\.2\.0 is ready and functioning correctly — approvals 1\/1: @Tess Techlead at/);
+    await actAs('sam');
+    await press(/^Approve: Security/, /✅ Security: the security posture is maintained — approvals 1\/1: @Sam Security at/);
+    await actAs('omar');
+    await press(/^Approve: Operations/, /✅ Operations: [^⬜✅]* — approvals 1\/1: @Omar Ops at/);
+    await actAs('pia');
+    await press(/^Approve: Product owner/, /✅ Product owner: the business requirements are met — approvals 1\/1: @Pia Product at/);
+    await runMessage().getByText('✅ Go-live sign-offs (4/4)').waitFor();
+  });
+
+  it('the cluster view shows the canary beside the old version taking 5% of the traffic', async () => {
+    await apiCluster().getByRole('row', { name: `api-canary ${IMAGE}:1.2.0 1/1`, exact: true }).waitFor();
+    await apiCluster().getByRole('row', { name: `api ${IMAGE}:1.1.0 3/3`, exact: true }).waitFor();
+    await apiCluster().getByText('traffic: api 95, api-canary 5').waitFor();
+    await screenshot('canary');
+  });
+
+  it('an error rate pushed over the threshold breaches the guard: the alert is in the channel and the thread, the run pauses', async () => {
+    const metrics = page.getByRole('group', { name: 'Metrics of api in production' });
+    await metrics.getByRole('button', { name: 'Push error rate to 12% (api production)' }).click();
+    await metrics.getByText('error rate 12.0%').waitFor();
+
+    const breached = /🚨 Guard Error rate above 5% for 2 minutes breached on api 1\.2\.0 in production/;
+    const alert = page.getByRole('article').filter({ hasText: breached }).filter({ hasText: /On-call @Oli Oncall paged with a DM/ });
+    await alert.waitFor();
+    await runMessage().getByRole('group', { name: 'Thread' }).getByText(breached).first().waitFor();
+    await runMessage().getByText('⏸️ paused').first().waitFor();
+    await page.getByRole('region', { name: 'Incidents' }).getByText(/triggered .*guard "Error rate above 5% for 2 minutes" breached/).waitFor();
+    await alert.scrollIntoViewIfNeeded();
+    await screenshot('metrics');
+  });
+
+  it("the page reaches the on-call's DMs only, and their Rollback button rolls the release back", async () => {
+    expect(await page.getByRole('region', { name: 'Direct messages of Pia Product' }).getByRole('article').count()).toBe(0);
+    await actAs('oli');
+    const dms = page.getByRole('region', { name: 'Direct messages of Oli Oncall' });
+    const pageDm = dms.getByRole('article').filter({ hasText: /You are on call: 🚨 Guard Error rate above 5% for 2 minutes breached on api 1\.2\.0/ });
+    await pageDm.getByRole('button', { name: 'Acknowledge' }).waitFor();
+    await pageDm.scrollIntoViewIfNeeded();
+    await screenshot('page');
+
+    await pageDm.getByRole('button', { name: 'Rollback' }).click();
+    await dms.getByText(/⏪ Rollback of run #\S+ requested by @Oli Oncall\./).waitFor();
+    await apiCluster().getByText('traffic: api 100, api-canary 0').waitFor();
+    await apiCluster().getByRole('row', { name: `api-canary ${IMAGE}:1.2.0 0/0`, exact: true }).waitFor();
+    await apiCluster().getByRole('row', { name: `api ${IMAGE}:1.1.0 3/3`, exact: true }).waitFor();
+    await runMessage().getByText(/↩️ rolled back/).first().waitFor();
+    await runMessage().getByRole('heading', { name: 'Deploy api 1.2.0 to production' }).scrollIntoViewIfNeeded();
+    await screenshot('rollback');
   });
 });
