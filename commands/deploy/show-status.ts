@@ -1,3 +1,4 @@
+import { inlineCode } from '../../src/format/escape-mrkdwn.js';
 import type { CommandServices } from '../command-definition.js';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import type { LockInfo } from '../../src/run/store/manual-lock.js';
@@ -58,7 +59,7 @@ export async function showStatus(service: string | undefined, services: CommandS
 
 /** The same refusal resolveTarget gives, for subcommands that name a service alone. */
 export function unknownService(service: string, known: readonly string[]): FlightdeckError {
-  return new FlightdeckError('unknown-service', `There is no service called \`${service}\`.`, {
+  return new FlightdeckError('unknown-service', `There is no service called ${inlineCode(service)}.`, {
     remedy: `Known services: ${known.map((name) => `\`${name}\``).join(', ')}.`,
   });
 }

@@ -1,3 +1,4 @@
+import { inlineCode } from '../format/escape-mrkdwn.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import type { Catalog, TrafficSettings } from './catalog-schema.js';
 
@@ -23,7 +24,8 @@ export interface Target {
  *   when it has no such environment, `environment-not-allowed` when the service does not deploy there.
  */
 export function resolveTarget(catalog: Catalog, service: string, environment: string): Target {
-  const code = (name: string) => `\`${name}\``;
+  // The names may be what a person typed: shown as typed, never as a mention or link.
+  const code = inlineCode;
   const list = (names: readonly string[]) => names.map(code).join(', ');
   const entry = Object.hasOwn(catalog.services, service) ? catalog.services[service] : undefined;
   if (!entry) {

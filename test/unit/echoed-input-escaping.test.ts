@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeploy } from '../../commands/deploy.js';
 import { parseRollback } from '../../commands/rollback.js';
+import { resolveTarget } from '../../src/config/resolve-target.js';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { MARKUP_INJECTIONS } from '../faults/support/fuzz-inputs.js';
 
@@ -34,5 +35,17 @@ describe('input echoed in a refusal', () => {
       // Still recognisable: what was typed is shown, escaped.
       if (!markup.includes('`') && !markup.includes('\n')) expect(texts.some((t) => t.includes(markup.replaceAll('<', '&lt;').replaceAll('>', '&gt;').slice(0, 20)))).toBe(true);
     }
+  });
+});
+
+describe('a service or environment name echoed by the catalog lookup', () => {
+  const catalog = {
+    services: { api: { environments: ['production'], namespace: 'shop', deployment: 'api', container: 'api' } },
+    environments: { production: { cluster: 'prod' } },
+  } as unknown as Parameters<typeof resolveTarget>[0];
+
+  it.each(MARKUP_INJECTIONS.map((markup) => [markup]))('never renders %j as Slack markup', (markup) => {
+    const texts = [refusalOf(() => resolveTarget(catalog, markup, 'production')), refusalOf(() => resolveTarget(catalog, 'api', markup))];
+    for (const text of texts) expect(text).not.toMatch(/<[!@#]|<[a-z]+:/);
   });
 });
