@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from '../format/escape-mrkdwn.js';
 import type { CatalogEnvironment } from '../config/catalog-schema.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { approveRefusal, tickRefusal } from '../run/core/item-policy.js';
@@ -73,7 +74,7 @@ interface Rule {
 export const RULES: Record<RuleName, Rule> = {
   'run-exists': {
     says: 'the run named by the button or command exists',
-    refuse: (facts) => (facts.run ? null : new FlightdeckError('run-not-found', `Run #${facts.runId ?? '?'} does not exist (any more).`, { remedy: '`/deploy status` lists the active runs.' })),
+    refuse: (facts) => (facts.run ? null : new FlightdeckError('run-not-found', `Run #${escapeMrkdwn(facts.runId ?? '?')} does not exist (any more).`, { remedy: '`/deploy status` lists the active runs.' })),
   },
   'named-run-exists': {
     says: 'when a run is named, it exists (a rollback may also name none: the service as it stands)',

@@ -87,6 +87,11 @@ describe('the gate rule table', () => {
     expect(refused?.error).toMatchObject({ code: 'target-locked', message: expect.stringContaining('Run #43 (`3.0.0`') });
   });
 
+  it('quotes a run id from a click payload as typed, never as Slack markup', () => {
+    const refused = decide('run.start', facts({ roles: ['deployer'], run: null, runId: '<!date^1700000000^{date}|now>' }));
+    expect(refused?.error.message).toBe('Run #&lt;!date^1700000000^{date}|now&gt; does not exist (any more).');
+  });
+
   it('describes every rule it uses, and every action has at least one rule', () => {
     for (const [action, rules] of Object.entries(GATE_RULES)) {
       expect(rules.length, action).toBeGreaterThan(0);
