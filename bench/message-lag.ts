@@ -61,7 +61,7 @@ export async function measureMessageLag(options: { redis: Redis; prefix: string;
   let worst: { ms: number; run: string } | undefined;
   let overBound = 0;
   for (const run of runs) {
-    const at = shows(slack, run) ? convergedAt(slack.calls, run.messageTs!, renderRunMessage(run).blocks) : undefined;
+    const at = shows(slack, run) ? convergedAt(slack.calls, run.channel, run.messageTs!, renderRunMessage(run).blocks) : undefined;
     if (at === undefined) {
       overBound += 1;
       continue;

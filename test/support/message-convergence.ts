@@ -12,14 +12,15 @@ export function sameBlocks(shown: readonly object[] | undefined, expected: reado
 }
 
 /**
- * When the message `ts` came to show `expected` for good, by the Slack emulator's record: the time of the
- * first accepted write (its post or an edit) from which every later write sent exactly that. Undefined when
- * its last write did not.
+ * When the message `ts` of `channel` came to show `expected` for good, by the Slack emulator's record: the
+ * time of the first accepted write (its post or an edit) from which every later write sent exactly that.
+ * Undefined when its last write did not. (A ts names a message only within its channel.)
  */
-export function convergedAt(calls: readonly RecordedCall[], ts: string, expected: readonly object[]): number | undefined {
+export function convergedAt(calls: readonly RecordedCall[], channel: string, ts: string, expected: readonly object[]): number | undefined {
   const writes = calls.filter(
     (call) =>
       call.response.ok === true &&
+      call.args.channel === channel &&
       ((call.method === 'chat.update' && call.args.ts === ts) || (call.method === 'chat.postMessage' && call.response.ts === ts && call.args.thread_ts === undefined)),
   );
   let from = writes.length;

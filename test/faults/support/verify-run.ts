@@ -154,7 +154,7 @@ async function messageConvergence(cluster: FaultCluster, runId: string, timeoutM
     timeoutMs,
   ).catch(() => undefined);
   if (!final) return undefined;
-  const at = convergedAt(cluster.slack.calls, final.run.messageTs!, final.expected);
+  const at = convergedAt(cluster.slack.calls, FAULT_CHANNEL, final.run.messageTs!, final.expected);
   return at === undefined ? undefined : { at };
 }
 
