@@ -38,8 +38,11 @@ describe.skipIf(skipWithout(unavailable, 'the real-Prometheus probe tests'))('pr
   }
 
   it('sees the error ratio rise above 5% after the service starts failing', async () => {
+    // The other test of this file may have run first (CI shuffles): the service starts healthy again here, and
+    // the ratio is judged below the limit, not exactly 0, since the query's window may still hold its errors.
+    prom.service.errorRatio = 0;
     const healthy = await measureUntil(ERROR_RATIO, { above: 0.05 }, 'successful');
-    expect(healthy.value).toBe(0);
+    expect(healthy.value).toBeLessThanOrEqual(0.05);
     prom.service.errorRatio = 0.2;
     const failing = await measureUntil(ERROR_RATIO, { above: 0.05 }, 'failed');
     expect(failing.value).toBeGreaterThan(0.05);
