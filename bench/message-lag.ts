@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { MESSAGE_LAG_BOUND_MS, RENDER_LOCK_MS } from '../src/queue/process-render.js';
-import { CHANNEL_SPACING_MS } from '../src/queue/channel-pacer.js';
+import { MESSAGE_LAG_BOUND_MS, RENDER_LOCK_MS } from '../src/queue/notify/process-render.js';
+import { CHANNEL_SPACING_MS } from '../src/queue/notify/channel-pacer.js';
 import { parseRun } from '../src/run/store/parse-run.js';
 import type { Run } from '../src/run/core/run-schema.js';
 import { renderRunMessage } from '../src/slack/render-run-message.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stepJobId } from '../../src/queue/job-schemas.js';
+import { stepJobId } from '../../src/queue/engine/job-schemas.js';
 import { isTerminal } from '../../src/run/core/run-schema.js';
 import { RunStore } from '../../src/run/store/run-store.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../../sandbox/kubernetes/index.js';

@@ -32,7 +32,7 @@ function passTable(pass: RecoveryPass): string[] {
   ];
 }
 
-/** The stalledInterval flightdeck gives BullMQ (src/queue/start-workers.ts): half the lock, at least 1 s. */
+/** The stalledInterval flightdeck gives BullMQ (src/queue/engine/start-workers.ts): half the lock, at least 1 s. */
 const stalledIntervalOf = (lockMs: number) => Math.max(1000, Math.floor(lockMs / 2));
 
 function boundLine(pass: RecoveryPass): string {

@@ -6,7 +6,7 @@ import type { MachineInfo } from '../machine-info.js';
 import { DEPLOYMENTS_PER_CLUSTER, type ManyRunsResult } from '../many-runs/measure-many-runs.js';
 import type { RecoveryResult } from '../recovery/measure-recovery.js';
 import { ackSection } from './ack-section.js';
-import { CHANNEL_SPACING_MS } from '../../src/queue/channel-pacer.js';
+import { CHANNEL_SPACING_MS } from '../../src/queue/notify/channel-pacer.js';
 import { manyRunsTable, ms } from './format-figures.js';
 import { RECOVERY_HEADING, recoverySection } from './recovery-section.js';
 

@@ -1,5 +1,5 @@
 import { WebClientEvent, type WebClient } from '@slack/web-api';
-import type { RunNotifier } from '../queue/run-notifier.js';
+import type { RunNotifier } from '../queue/notify/run-notifier.js';
 import type { FlightdeckMetrics } from './create-metrics.js';
 
 /** The Web API method of a call URL (`…/api/chat.update` → `chat.update`). */

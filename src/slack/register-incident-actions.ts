@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { FlightdeckError, isFlightdeckError } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
 import type { Logger } from '../observability/create-logger.js';
-import type { RunEngine } from '../queue/run-engine.js';
+import type { RunEngine } from '../queue/engine/run-engine.js';
 import { INCIDENT_ACK_ACTION, INCIDENT_ROLLBACK_ACTION } from './slack-incident-notifier.js';
 
 /** What the on-call DM's buttons do. */

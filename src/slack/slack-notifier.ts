@@ -2,7 +2,7 @@ import { ErrorCode, WebClient, WebClientEvent, type WebAPICallResult } from '@sl
 import { z } from 'zod';
 import { catalogueSlackError } from '../errors/error-catalogue.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import type { RunNotifier } from '../queue/run-notifier.js';
+import type { RunNotifier } from '../queue/notify/run-notifier.js';
 import type { ThreadNote } from '../run/core/thread-note.js';
 import type { Run } from '../run/core/run-schema.js';
 import { renderRunMessage } from './render-run-message.js';

@@ -3,7 +3,7 @@ import { createRollbackRun } from '../run/core/create-rollback-run.js';
 import { isTerminal, type AuditEntry, type Run, type RunTarget } from '../run/core/run-schema.js';
 import type { RunStore } from '../run/store/run-store.js';
 import { transition } from '../run/core/transition.js';
-import type { RunEngine } from '../queue/run-engine.js';
+import type { RunEngine } from '../queue/engine/run-engine.js';
 
 export interface StartRollbackRequest {
   /** The run being undone; null rolls back the service as it stands. */

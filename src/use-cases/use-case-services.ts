@@ -1,7 +1,7 @@
 import type { Gate } from '../auth/gate.js';
 import type { RoleResolver } from '../auth/role-resolver.js';
 import type { Config } from '../config/load-config.js';
-import type { RunEngine } from '../queue/run-engine.js';
+import type { RunEngine } from '../queue/engine/run-engine.js';
 import type { RunStore } from '../run/store/run-store.js';
 
 /** Who asks, and from which channel: the parts of a request a use case may rely on, whatever the entry point. */

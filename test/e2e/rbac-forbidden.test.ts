@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dedupKeyFor } from '../../src/pagerduty/dedup-key-for.js';
-import { RUN_FAILURE_INCIDENT } from '../../src/queue/run-engine.js';
+import { RUN_FAILURE_INCIDENT } from '../../src/queue/engine/run-engine.js';
 import { type PagerDutyEmulator, startPagerDutyEmulator } from '../../sandbox/pagerduty/index.js';
 import { replyText } from '../support/reply-text.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';

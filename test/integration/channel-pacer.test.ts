@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChannelPacer, type ChannelPacer } from '../../src/queue/channel-pacer.js';
+import { createChannelPacer, type ChannelPacer } from '../../src/queue/notify/channel-pacer.js';
 import { deleteKeys } from '../support/delete-keys.js';
 import { waitUntil } from '../support/wait-until.js';
 

@@ -6,9 +6,9 @@ import { Redis } from 'ioredis';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { createClusterAccess } from '../../src/k8s/create-cluster-access.js';
 import { createLogger } from '../../src/observability/create-logger.js';
-import { createQueues, type Queues } from '../../src/queue/create-queues.js';
-import { RunEngine } from '../../src/queue/run-engine.js';
-import { startWorkers, type RunningWorkers } from '../../src/queue/start-workers.js';
+import { createQueues, type Queues } from '../../src/queue/engine/create-queues.js';
+import { RunEngine } from '../../src/queue/engine/run-engine.js';
+import { startWorkers, type RunningWorkers } from '../../src/queue/engine/start-workers.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { RunStore } from '../../src/run/store/run-store.js';
@@ -16,7 +16,7 @@ import { transition } from '../../src/run/core/transition.js';
 import { startRollback } from '../../src/use-cases/start-rollback.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
 import { waitUntil } from '../support/wait-until.js';
-import type { RunNotifier } from '../../src/queue/run-notifier.js';
+import type { RunNotifier } from '../../src/queue/notify/run-notifier.js';
 
 /** A notifier that posts nowhere: engine tests judge the run store and the cluster, not Slack. */
 export const silentNotifier: RunNotifier = {

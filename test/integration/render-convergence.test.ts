@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/create-logger.js';
-import { reconcileRuns } from '../../src/queue/reconcile-runs.js';
-import { RunEngine } from '../../src/queue/run-engine.js';
+import { reconcileRuns } from '../../src/queue/engine/reconcile-runs.js';
+import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { transition } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';

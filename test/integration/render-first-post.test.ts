@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunNotifier } from '../../src/queue/run-notifier.js';
+import type { RunNotifier } from '../../src/queue/notify/run-notifier.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import type { RunStore } from '../../src/run/store/run-store.js';
 import { transition } from '../../src/run/core/transition.js';

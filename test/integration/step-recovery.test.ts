@@ -11,11 +11,11 @@ import { createClusterAccess, type ClusterAccess } from '../../src/k8s/create-cl
 import { setImage } from '../../src/k8s/set-image.js';
 import { waitForRollout } from '../../src/k8s/wait-for-rollout.js';
 import { createLogger } from '../../src/observability/create-logger.js';
-import { createQueues, type Queues } from '../../src/queue/create-queues.js';
-import { stepJobId } from '../../src/queue/job-schemas.js';
-import { reconcileRuns } from '../../src/queue/reconcile-runs.js';
-import { RunEngine } from '../../src/queue/run-engine.js';
-import { startWorkers, type RunningWorkers } from '../../src/queue/start-workers.js';
+import { createQueues, type Queues } from '../../src/queue/engine/create-queues.js';
+import { stepJobId } from '../../src/queue/engine/job-schemas.js';
+import { reconcileRuns } from '../../src/queue/engine/reconcile-runs.js';
+import { RunEngine } from '../../src/queue/engine/run-engine.js';
+import { startWorkers, type RunningWorkers } from '../../src/queue/engine/start-workers.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { RunStore } from '../../src/run/store/run-store.js';

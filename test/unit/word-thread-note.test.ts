@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { threadJobSchema } from '../../src/queue/job-schemas.js';
+import { threadJobSchema } from '../../src/queue/engine/job-schemas.js';
 import type { ThreadNote } from '../../src/run/core/thread-note.js';
 import { wordThreadNote } from '../../src/slack/views/word-thread-note.js';
 

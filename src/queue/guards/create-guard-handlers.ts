@@ -1,7 +1,7 @@
-import type { JobHandler } from '../job-handler.js';
+import type { JobHandler } from '../engine/job-handler.js';
 import { createAlertProcessor } from '../incidents/process-alert.js';
 import { createCheckProcessor } from '../steps/process-check.js';
-import type { WorkerDeps } from '../worker-deps.js';
+import type { WorkerDeps } from '../engine/worker-deps.js';
 import { guardDepsOf } from './guard-deps.js';
 import { GUARDS_EVALUATE_JOB } from './guard-scheduler.js';
 import { createPagerDutyProcessor, PAGERDUTY_JOB } from '../incidents/pagerduty-events.js';

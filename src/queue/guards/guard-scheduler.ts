@@ -1,4 +1,4 @@
-import type { Queues } from '../create-queues.js';
+import type { Queues } from '../engine/create-queues.js';
 
 export const GUARDS_EVALUATE_JOB = 'guards-evaluate';
 

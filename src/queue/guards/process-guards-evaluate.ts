@@ -3,7 +3,7 @@ import { isFlightdeckError } from '../../errors/flightdeck-error.js';
 import { dedupKeyFor } from '../../pagerduty/dedup-key-for.js';
 import { assessGuard, recordGuardMeasurement } from '../../probes/assess-guard.js';
 import { isTerminal, type Run, type RunGuard } from '../../run/core/run-schema.js';
-import { runJobSchema } from '../job-schemas.js';
+import { runJobSchema } from '../engine/job-schemas.js';
 import { assessmentSpecOf, decideBreach } from './decide-breach.js';
 import type { GuardDeps } from './guard-deps.js';
 import { guardScheduler } from './guard-scheduler.js';

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { runJobSchema } from '../job-schemas.js';
+import { runJobSchema } from '../engine/job-schemas.js';
 import type { GuardDeps } from './guard-deps.js';
 import { guardScheduler } from './guard-scheduler.js';
 import { guardsOver } from './process-guards-evaluate.js';

@@ -4,7 +4,7 @@ import { FlightdeckError, isFlightdeckError } from '../../errors/flightdeck-erro
 import type { Logger } from '../../observability/create-logger.js';
 import { dedupKeyFor } from '../../pagerduty/dedup-key-for.js';
 import type { RunStore } from '../../run/store/run-store.js';
-import type { Queues } from '../create-queues.js';
+import type { Queues } from '../engine/create-queues.js';
 import type { IncidentStore } from './incident-store.js';
 import type { PagerDutyWiring } from './pagerduty-routes.js';
 

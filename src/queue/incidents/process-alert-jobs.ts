@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Queues } from '../create-queues.js';
+import type { Queues } from '../engine/create-queues.js';
 
 export const ALERT_JOB = 'alert';
 

@@ -8,8 +8,8 @@ import { probeProviders as builtInProviders } from '../../probes/probe-providers
 import { runProbe, type ProbeRetryPolicy } from '../../probes/run-probe.js';
 import type { RunStore } from '../../run/store/run-store.js';
 import { isTerminal, type Run } from '../../run/core/run-schema.js';
-import { stepJobSchema } from '../job-schemas.js';
-import type { RunEngine } from '../run-engine.js';
+import { stepJobSchema } from '../engine/job-schemas.js';
+import type { RunEngine } from '../engine/run-engine.js';
 
 export interface ProcessCheckOptions {
   store: RunStore;

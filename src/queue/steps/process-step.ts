@@ -6,8 +6,8 @@ import type { Logger } from '../../observability/create-logger.js';
 import type { RunStore } from '../../run/store/run-store.js';
 import { CLUSTER_CHANGING_ACTIONS } from '../../run/core/run-item-schema.js';
 import { isTerminal, type Run } from '../../run/core/run-schema.js';
-import { finishRollback } from '../finish-rollback.js';
-import { stepJobSchema } from '../job-schemas.js';
+import { finishRollback } from '../engine/finish-rollback.js';
+import { stepJobSchema } from '../engine/job-schemas.js';
 import { executeStep } from './execute-step.js';
 import type { StepContext } from './step-context.js';
 

@@ -4,7 +4,7 @@ import type { RunStepItem } from '../../run/core/run-item-schema.js';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import type { Run } from '../../run/core/run-schema.js';
 import type { RunStore } from '../../run/store/run-store.js';
-import type { RunEngine } from '../run-engine.js';
+import type { RunEngine } from '../engine/run-engine.js';
 
 /** What every step executor may use. */
 export interface StepContext {

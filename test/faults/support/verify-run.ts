@@ -2,7 +2,7 @@ import type { AuditEntry } from '../../../src/run/core/run-schema.js';
 import { isTerminal } from '../../../src/run/core/run-schema.js';
 import { renderRunMessage } from '../../../src/slack/render-run-message.js';
 import { convergedAt, sameBlocks } from '../../support/message-convergence.js';
-import { RENDER_LOCK_MS } from '../../../src/queue/process-render.js';
+import { RENDER_LOCK_MS } from '../../../src/queue/notify/process-render.js';
 import { waitUntil } from '../../support/wait-until.js';
 import { FAULT_CHANNEL, FAULT_NAMESPACE, imageOf } from './fault-catalog.js';
 import { ORIGINAL_VERSION, type FaultCluster } from './fault-cluster.js';
@@ -121,7 +121,7 @@ export async function verifyMessage(cluster: FaultCluster, runId: string, timeou
   return { lagMs, boundMs, problems };
 }
 
-/** Slack's pace in one channel (src/queue/channel-pacer.ts). */
+/** Slack's pace in one channel (src/queue/notify/channel-pacer.ts). */
 const CHANNEL_SPACING_MS = 1100;
 
 /**

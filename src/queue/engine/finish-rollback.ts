@@ -1,6 +1,6 @@
-import type { Logger } from '../observability/create-logger.js';
-import { isTerminal, type Run } from '../run/core/run-schema.js';
-import type { RunStore } from '../run/store/run-store.js';
+import type { Logger } from '../../observability/create-logger.js';
+import { isTerminal, type Run } from '../../run/core/run-schema.js';
+import type { RunStore } from '../../run/store/run-store.js';
 import type { RunEngine } from './run-engine.js';
 
 export interface FinishRollbackDeps {

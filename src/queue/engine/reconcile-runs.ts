@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../observability/create-logger.js';
-import { changedCluster } from '../run/core/run-draft.js';
-import type { Effect } from '../run/core/run-event.js';
-import { isTerminal, type Run } from '../run/core/run-schema.js';
-import type { RunStore } from '../run/store/run-store.js';
+import type { Logger } from '../../observability/create-logger.js';
+import { changedCluster } from '../../run/core/run-draft.js';
+import type { Effect } from '../../run/core/run-event.js';
+import { isTerminal, type Run } from '../../run/core/run-schema.js';
+import type { RunStore } from '../../run/store/run-store.js';
 import { finishRollback } from './finish-rollback.js';
-import { MESSAGE_LAG_BOUND_MS, renderInHand } from './process-render.js';
+import { MESSAGE_LAG_BOUND_MS, renderInHand } from '../notify/process-render.js';
 import type { RunEngine } from './run-engine.js';
 
 export interface ReconcileOptions {

@@ -1,9 +1,9 @@
 import type { Job } from 'bullmq';
 import { createChannelPacer } from './channel-pacer.js';
-import { threadJobSchema } from './job-schemas.js';
+import { threadJobSchema } from '../engine/job-schemas.js';
 import { postReply } from './notify-once.js';
 import { createReplyOrder, threadPlace } from './reply-order.js';
-import type { WorkerDeps } from './worker-deps.js';
+import type { WorkerDeps } from '../engine/worker-deps.js';
 
 /**
  * `thread` jobs on the notify queue: one reply in the run message's thread. Waits for the run message to

@@ -1,12 +1,12 @@
 import type { QueueName } from './create-queues.js';
-import { createGuardHandlers } from './guards/create-guard-handlers.js';
+import { createGuardHandlers } from '../guards/create-guard-handlers.js';
 import type { JobHandler } from './job-handler.js';
 import { createPhaseDueProcessor } from './process-phase-due.js';
-import { createRenderProcessor } from './process-render.js';
+import { createRenderProcessor } from '../notify/process-render.js';
 import { createRollbackRequestProcessor } from './process-rollback-request.js';
-import { createStepProcessor } from './steps/process-step.js';
-import { createSummaryProcessor } from './process-summary.js';
-import { createThreadProcessor } from './process-thread.js';
+import { createStepProcessor } from '../steps/process-step.js';
+import { createSummaryProcessor } from '../notify/process-summary.js';
+import { createThreadProcessor } from '../notify/process-thread.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 /**

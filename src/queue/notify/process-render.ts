@@ -1,12 +1,12 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { isFlightdeckError } from '../errors/flightdeck-error.js';
+import { isFlightdeckError } from '../../errors/flightdeck-error.js';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../observability/create-logger.js';
-import type { Run } from '../run/core/run-schema.js';
-import type { RenderRead } from '../run/store/render-index.js';
-import type { RunStore } from '../run/store/run-store.js';
-import { renderJobSchema } from './job-schemas.js';
+import type { Logger } from '../../observability/create-logger.js';
+import type { Run } from '../../run/core/run-schema.js';
+import type { RenderRead } from '../../run/store/render-index.js';
+import type { RunStore } from '../../run/store/run-store.js';
+import { renderJobSchema } from '../engine/job-schemas.js';
 import type { RunNotifier } from './run-notifier.js';
 import { createChannelPacer, sleepJob } from './channel-pacer.js';
 import { retryAfterOf } from './retry-after-of.js';

@@ -1,9 +1,9 @@
 import type { Job } from 'bullmq';
 import { createChannelPacer, sleepJob } from './channel-pacer.js';
-import { runJobSchema } from './job-schemas.js';
+import { runJobSchema } from '../engine/job-schemas.js';
 import { postReply } from './notify-once.js';
 import { createReplyOrder, LAST_PLACE } from './reply-order.js';
-import type { WorkerDeps } from './worker-deps.js';
+import type { WorkerDeps } from '../engine/worker-deps.js';
 
 /** Gives the thread replies of the run's last transition (queued alongside) a head start to take their places before the summary. */
 const SUMMARY_DELAY_MS = 1500;

@@ -1,9 +1,9 @@
-import type { Logger } from '../observability/create-logger.js';
-import type { RunStore } from '../run/store/run-store.js';
-import type { Run } from '../run/core/run-schema.js';
-import { transition, type Effect, type RunEvent } from '../run/core/transition.js';
+import type { Logger } from '../../observability/create-logger.js';
+import type { RunStore } from '../../run/store/run-store.js';
+import type { Run } from '../../run/core/run-schema.js';
+import { transition, type Effect, type RunEvent } from '../../run/core/transition.js';
 import type { Queues } from './create-queues.js';
-import { enqueuePagerDutyEvent } from './incidents/pagerduty-events.js';
+import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
 import { renderJobId, stepJobId } from './job-schemas.js';
 
 /** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */

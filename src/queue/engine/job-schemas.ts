@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { threadNoteSchema } from '../run/core/thread-note.js';
+import { threadNoteSchema } from '../../run/core/thread-note.js';
 
 /** Jobs cross process boundaries as data: every processor parses its payload with these. */
 export const stepJobSchema = z.object({ runId: z.string().min(1), itemId: z.string().min(1) });

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
-import { isFlightdeckError } from '../errors/flightdeck-error.js';
-import { toUserText } from '../errors/user-text.js';
-import { FLIGHTDECK_ACTOR } from '../run/core/run-event.js';
+import { isFlightdeckError } from '../../errors/flightdeck-error.js';
+import { toUserText } from '../../errors/user-text.js';
+import { FLIGHTDECK_ACTOR } from '../../run/core/run-event.js';
 import { rollbackRequestJobSchema } from './job-schemas.js';
 import type { WorkerDeps } from './worker-deps.js';
 

@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { isFlightdeckError } from '../errors/flightdeck-error.js';
-import type { RunStore } from '../run/store/run-store.js';
-import type { Run } from '../run/core/run-schema.js';
+import { isFlightdeckError } from '../../errors/flightdeck-error.js';
+import type { RunStore } from '../../run/store/run-store.js';
+import type { Run } from '../../run/core/run-schema.js';
 import { sleepJob, type ChannelPacer } from './channel-pacer.js';
 import type { ReplyOrder } from './reply-order.js';
 import { retryAfterOf } from './retry-after-of.js';

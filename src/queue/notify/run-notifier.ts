@@ -1,5 +1,5 @@
-import type { ThreadNote } from '../run/core/thread-note.js';
-import type { Run } from '../run/core/run-schema.js';
+import type { ThreadNote } from '../../run/core/thread-note.js';
+import type { Run } from '../../run/core/run-schema.js';
 
 /**
  * The port through which workers show a run to people. The queue layer knows nothing of Slack; the Slack

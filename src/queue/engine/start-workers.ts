@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { observeQueueWait } from '../observability/observe-queue-wait.js';
+import { observeQueueWait } from '../../observability/observe-queue-wait.js';
 import { QUEUE_NAMES, queuePrefix, type QueueName } from './create-queues.js';
 import { createJobHandlers } from './job-handlers.js';
 import { reconcileRuns } from './reconcile-runs.js';

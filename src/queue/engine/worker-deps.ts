@@ -1,15 +1,15 @@
 import type { Redis } from 'ioredis';
-import type { ClusterAccess } from '../k8s/create-cluster-access.js';
-import type { Logger } from '../observability/create-logger.js';
-import type { FlightdeckMetrics } from '../observability/create-metrics.js';
-import type { ProbeProviders } from '../probes/probe-provider.js';
-import type { Run, RunTarget } from '../run/core/run-schema.js';
-import type { RunStore } from '../run/store/run-store.js';
+import type { ClusterAccess } from '../../k8s/create-cluster-access.js';
+import type { Logger } from '../../observability/create-logger.js';
+import type { FlightdeckMetrics } from '../../observability/create-metrics.js';
+import type { ProbeProviders } from '../../probes/probe-provider.js';
+import type { Run, RunTarget } from '../../run/core/run-schema.js';
+import type { RunStore } from '../../run/store/run-store.js';
 import type { Queues } from './create-queues.js';
-import type { IncidentNotifier } from './incidents/incident-notifier.js';
-import type { PagerDutyWiring } from './incidents/pagerduty-routes.js';
+import type { IncidentNotifier } from '../incidents/incident-notifier.js';
+import type { PagerDutyWiring } from '../incidents/pagerduty-routes.js';
 import type { RunEngine } from './run-engine.js';
-import type { RunNotifier } from './run-notifier.js';
+import type { RunNotifier } from '../notify/run-notifier.js';
 
 /** What a worker asks for when a run must be undone: the run, where it ran, who asks and why. */
 export interface RollbackOfRun {

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
-import { createChannelPacer } from './channel-pacer.js';
+import { createChannelPacer } from '../notify/channel-pacer.js';
 import { phaseDueJobSchema } from './job-schemas.js';
-import { postPaced, runWithMessage } from './notify-once.js';
+import { postPaced, runWithMessage } from '../notify/notify-once.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 /**
