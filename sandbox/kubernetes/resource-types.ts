@@ -18,7 +18,7 @@ export interface ResourceType {
   namespaced?: boolean;
 }
 
-export type Resource = 'deployments' | 'replicasets' | 'pods' | 'services' | 'jobs' | 'httproutes' | 'namespaces' | 'events';
+export type Resource = 'deployments' | 'replicasets' | 'pods' | 'services' | 'jobs' | 'httproutes' | 'namespaces' | 'events' | 'secrets' | 'configmaps';
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -26,6 +26,12 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { group: '', version: 'v1', resource: 'pods', kind: 'Pod', singular: 'pod', shortNames: ['po'], verbs: ALL_VERBS, categories: ['all'], subresources: ['log'], custom: false },
   { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', singular: 'namespace', shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], subresources: [], custom: false, namespaced: false },
   { group: '', version: 'v1', resource: 'events', kind: 'Event', singular: 'event', shortNames: ['ev'], verbs: ALL_VERBS, subresources: [], custom: false },
+  /*
+   * Served as plain stored objects: flightdeck never reads them, but kubectl looks a type up in discovery before it
+   * asks (`auth can-i get secrets` warns "the server doesn't have a resource type" otherwise), as it finds them on a real cluster.
+   */
+  { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', singular: 'secret', shortNames: [], verbs: ALL_VERBS, subresources: [], custom: false },
+  { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', singular: 'configmap', shortNames: ['cm'], verbs: ALL_VERBS, subresources: [], custom: false },
   { group: '', version: 'v1', resource: 'services', kind: 'Service', singular: 'service', shortNames: ['svc'], verbs: ALL_VERBS, categories: ['all'], subresources: [], custom: false },
   { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', singular: 'deployment', shortNames: ['deploy'], verbs: ALL_VERBS, categories: ['all'], subresources: ['scale'], custom: false },
   { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', singular: 'replicaset', shortNames: ['rs'], verbs: ALL_VERBS, categories: ['all'], subresources: [], custom: false },

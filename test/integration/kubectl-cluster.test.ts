@@ -80,6 +80,8 @@ describe.skipIf(!available)('kubectl against the emulator, under the chart RBAC'
     expect([create.code, create.stdout.trim()]).toEqual([0, 'yes']);
     const secrets = await kubectl('worker', 'auth', 'can-i', 'get', 'secrets', '-n', 'shop');
     expect([secrets.code, secrets.stdout.trim()]).toEqual([1, 'no']);
+    // A real API server lists Secrets in discovery, so kubectl answers without "doesn't have a resource type".
+    expect(secrets.stderr).toBe('');
     const elsewhere = await kubectl('worker', 'auth', 'can-i', 'patch', 'deployments', '-n', 'payments');
     expect([elsewhere.code, elsewhere.stdout.trim()]).toEqual([1, 'no']);
     const web = await kubectl('web', 'auth', 'can-i', 'patch', 'deployments', '-n', 'shop');
