@@ -3,6 +3,7 @@ import { runImportChecklist } from './checklist/markdown/run-import-checklist.js
 import { checkConfig } from './config/check-config.js';
 import { loadConfig } from './config/load-config.js';
 import { runDoctor } from './doctor/run-doctor.js';
+import { runInit } from './init/run-init.js';
 import { loadEnv, type Env } from './config/load-env.js';
 import { sandboxRefusal, servesSandboxByDefault } from './config/sandbox-eligibility.js';
 import { isFlightdeckError } from './errors/flightdeck-error.js';
@@ -18,6 +19,9 @@ Commands:
                    credentials and no catalog, outside production, it starts the sandbox instead.
   sandbox          Try flightdeck on this machine: emulated Slack, cluster, Prometheus and PagerDuty,
                    driven from a page on http://127.0.0.1:PORT (from a clone; not in the production image).
+  init --channel <channel ID> [--dir <folder>] [--environment <name>] [--context <kube context>] [--no-cluster] [--force]
+                   Write a starter flightdeck.yaml and checklists/standard.yaml that pass check: one service per
+                   Deployment the current kubeconfig context shows. Overwrites nothing without --force.
   check [file...]  Validate the catalog and every checklist (or just the named checklist files).
   doctor           Everything check does, then reach Redis, Slack (token, scopes), PagerDuty, each environment's
                    Prometheus and cluster (identity, every permission needed); one line per check with the fix,
@@ -144,6 +148,11 @@ async function run(args: string[]): Promise<number> {
       return sandbox(rest);
     case 'doctor':
       return runDoctor(process.env, { stdout: (text) => process.stdout.write(text) });
+    case 'init':
+      return runInit(rest, process.env.KUBECONFIG, {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      });
     case 'import-checklist':
       return runImportChecklist(rest, {
         stdout: (text) => process.stdout.write(text),
