@@ -5,6 +5,7 @@ import { loadConfig } from './config/load-config.js';
 import { runDoctor } from './doctor/run-doctor.js';
 import { runInit } from './init/run-init.js';
 import { loadEnv, type Env } from './config/load-env.js';
+import { parseRedisTarget } from './config/redis-target.js';
 import { sandboxRefusal, servesSandboxByDefault } from './config/sandbox-eligibility.js';
 import { isFlightdeckError } from './errors/flightdeck-error.js';
 import { createLogger } from './observability/create-logger.js';
@@ -114,15 +115,17 @@ async function sandbox(args: string[]): Promise<number> {
   });
 }
 
-/** Secret values the logger blanks wherever they appear, including the password inside REDIS_URL. */
+/** Secret values the logger blanks wherever they appear, including the passwords inside REDIS_URL. */
 function secretsOf(env: Env): string[] {
   const secrets = [env.slackBotToken, env.slackSigningSecret ?? ''];
-  try {
-    const password = new URL(env.redisUrl).password;
-    if (password) secrets.push(password, decodeURIComponent(password));
-  } catch {
-    // loadEnv has already proved the URL parses; nothing else to blank.
+  const target = parseRedisTarget(env.redisUrl);
+  if (target.kind === 'sentinel') {
+    for (const password of [target.password, target.sentinelPassword]) if (password) secrets.push(password);
+    return secrets;
   }
+  // loadEnv has already proved the URL parses.
+  const password = new URL(target.url).password;
+  if (password) secrets.push(password, decodeURIComponent(password));
   return secrets;
 }
 

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedis } from './run/store/create-redis.js';
 import { deployCommand } from '../commands/deploy.js';
 import { rollbackCommand } from '../commands/rollback.js';
 import type { CommandDefinition } from '../commands/command-definition.js';
@@ -47,9 +47,9 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   // A missing routing key only leaves that service unpaged: said at start-up, not discovered at the first breach.
   const pagerduty = createPagerDutyWiring(env, config.catalog, (problem) => logger.warn({ problem }, 'paging degraded'));
   const redisOptions = { maxRetriesPerRequest: null, lazyConnect: false } as const;
-  const redis = new Redis(env.redisUrl, redisOptions);
+  const redis = createRedis(env.redisUrl, redisOptions);
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.
-  const workerConnection = new Redis(env.redisUrl, redisOptions);
+  const workerConnection = createRedis(env.redisUrl, redisOptions);
   const metrics = createMetrics();
   const limits = { auditMaxEntries: env.auditMaxEntries, runRetentionMs: env.runRetentionDays * 86_400_000, refusalsPerMinute: env.auditRefusalsPerMinute };
   const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, limits), metrics);

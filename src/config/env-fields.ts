@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../checklist/parse-duration.js';
 import { parseConnectToRules, type ConnectToRule } from './connect-to-rules.js';
+import { REDIS_URL_FORMS, maskRedisUrl, parseRedisTarget } from './redis-target.js';
 import type { Secret } from './secret.js';
 
 /*
@@ -97,6 +98,25 @@ export function urlField(key: string, protocols: readonly string[], fallback: st
         return z.NEVER;
       }
       return url;
+    });
+}
+
+/** `REDIS_URL`: one server or a Sentinel-named primary (redis-target.ts); kept as written. */
+export function redisUrlField(fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const text = value ?? fallback;
+      try {
+        parseRedisTarget(text);
+      } catch (err) {
+        // Text that is not even scheme://… could hold a password where the mask cannot find it: not echoed.
+        const shown = /^[a-z][a-z0-9+.-]*:\/\//.test(text) ? `${quote(maskRedisUrl(text))} ${(err as Error).message}` : 'is not a URL';
+        ctx.addIssue({ code: 'custom', message: `${shown} — set REDIS_URL to ${REDIS_URL_FORMS}` });
+        return z.NEVER;
+      }
+      return text;
     });
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import { choiceField, connectToField, durationField, intField, optionalSecretField, patternField, secretField, textField, urlField } from './env-fields.js';
+import { choiceField, connectToField, durationField, intField, optionalSecretField, patternField, redisUrlField, secretField, textField, urlField } from './env-fields.js';
 import type { ConnectToRule } from './connect-to-rules.js';
 import { defineSecret, type Secret } from './secret.js';
 
@@ -32,8 +32,9 @@ export interface Env {
   /** `SLACK_API_URL`, default `https://slack.com/api/`; always ends with `/`. Not http(s) stops start-up. */
   slackApiUrl: string;
   /**
-   * `REDIS_URL`, default `redis://127.0.0.1:6379`; `redis://` or `rediss://` (TLS). A Secret because it may
-   * carry a password (messages show it masked). Kept as written. Any other scheme stops start-up.
+   * `REDIS_URL`, default `redis://127.0.0.1:6379`; `redis://`, `rediss://` (TLS), or `redis+sentinel://` naming the
+   * sentinels and the primary (src/config/redis-target.ts). A Secret because it may carry a password (messages
+   * show it masked). Kept as written. Any other form stops start-up.
    */
   redisUrl: Secret;
   /**
@@ -133,7 +134,7 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: optionalSecretField(),
   SLACK_APP_TOKEN: optionalSecretField(),
   SLACK_API_URL: urlField('SLACK_API_URL', ['https:', 'http:'], 'https://slack.com/api/', 'https://slack.com/api/'),
-  REDIS_URL: urlField('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379', 'redis://127.0.0.1:6379'),
+  REDIS_URL: redisUrlField('redis://127.0.0.1:6379'),
   REDIS_PREFIX: patternField(
     'REDIS_PREFIX',
     /^[A-Za-z0-9_:-]{1,64}$/,
@@ -246,7 +247,7 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
   defineSecret(loaded, 'slackAppToken', parsed.SLACK_APP_TOKEN);
   defineSecret(loaded, 'pagerdutyApiToken', parsed.PAGERDUTY_API_TOKEN);
   // The text as written, not URL.href: re-serialising could re-encode characters in a password.
-  defineSecret(loaded, 'redisUrl', input.REDIS_URL ?? parsed.REDIS_URL.href);
+  defineSecret(loaded, 'redisUrl', parsed.REDIS_URL);
   // A copy: what the catalog's variables say is fixed at start-up, like everything else here.
   const variables = { ...env };
   const readVariable = (name: string): string | undefined => (Object.hasOwn(variables, name) ? variables[name]?.trim() || undefined : undefined);

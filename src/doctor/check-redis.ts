@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
+import { createRedis } from '../run/store/create-redis.js';
 import type { Secret } from '../config/secret.js';
-import { redactUrl } from '../probes/redact-url.js';
+import { maskRedisUrl } from '../config/redis-target.js';
 import { type DoctorResult, failed, messageOf, ok, within } from './doctor-result.js';
 
 /**
@@ -8,8 +8,8 @@ import { type DoctorResult, failed, messageOf, ok, within } from './doctor-resul
  * lock or queued job breaks runs silently (BullMQ requires it too). Never rejects.
  */
 export async function checkRedis(redisUrl: Secret, timeoutMs: number): Promise<DoctorResult> {
-  const shown = redactUrl(redisUrl);
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null });
+  const shown = maskRedisUrl(redisUrl);
+  const redis = createRedis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null });
   // A refused connection is also reported through the rejected connect() below; this only keeps it off stderr.
   redis.on('error', () => undefined);
   try {
@@ -22,7 +22,7 @@ export async function checkRedis(redisUrl: Secret, timeoutMs: number): Promise<D
     }
     return ok('redis', `${shown} answers ${pong}${policy ? ', maxmemory-policy noeviction' : ''}`);
   } catch (err) {
-    return failed('redis', `${shown}: ${messageOf(err)}`, 'check REDIS_URL (redis:// or rediss:// for TLS, with the password) and that this host can reach it');
+    return failed('redis', `${shown}: ${messageOf(err)}`, 'check REDIS_URL (redis://, rediss:// for TLS, or redis+sentinel://, with the password) and that this host can reach it');
   } finally {
     redis.disconnect();
   }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedis } from './create-redis.js';
 import type { Env } from '../../config/load-env.js';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { listRuns, type RunRow } from './list-runs.js';
@@ -38,7 +38,7 @@ export async function runRunsCommand(args: readonly string[], env: Env, io: Runs
     io.stderr(`${sub === undefined ? 'Missing subcommand' : `Unknown arguments "${args.join(' ')}"`}.\n${RUNS_USAGE}\n`);
     return 2;
   }
-  const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const redis = createRedis(env.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     await redis.connect().catch((err: unknown) => {
       throw new FlightdeckError('redis-unavailable', `Cannot reach Redis at REDIS_URL: ${(err as Error).message}`, {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedis } from '../../../src/run/store/create-redis.js';
 import { RunStore } from '../../../src/run/store/run-store.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../../../sandbox/kubernetes/index.js';
 import { SlackDriver, startSlackEmulator, type DriverResponse, type SlackEmulator } from '../../../sandbox/slack/index.js';
@@ -116,7 +117,7 @@ export async function startFaultCluster(options: FaultClusterOptions): Promise<F
       ? new SlackDriver({ mode: 'socket', emulator: slack })
       : new SlackDriver({ appUrl: process.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
   let driver = driverFor(web);
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const redis = createRedis(redisUrl, { maxRetriesPerRequest: null });
   // Scenario 2 stops Redis on purpose; the reconnect attempts are expected, not worth a stack trace.
   redis.on('error', () => {});
   const store = new RunStore(redis, prefix);

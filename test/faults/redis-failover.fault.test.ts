@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/wait-until.js';
+import { FAULT_NAMESPACE, imageOf } from './support/fault-catalog.js';
+import { faultProfile, scenarioSeed } from './support/fault-profile.js';
+import { recordScenario } from './support/fault-record.js';
+import { startFaultCluster, type FaultCluster } from './support/fault-cluster.js';
+import { startOwnSentinel, type OwnSentinel } from './support/own-sentinel.js';
+import { seededRandom } from './support/seeded-random.js';
+import { sleep } from './support/sleep.js';
+import { tally, verifyRun, type RunVerdict } from './support/verify-run.js';
+
+/*
+ * Scenario 2c: flightdeck (web + one worker) on Redis behind Sentinel (REDIS_URL=redis+sentinel://…): a primary,
+ * a replica and three sentinels. While every run's rollout is in flight the primary is SIGKILLed and never comes
+ * back; the sentinels promote the replica, flightdeck's clients ask them where the primary is now, and every
+ * run must finish there, with nothing lost or duplicated.
+ */
+
+/** Pods take this long to become ready, so the failover lands inside every rollout. */
+const READY_DELAY_MS = 6000;
+
+describe('scenario 2c: Redis primary killed mid-run, Sentinel promotes the replica', () => {
+  let sentinel: OwnSentinel;
+  let cluster: FaultCluster;
+  const profile = faultProfile();
+  const seed = scenarioSeed(profile.seed, 'redis-2c');
+
+  beforeAll(async () => {
+    sentinel = await startOwnSentinel();
+    cluster = await startFaultCluster({ services: profile.redisRuns, workers: 1, redisUrl: sentinel.url, lockMs: 2000, readyDelayMs: READY_DELAY_MS });
+  });
+
+  afterAll(async () => {
+    await cluster?.close();
+    await sentinel?.destroy();
+  });
+
+  it('finishes every run on the promoted replica', async () => {
+    const random = seededRandom(seed);
+    const started: Array<{ runId: string; service: string; version: string }> = [];
+    for (const [index, service] of cluster.services.entries()) {
+      const version = `v3.2.${index}`;
+      const reply = await cluster.deploy(`${service} ${version}`);
+      expect(reply.runId, reply.text).toBeDefined();
+      started.push({ runId: reply.runId!, service, version });
+    }
+    const newReplicaSet = (service: string, version: string) =>
+      cluster.k8s.listReplicaSets(FAULT_NAMESPACE).find((rs) => rs.spec.template.spec.containers[0].image === imageOf(service, version));
+    await waitUntil('every run to have patched its Deployment', () => (started.every(({ service, version }) => newReplicaSet(service, version)) ? true : undefined), 30_000);
+    await sleep(random.int(0, 300));
+    const activeIds = (await cluster.store.activeRuns()).map((run) => run.id);
+    const killedAt = Date.now();
+    const oldPort = await sentinel.killPrimary();
+    // The premise: every run was mid-rollout when the primary died.
+    expect(activeIds.sort()).toEqual(started.map(({ runId }) => runId).sort());
+    for (const { service, version } of started) {
+      expect(newReplicaSet(service, version)?.status.readyReplicas ?? 0, `${service}'s rollout when the primary died`).toBe(0);
+    }
+    const newPort = await sentinel.awaitFailover(oldPort, 60_000);
+    const promotedAfterMs = Date.now() - killedAt;
+    expect(newPort).not.toBe(oldPort);
+    const verdicts: RunVerdict[] = [];
+    for (const { runId, service, version } of started) verdicts.push(await verifyRun(cluster, runId, service, version, { timeoutMs: 90_000 }));
+    const counts = tally(verdicts);
+    recordScenario({
+      id: '2c',
+      scenario: 'Redis primary killed mid-run, Sentinel failover (redis+sentinel://)',
+      unit: 'runs',
+      tried: started.length,
+      survived: counts.survived,
+      lost: counts.lost,
+      duplicated: counts.duplicated,
+      seed,
+      notes: [`${activeIds.length} runs active when the primary died; replica promoted after ${promotedAfterMs} ms`, counts.lag, ...cluster.crashed().map((c) => `crashed: ${c}`), ...counts.reasons],
+    });
+    if (counts.reasons.length > 0) console.log(cluster.output().slice(-20_000));
+    expect(counts.reasons).toEqual([]);
+    expect(cluster.crashed()).toEqual([]);
+  });
+});
