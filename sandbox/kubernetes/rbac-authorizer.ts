@@ -85,8 +85,13 @@ export class RbacAuthorizer {
     this.users.set(adminToken, ADMIN_USER);
   }
 
-  /** The user of an `Authorization: Bearer …` header, or undefined (the server answers 401). */
-  authenticate(header: string | undefined): UserInfo | undefined {
+  /**
+   * The user of a request, or undefined (the server answers 401). As kube-apiserver's union authenticator: a
+   * client certificate the client CA signed names the user by its CN and the groups by its O values; else an
+   * `Authorization: Bearer …` token.
+   */
+  authenticate(header: string | undefined, verifiedClient?: { cn: string; o: string[] }): UserInfo | undefined {
+    if (verifiedClient?.cn) return { username: verifiedClient.cn, groups: [...verifiedClient.o, 'system:authenticated'] };
     const m = /^Bearer (.+)$/.exec(header ?? '');
     return m ? this.users.get(m[1]!) : undefined;
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { answerReview, isReviewPath } from './access-reviews.js';
 import { type ApiRequest, createObject, handleApi } from './api-handlers.js';
@@ -70,7 +71,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     }
     const recorded: RecordedRequest = { method, path: u.pathname, query: Object.fromEntries(u.searchParams), contentType, accept, body, user: undefined, attributes: undefined, denied: false };
     requests.push(recorded);
-    const user = authorizer.authenticate(req.headers.authorization);
+    const user = authorizer.authenticate(req.headers.authorization, verifiedClientOf(req));
     if (!user) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
     recorded.user = user.username;
     if (faults.takeHang(method, u.pathname)) return new Promise<void>((resolve) => res.once('close', () => resolve()));
@@ -137,7 +138,10 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
       sendJson(res, status.code, status);
     });
   };
-  const server = options.tls ? createTlsServer({ cert: EMULATOR_CERT, key: EMULATOR_KEY }, handler) : createServer(handler);
+  // Client certificates are asked for, not required: an unsigned or absent one falls through to the bearer token.
+  const server = options.tls
+    ? createTlsServer({ cert: EMULATOR_CERT, key: EMULATOR_KEY, ca: EMULATOR_CERT, requestCert: true, rejectUnauthorized: false }, handler)
+    : createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -217,4 +221,15 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     compactHistory: () => store.compact(),
     pendingFaults: () => faults.pending(),
   };
+}
+
+/** The subject of a client certificate the client CA signed, or undefined (none, or signed by someone else). */
+function verifiedClientOf(req: IncomingMessage): { cn: string; o: string[] } | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (!socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const subject = socket.getPeerCertificate().subject as Record<string, string | string[] | undefined> | undefined;
+  const cn = subject?.CN;
+  if (typeof cn !== 'string') return undefined;
+  const o = subject?.O;
+  return { cn, o: o === undefined ? [] : Array.isArray(o) ? o : [o] };
 }
