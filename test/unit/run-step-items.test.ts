@@ -11,9 +11,10 @@ const MIN = 60_000;
 const target = { cluster: 'prod', namespace: 'shop', deployment: 'api', container: 'api', image: 'registry/api:2.0.0' };
 
 /*
- * Three run documents exactly as flightdeck stored them in Redis before step items became a union per
- * action (written by that version's createRun and createRollbackRun, states advanced as workers leave
- * them): a production run mid-canary, a standard run that succeeded, and a rollback run to revision 11.
+ * Three run documents as flightdeck stored them in Redis before step items became a union per action:
+ * made by that version's createRun and createRollbackRun from the shipped checklists, parsed by its run
+ * schema, with states set by hand to where workers leave them. A production run mid-canary, a standard
+ * run that succeeded, and a rollback run to revision 11.
  */
 const STORED: unknown[] = JSON.parse(readFileSync(new URL('../fixtures/runs/stored-runs-v2.json', import.meta.url), 'utf8'));
 
