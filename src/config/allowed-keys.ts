@@ -22,6 +22,26 @@ const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'nonopt
 
 /** The keys the object schema at `path` accepts, in declaration order; undefined where that is not an object. */
 export function allowedKeysAt(schema: z.core.$ZodType, data: unknown, path: readonly PropertyKey[]): string[] | undefined {
+  const at = walk(schema, data, path);
+  const object = at && objectFor(at.schema, at.value);
+  return object ? Object.keys(defOf(object).shape ?? {}) : undefined;
+}
+
+/**
+ * What picked the object schema at `path` out of a union, as `action "traffic"`: the last literal field of
+ * the chosen member (a step's `action` comes after its `kind`). Undefined where no union chose it.
+ */
+export function variantAt(schema: z.core.$ZodType, data: unknown, path: readonly PropertyKey[]): string | undefined {
+  const at = walk(schema, data, path);
+  const object = at && objectFor(at.schema, at.value);
+  if (!at || !object || object === unwrap(at.schema) || !isRecord(at.value)) return undefined;
+  const literals = Object.entries(defOf(object).shape ?? {}).filter(([, field]) => defOf(field).type === 'literal');
+  const key = literals.at(-1)?.[0];
+  return key === undefined ? undefined : `${key} ${JSON.stringify(at.value[key])}`;
+}
+
+/** The schema and the value at `path`, following the data through unions; undefined where the schema ends. */
+function walk(schema: z.core.$ZodType, data: unknown, path: readonly PropertyKey[]): { schema: z.core.$ZodType; value: unknown } | undefined {
   let current: z.core.$ZodType | undefined = schema;
   let value = data;
   for (const segment of path) {
@@ -29,8 +49,16 @@ export function allowedKeysAt(schema: z.core.$ZodType, data: unknown, path: read
     value = isRecord(value) || Array.isArray(value) ? (value as Record<PropertyKey, unknown>)[segment] : undefined;
     if (!current) return undefined;
   }
-  const object = objectFor(current, value);
-  return object ? Object.keys(defOf(object).shape ?? {}) : undefined;
+  return { schema: current, value };
+}
+
+/** `schema` without the wrappers that do not change its shape: what `objectFor` returns when no union chose. */
+function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
+  const def = schema ? defOf(schema) : undefined;
+  if (def && WRAPPERS.has(def.type)) return unwrap(def.innerType);
+  if (def?.type === 'pipe') return unwrap(def.in);
+  if (def?.type === 'lazy') return unwrap(def.getter?.());
+  return schema;
 }
 
 /** The object schema that `schema` means for `value`: wrappers removed, a union narrowed by literals. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { allowedKeysAt } from './allowed-keys.js';
+import { allowedKeysAt, variantAt } from './allowed-keys.js';
 import { problemAt, type Anchor, type YamlSource } from './yaml-source.js';
 
 /*
@@ -29,12 +29,15 @@ function issueLines(source: YamlSource, schema: z.core.$ZodType, data: unknown, 
   const path = issue.path;
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeysAt(schema, data, path) ?? [];
+    const variant = forVariant(schema, data, path);
     return issue.keys.map((key) =>
-      problemAt(source, [...path, key], `unknown key ${JSON.stringify(key)}`, unknownKeyFix(key, allowed), 'key'),
+      problemAt(source, [...path, key], `unknown key ${JSON.stringify(key)}${variant}`, unknownKeyFix(key, allowed), 'key'),
     );
   }
   const value = valueAt(data, path);
-  const [problem, fix, anchor] = explain(issue, value);
+  const [explained, fix, anchor] = explain(issue, value);
+  // A key one variant of a union needs (a traffic step's `weight`) says which variant needs it.
+  const problem = explained === MISSING ? `${MISSING}${forVariant(schema, data, path.slice(0, -1))}` : explained;
   // A refinement about a key (an override for an undeclared environment) asks for the key via params.
   const wantsKey = issue.code === 'custom' && issue.params?.anchor === 'key';
   return [problemAt(source, path, problem, fix, wantsKey ? 'key' : anchor)];
@@ -48,7 +51,7 @@ function explain(issue: z.core.$ZodIssue, value: unknown): [problem: string, fix
   const key = issue.path.at(-1);
   if (value === undefined && key !== undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
     const expected = issue.code === 'invalid_union' && 'options' in issue ? `one of ${list(issue.options)}` : typeName(issue);
-    return ['required key is missing', `add ${String(key)}: <${expected}>`];
+    return [MISSING, `add ${String(key)}: <${expected}>`];
   }
   switch (issue.code) {
     case 'invalid_type': {
@@ -75,6 +78,14 @@ function explain(issue: z.core.$ZodIssue, value: unknown): [problem: string, fix
     return [message, issue.minimum === 1 ? 'add at least one entry' : `add entries until there are at least ${String(issue.minimum)}`];
   }
   return [message, 'correct this value'];
+}
+
+const MISSING = 'required key is missing';
+
+/** ` for action "traffic"` where a union chose the object at `path` by that field; empty otherwise. */
+function forVariant(schema: z.core.$ZodType, data: unknown, path: readonly PropertyKey[]): string {
+  const variant = variantAt(schema, data, path);
+  return variant === undefined ? '' : ` for ${variant}`;
 }
 
 function unknownKeyFix(key: string, allowed: readonly string[]): string {

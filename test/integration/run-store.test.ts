@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Checklist } from '../../src/checklist/checklist-schema.js';
@@ -278,6 +279,29 @@ describe('RunStore', () => {
     expect(await redis.exists(`{${prefix}}:render-due`)).toBe(0);
     expect((await store.renders.renderDue()).due.map((d) => d.id).sort()).toEqual(['41', '42']);
     expect(await store.renders.adoptLegacyRenderDue()).toBe(0);
+  });
+
+  it('reads and updates run documents stored before step items became a union per action', async () => {
+    // Written by the flightdeck before the union (see test/unit/run-step-items.test.ts): the rollback run 42
+    // is mid-rollback, its rollback step still carrying the timeout that step no longer takes.
+    const stored: Array<{ id: string; seq: number }> = JSON.parse(readFileSync(new URL('../fixtures/runs/stored-runs-v2.json', import.meta.url), 'utf8'));
+    for (const doc of stored) await redis.hset(`{${prefix}}:run:${doc.id}`, { seq: String(doc.seq), doc: JSON.stringify(doc) });
+    expect((await Promise.all(stored.map((doc) => store.get(doc.id)))).map((run) => [run?.id, run?.state])).toEqual([
+      ['41', 'running'],
+      ['40', 'succeeded'],
+      ['42', 'running'],
+    ]);
+
+    const { run } = await store.update('42', (current) => transition(current, { type: 'step-succeeded', itemId: 'rollback', detail: 'api restored to revision 11' }, T0));
+    expect(run.phases[0]?.items.map((item) => [item.id, item.state])).toEqual([
+      ['restore-traffic', 'done'],
+      ['rollback', 'done'],
+      ['wait-rollout', 'running'],
+    ]);
+    const written = JSON.parse((await redis.hget(`{${prefix}}:run:42`, 'doc'))!) as Run;
+    expect(written.phases[0]?.items[1]).not.toHaveProperty('timeoutMs');
+    expect(written.phases[0]?.items[1]).toMatchObject({ action: 'rollback', toRevision: '11' });
+    expect(written.phases[0]?.items[2]).toMatchObject({ action: 'wait-rollout', timeoutMs: 600_000, state: 'running' });
   });
 
   it('claims an idempotency key once', async () => {

@@ -52,8 +52,8 @@ describe('loadChecklist', () => {
     [
       'unknown-key.yaml',
       [
-        ':9:9 phases[0].items[0].Timeout: unknown key "Timeout" — did you mean "timeout"? (allowed keys: id, kind, title, action, timeout)',
-        ':13:9 phases[0].items[1].owner: unknown key "owner" — remove it (allowed keys: id, kind, title, role, requesterMayTick)',
+        ':9:9 phases[0].items[0].Timeout: unknown key "Timeout" for action "wait-rollout" — did you mean "timeout"? (allowed keys: id, kind, title, action, timeout)',
+        ':13:9 phases[0].items[1].owner: unknown key "owner" for kind "manual" — remove it (allowed keys: id, kind, title, role, requesterMayTick)',
       ],
     ],
     [
@@ -63,6 +63,21 @@ describe('loadChecklist', () => {
         ':8:16 phases[0].items[0].title: expected a string, got a list — write a string here',
         ':11:17 phases[0].items[1].action: "restart" is not a known action — use one of set-image, wait-rollout, canary, traffic, bake, promote, smoke-job',
         ':12:9 phases[0].items[2].kind: required key is missing — add kind: <one of manual, signoff, check, step>',
+      ],
+    ],
+    [
+      // Each step action has its own keys: a key another action needs is missing here and unknown there.
+      'step-missing-field.yaml',
+      [
+        ':7:9 phases[0].items[1].weight: required key is missing for action "traffic" — add weight: <a number>',
+        ':10:9 phases[0].items[2].image: required key is missing for action "smoke-job" — add image: <a string>',
+      ],
+    ],
+    [
+      'step-foreign-field.yaml',
+      [
+        ':9:9 phases[0].items[0].timeout: unknown key "timeout" for action "set-image" — remove it (allowed keys: id, kind, title, action)',
+        ':15:9 phases[0].items[2].weight: unknown key "weight" for action "bake" — remove it (allowed keys: id, kind, title, action, duration)',
       ],
     ],
     ['syntax-error.yaml', [':5:1 (yaml syntax): Missing closing "quote — add the missing character']],

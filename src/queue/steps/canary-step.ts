@@ -8,10 +8,10 @@ import { watchRollout } from './watch-rollout.js';
  * Pins the stable rollback target, creates (or updates) `<deployment>-canary` with the run's image and the
  * step's replicas, and waits until it is ready. Every call converges: an existing canary is reused.
  */
-export const canaryStep: StepExecutor = async (run, item, context) => {
+export const canaryStep: StepExecutor<'canary'> = async (run, item, context) => {
   const { client, ref } = stableOf(run, context);
   await recordRollbackTarget(run, client, ref, context);
-  const replicas = item.replicas ?? 1;
+  const { replicas } = item;
   await assertHoldsLock(run, context);
   const canary = await ensureCanary(client, ref, run.target.image, { replicas });
   const canaryRef = { namespace: ref.namespace, deployment: canaryName(ref.deployment) };

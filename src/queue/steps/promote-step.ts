@@ -7,7 +7,7 @@ import { watchRollout } from './watch-rollout.js';
  * Makes the canary's image stable: sets the stable image (change-cause naming the run), waits for that
  * rollout, then returns all traffic to stable and scales the canary to zero. Each part converges on re-run.
  */
-export const promoteStep: StepExecutor = async (run, item, context) => {
+export const promoteStep: StepExecutor<'promote'> = async (run, item, context) => {
   const { client, ref } = stableOf(run, context);
   await assertHoldsLock(run, context);
   await setImage(client, ref, run.target.image, changeCauseFor(run));

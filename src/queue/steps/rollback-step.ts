@@ -31,7 +31,7 @@ function noSuchRevision(what: string, n: number | string, revisions: readonly Re
  * revisions are found through `revision-history` too, so a retry after the patch renumbered the restored
  * ReplicaSet converges instead of rolling back a second time. The following wait-rollout step waits.
  */
-export const rollbackStep: StepExecutor = async (run, item, context) => {
+export const rollbackStep: StepExecutor<'rollback'> = async (run, item, context) => {
   const { client, ref } = stableOf(run, context);
   const what = `deployment ${ref.namespace}/${ref.deployment}`;
   const before = Number(await recordRollbackTarget(run, client, ref, context));

@@ -6,7 +6,7 @@ import { assertHoldsLock, changeCauseFor, done, stableOf, type StepExecutor } fr
  * Pins the rollback target, then points the container at the run's image with a change-cause naming the
  * run. A re-run sends nothing when the Deployment already carries both, so a run makes one image patch.
  */
-export const setImageStep: StepExecutor = async (run, _item, context) => {
+export const setImageStep: StepExecutor<'set-image'> = async (run, _item, context) => {
   const { client, ref } = stableOf(run, context);
   await recordRollbackTarget(run, client, ref, context);
   await assertHoldsLock(run, context);

@@ -2,15 +2,15 @@ import { fenceLog } from '../../format/escape-mrkdwn.js';
 import { createHash } from 'node:crypto';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { runJob } from '../../k8s/run-job.js';
-import type { RunStepItem } from '../../run/core/run-item-schema.js';
+import type { RunStepOf } from '../../run/core/run-item-schema.js';
 import type { Run } from '../../run/core/run-schema.js';
-import { assertHoldsLock, done, stableOf, type StepExecutor } from './step-context.js';
+import { assertHoldsLock, deadlineOf, done, stableOf, type StepExecutor } from './step-context.js';
 
 /** Lines of the failed pod's log shown in the thread. */
 const LOG_LINES = 20;
 
 /** `api-smoke-12-smoke`: one Job per run and step, so a retried step finds and reuses its own Job. */
-export function smokeJobName(run: Run, item: RunStepItem): string {
+export function smokeJobName(run: Run, item: RunStepOf<'smoke-job'>): string {
   const raw = `${run.target.deployment}-smoke-${run.id}-${item.id}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
   if (raw.length <= 63) return raw.replace(/-+$/, '');
   const hash = createHash('sha256').update(raw).digest('hex').slice(0, 10);
@@ -35,11 +35,10 @@ function runVariables(run: Run): Record<string, string> {
  * step's start). A failed Job fails the step as a bad release (`rollout-failed`), with the last lines of
  * its pod's log in the reason, so they show in the run's thread.
  */
-export const smokeJobStep: StepExecutor = async (run, item, context) => {
-  if (!item.job) throw new FlightdeckError('checklist-invalid', `Step "${item.id}" has no Job template.`);
+export const smokeJobStep: StepExecutor<'smoke-job'> = async (run, item, context) => {
   const { client } = stableOf(run, context);
   const name = smokeJobName(run, item);
-  const deadline = (item.startedAt ?? context.now()) + (item.timeoutMs ?? 600_000);
+  const deadline = deadlineOf(item, context);
   await assertHoldsLock(run, context);
   const result = await runJob(client, {
     namespace: run.target.namespace,

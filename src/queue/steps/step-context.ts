@@ -1,6 +1,6 @@
 import type { ClusterAccess, ClusterClient } from '../../k8s/create-cluster-access.js';
 import type { ContainerRef } from '../../k8s/deployment-ref.js';
-import type { RunStepItem } from '../../run/core/run-item-schema.js';
+import type { RunStepOf, StepAction } from '../../run/core/run-item-schema.js';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import type { Run } from '../../run/core/run-schema.js';
 import type { RunStore } from '../../run/store/run-store.js';
@@ -35,7 +35,8 @@ export async function assertHoldsLock(run: Run, context: Pick<StepContext, 'stor
  */
 export type StepOutcome = { done: true; detail: string } | { done: false; wakeAt: number; detail: string };
 
-export type StepExecutor = (run: Run, item: RunStepItem, context: StepContext) => Promise<StepOutcome>;
+/** Performs the steps of one action: it gets that action's item, with every field the action needs. */
+export type StepExecutor<A extends StepAction> = (run: Run, item: RunStepOf<A>, context: StepContext) => Promise<StepOutcome>;
 
 export const done = (detail: string): StepOutcome => ({ done: true, detail });
 
@@ -46,8 +47,8 @@ export function stableOf(run: Run, context: StepContext): { client: ClusterClien
 }
 
 /** A step's deadline: counted from when the step started, so a worker restart never resets it. */
-export function deadlineOf(item: RunStepItem, context: StepContext, defaultMs = 600_000): number {
-  return (item.startedAt ?? context.now()) + (item.timeoutMs ?? defaultMs);
+export function deadlineOf(item: RunStepOf<'wait-rollout' | 'canary' | 'promote' | 'smoke-job'>, context: StepContext): number {
+  return (item.startedAt ?? context.now()) + item.timeoutMs;
 }
 
 /** The change-cause annotation: what `kubectl rollout history` shows for the revision a run creates. */

@@ -35,10 +35,11 @@ export function createRollbackRun(input: CreateRollbackRunInput, now: number): R
     phase.items.some((item) => item.kind === 'step' && (item.action === 'canary' || item.action === 'traffic') && item.state !== 'pending'),
   );
   const image = pinned?.image ?? input.target.image;
+  const pending = { kind: 'step', state: 'pending' } as const;
   const steps: RunStepItem[] = [];
-  const step = (item: Omit<RunStepItem, 'kind' | 'state'>) => steps.push({ ...item, kind: 'step', state: 'pending' });
-  if (usedCanary) step({ id: 'restore-traffic', action: 'restore-traffic', title: 'Return all traffic to stable and scale the canary down' });
-  step({
+  if (usedCanary) steps.push({ ...pending, id: 'restore-traffic', action: 'restore-traffic', title: 'Return all traffic to stable and scale the canary down' });
+  steps.push({
+    ...pending,
     id: 'rollback',
     action: 'rollback',
     title:
@@ -47,10 +48,9 @@ export function createRollbackRun(input: CreateRollbackRunInput, now: number): R
         : pinned
           ? `Restore revision ${pinned.revision} (\`${pinned.image}\`), as before run #${of?.id}`
           : 'Roll back to the previous revision',
-    timeoutMs: ROLLBACK_TIMEOUT_MS,
     ...(toRevision === undefined ? {} : { toRevision }),
   });
-  step({ id: 'wait-rollout', action: 'wait-rollout', title: 'Wait for the rollback to roll out', timeoutMs: ROLLBACK_TIMEOUT_MS });
+  steps.push({ ...pending, id: 'wait-rollout', action: 'wait-rollout', title: 'Wait for the rollback to roll out', timeoutMs: ROLLBACK_TIMEOUT_MS });
 
   return {
     schemaVersion: RUN_SCHEMA_VERSION,

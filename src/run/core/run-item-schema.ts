@@ -65,21 +65,10 @@ export const runCheckItemSchema = z.object({
 });
 
 /**
- * Step actions. The first seven come from checklists; `restore-traffic` and `rollback` exist only in the
- * synthetic checklist of a rollback run.
+ * Step actions: the `action` of the step union below. The first seven come from checklists;
+ * `restore-traffic` and `rollback` exist only in the synthetic checklist of a rollback run.
  */
-export const STEP_ACTIONS = [
-  'set-image',
-  'wait-rollout',
-  'canary',
-  'traffic',
-  'bake',
-  'promote',
-  'smoke-job',
-  'restore-traffic',
-  'rollback',
-] as const;
-export type StepAction = (typeof STEP_ACTIONS)[number];
+export type StepAction = RunStepItem['action'];
 
 /** Steps that change what the cluster serves: once one has started, an abort needs a rollback. */
 export const CLUSTER_CHANGING_ACTIONS: ReadonlySet<StepAction> = new Set(['set-image', 'canary', 'traffic', 'promote', 'restore-traffic', 'rollback']);
@@ -92,29 +81,51 @@ export const jobTemplateSchema = z.object({
   serviceAccount: z.string().optional(),
 });
 
-/**
- * An action flightdeck performs. Which optional fields are set depends on `action`: `timeoutMs` (wait-rollout,
- * canary, promote, smoke-job, rollback; counted from `startedAt` so a worker restart does not reset it),
- * `replicas` (canary), `weight` (traffic: percent to the canary), `durationMs` (bake), `job` (smoke-job),
- * `toRevision` (rollback to an explicit revision instead of the pinned template).
+const stepBase = { ...itemBase, kind: z.literal('step') };
+
+/** How long the step may take, counted from `startedAt` so a worker restart does not reset it. */
+const timeoutMs = z.number().int().positive();
+
+/*
+ * One schema per action, each with exactly the fields its executor reads. They are `z.object`, not strict:
+ * a stored document carrying a field its action no longer takes (a rollback step's `timeoutMs`, written
+ * before the union) still parses, and the field is dropped on the next write.
  */
-export const runStepItemSchema = z.object({
-  ...itemBase,
-  kind: z.literal('step'),
-  action: z.enum(STEP_ACTIONS),
-  timeoutMs: z.number().int().positive().optional(),
-  replicas: z.number().int().positive().optional(),
-  weight: z.number().int().min(0).max(100).optional(),
-  durationMs: z.number().int().nonnegative().optional(),
-  job: jobTemplateSchema.optional(),
-  toRevision: z.string().optional(),
-});
+const setImageRunStepSchema = z.object({ ...stepBase, action: z.literal('set-image') });
+const waitRolloutRunStepSchema = z.object({ ...stepBase, action: z.literal('wait-rollout'), timeoutMs });
+const canaryRunStepSchema = z.object({ ...stepBase, action: z.literal('canary'), replicas: z.number().int().positive(), timeoutMs });
+/** `weight`: percent of the traffic sent to the canary. */
+const trafficRunStepSchema = z.object({ ...stepBase, action: z.literal('traffic'), weight: z.number().int().min(0).max(100) });
+const bakeRunStepSchema = z.object({ ...stepBase, action: z.literal('bake'), durationMs: z.number().int().nonnegative() });
+const promoteRunStepSchema = z.object({ ...stepBase, action: z.literal('promote'), timeoutMs });
+const smokeJobRunStepSchema = z.object({ ...stepBase, action: z.literal('smoke-job'), job: jobTemplateSchema, timeoutMs });
+const restoreTrafficRunStepSchema = z.object({ ...stepBase, action: z.literal('restore-traffic') });
+/**
+ * `toRevision`: roll back to this Deployment revision instead of the pinned template. No timeout: the
+ * rollback run's wait-rollout step that follows bounds the rollout.
+ */
+const rollbackRunStepSchema = z.object({ ...stepBase, action: z.literal('rollback'), toRevision: z.string().optional() });
+
+/** An action flightdeck performs, with the fields of that action. */
+export const runStepItemSchema = z.discriminatedUnion('action', [
+  setImageRunStepSchema,
+  waitRolloutRunStepSchema,
+  canaryRunStepSchema,
+  trafficRunStepSchema,
+  bakeRunStepSchema,
+  promoteRunStepSchema,
+  smokeJobRunStepSchema,
+  restoreTrafficRunStepSchema,
+  rollbackRunStepSchema,
+]);
 
 export const runItemSchema = z.discriminatedUnion('kind', [runManualItemSchema, runSignoffItemSchema, runCheckItemSchema, runStepItemSchema]);
 
 export type RunManualItem = z.infer<typeof runManualItemSchema>;
 export type RunSignoffItem = z.infer<typeof runSignoffItemSchema>;
 export type RunStepItem = z.infer<typeof runStepItemSchema>;
+/** The step item of one action: `RunStepOf<'canary'>` has `replicas` and `timeoutMs`, required. */
+export type RunStepOf<A extends StepAction> = Extract<RunStepItem, { action: A }>;
 export type RunItem = z.infer<typeof runItemSchema>;
 
 /** Items people complete: the run waits for them. */
