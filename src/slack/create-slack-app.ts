@@ -55,6 +55,18 @@ const HEALTHZ_ONLY: readonly OpsRoute[] = [
 
 const EVENTS_PATH = '/slack/events';
 
+/*
+ * Node closes an idle keep-alive connection after 5 s. A load balancer or client that reuses it in that moment
+ * gets a reset instead of an ack — a lost click. Idle connections are held longer than the usual upstream idle
+ * timeouts (AWS ALB and ingress-nginx: 60 s), so the peer always closes first; headers must be allowed longer still.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+function holdIdleConnections(server: Server): void {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
+}
+
 /**
  * Bolt's HTTPReceiver behind {@link guardSlackRequests}: its server calls `requestListener` for every
  * request, so replacing that one public listener puts the signature window and envelope checks in front
@@ -123,6 +135,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   return {
     async start() {
       const server = (await (options.host && !options.appToken ? app.start({ port: options.port, host: options.host }) : app.start(options.port))) as Server | undefined;
+      if (!options.appToken && server) holdIdleConnections(server);
       // Ack latency is measured on the HTTP server; in Socket Mode acks travel over the WebSocket.
       if (options.metrics && !options.appToken && server) observeAckLatency(server, EVENTS_PATH, options.metrics);
     },
