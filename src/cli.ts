@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { runImportChecklist } from './checklist/markdown/run-import-checklist.js';
 import { checkConfig } from './config/check-config.js';
+import { loadCatalog } from './config/load-catalog.js';
 import { loadConfig } from './config/load-config.js';
+import { execPluginProblems } from './k8s/exec-plugin-problem.js';
 import { runDoctor } from './doctor/run-doctor.js';
 import { runInit } from './init/run-init.js';
 import { loadEnv, type Env } from './config/load-env.js';
@@ -132,6 +134,10 @@ function secretsOf(env: Env): string[] {
 async function check(files: string[]): Promise<number> {
   const env = loadEnv({ ...process.env, FLIGHTDECK_ROLE: 'worker', SLACK_BOT_TOKEN: process.env.SLACK_BOT_TOKEN ?? 'unused-by-check' });
   const problems = await checkConfig({ configPath: env.configPath, checklistDir: env.checklistDir, files: files.length > 0 ? files : undefined });
+  if (problems.length === 0 && files.length === 0) {
+    const contexts = Object.values((await loadCatalog(env.configPath)).environments).map((environment) => environment.cluster);
+    problems.push(...execPluginProblems(env.kubeconfig, contexts, env.searchPath));
+  }
   if (problems.length === 0) {
     process.stdout.write(files.length > 0 ? `${files.length} checklist file(s) OK\n` : `${env.configPath} and its checklists are OK\n`);
     return 0;
@@ -152,7 +158,7 @@ async function run(args: string[]): Promise<number> {
     case 'doctor':
       return runDoctor(process.env, { stdout: (text) => process.stdout.write(text) });
     case 'init':
-      return runInit(rest, process.env.KUBECONFIG, {
+      return runInit(rest, { kubeconfig: process.env.KUBECONFIG, searchPath: process.env.PATH }, {
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),
       });

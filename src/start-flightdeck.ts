@@ -59,7 +59,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const engine = new RunEngine({ store, queues, now, logger });
   const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl });
   meterSlackClient(slackClient, metrics);
-  const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, inCluster: env.inCluster });
+  const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, inCluster: env.inCluster, searchPath: env.searchPath });
   const runsWorkers = env.role === 'worker' || env.role === 'all';
 
   let stopping = false;

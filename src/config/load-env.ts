@@ -58,6 +58,11 @@ export interface Env {
    */
   kubeconfig: string | undefined;
   /**
+   * `PATH` as the process got it: where a kubeconfig's exec credential plugin would be found. Not a setting of
+   * flightdeck's (the image or shell sets it), so it is read as is.
+   */
+  searchPath: string | undefined;
+  /**
    * `K8S_REQUEST_TIMEOUT_MS`, default 15000 (100–300000): the longest one Kubernetes API request may take. A
    * request still unanswered then is aborted and retried with backoff like a 5xx. Watches are not bounded by it.
    */
@@ -226,6 +231,7 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
     logLevel: parsed.LOG_LEVEL,
     role: parsed.FLIGHTDECK_ROLE,
     kubeconfig: parsed.KUBECONFIG,
+    searchPath: env.PATH,
     k8sRequestTimeoutMs: parsed.K8S_REQUEST_TIMEOUT_MS,
     workerConcurrency: parsed.WORKER_CONCURRENCY,
     workerLockMs: parsed.WORKER_LOCK_MS,

@@ -1,4 +1,5 @@
 import { ApiException, AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import { type DoctorResult, degraded, failed, messageOf, ok, within } from './doctor-result.js';
 import type { ClusterAccess } from '../k8s/create-cluster-access.js';
 import { type K8sPermission, REQUIRED_PERMISSIONS, describePermission } from '../k8s/required-permissions.js';
@@ -24,7 +25,8 @@ export async function checkClusterAccess(access: ClusterAccess, target: ClusterC
   try {
     kubeConfig = access.forContext(target.context).kubeConfig;
   } catch (err) {
-    return failed(name, messageOf(err), 'fix the environment\'s cluster in the catalog or the kubeconfig (KUBECONFIG)');
+    const remedy = isFlightdeckError(err) && err.remedy ? err.remedy : 'fix the environment\'s cluster in the catalog or the kubeconfig (KUBECONFIG)';
+    return failed(name, messageOf(err), remedy);
   }
   let username: string | undefined;
   try {

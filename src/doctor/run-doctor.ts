@@ -72,7 +72,7 @@ async function loadCatalog(env: Env, print: (batch: DoctorResult[]) => void): Pr
 }
 
 async function checkEnvironments(env: Env, config: Config): Promise<DoctorResult[]> {
-  const access = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs });
+  const access = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, searchPath: env.searchPath });
   const checks: Array<Promise<DoctorResult>> = [];
   for (const [environment, settings] of Object.entries(config.catalog.environments)) {
     const namespaces = Object.entries(config.catalog.services)

@@ -74,7 +74,8 @@ function shippedChecklist(): string | undefined {
  * `flightdeck init`: a starter catalog and checklist that pass `check`, from what the current kubeconfig context
  * shows. Writes nothing unless the result passes check and no file would be overwritten (without --force).
  */
-export async function runInit(args: readonly string[], kubeconfig: string | undefined, io: InitIo): Promise<number> {
+export async function runInit(args: readonly string[], local: { kubeconfig: string | undefined; searchPath: string | undefined }, io: InitIo): Promise<number> {
+  const { kubeconfig, searchPath } = local;
   const options = parseArgs(args);
   const configPath = path.join(options.dir, 'flightdeck.yaml');
   const checklistPath = path.join(options.dir, 'checklists', STARTER_CHECKLIST);
@@ -90,7 +91,7 @@ export async function runInit(args: readonly string[], kubeconfig: string | unde
   const context = options.cluster ? (options.context ?? current?.context) : undefined;
   let deployments: DiscoveredDeployment[] = [];
   if (context) {
-    const client = createClusterAccess({ kubeconfigPath: kubeconfig, requestTimeoutMs: 10_000 }).forContext(context);
+    const client = createClusterAccess({ kubeconfigPath: kubeconfig, requestTimeoutMs: 10_000, searchPath }).forContext(context);
     const namespace = (context === current?.context ? current.namespace : undefined) ?? 'default';
     deployments = await discoverDeployments(client, namespace);
   }

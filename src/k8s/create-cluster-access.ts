@@ -1,6 +1,7 @@
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, ServerConfiguration, createConfiguration } from '@kubernetes/client-node';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { createTimeoutHttpLibrary } from './create-timeout-http-library.js';
+import { EXEC_PLUGIN_REMEDY, execPluginProblem } from './exec-plugin-problem.js';
 
 /** Everything needed to talk to one cluster context; created once per context and reused. */
 export interface ClusterClient {
@@ -34,6 +35,8 @@ export interface ClusterAccess {
 }
 
 export interface ClusterAccessOptions {
+  /** PATH to look for a kubeconfig's exec credential plugin on (Env.searchPath); a context whose plugin is not there is refused. */
+  searchPath?: string | undefined;
   /**
    * Kubeconfig file to read. Default: client-node's default loading ($KUBECONFIG, ~/.kube/config,
    * in-cluster service account). An unreadable or malformed file throws FlightdeckError('config-invalid')
@@ -96,6 +99,8 @@ export function createClusterAccess(options: ClusterAccessOptions): ClusterAcces
         });
       }
       kc.setCurrentContext(context);
+      const problem = execPluginProblem(kc, options.searchPath);
+      if (problem) throw new FlightdeckError('config-invalid', `Kubeconfig context "${context}" cannot authenticate here: ${problem}`, { remedy: EXEC_PLUGIN_REMEDY });
       return remember(context, kc);
     },
   };

@@ -37,9 +37,10 @@ afterAll(async () => {
 });
 
 async function init(args: string[], kubeconfig: string | undefined) {
+  const local = { kubeconfig, searchPath: process.env.PATH };
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runInit(args, kubeconfig, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+  const code = await runInit(args, local, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
