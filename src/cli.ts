@@ -16,8 +16,10 @@ const USAGE = `Usage: flightdeck <command>
 Commands:
   serve            Run flightdeck (role from FLIGHTDECK_ROLE: web, worker or all). The default. With no Slack
                    credentials and no catalog, outside production, it starts the sandbox instead.
-  sandbox          Try flightdeck on this machine: emulated Slack, cluster, Prometheus and PagerDuty,
+  sandbox [--catalog <file> --checklists <folder>]
+                   Try flightdeck on this machine: emulated Slack, cluster, Prometheus and PagerDuty,
                    driven from a page on http://127.0.0.1:PORT (from a clone; not in the production image).
+                   With the options: your own catalog and checklists, validated as check does.
   check [file...]  Validate the catalog and every checklist (or just the named checklist files).
   doctor           Everything check does, then reach Redis, Slack (token, scopes), PagerDuty, each environment's
                    Prometheus and cluster (identity, every permission needed); one line per check with the fix,

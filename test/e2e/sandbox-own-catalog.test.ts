@@ -220,5 +220,18 @@ describe('flightdeck sandbox with a catalog flightdeck check refuses', () => {
     } finally {
       rmSync(bad, { recursive: true, force: true });
     }
-  });
+    // Two processes, started one after the other on a shared machine.
+  }, 90_000);
+
+  it('refuses options it does not know, and checklists without the catalog they belong to', async () => {
+    const env = sandboxEnv(await freePort());
+    const unknown = spawnSync(process.execPath, [CLI, 'sandbox', '--catalgo', 'shop.yaml'], { env, encoding: 'utf8' });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--catalgo'");
+    expect(unknown.stderr).toContain('Usage: flightdeck sandbox [--catalog <flightdeck.yaml> --checklists <folder>]');
+    const alone = spawnSync(process.execPath, [CLI, 'sandbox', '--checklists', 'checklists'], { env, encoding: 'utf8' });
+    expect(alone.status).toBe(2);
+    expect(alone.stderr).toContain('--checklists needs --catalog: the demo catalog runs the shipped checklists.');
+    expect(alone.stdout).toBe('');
+  }, 90_000);
 });
