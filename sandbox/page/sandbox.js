@@ -151,7 +151,8 @@ function cluster(c) {
   const name = `${esc(c.service)} in ${esc(c.environment)}`;
   const rows = c.deployments.map((d) => `<tr><td>${esc(d.name)}</td><td>${esc(d.image)}</td><td>${d.ready}/${d.replicas}</td></tr>`).join('');
   const traffic = c.traffic.map((t) => `${esc(t.name)} ${t.weight}`).join(', ');
-  return `<section aria-label="${name}"><h3>${esc(c.service)} · ${esc(c.environment)}</h3><table aria-label="${name}"><tr><th>Deployment</th><th>image</th><th>ready</th></tr>${rows}</table><p class="context">traffic: ${traffic} · ${c.replicaSets.length} ReplicaSets</p></section>`;
+  const split = c.traffic.length > 0 ? `traffic: ${traffic}` : 'no HTTPRoute: all traffic to the Service';
+  return `<section aria-label="${name}"><h3>${esc(c.service)} · ${esc(c.environment)}</h3><table aria-label="${name}"><tr><th>Deployment</th><th>image</th><th>ready</th></tr>${rows}</table><p class="context">${split} · ${c.replicaSets.length} ReplicaSets</p></section>`;
 }
 
 function render() {
@@ -267,6 +268,9 @@ new EventSource('/sandbox/events').onmessage = (event) => {
     me = state.people[0].id;
     $('channel-title').textContent = `#${state.channel.name}`;
     $('message').setAttribute('aria-label', `Message #${state.channel.name}`);
+    // The first service in its last environment: for the demo, the production deploy the walkthrough starts with.
+    const example = state.cluster.filter((c) => c.service === state.cluster[0]?.service).at(-1);
+    if (example) $('message').placeholder = `/deploy ${example.service} 1.2.0 to ${example.environment}`;
   }
   $('person').value = me;
   render();
