@@ -209,4 +209,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in a real browser: depl
     await modal.getByRole('button', { name: 'Done' }).click();
     await modal.waitFor({ state: 'detached' });
   }, STEP_TIMEOUT_MS * 2);
+
+  it("a button's confirm opens as a dialog: Keep going changes nothing, Abort aborts", async () => {
+    const run = page.getByRole('article').filter({ has: page.getByRole('heading', { name: 'Deploy web 2.0.0 to staging' }) });
+    const confirm = page.getByRole('dialog', { name: 'Abort this run?' });
+    await run.getByRole('button', { name: 'Abort' }).click();
+    await confirm.getByText(/Nothing has reached the cluster yet: the run ends aborted\./).waitFor();
+    await confirm.getByRole('button', { name: 'Keep going' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await run.getByRole('button', { name: 'Abort' }).click();
+    await confirm.getByRole('button', { name: 'Abort' }).click();
+    // The run's state line, in the message itself (its thread says "aborted" too, and may say it first).
+    await run.getByText(/Run #\S+ · requested by @Tess Techlead at \d\d:\d\d UTC · 🚫 aborted/).waitFor();
+    expect(await run.getByRole('button', { name: 'Abort' }).count()).toBe(0);
+  }, STEP_TIMEOUT_MS * 2);
 });
