@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { DEMO_ENVIRONMENTS, DEMO_SERVICES, demoNamespace } from './demo-world.js';
 import type { PrometheusEmulator } from './prometheus/index.js';
+import type { SandboxTarget } from './sandbox-world.js';
 
 export type MetricName = 'errorRate' | 'p95';
 
@@ -16,24 +16,29 @@ export interface ServiceMetrics {
 
 /** Healthy values every service starts with: 0.2% errors, 300 ms at p95. */
 const HEALTHY: Record<MetricName, number> = { errorRate: 0.002, p95: 0.3 };
+/** Template variables known before a run starts; queries naming others ({{version}}, {{run}}, …) cannot be answered ahead. */
+const FIXED_VARIABLES = ['service', 'env', 'namespace', 'deployment', 'container'] as const;
 
 /**
  * The numbers behind the sandbox's Prometheus: per service and environment an error rate and a p95, answered
- * to every PromQL query the checklists' checks and guards ask for that service's namespace (a latency query
+ * to every PromQL query the checklists' checks and guards ask, filled in for that target (a latency query
  * when it takes a histogram quantile, an error-rate query otherwise). The real Prometheus probe reads them.
  */
 export class DemoMetrics {
   private readonly values = new Map<string, ServiceMetrics>();
   private readonly queries: string[];
+  /** Queries that use a variable only a run knows: they answer no data, which the checks report. */
+  readonly unanswerable: string[];
 
   constructor(
     private readonly prometheus: PrometheusEmulator,
+    private readonly targets: readonly SandboxTarget[],
     checklistDir: string,
   ) {
-    this.queries = prometheusQueries(checklistDir);
-    for (const environment of DEMO_ENVIRONMENTS) {
-      for (const service of DEMO_SERVICES) this.set(service, environment, HEALTHY);
-    }
+    const all = prometheusQueries(checklistDir);
+    this.queries = all.filter((query) => !/\{\{\s*(version|image|run|requester)\s*\}\}/.test(query));
+    this.unanswerable = all.filter((query) => !this.queries.includes(query));
+    for (const target of targets) this.set(target.service, target.environment, HEALTHY);
   }
 
   all(): ServiceMetrics[] {
@@ -41,13 +46,15 @@ export class DemoMetrics {
   }
 
   set(service: string, environment: string, values: Partial<Record<MetricName, number>>): ServiceMetrics | undefined {
-    if (!(DEMO_SERVICES as readonly string[]).includes(service) || !(DEMO_ENVIRONMENTS as readonly string[]).includes(environment)) return undefined;
+    const target = this.targets.find((t) => t.service === service && t.environment === environment);
+    if (!target) return undefined;
     const key = `${service}/${environment}`;
     const next = { ...(this.values.get(key) ?? { service, environment, ...HEALTHY }), ...values };
     this.values.set(key, next);
-    const namespace = demoNamespace(service, environment);
+    const variables: Record<(typeof FIXED_VARIABLES)[number], string> = { ...target, env: environment };
     for (const query of this.queries) {
-      this.prometheus.setQueryResult(query.replaceAll('{{namespace}}', namespace), query.includes('histogram_quantile') ? next.p95 : next.errorRate);
+      const filled = FIXED_VARIABLES.reduce((text, name) => text.replace(new RegExp(`\\{\\{\\s*${name}\\s*\\}\\}`, 'g'), variables[name]), query);
+      this.prometheus.setQueryResult(filled, query.includes('histogram_quantile') ? next.p95 : next.errorRate);
     }
     return next;
   }

@@ -14,32 +14,51 @@ const WAIT_KEYS = new Set(['duration', 'after', 'for', 'interval']);
  */
 const SANDBOX_GUARD_ACTIONS: Readonly<Record<string, string>> = { 'error-rate': 'page' };
 
-/**
- * Copies every checklist in `from` to `to` as the sandbox runs it: waits divided by {@link SANDBOX_TIME_SCALE}
- * (at least 1 s), HTTP checks pointed at `healthUrl` (the sandbox answers 200 there), since the demo
- * services exist only in the emulated cluster, and the guard actions of {@link SANDBOX_GUARD_ACTIONS}.
- * Everything else (items, roles, sign-offs, thresholds) is unchanged. Returns the checklist files written.
- */
-export function writeSandboxChecklists(from: string, to: string, healthUrl: string): string[] {
-  mkdirSync(to, { recursive: true });
-  const files = readdirSync(from).filter((file) => file.endsWith('.yaml') || file.endsWith('.yml'));
-  for (const file of files) {
-    const checklist = parse(readFileSync(join(from, file), 'utf8')) as unknown;
-    writeFileSync(join(to, file), `# Derived by flightdeck sandbox from ${join(from, file)}\n${stringify(adapt(checklist, healthUrl))}`);
-  }
-  return files;
+export interface SandboxChecklistOptions {
+  /** Where HTTP checks go instead: the services exist only in the emulated cluster, so the sandbox answers 200. */
+  healthUrl: string;
+  /** Apply {@link SANDBOX_GUARD_ACTIONS}: for the shipped checklists only; one's own guards act as written. */
+  demoGuards: boolean;
 }
 
-function adapt(node: unknown, healthUrl: string): unknown {
-  if (Array.isArray(node)) return node.map((child) => adapt(child, healthUrl));
+/**
+ * Copies every checklist in `from` to `to` as the sandbox runs it: waits divided by {@link SANDBOX_TIME_SCALE}
+ * (at least 1 s), HTTP checks pointed at `healthUrl`, Prometheus queries sent to the environment's (emulated)
+ * Prometheus whatever URL they name, and with `demoGuards` the guard actions of {@link SANDBOX_GUARD_ACTIONS}.
+ * Everything else (items, roles, sign-offs, thresholds) is unchanged. Returns what still reaches outside the
+ * sandbox, one sentence each: tcp, redis and postgres probes, which it does not emulate.
+ */
+export function writeSandboxChecklists(from: string, to: string, options: SandboxChecklistOptions): string[] {
+  mkdirSync(to, { recursive: true });
+  const notes = new Set<string>();
+  for (const file of readdirSync(from).filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'))) {
+    const checklist = parse(readFileSync(join(from, file), 'utf8')) as unknown;
+    writeFileSync(join(to, file), `# Derived by flightdeck sandbox from ${join(from, file)}\n${stringify(adapt(checklist, options))}`);
+    for (const type of outsideProbes(checklist)) notes.add(`${file}: its ${type} probes reach the real address they name; the sandbox emulates no ${type} server.`);
+  }
+  return [...notes];
+}
+
+/** Probe types the sandbox leaves pointing at the real world. */
+function outsideProbes(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(outsideProbes);
+  if (node === null || typeof node !== 'object') return [];
+  const record = node as Record<string, unknown>;
+  const own = typeof record.type === 'string' && ['tcp', 'redis', 'postgres'].includes(record.type) ? [record.type] : [];
+  return [...new Set([...own, ...Object.values(record).flatMap(outsideProbes)])];
+}
+
+function adapt(node: unknown, options: SandboxChecklistOptions): unknown {
+  if (Array.isArray(node)) return node.map((child) => adapt(child, options));
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   const record = node as Record<string, unknown>;
   for (const [key, value] of Object.entries(record)) {
     if (WAIT_KEYS.has(key) && typeof value === 'string') out[key] = shrink(value);
-    else if (key === 'guards' && Array.isArray(value)) out[key] = value.map((guard) => sandboxGuard(adapt(guard, healthUrl)));
-    else if (key === 'url' && record.type === 'http') out[key] = healthUrl;
-    else out[key] = adapt(value, healthUrl);
+    else if (key === 'guards' && Array.isArray(value) && options.demoGuards) out[key] = value.map((guard) => sandboxGuard(adapt(guard, options)));
+    else if (key === 'url' && record.type === 'http') out[key] = options.healthUrl;
+    else if (key === 'url' && record.type === 'prometheus') continue;
+    else out[key] = adapt(value, options);
   }
   return out;
 }

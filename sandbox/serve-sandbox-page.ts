@@ -3,9 +3,9 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { DemoMetrics } from './demo-metrics.js';
-import { DEMO_CHANNEL, DEMO_PEOPLE } from './demo-world.js';
 import type { AckReply } from './sandbox-snapshot.js';
-import type { DriverResponse, SlackDriver } from './slack/index.js';
+import type { SandboxWorld } from './sandbox-world.js';
+import type { DriverResponse, SlackDriver, SlackEmulator } from './slack/index.js';
 import { sourceDir } from './source-dir.js';
 
 const PAGE_DIR = join(sourceDir(import.meta.dirname), 'page');
@@ -15,10 +15,13 @@ const ASSETS: Record<string, string> = {
   '/sandbox.css': 'sandbox.css',
 };
 const TYPES: Record<string, string> = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
+/** What flightdeck itself serves on GET (passed through as they are); Slack's requests are POSTs. */
+const FLIGHTDECK_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 /** How often the page's event stream looks for a change; the emulators keep no change feed of their own. */
 const SNAPSHOT_EVERY_MS = 250;
 
-const userId = z.enum(DEMO_PEOPLE.map((p) => p.id) as [string, ...string[]]);
+/** The page's requests; `user` is one of the world's people (checked against it in {@link act}). */
+const userId = z.string().min(1);
 const commandBody = z.object({ user: userId, text: z.string().min(1).max(4000) });
 const actionBody = z.object({
   user: userId,
@@ -30,6 +33,7 @@ const actionBody = z.object({
   value: z.string().optional(),
 });
 const submitBody = z.object({ user: userId, viewId: z.string().min(1), values: z.record(z.string(), z.record(z.string(), z.string())) });
+const closeBody = z.object({ user: userId, viewId: z.string().min(1) });
 const metricsBody = z.object({ service: z.string(), environment: z.string(), errorRate: z.number().min(0).max(1).optional(), p95: z.number().min(0).max(600).optional() });
 
 export interface SandboxPageOptions {
@@ -37,6 +41,8 @@ export interface SandboxPageOptions {
   host: string;
   /** flightdeck's own HTTP port on loopback: every path the page does not own (/slack/events, /healthz, /metrics) goes there. */
   flightdeckPort: number;
+  world: SandboxWorld;
+  slack: SlackEmulator;
   driver: SlackDriver;
   metrics: DemoMetrics;
   ackReplies: AckReply[];
@@ -76,13 +82,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Sandbo
     return;
   }
   if (req.method === 'POST' && path.startsWith('/sandbox/')) return act(path, await readJson(req), res, options);
+  if (req.method === 'GET' && !FLIGHTDECK_PATHS.has(path) && (req.headers.accept ?? '').includes('text/html')) {
+    // Every page a browser can reach here says it is the sandbox, a mistyped address included.
+    res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end(notFoundPage(path));
+    return;
+  }
   proxy(req, res, options.flightdeckPort);
 }
 
-async function act(path: string, body: unknown, res: ServerResponse, { driver, metrics, ackReplies }: SandboxPageOptions): Promise<void> {
+async function act(path: string, body: unknown, res: ServerResponse, { world, slack, driver, metrics, ackReplies }: SandboxPageOptions): Promise<void> {
   const reply = (status: number, value: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
   };
+  const user = (body as { user?: unknown } | undefined)?.user;
+  if (path !== '/sandbox/metrics' && !world.people.some((p) => p.id === user)) return reply(400, { error: `no person ${String(user)} in this sandbox` });
   const keepAck = (user: string, response: DriverResponse): void => {
     const json = response.json as { text?: unknown; blocks?: unknown } | undefined;
     if (json && typeof json.text === 'string' && json.text !== '') ackReplies.push({ user, text: json.text, blocks: Array.isArray(json.blocks) ? json.blocks : [], at: Date.now() });
@@ -96,8 +109,8 @@ async function act(path: string, body: unknown, res: ServerResponse, { driver, m
       ackReplies.push({ user: parsed.data.user, text: `${command} is not a command here: try /deploy or /rollback.`, blocks: [], at: Date.now() });
       return reply(200, { status: 0 });
     }
-    const person = DEMO_PEOPLE.find((p) => p.id === parsed.data.user);
-    return keepAck(parsed.data.user, await driver.slashCommand({ command, text: words.join(' '), userId: parsed.data.user, userName: person?.name, channelId: DEMO_CHANNEL }));
+    const person = world.people.find((p) => p.id === parsed.data.user);
+    return keepAck(parsed.data.user, await driver.slashCommand({ command, text: words.join(' '), userId: parsed.data.user, userName: person?.name, channelId: world.channel.id }));
   }
   if (path === '/sandbox/action') {
     const parsed = actionBody.safeParse(body);
@@ -109,6 +122,14 @@ async function act(path: string, body: unknown, res: ServerResponse, { driver, m
     const parsed = submitBody.safeParse(body);
     if (!parsed.success) return reply(400, { error: parsed.error.message });
     return keepAck(parsed.data.user, await driver.viewSubmission({ userId: parsed.data.user, viewId: parsed.data.viewId, values: parsed.data.values }));
+  }
+  if (path === '/sandbox/close') {
+    const parsed = closeBody.safeParse(body);
+    if (!parsed.success) return reply(400, { error: parsed.error.message });
+    // Closing a modal is the person's doing in Slack; flightdeck asks for no view_closed, so it hears nothing.
+    // The emulator's nearest equivalent is the `clear` ack, which empties the person's stack as Cancel would.
+    if (slack.view(parsed.data.viewId)?.userId !== parsed.data.user) return reply(404, { error: 'no such open view' });
+    return reply(200, slack.applyViewAck(parsed.data.viewId, { response_action: 'clear' }));
   }
   if (path === '/sandbox/metrics') {
     const parsed = metricsBody.safeParse(body);
@@ -158,4 +179,11 @@ function proxy(req: IncomingMessage, res: ServerResponse, port: number): void {
     res.end(`flightdeck did not answer: ${err.message}\n`);
   });
   req.pipe(upstream);
+}
+
+function notFoundPage(path: string): string {
+  const shown = path.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found · flightdeck sandbox</title><link rel="stylesheet" href="/sandbox.css"></head>
+<body><header class="banner" role="banner"><strong>flightdeck sandbox</strong> — emulated Slack, cluster, Prometheus and PagerDuty on this machine. Nothing here is real.</header>
+<main><p>There is no page at <code>${shown}</code>. The sandbox is at <a href="/">/</a>.</p></main></body></html>`;
 }

@@ -1,26 +1,47 @@
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { checkConfig } from '../src/config/check-config.js';
+import { loadCatalog } from '../src/config/load-catalog.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { loadEnv } from '../src/config/load-env.js';
 import { createLogger } from '../src/observability/create-logger.js';
 import { startFlightdeck } from '../src/start-flightdeck.js';
 import { DemoMetrics } from './demo-metrics.js';
-import { DEMO_CHANNEL, DEMO_CHANNEL_NAME, DEMO_ESCALATION_POLICY, DEMO_PEOPLE, DEMO_ROUTING_KEY_ENV, demoCatalog, demoNamespaces, seedDemoCluster } from './demo-world.js';
+import { DEMO_PEOPLE, demoCatalog } from './demo-world.js';
 import { findRedis, freePort } from './find-redis.js';
-import { startKubernetesEmulator } from './kubernetes/index.js';
+import { startKubernetesEmulator, writeKubeconfigFor, type KubernetesEmulator } from './kubernetes/index.js';
 import { WORKER_ACCOUNT, loadChartRbac } from './kubernetes/load-chart-rbac.js';
 import { startPagerDutyEmulator } from './pagerduty/index.js';
 import { startPrometheusEmulator } from './prometheus/index.js';
 import { writeSandboxChecklists } from './sandbox-checklists.js';
 import { sandboxSnapshot, type AckReply } from './sandbox-snapshot.js';
+import { SANDBOX_START_VERSION, sandboxWorld } from './sandbox-world.js';
+import { seedSandboxClusters } from './seed-sandbox-clusters.js';
 import { serveSandboxPage } from './serve-sandbox-page.js';
+import { sourceDir } from './source-dir.js';
 import { SlackDriver, startSlackEmulator } from './slack/index.js';
+import { writeSandboxCatalog } from './write-sandbox-catalog.js';
 
 const SIGNING_SECRET = 'sandbox-signing-secret';
-/** The sandbox's keys; emptied at every start, so each session begins with no runs. */
-const REDIS_PREFIX = 'flightdeck-sandbox';
-const USAGE = 'Usage: flightdeck sandbox   (PORT sets the port, default 3000; REDIS_URL a Redis to use)';
+/** The checklists shipped beside sandbox/, found from this module wherever the sandbox is started. */
+const SHIPPED_CHECKLISTS = join(sourceDir(import.meta.dirname), '..', 'checklists');
+const USAGE = `Usage: flightdeck sandbox [--catalog <flightdeck.yaml> --checklists <folder>]
+  Without options: the demo catalog and the shipped checklists. With them: your own, validated as
+  \`flightdeck check\` does, against an emulated cluster made to match the catalog.
+  PORT sets the page's port (default 3000), REDIS_URL a Redis to use.`;
+
+/** Parses the options, or says what is wrong with them. */
+function parseOptions(args: string[]): { catalog?: string; checklists?: string } | string {
+  try {
+    const { values } = parseArgs({ args, options: { catalog: { type: 'string' }, checklists: { type: 'string' } }, strict: true, allowPositionals: false });
+    if (values.checklists !== undefined && values.catalog === undefined) return '--checklists needs --catalog: the demo catalog runs the shipped checklists.';
+    return values;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 export interface SandboxIo {
   stdout: (text: string) => void;
@@ -39,12 +60,28 @@ export interface RunningSandbox {
  * Prints one line, the page's address; flightdeck's log goes to .flightdeck/sandbox/flightdeck.log.
  */
 export async function startSandbox(args: string[], env: Record<string, string | undefined>, io: SandboxIo): Promise<RunningSandbox | number> {
-  if (args.length > 0) {
-    io.stderr(`Unknown option "${args[0]}".\n${USAGE}\n`);
+  const options = parseOptions(args);
+  if (typeof options === 'string') {
+    io.stderr(`${options}\n${USAGE}\n`);
     return 2;
   }
   const dir = resolve('.flightdeck/sandbox');
   mkdirSync(dir, { recursive: true });
+  const demo = options.catalog === undefined;
+  const catalogSource = options.catalog === undefined ? join(dir, 'demo-catalog.yaml') : resolve(options.catalog);
+  if (demo) writeFileSync(catalogSource, demoCatalog());
+  const checklistSource = options.checklists === undefined ? SHIPPED_CHECKLISTS : resolve(options.checklists);
+  // The same validation as `flightdeck check`, worded the same: a file that would stop flightdeck stops the sandbox.
+  // Paths as typed, so the problems name the files as `flightdeck check` would.
+  const problems = await checkConfig({ configPath: options.catalog ?? catalogSource, checklistDir: options.checklists ?? checklistSource });
+  if (problems.length > 0) {
+    io.stderr(`${problems.join('\n')}\n${problems.length} problem(s) found\n`);
+    return 1;
+  }
+  const world = sandboxWorld(await loadCatalog(catalogSource), DEMO_PEOPLE);
+  const port = Number(env.PORT ?? 3000);
+  // Per port, so two sandboxes side by side (tests, a second checkout) never empty each other's keys.
+  const redisPrefix = `flightdeck-sandbox-${port}`;
   const closers: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -53,31 +90,46 @@ export async function startSandbox(args: string[], env: Record<string, string | 
     const redis = await findRedis(env.REDIS_URL, resolve('.flightdeck/redis'));
     closers.push(() => redis.stop());
     const cleaner = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-    const keys = await cleaner.keys(`{${REDIS_PREFIX}}*`);
+    const keys = await cleaner.keys(`{${redisPrefix}}*`);
     if (keys.length > 0) await cleaner.del(...keys);
     cleaner.disconnect();
 
-    const slack = await startSlackEmulator({ channels: [DEMO_CHANNEL], users: DEMO_PEOPLE.map(({ roles: _roles, ...user }) => user) });
+    const slack = await startSlackEmulator({
+      channels: [world.channel.id],
+      users: world.people.map(({ roles: _roles, ...user }) => user),
+      usergroups: world.usergroups,
+    });
     closers.push(() => slack.close());
-    const k8s = await startKubernetesEmulator({ readyDelayMs: 1500 });
-    closers.push(() => k8s.close());
+    const clusters = new Map<string, KubernetesEmulator>();
+    for (const context of world.clusters) {
+      const k8s = await startKubernetesEmulator({ readyDelayMs: 1500 });
+      closers.push(() => k8s.close());
+      clusters.set(context, k8s);
+      k8s.applyRbac(loadChartRbac([...new Set(world.targets.filter((t) => t.cluster === context).map((t) => t.namespace))]));
+    }
+    seedSandboxClusters(clusters, world.targets);
     const prometheus = await startPrometheusEmulator();
     closers.push(() => prometheus.close());
     const pagerduty = await startPagerDutyEmulator();
     closers.push(() => pagerduty.close());
-    const onCall = DEMO_PEOPLE.find((p) => p.roles.includes('oncall'));
-    if (onCall) pagerduty.setOnCall(DEMO_ESCALATION_POLICY, [pagerduty.addUser({ name: onCall.realName ?? onCall.name, email: onCall.email ?? '' }).id]);
-    seedDemoCluster(k8s);
-    k8s.applyRbac(loadChartRbac(demoNamespaces()));
+    for (const [policy, personId] of Object.entries(world.onCall)) {
+      const person = world.people.find((p) => p.id === personId);
+      const pdUser = pagerduty.addUser({ name: person?.realName ?? personId, email: person?.email ?? '' });
+      pagerduty.setOnCall(policy, [pdUser.id]);
+    }
 
-    const port = Number(env.PORT ?? 3000);
     const host = env.SANDBOX_HOST ?? '127.0.0.1';
     const checklistDir = join(dir, 'checklists');
-    writeSandboxChecklists(resolve('checklists'), checklistDir, `http://127.0.0.1:${port}/sandbox/health/{{deployment}}`);
+    // A checklist left from the last session (the demo's, another folder's) must not be run by this one.
+    rmSync(checklistDir, { recursive: true, force: true });
+    const probeNotes = writeSandboxChecklists(checklistSource, checklistDir, { healthUrl: `http://127.0.0.1:${port}/sandbox/health/{{deployment}}`, demoGuards: demo });
     const catalogPath = join(dir, 'flightdeck.yaml');
-    writeFileSync(catalogPath, demoCatalog(prometheus.url));
+    writeSandboxCatalog(catalogSource, catalogPath, prometheus.url);
     const kubeconfig = join(dir, 'kubeconfig');
-    k8s.writeKubeconfig(kubeconfig, 'sandbox', k8s.serviceAccountToken(WORKER_ACCOUNT.namespace, WORKER_ACCOUNT.name));
+    writeKubeconfigFor(
+      kubeconfig,
+      [...clusters].map(([context, emulator]) => ({ context, emulator, token: emulator.serviceAccountToken(WORKER_ACCOUNT.namespace, WORKER_ACCOUNT.name) })),
+    );
     const caFile = join(dir, 'pagerduty-ca.pem');
     writeFileSync(caFile, pagerduty.ca);
 
@@ -87,7 +139,7 @@ export async function startSandbox(args: string[], env: Record<string, string | 
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.apiUrl,
       REDIS_URL: redis.url,
-      REDIS_PREFIX,
+      REDIS_PREFIX: redisPrefix,
       FLIGHTDECK_CONFIG: catalogPath,
       FLIGHTDECK_CHECKLISTS: checklistDir,
       PORT: String(flightdeckPort),
@@ -98,7 +150,7 @@ export async function startSandbox(args: string[], env: Record<string, string | 
       PAGERDUTY_API_URL: pagerduty.apiUrl,
       PAGERDUTY_API_TOKEN: pagerduty.apiToken,
       PAGERDUTY_CA_FILE: caFile,
-      [DEMO_ROUTING_KEY_ENV]: pagerduty.routingKey,
+      ...Object.fromEntries(world.routingKeyEnvs.map((name) => [name, pagerduty.routingKey])),
     });
     const log = createWriteStream(join(dir, 'flightdeck.log'), { flags: 'a' });
     closers.push(() => new Promise((done) => log.end(done)));
@@ -110,18 +162,20 @@ export async function startSandbox(args: string[], env: Record<string, string | 
       appUrl: `http://127.0.0.1:${flightdeckPort}/slack/events`,
       signingSecret: SIGNING_SECRET,
       emulator: slack,
-      channelNames: { [DEMO_CHANNEL]: DEMO_CHANNEL_NAME },
+      channelNames: { [world.channel.id]: world.channel.name },
     });
-    const metrics = new DemoMetrics(prometheus, checklistDir);
+    const metrics = new DemoMetrics(prometheus, world.targets, checklistDir);
     const ackReplies: AckReply[] = [];
     const page = await serveSandboxPage({
       port,
       host,
       flightdeckPort,
+      world,
+      slack,
       driver,
       metrics,
       ackReplies,
-      snapshot: () => sandboxSnapshot({ slack, k8s, pagerduty, metrics, ackReplies }),
+      snapshot: () => sandboxSnapshot({ world, slack, clusters, pagerduty, metrics, ackReplies }),
     });
     closers.push(
       () =>
@@ -132,6 +186,15 @@ export async function startSandbox(args: string[], env: Record<string, string | 
         }),
     );
     const url = `http://${host}:${port}`;
+    if (!demo) {
+      const services = new Set(world.targets.map((t) => t.service)).size;
+      io.stdout(
+        `flightdeck sandbox: ${catalogSource} with ${checklistSource}: ${services} service(s), ${world.targets.length} Deployment(s) on ${SANDBOX_START_VERSION} ` +
+          `in the emulated cluster(s) ${world.clusters.join(', ')}; ${world.people.length} people from the catalog's roles.\n`,
+      );
+      const unanswered = metrics.unanswerable.map((query) => `the Prometheus query ${query} names a variable only a run knows; it answers no data here.`);
+      for (const note of [...world.notes, ...probeNotes, ...unanswered]) io.stdout(`flightdeck sandbox: not as in production: ${note}\n`);
+    }
     io.stdout(`flightdeck sandbox: open ${url}\n`);
     return { url, stop };
   } catch (err) {

@@ -20,8 +20,10 @@ const USAGE = `Usage: flightdeck <command>
 Commands:
   serve            Run flightdeck (role from FLIGHTDECK_ROLE: web, worker or all). The default. With no Slack
                    credentials and no catalog, outside production, it starts the sandbox instead.
-  sandbox          Try flightdeck on this machine: emulated Slack, cluster, Prometheus and PagerDuty,
+  sandbox [--catalog <file> --checklists <folder>]
+                   Try flightdeck on this machine: emulated Slack, cluster, Prometheus and PagerDuty,
                    driven from a page on http://127.0.0.1:PORT (from a clone; not in the production image).
+                   With the options: your own catalog and checklists, validated as check does.
   init --channel <channel ID> [--dir <folder>] [--environment <name>] [--context <kube context>] [--no-cluster] [--force]
                    Write a starter flightdeck.yaml and checklists/standard.yaml that pass check: one service per
                    Deployment the current kubeconfig context shows. Overwrites nothing without --force.

@@ -2,7 +2,7 @@
 // clicks into requests the sandbox signs and sends to flightdeck as Slack would. No build step.
 const $ = (id) => document.getElementById(id);
 let state;
-let me = 'U0RILEY';
+let me;
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const nameOf = (id) => state?.people.find((p) => p.id === id)?.realName ?? (id === 'U0BOT' ? 'flightdeck' : id);
@@ -41,13 +41,48 @@ function confirmDialog(confirm, onConfirm) {
   d.setAttribute('aria-modal', 'true');
   d.setAttribute('aria-label', confirm.title?.text ?? 'Confirm');
   d.innerHTML = `<h2>${esc(confirm.title?.text ?? 'Confirm')}</h2><p>${textOf(confirm.text)}</p>`;
-  const yes = button({ text: confirm.confirm ?? { text: 'Confirm' }, style: confirm.style ?? 'primary' }, '', {});
-  const no = button({ text: confirm.deny ?? { text: 'Cancel' } }, '', {});
-  yes.onclick = (e) => { e.stopImmediatePropagation(); d.remove(); onConfirm(); };
-  no.onclick = (e) => { e.stopImmediatePropagation(); d.remove(); };
-  d.append(yes, no);
-  $('dialogs').append(d);
+  const choice = (text, className, then) => {
+    const b = Object.assign(document.createElement('button'), { type: 'button', className, textContent: text });
+    b.onclick = () => { d.remove(); then(); };
+    return b;
+  };
+  const yes = choice(confirm.confirm?.text ?? 'Confirm', confirm.style ?? 'primary', onConfirm);
+  d.append(yes, choice(confirm.deny?.text ?? 'Cancel', '', () => undefined));
+  $('confirms').append(d);
   yes.focus();
+}
+
+// An input block as a labelled form control: a static select as a <select> of its options, anything else as a
+// text field; Slack's inline error (from a response_action "errors" ack) under it, tied to it for screen readers.
+function input(block, error) {
+  const label = document.createElement('label');
+  label.append(`${block.label?.text ?? ''} `);
+  const element = block.element ?? {};
+  let control;
+  if (element.type === 'static_select') {
+    control = document.createElement('select');
+    control.innerHTML = `<option value="">${esc(element.placeholder?.text ?? 'Pick one')}</option>`
+      + (element.options ?? []).map((o) => `<option value="${esc(o.value)}">${esc(o.text.text)}</option>`).join('');
+  } else {
+    control = document.createElement('input');
+    if (element.placeholder) control.placeholder = element.placeholder.text;
+  }
+  control.dataset.block = block.block_id;
+  control.dataset.action = element.action_id ?? '';
+  label.append(control);
+  const wrap = document.createElement('div');
+  wrap.append(label);
+  // The hint and the error describe the field without becoming part of its name.
+  const describe = (text, className, id) => {
+    wrap.append(Object.assign(document.createElement('div'), { id, className, textContent: text }));
+    control.setAttribute('aria-describedby', `${control.getAttribute('aria-describedby') ?? ''} ${id}`.trim());
+  };
+  if (block.hint) describe(block.hint.text, 'context', `hint-${block.block_id}`);
+  if (error) {
+    control.setAttribute('aria-invalid', 'true');
+    describe(error, 'error', `error-${block.block_id}`);
+  }
+  return wrap;
 }
 
 function blocks(list, where) {
@@ -64,9 +99,7 @@ function blocks(list, where) {
       el.innerHTML = block.elements.map((e) => (e.type === 'image' ? '' : textOf(e))).join(' · ');
     } else if (block.type === 'actions') {
       for (const e of block.elements) if (e.type === 'button') el.append(button(e, block.block_id, where));
-    } else if (block.type === 'input') {
-      el.innerHTML = `<label>${esc(block.label?.text ?? '')} <input data-block="${esc(block.block_id)}" data-action="${esc(block.element?.action_id ?? '')}"></label>`;
-    } else if (block.type === 'rich_text') el.textContent = JSON.stringify(block.elements);
+    } else if (block.type === 'input') el.append(input(block, where.errors?.[block.block_id])); else if (block.type === 'rich_text') el.textContent = JSON.stringify(block.elements);
     out.append(el);
   }
   return out;
@@ -118,7 +151,8 @@ function cluster(c) {
   const name = `${esc(c.service)} in ${esc(c.environment)}`;
   const rows = c.deployments.map((d) => `<tr><td>${esc(d.name)}</td><td>${esc(d.image)}</td><td>${d.ready}/${d.replicas}</td></tr>`).join('');
   const traffic = c.traffic.map((t) => `${esc(t.name)} ${t.weight}`).join(', ');
-  return `<section aria-label="${name}"><h3>${esc(c.service)} · ${esc(c.environment)}</h3><table aria-label="${name}"><tr><th>Deployment</th><th>image</th><th>ready</th></tr>${rows}</table><p class="context">traffic: ${traffic} · ${c.replicaSets.length} ReplicaSets</p></section>`;
+  const split = c.traffic.length > 0 ? `traffic: ${traffic}` : 'no HTTPRoute: all traffic to the Service';
+  return `<section aria-label="${name}"><h3>${esc(c.service)} · ${esc(c.environment)}</h3><table aria-label="${name}"><tr><th>Deployment</th><th>image</th><th>ready</th></tr>${rows}</table><p class="context">${split} · ${c.replicaSets.length} ReplicaSets</p></section>`;
 }
 
 function render() {
@@ -170,29 +204,48 @@ function renderMetrics() {
   renderMetrics();
 }
 
+// A modal as a dialog; re-made only when the view changes (updated by flightdeck, errors added), so typing in
+// an open form is not lost to a snapshot that changes something else.
 function renderViews(views) {
-  document.querySelectorAll('[data-view]').forEach((d) => { if (!views.some((v) => v.id === d.dataset.view)) d.remove(); });
-  for (const v of views) {
-    if (document.querySelector(`[data-view="${v.id}"]`)) continue;
-    const d = document.createElement('div');
-    d.setAttribute('role', 'dialog');
-    d.setAttribute('aria-modal', 'true');
-    d.setAttribute('aria-label', v.title?.text ?? 'Dialog');
-    d.dataset.view = v.id;
-    d.innerHTML = `<h2>${esc(v.title?.text ?? '')}</h2>`;
-    d.append(blocks(v.blocks, { channel: state.channel.id, viewId: v.id }));
+  const before = [...$('dialogs').children];
+  const nodes = views.map((v) => keep(`v:${me}:${v.id}`, v, () => dialog(v)));
+  for (const node of nodes) {
+    // A view re-made in place (inline errors added) keeps what was entered, as Slack keeps it.
+    const old = before.find((b) => b !== node && b.dataset.view === node.dataset.view);
+    old?.querySelectorAll('[data-block]').forEach((c) => { const n = node.querySelector(`[data-block="${CSS.escape(c.dataset.block)}"]`); if (n) n.value = c.value; });
+  }
+  sync($('dialogs'), nodes);
+  const top = nodes.at(-1);
+  if (top && !before.includes(top)) top.querySelector('select, input, button')?.focus();
+}
+
+function dialog(v) {
+  const d = document.createElement('div');
+  d.setAttribute('role', 'dialog');
+  d.setAttribute('aria-modal', 'true');
+  d.setAttribute('aria-label', v.title?.text ?? 'Dialog');
+  d.dataset.view = v.id;
+  d.innerHTML = `<h2>${esc(v.title?.text ?? '')}</h2>`;
+  d.append(blocks(v.blocks, { channel: state.channel.id, viewId: v.id, errors: v.errors }));
+  if (v.submit) {
     const submit = document.createElement('button');
     submit.type = 'button';
     submit.className = 'primary';
-    submit.textContent = v.submit?.text ?? 'Submit';
+    submit.textContent = v.submit.text;
     submit.onclick = () => {
       const values = {};
-      d.querySelectorAll('input[data-block]').forEach((i) => { values[i.dataset.block] = { [i.dataset.action]: i.value }; });
+      d.querySelectorAll('[data-block]').forEach((i) => { if (i.value !== '') values[i.dataset.block] = { [i.dataset.action]: i.value }; });
       post('/sandbox/submit', { user: me, viewId: v.id, values });
     };
     d.append(submit);
-    $('dialogs').append(d);
   }
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.textContent = v.close?.text ?? 'Close';
+  close.onclick = () => post('/sandbox/close', { user: me, viewId: v.id });
+  d.append(close);
+  d.addEventListener('keydown', (e) => { if (e.key === 'Escape') close.click(); });
+  return d;
 }
 
 async function post(path, body) {
@@ -205,12 +258,20 @@ $('composer').addEventListener('submit', (e) => {
   if (text) post('/sandbox/command', { user: me, text });
   $('message').value = '';
 });
-$('person').addEventListener('change', () => { me = $('person').value; document.querySelectorAll('[data-view]').forEach((d) => d.remove()); render(); });
+$('person').addEventListener('change', () => { me = $('person').value; render(); });
 
 new EventSource('/sandbox/events').onmessage = (event) => {
   const first = !state;
   state = JSON.parse(event.data);
-  if (first) $('person').innerHTML = state.people.map((p) => `<option value="${p.id}">${esc(p.realName)} (${esc(p.roles.join(', '))})</option>`).join('');
+  if (first) {
+    $('person').innerHTML = state.people.map((p) => `<option value="${p.id}">${esc(p.realName)}${p.roles.length ? ` (${esc(p.roles.join(', '))})` : ''}</option>`).join('');
+    me = state.people[0].id;
+    $('channel-title').textContent = `#${state.channel.name}`;
+    $('message').setAttribute('aria-label', `Message #${state.channel.name}`);
+    // The first service in its last environment: for the demo, the production deploy the walkthrough starts with.
+    const example = state.cluster.filter((c) => c.service === state.cluster[0]?.service).at(-1);
+    if (example) $('message').placeholder = `/deploy ${example.service} 1.2.0 to ${example.environment}`;
+  }
   $('person').value = me;
   render();
 };

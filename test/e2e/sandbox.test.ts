@@ -88,8 +88,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in a real browser: depl
     }
   });
 
-  it('says it is a sandbox and shows the demo cluster on the old image', async () => {
+  it('says it is a sandbox, on its page and on any other a browser reaches, and shows the demo cluster on the old image', async () => {
     expect(await page.getByRole('banner').textContent()).toContain('flightdeck sandbox');
+    const other = await browser.newPage();
+    const missing = await other.goto(`${url}/no-such-page`);
+    expect(missing?.status()).toBe(404);
+    expect(await other.getByRole('banner').textContent()).toContain('flightdeck sandbox');
+    await other.close();
     await page.getByRole('table', { name: 'api in production' }).getByRole('row', { name: `api ${IMAGE}:1.1.0 3/3`, exact: true }).waitFor();
     await apiCluster().getByText('traffic: api 1 ·').waitFor();
   });
@@ -100,6 +105,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in a real browser: depl
     await runMessage().waitFor();
     await runMessage().getByText(/✅ The current error rate of api is below 1%/).waitFor();
     await runMessage().getByRole('button', { name: /^Done: Every change in 1\.2\.0 is reviewed/ }).waitFor();
+    // Every Block Kit button is a real <button>, whose accessible name is its text.
+    const buttons = await runMessage().getByRole('button').evaluateAll((all) => all.map((b) => [b.tagName, b.textContent]));
+    expect(buttons.length).toBeGreaterThan(0);
+    expect(buttons.filter(([tag]) => tag !== 'BUTTON')).toEqual([]);
     await screenshot('deploy');
   });
 
@@ -180,4 +189,38 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in a real browser: depl
     await runMessage().getByRole('heading', { name: 'Deploy api 1.2.0 to production' }).scrollIntoViewIfNeeded();
     await screenshot('rollback');
   });
+
+  it('/deploy with nothing after it opens the deploy modal as a dialog; filled and submitted, it starts the run', async () => {
+    await actAs('tess');
+    const composer = page.getByRole('textbox', { name: /^Message/ });
+    expect(await composer.getAttribute('aria-label')).toBe('Message #deploys');
+    await composer.fill('/deploy');
+    await composer.press('Enter');
+    const modal = page.getByRole('dialog', { name: 'Deploy' });
+    await modal.getByRole('combobox', { name: 'Service' }).selectOption('web');
+    await modal.getByRole('combobox', { name: 'Environment' }).selectOption('staging');
+    await modal.getByRole('textbox', { name: 'Version', exact: true }).fill('2.0.0');
+    await screenshot('modal');
+    await modal.getByRole('button', { name: 'Deploy' }).click();
+
+    await modal.getByText(/Run #\S+: deploying web 2\.0\.0 to staging\. The checklist is posted in #deploys\./).waitFor();
+    const started = page.getByRole('article').filter({ has: page.getByRole('heading', { name: 'Deploy web 2.0.0 to staging' }) });
+    await started.getByText(/requested by @Tess Techlead/).waitFor();
+    await modal.getByRole('button', { name: 'Done' }).click();
+    await modal.waitFor({ state: 'detached' });
+  }, STEP_TIMEOUT_MS * 2);
+
+  it("a button's confirm opens as a dialog: Keep going changes nothing, Abort aborts", async () => {
+    const run = page.getByRole('article').filter({ has: page.getByRole('heading', { name: 'Deploy web 2.0.0 to staging' }) });
+    const confirm = page.getByRole('dialog', { name: 'Abort this run?' });
+    await run.getByRole('button', { name: 'Abort' }).click();
+    await confirm.getByText(/Nothing has reached the cluster yet: the run ends aborted\./).waitFor();
+    await confirm.getByRole('button', { name: 'Keep going' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await run.getByRole('button', { name: 'Abort' }).click();
+    await confirm.getByRole('button', { name: 'Abort' }).click();
+    // The run's state line, in the message itself (its thread says "aborted" too, and may say it first).
+    await run.getByText(/Run #\S+ · requested by @Tess Techlead at \d\d:\d\d UTC · 🚫 aborted/).waitFor();
+    expect(await run.getByRole('button', { name: 'Abort' }).count()).toBe(0);
+  }, STEP_TIMEOUT_MS * 2);
 });
