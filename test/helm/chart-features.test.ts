@@ -45,8 +45,9 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart feature tests'))('helm/
     expect(container.env).toEqual(worker.containers[0].env);
     expect(container.volumeMounts).toEqual(worker.containers[0].volumeMounts);
     expect(pod.spec.volumes).toEqual(worker.volumes);
-    // Not a member of any Deployment, budget or Service: only the selector labels the NetworkPolicy uses.
+    // Not a member of any Deployment, budget or Service, but under the NetworkPolicy: it reaches what workers reach.
     expect(pod.metadata.labels['app.kubernetes.io/component']).toBe('doctor');
+    expect(pod.metadata.labels).toMatchObject(one(objects, 'NetworkPolicy', 'fd-flightdeck').spec.podSelector.matchLabels);
     expect(ofKind(renderChart([...values('secrets'), inline('doctorTest: { enabled: false }\n')]).objects, 'Pod')).toEqual([]);
   });
 
