@@ -100,7 +100,7 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart feature tests'))('helm/
     expect(services).not.toContain('namespace: default');
   });
 
-  it('exposes only POST /slack/events through the Ingress, and only in HTTP mode', () => {
+  it('routes only the path /slack/events through the Ingress, and only in HTTP mode', () => {
     const ingress = one(renderChart([example('http-ingress')]).objects, 'Ingress', 'fd-flightdeck');
     expect(ingress.spec.ingressClassName).toBe('nginx');
     expect(ingress.spec.tls).toEqual([{ hosts: ['flightdeck.example.com'], secretName: 'flightdeck-tls' }]);
