@@ -147,6 +147,7 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart feature tests'))('helm/
       },
     ]);
     expect(() => renderChart([...values('secrets'), inline('worker: { autoscaling: { enabled: true, keda: { enabled: true } } }\n')])).toThrow(/keda.prometheusUrl is required/);
+    expect(() => renderChart([...values('secrets'), inline('worker: { autoscaling: { keda: { enabled: true, prometheusUrl: "http://p:9090" } } }\n')])).toThrow(/keda.enabled needs worker.autoscaling.enabled/);
   });
 
   it.each([
