@@ -44,8 +44,12 @@ export interface Flightdeck {
  */
 export async function startFlightdeck(config: Config, logger: Logger, now: () => number = Date.now, listen: { host?: string } = {}): Promise<Flightdeck> {
   const { env } = config;
+  const runsWorkers = env.role === 'worker' || env.role === 'all';
   // A missing routing key only leaves that service unpaged: said at start-up, not discovered at the first breach.
-  const pagerduty = createPagerDutyWiring(env, config.catalog, (problem) => logger.warn({ problem }, 'paging degraded'));
+  // Only workers page, so only they say it: web pods hold no routing keys (the Helm chart gives them to workers).
+  const pagerduty = createPagerDutyWiring(env, config.catalog, (problem) => {
+    if (runsWorkers) logger.warn({ problem }, 'paging degraded');
+  });
   const redisOptions = { maxRetriesPerRequest: null, lazyConnect: false } as const;
   const redis = createRedis(env.redisUrl, redisOptions);
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.
@@ -60,7 +64,6 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl });
   meterSlackClient(slackClient, metrics);
   const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, inCluster: env.inCluster, searchPath: env.searchPath });
-  const runsWorkers = env.role === 'worker' || env.role === 'all';
 
   let stopping = false;
   // Only workers talk to clusters: a cluster outage must not take the Slack listener out of its Service.

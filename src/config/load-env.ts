@@ -182,6 +182,9 @@ const envSchema = z.object({
 
 type EnvKey = keyof typeof envSchema.shape;
 
+/** Every variable loadEnv reads by name (the catalog's routing-key variables besides); the Helm chart sets each. */
+export const ENV_VARIABLES = Object.keys(envSchema.shape) as readonly EnvKey[];
+
 /**
  * Parses flightdeck's environment. Unset and blank (after trimming) variables take their defaults.
  *
@@ -190,7 +193,7 @@ type EnvKey = keyof typeof envSchema.shape;
  */
 export function loadEnv(env: Record<string, string | undefined>): Env {
   const input: Partial<Record<EnvKey, string>> = {};
-  for (const key of Object.keys(envSchema.shape) as EnvKey[]) {
+  for (const key of ENV_VARIABLES) {
     const value = env[key]?.trim();
     if (value) input[key] = value;
   }

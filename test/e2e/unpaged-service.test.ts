@@ -34,3 +34,27 @@ describe('a service whose PagerDuty routing key is not set', () => {
     expect(replyText(response)).toMatch(/Run #\d+/);
   });
 });
+
+describe('a web-only process with the same catalog', () => {
+  let world: E2eWorld;
+
+  beforeAll(async () => {
+    world = await startE2eWorld({
+      mode: 'http',
+      catalog: CATALOG,
+      checklists: { release: E2E_CHECKLIST },
+      // The Helm chart's web pods: no routing keys (workers page), so no warning about them either.
+      env: { FLIGHTDECK_ROLE: 'web' },
+    });
+  });
+
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it('does not warn that paging is degraded: it never pages', async () => {
+    // Logged after the routing keys are read, so every warning about them is in the output by then.
+    await waitUntil('the web role listening', async () => world.flightdeck.output().split('\n').find((l) => l.includes('listening for Slack at /slack/events')));
+    expect(world.flightdeck.output()).not.toContain('paging degraded');
+  });
+});

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/config/check-config.js';
-import { goUnavailable, renderChart, type RenderedObject } from './render-chart.js';
+import { CHART_DIR, goUnavailable, renderChart, type RenderedObject } from './render-chart.js';
 import { requireTool, skipWithout } from '../support/skip-without.js';
 import { validateObject } from './validate-object.js';
 
 const VALUES = resolve(import.meta.dirname, 'values');
 const values = (...names: string[]) => names.map((name) => join(VALUES, `${name}.yaml`));
+const example = (name: string) => resolve(CHART_DIR, 'examples', `${name}.yaml`);
 
 /** The documented variants (docs/operations.md): value files layered as `helm install -f a -f b` would. */
 const VARIANTS: Record<string, string[]> = {
@@ -20,6 +21,11 @@ const VARIANTS: Record<string, string[]> = {
   'worker autoscaling': values('secrets', 'autoscaling'),
   'locked-down network': values('existing-secret', 'locked-down'),
   'no NetworkPolicy': values('secrets', 'no-network-policy'),
+  'every optional setting': values('secrets', 'every-setting'),
+  // helm/flightdeck/examples/, as an operator installs them (their Secret exists already).
+  'example: Socket Mode': [example('socket-mode')],
+  'example: HTTP behind an Ingress': [example('http-ingress')],
+  'example: multi-cluster': [example('multi-cluster')],
 };
 
 type AnyRecord = Record<string, any>;
@@ -49,11 +55,12 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart tests'))('helm/flightde
       for (const object of objects) validateObject(object);
     });
 
-    it('hardens every pod and container', () => {
+    it('hardens every pod and container, the doctor test\'s too', () => {
       const deployments = ofKind(objects, 'Deployment');
       expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['fd-flightdeck-web', 'fd-flightdeck-worker']);
-      for (const deployment of deployments) {
-        const pod = deployment.spec.template.spec;
+      const pods = [...deployments.map((d) => d.spec.template.spec), ...ofKind(objects, 'Pod').map((p) => p.spec)];
+      expect(pods).toHaveLength(3);
+      for (const pod of pods) {
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
         expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
         for (const container of pod.containers) {
@@ -138,15 +145,15 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart tests'))('helm/flightde
       for (const item of volume.configMap.items) expect(configMap.data[item.key]).toBeTruthy();
       expect(volume.configMap.items.map((item: AnyRecord) => item.path)).toEqual(['flightdeck.yaml', 'checklists/standard.yaml']);
     });
-  });
 
-  it('renders a catalog and checklists that flightdeck itself accepts', async () => {
-    const configMap = one(renderChart(VARIANTS.default!).objects, 'ConfigMap', 'fd-flightdeck');
-    const dir = mkdtempSync(join(tmpdir(), 'flightdeck-helm-config-'));
-    mkdirSync(join(dir, 'checklists'));
-    writeFileSync(join(dir, 'flightdeck.yaml'), configMap.data['flightdeck.yaml']);
-    writeFileSync(join(dir, 'checklists', 'standard.yaml'), configMap.data['checklist-standard.yaml']);
-    expect(await checkConfig({ configPath: join(dir, 'flightdeck.yaml'), checklistDir: join(dir, 'checklists') })).toEqual([]);
+    it('renders a catalog and checklists that flightdeck itself accepts', async () => {
+      const configMap = one(objects, 'ConfigMap', 'fd-flightdeck');
+      const dir = mkdtempSync(join(tmpdir(), 'flightdeck-helm-config-'));
+      mkdirSync(join(dir, 'checklists'));
+      writeFileSync(join(dir, 'flightdeck.yaml'), configMap.data['flightdeck.yaml']);
+      writeFileSync(join(dir, 'checklists', 'standard.yaml'), configMap.data['checklist-standard.yaml']);
+      expect(await checkConfig({ configPath: join(dir, 'flightdeck.yaml'), checklistDir: join(dir, 'checklists') })).toEqual([]);
+    });
   });
 
   it('by default: one Role in the release namespace, a Service for HTTP mode and a Secret from values, no HPA', () => {

@@ -1,5 +1,5 @@
 // Command render renders a Helm chart the way `helm template` does, without Helm: Go's text/template
-// with sprig (the engine Helm uses), Helm's own template functions that the chart needs, values merged
+// with sprig (the engine Helm uses), Helm's own template functions and .Files.Get that the chart needs, values merged
 // over the chart's values.yaml and checked against values.schema.json (gojsonschema, as Helm 3 did).
 //
 // Usage: render <chart-dir> <release-name> <namespace> [values.yaml ...]
@@ -29,6 +29,22 @@ type chartMeta struct {
 	Description string `yaml:"description"`
 	Type        string `yaml:"type"`
 	KubeVersion string `yaml:"kubeVersion"`
+}
+
+// chartFiles is Helm's .Files, reduced to Get: a file of the chart by its path, "" when it is missing, as in
+// Helm; templates/ is not readable through it, as in Helm.
+type chartFiles struct{ dir string }
+
+func (f chartFiles) Get(name string) string {
+	clean := filepath.ToSlash(filepath.Clean(name))
+	if filepath.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || strings.HasPrefix(clean, "templates/") {
+		return ""
+	}
+	data, err := os.ReadFile(filepath.Join(f.dir, clean))
+	if err != nil {
+		return ""
+	}
+	return string(data)
 }
 
 func fail(format string, args ...interface{}) {
@@ -226,6 +242,7 @@ func main() {
 			"Name": meta.Name, "Version": meta.Version, "AppVersion": appVersion,
 			"Description": meta.Description, "Type": meta.Type, "KubeVersion": meta.KubeVersion,
 		},
+		"Files": chartFiles{dir: chartDir},
 		"Capabilities": map[string]interface{}{
 			"KubeVersion": map[string]interface{}{"Version": "v1.30.0", "Major": "1", "Minor": "30", "GitVersion": "v1.30.0"},
 		},
