@@ -51,7 +51,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.
   const workerConnection = new Redis(env.redisUrl, redisOptions);
   const metrics = createMetrics();
-  const limits = { auditMaxEntries: env.auditMaxEntries, runRetentionMs: env.runRetentionDays * 86_400_000, refusalsPerMinute: env.auditRefusalsPerMinute };
+  const limits = { auditMaxEntries: env.auditMaxEntries, auditArchiveDays: env.auditArchiveDays, runRetentionMs: env.runRetentionDays * 86_400_000, refusalsPerMinute: env.auditRefusalsPerMinute };
   const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, limits), metrics);
   const queues = createQueues(redis, env.redisPrefix);
   metrics.trackQueues(queues.all());
