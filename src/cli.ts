@@ -7,6 +7,7 @@ import { loadEnv, type Env } from './config/load-env.js';
 import { sandboxRefusal, servesSandboxByDefault } from './config/sandbox-eligibility.js';
 import { isFlightdeckError } from './errors/flightdeck-error.js';
 import { createLogger } from './observability/create-logger.js';
+import { runAuditCommand } from './run/store/run-audit-command.js';
 import { runRunsCommand } from './run/store/run-runs-command.js';
 import { runManifest } from './slack/run-manifest.js';
 import { COMMANDS, startFlightdeck } from './start-flightdeck.js';
@@ -29,6 +30,9 @@ Commands:
   runs list [--stale]
                    Active runs, and runs whose Slack message does not show their latest change yet (REDIS_URL,
                    REDIS_PREFIX); --stale: only messages behind for longer than MESSAGE_LAG_BOUND_MS (exit 1 if any).
+  audit [--since <ISO time|duration>] [--service <name>] [--format jsonl|csv]
+                   Every audit entry still kept (the day archives, then the live stream), oldest first, to stdout:
+                   one JSON object (default) or CSV row each, for a log shipper (REDIS_URL, REDIS_PREFIX).
   help             Show this text.`;
 
 /** Below Kubernetes' default 30 s grace period; the Helm chart sets terminationGracePeriodSeconds to match. */
@@ -157,6 +161,12 @@ async function run(args: string[]): Promise<number> {
     case 'runs':
       return runRunsCommand(rest, loadEnv({ ...process.env, FLIGHTDECK_ROLE: 'worker', SLACK_BOT_TOKEN: process.env.SLACK_BOT_TOKEN ?? 'unused-by-runs' }), {
         stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      });
+    case 'audit':
+      return runAuditCommand(rest, loadEnv({ ...process.env, FLIGHTDECK_ROLE: 'worker', SLACK_BOT_TOKEN: process.env.SLACK_BOT_TOKEN ?? 'unused-by-audit' }), {
+        // A long export into a slow pipe waits for it instead of buffering the whole log in memory.
+        stdout: (text) => new Promise<void>((resolve) => (process.stdout.write(text) ? resolve() : process.stdout.once('drain', () => resolve()))),
         stderr: (text) => process.stderr.write(text),
       });
     case 'help':

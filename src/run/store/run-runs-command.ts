@@ -1,6 +1,5 @@
-import { Redis } from 'ioredis';
 import type { Env } from '../../config/load-env.js';
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { connectCliRedis } from './connect-cli-redis.js';
 import { listRuns, type RunRow } from './list-runs.js';
 import { RunStore } from './run-store.js';
 
@@ -38,13 +37,8 @@ export async function runRunsCommand(args: readonly string[], env: Env, io: Runs
     io.stderr(`${sub === undefined ? 'Missing subcommand' : `Unknown arguments "${args.join(' ')}"`}.\n${RUNS_USAGE}\n`);
     return 2;
   }
-  const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const redis = await connectCliRedis(env);
   try {
-    await redis.connect().catch((err: unknown) => {
-      throw new FlightdeckError('redis-unavailable', `Cannot reach Redis at REDIS_URL: ${(err as Error).message}`, {
-        remedy: 'Run it where REDIS_URL and REDIS_PREFIX are those of the flightdeck installation.',
-      });
-    });
     const rows = await listRuns(new RunStore(redis, env.redisPrefix), stale ? { staleAfterMs: env.messageLagBoundMs } : {});
     if (rows.length === 0) {
       io.stdout(stale ? `No run message has trailed its run for longer than ${env.messageLagBoundMs} ms.\n` : 'No active runs, and every message shows its run.\n');
