@@ -97,11 +97,11 @@ describe('flightdeck audit on real Redis', () => {
     expect(code).toBe(2);
     expect(out).toBe('');
     expect(err.split('\n')).toEqual([
+      '--bogus is not a flag of flightdeck audit',
       '"stray" is not a flag',
       '--service needs a value',
       '--since: "yesterday" is neither an ISO time (2026-12-01, 2026-12-01T09:30Z) nor a duration (90m, 24h, 7d)',
       '--format: "xml" is not a format: use jsonl or csv',
-      '--bogus is not a flag of flightdeck audit',
       'Usage: flightdeck audit [--since <ISO time|duration, e.g. 2026-12-01 or 7d>] [--service <name>] [--format jsonl|csv]',
       '',
     ]);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../checklist/parse-duration.js';
+import { readFlags } from './read-flags.js';
 
 export const AUDIT_USAGE = 'Usage: flightdeck audit [--since <ISO time|duration, e.g. 2026-12-01 or 7d>] [--service <name>] [--format jsonl|csv]';
 
@@ -39,35 +40,10 @@ function auditFlagsSchema(now: number) {
 }
 export type AuditFlags = z.infer<ReturnType<typeof auditFlagsSchema>>;
 
-/**
- * Reads `--name value` / `--name=value` pairs and validates them; `now` turns a duration into a time.
- * Returns the flags, or every problem in one line each.
- */
+/** Validates the flags of `flightdeck audit`; `now` turns a duration into a time. Returns them, or every problem. */
 export function parseAuditFlags(args: readonly string[], now: number): { flags: AuditFlags } | { problems: string[] } {
-  const raw: Record<string, string> = {};
-  const problems: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i]!);
-    if (!match) {
-      problems.push(`"${args[i]}" is not a flag`);
-      continue;
-    }
-    const value = match[2] ?? args[i + 1];
-    if (match[2] === undefined) i++;
-    if (value === undefined || (match[2] === undefined && value.startsWith('--'))) {
-      problems.push(`--${match[1]} needs a value`);
-      if (value?.startsWith('--')) i--;
-      continue;
-    }
-    if (match[1]! in raw) problems.push(`--${match[1]} is given twice`);
-    raw[match[1]!] = value;
-  }
-  const parsed = auditFlagsSchema(now).safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      if (issue.code === 'unrecognized_keys') problems.push(...issue.keys.map((key) => `--${key} is not a flag of flightdeck audit`));
-      else problems.push(`--${issue.path.join('.')}: ${issue.message}`);
-    }
-  }
-  return problems.length > 0 || !parsed.success ? { problems } : { flags: parsed.data };
+  const read = readFlags(args, auditFlagsSchema(now), { command: 'flightdeck audit' });
+  if ('problems' in read) return read;
+  if (read.positional.length > 0) return { problems: read.positional.map((word) => `"${word}" is not a flag`) };
+  return { flags: read.flags };
 }

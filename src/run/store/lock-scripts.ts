@@ -67,3 +67,18 @@ redis.call('DEL', KEYS[1])
 ${appendAuditLua('KEYS[2]', '2')}
 return {'unlocked', holder}
 `);
+
+/**
+ * An operator releases a lock whatever holds it (`flightdeck locks release`), except a run still active:
+ * that one ends through its transition. Compare-and-delete, so a lock that changed since it was read is left.
+ * KEYS: lock, audit stream, active set. ARGV: the value read, then the audit tail (cap, archive days, count,
+ * 5 fields each). Returns `{'released'}`, `{'changed', value or ''}` or `{'run'}` (an active run holds it).
+ */
+export const OPERATOR_RELEASE_SCRIPT = luaScript(`
+local holder = redis.call('GET', KEYS[1])
+if holder ~= ARGV[1] then return {'changed', holder or ''} end
+if redis.call('SISMEMBER', KEYS[3], holder) == 1 then return {'run'} end
+redis.call('DEL', KEYS[1])
+${appendAuditLua('KEYS[2]', '2')}
+return {'released'}
+`);

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { auditArgs, evalScript, type AuditBounds } from './eval-script.js';
-import { CREATE_ROLLBACK_SCRIPT, MANUAL_LOCK_PREFIX, MANUAL_LOCK_SCRIPT, MANUAL_UNLOCK_SCRIPT } from './lock-scripts.js';
+import { CREATE_ROLLBACK_SCRIPT, MANUAL_LOCK_PREFIX, MANUAL_LOCK_SCRIPT, MANUAL_UNLOCK_SCRIPT, OPERATOR_RELEASE_SCRIPT } from './lock-scripts.js';
 import { manualLockValue, manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
 import { parseRun } from './parse-run.js';
 import type { RunKeys } from './run-keys.js';
@@ -121,6 +121,45 @@ export async function unlockManually(
   }
   // The value was written by lockManually; a foreign value under the prefix is still released.
   return parseManualLock(reply[1]!) ?? { by: 'unknown', reason: reply[1]!, at: 0 };
+}
+
+/**
+ * Releases a lock for an operator, whatever holds it — a person's lock, or a value naming no active run (its
+ * run lost with a partial restore) — except an active run, audited as `lock.released` with the reason and what
+ * held it. Returns what held it.
+ *
+ * @throws FlightdeckError `usage` when nothing holds it; `target-locked` when an active run holds it, or the
+ *   lock changed while it was being released (nothing released).
+ */
+export async function releaseLockAsOperator(
+  redis: Redis,
+  keys: RunKeys,
+  bounds: AuditBounds,
+  target: { service: string; environment: string },
+  actor: { by: string; reason: string; at: number },
+): Promise<LockHolder> {
+  const { service, environment } = target;
+  const key = keys.lock(service, environment);
+  const value = await redis.get(key);
+  if (value === null) throw new FlightdeckError('usage', `\`${service}\` in ${environment} is not locked.`);
+  const holder = await holderOf(redis, keys, value);
+  const held = holder.kind === 'manual' ? `a lock by ${holder.by}: ${holder.reason}` : holder.kind === 'run' ? `run #${holder.run.id} (${holder.run.state})` : `"${value}"`;
+  const detail = `${service} ${environment}: ${actor.reason} (held by ${held})`;
+  const reply = (await evalScript(redis, OPERATOR_RELEASE_SCRIPT, [key, keys.audit, keys.active], [
+    value,
+    ...auditArgs(bounds, [{ run: '', actor: actor.by, action: 'lock.released', detail, at: actor.at }]),
+  ])) as [string, string?];
+  if (reply[0] === 'run') {
+    throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is held by run #${value}, which is still active.`, {
+      remedy: `End the run instead, which releases its lock: flightdeck runs end ${value} --reason <why>.`,
+    });
+  }
+  if (reply[0] === 'changed') {
+    throw new FlightdeckError('target-locked', `The lock of \`${service}\` in ${environment} changed while it was being released; nothing was released.`, {
+      remedy: 'Look again with /deploy status and release it if it should still go.',
+    });
+  }
+  return holder;
 }
 
 /** Every lock currently held, sorted by service then environment. */

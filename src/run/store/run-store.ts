@@ -6,10 +6,10 @@ import { CREATE_RUN_SCRIPT } from './create-run-script.js';
 import { auditArgs, evalScript, type AuditBounds } from './eval-script.js';
 import type { Effect, Transition } from '../core/run-event.js';
 import { runKeys, type RunKeys } from './run-keys.js';
-import { manuallyLocked, parseManualLock, type LockInfo, type ManualLock } from './manual-lock.js';
+import { manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
 import { parseRun } from './parse-run.js';
 import { RenderIndex } from './render-index.js';
-import { createRollback, listLocks, lockManually, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
+import { createRollback, listLocks, lockManually, releaseLockAsOperator, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
 import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
 import { runSummarySchema, summarizeRun, type RunSummary } from './run-summary.js';
 import { UPDATE_RUN_SCRIPT } from './update-run-script.js';
@@ -154,6 +154,16 @@ export class RunStore {
    */
   async unlockManually(service: string, environment: string, actor: { by: string; at: number }): Promise<ManualLock> {
     return unlockManually(this.redis, this.keys, this.auditBounds, service, environment, actor);
+  }
+
+  /**
+   * An operator releases a lock (`flightdeck locks release`) held by a person or by no active run; audited as
+   * `lock.released` with the reason and what held it. Returns what held it.
+   *
+   * @throws FlightdeckError `usage` when nothing holds it; `target-locked` when an active run holds it.
+   */
+  async releaseLock(service: string, environment: string, actor: { by: string; reason: string; at: number }): Promise<LockHolder> {
+    return releaseLockAsOperator(this.redis, this.keys, this.auditBounds, { service, environment }, actor);
   }
 
   /** Every held lock with its holder (a run, a person, or an unknown value), for `/deploy status`. */
