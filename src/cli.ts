@@ -6,6 +6,7 @@ import { runDoctor } from './doctor/run-doctor.js';
 import { loadEnv, type Env } from './config/load-env.js';
 import { sandboxRefusal, servesSandboxByDefault } from './config/sandbox-eligibility.js';
 import { isFlightdeckError } from './errors/flightdeck-error.js';
+import { EXEC_PLUGIN_REMEDY, execPluginProblems } from './k8s/exec-plugin-problems.js';
 import { createLogger } from './observability/create-logger.js';
 import { runAuditCommand } from './run/store/run-audit-command.js';
 import { createQueues } from './queue/engine/create-queues.js';
@@ -22,7 +23,8 @@ Commands:
                    credentials and no catalog, outside production, it starts the sandbox instead.
   sandbox          Try flightdeck on this machine: emulated Slack, cluster, Prometheus and PagerDuty,
                    driven from a page on http://127.0.0.1:PORT (from a clone; not in the production image).
-  check [file...]  Validate the catalog and every checklist (or just the named checklist files).
+  check [file...]  Validate the catalog and every checklist (or just the named checklist files), and that no
+                   environment's kubeconfig context needs an exec credential plugin missing from PATH.
   doctor           Everything check does, then reach Redis, Slack (token, scopes), PagerDuty, each environment's
                    Prometheus and cluster (identity, every permission needed); one line per check with the fix,
                    exit 1 on any failure. Reads the same environment as serve.
@@ -137,6 +139,11 @@ function secretsOf(env: Env): string[] {
 async function check(files: string[]): Promise<number> {
   const env = loadEnv({ ...process.env, FLIGHTDECK_ROLE: 'worker', SLACK_BOT_TOKEN: process.env.SLACK_BOT_TOKEN ?? 'unused-by-check' });
   const problems = await checkConfig({ configPath: env.configPath, checklistDir: env.checklistDir, files: files.length > 0 ? files : undefined });
+  if (problems.length === 0 && files.length === 0) {
+    // Contexts whose exec credential plugin is missing here would fail every request of a run: said before the first.
+    const contexts = Object.values((await loadConfig(env)).catalog.environments).map((environment) => environment.cluster);
+    problems.push(...execPluginProblems(env.kubeconfig, contexts, process.env.PATH).map((problem) => `${problem} — fix: ${EXEC_PLUGIN_REMEDY}`));
+  }
   if (problems.length === 0) {
     process.stdout.write(files.length > 0 ? `${files.length} checklist file(s) OK\n` : `${env.configPath} and its checklists are OK\n`);
     return 0;

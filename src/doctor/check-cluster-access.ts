@@ -1,6 +1,7 @@
 import { ApiException, AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { type DoctorResult, degraded, failed, messageOf, ok, within } from './doctor-result.js';
 import type { ClusterAccess } from '../k8s/create-cluster-access.js';
+import { EXEC_PLUGIN_REMEDY, execCommandOf, findExecutable } from '../k8s/exec-plugin-problems.js';
 import { type K8sPermission, REQUIRED_PERMISSIONS, describePermission } from '../k8s/required-permissions.js';
 
 export interface ClusterCheckTarget {
@@ -16,15 +17,20 @@ export interface ClusterCheckTarget {
  * Who flightdeck is in one environment's cluster (a SelfSubjectReview, what `kubectl auth whoami` sends) and
  * whether it holds every permission it needs in each namespace (a SelfSubjectAccessReview per permission and
  * namespace, what `kubectl auth can-i` sends). Never rejects: a problem becomes a `failed` line naming the
- * verbs missing. A cluster too old for SelfSubjectReview (before 1.28) only loses the identity.
+ * verbs missing. A cluster too old for SelfSubjectReview (before 1.28) only loses the identity. A context whose
+ * credentials come from an exec plugin not on `pathEnv` fails before any request, with what to use instead.
  */
-export async function checkClusterAccess(access: ClusterAccess, target: ClusterCheckTarget, timeoutMs: number): Promise<DoctorResult> {
+export async function checkClusterAccess(access: ClusterAccess, target: ClusterCheckTarget, timeoutMs: number, pathEnv: string | undefined): Promise<DoctorResult> {
   const name = `cluster ${target.environment} (${target.context})`;
   let kubeConfig: KubeConfig;
   try {
     kubeConfig = access.forContext(target.context).kubeConfig;
   } catch (err) {
     return failed(name, messageOf(err), 'fix the environment\'s cluster in the catalog or the kubeconfig (KUBECONFIG)');
+  }
+  const plugin = execCommandOf(kubeConfig, target.context);
+  if (plugin !== undefined && !findExecutable(plugin, pathEnv)) {
+    return failed(name, `its credentials come from the exec plugin "${plugin}", which is not on PATH`, EXEC_PLUGIN_REMEDY);
   }
   let username: string | undefined;
   try {

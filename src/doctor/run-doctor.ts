@@ -47,7 +47,7 @@ export async function runDoctor(processEnv: Record<string, string | undefined>, 
     if (env.role === 'web') {
       print([ok('clusters', 'not checked: FLIGHTDECK_ROLE web never talks to clusters or Prometheus; run doctor with the worker\'s environment')]);
     } else {
-      print(await checkEnvironments(env, config));
+      print(await checkEnvironments(env, config, processEnv.PATH));
     }
   }
   const failures = results.filter((r) => r.status === 'failed').length;
@@ -71,14 +71,14 @@ async function loadCatalog(env: Env, print: (batch: DoctorResult[]) => void): Pr
   }
 }
 
-async function checkEnvironments(env: Env, config: Config): Promise<DoctorResult[]> {
+async function checkEnvironments(env: Env, config: Config, pathEnv: string | undefined): Promise<DoctorResult[]> {
   const access = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs });
   const checks: Array<Promise<DoctorResult>> = [];
   for (const [environment, settings] of Object.entries(config.catalog.environments)) {
     const namespaces = Object.entries(config.catalog.services)
       .filter(([, service]) => service.environments.includes(environment))
       .map(([name]) => resolveTarget(config.catalog, name, environment).namespace);
-    checks.push(checkClusterAccess(access, { environment, context: settings.cluster, namespaces: [...new Set(namespaces)].sort() }, TIMEOUT_MS));
+    checks.push(checkClusterAccess(access, { environment, context: settings.cluster, namespaces: [...new Set(namespaces)].sort() }, TIMEOUT_MS, pathEnv));
     if (settings.prometheusUrl) checks.push(checkPrometheus(environment, settings.prometheusUrl, TIMEOUT_MS));
   }
   return Promise.all(checks);
