@@ -11,6 +11,10 @@ import { parseRedisTarget } from './config/redis-target.js';
 import { sandboxRefusal, servesSandboxByDefault } from './config/sandbox-eligibility.js';
 import { isFlightdeckError } from './errors/flightdeck-error.js';
 import { createLogger } from './observability/create-logger.js';
+import { runAuditCommand } from './run/store/run-audit-command.js';
+import { createQueues } from './queue/engine/create-queues.js';
+import { RunEngine } from './queue/engine/run-engine.js';
+import { runLocksCommand } from './run/store/run-locks-command.js';
 import { runRunsCommand } from './run/store/run-runs-command.js';
 import { runManifest } from './slack/run-manifest.js';
 import { COMMANDS, startFlightdeck } from './start-flightdeck.js';
@@ -27,7 +31,8 @@ Commands:
   init --channel <channel ID> [--dir <folder>] [--environment <name>] [--context <kube context>] [--no-cluster] [--force]
                    Write a starter flightdeck.yaml and checklists/standard.yaml that pass check: one service per
                    Deployment the current kubeconfig context shows. Overwrites nothing without --force.
-  check [file...]  Validate the catalog and every checklist (or just the named checklist files).
+  check [file...]  Validate the catalog and every checklist (or just the named checklist files), and that no
+                   environment's kubeconfig context needs an exec credential plugin missing from PATH.
   doctor           Everything check does, then reach Redis, Slack (token, scopes), PagerDuty, each environment's
                    Prometheus and cluster (identity, every permission needed); one line per check with the fix,
                    exit 1 on any failure. Reads the same environment as serve.
@@ -35,9 +40,17 @@ Commands:
                    Print a checklist converted from Markdown as YAML (name: the redirect target's, else the file's).
   manifest (--url https://<host> | --socket) [--name <app name>] [--json]
                    Print the Slack app manifest: slash commands, scopes, request URLs or Socket Mode.
-  runs list [--stale]
+  runs list [--stale | --stuck [--for <duration>]]
                    Active runs, and runs whose Slack message does not show their latest change yet (REDIS_URL,
-                   REDIS_PREFIX); --stale: only messages behind for longer than MESSAGE_LAG_BOUND_MS (exit 1 if any).
+                   REDIS_PREFIX); --stale: only messages behind for longer than MESSAGE_LAG_BOUND_MS; --stuck: only
+                   running runs overdue by more than --for (default 10m) past their step's timeout (exit 1 if any).
+  runs end <id> --reason <text> [--by <name>]
+                   Stop a run as /deploy cancel does (a rollback follows if it changed the cluster); audited.
+  locks list | locks release <service> <environment> --reason <text> [--by <name>]
+                   Held locks; release a person's lock or one left by a lost run (not an active run's); audited.
+  audit [--since <ISO time|duration>] [--service <name>] [--format jsonl|csv]
+                   Every audit entry still kept (the day archives, then the live stream), oldest first, to stdout:
+                   one JSON object (default) or CSV row each, for a log shipper (REDIS_URL, REDIS_PREFIX).
   help             Show this text.`;
 
 /** Below Kubernetes' default 30 s grace period; the Helm chart sets terminationGracePeriodSeconds to match. */
@@ -174,9 +187,28 @@ async function run(args: string[]): Promise<number> {
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),
       });
-    case 'runs':
-      return runRunsCommand(rest, loadEnv({ ...process.env, FLIGHTDECK_ROLE: 'worker', SLACK_BOT_TOKEN: process.env.SLACK_BOT_TOKEN ?? 'unused-by-runs' }), {
+    case 'runs': {
+      const env = loadEnv({ ...process.env, FLIGHTDECK_ROLE: 'worker', SLACK_BOT_TOKEN: process.env.SLACK_BOT_TOKEN ?? 'unused-by-runs' });
+      const io = { stdout: (text: string) => process.stdout.write(text), stderr: (text: string) => process.stderr.write(text) };
+      return runRunsCommand(rest, env, io, {
+        now: Date.now,
+        // `runs end` enqueues what the transition asks (the render, a rollback) as a worker would.
+        openEngine: (redis, store) => {
+          const queues = createQueues(redis, env.redisPrefix);
+          const engine = new RunEngine({ store, queues, now: Date.now, logger: createLogger('warn', process.stderr) });
+          return { apply: (runId, event) => engine.apply(runId, event), close: () => queues.close() };
+        },
+      });
+    }
+    case 'locks':
+      return runLocksCommand(rest, loadEnv({ ...process.env, FLIGHTDECK_ROLE: 'worker', SLACK_BOT_TOKEN: process.env.SLACK_BOT_TOKEN ?? 'unused-by-locks' }), {
         stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      }, Date.now);
+    case 'audit':
+      return runAuditCommand(rest, loadEnv({ ...process.env, FLIGHTDECK_ROLE: 'worker', SLACK_BOT_TOKEN: process.env.SLACK_BOT_TOKEN ?? 'unused-by-audit' }), {
+        // A long export into a slow pipe waits for it instead of buffering the whole log in memory.
+        stdout: (text) => new Promise<void>((resolve) => (process.stdout.write(text) ? resolve() : process.stdout.once('drain', () => resolve()))),
         stderr: (text) => process.stderr.write(text),
       });
     case 'help':

@@ -20,6 +20,7 @@ import { RunEngine } from './queue/engine/run-engine.js';
 import { startWorkers, type RunningWorkers } from './queue/engine/start-workers.js';
 import { claimInstallation } from './run/store/claim-installation.js';
 import { RunStore } from './run/store/run-store.js';
+import { storeLimitsOf } from './run/store/store-limits-of.js';
 import { createGate } from './auth/gate.js';
 import { createRoleResolver } from './auth/role-resolver.js';
 import { IncidentStore } from './queue/incidents/incident-store.js';
@@ -55,8 +56,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.
   const workerConnection = createRedis(env.redisUrl, redisOptions);
   const metrics = createMetrics();
-  const limits = { auditMaxEntries: env.auditMaxEntries, runRetentionMs: env.runRetentionDays * 86_400_000, refusalsPerMinute: env.auditRefusalsPerMinute };
-  const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, limits), metrics);
+  const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, storeLimitsOf(env)), metrics);
   const queues = createQueues(redis, env.redisPrefix);
   metrics.trackQueues(queues.all());
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));

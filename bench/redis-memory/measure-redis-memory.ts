@@ -19,7 +19,10 @@ export interface RedisMemoryResult {
   limits: Required<StoreLimits>;
   /** `used_memory` in bytes: empty, after the runs and clicks, and once the ended runs' documents expired. */
   usedMemory: { before: number; after: number; afterExpiry: number };
-  auditEntries: { written: number; kept: number };
+  /** Entries ever appended, those in the live stream, and those moved to the per-day archives (and their days). */
+  auditEntries: { written: number; kept: number; archived: number; archiveDays: string[] };
+  /** `MEMORY USAGE` in bytes of the live stream and of all the day archives together, after the runs and clicks. */
+  auditBytes: { stream: number; archive: number };
   refusalsRecorded: number;
   runDocuments: { after: number; afterExpiry: number };
   seconds: number;
@@ -29,32 +32,38 @@ const checklist = checklistSchema.parse({
   name: 'bench',
   phases: [{ id: 'rollout', title: 'Rollout', items: [{ id: 'set-image', kind: 'step', action: 'set-image' }, { id: 'wait', kind: 'step', action: 'wait-rollout' }] }],
 });
-const T0 = Date.UTC(2026, 0, 1);
+/**
+ * The runs and clicks are dated from yesterday's midnight (UTC): archived entries are kept by their own date
+ * against Redis's clock, so dates within AUDIT_ARCHIVE_DAYS are needed for the archive to be measured at all.
+ */
+const T0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000;
 const BATCH = 64;
 /** Stands in for RUN_RETENTION_DAYS: longer than writing 20,000 runs takes here, so every document is counted live first. */
 const RETENTION_MS = 60_000;
 
 /**
  * Issue 13's Redis bound: `runs` runs created, stepped and ended, and `refusals` refused clicks, against a
- * fresh `redis-server` with the store's production limits except the retention, which is a minute so expiry
+ * fresh `redis-server` with the store's production limits (the audit archive included) except the retention, which is a minute so expiry
  * is seen within the measurement (a stand-in for RUN_RETENTION_DAYS). Stops by itself in about two minutes.
  */
 export async function measureRedisMemory(options: RedisMemoryOptions): Promise<RedisMemoryResult> {
   const started = Date.now();
   const redis = await startBenchRedis();
-  const limits: Required<StoreLimits> = { auditMaxEntries: 100_000, runRetentionMs: RETENTION_MS, refusalsPerMinute: 10 };
+  const limits: Required<StoreLimits> = { auditMaxEntries: 100_000, auditArchiveDays: 30, runRetentionMs: RETENTION_MS, refusalsPerMinute: 10 };
   const store = new RunStore(redis.client, 'bench', limits);
   const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.client.info('memory'))![1]);
-  const countRuns = async () => {
-    let count = 0;
+  const scanKeys = async (pattern: string) => {
+    const found: string[] = [];
     let cursor = '0';
     do {
-      const [next, keys] = await redis.client.scan(cursor, 'MATCH', '{bench}:run:*', 'COUNT', 1000);
+      const [next, keys] = await redis.client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
-      count += keys.length;
+      found.push(...keys);
     } while (cursor !== '0');
-    return count;
+    return found;
   };
+  const countRuns = async () => (await scanKeys('{bench}:run:*')).length;
+  const memoryUsage = async (key: string) => Number(await redis.client.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
   try {
     const before = await usedMemory();
     for (let first = 0; first < options.runs; first += BATCH) {
@@ -84,6 +93,14 @@ export async function measureRedisMemory(options: RedisMemoryOptions): Promise<R
     const info = (await redis.client.call('XINFO', 'STREAM', '{bench}:audit')) as unknown[];
     const written = Number(info[info.indexOf('entries-added') + 1]);
     const kept = await redis.client.xlen('{bench}:audit');
+    const archiveKeys = (await scanKeys('{bench}:audit:*')).sort();
+    let archived = 0;
+    let archiveBytes = 0;
+    for (const key of archiveKeys) {
+      archived += await redis.client.xlen(key);
+      archiveBytes += await memoryUsage(key);
+    }
+    const auditBytes = { stream: await memoryUsage('{bench}:audit'), archive: archiveBytes };
     const runsAfter = await countRuns();
     options.log(`redis-memory: waiting for ${runsAfter} ended runs to expire`);
     const runsAfterExpiry = await waitUntil('the ended runs to expire', async () => {
@@ -96,7 +113,8 @@ export async function measureRedisMemory(options: RedisMemoryOptions): Promise<R
       refusals: options.refusals,
       limits,
       usedMemory: { before, after, afterExpiry },
-      auditEntries: { written, kept },
+      auditEntries: { written, kept, archived, archiveDays: archiveKeys.map((key) => key.slice(-10)) },
+      auditBytes,
       refusalsRecorded: recorded,
       runDocuments: { after: runsAfter, afterExpiry: runsAfterExpiry },
       seconds: Math.round((Date.now() - started) / 1000),

@@ -105,6 +105,11 @@ export interface Env {
   installation: string;
   /** `AUDIT_MAX_ENTRIES`, default 100000 (1000–100000000): the audit stream is trimmed to about this many entries. */
   auditMaxEntries: number;
+  /**
+   * `AUDIT_ARCHIVE_DAYS`, default 30 (0–3650): entries trimmed from the audit stream are kept in per-day archives
+   * this many whole days after their day; 0 drops them.
+   */
+  auditArchiveDays: number;
   /** `RUN_RETENTION_DAYS`, default 90 (1–3650): an ended run's document expires this long after its last change; history keeps its summary. */
   runRetentionDays: number;
   /** `AUDIT_REFUSALS_PER_MINUTE`, default 10 (1–1000): refusals one person may add to the audit per minute; more are answered but not recorded. */
@@ -164,6 +169,7 @@ const envSchema = z.object({
     'flightdeck',
   ),
   AUDIT_MAX_ENTRIES: intField('AUDIT_MAX_ENTRIES', 'a whole number', 1000, 100_000_000, 100_000),
+  AUDIT_ARCHIVE_DAYS: intField('AUDIT_ARCHIVE_DAYS', 'a whole number of days', 0, 3650, 30),
   RUN_RETENTION_DAYS: intField('RUN_RETENTION_DAYS', 'a whole number of days', 1, 3650, 90),
   AUDIT_REFUSALS_PER_MINUTE: intField('AUDIT_REFUSALS_PER_MINUTE', 'a whole number', 1, 1000, 10),
   CHECKLIST_DURATION_CAP: durationField('CHECKLIST_DURATION_CAP'),
@@ -242,6 +248,7 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
     reconcileIntervalMs: parsed.RECONCILE_INTERVAL_MS,
     installation: parsed.FLIGHTDECK_INSTALLATION,
     auditMaxEntries: parsed.AUDIT_MAX_ENTRIES,
+    auditArchiveDays: parsed.AUDIT_ARCHIVE_DAYS,
     runRetentionDays: parsed.RUN_RETENTION_DAYS,
     auditRefusalsPerMinute: parsed.AUDIT_REFUSALS_PER_MINUTE,
     checklistDurationCap: parsed.CHECKLIST_DURATION_CAP,

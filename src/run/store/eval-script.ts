@@ -30,12 +30,20 @@ export async function evalScript(
   }
 }
 
+/** How the audit stays bounded: the live stream's approximate length, and the days the day archives keep. */
+export interface AuditBounds {
+  /** The live stream (and each day's archive) holds about this many entries (AUDIT_MAX_ENTRIES). */
+  cap: number;
+  /** Whole days a day's archive is kept after the day ended; 0 drops trimmed entries (AUDIT_ARCHIVE_DAYS). */
+  archiveDays: number;
+}
+
 /**
  * Flattens audit entries into the ARGV tail the scripts expect (see appendAuditLua): the audit stream's
- * length cap, a count, then five fields per entry.
+ * length cap, the archive's retention in days, a count, then five fields per entry.
  */
-export function auditArgs(cap: number, entries: readonly { run: string; actor: string; action: string; detail: string; at: number }[]): (string | number)[] {
-  const args: (string | number)[] = [cap, entries.length];
+export function auditArgs(bounds: AuditBounds, entries: readonly { run: string; actor: string; action: string; detail: string; at: number }[]): (string | number)[] {
+  const args: (string | number)[] = [bounds.cap, bounds.archiveDays, entries.length];
   for (const e of entries) args.push(e.run, e.actor, e.action, e.detail, e.at);
   return args;
 }

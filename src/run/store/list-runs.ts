@@ -45,3 +45,39 @@ export async function listRuns(store: RunStore, options: { staleAfterMs?: number
   }
   return rows.sort((a, b) => Number(a.id) - Number(b.id));
 }
+
+/** One line of `flightdeck runs list --stuck`. */
+export interface StuckRunRow {
+  id: string;
+  service: string;
+  environment: string;
+  /** The step running, or '-' when none is. */
+  step: string;
+  /** How long past what it may take: its last change, or its running step's timeout or bake. */
+  overdueMs: number;
+}
+
+/**
+ * Runs that should have moved and did not: `running` (not waiting for people, not paused) with no change for
+ * longer than `graceMs` past the later of their last change and what their running step may take (its
+ * `timeoutMs`, a bake's `durationMs`, counted from its start). A step past its timeout is failed by its own
+ * job, so a run past this has no worker acting on it. Oldest first.
+ */
+export async function listStuckRuns(store: RunStore, now: number, graceMs: number): Promise<StuckRunRow[]> {
+  const rows: StuckRunRow[] = [];
+  for (const run of await store.activeRuns()) {
+    if (run.state !== 'running') continue;
+    let due = run.updatedAt;
+    let step = '-';
+    for (const item of run.phases.flatMap((phase) => phase.items)) {
+      if (item.kind !== 'step' || item.state !== 'running') continue;
+      step = item.id;
+      // Only some actions have a bound (a timeout, a bake's duration); the others are due once they last changed.
+      const bound = 'timeoutMs' in item ? item.timeoutMs : 'durationMs' in item ? item.durationMs : 0;
+      due = Math.max(due, (item.startedAt ?? run.updatedAt) + bound);
+    }
+    const overdueMs = now - due;
+    if (overdueMs > graceMs) rows.push({ id: run.id, service: run.service, environment: run.environment, step, overdueMs });
+  }
+  return rows;
+}

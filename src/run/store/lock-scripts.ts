@@ -14,7 +14,7 @@ export const MANUAL_LOCK_PREFIX = 'manual:';
  * step of it can act after the rollback began.
  *
  * KEYS: lock, run, active set, history zset, audit stream, render-due zset, undone run (any key of the slot when none).
- * ARGV: run id, run JSON (seq 1), createdAt, key base, the audit tail (cap, count, 5 fields each), then the
+ * ARGV: run id, run JSON (seq 1), createdAt, key base, the audit tail (cap, archive days, count, 5 fields each), then the
  * undone run's id ('' for none), its expected seq, its new seq and its new JSON.
  * Returns `{'created', previousLockValue or ''}`, `{'held', holderJson}` (a rollback holds it),
  * `{'other', holderJson}` (a deploy it does not undo holds it), `{'stale'}` (the undone run changed since
@@ -22,7 +22,7 @@ export const MANUAL_LOCK_PREFIX = 'manual:';
  */
 export const CREATE_ROLLBACK_SCRIPT = luaScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists'} end
-local u = 7 + tonumber(ARGV[6]) * 5
+local u = 8 + tonumber(ARGV[7]) * 5
 local undone = ARGV[u]
 local previous = redis.call('GET', KEYS[1])
 if previous then
@@ -42,7 +42,7 @@ ${WRITE_NEW_RUN_LUA}return {'created', previous or ''}
 
 /**
  * Takes a free lock for a person. KEYS: lock, audit stream. ARGV: lock value, key base, then the audit
- * tail (cap, count, 5 fields each). Returns `{'locked'}`, or `{'held', value, holderJson or ''}` changing nothing.
+ * tail (cap, archive days, count, 5 fields each). Returns `{'locked'}`, or `{'held', value, holderJson or ''}` changing nothing.
  */
 export const MANUAL_LOCK_SCRIPT = luaScript(`
 local holder = redis.call('GET', KEYS[1])
@@ -57,7 +57,7 @@ return {'locked'}
 
 /**
  * Releases a person's lock, never a run's. KEYS: lock, audit stream. ARGV: manual prefix, then the audit
- * tail (cap, count, 5 fields each). Returns `{'unlocked', value}`, `{'none'}` or `{'held', value}` (a run holds it).
+ * tail (cap, archive days, count, 5 fields each). Returns `{'unlocked', value}`, `{'none'}` or `{'held', value}` (a run holds it).
  */
 export const MANUAL_UNLOCK_SCRIPT = luaScript(`
 local holder = redis.call('GET', KEYS[1])
@@ -66,4 +66,19 @@ if string.sub(holder, 1, string.len(ARGV[1])) ~= ARGV[1] then return {'held', ho
 redis.call('DEL', KEYS[1])
 ${appendAuditLua('KEYS[2]', '2')}
 return {'unlocked', holder}
+`);
+
+/**
+ * An operator releases a lock whatever holds it (`flightdeck locks release`), except a run still active:
+ * that one ends through its transition. Compare-and-delete, so a lock that changed since it was read is left.
+ * KEYS: lock, audit stream, active set. ARGV: the value read, then the audit tail (cap, archive days, count,
+ * 5 fields each). Returns `{'released'}`, `{'changed', value or ''}` or `{'run'}` (an active run holds it).
+ */
+export const OPERATOR_RELEASE_SCRIPT = luaScript(`
+local holder = redis.call('GET', KEYS[1])
+if holder ~= ARGV[1] then return {'changed', holder or ''} end
+if redis.call('SISMEMBER', KEYS[3], holder) == 1 then return {'run'} end
+redis.call('DEL', KEYS[1])
+${appendAuditLua('KEYS[2]', '2')}
+return {'released'}
 `);

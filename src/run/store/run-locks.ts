@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
-import { auditArgs, evalScript } from './eval-script.js';
-import { CREATE_ROLLBACK_SCRIPT, MANUAL_LOCK_PREFIX, MANUAL_LOCK_SCRIPT, MANUAL_UNLOCK_SCRIPT } from './lock-scripts.js';
+import { auditArgs, evalScript, type AuditBounds } from './eval-script.js';
+import { CREATE_ROLLBACK_SCRIPT, MANUAL_LOCK_PREFIX, MANUAL_LOCK_SCRIPT, MANUAL_UNLOCK_SCRIPT, OPERATOR_RELEASE_SCRIPT } from './lock-scripts.js';
 import { manualLockValue, manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
 import { parseRun } from './parse-run.js';
 import type { RunKeys } from './run-keys.js';
@@ -28,7 +28,7 @@ export interface UndoneRunWrite {
   expectedSeq: number;
 }
 
-export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audit: AuditEntry[], auditCap: number, undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
+export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audit: AuditEntry[], bounds: AuditBounds, undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
   if (run.kind !== 'rollback') throw new FlightdeckError('internal', `Run ${run.id} is not a rollback run.`);
   const stored = runSchema.parse({ ...run, seq: 1 });
   const undoneNext = undone ? runSchema.parse({ ...undone.next, seq: undone.expectedSeq + 1 }) : undefined;
@@ -49,7 +49,7 @@ export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audi
       JSON.stringify(stored),
       run.createdAt,
       keys.base,
-      ...auditArgs(auditCap, audit),
+      ...auditArgs(bounds, audit),
       undoneNext?.id ?? '',
       undone?.expectedSeq ?? '',
       undoneNext?.seq ?? '',
@@ -78,12 +78,12 @@ export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audi
   }
 }
 
-export async function lockManually(redis: Redis, keys: RunKeys, auditCap: number, service: string, environment: string, lock: ManualLock): Promise<void> {
+export async function lockManually(redis: Redis, keys: RunKeys, bounds: AuditBounds, service: string, environment: string, lock: ManualLock): Promise<void> {
   const reply = (await evalScript(
     redis,
     MANUAL_LOCK_SCRIPT,
     [keys.lock(service, environment), keys.audit],
-    [manualLockValue(lock), keys.base, ...auditArgs(auditCap, [{ run: '', actor: lock.by, action: 'lock.taken', detail: `${service} ${environment}: ${lock.reason}`, at: lock.at }])],
+    [manualLockValue(lock), keys.base, ...auditArgs(bounds, [{ run: '', actor: lock.by, action: 'lock.taken', detail: `${service} ${environment}: ${lock.reason}`, at: lock.at }])],
   )) as [string, string?, string?];
   if (reply[0] === 'locked') return;
   const manual = parseManualLock(reply[1]!);
@@ -100,7 +100,7 @@ export async function lockManually(redis: Redis, keys: RunKeys, auditCap: number
 export async function unlockManually(
   redis: Redis,
   keys: RunKeys,
-  auditCap: number,
+  bounds: AuditBounds,
   service: string,
   environment: string,
   actor: { by: string; at: number },
@@ -109,7 +109,7 @@ export async function unlockManually(
     redis,
     MANUAL_UNLOCK_SCRIPT,
     [keys.lock(service, environment), keys.audit],
-    [MANUAL_LOCK_PREFIX, ...auditArgs(auditCap, [{ run: '', actor: actor.by, action: 'lock.released', detail: `${service} ${environment}`, at: actor.at }])],
+    [MANUAL_LOCK_PREFIX, ...auditArgs(bounds, [{ run: '', actor: actor.by, action: 'lock.released', detail: `${service} ${environment}`, at: actor.at }])],
   )) as [string, string?];
   if (reply[0] === 'none') {
     throw new FlightdeckError('usage', `\`${service}\` in ${environment} is not locked.`);
@@ -121,6 +121,45 @@ export async function unlockManually(
   }
   // The value was written by lockManually; a foreign value under the prefix is still released.
   return parseManualLock(reply[1]!) ?? { by: 'unknown', reason: reply[1]!, at: 0 };
+}
+
+/**
+ * Releases a lock for an operator, whatever holds it — a person's lock, or a value naming no active run (its
+ * run lost with a partial restore) — except an active run, audited as `lock.released` with the reason and what
+ * held it. Returns what held it.
+ *
+ * @throws FlightdeckError `usage` when nothing holds it; `target-locked` when an active run holds it, or the
+ *   lock changed while it was being released (nothing released).
+ */
+export async function releaseLockAsOperator(
+  redis: Redis,
+  keys: RunKeys,
+  bounds: AuditBounds,
+  target: { service: string; environment: string },
+  actor: { by: string; reason: string; at: number },
+): Promise<LockHolder> {
+  const { service, environment } = target;
+  const key = keys.lock(service, environment);
+  const value = await redis.get(key);
+  if (value === null) throw new FlightdeckError('usage', `\`${service}\` in ${environment} is not locked.`);
+  const holder = await holderOf(redis, keys, value);
+  const held = holder.kind === 'manual' ? `a lock by ${holder.by}: ${holder.reason}` : holder.kind === 'run' ? `run #${holder.run.id} (${holder.run.state})` : `"${value}"`;
+  const detail = `${service} ${environment}: ${actor.reason} (held by ${held})`;
+  const reply = (await evalScript(redis, OPERATOR_RELEASE_SCRIPT, [key, keys.audit, keys.active], [
+    value,
+    ...auditArgs(bounds, [{ run: '', actor: actor.by, action: 'lock.released', detail, at: actor.at }]),
+  ])) as [string, string?];
+  if (reply[0] === 'run') {
+    throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is held by run #${value}, which is still active.`, {
+      remedy: `End the run instead, which releases its lock: flightdeck runs end ${value} --reason <why>.`,
+    });
+  }
+  if (reply[0] === 'changed') {
+    throw new FlightdeckError('target-locked', `The lock of \`${service}\` in ${environment} changed while it was being released; nothing was released.`, {
+      remedy: 'Look again with /deploy status and release it if it should still go.',
+    });
+  }
+  return holder;
 }
 
 /** Every lock currently held, sorted by service then environment. */

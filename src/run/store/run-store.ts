@@ -3,13 +3,13 @@ import type { Redis } from 'ioredis';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { AUDIT_REFUSAL_SCRIPT } from './audit-refusal-script.js';
 import { CREATE_RUN_SCRIPT } from './create-run-script.js';
-import { auditArgs, evalScript } from './eval-script.js';
+import { auditArgs, evalScript, type AuditBounds } from './eval-script.js';
 import type { Effect, Transition } from '../core/run-event.js';
 import { runKeys, type RunKeys } from './run-keys.js';
-import { manuallyLocked, parseManualLock, type LockInfo, type ManualLock } from './manual-lock.js';
+import { manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
 import { parseRun } from './parse-run.js';
 import { RenderIndex } from './render-index.js';
-import { createRollback, listLocks, lockManually, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
+import { createRollback, listLocks, lockManually, releaseLockAsOperator, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
 import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
 import { runSummarySchema, summarizeRun, type RunSummary } from './run-summary.js';
 import { UPDATE_RUN_SCRIPT } from './update-run-script.js';
@@ -31,8 +31,13 @@ export interface UpdateOptions {
 
 /** How much Redis the store may grow to; see RunStore's constructor. */
 export interface StoreLimits {
-  /** The audit stream is trimmed (`XADD MAXLEN ~`) to about this many entries. Default 100,000 (AUDIT_MAX_ENTRIES). */
+  /** The audit stream is trimmed to about this many entries, and each day's archive too. Default 100,000 (AUDIT_MAX_ENTRIES). */
   auditMaxEntries?: number;
+  /**
+   * Entries trimmed from the stream move to a per-day archive (`{prefix}:audit:YYYY-MM-DD`, by the entry's
+   * own date) that expires this many whole days after its day; 0 drops them instead. Default 30 (AUDIT_ARCHIVE_DAYS).
+   */
+  auditArchiveDays?: number;
   /** An ended run's document expires this long after its last write; its summary stays. Default 90 days (RUN_RETENTION_DAYS). */
   runRetentionMs?: number;
   /** Entries with no change of a run (refusals) one actor may add to the audit per minute; the rest are dropped. Default 10. */
@@ -40,7 +45,7 @@ export interface StoreLimits {
 }
 
 const DAY_MS = 86_400_000;
-const DEFAULT_LIMITS: Required<StoreLimits> = { auditMaxEntries: 100_000, runRetentionMs: 90 * DAY_MS, refusalsPerMinute: 10 };
+const DEFAULT_LIMITS: Required<StoreLimits> = { auditMaxEntries: 100_000, auditArchiveDays: 30, runRetentionMs: 90 * DAY_MS, refusalsPerMinute: 10 };
 
 /** Audit entries are read in pages of this size while filtering the shared stream by run. */
 const AUDIT_PAGE = 500;
@@ -55,6 +60,7 @@ const AUDIT_PAGE = 500;
 export class RunStore {
   private readonly keys: RunKeys;
   private readonly limits: Required<StoreLimits>;
+  private readonly auditBounds: AuditBounds;
   /** Which runs' Slack messages trail them, and the render lock and recorded seq of each message. */
   readonly renders: RenderIndex;
 
@@ -66,6 +72,7 @@ export class RunStore {
   ) {
     this.keys = runKeys(prefix);
     this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.auditBounds = { cap: this.limits.auditMaxEntries, archiveDays: this.limits.auditArchiveDays };
     this.renders = new RenderIndex(redis, this.keys);
   }
 
@@ -94,7 +101,7 @@ export class RunStore {
         this.keys.audit,
         this.keys.renderDue,
       ],
-      [run.id, JSON.stringify(stored), run.createdAt, this.keys.base, ...auditArgs(this.limits.auditMaxEntries, audit)],
+      [run.id, JSON.stringify(stored), run.createdAt, this.keys.base, ...auditArgs(this.auditBounds, audit)],
     )) as [string, string?];
     switch (reply[0]) {
       case 'created':
@@ -126,7 +133,7 @@ export class RunStore {
    *   written); `internal` when the run is not a rollback or its id exists.
    */
   async createRollback(run: Run, audit: AuditEntry[], undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
-    return createRollback(this.redis, this.keys, run, audit, this.limits.auditMaxEntries, undone);
+    return createRollback(this.redis, this.keys, run, audit, this.auditBounds, undone);
   }
 
   /**
@@ -136,7 +143,7 @@ export class RunStore {
    * @throws FlightdeckError `target-locked` naming the holder when the target is locked or being deployed.
    */
   async lockManually(service: string, environment: string, lock: ManualLock): Promise<void> {
-    return lockManually(this.redis, this.keys, this.limits.auditMaxEntries, service, environment, lock);
+    return lockManually(this.redis, this.keys, this.auditBounds, service, environment, lock);
   }
 
   /**
@@ -146,7 +153,17 @@ export class RunStore {
    * @throws FlightdeckError `usage` when nothing holds the lock; `target-locked` when a run holds it.
    */
   async unlockManually(service: string, environment: string, actor: { by: string; at: number }): Promise<ManualLock> {
-    return unlockManually(this.redis, this.keys, this.limits.auditMaxEntries, service, environment, actor);
+    return unlockManually(this.redis, this.keys, this.auditBounds, service, environment, actor);
+  }
+
+  /**
+   * An operator releases a lock (`flightdeck locks release`) held by a person or by no active run; audited as
+   * `lock.released` with the reason and what held it. Returns what held it.
+   *
+   * @throws FlightdeckError `usage` when nothing holds it; `target-locked` when an active run holds it.
+   */
+  async releaseLock(service: string, environment: string, actor: { by: string; reason: string; at: number }): Promise<LockHolder> {
+    return releaseLockAsOperator(this.redis, this.keys, this.auditBounds, { service, environment }, actor);
   }
 
   /** Every held lock with its holder (a run, a person, or an unknown value), for `/deploy status`. */
@@ -194,7 +211,7 @@ export class RunStore {
           id,
           this.limits.runRetentionMs,
           JSON.stringify(summarizeRun(next)),
-          ...auditArgs(this.limits.auditMaxEntries, result.audit),
+          ...auditArgs(this.auditBounds, result.audit),
         ],
       );
       if (written === 1) return { run: next, effects: result.effects, changed: true };
@@ -307,7 +324,7 @@ export class RunStore {
   async auditOnly(entry: AuditEntry): Promise<boolean> {
     const valid = auditEntrySchema.parse(entry);
     const counter = this.keys.refusals(valid.actor, Math.floor(valid.at / 60_000));
-    const appended = await evalScript(this.redis, AUDIT_REFUSAL_SCRIPT, [counter, this.keys.audit], [this.limits.refusalsPerMinute, ...auditArgs(this.limits.auditMaxEntries, [valid])]);
+    const appended = await evalScript(this.redis, AUDIT_REFUSAL_SCRIPT, [counter, this.keys.audit], [this.limits.refusalsPerMinute, ...auditArgs(this.auditBounds, [valid])]);
     return appended === 1;
   }
 

@@ -14,7 +14,7 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  *
  * KEYS: run, audit stream, lock, active set, render-due zset, summaries hash.
  * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, retention ms, summary JSON, then the
- * audit tail (cap, count, 5 fields each).
+ * audit tail (cap, archive days, count, 5 fields each).
  * Returns 1 when written, 0 on a seq mismatch, -1 when the run does not exist.
  */
 export const UPDATE_RUN_SCRIPT = luaScript(`

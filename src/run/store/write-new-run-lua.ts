@@ -7,7 +7,7 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  * runs, which differ only in when they may take the lock.
  *
  * KEYS: lock, run, active set, history zset, audit stream, render-due zset.
- * ARGV: run id, run JSON, createdAt, key base, then the audit tail (cap, count, 5 fields each).
+ * ARGV: run id, run JSON, createdAt, key base, then the audit tail (cap, archive days, count, 5 fields each).
  */
 export const WRITE_NEW_RUN_LUA = `
 redis.call('SET', KEYS[1], ARGV[1])
