@@ -52,7 +52,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const workerConnection = new Redis(env.redisUrl, redisOptions);
   const metrics = createMetrics();
   const limits = { auditMaxEntries: env.auditMaxEntries, runRetentionMs: env.runRetentionDays * 86_400_000, refusalsPerMinute: env.auditRefusalsPerMinute };
-  const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, limits), metrics);
+  const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, limits, env.installation), metrics);
   const queues = createQueues(redis, env.redisPrefix);
   metrics.trackQueues(queues.all());
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));

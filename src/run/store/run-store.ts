@@ -7,8 +7,9 @@ import { auditArgs, evalScript } from './eval-script.js';
 import type { Effect, Transition } from '../core/run-event.js';
 import { runKeys, type RunKeys } from './run-keys.js';
 import { manuallyLocked, parseManualLock, type LockInfo, type ManualLock } from './manual-lock.js';
-import { parseRun } from './parse-run.js';
+import { parseRun, serializeRun } from './parse-run.js';
 import { RenderIndex } from './render-index.js';
+import { runUid } from './run-uid.js';
 import { createRollback, listLocks, lockManually, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
 import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
 import { runSummarySchema, summarizeRun, type RunSummary } from './run-summary.js';
@@ -58,11 +59,15 @@ export class RunStore {
   /** Which runs' Slack messages trail them, and the render lock and recorded seq of each message. */
   readonly renders: RenderIndex;
 
-  /** @throws FlightdeckError `config-invalid` when the prefix is empty or contains braces. */
+  /**
+   * @param installation - FLIGHTDECK_INSTALLATION, default `flightdeck` (its default): part of every new run's uid.
+   * @throws FlightdeckError `config-invalid` when the prefix is empty or contains braces.
+   */
   constructor(
     private readonly redis: Redis,
     prefix: string,
     limits: StoreLimits = {},
+    private readonly installation = 'flightdeck',
   ) {
     this.keys = runKeys(prefix);
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -82,7 +87,7 @@ export class RunStore {
    *   `internal` when a run with this id already exists.
    */
   async create(run: Run, audit: AuditEntry[]): Promise<CreateResult> {
-    const stored = runSchema.parse({ ...run, seq: 1 });
+    const stored = runSchema.parse({ ...run, seq: 1, uid: run.uid ?? runUid(this.installation, run.id, run.createdAt) });
     const reply = (await evalScript(
       this.redis,
       CREATE_RUN_SCRIPT,
@@ -94,7 +99,7 @@ export class RunStore {
         this.keys.audit,
         this.keys.renderDue,
       ],
-      [run.id, JSON.stringify(stored), run.createdAt, this.keys.base, ...auditArgs(this.limits.auditMaxEntries, audit)],
+      [run.id, serializeRun(stored), run.createdAt, this.keys.base, ...auditArgs(this.limits.auditMaxEntries, audit)],
     )) as [string, string?];
     switch (reply[0]) {
       case 'created':
@@ -126,7 +131,7 @@ export class RunStore {
    *   written); `internal` when the run is not a rollback or its id exists.
    */
   async createRollback(run: Run, audit: AuditEntry[], undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
-    return createRollback(this.redis, this.keys, run, audit, this.limits.auditMaxEntries, undone);
+    return createRollback(this.redis, this.keys, { ...run, uid: run.uid ?? runUid(this.installation, run.id, run.createdAt) }, audit, this.limits.auditMaxEntries, undone);
   }
 
   /**
@@ -189,7 +194,7 @@ export class RunStore {
         [
           seq,
           next.seq,
-          JSON.stringify(next),
+          serializeRun(next),
           isTerminal(next.state) ? '1' : '0',
           id,
           this.limits.runRetentionMs,
