@@ -80,8 +80,9 @@ export class RunStore {
   }
 
   /**
-   * Stores a new run with seq 1 and takes its service+environment lock, or, if the lock is held, changes
-   * nothing and returns the run holding it. The audit entries are appended only when the run is created.
+   * Stores a new run with seq 1 and its uid (`runUid`, unless the run has one) and takes its
+   * service+environment lock, or, if the lock is held, changes nothing and returns the run holding it. The
+   * audit entries are appended only when the run is created.
    *
    * @throws FlightdeckError `target-locked` when the lock names no stored run (held by something else);
    *   `internal` when a run with this id already exists.
@@ -120,9 +121,9 @@ export class RunStore {
   }
 
   /**
-   * Stores a rollback run (kind `rollback`, seq 1) and makes it hold its target's lock, even while the run
-   * it undoes or a person's manual lock holds it: the previous holder is returned, and a manual lock is
-   * not restored afterwards. The undone run's new document (`undone`) is written in the same script, with
+   * Stores a rollback run (kind `rollback`, seq 1, a uid as `create` gives one) and makes it hold its
+   * target's lock, even while the run it undoes or a person's manual lock holds it: the previous holder is
+   * returned, and a manual lock is not restored afterwards. The undone run's new document (`undone`) is written in the same script, with
    * compare-and-set on its seq, so a deploy in flight stops in the step that loses its lock. Runs, audit
    * and lock change in one script.
    *
