@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { OLDEST_RUN_SCHEMA_VERSION, RUN_MIGRATIONS } from '../../src/run/core/run-migrations.js';
 import { runRef } from '../../src/run/core/run-ref.js';
-import { RUN_SCHEMA_VERSION } from '../../src/run/core/run-schema.js';
+import { RUN_SCHEMA_VERSION, runSchema } from '../../src/run/core/run-schema.js';
 import { parseRun, serializeRun } from '../../src/run/store/parse-run.js';
 
 // Documents as a released flightdeck stored them, one file per older version at least (see the README there).
@@ -15,7 +17,22 @@ const stored = readdirSync(FIXTURES)
   .map(({ file, text }) => ({ file, text, doc: JSON.parse(text) as Record<string, unknown> & { schemaVersion: number } }));
 const v2 = stored.find(({ file }) => file === 'v2-production-paused.json')!;
 
+/**
+ * The stored shape of each version: a hash of its JSON Schema (items, guards and probes included). When the
+ * shape changes, bump RUN_SCHEMA_VERSION, add the migration from the previous version — its `down` must
+ * refuse a run that uses what the previous version would drop when it writes the run back — store a
+ * document of the previous version in test/fixtures/run-documents, note it in CHANGELOG.md, then record the
+ * new hash here. Without the bump, pods of the previous version would silently drop the new fields of runs
+ * they advance during a rolling upgrade.
+ */
+const SHAPE_OF_VERSION: Record<number, string> = { 3: '1d2036ead0df9039' };
+const shapeHash = () => createHash('sha256').update(JSON.stringify(z.toJSONSchema(runSchema, { io: 'input', unrepresentable: 'any' }))).digest('hex').slice(0, 16);
+
 describe('the run schema migrations', () => {
+  it('come with a version bump whenever the stored shape changes', () => {
+    expect(shapeHash(), `the run schema's shape changed: bump RUN_SCHEMA_VERSION (${RUN_SCHEMA_VERSION}) and see SHAPE_OF_VERSION`).toBe(SHAPE_OF_VERSION[RUN_SCHEMA_VERSION]);
+  });
+
   it('form one chain from the oldest version read to the current one, each tested with a stored document', () => {
     for (let version = OLDEST_RUN_SCHEMA_VERSION; version < RUN_SCHEMA_VERSION; version++) {
       expect(RUN_MIGRATIONS[version], `migration from ${version}`).toBeDefined();
