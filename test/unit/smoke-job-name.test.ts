@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { RunStepItem } from '../../src/run/core/run-item-schema.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { smokeJobName } from '../../src/queue/steps/smoke-job-step.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const runOf = (deployment: string, id: string, uid?: string) => ({ id, ...(uid ? { uid } : {}), target: { deployment } }) as Run;
-const item = (id: string) => ({ id }) as RunStepItem;
+const item = (id: string) => ({ id }) as Parameters<typeof smokeJobName>[1];
 
 describe('smokeJobName', () => {
   it.each([
