@@ -56,7 +56,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.
   const workerConnection = createRedis(env.redisUrl, redisOptions);
   const metrics = createMetrics();
-  const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, storeLimitsOf(env)), metrics);
+  const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, storeLimitsOf(env), env.installation), metrics);
   const queues = createQueues(redis, env.redisPrefix);
   metrics.trackQueues(queues.all());
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));

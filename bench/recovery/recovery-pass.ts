@@ -138,8 +138,16 @@ export async function runRecoveryPass(options: RecoveryPassOptions): Promise<Rec
     const store = new RunStore(redis.client, prefix);
     const queueKey = `{${prefix}}:q:steps`;
     const ids = [...serviceOf.keys()];
+    // Job ids name the run by id and uid (run-ref.ts), so they are read from the stored runs.
+    const waitJobIds = new Map<string, string>();
+    for (const id of ids) {
+      const run = await store.get(id);
+      if (!run) throw new Error(`run ${id} is not stored`);
+      waitJobIds.set(id, stepJobId(run, WAIT_ITEM));
+    }
+    const jobOf = (id: string) => waitJobIds.get(id) as string;
     const lockPipeline = redis.client.pipeline();
-    for (const id of ids) lockPipeline.pttl(`${queueKey}:${stepJobId(id, WAIT_ITEM)}:lock`);
+    for (const id of ids) lockPipeline.pttl(`${queueKey}:${jobOf(id)}:lock`);
     const ttls = ((await lockPipeline.exec()) ?? []).map(([, ttl]) => Number(ttl));
     const killedAt = Date.now();
     log(`recovery (lock ${lockMs} ms): SIGKILL worker A (pid ${workerA.child.pid}) with ${runs} rollout watches open`);
@@ -185,7 +193,6 @@ export async function runRecoveryPass(options: RecoveryPassOptions): Promise<Rec
     const since = (at: number | undefined) => (at === undefined ? undefined : at - killedAt);
     const per = (pick: (id: string, service: string) => number | undefined) =>
       latencyStats(ids.map((id) => pick(id, serviceOf.get(id) as string)).filter((v): v is number => v !== undefined));
-    const jobOf = (id: string) => stepJobId(id, WAIT_ITEM);
     const checks = [...stallChecks].sort((a, b) => a - b);
     await workerB.stop();
     return {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dedupKeyFor } from '../../src/pagerduty/dedup-key-for.js';
+import { runRef } from '../../src/run/core/run-ref.js';
 import { RunStore } from '../../src/run/store/run-store.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
@@ -181,16 +182,16 @@ describe('guards end to end: breach → alert → PagerDuty → rollback', () =>
     const failed = await runState(run, ['failed', 'rolling-back', 'rolled-back']);
     expect(failed.breaches).toMatchObject([{ guardId: 'error-rate', action: 'rollback' }]);
     await waitUntil('the alert in the run thread', () => threadTexts(failed).find((t) => t.includes('Guard *Error rate*')));
-    const incident = await waitUntil('the PagerDuty trigger', () => pagerduty.incident(dedupKeyFor(run.id, 'error-rate')));
+    const incident = await waitUntil('the PagerDuty trigger', () => pagerduty.incident(dedupKeyFor(runRef(run), 'error-rate')));
     expect(incident.severity).toBe('critical');
 
     await waitUntil('the rollback patch to reach the API server', () => rollbackPatched('web') || undefined);
     prometheus.setQueryResult(SCENARIOS.web.query, 0.01);
     await runState(run, ['rolled-back']);
-    await waitUntil('the PagerDuty resolve', () => (pagerduty.incident(dedupKeyFor(run.id, 'error-rate'))?.status === 'resolved' ? true : undefined));
+    await waitUntil('the PagerDuty resolve', () => (pagerduty.incident(dedupKeyFor(runRef(run), 'error-rate'))?.status === 'resolved' ? true : undefined));
     const timeline = await waitUntil('the timeline in the thread', async () => threadTexts((await store.get(run.id))!).find((t) => t.includes('Guards healthy after the rollback')));
     expect(timeline).toMatch(/breached \d\d:\d\d:\d\d UTC → PagerDuty triggered \+[\d.]+ s → rolled back \+[\d.]+ s → healthy again, PagerDuty resolved \+[\d.]+ s/);
-    expect(pagerduty.incidents.filter((i) => i.dedupKey === dedupKeyFor(run.id, 'error-rate'))).toHaveLength(1);
+    expect(pagerduty.incidents.filter((i) => i.dedupKey === dedupKeyFor(runRef(run), 'error-rate'))).toHaveLength(1);
     expect(pagerduty.events.some((e) => e.kind === 'change')).toBe(true);
   });
 
@@ -210,11 +211,11 @@ describe('guards end to end: breach → alert → PagerDuty → rollback', () =>
       return found?.text.includes('On-call <@U0BOB> paged') ? found : undefined;
     });
     expect(alert.text).toContain('Paging the on-call');
-    await waitUntil('the PagerDuty trigger', () => pagerduty.incident(dedupKeyFor(run.id, 'error-rate')));
+    await waitUntil('the PagerDuty trigger', () => pagerduty.incident(dedupKeyFor(runRef(run), 'error-rate')));
 
     const ack = await driver.clickButton({ userId: 'U0BOB', channelId: dm.channel, messageTs: dm.ts, actionId: 'incident.ack' });
     expect(ack.status).toBe(200);
-    await waitUntil('PagerDuty to be acknowledged', () => (pagerduty.incident(dedupKeyFor(run.id, 'error-rate'))?.status === 'acknowledged' ? true : undefined));
+    await waitUntil('PagerDuty to be acknowledged', () => (pagerduty.incident(dedupKeyFor(runRef(run), 'error-rate'))?.status === 'acknowledged' ? true : undefined));
     await waitUntil('the acknowledge note in the thread', () => threadTexts(paused).find((t) => t.includes('<@U0BOB> acknowledged')));
 
     const rollback = await driver.clickButton({ userId: 'U0BOB', channelId: dm.channel, messageTs: dm.ts, actionId: 'incident.rollback' });
@@ -233,11 +234,11 @@ describe('guards end to end: breach → alert → PagerDuty → rollback', () =>
       await waitUntil('the alert in the channel', () => alertIn(run));
       await runState(run, ['failed', 'rolling-back', 'rolled-back']);
       await waitUntil('the rollback patch to reach the API server', () => rollbackPatched('cart') || undefined);
-      expect(pagerduty.incident(dedupKeyFor(run.id, 'error-rate'))).toBeUndefined();
+      expect(pagerduty.incident(dedupKeyFor(runRef(run), 'error-rate'))).toBeUndefined();
     } finally {
       await pagerduty.up();
     }
-    const incident = await waitUntil('the retried trigger', () => pagerduty.incident(dedupKeyFor(run.id, 'error-rate')), 40_000);
+    const incident = await waitUntil('the retried trigger', () => pagerduty.incident(dedupKeyFor(runRef(run), 'error-rate')), 40_000);
     expect(incident.triggerCount).toBe(1);
   });
 
@@ -251,7 +252,7 @@ describe('guards end to end: breach → alert → PagerDuty → rollback', () =>
     expect(alert.text).toContain('is inconclusive');
     expect(alert.text).toContain('NaN');
     expect(rollbackPatched('feed')).toBe(false);
-    await waitUntil('the PagerDuty trigger', () => pagerduty.incident(dedupKeyFor(run.id, 'error-rate')));
+    await waitUntil('the PagerDuty trigger', () => pagerduty.incident(dedupKeyFor(runRef(run), 'error-rate')));
   });
 
   it.skipIf(skipWithout(REAL_PROMETHEUS, 'the real-Prometheus guard test'))('a real Prometheus scraping a service whose errors climb drives a real rollback', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dedupKeyFor } from '../../src/pagerduty/dedup-key-for.js';
+import { runRef } from '../../src/run/core/run-ref.js';
 import { RUN_FAILURE_INCIDENT } from '../../src/queue/engine/run-engine.js';
 import { type PagerDutyEmulator, startPagerDutyEmulator } from '../../sandbox/pagerduty/index.js';
 import { replyText } from '../support/reply-text.js';
@@ -83,7 +84,7 @@ describe('a 403 after the cluster changed', () => {
     expect(done.reason).toContain(DENIAL);
     expect(done.reason).toContain('kubectl auth can-i list jobs.batch -n shop --as system:serviceaccount:flightdeck:flightdeck-worker');
     expect(world.k8s.getDeployment('shop', 'basket').spec.template.spec.containers[0].image).toBe(`${REPO}:v1`);
-    const incident = await waitUntil('the PagerDuty trigger', () => pagerduty.incident(dedupKeyFor(id!, RUN_FAILURE_INCIDENT)));
+    const incident = await waitUntil('the PagerDuty trigger', () => pagerduty.incident(dedupKeyFor(runRef(done), RUN_FAILURE_INCIDENT)));
     expect(incident.summary).toContain(`basket v2 in production: run #${id} failed`);
     // The refusal is the emulator's RBAC answering flightdeck's own request, not an injected fault.
     const refused = world.k8s.requests.find((r) => r.attributes?.resource === 'jobs' && r.attributes.verb === 'list');

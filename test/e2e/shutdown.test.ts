@@ -104,7 +104,7 @@ describe('SIGTERM', () => {
     expect((await store.get(runId!))?.state).toBe('running');
     // Handed back, not lost: the step's job is queued for another worker rather than held by the dead one.
     const steps = new Queue(STEPS_QUEUE, { connection: redis, prefix: queuePrefix(first.redisPrefix) });
-    const state = await (await steps.getJob(stepJobId(runId!, 'wait')))?.getState();
+    const state = await (await steps.getJob(stepJobId((await store.get(runId!))!, 'wait')))?.getState();
     await steps.close();
     expect(['waiting', 'delayed', 'prioritized']).toContain(state);
     // Every connection was closed: the process exited on its own (no forced exit is logged).

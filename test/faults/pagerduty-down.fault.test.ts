@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dedupKeyFor } from '../../src/pagerduty/dedup-key-for.js';
+import { runRef } from '../../src/run/core/run-ref.js';
 import { isTerminal } from '../../src/run/core/run-schema.js';
 import { startPagerDutyEmulator, type PagerDutyEmulator } from '../../sandbox/pagerduty/index.js';
 import { startPrometheusEmulator, type PrometheusEmulator } from '../../sandbox/prometheus/index.js';
@@ -120,7 +121,7 @@ describe('scenario 3c: PagerDuty down while guards breach', () => {
         return current && isTerminal(current.state) && current.state !== 'failed' ? current : undefined;
       }, 60_000).catch(() => cluster.store.get(runId));
       if (run?.state !== 'rolled-back') mine.push(`ended ${run?.state}`);
-      const incident = await waitUntil('the page', () => pagerduty.incident(dedupKeyFor(runId, 'error-rate')), 60_000).catch(() => undefined);
+      const incident = await waitUntil('the page', () => pagerduty.incident(dedupKeyFor(run ? runRef(run) : runId, 'error-rate')), 60_000).catch(() => undefined);
       const image = cluster.k8s.getDeployment(FAULT_NAMESPACE, service).spec.template.spec.containers[0].image;
       if (image !== imageOf(service, ORIGINAL_VERSION)) mine.push(`Deployment runs ${image}`);
       if (run?.rollbackTarget?.image !== imageOf(service, ORIGINAL_VERSION)) mine.push('rollback target changed');
@@ -129,7 +130,7 @@ describe('scenario 3c: PagerDuty down while guards breach', () => {
       if (message.lagMs !== undefined && message.lagMs >= (worstLag?.lagMs ?? -1)) worstLag = { runId, lagMs: message.lagMs, boundMs: message.boundMs };
       const lostHere = mine.length > 0 || !incident;
       if (!incident) mine.push('never paged');
-      const dupHere = (incident?.triggerCount ?? 0) > 1 || pagerduty.incidents.filter((i) => i.dedupKey === dedupKeyFor(runId, 'error-rate')).length > 1;
+      const dupHere = (incident?.triggerCount ?? 0) > 1 || pagerduty.incidents.filter((i) => i.dedupKey === dedupKeyFor(run ? runRef(run) : runId, 'error-rate')).length > 1;
       if (dupHere) mine.push(`paged ${incident?.triggerCount} times`);
       if (lostHere) lost += 1;
       else if (dupHere) duplicated += 1;

@@ -3,6 +3,7 @@ import { createClusterAccess } from '../../src/k8s/create-cluster-access.js';
 import { setImage } from '../../src/k8s/set-image.js';
 import { startRollback } from '../../src/use-cases/start-rollback.js';
 import type { Run } from '../../src/run/core/run-schema.js';
+import { runRef } from '../../src/run/core/run-ref.js';
 import { imageOf, NS, startEngineHarness, type EngineHarness } from './engine-harness.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +57,7 @@ describe('rollbacks on the engine', () => {
     expect(smoke.detail).toContain('smoke: 1 of 2 checks failed');
     expect(smoke.detail).toContain('POST /cart 500');
     expect(undone.reason).toContain('Smoke job');
-    const job = h.emu.get('jobs', NS, `checkout-smoke-${run.id}-smoke`)!;
+    const job = h.emu.get('jobs', NS, `checkout-smoke-${runRef(undone)}-smoke`)!;
     const env = job.spec.template.spec.containers[0].env as Array<{ name: string; value: string }>;
     expect(env).toEqual(expect.arrayContaining([{ name: 'TARGET', value: 'http://checkout' }, { name: 'FLIGHTDECK_RUN', value: run.id }]));
     expect(imageOf(h.emu, 'checkout')).toBe('reg/checkout:1.0.0');

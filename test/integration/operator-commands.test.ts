@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { loadEnv } from '../../src/config/load-env.js';
+import { runRef } from '../../src/run/core/run-ref.js';
 import { createLogger } from '../../src/observability/create-logger.js';
 import { createQueues } from '../../src/queue/engine/create-queues.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
@@ -112,7 +113,7 @@ describe('operator commands on real Redis', () => {
     expect((await store.audit(run.id)).at(-1)).toMatchObject({ actor: 'ops-alice', action: 'run.failed', detail: 'aborted by <@ops-alice>: worker pool lost' });
     const queues = createQueues(redis, prefix);
     try {
-      expect((await queues.rollback.getJob(`rollback-request-${run.id}`))?.data).toEqual({ runId: run.id, reason: 'aborted by <@ops-alice>: worker pool lost' });
+      expect((await queues.rollback.getJob(`rollback-request-${runRef(run)}`))?.data).toEqual({ runId: run.id, reason: 'aborted by <@ops-alice>: worker pool lost' });
     } finally {
       await queues.close();
     }

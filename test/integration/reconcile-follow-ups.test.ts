@@ -9,6 +9,7 @@ import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import { RunStore } from '../../src/run/store/run-store.js';
 import { transition } from '../../src/run/core/transition.js';
+import { runRef } from '../../src/run/core/run-ref.js';
 import { deleteKeys } from '../support/delete-keys.js';
 
 const T0 = Date.now();
@@ -56,10 +57,13 @@ describe('reconcileRuns', () => {
     const done = await store.update('1', (current) => transition(current, { type: 'tick', itemId: 'ok', actor: 'U0BOB', actorRoles: [] }, T0));
     expect(done.run.state).toBe('succeeded');
     expect(done.effects).toContainEqual({ type: 'schedule-phase', phaseId: 'later', at: T0 + HOUR });
-    expect(await queues.followups.getJob('phase-1-later')).toBeUndefined();
+    // Named by id and uid (run-ref.ts), so a later run #1 after a Redis restore gets its own follow-up.
+    const jobId = `phase-${runRef(done.run)}-later`;
+    expect(jobId).toMatch(/^phase-1-[0-9a-f]{10}-later$/);
+    expect(await queues.followups.getJob(jobId)).toBeUndefined();
 
     await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix });
-    const job = await queues.followups.getJob('phase-1-later');
+    const job = await queues.followups.getJob(jobId);
     expect(job?.data).toEqual({ runId: '1', phaseId: 'later' });
     expect(await job?.getState()).toBe('delayed');
 

@@ -85,7 +85,7 @@ export async function startRenderHarness(): Promise<RenderHarness> {
     },
     createStoredRun: (service = 'web') => createStoredRun(store, service, CHANNEL),
     async render(run) {
-      await queues.notify.add('render', { runId: run.id, seq: run.seq }, { jobId: renderJobId(run.id, run.seq) });
+      await queues.notify.add('render', { runId: run.id, seq: run.seq }, { jobId: renderJobId(run, run.seq) });
     },
     rendered(id, timeoutMs) {
       return waitUntil(

@@ -8,6 +8,7 @@ import { RunStore } from '../../src/run/store/run-store.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { transition } from '../../src/run/core/transition.js';
 import { deleteKeys } from '../support/delete-keys.js';
+import { runUid } from '../../src/run/store/run-uid.js';
 
 const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);
 const target = { cluster: 'c', namespace: 'n', deployment: 'api', container: 'api', image: 'r/api:2' };
@@ -52,7 +53,7 @@ describe('RunStore locks', () => {
       { run: original.id, actor: 'U9', action: 'run.stopped', detail: `stopped by rollback run ${rollback.id}`, at: T0 },
     ];
     const result = await store.createRollback(rollback, audit, { next: stopped, expectedSeq: original.seq });
-    expect(result.run).toEqual({ ...rollback, seq: 1 });
+    expect(result.run).toEqual({ ...rollback, seq: 1, uid: runUid('flightdeck', rollback.id, rollback.createdAt) });
     expect(result.undone).toEqual({ ...stopped, seq: original.seq + 1 });
     expect(await store.get(original.id)).toEqual({ ...stopped, seq: original.seq + 1 });
     expect(result.replaced).toMatchObject({ kind: 'run', run: { id: original.id } });
@@ -129,6 +130,6 @@ describe('RunStore locks', () => {
     const doc = JSON.parse((await redis.hget(`{${prefix}}:run:${run.id}`, 'doc'))!) as Record<string, unknown>;
     delete doc.schemaVersion;
     await redis.hset(`{${prefix}}:run:${run.id}`, 'doc', JSON.stringify(doc));
-    await expect(store.get(run.id)).rejects.toMatchObject({ code: 'internal', message: `Run ${run.id} was stored with run schema version 1; this flightdeck reads version 2.` });
+    await expect(store.get(run.id)).rejects.toMatchObject({ code: 'internal', message: `Run ${run.id} was stored with run schema version 1; this flightdeck reads versions 2 to 3.` });
   });
 });

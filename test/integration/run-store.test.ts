@@ -9,6 +9,7 @@ import { RunStore } from '../../src/run/store/run-store.js';
 import type { AuditEntry, Run } from '../../src/run/core/run-schema.js';
 import { transition } from '../../src/run/core/transition.js';
 import { deleteKeys } from '../support/delete-keys.js';
+import { runUid } from '../../src/run/store/run-uid.js';
 
 const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);
 const MANUAL_ITEMS = 20;
@@ -73,14 +74,16 @@ describe('RunStore', () => {
   it('creates a run with its lock, and a second create for the target returns the holder', async () => {
     const first = await newStartedRun();
     const created = await store.create(first.run, first.audit);
-    expect(created).toEqual({ created: true, run: { ...first.run, seq: 1 } });
-    expect(await store.get(first.run.id)).toEqual({ ...first.run, seq: 1 });
+    // The store gives every new run its uid: FLIGHTDECK_INSTALLATION (default `flightdeck`), id and creation time.
+    const uid = runUid('flightdeck', first.run.id, first.run.createdAt);
+    expect(created).toEqual({ created: true, run: { ...first.run, seq: 1, uid } });
+    expect(await store.get(first.run.id)).toEqual({ ...first.run, seq: 1, uid });
     expect(await redis.get(`{${prefix}}:lock:api:production`)).toBe(first.run.id);
     expect((await store.activeRunFor('api', 'production'))?.id).toBe(first.run.id);
 
     const second = await newStartedRun();
     const refused = await store.create(second.run, second.audit);
-    expect(refused).toEqual({ created: false, holder: { ...first.run, seq: 1 } });
+    expect(refused).toEqual({ created: false, holder: { ...first.run, seq: 1, uid } });
     expect(await store.get(second.run.id)).toBeNull();
     expect((await store.activeRuns()).map((r) => r.id)).toEqual([first.run.id]);
     // The refused run's audit entries were not written.
@@ -130,7 +133,7 @@ describe('RunStore', () => {
     const { run, audit } = await newStartedRun();
     await store.create(run, audit);
     const ignored = await store.update(run.id, (current) => transition(current, { type: 'step-succeeded', itemId: 'set-image', detail: 'x' }, T0));
-    expect(ignored).toEqual({ run: { ...run, seq: 1 }, effects: [], changed: false });
+    expect(ignored).toEqual({ run: { ...run, seq: 1, uid: runUid('flightdeck', run.id, run.createdAt) }, effects: [], changed: false });
     expect((await store.get(run.id))?.seq).toBe(1);
     expect(await store.update(run.id, () => null)).toMatchObject({ changed: false });
     await expect(store.update('999', () => null)).rejects.toMatchObject({ code: 'run-not-found', message: 'Run 999 does not exist.' });

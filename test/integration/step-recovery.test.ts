@@ -135,7 +135,7 @@ const itemOf = (run: Run, id: string) => run.phases.flatMap((phase) => phase.ite
 describe('a step whose worker died', () => {
   it('runs again however many times its job stalled before, without waiting for the reconciler', async () => {
     const run = await startRun('cart');
-    const jobId = stepJobId(run.id, 'set-image');
+    const jobId = stepJobId(run, 'set-image');
     // Ten workers have died holding this job already (BullMQ counts stalls in the job hash), and an eleventh takes it
     // now and dies too: it never renews the lock, so the lock expires and the job stalls once more.
     await redis.hset(`${queues.prefix}:steps:${jobId}`, 'stc', '10');
@@ -153,7 +153,7 @@ describe('a step whose worker died', () => {
 
   it('is enqueued again by one reconcile pass when its job is gone, and the run ends once', async () => {
     const run = await startRun('pay');
-    const jobId = stepJobId(run.id, 'set-image');
+    const jobId = stepJobId(run, 'set-image');
     // The job vanished (failed and removed, or never enqueued by a process that died after committing the run).
     await (await queues.steps.getJob(jobId))?.remove();
     expect(await queues.steps.getJob(jobId)).toBeUndefined();

@@ -16,6 +16,8 @@ export interface FlightdeckProcessOptions {
   /** Checklist files by name (without .yaml). */
   checklists: Record<string, string>;
   env?: Record<string, string>;
+  /** The built `cli.js` to run; default this checkout's `dist/src/cli.js` (another build: an older flightdeck). */
+  cli?: string;
 }
 
 export interface FlightdeckProcess {
@@ -37,7 +39,7 @@ export async function startFlightdeckProcess(options: FlightdeckProcessOptions):
   for (const [name, text] of Object.entries(options.checklists)) writeFileSync(join(dir, 'checklists', `${name}.yaml`), text);
   const port = await freePort();
   const redisPrefix = options.env?.REDIS_PREFIX ?? `e2e-${randomBytes(4).toString('hex')}`;
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const child = spawn(process.execPath, [options.cli ?? CLI, 'serve'], {
     cwd: dir,
     env: {
       PATH: process.env.PATH ?? '',

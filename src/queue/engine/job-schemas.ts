@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { runRef } from '../../run/core/run-ref.js';
+import type { Run } from '../../run/core/run-schema.js';
 import { threadNoteSchema } from '../../run/core/thread-note.js';
 
 /** Jobs cross process boundaries as data: every processor parses its payload with these. */
@@ -19,11 +21,14 @@ export const phaseDueJobSchema = z.object({ runId: z.string().min(1), phaseId: z
 
 export const rollbackRequestJobSchema = z.object({ runId: z.string().min(1), reason: z.string() });
 
-/** BullMQ forbids `:` in custom ids; deterministic ids make a duplicate enqueue collapse into one job. */
-export function stepJobId(runId: string, itemId: string): string {
-  return `step-${runId}-${itemId}`;
+/**
+ * BullMQ forbids `:` in custom ids; deterministic ids make a duplicate enqueue collapse into one job. They
+ * name the run by `runRef`, so a later run given a reused id never collapses into an earlier run's job.
+ */
+export function stepJobId(run: Pick<Run, 'id' | 'uid'>, itemId: string): string {
+  return `step-${runRef(run)}-${itemId}`;
 }
 
-export function renderJobId(runId: string, seq: number, late = false): string {
-  return late ? `render-${runId}-${seq}-late` : `render-${runId}-${seq}`;
+export function renderJobId(run: Pick<Run, 'id' | 'uid'>, seq: number, late = false): string {
+  return late ? `render-${runRef(run)}-${seq}-late` : `render-${runRef(run)}-${seq}`;
 }

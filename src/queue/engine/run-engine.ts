@@ -1,5 +1,6 @@
 import type { Logger } from '../../observability/create-logger.js';
 import type { RunStore } from '../../run/store/run-store.js';
+import { runRef } from '../../run/core/run-ref.js';
 import type { Run } from '../../run/core/run-schema.js';
 import { transition, type Effect, type RunEvent } from '../../run/core/transition.js';
 import type { Queues } from './create-queues.js';
@@ -37,7 +38,8 @@ export class RunEngine {
   async dispatch(run: Run, effects: readonly Effect[]): Promise<void> {
     const { queues } = this.options;
     // Ids carry the run's seq: the same transition dispatched twice collapses, a later one is new work.
-    const at = `${run.id}-${run.seq}`;
+    const ref = runRef(run);
+    const at = `${ref}-${run.seq}`;
     for (const [index, effect] of effects.entries()) {
       switch (effect.type) {
         case 'run-step':
@@ -50,17 +52,17 @@ export class RunEngine {
           await queues.followups.add(
             'phase-due',
             { runId: run.id, phaseId: effect.phaseId },
-            { jobId: `phase-${run.id}-${effect.phaseId}`, delay: Math.max(0, effect.at - this.options.now()) },
+            { jobId: `phase-${ref}-${effect.phaseId}`, delay: Math.max(0, effect.at - this.options.now()) },
           );
           break;
         case 'start-guards':
-          await queues.guards.add('guards-start', { runId: run.id }, { jobId: `guards-start-${run.id}` });
+          await queues.guards.add('guards-start', { runId: run.id }, { jobId: `guards-start-${ref}` });
           break;
         case 'stop-guards':
-          await queues.guards.add('guards-stop', { runId: run.id }, { jobId: `guards-stop-${run.id}` });
+          await queues.guards.add('guards-stop', { runId: run.id }, { jobId: `guards-stop-${ref}` });
           break;
         case 'request-rollback':
-          await queues.rollback.add('rollback-request', { runId: run.id, reason: effect.reason }, { jobId: `rollback-request-${run.id}` });
+          await queues.rollback.add('rollback-request', { runId: run.id, reason: effect.reason }, { jobId: `rollback-request-${ref}` });
           break;
         case 'page':
         case 'notify':
@@ -84,7 +86,7 @@ export class RunEngine {
           await queues.notify.add('thread', { runId: run.id, note: effect.note }, { jobId: `thread-${at}-${index}` });
           break;
         case 'summary':
-          await queues.notify.add('summary', { runId: run.id }, { jobId: `summary-${run.id}` });
+          await queues.notify.add('summary', { runId: run.id }, { jobId: `summary-${ref}` });
           break;
       }
     }
@@ -94,11 +96,11 @@ export class RunEngine {
   /** Rollback runs' steps go to their own queue, so they never wait behind deployments. */
   async enqueueStep(run: Run, itemId: string): Promise<void> {
     const queue = run.kind === 'rollback' ? this.options.queues.rollback : this.options.queues.steps;
-    await queue.add('step', { runId: run.id, itemId }, { jobId: stepJobId(run.id, itemId) });
+    await queue.add('step', { runId: run.id, itemId }, { jobId: stepJobId(run, itemId) });
   }
 
   async enqueueCheck(run: Run, itemId: string): Promise<void> {
-    await this.options.queues.steps.add('check', { runId: run.id, itemId }, { jobId: `check-${run.id}-${itemId}` });
+    await this.options.queues.steps.add('check', { runId: run.id, itemId }, { jobId: `check-${runRef(run)}-${itemId}` });
   }
 
   /**
@@ -107,6 +109,6 @@ export class RunEngine {
    */
   async enqueueRender(run: Run, late = false): Promise<void> {
     const data = late ? { runId: run.id, seq: run.seq, late } : { runId: run.id, seq: run.seq };
-    await this.options.queues.notify.add('render', data, { jobId: renderJobId(run.id, run.seq, late) });
+    await this.options.queues.notify.add('render', data, { jobId: renderJobId(run, run.seq, late) });
   }
 }

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { isFlightdeckError } from '../../errors/flightdeck-error.js';
 import { dedupKeyFor } from '../../pagerduty/dedup-key-for.js';
+import { runRef } from '../../run/core/run-ref.js';
 import { assessGuard, recordGuardMeasurement } from '../../probes/assess-guard.js';
 import { isTerminal, type Run, type RunGuard } from '../../run/core/run-schema.js';
 import { runJobSchema } from '../engine/job-schemas.js';
@@ -72,7 +73,7 @@ async function evaluateGuards(run: Run, deps: GuardDeps, signal: AbortSignal): P
       if (!breach) continue;
       // Opened before the breach is applied: the run's guards-stop, enqueued by that transition, must see it.
       if (breach.action !== 'notify' && deps.pagerduty?.routes.has(run.service)) {
-        await deps.incidents.open(run.id, guard.id, { dedupKey: dedupKeyFor(run.id, guard.id), state: 'triggering', breachAt: deps.now(), action: breach.action });
+        await deps.incidents.open(run.id, guard.id, { dedupKey: dedupKeyFor(runRef(run), guard.id), state: 'triggering', breachAt: deps.now(), action: breach.action });
       }
       const after = await deps.engine.apply(run.id, { type: 'guard-breached', guardId: guard.id, action: breach.action, detail: breach.detail });
       await deps.guardStates.save(run.id, guard.id, { ...state, alertedSince: assessment.since });

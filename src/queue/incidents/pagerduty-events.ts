@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { FlightdeckError, isFlightdeckError } from '../../errors/flightdeck-error.js';
 import type { Logger } from '../../observability/create-logger.js';
 import { dedupKeyFor } from '../../pagerduty/dedup-key-for.js';
+import { runRef } from '../../run/core/run-ref.js';
 import type { RunStore } from '../../run/store/run-store.js';
 import type { Queues } from '../engine/create-queues.js';
 import type { IncidentStore } from './incident-store.js';
@@ -71,7 +72,7 @@ export function createPagerDutyProcessor(options: ProcessPagerDutyOptions) {
     try {
       switch (data.kind) {
         case 'trigger': {
-          const dedupKey = dedupKeyFor(run.id, data.guardId);
+          const dedupKey = dedupKeyFor(runRef(run), data.guardId);
           await client.trigger({
             routingKey: route.routingKey,
             dedupKey,

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { isFlightdeckError } from '../../errors/flightdeck-error.js';
 import { dedupKeyFor } from '../../pagerduty/dedup-key-for.js';
+import { runRef } from '../../run/core/run-ref.js';
 import type { Run } from '../../run/core/run-schema.js';
 import type { GuardDeps } from '../guards/guard-deps.js';
 import type { IncidentAlert } from './incident-notifier.js';
@@ -36,7 +37,7 @@ export function createAlertProcessor(deps: GuardDeps) {
     const route = deps.pagerduty?.routes.get(run.service);
 
     if (data.action !== 'notify' && route && done.pagerduty === undefined) {
-      await incidents.open(run.id, guard.id, { dedupKey: dedupKeyFor(run.id, guard.id), state: 'triggering', breachAt: breach.at, action: data.action });
+      await incidents.open(run.id, guard.id, { dedupKey: dedupKeyFor(runRef(run), guard.id), state: 'triggering', breachAt: breach.at, action: data.action });
       await enqueuePagerDutyEvent(deps.queues, {
         kind: 'trigger',
         runId: run.id,

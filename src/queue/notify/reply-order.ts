@@ -9,14 +9,14 @@ export const LAST_PLACE = Number.POSITIVE_INFINITY;
 
 /**
  * A thread job's place among its run's replies: the transition that made it (the run's seq) and its index
- * among that transition's effects, both in the job id the engine gives it (`thread-<run>-<seq>-<index>`).
+ * among that transition's effects, the last two numbers of the job id the engine gives it
+ * (`thread-<run ref>-<seq>-<index>`, the ref being `<id>` or `<id>-<uid>`, see run-ref.ts).
  * Undefined for a job named otherwise: it is posted in its turn, unordered.
  */
 export function threadPlace(runId: string, job: Job): { seq: number; index: number; place: number } | undefined {
   const id = job.id ?? '';
-  const prefix = `thread-${runId}-`;
-  if (!id.startsWith(prefix)) return undefined;
-  const match = /^(\d+)-(\d+)$/.exec(id.slice(prefix.length));
+  if (!id.startsWith(`thread-${runId}-`)) return undefined;
+  const match = /-(\d+)-(\d+)$/.exec(id);
   if (!match) return undefined;
   const seq = Number(match[1]);
   const index = Number(match[2]);
@@ -60,7 +60,7 @@ export function createReplyOrder(redis: Redis, keyPrefix: string): ReplyOrder {
       }
       const self = threadPlace(runId, job);
       for (let index = 0; self && index < self.index; index++) {
-        const sibling = `thread-${runId}-${self.seq}-${index}`;
+        const sibling = (job.id ?? '').replace(/-\d+$/, `-${index}`);
         if (await pending(job, sibling)) return sibling;
       }
       return undefined;

@@ -3,15 +3,19 @@ import { createHash } from 'node:crypto';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { runJob } from '../../k8s/run-job.js';
 import type { RunStepOf } from '../../run/core/run-item-schema.js';
+import { runRef } from '../../run/core/run-ref.js';
 import type { Run } from '../../run/core/run-schema.js';
 import { assertHoldsLock, deadlineOf, done, stableOf, type StepExecutor } from './step-context.js';
 
 /** Lines of the failed pod's log shown in the thread. */
 const LOG_LINES = 20;
 
-/** `api-smoke-12-smoke`: one Job per run and step, so a retried step finds and reuses its own Job. */
+/**
+ * `api-smoke-12-3f9c2a1b0d-smoke`: one Job per run (by `runRef`, so a run #12 after a Redis restore never
+ * adopts the first run #12's Job) and step, so a retried step finds and reuses its own Job.
+ */
 export function smokeJobName(run: Run, item: RunStepOf<'smoke-job'>): string {
-  const raw = `${run.target.deployment}-smoke-${run.id}-${item.id}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+  const raw = `${run.target.deployment}-smoke-${runRef(run)}-${item.id}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
   if (raw.length <= 63) return raw.replace(/-+$/, '');
   const hash = createHash('sha256').update(raw).digest('hex').slice(0, 10);
   return `${raw.slice(0, 52).replace(/-+$/, '')}-${hash}`;

@@ -5,12 +5,16 @@ import { runItemSchema } from './run-item-schema.js';
 
 export type { RunItem } from './run-item-schema.js';
 
-/** Bumped whenever the stored shape changes; documents of another version fail to parse. */
-export const RUN_SCHEMA_VERSION = 2;
+/**
+ * Bumped whenever the stored shape changes, with a migration from the previous version in
+ * run-migrations.ts: older documents are migrated forward on read (parse-run.ts).
+ */
+export const RUN_SCHEMA_VERSION = 3;
 
 /**
- * The run document as stored in Redis. It is parsed with this schema on every read, so a document
- * written by an older or newer flightdeck fails loudly instead of being half-understood.
+ * The run document as stored in Redis. It is parsed with this schema on every read (after migrating an
+ * older document forward), so a document written by a newer flightdeck fails loudly instead of being
+ * half-understood.
  */
 export const RUN_STATES = [
   'pending',
@@ -97,6 +101,13 @@ export type RollbackTarget = z.infer<typeof rollbackTargetSchema>;
 export const runSchema = z.object({
   schemaVersion: z.literal(RUN_SCHEMA_VERSION),
   id: z.string(),
+  /**
+   * Set by the store when the run is created (schema 3): a hash of the installation, the id and the creation
+   * time, so what is named after the run outside this Redis (smoke Jobs, PagerDuty dedup keys, queue job
+   * ids) is never reused by a later run that gets the same id after Redis was restored or lost. Absent on
+   * runs created by an older flightdeck: they keep the names their objects already have (see run-ref.ts).
+   */
+  uid: z.string().optional(),
   /** A deploy follows a checklist; a rollback restores what a deploy replaced (synthetic checklist). */
   kind: z.enum(['deploy', 'rollback']),
   /** On a rollback run: the run it undoes, when there is one. */

@@ -1,21 +1,47 @@
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { OLDEST_RUN_SCHEMA_VERSION, RUN_MIGRATIONS, type StoredRunDocument } from '../core/run-migrations.js';
 import { RUN_SCHEMA_VERSION, runSchema, type Run } from '../core/run-schema.js';
 
 /**
- * Parses a stored run document. A document of another schema version (written by an older or newer
- * flightdeck) fails loudly rather than being half-understood.
+ * Parses a stored run document, migrating one of an older schema version forward first (RUN_MIGRATIONS).
+ * A document of a newer version (written by a newer flightdeck) fails loudly rather than being half-understood.
  *
- * @throws FlightdeckError `internal` naming the run and both versions; ZodError for a malformed document of this version.
+ * @throws FlightdeckError `internal` naming the run and both versions when the version is newer or older
+ *   than any this flightdeck reads; ZodError for a malformed document.
  */
 export function parseRun(doc: string): Run {
   const value: unknown = JSON.parse(doc);
-  const record = typeof value === 'object' && value !== null ? (value as { id?: unknown; schemaVersion?: unknown }) : {};
-  if (record.schemaVersion !== RUN_SCHEMA_VERSION) {
+  const record: StoredRunDocument = typeof value === 'object' && value !== null ? (value as StoredRunDocument) : {};
+  const version = record.schemaVersion ?? 1;
+  if (typeof version !== 'number' || version < OLDEST_RUN_SCHEMA_VERSION || version > RUN_SCHEMA_VERSION) {
     throw new FlightdeckError(
       'internal',
-      `Run ${String(record.id)} was stored with run schema version ${String(record.schemaVersion ?? 1)}; this flightdeck reads version ${RUN_SCHEMA_VERSION}.`,
-      { remedy: 'Finish or delete runs from the older flightdeck before upgrading, or run the version that wrote them.' },
+      `Run ${String(record.id)} was stored with run schema version ${String(version)}; this flightdeck reads versions ${OLDEST_RUN_SCHEMA_VERSION} to ${RUN_SCHEMA_VERSION}.`,
+      { remedy: 'Run the flightdeck version that wrote it (a newer one: finish the upgrade instead of rolling back), or end and delete the run.' },
     );
   }
-  return runSchema.parse(value);
+  let migrated = record;
+  for (let from = version; from < RUN_SCHEMA_VERSION; from++) migrated = migrationFrom(from).up(migrated);
+  return runSchema.parse(migrated);
+}
+
+/**
+ * The stored text of a run: the run at the lowest schema version that holds it without loss, so a run begun
+ * before an upgrade stays readable by the pods of the previous version while a rolling upgrade replaces them.
+ * A run that uses something newer is written at RUN_SCHEMA_VERSION.
+ */
+export function serializeRun(run: Run): string {
+  let doc: StoredRunDocument = run;
+  for (let from = RUN_SCHEMA_VERSION - 1; from >= OLDEST_RUN_SCHEMA_VERSION; from--) {
+    const older = migrationFrom(from).down(doc);
+    if (older === undefined) break;
+    doc = older;
+  }
+  return JSON.stringify(doc);
+}
+
+function migrationFrom(version: number) {
+  const migration = RUN_MIGRATIONS[version];
+  if (!migration) throw new FlightdeckError('internal', `No run schema migration from version ${version}; run-migrations.ts lacks one.`);
+  return migration;
 }

@@ -3,7 +3,7 @@ import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { auditArgs, evalScript, type AuditBounds } from './eval-script.js';
 import { CREATE_ROLLBACK_SCRIPT, MANUAL_LOCK_PREFIX, MANUAL_LOCK_SCRIPT, MANUAL_UNLOCK_SCRIPT, OPERATOR_RELEASE_SCRIPT } from './lock-scripts.js';
 import { manualLockValue, manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
-import { parseRun } from './parse-run.js';
+import { parseRun, serializeRun } from './parse-run.js';
 import type { RunKeys } from './run-keys.js';
 import { runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
 
@@ -46,14 +46,14 @@ export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audi
     ],
     [
       run.id,
-      JSON.stringify(stored),
+      serializeRun(stored),
       run.createdAt,
       keys.base,
       ...auditArgs(bounds, audit),
       undoneNext?.id ?? '',
       undone?.expectedSeq ?? '',
       undoneNext?.seq ?? '',
-      undoneNext ? JSON.stringify(undoneNext) : '',
+      undoneNext ? serializeRun(undoneNext) : '',
     ],
   )) as [string, string?];
   switch (reply[0]) {

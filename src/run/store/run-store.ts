@@ -7,8 +7,9 @@ import { auditArgs, evalScript, type AuditBounds } from './eval-script.js';
 import type { Effect, Transition } from '../core/run-event.js';
 import { runKeys, type RunKeys } from './run-keys.js';
 import { manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
-import { parseRun } from './parse-run.js';
+import { parseRun, serializeRun } from './parse-run.js';
 import { RenderIndex } from './render-index.js';
+import { runUid } from './run-uid.js';
 import { createRollback, listLocks, lockManually, releaseLockAsOperator, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
 import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
 import { runSummarySchema, summarizeRun, type RunSummary } from './run-summary.js';
@@ -64,11 +65,15 @@ export class RunStore {
   /** Which runs' Slack messages trail them, and the render lock and recorded seq of each message. */
   readonly renders: RenderIndex;
 
-  /** @throws FlightdeckError `config-invalid` when the prefix is empty or contains braces. */
+  /**
+   * @param installation - FLIGHTDECK_INSTALLATION, default `flightdeck` (its default): part of every new run's uid.
+   * @throws FlightdeckError `config-invalid` when the prefix is empty or contains braces.
+   */
   constructor(
     private readonly redis: Redis,
     prefix: string,
     limits: StoreLimits = {},
+    private readonly installation = 'flightdeck',
   ) {
     this.keys = runKeys(prefix);
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -82,14 +87,15 @@ export class RunStore {
   }
 
   /**
-   * Stores a new run with seq 1 and takes its service+environment lock, or, if the lock is held, changes
-   * nothing and returns the run holding it. The audit entries are appended only when the run is created.
+   * Stores a new run with seq 1 and its uid (`runUid`, unless the run has one) and takes its
+   * service+environment lock, or, if the lock is held, changes nothing and returns the run holding it. The
+   * audit entries are appended only when the run is created.
    *
    * @throws FlightdeckError `target-locked` when the lock names no stored run (held by something else);
    *   `internal` when a run with this id already exists.
    */
   async create(run: Run, audit: AuditEntry[]): Promise<CreateResult> {
-    const stored = runSchema.parse({ ...run, seq: 1 });
+    const stored = runSchema.parse({ ...run, seq: 1, uid: run.uid ?? runUid(this.installation, run.id, run.createdAt) });
     const reply = (await evalScript(
       this.redis,
       CREATE_RUN_SCRIPT,
@@ -101,7 +107,7 @@ export class RunStore {
         this.keys.audit,
         this.keys.renderDue,
       ],
-      [run.id, JSON.stringify(stored), run.createdAt, this.keys.base, ...auditArgs(this.auditBounds, audit)],
+      [run.id, serializeRun(stored), run.createdAt, this.keys.base, ...auditArgs(this.auditBounds, audit)],
     )) as [string, string?];
     switch (reply[0]) {
       case 'created':
@@ -122,9 +128,9 @@ export class RunStore {
   }
 
   /**
-   * Stores a rollback run (kind `rollback`, seq 1) and makes it hold its target's lock, even while the run
-   * it undoes or a person's manual lock holds it: the previous holder is returned, and a manual lock is
-   * not restored afterwards. The undone run's new document (`undone`) is written in the same script, with
+   * Stores a rollback run (kind `rollback`, seq 1, a uid as `create` gives one) and makes it hold its
+   * target's lock, even while the run it undoes or a person's manual lock holds it: the previous holder is
+   * returned, and a manual lock is not restored afterwards. The undone run's new document (`undone`) is written in the same script, with
    * compare-and-set on its seq, so a deploy in flight stops in the step that loses its lock. Runs, audit
    * and lock change in one script.
    *
@@ -133,7 +139,7 @@ export class RunStore {
    *   written); `internal` when the run is not a rollback or its id exists.
    */
   async createRollback(run: Run, audit: AuditEntry[], undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
-    return createRollback(this.redis, this.keys, run, audit, this.auditBounds, undone);
+    return createRollback(this.redis, this.keys, { ...run, uid: run.uid ?? runUid(this.installation, run.id, run.createdAt) }, audit, this.auditBounds, undone);
   }
 
   /**
@@ -206,7 +212,7 @@ export class RunStore {
         [
           seq,
           next.seq,
-          JSON.stringify(next),
+          serializeRun(next),
           isTerminal(next.state) ? '1' : '0',
           id,
           this.limits.runRetentionMs,

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
+import { OLDEST_RUN_SCHEMA_VERSION, RUN_MIGRATIONS } from '../../src/run/core/run-migrations.js';
+import { runRef } from '../../src/run/core/run-ref.js';
+import { RUN_SCHEMA_VERSION, runSchema } from '../../src/run/core/run-schema.js';
+import { parseRun, serializeRun } from '../../src/run/store/parse-run.js';
+
+// Documents as a released flightdeck stored them, one file per older version at least (see the README there).
+const FIXTURES = join(import.meta.dirname, '../fixtures/run-documents');
+const stored = readdirSync(FIXTURES)
+  .filter((file) => file.endsWith('.json'))
+  .map((file) => ({ file, text: readFileSync(join(FIXTURES, file), 'utf8') }))
+  .map(({ file, text }) => ({ file, text, doc: JSON.parse(text) as Record<string, unknown> & { schemaVersion: number } }));
+const v2 = stored.find(({ file }) => file === 'v2-production-paused.json')!;
+
+/**
+ * The stored shape of each version: a hash of its JSON Schema (items, guards and probes included). When the
+ * shape changes, bump RUN_SCHEMA_VERSION, add the migration from the previous version — its `down` must
+ * refuse a run that uses what the previous version would drop when it writes the run back — store a
+ * document of the previous version in test/fixtures/run-documents, note it in CHANGELOG.md, then record the
+ * new hash here. Without the bump, pods of the previous version would silently drop the new fields of runs
+ * they advance during a rolling upgrade. A change that adds nothing to what is written and still reads every
+ * stored document of this version (a stricter type for what was always written; the fixtures here must still
+ * parse) needs no bump: record the new hash and say why in the commit.
+ */
+const SHAPE_OF_VERSION: Record<number, string> = { 3: '5586a1f75925a604' };
+const shapeHash = () => createHash('sha256').update(JSON.stringify(z.toJSONSchema(runSchema, { io: 'input', unrepresentable: 'any' }))).digest('hex').slice(0, 16);
+
+describe('the run schema migrations', () => {
+  it('come with a version bump whenever the stored shape changes', () => {
+    expect(shapeHash(), `the run schema's shape changed: bump RUN_SCHEMA_VERSION (${RUN_SCHEMA_VERSION}) and see SHAPE_OF_VERSION`).toBe(SHAPE_OF_VERSION[RUN_SCHEMA_VERSION]);
+  });
+
+  it('form one chain from the oldest version read to the current one, each tested with a stored document', () => {
+    for (let version = OLDEST_RUN_SCHEMA_VERSION; version < RUN_SCHEMA_VERSION; version++) {
+      expect(RUN_MIGRATIONS[version], `migration from ${version}`).toBeDefined();
+      expect(stored.map(({ doc }) => doc.schemaVersion), `a fixture of version ${version}`).toContain(version);
+    }
+    expect(Object.keys(RUN_MIGRATIONS).map(Number).sort()).toEqual(
+      Array.from({ length: RUN_SCHEMA_VERSION - OLDEST_RUN_SCHEMA_VERSION }, (_, i) => OLDEST_RUN_SCHEMA_VERSION + i),
+    );
+  });
+
+  it.each(stored.map(({ file, text }) => [file, text]))('read %s as the current version', (_, text) => {
+    const run = parseRun(text);
+    expect(run.schemaVersion).toBe(RUN_SCHEMA_VERSION);
+  });
+
+  it('keep every field of a version 2 run and give it no uid, so its objects keep their names', () => {
+    const run = parseRun(v2.text);
+    const { schemaVersion: _before, ...fields } = v2.doc;
+    const { schemaVersion: _after, ...migrated } = run;
+    expect(migrated).toEqual(fields);
+    expect(run.uid).toBeUndefined();
+    expect(runRef(run)).toBe('1');
+    expect(run).toMatchObject({ state: 'paused', seq: 7, paused: { from: 'running', by: 'U0BOB', reason: 'waiting for the database team' } });
+  });
+
+  it('write a run without a uid back at version 2, field for field, for the older pods of a rolling upgrade', () => {
+    const written = JSON.parse(serializeRun(parseRun(v2.text))) as unknown;
+    expect(written).toEqual(v2.doc);
+  });
+
+  it('write a run with a uid at the current version, and read it back unchanged', () => {
+    const run = { ...parseRun(v2.text), uid: '3f9c2a1b0d' };
+    const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
+    expect(written.schemaVersion).toBe(RUN_SCHEMA_VERSION);
+    expect(parseRun(JSON.stringify(written))).toEqual(run);
+    expect(runRef(run)).toBe('1-3f9c2a1b0d');
+  });
+
+  it.each([
+    ['a newer version', { ...v2.doc, schemaVersion: RUN_SCHEMA_VERSION + 1 }, `version ${RUN_SCHEMA_VERSION + 1}`],
+    ['version 1 (no schemaVersion, before any release)', (({ schemaVersion: _, ...rest }) => rest)(v2.doc), 'version 1'],
+    ['a version that is not a number', { ...v2.doc, schemaVersion: '2' }, 'version 2'],
+  ])('refuse %s, naming the run and the versions read', (_, doc, named) => {
+    const read = () => parseRun(JSON.stringify(doc));
+    expect(read).toThrow(FlightdeckError);
+    expect(read).toThrow(`Run 1 was stored with run schema ${named}; this flightdeck reads versions ${OLDEST_RUN_SCHEMA_VERSION} to ${RUN_SCHEMA_VERSION}.`);
+  });
+});
