@@ -29,6 +29,9 @@ export interface FlightdeckProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** How long a started flightdeck may take to answer /healthz before the test gives up on it. */
+const START_TIMEOUT_MS = 60_000;
+
 const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
 
 /** Starts the built flightdeck as its own process, configured only through files and environment. */
@@ -64,7 +67,9 @@ export async function startFlightdeckProcess(options: FlightdeckProcessOptions):
       if (child.exitCode !== null) throw new Error(`flightdeck exited with ${child.exitCode}:\n${output}`);
       const response = await fetch(`${url}/healthz`).catch(() => undefined);
       return response?.ok ? true : undefined;
-    });
+      // A cold start (loading the compiled modules, connecting to Redis) takes 1–2 s on a quiet machine; with
+      // several e2e files starting processes on two busy cores it has taken over 20 s.
+    }, START_TIMEOUT_MS);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n--- flightdeck output ---\n${output}`);
