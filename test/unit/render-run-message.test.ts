@@ -91,6 +91,21 @@ describe('renderRunMessage', () => {
     expect(textOf(message.blocks)).toContain('aborted by <@UOPS>');
   });
 
+  it('words a reason stored as data: the person as a mention, their text escaped; an older string as it was', () => {
+    const aborted = play(runOf(small), [start, { type: 'abort', actor: 'UOPS', reason: 'ask <!channel>' }]);
+    expect(aborted.reason).toEqual({ kind: 'aborted', by: 'UOPS', text: 'ask <!channel>' });
+    expect(textOf(renderRunMessage(aborted).blocks)).toContain('aborted by <@UOPS>: ask &lt;!channel&gt;');
+    const older = { ...aborted, reason: 'aborted by <@UOLD>: wrong version' };
+    expect(textOf(renderRunMessage(older).blocks)).toContain('aborted by <@UOLD>: wrong version');
+  });
+
+  it('names the people whose sign-off expired before the phase completed', () => {
+    // Two approvals at 14:02 and 14:03 with a 2h expiry; the phase would complete with the check at 16:30.
+    const approved = play(runOf(small), [start, approve('ULEAD'), approve('UANN'), { type: 'tick', itemId: 'ci', actor: 'UBOB', actorRoles: [] }]);
+    const reopened = transition(approved, measured, T0 + 150 * MIN).run;
+    expect(textOf(renderRunMessage(reopened).blocks)).toContain('approval by <@ULEAD> (14:02 UTC), <@UANN> (14:03 UTC) expired before the phase completed — approve again');
+  });
+
   describe('a 100-item checklist in 20 phases', () => {
     const pending = runOf(hundredItemChecklist(), { start: true, signoffs: true });
 

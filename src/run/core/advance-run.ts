@@ -1,4 +1,3 @@
-import { formatUtcTime } from './format-utc-time.js';
 import { FLIGHTDECK_ACTOR } from './run-event.js';
 import { CLUSTER_CHANGING_ACTIONS, isPeopleItem, type RunItem } from './run-item-schema.js';
 import type { RunPhase } from './run-schema.js';
@@ -105,7 +104,7 @@ function startGuards(draft: RunDraft): void {
 
 /**
  * Sign-offs whose approvals have expired by now lose them; an item that falls below quorum goes back to
- * `pending` with a detail saying so. Returns whether any item reopened.
+ * `pending` and keeps the expired approvals (`expired`), which the message names. Returns whether any item reopened.
  */
 function dropExpiredApprovals(draft: RunDraft, phase: RunPhase): boolean {
   let reopened = false;
@@ -115,13 +114,12 @@ function dropExpiredApprovals(draft: RunDraft, phase: RunPhase): boolean {
     const expired = item.approvals.filter((approval) => draft.now - approval.at > expiresMs);
     if (expired.length === 0) continue;
     item.approvals = item.approvals.filter((approval) => !expired.includes(approval));
-    const who = expired.map((approval) => `<@${approval.by}> (${formatUtcTime(approval.at)})`).join(', ');
     record(draft, FLIGHTDECK_ACTOR, 'signoff.expired', `${item.id}: ${expired.map((approval) => approval.by).join(', ')}`);
     if (item.approvals.length < item.quorum) {
       item.state = 'pending';
       item.at = draft.now;
       delete item.by;
-      item.detail = `approval by ${who} expired before the phase completed — approve again`;
+      item.expired = expired;
       reopened = true;
     }
   }

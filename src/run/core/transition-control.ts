@@ -1,4 +1,3 @@
-import { escapeMrkdwn } from '../../format/escape-mrkdwn.js';
 import { formatUtcTime } from './format-utc-time.js';
 import type { RunEvent } from './run-event.js';
 import { changedCluster, endRun, record, type RunDraft } from './run-draft.js';
@@ -43,11 +42,11 @@ export function applyResume(draft: RunDraft, event: ControlEvent<'resume'>): voi
 }
 
 /**
- * Stops the run. Before anything reached the cluster it ends `aborted`; after, it ends `failed` ("aborted
- * by <@X>") and a deploy asks for a rollback.
+ * Stops the run. Before anything reached the cluster it ends `aborted`; after, it ends `failed` (the
+ * reason says who aborted it) and a deploy asks for a rollback.
  */
 export function applyAbort(draft: RunDraft, event: ControlEvent<'abort'>): void {
   const { run } = draft;
-  const reason = `aborted by <@${event.actor}>${event.reason ? `: ${escapeMrkdwn(event.reason)}` : ''}`;
+  const reason = { kind: 'aborted' as const, by: event.actor, ...(event.reason ? { text: event.reason } : {}) };
   endRun(draft, changedCluster(run) ? 'failed' : 'aborted', reason, event.actor);
 }

@@ -57,6 +57,7 @@ export function applyApprove(draft: RunDraft, event: ItemEvent<'approve'>): void
   assertOpenPhase(run, item, phase);
   item.approvals.push({ by: event.actor, at: draft.now });
   delete item.detail;
+  delete item.expired;
   record(draft, event.actor, 'signoff.approved', `${item.id}: ${item.title} (${item.approvals.length}/${item.quorum})`);
   if (item.approvals.length >= item.quorum) {
     item.state = 'done';

@@ -1,5 +1,6 @@
 import type { RunEvent } from './run-event.js';
 import { FLIGHTDECK_ACTOR } from './run-event.js';
+import { plainRunReason } from './run-reason.js';
 import { isTerminal } from './run-schema.js';
 import { changedCluster, interrupt, isFollowUp, record, requestSummary, stopGuards, type RunDraft } from './run-draft.js';
 import { alreadyRollingBack, noRollbackInProgress, notFollowUp, nothingToRollBack, phaseNotFound, rollbackOfRollback } from './transition-errors.js';
@@ -17,7 +18,7 @@ export function applyRollbackStarted(draft: RunDraft, event: RollbackEvent<'roll
   if (run.state === 'rolling-back' || run.state === 'rolled-back') throw alreadyRollingBack(run);
   if (run.state === 'aborted' || !changedCluster(run)) throw nothingToRollBack(run);
   if (!isTerminal(run.state)) {
-    const reason = `rollback requested by <@${event.actor}>`;
+    const reason = { kind: 'rollback-requested' as const, by: event.actor };
     interrupt(draft, reason);
     run.reason = reason;
     run.endedAt = draft.now;
@@ -42,8 +43,9 @@ export function applyRollbackFinished(draft: RunDraft, event: RollbackEvent<'rol
   if (run.state !== 'rolling-back' && !couldNotStart) throw noRollbackInProgress(run);
   run.state = event.ok ? 'rolled-back' : 'rollback-failed';
   run.endedAt = draft.now;
-  record(draft, FLIGHTDECK_ACTOR, `run.${run.state}`, event.detail);
-  draft.effects.push({ type: 'thread', note: { kind: 'rollback-finished', ok: event.ok, detail: event.detail } });
+  record(draft, FLIGHTDECK_ACTOR, `run.${run.state}`, event.reason ? `${event.detail}: ${plainRunReason(event.reason)}` : event.detail);
+  const reason = event.reason ? { reason: event.reason } : {};
+  draft.effects.push({ type: 'thread', note: { kind: 'rollback-finished', ok: event.ok, detail: event.detail, ...reason } });
   requestSummary(draft);
   return true;
 }

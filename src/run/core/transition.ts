@@ -107,7 +107,7 @@ function apply(draft: RunDraft, event: RunEvent): boolean {
       const { item } = locate(run, event.itemId);
       if (item.kind !== 'step' || item.state !== 'running') return false;
       // Another run acts on the target now: this one stops without touching the cluster again.
-      const reason = `step *${item.title}* found the lock of ${run.service} in ${run.environment} held by ${event.holder ? `run #${event.holder}` : 'nobody'}, so it changed nothing`;
+      const reason = `step "${item.title}" found the lock of ${run.service} in ${run.environment} held by ${event.holder ? `run #${event.holder}` : 'nobody'}, so it changed nothing`;
       endRun(draft, 'aborted', reason, FLIGHTDECK_ACTOR);
       return true;
     }
