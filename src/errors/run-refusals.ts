@@ -178,6 +178,11 @@ export const RUN_REFUSALS = {
       `You already signed off "${other.title}" on run #${runId}, and one person counts for at most one sign-off of a run.`,
     remedy: () => 'Ask someone else who holds the role; the checklist says `distinctSigners: true`.',
   }),
+  'transition-outside-table': entry({
+    code: 'internal',
+    text: ({ event, runId, from, to, effect }: { event: string; runId: string; from: string; to: string; effect?: string }) =>
+      `Event ${event} on run ${runId} (${from}) ${effect ? `asked for the effect ${effect}, which` : `led to ${to}, which`} its row of the transition table does not list.`,
+  }),
   'manually-locked': entry({
     code: 'target-locked',
     text: ({ service, environment, by, at: when, reason }: { service: string; environment: string; by: string; at: number; reason: string }) =>

@@ -1,6 +1,6 @@
 import { FLIGHTDECK_ACTOR } from './run-event.js';
 import { CLUSTER_CHANGING_ACTIONS, isPeopleItem, type RunItem } from './run-item-schema.js';
-import type { RunPhase } from './run-schema.js';
+import type { RunPhase, RunState } from './run-schema.js';
 import { isFollowUp, record, requestSummary, stopGuards, type RunDraft } from './run-draft.js';
 
 /**
@@ -13,31 +13,28 @@ import { isFollowUp, record, requestSummary, stopGuards, type RunDraft } from '.
  * done, and no other step runs (steps run one at a time). Runs that are pending, paused or ended are
  * left alone.
  *
- * Mutates the draft, which must be the transition's private copy.
+ * Mutates the draft, which must be the transition's private copy, except for the run's state: `state` is
+ * the state the event led to, and the state the run goes on in is returned for `transition` to set.
  */
-export function advanceRun(draft: RunDraft): void {
+export function advanceRun(draft: RunDraft, state: RunState): RunState {
   const { run } = draft;
-  if (run.state === 'succeeded') {
+  if (state === 'succeeded') {
     for (const phase of run.phases) if (isFollowUp(phase) && phase.state === 'active') progressPhase(draft, phase);
-    return;
+    return state;
   }
-  if (run.state !== 'running' && run.state !== 'waiting') return;
+  if (state !== 'running' && state !== 'waiting') return state;
 
   // Each pass either returns or closes one phase, so the loop ends after at most phases.length passes.
   for (;;) {
     let phase = run.phases.find((p) => p.state === 'active' && !isFollowUp(p));
     if (!phase) {
       phase = run.phases.find((p) => p.state === 'pending' && !isFollowUp(p));
-      if (!phase) {
-        succeed(draft);
-        return;
-      }
+      if (!phase) return succeed(draft);
       phase.state = 'active';
     }
     if (progressPhase(draft, phase) === 'done') continue;
     const busy = phase.items.some((item) => (item.kind === 'step' || item.kind === 'check') && item.state === 'running');
-    run.state = busy ? 'running' : 'waiting';
-    return;
+    return busy ? 'running' : 'waiting';
   }
 }
 
@@ -127,9 +124,8 @@ function dropExpiredApprovals(draft: RunDraft, phase: RunPhase): boolean {
 }
 
 /** All regular phases are done: the run succeeded; follow-up phases are scheduled from now. */
-function succeed(draft: RunDraft): void {
+function succeed(draft: RunDraft): 'succeeded' {
   const { run } = draft;
-  run.state = 'succeeded';
   run.endedAt = draft.now;
   stopGuards(draft);
   record(draft, FLIGHTDECK_ACTOR, 'run.succeeded', `${run.service} ${run.version} to ${run.environment}`);
@@ -141,4 +137,5 @@ function succeed(draft: RunDraft): void {
     draft.effects.push({ type: 'schedule-phase', phaseId: phase.id, at: phase.dueAt });
   }
   requestSummary(draft);
+  return 'succeeded';
 }

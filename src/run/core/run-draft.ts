@@ -2,7 +2,7 @@ import { auditEntry } from './audit-entry.js';
 import type { Effect } from './run-event.js';
 import { plainRunReason, type RunCause } from './run-reason.js';
 import { CLUSTER_CHANGING_ACTIONS, type RunItem } from './run-item-schema.js';
-import type { AuditEntry, Run, RunPhase } from './run-schema.js';
+import type { AuditEntry, Run, RunPhase, RunState } from './run-schema.js';
 import { itemNotFound } from './transition-errors.js';
 
 /** A transition in progress: the private copy of the run and what the event produced so far. */
@@ -12,6 +12,12 @@ export interface RunDraft {
   effects: Effect[];
   now: number;
 }
+
+/**
+ * What applying an event to a draft gives `transition`: the state the event leads to (before the advance
+ * moves the run on), or null when the event changed nothing. Only `transition` sets `run.state`.
+ */
+export type NextState = RunState | null;
 
 /** Appends an audit entry stamped with the draft's clock. */
 export function record(draft: RunDraft, actor: string, action: string, detail: string): void {
@@ -79,13 +85,13 @@ function interruption(why: RunCause): string {
 export type EndState = 'failed' | 'error' | 'aborted';
 
 /**
- * Ends the run in `state` for `reason`. A deploy that ends `failed` after changing the cluster asks for a
- * rollback (the summary then waits for the rollback's end); any other end asks for the summary.
+ * Ends the run in `state` for `reason`: everything but the state itself, which the caller returns to
+ * `transition` (the one place that sets it). A deploy that ends `failed` after changing the cluster asks
+ * for a rollback (the summary then waits for the rollback's end); any other end asks for the summary.
  */
-export function endRun(draft: RunDraft, state: EndState, reason: RunCause, actor: string): void {
+export function endRun(draft: RunDraft, state: EndState, reason: RunCause, actor: string): EndState {
   const { run } = draft;
   interrupt(draft, reason);
-  run.state = state;
   run.reason = reason;
   run.endedAt = draft.now;
   stopGuards(draft);
@@ -96,6 +102,7 @@ export function endRun(draft: RunDraft, state: EndState, reason: RunCause, actor
   } else {
     requestSummary(draft);
   }
+  return state;
 }
 
 /** The item and its phase. @throws FlightdeckError `item-not-found`. */
