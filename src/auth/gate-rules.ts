@@ -1,3 +1,4 @@
+import { catalogued } from '../errors/error-catalogue.js';
 import { escapeMrkdwn } from '../format/escape-mrkdwn.js';
 import type { CatalogEnvironment } from '../config/catalog-schema.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
@@ -175,22 +176,15 @@ function itemOf(facts: GateFacts) {
 function refuseStaleUndo(facts: GateFacts): FlightdeckError | null {
   const { run, lockHolder, newest, environmentName } = facts;
   if (lockHolder?.kind === 'rollback') {
-    return new FlightdeckError('target-locked', `\`${lockHolder.service}\` in ${environmentName} is already being rolled back by run #${lockHolder.id}.`, {
-      remedy: 'Wait for that rollback to finish; its result is in its thread.',
-    });
+    return catalogued('rollback-in-flight', { service: lockHolder.service, environment: environmentName, runId: lockHolder.id });
   }
   if (!run) return null;
   if (lockHolder && lockHolder.id !== run.id) {
-    return new FlightdeckError(
-      'target-locked',
-      `Run #${lockHolder.id} (\`${lockHolder.version}\`, requested by <@${lockHolder.requestedBy}>, ${lockHolder.state}) is in progress on \`${lockHolder.service}\` in ${environmentName}, so run #${run.id} cannot be rolled back now.`,
-      { remedy: `Use run #${lockHolder.id}'s own Pause or Abort buttons in its message, or \`/rollback ${lockHolder.service} ${environmentName}\` to undo run #${lockHolder.id}.` },
-    );
+    const { id, version, state, requestedBy } = lockHolder;
+    return catalogued('undo-beside-run', { service: lockHolder.service, environment: environmentName, holder: { id, version, state, requestedBy }, runId: run.id });
   }
   if (!lockHolder && newest && newest.id !== run.id) {
-    return new FlightdeckError('target-locked', `Run #${run.id} is no longer the newest run of \`${run.service}\` in ${environmentName}: run #${newest.id} came after it.`, {
-      remedy: `Use \`/rollback ${run.service} ${environmentName}\` to roll back what runs now, or \`to <revision>\` for a chosen revision.`,
-    });
+    return catalogued('undo-not-newest', { service: run.service, environment: environmentName, runId: run.id, newestId: newest.id });
   }
   return null;
 }

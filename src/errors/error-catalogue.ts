@@ -1,4 +1,5 @@
 import { FlightdeckError } from './flightdeck-error.js';
+import { LOCK_REFUSALS } from './lock-refusals.js';
 import { RUN_REFUSALS } from './run-refusals.js';
 import { entry, type CatalogueEntry } from './catalogue-entry.js';
 
@@ -40,7 +41,7 @@ const SLACK_ERRORS = {
   }),
 };
 
-const CATALOGUE = { ...SLACK_ERRORS, ...RUN_REFUSALS };
+const CATALOGUE = { ...SLACK_ERRORS, ...RUN_REFUSALS, ...LOCK_REFUSALS };
 
 export type CatalogueKey = keyof typeof CATALOGUE;
 /** The data an entry words: what its throw site must hand over. */

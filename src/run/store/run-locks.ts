@@ -1,3 +1,4 @@
+import { catalogued } from '../../errors/error-catalogue.js';
 import type { Redis } from 'ioredis';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { auditArgs, evalScript } from './eval-script.js';
@@ -61,18 +62,14 @@ export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audi
       return { run: stored, undone: undoneNext ?? null, replaced: reply[1] ? await holderOf(redis, keys, reply[1]) : null };
     case 'held': {
       const holder = parseRun(reply[1]!);
-      throw new FlightdeckError('target-locked', `\`${run.service}\` in ${run.environment} is already being rolled back by run #${holder.id}.`, {
-        remedy: 'Wait for that rollback to finish; its result is in its thread.',
-      });
+      throw catalogued('rollback-in-flight', { service: run.service, environment: run.environment, runId: holder.id });
     }
     case 'other': {
       const holder = parseRun(reply[1]!);
-      throw new FlightdeckError('target-locked', `Run #${holder.id} (\`${holder.version}\`, ${holder.state}) is in progress on \`${run.service}\` in ${run.environment}; this rollback would act beside it.`, {
-        remedy: `Use run #${holder.id}'s own buttons, or \`/rollback ${run.service} ${run.environment}\` to undo run #${holder.id}.`,
-      });
+      throw catalogued('rollback-beside-run', { service: run.service, environment: run.environment, holder: { id: holder.id, version: holder.version, state: holder.state } });
     }
     case 'stale':
-      throw new FlightdeckError('store-conflict', `Run ${undoneNext?.id ?? '?'} changed while its rollback was being started.`, { remedy: 'Try again in a moment.' });
+      throw catalogued('rollback-base-changed', { runId: undoneNext?.id ?? '?' });
     default:
       throw new FlightdeckError('internal', `Run ${run.id} already exists; run ids must come from nextRunId().`);
   }
@@ -90,11 +87,9 @@ export async function lockManually(redis: Redis, keys: RunKeys, auditCap: number
   if (manual) throw manuallyLocked(service, environment, manual);
   if (reply[2]) {
     const holder = parseRun(reply[2]);
-    throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is being deployed by run #${holder.id} (\`${holder.version}\`, ${holder.state}).`, {
-      remedy: 'Lock it once that run has finished, or cancel the run first.',
-    });
+    throw catalogued('lock-beside-run', { service, environment, holder: { id: holder.id, version: holder.version, state: holder.state } });
   }
-  throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is locked (${reply[1]}).`);
+  throw catalogued('locked-by-unknown', { service, environment, value: reply[1] ?? '' });
 }
 
 export async function unlockManually(
@@ -112,12 +107,10 @@ export async function unlockManually(
     [MANUAL_LOCK_PREFIX, ...auditArgs(auditCap, [{ run: '', actor: actor.by, action: 'lock.released', detail: `${service} ${environment}`, at: actor.at }])],
   )) as [string, string?];
   if (reply[0] === 'none') {
-    throw new FlightdeckError('usage', `\`${service}\` in ${environment} is not locked.`);
+    throw catalogued('not-locked', { service, environment });
   }
   if (reply[0] === 'held') {
-    throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is held by run #${reply[1]}, not by a person's lock.`, {
-      remedy: `The lock goes when the run ends; to stop it, use /deploy cancel ${reply[1]}.`,
-    });
+    throw catalogued('unlock-run-lock', { service, environment, runId: reply[1] ?? '' });
   }
   // The value was written by lockManually; a foreign value under the prefix is still released.
   return parseManualLock(reply[1]!) ?? { by: 'unknown', reason: reply[1]!, at: 0 };

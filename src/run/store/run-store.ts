@@ -1,3 +1,4 @@
+import { catalogued } from '../../errors/error-catalogue.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
@@ -105,9 +106,7 @@ export class RunStore {
         const manual = parseManualLock(reply[1]!);
         if (manual) throw manuallyLocked(run.service, run.environment, manual);
         // Deliberately not taken over: a lock flightdeck cannot explain may be someone else's.
-        throw new FlightdeckError('target-locked', `${run.service} in ${run.environment} is locked (${reply[1]}).`, {
-          remedy: 'Ask whoever locked it, or unlock it with /deploy unlock.',
-        });
+        throw catalogued('locked-by-unknown', { service: run.service, environment: run.environment, value: reply[1] ?? '' });
       }
       default:
         throw new FlightdeckError('internal', `Run ${run.id} already exists; run ids must come from nextRunId().`);
