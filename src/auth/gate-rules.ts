@@ -1,5 +1,4 @@
 import { catalogued } from '../errors/error-catalogue.js';
-import { escapeMrkdwn } from '../format/escape-mrkdwn.js';
 import type { CatalogEnvironment } from '../config/catalog-schema.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { approveRefusal, tickRefusal } from '../run/core/item-policy.js';
@@ -75,7 +74,7 @@ interface Rule {
 export const RULES: Record<RuleName, Rule> = {
   'run-exists': {
     says: 'the run named by the button or command exists',
-    refuse: (facts) => (facts.run ? null : new FlightdeckError('run-not-found', `Run #${escapeMrkdwn(facts.runId ?? '?')} does not exist (any more).`, { remedy: '`/deploy status` lists the active runs.' })),
+    refuse: (facts) => (facts.run ? null : catalogued('run-gone', { runId: facts.runId ?? '?' })),
   },
   'named-run-exists': {
     says: 'when a run is named, it exists (a rollback may also name none: the service as it stands)',
@@ -86,7 +85,7 @@ export const RULES: Record<RuleName, Rule> = {
     refuse: (facts) =>
       facts.environment
         ? null
-        : new FlightdeckError('forbidden', `The environment \`${facts.environmentName}\` is not in the catalog, so nobody may act on it from Slack.`),
+        : catalogued('environment-not-in-catalog', { environment: facts.environmentName }),
   },
   deployer: {
     says: "the user holds one of the environment's `deployers` roles (anyone when it lists none)",
@@ -121,7 +120,7 @@ export const RULES: Record<RuleName, Rule> = {
   'incident-exists': {
     says: 'flightdeck opened an incident for this run and guard',
     refuse: (facts) =>
-      facts.incidentOpen ? null : new FlightdeckError('forbidden', `There is no incident of run #${facts.run?.id ?? '?'} for that guard to acknowledge.`),
+      facts.incidentOpen ? null : catalogued('no-incident', { runId: facts.run?.id ?? '?' }),
   },
 };
 
@@ -165,7 +164,7 @@ function refusalOf(check: () => void): FlightdeckError | null {
 
 function itemOf(facts: GateFacts) {
   const item = facts.run?.phases.flatMap((phase) => phase.items).find((candidate) => candidate.id === facts.itemId);
-  return item ?? new FlightdeckError('item-not-found', `Run #${facts.run?.id ?? '?'} has no item \`${facts.itemId ?? ''}\`.`);
+  return item ?? catalogued('no-such-item', { runId: facts.run?.id ?? '?', itemId: facts.itemId ?? '' });
 }
 
 /**

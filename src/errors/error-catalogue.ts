@@ -1,6 +1,8 @@
 import { FlightdeckError } from './flightdeck-error.js';
+import { ACCESS_REFUSALS } from './access-refusals.js';
 import { LOCK_REFUSALS } from './lock-refusals.js';
 import { RUN_REFUSALS } from './run-refusals.js';
+import { STORE_ERRORS } from './store-errors.js';
 import { entry, type CatalogueEntry } from './catalogue-entry.js';
 
 /*
@@ -41,7 +43,7 @@ const SLACK_ERRORS = {
   }),
 };
 
-const CATALOGUE = { ...SLACK_ERRORS, ...RUN_REFUSALS, ...LOCK_REFUSALS };
+const CATALOGUE = { ...SLACK_ERRORS, ...RUN_REFUSALS, ...LOCK_REFUSALS, ...ACCESS_REFUSALS, ...STORE_ERRORS };
 
 export type CatalogueKey = keyof typeof CATALOGUE;
 /** The data an entry words: what its throw site must hand over. */

@@ -1,4 +1,4 @@
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { catalogued } from '../../errors/error-catalogue.js';
 import { RUN_SCHEMA_VERSION, runSchema, type Run } from '../core/run-schema.js';
 
 /**
@@ -11,11 +11,7 @@ export function parseRun(doc: string): Run {
   const value: unknown = JSON.parse(doc);
   const record = typeof value === 'object' && value !== null ? (value as { id?: unknown; schemaVersion?: unknown }) : {};
   if (record.schemaVersion !== RUN_SCHEMA_VERSION) {
-    throw new FlightdeckError(
-      'internal',
-      `Run ${String(record.id)} was stored with run schema version ${String(record.schemaVersion ?? 1)}; this flightdeck reads version ${RUN_SCHEMA_VERSION}.`,
-      { remedy: 'Finish or delete runs from the older flightdeck before upgrading, or run the version that wrote them.' },
-    );
+    throw catalogued('run-schema-version', { runId: String(record.id), stored: String(record.schemaVersion ?? 1), read: RUN_SCHEMA_VERSION });
   }
   return runSchema.parse(value);
 }

@@ -1,6 +1,5 @@
 import { catalogued } from '../../errors/error-catalogue.js';
 import type { Redis } from 'ioredis';
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { auditArgs, evalScript } from './eval-script.js';
 import { CREATE_ROLLBACK_SCRIPT, MANUAL_LOCK_PREFIX, MANUAL_LOCK_SCRIPT, MANUAL_UNLOCK_SCRIPT } from './lock-scripts.js';
 import { manualLockValue, manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
@@ -30,7 +29,7 @@ export interface UndoneRunWrite {
 }
 
 export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audit: AuditEntry[], auditCap: number, undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
-  if (run.kind !== 'rollback') throw new FlightdeckError('internal', `Run ${run.id} is not a rollback run.`);
+  if (run.kind !== 'rollback') throw catalogued('not-a-rollback', { runId: run.id });
   const stored = runSchema.parse({ ...run, seq: 1 });
   const undoneNext = undone ? runSchema.parse({ ...undone.next, seq: undone.expectedSeq + 1 }) : undefined;
   const reply = (await evalScript(
@@ -71,7 +70,7 @@ export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audi
     case 'stale':
       throw catalogued('rollback-base-changed', { runId: undoneNext?.id ?? '?' });
     default:
-      throw new FlightdeckError('internal', `Run ${run.id} already exists; run ids must come from nextRunId().`);
+      throw catalogued('run-exists', { runId: run.id });
   }
 }
 

@@ -1,7 +1,7 @@
 import { catalogued } from '../../errors/error-catalogue.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import type { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { AUDIT_REFUSAL_SCRIPT } from './audit-refusal-script.js';
 import { CREATE_RUN_SCRIPT } from './create-run-script.js';
 import { auditArgs, evalScript } from './eval-script.js';
@@ -109,7 +109,7 @@ export class RunStore {
         throw catalogued('locked-by-unknown', { service: run.service, environment: run.environment, value: reply[1] ?? '' });
       }
       default:
-        throw new FlightdeckError('internal', `Run ${run.id} already exists; run ids must come from nextRunId().`);
+        throw catalogued('run-exists', { runId: run.id });
     }
   }
 
@@ -199,9 +199,7 @@ export class RunStore {
       if (written === 1) return { run: next, effects: result.effects, changed: true };
       if (written === -1) throw runNotFound(id);
       if (attempt >= retries) {
-        throw new FlightdeckError('store-conflict', `Run ${id} kept changing under us; gave up after ${retries + 1} attempts.`, {
-          remedy: 'Try again in a moment.',
-        });
+        throw catalogued('run-kept-changing', { runId: id, attempts: retries + 1 });
       }
       // Jittered backoff: writers that lost together would otherwise collide again on the next round.
       await sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
@@ -333,5 +331,5 @@ function parseAuditFields(fields: string[]): AuditEntry {
 }
 
 function runNotFound(id: string): FlightdeckError {
-  return new FlightdeckError('run-not-found', `Run ${id} does not exist.`);
+  return catalogued('run-missing', { runId: id });
 }
