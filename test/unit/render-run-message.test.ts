@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createRollbackRun } from '../../src/run/core/create-rollback-run.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import { transition, type RunEvent } from '../../src/run/core/transition.js';
 import type { Run } from '../../src/run/core/run-schema.js';
@@ -97,6 +98,15 @@ describe('renderRunMessage', () => {
     expect(textOf(renderRunMessage(aborted).blocks)).toContain('aborted by <@UOPS>: ask &lt;!channel&gt;');
     const older = { ...aborted, reason: 'aborted by <@UOLD>: wrong version' };
     expect(textOf(renderRunMessage(older).blocks)).toContain('aborted by <@UOLD>: wrong version');
+  });
+
+  it('says why a rollback run was started while it runs: the person asking, or the run it undoes and why that ended', () => {
+    const deploy = runOf(small);
+    const rollback = (reason: Parameters<typeof createRollbackRun>[0]['reason']) =>
+      createRollbackRun({ id: '43', of: deploy, service: 'api', environment: 'production', target: deploy.target, requestedBy: 'U3', channel: 'C1', reason }, T0);
+    expect(textOf(renderRunMessage(rollback({ kind: 'rollback-requested', by: 'U3' })).blocks)).toContain('Why: rollback requested by <@U3>');
+    const undoes = rollback({ kind: 'undoes', runId: '42', cause: { kind: 'aborted', by: 'UOPS' } });
+    expect(textOf(renderRunMessage(undoes).blocks)).toContain('Why: run #42 aborted by <@UOPS>');
   });
 
   it('names the people whose sign-off expired before the phase completed', () => {
