@@ -3,6 +3,7 @@ import type { LockInfo } from '../../src/run/store/manual-lock.js';
 import type { RunSummary } from '../../src/run/store/run-summary.js';
 import { isTerminal, type Run } from '../../src/run/core/run-schema.js';
 import { formatClock, formatDuration } from '../../src/format/format-duration.js';
+import { wordRunReason } from '../../src/format/word-run-reason.js';
 
 /*
  * One line per run or lock, for `/deploy status` and `/deploy history`. Pure: the clock comes in.
@@ -29,7 +30,7 @@ export function historyLine(run: RunSummary, now: number): string {
   const rollback = run.kind === 'rollback' ? ` (rollback${run.rollbackOf ? ` of #${run.rollbackOf}` : ''})` : '';
   const outcome = isTerminal(run.state) ? run.state : `${run.state}, not finished`;
   const took = run.endedAt !== undefined ? `took ${formatDuration(run.endedAt - run.createdAt)}` : `for ${formatDuration(now - run.createdAt)} so far`;
-  const why = run.reason && run.state !== 'succeeded' ? ` — ${run.reason}` : '';
+  const why = run.reason && run.state !== 'succeeded' ? ` — ${wordRunReason(run.reason)}` : '';
   return `#${run.id} \`${run.version}\` → ${run.environment}${rollback}: *${outcome}*, by <@${run.requestedBy}>, ${formatDateTime(run.createdAt)}, ${took}${why}`;
 }
 

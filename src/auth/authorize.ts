@@ -1,5 +1,5 @@
 import type { CatalogEnvironment } from '../config/catalog-schema.js';
-import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { catalogued } from '../errors/error-catalogue.js';
 
 type EnvironmentRules = Pick<CatalogEnvironment, 'deployers' | 'rollbackers'>;
 
@@ -28,9 +28,5 @@ export function canRollback(roles: readonly string[], environmentName: string, e
 
 function refuseUnlessHeld(roles: readonly string[], allowed: readonly string[], what: string): void {
   if (allowed.some((role) => roles.includes(role))) return;
-  const names = allowed.map((role) => `\`${role}\``);
-  const needed = names.length === 1 ? `the role ${names[0]}` : `one of the roles ${names.join(', ')}`;
-  throw new FlightdeckError('forbidden', `You may not ${what}: that needs ${needed}.`, {
-    remedy: 'Ask someone who holds it, or ask whoever maintains flightdeck.yaml to add you.',
-  });
+  throw catalogued('role-missing', { what, roles: allowed });
 }

@@ -1,4 +1,4 @@
-import { escapeMrkdwn } from '../format/escape-mrkdwn.js';
+import { catalogued } from '../errors/error-catalogue.js';
 import type { CatalogEnvironment } from '../config/catalog-schema.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { approveRefusal, tickRefusal } from '../run/core/item-policy.js';
@@ -74,7 +74,7 @@ interface Rule {
 export const RULES: Record<RuleName, Rule> = {
   'run-exists': {
     says: 'the run named by the button or command exists',
-    refuse: (facts) => (facts.run ? null : new FlightdeckError('run-not-found', `Run #${escapeMrkdwn(facts.runId ?? '?')} does not exist (any more).`, { remedy: '`/deploy status` lists the active runs.' })),
+    refuse: (facts) => (facts.run ? null : catalogued('run-gone', { runId: facts.runId ?? '?' })),
   },
   'named-run-exists': {
     says: 'when a run is named, it exists (a rollback may also name none: the service as it stands)',
@@ -85,7 +85,7 @@ export const RULES: Record<RuleName, Rule> = {
     refuse: (facts) =>
       facts.environment
         ? null
-        : new FlightdeckError('forbidden', `The environment \`${facts.environmentName}\` is not in the catalog, so nobody may act on it from Slack.`),
+        : catalogued('environment-not-in-catalog', { environment: facts.environmentName }),
   },
   deployer: {
     says: "the user holds one of the environment's `deployers` roles (anyone when it lists none)",
@@ -120,7 +120,7 @@ export const RULES: Record<RuleName, Rule> = {
   'incident-exists': {
     says: 'flightdeck opened an incident for this run and guard',
     refuse: (facts) =>
-      facts.incidentOpen ? null : new FlightdeckError('forbidden', `There is no incident of run #${facts.run?.id ?? '?'} for that guard to acknowledge.`),
+      facts.incidentOpen ? null : catalogued('no-incident', { runId: facts.run?.id ?? '?' }),
   },
 };
 
@@ -164,7 +164,7 @@ function refusalOf(check: () => void): FlightdeckError | null {
 
 function itemOf(facts: GateFacts) {
   const item = facts.run?.phases.flatMap((phase) => phase.items).find((candidate) => candidate.id === facts.itemId);
-  return item ?? new FlightdeckError('item-not-found', `Run #${facts.run?.id ?? '?'} has no item \`${facts.itemId ?? ''}\`.`);
+  return item ?? catalogued('no-such-item', { runId: facts.run?.id ?? '?', itemId: facts.itemId ?? '' });
 }
 
 /**
@@ -175,22 +175,15 @@ function itemOf(facts: GateFacts) {
 function refuseStaleUndo(facts: GateFacts): FlightdeckError | null {
   const { run, lockHolder, newest, environmentName } = facts;
   if (lockHolder?.kind === 'rollback') {
-    return new FlightdeckError('target-locked', `\`${lockHolder.service}\` in ${environmentName} is already being rolled back by run #${lockHolder.id}.`, {
-      remedy: 'Wait for that rollback to finish; its result is in its thread.',
-    });
+    return catalogued('rollback-in-flight', { service: lockHolder.service, environment: environmentName, runId: lockHolder.id });
   }
   if (!run) return null;
   if (lockHolder && lockHolder.id !== run.id) {
-    return new FlightdeckError(
-      'target-locked',
-      `Run #${lockHolder.id} (\`${lockHolder.version}\`, requested by <@${lockHolder.requestedBy}>, ${lockHolder.state}) is in progress on \`${lockHolder.service}\` in ${environmentName}, so run #${run.id} cannot be rolled back now.`,
-      { remedy: `Use run #${lockHolder.id}'s own Pause or Abort buttons in its message, or \`/rollback ${lockHolder.service} ${environmentName}\` to undo run #${lockHolder.id}.` },
-    );
+    const { id, version, state, requestedBy } = lockHolder;
+    return catalogued('undo-beside-run', { service: lockHolder.service, environment: environmentName, holder: { id, version, state, requestedBy }, runId: run.id });
   }
   if (!lockHolder && newest && newest.id !== run.id) {
-    return new FlightdeckError('target-locked', `Run #${run.id} is no longer the newest run of \`${run.service}\` in ${environmentName}: run #${newest.id} came after it.`, {
-      remedy: `Use \`/rollback ${run.service} ${environmentName}\` to roll back what runs now, or \`to <revision>\` for a chosen revision.`,
-    });
+    return catalogued('undo-not-newest', { service: run.service, environment: environmentName, runId: run.id, newestId: newest.id });
   }
   return null;
 }

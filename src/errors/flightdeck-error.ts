@@ -44,17 +44,21 @@ export interface FlightdeckErrorOptions {
   /** What the reader can do about it; shown under the message. */
   remedy?: string;
   cause?: unknown;
+  /** The values the words were made from (who, which run, which item), for logs and callers that decide on them. */
+  data?: Readonly<Record<string, unknown>>;
 }
 
 export class FlightdeckError extends Error {
   override readonly name = 'FlightdeckError';
   readonly code: ErrorCode;
   readonly remedy: string | undefined;
+  readonly data: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: ErrorCode, message: string, options: FlightdeckErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.remedy = options.remedy;
+    this.data = options.data;
   }
 
   get retryable(): boolean {

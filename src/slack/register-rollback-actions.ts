@@ -52,7 +52,7 @@ async function confirmRollback(services: CommandServices, intent: RollbackIntent
       ...(intent.toRevision ? { toRevision: intent.toRevision } : {}),
       actor: userId,
       channel: of?.channel ?? intent.channel,
-      reason: `requested by <@${userId}>`,
+      reason: { kind: 'rollback-requested', by: userId },
     },
     services,
   );

@@ -3,6 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import { isFollowUp } from '../run/core/run-draft.js';
 import type { Run, RunPhase, RunState } from '../run/core/run-schema.js';
 import { formatClock, formatDuration } from '../format/format-duration.js';
+import { wordRunReason } from '../format/word-run-reason.js';
 import { clip, MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from './views/block-kit-limits.js';
 import { foldedPhasesBlocks, phaseBlocks } from './views/phase-blocks.js';
 import { runControls } from './views/run-controls.js';
@@ -38,6 +39,8 @@ function headerBlocks(run: Run): KnownBlock[] {
   const where = `\`${run.target.image}\` → ${run.target.cluster}/${run.target.namespace}/${run.target.deployment}`;
   const lines = [`Run #${run.id} · requested by <@${run.requestedBy}> at ${formatClock(run.createdAt)} · ${STATE_LABEL[run.state]}`, where];
   if (run.rollbackOf) lines.push(`Undoes run #${run.rollbackOf}`);
+  // A rollback run says why it was started while it runs; any other run's reason is its outcome.
+  if (run.kind === 'rollback' && run.reason && run.endedAt === undefined) lines.push(`Why: ${wordRunReason(run.reason)}`);
   if (run.rollbackRunId) lines.push(`Rolled back by run #${run.rollbackRunId}`);
   if (run.paused) lines.push(`:double_vertical_bar: Paused by <@${run.paused.by}> at ${formatClock(run.paused.at)}${run.paused.reason ? `: ${escapeMrkdwn(run.paused.reason)}` : ''}`);
   return [
@@ -52,7 +55,7 @@ function outcomeBlocks(run: Run): KnownBlock[] {
   let text: string;
   if (run.state === 'succeeded') text = `:white_check_mark: *Succeeded* ${took}. \`${run.target.image}\` is live.`;
   else {
-    const reason = run.reason ? `\n${run.reason}` : '';
+    const reason = run.reason ? `\n${wordRunReason(run.reason)}` : '';
     const kept = run.rollbackTarget ? `\nThe revision before this run was ${run.rollbackTarget.revision} (\`${run.rollbackTarget.image}\`).` : '';
     text = `*${STATE_LABEL[run.state]}* ${took}.${reason}${kept}`;
   }

@@ -1,4 +1,4 @@
-import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { catalogued } from '../errors/error-catalogue.js';
 import type { Run } from '../run/core/run-schema.js';
 import type { Requester, UseCaseServices } from './use-case-services.js';
 
@@ -13,7 +13,7 @@ import type { Requester, UseCaseServices } from './use-case-services.js';
 export async function cancelRun(request: { runId: string; reason?: string | undefined }, requester: Requester, services: UseCaseServices): Promise<Run> {
   const run = await services.store.get(request.runId);
   if (!run) {
-    throw new FlightdeckError('run-not-found', `There is no run #${request.runId}.`, { remedy: '`/deploy status` lists the active runs.' });
+    throw catalogued('no-such-run', { runId: request.runId });
   }
   await services.gate.authorize({ action: 'run.cancel', userId: requester.userId, via: 'command', what: `/deploy cancel ${run.id}`, runId: run.id });
   return services.engine.apply(run.id, { type: 'abort', actor: requester.userId, ...(request.reason ? { reason: request.reason } : {}) });

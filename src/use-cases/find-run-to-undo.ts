@@ -1,4 +1,4 @@
-import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { catalogued } from '../errors/error-catalogue.js';
 import { changedCluster } from '../run/core/run-draft.js';
 import type { Run } from '../run/core/run-schema.js';
 import type { UseCaseServices } from './use-case-services.js';
@@ -13,9 +13,7 @@ import type { UseCaseServices } from './use-case-services.js';
 export async function findRunToUndo(services: Pick<UseCaseServices, 'store'>, service: string, environment: string): Promise<Run | null> {
   const active = await services.store.activeRunFor(service, environment);
   if (active?.kind === 'rollback') {
-    throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is already being rolled back by run #${active.id}.`, {
-      remedy: 'Wait for that rollback to finish; its result is in its thread.',
-    });
+    throw catalogued('rollback-in-flight', { service, environment, runId: active.id });
   }
   if (active) return active;
   const [latest] = await services.store.history(service, environment, 1);

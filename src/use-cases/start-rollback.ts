@@ -1,5 +1,6 @@
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import { createRollbackRun } from '../run/core/create-rollback-run.js';
+import { plainRunReason, type RunReason } from '../run/core/run-reason.js';
 import { isTerminal, type AuditEntry, type Run, type RunTarget } from '../run/core/run-schema.js';
 import type { RunStore } from '../run/store/run-store.js';
 import { transition } from '../run/core/transition.js';
@@ -17,7 +18,7 @@ export interface StartRollbackRequest {
   /** Slack user id, or `flightdeck` for an automatic rollback. */
   actor: string;
   channel: string;
-  reason: string;
+  reason: RunReason;
 }
 
 export interface StartRollbackServices {
@@ -84,7 +85,7 @@ async function createAndDispatch(request: StartRollbackRequest, of: Run | null, 
       run: id,
       actor: request.actor,
       action: 'rollback.requested',
-      detail: `${request.service} in ${request.environment}${of ? `, undoing run ${of.id}` : ''}: ${request.reason}`,
+      detail: `${request.service} in ${request.environment}${of ? `, undoing run ${of.id}` : ''}: ${plainRunReason(request.reason)}`,
       at: now,
     },
     ...started.audit,

@@ -1,5 +1,5 @@
+import { catalogued } from '../errors/error-catalogue.js';
 import { resolveChannel, resolveTarget } from '../config/resolve-target.js';
-import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { createRun } from '../run/core/create-run.js';
 import type { AuditEntry, Run } from '../run/core/run-schema.js';
 import { transition, type Effect } from '../run/core/transition.js';
@@ -38,7 +38,7 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
   const checklist = checklists.get(envConfig.checklist);
   if (!checklist) {
     // Start-up loads every referenced checklist, so reaching this means the config changed under us.
-    throw new FlightdeckError('config-invalid', `The checklist \`${envConfig.checklist}\` for ${environment} is not loaded.`);
+    throw catalogued('checklist-not-loaded', { checklist: envConfig.checklist, environment });
   }
   const now = services.now();
   const id = await services.store.nextRunId();
@@ -76,11 +76,8 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
   const created = await services.store.create(started.run, [requested, ...started.audit]);
   if (!created.created) {
     const holder = created.holder;
-    throw new FlightdeckError(
-      'target-locked',
-      `\`${request.service}\` is already being deployed to ${environment} by run #${holder.id} (\`${holder.version}\`, requested by <@${holder.requestedBy}>, ${holder.state}).`,
-      { remedy: 'Wait for that run to finish, then deploy again.' },
-    );
+    const { id, version, state, requestedBy } = holder;
+    throw catalogued('deploy-in-flight', { service: request.service, environment, holder: { id, version, state, requestedBy } });
   }
   await services.engine.dispatch(created.run, started.effects);
   return created.run;

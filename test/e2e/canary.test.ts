@@ -150,7 +150,7 @@ describe('canary and smoke Jobs on two clusters served by one flightdeck', () =>
     const smoke = await deploy('web v2 to staging');
 
     const promoted = await settle(canary, ['succeeded', 'failed', 'error', 'rolled-back']);
-    expect(promoted.state, promoted.reason).toBe('succeeded');
+    expect(promoted.state, JSON.stringify(promoted.reason)).toBe('succeeded');
     const routePatches = east.requests
       .filter((r) => r.method === 'PATCH' && r.path.endsWith('/httproutes/web'))
       .map((r) => (r.body as { spec: { rules: Array<{ backendRefs: Array<{ weight: number }> }> } }).spec.rules[0]!.backendRefs.map((b) => b.weight).join('/'));

@@ -257,7 +257,7 @@ describe.each(['http', 'socket'] as const)('/deploy subcommands and modal over %
     const reply = replyText(await deploy(`cancel #${runId} wrong version`, BOB));
     expect(reply).toContain(`Cancelled run #${runId} (*shop* \`v2.0.0\` → production) before it changed the cluster; it ended *aborted*.`);
     const run = await store.get(runId);
-    expect(run).toMatchObject({ state: 'aborted', reason: `aborted by <@${BOB}>: wrong version` });
+    expect(run).toMatchObject({ state: 'aborted', reason: { kind: 'aborted', by: BOB, text: 'wrong version' } });
     expect(k8s.getDeployment('cmds-prod', 'shop').spec.template.spec.containers[0].image).toBe('registry.example.com/acme/shop:v1.0.0');
 
     expect(replyText(await deploy(`cancel ${runId}`, BOB))).toContain('aborted');

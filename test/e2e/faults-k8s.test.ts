@@ -102,7 +102,7 @@ describe('a worker killed in the middle of a step', () => {
       const run = await store.get(id);
       return run && ['succeeded', 'failed', 'error', 'rolled-back'].includes(run.state) ? run : undefined;
     }, 40_000) as Run;
-    expect(done.state, done.reason).toBe('succeeded');
+    expect(done.state, JSON.stringify(done.reason)).toBe('succeeded');
 
     const patches = k8s.requests.filter((r) => r.method === 'PATCH' && r.path === '/apis/apps/v1/namespaces/shop/deployments/billing');
     expect(patches).toHaveLength(1);

@@ -221,7 +221,7 @@ describe('guards end to end: breach → alert → PagerDuty → rollback', () =>
     const rollback = await driver.clickButton({ userId: 'U0BOB', channelId: dm.channel, messageTs: dm.ts, actionId: 'incident.rollback' });
     expect(rollback.status).toBe(200);
     const failed = await runState(run, ['failed', 'rolling-back', 'rolled-back']);
-    expect(failed.reason).toContain('aborted by <@U0BOB>');
+    expect(failed.reason).toMatchObject({ kind: 'aborted', by: 'U0BOB' });
     await waitUntil('the rollback patch to reach the API server', () => rollbackPatched('pay') || undefined);
   });
 

@@ -111,7 +111,7 @@ describe.each(['http', 'socket'] as const)('the living run message over %s', (mo
     expect((await store.get(runId))!.state).toBe('waiting');
     await control('U0ALICE', message.ts, 'run.abort');
     const aborted = (await store.get(runId))!;
-    expect(aborted).toMatchObject({ state: 'aborted', reason: 'aborted by <@U0ALICE>' });
+    expect(aborted).toMatchObject({ state: 'aborted', reason: { kind: 'aborted', by: 'U0ALICE' } });
 
     // Thread replies are separate jobs paced per channel, so wait for all of them rather than for the last one sent.
     const expected = [

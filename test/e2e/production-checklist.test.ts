@@ -195,7 +195,7 @@ describe('checklists/production.yaml, run for real under the chart RBAC', () => 
     await waitUntil('post-deployment', async () => ((await world.store.get(run.id))!.phases[5]!.state === 'active' ? true : undefined), 60_000);
     await press(TICKERS.announce!, 'item.tick.announce', ts);
     const done = await waitForRunState(world.store, run.id, ['succeeded', 'failed', 'error', 'rolled-back', 'rollback-failed'], 60_000);
-    expect(done.state, done.reason).toBe('succeeded');
+    expect(done.state, JSON.stringify(done.reason)).toBe('succeeded');
 
     const routePatches = k8s.requests
       .filter((r) => r.method === 'PATCH' && r.path.endsWith('/httproutes/api'))
@@ -235,7 +235,7 @@ describe('checklists/production.yaml, run for real under the chart RBAC', () => 
 
     const undone = await waitForRunState(world.store, run.id, ['rolled-back', 'rollback-failed', 'error', 'succeeded'], 60_000);
     prometheus.setQueryResult(QUERIES['error-rate']!, 0.001);
-    expect(undone.state, undone.reason).toBe('rolled-back');
+    expect(undone.state, JSON.stringify(undone.reason)).toBe('rolled-back');
     expect(undone.breaches).toMatchObject([{ guardId: 'error-rate', action: 'rollback' }]);
     expect(weights()).toEqual(['api=100', 'api-canary=0']);
     expect(k8s.getDeployment('shop', 'api-canary').spec.replicas).toBe(0);

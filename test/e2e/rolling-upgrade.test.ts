@@ -102,7 +102,7 @@ describe(`a rolling upgrade from run schema ${RUN_SCHEMA_VERSION - 1}`, () => {
     await tick(old, id!, 'dashboards');
 
     const done = await waitForRunState(store, id!, ['succeeded', 'failed', 'error', 'aborted', 'rolled-back']);
-    expect(done.state, done.reason).toBe('succeeded');
+    expect(done.state, JSON.stringify(done.reason)).toBe('succeeded');
     expect(k8s.getDeployment('shop', 'api').spec.template.spec.containers[0].image).toBe('registry.example.com/acme/api:v1.1.0');
     for (const flightdeck of [old, fresh]) {
       const history = replyText(await driverOf(flightdeck).slashCommand({ command: '/deploy', text: 'history api production', userId: 'U0ALICE', channelId: CHANNEL }));

@@ -105,15 +105,15 @@ describe('operator commands on real Redis', () => {
     expect(ended).toEqual({
       code: 0,
       // set-image had started, so the cluster may have changed: the run fails and a rollback is requested, as /deploy cancel does.
-      out: `Run #${run.id} (api in production) ended failed: aborted by <@ops-alice>: worker pool lost\nIt had changed the cluster: a rollback run was requested.\n`,
+      out: `Run #${run.id} (api in production) ended failed: aborted by ops-alice: worker pool lost\nIt had changed the cluster: a rollback run was requested.\n`,
       err: '',
     });
     expect((await store.get(run.id))!.state).toBe('failed');
     expect(await store.lockValue('api', 'production')).toBeNull();
-    expect((await store.audit(run.id)).at(-1)).toMatchObject({ actor: 'ops-alice', action: 'run.failed', detail: 'aborted by <@ops-alice>: worker pool lost' });
+    expect((await store.audit(run.id)).at(-1)).toMatchObject({ actor: 'ops-alice', action: 'run.failed', detail: 'aborted by ops-alice: worker pool lost' });
     const queues = createQueues(redis, prefix);
     try {
-      expect((await queues.rollback.getJob(`rollback-request-${runRef(run)}`))?.data).toEqual({ runId: run.id, reason: 'aborted by <@ops-alice>: worker pool lost' });
+      expect((await queues.rollback.getJob(`rollback-request-${runRef(run)}`))?.data).toEqual({ runId: run.id, reason: { kind: 'aborted', by: 'ops-alice', text: 'worker pool lost' } });
     } finally {
       await queues.close();
     }

@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { catalogued } from '../../src/errors/error-catalogue.js';
 import { toUserText } from '../../src/errors/user-text.js';
 import { toSlackError } from '../../src/slack/slack-notifier.js';
 
@@ -29,3 +32,28 @@ describe('Slack platform errors a person can act on', () => {
     expect(toSlackError(platformError('invalid_auth'), 'chat.update').code).toBe('slack-rejected');
   });
 });
+
+describe('catalogued errors', () => {
+  it('carry the entry code, its words made from the data, the remedy, and the data with its key', () => {
+    const err = catalogued('manually-locked', { service: 'api', environment: 'production', by: 'U7', at: Date.UTC(2026, 0, 1, 14, 0), reason: 'ask <!here>' });
+    expect(err).toMatchObject({ code: 'target-locked', data: { key: 'manually-locked', by: 'U7', reason: 'ask <!here>' } });
+    expect(err.message).toBe('`api` in production is locked by <@U7> since 14:00 UTC: ask &lt;!here&gt;');
+    expect(err.remedy).toBe('Ask <@U7>, or unlock it with /deploy unlock api production.');
+    expect(catalogued('rollback-of-rollback', { runId: '9' }).remedy).toBeUndefined();
+  });
+
+  it('are the only errors thrown under src/run, src/use-cases and src/auth: no throw site words its own', () => {
+    const root = join(import.meta.dirname, '../..');
+    const files = ['src/run', 'src/use-cases', 'src/auth'].flatMap((dir) => sourceFiles(join(root, dir)));
+    const worded = files.filter((file) => readFileSync(file, 'utf8').includes('new FlightdeckError('));
+    expect(files.length).toBeGreaterThan(20);
+    expect(worded.map((file) => relative(root, file))).toEqual([]);
+  });
+});
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? sourceFiles(path) : entry.name.endsWith('.ts') ? [path] : [];
+  });
+}

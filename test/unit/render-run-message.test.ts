@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createRollbackRun } from '../../src/run/core/create-rollback-run.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import { transition, type RunEvent } from '../../src/run/core/transition.js';
 import type { Run } from '../../src/run/core/run-schema.js';
@@ -89,6 +90,30 @@ describe('renderRunMessage', () => {
     expect(buttonsOf(message.blocks)).toEqual([]);
     expect(message.blocks.at(-1)).toMatchObject({ block_id: 'outcome' });
     expect(textOf(message.blocks)).toContain('aborted by <@UOPS>');
+  });
+
+  it('words a reason stored as data: the person as a mention, their text escaped; an older string as it was', () => {
+    const aborted = play(runOf(small), [start, { type: 'abort', actor: 'UOPS', reason: 'ask <!channel>' }]);
+    expect(aborted.reason).toEqual({ kind: 'aborted', by: 'UOPS', text: 'ask <!channel>' });
+    expect(textOf(renderRunMessage(aborted).blocks)).toContain('aborted by <@UOPS>: ask &lt;!channel&gt;');
+    const older = { ...aborted, reason: 'aborted by <@UOLD>: wrong version' };
+    expect(textOf(renderRunMessage(older).blocks)).toContain('aborted by <@UOLD>: wrong version');
+  });
+
+  it('says why a rollback run was started while it runs: the person asking, or the run it undoes and why that ended', () => {
+    const deploy = runOf(small);
+    const rollback = (reason: Parameters<typeof createRollbackRun>[0]['reason']) =>
+      createRollbackRun({ id: '43', of: deploy, service: 'api', environment: 'production', target: deploy.target, requestedBy: 'U3', channel: 'C1', reason }, T0);
+    expect(textOf(renderRunMessage(rollback({ kind: 'rollback-requested', by: 'U3' })).blocks)).toContain('Why: rollback requested by <@U3>');
+    const undoes = rollback({ kind: 'undoes', runId: '42', cause: { kind: 'aborted', by: 'UOPS' } });
+    expect(textOf(renderRunMessage(undoes).blocks)).toContain('Why: run #42 aborted by <@UOPS>');
+  });
+
+  it('names the people whose sign-off expired before the phase completed', () => {
+    // Two approvals at 14:02 and 14:03 with a 2h expiry; the phase would complete with the check at 16:30.
+    const approved = play(runOf(small), [start, approve('ULEAD'), approve('UANN'), { type: 'tick', itemId: 'ci', actor: 'UBOB', actorRoles: [] }]);
+    const reopened = transition(approved, measured, T0 + 150 * MIN).run;
+    expect(textOf(renderRunMessage(reopened).blocks)).toContain('approval by <@ULEAD> (14:02 UTC), <@UANN> (14:03 UTC) expired before the phase completed — approve again');
   });
 
   describe('a 100-item checklist in 20 phases', () => {

@@ -217,7 +217,7 @@ describe('pause, resume, abort', () => {
 
   it('before any cluster change: aborted, no rollback', () => {
     const t = transition(play([start]).run, { type: 'abort', actor: 'U5', reason: 'wrong version' }, T0 + 5 * MIN);
-    expect(t.run).toMatchObject({ state: 'aborted', reason: 'aborted by <@U5>: wrong version', endedAt: T0 + 5 * MIN });
+    expect(t.run).toMatchObject({ state: 'aborted', reason: { kind: 'aborted', by: 'U5', text: 'wrong version' }, endedAt: T0 + 5 * MIN });
     expect(item(t.run, 'db-up')).toMatchObject({ state: 'skipped' });
     expect(types(t.effects)).toEqual(['thread', 'summary']);
     expect(transition(newRun(), { type: 'abort', actor: 'U5' }, T0).run.state).toBe('aborted');
@@ -225,8 +225,8 @@ describe('pause, resume, abort', () => {
 
   it('after a cluster change: failed, with a rollback requested', () => {
     const t = transition(play(canaryStarted).run, { type: 'abort', actor: 'U5' }, T0 + 5 * MIN);
-    expect(t.run).toMatchObject({ state: 'failed', reason: 'aborted by <@U5>' });
-    expect(t.effects).toContainEqual({ type: 'request-rollback', reason: 'aborted by <@U5>' });
+    expect(t.run).toMatchObject({ state: 'failed', reason: { kind: 'aborted', by: 'U5' } });
+    expect(t.effects).toContainEqual({ type: 'request-rollback', reason: { kind: 'aborted', by: 'U5' } });
     expect(refusal(() => transition(t.run, { type: 'abort', actor: 'U5' }, T0 + 6 * MIN)).code).toBe('run-finished');
   });
 });

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { OLDEST_RUN_SCHEMA_VERSION, RUN_MIGRATIONS } from '../../src/run/core/run-migrations.js';
 import { runRef } from '../../src/run/core/run-ref.js';
-import { RUN_SCHEMA_VERSION, runSchema } from '../../src/run/core/run-schema.js';
+import { RUN_SCHEMA_VERSION, runSchema, type Run } from '../../src/run/core/run-schema.js';
 import { parseRun, serializeRun } from '../../src/run/store/parse-run.js';
 
 // Documents as a released flightdeck stored them, one file per older version at least (see the README there).
@@ -27,7 +27,7 @@ const v2 = stored.find(({ file }) => file === 'v2-production-paused.json')!;
  * stored document of this version (a stricter type for what was always written; the fixtures here must still
  * parse) needs no bump: record the new hash and say why in the commit.
  */
-const SHAPE_OF_VERSION: Record<number, string> = { 3: '5586a1f75925a604' };
+const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3' };
 const shapeHash = () => createHash('sha256').update(JSON.stringify(z.toJSONSchema(runSchema, { io: 'input', unrepresentable: 'any' }))).digest('hex').slice(0, 16);
 
 describe('the run schema migrations', () => {
@@ -71,6 +71,23 @@ describe('the run schema migrations', () => {
     expect(written.schemaVersion).toBe(RUN_SCHEMA_VERSION);
     expect(parseRun(JSON.stringify(written))).toEqual(run);
     expect(runRef(run)).toBe('1-3f9c2a1b0d');
+  });
+
+  it.each([
+    ['a reason that is data', (run: Run) => ({ ...run, state: 'aborted' as const, reason: { kind: 'aborted' as const, by: 'U0BOB' } })],
+    [
+      'a sign-off\'s expired approvals',
+      (run: Run) => {
+        const signoff = run.phases.flatMap((phase) => phase.items).find((item) => item.kind === 'signoff');
+        if (!signoff) throw new Error('the version 2 fixture has no sign-off');
+        return { ...run, phases: run.phases.map((phase) => ({ ...phase, items: phase.items.map((item) => (item === signoff ? { ...item, expired: [{ by: 'U0BOB', at: 1 }] } : item)) })) };
+      },
+    ],
+  ])('write a run without a uid but with %s at the current version: version 2 would refuse it', (_, change) => {
+    const run = change(parseRun(v2.text)) as Run;
+    const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
+    expect(written.schemaVersion).toBe(RUN_SCHEMA_VERSION);
+    expect(parseRun(JSON.stringify(written))).toEqual(run);
   });
 
   it.each([

@@ -94,7 +94,7 @@ describe('the undone run: rollback-started and rollback-finished', () => {
   it('a run in flight is interrupted; one that never changed the cluster has nothing to roll back', () => {
     const running = deploy([{ id: 'set-image', kind: 'step', action: 'set-image' }, { id: 'wait', kind: 'step', action: 'wait-rollout' }]);
     const t = transition(running, { type: 'rollback-started', rollbackRunId: '9', actor: 'U3' }, T0 + MIN);
-    expect(t.run).toMatchObject({ state: 'rolling-back', reason: 'rollback requested by <@U3>' });
+    expect(t.run).toMatchObject({ state: 'rolling-back', reason: { kind: 'rollback-requested', by: 'U3' } });
     expect(t.run.phases[0]?.items[0]).toMatchObject({ state: 'skipped' });
     const untouched = deploy([{ id: 'bake', kind: 'step', action: 'bake', duration: '1m' }]);
     expect(refusal(() => transition(untouched, { type: 'rollback-started', rollbackRunId: '9', actor: 'U3' }, T0)).message).toMatch(/never changed the cluster/);

@@ -4,6 +4,7 @@ import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import type { Run, RollbackTarget } from '../../src/run/core/run-schema.js';
 import { transition, type RunEvent, type Transition } from '../../src/run/core/transition.js';
+import { ADVANCE, RUN_TRANSITIONS, takes } from '../../src/run/core/transition-table.js';
 
 const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);
 const MIN = 60_000;
@@ -242,3 +243,41 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+describe('the transition table', () => {
+  const live: Run['state'][] = ['pending', 'running', 'waiting', 'paused'];
+
+  it('hands every event to its apply function in every live state: refusals there are worded, not run-finished', () => {
+    for (const [type, rule] of Object.entries(RUN_TRANSITIONS)) expect({ type, missing: live.filter((state) => !rule.from.includes(state)) }).toEqual({ type, missing: [] });
+  });
+
+  it('lists for each event where it may lead, and every step of a run lands where its row says', () => {
+    // Each row: the events so far, the event, the state it must reach; each is checked against the table too.
+    const failed = [start, tick('announce'), tick('oncall'), tick('freeze'), { type: 'step-failed', itemId: 'set-image', reason: 'x', outcome: 'failed' } as RunEvent];
+    const rows: [RunEvent[], RunEvent, Run['state']][] = [
+      [[], start, 'waiting'],
+      [[start], { type: 'pause', actor: 'U1' }, 'paused'],
+      [[start, { type: 'pause', actor: 'U1' }], { type: 'resume', actor: 'U1' }, 'waiting'],
+      [[start], { type: 'abort', actor: 'U1' }, 'aborted'],
+      [failed, { type: 'rollback-started', rollbackRunId: '13', actor: 'U1' }, 'rolling-back'],
+      [failed, { type: 'rollback-finished', ok: false, detail: 'could not start' }, 'rollback-failed'],
+    ];
+    for (const [before, event, state] of rows) {
+      const { run } = play(before);
+      const next = transition(run, event, T0 + 99 * MIN).run.state;
+      expect({ event: event.type, state: next }).toEqual({ event: event.type, state });
+      const row = RUN_TRANSITIONS[event.type];
+      expect(next in row.to || next in ADVANCE.to || (next === run.state && 'stay' in row.to)).toBe(true);
+    }
+  });
+
+  it('lets an ended run take only what its row lists for that state', () => {
+    const succeeded = play([start, tick('announce'), tick('oncall'), tick('freeze'), ok('set-image'), ok('wait'), tick('smoke')]).run;
+    expect(takes(succeeded, { type: 'phase-due', phaseId: 'verify' })).toBe(true);
+    expect(takes(succeeded, start)).toBe(false);
+    // A tick reaches a succeeded run only for an item of a follow-up; this checklist has none.
+    expect(takes(succeeded, tick('smoke'))).toBe(false);
+    expect(takes(succeeded, { type: 'guard-assessed', guardId: 'g', assessment: { status: 'healthy', values: [], reason: 'x' } })).toBe(false);
+    expect(transition(succeeded, { type: 'guard-assessed', guardId: 'g', assessment: { status: 'healthy', values: [], reason: 'x' } }, T0 + 99 * MIN).run).toBe(succeeded);
+  });
+});

@@ -26,6 +26,11 @@ describe('thread notes are worded by the Slack views', () => {
     [{ kind: 'rollback-started', rollbackRunId: '8', actor: 'U0BOB' }, ':rewind: Rollback run #8 started by <@U0BOB>'],
     [{ kind: 'rollback-finished', ok: true, detail: 'revision 3' }, ':leftwards_arrow_with_hook: Rolled back: revision 3'],
     [{ kind: 'rollback-finished', ok: false, detail: 'timed out' }, ':rotating_light: Rollback failed: timed out'],
+    [
+      { kind: 'rollback-finished', ok: false, detail: 'rollback run #8 ended aborted', reason: { kind: 'aborted', by: 'U0BOB', text: '<!here> stop' } },
+      ':rotating_light: Rollback failed: rollback run #8 ended aborted: aborted by <@U0BOB>: &lt;!here&gt; stop',
+    ],
+    [{ kind: 'run-ended', runId: '7', state: 'aborted', reason: { kind: 'aborted', by: 'U0ALICE' } }, ':no_entry_sign: Run #7 aborted: aborted by <@U0ALICE>'],
   ])('%j', (note, text) => {
     expect(wordThreadNote(note)).toBe(text);
   });

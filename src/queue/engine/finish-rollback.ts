@@ -1,4 +1,5 @@
 import type { Logger } from '../../observability/create-logger.js';
+import type { RunReason } from '../../run/core/run-reason.js';
 import { isTerminal, type Run } from '../../run/core/run-schema.js';
 import type { RunStore } from '../../run/store/run-store.js';
 import type { RunEngine } from './run-engine.js';
@@ -10,13 +11,11 @@ export interface FinishRollbackDeps {
 }
 
 /** The line the undone run's thread and audit get: what the rollback restored, or why it did not. */
-export function rollbackOutcome(rollback: Run): { ok: boolean; detail: string } {
+export function rollbackOutcome(rollback: Run): { ok: boolean; detail: string; reason?: RunReason } {
   const ok = rollback.state === 'succeeded';
   const restored = rollback.phases.flatMap((phase) => phase.items).find((item) => item.id === 'rollback');
-  const detail = ok
-    ? `rollback run #${rollback.id}: ${restored?.detail ?? `restored ${rollback.version}`}`
-    : `rollback run #${rollback.id} ended ${rollback.state}${rollback.reason ? `: ${rollback.reason}` : ''}`;
-  return { ok, detail };
+  if (ok) return { ok, detail: `rollback run #${rollback.id}: ${restored?.detail ?? `restored ${rollback.version}`}` };
+  return { ok, detail: `rollback run #${rollback.id} ended ${rollback.state}`, ...(rollback.reason ? { reason: rollback.reason } : {}) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { runRef } from '../../run/core/run-ref.js';
 import type { Run } from '../../run/core/run-schema.js';
+import { runCauseSchema } from '../../run/core/run-reason.js';
 import { threadNoteSchema } from '../../run/core/thread-note.js';
 
 /** Jobs cross process boundaries as data: every processor parses its payload with these. */
@@ -19,7 +20,8 @@ export const runJobSchema = z.object({ runId: z.string().min(1) });
 
 export const phaseDueJobSchema = z.object({ runId: z.string().min(1), phaseId: z.string().min(1) });
 
-export const rollbackRequestJobSchema = z.object({ runId: z.string().min(1), reason: z.string() });
+/** `reason`: why the run ended (a string in jobs queued by older versions). */
+export const rollbackRequestJobSchema = z.object({ runId: z.string().min(1), reason: runCauseSchema });
 
 /**
  * BullMQ forbids `:` in custom ids; deterministic ids make a duplicate enqueue collapse into one job. They

@@ -28,7 +28,7 @@ export function createRollbackRequestProcessor(deps: WorkerDeps) {
         target: run.target,
         actor: FLIGHTDECK_ACTOR,
         channel: run.channel,
-        reason: `run #${run.id} ${reason}`,
+        reason: { kind: 'undoes', runId: run.id, cause: reason },
       });
       logger.info({ rollback: rollback.id }, 'rollback run started');
     } catch (err) {

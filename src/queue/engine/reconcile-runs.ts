@@ -63,7 +63,9 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
     const followUps = scheduledFollowUps(run);
     // The effect was lost with the process that committed the failure (it commits before it enqueues).
     if (needsRollback(run)) {
-      await engine.dispatch(run, [{ type: 'request-rollback', reason: run.reason ?? 'failed' }, ...followUps]);
+      // Only a rollback run's reason says what it undoes; a deploy's is why it ended.
+      const reason = run.reason === undefined || (typeof run.reason === 'object' && run.reason.kind === 'undoes') ? 'failed' : run.reason;
+      await engine.dispatch(run, [{ type: 'request-rollback', reason }, ...followUps]);
       enqueued += 1;
     } else if (awaitsSummary(run)) {
       // Same for the summary of a run that ended; the job id collapses with one still queued, and it renders too.

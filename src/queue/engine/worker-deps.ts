@@ -3,6 +3,7 @@ import type { ClusterAccess } from '../../k8s/create-cluster-access.js';
 import type { Logger } from '../../observability/create-logger.js';
 import type { FlightdeckMetrics } from '../../observability/create-metrics.js';
 import type { ProbeProviders } from '../../probes/probe-provider.js';
+import type { RunReason } from '../../run/core/run-reason.js';
 import type { Run, RunTarget } from '../../run/core/run-schema.js';
 import type { RunStore } from '../../run/store/run-store.js';
 import type { Queues } from './create-queues.js';
@@ -19,7 +20,7 @@ export interface RollbackOfRun {
   target: RunTarget;
   actor: string;
   channel: string;
-  reason: string;
+  reason: RunReason;
 }
 
 /** Everything a job handler may use. Built once per worker process by the composition root. */

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { plainRunReason } from '../../run/core/run-reason.js';
 import { runJobSchema } from '../engine/job-schemas.js';
 import type { GuardDeps } from './guard-deps.js';
 import { guardScheduler } from './guard-scheduler.js';
@@ -50,7 +51,7 @@ export function createGuardsStopProcessor(deps: GuardDeps) {
         kind: 'change',
         runId,
         what: 'finished',
-        summary: `Deploy of ${run.service} ${run.version} to ${run.environment} ${run.state} (run #${run.id})${run.reason ? `: ${run.reason}` : ''}`.slice(0, 1024),
+        summary: `Deploy of ${run.service} ${run.version} to ${run.environment} ${run.state} (run #${run.id})${run.reason ? `: ${plainRunReason(run.reason)}` : ''}`.slice(0, 1024),
       });
     }
   };

@@ -1,7 +1,6 @@
-import { formatUtcTime } from './format-utc-time.js';
 import { FLIGHTDECK_ACTOR } from './run-event.js';
 import { CLUSTER_CHANGING_ACTIONS, isPeopleItem, type RunItem } from './run-item-schema.js';
-import type { RunPhase } from './run-schema.js';
+import type { RunPhase, RunState } from './run-schema.js';
 import { isFollowUp, record, requestSummary, stopGuards, type RunDraft } from './run-draft.js';
 
 /**
@@ -14,31 +13,28 @@ import { isFollowUp, record, requestSummary, stopGuards, type RunDraft } from '.
  * done, and no other step runs (steps run one at a time). Runs that are pending, paused or ended are
  * left alone.
  *
- * Mutates the draft, which must be the transition's private copy.
+ * Mutates the draft, which must be the transition's private copy, except for the run's state: `state` is
+ * the state the event led to, and the state the run goes on in is returned for `transition` to set.
  */
-export function advanceRun(draft: RunDraft): void {
+export function advanceRun(draft: RunDraft, state: RunState): RunState {
   const { run } = draft;
-  if (run.state === 'succeeded') {
+  if (state === 'succeeded') {
     for (const phase of run.phases) if (isFollowUp(phase) && phase.state === 'active') progressPhase(draft, phase);
-    return;
+    return state;
   }
-  if (run.state !== 'running' && run.state !== 'waiting') return;
+  if (state !== 'running' && state !== 'waiting') return state;
 
   // Each pass either returns or closes one phase, so the loop ends after at most phases.length passes.
   for (;;) {
     let phase = run.phases.find((p) => p.state === 'active' && !isFollowUp(p));
     if (!phase) {
       phase = run.phases.find((p) => p.state === 'pending' && !isFollowUp(p));
-      if (!phase) {
-        succeed(draft);
-        return;
-      }
+      if (!phase) return succeed(draft);
       phase.state = 'active';
     }
     if (progressPhase(draft, phase) === 'done') continue;
     const busy = phase.items.some((item) => (item.kind === 'step' || item.kind === 'check') && item.state === 'running');
-    run.state = busy ? 'running' : 'waiting';
-    return;
+    return busy ? 'running' : 'waiting';
   }
 }
 
@@ -105,7 +101,7 @@ function startGuards(draft: RunDraft): void {
 
 /**
  * Sign-offs whose approvals have expired by now lose them; an item that falls below quorum goes back to
- * `pending` with a detail saying so. Returns whether any item reopened.
+ * `pending` and keeps the expired approvals (`expired`), which the message names. Returns whether any item reopened.
  */
 function dropExpiredApprovals(draft: RunDraft, phase: RunPhase): boolean {
   let reopened = false;
@@ -115,13 +111,12 @@ function dropExpiredApprovals(draft: RunDraft, phase: RunPhase): boolean {
     const expired = item.approvals.filter((approval) => draft.now - approval.at > expiresMs);
     if (expired.length === 0) continue;
     item.approvals = item.approvals.filter((approval) => !expired.includes(approval));
-    const who = expired.map((approval) => `<@${approval.by}> (${formatUtcTime(approval.at)})`).join(', ');
     record(draft, FLIGHTDECK_ACTOR, 'signoff.expired', `${item.id}: ${expired.map((approval) => approval.by).join(', ')}`);
     if (item.approvals.length < item.quorum) {
       item.state = 'pending';
       item.at = draft.now;
       delete item.by;
-      item.detail = `approval by ${who} expired before the phase completed — approve again`;
+      item.expired = expired;
       reopened = true;
     }
   }
@@ -129,9 +124,8 @@ function dropExpiredApprovals(draft: RunDraft, phase: RunPhase): boolean {
 }
 
 /** All regular phases are done: the run succeeded; follow-up phases are scheduled from now. */
-function succeed(draft: RunDraft): void {
+function succeed(draft: RunDraft): 'succeeded' {
   const { run } = draft;
-  run.state = 'succeeded';
   run.endedAt = draft.now;
   stopGuards(draft);
   record(draft, FLIGHTDECK_ACTOR, 'run.succeeded', `${run.service} ${run.version} to ${run.environment}`);
@@ -143,4 +137,5 @@ function succeed(draft: RunDraft): void {
     draft.effects.push({ type: 'schedule-phase', phaseId: phase.id, at: phase.dueAt });
   }
   requestSummary(draft);
+  return 'succeeded';
 }

@@ -1,5 +1,6 @@
 import { RUN_SCHEMA_VERSION, type Run, type RunTarget } from './run-schema.js';
 import type { RunStepItem } from './run-item-schema.js';
+import type { RunReason } from './run-reason.js';
 
 export interface CreateRollbackRunInput {
   id: string;
@@ -11,8 +12,8 @@ export interface CreateRollbackRunInput {
   target: RunTarget;
   requestedBy: string;
   channel: string;
-  /** Why: shown in the message and audit ("guard error-rate breached", "requested by <@U1>"). */
-  reason: string;
+  /** Why: shown in the message and audit (who asked for it, or the run it undoes and why that run ended). */
+  reason: RunReason;
   /** Roll back to this Deployment revision (`kubectl rollout undo --to-revision`) instead of the pinned template. */
   toRevision?: string;
 }
@@ -67,7 +68,7 @@ export function createRollbackRun(input: CreateRollbackRunInput, now: number): R
     channel: input.channel,
     state: 'pending',
     confirm: { start: false, signoffs: false },
-    phases: [{ id: 'rollback', title: `Roll back: ${input.reason}`, state: 'pending', items: steps }],
+    phases: [{ id: 'rollback', title: 'Roll back', state: 'pending', items: steps }],
     guards: [],
     breaches: [],
     reason: input.reason,

@@ -1,5 +1,5 @@
 import { parseDuration } from '../../checklist/parse-duration.js';
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { catalogued } from '../../errors/error-catalogue.js';
 
 /**
  * A checklist duration in milliseconds.
@@ -10,9 +10,7 @@ import { FlightdeckError } from '../../errors/flightdeck-error.js';
 export function durationMs(text: string, what: string): number {
   const ms = parseDuration(text);
   if (ms === null) {
-    throw new FlightdeckError('checklist-invalid', `The ${what} "${text}" is not a duration.`, {
-      remedy: 'Use a whole number and a unit, e.g. 90s or 10m.',
-    });
+    throw catalogued('checklist-duration-invalid', { what, text });
   }
   return ms;
 }

@@ -1,4 +1,5 @@
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { catalogued } from '../../errors/error-catalogue.js';
+import type { FlightdeckError } from '../../errors/flightdeck-error.js';
 import type { RunItem } from './run-item-schema.js';
 import type { Run } from './run-schema.js';
 import { roleRequired, selfApproval } from './transition-errors.js';
@@ -19,9 +20,7 @@ export function tickRefusal(run: Run, item: RunItem, actor: string, roles: reado
   if (item.kind !== 'manual') return null;
   if (item.role !== undefined && !roles.includes(item.role)) return roleRequired(item, item.role, 'tick');
   if (actor === run.requestedBy && !requesterMayTick(item)) {
-    return new FlightdeckError('forbidden', `You requested run #${run.id}, so you may not tick "${item.title}": someone else must check it.`, {
-      remedy: 'Ask a colleague to tick it; the checklist sets `requesterMayTick: true` on items the requester may tick.',
-    });
+    return catalogued('requester-may-not-tick', { runId: run.id, item: { title: item.title } });
   }
   return null;
 }
@@ -33,11 +32,7 @@ export function approveRefusal(run: Run, item: RunItem, actor: string, roles: re
   if (actor === run.requestedBy && !item.allowSelf) return selfApproval(run, item);
   if (run.distinctSigners) {
     const other = otherSignoffBy(run, item.id, actor);
-    if (other) {
-      return new FlightdeckError('forbidden', `You already signed off "${other.title}" on run #${run.id}, and one person counts for at most one sign-off of a run.`, {
-        remedy: 'Ask someone else who holds the role; the checklist says `distinctSigners: true`.',
-      });
-    }
+    if (other) return catalogued('one-signoff-per-person', { runId: run.id, other: { title: other.title } });
   }
   return null;
 }

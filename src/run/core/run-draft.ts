@@ -1,7 +1,8 @@
 import { auditEntry } from './audit-entry.js';
 import type { Effect } from './run-event.js';
+import { plainRunReason, type RunCause } from './run-reason.js';
 import { CLUSTER_CHANGING_ACTIONS, type RunItem } from './run-item-schema.js';
-import type { AuditEntry, Run, RunPhase } from './run-schema.js';
+import type { AuditEntry, Run, RunPhase, RunState } from './run-schema.js';
 import { itemNotFound } from './transition-errors.js';
 
 /** A transition in progress: the private copy of the run and what the event produced so far. */
@@ -11,6 +12,12 @@ export interface RunDraft {
   effects: Effect[];
   now: number;
 }
+
+/**
+ * What applying an event to a draft gives `transition`: the state the event leads to (before the advance
+ * moves the run on), or null when the event changed nothing. Only `transition` sets `run.state`.
+ */
+export type NextState = RunState | null;
 
 /** Appends an audit entry stamped with the draft's clock. */
 export function record(draft: RunDraft, actor: string, action: string, detail: string): void {
@@ -54,7 +61,7 @@ export function requestSummary(draft: RunDraft): void {
  * `failed`, and a pause is forgotten. Workers still holding a job for an interrupted item find the run
  * ended and drop their result.
  */
-export function interrupt(draft: RunDraft, why: string): void {
+export function interrupt(draft: RunDraft, why: RunCause): void {
   const { run } = draft;
   for (const phase of run.phases) {
     if (isFollowUp(phase)) continue;
@@ -62,33 +69,40 @@ export function interrupt(draft: RunDraft, why: string): void {
       if (item.state !== 'running') continue;
       item.state = 'skipped';
       item.at = draft.now;
-      item.detail = `interrupted: ${why}`;
+      item.detail = `interrupted: ${interruption(why)}`;
     }
     if (phase.state === 'active') phase.state = 'failed';
   }
   delete run.paused;
 }
 
+/** Why an item stopped, on its own line: the person who acted is named in the run's outcome, not here. */
+function interruption(why: RunCause): string {
+  if (typeof why === 'string') return why;
+  return why.kind === 'aborted' ? 'the run was aborted' : 'a rollback was requested';
+}
+
 export type EndState = 'failed' | 'error' | 'aborted';
 
 /**
- * Ends the run in `state` for `reason`. A deploy that ends `failed` after changing the cluster asks for a
- * rollback (the summary then waits for the rollback's end); any other end asks for the summary.
+ * Ends the run in `state` for `reason`: everything but the state itself, which the caller returns to
+ * `transition` (the one place that sets it). A deploy that ends `failed` after changing the cluster asks
+ * for a rollback (the summary then waits for the rollback's end); any other end asks for the summary.
  */
-export function endRun(draft: RunDraft, state: EndState, reason: string, actor: string): void {
+export function endRun(draft: RunDraft, state: EndState, reason: RunCause, actor: string): EndState {
   const { run } = draft;
   interrupt(draft, reason);
-  run.state = state;
   run.reason = reason;
   run.endedAt = draft.now;
   stopGuards(draft);
-  record(draft, actor, `run.${state}`, reason);
+  record(draft, actor, `run.${state}`, plainRunReason(reason));
   draft.effects.push({ type: 'thread', note: { kind: 'run-ended', runId: run.id, state, reason } });
   if (state === 'failed' && run.kind === 'deploy' && changedCluster(run)) {
     draft.effects.push({ type: 'request-rollback', reason });
   } else {
     requestSummary(draft);
   }
+  return state;
 }
 
 /** The item and its phase. @throws FlightdeckError `item-not-found`. */

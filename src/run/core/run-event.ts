@@ -1,6 +1,7 @@
 import type { ThreadNote } from './thread-note.js';
 import type { GuardAssessment } from '../../probes/assess-guard.js';
 import type { Measurement } from '../../probes/probe-provider.js';
+import type { RunCause, RunReason } from './run-reason.js';
 import type { AuditEntry, RollbackTarget, Run } from './run-schema.js';
 
 type GuardAction = 'rollback' | 'page' | 'notify';
@@ -34,7 +35,7 @@ export type RunEvent =
   /** The rollback run undoing this run was created (it holds the lock now). */
   | { type: 'rollback-started'; rollbackRunId: string; actor: string }
   /** The rollback run ended; also accepted on a failed run whose rollback could not be started. */
-  | { type: 'rollback-finished'; ok: boolean; detail: string }
+  | { type: 'rollback-finished'; ok: boolean; detail: string; reason?: RunReason }
   /** A follow-up phase's delayed job fired. */
   | { type: 'phase-due'; phaseId: string }
   /** The deployment summary is in the thread. */
@@ -50,7 +51,7 @@ export type Effect =
   | { type: 'start-guards' }
   | { type: 'stop-guards' }
   /** Start a rollback run for this run (it ended `failed` after changing the cluster). */
-  | { type: 'request-rollback'; reason: string }
+  | { type: 'request-rollback'; reason: RunCause }
   /** Trigger PagerDuty and DM the on-call; the run is paused until someone acts. */
   | { type: 'page'; guardId: string; detail: string }
   | { type: 'notify'; guardId: string; detail: string }

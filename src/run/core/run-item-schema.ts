@@ -42,6 +42,8 @@ export const runSignoffItemSchema = z.object({
   allowSelf: z.boolean(),
   expiresMs: z.number().int().positive().optional(),
   approvals: z.array(approvalSchema),
+  /** Approvals that expired before the phase completed, so the item went back to pending; cleared by the next approval. */
+  expired: z.array(approvalSchema).optional(),
 });
 
 export const measurementSchema = z.object({

@@ -18,9 +18,21 @@ export const OLDEST_RUN_SCHEMA_VERSION = 2;
 
 /** Keyed by the version they migrate from; one per version from OLDEST_RUN_SCHEMA_VERSION to RUN_SCHEMA_VERSION - 1. */
 export const RUN_MIGRATIONS: Readonly<Record<number, RunMigration>> = {
-  /** 3 adds `uid`; a run created before it has none and keeps the names its objects were given (run-ref.ts). */
+  /**
+   * 3 adds `uid` (a run created before it has none and keeps the names its objects were given, run-ref.ts), a
+   * `reason` that may be data rather than a mrkdwn string, and a sign-off's `expired` approvals. A version 2
+   * document is already a version 3 one.
+   */
   2: {
     up: (doc) => ({ ...doc, schemaVersion: 3 }),
-    down: (doc) => (doc.uid === undefined ? { ...doc, schemaVersion: 2 } : undefined),
+    down: (doc) => (fitsVersion2(doc) ? { ...doc, schemaVersion: 2 } : undefined),
   },
 };
+
+/** Whether a version 3 document uses nothing version 2 would refuse or drop. */
+function fitsVersion2(doc: StoredRunDocument): boolean {
+  if (doc.uid !== undefined) return false;
+  if (doc.reason !== undefined && typeof doc.reason !== 'string') return false;
+  const phases = Array.isArray(doc.phases) ? (doc.phases as Array<{ items?: unknown }>) : [];
+  return !phases.some((phase) => Array.isArray(phase.items) && (phase.items as Array<Record<string, unknown>>).some((item) => item.expired !== undefined));
+}

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GUARD_ACTIONS, GUARD_POLICIES } from '../../checklist/checklist-schema.js';
 import { probeSpecSchema } from '../../probes/probe-types.js';
 import { runItemSchema } from './run-item-schema.js';
+import { runReasonSchema } from './run-reason.js';
 
 export type { RunItem } from './run-item-schema.js';
 
@@ -137,7 +138,8 @@ export const runSchema = z.object({
   guardsStoppedAt: z.number().optional(),
   /** Why and since when the run is paused; `from` is the state resume returns to before advancing. */
   paused: z.object({ from: z.enum(['running', 'waiting']), by: z.string(), at: z.number(), reason: z.string().optional() }).optional(),
-  reason: z.string().optional(),
+  /** Why the run ended, or why a rollback run was started: who acted as a user id (a string in documents of older versions). */
+  reason: runReasonSchema.optional(),
   /** What the Deployment ran before this run changed anything: recorded by its first set-image or canary step, never replaced. */
   rollbackTarget: rollbackTargetSchema.optional(),
   /** On a rollback run: the pinned template of the run it undoes, if that run recorded one. */

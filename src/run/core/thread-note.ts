@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { runCauseSchema, runReasonSchema } from './run-reason.js';
 
 /**
  * What a run tells its thread, as data: src/slack/views words it. Notes cross the queue in thread jobs,
@@ -7,7 +8,7 @@ import { z } from 'zod';
 export const threadNoteSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('phase-completed'), phaseTitle: z.string(), followUp: z.boolean() }),
   z.object({ kind: z.literal('run-succeeded'), runId: z.string(), image: z.string(), environment: z.string() }),
-  z.object({ kind: z.literal('run-ended'), runId: z.string(), state: z.enum(['failed', 'error', 'aborted']), reason: z.string() }),
+  z.object({ kind: z.literal('run-ended'), runId: z.string(), state: z.enum(['failed', 'error', 'aborted']), reason: runCauseSchema }),
   z.object({ kind: z.literal('paused'), actor: z.string(), reason: z.string().optional() }),
   z.object({ kind: z.literal('resumed'), actor: z.string(), pausedAt: z.number() }),
   z.object({ kind: z.literal('guard-breached'), guardTitle: z.string(), detail: z.string(), action: z.enum(['rollback', 'page', 'notify']) }),
@@ -15,7 +16,8 @@ export const threadNoteSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('follow-up-due'), runId: z.string(), phaseTitle: z.string(), items: z.number().int().nonnegative() }),
   z.object({ kind: z.literal('step-failed'), itemTitle: z.string(), reason: z.string() }),
   z.object({ kind: z.literal('rollback-started'), rollbackRunId: z.string(), actor: z.string() }),
-  z.object({ kind: z.literal('rollback-finished'), ok: z.boolean(), detail: z.string() }),
+  /** `reason`: why the rollback run ended, when it did not succeed. */
+  z.object({ kind: z.literal('rollback-finished'), ok: z.boolean(), detail: z.string(), reason: runReasonSchema.optional() }),
   /** A reply an older flightdeck worded before queueing it (thread jobs left in the queue across an upgrade). */
   z.object({ kind: z.literal('text'), text: z.string().min(1) }),
 ]);

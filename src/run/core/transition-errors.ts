@@ -1,146 +1,112 @@
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
-import { formatUtcTime } from './format-utc-time.js';
-import type { Run, RunItem, RunPhase, RunState } from './run-schema.js';
+import { catalogued } from '../../errors/error-catalogue.js';
+import type { FlightdeckError } from '../../errors/flightdeck-error.js';
+import type { Run, RunItem, RunPhase } from './run-schema.js';
 
-// The messages below are read by people in Slack: they name the run, the item and what to do next.
+/*
+ * The refusals of the state machine, as catalogue keys and the values they name; the words are in
+ * src/errors/run-refusals.ts.
+ */
 
-/** How a run reads in messages: "run 12 (api 1.4.2 to production)". */
-export function describeRun(run: Run): string {
-  return `run ${run.id} (${run.service} ${run.version} to ${run.environment})`;
+/** The run as refusals name it. */
+function ref(run: Run): { id: string; service: string; version: string; environment: string } {
+  return { id: run.id, service: run.service, version: run.version, environment: run.environment };
 }
 
-const FINAL_STATE_TEXT: Partial<Record<RunState, string>> = {
-  succeeded: 'it succeeded',
-  failed: 'it failed',
-  error: 'it stopped with an error',
-  'rolled-back': 'it was rolled back',
-  'rollback-failed': 'its rollback failed',
-  aborted: 'it was aborted',
-  'rolling-back': 'it is being rolled back',
-};
+/** The run's end reason as the catalogue words it (a rollback run's `undoes` never ends a run, so it is left out). */
+function endCause(run: Run) {
+  const { reason } = run;
+  if (reason === undefined) return {};
+  if (typeof reason === 'string') return { cause: { kind: 'words' as const, text: reason } };
+  if (reason.kind === 'undoes') return {};
+  return { cause: reason };
+}
 
 export function runFinished(run: Run): FlightdeckError {
-  const state = FINAL_STATE_TEXT[run.state] ?? `it is ${run.state}`;
-  const reason = run.reason ? ` (${run.reason})` : '';
-  return new FlightdeckError('run-finished', `${capitalize(describeRun(run))} has already finished: ${state}${reason}.`, {
-    remedy: 'Start a new run with /deploy if you want to try again.',
-  });
+  return catalogued('run-finished', { run: ref(run), state: run.state, ...endCause(run) });
 }
 
 export function runAlreadyStarted(run: Run): FlightdeckError {
-  // No dedicated code exists for this yet; `usage` is the closest: the person asked for something that
-  // does not apply to the run as it stands.
-  return new FlightdeckError('usage', `${capitalize(describeRun(run))} has already started (it is ${run.state}).`);
+  return catalogued('run-already-started', { run: ref(run), state: run.state });
 }
 
 export function itemNotFound(run: Run, itemId: string): FlightdeckError {
-  return new FlightdeckError('item-not-found', `${capitalize(describeRun(run))} has no item "${itemId}".`, {
-    remedy: `Its checklist is "${run.checklist}"; use the buttons in the run's message.`,
-  });
-}
-
-export function stepNotTickable(item: RunItem): FlightdeckError {
-  const what = item.kind === 'check' ? 'a check' : 'a step';
-  return new FlightdeckError('item-not-tickable', `"${item.title}" is ${what} flightdeck runs itself; it cannot be ticked.`);
+  return catalogued('item-not-found', { run: ref(run), itemId, checklist: run.checklist });
 }
 
 export function wrongKind(item: RunItem, expected: 'manual' | 'signoff'): FlightdeckError {
-  if (item.kind === 'step' || item.kind === 'check') return stepNotTickable(item);
-  return expected === 'signoff'
-    ? new FlightdeckError('item-not-tickable', `"${item.title}" is a box to tick, not a sign-off.`)
-    : new FlightdeckError('item-not-tickable', `"${item.title}" is a sign-off: it needs an approval, not a tick.`);
+  if (item.kind === 'step' || item.kind === 'check') return catalogued('item-runs-itself', { item: { title: item.title }, kind: item.kind });
+  return catalogued(expected === 'signoff' ? 'item-not-a-signoff' : 'item-is-a-signoff', { item: { title: item.title } });
 }
 
 export function roleRequired(item: RunItem, role: string, verb: 'tick' | 'approve'): FlightdeckError {
-  return new FlightdeckError('forbidden', `Only people with the role \`${role}\` may ${verb} "${item.title}".`, {
-    remedy: `Ask someone with the role \`${role}\`, or ask whoever maintains flightdeck.yaml to add you to it.`,
-  });
+  return catalogued('role-required', { item: { title: item.title }, role, verb });
 }
 
 export function selfApproval(run: Run, item: RunItem): FlightdeckError {
-  return new FlightdeckError('forbidden', `You requested ${describeRun(run)}, so you may not approve "${item.title}": four-eyes principle, someone else must sign off.`);
+  return catalogued('self-approval', { run: ref(run), item: { title: item.title } });
 }
 
 export function alreadyApproved(item: RunItem, at: number): FlightdeckError {
-  return new FlightdeckError('item-already-done', `You already approved "${item.title}" at ${formatUtcTime(at)}.`);
-}
-
-export function signoffComplete(item: RunItem & { approvals: { by: string; at: number }[] }): FlightdeckError {
-  const who = item.approvals.map((approval) => `<@${approval.by}> at ${formatUtcTime(approval.at)}`).join(', ');
-  return new FlightdeckError('item-already-done', `"${item.title}" was already signed off by ${who}.`);
+  return catalogued('already-approved', { item: { title: item.title }, at });
 }
 
 export function followUpNotDue(item: RunItem, phase: RunPhase): FlightdeckError {
-  const when = phase.dueAt === undefined ? 'after the run succeeds' : `at ${new Date(phase.dueAt).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
-  return new FlightdeckError('item-not-tickable', `"${item.title}" belongs to the follow-up "${phase.title}", which is due ${when}.`);
+  return catalogued('follow-up-not-due', { item: { title: item.title }, phase: { title: phase.title }, ...(phase.dueAt === undefined ? {} : { dueAt: phase.dueAt }) });
 }
 
 export function notStarted(run: Run, what: string): FlightdeckError {
-  return new FlightdeckError('usage', `${capitalize(describeRun(run))} has not started yet, so it cannot be ${what}.`, {
-    remedy: 'Press Start in the run message, or abort it.',
-  });
+  return catalogued('run-not-started', { run: ref(run), what });
 }
 
 export function alreadyPaused(run: Run): FlightdeckError {
-  const who = run.paused ? ` by <@${run.paused.by}> at ${formatUtcTime(run.paused.at)}` : '';
-  return new FlightdeckError('usage', `${capitalize(describeRun(run))} is already paused${who}.`);
+  return catalogued('run-already-paused', { run: ref(run), ...(run.paused ? { by: run.paused.by, at: run.paused.at } : {}) });
 }
 
 export function notPaused(run: Run): FlightdeckError {
-  return new FlightdeckError('usage', `${capitalize(describeRun(run))} is not paused (it is ${run.state}).`);
+  return catalogued('run-not-paused', { run: ref(run), state: run.state });
 }
 
 export function nothingToRollBack(run: Run): FlightdeckError {
-  return new FlightdeckError('usage', `${capitalize(describeRun(run))} never changed the cluster, so there is nothing to roll back.`);
+  return catalogued('nothing-to-roll-back', { run: ref(run) });
 }
 
 export function rollbackOfRollback(run: Run): FlightdeckError {
-  return new FlightdeckError('usage', `Run ${run.id} is itself a rollback; roll back with /rollback and a revision instead.`);
+  return catalogued('rollback-of-rollback', { runId: run.id });
 }
 
 export function alreadyRollingBack(run: Run): FlightdeckError {
-  const by = run.rollbackRunId ? ` by run ${run.rollbackRunId}` : '';
-  return new FlightdeckError('usage', `${capitalize(describeRun(run))} is already ${run.state === 'rolling-back' ? 'being rolled back' : 'rolled back'}${by}.`);
+  return catalogued('already-rolling-back', { run: ref(run), state: run.state, ...(run.rollbackRunId ? { rollbackRunId: run.rollbackRunId } : {}) });
 }
 
 export function noRollbackInProgress(run: Run): FlightdeckError {
-  return new FlightdeckError('usage', `${capitalize(describeRun(run))} has no rollback in progress (it is ${run.state}).`);
+  return catalogued('no-rollback-in-progress', { run: ref(run), state: run.state });
 }
 
 export function guardNotFound(run: Run, guardId: string): FlightdeckError {
-  return new FlightdeckError('item-not-found', `${capitalize(describeRun(run))} has no guard "${guardId}".`);
+  return catalogued('guard-not-found', { run: ref(run), guardId });
 }
 
 export function phaseNotFound(run: Run, phaseId: string): FlightdeckError {
-  return new FlightdeckError('item-not-found', `${capitalize(describeRun(run))} has no phase "${phaseId}".`);
+  return catalogued('phase-not-found', { run: ref(run), phaseId });
 }
 
 export function notFollowUp(phase: RunPhase): FlightdeckError {
-  return new FlightdeckError('usage', `Phase "${phase.title}" is not a follow-up; it runs when the phase before it is done.`);
+  return catalogued('not-follow-up', { phase: { title: phase.title } });
 }
 
 export function itemAlreadyDone(item: RunItem): FlightdeckError {
-  if (item.kind === 'signoff') return signoffComplete(item);
-  const who = item.by ? ` by <@${item.by}>` : '';
-  const when = item.at === undefined ? '' : ` at ${formatUtcTime(item.at)}`;
-  return new FlightdeckError('item-already-done', `"${item.title}" was already ticked${who}${when}.`);
+  if (item.kind === 'signoff') return catalogued('signoff-complete', { item: { title: item.title }, approvals: item.approvals });
+  return catalogued('item-already-ticked', { item: { title: item.title }, ...(item.by ? { by: item.by } : {}), ...(item.at === undefined ? {} : { at: item.at }) });
 }
 
 export function itemNotStartedYet(run: Run, item: RunItem): FlightdeckError {
-  return new FlightdeckError('item-not-tickable', `${capitalize(describeRun(run))} has not started yet, so "${item.title}" cannot be ticked.`, {
-    remedy: 'Press Start in the run message first.',
-  });
+  return catalogued('item-before-start', { run: ref(run), item: { title: item.title } });
 }
 
 export function phaseNotActive(item: RunItem, phase: RunPhase, blocking: RunPhase | undefined): FlightdeckError {
-  const first = blocking ? `phase "${blocking.title}" must finish first` : 'an earlier phase must finish first';
-  return new FlightdeckError('item-not-tickable', `"${item.title}" belongs to phase "${phase.title}": ${first}.`);
+  return catalogued('phase-not-active', { item: { title: item.title }, phase: { title: phase.title }, ...(blocking ? { blocking: { title: blocking.title } } : {}) });
 }
 
 export function itemNotPending(item: RunItem): FlightdeckError {
-  return new FlightdeckError('item-not-tickable', `"${item.title}" cannot be ticked: it is ${item.state}.`);
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+  return catalogued('item-not-pending', { item: { title: item.title }, state: item.state });
 }

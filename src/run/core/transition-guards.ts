@@ -1,7 +1,7 @@
 import type { RunEvent } from './run-event.js';
 import { FLIGHTDECK_ACTOR } from './run-event.js';
 import type { Run, RunGuard } from './run-schema.js';
-import { endRun, record, type RunDraft } from './run-draft.js';
+import { endRun, record, type NextState, type RunDraft } from './run-draft.js';
 import { pauseRun } from './transition-control.js';
 import { guardNotFound } from './transition-errors.js';
 
@@ -14,44 +14,41 @@ function findGuard(run: Run, guardId: string): RunGuard {
 }
 
 /**
- * Stores a guard's latest assessment. Returns false when nothing changed (same status, since and reason).
+ * Stores a guard's latest assessment. Changes nothing for the same status, since and reason.
  * Only a change of status is audited: assessments arrive every few seconds.
  */
-export function applyGuardAssessed(draft: RunDraft, event: GuardEvent<'guard-assessed'>): boolean {
+export function applyGuardAssessed(draft: RunDraft, event: GuardEvent<'guard-assessed'>): NextState {
   const guard = findGuard(draft.run, event.guardId);
   const { status, since, reason } = event.assessment;
   const previous = guard.assessment;
-  if (previous && previous.status === status && previous.since === since && previous.reason === reason) return false;
+  if (previous && previous.status === status && previous.since === since && previous.reason === reason) return null;
   guard.assessment = { status, reason, at: draft.now, ...(since === undefined ? {} : { since }) };
   if (status !== 'breached') delete guard.breachedAt;
   if (previous?.status !== status) record(draft, FLIGHTDECK_ACTOR, `guard.${status}`, `${guard.id}: ${reason}`);
-  return true;
+  return draft.run.state;
 }
 
 /**
  * A guard breached. Recorded once per episode (until an assessment that is not `breached`); then
  * `rollback` fails the run and asks for a rollback, `page` pages and pauses, `notify` only alerts.
- * Returns false for a repeated breach of the same episode.
+ * Changes nothing for a repeated breach of the same episode.
  */
-export function applyGuardBreached(draft: RunDraft, event: GuardEvent<'guard-breached'>): boolean {
+export function applyGuardBreached(draft: RunDraft, event: GuardEvent<'guard-breached'>): NextState {
   const { run } = draft;
   const guard = findGuard(run, event.guardId);
-  if (guard.breachedAt !== undefined) return false;
+  if (guard.breachedAt !== undefined) return null;
   guard.breachedAt = draft.now;
   run.breaches.push({ guardId: guard.id, action: event.action, detail: event.detail, at: draft.now });
   record(draft, FLIGHTDECK_ACTOR, 'guard.breached', `${guard.id} (${event.action}): ${event.detail}`);
   draft.effects.push({ type: 'thread', note: { kind: 'guard-breached', guardTitle: guard.title, detail: event.detail, action: event.action } });
   switch (event.action) {
     case 'rollback':
-      endRun(draft, 'failed', `guard "${guard.title}" breached: ${event.detail}`, FLIGHTDECK_ACTOR);
-      break;
+      return endRun(draft, 'failed', `guard "${guard.title}" breached: ${event.detail}`, FLIGHTDECK_ACTOR);
     case 'page':
       draft.effects.push({ type: 'page', guardId: guard.id, detail: event.detail });
-      pauseRun(draft, FLIGHTDECK_ACTOR, `guard "${guard.title}" breached; the on-call was paged`);
-      break;
+      return pauseRun(draft, FLIGHTDECK_ACTOR, `guard "${guard.title}" breached; the on-call was paged`);
     case 'notify':
       draft.effects.push({ type: 'notify', guardId: guard.id, detail: event.detail });
-      break;
+      return run.state;
   }
-  return true;
 }

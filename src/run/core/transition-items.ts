@@ -2,7 +2,7 @@ import type { RunEvent } from './run-event.js';
 import { FLIGHTDECK_ACTOR } from './run-event.js';
 import type { RunItem } from './run-item-schema.js';
 import type { Run, RunPhase } from './run-schema.js';
-import { endRun, isFollowUp, locate, record, type RunDraft } from './run-draft.js';
+import { endRun, isFollowUp, locate, record, type NextState, type RunDraft } from './run-draft.js';
 import {
   alreadyApproved,
   followUpNotDue,
@@ -25,7 +25,7 @@ function assertOpenPhase(run: Run, item: RunItem, phase: RunPhase): void {
 }
 
 /** A person ticks a manual item; a role-restricted item needs the role, and the requester needs `requesterMayTick`. */
-export function applyTick(draft: RunDraft, event: ItemEvent<'tick'>): void {
+export function applyTick(draft: RunDraft, event: ItemEvent<'tick'>): NextState {
   const { item, phase } = locate(draft.run, event.itemId);
   if (item.kind !== 'manual') throw wrongKind(item, 'manual');
   if (item.state === 'done') throw itemAlreadyDone(item);
@@ -37,6 +37,7 @@ export function applyTick(draft: RunDraft, event: ItemEvent<'tick'>): void {
   item.by = event.actor;
   item.at = draft.now;
   record(draft, event.actor, 'item.ticked', `${item.id}: ${item.title}`);
+  return draft.run.state;
 }
 
 /**
@@ -44,7 +45,7 @@ export function applyTick(draft: RunDraft, event: ItemEvent<'tick'>): void {
  * count once, and with `distinctSigners` may not have approved another sign-off of the run; the item is
  * done when `quorum` distinct people approved.
  */
-export function applyApprove(draft: RunDraft, event: ItemEvent<'approve'>): void {
+export function applyApprove(draft: RunDraft, event: ItemEvent<'approve'>): NextState {
   const { run } = draft;
   const { item, phase } = locate(run, event.itemId);
   if (item.kind !== 'signoff') throw wrongKind(item, 'signoff');
@@ -57,22 +58,24 @@ export function applyApprove(draft: RunDraft, event: ItemEvent<'approve'>): void
   assertOpenPhase(run, item, phase);
   item.approvals.push({ by: event.actor, at: draft.now });
   delete item.detail;
+  delete item.expired;
   record(draft, event.actor, 'signoff.approved', `${item.id}: ${item.title} (${item.approvals.length}/${item.quorum})`);
   if (item.approvals.length >= item.quorum) {
     item.state = 'done';
     item.by = event.actor;
     item.at = draft.now;
   }
+  return run.state;
 }
 
 /**
  * A check's measurement. Success completes the item; a final failure fails the run (`failed`: the release
- * is bad), or only the item and its phase when it is a follow-up of a succeeded run. Returns false when
- * the check is not running (a duplicate or late report): nothing changes.
+ * is bad), or only the item and its phase when it is a follow-up of a succeeded run. Changes nothing when
+ * the check is not running (a duplicate or late report).
  */
-export function applyCheckMeasured(draft: RunDraft, event: ItemEvent<'check-measured'>): boolean {
+export function applyCheckMeasured(draft: RunDraft, event: ItemEvent<'check-measured'>): NextState {
   const { item, phase } = locate(draft.run, event.itemId);
-  if (item.kind !== 'check' || item.state !== 'running') return false;
+  if (item.kind !== 'check' || item.state !== 'running') return null;
   const { measurement } = event;
   item.last = { ...measurement };
   item.attempts += 1;
@@ -82,19 +85,16 @@ export function applyCheckMeasured(draft: RunDraft, event: ItemEvent<'check-meas
     item.by = FLIGHTDECK_ACTOR;
     item.at = draft.now;
     record(draft, FLIGHTDECK_ACTOR, 'check.passed', `${item.id}: ${measurement.message}`);
-    return true;
+    return draft.run.state;
   }
-  if (!event.final) return true;
+  if (!event.final) return draft.run.state;
   item.state = 'failed';
   item.by = FLIGHTDECK_ACTOR;
   item.at = draft.now;
   const reason = `check "${item.title}" ${measurement.outcome === 'failed' ? 'failed' : `was ${measurement.outcome}`} after ${item.attempts} ${item.attempts === 1 ? 'try' : 'tries'}: ${measurement.message}`;
   record(draft, FLIGHTDECK_ACTOR, 'check.failed', `${item.id}: ${measurement.message}`);
-  if (isFollowUp(phase)) {
-    phase.state = 'failed';
-    draft.effects.push({ type: 'thread', note: { kind: 'follow-up-failed', phaseTitle: phase.title, reason } });
-  } else {
-    endRun(draft, 'failed', reason, FLIGHTDECK_ACTOR);
-  }
-  return true;
+  if (!isFollowUp(phase)) return endRun(draft, 'failed', reason, FLIGHTDECK_ACTOR);
+  phase.state = 'failed';
+  draft.effects.push({ type: 'thread', note: { kind: 'follow-up-failed', phaseTitle: phase.title, reason } });
+  return draft.run.state;
 }

@@ -1,5 +1,5 @@
+import { catalogued } from '../../errors/error-catalogue.js';
 import type { Redis } from 'ioredis';
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { evalScript, luaScript } from './eval-script.js';
 import { runKeys } from './run-keys.js';
 
@@ -50,17 +50,7 @@ export async function claimInstallation(redis: Redis, prefix: string, fingerprin
   const reply = (await evalScript(redis, CLAIM_SCRIPT, [key], [fingerprint.installation, clusters, fingerprint.at])) as string[];
   if (reply[0] === 'ok') return;
   const [, owner, ownerClusters, since] = reply;
-  const sinceText = since ? ` since ${new Date(Number(since)).toISOString()}` : '';
-  if (owner !== fingerprint.installation) {
-    throw new FlightdeckError(
-      'config-invalid',
-      `REDIS_PREFIX "${prefix}" belongs to installation "${owner}"${ownerClusters ? ` (clusters ${ownerClusters})` : ''}${sinceText}; this is "${fingerprint.installation}".`,
-      { remedy: `Give this installation a prefix of its own (REDIS_PREFIX; the Helm chart defaults it to the release name), or another Redis. If "${owner}" is gone for good, delete the key ${key}.` },
-    );
-  }
-  throw new FlightdeckError(
-    'config-invalid',
-    `REDIS_PREFIX "${prefix}" belongs to installation "${owner}" on clusters ${ownerClusters}${sinceText}; this process of it drives ${clusters}.`,
-    { remedy: `Two installations with one name share this prefix: give one another FLIGHTDECK_INSTALLATION and REDIS_PREFIX. If this installation really moved to other clusters, delete the key ${key} once every old process has stopped.` },
-  );
+  const held = { prefix, owner: owner ?? '', ownerClusters: ownerClusters ?? '', since: since ? new Date(Number(since)).toISOString() : '', key };
+  if (owner !== fingerprint.installation) throw catalogued('prefix-of-another-installation', { ...held, installation: fingerprint.installation });
+  throw catalogued('prefix-on-other-clusters', { ...held, clusters });
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Env } from '../../config/load-env.js';
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { catalogued } from '../../errors/error-catalogue.js';
 import { createRedis } from './create-redis.js';
 
 /**
@@ -19,9 +19,7 @@ export async function connectCliRedis(env: Env): Promise<Redis> {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new FlightdeckError('redis-unavailable', `Cannot reach Redis at REDIS_URL: ${(cause ?? (err as Error)).message}`, {
-      remedy: 'Run it where REDIS_URL and REDIS_PREFIX are those of the flightdeck installation.',
-    });
+    throw catalogued('redis-unreachable', { cause: (cause ?? (err as Error)).message });
   }
   return redis;
 }

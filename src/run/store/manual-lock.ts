@@ -1,7 +1,6 @@
-import { escapeMrkdwn } from '../../format/escape-mrkdwn.js';
 import { z } from 'zod';
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
-import { formatUtcTime } from '../core/format-utc-time.js';
+import { catalogued } from '../../errors/error-catalogue.js';
+import type { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { MANUAL_LOCK_PREFIX } from './lock-scripts.js';
 import type { Run } from '../core/run-schema.js';
 
@@ -35,9 +34,5 @@ export function parseManualLock(value: string): ManualLock | undefined {
 
 /** The refusal for a deploy (or a second lock) blocked by a person's lock: who, when and why. */
 export function manuallyLocked(service: string, environment: string, lock: ManualLock): FlightdeckError {
-  return new FlightdeckError(
-    'target-locked',
-    `\`${service}\` in ${environment} is locked by <@${lock.by}> since ${formatUtcTime(lock.at)}: ${escapeMrkdwn(lock.reason)}`,
-    { remedy: `Ask <@${lock.by}>, or unlock it with /deploy unlock ${service} ${environment}.` },
-  );
+  return catalogued('manually-locked', { service, environment, ...lock });
 }

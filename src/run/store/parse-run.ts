@@ -1,4 +1,4 @@
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { catalogued } from '../../errors/error-catalogue.js';
 import { OLDEST_RUN_SCHEMA_VERSION, RUN_MIGRATIONS, type StoredRunDocument } from '../core/run-migrations.js';
 import { RUN_SCHEMA_VERSION, runSchema, type Run } from '../core/run-schema.js';
 
@@ -14,11 +14,7 @@ export function parseRun(doc: string): Run {
   const record: StoredRunDocument = typeof value === 'object' && value !== null ? (value as StoredRunDocument) : {};
   const version = record.schemaVersion ?? 1;
   if (typeof version !== 'number' || version < OLDEST_RUN_SCHEMA_VERSION || version > RUN_SCHEMA_VERSION) {
-    throw new FlightdeckError(
-      'internal',
-      `Run ${String(record.id)} was stored with run schema version ${String(version)}; this flightdeck reads versions ${OLDEST_RUN_SCHEMA_VERSION} to ${RUN_SCHEMA_VERSION}.`,
-      { remedy: 'Run the flightdeck version that wrote it (a newer one: finish the upgrade instead of rolling back), or end and delete the run.' },
-    );
+    throw catalogued('run-schema-version', { runId: String(record.id), stored: String(version), oldest: OLDEST_RUN_SCHEMA_VERSION, read: RUN_SCHEMA_VERSION });
   }
   let migrated = record;
   for (let from = version; from < RUN_SCHEMA_VERSION; from++) migrated = migrationFrom(from).up(migrated);
@@ -42,6 +38,6 @@ export function serializeRun(run: Run): string {
 
 function migrationFrom(version: number) {
   const migration = RUN_MIGRATIONS[version];
-  if (!migration) throw new FlightdeckError('internal', `No run schema migration from version ${version}; run-migrations.ts lacks one.`);
+  if (!migration) throw catalogued('run-migration-missing', { version });
   return migration;
 }

@@ -1,4 +1,4 @@
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import { catalogued } from '../../errors/error-catalogue.js';
 
 /** The Redis key names of one flightdeck installation. */
 export interface RunKeys {
@@ -34,7 +34,7 @@ export interface RunKeys {
  */
 export function runKeys(prefix: string): RunKeys {
   if (prefix === '' || /[{}]/.test(prefix)) {
-    throw new FlightdeckError('config-invalid', `The Redis key prefix "${prefix}" must be non-empty and contain no braces.`);
+    throw catalogued('key-prefix-invalid', { prefix });
   }
   const base = `{${prefix}}:`;
   return {

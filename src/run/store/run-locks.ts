@@ -1,5 +1,5 @@
+import { catalogued } from '../../errors/error-catalogue.js';
 import type { Redis } from 'ioredis';
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { auditArgs, evalScript, type AuditBounds } from './eval-script.js';
 import { CREATE_ROLLBACK_SCRIPT, MANUAL_LOCK_PREFIX, MANUAL_LOCK_SCRIPT, MANUAL_UNLOCK_SCRIPT, OPERATOR_RELEASE_SCRIPT } from './lock-scripts.js';
 import { manualLockValue, manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
@@ -29,7 +29,7 @@ export interface UndoneRunWrite {
 }
 
 export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audit: AuditEntry[], bounds: AuditBounds, undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
-  if (run.kind !== 'rollback') throw new FlightdeckError('internal', `Run ${run.id} is not a rollback run.`);
+  if (run.kind !== 'rollback') throw catalogued('not-a-rollback', { runId: run.id });
   const stored = runSchema.parse({ ...run, seq: 1 });
   const undoneNext = undone ? runSchema.parse({ ...undone.next, seq: undone.expectedSeq + 1 }) : undefined;
   const reply = (await evalScript(
@@ -61,20 +61,16 @@ export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audi
       return { run: stored, undone: undoneNext ?? null, replaced: reply[1] ? await holderOf(redis, keys, reply[1]) : null };
     case 'held': {
       const holder = parseRun(reply[1]!);
-      throw new FlightdeckError('target-locked', `\`${run.service}\` in ${run.environment} is already being rolled back by run #${holder.id}.`, {
-        remedy: 'Wait for that rollback to finish; its result is in its thread.',
-      });
+      throw catalogued('rollback-in-flight', { service: run.service, environment: run.environment, runId: holder.id });
     }
     case 'other': {
       const holder = parseRun(reply[1]!);
-      throw new FlightdeckError('target-locked', `Run #${holder.id} (\`${holder.version}\`, ${holder.state}) is in progress on \`${run.service}\` in ${run.environment}; this rollback would act beside it.`, {
-        remedy: `Use run #${holder.id}'s own buttons, or \`/rollback ${run.service} ${run.environment}\` to undo run #${holder.id}.`,
-      });
+      throw catalogued('rollback-beside-run', { service: run.service, environment: run.environment, holder: { id: holder.id, version: holder.version, state: holder.state } });
     }
     case 'stale':
-      throw new FlightdeckError('store-conflict', `Run ${undoneNext?.id ?? '?'} changed while its rollback was being started.`, { remedy: 'Try again in a moment.' });
+      throw catalogued('rollback-base-changed', { runId: undoneNext?.id ?? '?' });
     default:
-      throw new FlightdeckError('internal', `Run ${run.id} already exists; run ids must come from nextRunId().`);
+      throw catalogued('run-exists', { runId: run.id });
   }
 }
 
@@ -90,11 +86,9 @@ export async function lockManually(redis: Redis, keys: RunKeys, bounds: AuditBou
   if (manual) throw manuallyLocked(service, environment, manual);
   if (reply[2]) {
     const holder = parseRun(reply[2]);
-    throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is being deployed by run #${holder.id} (\`${holder.version}\`, ${holder.state}).`, {
-      remedy: 'Lock it once that run has finished, or cancel the run first.',
-    });
+    throw catalogued('lock-beside-run', { service, environment, holder: { id: holder.id, version: holder.version, state: holder.state } });
   }
-  throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is locked (${reply[1]}).`);
+  throw catalogued('locked-by-unknown', { service, environment, value: reply[1] ?? '' });
 }
 
 export async function unlockManually(
@@ -112,12 +106,10 @@ export async function unlockManually(
     [MANUAL_LOCK_PREFIX, ...auditArgs(bounds, [{ run: '', actor: actor.by, action: 'lock.released', detail: `${service} ${environment}`, at: actor.at }])],
   )) as [string, string?];
   if (reply[0] === 'none') {
-    throw new FlightdeckError('usage', `\`${service}\` in ${environment} is not locked.`);
+    throw catalogued('not-locked', { service, environment });
   }
   if (reply[0] === 'held') {
-    throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is held by run #${reply[1]}, not by a person's lock.`, {
-      remedy: `The lock goes when the run ends; to stop it, use /deploy cancel ${reply[1]}.`,
-    });
+    throw catalogued('unlock-run-lock', { service, environment, runId: reply[1] ?? '' });
   }
   // The value was written by lockManually; a foreign value under the prefix is still released.
   return parseManualLock(reply[1]!) ?? { by: 'unknown', reason: reply[1]!, at: 0 };
@@ -141,7 +133,7 @@ export async function releaseLockAsOperator(
   const { service, environment } = target;
   const key = keys.lock(service, environment);
   const value = await redis.get(key);
-  if (value === null) throw new FlightdeckError('usage', `\`${service}\` in ${environment} is not locked.`);
+  if (value === null) throw catalogued('lock-not-held', { service, environment });
   const holder = await holderOf(redis, keys, value);
   const held = holder.kind === 'manual' ? `a lock by ${holder.by}: ${holder.reason}` : holder.kind === 'run' ? `run #${holder.run.id} (${holder.run.state})` : `"${value}"`;
   const detail = `${service} ${environment}: ${actor.reason} (held by ${held})`;
@@ -149,16 +141,8 @@ export async function releaseLockAsOperator(
     value,
     ...auditArgs(bounds, [{ run: '', actor: actor.by, action: 'lock.released', detail, at: actor.at }]),
   ])) as [string, string?];
-  if (reply[0] === 'run') {
-    throw new FlightdeckError('target-locked', `\`${service}\` in ${environment} is held by run #${value}, which is still active.`, {
-      remedy: `End the run instead, which releases its lock: flightdeck runs end ${value} --reason <why>.`,
-    });
-  }
-  if (reply[0] === 'changed') {
-    throw new FlightdeckError('target-locked', `The lock of \`${service}\` in ${environment} changed while it was being released; nothing was released.`, {
-      remedy: 'Look again with /deploy status and release it if it should still go.',
-    });
-  }
+  if (reply[0] === 'run') throw catalogued('lock-held-by-active-run', { service, environment, runId: value });
+  if (reply[0] === 'changed') throw catalogued('lock-changed-while-releasing', { service, environment });
   return holder;
 }
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { plainRunReason } from '../core/run-reason.js';
 import { parseDuration } from '../../checklist/parse-duration.js';
 import type { Env } from '../../config/load-env.js';
 import { formatDuration } from '../../format/format-duration.js';
@@ -97,7 +98,7 @@ export async function runRunsCommand(args: readonly string[], env: Env, io: Runs
       const engine = deps.openEngine(redis, store);
       try {
         const run = await engine.apply(id, { type: 'abort', actor: read.flags.by ?? 'cli', reason: read.flags.reason });
-        io.stdout(`Run #${run.id} (${run.service} in ${run.environment}) ended ${run.state}: ${run.reason ?? ''}\n`);
+        io.stdout(`Run #${run.id} (${run.service} in ${run.environment}) ended ${run.state}: ${run.reason === undefined ? '' : plainRunReason(run.reason)}\n`);
         if (run.state === 'failed' && run.kind === 'deploy') io.stdout('It had changed the cluster: a rollback run was requested.\n');
         return 0;
       } finally {

@@ -1,6 +1,7 @@
+import { catalogued } from '../../errors/error-catalogue.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { FlightdeckError } from '../../errors/flightdeck-error.js';
+import type { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { AUDIT_REFUSAL_SCRIPT } from './audit-refusal-script.js';
 import { CREATE_RUN_SCRIPT } from './create-run-script.js';
 import { auditArgs, evalScript, type AuditBounds } from './eval-script.js';
@@ -118,12 +119,10 @@ export class RunStore {
         const manual = parseManualLock(reply[1]!);
         if (manual) throw manuallyLocked(run.service, run.environment, manual);
         // Deliberately not taken over: a lock flightdeck cannot explain may be someone else's.
-        throw new FlightdeckError('target-locked', `${run.service} in ${run.environment} is locked (${reply[1]}).`, {
-          remedy: 'Ask whoever locked it, or unlock it with /deploy unlock.',
-        });
+        throw catalogued('locked-by-unknown', { service: run.service, environment: run.environment, value: reply[1] ?? '' });
       }
       default:
-        throw new FlightdeckError('internal', `Run ${run.id} already exists; run ids must come from nextRunId().`);
+        throw catalogued('run-exists', { runId: run.id });
     }
   }
 
@@ -223,9 +222,7 @@ export class RunStore {
       if (written === 1) return { run: next, effects: result.effects, changed: true };
       if (written === -1) throw runNotFound(id);
       if (attempt >= retries) {
-        throw new FlightdeckError('store-conflict', `Run ${id} kept changing under us; gave up after ${retries + 1} attempts.`, {
-          remedy: 'Try again in a moment.',
-        });
+        throw catalogued('run-kept-changing', { runId: id, attempts: retries + 1 });
       }
       // Jittered backoff: writers that lost together would otherwise collide again on the next round.
       await sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
@@ -357,5 +354,5 @@ function parseAuditFields(fields: string[]): AuditEntry {
 }
 
 function runNotFound(id: string): FlightdeckError {
-  return new FlightdeckError('run-not-found', `Run ${id} does not exist.`);
+  return catalogued('run-missing', { runId: id });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { runReasonSchema, type RunReason } from '../core/run-reason.js';
 import { runStateSchema, type Run } from '../core/run-schema.js';
 
 /** What history keeps of an ended run once its document expired: one line, a few hundred bytes. */
@@ -13,7 +14,7 @@ export const runSummarySchema = z.object({
   createdAt: z.number(),
   endedAt: z.number().optional(),
   rollbackOf: z.string().optional(),
-  reason: z.string().optional(),
+  reason: runReasonSchema.optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 
@@ -34,6 +35,23 @@ export function summarizeRun(run: Run): RunSummary {
     createdAt,
     ...(endedAt === undefined ? {} : { endedAt }),
     ...(rollbackOf === undefined ? {} : { rollbackOf }),
-    ...(reason === undefined ? {} : { reason: reason.length > REASON_CHARS ? `${reason.slice(0, REASON_CHARS - 1)}…` : reason }),
+    ...(reason === undefined ? {} : { reason: clipReason(reason) }),
   };
+}
+
+/** The reason with its words cut to `REASON_CHARS`; who acted is kept whole. */
+function clipReason(reason: RunReason): RunReason {
+  if (typeof reason === 'string') return clip(reason);
+  switch (reason.kind) {
+    case 'aborted':
+      return reason.text === undefined ? reason : { ...reason, text: clip(reason.text) };
+    case 'rollback-requested':
+      return reason;
+    case 'undoes':
+      return { ...reason, cause: clipReason(reason.cause) as typeof reason.cause };
+  }
+}
+
+function clip(text: string): string {
+  return text.length > REASON_CHARS ? `${text.slice(0, REASON_CHARS - 1)}…` : text;
 }

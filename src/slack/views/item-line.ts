@@ -23,6 +23,10 @@ function signoffParts(item: SignoffItem): string[] {
   const parts = [approvals.length > 0 ? `${count}: ${approvals.join(', ')}` : count];
   if (item.state !== 'done') parts.push(`needs \`${item.role}\``);
   if (item.expiresMs !== undefined && item.approvals.length === 0) parts.push(`an approval counts for ${Math.round(item.expiresMs / 60_000)} min`);
+  if (item.expired && item.expired.length > 0) {
+    const who = item.expired.map((approval) => `<@${approval.by}> (${formatClock(approval.at)})`).join(', ');
+    parts.push(`approval by ${who} expired before the phase completed — approve again`);
+  }
   return parts;
 }
 

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { itemsOf } from '../../run/core/run-draft.js';
 import type { Run } from '../../run/core/run-schema.js';
 import { formatClock, formatDuration } from '../../format/format-duration.js';
+import { wordRunReason } from '../../format/word-run-reason.js';
 import { formatDateTime, packLines } from './block-kit-limits.js';
 
 /** The deployment summary posted in the run's thread when the run ends. */
@@ -29,7 +30,7 @@ function issueLines(run: Run): string[] {
     const guard = run.guards.find((candidate) => candidate.id === breach.guardId);
     lines.push(`• Guard ${guard?.title ?? breach.guardId} breached at ${formatClock(breach.at)} (${breach.action}): ${breach.detail}`);
   }
-  if (lines.length === 0 && run.reason && run.state !== 'succeeded') lines.push(`• ${run.reason}`);
+  if (lines.length === 0 && run.reason && run.state !== 'succeeded') lines.push(`• ${wordRunReason(run.reason)}`);
   return lines;
 }
 

@@ -1,5 +1,6 @@
 import { escapeMrkdwn } from '../../format/escape-mrkdwn.js';
 import { formatUtcTime } from '../../run/core/format-utc-time.js';
+import { wordRunReason } from '../../format/word-run-reason.js';
 import type { ThreadNote } from '../../run/core/thread-note.js';
 
 const END_EMOJI = { failed: ':x:', error: ':warning:', aborted: ':no_entry_sign:' } as const;
@@ -16,7 +17,7 @@ export function wordThreadNote(note: ThreadNote): string {
     case 'run-succeeded':
       return `:white_check_mark: Run #${note.runId} succeeded: \`${note.image}\` is live in ${note.environment}`;
     case 'run-ended':
-      return `${END_EMOJI[note.state]} Run #${note.runId} ${note.state}: ${note.reason}`;
+      return `${END_EMOJI[note.state]} Run #${note.runId} ${note.state}: ${wordRunReason(note.reason)}`;
     case 'paused':
       return `:double_vertical_bar: Paused by <@${note.actor}>${note.reason ? `: ${escapeMrkdwn(note.reason)}` : ''}`;
     case 'resumed':
@@ -32,7 +33,10 @@ export function wordThreadNote(note: ThreadNote): string {
     case 'rollback-started':
       return `:rewind: Rollback run #${note.rollbackRunId} started by <@${note.actor}>`;
     case 'rollback-finished':
-      return note.ok ? `:leftwards_arrow_with_hook: Rolled back: ${note.detail}` : `:rotating_light: Rollback failed: ${note.detail}`;
+      {
+      const detail = note.reason ? `${note.detail}: ${wordRunReason(note.reason)}` : note.detail;
+      return note.ok ? `:leftwards_arrow_with_hook: Rolled back: ${detail}` : `:rotating_light: Rollback failed: ${detail}`;
+    }
     case 'text':
       return note.text;
   }

@@ -1,0 +1,45 @@
+import { escapeMrkdwn } from '../format/escape-mrkdwn.js';
+import { entry } from './catalogue-entry.js';
+
+/*
+ * What a person reads when the gate (src/auth) or a use case refuses who they are or what they named.
+ * Slack mrkdwn, like the rest of the catalogue.
+ */
+
+export const ACCESS_REFUSALS = {
+  'role-missing': entry({
+    code: 'forbidden',
+    text: ({ what, roles }: { what: string; roles: readonly string[] }) => {
+      const names = roles.map((role) => `\`${role}\``);
+      return `You may not ${what}: that needs ${names.length === 1 ? `the role ${names[0]}` : `one of the roles ${names.join(', ')}`}.`;
+    },
+    remedy: () => 'Ask someone who holds it, or ask whoever maintains flightdeck.yaml to add you.',
+  }),
+  'environment-not-in-catalog': entry({
+    code: 'forbidden',
+    text: ({ environment }: { environment: string }) => `The environment \`${environment}\` is not in the catalog, so nobody may act on it from Slack.`,
+  }),
+  'no-incident': entry({
+    code: 'forbidden',
+    text: ({ runId }: { runId: string }) => `There is no incident of run #${runId} for that guard to acknowledge.`,
+  }),
+  // A run id comes from a button's value or a person's text, so it is escaped.
+  'run-gone': entry({
+    code: 'run-not-found',
+    text: ({ runId }: { runId: string }) => `Run #${escapeMrkdwn(runId)} does not exist (any more).`,
+    remedy: () => '`/deploy status` lists the active runs.',
+  }),
+  'no-such-run': entry({
+    code: 'run-not-found',
+    text: ({ runId }: { runId: string }) => `There is no run #${escapeMrkdwn(runId)}.`,
+    remedy: () => '`/deploy status` lists the active runs.',
+  }),
+  'no-such-item': entry({
+    code: 'item-not-found',
+    text: ({ runId, itemId }: { runId: string; itemId: string }) => `Run #${runId} has no item \`${escapeMrkdwn(itemId)}\`.`,
+  }),
+  'checklist-not-loaded': entry({
+    code: 'config-invalid',
+    text: ({ checklist, environment }: { checklist: string; environment: string }) => `The checklist \`${checklist}\` for ${environment} is not loaded.`,
+  }),
+};

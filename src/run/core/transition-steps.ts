@@ -1,0 +1,63 @@
+import type { RunEvent } from './run-event.js';
+import { FLIGHTDECK_ACTOR } from './run-event.js';
+import { endRun, locate, record, type NextState, type RunDraft } from './run-draft.js';
+
+type StepEvent<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
+
+/** Progress is display state, not a decision: changes the running step's detail only. */
+export function applyStepProgress(draft: RunDraft, event: StepEvent<'step-progress'>): NextState {
+  const { item } = locate(draft.run, event.itemId);
+  if (item.kind !== 'step' || item.state !== 'running' || item.detail === event.detail) return null;
+  // The final detail is audited when the step ends; a watch may report many lines per rollout that would
+  // only flood the audit stream.
+  item.detail = event.detail;
+  return draft.run.state;
+}
+
+export function applyStepSucceeded(draft: RunDraft, event: StepEvent<'step-succeeded'>): NextState {
+  const { item } = locate(draft.run, event.itemId);
+  if (item.kind !== 'step' || item.state !== 'running') return null;
+  Object.assign(item, { state: 'done', by: FLIGHTDECK_ACTOR, at: draft.now, detail: event.detail });
+  record(draft, FLIGHTDECK_ACTOR, 'step.succeeded', `${item.id}: ${event.detail}`);
+  return draft.run.state;
+}
+
+export function applyStepFailed(draft: RunDraft, event: StepEvent<'step-failed'>): NextState {
+  const { item } = locate(draft.run, event.itemId);
+  if (item.kind !== 'step' || item.state !== 'running') return null;
+  Object.assign(item, { state: 'failed', by: FLIGHTDECK_ACTOR, at: draft.now, detail: event.reason });
+  record(draft, FLIGHTDECK_ACTOR, 'step.failed', `${item.id}: ${event.reason}`);
+  draft.effects.push({ type: 'thread', note: { kind: 'step-failed', itemTitle: item.title, reason: event.reason } });
+  // `failed` means the release is bad; `error` means flightdeck or the infrastructure broke. They stay
+  // distinct so nobody blames a release for a 403 from the API server.
+  const next = endRun(draft, event.outcome, event.reason, FLIGHTDECK_ACTOR);
+  if (event.page) draft.effects.push({ type: 'page-failure', detail: event.reason });
+  return next;
+}
+
+/** Another run acts on the target now: this one stops without touching the cluster again. */
+export function applyLockLost(draft: RunDraft, event: StepEvent<'lock-lost'>): NextState {
+  const { run } = draft;
+  const { item } = locate(run, event.itemId);
+  if (item.kind !== 'step' || item.state !== 'running') return null;
+  const holder = event.holder ? `run #${event.holder}` : 'nobody';
+  return endRun(draft, 'aborted', `step "${item.title}" found the lock of ${run.service} in ${run.environment} held by ${holder}, so it changed nothing`, FLIGHTDECK_ACTOR);
+}
+
+/**
+ * Pinned: a retried set-image step re-reads the Deployment after its own patch; replacing the target then
+ * would make "rollback" restore the bad release.
+ */
+export function applyRollbackTargetRecorded(draft: RunDraft, event: StepEvent<'rollback-target-recorded'>): NextState {
+  const { run } = draft;
+  if (run.rollbackTarget) return null;
+  run.rollbackTarget = structuredClone(event.target);
+  record(draft, FLIGHTDECK_ACTOR, 'rollback-target.recorded', `revision ${event.target.revision} (${event.target.image})`);
+  return run.state;
+}
+
+export function applySummaryPosted(draft: RunDraft): NextState {
+  if (draft.run.summaryPosted) return null;
+  draft.run.summaryPosted = true;
+  return draft.run.state;
+}
