@@ -27,6 +27,7 @@ import { createSlackApp, type SlackApp } from './slack/create-slack-app.js';
 import { listUsergroupMembers } from './slack/list-usergroup-members.js';
 import { SlackIncidentNotifier } from './slack/slack-incident-notifier.js';
 import { createSlackClient, SlackNotifier } from './slack/slack-notifier.js';
+import { createProxyDispatcher, createProxyFetch } from './net/create-proxy-fetch.js';
 import { startRollback } from './use-cases/start-rollback.js';
 
 export const COMMANDS: readonly CommandDefinition<unknown>[] = [deployCommand as CommandDefinition<unknown>, rollbackCommand as CommandDefinition<unknown>];
@@ -57,9 +58,12 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   metrics.trackQueues(queues.all());
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));
   const engine = new RunEngine({ store, queues, now, logger });
-  const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl });
+  // One transport for every fetch-based client: through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the host.
+  const proxied = env.proxy.http !== undefined || env.proxy.https !== undefined;
+  const outbound = createProxyFetch(env.proxy);
+  const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl, fetch: outbound });
   meterSlackClient(slackClient, metrics);
-  const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, inCluster: env.inCluster });
+  const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, inCluster: env.inCluster, proxy: env.proxy });
   const runsWorkers = env.role === 'worker' || env.role === 'all';
 
   let stopping = false;
@@ -99,6 +103,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       logger,
       routes,
       metrics,
+      ...(proxied ? { proxy: { fetch: outbound, dispatcher: createProxyDispatcher(env.proxy) } } : {}),
     });
     await slackApp.start();
     logger.info({ port: env.port, mode: env.slackAppToken ? 'socket' : 'http' }, env.slackAppToken ? 'connected to Slack over Socket Mode' : 'listening for Slack at /slack/events');
@@ -115,7 +120,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       engine,
       queues,
       clusters,
-      notifier: meterNotifier(new SlackNotifier(slackClient), metrics),
+      notifier: meterNotifier(new SlackNotifier(slackClient, outbound), metrics),
       metrics,
       logger,
       now,
@@ -126,7 +131,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       reconcileEveryMs: env.reconcileIntervalMs,
       pagerduty,
       incidentNotifier: new SlackIncidentNotifier(slackClient),
-      probeProviders: createProbeProviders(env.probeConnectTo),
+      probeProviders: createProbeProviders(env.probeConnectTo, outbound),
     });
     logger.info({ concurrency: env.workerConcurrency }, 'workers started');
   }

@@ -1,4 +1,6 @@
 import { App, HTTPReceiver, SocketModeReceiver, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
+import type { FetchFunction } from '@slack/web-api';
+import type { Dispatcher } from 'undici';
 import type { CommandDefinition, CommandServices } from '../../commands/command-definition.js';
 import type { Server } from 'node:http';
 import type { Logger } from '../observability/create-logger.js';
@@ -40,6 +42,11 @@ export interface SlackAppOptions {
   metrics?: FlightdeckMetrics;
   /** The on-call DM's Rollback and Acknowledge buttons; without it those buttons are not handled. */
   incidentActions?: IncidentActions;
+  /**
+   * Outbound transport when a proxy is set (HTTPS_PROXY): `fetch` for Web API calls and response URLs, and
+   * `dispatcher` for Socket Mode's `apps.connections.open` and WebSocket. Default: direct connections.
+   */
+  proxy?: { fetch: FetchFunction; dispatcher: Dispatcher };
 }
 
 const HEALTHZ_ONLY: readonly OpsRoute[] = [
@@ -90,6 +97,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         // Bolt hands installerOptions.clientOptions to the Socket Mode client, which calls apps.connections.open:
         // it must reach the same (possibly emulated) API; port is where the custom routes are served.
         installerOptions: { port: options.port, clientOptions: { slackApiUrl: options.apiUrl } },
+        // Only with a proxy: without a dispatcher, Socket Mode builds its own, which can force-close a stalled socket.
+        ...(options.proxy ? { dispatcher: options.proxy.dispatcher } : {}),
       })
     : guardedHttpReceiver(options, boltLogger, customRoutes);
   const app = new App({
@@ -98,7 +107,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     logger: boltLogger,
     // No listener reads Bolt's per-process conversation store (all state lives in Redis); it only costs every request a lookup.
     convoStore: false,
-    clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 2 } },
+    clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 2 }, ...(options.proxy ? { fetch: options.proxy.fetch } : {}) },
   });
   if (options.metrics) meterSlackClient(app.client, options.metrics);
   app.error(async (err) => {
