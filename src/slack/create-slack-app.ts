@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { Logger } from '../observability/create-logger.js';
 import type { FlightdeckMetrics } from '../observability/create-metrics.js';
 import { meterSlackClient } from '../observability/meter-slack.js';
-import { observeAckLatency } from '../observability/observe-ack-latency.js';
+import { observeAckLatency, observeSocketAckLatency } from '../observability/observe-ack-latency.js';
 import type { OpsRoute } from '../observability/ops-routes.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { ackUnknownInteractions } from './ack-unknown-interactions.js';
@@ -89,7 +89,7 @@ export interface SlackApp {
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const boltLogger = toBoltLogger(options.logger);
   const customRoutes = [...(options.routes ?? HEALTHZ_ONLY)];
-  const receiver: Receiver = options.appToken
+  const socketReceiver = options.appToken
     ? new SocketModeReceiver({
         appToken: options.appToken,
         logger: boltLogger,
@@ -100,7 +100,9 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         // Only with a proxy: without a dispatcher, Socket Mode builds its own, which can force-close a stalled socket.
         ...(options.proxy ? { dispatcher: options.proxy.dispatcher } : {}),
       })
-    : guardedHttpReceiver(options, boltLogger, customRoutes);
+    : undefined;
+  const receiver: Receiver = socketReceiver ?? guardedHttpReceiver(options, boltLogger, customRoutes);
+  if (options.metrics && socketReceiver) observeSocketAckLatency(socketReceiver.client, options.metrics);
   const app = new App({
     token: options.token,
     receiver: refuseMalformedInteractions(receiver, options.logger),
@@ -132,7 +134,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   return {
     async start() {
       const server = (await (options.host && !options.appToken ? app.start({ port: options.port, host: options.host }) : app.start(options.port))) as Server | undefined;
-      // Ack latency is measured on the HTTP server; in Socket Mode acks travel over the WebSocket.
+      // Over HTTP ack latency is measured on the server; in Socket Mode on the client's envelopes (above).
       if (options.metrics && !options.appToken && server) observeAckLatency(server, EVENTS_PATH, options.metrics);
     },
     async stop() {
