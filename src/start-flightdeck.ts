@@ -27,7 +27,7 @@ import { createSlackApp, type SlackApp } from './slack/create-slack-app.js';
 import { listUsergroupMembers } from './slack/list-usergroup-members.js';
 import { SlackIncidentNotifier } from './slack/slack-incident-notifier.js';
 import { createSlackClient, SlackNotifier } from './slack/slack-notifier.js';
-import { createProxyDispatcher, createProxyFetch } from './net/create-proxy-fetch.js';
+import { createOutboundTransport } from './net/create-outbound-transport.js';
 import { startRollback } from './use-cases/start-rollback.js';
 
 export const COMMANDS: readonly CommandDefinition<unknown>[] = [deployCommand as CommandDefinition<unknown>, rollbackCommand as CommandDefinition<unknown>];
@@ -59,8 +59,8 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));
   const engine = new RunEngine({ store, queues, now, logger });
   // One transport for every fetch-based client: through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the host.
-  const proxied = env.proxy.http !== undefined || env.proxy.https !== undefined;
-  const outbound = createProxyFetch(env.proxy);
+  const transport = createOutboundTransport(env.proxy);
+  const outbound = transport.fetch;
   const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl, fetch: outbound });
   meterSlackClient(slackClient, metrics);
   const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, inCluster: env.inCluster, proxy: env.proxy });
@@ -103,7 +103,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       logger,
       routes,
       metrics,
-      ...(proxied ? { proxy: { fetch: outbound, dispatcher: createProxyDispatcher(env.proxy) } } : {}),
+      ...(transport.dispatcher ? { proxy: { fetch: outbound, dispatcher: transport.dispatcher } } : {}),
     });
     await slackApp.start();
     logger.info({ port: env.port, mode: env.slackAppToken ? 'socket' : 'http' }, env.slackAppToken ? 'connected to Slack over Socket Mode' : 'listening for Slack at /slack/events');
@@ -145,6 +145,8 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       await opsServer?.close();
       redis.disconnect();
       workerConnection.disconnect();
+      // Last, when nothing sends any more: the proxies' idle keep-alive connections.
+      await transport.dispatcher?.destroy();
     },
   };
 }

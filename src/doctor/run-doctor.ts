@@ -4,7 +4,7 @@ import { loadEnv, type Env } from '../config/load-env.js';
 import { resolveTarget } from '../config/resolve-target.js';
 import { checkClusterAccess } from './check-cluster-access.js';
 import { createClusterAccess } from '../k8s/create-cluster-access.js';
-import { createProxyFetch } from '../net/create-proxy-fetch.js';
+import { createProxyFetch } from '../net/create-outbound-transport.js';
 import { checkPagerDuty } from './check-pagerduty.js';
 import { checkPrometheus } from './check-prometheus.js';
 import { checkSlackApp } from './check-slack-app.js';

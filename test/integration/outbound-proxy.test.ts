@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '../../src/config/load-env.js';
 import type { ProxySettings } from '../../src/config/proxy-settings.js';
 import { createClusterAccess } from '../../src/k8s/create-cluster-access.js';
-import { createProxyFetch } from '../../src/net/create-proxy-fetch.js';
+import { createProxyFetch } from '../../src/net/create-outbound-transport.js';
 import { createPagerDutyClient } from '../../src/pagerduty/create-pagerduty-client.js';
 import { createPrometheusProbe } from '../../src/probes/prometheus-probe.js';
 import { prometheusProbeSchema } from '../../src/probes/probe-types.js';

@@ -51,18 +51,26 @@ class ProxyRoutingDispatcher extends Dispatcher {
   }
 }
 
-/** The dispatcher for `settings`: hand it to undici's fetch or WebSocket (Socket Mode takes it as `dispatcher`). */
-export function createProxyDispatcher(settings: ProxySettings): Dispatcher {
-  return new ProxyRoutingDispatcher(settings);
+/** How the fetch-based clients of one process send: one connection pool per proxy, shared by all of them. */
+export interface OutboundTransport {
+  /** A WHATWG fetch honouring the settings. Typed as the global fetch, whose Response undici's is. */
+  fetch: typeof fetch;
+  /** The dispatcher behind `fetch`, for Socket Mode's WebSocket; undefined when no proxy is set. */
+  dispatcher: Dispatcher | undefined;
 }
 
 /**
- * A WHATWG fetch that honours `settings`. With no proxy set it is Node's own fetch, so nothing changes for
- * installations without a proxy. Typed as the global fetch: undici's Response is the one Node's fetch returns.
+ * The transport for `settings`. With no proxy set it is Node's own fetch and no dispatcher, so nothing changes
+ * for installations without a proxy.
  */
-export function createProxyFetch(settings: ProxySettings): typeof fetch {
-  if (settings.http === undefined && settings.https === undefined) return fetch;
-  const dispatcher = createProxyDispatcher(settings);
+export function createOutboundTransport(settings: ProxySettings): OutboundTransport {
+  if (settings.http === undefined && settings.https === undefined) return { fetch, dispatcher: undefined };
+  const dispatcher = new ProxyRoutingDispatcher(settings);
   const proxied = (input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) => undiciFetch(input, { ...init, dispatcher });
-  return proxied as unknown as typeof fetch;
+  return { fetch: proxied as unknown as typeof fetch, dispatcher };
+}
+
+/** Just the fetch of {@link createOutboundTransport}, for a client that needs nothing else. */
+export function createProxyFetch(settings: ProxySettings): typeof fetch {
+  return createOutboundTransport(settings).fetch;
 }
