@@ -160,7 +160,7 @@ describe('every documented metric is fed', () => {
       await observe();
       return (await store.get(run.id))?.state === 'rolled-back' ? true : undefined;
     });
-    expect(pagerduty.incidents).toHaveLength(1);
+    await waitUntil('the breach paged', () => (pagerduty.incidents.length === 1 ? true : undefined));
     await observe();
 
     const unchanged = DOCUMENTED.filter((family) => snapshots.every((snapshot) => snapshot.get(family) === baseline.get(family)));
