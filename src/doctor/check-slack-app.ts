@@ -34,7 +34,7 @@ export async function checkSlackApp(options: SlackAppCheckOptions): Promise<Doct
         : failed('slack', `${who}: the token lacks ${missing.join(', ')}`, REINSTALL),
     );
   } catch (err) {
-    results.push(failed('slack', `auth.test failed: ${slackError(err)}`, 'set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…) of the installed app, and SLACK_API_URL only when Slack is reached through a proxy'));
+    results.push(failed('slack', `auth.test failed: ${slackError(err)}`, 'set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…) of the installed app, and HTTPS_PROXY (with NO_PROXY) when this host reaches Slack through a proxy'));
   }
   if (options.appToken !== undefined) {
     try {
