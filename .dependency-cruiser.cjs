@@ -6,7 +6,7 @@
  *   composition root (src/cli.ts, src/start-flightdeck.ts)
  *   → src/slack (Bolt edge, listeners, views) → commands/ (slash-command parsing and wording)
  *   → src/use-cases → src/auth, src/queue → src/run/store → src/run/core
- *   → src/k8s, src/probes, src/pagerduty, src/observability → src/checklist, src/config, src/errors
+ *   → src/k8s, src/probes, src/pagerduty, src/observability → src/net → src/checklist, src/config, src/errors
  */
 
 /** Libraries that talk to the network, a disk or a process: none of them belongs in the pure core. */
@@ -91,7 +91,7 @@ module.exports = {
       name: 'adapters-below-the-flow',
       severity: 'error',
       comment: 'Cluster, probe, PagerDuty and observability adapters are leaves: they never reach up into runs, queues or the edge.',
-      from: { path: '^src/(k8s|probes|pagerduty|checklist|config|errors)/' },
+      from: { path: '^src/(k8s|probes|pagerduty|net|checklist|config|errors)/' },
       to: { path: ['^src/(run|queue|use-cases|slack|auth)/', '^commands/', COMPOSITION_ROOT] },
     },
     {

@@ -28,6 +28,7 @@ import { createSlackApp, type SlackApp } from './slack/create-slack-app.js';
 import { listUsergroupMembers } from './slack/list-usergroup-members.js';
 import { SlackIncidentNotifier } from './slack/slack-incident-notifier.js';
 import { createSlackClient, SlackNotifier } from './slack/slack-notifier.js';
+import { createOutboundTransport } from './net/create-outbound-transport.js';
 import { startRollback } from './use-cases/start-rollback.js';
 
 export const COMMANDS: readonly CommandDefinition<unknown>[] = [deployCommand as CommandDefinition<unknown>, rollbackCommand as CommandDefinition<unknown>];
@@ -61,9 +62,12 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   metrics.trackQueues(queues.all());
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));
   const engine = new RunEngine({ store, queues, now, logger });
-  const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl });
+  // One transport for every fetch-based client: through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the host.
+  const transport = createOutboundTransport(env.proxy);
+  const outbound = transport.fetch;
+  const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl, fetch: outbound });
   meterSlackClient(slackClient, metrics);
-  const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, inCluster: env.inCluster, searchPath: env.searchPath });
+  const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, inCluster: env.inCluster, proxy: env.proxy, searchPath: env.searchPath });
 
   let stopping = false;
   // Only workers talk to clusters: a cluster outage must not take the Slack listener out of its Service.
@@ -102,6 +106,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       logger,
       routes,
       metrics,
+      ...(transport.dispatcher ? { proxy: { fetch: outbound, dispatcher: transport.dispatcher } } : {}),
     });
     await slackApp.start();
     logger.info({ port: env.port, mode: env.slackAppToken ? 'socket' : 'http' }, env.slackAppToken ? 'connected to Slack over Socket Mode' : 'listening for Slack at /slack/events');
@@ -118,7 +123,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       engine,
       queues,
       clusters,
-      notifier: meterNotifier(new SlackNotifier(slackClient), metrics),
+      notifier: meterNotifier(new SlackNotifier(slackClient, outbound), metrics),
       metrics,
       logger,
       now,
@@ -129,7 +134,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       reconcileEveryMs: env.reconcileIntervalMs,
       pagerduty,
       incidentNotifier: new SlackIncidentNotifier(slackClient),
-      probeProviders: createProbeProviders(env.probeConnectTo),
+      probeProviders: createProbeProviders(env.probeConnectTo, outbound),
     });
     logger.info({ concurrency: env.workerConcurrency }, 'workers started');
   }
@@ -143,6 +148,8 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       await opsServer?.close();
       redis.disconnect();
       workerConnection.disconnect();
+      // Last, when nothing sends any more: the proxies' idle keep-alive connections.
+      await transport.dispatcher?.destroy();
     },
   };
 }

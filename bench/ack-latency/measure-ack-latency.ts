@@ -18,6 +18,7 @@ import { startBareBolt } from './start-bare-bolt.js';
 import { ACK_LAYOUTS, startAckDeployment, type AckDeployment, type AckLayout } from './start-ack-deployment.js';
 import { watchPhase } from './watch-phase.js';
 import { missingPostReport } from './missing-post-report.js';
+import { measureSocketAck } from './measure-socket-ack.js';
 
 export type { AckPhase } from './ack-phase.js';
 
@@ -67,7 +68,7 @@ function refusalsSince(slack: SlackEmulator, from: number): { total: number; alr
  * request the layouts run back to back, so a machine shared with other work affects both alike. Phases: bare
  * command, `/deploy help`, `/deploy` creating a run (distinct service and channel per request), bare click,
  * first tick of an item of each run, a new click on each ticked item (refused as already ticked), and the
- * first-tick deliveries replayed unchanged. Before the next phase starts, the workers of the previous one
+ * first-tick deliveries replayed unchanged; last, `/deploy help` to a Socket Mode process (measureSocketAck). Before the next phase starts, the workers of the previous one
  * have posted (or edited) every message, so no phase inherits another's backlog. Every process it starts is
  * stopped before it returns or throws.
  */
@@ -95,17 +96,17 @@ export async function measureAckLatency(options: {
     const helpCommands = (n: number) => Array.from({ length: n }, () => ({ text: 'help', channelId: 'C0DEPLOY' }));
     const targets: Target[] = [];
     const exitCodes = new Map<AckLayout, (number | null)[]>();
+    const common = {
+      slackApiUrl: slack.apiUrl,
+      botToken: slack.token,
+      signingSecret: SIGNING_SECRET,
+      kubeconfigPath: kubeconfig,
+      catalog: benchCatalog(count),
+      checklists: { release: E2E_CHECKLIST },
+      redisUrl: redis.url,
+    };
     for (const [index, layout] of ACK_LAYOUTS.entries()) {
-      const deployment = await startAckDeployment(layout, {
-        slackApiUrl: slack.apiUrl,
-        botToken: slack.token,
-        signingSecret: SIGNING_SECRET,
-        kubeconfigPath: kubeconfig,
-        catalog: benchCatalog(count),
-        checklists: { release: E2E_CHECKLIST },
-        redisUrl: redis.url,
-        webEnv: profileDir ? profilingEnv(liveProfile(layout)!) : undefined,
-      });
+      const deployment = await startAckDeployment(layout, { ...common, webEnv: profileDir ? profilingEnv(liveProfile(layout)!) : undefined });
       cleanups.unshift(async () => exitCodes.set(layout, await deployment.stop()));
       const channels = channelsOf(index);
       targets.push({
@@ -227,6 +228,8 @@ export async function measureAckLatency(options: {
         return `${refused.total} replies to response URLs (${refused.alreadyTicked} "already ticked"); none means each was dropped as a redelivery`;
       });
     }
+
+    phases.push(await measureSocketAck({ slack, common, rate, durationS, timeoutMs: REQUEST_TIMEOUT_MS, log }));
 
     const peaks = targets.map((t) => ({ layout: t.deployment.layout, peakRssMiB: t.deployment.peakRssMiB() }));
     const ratios = ACK_LAYOUTS.flatMap((layout) =>

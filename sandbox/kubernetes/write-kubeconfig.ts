@@ -14,6 +14,8 @@ export interface KubeconfigCluster {
   namespace?: string;
   /** PEM of the CA that signed an `https:` server's certificate; written as certificate-authority-data. */
   caPem?: string;
+  /** Written as the cluster's `proxy-url`, which clients send every request through. */
+  proxyUrl?: string;
 }
 
 /**
@@ -32,7 +34,10 @@ export function writeKubeconfig(path: string, clusters: KubeconfigCluster[]): vo
     kind: 'Config',
     clusters: clusters.map((c) => ({
       name: c.context,
-      cluster: c.caPem ? { server: c.server, 'certificate-authority-data': Buffer.from(c.caPem).toString('base64') } : { server: c.server, 'insecure-skip-tls-verify': true },
+      cluster: {
+        ...(c.caPem ? { server: c.server, 'certificate-authority-data': Buffer.from(c.caPem).toString('base64') } : { server: c.server, 'insecure-skip-tls-verify': true }),
+        ...(c.proxyUrl ? { 'proxy-url': c.proxyUrl } : {}),
+      },
     })),
     users: clusters.map((c) => ({ name: `${c.context}-user`, user: userOf(c) })),
     contexts: clusters.map((c) => ({ name: c.context, context: { cluster: c.context, user: `${c.context}-user`, namespace: c.namespace ?? 'default' } })),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from '../checklist/parse-duration.js';
 import { parseConnectToRules, type ConnectToRule } from './connect-to-rules.js';
 import { REDIS_URL_FORMS, maskRedisUrl, parseRedisTarget } from './redis-target.js';
+import { type NoProxyEntry, parseNoProxy, parseProxyUrl } from './proxy-settings.js';
 import type { Secret } from './secret.js';
 
 /*
@@ -158,6 +159,37 @@ export function connectToField(key: string) {
       ctx.addIssue({
         code: 'custom',
         message: `${quote(parsed.bad)} is not HOST:PORT=ADDR:PORT — set ${key} to comma-separated rules, e.g. *.svc.cluster.local:80=127.0.0.1:8080`,
+      });
+      return z.NEVER;
+    });
+}
+
+/** A proxy variable (`HTTPS_PROXY`): an http(s) URL or bare host:port; unset stays undefined. Never echoed: it may carry a password. */
+export function proxyField(key: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const parsed = parseProxyUrl(value);
+      if (parsed instanceof URL) return parsed;
+      ctx.addIssue({ code: 'custom', message: `${parsed.problem} — set ${key} to the proxy's URL, e.g. http://proxy.example.com:3128, or unset it` });
+      return z.NEVER;
+    });
+}
+
+/** `NO_PROXY`: hosts, domains, IPs and CIDR blocks that bypass the proxy; unset is none. */
+export function noProxyField(key: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx): NoProxyEntry[] => {
+      if (value === undefined) return [];
+      const parsed = parseNoProxy(value);
+      if ('entries' in parsed) return parsed.entries;
+      ctx.addIssue({
+        code: 'custom',
+        message: `${quote(parsed.bad)} is not a host, domain, IP address or CIDR block — set ${key} to a comma-separated list, e.g. localhost,127.0.0.1,.svc,10.0.0.0/8`,
       });
       return z.NEVER;
     });

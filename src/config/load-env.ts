@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import { choiceField, connectToField, durationField, intField, optionalSecretField, patternField, redisUrlField, secretField, textField, urlField } from './env-fields.js';
+import { choiceField, connectToField, durationField, intField, noProxyField, optionalSecretField, patternField, proxyField, redisUrlField, secretField, textField, urlField } from './env-fields.js';
 import type { ConnectToRule } from './connect-to-rules.js';
+import type { ProxySettings } from './proxy-settings.js';
 import { defineSecret, type Secret } from './secret.js';
 
 export const ROLES = ['web', 'worker', 'all'] as const;
@@ -128,6 +129,12 @@ export interface Env {
    */
   inCluster: boolean;
   /**
+   * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (the lowercase form of each wins when both are set, as with curl):
+   * the proxies every outbound client uses (Slack, PagerDuty, Prometheus, Kubernetes). Unset means direct
+   * connections. Non-enumerable, like the Secret fields: a proxy URL may carry a password.
+   */
+  proxy: ProxySettings;
+  /**
    * A variable the catalog names by itself (each service's `pagerduty.routingKeyEnv`), from the environment
    * loadEnv was given, trimmed; undefined when unset or blank. Its values are secrets; like the Secret
    * fields it is non-enumerable, so logging the Env leaves it out.
@@ -184,6 +191,12 @@ const envSchema = z.object({
   PAGERDUTY_API_URL: urlField('PAGERDUTY_API_URL', ['https:', 'http:'], 'https://api.pagerduty.com', 'https://api.pagerduty.com'),
   PAGERDUTY_CA_FILE: textField(undefined),
   KUBERNETES_SERVICE_HOST: textField(undefined),
+  HTTP_PROXY: proxyField('HTTP_PROXY'),
+  http_proxy: proxyField('http_proxy'),
+  HTTPS_PROXY: proxyField('HTTPS_PROXY'),
+  https_proxy: proxyField('https_proxy'),
+  NO_PROXY: noProxyField('NO_PROXY'),
+  no_proxy: noProxyField('no_proxy'),
 });
 
 type EnvKey = keyof typeof envSchema.shape;
@@ -263,6 +276,12 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
   defineSecret(loaded, 'slackAppToken', parsed.SLACK_APP_TOKEN);
   defineSecret(loaded, 'pagerdutyApiToken', parsed.PAGERDUTY_API_TOKEN);
   // The text as written, not URL.href: re-serialising could re-encode characters in a password.
+  const proxy: ProxySettings = {
+    http: parsed.http_proxy ?? parsed.HTTP_PROXY,
+    https: parsed.https_proxy ?? parsed.HTTPS_PROXY,
+    noProxy: input.no_proxy === undefined ? parsed.NO_PROXY : parsed.no_proxy,
+  };
+  Object.defineProperty(loaded, 'proxy', { value: proxy, enumerable: false, writable: false, configurable: false });
   defineSecret(loaded, 'redisUrl', parsed.REDIS_URL);
   // A copy: what the catalog's variables say is fixed at start-up, like everything else here.
   const variables = { ...env };

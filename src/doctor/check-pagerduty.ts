@@ -40,7 +40,7 @@ export async function checkPagerDuty(env: Env, catalog: Catalog, processEnv: Rec
     results.push(degraded('pagerduty on-call', `PAGERDUTY_CA_FILE: ${messageOf(err)}`, 'point PAGERDUTY_CA_FILE at a readable PEM file, or unset it'));
     return results;
   }
-  const client = createPagerDutyClient({ apiUrl: env.pagerdutyApiUrl, apiToken: env.pagerdutyApiToken, timeoutMs, ...(ca === undefined ? {} : { ca }) });
+  const client = createPagerDutyClient({ apiUrl: env.pagerdutyApiUrl, apiToken: env.pagerdutyApiToken, timeoutMs, ...(ca === undefined ? {} : { ca }), proxy: env.proxy });
   for (const policy of policies) {
     try {
       const emails = await client.findOnCallEmails(policy);

@@ -1,4 +1,4 @@
-import { LogLevel, WebClient } from '@slack/web-api';
+import { type FetchFunction, LogLevel, WebClient } from '@slack/web-api';
 import { type DoctorResult, failed, messageOf, ok } from './doctor-result.js';
 import { BOT_SCOPES } from '../slack/build-manifest.js';
 
@@ -8,6 +8,8 @@ export interface SlackAppCheckOptions {
   /** Socket Mode's app-level token, when flightdeck runs in Socket Mode. */
   appToken?: string | undefined;
   timeoutMs: number;
+  /** The transport serve uses (createProxyFetch: HTTPS_PROXY, NO_PROXY); default Node's fetch. */
+  fetch?: FetchFunction;
 }
 
 const REINSTALL = 'paste the output of `flightdeck manifest` under App Manifest in the app\'s settings at https://api.slack.com/apps, save, and reinstall the app';
@@ -19,7 +21,7 @@ const REINSTALL = 'paste the output of `flightdeck manifest` under App Manifest 
  */
 export async function checkSlackApp(options: SlackAppCheckOptions): Promise<DoctorResult[]> {
   // Every failure is reported on the check's line; the client's own warnings would only repeat it.
-  const client = (token: string) => new WebClient(token, { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 }, timeout: options.timeoutMs, logLevel: LogLevel.ERROR });
+  const client = (token: string) => new WebClient(token, { slackApiUrl: options.apiUrl, retryConfig: { retries: 0 }, timeout: options.timeoutMs, logLevel: LogLevel.ERROR, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const results: DoctorResult[] = [];
   try {
     const answer = await client(options.botToken).auth.test();
@@ -32,7 +34,7 @@ export async function checkSlackApp(options: SlackAppCheckOptions): Promise<Doct
         : failed('slack', `${who}: the token lacks ${missing.join(', ')}`, REINSTALL),
     );
   } catch (err) {
-    results.push(failed('slack', `auth.test failed: ${slackError(err)}`, 'set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…) of the installed app, and SLACK_API_URL only when Slack is reached through a proxy'));
+    results.push(failed('slack', `auth.test failed: ${slackError(err)}`, 'set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…) of the installed app, and HTTPS_PROXY (with NO_PROXY) when this host reaches Slack through a proxy'));
   }
   if (options.appToken !== undefined) {
     try {

@@ -4,6 +4,7 @@ import { loadEnv, type Env } from '../config/load-env.js';
 import { resolveTarget } from '../config/resolve-target.js';
 import { checkClusterAccess } from './check-cluster-access.js';
 import { createClusterAccess } from '../k8s/create-cluster-access.js';
+import { createProxyFetch } from '../net/create-outbound-transport.js';
 import { checkPagerDuty } from './check-pagerduty.js';
 import { checkPrometheus } from './check-prometheus.js';
 import { checkSlackApp } from './check-slack-app.js';
@@ -41,7 +42,7 @@ export async function runDoctor(processEnv: Record<string, string | undefined>, 
   print([ok('environment', `role ${env.role}, Slack ${env.slackAppToken ? 'Socket Mode' : 'over HTTP'}`)]);
   const config = await loadCatalog(env, print);
   print([await checkRedis(env.redisUrl, TIMEOUT_MS)]);
-  print(await checkSlackApp({ apiUrl: env.slackApiUrl, botToken: env.slackBotToken, appToken: env.slackAppToken, timeoutMs: TIMEOUT_MS }));
+  print(await checkSlackApp({ apiUrl: env.slackApiUrl, botToken: env.slackBotToken, appToken: env.slackAppToken, timeoutMs: TIMEOUT_MS, fetch: createProxyFetch(env.proxy) }));
   if (config) {
     print(await checkPagerDuty(env, config.catalog, processEnv, TIMEOUT_MS));
     if (env.role === 'web') {
@@ -72,14 +73,15 @@ async function loadCatalog(env: Env, print: (batch: DoctorResult[]) => void): Pr
 }
 
 async function checkEnvironments(env: Env, config: Config): Promise<DoctorResult[]> {
-  const access = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, searchPath: env.searchPath });
+  const access = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, proxy: env.proxy, searchPath: env.searchPath });
+  const send = createProxyFetch(env.proxy);
   const checks: Array<Promise<DoctorResult>> = [];
   for (const [environment, settings] of Object.entries(config.catalog.environments)) {
     const namespaces = Object.entries(config.catalog.services)
       .filter(([, service]) => service.environments.includes(environment))
       .map(([name]) => resolveTarget(config.catalog, name, environment).namespace);
     checks.push(checkClusterAccess(access, { environment, context: settings.cluster, namespaces: [...new Set(namespaces)].sort() }, TIMEOUT_MS));
-    if (settings.prometheusUrl) checks.push(checkPrometheus(environment, settings.prometheusUrl, TIMEOUT_MS));
+    if (settings.prometheusUrl) checks.push(checkPrometheus(environment, settings.prometheusUrl, TIMEOUT_MS, send));
   }
   return Promise.all(checks);
 }

@@ -1,4 +1,5 @@
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, ServerConfiguration, createConfiguration } from '@kubernetes/client-node';
+import { proxyFor, type ProxySettings } from '../config/proxy-settings.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { createTimeoutHttpLibrary } from './create-timeout-http-library.js';
 import { EXEC_PLUGIN_REMEDY, execPluginProblem } from './exec-plugin-problem.js';
@@ -65,6 +66,12 @@ export interface ClusterAccessOptions {
    * `requestTimeoutMs` after that is taken for a dead connection, and the object is listed again.
    */
   watchTimeoutMs?: number;
+  /**
+   * The environment's proxies (HTTPS_PROXY, NO_PROXY), default none. A cluster whose kubeconfig entry has its
+   * own `proxy-url` keeps it; any other goes through the proxy for its server's URL unless NO_PROXY names the
+   * server (the in-cluster server is an IP address: list it, or the Service CIDR, in NO_PROXY).
+   */
+  proxy?: ProxySettings;
 }
 
 /** Cluster access for the engine: one KubeConfig + API clients per context, created lazily; many contexts at once. */
@@ -118,6 +125,7 @@ export function createClusterAccess(options: ClusterAccessOptions): ClusterAcces
     const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     let client: ClusterClient;
     try {
+      applyEnvironmentProxy(kc, options.proxy);
       // What KubeConfig.makeApiClient builds, plus the request bound.
       const server = kc.getCurrentCluster()?.server;
       if (!server) throw new Error('it names no cluster');
@@ -142,6 +150,18 @@ export function createClusterAccess(options: ClusterAccessOptions): ClusterAcces
     cache.set(context, client);
     return client;
   }
+}
+
+/**
+ * Sets the current cluster's `proxy-url` to the environment's proxy for its server, which client-node then
+ * tunnels through with CONNECT for API calls and watches alike. Its own `proxy-url` wins, as with kubectl.
+ */
+function applyEnvironmentProxy(kc: KubeConfig, proxy: ProxySettings | undefined): void {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster || cluster.proxyUrl || proxy === undefined) return;
+  const via = proxyFor(proxy, cluster.server);
+  if (via === undefined) return;
+  kc.clusters = kc.clusters.map((c) => (c === cluster ? { ...c, proxyUrl: via.href } : c));
 }
 
 function loadInCluster(pathPrefix: string, inCluster: boolean): KubeConfig {

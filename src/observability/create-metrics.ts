@@ -14,7 +14,7 @@ export interface FlightdeckMetrics {
   readonly runs: Counter<'environment' | 'outcome'>;
   /** From the run's creation to its terminal state. */
   readonly runDuration: Histogram<'environment' | 'outcome'>;
-  /** Rollbacks by outcome (`succeeded` or `failed`); fed by the rollback step. */
+  /** Rollbacks by outcome (`succeeded` or `failed`); fed when a rollback run ends (observeRunOutcomes). */
   readonly rollbacks: Counter<'environment' | 'outcome'>;
   /** From the rollback's start to its end. */
   readonly rollbackDuration: Histogram<'environment'>;
@@ -26,7 +26,7 @@ export interface FlightdeckMetrics {
   readonly slackApiErrors: Counter<'method' | 'error'>;
   /** HTTP 429 answers from the Slack Web API, by method. */
   readonly slackRateLimited: Counter<'method'>;
-  /** From an inbound Slack request's arrival to flightdeck's HTTP answer (Slack gives up after 3 s). */
+  /** From an inbound Slack request's arrival to flightdeck's answer: the HTTP response, or in Socket Mode the ack message (Slack gives up after 3 s). */
   readonly ackLatency: Histogram;
   /** Reports these queues' job counts as `flightdeck_queue_jobs{queue,state}`, read from Redis at scrape time. */
   trackQueues(queues: readonly Queue[]): void;

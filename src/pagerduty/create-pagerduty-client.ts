@@ -1,6 +1,7 @@
-import { Agent } from 'node:https';
 import { api, event } from '@pagerduty/pdjs';
+import { NO_PROXIES, type ProxySettings } from '../config/proxy-settings.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { createNodeAgentFor } from '../net/create-node-agent.js';
 import { findOnCallEmails } from './find-on-call-emails.js';
 import { changeAcceptedSchema, eventAcceptedSchema } from './pagerduty-schemas.js';
 import { type PagerDutySurface, errorFromRejection, errorFromStatus } from './to-pagerduty-error.js';
@@ -21,6 +22,8 @@ export interface PagerDutyClientOptions {
   apiToken?: string;
   /** Extra CA (PEM) to trust for https, e.g. an emulator's self-signed certificate; default the system CAs. */
   ca?: string | Buffer;
+  /** Proxies (HTTPS_PROXY, NO_PROXY) for both APIs; default none. `ca` is still what the PagerDuty end is checked against. */
+  proxy?: ProxySettings;
   /** Deadline for each method call as a whole, including pdjs's own 429 retries and every page; default 10,000 ms. */
   timeoutMs?: number;
   /**
@@ -110,7 +113,7 @@ function checkApiUrl(url: string): string {
 /**
  * A PagerDuty client over `@pagerduty/pdjs` with pdjs's traps handled: its `requestTimeout` only starts a no-op
  * timer, so it is 0 and an AbortSignal enforces `timeoutMs`; 4xx/5xx resolve in pdjs, so every status is checked;
- * the https Agent trusting `ca` goes through pdjs's extra options into node-fetch.
+ * the agent (a proxy's, or one trusting `ca`) goes through pdjs's extra options into node-fetch.
  *
  * @throws FlightdeckError `config-invalid` at once when `eventsServer` or `apiUrl` is malformed.
  */
@@ -120,9 +123,8 @@ export function createPagerDutyClient(options: PagerDutyClientOptions = {}): Pag
   const timeoutMs = options.timeoutMs ?? 10_000;
   const rateLimitRetryMs = options.rateLimitRetryMs ?? 500;
   const now = options.now ?? (() => new Date());
-  const httpsAgent = options.ca === undefined ? undefined : new Agent({ ca: options.ca });
-  // node-fetch v2 accepts a function choosing the agent per URL; an https Agent on an http URL would throw.
-  const agent = httpsAgent && ((url: { protocol: string }) => (url.protocol === 'https:' ? httpsAgent : undefined));
+  // node-fetch v2 accepts a function choosing the agent per URL: through a proxy or not, trusting `ca` for https.
+  const agent = createNodeAgentFor(options.proxy ?? NO_PROXIES, options.ca);
 
   function transport(signal: AbortSignal): Record<string, unknown> {
     return { requestTimeout: 0, retryTimeout: rateLimitRetryMs, signal, ...(agent ? { agent } : {}) };

@@ -3,7 +3,7 @@ import { createHttpProbe } from './http-probe.js';
 import { k8sPodsProbe } from './k8s-pods-probe.js';
 import { postgresProbe } from './postgres-probe.js';
 import type { ProbeProviders } from './probe-provider.js';
-import { prometheusProbe } from './prometheus-probe.js';
+import { createPrometheusProbe, prometheusProbe } from './prometheus-probe.js';
 import { redisProbe } from './redis-probe.js';
 import { rolloutReadyProbe } from './rollout-ready-probe.js';
 import { tcpProbe } from './tcp-probe.js';
@@ -19,7 +19,11 @@ export const probeProviders: ProbeProviders = {
   'rollout-ready': rolloutReadyProbe,
 };
 
-/** The built-in providers, with http probes connecting as `connectTo` (PROBE_CONNECT_TO) says. */
-export function createProbeProviders(connectTo: readonly ConnectToRule[]): ProbeProviders {
-  return { ...probeProviders, http: createHttpProbe(connectTo) };
+/**
+ * The built-in providers, with http probes connecting as `connectTo` (PROBE_CONNECT_TO) says and Prometheus
+ * queried with `prometheusFetch` (createProxyFetch: through HTTPS_PROXY unless NO_PROXY names the server).
+ * http probes stay direct: they aim at a service's own endpoints, which PROBE_CONNECT_TO is for.
+ */
+export function createProbeProviders(connectTo: readonly ConnectToRule[], prometheusFetch: typeof fetch = fetch): ProbeProviders {
+  return { ...probeProviders, http: createHttpProbe(connectTo), prometheus: createPrometheusProbe(prometheusFetch) };
 }

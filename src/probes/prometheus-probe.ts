@@ -17,9 +17,11 @@ export function instantQueryUrl(baseUrl: string, query: string): URL {
  * Runs an instant query with GET `/api/v1/query` against `spec.url` or else `ctx.prometheusUrl`. The value
  * is the sample (the largest when several series match). `failed` when it is beyond the threshold
  * (`above`: greater than; `below`: less than); `inconclusive` for an empty vector or NaN; `error` when no
- * URL is known, Prometheus is unreachable or answers with an error (its errorType is quoted).
+ * URL is known, Prometheus is unreachable or answers with an error (its errorType is quoted). `send` is the
+ * fetch to use: createProxyFetch's when HTTPS_PROXY or HTTP_PROXY is set.
  */
-export const prometheusProbe: ProbeProvider<PrometheusProbeSpec> = {
+export function createPrometheusProbe(send: typeof fetch): ProbeProvider<PrometheusProbeSpec> {
+  return {
   type: 'prometheus',
   measure(spec, ctx) {
     const baseUrl = spec.url ?? ctx.prometheusUrl;
@@ -29,7 +31,7 @@ export const prometheusProbe: ProbeProvider<PrometheusProbeSpec> = {
         return { outcome: 'error', message: `${target}: no Prometheus URL; set one on the probe or for the environment` };
       }
       const { url, headers } = moveCredentialsToHeader(instantQueryUrl(baseUrl, spec.query).toString(), { accept: 'application/json' });
-      const response = await fetch(url, { headers, signal });
+      const response = await send(url, { headers, signal });
       const result = readPrometheusResult(response.status, await response.text());
       if (result.kind === 'invalid') return { outcome: 'error', message: `${target}: ${result.reason}` };
       if (result.kind === 'no-data') return { outcome: 'inconclusive', message: `${target}: ${result.reason}` };
@@ -44,6 +46,10 @@ export const prometheusProbe: ProbeProvider<PrometheusProbeSpec> = {
     }, { redact: baseUrl === undefined ? [] : [baseUrl] });
   },
 };
+}
+
+/** The probe over Node's fetch, direct: what runs when no proxy is configured. */
+export const prometheusProbe = createPrometheusProbe(fetch);
 
 function verdict(bad: boolean, text: string, message: string, value: number): Verdict {
   // Infinities do not survive JSON, so they are kept as Prometheus spells them.

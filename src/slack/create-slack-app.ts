@@ -1,10 +1,12 @@
 import { App, HTTPReceiver, SocketModeReceiver, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
+import type { FetchFunction } from '@slack/web-api';
+import type { Dispatcher } from 'undici';
 import type { CommandDefinition, CommandServices } from '../../commands/command-definition.js';
 import type { Server } from 'node:http';
 import type { Logger } from '../observability/create-logger.js';
 import type { FlightdeckMetrics } from '../observability/create-metrics.js';
 import { meterSlackClient } from '../observability/meter-slack.js';
-import { observeAckLatency } from '../observability/observe-ack-latency.js';
+import { observeAckLatency, observeSocketAckLatency } from '../observability/observe-ack-latency.js';
 import type { OpsRoute } from '../observability/ops-routes.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { ackUnknownInteractions } from './ack-unknown-interactions.js';
@@ -40,6 +42,11 @@ export interface SlackAppOptions {
   metrics?: FlightdeckMetrics;
   /** The on-call DM's Rollback and Acknowledge buttons; without it those buttons are not handled. */
   incidentActions?: IncidentActions;
+  /**
+   * Outbound transport when a proxy is set (HTTPS_PROXY): `fetch` for Web API calls and response URLs, and
+   * `dispatcher` for Socket Mode's `apps.connections.open` and WebSocket. Default: direct connections.
+   */
+  proxy?: { fetch: FetchFunction; dispatcher: Dispatcher };
 }
 
 const HEALTHZ_ONLY: readonly OpsRoute[] = [
@@ -94,7 +101,7 @@ export interface SlackApp {
 export function createSlackApp(options: SlackAppOptions): SlackApp {
   const boltLogger = toBoltLogger(options.logger);
   const customRoutes = [...(options.routes ?? HEALTHZ_ONLY)];
-  const receiver: Receiver = options.appToken
+  const socketReceiver = options.appToken
     ? new SocketModeReceiver({
         appToken: options.appToken,
         logger: boltLogger,
@@ -102,15 +109,19 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         // Bolt hands installerOptions.clientOptions to the Socket Mode client, which calls apps.connections.open:
         // it must reach the same (possibly emulated) API; port is where the custom routes are served.
         installerOptions: { port: options.port, clientOptions: { slackApiUrl: options.apiUrl } },
+        // Only with a proxy: without a dispatcher, Socket Mode builds its own, which can force-close a stalled socket.
+        ...(options.proxy ? { dispatcher: options.proxy.dispatcher } : {}),
       })
-    : guardedHttpReceiver(options, boltLogger, customRoutes);
+    : undefined;
+  const receiver: Receiver = socketReceiver ?? guardedHttpReceiver(options, boltLogger, customRoutes);
+  if (options.metrics && socketReceiver) observeSocketAckLatency(socketReceiver.client, options.metrics);
   const app = new App({
     token: options.token,
     receiver: refuseMalformedInteractions(receiver, options.logger),
     logger: boltLogger,
     // No listener reads Bolt's per-process conversation store (all state lives in Redis); it only costs every request a lookup.
     convoStore: false,
-    clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 2 } },
+    clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 2 }, ...(options.proxy ? { fetch: options.proxy.fetch } : {}) },
   });
   if (options.metrics) meterSlackClient(app.client, options.metrics);
   app.error(async (err) => {
@@ -136,7 +147,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     async start() {
       const server = (await (options.host && !options.appToken ? app.start({ port: options.port, host: options.host }) : app.start(options.port))) as Server | undefined;
       if (!options.appToken && server) holdIdleConnections(server);
-      // Ack latency is measured on the HTTP server; in Socket Mode acks travel over the WebSocket.
+      // Over HTTP ack latency is measured on the server; in Socket Mode on the client's envelopes (above).
       if (options.metrics && !options.appToken && server) observeAckLatency(server, EVENTS_PATH, options.metrics);
     },
     async stop() {

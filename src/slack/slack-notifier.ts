@@ -1,4 +1,4 @@
-import { ErrorCode, WebClient, WebClientEvent, type WebAPICallResult } from '@slack/web-api';
+import { ErrorCode, type FetchFunction, WebClient, WebClientEvent, type WebAPICallResult } from '@slack/web-api';
 import { z } from 'zod';
 import { catalogueSlackError } from '../errors/error-catalogue.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
@@ -14,6 +14,8 @@ export interface SlackClientOptions {
   token: string;
   /** Slack Web API base URL with a trailing slash, e.g. `https://slack.com/api/`. */
   apiUrl: string;
+  /** How requests are sent (createProxyFetch honours HTTPS_PROXY and NO_PROXY); default Node's fetch, direct. */
+  fetch?: FetchFunction;
 }
 
 const CLIENT_TIMEOUT_MS = 10_000;
@@ -29,6 +31,7 @@ export function createSlackClient(options: SlackClientOptions): WebClient {
     slackApiUrl: options.apiUrl,
     retryConfig: CLIENT_RETRIES,
     timeout: CLIENT_TIMEOUT_MS,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 }
 
@@ -40,8 +43,8 @@ export function createSlackClient(options: SlackClientOptions): WebClient {
  * the render job instead, whose retry looks for the first post. Its 429s are reported as `client`'s so they
  * are counted.
  */
-function notifierClient(client: WebClient, retryConfig: { retries: number }): WebClient {
-  const derived = new WebClient(client.token, { slackApiUrl: client.slackApiUrl, retryConfig, rejectRateLimitedCalls: true, timeout: CLIENT_TIMEOUT_MS });
+function notifierClient(client: WebClient, retryConfig: { retries: number }, fetch: FetchFunction | undefined): WebClient {
+  const derived = new WebClient(client.token, { slackApiUrl: client.slackApiUrl, retryConfig, rejectRateLimitedCalls: true, timeout: CLIENT_TIMEOUT_MS, ...(fetch ? { fetch } : {}) });
   derived.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, request: unknown) => client.emit(WebClientEvent.RATE_LIMITED, retryAfter, request));
   return derived;
 }
@@ -129,9 +132,10 @@ export class SlackNotifier implements RunNotifier {
   private readonly client: WebClient;
   private readonly firstPostClient: WebClient;
 
-  constructor(client: WebClient) {
-    this.client = notifierClient(client, CLIENT_RETRIES);
-    this.firstPostClient = notifierClient(client, { retries: 0 });
+  /** `fetch`: the one `client` was made with (SlackClientOptions.fetch), which the notifier's own clients use too. */
+  constructor(client: WebClient, fetch?: FetchFunction) {
+    this.client = notifierClient(client, CLIENT_RETRIES, fetch);
+    this.firstPostClient = notifierClient(client, { retries: 0 }, fetch);
   }
 
   async post(run: Run): Promise<string> {

@@ -29,6 +29,7 @@ export function createPagerDutyWiring(env: Env, catalog: Catalog, warn: (problem
     apiUrl: env.pagerdutyApiUrl,
     ...(env.pagerdutyApiToken ? { apiToken: env.pagerdutyApiToken } : {}),
     ...(ca === undefined ? {} : { ca }),
+    proxy: env.proxy,
   });
   return { client, routes };
 }
