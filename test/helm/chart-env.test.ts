@@ -13,6 +13,9 @@ const values = (...names: string[]) => names.map((name) => join(import.meta.dirn
 /** Variables flightdeck reads that no value of the chart sets, and why none needs to. */
 const SET_BY_KUBERNETES: Record<string, string> = {
   KUBERNETES_SERVICE_HOST: 'the kubelet sets it in every pod',
+  http_proxy: 'the lowercase forms only win over the uppercase ones the chart sets (proxy.*) where a host sets both',
+  https_proxy: 'the lowercase forms only win over the uppercase ones the chart sets (proxy.*) where a host sets both',
+  no_proxy: 'the lowercase forms only win over the uppercase ones the chart sets (proxy.*) where a host sets both',
 };
 
 /** Each numeric variable and the value that sets it, for the range check against values.schema.json. */
@@ -26,6 +29,7 @@ const NUMERIC_VALUES: Record<string, string> = {
   RUN_RETENTION_DAYS: 'runs.retentionDays',
   AUDIT_MAX_ENTRIES: 'audit.maxEntries',
   AUDIT_REFUSALS_PER_MINUTE: 'audit.refusalsPerMinute',
+  AUDIT_ARCHIVE_DAYS: 'audit.archiveDays',
 };
 /** Where the schema is deliberately narrower than the code, and why. */
 const NARROWER: Record<string, string> = { PORT: 'a non-root process cannot bind below 1024' };

@@ -38,6 +38,22 @@ Secrets only ever come from secretKeyRef.
   value: {{ $root.Values.audit.maxEntries | quote }}
 - name: AUDIT_REFUSALS_PER_MINUTE
   value: {{ $root.Values.audit.refusalsPerMinute | quote }}
+- name: AUDIT_ARCHIVE_DAYS
+  value: {{ $root.Values.audit.archiveDays | quote }}
+{{- with $root.Values.proxy }}
+{{- with .https }}
+- name: HTTPS_PROXY
+  value: {{ . | quote }}
+{{- end }}
+{{- with .http }}
+- name: HTTP_PROXY
+  value: {{ . | quote }}
+{{- end }}
+{{- with .noProxy }}
+- name: NO_PROXY
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
 - name: PAGERDUTY_EVENTS_SERVER
   value: {{ $root.Values.pagerduty.eventsServer | quote }}
 - name: PAGERDUTY_API_URL
