@@ -32,6 +32,7 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
+  // Not under node_modules: vitest.related finds no test for a file there. biome.jsonc skips it.
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
 };

@@ -8,7 +8,7 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('../..', import.meta.url)),
     include: [
-      'test/unit/auth-gate.test.ts',
+      'test/unit/auth-gate*.test.ts',
       'test/unit/checklist-*.test.ts',
       'test/unit/deploy-*.test.ts',
       'test/unit/echoed-input-escaping.test.ts',
