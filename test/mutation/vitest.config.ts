@@ -10,6 +10,7 @@ export default defineConfig({
     include: [
       'test/unit/auth-gate*.test.ts',
       'test/unit/checklist-*.test.ts',
+      'test/unit/command-*.test.ts',
       'test/unit/deploy-*.test.ts',
       'test/unit/echoed-input-escaping.test.ts',
       'test/unit/guard-assess.test.ts',
