@@ -70,6 +70,7 @@ describe('parseRollback, exactly', () => {
     const err = refusal(() => parseRollback('api production at 7'));
     expect(err.message).toBe('I could not read `at 7`: after the service and environment, write `to <revision>`.');
     expect(err.remedy).toMatch(/^Usage:\n`\/rollback <service> \[environment\] \[to <revision>\]`/);
+    expect(err.remedy?.split('\n')).toEqual(['Usage:', expect.stringMatching(/^`\/rollback <service>/), expect.stringMatching(/^`\/rollback help`/)]);
   });
 });
 
@@ -77,6 +78,10 @@ describe('describeRollback', () => {
   const intent = { service: 'api', environment: 'production', channel: 'C1' };
   const CHECKLIST = { name: 'x', phases: [{ id: 'p', title: 'P', items: [{ id: 'a', kind: 'manual', title: 'A' }] }] };
   const target = { revision: '6', image: 'registry/api:1.9.0', template: {}, recordedAt: 0 };
+
+  it('says "the previous revision" when neither a revision nor a run is known', () => {
+    expect(describeRollback(intent, null)).toBe('Roll back *api* in *production* to the previous revision?');
+  });
 
   it('names the revision asked for', () => {
     expect(describeRollback({ ...intent, toRevision: '7' }, null)).toBe('Roll back *api* in *production* to revision *7*?');
