@@ -45,6 +45,13 @@ describe('checklistSchema rules', () => {
     ]);
   });
 
+  it('names a guard as the first user of an id another guard repeats, and walks past null values', () => {
+    const guard = (id: string) => ({ id, title: 'Guard', probe: { type: 'http', url: 'http://127.0.0.1/', jsonPath: '$.error', equals: null }, action: 'page' });
+    expect(issues({ phases: [{ id: 'pre', title: 'Pre', items: [manual('a')] }], guards: [guard('g'), guard('g')] })).toEqual([
+      { path: ['guards', 1, 'id'], message: 'duplicate id "g" (already used by a guard; ids must be unique across the checklist)' },
+    ]);
+  });
+
   it('keeps follow-up phases last and without steps, naming the first follow-up', () => {
     expect(
       issues({
