@@ -145,3 +145,30 @@ describe('the words of control events', () => {
     expect(() => transition(rolling(), { type: 'resume', actor: 'U4' }, T0 + 5 * MIN)).toThrow(FlightdeckError);
   });
 });
+
+describe('the undone run', () => {
+  /** A run whose set-image step is running: it has changed the cluster. */
+  const touched = rolling;
+
+  it('audits which rollback run undoes it and tells the thread', () => {
+    const next = transition(touched(), { type: 'rollback-started', rollbackRunId: '30', actor: 'U5' }, T0 + 5 * MIN);
+    expect(next.run.state).toBe('rolling-back');
+    expect(next.audit).toContainEqual(expect.objectContaining({ action: 'rollback.started', actor: 'U5', detail: 'run 30' }));
+    expect(next.effects).toContainEqual({ type: 'thread', note: expect.objectContaining({ kind: 'rollback-started', rollbackRunId: '30' }) });
+  });
+
+  it('audits how the rollback ended, under the state it left, and tells the thread', () => {
+    const rollingBack = transition(touched(), { type: 'rollback-started', rollbackRunId: '30', actor: 'U5' }, T0 + 5 * MIN).run;
+    const done = transition(rollingBack, { type: 'rollback-finished', ok: true, detail: 'revision 7 restored' }, T0 + 6 * MIN);
+    expect(done.audit).toContainEqual(expect.objectContaining({ action: 'run.rolled-back', detail: 'revision 7 restored' }));
+    expect(done.effects).toContainEqual({ type: 'thread', note: { kind: 'rollback-finished', ok: true, detail: 'revision 7 restored' } });
+    const failed = transition(rollingBack, { type: 'rollback-finished', ok: false, detail: 'forbidden' }, T0 + 6 * MIN);
+    expect(failed.run.state).toBe('rollback-failed');
+    expect(failed.audit).toContainEqual(expect.objectContaining({ action: 'run.rollback-failed', detail: 'forbidden' }));
+  });
+
+  it('refuses to roll back a rollback run, or a run that never changed the cluster', () => {
+    expect(() => transition({ ...touched(), kind: 'rollback' }, { type: 'rollback-started', rollbackRunId: '30', actor: 'U5' }, T0 + 5 * MIN)).toThrow(/is itself a rollback/);
+    expect(() => transition(play([start]).run, { type: 'rollback-started', rollbackRunId: '30', actor: 'U5' }, T0 + 5 * MIN)).toThrow(/never changed the cluster/);
+  });
+});
