@@ -13,7 +13,7 @@ export default defineConfig({
       'test/unit/command-*.test.ts',
       'test/unit/deploy-*.test.ts',
       'test/unit/echoed-input-escaping.test.ts',
-      'test/unit/guard-assess.test.ts',
+      'test/unit/guard-assess*.test.ts',
       'test/unit/guard-decide-breach.test.ts',
       'test/unit/render-*.test.ts',
       'test/unit/rollback-command.test.ts',
