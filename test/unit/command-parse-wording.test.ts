@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { parseDeploy } from '../../commands/deploy.js';
+import { DEPLOY_USAGE } from '../../commands/deploy/deploy-usage.js';
+import { describeRollback, parseRollback } from '../../commands/rollback.js';
+import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
+import { runOf } from './render-fixtures.js';
+
+// The exact words of command refusals and the edges of the readers; deploy-command.test.ts and
+// rollback-command.test.ts hold the main tables.
+
+function refusal(parse: () => unknown): FlightdeckError {
+  try {
+    parse();
+  } catch (err) {
+    if (err instanceof FlightdeckError) return err;
+    throw err;
+  }
+  throw new Error('did not refuse');
+}
+
+describe('parseDeploy, exactly', () => {
+  it('reads no property it was not given (an absent service or environment is absent, not undefined)', () => {
+    expect(parseDeploy('status')).toStrictEqual({ kind: 'status' });
+    expect(parseDeploy('history api')).toStrictEqual({ kind: 'history', service: 'api' });
+    expect(parseDeploy('cancel 12')).toStrictEqual({ kind: 'cancel', runId: '12' });
+  });
+
+  it('points every form but help to `/deploy help`', () => {
+    expect(refusal(() => parseDeploy('history')).remedy).toBe(`Usage: ${DEPLOY_USAGE.history}\n\`/deploy help\` lists every subcommand.`);
+    expect(refusal(() => parseDeploy('help nothing')).remedy).toBe(`Usage: ${DEPLOY_USAGE.help}`);
+  });
+
+  it.each([
+    ['help lock unlock', 'There is no subcommand `lock unlock`. Subcommands: `status`, `history`, `lock`, `unlock`, `cancel`, `help`.'],
+    ['status api web', '`status` takes at most one service, not `api web`.'],
+    ['history api prod extra', '`history` takes a service and optionally an environment, not `api prod extra`.'],
+    ['unlock api prod right now', '`unlock` takes a service and an environment only, not `right now`.'],
+    ['api v1 into prod', 'I could not read `into prod`: after the version, write `to <environment>`.'],
+    ['status `api`', "`'api'` is not a service name: names are lowercase letters, digits and dashes."],
+  ])('refuses %j saying %j', (text, message) => {
+    expect(refusal(() => parseDeploy(text)).message).toBe(message);
+  });
+
+  it.each([
+    ['lock', 'lock api PROD why'],
+    ['unlock', 'unlock API prod'],
+    ['unlock', 'unlock api PROD'],
+    ['cancel', `cancel 12 ${'x'.repeat(301)}`],
+  ] as const)('shows the usage of the %s form when its input is wrong', (form, text) => {
+    expect(refusal(() => parseDeploy(text)).remedy).toContain(`Usage: ${DEPLOY_USAGE[form]}`);
+  });
+
+  it('takes a reason of exactly 300 characters', () => {
+    expect(parseDeploy(`lock api prod ${'x'.repeat(300)}`)).toMatchObject({ kind: 'lock', reason: 'x'.repeat(300) });
+  });
+
+  it('echoes 60 characters as typed and clips longer input to 57 and an ellipsis', () => {
+    const sixty = 'A'.repeat(60);
+    expect(refusal(() => parseDeploy(`status ${sixty}`)).message).toBe(`\`${sixty}\` is not a service name: names are lowercase letters, digits and dashes.`);
+    expect(refusal(() => parseDeploy(`status ${sixty}B`)).message).toBe(`\`${'A'.repeat(57)}...\` is not a service name: names are lowercase letters, digits and dashes.`);
+  });
+});
+
+describe('parseRollback, exactly', () => {
+  it('reads `help` followed by more as a service named help', () => {
+    expect(parseRollback('help production')).toStrictEqual({ kind: 'rollback', service: 'help', environment: 'production' });
+  });
+
+  it('refuses a word other than `to` before the revision, showing the whole usage', () => {
+    const err = refusal(() => parseRollback('api production at 7'));
+    expect(err.message).toBe('I could not read `at 7`: after the service and environment, write `to <revision>`.');
+    expect(err.remedy).toMatch(/^Usage:\n`\/rollback <service> \[environment\] \[to <revision>\]`/);
+    expect(err.remedy?.split('\n')).toEqual(['Usage:', expect.stringMatching(/^`\/rollback <service>/), expect.stringMatching(/^`\/rollback help`/)]);
+  });
+});
+
+describe('describeRollback', () => {
+  const intent = { service: 'api', environment: 'production', channel: 'C1' };
+  const CHECKLIST = { name: 'x', phases: [{ id: 'p', title: 'P', items: [{ id: 'a', kind: 'manual', title: 'A' }] }] };
+  const target = { revision: '6', image: 'registry/api:1.9.0', template: {}, recordedAt: 0 };
+
+  it('says "the previous revision" when neither a revision nor a run is known', () => {
+    expect(describeRollback(intent, null)).toBe('Roll back *api* in *production* to the previous revision?');
+  });
+
+  it('names the revision asked for', () => {
+    expect(describeRollback({ ...intent, toRevision: '7' }, null)).toBe('Roll back *api* in *production* to revision *7*?');
+  });
+
+  it('names the revision recorded before the run it undoes, and stops that run', () => {
+    const run = { ...runOf(CHECKLIST), state: 'running' as const, rollbackTarget: target };
+    expect(describeRollback(intent, run)).toBe(
+      'Roll back *api* in *production* to revision *6* (`registry/api:1.9.0`), as before run #42?\nThis undoes run #42 (`2.0.0`, running) and stops it.',
+    );
+  });
+
+  it('does not speak of stopping a failed run, and says "previous revision" when none was recorded', () => {
+    const run = { ...runOf(CHECKLIST), state: 'failed' as const };
+    expect(describeRollback(intent, run)).toBe('Roll back *api* in *production* to the previous revision?\nThis undoes run #42 (`2.0.0`, failed).');
+  });
+});
