@@ -28,5 +28,6 @@ describe('one Redis prefix, one installation', () => {
     } finally {
       expect(await world.stop()).toBe(0);
     }
-  });
+    // Two flightdeck starts, each up to START_TIMEOUT_MS on a busy machine.
+  }, 150_000);
 });
