@@ -2,6 +2,7 @@ import { escapeMrkdwn } from '../../src/format/escape-mrkdwn.js';
 import { lockTarget, unlockTarget } from '../../src/use-cases/lock-target.js';
 import type { CommandInvocation, CommandReply, CommandServices } from '../command-definition.js';
 import { formatDateTime } from './describe-run.js';
+import { mentionOf } from '../../src/format/mention-of.js';
 
 /**
  * `/deploy lock`: answered in the channel, so the team sees who stopped deployments and why.
@@ -16,7 +17,7 @@ export async function replyLock(
   await lockTarget(request, invocation, services);
   return {
     inChannel: true,
-    text: `:lock: <@${invocation.userId}> locked *${request.service}* in ${request.environment}: ${escapeMrkdwn(request.reason)}\nNew deployments there are refused until \`/deploy unlock ${request.service} ${request.environment}\`.`,
+    text: `:lock: ${mentionOf(invocation.userId)} locked *${request.service}* in ${request.environment}: ${escapeMrkdwn(request.reason)}\nNew deployments there are refused until \`/deploy unlock ${request.service} ${request.environment}\`.`,
   };
 }
 
@@ -33,6 +34,6 @@ export async function replyUnlock(
   const released = await unlockTarget(request, invocation, services);
   return {
     inChannel: true,
-    text: `:unlock: <@${invocation.userId}> unlocked *${request.service}* in ${request.environment} (locked by <@${released.by}> since ${formatDateTime(released.at)}: ${escapeMrkdwn(released.reason)}).`,
+    text: `:unlock: ${mentionOf(invocation.userId)} unlocked *${request.service}* in ${request.environment} (locked by ${mentionOf(released.by)} since ${formatDateTime(released.at)}: ${escapeMrkdwn(released.reason)}).`,
   };
 }

@@ -1,4 +1,5 @@
 import { entry } from './catalogue-entry.js';
+import { mentionOf } from '../format/mention-of.js';
 
 /*
  * What a person reads when a target's lock stands in the way (src/run/store, src/use-cases and the gate
@@ -19,7 +20,7 @@ interface Target {
 }
 
 function holderLine(holder: HolderRef): string {
-  return `\`${holder.version}\`${holder.requestedBy ? `, requested by <@${holder.requestedBy}>` : ''}, ${holder.state}`;
+  return `\`${holder.version}\`${holder.requestedBy ? `, requested by ${mentionOf(holder.requestedBy)}` : ''}, ${holder.state}`;
 }
 
 export const LOCK_REFUSALS = {

@@ -1,6 +1,7 @@
 import { escapeMrkdwn } from '../format/escape-mrkdwn.js';
 import { formatClock } from '../format/format-duration.js';
 import { entry } from './catalogue-entry.js';
+import { mentionOf } from '../format/mention-of.js';
 
 /*
  * What a person reads when a run, one of its items or a target refuses what they asked (src/run/core
@@ -46,7 +47,7 @@ function runTitle(run: RunRef): string {
 function wordCause(cause: EndCause): string {
   if (cause.kind === 'words') return cause.text;
   const what = cause.kind === 'aborted' ? 'aborted' : 'rollback requested';
-  return `${what} by <@${cause.by}>${cause.text ? `: ${escapeMrkdwn(cause.text)}` : ''}`;
+  return `${what} by ${mentionOf(cause.by)}${cause.text ? `: ${escapeMrkdwn(cause.text)}` : ''}`;
 }
 
 const at = (epochMs: number) => formatClock(epochMs);
@@ -72,7 +73,7 @@ export const RUN_REFUSALS = {
   'run-already-paused': entry({
     code: 'usage',
     text: ({ run, by, at: when }: { run: RunRef; by?: string; at?: number }) =>
-      `${runTitle(run)} is already paused${by !== undefined && when !== undefined ? ` by <@${by}> at ${at(when)}` : ''}.`,
+      `${runTitle(run)} is already paused${by !== undefined && when !== undefined ? ` by ${mentionOf(by)} at ${at(when)}` : ''}.`,
   }),
   'run-not-paused': entry({
     code: 'usage',
@@ -146,7 +147,7 @@ export const RUN_REFUSALS = {
   'item-already-ticked': entry({
     code: 'item-already-done',
     text: ({ item, by, at: when }: { item: ItemRef; by?: string; at?: number }) =>
-      `"${item.title}" was already ticked${by ? ` by <@${by}>` : ''}${when === undefined ? '' : ` at ${at(when)}`}.`,
+      `"${item.title}" was already ticked${by ? ` by ${mentionOf(by)}` : ''}${when === undefined ? '' : ` at ${at(when)}`}.`,
   }),
   'already-approved': entry({
     code: 'item-already-done',
@@ -155,7 +156,7 @@ export const RUN_REFUSALS = {
   'signoff-complete': entry({
     code: 'item-already-done',
     text: ({ item, approvals }: { item: ItemRef; approvals: { by: string; at: number }[] }) =>
-      `"${item.title}" was already signed off by ${approvals.map((approval) => `<@${approval.by}> at ${at(approval.at)}`).join(', ')}.`,
+      `"${item.title}" was already signed off by ${approvals.map((approval) => `${mentionOf(approval.by)} at ${at(approval.at)}`).join(', ')}.`,
   }),
   'role-required': entry({
     code: 'forbidden',
@@ -186,7 +187,7 @@ export const RUN_REFUSALS = {
   'manually-locked': entry({
     code: 'target-locked',
     text: ({ service, environment, by, at: when, reason }: { service: string; environment: string; by: string; at: number; reason: string }) =>
-      `\`${service}\` in ${environment} is locked by <@${by}> since ${at(when)}: ${escapeMrkdwn(reason)}`,
-    remedy: ({ service, environment, by }) => `Ask <@${by}>, or unlock it with /deploy unlock ${service} ${environment}.`,
+      `\`${service}\` in ${environment} is locked by ${mentionOf(by)} since ${at(when)}: ${escapeMrkdwn(reason)}`,
+    remedy: ({ service, environment, by }) => `Ask ${mentionOf(by)}, or unlock it with /deploy unlock ${service} ${environment}.`,
   }),
 };

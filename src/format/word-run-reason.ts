@@ -1,5 +1,6 @@
 import type { RunReason } from '../run/core/run-reason.js';
 import { escapeMrkdwn } from './escape-mrkdwn.js';
+import { mentionOf } from './mention-of.js';
 
 /**
  * A run's reason as Slack mrkdwn: people as mentions, what they typed escaped. Shared by the run message,
@@ -10,9 +11,9 @@ export function wordRunReason(reason: RunReason): string {
   if (typeof reason === 'string') return reason;
   switch (reason.kind) {
     case 'aborted':
-      return `aborted by <@${reason.by}>${reason.text ? `: ${escapeMrkdwn(reason.text)}` : ''}`;
+      return `aborted by ${mentionOf(reason.by)}${reason.text ? `: ${escapeMrkdwn(reason.text)}` : ''}`;
     case 'rollback-requested':
-      return `rollback requested by <@${reason.by}>`;
+      return `rollback requested by ${mentionOf(reason.by)}`;
     case 'undoes':
       return `run #${reason.runId} ${wordRunReason(reason.cause)}`;
   }

@@ -6,6 +6,7 @@ import { toUserText } from '../errors/user-text.js';
 import type { Logger } from '../observability/create-logger.js';
 import type { RunEngine } from '../queue/engine/run-engine.js';
 import { INCIDENT_ACK_ACTION, INCIDENT_ROLLBACK_ACTION } from './slack-incident-notifier.js';
+import { mentionOf } from '../format/mention-of.js';
 
 /** What the on-call DM's buttons do. */
 export interface IncidentActions {
@@ -38,7 +39,7 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
       await services.gate.authorize({ action: 'incident.rollback', userId: body.user.id, via: 'button', what: `rollback of run #${runId} from a page`, runId, guardId });
       await actions.engine.apply(runId, { type: 'abort', actor: body.user.id, reason: `rollback from the on-call page for guard ${guardId}` });
       log.info({ run: runId, guard: guardId }, 'rollback requested from the page');
-      await respond({ replace_original: true, text: `:rewind: Rollback of run #${runId} requested by <@${body.user.id}>.` });
+      await respond({ replace_original: true, text: `:rewind: Rollback of run #${runId} requested by ${mentionOf(body.user.id)}.` });
     } catch (err) {
       await refuse(err, log, respond);
     }
@@ -51,7 +52,7 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
       await services.gate.authorize({ action: 'incident.acknowledge', userId: body.user.id, via: 'button', what: `acknowledge of run #${runId} guard ${guardId}`, runId, guardId });
       await actions.acknowledge(runId, guardId, body.user.id);
       log.info({ run: runId, guard: guardId }, 'page acknowledged');
-      await respond({ replace_original: false, text: `:eyes: Acknowledged by <@${body.user.id}>. Run #${runId} stays paused until someone rolls back or resumes it.` });
+      await respond({ replace_original: false, text: `:eyes: Acknowledged by ${mentionOf(body.user.id)}. Run #${runId} stays paused until someone rolls back or resumes it.` });
     } catch (err) {
       await refuse(err, log, respond);
     }

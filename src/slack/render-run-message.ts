@@ -7,6 +7,7 @@ import { wordRunReason } from '../format/word-run-reason.js';
 import { clip, MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from './views/block-kit-limits.js';
 import { foldedPhasesBlocks, phaseBlocks } from './views/phase-blocks.js';
 import { runControls } from './views/run-controls.js';
+import { mentionOf } from '../format/mention-of.js';
 
 export const STATE_LABEL: Record<RunState, string> = {
   pending: ':white_circle: pending',
@@ -37,12 +38,12 @@ function headerBlocks(run: Run): KnownBlock[] {
   const verb = run.kind === 'rollback' ? 'Roll back' : 'Deploy';
   const title = `${verb} ${run.service} ${run.version} to ${run.environment}`;
   const where = `\`${run.target.image}\` → ${run.target.cluster}/${run.target.namespace}/${run.target.deployment}`;
-  const lines = [`Run #${run.id} · requested by <@${run.requestedBy}> at ${formatClock(run.createdAt)} · ${STATE_LABEL[run.state]}`, where];
+  const lines = [`Run #${run.id} · requested by ${mentionOf(run.requestedBy)} at ${formatClock(run.createdAt)} · ${STATE_LABEL[run.state]}`, where];
   if (run.rollbackOf) lines.push(`Undoes run #${run.rollbackOf}`);
   // A rollback run says why it was started while it runs; any other run's reason is its outcome.
   if (run.kind === 'rollback' && run.reason && run.endedAt === undefined) lines.push(`Why: ${wordRunReason(run.reason)}`);
   if (run.rollbackRunId) lines.push(`Rolled back by run #${run.rollbackRunId}`);
-  if (run.paused) lines.push(`:double_vertical_bar: Paused by <@${run.paused.by}> at ${formatClock(run.paused.at)}${run.paused.reason ? `: ${escapeMrkdwn(run.paused.reason)}` : ''}`);
+  if (run.paused) lines.push(`:double_vertical_bar: Paused by ${mentionOf(run.paused.by)} at ${formatClock(run.paused.at)}${run.paused.reason ? `: ${escapeMrkdwn(run.paused.reason)}` : ''}`);
   return [
     { type: 'header', text: { type: 'plain_text', text: clip(title, MAX_HEADER_TEXT) } },
     { type: 'section', block_id: 'run', text: { type: 'mrkdwn', text: clip(lines.join('\n'), MAX_SECTION_TEXT) } },

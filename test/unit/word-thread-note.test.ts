@@ -16,6 +16,9 @@ describe('thread notes are worded by the Slack views', () => {
     [{ kind: 'paused', actor: 'U0ALICE' }, ':double_vertical_bar: Paused by <@U0ALICE>'],
     [{ kind: 'paused', actor: 'U0ALICE', reason: 'lunch' }, ':double_vertical_bar: Paused by <@U0ALICE>: lunch'],
     [{ kind: 'paused', actor: 'U0ALICE', reason: 'ask <!channel> & <https://x|me>' }, ':double_vertical_bar: Paused by <@U0ALICE>: ask &lt;!channel&gt; &amp; &lt;https://x|me&gt;'],
+    // flightdeck itself (a guard pausing) and an operator named on the CLI are no Slack users: text, not a broken mention.
+    [{ kind: 'paused', actor: 'flightdeck', reason: 'guard error-rate breached' }, ':double_vertical_bar: Paused by flightdeck: guard error-rate breached'],
+    [{ kind: 'rollback-started', rollbackRunId: '8', actor: 'ops-<alice>' }, ':rewind: Rollback run #8 started by ops-&lt;alice&gt;'],
     [{ kind: 'resumed', actor: 'U0BOB', pausedAt: T }, ':arrow_forward: Resumed by <@U0BOB> (paused since 14:03 UTC)'],
     [{ kind: 'guard-breached', guardTitle: 'Error rate', detail: '0.09 > 0.05', action: 'rollback' }, ':rotating_light: Guard *Error rate* breached: 0.09 > 0.05 — rolling back now'],
     [{ kind: 'guard-breached', guardTitle: 'p95', detail: '6 s', action: 'page' }, ':rotating_light: Guard *p95* breached: 6 s — paging the on-call; the run is paused'],

@@ -1,6 +1,7 @@
 import { inlineCode } from '../../format/escape-mrkdwn.js';
 import type { RunItem } from '../../run/core/run-schema.js';
 import { formatClock } from '../../format/format-duration.js';
+import { mentionOf } from '../../format/mention-of.js';
 
 type SignoffItem = Extract<RunItem, { kind: 'signoff' }>;
 type CheckItem = Extract<RunItem, { kind: 'check' }>;
@@ -17,14 +18,14 @@ export const ITEM_MARK: Record<RunItem['state'], string> = {
 function signoffParts(item: SignoffItem): string[] {
   const approvals = item.approvals.map((approval) => {
     const expiry = item.expiresMs === undefined ? '' : `, valid until ${formatClock(approval.at + item.expiresMs)}`;
-    return `<@${approval.by}> at ${formatClock(approval.at)}${expiry}`;
+    return `${mentionOf(approval.by)} at ${formatClock(approval.at)}${expiry}`;
   });
   const count = `approvals ${item.approvals.length}/${item.quorum}`;
   const parts = [approvals.length > 0 ? `${count}: ${approvals.join(', ')}` : count];
   if (item.state !== 'done') parts.push(`needs \`${item.role}\``);
   if (item.expiresMs !== undefined && item.approvals.length === 0) parts.push(`an approval counts for ${Math.round(item.expiresMs / 60_000)} min`);
   if (item.expired && item.expired.length > 0) {
-    const who = item.expired.map((approval) => `<@${approval.by}> (${formatClock(approval.at)})`).join(', ');
+    const who = item.expired.map((approval) => `${mentionOf(approval.by)} (${formatClock(approval.at)})`).join(', ');
     parts.push(`approval by ${who} expired before the phase completed — approve again`);
   }
   return parts;
@@ -54,7 +55,7 @@ export function itemLine(item: RunItem): string {
   const parts = [`${ITEM_MARK[item.state]} ${item.title}`];
   switch (item.kind) {
     case 'manual':
-      if (item.state === 'done' && item.by && item.at !== undefined) parts.push(`<@${item.by}> at ${formatClock(item.at)}`);
+      if (item.state === 'done' && item.by && item.at !== undefined) parts.push(`${mentionOf(item.by)} at ${formatClock(item.at)}`);
       else if (item.state === 'pending' && item.role) parts.push(`needs \`${item.role}\``);
       if (item.detail) parts.push(item.detail);
       break;

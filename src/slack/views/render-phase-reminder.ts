@@ -3,6 +3,7 @@ import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import type { Run } from '../../run/core/run-schema.js';
 import { clip, MAX_SECTION_TEXT } from './block-kit-limits.js';
 import { phaseBlocks } from './phase-blocks.js';
+import { mentionOf } from '../../format/mention-of.js';
 
 /** A message for one follow-up phase: the reminder posted in the run's thread when it falls due. */
 export interface PhaseReminder {
@@ -21,7 +22,7 @@ export function renderPhaseReminder(run: Run, phaseId: string, options: { confir
   if (!phase) throw new FlightdeckError('item-not-found', `Run ${run.id} has no phase "${phaseId}".`);
   const open = phase.items.filter((item) => item.state === 'pending').length;
   const status = phase.state === 'active' ? `${open} of ${phase.items.length} still open` : `it is ${phase.state}`;
-  const intro = `:alarm_clock: Follow-up for run #${run.id} (${run.service} \`${run.version}\` in *${run.environment}*, requested by <@${run.requestedBy}>): ${status}.`;
+  const intro = `:alarm_clock: Follow-up for run #${run.id} (${run.service} \`${run.version}\` in *${run.environment}*, requested by ${mentionOf(run.requestedBy)}): ${status}.`;
   const blocks: KnownBlock[] = [
     { type: 'section', block_id: 'reminder', text: { type: 'mrkdwn', text: clip(intro, MAX_SECTION_TEXT) } },
     ...phaseBlocks(run, phase, options.confirmSignoffs ?? run.confirm.signoffs),

@@ -4,6 +4,7 @@ import type { Run } from '../../run/core/run-schema.js';
 import { formatClock, formatDuration } from '../../format/format-duration.js';
 import { wordRunReason } from '../../format/word-run-reason.js';
 import { formatDateTime, packLines } from './block-kit-limits.js';
+import { mentionOf } from '../../format/mention-of.js';
 
 /** The deployment summary posted in the run's thread when the run ends. */
 export interface RunSummary {
@@ -15,7 +16,7 @@ function signoffLines(run: Run): string[] {
   const lines: string[] = [];
   for (const { item } of itemsOf(run)) {
     if (item.kind !== 'signoff') continue;
-    const who = item.approvals.map((approval) => `<@${approval.by}> at ${formatClock(approval.at)}`).join(', ');
+    const who = item.approvals.map((approval) => `${mentionOf(approval.by)} at ${formatClock(approval.at)}`).join(', ');
     lines.push(`• ${item.title} (\`${item.role}\`): ${who || `not signed off (${item.state})`}`);
   }
   return lines;
@@ -51,7 +52,7 @@ export function renderRunSummary(run: Run): RunSummary {
   const ended = run.endedAt ?? run.updatedAt;
   const lines = [
     `*Deployment summary* — run #${run.id}: ${run.service} \`${run.version}\` to *${run.environment}*, ${run.state}`,
-    `Date: ${formatDateTime(run.createdAt)} · deployed by <@${run.requestedBy}> · version \`${run.version}\` (\`${run.target.image}\`) · took ${formatDuration(ended - run.createdAt)}`,
+    `Date: ${formatDateTime(run.createdAt)} · deployed by ${mentionOf(run.requestedBy)} · version \`${run.version}\` (\`${run.target.image}\`) · took ${formatDuration(ended - run.createdAt)}`,
     '*Sign-offs*',
     ...(signoffLines(run).length > 0 ? signoffLines(run) : ['• none required']),
     '*Issues met*',

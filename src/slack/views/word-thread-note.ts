@@ -2,6 +2,7 @@ import { escapeMrkdwn } from '../../format/escape-mrkdwn.js';
 import { formatUtcTime } from '../../run/core/format-utc-time.js';
 import { wordRunReason } from '../../format/word-run-reason.js';
 import type { ThreadNote } from '../../run/core/thread-note.js';
+import { mentionOf } from '../../format/mention-of.js';
 
 const END_EMOJI = { failed: ':x:', error: ':warning:', aborted: ':no_entry_sign:' } as const;
 const BREACH_ACTION = { rollback: 'rolling back now', page: 'paging the on-call; the run is paused', notify: 'no automatic action' } as const;
@@ -19,9 +20,9 @@ export function wordThreadNote(note: ThreadNote): string {
     case 'run-ended':
       return `${END_EMOJI[note.state]} Run #${note.runId} ${note.state}: ${wordRunReason(note.reason)}`;
     case 'paused':
-      return `:double_vertical_bar: Paused by <@${note.actor}>${note.reason ? `: ${escapeMrkdwn(note.reason)}` : ''}`;
+      return `:double_vertical_bar: Paused by ${mentionOf(note.actor)}${note.reason ? `: ${escapeMrkdwn(note.reason)}` : ''}`;
     case 'resumed':
-      return `:arrow_forward: Resumed by <@${note.actor}> (paused since ${formatUtcTime(note.pausedAt)})`;
+      return `:arrow_forward: Resumed by ${mentionOf(note.actor)} (paused since ${formatUtcTime(note.pausedAt)})`;
     case 'guard-breached':
       return `:rotating_light: Guard *${note.guardTitle}* breached: ${note.detail} — ${BREACH_ACTION[note.action]}`;
     case 'follow-up-failed':
@@ -31,7 +32,7 @@ export function wordThreadNote(note: ThreadNote): string {
     case 'step-failed':
       return `:x: Step *${note.itemTitle}* failed: ${note.reason}`;
     case 'rollback-started':
-      return `:rewind: Rollback run #${note.rollbackRunId} started by <@${note.actor}>`;
+      return `:rewind: Rollback run #${note.rollbackRunId} started by ${mentionOf(note.actor)}`;
     case 'rollback-finished':
       {
       const detail = note.reason ? `${note.detail}: ${wordRunReason(note.reason)}` : note.detail;
