@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '../support/wait-until.js';
-import { FAULT_NAMESPACE, imageOf } from './support/fault-catalog.js';
 import { faultProfile, scenarioSeed } from './support/fault-profile.js';
 import { recordScenario } from './support/fault-record.js';
 import { startFaultCluster, type FaultCluster } from './support/fault-cluster.js';
 import { startOwnSentinel, type OwnSentinel } from './support/own-sentinel.js';
 import { seededRandom } from './support/seeded-random.js';
-import { sleep } from './support/sleep.js';
+import { startRunsMidRollout } from './support/runs-mid-rollout.js';
 import { tally, verifyRun, type RunVerdict } from './support/verify-run.js';
 
 /*
@@ -37,25 +35,10 @@ describe('scenario 2c: Redis primary killed mid-run, Sentinel promotes the repli
 
   it('finishes every run on the promoted replica', async () => {
     const random = seededRandom(seed);
-    const started: Array<{ runId: string; service: string; version: string }> = [];
-    for (const [index, service] of cluster.services.entries()) {
-      const version = `v3.2.${index}`;
-      const reply = await cluster.deploy(`${service} ${version}`);
-      expect(reply.runId, reply.text).toBeDefined();
-      started.push({ runId: reply.runId!, service, version });
-    }
-    const newReplicaSet = (service: string, version: string) =>
-      cluster.k8s.listReplicaSets(FAULT_NAMESPACE).find((rs) => rs.spec.template.spec.containers[0].image === imageOf(service, version));
-    await waitUntil('every run to have patched its Deployment', () => (started.every(({ service, version }) => newReplicaSet(service, version)) ? true : undefined), 30_000);
-    await sleep(random.int(0, 300));
-    const activeIds = (await cluster.store.activeRuns()).map((run) => run.id);
+    const { started, activeIds, assertStillRollingOut } = await startRunsMidRollout(cluster, random, 'v3.2');
     const killedAt = Date.now();
     const oldPort = await sentinel.killPrimary();
-    // The premise: every run was mid-rollout when the primary died.
-    expect(activeIds.sort()).toEqual(started.map(({ runId }) => runId).sort());
-    for (const { service, version } of started) {
-      expect(newReplicaSet(service, version)?.status.readyReplicas ?? 0, `${service}'s rollout when the primary died`).toBe(0);
-    }
+    assertStillRollingOut('when the primary died');
     const newPort = await sentinel.awaitFailover(oldPort, 60_000);
     const promotedAfterMs = Date.now() - killedAt;
     expect(newPort).not.toBe(oldPort);

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '../support/wait-until.js';
-import { FAULT_NAMESPACE, imageOf } from './support/fault-catalog.js';
 import { faultProfile, scenarioSeed } from './support/fault-profile.js';
 import { recordScenario } from './support/fault-record.js';
 import { startFaultCluster, type FaultCluster } from './support/fault-cluster.js';
 import { startOwnRedis, type OwnRedis } from './support/own-redis.js';
 import { seededRandom } from './support/seeded-random.js';
 import { sleep } from './support/sleep.js';
+import { startRunsMidRollout } from './support/runs-mid-rollout.js';
 import { tally, verifyRun, type RunVerdict } from './support/verify-run.js';
 
 /*
@@ -38,27 +37,11 @@ describe.each([
 
   it('finishes every run after Redis comes back', async () => {
     const random = seededRandom(seed);
-    const started: Array<{ runId: string; service: string; version: string }> = [];
-    for (const [index, service] of cluster.services.entries()) {
-      const version = `v3.0.${index}`;
-      const reply = await cluster.deploy(`${service} ${version}`);
-      expect(reply.runId, reply.text).toBeDefined();
-      started.push({ runId: reply.runId!, service, version });
-    }
-    // The premise: every run is mid-rollout when Redis goes. Wait until each Deployment was patched to its
-    // run's image (a positive marker), then a seeded moment more, still well inside the readiness delay.
-    const newReplicaSet = (service: string, version: string) =>
-      cluster.k8s.listReplicaSets(FAULT_NAMESPACE).find((rs) => rs.spec.template.spec.containers[0].image === imageOf(service, version));
-    await waitUntil('every run to have patched its Deployment', () => (started.every(({ service, version }) => newReplicaSet(service, version)) ? true : undefined), 30_000);
-    await sleep(random.int(0, 300));
-    const activeIds = (await cluster.store.activeRuns()).map((run) => run.id);
+    const { started, activeIds, assertStillRollingOut } = await startRunsMidRollout(cluster, random, 'v3.0');
     const active = activeIds.length;
     await redis.stop(signal);
     // Checked after the stop: a rollout not finished now was not finished when Redis went down.
-    expect(activeIds.sort()).toEqual(started.map(({ runId }) => runId).sort());
-    for (const { service, version } of started) {
-      expect(newReplicaSet(service, version)?.status.readyReplicas ?? 0, `${service}'s rollout when Redis went down`).toBe(0);
-    }
+    assertStillRollingOut('when Redis went down');
     const downMs = random.int(1000, 4000);
     await sleep(downMs);
     await redis.start();
