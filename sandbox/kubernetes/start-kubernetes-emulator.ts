@@ -142,6 +142,12 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
   const server = options.tls
     ? createTlsServer({ cert: EMULATOR_CERT, key: EMULATOR_KEY, ca: EMULATOR_CERT, requestCert: true, rejectUnauthorized: false }, handler)
     : createServer(handler);
+  // kube-apiserver verifies a client certificate if one is given (Go's VerifyClientCertIfGiven): one no trusted CA
+  // signed fails the handshake itself, before any request — it is not a 401. Prepended: ahead of the HTTP server's
+  // own listener, so no request of that connection is parsed.
+  server.prependListener('secureConnection', (socket: TLSSocket) => {
+    if (!socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0) socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -223,7 +229,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
   };
 }
 
-/** The subject of a client certificate the client CA signed, or undefined (none, or signed by someone else). */
+/** The subject of a client certificate the client CA signed, or undefined (none given; an untrusted one never gets here). */
 function verifiedClientOf(req: IncomingMessage): { cn: string; o: string[] } | undefined {
   const socket = req.socket as Partial<TLSSocket>;
   if (!socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;

@@ -74,11 +74,13 @@ describe('cluster credential forms', () => {
     expect(seen).toBeGreaterThanOrEqual(2);
   });
 
-  it('a certificate no trusted CA signed is no identity: 401, as kube-apiserver answers', async () => {
+  it('a certificate no trusted CA signed ends the TLS handshake, as kube-apiserver does: no request is served', async () => {
     const client = createClusterAccess({ kubeconfigPath: kubeconfigWith('stranger', { clientCertPem: STRANGER_CLIENT_CERT, clientKeyPem: STRANGER_CLIENT_KEY }) }).forContext('stranger');
+    const before = emu.requests.length;
     const err = await refusal(readDeploymentSnapshot(client, payments));
-    expect(err.code).toBe('k8s-forbidden');
-    expect(err.message).toContain('401 Unauthorized');
+    expect(err.code).toBe('k8s-unavailable');
+    expect(err.message).toBe('Kubernetes API unreachable during get deployment payments/ledger: ECONNRESET');
+    expect(emu.requests.length).toBe(before);
   });
 
   it('kubectl auth whoami shows the certificate user and its groups', async () => {
