@@ -127,7 +127,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       metrics,
       logger,
       now,
-      startRollback: (request) => startRollback(request, { store, engine, now }),
+      startRollback: (request) => startRollback(request, { store, engine, now, config }),
       concurrency: env.workerConcurrency,
       lockDurationMs: env.workerLockMs,
       messageLagBoundMs: env.messageLagBoundMs,

@@ -151,6 +151,12 @@ export const checklistSchema = z
     distinctSigners: z.boolean().default(false),
     phases: z.array(phaseSchema).min(1, 'a checklist needs at least one phase'),
     guards: z.array(guardSchema).default([]),
+    /**
+     * What people work through once a run of this checklist has been rolled back (the runbook's rollback
+     * section: restore the database if needed, notify, document): the rollback run holds these items in a
+     * follow-up phase that opens when the rollback has rolled out. They never hold up a deployment.
+     */
+    rollbackPlan: z.array(z.discriminatedUnion('kind', [manualItemSchema, checkItemSchema])).optional(),
   })
   .superRefine((checklist, ctx) => {
     const ids = new Map<string, string>();
@@ -196,6 +202,12 @@ export const checklistSchema = z
     });
     checklist.guards.forEach((guard, g) => {
       claim(guard.id, ['guards', g, 'id'], 'a guard');
+    });
+    (checklist.rollbackPlan ?? []).forEach((item, i) => {
+      claim(item.id, ['rollbackPlan', i, 'id'], 'an item of the rollback plan');
+      if (item.kind === 'manual' && item.role !== undefined && !(item.role in checklist.roles)) {
+        ctx.addIssue({ code: 'custom', path: ['rollbackPlan', i, 'role'], message: `role "${item.role}" is not declared under roles (declared: ${Object.keys(checklist.roles).join(', ') || 'none'})` });
+      }
     });
     reportUnknownVariables(checklist, [], ctx);
   });

@@ -2,6 +2,7 @@ import { stringify, parse } from 'yaml';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { checklistSchema } from './checklist-schema.js';
 import { buildChecklistDraft, MAX_IMPORTED_ITEMS } from './markdown/build-checklist-draft.js';
+import type { ImportReportLine } from './markdown/checklist-draft.js';
 import { slugify } from './markdown/create-id-registry.js';
 import { decodeMarkdownText } from './markdown/decode-markdown-text.js';
 import { scanMarkdownBlocks } from './markdown/scan-markdown-blocks.js';
@@ -20,6 +21,8 @@ export interface ImportedChecklist {
   yaml: string;
   /** What was changed or left out on the way (repaired encoding, cut titles, capped items), one line each. */
   warnings: string[];
+  /** What each task box, sign-off row and command became, in document order (`import-checklist --report`). */
+  report: ImportReportLine[];
 }
 
 /** The default checklist name for a file: its base name without extension, as an id ("imported-checklist" if none). */
@@ -35,9 +38,10 @@ function capWarnings(warnings: string[]): string[] {
 
 /**
  * Converts a Markdown checklist into flightdeck checklist YAML: headings become phases, task-box items
- * (`- [ ]`, `* [x]`, `1. [ ]`) become manual items with their wording, sign-off lines become signoff
- * items whose roles are declared under `roles:`, nested items carry their parents' words, and code,
- * tables and prose are skipped. Odd encodings are decoded or repaired (see decodeMarkdownText). At most
+ * (`- [ ]`, `* [x]`, `1. [ ]`) become manual items with their wording, sign-off lines and Role/…/Signature
+ * tables become signoff items whose roles are declared under `roles:`, nested items carry their parents'
+ * words, shell commands become steps and checks where recognised (see buildChecklistDraft), follow-up
+ * sections become phases with `after`, rollback sections the `rollbackPlan`, and prose is skipped. Odd encodings are decoded or repaired (see decodeMarkdownText). At most
  * {@link MAX_IMPORTED_ITEMS} items are imported. The YAML is validated against `checklistSchema` before
  * it is returned.
  *
@@ -58,7 +62,7 @@ export function importMarkdownChecklist(input: Buffer | string, options: ImportM
     });
   }
   const scan = scanMarkdownBlocks(decoded.text);
-  const { draft, warnings } = buildChecklistDraft(scan.blocks);
+  const { draft, warnings, report } = buildChecklistDraft(scan.blocks);
   if (draft.phases.length === 0) {
     throw new FlightdeckError('checklist-invalid', 'the Markdown has no checklist items: no "- [ ]" or "- [x]" lines outside code blocks and tables', {
       remedy: 'write each check as a task item, e.g. "- [ ] Database backed up", under a heading per phase',
@@ -70,6 +74,7 @@ export function importMarkdownChecklist(input: Buffer | string, options: ImportM
     ...(draft.description ? { description: draft.description } : {}),
     ...(Object.keys(draft.roles).length > 0 ? { roles: draft.roles } : {}),
     phases: draft.phases,
+    ...(draft.rollbackPlan.length > 0 ? { rollbackPlan: draft.rollbackPlan } : {}),
   };
   const yaml = stringify(checklist, { lineWidth: 0 });
   const result = checklistSchema.safeParse(parse(yaml));
@@ -79,5 +84,5 @@ export function importMarkdownChecklist(input: Buffer | string, options: ImportM
       remedy: 'report this Markdown file to the flightdeck maintainers; meanwhile edit the YAML by hand',
     });
   }
-  return { yaml, warnings: capWarnings([...decoded.warnings, ...scan.warnings, ...warnings]) };
+  return { yaml, warnings: capWarnings([...decoded.warnings, ...scan.warnings, ...warnings]), report };
 }

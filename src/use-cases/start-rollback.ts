@@ -1,3 +1,4 @@
+import type { Checklist } from '../checklist/checklist-schema.js';
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import { createRollbackRun } from '../run/core/create-rollback-run.js';
 import { plainRunReason, type RunReason } from '../run/core/run-reason.js';
@@ -5,6 +6,7 @@ import { isTerminal, type AuditEntry, type Run, type RunTarget } from '../run/co
 import type { RunStore } from '../run/store/run-store.js';
 import { transition } from '../run/core/transition.js';
 import type { RunEngine } from '../queue/engine/run-engine.js';
+import { rollbackPlanItems } from './rollback-plan-items.js';
 
 export interface StartRollbackRequest {
   /** The run being undone; null rolls back the service as it stands. */
@@ -25,6 +27,8 @@ export interface StartRollbackServices {
   store: RunStore;
   engine: RunEngine;
   now: () => number;
+  /** The checklists, for the undone run's rollback plan; without them a rollback has none. */
+  config?: { checklists: ReadonlyMap<string, Checklist> };
 }
 
 /**
@@ -76,6 +80,7 @@ async function createAndDispatch(request: StartRollbackRequest, of: Run | null, 
       channel: request.channel,
       reason: request.reason,
       ...(request.toRevision === undefined ? {} : { toRevision: request.toRevision }),
+      plan: rollbackPlanItems(services.config?.checklists, of),
     },
     now,
   );

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { checklistNameFromPath, importMarkdownChecklist } from '../import-markdown.js';
 import { MAX_MARKDOWN_BYTES } from './decode-markdown-text.js';
+import { formatImportReport } from './format-import-report.js';
 
-export const IMPORT_CHECKLIST_USAGE = 'Usage: flightdeck import-checklist <file.md> [--name <checklist-name>]';
+export const IMPORT_CHECKLIST_USAGE = 'Usage: flightdeck import-checklist <file.md> [--name <checklist-name>] [--report]';
 
 export interface ImportChecklistIo {
   stdout: (text: string) => void;
@@ -27,12 +28,15 @@ function redirectedYamlName(): string | undefined {
   }
 }
 
-function parseArgs(args: readonly string[]): { file: string; name: string | undefined } {
+function parseArgs(args: readonly string[]): { file: string; name: string | undefined; report: boolean } {
   const files: string[] = [];
   let name: string | undefined;
+  let report = false;
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i] ?? '';
-    if (arg === '--name') {
+    if (arg === '--report') {
+      report = true;
+    } else if (arg === '--name') {
       name = args[i + 1];
       if (name === undefined) throw new FlightdeckError('usage', `--name needs a value\n${IMPORT_CHECKLIST_USAGE}`);
       i += 1;
@@ -48,18 +52,19 @@ function parseArgs(args: readonly string[]): { file: string; name: string | unde
   if (file === undefined || extra !== undefined) {
     throw new FlightdeckError('usage', `import-checklist takes exactly one Markdown file\n${IMPORT_CHECKLIST_USAGE}`);
   }
-  return { file, name };
+  return { file, name, report };
 }
 
 /**
- * `flightdeck import-checklist <file.md> [--name <name>]`: prints checklist YAML on stdout and warnings
- * on stderr. The name defaults to the base name of the YAML file stdout is redirected to, else the
+ * `flightdeck import-checklist <file.md> [--name <name>] [--report]`: prints checklist YAML on stdout and
+ * warnings on stderr; with `--report`, also what each item and command became, on stderr, so the YAML can
+ * still be redirected to a file. The name defaults to the base name of the YAML file stdout is redirected to, else the
  * Markdown file's base name. Returns the exit code: 0, or 1 with the problem on stderr (unreadable or
  * oversized file, bad arguments, Markdown that cannot become a checklist).
  */
 export async function runImportChecklist(args: readonly string[], io: ImportChecklistIo): Promise<number> {
   try {
-    const { file, name } = parseArgs(args);
+    const { file, name, report } = parseArgs(args);
     const size = await stat(file).then(
       (info) => (info.isFile() ? info.size : undefined),
       (err: NodeJS.ErrnoException) => {
@@ -73,6 +78,7 @@ export async function runImportChecklist(args: readonly string[], io: ImportChec
     const content = await readFile(file);
     const result = importMarkdownChecklist(content, { name: name ?? redirectedYamlName() ?? checklistNameFromPath(path.basename(file)) });
     for (const warning of result.warnings) io.stderr(`warning: ${file}: ${warning}\n`);
+    if (report) io.stderr(formatImportReport(result.report));
     io.stdout(result.yaml);
     return 0;
   } catch (err) {

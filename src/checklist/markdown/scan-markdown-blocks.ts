@@ -36,7 +36,25 @@ export interface ListItemBlock {
   hasCheckboxDescendant: boolean;
 }
 
-export type MarkdownBlock = HeadingBlock | LabelBlock | ParagraphBlock | ListItemBlock;
+/** A fenced code block: its info string's first word (`bash`, `yaml`, or empty) and its lines, verbatim. */
+export interface CodeBlock {
+  kind: 'code';
+  line: number;
+  language: string;
+  lines: string[];
+  /** The list item it is written under (indented into it), if any. */
+  parent: ListItemBlock | undefined;
+}
+
+/** A GFM table: the header's cells and each body row's cells, inline Markdown untouched. */
+export interface TableBlock {
+  kind: 'table';
+  line: number;
+  header: string[];
+  rows: { line: number; cells: string[] }[];
+}
+
+export type MarkdownBlock = HeadingBlock | LabelBlock | ParagraphBlock | ListItemBlock | CodeBlock | TableBlock;
 
 export interface ScanResult {
   blocks: MarkdownBlock[];
@@ -76,6 +94,12 @@ function startsTable(line: string, next: string | undefined): boolean {
   return line.includes('|') && next?.includes('|') === true && next.includes('-') && TABLE_DELIMITER.test(next.trim());
 }
 
+/** The cells of a table row: split on pipes that are not escaped, outer pipes dropped. */
+function tableCells(row: string): string[] {
+  const cells = row.trim().replace(/^\|/, '').replace(/(?<!\\)\|$/, '').split(/(?<!\\)\|/);
+  return cells.map((cell) => cell.trim().replace(/\\\|/g, '|'));
+}
+
 /** Drops HTML comments, carrying the state of one left open across lines. */
 function stripComments(line: string, state: { open: boolean }): string {
   let out = '';
@@ -106,8 +130,8 @@ function frontMatterLength(lines: readonly string[]): number {
 
 /**
  * Reads Markdown line by line into the blocks a checklist is built from: headings (ATX and setext),
- * bold labels, top-level paragraphs and list items with their nesting. Fenced (``` and ~~~) and indented
- * code, tables, HTML comments, front matter and thematic breaks produce nothing. A simplified CommonMark:
+ * bold labels, top-level paragraphs, list items with their nesting, fenced code blocks (``` and ~~~) and
+ * tables. Indented code, HTML comments, front matter and thematic breaks produce nothing. A simplified CommonMark:
  * any deeper indentation nests, and fences are recognised at any indentation. Never throws.
  */
 export function scanMarkdownBlocks(text: string): ScanResult {
@@ -115,7 +139,8 @@ export function scanMarkdownBlocks(text: string): ScanResult {
   const blocks: MarkdownBlock[] = [];
   const warnings: string[] = [];
   const comment = { open: false };
-  let fence: { char: string; length: number; line: number } | undefined;
+  let fence: { char: string; length: number; line: number; block: CodeBlock } | undefined;
+  let table: TableBlock | undefined;
   let open: OpenItem[] = [];
   let continuable: ListItemBlock | undefined;
   let previousBlank = true;
@@ -134,6 +159,8 @@ export function scanMarkdownBlocks(text: string): ScanResult {
       const closing = raw.trimStart();
       if (closing.startsWith(fence.char.repeat(fence.length)) && closing.replace(/^[`~]+/, '').trim() === '' && closing[0] === fence.char) {
         fence = undefined;
+      } else {
+        fence.block.lines.push(raw);
       }
       continue;
     }
@@ -141,6 +168,7 @@ export function scanMarkdownBlocks(text: string): ScanResult {
     if (line.trim() === '') {
       previousBlank = true;
       inTable = false;
+      table = undefined;
       continuable = undefined;
       continue;
     }
@@ -163,14 +191,29 @@ export function scanMarkdownBlocks(text: string): ScanResult {
     };
     const fenceMatch = FENCE.exec(rest);
     if (fenceMatch && !(fenceMatch[1]?.startsWith('`') && fenceMatch[2]?.includes('`'))) {
-      fence = { char: fenceMatch[1]?.[0] ?? '`', length: fenceMatch[1]?.length ?? 3, line: lineNumber };
       closeItemsRightOf();
+      const language = (fenceMatch[2] ?? '').trim().split(/\s+/)[0] ?? '';
+      const code: CodeBlock = { kind: 'code', line: lineNumber, language, lines: [], parent: open.at(-1)?.block };
+      fence = { char: fenceMatch[1]?.[0] ?? '`', length: fenceMatch[1]?.length ?? 3, line: lineNumber, block: code };
+      blocks.push(code);
       continuable = undefined;
       continue;
     }
-    if (inTable && !rest.includes('|')) inTable = false;
+    if (inTable && !rest.includes('|')) {
+      inTable = false;
+      table = undefined;
+    }
     if (inTable || rest.startsWith('|') || startsTable(rest, lines[index + 1])) {
-      if (!inTable) closeItemsRightOf();
+      if (!inTable) {
+        closeItemsRightOf();
+        if (startsTable(rest, lines[index + 1])) {
+          table = { kind: 'table', line: lineNumber, header: tableCells(rest), rows: [] };
+          blocks.push(table);
+          index += 1;
+        }
+      } else if (table) {
+        table.rows.push({ line: lineNumber, cells: tableCells(rest) });
+      }
       inTable = true;
       continuable = undefined;
       continue;

@@ -1,5 +1,5 @@
 import { RUN_SCHEMA_VERSION, type Run, type RunTarget } from './run-schema.js';
-import type { RunStepItem } from './run-item-schema.js';
+import type { RunItem, RunStepItem } from './run-item-schema.js';
 import type { RunReason } from './run-reason.js';
 
 export interface CreateRollbackRunInput {
@@ -16,7 +16,12 @@ export interface CreateRollbackRunInput {
   reason: RunReason;
   /** Roll back to this Deployment revision (`kubectl rollout undo --to-revision`) instead of the pinned template. */
   toRevision?: string;
+  /** The undone run's checklist's rollback plan: what people do once the rollback rolled out. */
+  plan?: RunItem[];
 }
+
+/** Ids of the rollback's own steps, which a plan item may not reuse (buttons and jobs are addressed by item id). */
+const STEP_IDS = new Set(['restore-traffic', 'rollback', 'wait-rollout']);
 
 /** Default bound for the rollback's own rollout. */
 const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
@@ -25,7 +30,8 @@ const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
  * A rollback run: a pending run of kind `rollback` with a synthetic checklist (`rollback`) of steps only:
  * return all traffic to stable when the undone run used a canary, restore the pod template that run
  * pinned before changing anything (or `toRevision`, or without either the previous revision), then wait
- * for the rollout. It starts without a Start click; sign-offs and guards do not apply.
+ * for the rollout. It starts without a Start click; sign-offs and guards do not apply. The undone run's
+ * rollback plan, if any, is a follow-up phase due as soon as the rollback succeeded, so it never holds it up.
  *
  * @param now - creation time, epoch ms.
  */
@@ -68,7 +74,12 @@ export function createRollbackRun(input: CreateRollbackRunInput, now: number): R
     channel: input.channel,
     state: 'pending',
     confirm: { start: false, signoffs: false },
-    phases: [{ id: 'rollback', title: 'Roll back', state: 'pending', items: steps }],
+    phases: [
+      { id: 'rollback', title: 'Roll back', state: 'pending', items: steps },
+      ...(input.plan?.length
+        ? [{ id: 'rollback-plan', title: 'After the rollback', state: 'pending' as const, afterMs: 0, items: input.plan.map((item) => (STEP_IDS.has(item.id) ? { ...item, id: `plan-${item.id}` } : item)) }]
+        : []),
+    ],
     guards: [],
     breaches: [],
     reason: input.reason,
