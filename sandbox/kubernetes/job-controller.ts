@@ -1,4 +1,5 @@
 import type { KObject, ObjectStore } from './object-store.js';
+import { podConfigProblem } from './pod-config-problem.js';
 import { type PodState, newPodState, syncPods } from './pod-objects.js';
 import { omitZero, timestamp } from './rollout-math.js';
 
@@ -17,6 +18,8 @@ export interface JobOutcome {
   logs: string[];
   /** How long each pod runs; default the emulator's readyDelayMs. */
   runMs?: number;
+  /** The exit code of a failed pod's container; default 1. */
+  exitCode?: number;
 }
 
 interface Rule {
@@ -54,6 +57,14 @@ export class JobController {
     return rule?.outcome ?? DEFAULT_OUTCOME;
   }
 
+  /** Whether a finished Job's ttlSecondsAfterFinished has run out. */
+  private expired(job: KObject, now: number): boolean {
+    const ttl = job.spec.ttlSecondsAfterFinished;
+    if (typeof ttl !== 'number') return false;
+    const end = (job.status?.conditions ?? []).find((c: KObject) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+    return end !== undefined && now >= Date.parse(String(end.lastTransitionTime)) + ttl * 1000;
+  }
+
   reconcileAll(now = Date.now()): void {
     for (const job of this.store.listAll('jobs')) this.reconcile(job, now);
   }
@@ -63,6 +74,13 @@ export class JobController {
     const status = job.status ?? {};
     const finished = (status.conditions ?? []).some((c: KObject) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
     const uid = String(job.metadata.uid);
+    if (finished && this.expired(job, now)) {
+      // The TTL-after-finished controller: the Job goes, and its pods with it (background cascade).
+      syncPods(this.store, job, [], now);
+      this.store.delete('jobs', String(job.metadata.namespace), String(job.metadata.name));
+      this.pods.delete(uid);
+      return;
+    }
     let pods = this.pods.get(uid);
     if (!pods) {
       pods = [];
@@ -77,10 +95,19 @@ export class JobController {
     const willSucceed = succeeded >= completions;
     if (!finished && !job.spec.suspend && !willFail && !willSucceed && !pods.some((p) => !isDone(p))) {
       const outcome = this.outcomeFor(job);
-      const pod = newPodState(String(job.metadata.name), now, now + (outcome.runMs ?? this.defaultRunMs), outcome.succeed ? 'Succeeded' : 'Failed');
-      this.logs.set(`${job.metadata.namespace}/${pod.name}`, [...outcome.logs]);
+      const waiting = podConfigProblem(this.store, String(job.metadata.namespace), job.spec.template?.spec ?? {});
+      // A pod whose container cannot start never ends by itself: only the Job's deadline ends it.
+      const pod = newPodState(String(job.metadata.name), now, waiting ? Number.POSITIVE_INFINITY : now + (outcome.runMs ?? this.defaultRunMs), outcome.succeed ? 'Succeeded' : 'Failed');
+      if (waiting) pod.waiting = waiting;
+      else if (!outcome.succeed && outcome.exitCode !== undefined) pod.exitCode = outcome.exitCode;
+      this.logs.set(`${job.metadata.namespace}/${pod.name}`, waiting ? [] : [...outcome.logs]);
       pods.push(pod);
     }
+    const deadline = job.spec.activeDeadlineSeconds;
+    const started = status.startTime ? Date.parse(status.startTime) : now;
+    const pastDeadline = !finished && !willFail && !willSucceed && typeof deadline === 'number' && now >= started + deadline * 1000;
+    // Past activeDeadlineSeconds the controller deletes the Job's running pods and fails it.
+    if (pastDeadline) pods.splice(0, pods.length, ...pods.filter(isDone));
     syncPods(this.store, job, pods, now);
     if (finished) return;
 
@@ -94,7 +121,12 @@ export class JobController {
       terminating: 0,
       uncountedTerminatedPods: {},
     };
-    if (willFail) {
+    if (pastDeadline) {
+      next.conditions = [
+        cond('FailureTarget', 'DeadlineExceeded', 'Job was active longer than specified deadline'),
+        cond('Failed', 'DeadlineExceeded', 'Job was active longer than specified deadline'),
+      ];
+    } else if (willFail) {
       next.conditions = [
         cond('FailureTarget', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
         cond('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),

@@ -34,8 +34,12 @@ function validateJob(j: KObject): void {
   }
   const containers: KObject[] = podSpec.containers ?? [];
   if (containers.length === 0) throw invalid('Job', name, 'spec.template.spec.containers', 'Required value', 'FieldValueRequired', 'batch');
+  const volumes = new Set(((podSpec.volumes ?? []) as KObject[]).map((v) => String(v.name)));
   containers.forEach((c, i) => {
     if (!c.image) throw invalid('Job', name, `spec.template.spec.containers[${i}].image`, 'Required value', 'FieldValueRequired', 'batch');
+    ((c.volumeMounts ?? []) as KObject[]).forEach((m, j) => {
+      if (!volumes.has(String(m.name))) throw invalid('Job', name, `spec.template.spec.containers[${i}].volumeMounts[${j}].name`, `Not found: "${m.name}"`, 'FieldValueNotFound', 'batch');
+    });
   });
 }
 

@@ -11,6 +11,10 @@ export interface PodState {
   readyAt: number;
   /** Set for pods that run to completion (Jobs). */
   outcome?: 'Succeeded' | 'Failed';
+  /** The container's exit code when it ends Failed; default 1. */
+  exitCode?: number;
+  /** Why the kubelet cannot start the container (a missing Secret): the pod stays Pending with this reason. */
+  waiting?: { reason: string; message: string };
 }
 
 /** The 5-character suffix alphabet of generateName. */
@@ -29,8 +33,8 @@ function podObject(owner: KObject, state: PodState, now: number): KObject {
   const done = state.outcome !== undefined && state.readyAt <= now;
   const ready = !done && state.readyAt <= now;
   const started = timestamp(state.createdAt);
-  const phase = done ? state.outcome : 'Running';
-  const exitCode = state.outcome === 'Succeeded' ? 0 : 1;
+  const phase = state.waiting ? 'Pending' : done ? state.outcome : 'Running';
+  const exitCode = state.outcome === 'Succeeded' ? 0 : (state.exitCode ?? 1);
   const finished = timestamp(Math.min(state.readyAt, now));
   const cond = (type: string, ok: boolean) => ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: ok ? finished : started });
   return {
@@ -59,9 +63,13 @@ function podObject(owner: KObject, state: PodState, now: number): KObject {
         image: c.image,
         imageID: '',
         ready,
-        started: !done,
+        started: !done && !state.waiting,
         restartCount: 0,
-        state: done ? { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: started, finishedAt: finished } } : { running: { startedAt: started } },
+        state: state.waiting
+          ? { waiting: state.waiting }
+          : done
+            ? { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: started, finishedAt: finished } }
+            : { running: { startedAt: started } },
       })),
     },
   };

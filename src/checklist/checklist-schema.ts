@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { probeSpecSchema } from '../probes/probe-types.js';
+import { checklistJobSpecShape, JOB_FAILURE_POLICIES, unknownMounts } from './job-step-schema.js';
 import { DURATION_PATTERN } from './parse-duration.js';
 import { TEMPLATE_VARIABLES, unknownVariables } from './template-variables.js';
 
@@ -91,6 +92,21 @@ export const smokeJobStepSchema = z.strictObject({
   timeout: duration.default('5m'),
 });
 
+/**
+ * Run a Kubernetes Job in the service's namespace: a backup, a migration. `image` defaults to the release
+ * image; `deadline` bounds the Job (its activeDeadlineSeconds) and the step; `backoffLimit` pod failures are
+ * tolerated; `onFailure: continue` lets the run go on after the Job failed.
+ */
+export const jobStepSchema = z.strictObject({
+  ...step,
+  action: z.literal('job'),
+  image: z.string().min(1).optional(),
+  ...checklistJobSpecShape,
+  deadline: duration.default('10m'),
+  backoffLimit: z.number().int().min(0).max(10).default(0),
+  onFailure: z.enum(JOB_FAILURE_POLICIES).default('fail'),
+});
+
 export const stepItemSchema = z.discriminatedUnion('action', [
   setImageStepSchema,
   waitRolloutStepSchema,
@@ -99,6 +115,7 @@ export const stepItemSchema = z.discriminatedUnion('action', [
   bakeStepSchema,
   promoteStepSchema,
   smokeJobStepSchema,
+  jobStepSchema,
 ]);
 
 export const itemSchema = z.discriminatedUnion('kind', [manualItemSchema, signoffItemSchema, checkItemSchema, stepItemSchema]);
@@ -195,6 +212,11 @@ export const checklistSchema = z
           });
         }
         if (item.kind === 'step' && item.action === 'canary') canarySeen = true;
+        if (item.kind === 'step' && item.action === 'job') {
+          for (const m of unknownMounts(item)) {
+            ctx.addIssue({ code: 'custom', path: [...path, 'volumeMounts', m, 'name'], message: `mounts volume "${item.volumeMounts?.[m]?.name}", which is not under this step's volumes (declared: ${(item.volumes ?? []).map((v) => v.name).join(', ') || 'none'})` });
+          }
+        }
         if (item.kind === 'step' && STEP_NEEDS_CANARY.has(item.action) && !canarySeen) {
           ctx.addIssue({ code: 'custom', path: [...path, 'action'], message: `a ${item.action} step needs a canary step before it` });
         }

@@ -1,29 +1,18 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { jobManifest, type JobManifestOptions } from './job-manifest.js';
 import type { ClusterClient } from './create-cluster-access.js';
 import { toK8sError } from './to-k8s-error.js';
 import { watchUntil } from './watch-until.js';
 
-export interface RunJobOptions {
-  namespace: string;
-  /** The Job's name; a Job of this name that already exists is reused, not re-created (a retried step). */
-  name: string;
-  image: string;
-  command?: string[];
-  args?: string[];
-  env?: Record<string, string>;
-  /** Pod failures tolerated before the Job fails; default 0 (a smoke test that flakes should say so). */
-  backoffLimit?: number;
-  /** The run the Job belongs to, set as its `flightdeck.dev/run` label (find a run's Jobs with `-l`). */
-  runId: string;
-  /**
-   * ServiceAccount the pod runs as, with its token mounted. Default: none asked for — the namespace's
-   * `default` account with no token mounted, since a smoke test that calls the API server should say so.
-   */
-  serviceAccount?: string;
-  /** Lines of the failed pod's log to return; default 20. */
+export interface RunJobOptions extends Omit<JobManifestOptions, 'deadlineSeconds'> {
+  /** Lines of the pod's log to return in `logTail`; default 20. */
   logLines?: number;
-  /** Longest wait for the Job to finish, from the first call to `now`. */
+  /** Also read the log tail when the Job succeeds (a `job` step shows it); default: only on failure. */
+  logOnSuccess?: boolean;
+  /** On failure, also read up to this many last lines of the log into `log` (the thread gets them). */
+  fullLogLines?: number;
+  /** Longest wait for the Job to finish, from the first call to `now`; also the Job's activeDeadlineSeconds. */
   timeoutMs: number;
   now: () => number;
   /** Aborting stops the wait (rejects with `signal.reason` if it is a FlightdeckError, else 'internal'). */
@@ -36,20 +25,18 @@ export interface RunJobResult {
   reused: boolean;
   /** The Job's terminal condition message, e.g. "Job has reached the specified backoff limit". */
   message: string;
-  /** On failure: the last `logLines` lines of the newest pod's log (empty when unreadable; see logError). */
+  /** On failure (or with logOnSuccess): the last `logLines` lines of the newest pod's log (empty when unreadable; see logError). */
   logTail: string[];
+  /** On failure with fullLogLines: up to that many last lines of the log. */
+  log?: string[];
   podName?: string;
+  /** The exit code of the newest pod's container, when its status reports one. */
+  exitCode?: number;
   /** Why the log could not be read, when it could not (the Job verdict stands regardless). */
   logError?: string;
 }
 
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
-/** The label naming the run a Job was created for. */
-const RUN_LABEL = 'flightdeck.dev/run';
-/** Finished Jobs (and their pods) are removed by the TTL controller after this long: enough to read their logs. */
-export const JOB_TTL_SECONDS = 3600;
-/** Requests and limits of a smoke Job's container: a probe, not a workload. */
-export const JOB_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
 
 /**
  * Runs a Job to its end: creates it (restartPolicy Never; reuses an existing Job of that name), then
@@ -83,57 +70,12 @@ export async function runJob(client: ClusterClient, o: RunJobOptions): Promise<R
       }),
     ...(o.signal ? { signal: o.signal } : {}),
   });
-  if (verdict.succeeded) return { ...verdict, reused, logTail: [] };
-  return { ...verdict, reused, ...(await logTail(client, o)) };
-}
-
-/**
- * The Job flightdeck creates: restricted Pod Security (non-root, no privilege escalation, all capabilities
- * dropped, RuntimeDefault seccomp, read-only root), bounded resources, a deadline the API server enforces
- * even if flightdeck dies, a TTL that removes it after it ends, and no service-account token unless asked.
- */
-export function jobManifest(o: RunJobOptions): V1Job {
-  const env = Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value }));
-  const container = {
-    name: 'job',
-    image: o.image,
-    ...(o.command ? { command: o.command } : {}),
-    ...(o.args ? { args: o.args } : {}),
-    ...(env.length > 0 ? { env } : {}),
-    resources: JOB_RESOURCES,
-    securityContext: {
-      runAsNonRoot: true,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
-  };
-  const labels = { 'app.kubernetes.io/managed-by': 'flightdeck', [RUN_LABEL]: o.runId };
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name: o.name, namespace: o.namespace, labels },
-    spec: {
-      backoffLimit: o.backoffLimit ?? 0,
-      activeDeadlineSeconds: Math.max(1, Math.ceil(o.timeoutMs / 1000)),
-      ttlSecondsAfterFinished: JOB_TTL_SECONDS,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: o.serviceAccount !== undefined,
-          ...(o.serviceAccount ? { serviceAccountName: o.serviceAccount } : {}),
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [container],
-        },
-      },
-    },
-  };
+  if (verdict.succeeded && !o.logOnSuccess) return { ...verdict, reused, logTail: [] };
+  return { ...verdict, reused, ...(await readPodLog(client, o, !verdict.succeeded)) };
 }
 
 async function createOrReuse(client: ClusterClient, o: RunJobOptions, what: string): Promise<boolean> {
-  const body = jobManifest(o);
+  const body = jobManifest({ ...o, deadlineSeconds: o.timeoutMs / 1000 });
   try {
     await client.batch.createNamespacedJob({ namespace: o.namespace, body });
     return false;
@@ -150,7 +92,8 @@ async function createOrReuse(client: ClusterClient, o: RunJobOptions, what: stri
   }
 }
 
-async function logTail(client: ClusterClient, o: RunJobOptions): Promise<Pick<RunJobResult, 'logTail' | 'podName' | 'logError'>> {
+/** The newest pod's log tail (and, on failure, the longer log) and exit code; a log it cannot read is reported, not thrown. */
+async function readPodLog(client: ClusterClient, o: RunJobOptions, failed: boolean): Promise<Pick<RunJobResult, 'logTail' | 'log' | 'podName' | 'exitCode' | 'logError'>> {
   let pods: V1Pod[];
   try {
     pods = (await client.core.listNamespacedPod({ namespace: o.namespace, labelSelector: `${JOB_NAME_LABEL}=${o.name}` })).items;
@@ -160,12 +103,19 @@ async function logTail(client: ClusterClient, o: RunJobOptions): Promise<Pick<Ru
   const newest = pods.sort((a, b) => (a.metadata?.creationTimestamp?.getTime() ?? 0) - (b.metadata?.creationTimestamp?.getTime() ?? 0)).at(-1);
   const podName = newest?.metadata?.name;
   if (!podName) return { logTail: [], logError: `job ${o.namespace}/${o.name} has no pods left to read a log from` };
-  try {
-    const text = await client.core.readNamespacedPodLog({ name: podName, namespace: o.namespace, tailLines: o.logLines ?? 20 });
-    const lines = String(text).split('\n');
+  const exitCode = newest.status?.containerStatuses?.find((c) => c.name === 'job')?.state?.terminated?.exitCode;
+  const found = { podName, ...(exitCode === undefined ? {} : { exitCode }) };
+  const read = async (tailLines: number) => {
+    const lines = String(await client.core.readNamespacedPodLog({ name: podName, namespace: o.namespace, container: 'job', tailLines })).split('\n');
     if (lines.at(-1) === '') lines.pop();
-    return { logTail: lines, podName };
+    return lines;
+  };
+  try {
+    const tail = o.logLines ?? 20;
+    if (!failed || o.fullLogLines === undefined) return { ...found, logTail: await read(tail) };
+    const log = await read(Math.max(o.fullLogLines, tail));
+    return { ...found, logTail: log.slice(-tail), log };
   } catch (err) {
-    return { logTail: [], podName, logError: toK8sError(err, 'get', `log of pod ${o.namespace}/${podName}`).message };
+    return { ...found, logTail: [], logError: toK8sError(err, 'get', `log of pod ${o.namespace}/${podName}`).message };
   }
 }

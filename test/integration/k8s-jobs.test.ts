@@ -26,7 +26,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const job = { namespace: 'prod', name: 'smoke-42', runId: 'run-42', image: 'reg/smoke:1', command: ['/smoke'], args: ['--target', 'web'], env: { VERSION: '1.2.0' }, timeoutMs: 15_000, now: Date.now };
+const job = { namespace: 'prod', name: 'smoke-42', runId: 'run-42', pod: { image: 'reg/smoke:1', command: ['/smoke'], args: ['--target', 'web'], env: { VERSION: '1.2.0' } }, timeoutMs: 15_000, now: Date.now };
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}`);
 const jobWatches = () => emu.requests.filter((r) => r.path.endsWith('/jobs') && r.query.watch === 'true');
 

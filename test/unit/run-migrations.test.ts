@@ -16,6 +16,15 @@ const stored = readdirSync(FIXTURES)
   .map((file) => ({ file, text: readFileSync(join(FIXTURES, file), 'utf8') }))
   .map(({ file, text }) => ({ file, text, doc: JSON.parse(text) as Record<string, unknown> & { schemaVersion: number } }));
 const v2 = stored.find(({ file }) => file === 'v2-production-paused.json')!;
+const v3 = stored.find(({ file }) => file === 'v3-production-paused-uid.json')!;
+
+/** The version 3 fixture's run with a `job` step put in place of its first step. */
+function withJobStep(run: Run): Run {
+  const step = run.phases.flatMap((phase) => phase.items).find((item) => item.kind === 'step');
+  if (!step) throw new Error('the fixture has no step');
+  const job = { id: step.id, kind: 'step' as const, title: 'Migrate', state: 'pending' as const, action: 'job' as const, job: { image: 'reg/migrate:1', backoffLimit: 0 }, timeoutMs: 60_000, onFailure: 'fail' as const };
+  return { ...run, phases: run.phases.map((phase) => ({ ...phase, items: phase.items.map((item) => (item === step ? job : item)) })) };
+}
 
 /**
  * The stored shape of each version: a hash of its JSON Schema (items, guards and probes included). When the
@@ -27,7 +36,7 @@ const v2 = stored.find(({ file }) => file === 'v2-production-paused.json')!;
  * stored document of this version (a stricter type for what was always written; the fixtures here must still
  * parse) needs no bump: record the new hash and say why in the commit.
  */
-const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3' };
+const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: '96dd86f4187c4295' };
 const shapeHash = () => createHash('sha256').update(JSON.stringify(z.toJSONSchema(runSchema, { io: 'input', unrepresentable: 'any' }))).digest('hex').slice(0, 16);
 
 describe('the run schema migrations', () => {
@@ -65,12 +74,25 @@ describe('the run schema migrations', () => {
     expect(written).toEqual(v2.doc);
   });
 
-  it('write a run with a uid at the current version, and read it back unchanged', () => {
+  it('write a run with a uid at version 3, and read it back unchanged', () => {
     const run = { ...parseRun(v2.text), uid: '3f9c2a1b0d' };
     const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
-    expect(written.schemaVersion).toBe(RUN_SCHEMA_VERSION);
+    expect(written.schemaVersion).toBe(3);
     expect(parseRun(JSON.stringify(written))).toEqual(run);
     expect(runRef(run)).toBe('1-3f9c2a1b0d');
+  });
+
+  it('write a run of version 3 with no job step back at version 3, field for field, for the older pods of a rolling upgrade', () => {
+    expect(v3.doc.schemaVersion).toBe(3);
+    expect(JSON.parse(serializeRun(parseRun(v3.text)))).toEqual(v3.doc);
+  });
+
+  it('write a run with a job step at the current version, which version 3 refuses to read, and read it back unchanged', () => {
+    const run = withJobStep(parseRun(v3.text));
+    const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
+    expect(written.schemaVersion).toBe(RUN_SCHEMA_VERSION);
+    expect(RUN_SCHEMA_VERSION).toBe(4);
+    expect(parseRun(JSON.stringify(written))).toEqual(run);
   });
 
   it.each([
@@ -83,10 +105,10 @@ describe('the run schema migrations', () => {
         return { ...run, phases: run.phases.map((phase) => ({ ...phase, items: phase.items.map((item) => (item === signoff ? { ...item, expired: [{ by: 'U0BOB', at: 1 }] } : item)) })) };
       },
     ],
-  ])('write a run without a uid but with %s at the current version: version 2 would refuse it', (_, change) => {
+  ])('write a run without a uid but with %s at version 3: version 2 would refuse it', (_, change) => {
     const run = change(parseRun(v2.text)) as Run;
     const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
-    expect(written.schemaVersion).toBe(RUN_SCHEMA_VERSION);
+    expect(written.schemaVersion).toBe(3);
     expect(parseRun(JSON.stringify(written))).toEqual(run);
   });
 

@@ -2,6 +2,7 @@ import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import type { Run, RunItem } from '../../run/core/run-schema.js';
 import { bakeStep } from './bake-step.js';
 import { canaryStep } from './canary-step.js';
+import { jobStep } from './job-step.js';
 import { promoteStep } from './promote-step.js';
 import { restoreTrafficStep } from './restore-traffic-step.js';
 import { rollbackStep } from './rollback-step.js';
@@ -35,6 +36,8 @@ export async function executeStep(run: Run, item: RunItem, context: StepContext)
       return promoteStep(run, item, context);
     case 'smoke-job':
       return smokeJobStep(run, item, context);
+    case 'job':
+      return jobStep(run, item, context);
     case 'restore-traffic':
       return restoreTrafficStep(run, item, context);
     case 'rollback':

@@ -55,8 +55,12 @@ export function createStepProcessor(options: ProcessStepOptions) {
     let wakeAt: number | undefined;
     try {
       const outcome = await executeStep(run, item, { ...options, signal });
-      if (outcome.done) {
-        after = await options.engine.apply(runId, { type: 'step-succeeded', itemId, detail: escapeMrkdwn(outcome.detail) });
+      if (outcome.done === 'failed') {
+        // A failed Job: the release is bad, and the Job's outcome and log go with the failure.
+        after = await options.engine.apply(runId, { type: 'step-failed', itemId, reason: escapeMrkdwn(outcome.reason), outcome: 'failed', job: outcome.job });
+        logger.error({ reason: outcome.reason }, 'step failed');
+      } else if (outcome.done) {
+        after = await options.engine.apply(runId, { type: 'step-succeeded', itemId, detail: escapeMrkdwn(outcome.detail), ...(outcome.job ? { job: outcome.job } : {}) });
         logger.info({ detail: outcome.detail }, 'step succeeded');
       } else {
         after = await options.engine.apply(runId, { type: 'step-progress', itemId, detail: escapeMrkdwn(outcome.detail) });

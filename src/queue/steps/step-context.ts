@@ -1,5 +1,6 @@
 import type { ClusterAccess, ClusterClient } from '../../k8s/create-cluster-access.js';
 import type { ContainerRef } from '../../k8s/deployment-ref.js';
+import type { JobReport } from '../../run/core/run-event.js';
 import type { RunStepOf, StepAction } from '../../run/core/run-item-schema.js';
 import { FlightdeckError } from '../../errors/flightdeck-error.js';
 import type { Run } from '../../run/core/run-schema.js';
@@ -30,10 +31,15 @@ export async function assertHoldsLock(run: Run, context: Pick<StepContext, 'stor
 }
 
 /**
- * What a step reports: its detail line when it is done, or a time to be woken at (a bake still baking).
- * A step that is not done yet never holds a worker slot while it waits for the clock.
+ * What a step reports: its detail line when it is done, or a time to be woken at (a bake still baking), or a
+ * bad release found with data to keep (a failed Job: `done: 'failed'`; other failures are thrown errors).
+ * A step that is not done yet never holds a worker slot while it waits for the clock. `job`: how a `job`
+ * step's Job ended, kept on the run.
  */
-export type StepOutcome = { done: true; detail: string } | { done: false; wakeAt: number; detail: string };
+export type StepOutcome =
+  | { done: true; detail: string; job?: JobReport }
+  | { done: false; wakeAt: number; detail: string }
+  | { done: 'failed'; reason: string; job: JobReport };
 
 /** Performs the steps of one action: it gets that action's item, with every field the action needs. */
 export type StepExecutor<A extends StepAction> = (run: Run, item: RunStepOf<A>, context: StepContext) => Promise<StepOutcome>;
@@ -47,7 +53,7 @@ export function stableOf(run: Run, context: StepContext): { client: ClusterClien
 }
 
 /** A step's deadline: counted from when the step started, so a worker restart never resets it. */
-export function deadlineOf(item: RunStepOf<'wait-rollout' | 'canary' | 'promote' | 'smoke-job'>, context: StepContext): number {
+export function deadlineOf(item: RunStepOf<'wait-rollout' | 'canary' | 'promote' | 'smoke-job' | 'job'>, context: StepContext): number {
   return (item.startedAt ?? context.now()) + item.timeoutMs;
 }
 

@@ -3,6 +3,14 @@ import type { GuardAssessment } from '../../probes/assess-guard.js';
 import type { Measurement } from '../../probes/probe-provider.js';
 import type { RunCause, RunReason } from './run-reason.js';
 import type { AuditEntry, RollbackTarget, Run } from './run-schema.js';
+import type { JobOutcome } from './run-item-schema.js';
+
+/** A `job` step's Job as it ended: the outcome kept on the run, and the log lines the thread gets when it failed. */
+export interface JobReport {
+  outcome: JobOutcome;
+  /** The end of the pod's log (empty when it succeeded or the log was unreadable). */
+  log: readonly string[];
+}
 
 type GuardAction = 'rollback' | 'page' | 'notify';
 
@@ -19,9 +27,10 @@ export type RunEvent =
   | { type: 'approve'; itemId: string; actor: string; actorRoles: readonly string[] }
   /** A check item's measurement; `final` when no retry follows. */
   | { type: 'check-measured'; itemId: string; measurement: Measurement; final: boolean }
-  | { type: 'step-succeeded'; itemId: string; detail: string }
+  /** `job`: how a `job` step's Job ended (a Job that failed under `onFailure: continue` succeeds the step). */
+  | { type: 'step-succeeded'; itemId: string; detail: string; job?: JobReport }
   /** `page`: the failure needs a person now (a permission missing mid-release), so on-call is paged too. */
-  | { type: 'step-failed'; itemId: string; reason: string; outcome: 'failed' | 'error'; page?: boolean }
+  | { type: 'step-failed'; itemId: string; reason: string; outcome: 'failed' | 'error'; page?: boolean; job?: JobReport }
   /** Updates the running step's detail line only (e.g. rollout progress); no audit entry. */
   | { type: 'step-progress'; itemId: string; detail: string }
   /** A step found, before changing the cluster, that its run no longer holds the target's lock (`holder`: who does, or ''). */

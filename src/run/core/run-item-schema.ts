@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JOB_FAILURE_POLICIES, runJobSpecSchema } from '../../checklist/job-step-schema.js';
 import { probeSpecSchema } from '../../probes/probe-types.js';
 
 /*
@@ -67,7 +68,7 @@ export const runCheckItemSchema = z.object({
 });
 
 /**
- * Step actions: the `action` of the step union below. The first seven come from checklists;
+ * Step actions: the `action` of the step union below. The first eight come from checklists;
  * `restore-traffic` and `rollback` exist only in the synthetic checklist of a rollback run.
  */
 export type StepAction = RunStepItem['action'];
@@ -101,6 +102,30 @@ const trafficRunStepSchema = z.object({ ...stepBase, action: z.literal('traffic'
 const bakeRunStepSchema = z.object({ ...stepBase, action: z.literal('bake'), durationMs: z.number().int().nonnegative() });
 const promoteRunStepSchema = z.object({ ...stepBase, action: z.literal('promote'), timeoutMs });
 const smokeJobRunStepSchema = z.object({ ...stepBase, action: z.literal('smoke-job'), job: jobTemplateSchema, timeoutMs });
+/**
+ * How a `job` step's Job ended, kept on the run: its name (to find it with kubectl until the TTL removes it),
+ * the pod read, the container's exit code when the pod reported one, and the last lines of its log.
+ */
+export const jobOutcomeSchema = z.object({
+  status: z.enum(['succeeded', 'failed']),
+  jobName: z.string(),
+  podName: z.string().optional(),
+  exitCode: z.number().int().optional(),
+  /** The Job's terminal condition message, e.g. "Job has reached the specified backoff limit". */
+  message: z.string(),
+  logTail: z.array(z.string()),
+});
+export type JobOutcome = z.infer<typeof jobOutcomeSchema>;
+
+/** `timeoutMs`: the step's deadline, also the Job's activeDeadlineSeconds. */
+const jobRunStepSchema = z.object({
+  ...stepBase,
+  action: z.literal('job'),
+  job: runJobSpecSchema,
+  timeoutMs,
+  onFailure: z.enum(JOB_FAILURE_POLICIES),
+  outcome: jobOutcomeSchema.optional(),
+});
 const restoreTrafficRunStepSchema = z.object({ ...stepBase, action: z.literal('restore-traffic') });
 /**
  * `toRevision`: roll back to this Deployment revision instead of the pinned template. No timeout: the
@@ -117,6 +142,7 @@ export const runStepItemSchema = z.discriminatedUnion('action', [
   bakeRunStepSchema,
   promoteRunStepSchema,
   smokeJobRunStepSchema,
+  jobRunStepSchema,
   restoreTrafficRunStepSchema,
   rollbackRunStepSchema,
 ]);

@@ -27,12 +27,24 @@ export const RUN_MIGRATIONS: Readonly<Record<number, RunMigration>> = {
     up: (doc) => ({ ...doc, schemaVersion: 3 }),
     down: (doc) => (fitsVersion2(doc) ? { ...doc, schemaVersion: 2 } : undefined),
   },
+  /**
+   * 4 adds the `job` step (its Job spec, `onFailure` and recorded `outcome`). A version 3 document is already a
+   * version 4 one; a run with a `job` step stays at 4, since version 3 refuses an action it does not know.
+   */
+  3: {
+    up: (doc) => ({ ...doc, schemaVersion: 4 }),
+    down: (doc) => (itemsOf(doc).some((item) => item.action === 'job') ? undefined : { ...doc, schemaVersion: 3 }),
+  },
 };
+
+function itemsOf(doc: StoredRunDocument): Array<Record<string, unknown>> {
+  const phases = Array.isArray(doc.phases) ? (doc.phases as Array<{ items?: unknown }>) : [];
+  return phases.flatMap((phase) => (Array.isArray(phase.items) ? (phase.items as Array<Record<string, unknown>>) : []));
+}
 
 /** Whether a version 3 document uses nothing version 2 would refuse or drop. */
 function fitsVersion2(doc: StoredRunDocument): boolean {
   if (doc.uid !== undefined) return false;
   if (doc.reason !== undefined && typeof doc.reason !== 'string') return false;
-  const phases = Array.isArray(doc.phases) ? (doc.phases as Array<{ items?: unknown }>) : [];
-  return !phases.some((phase) => Array.isArray(phase.items) && (phase.items as Array<Record<string, unknown>>).some((item) => item.expired !== undefined));
+  return !itemsOf(doc).some((item) => item.expired !== undefined);
 }

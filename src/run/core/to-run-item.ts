@@ -80,5 +80,17 @@ function toRunStep(item: StepItem, target: RunTarget): RunStepItem {
         },
         ...timeout(item.timeout),
       };
+    case 'job': {
+      const { id: _id, kind: _kind, title, action, image, deadline, backoffLimit, onFailure, ...pod } = item;
+      const shown = image ?? target.image;
+      return {
+        ...base,
+        action,
+        title: title ?? `Run job (${shown}${pod.command ? ` ${pod.command.join(' ')}` : ''})`,
+        job: { image: shown, ...pod, backoffLimit },
+        timeoutMs: durationMs(deadline, `deadline of "${item.id}"`),
+        onFailure,
+      };
+    }
   }
 }

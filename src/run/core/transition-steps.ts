@@ -1,4 +1,5 @@
-import type { RunEvent } from './run-event.js';
+import type { JobReport, RunEvent } from './run-event.js';
+import type { RunItem } from './run-item-schema.js';
 import { FLIGHTDECK_ACTOR } from './run-event.js';
 import { endRun, locate, record, type NextState, type RunDraft } from './run-draft.js';
 
@@ -19,6 +20,7 @@ export function applyStepSucceeded(draft: RunDraft, event: StepEvent<'step-succe
   if (item.kind !== 'step' || item.state !== 'running') return null;
   Object.assign(item, { state: 'done', by: FLIGHTDECK_ACTOR, at: draft.now, detail: event.detail });
   record(draft, FLIGHTDECK_ACTOR, 'step.succeeded', `${item.id}: ${event.detail}`);
+  recordJob(draft, item, event.job);
   return draft.run.state;
 }
 
@@ -28,11 +30,37 @@ export function applyStepFailed(draft: RunDraft, event: StepEvent<'step-failed'>
   Object.assign(item, { state: 'failed', by: FLIGHTDECK_ACTOR, at: draft.now, detail: event.reason });
   record(draft, FLIGHTDECK_ACTOR, 'step.failed', `${item.id}: ${event.reason}`);
   draft.effects.push({ type: 'thread', note: { kind: 'step-failed', itemTitle: item.title, reason: event.reason } });
+  recordJob(draft, item, event.job);
   // `failed` means the release is bad; `error` means flightdeck or the infrastructure broke. They stay
   // distinct so nobody blames a release for a 403 from the API server.
   const next = endRun(draft, event.outcome, event.reason, FLIGHTDECK_ACTOR);
   if (event.page) draft.effects.push({ type: 'page-failure', detail: event.reason });
   return next;
+}
+
+/** Characters of log per thread reply: a part fits one Slack message with room for its heading. */
+const JOB_LOG_PART_CHARS = 3500;
+
+/** Keeps a `job` step's outcome on the run and sends a failed Job's log to the thread, in parts, in order. */
+function recordJob(draft: RunDraft, item: RunItem, job: JobReport | undefined): void {
+  if (!job || item.kind !== 'step' || item.action !== 'job') return;
+  item.outcome = structuredClone(job.outcome);
+  if (job.outcome.status !== 'failed' || job.log.length === 0) return;
+  const parts: string[][] = [[]];
+  let size = 0;
+  for (const raw of job.log) {
+    const line = raw.length > JOB_LOG_PART_CHARS ? `${raw.slice(0, JOB_LOG_PART_CHARS - 1)}…` : raw;
+    if (size + line.length + 1 > JOB_LOG_PART_CHARS && parts.at(-1)!.length > 0) {
+      parts.push([]);
+      size = 0;
+    }
+    parts.at(-1)!.push(line);
+    size += line.length + 1;
+  }
+  const { jobName, podName } = job.outcome;
+  parts.forEach((lines, index) => {
+    draft.effects.push({ type: 'thread', note: { kind: 'job-log', itemTitle: item.title, jobName, ...(podName ? { podName } : {}), lines, part: index + 1, parts: parts.length } });
+  });
 }
 
 /** Another run acts on the target now: this one stops without touching the cluster again. */

@@ -87,7 +87,7 @@ export const RUN_TRANSITIONS: TransitionTable = {
   'step-succeeded': {
     from: LIVE,
     to: { stay: 'the step is done; the advance starts what comes next' },
-    effects: [],
+    effects: ['thread'],
     apply: applyStepSucceeded,
   },
   'step-failed': {

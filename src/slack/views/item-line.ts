@@ -1,5 +1,6 @@
-import { inlineCode } from '../../format/escape-mrkdwn.js';
+import { fenceLog, inlineCode } from '../../format/escape-mrkdwn.js';
 import type { RunItem } from '../../run/core/run-schema.js';
+import { clip } from './block-kit-limits.js';
 import { formatClock } from '../../format/format-duration.js';
 import { mentionOf } from '../../format/mention-of.js';
 
@@ -39,10 +40,19 @@ function checkParts(item: CheckItem): string[] {
   return [`${value}${last.message}${tries}`];
 }
 
+/** Lines of a finished Job's log shown under its item; the run keeps a few more, the thread the whole log of a failed one. */
+const JOB_LINES_SHOWN = 5;
+/** Characters of each such line: five fit a section with the rest of the phase, and the fence is never cut. */
+const JOB_LINE_CHARS = 200;
+
 function stepParts(item: StepItem): string[] {
   const parts: string[] = [];
   if (item.state === 'running' && item.startedAt !== undefined) parts.push(`since ${formatClock(item.startedAt)}`);
   if (item.detail) parts.push(item.detail);
+  if (item.action === 'job' && item.outcome && item.outcome.logTail.length > 0) {
+    // The last part, so the fenced block starts on its own line under the item.
+    parts.push(`last lines of the log:\n${fenceLog(item.outcome.logTail.slice(-JOB_LINES_SHOWN).map((line) => clip(line, JOB_LINE_CHARS)))}`);
+  }
   return parts;
 }
 

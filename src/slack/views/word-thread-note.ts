@@ -1,4 +1,4 @@
-import { escapeMrkdwn } from '../../format/escape-mrkdwn.js';
+import { escapeMrkdwn, fenceLog } from '../../format/escape-mrkdwn.js';
 import { formatUtcTime } from '../../run/core/format-utc-time.js';
 import { wordRunReason } from '../../format/word-run-reason.js';
 import type { ThreadNote } from '../../run/core/thread-note.js';
@@ -31,6 +31,11 @@ export function wordThreadNote(note: ThreadNote): string {
       return `:alarm_clock: Follow-up *${note.phaseTitle}* for run #${note.runId} is due (${note.items} ${note.items === 1 ? 'item' : 'items'})`;
     case 'step-failed':
       return `:x: Step *${note.itemTitle}* failed: ${note.reason}`;
+    case 'job-log': {
+      const pod = note.podName ? `, pod \`${note.podName}\`` : '';
+      const part = note.parts > 1 ? ` (part ${note.part} of ${note.parts})` : '';
+      return `:page_facing_up: Log of job \`${note.jobName}\`${pod} for step *${note.itemTitle}*${part}:\n${fenceLog(note.lines)}`;
+    }
     case 'rollback-started':
       return `:rewind: Rollback run #${note.rollbackRunId} started by ${mentionOf(note.actor)}`;
     case 'rollback-finished':

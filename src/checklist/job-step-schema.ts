@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/*
+ * The Kubernetes parts of a `job` step, in the API's own words (env, envFrom, volumes, volumeMounts) so a
+ * reader who knows a Pod spec knows these. Built twice from one recipe: strict for checklists (an unknown key
+ * is a typo to report), stripping for run documents (a stored run stays readable, see run-item-schema.ts).
+ */
+
+/** A Kubernetes object name (DNS subdomain). */
+const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes name: lowercase letters, digits, "-" and "."');
+/** A volume name (DNS label). */
+const volumeName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and "-"').max(63);
+/** An environment variable name, as the API server accepts it. */
+const envName = z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, 'must be letters, digits, "_", "-" or ".", not starting with a digit');
+
+type ObjectFactory = typeof z.object;
+
+function jobSpecShapes(object: ObjectFactory) {
+  const keyRef = object({ name: k8sName, key: z.string().min(1), optional: z.boolean().optional() });
+  /** An env value: literal text, or a key of a Secret or ConfigMap in the service's namespace. */
+  const envValue = z.union([z.string(), object({ secretKeyRef: keyRef }), object({ configMapKeyRef: keyRef })]);
+  const envFrom = z.union([
+    object({ secretRef: object({ name: k8sName, optional: z.boolean().optional() }), prefix: envName.optional() }),
+    object({ configMapRef: object({ name: k8sName, optional: z.boolean().optional() }), prefix: envName.optional() }),
+  ]);
+  const volume = z.union([
+    object({ name: volumeName, persistentVolumeClaim: object({ claimName: k8sName, readOnly: z.boolean().optional() }) }),
+    object({ name: volumeName, secret: object({ secretName: k8sName, optional: z.boolean().optional() }) }),
+    object({ name: volumeName, configMap: object({ name: k8sName, optional: z.boolean().optional() }) }),
+    object({ name: volumeName, emptyDir: object({ medium: z.enum(['', 'Memory']).optional(), sizeLimit: z.string().optional() }) }),
+  ]);
+  const volumeMount = object({
+    name: volumeName,
+    mountPath: z.string().regex(/^\//, 'must be an absolute path'),
+    readOnly: z.boolean().optional(),
+    subPath: z.string().optional(),
+  });
+  return {
+    command: z.array(z.string()).optional(),
+    args: z.array(z.string()).optional(),
+    env: z.record(envName, envValue).optional(),
+    envFrom: z.array(envFrom).optional(),
+    volumes: z.array(volume).optional(),
+    volumeMounts: z.array(volumeMount).optional(),
+    /** The pod's ServiceAccount, its token mounted; without it the Job runs with no token at all. */
+    serviceAccountName: k8sName.optional(),
+  };
+}
+
+/** What a `job` step may say about its pod, as a checklist writes it. */
+export const checklistJobSpecShape = jobSpecShapes(z.strictObject as ObjectFactory);
+
+/** The same, as a run document stores it (the image resolved). */
+export const runJobSpecSchema = z.object({ image: z.string(), ...jobSpecShapes(z.object), backoffLimit: z.number().int().nonnegative() });
+export type RunJobSpec = z.infer<typeof runJobSpecSchema>;
+
+/** What a failed Job does to the run: end it (and roll back per the checklist), or carry on. */
+export const JOB_FAILURE_POLICIES = ['fail', 'continue'] as const;
+
+/** Volume mounts that name no volume of the step: the API server would refuse the Job with 422. */
+export function unknownMounts(spec: { volumes?: Array<{ name: string }> | undefined; volumeMounts?: Array<{ name: string }> | undefined }): number[] {
+  const names = new Set((spec.volumes ?? []).map((volume) => volume.name));
+  return (spec.volumeMounts ?? []).flatMap((mount, index) => (names.has(mount.name) ? [] : [index]));
+}

@@ -1,0 +1,37 @@
+import { fenceLog } from '../../format/escape-mrkdwn.js';
+import type { JobReport } from '../../run/core/run-event.js';
+import { runStepJob } from './run-step-job.js';
+import type { StepExecutor } from './step-context.js';
+
+/** Lines of the log kept on the run and shown in the message. */
+const TAIL_LINES = 10;
+/** Lines of a failed Job's log posted to the thread: the end of a long log is where it failed. */
+const THREAD_LOG_LINES = 500;
+
+/**
+ * Runs the checklist's Job (a backup, a migration) and reports how it ended, outcome and log included, so the
+ * run keeps them and the thread gets the log of a failed Job. A failed Job fails the step as a bad release,
+ * unless the step says `onFailure: continue`: then the step is done and says the Job failed.
+ */
+export const jobStep: StepExecutor<'job'> = async (run, item, context) => {
+  const { backoffLimit, serviceAccountName, ...pod } = item.job;
+  const result = await runStepJob(run, item, context, { pod, serviceAccount: serviceAccountName, backoffLimit, logOnSuccess: true, logLines: TAIL_LINES, fullLogLines: THREAD_LOG_LINES });
+  const { name } = result;
+  const exit = result.exitCode === undefined ? '' : ` (exit ${result.exitCode})`;
+  const job: JobReport = {
+    outcome: {
+      status: result.succeeded ? 'succeeded' : 'failed',
+      jobName: name,
+      ...(result.podName ? { podName: result.podName } : {}),
+      ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
+      message: result.message,
+      logTail: result.logTail,
+    },
+    log: result.succeeded ? [] : (result.log ?? result.logTail),
+  };
+  if (result.succeeded) return { done: true, detail: `job ${name} succeeded${exit}${result.reused ? ' (reused)' : ''}`, job };
+  const noLog = result.logTail.length === 0 ? ` (no log: ${result.logError ?? 'the pod wrote nothing'})` : '';
+  if (item.onFailure === 'continue') return { done: true, detail: `job ${name} failed${exit}: ${result.message}${noLog} — carrying on (onFailure: continue)`, job };
+  const tail = result.logTail.length > 0 ? `\nLast ${result.logTail.length} log lines of pod ${result.podName}:\n${fenceLog(result.logTail)}` : noLog;
+  return { done: 'failed', reason: `Job ${run.target.namespace}/${name} failed${exit}: ${result.message}${tail}\nInspect it with kubectl logs job/${name} -n ${run.target.namespace}.`, job };
+};
