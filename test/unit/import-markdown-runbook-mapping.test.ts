@@ -73,14 +73,14 @@ describe('importing a runbook with commands, a sign-off table, a back-out sectio
     const { report } = importMarkdownChecklist(await fixture(), { name: 'payments' });
     const text = formatImportReport(report);
     expect(text).toContain('mapped to steps and checks: 5\n');
-    expect(text).toContain('  line 16: pg_dump "$LEDGER_URL" --format=custom --file=/backup/ledger.dump → job step "dump-the-ledger"');
-    expect(text).toContain('  line 32: curl -fsS https://payments.example.com/healthz → check item "health"\n');
+    expect(text).toContain('  line 14: pg_dump "$LEDGER_URL" --format=custom --file=/backup/ledger.dump → job step "dump-the-ledger"');
+    expect(text).toContain('  line 31: curl -fsS https://payments.example.com/healthz → check item "health"\n');
     expect(text).toContain('sign-offs: 2\n');
     expect(text).toContain('follow-ups (phases with after): 3\n');
     expect(text).toContain('rollback plan: 3\n');
-    expect(text).toContain("  line 55: kubectl -n payments rollout undo deployment/payments → done by flightdeck's rollback run (it restores the pinned image)\n");
+    expect(text).toContain("  line 58: kubectl -n payments rollout undo deployment/payments → done by flightdeck's rollback run (it restores the pinned image)\n");
     expect(text).toContain('left manual: 3\n');
-    expect(text).toContain('  line 36: curl -X POST https://payments.example.com/internal/warm → manual item "warm-the-cache"\n');
+    expect(text).toContain('  line 35: curl -X POST https://payments.example.com/internal/warm → manual item "warm-the-cache"\n');
   });
 
   it('adds the set-image step a lone rollout wait needs, and the wait a lone image change needs', () => {

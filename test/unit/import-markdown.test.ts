@@ -13,7 +13,7 @@ const REFERENCE_001 = path.join(FIX, '001-production-deployment.md');
 const REFERENCE_002 = path.join(FIX, '002-deployment-runbook.md');
 
 describe('importMarkdownChecklist on the reference checklists', () => {
-  it('imports 001 (mis-encoded as Mac Roman) with its phases, nested context and four stakeholder sign-offs', async () => {
+  it('imports 001 (mis-encoded as Mac Roman) with its phases, nested context, stakeholder sign-offs, deploy steps, follow-ups and rollback plan', async () => {
     const { checklist, warnings } = importAndParse(await readFile(REFERENCE_001), 'production-deployment');
     expect(warnings).toEqual([expect.stringMatching(/repaired \d+ run\(s\) .* Mac Roman/)]);
     expect(checklist.description).toBe('Production Deployment Checklist');
@@ -27,9 +27,26 @@ describe('importMarkdownChecklist on the reference checklists', () => {
     expect(titles).toContain('Kubernetes Cluster: Cluster version ≥ 1.28');
     expect(titles).toContain('Traffic Migration Steps: 5% traffic to new deployment (5 minutes)');
     expect(titles).toContain('Container Build & Push');
-    expect(titles).toContain('Day 1: Monitor all metrics hourly');
     expect(titles).not.toContain('Kubernetes Cluster');
-    expect(titles.join('\n')).not.toMatch(/üöÄ|‚|kubectl apply|apiVersion|[*`]/);
+    // Titles a person reads: no mis-decoded bytes, no YAML from the code blocks, no Markdown marks. Step
+    // titles quote the command they came from.
+    const manualTitles = checklist.phases.flatMap((phase) => phase.items.filter((item) => item.kind !== 'step').map((item) => item.title));
+    expect(manualTitles.join('\n')).not.toMatch(/üöÄ|‚|kubectl apply|apiVersion|[*`]/);
+    const steps = checklist.phases.flatMap((phase) => phase.items.flatMap((item) => (item.kind === 'step' ? [[phase.id, item.action, item.title]] : [])));
+    expect(steps).toEqual([
+      ['build-deploy', 'set-image', 'Deploy main application: `kubectl apply -f k8s/mcp-deployment.yaml`'],
+      ['build-deploy', 'wait-rollout', 'Check rollout status: `kubectl rollout status deployment/mcp-typescript-api -n mcp-production`'],
+    ]);
+    // "**Day 1:**", "**Week 1:**" under "Follow-up Actions" are follow-ups, last, due a day and one and two weeks after.
+    expect(checklist.phases.slice(-3).map((phase) => [phase.id, phase.after, phase.items[0]?.title])).toEqual([
+      ['day-1', '1d', 'Monitor all metrics hourly'],
+      ['week-1', '7d', 'Daily metric reviews'],
+      ['week-2', '14d', 'Comprehensive performance review'],
+    ]);
+    // "Rollback Procedure" holds `kubectl rollout undo`: the plan's, not a box the deployment waits for;
+    // "Rollback Preparedness" (triggers defined before the deployment) stays a phase.
+    expect(checklist.rollbackPlan).toEqual([{ id: 'rollback-procedure', kind: 'manual', title: 'Rollback Procedure' }]);
+    expect(phases).toContain('rollback-preparedness');
     expect(checklist.roles).toEqual({
       'technical-lead': 'Technical Lead',
       'security-team': 'Security Team',
@@ -49,29 +66,44 @@ describe('importMarkdownChecklist on the reference checklists', () => {
     ]);
   });
 
-  it('imports 002 with its pre-deployment sections, runbook steps and follow-ups, skipping code and the table', async () => {
+  it('imports 002 with its pre-deployment sections, runbook steps with their commands, follow-ups last and the rollback plan', async () => {
     const { checklist, warnings } = importAndParse(await readFile(REFERENCE_002), 'deployment-runbook');
     expect(warnings).toEqual([]);
-    expect(checklist.phases.map((phase) => phase.id)).toEqual([
-      'code-quality-testing',
-      'configuration',
-      'database',
-      'security',
-      'infrastructure',
-      'monitoring-logging',
-      'documentation',
-      'step-1-pre-deployment-verification',
-      'step-2-database-preparation',
-      'option-b-direct-deployment',
-      'step-4-post-deployment-verification',
-      'step-5-smoke-tests',
-      'step-6-monitoring-verification',
-      'rollback-steps',
-      'immediate-within-1-hour',
-      'within-24-hours',
-      'within-1-week',
-      'success-criteria',
+    expect(checklist.phases.map((phase) => [phase.id, phase.after])).toEqual([
+      ['code-quality-testing', undefined],
+      ['configuration', undefined],
+      ['database', undefined],
+      ['security', undefined],
+      ['infrastructure', undefined],
+      ['monitoring-logging', undefined],
+      ['documentation', undefined],
+      ['step-1-pre-deployment-verification', undefined],
+      ['step-2-database-preparation', undefined],
+      ['option-a-docker-deployment', undefined],
+      ['option-b-direct-deployment', undefined],
+      ['step-4-post-deployment-verification', undefined],
+      ['step-5-smoke-tests', undefined],
+      ['step-6-monitoring-verification', undefined],
+      ['success-criteria', undefined],
+      ['immediate-within-1-hour', '1h'],
+      ['within-24-hours', '24h'],
+      ['within-1-week', '7d'],
     ]);
+    const executable = checklist.phases.flatMap((phase) =>
+      phase.items.flatMap((item) => (item.kind === 'step' ? [[phase.id, item.action]] : item.kind === 'check' ? [[phase.id, `check ${item.probe.type}`]] : [])),
+    );
+    expect(executable).toEqual([
+      ['step-2-database-preparation', 'job'],
+      ['step-2-database-preparation', 'job'],
+      ['option-a-docker-deployment', 'set-image'],
+      ['option-a-docker-deployment', 'wait-rollout'],
+      ['step-4-post-deployment-verification', 'check http'],
+    ]);
+    const backup = checklist.phases.find((phase) => phase.id === 'step-2-database-preparation')?.items.find((item) => item.kind === 'step');
+    expect(backup).toMatchObject({ action: 'job', command: ['sh', '-c', 'pg_dump $DATABASE_URL > backup_$(date +%Y%m%d_%H%M%S).sql'] });
+    // The "Rollback Procedure" section is the plan; its checklist and the health call it makes are in it.
+    expect(checklist.rollbackPlan?.map((item) => item.title)).toContain('Previous version restored');
+    expect(checklist.rollbackPlan?.find((item) => item.kind === 'check')).toMatchObject({ probe: { type: 'http', url: 'https://api.yourdomain.com/health' } });
     const byId = new Map(checklist.phases.map((phase) => [phase.id, phase]));
     expect(byId.get('code-quality-testing')?.title).toBe('Pre-Deployment Checklist — Code Quality & Testing');
     expect(byId.get('code-quality-testing')?.items[4]).toEqual({ id: 'code-coverage-80', kind: 'manual', title: 'Code coverage ≥ 80%' });
@@ -80,8 +112,8 @@ describe('importMarkdownChecklist on the reference checklists', () => {
     expect(byId.get('within-24-hours')?.title).toBe('Post-Deployment Tasks — Within 24 Hours');
     // The log template inside ```markdown has "- [ ] Tests passed"; it is an example, not part of the checklist.
     expect(titlesOf(checklist)).not.toContain('Tests passed');
-    expect(titlesOf(checklist).join('\n')).not.toMatch(/On-Call Engineer|pytest|docker run/);
-    expect(checklist.phases.flatMap((phase) => phase.items).every((item) => item.kind === 'manual')).toBe(true);
+    // The contacts table is not a sign-off sheet, and the troubleshooting section's commands are not steps.
+    expect(titlesOf(checklist).join('\n')).not.toMatch(/On-Call Engineer|docker logs mcp-server \| grep ERROR/);
     expect(checklist.roles).toEqual({});
   });
 

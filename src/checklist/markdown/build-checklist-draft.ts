@@ -6,7 +6,7 @@ import type { ChecklistDraft, DraftItem, DraftPhase, ImportReportLine } from './
 import { commandItems, type CommandPlace } from './draft-commands.js';
 import { finishDeploySteps } from './finish-deploy-steps.js';
 import type { CodeBlock, ListItemBlock, MarkdownBlock, TableBlock } from './scan-markdown-blocks.js';
-import { followUpDelay, isRollbackHeading } from './section-kind.js';
+import { followUpDelay, isReferenceHeading, isRollbackHeading } from './section-kind.js';
 import { signoffsOfTable } from './signoff-table.js';
 
 /** More items than this make a run no one can follow in Slack; the rest are left out with a warning. */
@@ -49,13 +49,15 @@ interface Section {
   after: string | undefined;
   /** Under a rollback heading: its items are the rollback plan. */
   rollback: boolean;
+  /** Under a troubleshooting or emergency heading: its code is what to try when things go wrong, not steps. */
+  reference: boolean;
   /** Opened by a bold label naming a follow-up window ("**Week 1:**") rather than by a heading. */
   byLabel: boolean;
   entries: Array<Entry | { kind: 'code'; block: CodeBlock } | { kind: 'table'; block: TableBlock }>;
 }
 
 function newSection(fields: Pick<Section, 'level' | 'line' | 'own' | 'title'> & Partial<Section>): Section {
-  return { signoff: false, context: '', after: undefined, rollback: false, byLabel: false, entries: [], ...fields };
+  return { signoff: false, context: '', after: undefined, rollback: false, reference: false, byLabel: false, entries: [], ...fields };
 }
 
 /** Groups blocks under their headings, marking follow-up and rollback sections. */
@@ -92,6 +94,7 @@ function collectSections(blocks: readonly MarkdownBlock[], clean: (text: string,
         context,
         after: followUpDelay(own, context) ?? parent?.after,
         rollback: isRollbackHeading(own) || (parent?.rollback ?? false),
+        reference: isReferenceHeading(own) || (parent?.reference ?? false),
       });
       if (!sawHeading && block.level === 1 && own) documentTitle = section;
       sawHeading = true;
@@ -218,6 +221,10 @@ export function buildChecklistDraft(blocks: readonly MarkdownBlock[]): { draft: 
           imported += 1;
           report.push({ line: row.line, source: row.words, outcome: 'signoff', became: `signoff item "${item.id}" (role ${role})` });
         }
+        continue;
+      }
+      if (entry.kind === 'code' && section.reference) {
+        report.push({ line: entry.block.line, source: `code block in "${section.title}"`, outcome: 'skipped', became: 'nothing: a troubleshooting or reference section, not a step of the deployment' });
         continue;
       }
       if (entry.kind === 'code') {

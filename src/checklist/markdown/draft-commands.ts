@@ -37,8 +37,9 @@ export function commandItems(block: CodeBlock, context: CommandItemsContext): { 
   const stepsAllowed = context.place === 'phase';
   const where = context.place === 'phase' ? '' : context.place === 'follow-up' ? ' (follow-up)' : ' (rollback plan)';
   let waitAdded = false;
-  const add = (item: DraftItem, command: string, line: number, outcome: ImportReportLine['outcome'], note = '') => {
+  const add = (item: DraftItem, command: string, line: number, kind: 'mapped' | 'manual', note = '') => {
     items.push(item);
+    const outcome: ImportReportLine['outcome'] = context.place === 'phase' ? kind : context.place;
     report.push({ line, source: command, outcome, became: `${item.kind === 'step' ? `${item.action} step` : `${item.kind} item`} "${item.id}"${where}${note}` });
   };
   for (const command of shellCommands(block)) {

@@ -71,8 +71,8 @@ export function shellCommands(block: CodeBlock): ShellCommand[] {
         .replace(/^#+\s*/, '')
         .replace(/^\d{1,2}[.)]\s*/, '')
         .trim();
-      // "# Expected: 200 OK" describes the command above it, not the next one.
-      if (words && !/^(?:expected|output|returns?|should)\b/i.test(words)) comment = words;
+      // "# Expected: 200 OK" describes the command above it, not the next one; "# or" only joins two alternatives.
+      if (words && !/^(?:expected|output|returns?|should)\b/i.test(words) && !/^(?:or|and|then|else|optional(?:ly)?)[:.]?$/i.test(words)) comment = words;
       return;
     }
     // Output pasted into the block ("* [ ] …", "{", "NAME READY"), not something to run: a command starts with a program's name or path.

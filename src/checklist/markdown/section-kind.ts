@@ -58,3 +58,11 @@ export function followUpDelay(own: string, context: string): string | undefined 
 export function isRollbackHeading(own: string): boolean {
   return ROLLBACK.test(own) && !ROLLBACK_WHEN.test(own);
 }
+
+/** Troubleshooting, emergency and reference sections: their commands are for when something went wrong, not steps. */
+const REFERENCE = /\b(?:troubleshoot\w*|common\s+(?:issues|problems)|known\s+issues|faq|issue:|quick\s+fix|emergency|incident\s+response|contacts?|appendix|references?|examples?)\b/i;
+
+/** Whether a heading introduces a section whose code is reference material (see {@link REFERENCE}). */
+export function isReferenceHeading(own: string): boolean {
+  return REFERENCE.test(own);
+}
