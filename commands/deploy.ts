@@ -3,7 +3,7 @@ import type { CommandDefinition, CommandReply } from './command-definition.js';
 import { allUsage, DEPLOY_USAGE } from './deploy/deploy-usage.js';
 import { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
 import { replyCancel } from './deploy/reply-cancel.js';
-import { replyLock, replyUnlock } from './deploy/reply-lock.js';
+import { replyFreeze, replyLock, replyUnfreeze, replyUnlock } from './deploy/reply-lock.js';
 import { showHistory } from './deploy/show-history.js';
 import { showStatus } from './deploy/show-status.js';
 
@@ -12,13 +12,14 @@ export { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
 /**
  * `/deploy`: start a deployment (typed, or from a modal when typed alone), and the subcommands around it.
  * Who may do what is decided per environment by the catalog: deploy, lock, unlock and cancel need a role
- * allowed to deploy there (rolling back for a rollback run); status, history and help are open to anyone.
+ * allowed to deploy there (rolling back for a rollback run), freeze and unfreeze one of its freezers; status,
+ * history and help are open to anyone.
  */
 export const deployCommand: CommandDefinition<DeployRequest> = {
   name: '/deploy',
   usage: allUsage(),
   description: 'Deploy a service version through its environment checklist',
-  usageHint: '[<service> <version> [to <env>]] | status [service] | history <service> [env] | lock <service> <env> <reason> | unlock <service> <env> | cancel <run> | help',
+  usageHint: '[<service> <version> [to <env>]] | status [service] | history <service> [env] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | help',
   parse: parseDeploy,
   async handle(request, invocation, services): Promise<CommandReply> {
     switch (request.kind) {
@@ -44,6 +45,10 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
         return replyLock(request, invocation, services);
       case 'unlock':
         return replyUnlock(request, invocation, services);
+      case 'freeze':
+        return replyFreeze(request, invocation, services);
+      case 'unfreeze':
+        return replyUnfreeze(request, invocation, services);
       case 'cancel':
         return replyCancel(request, invocation, services);
     }

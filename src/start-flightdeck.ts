@@ -1,4 +1,5 @@
 import { createRedis } from './run/store/create-redis.js';
+import { FreezeStore } from './deploy-windows/freeze-store.js';
 import { deployCommand } from '../commands/deploy.js';
 import { rollbackCommand } from '../commands/rollback.js';
 import type { CommandDefinition } from '../commands/command-definition.js';
@@ -59,6 +60,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const metrics = createMetrics();
   const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, storeLimitsOf(env), env.installation), metrics);
   const queues = createQueues(redis, env.redisPrefix);
+  const freezes = new FreezeStore(redis, env.redisPrefix);
   metrics.trackQueues(queues.all());
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));
   const engine = new RunEngine({ store, queues, now, logger });
@@ -102,7 +104,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       port: env.port,
       ...(listen.host ? { host: listen.host } : {}),
       commands: COMMANDS,
-      services: { config, store, engine, now, roles, gate: createGate({ config, store, roles, now, incidentExists }) },
+      services: { config, store, engine, now, roles, freezes, gate: createGate({ config, store, roles, now, incidentExists, freezes }) },
       logger,
       routes,
       metrics,

@@ -9,6 +9,13 @@ const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const RUN_ID = /^#?([1-9][0-9]{0,15})$/;
 /** Long enough for a sentence and a ticket link; a lock reason is shown in every refusal it causes. */
 const MAX_REASON = 300;
+/** A freeze's length: a whole number and a unit (minutes, hours, days). */
+const FREEZE_DURATION = /^([1-9][0-9]{0,3})(m|h|d)$/;
+/** A freeze's end: a date (midnight UTC) or a date and time with a zone. */
+const UNTIL = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2}))?$/;
+/** The longest freeze `/deploy freeze` declares; longer ones belong in the catalog, where everyone can read them. */
+const MAX_FREEZE_MS = 90 * 86_400_000;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 const name = z.string().regex(NAME);
 
@@ -20,6 +27,13 @@ export const deployRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('history'), service: name, environment: name.optional() }),
   z.object({ kind: z.literal('lock'), service: name, environment: name, reason: z.string().min(1).max(MAX_REASON) }),
   z.object({ kind: z.literal('unlock'), service: name, environment: name }),
+  z.object({
+    kind: z.literal('freeze'),
+    environment: name,
+    for: z.object({ durationMs: z.number().int().positive() }).or(z.object({ until: z.string().regex(UNTIL) })),
+    reason: z.string().min(1).max(MAX_REASON),
+  }),
+  z.object({ kind: z.literal('unfreeze'), environment: name }),
   z.object({ kind: z.literal('cancel'), runId: z.string().regex(/^[0-9]+$/), reason: z.string().min(1).max(MAX_REASON).optional() }),
 ]);
 export type DeployRequest = z.infer<typeof deployRequestSchema>;
@@ -86,6 +100,32 @@ const SUBCOMMAND_PARSERS: Readonly<Record<Subcommand, (args: string[]) => Deploy
     }
     if (extra.length > 0) throw usageError('unlock', `\`unlock\` takes a service and an environment only, not \`${clip(extra.join(' '))}\`.`);
     return { kind: 'unlock', service: serviceName('unlock', service), environment: environmentName('unlock', environment) };
+  },
+  freeze(args) {
+    const [environment, span, ...reason] = args;
+    if (environment === undefined || span === undefined) {
+      throw usageError('freeze', 'Which environment, and for how long? Write `freeze <environment> <duration|until> <reason>`, e.g. `freeze production 2d release candidate soak`.');
+    }
+    const env = environmentName('freeze', environment);
+    const duration = FREEZE_DURATION.exec(span.toLowerCase());
+    let length: { durationMs: number } | { until: string };
+    if (duration) {
+      const durationMs = Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS];
+      if (durationMs > MAX_FREEZE_MS) throw usageError('freeze', `\`${clip(span)}\` is longer than 90 days; declare a freeze that long under \`freezes\` in the catalog, where everyone can read it.`);
+      length = { durationMs };
+    } else if (UNTIL.test(span) && !Number.isNaN(Date.parse(span.includes('T') ? span : `${span}T00:00:00Z`))) {
+      length = { until: span };
+    } else {
+      throw usageError('freeze', `\`${clip(span)}\` is neither a duration (\`30m\`, \`4h\`, \`2d\`) nor a date (\`2026-12-24\`, \`2026-12-24T18:00Z\`).`);
+    }
+    if (reason.length === 0) throw usageError('freeze', 'Say why: a freeze needs a reason, which everyone it stops will read.');
+    return { kind: 'freeze', environment: env, for: length, reason: reasonText('freeze', reason) };
+  },
+  unfreeze(args) {
+    const [environment, ...extra] = args;
+    if (environment === undefined) throw usageError('unfreeze', 'Which environment? Write `unfreeze <environment>`.');
+    if (extra.length > 0) throw usageError('unfreeze', `\`unfreeze\` takes an environment only, not \`${clip(extra.join(' '))}\`.`);
+    return { kind: 'unfreeze', environment: environmentName('unfreeze', environment) };
   },
   cancel(args) {
     const [run, ...reason] = args;

@@ -1,7 +1,7 @@
 import type { CatalogEnvironment } from '../config/catalog-schema.js';
 import { catalogued } from '../errors/error-catalogue.js';
 
-type EnvironmentRules = Pick<CatalogEnvironment, 'deployers' | 'rollbackers'>;
+type EnvironmentRules = Pick<CatalogEnvironment, 'deployers' | 'rollbackers' | 'freezers'>;
 
 /**
  * Whether someone holding `roles` may deploy to `environmentName`: anyone when the environment lists no
@@ -24,6 +24,18 @@ export function canRollback(roles: readonly string[], environmentName: string, e
   const allowed = environment.rollbackers ?? environment.deployers;
   if (!allowed) return;
   refuseUnlessHeld(roles, allowed, `roll back in ${environmentName}`);
+}
+
+/**
+ * Whether someone holding `roles` may declare or lift a freeze in `environmentName`: the `freezers`, or when
+ * absent whoever may deploy there. Pure.
+ *
+ * @throws FlightdeckError `forbidden` naming the roles that would allow it.
+ */
+export function canFreeze(roles: readonly string[], environmentName: string, environment: EnvironmentRules): void {
+  const allowed = environment.freezers ?? environment.deployers;
+  if (!allowed) return;
+  refuseUnlessHeld(roles, allowed, `freeze or unfreeze ${environmentName}`);
 }
 
 function refuseUnlessHeld(roles: readonly string[], allowed: readonly string[], what: string): void {

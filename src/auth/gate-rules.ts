@@ -3,7 +3,8 @@ import type { CatalogEnvironment } from '../config/catalog-schema.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { approveRefusal, tickRefusal } from '../run/core/item-policy.js';
 import type { Run } from '../run/core/run-schema.js';
-import { canDeploy, canRollback } from './authorize.js';
+import type { WindowState } from '../deploy-windows/window-state.js';
+import { canDeploy, canFreeze, canRollback } from './authorize.js';
 
 /*
  * Who may do what, in one table. Every entry point (slash command, button, modal submission, on-call DM)
@@ -27,7 +28,9 @@ export type GateAction =
   | 'rollback.request'
   | 'rollback.confirm'
   | 'incident.rollback'
-  | 'incident.acknowledge';
+  | 'incident.acknowledge'
+  | 'env.freeze'
+  | 'env.unfreeze';
 
 /** What the gate read before deciding; nothing here comes from a payload except the ids it was looked up by. */
 export interface GateFacts {
@@ -37,7 +40,7 @@ export interface GateFacts {
   /** The environment acted in: the stored run's, else the named target's. */
   environmentName: string;
   /** That environment in the catalog; undefined when it is not (any more). */
-  environment: Pick<CatalogEnvironment, 'deployers' | 'rollbackers'> | undefined;
+  environment: Pick<CatalogEnvironment, 'deployers' | 'rollbackers' | 'freezers'> | undefined;
   /** The stored run acted on (for a rollback: the run it undoes); null when none was named or found. */
   run: Run | null;
   /** The run id the request named, whether or not it was found. */
@@ -50,6 +53,8 @@ export interface GateFacts {
   newest?: Run | null;
   /** For the on-call DM: whether flightdeck opened an incident for this run and guard. */
   incidentOpen?: boolean;
+  /** For deploys: whether the environment takes deployments now (its windows and freezes). */
+  window?: WindowState;
 }
 
 export type RuleName =
@@ -62,7 +67,9 @@ export type RuleName =
   | 'may-tick'
   | 'may-approve'
   | 'undoes-current-run'
-  | 'incident-exists';
+  | 'incident-exists'
+  | 'freezer'
+  | 'deploy-window';
 
 interface Rule {
   /** What the rule demands, in the words docs/commands.md uses. */
@@ -117,6 +124,21 @@ export const RULES: Record<RuleName, Rule> = {
     says: "the run undone is the one holding the target's lock, or (when no deploy holds it) the newest run in the target's history; no other rollback is in flight",
     refuse: refuseStaleUndo,
   },
+  freezer: {
+    says: "the user holds one of the environment's `freezers` roles (its `deployers` when it lists none)",
+    refuse: (facts) => refusalOf(() => canFreeze(facts.roles, facts.environmentName, facts.environment ?? {})),
+  },
+  'deploy-window': {
+    says: 'the environment takes deployments now: inside one of its `deployWindows` and in no freeze (rollbacks are never held)',
+    refuse: (facts) => {
+      const window = facts.window;
+      if (!window || window.open) return null;
+      if (window.kind === 'frozen') {
+        return catalogued('deploy-frozen', { environment: facts.environmentName, reason: window.freeze.reason, by: window.freeze.by, until: window.freeze.until, opensAt: window.opensAt });
+      }
+      return catalogued('outside-deploy-window', { environment: facts.environmentName, opensAt: window.opensAt, timeZone: window.timeZone });
+    },
+  },
   'incident-exists': {
     says: 'flightdeck opened an incident for this run and guard',
     refuse: (facts) =>
@@ -126,7 +148,7 @@ export const RULES: Record<RuleName, Rule> = {
 
 /** The rule table: for each action, the rules that must all hold, checked in this order. */
 export const GATE_RULES: Record<GateAction, readonly RuleName[]> = {
-  'deploy.start': ['environment-known', 'deployer'],
+  'deploy.start': ['environment-known', 'deployer', 'deploy-window'],
   'target.lock': ['environment-known', 'deployer'],
   'target.unlock': ['environment-known', 'deployer'],
   'run.start': ['run-exists', 'environment-known', 'run-operator'],
@@ -141,6 +163,8 @@ export const GATE_RULES: Record<GateAction, readonly RuleName[]> = {
   'incident.rollback': ['run-exists', 'environment-known', 'rollbacker', 'undoes-current-run'],
   // Acknowledging a page decides "not rolling back yet": the same people who may roll back decide it.
   'incident.acknowledge': ['run-exists', 'environment-known', 'rollbacker', 'incident-exists'],
+  'env.freeze': ['environment-known', 'freezer'],
+  'env.unfreeze': ['environment-known', 'freezer'],
 };
 
 /** The first refusal among `action`'s rules, with the rule that made it; null when every rule holds. Pure. */

@@ -3,6 +3,8 @@ import type { Run } from '../run/core/run-schema.js';
 import type { RunStore } from '../run/store/run-store.js';
 import { decide, GATE_RULES, type GateAction, type GateFacts } from './gate-rules.js';
 import type { RoleResolver } from './role-resolver.js';
+import type { FreezeStore } from '../deploy-windows/freeze-store.js';
+import { catalogFreezes, windowStateAt } from '../deploy-windows/window-state.js';
 
 /** One question to the gate: may `userId` do `action` to this run (or target) now? Only ids come from the request. */
 export interface GateRequest {
@@ -28,12 +30,14 @@ export interface GateDecision {
 }
 
 export interface GateServices {
-  config: { catalog: { environments: Readonly<Record<string, Pick<CatalogEnvironment, 'deployers' | 'rollbackers'>>> } };
+  config: { catalog: { environments: Readonly<Record<string, Pick<CatalogEnvironment, 'deployers' | 'rollbackers' | 'freezers' | 'deployWindows' | 'freezes'>>> } };
   store: Pick<RunStore, 'get' | 'activeRunFor' | 'history' | 'auditOnly'>;
   roles: Pick<RoleResolver, 'rolesOf'>;
   now: () => number;
   /** Whether flightdeck opened an incident for this run and guard (the on-call DM's Acknowledge). */
   incidentExists?: (runId: string, guardId: string) => Promise<boolean>;
+  /** Freezes declared with `/deploy freeze`; without it only the catalog's freezes count. */
+  freezes?: Pick<FreezeStore, 'active'>;
 }
 
 export interface Gate {
@@ -82,6 +86,13 @@ async function readFacts(services: GateServices, request: GateRequest): Promise<
   if (GATE_RULES[request.action].includes('undoes-current-run')) {
     facts.lockHolder = await services.store.activeRunFor(service, environmentName);
     [facts.newest = null] = await services.store.history(service, environmentName, 1);
+  }
+  const environment = facts.environment as Pick<CatalogEnvironment, 'deployWindows' | 'freezes'> | undefined;
+  if (GATE_RULES[request.action].includes('deploy-window') && environment) {
+    const now = services.now();
+    const timeZone = environment.deployWindows?.timeZone ?? 'UTC';
+    const declared = await services.freezes?.active(environmentName, now);
+    facts.window = windowStateAt(environment.deployWindows, [...catalogFreezes(environment.freezes, timeZone), ...(declared ? [declared] : [])], now);
   }
   if (request.action === 'incident.acknowledge' && run && request.guardId !== undefined) {
     facts.incidentOpen = (await services.incidentExists?.(run.id, request.guardId)) ?? false;

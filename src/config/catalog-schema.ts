@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deployWindowsSchema, freezeSchema } from '../deploy-windows/deploy-window-schema.js';
 
 /*
  * The catalog (`flightdeck.yaml`): which services exist, where they run and which checklist gates each
@@ -90,6 +91,12 @@ export const environmentSchema = z.strictObject({
   channel: channel.optional(),
   /** This environment's Prometheus, for prometheus probes and guards that name no URL. */
   prometheusUrl: httpUrl.optional(),
+  /** When deployments are taken here (weekly ranges in a time zone); absent: any time. Rollbacks always are. */
+  deployWindows: deployWindowsSchema.optional(),
+  /** Dated freezes (year-end, a launch): no deployment starts inside one. Rollbacks still do. */
+  freezes: z.array(freezeSchema).optional(),
+  /** Roles whose holders may `/deploy freeze` and `/deploy unfreeze` here; absent: the deployers. */
+  freezers: z.array(roleName).nonempty('must list at least one role, or be left out so the deployers may freeze').optional(),
 });
 
 /** The Gateway API HTTPRoute and the two Services traffic steps shift weight between. */
@@ -169,7 +176,7 @@ function checkReferences(catalog: unknown, ctx: z.RefinementCtx): void {
   const roles = isRecord(catalog.roles) ? Object.keys(catalog.roles) : [];
   for (const [envName, env] of Object.entries(isRecord(catalog.environments) ? catalog.environments : {})) {
     if (!isRecord(env)) continue;
-    for (const key of ['deployers', 'rollbackers'] as const) {
+    for (const key of ['deployers', 'rollbackers', 'freezers'] as const) {
       const list: unknown = env[key];
       if (!Array.isArray(list)) continue;
       list.forEach((role: unknown, i) => {

@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'pagerduty-rejected'
   | 'redis-unavailable'
   | 'forbidden'
+  | 'deploy-window-closed'
+  | 'deploy-frozen'
   | 'lock-lost'
   | 'internal';
 

@@ -1,6 +1,7 @@
 import type { Gate } from '../auth/gate.js';
 import type { RoleResolver } from '../auth/role-resolver.js';
 import type { Config } from '../config/load-config.js';
+import type { FreezeStore } from '../deploy-windows/freeze-store.js';
 import type { RunEngine } from '../queue/engine/run-engine.js';
 import type { RunStore } from '../run/store/run-store.js';
 
@@ -22,5 +23,7 @@ export interface UseCaseServices {
   roles: RoleResolver;
   /** The one authorization gate every entry point asks before it acts (src/auth/gate-rules.ts). */
   gate: Gate;
+  /** Freezes declared with `/deploy freeze`. */
+  freezes: FreezeStore;
   now: () => number;
 }

@@ -31,7 +31,7 @@ describe('parseDeploy, exactly', () => {
   });
 
   it.each([
-    ['help lock unlock', 'There is no subcommand `lock unlock`. Subcommands: `status`, `history`, `lock`, `unlock`, `cancel`, `help`.'],
+    ['help lock unlock', 'There is no subcommand `lock unlock`. Subcommands: `status`, `history`, `lock`, `unlock`, `freeze`, `unfreeze`, `cancel`, `help`.'],
     ['status api web', '`status` takes at most one service, not `api web`.'],
     ['history api prod extra', '`history` takes a service and optionally an environment, not `api prod extra`.'],
     ['unlock api prod right now', '`unlock` takes a service and an environment only, not `right now`.'],
@@ -48,6 +48,33 @@ describe('parseDeploy, exactly', () => {
     ['cancel', `cancel 12 ${'x'.repeat(301)}`],
   ] as const)('shows the usage of the %s form when its input is wrong', (form, text) => {
     expect(refusal(() => parseDeploy(text)).remedy).toContain(`Usage: ${DEPLOY_USAGE[form]}`);
+  });
+
+  it('reads a freeze for a duration or until a date, and an unfreeze', () => {
+    expect(parseDeploy('freeze production 2d release candidate soak')).toStrictEqual({
+      kind: 'freeze',
+      environment: 'production',
+      for: { durationMs: 2 * 86_400_000 },
+      reason: 'release candidate soak',
+    });
+    expect(parseDeploy('FREEZE prod 90M why')).toMatchObject({ for: { durationMs: 90 * 60_000 } });
+    expect(parseDeploy('freeze prod 2026-12-24T18:00+01:00 holidays')).toMatchObject({ for: { until: '2026-12-24T18:00+01:00' }, reason: 'holidays' });
+    expect(parseDeploy('unfreeze prod')).toStrictEqual({ kind: 'unfreeze', environment: 'prod' });
+  });
+
+  it.each([
+    ['freeze prod', 'Which environment, and for how long? Write `freeze <environment> <duration|until> <reason>`, e.g. `freeze production 2d release candidate soak`.'],
+    ['freeze prod 2h', 'Say why: a freeze needs a reason, which everyone it stops will read.'],
+    ['freeze prod tomorrow why', '`tomorrow` is neither a duration (`30m`, `4h`, `2d`) nor a date (`2026-12-24`, `2026-12-24T18:00Z`).'],
+    ['freeze prod 2026-13-45 why', '`2026-13-45` is neither a duration (`30m`, `4h`, `2d`) nor a date (`2026-12-24`, `2026-12-24T18:00Z`).'],
+    ['freeze prod 91d why', '`91d` is longer than 90 days; declare a freeze that long under `freezes` in the catalog, where everyone can read it.'],
+    ['freeze PROD 2h why', '`PROD` is not an environment name: names are lowercase letters, digits and dashes.'],
+    ['unfreeze', 'Which environment? Write `unfreeze <environment>`.'],
+    ['unfreeze prod now', '`unfreeze` takes an environment only, not `now`.'],
+  ])('refuses the freeze %j saying %j, with its usage', (text, message) => {
+    const err = refusal(() => parseDeploy(text));
+    expect(err.message).toBe(message);
+    expect(err.remedy).toContain(`Usage: ${DEPLOY_USAGE[text.startsWith('freeze') ? 'freeze' : 'unfreeze']}`);
   });
 
   it('takes a reason of exactly 300 characters', () => {

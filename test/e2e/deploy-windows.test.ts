@@ -1,0 +1,144 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunStore } from '../../src/run/store/run-store.js';
+import type { SlackDriver } from '../../sandbox/slack/index.js';
+import type { FlightdeckProcess } from '../support/flightdeck-process.js';
+import { replyText } from '../support/reply-text.js';
+import { runIdIn } from '../support/run-id-in.js';
+import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
+
+const CHANNEL = 'C0WINDOWS';
+const ALICE = 'U0ALICE';
+const BOB = 'U0BOB';
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const DAY_MS = 86_400_000;
+
+/** A weekday three days from today (UTC): never the day this test runs on, whenever it runs. */
+const closedDay = DAYS[(new Date().getUTCDay() + 3) % 7] ?? 'sun';
+const isoDate = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * production takes deployments one weekday a week (not today); staging may be frozen by leads; eu is in a
+ * catalog freeze that started yesterday.
+ */
+const CATALOG = `
+slack:
+  defaultChannel: ${CHANNEL}
+roles:
+  leads:
+    users: [${ALICE}]
+environments:
+  production:
+    cluster: emulator
+    checklist: quick
+    deployWindows:
+      timeZone: UTC
+      allow:
+        - { days: [${closedDay}], from: "09:00", to: "17:00" }
+  staging:
+    cluster: emulator
+    checklist: quick
+    freezers: [leads]
+  eu:
+    cluster: emulator
+    checklist: quick
+    freezes:
+      - { from: "${isoDate(-1)}", until: "${isoDate(3)}", reason: Year-end freeze }
+services:
+  shop:
+    namespace: windows
+    deployment: shop
+    container: shop
+    image: registry.example.com/acme/shop
+    environments: [staging, production, eu]
+`;
+
+const QUICK = `
+name: quick
+phases:
+  - id: ok
+    title: OK
+    items:
+      - { id: fine, kind: manual, title: Fine }
+`;
+
+describe('deploy windows and freezes', () => {
+  let world: E2eWorld;
+  let flightdeck: FlightdeckProcess;
+  let driver: SlackDriver;
+  let redis: Redis;
+  let store: RunStore;
+
+  const deploy = (text: string, userId = BOB) => driver.slashCommand({ command: '/deploy', text, userId, channelId: CHANNEL });
+  const runKeys = () => redis.keys(`{${flightdeck.redisPrefix}}:run:*`);
+  const auditOf = async (action: string) => (await store.audit(undefined, 100)).filter((entry) => entry.action === action);
+
+  beforeAll(async () => {
+    world = await startE2eWorld({
+      mode: 'http',
+      catalog: CATALOG,
+      checklists: { quick: QUICK },
+      signingSecret: 'e2e-windows-secret',
+      slack: { channels: [CHANNEL] },
+      deployments: [{ namespace: 'windows', name: 'shop', container: 'shop', image: 'registry.example.com/acme/shop:v1.0.0', replicas: 1 }],
+    });
+    ({ flightdeck, driver, redis, store } = world);
+  });
+
+  afterAll(async () => {
+    expect(await world?.stop()).toBe(0);
+  });
+
+  it('refuses a deploy outside the windows, saying when the next one opens, recording no run and auditing the refusal', async () => {
+    const before = await runKeys();
+    const reply = replyText(await deploy('shop v2.0.0 to production'));
+    expect(reply).toContain('production takes deployments only inside its deploy windows, and this is outside them.');
+    expect(reply).toMatch(new RegExp(`Deployments open again ${closedDay[0]!.toUpperCase()}${closedDay.slice(1)} \\d{4}-\\d{2}-\\d{2} 09:00 UTC`));
+    expect(reply).toContain('Rollbacks are not held');
+    expect(await runKeys()).toEqual(before);
+    expect((await auditOf('command.refused')).map((entry) => entry.detail)).toContainEqual(expect.stringContaining('[deploy.start: deploy-window]'));
+  });
+
+  it('refuses a deploy in a catalog freeze with its reason, and /deploy unfreeze cannot lift it', async () => {
+    const reply = replyText(await deploy('shop v2.0.0 to eu'));
+    expect(reply).toContain('eu is frozen until');
+    expect(reply).toContain(': Year-end freeze.');
+    expect(reply).toContain('This freeze is in the catalog');
+    const unfreeze = replyText(await deploy('unfreeze eu', ALICE));
+    expect(unfreeze).toContain('eu has no freeze declared with `/deploy freeze` to lift.');
+    expect(unfreeze).toContain('A freeze from the catalog ends when its dates say');
+  });
+
+  it('lets only a freezer freeze; a freeze holds every deploy until it is lifted, and both are audited', async () => {
+    const refused = replyText(await deploy('freeze staging 2h release soak', BOB));
+    expect(refused).toContain('that needs the role `leads`');
+
+    const frozen = await deploy('freeze staging 2h release candidate soak', ALICE);
+    expect(replyText(frozen)).toContain(`<@${ALICE}> froze *staging* until`);
+    expect(replyText(frozen)).toContain('release candidate soak');
+    expect((await auditOf('environment.frozen')).map((entry) => [entry.actor, entry.detail])).toContainEqual([ALICE, expect.stringMatching(/^staging until .*: release candidate soak$/)]);
+
+    const before = await runKeys();
+    const held = replyText(await deploy('shop v2.0.0 to staging'));
+    expect(held).toContain(`staging is frozen by <@${ALICE}> until`);
+    expect(held).toContain('release candidate soak');
+    expect(held).toContain('`/deploy unfreeze <environment>`');
+    expect(await runKeys()).toEqual(before);
+
+    expect(replyText(await deploy('unfreeze staging', BOB))).toContain('that needs the role `leads`');
+    const lifted = replyText(await deploy('unfreeze staging', ALICE));
+    expect(lifted).toContain(`<@${ALICE}> lifted the freeze on *staging* (declared by <@${ALICE}>: release candidate soak)`);
+    expect(await auditOf('environment.unfrozen')).toHaveLength(1);
+
+    const started = replyText(await deploy('shop v2.0.0 to staging'));
+    expect(runIdIn(started)).toMatch(/^\d+$/);
+  });
+
+  it('answers a malformed freeze with its usage and changes nothing', async () => {
+    for (const text of ['freeze staging', 'freeze staging soon because', 'freeze staging 2h', 'freeze staging 200d too long', 'unfreeze staging now']) {
+      expect(replyText(await deploy(text, ALICE))).toContain('Usage: `/deploy ');
+    }
+    expect(replyText(await deploy(`freeze staging ${isoDate(-2)} past`, ALICE))).toContain('would already be over. Nothing was frozen.');
+    expect(await redis.exists(`{${flightdeck.redisPrefix}}:freeze:staging`)).toBe(0);
+  });
+});
