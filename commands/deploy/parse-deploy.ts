@@ -22,7 +22,14 @@ const name = z.string().regex(NAME);
 export const deployRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('modal') }),
   z.object({ kind: z.literal('help'), topic: z.enum(DEPLOY_FORMS).optional() }),
-  z.object({ kind: z.literal('deploy'), service: name, version: z.string().regex(IMAGE_TAG), environment: name.optional() }),
+  z.object({
+    kind: z.literal('deploy'),
+    service: name,
+    version: z.string().regex(IMAGE_TAG),
+    environment: name.optional(),
+    /** `--emergency <reason>`: the override of windows and freezes, which needs a second person's approval. */
+    emergency: z.string().min(1).max(MAX_REASON).optional(),
+  }),
   z.object({ kind: z.literal('status'), service: name.optional() }),
   z.object({ kind: z.literal('history'), service: name, environment: name.optional() }),
   z.object({ kind: z.literal('lock'), service: name, environment: name, reason: z.string().min(1).max(MAX_REASON) }),
@@ -137,18 +144,25 @@ const SUBCOMMAND_PARSERS: Readonly<Record<Subcommand, (args: string[]) => Deploy
   },
 };
 
-function parseStart(words: string[]): DeployRequest {
+function parseStart(all: string[]): DeployRequest {
+  const flag = all.findIndex((word) => word.toLowerCase() === '--emergency');
+  if (flag >= 0 && flag + 1 >= all.length) {
+    throw usageError('deploy', 'Say why: `--emergency` needs a reason, which the approver and the channel will read (e.g. `--emergency checkout is down, hotfix for INC-123`).');
+  }
+  const emergency = flag >= 0 ? { emergency: reasonText('deploy', all.slice(flag + 1)) } : {};
+  const words = flag >= 0 ? all.slice(0, flag) : all;
+  if (words.length === 0) throw usageError('deploy', 'Which service and version? Write `/deploy <service> <version> [to <environment>] --emergency <reason>`.');
   const [service, version, ...rest] = words as [string, ...string[]];
   if (version === undefined) {
     throw usageError('deploy', `Which version of \`${clip(service)}\`? Give a version after the service name.`);
   }
   serviceName('deploy', service);
   if (!IMAGE_TAG.test(version)) throw invalidVersion(version);
-  if (rest.length === 0) return { kind: 'deploy', service, version };
+  if (rest.length === 0) return { kind: 'deploy', service, version, ...emergency };
   if (rest[0]?.toLowerCase() !== 'to' || rest.length !== 2) {
     throw usageError('deploy', `I could not read \`${clip(rest.join(' '))}\`: after the version, write \`to <environment>\`.`);
   }
-  return { kind: 'deploy', service, version, environment: environmentName('deploy', rest[1]!) };
+  return { kind: 'deploy', service, version, environment: environmentName('deploy', rest[1]!), ...emergency };
 }
 
 /** The refusal for a version that is not an image tag (also used by the modal). */

@@ -16,6 +16,7 @@ import { canDeploy, canFreeze, canRollback } from './authorize.js';
 /** What a person asks to do. */
 export type GateAction =
   | 'deploy.start'
+  | 'deploy.emergency'
   | 'target.lock'
   | 'target.unlock'
   | 'run.start'
@@ -40,7 +41,7 @@ export interface GateFacts {
   /** The environment acted in: the stored run's, else the named target's. */
   environmentName: string;
   /** That environment in the catalog; undefined when it is not (any more). */
-  environment: Pick<CatalogEnvironment, 'deployers' | 'rollbackers' | 'freezers'> | undefined;
+  environment: Pick<CatalogEnvironment, 'deployers' | 'rollbackers' | 'freezers' | 'emergency'> | undefined;
   /** The stored run acted on (for a rollback: the run it undoes); null when none was named or found. */
   run: Run | null;
   /** The run id the request named, whether or not it was found. */
@@ -69,7 +70,8 @@ export type RuleName =
   | 'undoes-current-run'
   | 'incident-exists'
   | 'freezer'
-  | 'deploy-window';
+  | 'deploy-window'
+  | 'emergency-deployer';
 
 interface Rule {
   /** What the rule demands, in the words docs/commands.md uses. */
@@ -139,6 +141,14 @@ export const RULES: Record<RuleName, Rule> = {
       return catalogued('outside-deploy-window', { environment: facts.environmentName, opensAt: window.opensAt, timeZone: window.timeZone });
     },
   },
+  'emergency-deployer': {
+    says: "the environment has an `emergency` override and the user holds one of its `deployers` roles (windows and freezes do not apply; a second person's approval does)",
+    refuse: (facts) => {
+      const emergency = facts.environment?.emergency;
+      if (!emergency) return catalogued('emergency-not-configured', { environment: facts.environmentName });
+      return refusalOf(() => canDeploy(facts.roles, facts.environmentName, { deployers: emergency.deployers }));
+    },
+  },
   'incident-exists': {
     says: 'flightdeck opened an incident for this run and guard',
     refuse: (facts) =>
@@ -149,6 +159,7 @@ export const RULES: Record<RuleName, Rule> = {
 /** The rule table: for each action, the rules that must all hold, checked in this order. */
 export const GATE_RULES: Record<GateAction, readonly RuleName[]> = {
   'deploy.start': ['environment-known', 'deployer', 'deploy-window'],
+  'deploy.emergency': ['environment-known', 'emergency-deployer'],
   'target.lock': ['environment-known', 'deployer'],
   'target.unlock': ['environment-known', 'deployer'],
   'run.start': ['run-exists', 'environment-known', 'run-operator'],

@@ -30,7 +30,7 @@ export interface GateDecision {
 }
 
 export interface GateServices {
-  config: { catalog: { environments: Readonly<Record<string, Pick<CatalogEnvironment, 'deployers' | 'rollbackers' | 'freezers' | 'deployWindows' | 'freezes'>>> } };
+  config: { catalog: { environments: Readonly<Record<string, Pick<CatalogEnvironment, 'deployers' | 'rollbackers' | 'freezers' | 'deployWindows' | 'freezes' | 'emergency'>>> } };
   store: Pick<RunStore, 'get' | 'activeRunFor' | 'history' | 'auditOnly'>;
   roles: Pick<RoleResolver, 'rolesOf'>;
   now: () => number;

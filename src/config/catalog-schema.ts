@@ -97,6 +97,17 @@ export const environmentSchema = z.strictObject({
   freezes: z.array(freezeSchema).optional(),
   /** Roles whose holders may `/deploy freeze` and `/deploy unfreeze` here; absent: the deployers. */
   freezers: z.array(roleName).nonempty('must list at least one role, or be left out so the deployers may freeze').optional(),
+  /**
+   * The emergency override: `/deploy … --emergency <reason>` starts a run outside the windows and freezes, only
+   * for `deployers`, and only once a holder of `approver` other than the requester has approved it.
+   */
+  emergency: z
+    .strictObject({
+      deployers: z.array(roleName).nonempty('must list at least one role allowed to deploy in an emergency'),
+      /** The role whose holder gives the second approval (never the requester). */
+      approver: roleName,
+    })
+    .optional(),
 });
 
 /** The Gateway API HTTPRoute and the two Services traffic steps shift weight between. */
@@ -176,13 +187,14 @@ function checkReferences(catalog: unknown, ctx: z.RefinementCtx): void {
   const roles = isRecord(catalog.roles) ? Object.keys(catalog.roles) : [];
   for (const [envName, env] of Object.entries(isRecord(catalog.environments) ? catalog.environments : {})) {
     if (!isRecord(env)) continue;
-    for (const key of ['deployers', 'rollbackers', 'freezers'] as const) {
-      const list: unknown = env[key];
+    const emergency = isRecord(env.emergency) ? env.emergency : {};
+    const lists = { deployers: env.deployers, rollbackers: env.rollbackers, freezers: env.freezers, 'emergency.deployers': emergency.deployers, 'emergency.approver': [emergency.approver].filter((role) => role !== undefined) };
+    for (const [key, list] of Object.entries(lists)) {
       if (!Array.isArray(list)) continue;
       list.forEach((role: unknown, i) => {
         if (typeof role !== 'string' || !ROLE.test(role) || roles.includes(role)) return;
         issue(
-          ['environments', envName, key, i],
+          ['environments', envName, ...key.split('.'), ...(key === 'emergency.approver' ? [] : [i])],
           `no role named "${role}" — declare it under roles (with users or groups)${roles.length ? `, or use one of ${roles.join(', ')}` : ''}`,
         );
       });

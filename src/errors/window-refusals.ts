@@ -34,6 +34,11 @@ export const WINDOW_REFUSALS = {
     remedy: ({ by }: { by: string | undefined }) =>
       `${by ? 'A holder of the freezers role may lift it with `/deploy unfreeze <environment>`.' : 'This freeze is in the catalog (environments.<name>.freezes).'} ${ROLLBACKS}`,
   }),
+  'emergency-not-configured': entry({
+    code: 'forbidden',
+    text: ({ environment }: { environment: string }) => `${environment} has no emergency override, so \`--emergency\` cannot start a deploy there. Nothing was started.`,
+    remedy: () => 'Deploy without `--emergency`, or ask for environments.<name>.emergency (deployers and an approver role) in flightdeck.yaml.',
+  }),
   'freeze-unknown-environment': entry({
     code: 'unknown-environment',
     text: ({ environment }: { environment: string; known: string[] }) => `There is no environment called \`${environment}\`. Nothing was frozen or lifted.`,

@@ -16,6 +16,7 @@ export interface FlightdeckMetrics {
   readonly runDuration: Histogram<'environment' | 'outcome'>;
   /** Rollbacks by outcome (`succeeded` or `failed`); fed when a rollback run ends (observeRunOutcomes). */
   readonly rollbacks: Counter<'environment' | 'outcome'>;
+  readonly emergencyDeploys: Counter<'environment'>;
   /** From the rollback's start to its end. */
   readonly rollbackDuration: Histogram<'environment'>;
   /** Guards (metric or alert checks during a rollout) that found a breach. */
@@ -109,6 +110,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): FlightdeckMet
       registers,
     }),
     rollbacks: new Counter({ name: 'flightdeck_rollbacks_total', help: 'Rollbacks performed, by outcome.', labelNames: ['environment', 'outcome'] as const, registers }),
+    emergencyDeploys: new Counter({ name: 'flightdeck_emergency_deploys_total', help: 'Deploys started with --emergency, past deploy windows and freezes.', labelNames: ['environment'] as const, registers }),
     rollbackDuration: new Histogram({
       name: 'flightdeck_rollback_duration_seconds',
       help: 'Time from a rollback starting to the previous revision being rolled out.',

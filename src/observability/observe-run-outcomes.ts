@@ -31,6 +31,12 @@ function recordGuardBreaches(metrics: FlightdeckMetrics, before: Run, after: Run
  * counted once across every process. Returns the same store.
  */
 export function observeRunOutcomes(store: RunStore, metrics: FlightdeckMetrics): RunStore {
+  const create = store.create.bind(store);
+  store.create = async (run, audit) => {
+    const result = await create(run, audit);
+    if (result.created && run.emergency) metrics.emergencyDeploys.inc({ environment: run.environment });
+    return result;
+  };
   const update = store.update.bind(store);
   store.update = async (id, change, options) => {
     let before: Run | undefined;

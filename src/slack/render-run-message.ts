@@ -39,6 +39,7 @@ function headerBlocks(run: Run): KnownBlock[] {
   const title = `${verb} ${run.service} ${run.version} to ${run.environment}`;
   const where = `\`${run.target.image}\` → ${run.target.cluster}/${run.target.namespace}/${run.target.deployment}`;
   const lines = [`Run #${run.id} · requested by ${mentionOf(run.requestedBy)} at ${formatClock(run.createdAt)} · ${STATE_LABEL[run.state]}`, where];
+  if (run.emergency) lines.push(`:rotating_light: *Emergency override* of deploy windows and freezes: ${escapeMrkdwn(run.emergency.reason)}`);
   if (run.rollbackOf) lines.push(`Undoes run #${run.rollbackOf}`);
   // A rollback run says why it was started while it runs; any other run's reason is its outcome.
   if (run.kind === 'rollback' && run.reason && run.endedAt === undefined) lines.push(`Why: ${wordRunReason(run.reason)}`);

@@ -10,6 +10,8 @@ export interface StartRunRequest {
   version: string;
   /** Default: the service's `defaultEnvironment`. */
   environment?: string | undefined;
+  /** `--emergency <reason>`: past windows and freezes, once a second person approved it. */
+  emergency?: string | undefined;
 }
 
 /**
@@ -29,12 +31,14 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
   const resolved = resolveTarget(catalog, request.service, environment);
   const envConfig = catalog.environments[environment]!;
   await services.gate.authorize({
-    action: 'deploy.start',
+    action: request.emergency === undefined ? 'deploy.start' : 'deploy.emergency',
     userId: invocation.userId,
     via: invocation.via ?? 'command',
-    what: `/deploy ${request.service} ${request.version} to ${environment}`,
+    what: `/deploy ${request.service} ${request.version} to ${environment}${request.emergency === undefined ? '' : ' --emergency'}`,
     target: { service: request.service, environment },
   });
+  // The gate let an emergency through only where the environment has an override.
+  const emergency = request.emergency !== undefined && envConfig.emergency ? { reason: request.emergency, approver: envConfig.emergency.approver } : undefined;
   const checklist = checklists.get(envConfig.checklist);
   if (!checklist) {
     // Start-up loads every referenced checklist, so reaching this means the config changed under us.
@@ -61,14 +65,15 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
       channel: resolveChannel(catalog, environment, invocation.channelId),
       checklist,
       confirm: { start: envConfig.confirmStart ?? false, signoffs: envConfig.confirmSignoffs ?? false },
+      ...(emergency ? { emergency } : {}),
     },
     now,
   );
   const requested: AuditEntry = {
     run: id,
     actor: invocation.userId,
-    action: 'run.requested',
-    detail: `${request.service} ${request.version} to ${environment}`,
+    action: emergency ? 'run.requested.emergency' : 'run.requested',
+    detail: `${request.service} ${request.version} to ${environment}${emergency ? ` (emergency override, awaiting a second approval by ${emergency.approver}: ${emergency.reason})` : ''}`,
     at: now,
   };
   // With confirmStart the run waits, pending, for the Start button its message shows.

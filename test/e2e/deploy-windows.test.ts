@@ -10,6 +10,7 @@ import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 const CHANNEL = 'C0WINDOWS';
 const ALICE = 'U0ALICE';
 const BOB = 'U0BOB';
+const CAROL = 'U0CAROL';
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const DAY_MS = 86_400_000;
 
@@ -27,10 +28,13 @@ slack:
 roles:
   leads:
     users: [${ALICE}]
+  approvers:
+    users: [${ALICE}, ${CAROL}]
 environments:
   production:
     cluster: emulator
     checklist: quick
+    emergency: { deployers: [leads], approver: approvers }
     deployWindows:
       timeZone: UTC
       allow:
@@ -134,8 +138,36 @@ describe('deploy windows and freezes', () => {
     expect(runIdIn(started)).toMatch(/^\d+$/);
   });
 
+  it('lets a lead deploy past the window with --emergency, announced, marked and held for a second approver (counted: metrics-fed.test.ts)', async () => {
+    const refused = replyText(await deploy('shop v3.0.0 to production --emergency checkout is down', BOB));
+    expect(refused).toContain('that needs the role `leads`');
+    expect(replyText(await deploy('shop v3.0.0 to eu --emergency checkout is down', ALICE))).toContain('eu has no emergency override');
+
+    const announced = await deploy('shop v3.0.0 to production --emergency checkout is down', ALICE);
+    expect(announced.json).toMatchObject({ response_type: 'in_channel' });
+    const text = replyText(announced);
+    expect(text).toContain(`:rotating_light: *Emergency deploy* by <@${ALICE}>`);
+    expect(text).toContain('Why: checkout is down');
+    const runId = runIdIn(text);
+    const run = await store.get(runId);
+    expect(run).toMatchObject({ emergency: { reason: 'checkout is down', by: ALICE }, confirm: { signoffs: true } });
+    expect(run?.phases.map((phase) => phase.id)).toEqual(['emergency', 'ok']);
+    expect((await auditOf('run.requested.emergency')).map((entry) => entry.detail)).toEqual([expect.stringContaining('emergency override, awaiting a second approval by approvers: checkout is down')]);
+
+    const message = await world.slack.waitFor((state) => state.messages(CHANNEL).find((candidate) => JSON.stringify(candidate.blocks).includes(`Run #${runId}`)), 10_000, 'the emergency run message');
+    expect(JSON.stringify(message.blocks)).toContain('Emergency override* of deploy windows and freezes: checkout is down');
+
+    // Four eyes: the requester holds the approver role and still may not approve their own emergency.
+    await driver.clickButton({ userId: ALICE, channelId: CHANNEL, messageTs: message.ts, actionId: 'item.approve.emergency-second-approval' });
+    expect((await store.audit(runId)).filter((entry) => entry.action === 'action.refused' && entry.actor === ALICE)).toEqual([expect.objectContaining({ detail: expect.stringContaining('four-eyes') })]);
+    await driver.clickButton({ userId: CAROL, channelId: CHANNEL, messageTs: message.ts, actionId: 'item.approve.emergency-second-approval' });
+    const approved = await store.get(runId);
+    expect(approved?.phases[0]).toMatchObject({ state: 'done', items: [{ state: 'done', approvals: [{ by: CAROL }] }] });
+    expect(approved?.phases[1]?.state).toBe('active');
+  });
+
   it('answers a malformed freeze with its usage and changes nothing', async () => {
-    for (const text of ['freeze staging', 'freeze staging soon because', 'freeze staging 2h', 'freeze staging 200d too long', 'unfreeze staging now']) {
+    for (const text of ['freeze staging', 'freeze staging soon because', 'freeze staging 2h', 'freeze staging 200d too long', 'unfreeze staging now', 'shop v2 to staging --emergency']) {
       expect(replyText(await deploy(text, ALICE))).toContain('Usage: `/deploy ');
     }
     expect(replyText(await deploy(`freeze staging ${isoDate(-2)} past`, ALICE))).toContain('would already be over. Nothing was frozen.');

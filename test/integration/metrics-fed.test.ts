@@ -31,10 +31,14 @@ const DOCUMENTED = [...readFileSync(resolve(import.meta.dirname, '../../docs/ope
 const CATALOG = `
 slack:
   defaultChannel: ${CHANNEL}
+roles:
+  oncall:
+    users: [U0ALICE, U0BOB]
 environments:
   production:
     cluster: emulator
     checklist: guarded
+    emergency: { deployers: [oncall], approver: oncall }
 services:
   web:
     namespace: shop
@@ -162,6 +166,9 @@ describe('every documented metric is fed', () => {
     });
     await waitUntil('the breach paged', () => (pagerduty.incidents.length === 1 ? true : undefined));
     await observe();
+    const emergency = await driver.slashCommand({ command: '/deploy', text: 'web v3 to production --emergency hotfix', userId: 'U0ALICE', channelId: CHANNEL });
+    expect(emergency.status).toBe(200);
+    await waitUntil('the emergency deploy counted', async () => (sampleOf(await observe(), 'flightdeck_emergency_deploys_total') === 1 ? true : undefined));
 
     const unchanged = DOCUMENTED.filter((family) => snapshots.every((snapshot) => snapshot.get(family) === baseline.get(family)));
     expect(unchanged).toEqual([]);

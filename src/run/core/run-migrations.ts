@@ -28,12 +28,13 @@ export const RUN_MIGRATIONS: Readonly<Record<number, RunMigration>> = {
     down: (doc) => (fitsVersion2(doc) ? { ...doc, schemaVersion: 2 } : undefined),
   },
   /**
-   * 4 adds the `job` step (its Job spec, `onFailure` and recorded `outcome`). A version 3 document is already a
-   * version 4 one; a run with a `job` step stays at 4, since version 3 refuses an action it does not know.
+   * 4 adds the `job` step (its Job spec, `onFailure` and recorded `outcome`) and an emergency deploy's
+   * `emergency`. A version 3 document is already a version 4 one; a run with a `job` step stays at 4, since
+   * version 3 refuses an action it does not know, and so does an emergency run, whose mark version 3 would drop.
    */
   3: {
     up: (doc) => ({ ...doc, schemaVersion: 4 }),
-    down: (doc) => (itemsOf(doc).some((item) => item.action === 'job') ? undefined : { ...doc, schemaVersion: 3 }),
+    down: (doc) => (doc.emergency !== undefined || itemsOf(doc).some((item) => item.action === 'job') ? undefined : { ...doc, schemaVersion: 3 }),
   },
 };
 

@@ -146,6 +146,8 @@ export const runSchema = z.object({
   restoreTo: rollbackTargetSchema.optional(),
   /** The deployment summary has been posted in the thread (it is posted once). */
   summaryPosted: z.boolean().optional(),
+  /** A deploy started with `--emergency`: outside the windows and freezes, held until a second person approved it. */
+  emergency: z.object({ reason: z.string(), by: z.string() }).optional(),
   createdAt: z.number(),
   updatedAt: z.number(),
   endedAt: z.number().optional(),
