@@ -88,6 +88,13 @@ describe('runJob', () => {
     expect(emu.requests.filter((r) => r.path.endsWith('/log')).map((r) => r.query)).toEqual(expect.arrayContaining([expect.objectContaining({ container: 'job', tailLines: '30' })]));
   });
 
+  it('with a grace past the deadline, reports the API server ending the Job (DeadlineExceeded) as a failed Job, not a timeout', async () => {
+    emu.jobOutcome({ name: 'overdue' }, { succeed: true, logs: ['still dumping'], runMs: 60_000 });
+    const result = await runJob(client, { ...job, name: 'overdue', timeoutMs: 1000, graceMs: 10_000 });
+    expect(result).toMatchObject({ succeeded: false, message: 'Job was active longer than specified deadline' });
+    expect(emu.get('jobs', 'prod', 'overdue')?.spec.activeDeadlineSeconds).toBe(1);
+  });
+
   it('reuses an existing Job of the same name instead of failing or starting a second one', async () => {
     const first = await runJob(client, job);
     const second = await runJob(client, job);
