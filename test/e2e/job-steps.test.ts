@@ -38,7 +38,7 @@ phases:
 ${job}
 `;
 
-/** The release image (no `image:`), a Secret key and a ConfigMap as env, a Secret volume and a scratch emptyDir. */
+/** The release image (no `image:`), a Secret key and a ConfigMap as env, a Secret volume, a scratch emptyDir and a claim. */
 const MIGRATE = checklist('migrate', `
       - id: migrate
         kind: step
@@ -53,9 +53,11 @@ const MIGRATE = checklist('migrate', `
         volumes:
           - { name: creds, secret: { secretName: orders-db } }
           - { name: scratch, emptyDir: {} }
+          - { name: backups, persistentVolumeClaim: { claimName: orders-backups } }
         volumeMounts:
           - { name: creds, mountPath: /etc/db, readOnly: true }
           - { name: scratch, mountPath: /tmp }
+          - { name: backups, mountPath: /backups }
         deadline: 60s
         backoffLimit: 1
 `);
@@ -117,6 +119,7 @@ describe('job steps', () => {
       env: { WORKER_LOCK_MS: '1500' },
       beforeStart: ({ k8s: emu }) => {
         emu.create('secrets', 'shop', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'orders-db' }, data: { password: Buffer.from('s3cret').toString('base64') } });
+        emu.create('persistentvolumeclaims', 'shop', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'orders-backups' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
         emu.create('configmaps', 'shop', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'orders-config' }, data: { LOG_LEVEL: 'info' } });
         emu.jobOutcome({ image: `${REGISTRY}/orders:v2` }, { succeed: true, logs: ['INFO  Running upgrade 41 -> 42', 'migrated to 42'] });
         emu.jobOutcome({ image: `${REGISTRY}/migrate:broken` }, { succeed: false, exitCode: 2, logs: BROKEN_LOG });
@@ -132,7 +135,7 @@ describe('job steps', () => {
     expect(await world?.stop()).toBe(killed ? null : 0);
   });
 
-  it('runs a Job with a Secret key in its env and a Secret volume, shows its last log lines and records its outcome', async () => {
+  it('runs a Job with a Secret key in its env and Secret, emptyDir and claim volumes, shows its last log lines and records its outcome', async () => {
     const id = await deploy('orders');
     const run = await waitForRunState(store, id, ['succeeded', 'failed', 'error', 'rolled-back', 'rollback-failed']);
     expect(run.state, JSON.stringify(run.reason)).toBe('succeeded');
@@ -146,10 +149,10 @@ describe('job steps', () => {
       image: `${REGISTRY}/orders:v2`,
       command: ['alembic', 'upgrade', 'head'],
       envFrom: [{ configMapRef: { name: 'orders-config' } }],
-      volumeMounts: [{ name: 'creds', mountPath: '/etc/db', readOnly: true }, { name: 'scratch', mountPath: '/tmp' }],
+      volumeMounts: [{ name: 'creds', mountPath: '/etc/db', readOnly: true }, { name: 'scratch', mountPath: '/tmp' }, { name: 'backups', mountPath: '/backups' }],
     });
     expect(pod.containers[0].env).toEqual(expect.arrayContaining([{ name: 'TARGET', value: 'v2' }, { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'orders-db', key: 'password' } } }]));
-    expect(pod.volumes).toEqual([{ name: 'creds', secret: { secretName: 'orders-db' } }, { name: 'scratch', emptyDir: {} }]);
+    expect(pod.volumes).toEqual([{ name: 'creds', secret: { secretName: 'orders-db' } }, { name: 'scratch', emptyDir: {} }, { name: 'backups', persistentVolumeClaim: { claimName: 'orders-backups' } }]);
 
     expect(jobItem(run, 'migrate').outcome).toEqual({
       status: 'succeeded',
