@@ -154,4 +154,11 @@ describe('a job step in Slack', () => {
     expect(line.startsWith(':white_check_mark: Migrate — job j succeeded (exit 0) — last lines of the log:\n```\n3\n4\n5\n6\n')).toBe(true);
     expect(line).toContain(`${'y'.repeat(199)}…\n\`\`\``);
   });
+
+  it('shows a failed Job by the first line of its failure and its last lines, not the log the failure quotes', () => {
+    const run = runWith({ id: 'migrate', kind: 'step', action: 'job', title: 'Migrate' });
+    const detail = 'Job shop/j failed (exit 2): Job has reached the specified backoff limit\nLast 2 log lines of pod p:\n```\na\nb\n```';
+    const item = { ...jobOf(run), state: 'failed' as const, detail, outcome: { status: 'failed' as const, jobName: 'j', message: 'x', logTail: ['a', 'b'] } };
+    expect(itemLine(item)).toBe(':x: Migrate — Job shop/j failed (exit 2): Job has reached the specified backoff limit — last lines of the log:\n```\na\nb\n```');
+  });
 });
