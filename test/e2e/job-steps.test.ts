@@ -164,12 +164,14 @@ describe('job steps', () => {
     });
     const thread = await threadOnce(id, 'migrated to 42');
     expect(thread).toContain(`Last 2 log lines of job \`${job!.metadata.name}\``);
-    const message = await waitUntil('the run message to show the last log line', async () => {
+    // The message's own blocks (not its thread replies, which the stored message carries too), once a render showed the end.
+    const message = await waitUntil('the run message to show how the Job ended', async () => {
       const ts = (await store.get(id))?.messageTs;
-      const text = ts ? JSON.stringify(slack.message(CHANNEL, ts)) : '';
-      return text.includes('migrated to 42') ? text : undefined;
+      const text = ts ? JSON.stringify(slack.message(CHANNEL, ts)?.blocks ?? []) : '';
+      return text.includes('succeeded (exit 0)') ? text : undefined;
     });
-    expect(message).toContain('succeeded (exit 0)');
+    expect(message).toContain('last lines of the log:');
+    expect(message).toContain('migrated to 42');
   });
 
   it('a failed Job with onFailure: fail fails the run, which rolls back, with the whole log in the thread', async () => {
