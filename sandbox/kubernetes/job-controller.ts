@@ -98,7 +98,8 @@ export class JobController {
       const waiting = podConfigProblem(this.store, String(job.metadata.namespace), job.spec.template?.spec ?? {});
       // A pod whose container cannot start never ends by itself: only the Job's deadline ends it.
       const pod = newPodState(String(job.metadata.name), now, waiting ? Number.POSITIVE_INFINITY : now + (outcome.runMs ?? this.defaultRunMs), outcome.succeed ? 'Succeeded' : 'Failed');
-      if (waiting) pod.waiting = waiting;
+      if (waiting?.unschedulable) pod.unschedulable = waiting.message;
+      else if (waiting) pod.waiting = { reason: waiting.reason, message: waiting.message };
       else if (!outcome.succeed && outcome.exitCode !== undefined) pod.exitCode = outcome.exitCode;
       this.logs.set(`${job.metadata.namespace}/${pod.name}`, waiting ? [] : [...outcome.logs]);
       pods.push(pod);

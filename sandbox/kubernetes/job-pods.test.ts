@@ -71,6 +71,18 @@ describe('kubernetes emulator: Job pods as the kubelet runs them', () => {
     expect(await core.readNamespacedPodLog({ name: pod.metadata.name, namespace: 'prod', container: 'job', tailLines: 1 })).toBe('two\n');
   });
 
+  it('leaves a pod mounting a PersistentVolumeClaim that does not exist unstarted, and runs one whose claim exists', async () => {
+    const volumes = [{ name: 'backups', persistentVolumeClaim: { claimName: 'backups' } }];
+    await batch.createNamespacedJob({ namespace: 'prod', body: job('no-claim', { volumes, volumeMounts: [{ name: 'backups', mountPath: '/backups' }] }) });
+    const scheduled = await until('the pod to report why it is not scheduled', () => emu.list('pods', 'prod')[0]?.status?.conditions?.find((c: { type: string }) => c.type === 'PodScheduled'));
+    expect(scheduled).toMatchObject({ status: 'False', reason: 'Unschedulable', message: expect.stringMatching(/^0\/1 nodes are available: persistentvolumeclaim "backups" not found\./) });
+    expect(emu.list('pods', 'prod')[0]?.status).toMatchObject({ phase: 'Pending' });
+    expect(emu.list('pods', 'prod')[0]?.status.containerStatuses).toBeUndefined();
+    await core.createNamespacedPersistentVolumeClaim({ namespace: 'prod', body: { metadata: { name: 'backups' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } });
+    await batch.createNamespacedJob({ namespace: 'prod', body: job('claimed', { volumes, volumeMounts: [{ name: 'backups', mountPath: '/backups' }] }) });
+    expect(await until('the Job with a claim to end', () => endOf('claimed'))).toMatchObject({ type: 'Complete' });
+  });
+
   it('refuses a volumeMount naming no volume of the pod with 422, as the API server does', async () => {
     const err = await batch.createNamespacedJob({ namespace: 'prod', body: job('bad-mount', { volumeMounts: [{ name: 'data', mountPath: '/data' }] }) }).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(ApiException);

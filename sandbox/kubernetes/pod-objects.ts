@@ -15,6 +15,8 @@ export interface PodState {
   exitCode?: number;
   /** Why the kubelet cannot start the container (a missing Secret): the pod stays Pending with this reason. */
   waiting?: { reason: string; message: string };
+  /** Why the scheduler cannot place the pod (a missing PersistentVolumeClaim): Pending, PodScheduled False, no containers. */
+  unschedulable?: string;
 }
 
 /** The 5-character suffix alphabet of generateName. */
@@ -33,7 +35,7 @@ function podObject(owner: KObject, state: PodState, now: number): KObject {
   const done = state.outcome !== undefined && state.readyAt <= now;
   const ready = !done && state.readyAt <= now;
   const started = timestamp(state.createdAt);
-  const phase = state.waiting ? 'Pending' : done ? state.outcome : 'Running';
+  const phase = state.waiting || state.unschedulable ? 'Pending' : done ? state.outcome : 'Running';
   const exitCode = state.outcome === 'Succeeded' ? 0 : (state.exitCode ?? 1);
   const finished = timestamp(Math.min(state.readyAt, now));
   const cond = (type: string, ok: boolean) => ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: ok ? finished : started });
@@ -51,8 +53,14 @@ function podObject(owner: KObject, state: PodState, now: number): KObject {
         { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true },
       ],
     },
-    spec: { ...structuredClone(template.spec ?? {}), nodeName: 'emulator-node' },
-    status: {
+    spec: { ...structuredClone(template.spec ?? {}), ...(state.unschedulable ? {} : { nodeName: 'emulator-node' }) },
+    status: state.unschedulable
+      ? {
+          phase,
+          conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: started, reason: 'Unschedulable', message: state.unschedulable }],
+          qosClass: 'Burstable',
+        }
+      : {
       phase,
       conditions: [cond('Initialized', true), cond('Ready', ready), cond('ContainersReady', ready), cond('PodScheduled', true)],
       hostIP: '10.0.0.1',

@@ -18,7 +18,7 @@ export interface ResourceType {
   namespaced?: boolean;
 }
 
-export type Resource = 'deployments' | 'replicasets' | 'pods' | 'services' | 'jobs' | 'httproutes' | 'namespaces' | 'events' | 'secrets' | 'configmaps';
+export type Resource = 'deployments' | 'replicasets' | 'pods' | 'services' | 'jobs' | 'httproutes' | 'namespaces' | 'events' | 'secrets' | 'configmaps' | 'persistentvolumeclaims';
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -32,6 +32,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
    */
   { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', singular: 'secret', shortNames: [], verbs: ALL_VERBS, subresources: [], custom: false },
   { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', singular: 'configmap', shortNames: ['cm'], verbs: ALL_VERBS, subresources: [], custom: false },
+  /* Read by the scheduler for a Job's pod that mounts one (pod-config-problem.ts); bound as soon as created. */
+  { group: '', version: 'v1', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', singular: 'persistentvolumeclaim', shortNames: ['pvc'], verbs: ALL_VERBS, subresources: ['status'], custom: false },
   { group: '', version: 'v1', resource: 'services', kind: 'Service', singular: 'service', shortNames: ['svc'], verbs: ALL_VERBS, categories: ['all'], subresources: [], custom: false },
   { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', singular: 'deployment', shortNames: ['deploy'], verbs: ALL_VERBS, categories: ['all'], subresources: ['scale'], custom: false },
   { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', singular: 'replicaset', shortNames: ['rs'], verbs: ALL_VERBS, categories: ['all'], subresources: [], custom: false },

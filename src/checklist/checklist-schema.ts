@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { probeSpecSchema } from '../probes/probe-types.js';
-import { checklistJobSpecShape, JOB_FAILURE_POLICIES, unknownMounts } from './job-step-schema.js';
+import { badEnvNames, checklistJobSpecShape, JOB_FAILURE_POLICIES, unknownMounts } from './job-step-schema.js';
 import { DURATION_PATTERN } from './parse-duration.js';
 import { TEMPLATE_VARIABLES, unknownVariables } from './template-variables.js';
 
@@ -213,6 +213,9 @@ export const checklistSchema = z
         }
         if (item.kind === 'step' && item.action === 'canary') canarySeen = true;
         if (item.kind === 'step' && item.action === 'job') {
+          for (const name of badEnvNames(item.env)) {
+            ctx.addIssue({ code: 'custom', path: [...path, 'env', name], message: 'is not an environment variable name Kubernetes accepts: letters, digits, "_", "-" or ".", not starting with a digit' });
+          }
           for (const m of unknownMounts(item)) {
             ctx.addIssue({ code: 'custom', path: [...path, 'volumeMounts', m, 'name'], message: `mounts volume "${item.volumeMounts?.[m]?.name}", which is not under this step's volumes (declared: ${(item.volumes ?? []).map((v) => v.name).join(', ') || 'none'})` });
           }

@@ -11,7 +11,8 @@ const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a 
 /** A volume name (DNS label). */
 const volumeName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and "-"').max(63);
 /** An environment variable name, as the API server accepts it. */
-const envName = z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, 'must be letters, digits, "_", "-" or ".", not starting with a digit');
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const envName = z.string().regex(ENV_NAME, 'must be letters, digits, "_", "-" or ".", not starting with a digit');
 
 type ObjectFactory = typeof z.object;
 
@@ -38,7 +39,8 @@ function jobSpecShapes(object: ObjectFactory) {
   return {
     command: z.array(z.string()).optional(),
     args: z.array(z.string()).optional(),
-    env: z.record(envName, envValue).optional(),
+    // Names are checked by badEnvNames: a record's key schema reports only "Invalid key in record".
+    env: z.record(z.string(), envValue).optional(),
     envFrom: z.array(envFrom).optional(),
     volumes: z.array(volume).optional(),
     volumeMounts: z.array(volumeMount).optional(),
@@ -56,6 +58,11 @@ export type RunJobSpec = z.infer<typeof runJobSpecSchema>;
 
 /** What a failed Job does to the run: end it (and roll back per the checklist), or carry on. */
 export const JOB_FAILURE_POLICIES = ['fail', 'continue'] as const;
+
+/** Env names the API server would refuse. */
+export function badEnvNames(env: Record<string, unknown> | undefined): string[] {
+  return Object.keys(env ?? {}).filter((name) => !ENV_NAME.test(name));
+}
 
 /** Volume mounts that name no volume of the step: the API server would refuse the Job with 422. */
 export function unknownMounts(spec: { volumes?: Array<{ name: string }> | undefined; volumeMounts?: Array<{ name: string }> | undefined }): number[] {

@@ -14,6 +14,11 @@ export interface RunJobOptions extends Omit<JobManifestOptions, 'deadlineSeconds
   fullLogLines?: number;
   /** Longest wait for the Job to finish, from the first call to `now`; also the Job's activeDeadlineSeconds. */
   timeoutMs: number;
+  /**
+   * How much longer than `timeoutMs` to wait; default 0. The API server ends the Job at its deadline with
+   * DeadlineExceeded: waiting a little past it reports that verdict, with the Job's state, rather than a timeout.
+   */
+  graceMs?: number;
   now: () => number;
   /** Aborting stops the wait (rejects with `signal.reason` if it is a FlightdeckError, else 'internal'). */
   signal?: AbortSignal;
@@ -47,7 +52,7 @@ const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
  */
 export async function runJob(client: ClusterClient, o: RunJobOptions): Promise<RunJobResult> {
   const what = `job ${o.namespace}/${o.name}`;
-  const deadline = o.now() + o.timeoutMs;
+  const deadline = o.now() + o.timeoutMs + (o.graceMs ?? 0);
   const reused = await createOrReuse(client, o, what);
   const verdict = await watchUntil(client, {
     path: `/apis/batch/v1/namespaces/${encodeURIComponent(o.namespace)}/jobs`,
@@ -65,7 +70,7 @@ export async function runJob(client: ClusterClient, o: RunJobOptions): Promise<R
     deadline,
     now: o.now,
     timeout: () =>
-      new FlightdeckError('rollout-timeout', `Timed out after ${Math.round(o.timeoutMs / 1000)}s waiting for ${what} to finish`, {
+      new FlightdeckError('rollout-timeout', `Timed out after ${Math.round((o.timeoutMs + (o.graceMs ?? 0)) / 1000)}s waiting for ${what} to finish`, {
         remedy: `Check it with kubectl describe job/${o.name} -n ${o.namespace}, or raise the step timeout.`,
       }),
     ...(o.signal ? { signal: o.signal } : {}),

@@ -79,6 +79,22 @@ describe('runJob', () => {
     expect(emu.requests.find((r) => r.path.endsWith('/log'))?.query).toMatchObject({ tailLines: '20' });
   });
 
+  it('with logOnSuccess and fullLogLines: the tail of a Job that succeeded, and the exit code, tail and longer log of one that failed', async () => {
+    emu.jobOutcome({ name: 'ok' }, { succeed: true, logs: lines(3) });
+    expect(await runJob(client, { ...job, name: 'ok', logOnSuccess: true, logLines: 2 })).toMatchObject({ succeeded: true, exitCode: 0, logTail: ['line 2', 'line 3'] });
+    emu.jobOutcome({ name: 'bad' }, { succeed: false, exitCode: 3, logs: lines(40) });
+    const failed = await runJob(client, { ...job, name: 'bad', logLines: 5, fullLogLines: 30 });
+    expect(failed).toMatchObject({ succeeded: false, exitCode: 3, logTail: lines(40).slice(35), log: lines(40).slice(10) });
+    expect(emu.requests.filter((r) => r.path.endsWith('/log')).map((r) => r.query)).toEqual(expect.arrayContaining([expect.objectContaining({ container: 'job', tailLines: '30' })]));
+  });
+
+  it('with a grace past the deadline, reports the API server ending the Job (DeadlineExceeded) as a failed Job, not a timeout', async () => {
+    emu.jobOutcome({ name: 'overdue' }, { succeed: true, logs: ['still dumping'], runMs: 60_000 });
+    const result = await runJob(client, { ...job, name: 'overdue', timeoutMs: 1000, graceMs: 10_000 });
+    expect(result).toMatchObject({ succeeded: false, message: 'Job was active longer than specified deadline' });
+    expect(emu.get('jobs', 'prod', 'overdue')?.spec.activeDeadlineSeconds).toBe(1);
+  });
+
   it('reuses an existing Job of the same name instead of failing or starting a second one', async () => {
     const first = await runJob(client, job);
     const second = await runJob(client, job);

@@ -54,11 +54,12 @@ describe('runs across a run schema upgrade', () => {
     expect(written).toMatchObject({ state: 'running', seq: 8 });
   });
 
-  it('a new run gets a uid from the installation, its id and its creation time, and is stored at the current version', async () => {
+  it('a new run gets a uid from the installation, its id and its creation time, and is stored at version 3 (the oldest that holds a uid; it has no job step)', async () => {
     const store = new RunStore(redis, prefix, {}, 'shop/flightdeck');
     const run = await newRun(store, 'api', 1_000);
     expect(run.uid).toBe(runUid('shop/flightdeck', run.id, 1_000));
-    expect(await storedDoc(run.id)).toMatchObject({ schemaVersion: RUN_SCHEMA_VERSION, uid: run.uid });
+    expect(run.phases.flatMap((phase) => phase.items).some((item) => item.kind === 'step' && item.action === 'job')).toBe(false);
+    expect(await storedDoc(run.id)).toMatchObject({ schemaVersion: 3, uid: run.uid });
     expect((await store.get(run.id))?.uid).toBe(run.uid);
   });
 

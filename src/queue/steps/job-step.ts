@@ -7,6 +7,11 @@ import type { StepExecutor } from './step-context.js';
 const TAIL_LINES = 10;
 /** Lines of a failed Job's log posted to the thread: the end of a long log is where it failed. */
 const THREAD_LOG_LINES = 500;
+/**
+ * How long past its deadline the step waits for the Job: the API server fails a Job that outlives its
+ * activeDeadlineSeconds, and that verdict (an ordinary failed Job, with `onFailure` applying) beats a timeout.
+ */
+const DEADLINE_GRACE_MS = 15_000;
 
 /**
  * Runs the checklist's Job (a backup, a migration) and reports how it ended, outcome and log included, so the
@@ -15,7 +20,7 @@ const THREAD_LOG_LINES = 500;
  */
 export const jobStep: StepExecutor<'job'> = async (run, item, context) => {
   const { backoffLimit, serviceAccountName, ...pod } = item.job;
-  const result = await runStepJob(run, item, context, { pod, serviceAccount: serviceAccountName, backoffLimit, logOnSuccess: true, logLines: TAIL_LINES, fullLogLines: THREAD_LOG_LINES });
+  const result = await runStepJob(run, item, context, { pod, serviceAccount: serviceAccountName, backoffLimit, logOnSuccess: true, logLines: TAIL_LINES, fullLogLines: THREAD_LOG_LINES, graceMs: DEADLINE_GRACE_MS });
   const { name } = result;
   const exit = result.exitCode === undefined ? '' : ` (exit ${result.exitCode})`;
   const job: JobReport = {

@@ -28,6 +28,8 @@ export interface StepJobOptions {
   logOnSuccess?: boolean;
   /** On failure, read up to this many last lines of the log as well. */
   fullLogLines?: number;
+  /** Wait this long past the deadline for the API server's DeadlineExceeded verdict; default 0. */
+  graceMs?: number;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function runStepJob(run: Run, item: RunStepOf<'smoke-job' | 'job'>,
     ...(o.logLines === undefined ? {} : { logLines: o.logLines }),
     ...(o.fullLogLines === undefined ? {} : { fullLogLines: o.fullLogLines }),
     timeoutMs: Math.max(1, deadline - context.now()),
+    ...(o.graceMs === undefined ? {} : { graceMs: o.graceMs }),
     now: context.now,
     ...(context.signal ? { signal: context.signal } : {}),
   });

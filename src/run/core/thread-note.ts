@@ -15,8 +15,17 @@ export const threadNoteSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('follow-up-failed'), phaseTitle: z.string(), reason: z.string() }),
   z.object({ kind: z.literal('follow-up-due'), runId: z.string(), phaseTitle: z.string(), items: z.number().int().nonnegative() }),
   z.object({ kind: z.literal('step-failed'), itemTitle: z.string(), reason: z.string() }),
-  /** Part `part` of `parts` of a failed Job's log, in the order of the log. */
-  z.object({ kind: z.literal('job-log'), itemTitle: z.string(), jobName: z.string(), podName: z.string().optional(), lines: z.array(z.string()), part: z.number().int().positive(), parts: z.number().int().positive() }),
+  /** Part `part` of `parts` of a failed Job's log, in the order of the log; with `tail`, only its last lines. */
+  z.object({
+    kind: z.literal('job-log'),
+    itemTitle: z.string(),
+    jobName: z.string(),
+    podName: z.string().optional(),
+    lines: z.array(z.string()),
+    part: z.number().int().positive(),
+    parts: z.number().int().positive(),
+    tail: z.boolean().optional(),
+  }),
   z.object({ kind: z.literal('rollback-started'), rollbackRunId: z.string(), actor: z.string() }),
   /** `reason`: why the rollback run ended, when it did not succeed. */
   z.object({ kind: z.literal('rollback-finished'), ok: z.boolean(), detail: z.string(), reason: runReasonSchema.optional() }),

@@ -41,11 +41,18 @@ export function applyStepFailed(draft: RunDraft, event: StepEvent<'step-failed'>
 /** Characters of log per thread reply: a part fits one Slack message with room for its heading. */
 const JOB_LOG_PART_CHARS = 3500;
 
-/** Keeps a `job` step's outcome on the run and sends a failed Job's log to the thread, in parts, in order. */
+/**
+ * Keeps a `job` step's outcome on the run and tells the thread: the last lines of a Job that succeeded, the
+ * log of one that failed, in parts, in order.
+ */
 function recordJob(draft: RunDraft, item: RunItem, job: JobReport | undefined): void {
   if (!job || item.kind !== 'step' || item.action !== 'job') return;
   item.outcome = structuredClone(job.outcome);
-  if (job.outcome.status !== 'failed' || job.log.length === 0) return;
+  const { jobName, podName, status, logTail } = job.outcome;
+  if (status === 'succeeded' || job.log.length === 0) {
+    if (logTail.length > 0) draft.effects.push({ type: 'thread', note: { kind: 'job-log', itemTitle: item.title, jobName, ...(podName ? { podName } : {}), lines: [...logTail], part: 1, parts: 1, tail: true } });
+    return;
+  }
   const parts: string[][] = [[]];
   let size = 0;
   for (const raw of job.log) {
@@ -57,7 +64,6 @@ function recordJob(draft: RunDraft, item: RunItem, job: JobReport | undefined): 
     parts.at(-1)!.push(line);
     size += line.length + 1;
   }
-  const { jobName, podName } = job.outcome;
   parts.forEach((lines, index) => {
     draft.effects.push({ type: 'thread', note: { kind: 'job-log', itemTitle: item.title, jobName, ...(podName ? { podName } : {}), lines, part: index + 1, parts: parts.length } });
   });

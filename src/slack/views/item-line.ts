@@ -48,8 +48,14 @@ const JOB_LINE_CHARS = 200;
 function stepParts(item: StepItem): string[] {
   const parts: string[] = [];
   if (item.state === 'running' && item.startedAt !== undefined) parts.push(`since ${formatClock(item.startedAt)}`);
-  if (item.detail) parts.push(item.detail);
-  if (item.action === 'job' && item.outcome && item.outcome.logTail.length > 0) {
+  if (item.action !== 'job' || !item.outcome) {
+    if (item.detail) parts.push(item.detail);
+    return parts;
+  }
+  // A failed Job's detail goes on to quote its log for the thread; here the first line says how it ended and
+  // a few lines of the log follow, so the message stays short whatever the Job wrote.
+  if (item.detail) parts.push(item.detail.split('\n')[0]!);
+  if (item.outcome.logTail.length > 0) {
     // The last part, so the fenced block starts on its own line under the item.
     parts.push(`last lines of the log:\n${fenceLog(item.outcome.logTail.slice(-JOB_LINES_SHOWN).map((line) => clip(line, JOB_LINE_CHARS)))}`);
   }

@@ -34,7 +34,8 @@ export function wordThreadNote(note: ThreadNote): string {
     case 'job-log': {
       const pod = note.podName ? `, pod \`${note.podName}\`` : '';
       const part = note.parts > 1 ? ` (part ${note.part} of ${note.parts})` : '';
-      return `:page_facing_up: Log of job \`${note.jobName}\`${pod} for step *${note.itemTitle}*${part}:\n${fenceLog(note.lines)}`;
+      const what = note.tail ? `Last ${note.lines.length} log ${note.lines.length === 1 ? 'line' : 'lines'}` : 'Log';
+      return `:page_facing_up: ${what} of job \`${note.jobName}\`${pod} for step *${note.itemTitle}*${part}:\n${fenceLog(note.lines)}`;
     }
     case 'rollback-started':
       return `:rewind: Rollback run #${note.rollbackRunId} started by ${mentionOf(note.actor)}`;
