@@ -10,6 +10,13 @@ export interface StartRunRequest {
   version: string;
   /** Default: the service's `defaultEnvironment`. */
   environment?: string | undefined;
+  /**
+   * The commit CI built the version from, and when it was committed (epoch ms). Recorded in the `run.requested`
+   * audit entry: the run document has no field for them before a schema version that adds one.
+   */
+  commit?: { sha?: string | undefined; at?: number | undefined } | undefined;
+  /** Why, in the requester's words; recorded in the `run.requested` audit entry. */
+  reason?: string | undefined;
 }
 
 /**
@@ -32,8 +39,9 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
     action: 'deploy.start',
     userId: invocation.userId,
     via: invocation.via ?? 'command',
-    what: `/deploy ${request.service} ${request.version} to ${environment}`,
+    what: `${invocation.via === 'api' ? 'POST /api/v1/deploys' : '/deploy'} ${request.service} ${request.version} to ${environment}`,
     target: { service: request.service, environment },
+    scopes: invocation.scopes,
   });
   const checklist = checklists.get(envConfig.checklist);
   if (!checklist) {
@@ -68,7 +76,7 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
     run: id,
     actor: invocation.userId,
     action: 'run.requested',
-    detail: `${request.service} ${request.version} to ${environment}`,
+    detail: `${request.service} ${request.version} to ${environment}${requestNotes(request)}`,
     at: now,
   };
   // With confirmStart the run waits, pending, for the Start button its message shows.
@@ -81,4 +89,14 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
   }
   await services.engine.dispatch(created.run, started.effects);
   return created.run;
+}
+
+/** What the requester said beyond the target, for the audit: ` (commit 1a2b3c, committed 2026-…Z; reason: …)`. */
+function requestNotes(request: StartRunRequest): string {
+  const notes = [
+    request.commit?.sha === undefined ? undefined : `commit ${request.commit.sha}`,
+    request.commit?.at === undefined ? undefined : `committed ${new Date(request.commit.at).toISOString()}`,
+    request.reason === undefined ? undefined : `reason: ${request.reason}`,
+  ].filter((note) => note !== undefined);
+  return notes.length === 0 ? '' : ` (${notes.join('; ')})`;
 }
