@@ -40,7 +40,9 @@ function schemaProblems(schema: Node, value: unknown, at: string): string[] {
       else if (s.additionalProperties === false) problems.push(`${at}: has ${key}, which the document does not list`);
     }
   }
-  if (actual === 'array' && s.items) (value as unknown[]).forEach((item, index) => problems.push(...schemaProblems(s.items, item, `${at}[${index}]`)));
+  if (actual === 'array' && s.items) {
+    for (const [index, item] of (value as unknown[]).entries()) problems.push(...schemaProblems(s.items, item, `${at}[${index}]`));
+  }
   return problems;
 }
 
