@@ -95,3 +95,21 @@ function pathOf(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '';
   return `${path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '')}: `;
 }
+
+/**
+ * Scope names the catalog does not have: a typo would otherwise leave a token that is refused everywhere it was
+ * meant to deploy. One problem per name, worded for `API_TOKENS: …` start-up errors.
+ */
+export function unknownScopeNames(tokens: readonly ApiToken[], catalog: { services: Readonly<Record<string, unknown>>; environments: Readonly<Record<string, unknown>> }): string[] {
+  const problems: string[] = [];
+  for (const [index, token] of tokens.entries()) {
+    for (const kind of ['services', 'environments'] as const) {
+      const known = Object.keys(catalog[kind]);
+      for (const name of token.scopes[kind]) {
+        if (name === '*' || known.includes(name)) continue;
+        problems.push(`[${index}].scopes.${kind}: ${JSON.stringify(name)} (token ${token.name}) is not in the catalog — name one of ${known.join(', ')}, or * for all`);
+      }
+    }
+  }
+  return problems;
+}
