@@ -186,6 +186,8 @@ describe.each(['http', 'socket'] as const)('the CI API end to end over %s', (mod
     );
     const notJson = await call('POST', '/api/v1/deploys', { token: CI_TOKEN, raw: '{"service":' });
     expect(notJson.status).toBe(400);
+    const huge = await call('POST', '/api/v1/deploys', { token: CI_TOKEN, body: { service: 'api', version: 'v1', environment: 'staging', reason: 'x'.repeat(17 * 1024) } });
+    expect(huge.status).toBe(413);
     const unknown = await deploy({ service: 'billing', version: 'v1', environment: 'staging' });
     expect(unknown.status).toBe(400);
     expect(unknown.body).toMatchObject({ error: 'unknown-service', message: 'There is no service called `billing`.' });
