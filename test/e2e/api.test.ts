@@ -13,7 +13,7 @@ slack:
 environments:
   staging:
     cluster: emulator
-    checklist: auto
+    checklist: gated
   production:
     cluster: emulator
     checklist: auto
@@ -46,6 +46,24 @@ phases:
         kind: step
         action: wait-rollout
         timeout: 30s
+`;
+
+/** A box to tick before the rollout, so a staging run waits for a person and holds the target meanwhile. */
+const GATED_CHECKLIST = `
+name: gated
+phases:
+  - id: pre
+    title: Before
+    items:
+      - id: qa
+        kind: manual
+        title: QA signed off the build
+  - id: rollout
+    title: Rollout
+    items:
+      - id: set-image
+        kind: step
+        action: set-image
 `;
 
 const CI_TOKEN = 'ci-token-0123456789abcdef0123456789abcdef';
@@ -99,7 +117,7 @@ describe.each(['http', 'socket'] as const)('the CI API end to end over %s', (mod
     world = await startE2eWorld({
       mode,
       catalog: CATALOG,
-      checklists: { auto: AUTO_CHECKLIST },
+      checklists: { auto: AUTO_CHECKLIST, gated: GATED_CHECKLIST },
       kubernetes: { readyDelayMs: 100 },
       slack: { channels: [CHANNEL] },
       deployments: [
@@ -204,6 +222,27 @@ describe.each(['http', 'socket'] as const)('the CI API end to end over %s', (mod
     const unlock = await world.driver.slashCommand({ command: '/deploy', text: 'unlock api staging', userId: 'U0ALICE', channelId: CHANNEL });
     expect(replyText(unlock)).toContain('nlocked');
     expect((await call('GET', '/api/v1/runs/999999', { token: CI_TOKEN })).status).toBe(404);
+  });
+
+  it('answers 409 while a run holds the target, and GET shows what that run waits for', async () => {
+    const first = await deploy({ service: 'web', version: 'v3.0.0', environment: 'staging' }, WEB_TOKEN);
+    expect(first.status).toBe(202);
+    await waitForRunState(world.store, first.body.id, ['waiting']);
+    const waiting = await call('GET', first.body.url, { token: WEB_TOKEN });
+    expect(waiting.body).toMatchObject({ state: 'waiting', ended: false, waitingFor: ['QA signed off the build'], items: { total: 2, pending: 2 } });
+
+    const second = await deploy({ service: 'web', version: 'v3.0.1', environment: 'staging' }, WEB_TOKEN);
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ error: 'target-locked' });
+    expect(second.body.message).toContain(`by run #${first.body.id} (\`v3.0.0\`, requested by api:ci-web`);
+    // The ci token may not read a run of web: it sees only runs it could have started.
+    expect((await call('GET', first.body.url, { token: CI_TOKEN })).status).toBe(403);
+
+    const cancel = await world.driver.slashCommand({ command: '/deploy', text: `cancel ${first.body.id}`, userId: 'U0ALICE', channelId: CHANNEL });
+    expect(cancel.status).toBe(200);
+    await waitForRunState(world.store, first.body.id, ['aborted']);
+    const aborted = await call('GET', first.body.url, { token: WEB_TOKEN });
+    expect(aborted.body).toMatchObject({ state: 'aborted', ended: true, outcome: { state: 'aborted', reason: expect.stringContaining('U0ALICE') } });
   });
 
   it('answers 429 with Retry-After once a token used its requests of the minute, and only for that token', async () => {
