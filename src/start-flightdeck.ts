@@ -103,6 +103,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       limiter: createTokenRateLimiter(redis, env.redisPrefix),
       requestsPerMinute: env.apiRequestsPerMinute,
       logger: logger.child({ component: 'api' }),
+      metrics,
     });
     slackApp = createSlackApp({
       token: env.slackBotToken,

@@ -4,6 +4,7 @@ import { canActWithScopes } from '../auth/authorize.js';
 import type { ApiToken } from '../config/api-tokens.js';
 import { isFlightdeckError, type ErrorCode } from '../errors/flightdeck-error.js';
 import type { Logger } from '../observability/create-logger.js';
+import type { FlightdeckMetrics } from '../observability/create-metrics.js';
 import type { OpsRoute } from '../observability/ops-routes.js';
 import { startRun } from '../use-cases/start-run.js';
 import type { UseCaseServices } from '../use-cases/use-case-services.js';
@@ -21,6 +22,8 @@ export interface ApiRoutesOptions {
   /** Requests per minute for a token whose entry sets none (`API_REQUESTS_PER_MINUTE`). */
   requestsPerMinute: number;
   logger: Logger;
+  /** When given, every answer is counted in `flightdeck_api_requests_total`. */
+  metrics?: Pick<FlightdeckMetrics, 'apiRequests'>;
 }
 
 /** How a refusal of the use case or the gate is answered; any other code is flightdeck's fault (500). */
@@ -166,7 +169,8 @@ export function createApiRoutes(options: ApiRoutesOptions): OpsRoute[] {
     sendJson(res, 200, runStatus(run));
   }
 
-  const guarded = (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => (req: IncomingMessage, res: ServerResponse) => {
+  const guarded = (route: string, handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => (req: IncomingMessage, res: ServerResponse) => {
+    res.once('finish', () => options.metrics?.apiRequests.inc({ route, status: String(res.statusCode) }));
     handler(req, res).catch((err: unknown) => {
       if (!res.headersSent) refuse(res, err, { path: req.url });
       else res.destroy();
@@ -174,7 +178,7 @@ export function createApiRoutes(options: ApiRoutesOptions): OpsRoute[] {
   };
 
   return [
-    { path: '/api/v1/deploys', method: ['POST'], handler: guarded(postDeploy) },
-    { path: '/api/v1/runs/:id', method: ['GET'], handler: guarded(getRun) },
+    { path: '/api/v1/deploys', method: ['POST'], handler: guarded('deploys', postDeploy) },
+    { path: '/api/v1/runs/:id', method: ['GET'], handler: guarded('runs', getRun) },
   ];
 }

@@ -259,5 +259,8 @@ describe.each(['http', 'socket'] as const)('the CI API end to end over %s', (mod
     // The window is counted in Redis under the token's name: another token is not held back by it.
     expect((await call('GET', '/api/v1/runs/999999', { token: CI_TOKEN })).status).toBe(404);
     expect(await world.redis.pttl(`{${world.flightdeck.redisPrefix}}:api-rate:ci-slow`)).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${world.flightdeck.url}/metrics`)).text();
+    expect(metrics).toMatch(/^flightdeck_api_requests_total\{route="runs",status="429"\} 1$/m);
+    expect(metrics).toMatch(/^flightdeck_api_requests_total\{route="deploys",status="202"\} [1-9]/m);
   });
 });
