@@ -5,6 +5,7 @@
  * Dependencies point down:
  *   composition root (src/cli.ts, src/start-flightdeck.ts)
  *   → src/slack (Bolt edge, listeners, views) → commands/ (slash-command parsing and wording)
+ *   → src/api (the CI API's HTTP routes, served by the Slack edge's server)
  *   → src/use-cases → src/auth, src/queue → src/run/store → src/run/core
  *   → src/k8s, src/probes, src/pagerduty, src/observability → src/net → src/checklist, src/config, src/errors
  */
@@ -53,7 +54,14 @@ module.exports = {
       severity: 'error',
       comment: 'Use cases are called by the edge (Slack, CLI, workers through injected functions) and never know it.',
       from: { path: '^src/use-cases/' },
-      to: { path: ['^src/slack/', '^commands/', '(^|/)node_modules/@slack/', COMPOSITION_ROOT] },
+      to: { path: ['^src/slack/', '^src/api/', '^commands/', '(^|/)node_modules/@slack/', COMPOSITION_ROOT] },
+    },
+    {
+      name: 'api-through-use-cases',
+      severity: 'error',
+      comment: 'The CI API is an edge beside Slack: it authenticates, validates and calls the use cases; it never drives queues or clusters, nor knows Slack or the slash commands.',
+      from: { path: '^src/api/' },
+      to: { path: ['^src/(slack|queue|k8s|probes|pagerduty)/', '^commands/', '(^|/)node_modules/@slack/', COMPOSITION_ROOT] },
     },
     {
       name: 'queue-below-use-cases',

@@ -1,3 +1,5 @@
+import { createApiRoutes } from './api/create-api-routes.js';
+import { createTokenRateLimiter } from './api/take-rate-limit.js';
 import { createRedis } from './run/store/create-redis.js';
 import { FreezeStore } from './deploy-windows/freeze-store.js';
 import { deployCommand } from '../commands/deploy.js';
@@ -95,6 +97,16 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
     const roles = createRoleResolver({ catalog: config.catalog, listGroupMembers: listUsergroupMembers(slackClient), now, logger });
     const incidents = new IncidentStore(redis, env.redisPrefix);
     const incidentExists = async (runId: string, guardId: string) => (await incidents.incident(runId, guardId)) !== undefined;
+    const services = { config, store, engine, now, roles, freezes, gate: createGate({ config, store, roles, now, incidentExists, freezes }) };
+    // The CI API shares the Slack listener's server, in Socket Mode too (Bolt serves custom routes there on PORT).
+    const apiRoutes = createApiRoutes({
+      services,
+      tokens: env.apiTokens,
+      limiter: createTokenRateLimiter(redis, env.redisPrefix),
+      requestsPerMinute: env.apiRequestsPerMinute,
+      logger: logger.child({ component: 'api' }),
+      metrics,
+    });
     slackApp = createSlackApp({
       token: env.slackBotToken,
       signingSecret: env.slackSigningSecret ?? '',
@@ -104,14 +116,15 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       port: env.port,
       ...(listen.host ? { host: listen.host } : {}),
       commands: COMMANDS,
-      services: { config, store, engine, now, roles, freezes, gate: createGate({ config, store, roles, now, incidentExists, freezes }) },
+      services,
       logger,
-      routes,
+      routes: [...routes, ...apiRoutes],
       metrics,
       ...(transport.dispatcher ? { proxy: { fetch: outbound, dispatcher: transport.dispatcher } } : {}),
     });
     await slackApp.start();
     logger.info({ port: env.port, mode: env.slackAppToken ? 'socket' : 'http' }, env.slackAppToken ? 'connected to Slack over Socket Mode' : 'listening for Slack at /slack/events');
+    logger.info({ port: env.port, tokens: env.apiTokens.map((token) => token.name) }, env.apiTokens.length > 0 ? 'serving the CI API at /api/v1' : 'CI API at /api/v1 refuses every request: API_TOKENS is not set');
   } else {
     opsServer = await startOpsServer({ port: env.port, routes, ...(listen.host ? { host: listen.host } : {}) });
     logger.info({ port: env.port }, 'serving /healthz, /readyz and /metrics');

@@ -1,10 +1,9 @@
 import { escapeMrkdwn } from '../../src/format/escape-mrkdwn.js';
 import { z } from 'zod';
+import { IMAGE_TAG } from '../../src/config/image-tag.js';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { DEPLOY_FORMS, DEPLOY_USAGE, SUBCOMMANDS, type DeployForm, type Subcommand } from './deploy-usage.js';
 
-/** OCI image tag grammar: what `docker tag` and registries accept. */
-export const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const RUN_ID = /^#?([1-9][0-9]{0,15})$/;
 /** Long enough for a sentence and a ticket link; a lock reason is shown in every refusal it causes. */

@@ -1,3 +1,4 @@
+import type { ApiScopes } from '../config/api-tokens.js';
 import type { CatalogEnvironment } from '../config/catalog-schema.js';
 import { catalogued } from '../errors/error-catalogue.js';
 
@@ -41,4 +42,16 @@ export function canFreeze(roles: readonly string[], environmentName: string, env
 function refuseUnlessHeld(roles: readonly string[], allowed: readonly string[], what: string): void {
   if (allowed.some((role) => roles.includes(role))) return;
   throw catalogued('role-missing', { what, roles: allowed });
+}
+
+/**
+ * Whether an API token with `scopes` may act on `service` in `environment`: both named in its scopes (or `*`).
+ * A token's scopes are its rights; it holds no roles. Pure.
+ *
+ * @throws FlightdeckError `forbidden` naming the token and what its scopes cover.
+ */
+export function canActWithScopes(token: string, scopes: ApiScopes, service: string, environment: string, what: string): void {
+  const covers = (names: readonly string[], name: string) => names.includes('*') || names.includes(name);
+  if (covers(scopes.services, service) && covers(scopes.environments, environment)) return;
+  throw catalogued('scope-missing', { token, what: `${what} ${service} in ${environment}`, scopes });
 }

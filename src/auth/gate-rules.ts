@@ -1,10 +1,11 @@
 import { catalogued } from '../errors/error-catalogue.js';
+import type { ApiScopes } from '../config/api-tokens.js';
 import type { CatalogEnvironment } from '../config/catalog-schema.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { approveRefusal, tickRefusal } from '../run/core/item-policy.js';
 import type { Run } from '../run/core/run-schema.js';
 import type { WindowState } from '../deploy-windows/window-state.js';
-import { canDeploy, canFreeze, canRollback } from './authorize.js';
+import { canActWithScopes, canDeploy, canFreeze, canRollback } from './authorize.js';
 
 /*
  * Who may do what, in one table. Every entry point (slash command, button, modal submission, on-call DM)
@@ -40,6 +41,10 @@ export interface GateFacts {
   roles: readonly string[];
   /** The environment acted in: the stored run's, else the named target's. */
   environmentName: string;
+  /** The service acted on, found the same way (the gate always sets it; only the scope rules read it). */
+  serviceName?: string;
+  /** Set when an API token acts (`userId` is then `api:<name>`): its scopes are its rights, it holds no roles. */
+  scopes?: ApiScopes;
   /** That environment in the catalog; undefined when it is not (any more). */
   environment: Pick<CatalogEnvironment, 'deployers' | 'rollbackers' | 'freezers' | 'emergency'> | undefined;
   /** The stored run acted on (for a rollback: the run it undoes); null when none was named or found. */
@@ -97,12 +102,14 @@ export const RULES: Record<RuleName, Rule> = {
         : catalogued('environment-not-in-catalog', { environment: facts.environmentName }),
   },
   deployer: {
-    says: "the user holds one of the environment's `deployers` roles (anyone when it lists none)",
-    refuse: (facts) => refusalOf(() => canDeploy(facts.roles, facts.environmentName, facts.environment ?? {})),
+    says: "the user holds one of the environment's `deployers` roles (anyone when it lists none); an API token: its scopes name the service and the environment",
+    refuse: (facts) =>
+      refusalOf(() => (facts.scopes ? canActWithScopes(tokenOf(facts), facts.scopes, facts.serviceName ?? '', facts.environmentName, 'deploy') : canDeploy(facts.roles, facts.environmentName, facts.environment ?? {}))),
   },
   rollbacker: {
-    says: "the user holds one of the environment's `rollbackers` roles (its `deployers` when it lists none)",
-    refuse: (facts) => refusalOf(() => canRollback(facts.roles, facts.environmentName, facts.environment ?? {})),
+    says: "the user holds one of the environment's `rollbackers` roles (its `deployers` when it lists none); an API token: its scopes name the service and the environment",
+    refuse: (facts) =>
+      refusalOf(() => (facts.scopes ? canActWithScopes(tokenOf(facts), facts.scopes, facts.serviceName ?? '', facts.environmentName, 'roll back') : canRollback(facts.roles, facts.environmentName, facts.environment ?? {}))),
   },
   'run-operator': {
     says: '`deployer` for a deploy run, `rollbacker` for a rollback run',
@@ -195,6 +202,11 @@ function refusalOf(check: () => void): FlightdeckError | null {
     if (err instanceof FlightdeckError) return err;
     throw err;
   }
+}
+
+/** The token's name: an API actor is `api:<name>`. */
+function tokenOf(facts: GateFacts): string {
+  return facts.userId.replace(/^api:/, '');
 }
 
 function itemOf(facts: GateFacts) {

@@ -1,3 +1,4 @@
+import type { ApiScopes } from '../config/api-tokens.js';
 import type { CatalogEnvironment } from '../config/catalog-schema.js';
 import type { Run } from '../run/core/run-schema.js';
 import type { RunStore } from '../run/store/run-store.js';
@@ -10,8 +11,13 @@ import { catalogFreezes, windowStateAt } from '../deploy-windows/window-state.js
 export interface GateRequest {
   action: GateAction;
   userId: string;
-  /** How it arrived: a refused command is audited as `command.refused`, anything else as `action.refused`. */
-  via: 'command' | 'button' | 'modal';
+  /**
+   * How it arrived: a refused command is audited as `command.refused`, an HTTP API request as `api.refused`,
+   * anything else as `action.refused`.
+   */
+  via: 'command' | 'button' | 'modal' | 'api';
+  /** An API token's scopes, its rights in place of roles; set exactly when `via` is `api`. */
+  scopes?: ApiScopes | undefined;
   /** What was asked, for the audit entry, e.g. `/deploy cancel 7` or `run.pause`. */
   what: string;
   /** The run acted on; its stored environment and target win over anything else the request names. */
@@ -60,7 +66,7 @@ export function createGate(services: GateServices): Gate {
       await services.store.auditOnly({
         run: facts.run?.id ?? request.runId ?? '',
         actor: request.userId,
-        action: request.via === 'command' ? 'command.refused' : 'action.refused',
+        action: REFUSAL_ACTIONS[request.via],
         detail: `${request.what}: ${refused.error.message} [${request.action}: ${refused.rule}]`,
         at: services.now(),
       });
@@ -69,6 +75,8 @@ export function createGate(services: GateServices): Gate {
   };
 }
 
+const REFUSAL_ACTIONS: Record<GateRequest['via'], string> = { command: 'command.refused', api: 'api.refused', button: 'action.refused', modal: 'action.refused' };
+
 async function readFacts(services: GateServices, request: GateRequest): Promise<GateFacts> {
   const run = request.runId ? await services.store.get(request.runId) : null;
   const service = run?.service ?? request.target?.service ?? '';
@@ -76,8 +84,11 @@ async function readFacts(services: GateServices, request: GateRequest): Promise<
   const { environments } = services.config.catalog;
   const facts: GateFacts = {
     userId: request.userId,
-    roles: await services.roles.rolesOf(request.userId),
+    // A token holds no roles: its scopes decide instead (and its name must never match a catalog user).
+    roles: request.scopes ? [] : await services.roles.rolesOf(request.userId),
     environmentName,
+    serviceName: service,
+    ...(request.scopes ? { scopes: request.scopes } : {}),
     environment: Object.hasOwn(environments, environmentName) ? environments[environmentName] : undefined,
     run,
     ...(request.runId === undefined ? {} : { runId: request.runId }),

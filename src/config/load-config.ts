@@ -1,6 +1,7 @@
 import { capDurations } from '../checklist/cap-durations.js';
 import type { Checklist } from '../checklist/checklist-schema.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { unknownScopeNames } from './api-tokens.js';
 import type { Catalog } from './catalog-schema.js';
 import { inspectConfig } from './inspect-config.js';
 import type { Env } from './load-env.js';
@@ -24,7 +25,8 @@ export interface Config {
  *
  * @throws FlightdeckError with every problem, one line each (`<file>:<line>:<col> <key.path>: <problem> — <fix>`):
  *   `config-invalid` when the catalog is at fault (including a reference to a missing checklist file, which
- *   points at that environment's `checklist` value), else `checklist-invalid` when a checklist file is.
+ *   points at that environment's `checklist` value), else `checklist-invalid` when a checklist file is; then
+ *   `config-invalid` when an API token's scopes name a service or environment the catalog does not have.
  */
 export async function loadConfig(env: Env): Promise<Config> {
   const { configPath, checklistDir } = env;
@@ -34,6 +36,8 @@ export async function loadConfig(env: Env): Promise<Config> {
     throw new FlightdeckError('config-invalid', problems.join('\n'));
   }
   if (problems.length > 0) throw new FlightdeckError('checklist-invalid', problems.join('\n'));
+  const scopeProblems = unknownScopeNames(env.apiTokens, inspection.catalog);
+  if (scopeProblems.length > 0) throw new FlightdeckError('config-invalid', scopeProblems.map((problem) => `API_TOKENS: ${problem}`).join('\n'));
   const cap = env.checklistDurationCap;
   const checklists =
     cap === undefined ? inspection.checklists : new Map([...inspection.checklists].map(([name, checklist]) => [name, capDurations(checklist, cap)] as const));

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { choiceField, connectToField, durationField, intField, noProxyField, optionalSecretField, patternField, proxyField, redisUrlField, secretField, textField, urlField } from './env-fields.js';
+import { parseApiTokens, type ApiToken } from './api-tokens.js';
 import type { ConnectToRule } from './connect-to-rules.js';
 import type { ProxySettings } from './proxy-settings.js';
 import { defineSecret, type Secret } from './secret.js';
@@ -140,6 +141,14 @@ export interface Env {
    * fields it is non-enumerable, so logging the Env leaves it out.
    */
   readVariable: (name: string) => string | undefined;
+  /**
+   * `API_TOKENS`, optional: the CI tokens of `POST /api/v1/deploys` (src/config/api-tokens.ts), a JSON or YAML list
+   * from a Secret. Unset or blank: no token, so every API request is answered 401. A bad list stops start-up.
+   * Non-enumerable like the Secret fields (it holds the tokens' hashes).
+   */
+  apiTokens: readonly ApiToken[];
+  /** `API_REQUESTS_PER_MINUTE`, default 60 (1–10000): requests one API token may make per minute, unless its entry says otherwise. */
+  apiRequestsPerMinute: number;
 }
 
 const SLACK_APP_PAGE = "your Slack app's settings at https://api.slack.com/apps";
@@ -178,6 +187,8 @@ const envSchema = z.object({
   AUDIT_MAX_ENTRIES: intField('AUDIT_MAX_ENTRIES', 'a whole number', 1000, 100_000_000, 100_000),
   AUDIT_ARCHIVE_DAYS: intField('AUDIT_ARCHIVE_DAYS', 'a whole number of days', 0, 3650, 30),
   RUN_RETENTION_DAYS: intField('RUN_RETENTION_DAYS', 'a whole number of days', 1, 3650, 90),
+  API_TOKENS: optionalSecretField(),
+  API_REQUESTS_PER_MINUTE: intField('API_REQUESTS_PER_MINUTE', 'a whole number', 1, 10_000, 60),
   AUDIT_REFUSALS_PER_MINUTE: intField('AUDIT_REFUSALS_PER_MINUTE', 'a whole number', 1, 1000, 10),
   CHECKLIST_DURATION_CAP: durationField('CHECKLIST_DURATION_CAP'),
   PROBE_CONNECT_TO: connectToField('PROBE_CONNECT_TO'),
@@ -238,7 +249,12 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
     );
   }
 
-  if (!result.success || problems.length > 0) throw new FlightdeckError('config-invalid', problems.join('\n'));
+  const apiTokens = input.API_TOKENS === undefined ? { tokens: [] } : parseApiTokens(input.API_TOKENS);
+  if ('problems' in apiTokens) {
+    for (const problem of apiTokens.problems) problems.push(`API_TOKENS: ${problem} (see docs/api.md)`);
+  }
+
+  if (!result.success || problems.length > 0 || 'problems' in apiTokens) throw new FlightdeckError('config-invalid', problems.join('\n'));
 
   const parsed = result.data;
   const configPath = parsed.FLIGHTDECK_CONFIG;
@@ -264,6 +280,7 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
     auditArchiveDays: parsed.AUDIT_ARCHIVE_DAYS,
     runRetentionDays: parsed.RUN_RETENTION_DAYS,
     auditRefusalsPerMinute: parsed.AUDIT_REFUSALS_PER_MINUTE,
+    apiRequestsPerMinute: parsed.API_REQUESTS_PER_MINUTE,
     checklistDurationCap: parsed.CHECKLIST_DURATION_CAP,
     probeConnectTo: parsed.PROBE_CONNECT_TO,
     pagerdutyEventsServer: parsed.PAGERDUTY_EVENTS_SERVER,
@@ -283,6 +300,7 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
   };
   Object.defineProperty(loaded, 'proxy', { value: proxy, enumerable: false, writable: false, configurable: false });
   defineSecret(loaded, 'redisUrl', parsed.REDIS_URL);
+  Object.defineProperty(loaded, 'apiTokens', { value: apiTokens.tokens, enumerable: false, writable: false, configurable: false });
   // A copy: what the catalog's variables say is fixed at start-up, like everything else here.
   const variables = { ...env };
   const readVariable = (name: string): string | undefined => (Object.hasOwn(variables, name) ? variables[name]?.trim() || undefined : undefined);

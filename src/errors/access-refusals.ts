@@ -15,6 +15,14 @@ export const ACCESS_REFUSALS = {
     },
     remedy: () => 'Ask someone who holds it, or ask whoever maintains flightdeck.yaml to add you.',
   }),
+  'scope-missing': entry({
+    code: 'forbidden',
+    text: ({ token, what, scopes }: { token: string; what: string; scopes: { services: readonly string[]; environments: readonly string[] } }) => {
+      const list = (names: readonly string[]) => names.map((name) => `\`${name}\``).join(', ');
+      return `The API token \`${token}\` may not ${what}: its scopes cover the services ${list(scopes.services)} in the environments ${list(scopes.environments)}.`;
+    },
+    remedy: () => "Ask whoever keeps flightdeck's API_TOKENS Secret to widen the token's scopes, or use a token that has them.",
+  }),
   'environment-not-in-catalog': entry({
     code: 'forbidden',
     text: ({ environment }: { environment: string }) => `The environment \`${environment}\` is not in the catalog, so nobody may act on it from Slack.`,

@@ -29,6 +29,8 @@ export interface FlightdeckMetrics {
   readonly slackRateLimited: Counter<'method'>;
   /** From an inbound Slack request's arrival to flightdeck's answer: the HTTP response, or in Socket Mode the ack message (Slack gives up after 3 s). */
   readonly ackLatency: Histogram;
+  /** Answers of the CI API by route (`deploys`, `runs`) and HTTP status: 401s and 429s show a misconfigured pipeline. */
+  readonly apiRequests: Counter<'route' | 'status'>;
   /** Reports these queues' job counts as `flightdeck_queue_jobs{queue,state}`, read from Redis at scrape time. */
   trackQueues(queues: readonly Queue[]): void;
   /**
@@ -134,6 +136,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): FlightdeckMet
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 3, 5],
       registers,
     }),
+    apiRequests: new Counter({ name: 'flightdeck_api_requests_total', help: 'Answers of the CI API, by route and HTTP status.', labelNames: ['route', 'status'] as const, registers }),
     trackQueues(queues) {
       tracked.push(...queues);
     },

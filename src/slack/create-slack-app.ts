@@ -36,7 +36,7 @@ export interface SlackAppOptions {
   commands: readonly CommandDefinition<unknown>[];
   services: CommandServices;
   logger: Logger;
-  /** Extra GET routes on the same port (`/healthz`, `/readyz`, `/metrics`). Default: `/healthz` only. */
+  /** Extra routes on the same port (`/healthz`, `/readyz`, `/metrics`, the CI API under `/api/v1`). Default: `/healthz` only. */
   routes?: readonly OpsRoute[];
   /** When given, ack latency of `/slack/events` and the client's 429s are recorded here. */
   metrics?: FlightdeckMetrics;

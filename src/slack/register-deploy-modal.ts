@@ -1,7 +1,8 @@
 import type { App } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import type { CommandServices } from '../../commands/command-definition.js';
-import { invalidVersion, IMAGE_TAG } from '../../commands/deploy/parse-deploy.js';
+import { invalidVersion } from '../../commands/deploy/parse-deploy.js';
+import { IMAGE_TAG } from '../config/image-tag.js';
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import type { Logger } from '../observability/create-logger.js';
 import { startRun } from '../use-cases/start-run.js';

@@ -12,6 +12,13 @@ export interface StartRunRequest {
   environment?: string | undefined;
   /** `--emergency <reason>`: past windows and freezes, once a second person approved it. */
   emergency?: string | undefined;
+  /**
+   * The commit CI built the version from, and when it was committed (epoch ms). Recorded in the `run.requested`
+   * audit entry: the run document has no field for them before a schema version that adds one.
+   */
+  commit?: { sha?: string | undefined; at?: number | undefined } | undefined;
+  /** Why, in the requester's words; recorded in the `run.requested` audit entry. */
+  reason?: string | undefined;
 }
 
 /**
@@ -34,8 +41,9 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
     action: request.emergency === undefined ? 'deploy.start' : 'deploy.emergency',
     userId: invocation.userId,
     via: invocation.via ?? 'command',
-    what: `/deploy ${request.service} ${request.version} to ${environment}${request.emergency === undefined ? '' : ' --emergency'}`,
+    what: `${invocation.via === 'api' ? 'POST /api/v1/deploys' : '/deploy'} ${request.service} ${request.version} to ${environment}${request.emergency === undefined ? '' : ' --emergency'}`,
     target: { service: request.service, environment },
+    scopes: invocation.scopes,
   });
   // The gate let an emergency through only where the environment has an override.
   const emergency = request.emergency !== undefined && envConfig.emergency ? { reason: request.emergency, approver: envConfig.emergency.approver } : undefined;
@@ -73,7 +81,7 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
     run: id,
     actor: invocation.userId,
     action: emergency ? 'run.requested.emergency' : 'run.requested',
-    detail: `${request.service} ${request.version} to ${environment}${emergency ? ` (emergency override, awaiting a second approval by ${emergency.approver}: ${emergency.reason})` : ''}`,
+    detail: `${request.service} ${request.version} to ${environment}${emergency ? ` (emergency override, awaiting a second approval by ${emergency.approver}: ${emergency.reason})` : ''}${requestNotes(request)}`,
     at: now,
   };
   // With confirmStart the run waits, pending, for the Start button its message shows.
@@ -86,4 +94,14 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
   }
   await services.engine.dispatch(created.run, started.effects);
   return created.run;
+}
+
+/** What the requester said beyond the target, for the audit: ` (commit 1a2b3c, committed 2026-…Z; reason: …)`. */
+function requestNotes(request: StartRunRequest): string {
+  const notes = [
+    request.commit?.sha === undefined ? undefined : `commit ${request.commit.sha}`,
+    request.commit?.at === undefined ? undefined : `committed ${new Date(request.commit.at).toISOString()}`,
+    request.reason === undefined ? undefined : `reason: ${request.reason}`,
+  ].filter((note) => note !== undefined);
+  return notes.length === 0 ? '' : ` (${notes.join('; ')})`;
 }

@@ -30,6 +30,7 @@ const NUMERIC_VALUES: Record<string, string> = {
   AUDIT_MAX_ENTRIES: 'audit.maxEntries',
   AUDIT_REFUSALS_PER_MINUTE: 'audit.refusalsPerMinute',
   AUDIT_ARCHIVE_DAYS: 'audit.archiveDays',
+  API_REQUESTS_PER_MINUTE: 'api.requestsPerMinute',
 };
 /** Where the schema is deliberately narrower than the code, and why. */
 const NARROWER: Record<string, string> = { PORT: 'a non-root process cannot bind below 1024' };
@@ -44,6 +45,7 @@ const SECRET_STAND_INS: Record<string, string> = {
   'slack-app-token': 'xapp-stand-in',
   'redis-url': 'redis://redis.example.internal:6379',
   'pagerduty-token': 'stand-in-pagerduty-token',
+  'api-tokens': '[]',
 };
 
 const containersOf = (objects: RenderedObject[]) =>

@@ -107,8 +107,25 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart feature tests'))('helm/
     expect(ingress.spec.rules).toEqual([
       { host: 'flightdeck.example.com', http: { paths: [{ path: '/slack/events', pathType: 'Exact', backend: { service: { name: 'fd-flightdeck', port: { name: 'http' } } } }] } },
     ]);
-    expect(() => renderChart([example('socket-mode'), inline('ingress: { enabled: true, host: a.example.com }\n')])).toThrow(/ingress.enabled needs slack.mode http/);
+    expect(() => renderChart([example('socket-mode'), inline('ingress: { enabled: true, host: a.example.com }\n')])).toThrow(/ingress.enabled needs slack.mode http or api.expose/);
     expect(() => renderChart([...values('secrets'), inline('ingress: { enabled: true }\n')])).toThrow(/ingress.host is required/);
+  });
+
+  it('routes the CI API through the Ingress and a Service only with api.expose, in Socket Mode too, and reads its tokens from a Secret on web pods only', () => {
+    const route = { path: '/api/v1/', pathType: 'Prefix', backend: { service: { name: 'fd-flightdeck', port: { name: 'http' } } } };
+    const http = one(renderChart([example('http-ingress'), inline('api: { expose: true }\n')]).objects, 'Ingress', 'fd-flightdeck');
+    expect(http.spec.rules[0].http.paths).toEqual([expect.objectContaining({ path: '/slack/events' }), route]);
+    const socket = renderChart([example('socket-mode'), inline('api: { expose: true }\ningress: { enabled: true, host: ci.example.com }\n')]).objects;
+    expect(one(socket, 'Ingress', 'fd-flightdeck').spec.rules[0].http.paths).toEqual([route]);
+    expect(one(socket, 'Service', 'fd-flightdeck').spec.ports).toEqual([expect.objectContaining({ name: 'http', targetPort: 'http' })]);
+    expect(renderChart([example('socket-mode')]).objects.some((o) => o.kind === 'Service' && o.metadata.name === 'fd-flightdeck')).toBe(false);
+
+    const objects = renderChart([...values('secrets'), inline('api: { tokens: { secretName: ci-tokens, key: tokens.yaml } }\n')]).objects;
+    const envOf = (name: string) => one(objects, 'Deployment', name).spec.template.spec.containers[0].env as Array<{ name: string; valueFrom?: unknown }>;
+    expect(envOf('fd-flightdeck-web').find((v) => v.name === 'API_TOKENS')?.valueFrom).toEqual({ secretKeyRef: { name: 'ci-tokens', key: 'tokens.yaml', optional: true } });
+    expect(envOf('fd-flightdeck-worker').some((v) => v.name === 'API_TOKENS')).toBe(false);
+    const chartSecret = one(renderChart([...values('secrets'), inline('secrets: { apiTokens: "[]" }\n')]).objects, 'Secret', 'fd-flightdeck');
+    expect(chartSecret.stringData['api-tokens']).toBe('[]');
   });
 
   it('scrapes both roles through a ServiceMonitor, in Socket Mode too', () => {

@@ -214,6 +214,7 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart tests'))('helm/flightde
     expect(refs).toEqual([
       ['SLACK_BOT_TOKEN', { name: 'flightdeck-credentials', key: 'slack-bot-token' }],
       ['SLACK_SIGNING_SECRET', { name: 'flightdeck-credentials', key: 'slack-signing-secret' }],
+      ['API_TOKENS', { name: 'flightdeck-credentials', key: 'api-tokens', optional: true }],
       ['PAGERDUTY_API_TOKEN', { name: 'flightdeck-credentials', key: 'pagerduty-token', optional: true }],
       ['REDIS_URL', { name: 'flightdeck-credentials', key: 'redis-url' }],
     ]);

@@ -19,7 +19,7 @@ import { waitUntil } from '../support/wait-until.js';
 /*
  * Every metric family docs/operations.md documents is fed: one compact run — a deploy whose run message Slack
  * first refuses (an error, then 429s long enough for the message to go stale), a guard breach that pages and
- * rolls back — scraped along the way, and each family must show values other than at the start. In Socket
+ * rolls back, a CI API request without a token — scraped along the way, and each family must show values other than at the start. In Socket
  * Mode, where there is no HTTP answer to time, acks are timed too.
  */
 
@@ -152,6 +152,7 @@ describe('every documented metric is fed', () => {
     slack.failNext('chat.update', 2, { retryAfter: 2 });
     const driver = new SlackDriver({ appUrl: `${url}/slack/events`, signingSecret: SIGNING_SECRET, emulator: slack });
     expect((await driver.slashCommand({ command: '/deploy', text: 'web v2 to production', userId: 'U0ALICE', channelId: CHANNEL })).status).toBe(200);
+    expect((await fetch(`${url}/api/v1/runs/1`)).status).toBe(401);
     await waitUntil('a run message trailing its run past the bound', async () => (sampleOf(await observe(), 'flightdeck_messages_stale') > 0 ? true : undefined));
     const run = await waitUntil('the run to wait with its guards on', async () => {
       await observe();

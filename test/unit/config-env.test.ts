@@ -40,6 +40,7 @@ describe('loadEnv', () => {
       auditArchiveDays: 30,
       runRetentionDays: 90,
       auditRefusalsPerMinute: 10,
+      apiRequestsPerMinute: 60,
       checklistDurationCap: undefined,
       probeConnectTo: [],
       pagerdutyEventsServer: 'events.pagerduty.com',
@@ -50,6 +51,7 @@ describe('loadEnv', () => {
     expect(env.slackBotToken).toBe(TOKEN);
     expect(env.slackSigningSecret).toBe(SIGNING);
     expect(env.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(env.apiTokens).toEqual([]);
   });
 
   it.each([

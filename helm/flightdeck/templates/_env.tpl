@@ -97,6 +97,14 @@ Secrets only ever come from secretKeyRef.
   valueFrom:
     secretKeyRef: { name: {{ $secret }}, key: slack-app-token }
 {{- end }}
+{{- if eq .role "web" }}
+- name: API_REQUESTS_PER_MINUTE
+  value: {{ $root.Values.api.requestsPerMinute | quote }}
+{{- /* Optional: without the key the API answers 401 to everyone, as with no token configured. */}}
+- name: API_TOKENS
+  valueFrom:
+    secretKeyRef: { name: {{ $root.Values.api.tokens.secretName | default $secret }}, key: {{ $root.Values.api.tokens.key }}, optional: true }
+{{- end }}
 - name: PAGERDUTY_API_TOKEN
   valueFrom:
     secretKeyRef: { name: {{ $secret }}, key: pagerduty-token, optional: true }
