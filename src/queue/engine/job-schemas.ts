@@ -31,6 +31,15 @@ export function stepJobId(run: Pick<Run, 'id' | 'uid'>, itemId: string): string 
   return `step-${runRef(run)}-${itemId}`;
 }
 
+/** The deployment summary of a run and its deployment log: one each per run, so a second enqueue collapses. */
+export function summaryJobId(run: Pick<Run, 'id' | 'uid'>): string {
+  return `summary-${runRef(run)}`;
+}
+
+export function deployLogJobId(run: Pick<Run, 'id' | 'uid'>): string {
+  return `deploy-log-${runRef(run)}`;
+}
+
 export function renderJobId(run: Pick<Run, 'id' | 'uid'>, seq: number, late = false): string {
   return late ? `render-${runRef(run)}-${seq}-late` : `render-${runRef(run)}-${seq}`;
 }

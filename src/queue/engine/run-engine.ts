@@ -5,7 +5,7 @@ import type { Run } from '../../run/core/run-schema.js';
 import { transition, type Effect, type RunEvent } from '../../run/core/transition.js';
 import type { Queues } from './create-queues.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
-import { renderJobId, stepJobId } from './job-schemas.js';
+import { deployLogJobId, renderJobId, stepJobId, summaryJobId } from './job-schemas.js';
 
 /** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */
 export const RUN_FAILURE_INCIDENT = 'run-failure';
@@ -86,7 +86,12 @@ export class RunEngine {
           await queues.notify.add('thread', { runId: run.id, note: effect.note }, { jobId: `thread-${at}-${index}` });
           break;
         case 'summary':
-          await queues.notify.add('summary', { runId: run.id }, { jobId: `summary-${ref}` });
+          // The log goes with the summary in one MULTI: a process killed here leaves both or neither, and
+          // the reconciler asks again for a run whose summary is not posted.
+          await queues.notify.addBulk([
+            { name: 'summary', data: { runId: run.id }, opts: { jobId: summaryJobId(run) } },
+            { name: 'deploy-log', data: { runId: run.id }, opts: { jobId: deployLogJobId(run) } },
+          ]);
           break;
       }
     }
