@@ -1,5 +1,5 @@
 /** The forms of `/deploy`, one usage line each: `help` lists them all, a usage error shows its own. */
-export const DEPLOY_FORMS = ['deploy', 'modal', 'status', 'history', 'lock', 'unlock', 'cancel', 'help'] as const;
+export const DEPLOY_FORMS = ['deploy', 'modal', 'status', 'history', 'lock', 'unlock', 'cancel', 'log', 'help'] as const;
 export type DeployForm = (typeof DEPLOY_FORMS)[number];
 
 export const DEPLOY_USAGE: Readonly<Record<DeployForm, string>> = {
@@ -10,11 +10,12 @@ export const DEPLOY_USAGE: Readonly<Record<DeployForm, string>> = {
   lock: '`/deploy lock <service> <environment> <reason>` — refuse new deployments there until unlocked',
   unlock: '`/deploy unlock <service> <environment>` — remove a lock taken with `/deploy lock`',
   cancel: '`/deploy cancel <run> [reason]` — stop a run; once it has changed the cluster, it is rolled back',
+  log: '`/deploy log <run>` — the run\'s deployment log: who did what when, checks, steps, incidents, rollback',
   help: '`/deploy help [subcommand]` — show this help, or one subcommand\'s',
 };
 
 /** Words that are subcommands: never read as a service name, whatever the catalog holds. */
-export const SUBCOMMANDS = ['status', 'history', 'lock', 'unlock', 'cancel', 'help'] as const;
+export const SUBCOMMANDS = ['status', 'history', 'lock', 'unlock', 'cancel', 'log', 'help'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /** Every form's usage line, in the order `help` shows them. */
