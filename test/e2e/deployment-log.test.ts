@@ -48,6 +48,7 @@ describe('the deployment log end to end', () => {
   let slack: SlackEmulator;
   let driver: SlackDriver;
   let flightdeck: FlightdeckProcess;
+  let k8s: E2eWorld['k8s'];
 
   beforeAll(async () => {
     world = await startE2eWorld({
@@ -56,9 +57,9 @@ describe('the deployment log end to end', () => {
       checklists: { logged: CHECKLIST },
       kubernetes: { readyDelayMs: 100 },
       slack: { channels: [CHANNEL] },
-      deployments: [{ namespace: 'shop', name: 'api', container: 'api', image: 'registry.example.com/acme/api:v1.4.1', replicas: 2 }],
+      deployments: [{ namespace: 'shop', name: 'api', container: 'api', image: 'registry.example.com/acme/api:v1.4.1', replicas: 2, progressDeadlineSeconds: 3 }],
     });
-    ({ slack, driver, flightdeck } = world);
+    ({ slack, driver, flightdeck, k8s } = world);
   });
 
   afterAll(async () => {
@@ -126,5 +127,23 @@ describe('the deployment log end to end', () => {
     const missing = spawnSync(process.execPath, [CLI, 'log', '999'], { env: { PATH: process.env.PATH ?? '', REDIS_PREFIX: flightdeck.redisPrefix }, encoding: 'utf8', timeout: 20_000 });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('There is no run #999');
+  });
+
+  it("logs a release that never became ready: the failed step as an incident, and the rollback that undid it", { timeout: 120_000 }, async () => {
+    k8s.neverReady('registry.example.com/acme/api:v9.9.9-broken');
+    const started = await driver.slashCommand({ command: '/deploy', text: 'api v9.9.9-broken to production', userId: 'U0ALICE', channelId: CHANNEL });
+    const runId = runIdIn(replyText(started));
+    const posted = await slack.waitFor((state) => state.messages(CHANNEL).find((message) => message.text.includes('v9.9.9-broken')), 10_000, 'the run message');
+    await click(posted.ts, 'ci-green', 'U0ALICE');
+    await click(posted.ts, 'lead', 'U0BOB');
+
+    const file = await slack.waitFor((state) => state.files.find((candidate) => candidate.threadTs === posted.ts), 90_000, 'the deployment log file of the failed run');
+    const log = file.content.toString('utf8').split('\n');
+    expect(log.find((line) => line.startsWith('- **Outcome**'))).toMatch(/^- \*\*Outcome\*\*: rolled-back — /);
+    const incidents = log.slice(log.indexOf('## Incidents') + 1, log.indexOf('## Rollback')).filter((line) => line !== '');
+    expect(incidents.some((line) => / — step failed: wait: .*progress deadline/.test(line))).toBe(true);
+    const rollback = log.slice(log.indexOf('## Rollback') + 1).find((line) => line.startsWith('- Yes'));
+    expect(rollback).toMatch(new RegExp(`^- Yes — rollback run #(?!${runId}\\b)\\d+: rolled back$`));
+    expect(log.find((line) => line.includes('step `wait-rollout`'))).toMatch(/^- \[ \] .* — step `wait-rollout` failed at /);
   });
 });
