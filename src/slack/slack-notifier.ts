@@ -199,7 +199,7 @@ export class SlackNotifier implements RunNotifier {
     );
   }
 
-  async postLog(run: Run, audit: readonly AuditEntry[], now: number): Promise<void> {
+  async postLog(run: Run, audit: readonly AuditEntry[], now: number, followUp = false): Promise<void> {
     const threadTs = threadOf(run);
     const people = await namePeople(this.client, [run.requestedBy, ...audit.map((entry) => entry.actor)]);
     const content = buildDeploymentLog({ run, audit, people, now });
@@ -208,7 +208,7 @@ export class SlackNotifier implements RunNotifier {
         channel_id: run.channel,
         thread_ts: threadTs,
         filename: `deployment-log-run-${run.id}.md`,
-        title: `Deployment log — run #${run.id}: ${run.service} ${run.version} to ${run.environment}`,
+        title: `Deployment log — run #${run.id}: ${run.service} ${run.version} to ${run.environment}${followUp ? ', with follow-up results' : ''}`,
         content,
       }),
     );

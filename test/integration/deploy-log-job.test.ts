@@ -6,6 +6,8 @@ import { NOTIFY_QUEUE } from '../../src/queue/engine/create-queues.js';
 import { deployLogJobId } from '../../src/queue/engine/job-schemas.js';
 import { createDeployLogProcessor } from '../../src/queue/notify/process-deploy-log.js';
 import { createRenderProcessor } from '../../src/queue/notify/process-render.js';
+import { createThreadProcessor } from '../../src/queue/notify/process-thread.js';
+import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { CHANNEL, startRenderHarness, type RenderHarness } from './render-harness.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -40,7 +42,11 @@ function startWorker(): void {
     },
   });
   const deps = { redis: h.redis, keyPrefix: h.prefix, store: h.store, notifier: h.slackNotifier(), logger: createLogger('info', sink), now: Date.now, channelSpacingMs: 50 };
-  const handlers: Record<string, (job: Job, token?: string) => Promise<void>> = { render: createRenderProcessor(deps), 'deploy-log': createDeployLogProcessor(deps) };
+  const handlers: Record<string, (job: Job, token?: string) => Promise<void>> = {
+    render: createRenderProcessor(deps),
+    thread: createThreadProcessor(deps),
+    'deploy-log': createDeployLogProcessor(deps),
+  };
   worker = new Worker(NOTIFY_QUEUE, (job, token) => handlers[job.name]!(job, token), { connection, prefix: h.queues.prefix });
 }
 
@@ -88,5 +94,27 @@ describe('the deploy-log job', () => {
     expect(await outcomes(run, 1)).toEqual([true]);
     expect(h.slack.calls.filter((call) => call.method === 'files.completeUploadExternal').map((call) => call.response.ok)).toEqual([false, true]);
     expect(h.slack.files).toHaveLength(1);
+  });
+
+  it('posts the log again, with the results, when the engine reports a follow-up phase of the run ended', async () => {
+    startWorker();
+    const created = await h.createStoredRun();
+    await h.render(created);
+    const run = await h.rendered(created.id);
+    await h.queues.notify.add('deploy-log', { runId: run.id }, { jobId: deployLogJobId(run) });
+    expect(await outcomes(run, 1)).toEqual([true]);
+    const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger: createLogger('silent') });
+    await engine.dispatch(run, [{ type: 'thread', note: { kind: 'phase-completed', phaseTitle: 'Day after', followUp: true } }]);
+    expect(await outcomes(run, 2)).toEqual([true, true]);
+    expect(h.slack.files.map((file) => file.title)).toEqual([
+      `Deployment log — run #${run.id}: web 1.2.3 to production`,
+      `Deployment log — run #${run.id}: web 1.2.3 to production, with follow-up results`,
+    ]);
+    // A regular phase's end is no follow-up: its thread reply is queued, and no log.
+    await worker!.pause();
+    const later = { ...run, seq: run.seq + 1 };
+    await engine.dispatch(later, [{ type: 'thread', note: { kind: 'phase-completed', phaseTitle: 'Go', followUp: false } }]);
+    const queued = await h.queues.notify.getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(queued.map((job) => job.name).sort()).toEqual(['render', 'thread']);
   });
 });

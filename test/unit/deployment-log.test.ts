@@ -96,7 +96,7 @@ describe('buildDeploymentLog', () => {
     const log = buildDeploymentLog({ ...succeeded, now: T0 + 60 * MIN });
     expect(section(log, 'Incidents')).toEqual(['- None']);
     expect(section(log, 'Rollback')).toEqual(['- No', '- Rollback target pinned at 2025-03-14 14:05:00 UTC: revision 7 (`registry/api:1.9.0`)']);
-    expect(section(log, 'Follow-ups')).toEqual(['- 1 follow-up phase still open: `flightdeck log 42` or `/deploy log 42` shows their results as they come in']);
+    expect(section(log, 'Follow-ups')).toEqual(['- 1 follow-up phase still open: the log is posted again in the thread as each ends; `/deploy log 42` or `flightdeck log 42` shows it now']);
   });
 
   it('keeps the audited timeline, one row per entry, people named', () => {

@@ -84,7 +84,7 @@ function rollback(run: Run): string[] {
 function followUps(run: Run): string[] {
   const open = run.phases.filter((phase) => phase.afterMs !== undefined && (phase.state === 'pending' || phase.state === 'active'));
   if (open.length === 0) return [];
-  return ['', '## Follow-ups', `- ${open.length} follow-up phase${open.length === 1 ? '' : 's'} still open: \`flightdeck log ${run.id}\` or \`/deploy log ${run.id}\` shows their results as they come in`];
+  return ['', '## Follow-ups', `- ${open.length} follow-up phase${open.length === 1 ? '' : 's'} still open: the log is posted again in the thread as each ends; \`/deploy log ${run.id}\` or \`flightdeck log ${run.id}\` shows it now`];
 }
 
 function timeline(audit: readonly AuditEntry[], people: PeopleNames): string[] {

@@ -84,6 +84,10 @@ export class RunEngine {
           break;
         case 'thread':
           await queues.notify.add('thread', { runId: run.id, note: effect.note }, { jobId: `thread-${at}-${index}` });
+          // A follow-up phase ended after the log was posted: post it again, with the follow-up's results.
+          if ((effect.note.kind === 'phase-completed' && effect.note.followUp) || effect.note.kind === 'follow-up-failed') {
+            await queues.notify.add('deploy-log', { runId: run.id, followUp: true }, { jobId: deployLogJobId(run, run.seq) });
+          }
           break;
         case 'summary':
           // The log goes with the summary in one MULTI: a process killed here leaves both or neither, and

@@ -32,9 +32,10 @@ export interface RunNotifier {
   postSummary(run: Run): Promise<void>;
   /**
    * Uploads the run's deployment log, written from the run and its audit entries at `now`, as a Markdown
-   * file in the run message's thread (Slack's files.uploadV2 flow); throws like `postThread`.
+   * file in the run message's thread (Slack's files.uploadV2 flow); `followUp`: posted again because a
+   * follow-up phase ended. Throws like `postThread`.
    */
-  postLog(run: Run, audit: readonly AuditEntry[], now: number): Promise<void>;
+  postLog(run: Run, audit: readonly AuditEntry[], now: number, followUp?: boolean): Promise<void>;
   /** Posts the reminder of a due follow-up phase, with its buttons, in the run message's thread; throws like `postThread`. */
   postPhaseReminder(run: Run, phaseId: string): Promise<void>;
 }
