@@ -132,4 +132,12 @@ describe('buildDeploymentLog', () => {
     expect(section(log, 'Incidents')).toEqual(['- 2025-03-14 14:02:00 UTC — paused by UQA: wait \\| \\*for\\* QA please']);
     expect(log).toContain('| 2025-03-14 14:02:00 | UQA | run.paused | wait \\| \\*for\\* QA please |');
   });
+
+  it('shows names in code spans as they are (no backslash escapes work there), a backtick turned harmless', () => {
+    const { run, audit } = play([{ type: 'start', actor: 'UREQ' }]);
+    const odd = { ...run, target: { ...run.target, image: 'reg/my_app:2.0.0', container: 'side`car' } };
+    const log = buildDeploymentLog({ run: odd, audit, now: T0 + 3 * MIN });
+    expect(log).toContain('- **Version**: 2.0.0 (image `reg/my_app:2.0.0`)');
+    expect(log).toContain('(container `sideˋcar`)');
+  });
 });

@@ -2,7 +2,7 @@ import { plainRunReason } from '../../run/core/run-reason.js';
 import type { AuditEntry, Run } from '../../run/core/run-schema.js';
 import { formatDuration } from '../format-duration.js';
 import { itemLine, phaseHeading } from './log-items.js';
-import { inline, logClock, logTime, personOf, type PeopleNames } from './log-text.js';
+import { code, inline, logClock, logTime, personOf, type PeopleNames } from './log-text.js';
 
 export interface DeploymentLogInput {
   run: Run;
@@ -20,15 +20,15 @@ const MAX_TIMELINE_ROWS = 500;
 function header(run: Run, now: number, people: PeopleNames): string[] {
   const ended = run.endedAt;
   const kind = run.kind === 'rollback' ? `rollback${run.rollbackOf ? ` of run #${run.rollbackOf}` : ''}` : 'deploy';
-  const target = `${inline(run.target.namespace)}/${inline(run.target.deployment)} (container \`${inline(run.target.container)}\`) on \`${inline(run.target.cluster)}\``;
+  const target = `${inline(run.target.namespace)}/${inline(run.target.deployment)} (container ${code(run.target.container)}) on ${code(run.target.cluster)}`;
   return [
     `# Deployment log: ${inline(run.service)} ${inline(run.version)} to ${inline(run.environment)}`,
     '',
-    `- **Run**: #${run.id} (${kind}), checklist \`${inline(run.checklist)}\``,
+    `- **Run**: #${run.id} (${kind}), checklist ${code(run.checklist)}`,
     `- **Date**: ${new Date(run.createdAt).toISOString().slice(0, 10)}`,
     `- **Time**: ${logClock(run.createdAt)} UTC`,
     `- **Deployed by**: ${personOf(run.requestedBy, people)}`,
-    `- **Version**: ${inline(run.version)} (image \`${inline(run.target.image)}\`)`,
+    `- **Version**: ${inline(run.version)} (image ${code(run.target.image)})`,
     `- **Environment**: ${inline(run.environment)} — ${target}`,
     ended !== undefined
       ? `- **Duration**: ${formatDuration(ended - run.createdAt)} (ended ${logTime(ended)})`
@@ -65,7 +65,7 @@ function rollback(run: Run): string[] {
   const lines = ['', '## Rollback'];
   if (run.kind === 'rollback') {
     lines.push(`- This run is a rollback${run.rollbackOf ? ` of run #${run.rollbackOf}` : ''}${run.reason !== undefined ? `: ${inline(plainRunReason(run.reason))}` : ''}`);
-    if (run.restoreTo) lines.push(`- Restoring revision ${inline(run.restoreTo.revision)} (\`${inline(run.restoreTo.image)}\`)`);
+    if (run.restoreTo) lines.push(`- Restoring revision ${inline(run.restoreTo.revision)} (${code(run.restoreTo.image)})`);
   } else if (run.rollbackRunId) {
     const outcome = run.state === 'rolled-back' ? 'rolled back' : run.state === 'rollback-failed' ? 'the rollback failed' : 'in progress';
     lines.push(`- Yes — rollback run #${run.rollbackRunId}: ${outcome}`);
@@ -75,7 +75,7 @@ function rollback(run: Run): string[] {
     lines.push('- No');
   }
   if (run.rollbackTarget) {
-    lines.push(`- Rollback target pinned at ${logTime(run.rollbackTarget.recordedAt)}: revision ${inline(run.rollbackTarget.revision)} (\`${inline(run.rollbackTarget.image)}\`)`);
+    lines.push(`- Rollback target pinned at ${logTime(run.rollbackTarget.recordedAt)}: revision ${inline(run.rollbackTarget.revision)} (${code(run.rollbackTarget.image)})`);
   }
   return lines;
 }

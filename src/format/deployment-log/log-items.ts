@@ -1,18 +1,18 @@
 import type { RunItem, RunPhase } from '../../run/core/run-schema.js';
 import { formatDuration } from '../format-duration.js';
-import { inline, logTime, personOf, type PeopleNames } from './log-text.js';
+import { code, inline, logTime, personOf, type PeopleNames } from './log-text.js';
 
 const BOX: Readonly<Record<RunItem['state'], string>> = { done: '[x]', failed: '[ ]', skipped: '[-]', pending: '[ ]', running: '[ ]' };
 
 /** What happened to a person's item: who ticked it or signed off, with the role they signed as, and when. */
 function peopleOutcome(item: Extract<RunItem, { kind: 'manual' | 'signoff' }>, people: PeopleNames): string {
   if (item.kind === 'manual') {
-    const role = item.role ? ` (role \`${inline(item.role)}\`)` : '';
+    const role = item.role ? ` (role ${code(item.role)})` : '';
     if (item.state === 'done' && item.by) return `ticked by ${personOf(item.by, people)}${item.at ? ` at ${logTime(item.at)}` : ''}${role}`;
     return `${item.state}${role}`;
   }
   const approvals = item.approvals.map((approval) => `${personOf(approval.by, people)} at ${logTime(approval.at)}`);
-  const signed = `sign-off as \`${inline(item.role)}\`, ${item.approvals.length} of ${item.quorum}`;
+  const signed = `sign-off as ${code(item.role)}, ${item.approvals.length} of ${item.quorum}`;
   const expired = item.expired && item.expired.length > 0 ? `; expired: ${item.expired.map((approval) => personOf(approval.by, people)).join(', ')}` : '';
   return approvals.length > 0 ? `${signed}: approved by ${approvals.join(', ')}${expired}` : `${signed}: not signed off (${item.state})${expired}`;
 }

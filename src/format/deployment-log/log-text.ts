@@ -27,3 +27,11 @@ export function logClock(epochMs: number): string {
 export function inline(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\\`*_[\]<|]/g, (char) => `\\${char}`);
 }
+
+/**
+ * Text as a Markdown code span. Backslash escapes do not work inside one, so a backtick in the text (which
+ * would end the span) becomes a `ˋ` and line breaks spaces; everything else shows exactly as it is.
+ */
+export function code(text: string): string {
+  return `\`${text.replace(/\s*[\r\n]+\s*/g, ' ').replaceAll('`', 'ˋ')}\``;
+}
