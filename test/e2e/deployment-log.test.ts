@@ -77,7 +77,7 @@ describe('the deployment log end to end', () => {
     expect(response.status, `clicking ${itemId}`).toBe(200);
   }
 
-  it('posts the log of an ended run as a Markdown file in its thread, and shows it on /deploy log and flightdeck log', { timeout: 120_000 }, async () => {
+  it('posts the log of an ended run as a Markdown file in its thread, and shows it on /deploy log and flightdeck log', { timeout: 240_000 }, async () => {
     const started = await driver.slashCommand({ command: '/deploy', text: 'api v1.4.2 to production', userId: 'U0ALICE', channelId: CHANNEL });
     const runId = runIdIn(replyText(started));
     const posted = await slack.waitFor((state) => state.messages(CHANNEL)[0], 10_000, 'the run message');
@@ -117,14 +117,14 @@ describe('the deployment log end to end', () => {
     const cli = spawnSync(process.execPath, [CLI, 'log', runId], {
       env: { PATH: process.env.PATH ?? '', REDIS_PREFIX: flightdeck.redisPrefix, ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}) },
       encoding: 'utf8',
-      timeout: 20_000,
+      timeout: 60_000,
     });
     expect(cli.stderr).toBe('');
     expect(cli.status).toBe(0);
     const printed = cli.stdout.split('\n');
     expect(printed[0]).toBe('# Deployment log: api v1.4.2 to production');
     expect(printed.find((line) => line.startsWith('- [x] Technical lead approves'))).toMatch(/approved by U0BOB at /);
-    const missing = spawnSync(process.execPath, [CLI, 'log', '999'], { env: { PATH: process.env.PATH ?? '', REDIS_PREFIX: flightdeck.redisPrefix }, encoding: 'utf8', timeout: 20_000 });
+    const missing = spawnSync(process.execPath, [CLI, 'log', '999'], { env: { PATH: process.env.PATH ?? '', REDIS_PREFIX: flightdeck.redisPrefix }, encoding: 'utf8', timeout: 60_000 });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('There is no run #999');
   });
