@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     engine,
     queues,
     clusters: createClusterAccess({ kubeconfigPath: kubeconfig }),
-    notifier: { post: async () => 'ts-bench', update: async () => {}, postThread: async () => 'ts', postSummary: async () => 'ts', postPhaseReminder: async () => 'ts' } as never,
+    notifier: { post: async () => 'ts-bench', update: async () => {}, postThread: async () => 'ts', postSummary: async () => 'ts', postLog: async () => {}, postPhaseReminder: async () => 'ts' } as never,
     logger,
     now: Date.now,
     startRollback: (request) => startRollback(request, { store, engine, now: Date.now }),

@@ -6,6 +6,7 @@ import { allUsage, DEPLOY_USAGE } from './deploy/deploy-usage.js';
 import { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
 import { replyCancel } from './deploy/reply-cancel.js';
 import { replyFreeze, replyLock, replyUnfreeze, replyUnlock } from './deploy/reply-lock.js';
+import { replyLog } from './deploy/reply-log.js';
 import { showHistory } from './deploy/show-history.js';
 import { showStatus } from './deploy/show-status.js';
 
@@ -15,13 +16,13 @@ export { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
  * `/deploy`: start a deployment (typed, or from a modal when typed alone), and the subcommands around it.
  * Who may do what is decided per environment by the catalog: deploy, lock, unlock and cancel need a role
  * allowed to deploy there (rolling back for a rollback run), freeze and unfreeze one of its freezers; status,
- * history and help are open to anyone.
+ * history, log and help are open to anyone.
  */
 export const deployCommand: CommandDefinition<DeployRequest> = {
   name: '/deploy',
   usage: allUsage(),
   description: 'Deploy a service version through its environment checklist',
-  usageHint: '[<service> <version> [to <env>]] | status [service] | history <service> [env] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | help',
+  usageHint: '[<service> <version> [to <env>]] | status [service] | history <service> [env] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | log <run> | help',
   parse: parseDeploy,
   async handle(request, invocation, services): Promise<CommandReply> {
     switch (request.kind) {
@@ -61,6 +62,8 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
         return replyUnfreeze(request, invocation, services);
       case 'cancel':
         return replyCancel(request, invocation, services);
+      case 'log':
+        return replyLog(request, invocation, services);
     }
   },
 };

@@ -12,6 +12,7 @@ import { sandboxRefusal, servesSandboxByDefault } from './config/sandbox-eligibi
 import { isFlightdeckError } from './errors/flightdeck-error.js';
 import { createLogger } from './observability/create-logger.js';
 import { runAuditCommand } from './run/store/run-audit-command.js';
+import { runLogCommand } from './run/store/run-log-command.js';
 import { createQueues } from './queue/engine/create-queues.js';
 import { RunEngine } from './queue/engine/run-engine.js';
 import { runLocksCommand } from './run/store/run-locks-command.js';
@@ -51,6 +52,8 @@ Commands:
   audit [--since <ISO time|duration>] [--service <name>] [--format jsonl|csv]
                    Every audit entry still kept (the day archives, then the live stream), oldest first, to stdout:
                    one JSON object (default) or CSV row each, for a log shipper (REDIS_URL, REDIS_PREFIX).
+  log <run id>     The run's deployment log as Markdown (what an ended run posts in its thread, written now):
+                   phases with who did what when, incidents, rollback, follow-ups, timeline. Exit 1: no such run.
   help             Show this text.`;
 
 /** Below Kubernetes' default 30 s grace period; the Helm chart sets terminationGracePeriodSeconds to match. */
@@ -211,6 +214,11 @@ async function run(args: string[]): Promise<number> {
         stdout: (text) => new Promise<void>((resolve) => (process.stdout.write(text) ? resolve() : process.stdout.once('drain', () => resolve()))),
         stderr: (text) => process.stderr.write(text),
       });
+    case 'log':
+      return runLogCommand(rest, loadEnv({ ...process.env, FLIGHTDECK_ROLE: 'worker', SLACK_BOT_TOKEN: process.env.SLACK_BOT_TOKEN ?? 'unused-by-log' }), {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      }, Date.now);
     case 'help':
     case '--help':
     case '-h':

@@ -1,5 +1,5 @@
 /** The forms of `/deploy`, one usage line each: `help` lists them all, a usage error shows its own. */
-export const DEPLOY_FORMS = ['deploy', 'modal', 'status', 'history', 'lock', 'unlock', 'freeze', 'unfreeze', 'cancel', 'help'] as const;
+export const DEPLOY_FORMS = ['deploy', 'modal', 'status', 'history', 'lock', 'unlock', 'freeze', 'unfreeze', 'cancel', 'log', 'help'] as const;
 export type DeployForm = (typeof DEPLOY_FORMS)[number];
 
 export const DEPLOY_USAGE: Readonly<Record<DeployForm, string>> = {
@@ -12,11 +12,12 @@ export const DEPLOY_USAGE: Readonly<Record<DeployForm, string>> = {
   freeze: '`/deploy freeze <environment> <duration|until> <reason>` — refuse every deployment there for a while (`4h`, `2d`) or until a date (`2026-12-24`, `2026-12-24T18:00Z`); rollbacks still run',
   unfreeze: '`/deploy unfreeze <environment>` — lift a freeze declared with `/deploy freeze`',
   cancel: '`/deploy cancel <run> [reason]` — stop a run; once it has changed the cluster, it is rolled back',
+  log: '`/deploy log <run>` — the run\'s deployment log: who did what when, checks, steps, incidents, rollback',
   help: '`/deploy help [subcommand]` — show this help, or one subcommand\'s',
 };
 
 /** Words that are subcommands: never read as a service name, whatever the catalog holds. */
-export const SUBCOMMANDS = ['status', 'history', 'lock', 'unlock', 'freeze', 'unfreeze', 'cancel', 'help'] as const;
+export const SUBCOMMANDS = ['status', 'history', 'lock', 'unlock', 'freeze', 'unfreeze', 'cancel', 'log', 'help'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /** Every form's usage line, in the order `help` shows them. */

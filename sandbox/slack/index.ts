@@ -28,4 +28,5 @@ export type {
   SlackEmulator,
   SlackEmulatorOptions,
   StoredMessage,
+  UploadedFile,
 } from './slack-types.js';

@@ -1,4 +1,5 @@
 import type { Directory } from './directory.js';
+import type { FileStore } from './file-store.js';
 import type { MessageStore } from './message-store.js';
 import type { ViewStore } from './view-store.js';
 
@@ -7,6 +8,11 @@ export interface MethodContext {
   store: MessageStore;
   views: ViewStore;
   directory: Directory;
+  files: FileStore;
+  /** Whether the bot is a member of this known channel (see SlackEmulatorOptions.botAbsentFrom). */
+  isMember: (channel: string) => boolean;
+  /** The emulator's clock, ms. */
+  now: () => number;
   baseUrl: string;
   teamId: string;
   teamDomain: string;

@@ -8,6 +8,8 @@ const NEEDS: Readonly<Record<string, string>> = {
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
   'chat.postEphemeral': 'chat:write',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
   'users.info': 'users:read',
   'users.lookupByEmail': 'users:read.email',
   'usergroups.users.list': 'usergroups:read',

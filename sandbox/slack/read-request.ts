@@ -2,11 +2,27 @@ import type { IncomingMessage } from 'node:http';
 
 const JSON_STRING_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
 
-/** Reads the whole request body as UTF-8. */
-export async function readBody(req: IncomingMessage): Promise<string> {
+/** Reads the whole request body as bytes. */
+export async function readRawBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Reads the whole request body as UTF-8. */
+export async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readRawBody(req)).toString('utf8');
+}
+
+/**
+ * The file bytes of a POST to an upload URL: the first file part of a multipart form (what
+ * @slack/web-api's filesUploadV2 sends), else the body as it is. Undefined for a form without a file.
+ */
+export async function readUploadedBytes(contentType: string | undefined, body: Buffer): Promise<Buffer | undefined> {
+  if (!(contentType ?? '').toLowerCase().startsWith('multipart/form-data')) return body;
+  const form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType ?? '' } }).formData();
+  for (const [, value] of form) if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
+  return undefined;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Directory } from './directory.js';
+import { FileStore } from './file-store.js';
 import { MessageStore } from './message-store.js';
 import { ALL_EMULATED_SCOPES, scopeNeeded } from './method-scopes.js';
 import { err, str, type MethodContext, type MethodReply } from './method-context.js';
 import { RateLimiter } from './rate-limiter.js';
-import { inspectableArgs, parseArgs, readBody, readToken } from './read-request.js';
+import { inspectableArgs, parseArgs, readBody, readRawBody, readToken, readUploadedBytes } from './read-request.js';
 import { ResponseUrls } from './response-urls.js';
 import { SocketModeServer } from './socket-mode-server.js';
 import type {
@@ -51,9 +52,11 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     throw new Error(`startSlackEmulator: socketPingIntervalMs must be in (0, ${MAX_PING_INTERVAL_MS}], got ${pingIntervalMs}`);
   }
   const privateChannels = new Set(options.privateChannels ?? []);
-  const store = new MessageStore([...(options.channels ?? ['C0DEPLOY']), ...privateChannels], now);
+  const store = new MessageStore([...(options.channels ?? ['C0DEPLOY']), ...privateChannels, ...(options.botAbsentFrom ?? [])], now);
   const scopes = [...(options.scopes ?? ALL_EMULATED_SCOPES)];
   const granted = new Set(scopes);
+  const absent = new Set(options.botAbsentFrom ?? []);
+  const files = new FileStore();
   const directory = new Directory(store);
   const users: KnownUser[] = [...(options.users ?? DEFAULT_USERS), { id: botUserId, name: 'flightdeck', isBot: true }];
   for (const u of users) directory.addUser(u);
@@ -72,6 +75,9 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     store,
     views,
     directory,
+    files,
+    isMember: (channel) => !absent.has(channel),
+    now,
     baseUrl,
     teamId,
     teamDomain,
@@ -135,6 +141,15 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://emulator').pathname;
+    // An upload URL takes the file's bytes as sent (raw, or a multipart form as @slack/web-api posts them)
+    // and answers in plain text, as Slack's file servers do.
+    if (req.method === 'POST' && path.startsWith('/upload/v1/')) {
+      const bytes = await readUploadedBytes(req.headers['content-type'], await readRawBody(req));
+      const taken = bytes !== undefined && files.receive(path.slice('/upload/v1/'.length), bytes);
+      res.writeHead(taken ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(taken ? `OK - ${bytes.length}` : 'Not Found');
+      return;
+    }
     const body = await readBody(req);
     if (req.method === 'POST' && path.startsWith('/api/')) {
       const held = takeFault(holds, path.slice('/api/'.length));
@@ -187,6 +202,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     calls,
     ephemerals: store.ephemerals,
     responses: responseUrls.recorded,
+    files: files.completed,
     messages: (channel) => store.list(channel),
     message: (channel, ts) => store.find(channel, ts),
     thread: (channel, ts) => [...(store.find(channel, ts)?.replies ?? [])],

@@ -2,10 +2,11 @@ import type { RateLimitRule } from './rate-limiter.js';
 import type { SocketModeControl } from './socket-mode-server.js';
 import type { StoredView, ViewAckRecord } from './view-store.js';
 import type { Block } from './block.js';
+import type { UploadedFile } from './file-store.js';
 
 // The block type has its own module so the stores and validators can use it without importing this file,
 // which imports their types (a cycle otherwise).
-export type { Block };
+export type { Block, UploadedFile };
 
 /** Message metadata an app attached with `chat.postMessage` / `chat.update`. */
 export interface MessageMetadata {
@@ -106,6 +107,8 @@ export interface SlackEmulatorOptions {
   channels?: string[];
   /** Private channels (also known): reading their history needs `groups:history` instead of `channels:history`. */
   privateChannels?: string[];
+  /** Known channels the bot is not a member of: posting a message or sharing a file there answers `not_in_channel`. */
+  botAbsentFrom?: string[];
   /**
    * The bot token's granted scopes: a call needing another answers `missing_scope` with `needed` and
    * `provided`, and every answer to the bot token carries them in `x-oauth-scopes`. Default: every scope an
@@ -154,6 +157,8 @@ export interface SlackEmulator {
   readonly calls: readonly RecordedCall[];
   readonly ephemerals: readonly EphemeralMessage[];
   readonly responses: readonly RecordedResponse[];
+  /** Files shared with `files.completeUploadExternal`, oldest first, with the bytes that were uploaded. */
+  readonly files: readonly UploadedFile[];
   /** Current top-level messages of a channel in posting order (empty for unknown channels). */
   messages(channel: string): StoredMessage[];
   /** A top-level message or thread reply by ts. */

@@ -1,4 +1,5 @@
 import { directoryMethods } from './directory-methods.js';
+import { fileMethods } from './file-methods.js';
 import { historyMethods } from './history-methods.js';
 import { err, str, type Handler, type MethodReply } from './method-context.js';
 import type { Block, MessageMetadata } from './slack-types.js';
@@ -13,6 +14,7 @@ export const webApiMethods: Readonly<Record<string, Handler>> = {
   ...directoryMethods,
   ...viewMethods,
   ...historyMethods,
+  ...fileMethods,
 
   'auth.test': (ctx) => ({
     ok: true,
@@ -33,6 +35,7 @@ export const webApiMethods: Readonly<Record<string, Handler>> = {
     const metadata = readMetadata(args);
     if (metadata === 'invalid') return err('invalid_metadata_format');
     if (!ctx.store.hasChannel(channel)) return err('channel_not_found');
+    if (!ctx.isMember(channel)) return err('not_in_channel');
     const threadTs = str(args.thread_ts);
     const posted = ctx.store.post(channel, {
       text: content.text ?? '',

@@ -25,6 +25,7 @@ export type GateAction =
   | 'run.resume'
   | 'run.abort'
   | 'run.cancel'
+  | 'run.log'
   | 'item.tick'
   | 'item.approve'
   | 'rollback.request'
@@ -174,6 +175,8 @@ export const GATE_RULES: Record<GateAction, readonly RuleName[]> = {
   'run.resume': ['run-exists', 'environment-known', 'run-operator'],
   'run.abort': ['run-exists', 'environment-known', 'run-operator'],
   'run.cancel': ['run-exists', 'environment-known', 'run-operator'],
+  // Reading a run's log is open, as `/deploy status` and `history` are: it says what the thread already shows.
+  'run.log': ['run-exists'],
   'item.tick': ['run-exists', 'may-tick'],
   'item.approve': ['run-exists', 'may-approve'],
   'rollback.request': ['named-run-exists', 'environment-known', 'rollbacker', 'undoes-current-run'],

@@ -42,6 +42,7 @@ export function meterNotifier(notifier: RunNotifier, metrics: FlightdeckMetrics)
     update: (run, ts) => metered('chat.update', () => notifier.update(run, ts)),
     postThread: (run, note) => metered('chat.postMessage', () => notifier.postThread(run, note)),
     postSummary: (run) => metered('chat.postMessage', () => notifier.postSummary(run)),
+    postLog: (run, audit, now, followUp) => metered('files.uploadV2', () => notifier.postLog(run, audit, now, followUp)),
     postPhaseReminder: (run, phaseId) => metered('chat.postMessage', () => notifier.postPhaseReminder(run, phaseId)),
   };
 }

@@ -9,6 +9,8 @@ import { FlightdeckError } from '../errors/flightdeck-error.js';
  * channel history to find a run message whose post was answered too late to record, so a retry edits it
  * instead of posting a second one. That search needs the bot to be a member of the channel, so flightdeck
  * does not ask for `chat:write.public`: a channel it was not invited to fails the first post, not a retry.
+ * Upload the deployment log of an ended run as a file in its thread (`files:write`); name the people in it
+ * (`users:read`).
  */
 export const BOT_SCOPES = [
   'commands',
@@ -19,6 +21,7 @@ export const BOT_SCOPES = [
   'im:write',
   'channels:history',
   'groups:history',
+  'files:write',
 ] as const;
 
 export interface ManifestOptions {

@@ -4,7 +4,9 @@ import { catalogueSlackError } from '../errors/error-catalogue.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import type { RunNotifier } from '../queue/notify/run-notifier.js';
 import type { ThreadNote } from '../run/core/thread-note.js';
-import type { Run } from '../run/core/run-schema.js';
+import type { AuditEntry, Run } from '../run/core/run-schema.js';
+import { buildDeploymentLog } from '../format/deployment-log/build-deployment-log.js';
+import { namePeople } from './name-people.js';
 import { renderRunMessage } from './render-run-message.js';
 import { renderPhaseReminder } from './views/render-phase-reminder.js';
 import { wordThreadNote } from './views/word-thread-note.js';
@@ -194,6 +196,21 @@ export class SlackNotifier implements RunNotifier {
     const summary = renderRunSummary(run);
     await call('chat.postMessage', () =>
       this.client.chat.postMessage({ channel: run.channel, thread_ts: threadTs, text: summary.text, blocks: summary.blocks, unfurl_links: false }),
+    );
+  }
+
+  async postLog(run: Run, audit: readonly AuditEntry[], now: number, followUp = false): Promise<void> {
+    const threadTs = threadOf(run);
+    const people = await namePeople(this.client, [run.requestedBy, ...audit.map((entry) => entry.actor)]);
+    const content = buildDeploymentLog({ run, audit, people, now });
+    await call('files.uploadV2', () =>
+      this.client.filesUploadV2({
+        channel_id: run.channel,
+        thread_ts: threadTs,
+        filename: `deployment-log-run-${run.id}.md`,
+        title: `Deployment log — run #${run.id}: ${run.service} ${run.version} to ${run.environment}${followUp ? ', with follow-up results' : ''}`,
+        content,
+      }),
     );
   }
 

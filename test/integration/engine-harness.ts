@@ -25,6 +25,7 @@ export const silentNotifier: RunNotifier = {
   update: async () => {},
   postThread: async () => {},
   postSummary: async () => {},
+  postLog: async () => {},
   postPhaseReminder: async () => {},
 };
 

@@ -68,6 +68,7 @@ describe('the first post of a run message', () => {
       findPosted: (run, since) => real.findPosted(run, since),
       postThread: (run, text) => real.postThread(run, text),
       postSummary: (run) => real.postSummary(run),
+      postLog: (run, audit, now, followUp) => real.postLog(run, audit, now, followUp),
       postPhaseReminder: (run, phaseId) => real.postPhaseReminder(run, phaseId),
     });
     const run = await createStoredRun();

@@ -21,6 +21,14 @@ export const LIBRARY_CALLS: readonly SlackMethodUse[] = [
 
 /** `client.chat.postMessage(`, `this.firstPostClient.chat.update(`, `client.usergroups.users.list(` … */
 const CLIENT_CALL = /\b\w*[cC]lient\.([a-z]+(?:\.[a-zA-Z]+)+)\(/g;
+/**
+ * WebClient helpers that call several methods: `filesUploadV2` asks `files.getUploadURLExternal` for an
+ * upload URL, POSTs the bytes there (not a Web API method) and shares them with `files.completeUploadExternal`.
+ */
+const HELPER_CALLS: Readonly<Record<string, readonly string[]>> = {
+  filesUploadV2: ['files.getUploadURLExternal', 'files.completeUploadExternal'],
+};
+const HELPER_CALL = /\b\w*[cC]lient\.(\w+)\(/g;
 /** A call written any other way (by name) must not slip past the scan. */
 const BY_NAME = /\.apiCall\(/g;
 
@@ -43,6 +51,7 @@ export function slackMethodsInSrc(): SlackMethodUse[] {
     BY_NAME.lastIndex = 0;
     if (byName) throw new Error(`${where(byName.index)}: a Web API call by name; call it as client.<family>.<method>() so test/support/slack-methods-in-src.ts sees it`);
     for (const m of text.matchAll(CLIENT_CALL)) found.push({ method: m[1]!, at: where(m.index) });
+    for (const m of text.matchAll(HELPER_CALL)) for (const method of HELPER_CALLS[m[1]!] ?? []) found.push({ method, at: where(m.index) });
   }
   return found;
 }

@@ -35,6 +35,8 @@ describe('parseDeploy', () => {
     ['cancel 12', { kind: 'cancel', runId: '12' }],
     ['cancel #12', { kind: 'cancel', runId: '12' }],
     ['cancel 12 wrong version', { kind: 'cancel', runId: '12', reason: 'wrong version' }],
+    ['log 12', { kind: 'log', runId: '12' }],
+    ['LOG #12', { kind: 'log', runId: '12' }],
   ])('reads %j', (text, expected) => {
     expect(parseDeploy(text)).toEqual(expected);
   });
@@ -46,6 +48,7 @@ describe('parseDeploy', () => {
     ['cancel v2', 'cancel'],
     ['unlock v2', 'unlock'],
     ['help v2', 'help'],
+    ['log v2', 'log'],
   ])('never reads the subcommand word in %j as a service to deploy', (text, form) => {
     const err = refusal(text);
     expect(err.code).toBe('usage');
@@ -80,6 +83,9 @@ describe('parseDeploy', () => {
     ['cancel twelve', 'usage', 'is not a run number', 'cancel'],
     ['cancel 0', 'usage', 'is not a run number', 'cancel'],
     ['cancel -3', 'usage', 'is not a run number', 'cancel'],
+    ['log', 'usage', 'Which run?', 'log'],
+    ['log twelve', 'usage', 'is not a run number', 'log'],
+    ['log 12 13', 'usage', 'one run number only', 'log'],
   ])('refuses %j with %s, naming the problem and showing the usage of that form', (text, code, message, form) => {
     const err = refusal(text);
     expect(err.code).toBe(code);

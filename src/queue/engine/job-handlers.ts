@@ -6,6 +6,7 @@ import { createRenderProcessor } from '../notify/process-render.js';
 import { createRollbackRequestProcessor } from './process-rollback-request.js';
 import { createStepProcessor } from '../steps/process-step.js';
 import { createSummaryProcessor } from '../notify/process-summary.js';
+import { createDeployLogProcessor } from '../notify/process-deploy-log.js';
 import { createThreadProcessor } from '../notify/process-thread.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -20,7 +21,7 @@ export function createJobHandlers(deps: WorkerDeps): Record<QueueName, Record<st
     steps: { step, check: incident.check },
     rollback: { step, 'rollback-request': createRollbackRequestProcessor(deps) },
     guards: incident.guards,
-    notify: { render: createRenderProcessor(deps), thread: createThreadProcessor(deps), summary: createSummaryProcessor(deps), ...incident.notify },
+    notify: { render: createRenderProcessor(deps), thread: createThreadProcessor(deps), summary: createSummaryProcessor(deps), 'deploy-log': createDeployLogProcessor(deps), ...incident.notify },
     followups: { 'phase-due': createPhaseDueProcessor(deps) },
   };
 }

@@ -31,6 +31,19 @@ export function stepJobId(run: Pick<Run, 'id' | 'uid'>, itemId: string): string 
   return `step-${runRef(run)}-${itemId}`;
 }
 
+/** The deployment summary of a run and its deployment log: one each per run, so a second enqueue collapses. */
+export function summaryJobId(run: Pick<Run, 'id' | 'uid'>): string {
+  return `summary-${runRef(run)}`;
+}
+
+/** `seq`: the transition that ended a follow-up phase, whose results a log posted again brings. */
+export function deployLogJobId(run: Pick<Run, 'id' | 'uid'>, seq?: number): string {
+  return seq === undefined ? `deploy-log-${runRef(run)}` : `deploy-log-${runRef(run)}-${seq}`;
+}
+
+/** `followUp`: the log posted again when a follow-up phase of a succeeded run ended. */
+export const deployLogJobSchema = z.object({ runId: z.string().min(1), followUp: z.boolean().optional() });
+
 export function renderJobId(run: Pick<Run, 'id' | 'uid'>, seq: number, late = false): string {
   return late ? `render-${runRef(run)}-${seq}-late` : `render-${runRef(run)}-${seq}`;
 }

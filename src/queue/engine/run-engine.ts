@@ -5,7 +5,7 @@ import type { Run } from '../../run/core/run-schema.js';
 import { transition, type Effect, type RunEvent } from '../../run/core/transition.js';
 import type { Queues } from './create-queues.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
-import { renderJobId, stepJobId } from './job-schemas.js';
+import { deployLogJobId, renderJobId, stepJobId, summaryJobId } from './job-schemas.js';
 
 /** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */
 export const RUN_FAILURE_INCIDENT = 'run-failure';
@@ -84,9 +84,18 @@ export class RunEngine {
           break;
         case 'thread':
           await queues.notify.add('thread', { runId: run.id, note: effect.note }, { jobId: `thread-${at}-${index}` });
+          // A follow-up phase ended after the log was posted: post it again, with the follow-up's results.
+          if ((effect.note.kind === 'phase-completed' && effect.note.followUp) || effect.note.kind === 'follow-up-failed') {
+            await queues.notify.add('deploy-log', { runId: run.id, followUp: true }, { jobId: deployLogJobId(run, run.seq) });
+          }
           break;
         case 'summary':
-          await queues.notify.add('summary', { runId: run.id }, { jobId: `summary-${ref}` });
+          // The log goes with the summary in one MULTI: a process killed here leaves both or neither, and
+          // the reconciler asks again for a run whose summary is not posted.
+          await queues.notify.addBulk([
+            { name: 'summary', data: { runId: run.id }, opts: { jobId: summaryJobId(run) } },
+            { name: 'deploy-log', data: { runId: run.id }, opts: { jobId: deployLogJobId(run) } },
+          ]);
           break;
       }
     }

@@ -39,13 +39,15 @@ export interface ReplyOrder {
 
 const scoreOf = (place: number) => (place === LAST_PLACE ? '+inf' : String(place));
 
+/** Whether the job `id` of `job`'s queue is queued, active or waiting for a retry: its hash exists and BullMQ has not stamped it finished. */
+export async function jobPending(redis: Redis, job: Job, id: string): Promise<boolean> {
+  const [timestamp, finishedOn] = await redis.hmget(`${job.queueQualifiedName}:${id}`, 'timestamp', 'finishedOn');
+  return timestamp !== null && finishedOn === null;
+}
+
 export function createReplyOrder(redis: Redis, keyPrefix: string): ReplyOrder {
   const lineOf = (runId: string) => `{${keyPrefix}}:reply-line:${runId}`;
-  /** Queued, active or waiting for a retry: its hash exists and BullMQ has not stamped it finished. */
-  const pending = async (job: Job, id: string) => {
-    const [timestamp, finishedOn] = await redis.hmget(`${job.queueQualifiedName}:${id}`, 'timestamp', 'finishedOn');
-    return timestamp !== null && finishedOn === null;
-  };
+  const pending = (job: Job, id: string) => jobPending(redis, job, id);
   return {
     async join(runId, job, place) {
       await redis.zadd(lineOf(runId), 'NX', scoreOf(place), job.id ?? job.name);

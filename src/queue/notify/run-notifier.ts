@@ -1,5 +1,5 @@
 import type { ThreadNote } from '../../run/core/thread-note.js';
-import type { Run } from '../../run/core/run-schema.js';
+import type { AuditEntry, Run } from '../../run/core/run-schema.js';
 
 /**
  * The port through which workers show a run to people. The queue layer knows nothing of Slack; the Slack
@@ -30,6 +30,12 @@ export interface RunNotifier {
   postThread(run: Run, note: ThreadNote): Promise<void>;
   /** Posts the deployment summary in the run message's thread; throws like `postThread`. */
   postSummary(run: Run): Promise<void>;
+  /**
+   * Uploads the run's deployment log, written from the run and its audit entries at `now`, as a Markdown
+   * file in the run message's thread (Slack's files.uploadV2 flow); `followUp`: posted again because a
+   * follow-up phase ended. Throws like `postThread`.
+   */
+  postLog(run: Run, audit: readonly AuditEntry[], now: number, followUp?: boolean): Promise<void>;
   /** Posts the reminder of a due follow-up phase, with its buttons, in the run message's thread; throws like `postThread`. */
   postPhaseReminder(run: Run, phaseId: string): Promise<void>;
 }
