@@ -59,6 +59,12 @@ describe('distinctSigners', () => {
     expect(itemOf(next.run, 'sec')).toMatchObject({ state: 'done', by: 'U5' });
   });
 
+  it("has no objection to the person's own approval of the same item: the state machine says it is already approved", () => {
+    const run = play([start, approve('lead', 'U4', ['tech-lead'])], newRun({ distinctSigners: true })).run;
+    expect(approveRefusal(run, itemOf(run, 'lead'), 'U4', ['tech-lead'])).toBeNull();
+    expect(refusal(() => transition(run, approve('lead', 'U4', ['tech-lead']), T0 + 5 * MIN)).data).toMatchObject({ key: 'already-approved' });
+  });
+
   it('is not checked when the checklist does not ask for it', () => {
     const run = play([start, approve('lead', 'U4', ['tech-lead'])]).run;
     expect(run.distinctSigners).toBeFalsy();

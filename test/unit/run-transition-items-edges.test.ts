@@ -88,15 +88,15 @@ describe('where people may act', () => {
     expect(refusal(() => transition(run, tick('no-such-item'), T0 + HOUR)).code).toBe('run-finished');
   });
 
-  it.each<[string, 'tick' | 'approve', string]>([
-    ['a manual item', 'tick', 'announce'],
-    ['a sign-off', 'approve', 'lead'],
-  ])('refuses %s a stored run holds as skipped, naming its state', (_what, type, itemId) => {
+  it.each<[string, 'tick' | 'approve', string, string]>([
+    ['a manual item', 'tick', 'announce', 'Announce'],
+    ['a sign-off', 'approve', 'lead', 'Tech lead approves'],
+  ])('refuses %s a stored run holds as skipped, naming its state', (_what, type, itemId, title) => {
     // Only a stored document can hold this (flightdeck skips running items only); the run schema allows it.
     const run = started();
     itemOf(run, itemId).state = 'skipped';
     const err = refusal(() => transition(run, { type, itemId, actor: 'U9', actorRoles: ['tech-lead'] }, T0 + 5 * MIN));
     expect(err.code).toBe('item-not-tickable');
-    expect(err.message).toMatch(/^".+" cannot be ticked: it is skipped\.$/);
+    expect(err.message).toBe(`"${title}" cannot be ticked: it is skipped.`);
   });
 });
