@@ -43,9 +43,12 @@ const ENDED = ['succeeded', 'failed', 'error', 'aborted', 'rolling-back', 'rolle
 /** The effects of a run that ends (`endRun`): the thread hears why, guards stop, then a rollback or the summary. */
 const END_EFFECTS = ['thread', 'stop-guards', 'request-rollback', 'summary'] as const satisfies readonly Effect['type'][];
 
-/** People and checks act on a succeeded run only through the items of its due follow-ups. */
+/**
+ * People and checks act on a succeeded run only through the items of its follow-ups. `takes` asks only
+ * about an ended state the row lists, and these rows list `succeeded` alone; whether the follow-up is due
+ * is the apply function's to say, in its own words.
+ */
 function onFollowUp(run: Run, event: { itemId: string }): boolean {
-  if (run.state !== 'succeeded') return false;
   const found = itemsOf(run).find(({ item }) => item.id === event.itemId);
   return found !== undefined && isFollowUp(found.phase);
 }
