@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { type ClusterClient, createClusterAccess } from '../../src/k8s/create-cluster-access.js';
+import { jobManifest } from '../../src/k8s/job-manifest.js';
 import { runJob } from '../../src/k8s/run-job.js';
 import { type KubernetesEmulator, startKubernetesEmulator } from '../../sandbox/kubernetes/index.js';
 import { WORKER_ACCOUNT, loadChartRbac } from '../../sandbox/kubernetes/load-chart-rbac.js';
@@ -124,6 +125,9 @@ describe('runJob', () => {
 
   it('times out with rollout-timeout naming the Job; a log it cannot read does not hide the verdict', async () => {
     emu.jobOutcome({ name: 'slow' }, { succeed: true, logs: [], runMs: 60_000 });
+    // Created beforehand with a long activeDeadlineSeconds (runJob reuses it): on a loaded machine the API server
+    // would otherwise end a Job whose deadline is the 1 s a 300 ms timeout rounds up to before the wait gives up.
+    emu.create('jobs', 'prod', { ...jobManifest({ ...job, name: 'slow', deadlineSeconds: 600 }) });
     const err = await runJob(client, { ...job, name: 'slow', timeoutMs: 300 }).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(FlightdeckError);
     expect((err as FlightdeckError).code).toBe('rollout-timeout');
