@@ -92,7 +92,8 @@ export const switchStepSchema = z.strictObject({ ...step, action: z.literal('swi
 /**
  * Blue-green, last step: `scaleDownDelay` after the switch (the old version kept scaled meanwhile, so a
  * rollback is a switch back), make the new image the active Deployment's, return traffic to it and scale the
- * preview to zero. Default delay 30m, as Argo Rollouts' scaleDownDelaySeconds.
+ * preview to zero. Default delay 30m: the window in which a rollback is only a switch back, while the guards
+ * watch (Argo Rollouts' scaleDownDelaySeconds defaults to 30 s, only long enough for kube-proxy to catch up).
  */
 export const scaleDownStepSchema = z.strictObject({
   ...step,
