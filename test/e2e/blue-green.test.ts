@@ -216,7 +216,11 @@ describe('blue-green deployments', () => {
     expect(undone.state, JSON.stringify(undone.reason)).toBe('rolled-back');
     expect(undone.breaches).toMatchObject([{ guardId: 'error-rate', action: 'rollback' }]);
     const rollback = await store.get(undone.rollbackRunId!);
-    expect(rollback?.phases[0]!.items.map((step) => `${step.id}:${step.state}`)).toEqual(['switch-back:done', 'rollback:done', 'wait-rollout:done']);
+    expect(rollback?.phases[0]!.items.map((step) => `${step.id}:${step.state}`)).toEqual(['switch-back:done', 'retire-preview:done', 'rollback:done', 'wait-rollout:done']);
+    // The switch back is a step of its own, so its recorded end is when traffic was back (the figure `npm run bench` would time).
+    const [switchBack, retire] = rollback!.phases[0]!.items;
+    expect(switchBack!.at).toBeGreaterThanOrEqual(undone.breaches[0]!.at);
+    expect(retire!.startedAt).toBeGreaterThanOrEqual(switchBack!.at!);
 
     // The first write after the breach is the switch back to the old pods, before the preview is touched.
     const after = writes().slice(before);

@@ -27,7 +27,7 @@ function withJobStep(run: Run): Run {
 }
 
 /** The version 3 fixture's run with its first step a blue-green `action` (fields as toRunItem makes them). */
-function withBlueGreenStep(run: Run, action: 'preview' | 'switch' | 'scale-down' | 'switch-back'): Run {
+function withBlueGreenStep(run: Run, action: 'preview' | 'switch' | 'scale-down' | 'switch-back' | 'retire-preview'): Run {
   const step = run.phases.flatMap((phase) => phase.items).find((item) => item.kind === 'step');
   if (!step) throw new Error('the fixture has no step');
   const base = { id: step.id, kind: 'step' as const, title: 'Blue-green', state: 'pending' as const };
@@ -50,7 +50,7 @@ function withBlueGreenStep(run: Run, action: 'preview' | 'switch' | 'scale-down'
  * stored document of this version (a stricter type for what was always written; the fixtures here must still
  * parse) needs no bump: record the new hash and say why in the commit.
  */
-const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: '66d1e758c2ab649e' };
+const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: '102192f18ecc4acc' };
 const shapeHash = () => createHash('sha256').update(JSON.stringify(z.toJSONSchema(runSchema, { io: 'input', unrepresentable: 'any' }))).digest('hex').slice(0, 16);
 
 describe('the run schema migrations', () => {
@@ -114,6 +114,7 @@ describe('the run schema migrations', () => {
     ['a switch step', (run: Run) => withBlueGreenStep(run, 'switch')],
     ['a scale-down step', (run: Run) => withBlueGreenStep(run, 'scale-down')],
     ['a switch-back step', (run: Run) => withBlueGreenStep(run, 'switch-back')],
+    ['a retire-preview step', (run: Run) => withBlueGreenStep(run, 'retire-preview')],
     ['a target with blueGreen Services', (run: Run) => ({ ...run, target: { ...run.target, blueGreen: { activeService: 'web', previewService: 'web-preview' } } })],
   ])('write a run with %s at version 4, which version 3 would refuse or drop, and read it back unchanged', (_, change) => {
     const run = change(parseRun(v3.text));

@@ -55,7 +55,7 @@ describe('createRollbackRun', () => {
       { type: 'step-succeeded', itemId: 'switch', detail: 'ok' },
     ]);
     const run = createRollbackRun({ ...base, of: blueGreen }, T0 + 10 * MIN);
-    expect(run.phases[0]?.items.map((item) => item.kind === 'step' && item.action)).toEqual(['switch-back', 'rollback', 'wait-rollout']);
+    expect(run.phases[0]?.items.map((item) => item.kind === 'step' && item.action)).toEqual(['switch-back', 'retire-preview', 'rollback', 'wait-rollout']);
     expect(transition(run, { type: 'start', actor: 'U9' }, T0 + 10 * MIN).effects).toEqual([{ type: 'run-step', itemId: 'switch-back' }]);
     // A run that has not brought a preview up has nothing to switch back.
     expect(createRollbackRun({ ...base, of: canaryRun }, T0 + 10 * MIN).phases[0]?.items.map((item) => item.id)).not.toContain('switch-back');

@@ -11,7 +11,7 @@ import { scaleDownStep } from './scale-down-step.js';
 import { setImageStep } from './set-image-step.js';
 import { smokeJobStep } from './smoke-job-step.js';
 import type { StepContext, StepOutcome } from './step-context.js';
-import { switchBackStep } from './switch-back-step.js';
+import { retirePreviewStep, switchBackStep } from './switch-back-step.js';
 import { switchStep } from './switch-step.js';
 import { trafficStep } from './traffic-step.js';
 import { waitRolloutStep } from './wait-rollout-step.js';
@@ -50,6 +50,8 @@ export async function executeStep(run: Run, item: RunItem, context: StepContext)
       return scaleDownStep(run, item, context);
     case 'switch-back':
       return switchBackStep(run, item, context);
+    case 'retire-preview':
+      return retirePreviewStep(run, item, context);
     case 'restore-traffic':
       return restoreTrafficStep(run, item, context);
     case 'rollback':

@@ -4,20 +4,28 @@ import { scalePreviewDown } from './scale-preview-down.js';
 import { assertHoldsLock, done, stableOf, type StepExecutor } from './step-context.js';
 
 /**
- * First step of a rollback of a blue-green run. Traffic goes back to the old version's pods before anything
- * else, in one write, since the old version was kept scaled for exactly this; then the preview is scaled to
- * zero, and only then the active Service gets its own selector back (which would also match preview pods).
- * Each part converges on re-run.
+ * First step of a rollback of a blue-green run: traffic back on the old version's pods, kept scaled for exactly
+ * this, in one write and before anything else. Alone in its step, so the step's end is when traffic was back.
  */
 export const switchBackStep: StepExecutor<'switch-back'> = async (run, _item, context) => {
   const { client } = stableOf(run, context);
   const blueGreen = blueGreenOf(run);
   await assertHoldsLock(run, context);
   const back = await switchBack(client, blueGreen);
-  const traffic = back.changed ? `traffic back on ${run.target.deployment}` : `traffic already on ${run.target.deployment}`;
+  if (!back.pinned && !back.changed) return done(`${blueGreen.activeService} was not switched: traffic already on ${run.target.deployment}`);
+  return done(`Traffic back on ${run.target.deployment}${back.changed ? '' : ' (already)'}`);
+};
+
+/**
+ * After the switch back: the preview scaled to zero, and only then the active Service's own selector back
+ * (which would also match the preview's pods). Each part converges on re-run.
+ */
+export const retirePreviewStep: StepExecutor<'retire-preview'> = async (run, _item, context) => {
+  const { client } = stableOf(run, context);
+  const blueGreen = blueGreenOf(run);
   await assertHoldsLock(run, context);
   const preview = await scalePreviewDown(run, client);
   await assertHoldsLock(run, context);
-  await unpinActiveService(client, blueGreen);
-  return done(`${traffic}; ${preview}; ${blueGreen.activeService} selects ${run.target.deployment}'s pods again`);
+  const unpinned = await unpinActiveService(client, blueGreen);
+  return done(`${preview}; ${blueGreen.activeService} selects ${run.target.deployment}'s pods${unpinned.changed ? ' again' : ' (already)'}`);
 };

@@ -21,7 +21,7 @@ export interface CreateRollbackRunInput {
 }
 
 /** Ids of the rollback's own steps, which a plan item may not reuse (buttons and jobs are addressed by item id). */
-const STEP_IDS = new Set(['switch-back', 'restore-traffic', 'rollback', 'wait-rollout']);
+const STEP_IDS = new Set(['switch-back', 'retire-preview', 'restore-traffic', 'rollback', 'wait-rollout']);
 
 /** Default bound for the rollback's own rollout. */
 const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
@@ -47,7 +47,10 @@ export function createRollbackRun(input: CreateRollbackRunInput, now: number): R
   const image = pinned?.image ?? input.target.image;
   const pending = { kind: 'step', state: 'pending' } as const;
   const steps: RunStepItem[] = [];
-  if (usedBlueGreen) steps.push({ ...pending, id: 'switch-back', action: 'switch-back', title: 'Switch traffic back to the old version and scale the preview down' });
+  if (usedBlueGreen) {
+    steps.push({ ...pending, id: 'switch-back', action: 'switch-back', title: 'Switch traffic back to the old version' });
+    steps.push({ ...pending, id: 'retire-preview', action: 'retire-preview', title: 'Scale the preview down and return the active Service to its own selector' });
+  }
   if (usedCanary) steps.push({ ...pending, id: 'restore-traffic', action: 'restore-traffic', title: 'Return all traffic to stable and scale the canary down' });
   steps.push({
     ...pending,

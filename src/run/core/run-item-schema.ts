@@ -68,8 +68,8 @@ export const runCheckItemSchema = z.object({
 });
 
 /**
- * Step actions: the `action` of the step union below. `restore-traffic`, `switch-back` and `rollback` exist
- * only in the synthetic checklist of a rollback run; the others come from checklists.
+ * Step actions: the `action` of the step union below. `restore-traffic`, `switch-back`, `retire-preview` and
+ * `rollback` exist only in the synthetic checklist of a rollback run; the others come from checklists.
  */
 export type StepAction = RunStepItem['action'];
 
@@ -84,6 +84,7 @@ export const CLUSTER_CHANGING_ACTIONS: ReadonlySet<StepAction> = new Set([
   'scale-down',
   'restore-traffic',
   'switch-back',
+  'retire-preview',
   'rollback',
 ]);
 
@@ -141,8 +142,10 @@ const previewRunStepSchema = z.object({ ...stepBase, action: z.literal('preview'
 const switchRunStepSchema = z.object({ ...stepBase, action: z.literal('switch') });
 /** `delayMs`: how long after the switch the old version stays scaled (the scale-down delay). */
 const scaleDownRunStepSchema = z.object({ ...stepBase, action: z.literal('scale-down'), delayMs: z.number().int().nonnegative(), timeoutMs });
-/** First step of a rollback of a blue-green run: traffic back on the old version, then the preview scaled to zero. */
+/** First step of a rollback of a blue-green run: traffic back on the old version, one write; its `at` is when. */
 const switchBackRunStepSchema = z.object({ ...stepBase, action: z.literal('switch-back') });
+/** The step after it: the preview scaled to zero, then the active Service's own selector back. */
+const retirePreviewRunStepSchema = z.object({ ...stepBase, action: z.literal('retire-preview') });
 const restoreTrafficRunStepSchema = z.object({ ...stepBase, action: z.literal('restore-traffic') });
 /**
  * `toRevision`: roll back to this Deployment revision instead of the pinned template. No timeout: the
@@ -165,6 +168,7 @@ export const runStepItemSchema = z.discriminatedUnion('action', [
   scaleDownRunStepSchema,
   restoreTrafficRunStepSchema,
   switchBackRunStepSchema,
+  retirePreviewRunStepSchema,
   rollbackRunStepSchema,
 ]);
 

@@ -29,7 +29,7 @@ export const RUN_MIGRATIONS: Readonly<Record<number, RunMigration>> = {
   },
   /**
    * 4 adds the `job` step (its Job spec, `onFailure` and recorded `outcome`) and blue-green: the preview, switch,
-   * scale-down and switch-back steps and the target's `blueGreen` Services. A version 3 document is already a
+   * scale-down, switch-back and retire-preview steps and the target's `blueGreen` Services. A version 3 document is already a
    * version 4 one; a run using any of them stays at 4, since version 3 refuses an action it does not know and
    * would drop `blueGreen`, leaving a rollback unable to switch traffic back.
    */
@@ -44,7 +44,7 @@ function itemsOf(doc: StoredRunDocument): Array<Record<string, unknown>> {
   return phases.flatMap((phase) => (Array.isArray(phase.items) ? (phase.items as Array<Record<string, unknown>>) : []));
 }
 
-const VERSION_4_ACTIONS = new Set(['job', 'preview', 'switch', 'scale-down', 'switch-back']);
+const VERSION_4_ACTIONS = new Set(['job', 'preview', 'switch', 'scale-down', 'switch-back', 'retire-preview']);
 
 /** Whether a version 4 document uses nothing version 3 would refuse or drop. */
 function fitsVersion3(doc: StoredRunDocument): boolean {
