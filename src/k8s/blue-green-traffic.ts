@@ -4,6 +4,7 @@ import { TRACK_LABEL } from './ensure-canary.js';
 import { POD_TEMPLATE_HASH } from './pod-template.js';
 import { setRouteWeights } from './set-route-weights.js';
 import { readServiceSelector, type ServiceSelectorState, setServiceSelector } from './set-service-selector.js';
+import { toK8sError } from './to-k8s-error.js';
 
 /** The Services (and optional HTTPRoute) of one service's blue-green deployments. */
 export interface BlueGreenRef {
@@ -88,20 +89,43 @@ export async function switchToPreview(client: ClusterClient, ref: BlueGreenRef):
   return setServiceSelector(client, active(ref), state, previewSelector(pinned.original));
 }
 
+/** What switchBack did: `oldGone` when the old version has no ready pod left to take the traffic. */
+export interface SwitchBackResult {
+  pinned: boolean;
+  changed: boolean;
+  oldGone?: boolean;
+}
+
 /**
  * Sends all traffic back to the old version in one write: the active Service's selector back to the old pods,
  * or with a route the weights back to 100/0. Returns false for `pinned` when the Service is not pinned (no
- * preview ever ran, or traffic was already returned): then nothing is sent.
+ * preview ever ran, or traffic was already returned): then nothing is sent. Nor is anything sent when the old
+ * version's ReplicaSet has no ready pod (a promotion had begun replacing them): switching to it would leave
+ * the Service with no endpoints, so traffic stays where it is until the image rollback brings them back.
  */
-export async function switchBack(client: ClusterClient, ref: BlueGreenRef): Promise<{ pinned: boolean; changed: boolean }> {
+export async function switchBack(client: ClusterClient, ref: BlueGreenRef): Promise<SwitchBackResult> {
   const state = await readServiceSelector(client, active(ref));
   const pinned = pinnedOf(state);
+  if (pinned && (await readyPods(client, ref.namespace, pinned.old)) === 0) return { pinned: true, changed: false, oldGone: true };
   if (ref.route) {
     const { changed } = await setRouteWeights(client, routeOf(ref, ref.route), 0);
     return { pinned: pinned !== undefined, changed };
   }
   if (!pinned) return { pinned: false, changed: false };
   return { pinned: true, ...(await setServiceSelector(client, active(ref), state, pinned.old)) };
+}
+
+/** Ready pods of the ReplicaSets `selector` matches (the old version's: it carries their pod-template-hash). */
+async function readyPods(client: ClusterClient, namespace: string, selector: Record<string, string>): Promise<number> {
+  const labelSelector = Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  try {
+    const { items } = await client.apps.listNamespacedReplicaSet({ namespace, labelSelector });
+    return items.reduce((sum, rs) => sum + (rs.status?.readyReplicas ?? 0), 0);
+  } catch (err) {
+    throw toK8sError(err, 'list', `replicasets in ${namespace} matching ${labelSelector}`);
+  }
 }
 
 /**

@@ -12,6 +12,8 @@ const ref = { namespace: 'prod', activeService: 'web', previewService: 'web-prev
 let emu: KubernetesEmulator;
 let dir: string;
 let client: ClusterClient;
+/** The running ReplicaSet's pod-template-hash: the old version's pods. */
+let hash: string;
 
 const selector = (name: string) => emu.get('services', 'prod', name)!.spec.selector as Record<string, string>;
 const servicePatches = () => emu.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/services/')).length;
@@ -21,6 +23,8 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'k8s-blue-green-'));
   emu.writeKubeconfig(join(dir, 'kubeconfig'), 'emu');
   client = createClusterAccess({ kubeconfigPath: join(dir, 'kubeconfig') }).forContext('emu');
+  emu.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:1', replicas: 2, labels: { app: 'web', tier: 'front' } });
+  hash = emu.listReplicaSets('prod')[0]!.metadata.labels['pod-template-hash'] as string;
   for (const name of ['web', 'web-preview']) {
     emu.create('services', 'prod', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: 'web', tier: 'front' }, ports: [{ port: 80 }] } });
   }
@@ -33,12 +37,12 @@ afterEach(async () => {
 
 describe('blue-green traffic through Service selectors', () => {
   it('pins the active Service to the old pods once, switches, switches back and unpins, each idempotent', async () => {
-    expect(await pinActiveService(client, ref, 'abc123')).toEqual({ original: { app: 'web', tier: 'front' }, old: { app: 'web', tier: 'front', 'pod-template-hash': 'abc123' } });
-    expect(selector('web')).toEqual({ app: 'web', tier: 'front', 'pod-template-hash': 'abc123' });
+    expect(await pinActiveService(client, ref, hash)).toEqual({ original: { app: 'web', tier: 'front' }, old: { app: 'web', tier: 'front', 'pod-template-hash': hash } });
+    expect(selector('web')).toEqual({ app: 'web', tier: 'front', 'pod-template-hash': hash });
     expect(selector('web-preview')).toEqual({ app: 'web', tier: 'front', track: 'preview' });
     // A re-run keeps the first pin, even given another hash, and sends nothing.
     const sent = servicePatches();
-    expect((await pinActiveService(client, ref, 'zzz999')).old['pod-template-hash']).toBe('abc123');
+    expect((await pinActiveService(client, ref, 'zzz999')).old['pod-template-hash']).toBe(hash);
     expect(servicePatches()).toBe(sent);
 
     expect(await switchToPreview(client, ref)).toEqual({ changed: true });
@@ -46,7 +50,7 @@ describe('blue-green traffic through Service selectors', () => {
     expect(await switchToPreview(client, ref)).toEqual({ changed: false });
 
     expect(await switchBack(client, ref)).toEqual({ pinned: true, changed: true });
-    expect(selector('web')).toEqual({ app: 'web', tier: 'front', 'pod-template-hash': 'abc123' });
+    expect(selector('web')).toEqual({ app: 'web', tier: 'front', 'pod-template-hash': hash });
     expect(await switchBack(client, ref)).toEqual({ pinned: true, changed: false });
 
     expect(await unpinActiveService(client, ref)).toEqual({ changed: true });
@@ -54,6 +58,16 @@ describe('blue-green traffic through Service selectors', () => {
     expect(Object.keys(emu.get('services', 'prod', 'web')!.metadata.annotations ?? {})).toEqual([]);
     expect(await unpinActiveService(client, ref)).toEqual({ changed: false });
     expect(await switchBack(client, ref)).toEqual({ pinned: false, changed: false });
+  });
+
+  it('leaves traffic where it is when the old version has no ready pod left to take it back', async () => {
+    // Pinned to a ReplicaSet that is gone, as after a promotion replaced the old pods.
+    await pinActiveService(client, ref, 'gone000');
+    await switchToPreview(client, ref);
+    const sent = servicePatches();
+    expect(await switchBack(client, ref)).toEqual({ pinned: true, changed: false, oldGone: true });
+    expect(servicePatches()).toBe(sent);
+    expect(selector('web')).toEqual({ app: 'web', tier: 'front', track: 'preview' });
   });
 
   it('refuses to switch a Service no preview step prepared, and to pin one without a selector', async () => {
@@ -82,10 +96,10 @@ describe('blue-green traffic through Service selectors', () => {
     });
     const routed = { ...ref, route: 'web' };
     const weights = () => (emu.get('httproutes', 'prod', 'web')!.spec.rules[0].backendRefs as Array<{ name: string; weight: number }>).map((b) => `${b.name}=${b.weight}`);
-    await pinActiveService(client, routed, 'abc123');
+    await pinActiveService(client, routed, hash);
     await switchToPreview(client, routed);
     expect(weights()).toEqual(['web=0', 'web-preview=100']);
-    expect(selector('web')).toEqual({ app: 'web', tier: 'front', 'pod-template-hash': 'abc123' });
+    expect(selector('web')).toEqual({ app: 'web', tier: 'front', 'pod-template-hash': hash });
     expect(await switchBack(client, routed)).toEqual({ pinned: true, changed: true });
     expect(weights()).toEqual(['web=100', 'web-preview=0']);
     await unpinActiveService(client, routed);

@@ -12,6 +12,7 @@ export const switchBackStep: StepExecutor<'switch-back'> = async (run, _item, co
   const blueGreen = blueGreenOf(run);
   await assertHoldsLock(run, context);
   const back = await switchBack(client, blueGreen);
+  if (back.oldGone) return done(`${run.target.deployment}'s old pods were already being replaced by the promotion: traffic stays until the rollback restores them`);
   if (!back.pinned && !back.changed) return done(`${blueGreen.activeService} was not switched: traffic already on ${run.target.deployment}`);
   return done(`Traffic back on ${run.target.deployment}${back.changed ? '' : ' (already)'}`);
 };
