@@ -249,11 +249,13 @@ export const checklistSchema = z
         if (item.kind === 'step' && STEP_NEEDS_CANARY.has(item.action) && !canarySeen) {
           ctx.addIssue({ code: 'custom', path: [...path, 'action'], message: `a ${item.action} step needs a canary step before it` });
         }
-        const needed = item.kind === 'step' ? STEP_NEEDS[item.action] : undefined;
-        if (needed !== undefined && !seenActions.has(needed)) {
-          ctx.addIssue({ code: 'custom', path: [...path, 'action'], message: `a ${item.kind === 'step' ? item.action : ''} step needs a ${needed} step before it` });
+        if (item.kind === 'step') {
+          const needed = STEP_NEEDS[item.action];
+          if (needed !== undefined && !seenActions.has(needed)) {
+            ctx.addIssue({ code: 'custom', path: [...path, 'action'], message: `a ${item.action} step needs a ${needed} step before it` });
+          }
+          seenActions.add(item.action);
         }
-        if (item.kind === 'step') seenActions.add(item.action);
       });
     });
     checklist.guards.forEach((guard, g) => {

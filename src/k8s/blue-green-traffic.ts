@@ -42,7 +42,7 @@ function pinnedOf(state: ServiceSelectorState): PinnedSelectors | undefined {
 }
 
 /** The selector of the preview's pods: the active one's, with `track: preview`. */
-export function previewSelector(original: Record<string, string>): Record<string, string> {
+function previewSelector(original: Record<string, string>): Record<string, string> {
   const { [POD_TEMPLATE_HASH]: _hash, ...rest } = original;
   return { ...rest, [TRACK_LABEL]: 'preview' };
 }
