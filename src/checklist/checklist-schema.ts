@@ -79,6 +79,29 @@ export const bakeStepSchema = z.strictObject({ ...step, action: z.literal('bake'
 /** Make the canary's image stable: set the stable image, wait for it, return all traffic to stable, scale the canary to zero. */
 export const promoteStepSchema = z.strictObject({ ...step, action: z.literal('promote'), timeout: duration.default('10m') });
 
+/**
+ * Blue-green, first step: bring up `<deployment>-preview` with the new image and as many replicas as the
+ * active Deployment, beside it, with the catalog's previewService selecting it and the activeService kept on
+ * the old pods; wait until it is ready. Checks and smoke Jobs that follow can reach it through previewService.
+ */
+export const previewStepSchema = z.strictObject({ ...step, action: z.literal('preview'), timeout: duration.default('10m') });
+
+/** Blue-green: send all traffic to the preview in one change (activeService's selector, or the route's weights 0/100). */
+export const switchStepSchema = z.strictObject({ ...step, action: z.literal('switch') });
+
+/**
+ * Blue-green, last step: `scaleDownDelay` after the switch (the old version kept scaled meanwhile, so a
+ * rollback is a switch back), make the new image the active Deployment's, return traffic to it and scale the
+ * preview to zero. Default delay 30m: the window in which a rollback is only a switch back, while the guards
+ * watch (Argo Rollouts' scaleDownDelaySeconds defaults to 30 s, only long enough for kube-proxy to catch up).
+ */
+export const scaleDownStepSchema = z.strictObject({
+  ...step,
+  action: z.literal('scale-down'),
+  scaleDownDelay: duration.default('30m'),
+  timeout: duration.default('10m'),
+});
+
 /** Run a Kubernetes Job built from this template in the service's namespace; the step fails when the Job fails. */
 export const smokeJobStepSchema = z.strictObject({
   ...step,
@@ -116,6 +139,9 @@ export const stepItemSchema = z.discriminatedUnion('action', [
   promoteStepSchema,
   smokeJobStepSchema,
   jobStepSchema,
+  previewStepSchema,
+  switchStepSchema,
+  scaleDownStepSchema,
 ]);
 
 export const itemSchema = z.discriminatedUnion('kind', [manualItemSchema, signoffItemSchema, checkItemSchema, stepItemSchema]);
@@ -152,6 +178,8 @@ export const guardSchema = z.strictObject({
 });
 
 const STEP_NEEDS_CANARY = new Set(['traffic', 'promote']);
+/** What each blue-green step needs before it: the preview it switches to, the switch it scales down after. */
+const STEP_NEEDS: Readonly<Record<string, string>> = { switch: 'preview', 'scale-down': 'switch' };
 
 export const checklistSchema = z
   .strictObject({
@@ -186,6 +214,7 @@ export const checklistSchema = z
     };
     const phaseIds = new Set<string>();
     let canarySeen = false;
+    const seenActions = new Set<string>();
     let followUp: string | undefined;
     checklist.phases.forEach((phase, p) => {
       if (phaseIds.has(phase.id)) ctx.addIssue({ code: 'custom', path: ['phases', p, 'id'], message: `duplicate phase id "${phase.id}"` });
@@ -222,6 +251,13 @@ export const checklistSchema = z
         }
         if (item.kind === 'step' && STEP_NEEDS_CANARY.has(item.action) && !canarySeen) {
           ctx.addIssue({ code: 'custom', path: [...path, 'action'], message: `a ${item.action} step needs a canary step before it` });
+        }
+        if (item.kind === 'step') {
+          const needed = STEP_NEEDS[item.action];
+          if (needed !== undefined && !seenActions.has(needed)) {
+            ctx.addIssue({ code: 'custom', path: [...path, 'action'], message: `a ${item.action} step needs a ${needed} step before it` });
+          }
+          seenActions.add(item.action);
         }
       });
     });

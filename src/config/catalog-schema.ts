@@ -117,6 +117,18 @@ export const trafficSettingsSchema = z.strictObject({
   canaryService: label,
 });
 
+/**
+ * The Services a blue-green deployment switches between. `activeService` carries production traffic and
+ * `previewService` reaches the new version before the switch (flightdeck sets both selectors). With `route`,
+ * the switch moves the HTTPRoute's weights from activeService to previewService (0/100) instead of changing
+ * the active Service's selector.
+ */
+export const blueGreenSettingsSchema = z.strictObject({
+  activeService: label,
+  previewService: label,
+  route: subdomain.optional(),
+});
+
 /** PagerDuty for a service. The routing key is a secret, so the catalog names the env var that holds it. */
 export const pagerdutySettingsSchema = z.strictObject({
   routingKeyEnv: z
@@ -149,6 +161,8 @@ export const serviceSchema = z
     overrides: z.record(name, serviceOverrideSchema).optional(),
     /** Needed where an environment's checklist has canary, traffic or promote steps. */
     traffic: trafficSettingsSchema.optional(),
+    /** Needed where an environment's checklist has preview, switch or scale-down steps. */
+    blueGreen: blueGreenSettingsSchema.optional(),
     pagerduty: pagerdutySettingsSchema.optional(),
   })
   .transform((service) => ({ ...service, defaultEnvironment: service.defaultEnvironment ?? service.environments[0] }));
@@ -174,6 +188,7 @@ export const catalogSchema = z
 export type Catalog = z.output<typeof catalogSchema>;
 export type CatalogEnvironment = z.output<typeof environmentSchema>;
 export type TrafficSettings = z.output<typeof trafficSettingsSchema>;
+export type BlueGreenSettings = z.output<typeof blueGreenSettingsSchema>;
 
 function checkReferences(catalog: unknown, ctx: z.RefinementCtx): void {
   if (!isRecord(catalog)) return;

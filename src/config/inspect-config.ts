@@ -95,15 +95,18 @@ export async function inspectConfig(options: InspectConfigOptions): Promise<Conf
 }
 
 const TRAFFIC_ACTIONS = new Set(['canary', 'traffic', 'promote']);
+const BLUE_GREEN_ACTIONS = new Set(['preview', 'switch', 'scale-down']);
 
 /**
  * What the catalog owes the checklists its environments use: every role a checklist declares is defined
- * under `roles`, and every service deployed where a checklist shifts traffic has `traffic` settings.
+ * under `roles`, every service deployed where a checklist shifts traffic has `traffic` settings, and every
+ * service deployed where a checklist has blue-green steps has `blueGreen` settings.
  * Problems point at the catalog, where the fix goes.
  */
 function crossCheck(catalog: Catalog, checklists: ReadonlyMap<string, Checklist>, source: YamlSource): string[] {
   const problems: string[] = [];
   const missingTraffic = new Set<string>();
+  const missingBlueGreen = new Set<string>();
   for (const [environment, env] of Object.entries(catalog.environments)) {
     const checklist = checklists.get(env.checklist);
     if (!checklist) continue;
@@ -118,8 +121,23 @@ function crossCheck(catalog: Catalog, checklists: ReadonlyMap<string, Checklist>
         ),
       );
     }
-    const shiftsTraffic = checklist.phases.some((phase) => phase.items.some((item) => item.kind === 'step' && TRAFFIC_ACTIONS.has(item.action)));
-    if (!shiftsTraffic) continue;
+    const uses = (actions: ReadonlySet<string>) => checklist.phases.some((phase) => phase.items.some((item) => item.kind === 'step' && actions.has(item.action)));
+    if (uses(BLUE_GREEN_ACTIONS)) {
+      for (const [name, service] of Object.entries(catalog.services)) {
+        if (!service.environments.includes(environment) || service.blueGreen || missingBlueGreen.has(name)) continue;
+        missingBlueGreen.add(name);
+        problems.push(
+          problemAt(
+            source,
+            ['services', name],
+            `${name} deploys to ${environment}, whose checklist "${checklist.name}" has preview/switch/scale-down steps, but ${name} has no blueGreen settings`,
+            `add blueGreen: { activeService: <Service>, previewService: <Service> } under services.${name}`,
+            'key',
+          ),
+        );
+      }
+    }
+    if (!uses(TRAFFIC_ACTIONS)) continue;
     for (const [name, service] of Object.entries(catalog.services)) {
       if (!service.environments.includes(environment) || service.traffic || missingTraffic.has(name)) continue;
       missingTraffic.add(name);

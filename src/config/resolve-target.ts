@@ -1,6 +1,6 @@
 import { inlineCode } from '../format/escape-mrkdwn.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import type { Catalog, TrafficSettings } from './catalog-schema.js';
+import type { BlueGreenSettings, Catalog, TrafficSettings } from './catalog-schema.js';
 
 /** Where one service lives in one environment, overrides applied: everything a step needs to find it. */
 export interface Target {
@@ -13,6 +13,8 @@ export interface Target {
   repository: string;
   /** The service's traffic settings, for canary, traffic and promote steps. */
   traffic?: TrafficSettings;
+  /** The service's blue-green Services, for preview, switch and scale-down steps. */
+  blueGreen?: BlueGreenSettings;
   /** The environment's Prometheus. */
   prometheusUrl?: string;
 }
@@ -52,6 +54,7 @@ export function resolveTarget(catalog: Catalog, service: string, environment: st
     container: override.container ?? entry.container,
     repository: override.image ?? entry.image,
     ...(entry.traffic ? { traffic: { ...entry.traffic } } : {}),
+    ...(entry.blueGreen ? { blueGreen: { ...entry.blueGreen } } : {}),
     ...(env.prometheusUrl ? { prometheusUrl: env.prometheusUrl } : {}),
   };
 }

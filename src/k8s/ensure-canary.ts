@@ -4,18 +4,21 @@ import { type ContainerRef, describeDeployment, toPlainJson } from './deployment
 import { findContainer } from './read-deployment-snapshot.js';
 import { toK8sError } from './to-k8s-error.js';
 
-/** The label that sets canary pods (and the canary Service's selector) apart from stable ones. */
-const TRACK_LABEL = 'track';
-/** Annotation on the canary naming the stable Deployment it was made from. */
-const CANARY_OF_ANNOTATION = 'flightdeck.dev/canary-of';
+/** The label that sets canary and preview pods (and their Service's selector) apart from stable ones. */
+export const TRACK_LABEL = 'track';
+
+/** A Deployment beside the stable one: a canary, or a blue-green preview. Its pods carry `track: <track>`. */
+export type Track = 'canary' | 'preview';
 
 export interface EnsureCanaryOptions {
   /** Replicas of a newly created canary; default 1. An existing canary keeps its count (see scaleDeployment). */
   replicas?: number;
+  /** Default `canary`: `<deployment>-canary`; `preview` makes `<deployment>-preview`. */
+  track?: Track;
 }
 
 export interface EnsureCanaryResult {
-  /** `<deployment>-canary`. */
+  /** `<deployment>-canary` or `<deployment>-preview`. */
   name: string;
   created: boolean;
   /** True when an existing canary was patched to the image. */
@@ -27,14 +30,21 @@ export function canaryName(deployment: string): string {
   return `${deployment}-canary`;
 }
 
+/** `web` → `web-preview`: the blue-green preview Deployment. */
+export function previewName(deployment: string): string {
+  return `${deployment}-preview`;
+}
+
 /**
- * Creates `<deployment>-canary` from the stable Deployment's pod template with `image` in the named container
- * and `track: canary` added to its labels and selector (so it selects only its own pods), or, when it exists,
+ * Creates `<deployment>-canary` (or `-preview`) from the stable Deployment's pod template with `image` in the
+ * named container and `track: canary` (`preview`) added to its labels and selector (so it selects only its own
+ * pods), or, when it exists,
  * points its container at `image`. Idempotent: a re-run with the same image sends nothing.
  * Throws only FlightdeckErrors (toK8sError mapping; k8s-invalid when the container does not exist).
  */
 export async function ensureCanary(client: ClusterClient, ref: ContainerRef, image: string, options: EnsureCanaryOptions = {}): Promise<EnsureCanaryResult> {
-  const name = canaryName(ref.deployment);
+  const track = options.track ?? 'canary';
+  const name = track === 'canary' ? canaryName(ref.deployment) : previewName(ref.deployment);
   const canaryRef = { ...ref, deployment: name };
   const existing = await readOptional(client, canaryRef);
   if (existing) {
@@ -58,7 +68,7 @@ export async function ensureCanary(client: ClusterClient, ref: ContainerRef, ima
   }
   findContainer(stable, ref);
   const template = toPlainJson(stable.spec?.template) as { metadata?: { labels?: Record<string, string> }; spec?: { containers?: Array<{ name: string; image?: string }> } };
-  template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [TRACK_LABEL]: 'canary' } };
+  template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [TRACK_LABEL]: track } };
   for (const c of template.spec?.containers ?? []) if (c.name === ref.container) c.image = image;
   const body = {
     apiVersion: 'apps/v1',
@@ -66,12 +76,13 @@ export async function ensureCanary(client: ClusterClient, ref: ContainerRef, ima
     metadata: {
       name,
       namespace: ref.namespace,
-      labels: { ...stable.metadata?.labels, [TRACK_LABEL]: 'canary' },
-      annotations: { [CANARY_OF_ANNOTATION]: ref.deployment },
+      labels: { ...stable.metadata?.labels, [TRACK_LABEL]: track },
+      // Names the stable Deployment it was made from: `flightdeck.dev/canary-of`, `flightdeck.dev/preview-of`.
+      annotations: { [`flightdeck.dev/${track}-of`]: ref.deployment },
     },
     spec: {
       replicas: options.replicas ?? 1,
-      selector: { matchLabels: { ...stable.spec?.selector?.matchLabels, [TRACK_LABEL]: 'canary' } },
+      selector: { matchLabels: { ...stable.spec?.selector?.matchLabels, [TRACK_LABEL]: track } },
       template,
       ...(stable.spec?.strategy ? { strategy: toPlainJson(stable.spec.strategy) } : {}),
       ...(stable.spec?.progressDeadlineSeconds === undefined ? {} : { progressDeadlineSeconds: stable.spec.progressDeadlineSeconds }),

@@ -1,7 +1,7 @@
 import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import type { ClusterClient } from './create-cluster-access.js';
 import { CHANGE_CAUSE_ANNOTATION, type ContainerRef, REVISION_ANNOTATION, describeDeployment, toPlainJson } from './deployment-ref.js';
-import { withoutHash } from './pod-template.js';
+import { POD_TEMPLATE_HASH, withoutHash } from './pod-template.js';
 import { toK8sError } from './to-k8s-error.js';
 
 /** One row of `kubectl rollout history deployment/<name>`. */
@@ -14,6 +14,8 @@ export interface Revision {
   /** The pod template without `pod-template-hash`: what `rollout undo --to-revision` restores. */
   template: Record<string, unknown>;
   replicaSet: string;
+  /** The ReplicaSet's `pod-template-hash` label: a Service selector with it selects only this revision's pods. */
+  podTemplateHash?: string;
   /** The ReplicaSet's annotations (rollback copies the non-controller ones back onto the Deployment). */
   annotations: Record<string, string>;
 }
@@ -55,12 +57,14 @@ export async function readRevisionHistory(client: ClusterClient, ref: ContainerR
       const template = withoutHash(toPlainJson(rs.spec?.template));
       const container = rs.spec?.template?.spec?.containers.find((c) => c.name === ref.container);
       const changeCause = annotations[CHANGE_CAUSE_ANNOTATION];
+      const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH];
       return {
         revision: Number(annotations[REVISION_ANNOTATION] ?? 0),
         ...(changeCause === undefined ? {} : { changeCause }),
         image: container?.image ?? '',
         template,
         replicaSet: rs.metadata?.name ?? '',
+        ...(hash === undefined ? {} : { podTemplateHash: hash }),
         annotations: { ...annotations },
       };
     })

@@ -16,6 +16,7 @@ export const REQUIRED_PERMISSIONS: readonly K8sPermission[] = [
   ...['create', 'get', 'list', 'patch', 'watch'].map((verb) => ({ group: 'apps', resource: 'deployments', verb })),
   { group: 'apps', resource: 'replicasets', verb: 'list' },
   { group: '', resource: 'pods', verb: 'list' },
+  ...['get', 'patch'].map((verb) => ({ group: '', resource: 'services', verb })),
   { group: '', resource: 'pods', subresource: 'log', verb: 'get' },
   ...['create', 'get', 'list', 'watch'].map((verb) => ({ group: 'batch', resource: 'jobs', verb })),
   ...['get', 'patch'].map((verb) => ({ group: 'gateway.networking.k8s.io', resource: 'httproutes', verb })),

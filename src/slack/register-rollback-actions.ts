@@ -47,6 +47,7 @@ async function confirmRollback(services: CommandServices, intent: RollbackIntent
         container: resolved.container,
         image: resolved.repository,
         ...(resolved.traffic ? { traffic: resolved.traffic } : {}),
+        ...(resolved.blueGreen ? { blueGreen: resolved.blueGreen } : {}),
         ...(resolved.prometheusUrl ? { prometheusUrl: resolved.prometheusUrl } : {}),
       },
       ...(intent.toRevision ? { toRevision: intent.toRevision } : {}),

@@ -112,7 +112,7 @@ describe('flightdeck doctor against the emulators', () => {
     expect(line(lines, 'catalog')).toMatch(/^ok .*2 service\(s\), 2 environment\(s\)/);
     expect(line(lines, 'redis')).toMatch(/^ok .*answers PONG/);
     expect(line(lines, 'slack')).toMatch(/^ok .*every scope the manifest asks for/);
-    expect(line(lines, 'cluster production (production)')).toBe(`ok       cluster production (production): as ${WORKER}: all 14 permissions in shop`);
+    expect(line(lines, 'cluster production (production)')).toBe(`ok       cluster production (production): as ${WORKER}: all 16 permissions in shop`);
     expect(line(lines, 'cluster staging (staging)')).toMatch(/^ok /);
     expect(line(lines, 'prometheus staging')).toMatch(/^ok .*answers queries/);
     expect(line(lines, 'pagerduty api')).toMatch(/^ok .*API_ROUTING_KEY/);

@@ -61,7 +61,7 @@ describe('loadChecklist', () => {
       [
         ':6:13 phases[0].items[0].id: expected a string, got 7 — quote it: "7"',
         ':8:16 phases[0].items[0].title: expected a string, got a list — write a string here',
-        ':11:17 phases[0].items[1].action: "restart" is not a known action — use one of set-image, wait-rollout, canary, traffic, bake, promote, smoke-job, job',
+        ':11:17 phases[0].items[1].action: "restart" is not a known action — use one of set-image, wait-rollout, canary, traffic, bake, promote, smoke-job, job, preview, switch, scale-down',
         ':12:9 phases[0].items[2].kind: required key is missing — add kind: <one of manual, signoff, check, step>',
       ],
     ],

@@ -100,6 +100,28 @@ describe('checklistSchema rules', () => {
     ]);
   });
 
+  it('wants a preview step before a switch, and a switch before a scale-down, in any earlier phase', () => {
+    expect(
+      issues({
+        phases: [
+          { id: 'early', title: 'Early', items: [step('switch', 'switch'), step('preview', 'preview')] },
+          { id: 'late', title: 'Late', items: [step('switch-again', 'switch'), step('scale-down', 'scale-down')] },
+        ],
+      }),
+    ).toEqual([{ path: ['phases', 0, 'items', 0, 'action'], message: 'a switch step needs a preview step before it' }]);
+    expect(issues({ phases: [{ id: 'bg', title: 'Blue-green', items: [step('preview', 'preview'), step('scale-down', 'scale-down')] }] })).toEqual([
+      { path: ['phases', 0, 'items', 1, 'action'], message: 'a scale-down step needs a switch step before it' },
+    ]);
+  });
+
+  it('gives a scale-down the 30-minute delay and 10-minute rollout bound unless the checklist says otherwise', () => {
+    const parsed = checklistSchema.parse({
+      name: 'bg',
+      phases: [{ id: 'bg', title: 'Blue-green', items: [step('preview', 'preview'), step('switch', 'switch'), step('scale-down', 'scale-down')] }],
+    });
+    expect(parsed.phases[0]!.items[2]).toMatchObject({ action: 'scale-down', scaleDownDelay: '30m', timeout: '10m' });
+  });
+
   it('reports an unknown template variable wherever it is, with its path', () => {
     const found = issues({
       description: '{{nope}}',

@@ -42,7 +42,7 @@ describe('loadCatalog', () => {
       [
         ':3:3 slack.token: unknown key "token" — remove it (allowed keys: defaultChannel)',
         ':10:5 services.api.namespace: required key is missing — add namespace: <a string>',
-        ':10:5 services.api.namepace: unknown key "namepace" — did you mean "namespace"? (allowed keys: namespace, deployment, container, image, environments, defaultEnvironment, overrides, traffic, pagerduty)',
+        ':10:5 services.api.namepace: unknown key "namepace" — did you mean "namespace"? (allowed keys: namespace, deployment, container, image, environments, defaultEnvironment, overrides, traffic, blueGreen, pagerduty)',
       ],
     ],
     [
@@ -294,6 +294,15 @@ describe('roles, authorization and traffic settings', () => {
       ':23:85 services.api.pagerduty.escalationPolicy: "P12" is not valid — it must be a PagerDuty escalation policy ID such as PABC123 (shown in the policy\'s URL)',
       ':11:27 environments.production.deployers[1]: no role named "release-managers" — declare it under roles (with users or groups), or use one of deployer, security',
       ':12:19 environments.production.rollbackers[0]: no role named "oncall" — declare it under roles (with users or groups), or use one of deployer, security',
+    ]);
+  });
+
+  it('cross-checks blue-green steps against the catalog: traffic settings are not blueGreen settings', async () => {
+    const dir = path.join(FIX, 'blue-green');
+    const config = path.join(dir, 'flightdeck.yaml');
+    const problems = await checkConfig({ configPath: config, checklistDir: path.join(dir, 'checklists') });
+    expect(problems).toEqual([
+      `${config}:15:3 services.web: web deploys to production, whose checklist "blue-green" has preview/switch/scale-down steps, but web has no blueGreen settings — add blueGreen: { activeService: <Service>, previewService: <Service> } under services.web`,
     ]);
   });
 

@@ -26,6 +26,20 @@ function withJobStep(run: Run): Run {
   return { ...run, phases: run.phases.map((phase) => ({ ...phase, items: phase.items.map((item) => (item === step ? job : item)) })) };
 }
 
+/** The version 3 fixture's run with its first step a blue-green `action` (fields as toRunItem makes them). */
+function withBlueGreenStep(run: Run, action: 'preview' | 'switch' | 'scale-down' | 'switch-back' | 'retire-preview'): Run {
+  const step = run.phases.flatMap((phase) => phase.items).find((item) => item.kind === 'step');
+  if (!step) throw new Error('the fixture has no step');
+  const base = { id: step.id, kind: 'step' as const, title: 'Blue-green', state: 'pending' as const };
+  const replaced =
+    action === 'preview'
+      ? { ...base, action, timeoutMs: 60_000 }
+      : action === 'scale-down'
+        ? { ...base, action, delayMs: 1_800_000, timeoutMs: 60_000 }
+        : { ...base, action };
+  return { ...run, phases: run.phases.map((phase) => ({ ...phase, items: phase.items.map((item) => (item === step ? replaced : item)) })) };
+}
+
 /**
  * The stored shape of each version: a hash of its JSON Schema (items, guards and probes included). When the
  * shape changes, bump RUN_SCHEMA_VERSION, add the migration from the previous version — its `down` must
@@ -36,7 +50,7 @@ function withJobStep(run: Run): Run {
  * stored document of this version (a stricter type for what was always written; the fixtures here must still
  * parse) needs no bump: record the new hash and say why in the commit.
  */
-const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: 'bc1218b2e838fb8c' };
+const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: '0c84138f718952b5' };
 const shapeHash = () => createHash('sha256').update(JSON.stringify(z.toJSONSchema(runSchema, { io: 'input', unrepresentable: 'any' }))).digest('hex').slice(0, 16);
 
 describe('the run schema migrations', () => {
@@ -92,6 +106,21 @@ describe('the run schema migrations', () => {
     const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
     expect(written.schemaVersion).toBe(RUN_SCHEMA_VERSION);
     expect(RUN_SCHEMA_VERSION).toBe(4);
+    expect(parseRun(JSON.stringify(written))).toEqual(run);
+  });
+
+  it.each([
+    ['a preview step', (run: Run) => withBlueGreenStep(run, 'preview')],
+    ['a switch step', (run: Run) => withBlueGreenStep(run, 'switch')],
+    ['a scale-down step', (run: Run) => withBlueGreenStep(run, 'scale-down')],
+    ['a switch-back step', (run: Run) => withBlueGreenStep(run, 'switch-back')],
+    ['a retire-preview step', (run: Run) => withBlueGreenStep(run, 'retire-preview')],
+    ['a target with blueGreen Services', (run: Run) => ({ ...run, target: { ...run.target, blueGreen: { activeService: 'web', previewService: 'web-preview' } } })],
+  ])('write a run with %s at version 4, which version 3 would refuse or drop, and read it back unchanged', (_, change) => {
+    const run = change(parseRun(v3.text));
+    const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
+    expect(written.schemaVersion).toBe(4);
+    expect(RUN_MIGRATIONS[3]!.down(written as Record<string, unknown>)).toBeUndefined();
     expect(parseRun(JSON.stringify(written))).toEqual(run);
   });
 

@@ -48,6 +48,19 @@ describe('createRollbackRun', () => {
     expect(run.phases[0]?.items[1]?.title).toBe('Restore revision 7 (`registry/api:1.9.0`), as before run #5');
   });
 
+  it('switches traffic back to the old version before anything else, for a blue-green run', () => {
+    const blueGreen = apply(deploy([{ id: 'preview', kind: 'step', action: 'preview' }, { id: 'switch', kind: 'step', action: 'switch' }, { id: 'down', kind: 'step', action: 'scale-down' }]), [
+      { type: 'rollback-target-recorded', target: pinned },
+      { type: 'step-succeeded', itemId: 'preview', detail: 'ok' },
+      { type: 'step-succeeded', itemId: 'switch', detail: 'ok' },
+    ]);
+    const run = createRollbackRun({ ...base, of: blueGreen }, T0 + 10 * MIN);
+    expect(run.phases[0]?.items.map((item) => item.kind === 'step' && item.action)).toEqual(['switch-back', 'retire-preview', 'rollback', 'wait-rollout']);
+    expect(transition(run, { type: 'start', actor: 'U9' }, T0 + 10 * MIN).effects).toEqual([{ type: 'run-step', itemId: 'switch-back' }]);
+    // A run that has not brought a preview up has nothing to switch back.
+    expect(createRollbackRun({ ...base, of: canaryRun }, T0 + 10 * MIN).phases[0]?.items.map((item) => item.id)).not.toContain('switch-back');
+  });
+
   it('rolls back to an explicit revision, or the previous one without a run', () => {
     const explicit = createRollbackRun({ ...base, of: canaryRun, toRevision: '4' }, T0);
     expect(explicit.restoreTo).toBeUndefined();

@@ -108,6 +108,22 @@ describe('a run item per action', () => {
     ]);
   });
 
+  it('of blue-green: preview and scale-down bounded, scale-down with its delay (30 minutes by default), switch with nothing', () => {
+    expect(
+      stepsFrom([
+        { id: 'preview', kind: 'step', action: 'preview' },
+        { id: 'switch', kind: 'step', action: 'switch' },
+        { id: 'down', kind: 'step', action: 'scale-down' },
+        { id: 'down-soon', kind: 'step', action: 'scale-down', scaleDownDelay: '5m', timeout: '2m' },
+      ]),
+    ).toEqual([
+      { ...pending, id: 'preview', action: 'preview', title: 'Bring up a full-size preview of registry/api:2.0.0', timeoutMs: 10 * MIN },
+      { ...pending, id: 'switch', action: 'switch', title: 'Switch all traffic to the preview' },
+      { ...pending, id: 'down', action: 'scale-down', title: 'Promote the preview and scale the old version down 30m after the switch', delayMs: 30 * MIN, timeoutMs: 10 * MIN },
+      { ...pending, id: 'down-soon', action: 'scale-down', title: 'Promote the preview and scale the old version down 5m after the switch', delayMs: 5 * MIN, timeoutMs: 2 * MIN },
+    ]);
+  });
+
   it('of a rollback run: restore-traffic and rollback without a timeout, wait-rollout with one', () => {
     const checklist = checklistSchema.parse({ name: 'c', phases: [{ id: 'p', title: 'P', items: [{ id: 'canary', kind: 'step', action: 'canary' }] }] });
     const canaryRun = createRun({ id: '5', service: 'api', environment: 'production', version: '2.0.0', target, requestedBy: 'U1', channel: 'C1', checklist }, T0);
@@ -129,6 +145,9 @@ describe('a run item per action', () => {
     ['promote', 'timeoutMs', {}],
     ['smoke-job', 'job', { timeoutMs: MIN }],
     ['smoke-job', 'timeoutMs', { job: { image: 'registry/smoke:1' } }],
+    ['preview', 'timeoutMs', {}],
+    ['scale-down', 'delayMs', { timeoutMs: MIN }],
+    ['scale-down', 'timeoutMs', { delayMs: MIN }],
   ];
 
   it.each(missing)('is refused when stored as %s without %s', (action, without, fields) => {

@@ -3,12 +3,16 @@ import type { Run, RunItem } from '../../run/core/run-schema.js';
 import { bakeStep } from './bake-step.js';
 import { canaryStep } from './canary-step.js';
 import { jobStep } from './job-step.js';
+import { previewStep } from './preview-step.js';
 import { promoteStep } from './promote-step.js';
 import { restoreTrafficStep } from './restore-traffic-step.js';
 import { rollbackStep } from './rollback-step.js';
+import { scaleDownStep } from './scale-down-step.js';
 import { setImageStep } from './set-image-step.js';
 import { smokeJobStep } from './smoke-job-step.js';
 import type { StepContext, StepOutcome } from './step-context.js';
+import { retirePreviewStep, switchBackStep } from './switch-back-step.js';
+import { switchStep } from './switch-step.js';
 import { trafficStep } from './traffic-step.js';
 import { waitRolloutStep } from './wait-rollout-step.js';
 
@@ -38,6 +42,16 @@ export async function executeStep(run: Run, item: RunItem, context: StepContext)
       return smokeJobStep(run, item, context);
     case 'job':
       return jobStep(run, item, context);
+    case 'preview':
+      return previewStep(run, item, context);
+    case 'switch':
+      return switchStep(run, item, context);
+    case 'scale-down':
+      return scaleDownStep(run, item, context);
+    case 'switch-back':
+      return switchBackStep(run, item, context);
+    case 'retire-preview':
+      return retirePreviewStep(run, item, context);
     case 'restore-traffic':
       return restoreTrafficStep(run, item, context);
     case 'rollback':

@@ -53,7 +53,7 @@ export function stableOf(run: Run, context: StepContext): { client: ClusterClien
 }
 
 /** A step's deadline: counted from when the step started, so a worker restart never resets it. */
-export function deadlineOf(item: RunStepOf<'wait-rollout' | 'canary' | 'promote' | 'smoke-job' | 'job'>, context: StepContext): number {
+export function deadlineOf(item: RunStepOf<'wait-rollout' | 'canary' | 'preview' | 'promote' | 'smoke-job' | 'job'>, context: StepContext): number {
   return (item.startedAt ?? context.now()) + item.timeoutMs;
 }
 

@@ -21,14 +21,16 @@ export interface CreateRollbackRunInput {
 }
 
 /** Ids of the rollback's own steps, which a plan item may not reuse (buttons and jobs are addressed by item id). */
-const STEP_IDS = new Set(['restore-traffic', 'rollback', 'wait-rollout']);
+const STEP_IDS = new Set(['switch-back', 'retire-preview', 'restore-traffic', 'rollback', 'wait-rollout']);
 
 /** Default bound for the rollback's own rollout. */
 const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * A rollback run: a pending run of kind `rollback` with a synthetic checklist (`rollback`) of steps only:
- * return all traffic to stable when the undone run used a canary, restore the pod template that run
+ * switch traffic back to the old version when the undone run brought up a blue-green preview (first, before
+ * anything else: the old version was kept scaled for it), return all traffic to stable when it used a canary,
+ * restore the pod template that run
  * pinned before changing anything (or `toRevision`, or without either the previous revision), then wait
  * for the rollout. It starts without a Start click; sign-offs and guards do not apply. The undone run's
  * rollback plan, if any, is a follow-up phase due as soon as the rollback succeeded, so it never holds it up.
@@ -38,12 +40,17 @@ const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 export function createRollbackRun(input: CreateRollbackRunInput, now: number): Run {
   const { of, toRevision } = input;
   const pinned = toRevision === undefined ? of?.rollbackTarget : undefined;
-  const usedCanary = of?.phases.some((phase) =>
-    phase.items.some((item) => item.kind === 'step' && (item.action === 'canary' || item.action === 'traffic') && item.state !== 'pending'),
-  );
+  const used = (actions: readonly string[]) =>
+    of?.phases.some((phase) => phase.items.some((item) => item.kind === 'step' && actions.includes(item.action) && item.state !== 'pending'));
+  const usedCanary = used(['canary', 'traffic']);
+  const usedBlueGreen = used(['preview', 'switch', 'scale-down']);
   const image = pinned?.image ?? input.target.image;
   const pending = { kind: 'step', state: 'pending' } as const;
   const steps: RunStepItem[] = [];
+  if (usedBlueGreen) {
+    steps.push({ ...pending, id: 'switch-back', action: 'switch-back', title: 'Switch traffic back to the old version' });
+    steps.push({ ...pending, id: 'retire-preview', action: 'retire-preview', title: 'Scale the preview down and return the active Service to its own selector' });
+  }
   if (usedCanary) steps.push({ ...pending, id: 'restore-traffic', action: 'restore-traffic', title: 'Return all traffic to stable and scale the canary down' });
   steps.push({
     ...pending,

@@ -68,13 +68,25 @@ export const runCheckItemSchema = z.object({
 });
 
 /**
- * Step actions: the `action` of the step union below. The first eight come from checklists;
- * `restore-traffic` and `rollback` exist only in the synthetic checklist of a rollback run.
+ * Step actions: the `action` of the step union below. `restore-traffic`, `switch-back`, `retire-preview` and
+ * `rollback` exist only in the synthetic checklist of a rollback run; the others come from checklists.
  */
 export type StepAction = RunStepItem['action'];
 
 /** Steps that change what the cluster serves: once one has started, an abort needs a rollback. */
-export const CLUSTER_CHANGING_ACTIONS: ReadonlySet<StepAction> = new Set(['set-image', 'canary', 'traffic', 'promote', 'restore-traffic', 'rollback']);
+export const CLUSTER_CHANGING_ACTIONS: ReadonlySet<StepAction> = new Set([
+  'set-image',
+  'canary',
+  'traffic',
+  'promote',
+  'preview',
+  'switch',
+  'scale-down',
+  'restore-traffic',
+  'switch-back',
+  'retire-preview',
+  'rollback',
+]);
 
 export const jobTemplateSchema = z.object({
   image: z.string(),
@@ -126,6 +138,14 @@ const jobRunStepSchema = z.object({
   onFailure: z.enum(JOB_FAILURE_POLICIES),
   outcome: jobOutcomeSchema.optional(),
 });
+const previewRunStepSchema = z.object({ ...stepBase, action: z.literal('preview'), timeoutMs });
+const switchRunStepSchema = z.object({ ...stepBase, action: z.literal('switch') });
+/** `delayMs`: how long after the switch the old version stays scaled (the scale-down delay). */
+const scaleDownRunStepSchema = z.object({ ...stepBase, action: z.literal('scale-down'), delayMs: z.number().int().nonnegative(), timeoutMs });
+/** First step of a rollback of a blue-green run: traffic back on the old version, one write; its `at` is when. */
+const switchBackRunStepSchema = z.object({ ...stepBase, action: z.literal('switch-back') });
+/** The step after it: the preview scaled to zero, then the active Service's own selector back. */
+const retirePreviewRunStepSchema = z.object({ ...stepBase, action: z.literal('retire-preview') });
 const restoreTrafficRunStepSchema = z.object({ ...stepBase, action: z.literal('restore-traffic') });
 /**
  * `toRevision`: roll back to this Deployment revision instead of the pinned template. No timeout: the
@@ -143,7 +163,12 @@ export const runStepItemSchema = z.discriminatedUnion('action', [
   promoteRunStepSchema,
   smokeJobRunStepSchema,
   jobRunStepSchema,
+  previewRunStepSchema,
+  switchRunStepSchema,
+  scaleDownRunStepSchema,
   restoreTrafficRunStepSchema,
+  switchBackRunStepSchema,
+  retirePreviewRunStepSchema,
   rollbackRunStepSchema,
 ]);
 

@@ -28,19 +28,30 @@ export const RUN_MIGRATIONS: Readonly<Record<number, RunMigration>> = {
     down: (doc) => (fitsVersion2(doc) ? { ...doc, schemaVersion: 2 } : undefined),
   },
   /**
-   * 4 adds the `job` step (its Job spec, `onFailure` and recorded `outcome`) and an emergency deploy's
-   * `emergency`. A version 3 document is already a version 4 one; a run with a `job` step stays at 4, since
-   * version 3 refuses an action it does not know, and so does an emergency run, whose mark version 3 would drop.
+   * 4 adds the `job` step (its Job spec, `onFailure` and recorded `outcome`), blue-green (the preview, switch,
+   * scale-down, switch-back and retire-preview steps and the target's `blueGreen` Services) and an emergency
+   * deploy's `emergency`. A version 3 document is already a version 4 one; a run using any of them stays at 4,
+   * since version 3 refuses an action it does not know and would drop `blueGreen` (leaving a rollback unable to
+   * switch traffic back) and `emergency`.
    */
   3: {
     up: (doc) => ({ ...doc, schemaVersion: 4 }),
-    down: (doc) => (doc.emergency !== undefined || itemsOf(doc).some((item) => item.action === 'job') ? undefined : { ...doc, schemaVersion: 3 }),
+    down: (doc) => (fitsVersion3(doc) ? { ...doc, schemaVersion: 3 } : undefined),
   },
 };
 
 function itemsOf(doc: StoredRunDocument): Array<Record<string, unknown>> {
   const phases = Array.isArray(doc.phases) ? (doc.phases as Array<{ items?: unknown }>) : [];
   return phases.flatMap((phase) => (Array.isArray(phase.items) ? (phase.items as Array<Record<string, unknown>>) : []));
+}
+
+const VERSION_4_ACTIONS = new Set(['job', 'preview', 'switch', 'scale-down', 'switch-back', 'retire-preview']);
+
+/** Whether a version 4 document uses nothing version 3 would refuse or drop. */
+function fitsVersion3(doc: StoredRunDocument): boolean {
+  const target = doc.target as { blueGreen?: unknown } | undefined;
+  if (target?.blueGreen !== undefined || doc.emergency !== undefined) return false;
+  return !itemsOf(doc).some((item) => typeof item.action === 'string' && VERSION_4_ACTIONS.has(item.action));
 }
 
 /** Whether a version 3 document uses nothing version 2 would refuse or drop. */

@@ -84,6 +84,8 @@ export const runTargetSchema = z.object({
   image: z.string(),
   /** The HTTPRoute and Services traffic steps shift weight between (from the catalog's `traffic`). */
   traffic: z.object({ route: z.string(), stableService: z.string(), canaryService: z.string() }).optional(),
+  /** The Services (and optional HTTPRoute) blue-green steps switch between (from the catalog's `blueGreen`). */
+  blueGreen: z.object({ activeService: z.string(), previewService: z.string(), route: z.string().optional() }).optional(),
   /** The environment's Prometheus, used by prometheus probes that name no URL. */
   prometheusUrl: z.string().optional(),
 });

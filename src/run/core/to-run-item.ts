@@ -66,6 +66,18 @@ function toRunStep(item: StepItem, target: RunTarget): RunStepItem {
       return { ...base, action: item.action, title: item.title ?? `Bake for ${item.duration}`, durationMs: durationMs(item.duration, `duration of "${item.id}"`) };
     case 'promote':
       return { ...base, action: item.action, title: item.title ?? 'Promote the canary to stable', ...timeout(item.timeout) };
+    case 'preview':
+      return { ...base, action: item.action, title: item.title ?? `Bring up a full-size preview of ${target.image}`, ...timeout(item.timeout) };
+    case 'switch':
+      return { ...base, action: item.action, title: item.title ?? 'Switch all traffic to the preview' };
+    case 'scale-down':
+      return {
+        ...base,
+        action: item.action,
+        title: item.title ?? `Promote the preview and scale the old version down ${item.scaleDownDelay} after the switch`,
+        delayMs: durationMs(item.scaleDownDelay, `scaleDownDelay of "${item.id}"`),
+        ...timeout(item.timeout),
+      };
     case 'smoke-job':
       return {
         ...base,
