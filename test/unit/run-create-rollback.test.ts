@@ -12,11 +12,12 @@ const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);
 const MIN = 60_000;
 const target = { cluster: 'prod', namespace: 'api', deployment: 'api', container: 'api', image: 'registry/api:2.0.0' };
 
-/** A deploy run whose steps are in the given states (canary, traffic, set-image). */
-function undone(states: { canary?: 'pending' | 'done'; traffic?: 'pending' | 'done' }, rollbackTarget?: RollbackTarget): Run {
+/** A deploy run with its steps in the given states (pending unless said): set-image in a phase of its own, then canary and traffic. */
+function undone(states: { setImage?: 'pending' | 'done'; canary?: 'pending' | 'done'; traffic?: 'pending' | 'done' }, rollbackTarget?: RollbackTarget): Run {
   const checklist = checklistSchema.parse({
     name: 'c',
     phases: [
+      { id: 'first', title: 'First', items: [{ id: 'set', kind: 'step', action: 'set-image' }] },
       {
         id: 'rollout',
         title: 'Rollout',
@@ -28,7 +29,9 @@ function undone(states: { canary?: 'pending' | 'done'; traffic?: 'pending' | 'do
     ],
   });
   const run = createRun({ id: '5', service: 'api', environment: 'production', version: '2.0.0', target, requestedBy: 'U1', channel: 'C1', checklist }, T0);
-  const [canary, shift] = run.phases[0]!.items;
+  const [set] = run.phases[0]!.items;
+  const [canary, shift] = run.phases[1]!.items;
+  set!.state = states.setImage ?? 'pending';
   canary!.state = states.canary ?? 'pending';
   shift!.state = states.traffic ?? 'pending';
   return rollbackTarget ? { ...run, rollbackTarget } : run;
@@ -103,10 +106,11 @@ describe('createRollbackRun', () => {
     expect(createRollbackRun(input(null), T0)).not.toHaveProperty('rollbackOf');
   });
 
-  it('returns traffic to stable first only when the undone run started a canary or shifted traffic', () => {
+  it('returns traffic to stable first only when the undone run started a canary or shifted traffic, in whichever phase', () => {
     expect(actions(createRollbackRun(input(undone({ traffic: 'done' })), T0))).toEqual(['restore-traffic', 'rollback', 'wait-rollout']);
     expect(actions(createRollbackRun(input(undone({ canary: 'done' })), T0))).toEqual(['restore-traffic', 'rollback', 'wait-rollout']);
     expect(actions(createRollbackRun(input(undone({})), T0))).toEqual(['rollback', 'wait-rollout']);
+    expect(actions(createRollbackRun(input(undone({ setImage: 'done' })), T0))).toEqual(['rollback', 'wait-rollout']);
   });
 
   it.each([
