@@ -86,10 +86,18 @@ function audited(t: Transition): [string, string, string][] {
   return t.audit.map((entry) => [entry.actor, entry.action, entry.detail]);
 }
 
+/**
+ * The whole run, one transition per event. Each test walks it itself: Stryker credits code to the test
+ * that ran it (perTest coverage), so results computed once outside the tests would be credited to none.
+ */
+function walk(): Transition[] {
+  return play([start, passed('db-up'), tick('ready'), ok('set-image'), passed('health'), ok('wait')]);
+}
+
 describe('the advance through one run', () => {
-  const [started, measured, ready, imageSet, healthy, rolledOut] = play([start, passed('db-up'), tick('ready'), ok('set-image'), passed('health'), ok('wait')]);
 
   it('starts the check of the first phase at once, beside the person, and no step', () => {
+    const [started] = walk();
     expect(started!.run.state).toBe('running');
     expect(started!.run.phases.map((phase) => phase.state)).toEqual(['active', 'pending', 'pending']);
     expect(item(started!.run, 'db-up')).toMatchObject({ state: 'running', startedAt: T0 + MIN, at: T0 + MIN, attempts: 0 });
@@ -101,12 +109,14 @@ describe('the advance through one run', () => {
   });
 
   it('waits, not runs, while only a person can move the phase on', () => {
+    const [, measured] = walk();
     expect(item(measured!.run, 'db-up').state).toBe('done');
     expect(measured!.run.state).toBe('waiting');
     expect(measured!.effects).toEqual([]);
   });
 
   it('completes the phase, opens the next, starts its first step and the guards; the check after the step waits', () => {
+    const [, , ready] = walk();
     const { run } = ready!;
     expect(run.state).toBe('running');
     expect(run.phases.map((phase) => phase.state)).toEqual(['done', 'active', 'pending']);
@@ -128,6 +138,7 @@ describe('the advance through one run', () => {
   });
 
   it('starts a check once the steps before it are done; a step after a running check waits for it', () => {
+    const [, , , imageSet, healthy] = walk();
     expect(names(imageSet!.effects)).toEqual(['run-check:health']);
     expect(item(imageSet!.run, 'wait').state).toBe('pending');
     expect(imageSet!.run.state).toBe('running');
@@ -137,6 +148,7 @@ describe('the advance through one run', () => {
   });
 
   it('succeeds when the last regular phase is done: stops the guards, schedules the follow-up, asks for the summary', () => {
+    const rolledOut = walk()[5];
     const { run } = rolledOut!;
     expect(run).toMatchObject({ state: 'succeeded', endedAt: T0 + 6 * MIN, guardsStoppedAt: T0 + 6 * MIN });
     expect(run.phases.map((phase) => [phase.state, phase.dueAt])).toEqual([
@@ -160,6 +172,7 @@ describe('the advance through one run', () => {
   });
 
   it('on the succeeded run completes a due follow-up once its items are done, and says it was a follow-up', () => {
+    const rolledOut = walk()[5];
     const due = transition(rolledOut!.run, { type: 'phase-due', phaseId: 'day-after' }, T0 + 25 * HOUR).run;
     const done = transition(due, tick('errors-normal'), T0 + 26 * HOUR);
     expect(done.run).toMatchObject({ state: 'succeeded', endedAt: T0 + 6 * MIN });
@@ -237,5 +250,38 @@ describe('sign-off expiry when a phase would complete', () => {
     const t = transition(approved(), tick('ready'), T0 + 40 * MIN);
     expect(audited(t).slice(1)).toEqual([['flightdeck', 'signoff.expired', 'sec: U2, U3']]);
     expect(item(t.run, 'sec')).toMatchObject({ approvals: [], expired: [{ by: 'U2' }, { by: 'U3' }] });
+  });
+});
+
+describe('the advance on a succeeded run', () => {
+  const followedUp = checklistSchema.parse({
+    name: 'followed-up',
+    phases: [
+      { id: 'go', title: 'Go', items: [{ id: 'ready', kind: 'manual', title: 'Ready' }] },
+      { id: 'day-after', title: 'Next day', after: '24h', items: [{ id: 'errors-normal', kind: 'manual', title: 'Errors are normal' }] },
+      { id: 'week-after', title: 'Next week', after: '168h', items: [{ id: 'costs', kind: 'check', title: 'Costs', probe: { type: 'tcp', host: 'billing', port: 443 } }] },
+    ],
+  });
+
+  function succeeded(): Run {
+    const run = createRun({ id: '52', service: 'api', environment: 'production', version: '2.0.0', target: { cluster: 'prod', namespace: 'api', deployment: 'api', container: 'api', image: 'registry/api:2.0.0' }, requestedBy: 'U1', channel: 'C1', checklist: followedUp }, T0);
+    const done = transition(transition(run, start, T0).run, tick('ready'), T0 + MIN).run;
+    expect(done.state).toBe('succeeded');
+    return done;
+  }
+
+  it('moves only the due follow-up on: a pending one starts nothing, a done one is not completed again', () => {
+    const dayDue = transition(succeeded(), { type: 'phase-due', phaseId: 'day-after' }, T0 + 25 * HOUR);
+    expect(dayDue.effects).toEqual([{ type: 'thread', note: { kind: 'follow-up-due', runId: '52', phaseTitle: 'Next day', items: 1 } }]);
+    const dayDone = transition(dayDue.run, tick('errors-normal'), T0 + 26 * HOUR);
+    expect(dayDone.run.phases.map((phase) => phase.state)).toEqual(['done', 'done', 'pending']);
+    expect(item(dayDone.run, 'costs').state).toBe('pending');
+    expect(dayDone.effects).toEqual([{ type: 'thread', note: { kind: 'phase-completed', phaseTitle: 'Next day', followUp: true } }]);
+    const weekDue = transition(dayDone.run, { type: 'phase-due', phaseId: 'week-after' }, T0 + 169 * HOUR);
+    expect(audited(weekDue)).toEqual([
+      ['flightdeck', 'phase.due', 'week-after: Next week'],
+      ['flightdeck', 'check.started', 'costs: Costs'],
+    ]);
+    expect(names(weekDue.effects)).toEqual(['thread', 'run-check:costs']);
   });
 });
