@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { createRollbackRun, type CreateRollbackRunInput } from '../../src/run/core/create-rollback-run.js';
 import { createRun } from '../../src/run/core/create-run.js';
-import type { RollbackTarget, Run } from '../../src/run/core/run-schema.js';
+import { RUN_SCHEMA_VERSION, type RollbackTarget, type Run } from '../../src/run/core/run-schema.js';
 
 // The rollback run createRollbackRun makes: every field of the document for each way it is asked for (the
 // pinned template of the undone run, an explicit revision, the previous revision), when it first returns
@@ -51,7 +51,7 @@ describe('createRollbackRun', () => {
     const of = undone({ canary: 'done' }, target7);
     const run = createRollbackRun(input(of), T0 + 10 * MIN);
     expect(run).toStrictEqual({
-      schemaVersion: 3,
+      schemaVersion: RUN_SCHEMA_VERSION,
       id: '6',
       kind: 'rollback',
       rollbackOf: '5',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checklistSchema, type Checklist } from '../../src/checklist/checklist-schema.js';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { createRun, type CreateRunInput } from '../../src/run/core/create-run.js';
-import type { Run } from '../../src/run/core/run-schema.js';
+import { RUN_SCHEMA_VERSION, type Run } from '../../src/run/core/run-schema.js';
 
 // The run createRun makes from a checklist: every field of the document, every template variable filled,
 // each kind of item with exactly its own fields (optional ones only when the checklist sets them), and the
@@ -51,7 +51,7 @@ describe('createRun: the run document', () => {
   it('holds every field of a new pending deploy', () => {
     const run = createRun(input(checklist), T0);
     expect(run).toStrictEqual({
-      schemaVersion: 3,
+      schemaVersion: RUN_SCHEMA_VERSION,
       id: '60',
       kind: 'deploy',
       seq: 0,
