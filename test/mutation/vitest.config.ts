@@ -8,7 +8,10 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('../..', import.meta.url)),
     include: [
+      'test/unit/api-tokens.test.ts',
       'test/unit/auth-gate*.test.ts',
+      'test/unit/gate-*.test.ts',
+      'test/unit/job-step.test.ts',
       'test/unit/checklist-*.test.ts',
       'test/unit/command-*.test.ts',
       'test/unit/deploy-*.test.ts',
@@ -17,6 +20,7 @@ export default defineConfig({
       'test/unit/guard-decide-breach.test.ts',
       'test/unit/render-*.test.ts',
       'test/unit/rollback-command.test.ts',
+      'test/unit/rollback-plan.test.ts',
       'test/unit/run-*.test.ts',
       'test/unit/word-thread-note.test.ts',
       'test/mutation/**/*.test.ts',
