@@ -56,29 +56,9 @@ export async function ensureCanary(client: ClusterClient, ref: ContainerRef, ima
   } catch (err) {
     throw toK8sError(err, 'get', describeDeployment(ref));
   }
-  findContainer(stable, ref);
-  const template = toPlainJson(stable.spec?.template) as { metadata?: { labels?: Record<string, string> }; spec?: { containers?: Array<{ name: string; image?: string }> } };
-  template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [TRACK_LABEL]: 'canary' } };
-  for (const c of template.spec?.containers ?? []) if (c.name === ref.container) c.image = image;
-  const body = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: {
-      name,
-      namespace: ref.namespace,
-      labels: { ...stable.metadata?.labels, [TRACK_LABEL]: 'canary' },
-      annotations: { [CANARY_OF_ANNOTATION]: ref.deployment },
-    },
-    spec: {
-      replicas: options.replicas ?? 1,
-      selector: { matchLabels: { ...stable.spec?.selector?.matchLabels, [TRACK_LABEL]: 'canary' } },
-      template,
-      ...(stable.spec?.strategy ? { strategy: toPlainJson(stable.spec.strategy) } : {}),
-      ...(stable.spec?.progressDeadlineSeconds === undefined ? {} : { progressDeadlineSeconds: stable.spec.progressDeadlineSeconds }),
-    },
-  };
+  const body = canaryManifest(stable, ref, image, options.replicas ?? 1);
   try {
-    await client.apps.createNamespacedDeployment({ namespace: ref.namespace, body: body as V1Deployment });
+    await client.apps.createNamespacedDeployment({ namespace: ref.namespace, body });
   } catch (err) {
     const mapped = toK8sError(err, 'create', describeDeployment(canaryRef));
     // Created by a concurrent attempt (a retried step): converge on it instead of failing.
@@ -88,7 +68,8 @@ export async function ensureCanary(client: ClusterClient, ref: ContainerRef, ima
   return { name, created: true, updated: false };
 }
 
-async function readOptional(client: ClusterClient, ref: ContainerRef): Promise<V1Deployment | undefined> {
+/** The Deployment, or undefined when it does not exist; other failures throw the toK8sError mapping. */
+export async function readOptional(client: ClusterClient, ref: ContainerRef): Promise<V1Deployment | undefined> {
   try {
     return await client.apps.readNamespacedDeployment({ name: ref.deployment, namespace: ref.namespace });
   } catch (err) {
@@ -96,4 +77,34 @@ async function readOptional(client: ClusterClient, ref: ContainerRef): Promise<V
     if (mapped.code === 'k8s-not-found') return undefined;
     throw mapped;
   }
+}
+
+/**
+ * The canary Deployment made from the stable one: its pod template with `image` in the named container and
+ * `track: canary` in its labels and selector, so it selects only its own pods.
+ * Throws k8s-invalid when the stable Deployment has no such container.
+ */
+export function canaryManifest(stable: V1Deployment, ref: ContainerRef, image: string, replicas: number): V1Deployment {
+  findContainer(stable, ref);
+  const name = canaryName(ref.deployment);
+  const template = toPlainJson(stable.spec?.template) as { metadata?: { labels?: Record<string, string> }; spec?: { containers?: Array<{ name: string; image?: string }> } };
+  template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [TRACK_LABEL]: 'canary' } };
+  for (const c of template.spec?.containers ?? []) if (c.name === ref.container) c.image = image;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name,
+      namespace: ref.namespace,
+      labels: { ...stable.metadata?.labels, [TRACK_LABEL]: 'canary' },
+      annotations: { [CANARY_OF_ANNOTATION]: ref.deployment },
+    },
+    spec: {
+      replicas,
+      selector: { matchLabels: { ...stable.spec?.selector?.matchLabels, [TRACK_LABEL]: 'canary' } },
+      template,
+      ...(stable.spec?.strategy ? { strategy: toPlainJson(stable.spec.strategy) } : {}),
+      ...(stable.spec?.progressDeadlineSeconds === undefined ? {} : { progressDeadlineSeconds: stable.spec.progressDeadlineSeconds }),
+    },
+  } as V1Deployment;
 }
