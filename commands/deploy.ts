@@ -1,3 +1,4 @@
+import { requestDryRun } from '../src/use-cases/request-dry-run.js';
 import { startRun } from '../src/use-cases/start-run.js';
 import type { CommandDefinition, CommandReply } from './command-definition.js';
 import { allUsage, DEPLOY_USAGE } from './deploy/deploy-usage.js';
@@ -19,7 +20,7 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
   name: '/deploy',
   usage: allUsage(),
   description: 'Deploy a service version through its environment checklist',
-  usageHint: '[<service> <version> [to <env>]] | status [service] | history <service> [env] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | help',
+  usageHint: '[<service> <version> [to <env>] [--dry-run]] | status [service] | history <service> [env] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | help',
   parse: parseDeploy,
   async handle(request, invocation, services): Promise<CommandReply> {
     switch (request.kind) {
@@ -36,6 +37,10 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
         return {
           text: `Run #${run.id}: deploying *${run.service}* \`${run.version}\` to *${run.environment}*. The checklist is posted in <#${run.channel}>.${waiting}`,
         };
+      }
+      case 'dry-run': {
+        const { environment } = await requestDryRun(request, invocation, services);
+        return { text: `Working out the plan for *${request.service}* \`${request.version}\` to *${environment}*… Nothing will be changed; only you will see it.` };
       }
       case 'status':
         return { text: await showStatus(request.service, services) };

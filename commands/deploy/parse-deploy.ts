@@ -23,6 +23,7 @@ export const deployRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('modal') }),
   z.object({ kind: z.literal('help'), topic: z.enum(DEPLOY_FORMS).optional() }),
   z.object({ kind: z.literal('deploy'), service: name, version: z.string().regex(IMAGE_TAG), environment: name.optional() }),
+  z.object({ kind: z.literal('dry-run'), service: name, version: z.string().regex(IMAGE_TAG), environment: name.optional() }),
   z.object({ kind: z.literal('status'), service: name.optional() }),
   z.object({ kind: z.literal('history'), service: name, environment: name.optional() }),
   z.object({ kind: z.literal('lock'), service: name, environment: name, reason: z.string().min(1).max(MAX_REASON) }),
@@ -137,7 +138,17 @@ const SUBCOMMAND_PARSERS: Readonly<Record<Subcommand, (args: string[]) => Deploy
   },
 };
 
-function parseStart(words: string[]): DeployRequest {
+/** The flag that asks for the plan instead of the deploy; anywhere after the service, in any case. */
+const DRY_RUN_FLAG = '--dry-run';
+
+function parseStart(all: string[]): DeployRequest {
+  const words = all.filter((word) => word.toLowerCase() !== DRY_RUN_FLAG);
+  if (words.length === 0) throw usageError('deploy', `Which service and version? Write \`<service> <version> [to <environment>] ${DRY_RUN_FLAG}\`.`);
+  const request = parseDeployWords(words);
+  return words.length === all.length || request.kind !== 'deploy' ? request : { ...request, kind: 'dry-run' };
+}
+
+function parseDeployWords(words: string[]): DeployRequest {
   const [service, version, ...rest] = words as [string, ...string[]];
   if (version === undefined) {
     throw usageError('deploy', `Which version of \`${clip(service)}\`? Give a version after the service name.`);

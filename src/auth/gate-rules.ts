@@ -16,6 +16,7 @@ import { canDeploy, canFreeze, canRollback } from './authorize.js';
 /** What a person asks to do. */
 export type GateAction =
   | 'deploy.start'
+  | 'deploy.dry-run'
   | 'target.lock'
   | 'target.unlock'
   | 'run.start'
@@ -149,6 +150,8 @@ export const RULES: Record<RuleName, Rule> = {
 /** The rule table: for each action, the rules that must all hold, checked in this order. */
 export const GATE_RULES: Record<GateAction, readonly RuleName[]> = {
   'deploy.start': ['environment-known', 'deployer', 'deploy-window'],
+  // Windows and freezes do not hold a dry run: it changes nothing, and its plan shows them.
+  'deploy.dry-run': ['environment-known', 'deployer'],
   'target.lock': ['environment-known', 'deployer'],
   'target.unlock': ['environment-known', 'deployer'],
   'run.start': ['run-exists', 'environment-known', 'run-operator'],
