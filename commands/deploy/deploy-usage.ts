@@ -3,7 +3,7 @@ export const DEPLOY_FORMS = ['deploy', 'modal', 'status', 'history', 'lock', 'un
 export type DeployForm = (typeof DEPLOY_FORMS)[number];
 
 export const DEPLOY_USAGE: Readonly<Record<DeployForm, string>> = {
-  deploy: '`/deploy <service> <version> [to <environment>] [--dry-run]` — deploy a version, e.g. `/deploy api v1.4.2 to production`; with `--dry-run`, only show you what it would change and run',
+  deploy: '`/deploy <service> <version> [to <environment>] [--dry-run [--replay <hours>h]]` — deploy a version, e.g. `/deploy api v1.4.2 to production`; with `--dry-run`, only show you what it would change and run, and how its guards would have fared over the last 24 h (or `--replay 6h`)',
   modal: '`/deploy` — open a form to pick the service, environment and version',
   status: '`/deploy status [service]` — active runs and locks; with a service, each of its environments',
   history: '`/deploy history <service> [environment]` — the last runs: version, who, outcome, duration',

@@ -23,7 +23,7 @@ export const deployRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('modal') }),
   z.object({ kind: z.literal('help'), topic: z.enum(DEPLOY_FORMS).optional() }),
   z.object({ kind: z.literal('deploy'), service: name, version: z.string().regex(IMAGE_TAG), environment: name.optional() }),
-  z.object({ kind: z.literal('dry-run'), service: name, version: z.string().regex(IMAGE_TAG), environment: name.optional() }),
+  z.object({ kind: z.literal('dry-run'), service: name, version: z.string().regex(IMAGE_TAG), environment: name.optional(), replayMs: z.number().int().positive().optional() }),
   z.object({ kind: z.literal('status'), service: name.optional() }),
   z.object({ kind: z.literal('history'), service: name, environment: name.optional() }),
   z.object({ kind: z.literal('lock'), service: name, environment: name, reason: z.string().min(1).max(MAX_REASON) }),
@@ -141,11 +141,29 @@ const SUBCOMMAND_PARSERS: Readonly<Record<Subcommand, (args: string[]) => Deploy
 /** The flag that asks for the plan instead of the deploy; anywhere after the service, in any case. */
 const DRY_RUN_FLAG = '--dry-run';
 
+/** `--replay <hours>h`: how far back a dry run replays the guards; at most a week (Prometheus' point cap widens the step). */
+const REPLAY_FLAG = '--replay';
+const REPLAY_SPAN = /^([1-9][0-9]{0,2})h$/;
+const MAX_REPLAY_HOURS = 168;
+
 function parseStart(all: string[]): DeployRequest {
-  const words = all.filter((word) => word.toLowerCase() !== DRY_RUN_FLAG);
+  const at = all.findIndex((word) => word.toLowerCase() === REPLAY_FLAG);
+  let replayMs: number | undefined;
+  let rest = all;
+  if (at >= 0) {
+    const span = REPLAY_SPAN.exec((all[at + 1] ?? '').toLowerCase());
+    if (!span || Number(span[1]) > MAX_REPLAY_HOURS) throw usageError('deploy', `\`${REPLAY_FLAG}\` takes a number of hours up to ${MAX_REPLAY_HOURS}, e.g. \`${REPLAY_FLAG} 6h\`.`);
+    replayMs = Number(span[1]) * 3_600_000;
+    rest = [...all.slice(0, at), ...all.slice(at + 2)];
+  }
+  const words = rest.filter((word) => word.toLowerCase() !== DRY_RUN_FLAG);
   if (words.length === 0) throw usageError('deploy', `Which service and version? Write \`<service> <version> [to <environment>] ${DRY_RUN_FLAG}\`.`);
   const request = parseDeployWords(words);
-  return words.length === all.length || request.kind !== 'deploy' ? request : { ...request, kind: 'dry-run' };
+  if (words.length === rest.length || request.kind !== 'deploy') {
+    if (replayMs !== undefined) throw usageError('deploy', `\`${REPLAY_FLAG}\` goes with \`${DRY_RUN_FLAG}\`: a deploy itself replays nothing.`);
+    return request;
+  }
+  return { ...request, kind: 'dry-run', ...(replayMs === undefined ? {} : { replayMs }) };
 }
 
 function parseDeployWords(words: string[]): DeployRequest {

@@ -12,7 +12,7 @@ import type { StartRunRequest } from './start-run.js';
  * @throws FlightdeckError `unknown-service`, `unknown-environment`, `environment-not-allowed`; `forbidden`
  *   (audited); `usage` when there is no response URL to answer at (not from Slack).
  */
-export async function requestDryRun(request: StartRunRequest, invocation: Requester & { responseUrl?: string | undefined }, services: UseCaseServices): Promise<{ environment: string }> {
+export async function requestDryRun(request: StartRunRequest & { replayMs?: number | undefined }, invocation: Requester & { responseUrl?: string | undefined }, services: UseCaseServices): Promise<{ environment: string }> {
   const { catalog } = services.config;
   const service = Object.hasOwn(catalog.services, request.service) ? catalog.services[request.service] : undefined;
   const environment = request.environment ?? service?.defaultEnvironment ?? '';
@@ -28,6 +28,6 @@ export async function requestDryRun(request: StartRunRequest, invocation: Reques
     throw catalogued('dry-run-needs-slack', {});
   }
   await services.store.auditOnly({ run: '', actor: invocation.userId, action: 'deploy.dry-run', detail: `${request.service} ${request.version} to ${environment}`, at: services.now() });
-  await services.engine.requestDryRun({ service: request.service, environment, version: request.version, requestedBy: invocation.userId, responseUrl: invocation.responseUrl });
+  await services.engine.requestDryRun({ service: request.service, environment, version: request.version, requestedBy: invocation.userId, responseUrl: invocation.responseUrl, ...(request.replayMs === undefined ? {} : { replayMs: request.replayMs }) });
   return { environment };
 }

@@ -48,6 +48,13 @@ describe('assembleDryRunPlan and its view', () => {
     lock: { kind: 'person', by: 'U2', reason: 'db <migration>' },
     window: { open: false, kind: 'frozen', freeze: { from: 0, until: Date.UTC(2026, 11, 24), reason: 'year end', by: 'U3' }, opensAt: Date.UTC(2026, 11, 24) },
     rollbackTarget: { revision: '7', image: 'api:1' },
+    replay: {
+      rangeMs: 24 * 3_600_000,
+      guards: [
+        { title: 'error-rate', for: '2m', replay: { breaches: 3, longestMs: 4 * 60_000, evaluated: 8640 } },
+        { title: 'pods', for: '0s', unavailable: 'a k8s-pods probe keeps no history to replay' },
+      ],
+    },
   });
 
   it('gathers sign-offs with their holders from the catalog, phases with follow-ups, guards and the rollback plan', () => {
@@ -70,6 +77,8 @@ describe('assembleDryRunPlan and its view', () => {
     expect(shown).toContain('Locked by <@U2>: db &lt;migration&gt;.');
     expect(shown).toContain('Frozen by <@U3> until 2026-12-24 00:00 UTC: year end.');
     expect(shown).toContain('Rollback target it would pin: revision 7, `api:1`.');
+    expect(shown).toContain('error-rate would have breached 3 times in the last 24h (longest 4m)');
+    expect(shown).toContain('pods: not replayed: a k8s-pods probe keeps no history to replay');
     expect(blocks.length).toBeLessThanOrEqual(50);
   });
 });

@@ -3,6 +3,7 @@ import type { Catalog } from '../../config/catalog-schema.js';
 import type { WindowState } from '../../deploy-windows/window-state.js';
 import type { DryRunWrite, PlannedWrites } from '../../k8s/dry-run-writes.js';
 import type { RouteRef } from '../../k8s/set-route-weights.js';
+import type { GuardReplayLine } from './replay-guards.js';
 
 /** One item as the run would show it: its kind, title, and what it does (a step's action, a check's probe, a role). */
 export interface PlannedItem {
@@ -42,6 +43,8 @@ export interface DryRunPlan {
   rollbackTarget: { revision: string; image: string };
   /** What people work through after a rollback (the checklist's `rollbackPlan`). */
   rollbackPlan: readonly PlannedItem[];
+  /** Each guard replayed over the last `rangeMs` of the version running now. */
+  replay: { rangeMs: number; guards: readonly GuardReplayLine[] };
 }
 
 /** The change-cause a run would write; a dry run has no run id yet, so it says which run in words. */
@@ -74,6 +77,7 @@ export function assembleDryRunPlan(input: {
   lock: PlannedLock;
   window: WindowState;
   rollbackTarget: { revision: string; image: string };
+  replay: DryRunPlan['replay'];
 }): DryRunPlan {
   const { checklist, roles } = input;
   const items = checklist.phases.flatMap((phase) => phase.items);
@@ -90,6 +94,7 @@ export function assembleDryRunPlan(input: {
     window: input.window,
     rollbackTarget: input.rollbackTarget,
     rollbackPlan: (checklist.rollbackPlan ?? []).map(plannedItem),
+    replay: input.replay,
   };
 }
 

@@ -7,6 +7,7 @@ import { isFlightdeckError } from '../../errors/flightdeck-error.js';
 import { catalogued } from '../../errors/error-catalogue.js';
 import type { WorkerDeps } from '../engine/worker-deps.js';
 import { assembleDryRunPlan, dryRunChangeCause, plannedWrites, type PlannedLock } from './dry-run-plan.js';
+import { replayGuards } from './replay-guards.js';
 import { dryRunJobSchema, type DryRunDeps, type DryRunReplier } from './dry-run-replier.js';
 
 /**
@@ -45,6 +46,7 @@ export function createDryRunProcessor(deps: Pick<WorkerDeps, 'store' | 'clusters
         lock: await lockOf(deps, request.service, request.environment),
         window,
         rollbackTarget: { revision: snapshot.revision, image: snapshot.image },
+        replay: { rangeMs: request.replayMs, guards: await replayGuards(dryRun.fetch, checklist, target.prometheusUrl, request.replayMs, now) },
       });
       outcome = { plan };
     } catch (err) {

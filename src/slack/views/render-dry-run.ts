@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { WindowState } from '../../deploy-windows/window-state.js';
 import { inlineCode, escapeMrkdwn } from '../../format/escape-mrkdwn.js';
+import { formatDuration } from '../../format/format-duration.js';
 import { mentionOf } from '../../format/mention-of.js';
 import type { DryRunPlan, PlannedItem, PlannedLock } from '../../queue/dry-run/dry-run-plan.js';
 import { formatDateTime, MAX_BLOCKS, packLines } from './block-kit-limits.js';
@@ -19,6 +20,7 @@ export function renderDryRun(plan: DryRunPlan): { text: string; blocks: KnownBlo
     [`Checklist \`${plan.checklist}\` as it would run`, checklistLines(plan)],
     ['Sign-offs it needs', signoffLines(plan)],
     ['In effect now', [lockLine(plan.lock), windowLine(plan.window)]],
+    [`Guards replayed over the last ${span(plan.replay.rangeMs)} of the running version`, replayLines(plan)],
     ['The way back', backLines(plan)],
   ];
   const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } }];
@@ -83,4 +85,22 @@ function backLines(plan: DryRunPlan): string[] {
   const pinned = `Rollback target it would pin: revision ${target.revision === '' ? '(none yet)' : target.revision}, ${inlineCode(target.image)}.`;
   if (plan.rollbackPlan.length === 0) return [pinned, 'No rollback plan in the checklist.'];
   return [pinned, 'After a rollback, the rollback plan:', ...plan.rollbackPlan.map((item) => `    ${ITEM_MARK[item.kind]} ${escapeMrkdwn(item.title)}${item.detail === undefined ? '' : ` — ${escapeMrkdwn(item.detail)}`}`)];
+}
+
+function replayLines(plan: DryRunPlan): string[] {
+  if (plan.replay.guards.length === 0) return ['The checklist has no guards.'];
+  const range = span(plan.replay.rangeMs);
+  return plan.replay.guards.map((line) => {
+    const title = escapeMrkdwn(line.title);
+    if ('unavailable' in line) return `• ${title}: not replayed: ${escapeMrkdwn(line.unavailable)}`;
+    const { breaches, longestMs, evaluated } = line.replay;
+    if (evaluated === 0) return `• ${title}: no data in the last ${range}, so nothing to replay`;
+    if (breaches === 0) return `• ${title} would not have breached in the last ${range} (for ${line.for})`;
+    return `• ${title} would have breached ${breaches === 1 ? 'once' : `${breaches} times`} in the last ${range} (longest ${span(longestMs)})`;
+  });
+}
+
+/** `24h`, `4m`, `1h 30m`: formatDuration without the zero parts a whole span would show. */
+function span(ms: number): string {
+  return formatDuration(ms).replace(/ 00[ms]$/, '');
 }
