@@ -30,12 +30,13 @@ describe('Prometheus emulator: /api/v1/query_range', () => {
     expect(await get('/api/v1/query_range?query=nothing&start=0&end=60&step=15')).toEqual({ status: 200, json: { status: 'success', data: { resultType: 'matrix', result: [] } } });
   });
 
+  // The words are checked against the real Prometheus in test/integration/replay-prometheus-real.test.ts.
   it.each([
     ['query=up&end=60&step=15', 'invalid parameter "start": cannot parse "" to a valid timestamp'],
     ['query=up&start=0&end=soon&step=15', 'invalid parameter "end": cannot parse "soon" to a valid timestamp'],
-    ['query=up&start=60&end=0&step=15', 'end timestamp must not be before start time'],
+    ['query=up&start=60&end=0&step=15', 'invalid parameter "end": end timestamp must not be before start time'],
     ['query=up&start=0&end=60&step=fast', 'invalid parameter "step": cannot parse "fast" to a valid duration'],
-    ['query=up&start=0&end=60&step=0', 'zero or negative query resolution step widths are not accepted. Try a positive integer'],
+    ['query=up&start=0&end=60&step=0', 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer'],
     ['query=up&start=0&end=86400&step=1', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)'],
   ])('refuses %s with 400 bad_data in Prometheus\' words', async (params, error) => {
     expect(await get(`/api/v1/query_range?${params}`)).toEqual({ status: 400, json: { status: 'error', errorType: 'bad_data', error } });

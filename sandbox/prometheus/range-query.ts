@@ -32,10 +32,10 @@ export function answerRangeQuery(params: URLSearchParams, seriesOf: (query: stri
   if (start === undefined) return badData(`invalid parameter "start": cannot parse "${params.get('start') ?? ''}" to a valid timestamp`);
   const end = parseTime(params.get('end') ?? '');
   if (end === undefined) return badData(`invalid parameter "end": cannot parse "${params.get('end') ?? ''}" to a valid timestamp`);
-  if (end < start) return badData('end timestamp must not be before start time');
+  if (end < start) return badData('invalid parameter "end": end timestamp must not be before start time');
   const step = parseStep(params.get('step') ?? '');
   if (step === undefined) return badData(`invalid parameter "step": cannot parse "${params.get('step') ?? ''}" to a valid duration`);
-  if (step <= 0) return badData('zero or negative query resolution step widths are not accepted. Try a positive integer');
+  if (step <= 0) return badData('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
   if ((end - start) / step > MAX_POINTS) return badData('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
   const query = params.get('query') ?? '';
   if (query.trim() === '') return badData('invalid parameter "query": 1:1: parse error: no expression found in input');
