@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunStore } from '../../src/run/store/run-store.js';
 import type { KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { type PrometheusEmulator, startPrometheusEmulator } from '../../sandbox/prometheus/index.js';
 import type { SlackDriver, SlackEmulator } from '../../sandbox/slack/index.js';
 import type { FlightdeckProcess } from '../support/flightdeck-process.js';
 import { replyText } from '../support/reply-text.js';
@@ -11,7 +12,7 @@ const CHANNEL = 'C0DRYRUN';
 const ALICE = 'U0ALICE';
 const MALLORY = 'U0MALLORY';
 
-const CATALOG = `
+const catalog = (prometheusUrl: string) => `
 slack:
   defaultChannel: C0DRYRUN
 roles:
@@ -24,6 +25,7 @@ environments:
     cluster: emulator
     checklist: guarded
     deployers: [deployers]
+    prometheusUrl: ${prometheusUrl}
 services:
   shop:
     namespace: dry-prod
@@ -55,6 +57,13 @@ phases:
         kind: step
         action: wait-rollout
         timeout: 30s
+guards:
+  - id: error-rate
+    title: error-rate
+    probe: { type: prometheus, query: 'error_ratio', above: 0.05 }
+    for: 2m
+    interval: 1m
+    action: rollback
 rollbackPlan:
   - id: tell-support
     kind: manual
@@ -69,14 +78,21 @@ describe('/deploy … --dry-run', () => {
   let driver: SlackDriver;
   let redis: Redis;
   let store: RunStore;
+  let prometheus: PrometheusEmulator;
 
   const deploy = (text: string, userId = ALICE) => driver.slashCommand({ command: '/deploy', text, userId, channelId: CHANNEL });
   const runKeys = () => redis.keys(`{${flightdeck.redisPrefix}}:run:*`);
 
   beforeAll(async () => {
+    prometheus = await startPrometheusEmulator();
+    // Three failing stretches within the last 6 h: 4, 3 and 3 minutes long (a 1-minute step samples each that
+    // many times whatever the alignment), every one long enough for the guard's `for: 2m`.
+    const anchor = Math.floor(Date.now() / 1000);
+    const failing = [[5 * 3600, 240], [4 * 3600, 180], [3 * 3600, 180]].map(([ago, length]) => [anchor - ago!, anchor - ago! + length!] as const);
+    prometheus.setRangeSeries('error_ratio', [{ metric: { job: 'shop' }, valueAt: (t) => (failing.some(([from, to]) => t >= from && t < to) ? 0.5 : 0.01) }]);
     world = await startE2eWorld({
       mode: 'http',
-      catalog: CATALOG,
+      catalog: catalog(prometheus.url),
       checklists: { guarded: GUARDED },
       kubernetes: { readyDelayMs: 100 },
       slack: { channels: [CHANNEL] },
@@ -87,6 +103,7 @@ describe('/deploy … --dry-run', () => {
 
   afterAll(async () => {
     expect(await world?.stop()).toBe(0);
+    await prometheus?.close();
   });
 
   it('answers only the requester with the image diff and the plan, and changes nothing: no run, no lock, the Deployment as it was', async () => {
@@ -94,7 +111,7 @@ describe('/deploy … --dry-run', () => {
     expect(before.spec.template.spec.containers[0].image).toBe('registry.example.com/acme/shop:v1.0.0');
     const runsBefore = await runKeys();
 
-    const ack = replyText(await deploy('shop v1.4.2 to production --dry-run'));
+    const ack = replyText(await deploy('shop v1.4.2 to production --dry-run --replay 6h'));
     expect(ack).toContain('Working out the plan for *shop* `v1.4.2` to *production*');
 
     const answer = await slack.waitFor((s) => s.ephemerals.find((e) => e.user === ALICE && e.via === 'response_url' && e.text.startsWith('Dry run:')), 20_000, 'the dry run answer');
@@ -107,6 +124,8 @@ describe('/deploy … --dry-run', () => {
     expect(shown).toContain('Deploy window open, no freeze.');
     expect(shown).toContain('Rollback target it would pin: revision 1, `registry.example.com/acme/shop:v1.0.0`');
     expect(shown).toContain('Tell support the release was rolled back');
+    expect(shown).toContain('error-rate would have breached 3 times in the last 6h (longest 4m)');
+    expect(prometheus.queries.filter((q) => q.range !== undefined).map((q) => [q.query, q.range?.step])).toEqual([['error_ratio', '60s']]);
 
     // The worker sent the write as a dry run: the API server saw it, and stored nothing.
     const patches = k8s.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/deployments/shop'));
