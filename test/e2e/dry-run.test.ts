@@ -33,6 +33,12 @@ services:
     container: shop
     image: registry.example.com/acme/shop
     environments: [production]
+  ghost:
+    namespace: dry-prod
+    deployment: ghost
+    container: ghost
+    image: registry.example.com/acme/ghost
+    environments: [production]
 `;
 
 const GUARDED = `
@@ -135,6 +141,15 @@ describe('/deploy … --dry-run', () => {
     expect(await store.lockValue('shop', 'production')).toBeNull();
     const audited = (await store.audit(undefined, 50)).filter((entry) => entry.action === 'deploy.dry-run');
     expect(audited).toEqual([expect.objectContaining({ actor: ALICE, detail: 'shop v1.4.2 to production' })]);
+  });
+
+  it('answers with why when the plan cannot be worked out (no such Deployment), still changing nothing', async () => {
+    const runsBefore = await runKeys();
+    expect(replyText(await deploy('ghost v2 to production --dry-run'))).toContain('Working out the plan');
+    const answer = await slack.waitFor((s) => s.ephemerals.find((e) => e.user === ALICE && e.text.startsWith(':warning: The dry run could not be worked out')), 20_000, 'the dry run refusal');
+    expect(answer.text).toContain('dry-prod/ghost');
+    expect(await runKeys()).toEqual(runsBefore);
+    expect(await store.lockValue('ghost', 'production')).toBeNull();
   });
 
   it('refuses a dry run to someone who may not deploy there, as a deploy is refused, and enqueues nothing', async () => {
