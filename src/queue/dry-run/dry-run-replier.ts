@@ -1,23 +1,7 @@
-import { z } from 'zod';
 import type { Checklist } from '../../checklist/checklist-schema.js';
 import type { Catalog } from '../../config/catalog-schema.js';
 import type { FreezeStore } from '../../deploy-windows/freeze-store.js';
 import type { DryRunPlan } from './dry-run-plan.js';
-
-/** How far back a dry run replays the guards unless `--replay` says otherwise. */
-export const DEFAULT_REPLAY_MS = 24 * 3_600_000;
-
-/** A `dry-run` job: who asked for which deploy, and where the answer goes (Slack's response URL of the command). */
-export const dryRunJobSchema = z.object({
-  service: z.string().min(1),
-  environment: z.string().min(1),
-  version: z.string().min(1),
-  requestedBy: z.string().min(1),
-  responseUrl: z.url(),
-  /** How far back the guards are replayed; 24 h when a job of an older version has none. */
-  replayMs: z.number().int().positive().default(DEFAULT_REPLAY_MS),
-});
-export type DryRunJob = z.input<typeof dryRunJobSchema>;
 
 /**
  * The port through which the dry-run worker answers the person who asked; the Slack implementation words the

@@ -8,7 +8,8 @@ import { catalogued } from '../../errors/error-catalogue.js';
 import type { WorkerDeps } from '../engine/worker-deps.js';
 import { assembleDryRunPlan, dryRunChangeCause, plannedWrites, type PlannedLock } from './dry-run-plan.js';
 import { replayGuards } from './replay-guards.js';
-import { dryRunJobSchema, type DryRunDeps, type DryRunReplier } from './dry-run-replier.js';
+import { dryRunJobSchema } from './dry-run-job.js';
+import type { DryRunDeps, DryRunReplier } from './dry-run-replier.js';
 
 /**
  * `dry-run` jobs on the steps queue: works out what `/deploy … --dry-run` asked for — the server-side dry run

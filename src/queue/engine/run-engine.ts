@@ -6,7 +6,7 @@ import { transition, type Effect, type RunEvent } from '../../run/core/transitio
 import type { Queues } from './create-queues.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
 import { renderJobId, stepJobId } from './job-schemas.js';
-import type { DryRunJob } from '../dry-run/dry-run-replier.js';
+import type { DryRunJob } from '../dry-run/dry-run-job.js';
 
 /** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */
 export const RUN_FAILURE_INCIDENT = 'run-failure';
