@@ -7,6 +7,8 @@ export interface CommandInvocation extends Requester {
   triggerId?: string;
   /** How the request came: typed (default) or submitted from the `/deploy` modal; refusals are audited as such. */
   via?: 'command' | 'modal';
+  /** Slack's `response_url`: where a worker answers the person later (a dry run's plan). Absent when not from Slack. */
+  responseUrl?: string;
 }
 
 /** What a handler hands to the use cases it calls. Handlers record and enqueue; they never call a cluster. */

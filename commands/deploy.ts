@@ -1,5 +1,6 @@
 import { escapeMrkdwn } from '../src/format/escape-mrkdwn.js';
 import { mentionOf } from '../src/format/mention-of.js';
+import { requestDryRun } from '../src/use-cases/request-dry-run.js';
 import { startRun } from '../src/use-cases/start-run.js';
 import type { CommandDefinition, CommandReply } from './command-definition.js';
 import { allUsage, DEPLOY_USAGE } from './deploy/deploy-usage.js';
@@ -22,7 +23,7 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
   name: '/deploy',
   usage: allUsage(),
   description: 'Deploy a service version through its environment checklist',
-  usageHint: '[<service> <version> [to <env>]] | status [service] | history <service> [env] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | log <run> | help',
+  usageHint: '[<service> <version> [to <env>] [--dry-run | --emergency <reason>]] | status [service] | history <service> [env] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | log <run> | help',
   parse: parseDeploy,
   async handle(request, invocation, services): Promise<CommandReply> {
     switch (request.kind) {
@@ -47,6 +48,10 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
         return {
           text: `Run #${run.id}: deploying *${run.service}* \`${run.version}\` to *${run.environment}*. The checklist is posted in <#${run.channel}>.${waiting}`,
         };
+      }
+      case 'dry-run': {
+        const { environment } = await requestDryRun(request, invocation, services);
+        return { text: `Working out the plan for *${request.service}* \`${request.version}\` to *${environment}*… Nothing will be changed; only you will see it.` };
       }
       case 'status':
         return { text: await showStatus(request.service, services) };

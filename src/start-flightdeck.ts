@@ -30,6 +30,7 @@ import { IncidentStore } from './queue/incidents/incident-store.js';
 import { createSlackApp, type SlackApp } from './slack/create-slack-app.js';
 import { listUsergroupMembers } from './slack/list-usergroup-members.js';
 import { SlackIncidentNotifier } from './slack/slack-incident-notifier.js';
+import { createDryRunReplier } from './slack/post-dry-run-reply.js';
 import { createSlackClient, SlackNotifier } from './slack/slack-notifier.js';
 import { createOutboundTransport } from './net/create-outbound-transport.js';
 import { startRollback } from './use-cases/start-rollback.js';
@@ -150,6 +151,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       pagerduty,
       incidentNotifier: new SlackIncidentNotifier(slackClient),
       probeProviders: createProbeProviders(env.probeConnectTo, outbound),
+      dryRun: { config, freezes, replier: createDryRunReplier(outbound), fetch: outbound },
     });
     logger.info({ concurrency: env.workerConcurrency }, 'workers started');
   }

@@ -3,7 +3,7 @@ export const DEPLOY_FORMS = ['deploy', 'modal', 'status', 'history', 'lock', 'un
 export type DeployForm = (typeof DEPLOY_FORMS)[number];
 
 export const DEPLOY_USAGE: Readonly<Record<DeployForm, string>> = {
-  deploy: '`/deploy <service> <version> [to <environment>] [--emergency <reason>]` — deploy a version, e.g. `/deploy api v1.4.2 to production`; `--emergency` overrides deploy windows and freezes, with a second person\'s approval',
+  deploy: '`/deploy <service> <version> [to <environment>] [--dry-run [--replay <hours>h] | --emergency <reason>]` — deploy a version, e.g. `/deploy api v1.4.2 to production`; `--dry-run` only shows you what it would change and run, and how its guards would have fared over the last day; `--emergency` overrides deploy windows and freezes, with a second person\'s approval',
   modal: '`/deploy` — open a form to pick the service, environment and version',
   status: '`/deploy status [service]` — active runs and locks; with a service, each of its environments',
   history: '`/deploy history <service> [environment]` — the last runs: version, who, outcome, duration',

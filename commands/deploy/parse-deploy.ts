@@ -29,6 +29,7 @@ export const deployRequestSchema = z.discriminatedUnion('kind', [
     /** `--emergency <reason>`: the override of windows and freezes, which needs a second person's approval. */
     emergency: z.string().min(1).max(MAX_REASON).optional(),
   }),
+  z.object({ kind: z.literal('dry-run'), service: name, version: z.string().regex(IMAGE_TAG), environment: name.optional(), replayMs: z.number().int().positive().optional() }),
   z.object({ kind: z.literal('status'), service: name.optional() }),
   z.object({ kind: z.literal('history'), service: name, environment: name.optional() }),
   z.object({ kind: z.literal('lock'), service: name, environment: name, reason: z.string().min(1).max(MAX_REASON) }),
@@ -152,25 +153,60 @@ const SUBCOMMAND_PARSERS: Readonly<Record<Subcommand, (args: string[]) => Deploy
   },
 };
 
-function parseStart(all: string[]): DeployRequest {
-  const flag = all.findIndex((word) => word.toLowerCase() === '--emergency');
-  if (flag >= 0 && flag + 1 >= all.length) {
+/** The flag that asks for the plan instead of the deploy; anywhere after the service, in any case. */
+const DRY_RUN_FLAG = '--dry-run';
+
+/** `--replay <hours>h`: how far back a dry run replays the guards; at most a week (Prometheus' point cap widens the step). */
+const REPLAY_FLAG = '--replay';
+const REPLAY_SPAN = /^([1-9][0-9]{0,2})h$/;
+const MAX_REPLAY_HOURS = 168;
+
+function parseStart(typed: string[]): DeployRequest {
+  // Everything after `--emergency` is its reason, so the flags of a dry run are read before it.
+  const flag = typed.findIndex((word) => word.toLowerCase() === '--emergency');
+  if (flag >= 0 && flag + 1 >= typed.length) {
     throw usageError('deploy', 'Say why: `--emergency` needs a reason, which the approver and the channel will read (e.g. `--emergency checkout is down, hotfix for INC-123`).');
   }
-  const emergency = flag >= 0 ? { emergency: reasonText('deploy', all.slice(flag + 1)) } : {};
-  const words = flag >= 0 ? all.slice(0, flag) : all;
-  if (words.length === 0) throw usageError('deploy', 'Which service and version? Write `/deploy <service> <version> [to <environment>] --emergency <reason>`.');
+  const all = flag >= 0 ? typed.slice(0, flag) : typed;
+  if (flag >= 0 && all.some((word) => word.toLowerCase() === DRY_RUN_FLAG)) {
+    throw usageError('deploy', `\`${DRY_RUN_FLAG}\` changes nothing, so it needs no \`--emergency\`: drop one of them.`);
+  }
+  const request = parseDryRunFlags(all);
+  return flag >= 0 && request.kind === 'deploy' ? { ...request, emergency: reasonText('deploy', typed.slice(flag + 1)) } : request;
+}
+
+function parseDryRunFlags(all: string[]): DeployRequest {
+  const at = all.findIndex((word) => word.toLowerCase() === REPLAY_FLAG);
+  let replayMs: number | undefined;
+  let rest = all;
+  if (at >= 0) {
+    const span = REPLAY_SPAN.exec((all[at + 1] ?? '').toLowerCase());
+    if (!span || Number(span[1]) > MAX_REPLAY_HOURS) throw usageError('deploy', `\`${REPLAY_FLAG}\` takes a number of hours up to ${MAX_REPLAY_HOURS}, e.g. \`${REPLAY_FLAG} 6h\`.`);
+    replayMs = Number(span[1]) * 3_600_000;
+    rest = [...all.slice(0, at), ...all.slice(at + 2)];
+  }
+  const words = rest.filter((word) => word.toLowerCase() !== DRY_RUN_FLAG);
+  if (words.length === 0) throw usageError('deploy', `Which service and version? Write \`<service> <version> [to <environment>] ${DRY_RUN_FLAG}\`.`);
+  const request = parseDeployWords(words);
+  if (words.length === rest.length || request.kind !== 'deploy') {
+    if (replayMs !== undefined) throw usageError('deploy', `\`${REPLAY_FLAG}\` goes with \`${DRY_RUN_FLAG}\`: a deploy itself replays nothing.`);
+    return request;
+  }
+  return { ...request, kind: 'dry-run', ...(replayMs === undefined ? {} : { replayMs }) };
+}
+
+function parseDeployWords(words: string[]): DeployRequest {
   const [service, version, ...rest] = words as [string, ...string[]];
   if (version === undefined) {
     throw usageError('deploy', `Which version of \`${clip(service)}\`? Give a version after the service name.`);
   }
   serviceName('deploy', service);
   if (!IMAGE_TAG.test(version)) throw invalidVersion(version);
-  if (rest.length === 0) return { kind: 'deploy', service, version, ...emergency };
+  if (rest.length === 0) return { kind: 'deploy', service, version };
   if (rest[0]?.toLowerCase() !== 'to' || rest.length !== 2) {
     throw usageError('deploy', `I could not read \`${clip(rest.join(' '))}\`: after the version, write \`to <environment>\`.`);
   }
-  return { kind: 'deploy', service, version, environment: environmentName('deploy', rest[1]!), ...emergency };
+  return { kind: 'deploy', service, version, environment: environmentName('deploy', rest[1]!) };
 }
 
 /** The refusal for a version that is not an image tag (also used by the modal). */

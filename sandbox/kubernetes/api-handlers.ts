@@ -1,5 +1,6 @@
 import type { ApiTarget } from './api-path.js';
 import { applyPatch } from './apply-patch.js';
+import { dryRunView, isDryRun } from './dry-run.js';
 import { applyDefaults, newUid, validate } from './object-defaults.js';
 import type { KObject, ObjectStore } from './object-store.js';
 import { type Resource, apiVersionOf, typeOf } from './resource-types.js';
@@ -24,9 +25,14 @@ export interface JsonResult {
 
 const notAllowed = () => new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 
-/** Handles every non-watch, non-subresource request; throws StatusError for API errors. */
-export function handleApi(store: ObjectStore, req: ApiRequest, now: number): JsonResult {
+/**
+ * Handles every non-watch, non-subresource request; throws StatusError for API errors. A write with
+ * `dryRun=All` goes through the same defaults, validation and conflict checks and answers the same, but
+ * stores nothing (dry-run.ts).
+ */
+export function handleApi(objects: ObjectStore, req: ApiRequest, now: number): JsonResult {
   const { method, namespace, resource, name } = req;
+  const store = isDryRun(method, req.query) ? dryRunView(objects) : objects;
   if (req.subresource === 'scale' && name !== undefined) return scale(store, req, name);
   if (method === 'GET' && name === undefined) {
     const byLabel = labelMatcher(req.query.get('labelSelector') ?? undefined);

@@ -119,7 +119,8 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
       return;
     }
     const result = handleApi(store, apiReq, Date.now());
-    if (method !== 'GET') reconcileSoon();
+    // A dry run stored nothing, so the controllers have nothing to react to.
+    if (method !== 'GET' && !u.searchParams.has('dryRun')) reconcileSoon();
     if (method === 'GET' && wantsTable(accept)) {
       const r = result.body as KObject;
       const items = target.name === undefined ? (r.items as KObject[]) : [r];

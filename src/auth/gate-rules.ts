@@ -18,6 +18,7 @@ import { canActWithScopes, canDeploy, canFreeze, canRollback } from './authorize
 export type GateAction =
   | 'deploy.start'
   | 'deploy.emergency'
+  | 'deploy.dry-run'
   | 'target.lock'
   | 'target.unlock'
   | 'run.start'
@@ -168,6 +169,8 @@ export const RULES: Record<RuleName, Rule> = {
 export const GATE_RULES: Record<GateAction, readonly RuleName[]> = {
   'deploy.start': ['environment-known', 'deployer', 'deploy-window'],
   'deploy.emergency': ['environment-known', 'emergency-deployer'],
+  // Windows and freezes do not hold a dry run: it changes nothing, and its plan shows them.
+  'deploy.dry-run': ['environment-known', 'deployer'],
   'target.lock': ['environment-known', 'deployer'],
   'target.unlock': ['environment-known', 'deployer'],
   'run.start': ['run-exists', 'environment-known', 'run-operator'],

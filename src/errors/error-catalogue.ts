@@ -4,6 +4,7 @@ import { LOCK_REFUSALS } from './lock-refusals.js';
 import { RUN_REFUSALS } from './run-refusals.js';
 import { STORE_ERRORS } from './store-errors.js';
 import { WINDOW_REFUSALS } from './window-refusals.js';
+import { DRY_RUN_REFUSALS } from './dry-run-refusals.js';
 import { entry, type CatalogueEntry } from './catalogue-entry.js';
 
 /*
@@ -44,7 +45,7 @@ const SLACK_ERRORS = {
   }),
 };
 
-const CATALOGUE = { ...SLACK_ERRORS, ...RUN_REFUSALS, ...LOCK_REFUSALS, ...ACCESS_REFUSALS, ...STORE_ERRORS, ...WINDOW_REFUSALS };
+const CATALOGUE = { ...SLACK_ERRORS, ...RUN_REFUSALS, ...LOCK_REFUSALS, ...ACCESS_REFUSALS, ...STORE_ERRORS, ...WINDOW_REFUSALS, ...DRY_RUN_REFUSALS };
 
 export type CatalogueKey = keyof typeof CATALOGUE;
 /** The data an entry words: what its throw site must hand over. */

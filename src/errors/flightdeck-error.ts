@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'slack-not-in-channel'
   | 'pagerduty-unavailable'
   | 'pagerduty-rejected'
+  | 'prometheus-failed'
   | 'redis-unavailable'
   | 'forbidden'
   | 'deploy-window-closed'

@@ -66,11 +66,41 @@ export async function ensureCanary(client: ClusterClient, ref: ContainerRef, ima
   } catch (err) {
     throw toK8sError(err, 'get', describeDeployment(ref));
   }
+  const body = canaryManifest(stable, ref, image, options.replicas ?? 1, track);
+  try {
+    await client.apps.createNamespacedDeployment({ namespace: ref.namespace, body });
+  } catch (err) {
+    const mapped = toK8sError(err, 'create', describeDeployment(canaryRef));
+    // Created by a concurrent attempt (a retried step): converge on it instead of failing.
+    if (mapped.code === 'k8s-conflict' && (await readOptional(client, canaryRef))) return ensureCanary(client, ref, image, options);
+    throw mapped;
+  }
+  return { name, created: true, updated: false };
+}
+
+/** The Deployment, or undefined when it does not exist; other failures throw the toK8sError mapping. */
+export async function readOptional(client: ClusterClient, ref: ContainerRef): Promise<V1Deployment | undefined> {
+  try {
+    return await client.apps.readNamespacedDeployment({ name: ref.deployment, namespace: ref.namespace });
+  } catch (err) {
+    const mapped = toK8sError(err, 'get', describeDeployment(ref));
+    if (mapped.code === 'k8s-not-found') return undefined;
+    throw mapped;
+  }
+}
+
+/**
+ * The canary (or blue-green preview) Deployment made from the stable one: its pod template with `image` in the
+ * named container and `track: <track>` in its labels and selector, so it selects only its own pods.
+ * Throws k8s-invalid when the stable Deployment has no such container.
+ */
+export function canaryManifest(stable: V1Deployment, ref: ContainerRef, image: string, replicas: number, track: Track = 'canary'): V1Deployment {
   findContainer(stable, ref);
+  const name = track === 'canary' ? canaryName(ref.deployment) : previewName(ref.deployment);
   const template = toPlainJson(stable.spec?.template) as { metadata?: { labels?: Record<string, string> }; spec?: { containers?: Array<{ name: string; image?: string }> } };
   template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [TRACK_LABEL]: track } };
   for (const c of template.spec?.containers ?? []) if (c.name === ref.container) c.image = image;
-  const body = {
+  return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
@@ -81,30 +111,11 @@ export async function ensureCanary(client: ClusterClient, ref: ContainerRef, ima
       annotations: { [`flightdeck.dev/${track}-of`]: ref.deployment },
     },
     spec: {
-      replicas: options.replicas ?? 1,
+      replicas,
       selector: { matchLabels: { ...stable.spec?.selector?.matchLabels, [TRACK_LABEL]: track } },
       template,
       ...(stable.spec?.strategy ? { strategy: toPlainJson(stable.spec.strategy) } : {}),
       ...(stable.spec?.progressDeadlineSeconds === undefined ? {} : { progressDeadlineSeconds: stable.spec.progressDeadlineSeconds }),
     },
-  };
-  try {
-    await client.apps.createNamespacedDeployment({ namespace: ref.namespace, body: body as V1Deployment });
-  } catch (err) {
-    const mapped = toK8sError(err, 'create', describeDeployment(canaryRef));
-    // Created by a concurrent attempt (a retried step): converge on it instead of failing.
-    if (mapped.code === 'k8s-conflict' && (await readOptional(client, canaryRef))) return ensureCanary(client, ref, image, options);
-    throw mapped;
-  }
-  return { name, created: true, updated: false };
-}
-
-async function readOptional(client: ClusterClient, ref: ContainerRef): Promise<V1Deployment | undefined> {
-  try {
-    return await client.apps.readNamespacedDeployment({ name: ref.deployment, namespace: ref.namespace });
-  } catch (err) {
-    const mapped = toK8sError(err, 'get', describeDeployment(ref));
-    if (mapped.code === 'k8s-not-found') return undefined;
-    throw mapped;
-  }
+  } as V1Deployment;
 }

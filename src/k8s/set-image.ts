@@ -29,17 +29,21 @@ export async function setImage(client: ClusterClient, ref: ContainerRef, image: 
   if (container.image === image && current.metadata?.annotations?.[CHANGE_CAUSE_ANNOTATION] === changeCause) {
     return { generation: current.metadata?.generation ?? 0, changed: false };
   }
-  const body = {
-    metadata: { annotations: { [CHANGE_CAUSE_ANNOTATION]: changeCause } },
-    spec: { template: { spec: { containers: [{ name: ref.container, image }] } } },
-  };
   try {
     const patched = await client.apps.patchNamespacedDeployment(
-      { name: ref.deployment, namespace: ref.namespace, body },
+      { name: ref.deployment, namespace: ref.namespace, body: imagePatch(ref, image, changeCause) },
       setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
     );
     return { generation: patched.metadata?.generation ?? 0, changed: true };
   } catch (err) {
     throw toK8sError(err, 'patch', what);
   }
+}
+
+/** The strategic-merge patch of a set-image: the container's image and the change-cause, nothing else. */
+export function imagePatch(ref: ContainerRef, image: string, changeCause: string): object {
+  return {
+    metadata: { annotations: { [CHANGE_CAUSE_ANNOTATION]: changeCause } },
+    spec: { template: { spec: { containers: [{ name: ref.container, image }] } } },
+  };
 }

@@ -19,7 +19,8 @@ export interface RouteWeightsResult {
   canaryWeight: number;
 }
 
-const GROUP = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' } as const;
+/** Where Gateway API HTTPRoutes are served. */
+export const HTTPROUTE_GROUP = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' } as const;
 
 const backendRef = z.looseObject({ name: z.string(), port: z.number().optional(), weight: z.number().optional() });
 const httpRoute = z.looseObject({
@@ -43,15 +44,44 @@ export async function setRouteWeights(client: ClusterClient, ref: RouteRef, cana
     throw new FlightdeckError('k8s-invalid', `Cannot send ${canaryPercent}% to the canary: use a whole percentage from 0 to 100`);
   }
   const stableWeight = 100 - canaryPercent;
+  const route = await readRoute(client, ref);
+  const { rules, changed } = weightedRules(route, ref, canaryPercent);
+  if (!changed) return { changed: false, stableWeight, canaryWeight: canaryPercent };
+  try {
+    await client.custom.patchNamespacedCustomObject(
+      { ...HTTPROUTE_GROUP, namespace: ref.namespace, name: ref.route, body: { metadata: { resourceVersion: route.metadata.resourceVersion }, spec: { rules } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  } catch (err) {
+    throw toK8sError(err, 'patch', what);
+  }
+  return { changed: true, stableWeight, canaryWeight: canaryPercent };
+}
+
+/** An HTTPRoute as far as weights go: its rules' backends, and the resourceVersion a patch is checked against. */
+export type HttpRoute = z.infer<typeof httpRoute>;
+
+/** Reads the route; k8s-invalid when it is not an HTTPRoute's shape, else the toK8sError mapping. */
+export async function readRoute(client: ClusterClient, ref: RouteRef): Promise<HttpRoute> {
+  const what = `httproute ${ref.namespace}/${ref.route}`;
   let raw: unknown;
   try {
-    raw = await client.custom.getNamespacedCustomObject({ ...GROUP, namespace: ref.namespace, name: ref.route });
+    raw = await client.custom.getNamespacedCustomObject({ ...HTTPROUTE_GROUP, namespace: ref.namespace, name: ref.route });
   } catch (err) {
     throw toK8sError(err, 'get', what);
   }
   const parsed = httpRoute.safeParse(raw);
   if (!parsed.success) throw new FlightdeckError('k8s-invalid', `${what} does not look like an HTTPRoute: ${parsed.error.issues[0]?.message ?? 'bad shape'}`);
-  const route = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * The route's rules with `canaryPercent` to the canary and the rest to the stable Service in every rule that
+ * routes to either (the canary added on the stable backend's port where missing), and whether any weight moved.
+ * Pure. Throws k8s-invalid when no rule routes to the stable Service.
+ */
+export function weightedRules(route: HttpRoute, ref: RouteRef, canaryPercent: number): { rules: HttpRoute['spec']['rules']; changed: boolean } {
+  const what = `httproute ${ref.namespace}/${ref.route}`;
   const ours = (r: { backendRefs?: Array<{ name: string }> }) => (r.backendRefs ?? []).some((b) => b.name === ref.stableService || b.name === ref.canaryService);
   if (!route.spec.rules.some(ours)) {
     const names = [...new Set(route.spec.rules.flatMap((r) => (r.backendRefs ?? []).map((b) => b.name)))].join(', ') || '(none)';
@@ -68,7 +98,7 @@ export async function setRouteWeights(client: ClusterClient, ref: RouteRef, cana
       refs.push({ name: ref.canaryService, ...(stable?.port === undefined ? {} : { port: stable.port }), weight: 0 });
     }
     for (const b of refs) {
-      const want = b.name === ref.canaryService ? canaryPercent : b.name === ref.stableService ? stableWeight : b.weight;
+      const want = b.name === ref.canaryService ? canaryPercent : b.name === ref.stableService ? 100 - canaryPercent : b.weight;
       // An absent weight means 1 to the Gateway, so it is not the same as a wanted 1.
       if (b.weight !== want) {
         changed = true;
@@ -77,14 +107,5 @@ export async function setRouteWeights(client: ClusterClient, ref: RouteRef, cana
     }
     return { ...rule, backendRefs: refs };
   });
-  if (!changed) return { changed: false, stableWeight, canaryWeight: canaryPercent };
-  try {
-    await client.custom.patchNamespacedCustomObject(
-      { ...GROUP, namespace: ref.namespace, name: ref.route, body: { metadata: { resourceVersion: route.metadata.resourceVersion }, spec: { rules } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-  } catch (err) {
-    throw toK8sError(err, 'patch', what);
-  }
-  return { changed: true, stableWeight, canaryWeight: canaryPercent };
+  return { rules, changed };
 }

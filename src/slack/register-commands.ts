@@ -27,7 +27,7 @@ export function registerCommands(
       const log = logger.child({ command: definition.name, user: command.user_id, channel: command.channel_id });
       try {
         const request = definition.parse(command.text ?? '');
-        const invocation = { userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id };
+        const invocation = { userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id, responseUrl: command.response_url };
         const reply = await definition.handle(request, invocation, services);
         if (reply.modal) {
           await ack();

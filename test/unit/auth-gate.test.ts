@@ -47,6 +47,8 @@ const other = deployRun({ id: '43', version: '3.0.0' });
 const TABLE: Array<[string, GateAction, Partial<GateFacts>, RuleName | null]> = [
   ['a deployer deploys', 'deploy.start', { roles: ['deployer'], run: null }, null],
   ['a rollbacker may not deploy', 'deploy.start', { roles: ['sre'], run: null }, 'deployer'],
+  ['a deployer asks for a dry run', 'deploy.dry-run', { roles: ['deployer'], run: null }, null],
+  ['a rollbacker may not ask for a deploy\'s dry run', 'deploy.dry-run', { roles: ['sre'], run: null }, 'deployer'],
   ['an environment gone from the catalog refuses everyone', 'target.lock', { roles: ['deployer'], environment: undefined, run: null }, 'environment-known'],
   ['a deployer pauses a deploy run', 'run.pause', { roles: ['deployer'] }, null],
   ['a deployer may not pause a rollback run', 'run.pause', { roles: ['deployer'], run: rollbackRun }, 'run-operator'],

@@ -50,6 +50,22 @@ describe('parseDeploy, exactly', () => {
     expect(refusal(() => parseDeploy(text)).remedy).toContain(`Usage: ${DEPLOY_USAGE[form]}`);
   });
 
+  it('reads --emergency and everything after it as the reason, and refuses it without one or beside --dry-run', () => {
+    expect(parseDeploy('api v1.2.3 to prod --emergency checkout is down, INC-7')).toStrictEqual({
+      kind: 'deploy',
+      service: 'api',
+      version: 'v1.2.3',
+      environment: 'prod',
+      emergency: 'checkout is down, INC-7',
+    });
+    expect(parseDeploy('api v1.2.3 --EMERGENCY to prod')).toStrictEqual({ kind: 'deploy', service: 'api', version: 'v1.2.3', emergency: 'to prod' });
+    expect(refusal(() => parseDeploy('api v1.2.3 to prod --emergency')).message).toBe(
+      'Say why: `--emergency` needs a reason, which the approver and the channel will read (e.g. `--emergency checkout is down, hotfix for INC-123`).',
+    );
+    expect(refusal(() => parseDeploy('api v1.2.3 --dry-run --emergency now')).message).toBe('`--dry-run` changes nothing, so it needs no `--emergency`: drop one of them.');
+    expect(refusal(() => parseDeploy('--emergency why')).remedy).toContain(`Usage: ${DEPLOY_USAGE.deploy}`);
+  });
+
   it('reads a freeze for a duration or until a date, and an unfreeze', () => {
     expect(parseDeploy('freeze production 2d release candidate soak')).toStrictEqual({
       kind: 'freeze',

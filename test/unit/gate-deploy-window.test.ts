@@ -10,6 +10,13 @@ describe('the deploy-window rule', () => {
     expect(decide('deploy.start', base)).toBeNull();
   });
 
+  it('never holds a dry run: it changes nothing, and its plan shows the window and the freeze', () => {
+    const frozen: GateFacts = { ...base, window: { open: false, kind: 'frozen', freeze: { from: 0, until: OPENS, reason: 'soak', by: 'U0ALICE' }, opensAt: OPENS } };
+    expect(decide('deploy.start', frozen)?.rule).toBe('deploy-window');
+    expect(decide('deploy.dry-run', frozen)).toBeNull();
+    expect(GATE_RULES['deploy.dry-run']).not.toContain('deploy-window');
+  });
+
   it('refuses outside the windows with when they open, in the zone and in the reader’s own', () => {
     const refused = decide('deploy.start', { ...base, window: { open: false, kind: 'outside-window', opensAt: OPENS, timeZone: 'Europe/Berlin' } });
     expect(refused?.rule).toBe('deploy-window');

@@ -9,6 +9,7 @@ import { createSummaryProcessor } from '../notify/process-summary.js';
 import { createDeployLogProcessor } from '../notify/process-deploy-log.js';
 import { createThreadProcessor } from '../notify/process-thread.js';
 import type { WorkerDeps } from './worker-deps.js';
+import { createDryRunProcessor } from '../dry-run/process-dry-run.js';
 
 /**
  * The handler of every job name on every queue. Each concern registers its handlers here, built from the
@@ -18,7 +19,7 @@ export function createJobHandlers(deps: WorkerDeps): Record<QueueName, Record<st
   const step = createStepProcessor(deps);
   const incident = createGuardHandlers(deps);
   return {
-    steps: { step, check: incident.check },
+    steps: { step, check: incident.check, ...(deps.dryRun ? { 'dry-run': createDryRunProcessor(deps, deps.dryRun) } : {}) },
     rollback: { step, 'rollback-request': createRollbackRequestProcessor(deps) },
     guards: incident.guards,
     notify: { render: createRenderProcessor(deps), thread: createThreadProcessor(deps), summary: createSummaryProcessor(deps), 'deploy-log': createDeployLogProcessor(deps), ...incident.notify },

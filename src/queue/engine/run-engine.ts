@@ -6,6 +6,7 @@ import { transition, type Effect, type RunEvent } from '../../run/core/transitio
 import type { Queues } from './create-queues.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
 import { deployLogJobId, renderJobId, stepJobId, summaryJobId } from './job-schemas.js';
+import type { DryRunJob } from '../dry-run/dry-run-job.js';
 
 /** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */
 export const RUN_FAILURE_INCIDENT = 'run-failure';
@@ -32,6 +33,14 @@ export class RunEngine {
     const result = await store.update(runId, (run) => transition(run, event, now()));
     if (result.changed) await this.dispatch(result.run, result.effects);
     return result.run;
+  }
+
+  /**
+   * Enqueues a dry run of a deploy on the steps queue: its cluster calls are a worker's job, never a listener's.
+   * Three tries, not a step's six: a person is waiting for the answer, and a refusal is answered, not retried.
+   */
+  async requestDryRun(job: DryRunJob): Promise<void> {
+    await this.options.queues.steps.add('dry-run', job, { attempts: 3 });
   }
 
   /** Enqueues the work a transition asked for, and one (coalescable) message render. */

@@ -11,6 +11,7 @@ import type { IncidentNotifier } from '../incidents/incident-notifier.js';
 import type { PagerDutyWiring } from '../incidents/pagerduty-routes.js';
 import type { RunEngine } from './run-engine.js';
 import type { RunNotifier } from '../notify/run-notifier.js';
+import type { DryRunDeps } from '../dry-run/dry-run-replier.js';
 
 /** What a worker asks for when a run must be undone: the run, where it ran, who asks and why. */
 export interface RollbackOfRun {
@@ -50,4 +51,6 @@ export interface WorkerDeps {
   messageLagBoundMs?: number;
   /** Probe implementations for checks and guards; default the built-in ones. */
   probeProviders?: ProbeProviders;
+  /** What `dry-run` jobs read and where they answer; absent (workers started without Slack), a dry-run job fails for want of a handler. */
+  dryRun?: DryRunDeps;
 }
