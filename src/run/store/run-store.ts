@@ -267,6 +267,12 @@ export class RunStore {
     return this.getMany(ids);
   }
 
+  /** Runs of a service+environment created at or after `since` (epoch ms), newest first, at most `limit`. */
+  async historySince(service: string, environment: string, since: number, limit: number): Promise<Run[]> {
+    const ids = await this.redis.zrevrangebyscore(this.keys.history(service, environment), '+inf', since, 'LIMIT', 0, limit);
+    return this.getMany(ids);
+  }
+
   /**
    * The latest `limit` runs of a service+environment, newest first, as summaries: ended runs stay here
    * after their documents expired (RUN_RETENTION_DAYS); active runs are summarized from their documents.
