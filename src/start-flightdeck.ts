@@ -8,7 +8,8 @@ import { clusterIdentity } from './k8s/cluster-identity.js';
 import { createClusterAccess, type ClusterAccess } from './k8s/create-cluster-access.js';
 import { createReadinessCheck } from './observability/check-readiness.js';
 import type { Logger } from './observability/create-logger.js';
-import { createMetrics, type FlightdeckMetrics } from './observability/create-metrics.js';
+import { createMetrics, FOUR_KEYS_DAYS, type FlightdeckMetrics } from './observability/create-metrics.js';
+import { readFourKeys } from './run/store/read-four-keys.js';
 import { meterNotifier, meterSlackClient } from './observability/meter-slack.js';
 import { observeRunOutcomes } from './observability/observe-run-outcomes.js';
 import { createOpsRoutes } from './observability/ops-routes.js';
@@ -63,6 +64,8 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const freezes = new FreezeStore(redis, env.redisPrefix);
   metrics.trackQueues(queues.all());
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));
+  const deployed = Object.entries(config.catalog.services).flatMap(([service, entry]) => entry.environments.map((environment) => ({ service, environment })));
+  metrics.trackFourKeys(() => Promise.all(deployed.map(async (pair) => ({ ...pair, keys: await readFourKeys(store, pair.service, pair.environment, now(), FOUR_KEYS_DAYS) }))));
   const engine = new RunEngine({ store, queues, now, logger });
   // One transport for every fetch-based client: through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the host.
   const transport = createOutboundTransport(env.proxy);
