@@ -1,4 +1,5 @@
 import type { Directory } from './directory.js';
+import type { HomeTabs } from './home-tabs.js';
 import type { MessageStore } from './message-store.js';
 import type { ViewStore } from './view-store.js';
 
@@ -6,6 +7,9 @@ import type { ViewStore } from './view-store.js';
 export interface MethodContext {
   store: MessageStore;
   views: ViewStore;
+  homes: HomeTabs;
+  /** The app's manifest enables the Home tab (`features.app_home.home_tab_enabled`); views.publish is `not_enabled` otherwise. */
+  homeTabEnabled: boolean;
   directory: Directory;
   baseUrl: string;
   teamId: string;
