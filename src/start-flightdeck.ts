@@ -10,6 +10,8 @@ import { createReadinessCheck } from './observability/check-readiness.js';
 import type { Logger } from './observability/create-logger.js';
 import { createMetrics, FOUR_KEYS_DAYS, type FlightdeckMetrics } from './observability/create-metrics.js';
 import { readFourKeys } from './run/store/read-four-keys.js';
+import { publishHome } from './slack/publish-home.js';
+import { refreshHomesOnRunChanges } from './slack/refresh-homes.js';
 import { meterNotifier, meterSlackClient } from './observability/meter-slack.js';
 import { observeRunOutcomes } from './observability/observe-run-outcomes.js';
 import { createOpsRoutes } from './observability/ops-routes.js';
@@ -94,8 +96,10 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   let slackApp: SlackApp | undefined;
   let workers: RunningWorkers | undefined;
   let opsServer: OpsServer | undefined;
+  const roles = createRoleResolver({ catalog: config.catalog, listGroupMembers: listUsergroupMembers(slackClient), now, logger });
+  // Web pods change runs on clicks, workers as steps run: each refreshes the Home tabs of recent viewers.
+  const homes = refreshHomesOnRunChanges(store, (userId) => publishHome(slackClient, userId, { store, config, freezes, roles, now }), now, logger);
   if (env.role === 'web' || env.role === 'all') {
-    const roles = createRoleResolver({ catalog: config.catalog, listGroupMembers: listUsergroupMembers(slackClient), now, logger });
     const incidents = new IncidentStore(redis, env.redisPrefix);
     const incidentExists = async (runId: string, guardId: string) => (await incidents.incident(runId, guardId)) !== undefined;
     slackApp = createSlackApp({
@@ -147,6 +151,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
     metrics,
     async stop() {
       stopping = true;
+      homes.close();
       await slackApp?.stop();
       await workers?.close();
       await queues.close();

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { CommandServices } from '../../commands/command-definition.js';
 import type { Logger } from '../observability/create-logger.js';
 import { readFourKeys } from '../run/store/read-four-keys.js';
+import { HOME_VIEWERS_KEEP_MS } from './refresh-homes.js';
 import { buildHomeView, type HomeData } from './views/home-view.js';
 
 /** How many runs of each service the Home tab lists. */
@@ -14,8 +15,11 @@ const HOME_KEYS_DAYS = 30;
  */
 const HOME_RENDER_GAP_SECONDS = 3;
 
+/** What reading a Home tab needs. */
+export type HomeServices = Pick<CommandServices, 'store' | 'config' | 'freezes' | 'roles' | 'now'>;
+
 /** Reads what the person's Home tab shows: their roles, active runs, locks, freezes, recent runs and the keys. */
-export async function readHome(userId: string, services: CommandServices): Promise<HomeData> {
+export async function readHome(userId: string, services: HomeServices): Promise<HomeData> {
   const { store, config, freezes, roles } = services;
   const now = services.now();
   const catalog = config.catalog;
@@ -50,8 +54,13 @@ export async function readHome(userId: string, services: CommandServices): Promi
   };
 }
 
+/** Renders and publishes one person's Home tab. */
+export async function publishHome(client: Pick<App['client'], 'views'>, userId: string, services: HomeServices): Promise<void> {
+  await client.views.publish({ user_id: userId, view: buildHomeView(await readHome(userId, services)) });
+}
+
 /**
- * Renders the Home tab of whoever opens it. Bolt acks the event before listeners run, so reading Redis and
+ * Renders the Home tab of whoever opens it (and records them, so run changes refresh it: refresh-homes.ts). Bolt acks the event before listeners run, so reading Redis and
  * calling views.publish here cannot make Slack retry; a render is claimed per person for a few seconds so
  * repeated opens cost one publish.
  */
@@ -59,12 +68,13 @@ export function registerHome(app: App, services: CommandServices, logger: Logger
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     const log = logger.child({ event: 'app_home_opened', user: event.user });
+    await services.store.recordHomeViewer(event.user, services.now(), HOME_VIEWERS_KEEP_MS);
     if (!(await services.store.claimOnce(`home-render:${event.user}`, HOME_RENDER_GAP_SECONDS))) {
       log.debug('home rendered moments ago');
       return;
     }
     try {
-      await client.views.publish({ user_id: event.user, view: buildHomeView(await readHome(event.user, services)) });
+      await publishHome(client, event.user, services);
       log.info('home published');
     } catch (err) {
       log.warn({ err }, 'home could not be published');

@@ -93,5 +93,15 @@ describe.each(['http', 'socket'] as const)('App Home over %s', (mode) => {
     const alice = textsOf((await waitUntil('Alice\'s Home tab to be published', () => slack.homeView(ALICE))).blocks);
     expect(alice[2]).toBe('No sign-off waits for you.');
     expect(alice[4]).toContain(`#${run.id} *shop*`);
+
+    // Bob signs off in the run's message: the run changes, and his Home tab is published again without it.
+    const published = slack.homeView(BOB)!.publishes;
+    const messageTs = await waitUntil('the run message', async () => (await store.get(run.id))?.messageTs);
+    expect((await driver.clickButton({ userId: BOB, channelId: CHANNEL, messageTs, actionId: 'item.approve.qa' })).status).toBe(200);
+    const refreshed = await waitUntil('Bob\'s Home tab to be refreshed by the run change', () => {
+      const now = slack.homeView(BOB)!;
+      return now.publishes > published && textsOf(now.blocks)[2] === 'No sign-off waits for you.' ? now : undefined;
+    });
+    expect(textsOf(refreshed.blocks)[4]).toContain('waiting on Release notes posted');
   });
 });

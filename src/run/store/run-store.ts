@@ -319,6 +319,16 @@ export class RunStore {
     return (await this.redis.set(this.keys.once(key), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
   }
 
+  /** Records that `userId` opened the Home tab at `at`; viewers not seen for `keepMs` are dropped. */
+  async recordHomeViewer(userId: string, at: number, keepMs: number): Promise<void> {
+    await this.redis.multi().zadd(this.keys.homeViewers, at, userId).zremrangebyscore(this.keys.homeViewers, '-inf', at - keepMs).exec();
+  }
+
+  /** Who opened the Home tab at or after `since`. */
+  async homeViewers(since: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.homeViewers, since, '+inf');
+  }
+
   /** Gives up a claim taken with {@link claimOnce} (the work it guarded failed), so a retry may claim it again. */
   async releaseOnce(key: string): Promise<void> {
     await this.redis.del(this.keys.once(key));
