@@ -22,6 +22,7 @@ const SCOPES_BY_METHOD: Record<string, { scopes: string[]; why: string }> = {
   },
   'usergroups.users.list': { scopes: ['usergroups:read'], why: 'role holders given as user groups' },
   'views.open': { scopes: [], why: 'the /deploy modal and the rollback confirmation (a trigger id is the permission)' },
+  'views.publish': { scopes: [], why: 'the Home tab of whoever opens it (needs no scope; the manifest enables the tab)' },
   'auth.test': { scopes: [], why: "Bolt's token check at start-up; flightdeck doctor" },
   'apps.connections.open': { scopes: [], why: 'Socket Mode, on the app-level token (connections:write), not the bot token' },
 };
