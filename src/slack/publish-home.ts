@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { CommandServices } from '../../commands/command-definition.js';
+import { catalogFreezes } from '../deploy-windows/window-state.js';
 import type { Logger } from '../observability/create-logger.js';
 import { readFourKeys } from '../run/store/read-four-keys.js';
 import { HOME_VIEWERS_KEEP_MS } from './refresh-homes.js';
@@ -29,7 +30,15 @@ export async function readHome(userId: string, services: HomeServices): Promise<
     roles.rolesOf(userId),
     store.activeRuns(),
     store.locks(),
-    Promise.all(environments.map(async (environment) => ({ environment, freeze: await freezes.active(environment, now) }))),
+    Promise.all(
+      environments.map(async (environment) => {
+        const entry = catalog.environments[environment]!;
+        // The catalog's dated freezes in effect now, then one declared with `/deploy freeze`.
+        const dated = catalogFreezes(entry.freezes, entry.deployWindows?.timeZone ?? 'UTC').filter((freeze) => freeze.from <= now && now < freeze.until);
+        const declared = await freezes.active(environment, now);
+        return [...dated, ...(declared ? [declared] : [])].map((freeze) => ({ environment, freeze }));
+      }),
+    ),
     Promise.all(
       Object.entries(catalog.services).map(async ([service, entry]) => ({
         service,
@@ -46,7 +55,7 @@ export async function readHome(userId: string, services: HomeServices): Promise<
     roles: held,
     activeRuns,
     locks,
-    freezes: frozen.flatMap(({ environment, freeze }) => (freeze ? [{ environment, freeze }] : [])),
+    freezes: frozen.flat(),
     recent,
     keys,
     keysDays: HOME_KEYS_DAYS,
