@@ -50,6 +50,15 @@ describe('the Home tab view', () => {
     expect(texts(buildHomeView(data({ roles: [], activeRuns: [waiting('7')] })))[2]).toBe('No sign-off waits for you.');
   });
 
+  it('lists the locks people took and the freezes in effect, and says when there are none', () => {
+    const locks = [{ service: 'api', environment: 'production', holder: { kind: 'manual' as const, by: 'U0OPS', reason: 'db migration', at: T0 } }];
+    const freezes = [{ environment: 'production', freeze: { from: T0, until: Date.UTC(2025, 2, 20), reason: 'year end', by: 'U0LEAD' } }];
+    const shown = texts(buildHomeView(data({ locks, freezes })));
+    const at = shown.indexOf('*Locks and freezes*');
+    expect(shown[at + 1]).toBe('• *api* in production locked by <@U0OPS>: db migration\n• *production* frozen until 2025-03-20 00:00 UTC by <@U0LEAD>: year end');
+    expect(texts(buildHomeView(data()))).toContain('Nothing is locked or frozen.');
+  });
+
   it('stays within a Home tab\'s 100 blocks and 3000-character sections, saying what it left out', () => {
     const runs = Array.from({ length: 300 }, (_, i) => waiting(String(i + 1)));
     const recent = Array.from({ length: 120 }, (_, i) => ({ service: `svc-${i}`, runs: [waiting(String(i))] }));
