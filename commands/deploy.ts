@@ -9,6 +9,7 @@ import { replyCancel } from './deploy/reply-cancel.js';
 import { replyFreeze, replyLock, replyUnfreeze, replyUnlock } from './deploy/reply-lock.js';
 import { replyLog } from './deploy/reply-log.js';
 import { showHistory } from './deploy/show-history.js';
+import { showStats } from './deploy/show-stats.js';
 import { showStatus } from './deploy/show-status.js';
 
 export { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
@@ -17,13 +18,13 @@ export { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
  * `/deploy`: start a deployment (typed, or from a modal when typed alone), and the subcommands around it.
  * Who may do what is decided per environment by the catalog: deploy, lock, unlock and cancel need a role
  * allowed to deploy there (rolling back for a rollback run), freeze and unfreeze one of its freezers; status,
- * history, log and help are open to anyone.
+ * history, stats, log and help are open to anyone.
  */
 export const deployCommand: CommandDefinition<DeployRequest> = {
   name: '/deploy',
   usage: allUsage(),
   description: 'Deploy a service version through its environment checklist',
-  usageHint: '[<service> <version> [to <env>] [--dry-run | --emergency <reason>]] | status [service] | history <service> [env] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | log <run> | help',
+  usageHint: '[<service> <version> [to <env>] [--dry-run | --emergency <reason>]] | status [service] | history <service> [env] | stats [service] [env] [--days 30] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | log <run> | help',
   parse: parseDeploy,
   async handle(request, invocation, services): Promise<CommandReply> {
     switch (request.kind) {
@@ -57,6 +58,8 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
         return { text: await showStatus(request.service, services) };
       case 'history':
         return { text: await showHistory(request.service, request.environment, services) };
+      case 'stats':
+        return { text: await showStats(request, services) };
       case 'lock':
         return replyLock(request, invocation, services);
       case 'unlock':

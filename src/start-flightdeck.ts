@@ -10,7 +10,10 @@ import { clusterIdentity } from './k8s/cluster-identity.js';
 import { createClusterAccess, type ClusterAccess } from './k8s/create-cluster-access.js';
 import { createReadinessCheck } from './observability/check-readiness.js';
 import type { Logger } from './observability/create-logger.js';
-import { createMetrics, type FlightdeckMetrics } from './observability/create-metrics.js';
+import { createMetrics, FOUR_KEYS_DAYS, type FlightdeckMetrics } from './observability/create-metrics.js';
+import { readFourKeys } from './run/store/read-four-keys.js';
+import { publishHome } from './slack/publish-home.js';
+import { refreshHomesOnRunChanges } from './slack/refresh-homes.js';
 import { meterNotifier, meterSlackClient } from './observability/meter-slack.js';
 import { observeRunOutcomes } from './observability/observe-run-outcomes.js';
 import { createOpsRoutes } from './observability/ops-routes.js';
@@ -66,6 +69,8 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const freezes = new FreezeStore(redis, env.redisPrefix);
   metrics.trackQueues(queues.all());
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));
+  const deployed = Object.entries(config.catalog.services).flatMap(([service, entry]) => entry.environments.map((environment) => ({ service, environment })));
+  metrics.trackFourKeys(() => Promise.all(deployed.map(async (pair) => ({ ...pair, keys: await readFourKeys(store, pair.service, pair.environment, now(), FOUR_KEYS_DAYS) }))));
   const engine = new RunEngine({ store, queues, now, logger });
   // One transport for every fetch-based client: through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the host.
   const transport = createOutboundTransport(env.proxy);
@@ -94,8 +99,10 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   let slackApp: SlackApp | undefined;
   let workers: RunningWorkers | undefined;
   let opsServer: OpsServer | undefined;
+  const roles = createRoleResolver({ catalog: config.catalog, listGroupMembers: listUsergroupMembers(slackClient), now, logger });
+  // Web pods change runs on clicks, workers as steps run: each refreshes the Home tabs of recent viewers.
+  const homes = refreshHomesOnRunChanges(store, (userId) => publishHome(slackClient, userId, { store, config, freezes, roles, now }), now, logger);
   if (env.role === 'web' || env.role === 'all') {
-    const roles = createRoleResolver({ catalog: config.catalog, listGroupMembers: listUsergroupMembers(slackClient), now, logger });
     const incidents = new IncidentStore(redis, env.redisPrefix);
     const incidentExists = async (runId: string, guardId: string) => (await incidents.incident(runId, guardId)) !== undefined;
     const services = { config, store, engine, now, roles, freezes, gate: createGate({ config, store, roles, now, incidentExists, freezes }) };
@@ -159,6 +166,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
     metrics,
     async stop() {
       stopping = true;
+      homes.close();
       await slackApp?.stop();
       await workers?.close();
       await queues.close();

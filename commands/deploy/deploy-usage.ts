@@ -1,5 +1,5 @@
 /** The forms of `/deploy`, one usage line each: `help` lists them all, a usage error shows its own. */
-export const DEPLOY_FORMS = ['deploy', 'modal', 'status', 'history', 'lock', 'unlock', 'freeze', 'unfreeze', 'cancel', 'log', 'help'] as const;
+export const DEPLOY_FORMS = ['deploy', 'modal', 'status', 'history', 'stats', 'lock', 'unlock', 'freeze', 'unfreeze', 'cancel', 'log', 'help'] as const;
 export type DeployForm = (typeof DEPLOY_FORMS)[number];
 
 export const DEPLOY_USAGE: Readonly<Record<DeployForm, string>> = {
@@ -7,6 +7,7 @@ export const DEPLOY_USAGE: Readonly<Record<DeployForm, string>> = {
   modal: '`/deploy` — open a form to pick the service, environment and version',
   status: '`/deploy status [service]` — active runs and locks; with a service, each of its environments',
   history: '`/deploy history <service> [environment]` — the last runs: version, who, outcome, duration',
+  stats: '`/deploy stats [service] [environment] [--days 30]` — the four keys: deployment frequency, change failure rate, time to restore, lead time',
   lock: '`/deploy lock <service> <environment> <reason>` — refuse new deployments there until unlocked',
   unlock: '`/deploy unlock <service> <environment>` — remove a lock taken with `/deploy lock`',
   freeze: '`/deploy freeze <environment> <duration|until> <reason>` — refuse every deployment there for a while (`4h`, `2d`) or until a date (`2026-12-24`, `2026-12-24T18:00Z`); rollbacks still run',
@@ -17,7 +18,7 @@ export const DEPLOY_USAGE: Readonly<Record<DeployForm, string>> = {
 };
 
 /** Words that are subcommands: never read as a service name, whatever the catalog holds. */
-export const SUBCOMMANDS = ['status', 'history', 'lock', 'unlock', 'freeze', 'unfreeze', 'cancel', 'log', 'help'] as const;
+export const SUBCOMMANDS = ['status', 'history', 'stats', 'lock', 'unlock', 'freeze', 'unfreeze', 'cancel', 'log', 'help'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /** Every form's usage line, in the order `help` shows them. */

@@ -14,6 +14,9 @@ const FREEZE_DURATION = /^([1-9][0-9]{0,3})(m|h|d)$/;
 const UNTIL = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2}))?$/;
 /** The longest freeze `/deploy freeze` declares; longer ones belong in the catalog, where everyone can read them. */
 const MAX_FREEZE_MS = 90 * 86_400_000;
+/** The longest range `/deploy stats` reads: run documents are kept RUN_RETENTION_DAYS (90 by default). */
+const MAX_STATS_DAYS = 90;
+const DEFAULT_STATS_DAYS = 30;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 const name = z.string().regex(NAME);
@@ -32,6 +35,12 @@ export const deployRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dry-run'), service: name, version: z.string().regex(IMAGE_TAG), environment: name.optional(), replayMs: z.number().int().positive().optional() }),
   z.object({ kind: z.literal('status'), service: name.optional() }),
   z.object({ kind: z.literal('history'), service: name, environment: name.optional() }),
+  z.object({
+    kind: z.literal('stats'),
+    service: name.optional(),
+    environment: name.optional(),
+    days: z.number().int().min(1).max(MAX_STATS_DAYS),
+  }),
   z.object({ kind: z.literal('lock'), service: name, environment: name, reason: z.string().min(1).max(MAX_REASON) }),
   z.object({ kind: z.literal('unlock'), service: name, environment: name }),
   z.object({
@@ -91,6 +100,30 @@ const SUBCOMMAND_PARSERS: Readonly<Record<Subcommand, (args: string[]) => Deploy
     if (args.length > 2) throw usageError('history', `\`history\` takes a service and optionally an environment, not \`${clip(args.join(' '))}\`.`);
     const service = serviceName('history', args[0]!);
     return args[1] === undefined ? { kind: 'history', service } : { kind: 'history', service, environment: environmentName('history', args[1]) };
+  },
+  stats(args) {
+    const names: string[] = [];
+    let days = DEFAULT_STATS_DAYS;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg.toLowerCase() !== '--days') {
+        names.push(arg);
+        continue;
+      }
+      const value = args[++i];
+      if (value === undefined || !/^[1-9][0-9]{0,2}$/.test(value) || Number(value) > MAX_STATS_DAYS) {
+        throw usageError('stats', `\`--days\` takes a whole number of days from 1 to ${MAX_STATS_DAYS}${value === undefined ? '' : `, not \`${clip(value)}\``}.`);
+      }
+      days = Number(value);
+    }
+    if (names.length > 2) throw usageError('stats', `\`stats\` takes at most a service and an environment, not \`${clip(names.join(' '))}\`.`);
+    const [service, environment] = names;
+    return {
+      kind: 'stats',
+      days,
+      ...(service === undefined ? {} : { service: serviceName('stats', service) }),
+      ...(environment === undefined ? {} : { environment: environmentName('stats', environment) }),
+    };
   },
   lock(args) {
     const [service, environment, ...reason] = args;

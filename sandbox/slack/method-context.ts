@@ -1,5 +1,6 @@
 import type { Directory } from './directory.js';
 import type { FileStore } from './file-store.js';
+import type { HomeTabs } from './home-tabs.js';
 import type { MessageStore } from './message-store.js';
 import type { ViewStore } from './view-store.js';
 
@@ -7,6 +8,9 @@ import type { ViewStore } from './view-store.js';
 export interface MethodContext {
   store: MessageStore;
   views: ViewStore;
+  homes: HomeTabs;
+  /** The app's manifest enables the Home tab (`features.app_home.home_tab_enabled`); views.publish is `not_enabled` otherwise. */
+  homeTabEnabled: boolean;
   directory: Directory;
   files: FileStore;
   /** Whether the bot is a member of this known channel (see SlackEmulatorOptions.botAbsentFrom). */

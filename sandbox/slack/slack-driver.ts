@@ -147,6 +147,38 @@ export class SlackDriver {
     return { ...res, triggerId: built.triggerId, viewAck: this.options.emulator.applyViewAck(built.view.id, ack) };
   }
 
+  /**
+   * The user opens the app's Home tab: an `app_home_opened` event callback (Events API), signed JSON over HTTP
+   * or an `events_api` envelope in Socket Mode. `view` is the Home tab's current view when the app published one.
+   */
+  async appHomeOpened(userId: string, send: SendOptions = {}): Promise<DriverResponse> {
+    const emulator = this.options.emulator;
+    const home = emulator.homeView(userId);
+    const eventTs = (Date.now() / 1000).toFixed(6);
+    const payload: Record<string, unknown> = {
+      token: 'verification-token-unused',
+      team_id: this.ctx.teamId,
+      api_app_id: this.ctx.appId,
+      event: {
+        type: 'app_home_opened',
+        user: userId,
+        channel: emulator.dmChannel(userId) ?? `D0${userId.slice(2)}`,
+        tab: 'home',
+        event_ts: eventTs,
+        ...(home ? { view: { id: home.id, team_id: this.ctx.teamId, type: 'home', hash: home.hash, blocks: home.blocks } } : {}),
+      },
+      type: 'event_callback',
+      event_id: `Ev${Math.random().toString(36).slice(2, 12).toUpperCase()}`,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ enterprise_id: null, team_id: this.ctx.teamId, user_id: emulator.botUserId, is_bot: true, is_enterprise_install: false }],
+      is_ext_shared_channel: false,
+    };
+    if (this.mode === 'socket') return this.deliver('events_api', payload, send, false);
+    const body = JSON.stringify(payload);
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...signSlackRequest(send.signingSecret ?? this.options.signingSecret ?? '', body, send.timestampSeconds) };
+    return this.send(body, headers);
+  }
+
   /** HTTP mode: posts `rawBody` with exactly `headers` (nothing added), for forged or malformed requests. */
   async send(rawBody: string, headers: Record<string, string>): Promise<DriverResponse> {
     if (this.mode === 'socket' || !this.options.appUrl) throw new Error('SlackDriver.send is HTTP-only');

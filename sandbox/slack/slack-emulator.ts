@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Directory } from './directory.js';
 import { FileStore } from './file-store.js';
+import { HomeTabs } from './home-tabs.js';
 import { MessageStore } from './message-store.js';
 import { ALL_EMULATED_SCOPES, scopeNeeded } from './method-scopes.js';
 import { err, str, type MethodContext, type MethodReply } from './method-context.js';
@@ -62,6 +63,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   for (const u of users) directory.addUser(u);
   for (const [id, members] of Object.entries(options.usergroups ?? {})) directory.addUsergroup(id, members);
   const views = new ViewStore({ teamId, appId, botId }, now);
+  const homes = new HomeTabs(now);
   const responseUrls = new ResponseUrls(store, { userId: botUserId, botId }, now);
   const socketMode = new SocketModeServer(appId, pingIntervalMs, now);
   const limiter = new RateLimiter();
@@ -74,6 +76,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
   const ctx = (): MethodContext => ({
     store,
     views,
+    homes,
+    homeTabEnabled: options.homeTab ?? true,
     directory,
     files,
     isMember: (channel) => !absent.has(channel),
@@ -213,6 +217,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     views: views.all,
     view: (id) => views.find(id),
     openViews: (userId) => views.stack(userId),
+    homeView: (userId) => homes.get(userId),
     viewAcks: views.acks,
     triggerId: (userId) => views.issueTrigger(userId),
     applyViewAck: (viewId, payload) => views.applyAck(viewId, payload),

@@ -1,5 +1,6 @@
 import type { RateLimitRule } from './rate-limiter.js';
 import type { SocketModeControl } from './socket-mode-server.js';
+import type { StoredHome } from './home-tabs.js';
 import type { StoredView, ViewAckRecord } from './view-store.js';
 import type { Block } from './block.js';
 import type { UploadedFile } from './file-store.js';
@@ -133,6 +134,8 @@ export interface SlackEmulatorOptions {
   appToken?: string;
   /** How often the Socket Mode server pings each connection; default 10000 ms, at most 30000. */
   socketPingIntervalMs?: number;
+  /** The app has a Home tab (its manifest's `features.app_home.home_tab_enabled`); default true. Without it views.publish is `not_enabled`. */
+  homeTab?: boolean;
   /** Clock in ms; lets tests expire response URLs without waiting 30 minutes. */
   now?: () => number;
 }
@@ -183,6 +186,8 @@ export interface SlackEmulator {
   view(id: string): StoredView | undefined;
   /** The user's open modal stack, root first (empty when no modal is shown). */
   openViews(userId: string): StoredView[];
+  /** What the user's Home tab shows: the app's last views.publish for them, if any. */
+  homeView(userId: string): StoredHome | undefined;
   /** What became of each `view_submission` ack the driver passed back. */
   readonly viewAcks: readonly ViewAckRecord[];
   /** Mints a trigger id for `userId` (single use, 3 s), as Slack puts in commands and interactions. */

@@ -29,7 +29,7 @@ const MAX_PRIVATE_METADATA = 3000;
  * bodies) and checks what Slack checks before showing a modal: size (`view_too_large`), then shape
  * (`invalid_arguments` with one `[ERROR] ... [json-pointer:/view/...]` line per problem).
  */
-export function parseView(raw: unknown): ParsedViewResult {
+export function parseView(raw: unknown, type: 'modal' | 'home' = 'modal'): ParsedViewResult {
   if (raw === undefined || raw === null || raw === '') return invalid(['[ERROR] missing required field: view']);
   let value = raw;
   if (typeof raw === 'string') {
@@ -44,8 +44,9 @@ export function parseView(raw: unknown): ParsedViewResult {
   }
   if (!isObject(value)) return invalid(['[ERROR] view must be an object [json-pointer:/view]']);
   const messages: string[] = [];
-  if (value.type !== 'modal') messages.push('[ERROR] must be one of: modal [json-pointer:/view/type]');
-  const title = plainText(value.title, '/view/title', true, messages);
+  if (value.type !== type) messages.push(`[ERROR] must be one of: ${type} [json-pointer:/view/type]`);
+  // A Home tab has no title bar and no buttons of its own: the tab shows the app's name.
+  const title = type === 'home' ? {} : plainText(value.title, '/view/title', true, messages);
   const submit = plainText(value.submit, '/view/submit', false, messages);
   const close = plainText(value.close, '/view/close', false, messages);
   const callbackId = optionalString(value.callback_id, '/view/callback_id', MAX_CALLBACK_ID, messages);
@@ -59,7 +60,7 @@ export function parseView(raw: unknown): ParsedViewResult {
     if (parsed.ok) blocks = parsed.blocks ?? [];
     else messages.push(...parsed.messages);
   }
-  if (!submit && blocks.some((b) => b.type === 'input')) {
+  if (type === 'modal' && !submit && blocks.some((b) => b.type === 'input')) {
     messages.push('[ERROR] must provide submit when the view has input blocks [json-pointer:/view/submit]');
   }
   if (messages.length > 0 || !title) return invalid(messages);

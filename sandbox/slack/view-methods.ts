@@ -1,7 +1,8 @@
 import { err, invalidArguments, str, type Handler, type MethodReply } from './method-context.js';
+import { wireHome } from './home-tabs.js';
 import { parseView, type ParsedView } from './validate-view.js';
 
-/** views.open, views.push and views.update (protocols A4, A6). */
+/** views.open, views.push, views.update (protocols A4, A6) and views.publish (the Home tab). */
 export const viewMethods: Readonly<Record<string, Handler>> = {
   // The view is checked before the trigger is spent, so a bad view leaves the trigger usable
   // (UNCONFIRMED against Slack, which documents neither order).
@@ -36,10 +37,25 @@ export const viewMethods: Readonly<Record<string, Handler>> = {
     if ('error' in updated) return err(updated.error);
     return { ok: true, view: ctx.views.wire(updated) };
   },
+
+  // Slack's order: the user, then whether the app has a Home tab, then the view (UNCONFIRMED beyond the user
+  // check coming first, which Slack's reference shows as the typical error "before any validation").
+  'views.publish': (ctx, args) => {
+    const userId = str(args.user_id);
+    if (!userId) return invalidArguments(['[ERROR] missing required field: user_id']);
+    const user = ctx.directory.users.get(userId);
+    if (!user || user.isBot) return invalidArguments(['invalid `user_id`']);
+    if (!ctx.homeTabEnabled) return err('not_enabled');
+    const view = readView(args, 'home');
+    if ('error' in view) return view.error;
+    const published = ctx.homes.publish(userId, view.parsed, str(args.hash));
+    if ('error' in published) return err(published.error);
+    return { ok: true, view: wireHome(published, { teamId: ctx.teamId, appId: ctx.appId, botId: ctx.botId }) };
+  },
 };
 
-function readView(args: Record<string, unknown>): { parsed: ParsedView } | { error: MethodReply } {
-  const parsed = parseView(args.view);
+function readView(args: Record<string, unknown>, type: 'modal' | 'home' = 'modal'): { parsed: ParsedView } | { error: MethodReply } {
+  const parsed = parseView(args.view, type);
   if (parsed.ok) return { parsed: parsed.view };
   if (parsed.error === 'invalid_arguments') return { error: invalidArguments(parsed.messages) };
   return { error: err(parsed.error) };

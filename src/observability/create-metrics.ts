@@ -1,5 +1,9 @@
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FourKeys } from '../run/core/four-keys.js';
+
+/** The range the four-keys gauges cover, in days before the scrape. */
+export const FOUR_KEYS_DAYS = 30;
 
 /** Job states reported by `flightdeck_queue_jobs`; together they are the queue's depth and backlog. */
 const QUEUE_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;
@@ -38,6 +42,18 @@ export interface FlightdeckMetrics {
    * for longer than the bound) and `flightdeck_message_lag_seconds` (the one furthest behind).
    */
   trackMessages(read: () => Promise<MessageLag>): void;
+  /**
+   * Reports the four keys of every service+environment, read at scrape time: `flightdeck_deployments_per_day`,
+   * `flightdeck_change_failure_ratio` and `flightdeck_time_to_restore_seconds` (absent where there is nothing to measure).
+   */
+  trackFourKeys(read: () => Promise<readonly ServiceFourKeys[]>): void;
+}
+
+/** The four keys of one service in one environment, as the gauges report them. */
+export interface ServiceFourKeys {
+  service: string;
+  environment: string;
+  keys: FourKeys;
 }
 
 /** How far run messages trail their runs (see RunStore.messageLag). */
@@ -101,6 +117,37 @@ export function createMetrics(options: CreateMetricsOptions = {}): FlightdeckMet
     },
   });
 
+  let readKeys: (() => Promise<readonly ServiceFourKeys[]>) | undefined;
+  // One read per scrape feeds the three gauges: a scrape collects them together, and they share the read under way.
+  let pendingKeys: Promise<readonly ServiceFourKeys[] | undefined> | undefined;
+  const fourKeys = () => {
+    pendingKeys ??= (readKeys?.() ?? Promise.resolve(undefined)).catch(() => undefined).finally(() => {
+      pendingKeys = undefined;
+    });
+    return pendingKeys;
+  };
+  const keyGauge = (name: string, help: string, value: (keys: FourKeys) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['service', 'environment'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        for (const { service, environment, keys } of (await fourKeys()) ?? []) {
+          const measured = value(keys);
+          if (measured !== undefined) this.set({ service, environment }, measured);
+        }
+      },
+    });
+  keyGauge('flightdeck_deployments_per_day', `Deployments (deploy runs that changed a cluster and ended) a day over the last ${FOUR_KEYS_DAYS} days.`, (keys) => keys.perDay);
+  keyGauge('flightdeck_change_failure_ratio', `Deployments that failed or were rolled back ÷ deployments, last ${FOUR_KEYS_DAYS} days; absent without deployments.`, (keys) => keys.changeFailureRate);
+  keyGauge(
+    'flightdeck_time_to_restore_seconds',
+    `Median time from a failed deployment's first breach (or failure) to its restore, last ${FOUR_KEYS_DAYS} days; absent with nothing restored.`,
+    (keys) => (keys.timeToRestoreMs === undefined ? undefined : keys.timeToRestoreMs / 1000),
+  );
+
   return {
     registry,
     runs: new Counter({ name: 'flightdeck_runs_total', help: 'Runs that reached a terminal state.', labelNames: ['environment', 'outcome'] as const, registers }),
@@ -142,6 +189,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): FlightdeckMet
     },
     trackMessages(read) {
       readLag = read;
+    },
+    trackFourKeys(read) {
+      readKeys = read;
     },
   };
 }

@@ -42,17 +42,22 @@ export interface ManifestOptions {
 export interface SlackManifest {
   display_information: { name: string; description: string };
   features: {
+    app_home: { home_tab_enabled: boolean; messages_tab_enabled: boolean; messages_tab_read_only_enabled: boolean };
     bot_user: { display_name: string; always_online: boolean };
     slash_commands: { command: string; description: string; usage_hint?: string; url?: string; should_escape: boolean }[];
   };
   oauth_config: { scopes: { bot: string[] } };
   settings: {
+    event_subscriptions: { request_url?: string; bot_events: string[] };
     interactivity: { is_enabled: true; request_url?: string };
     org_deploy_enabled: boolean;
     socket_mode_enabled: boolean;
     token_rotation_enabled: boolean;
   };
 }
+
+/** The events flightdeck subscribes to: opening its Home tab (needs no scope). */
+export const BOT_EVENTS = ['app_home_opened'] as const;
 
 // Slack's documented maximum lengths for these manifest fields.
 const LIMITS = { name: 35, command: 32, description: 2000, usageHint: 1000 } as const;
@@ -80,6 +85,8 @@ export function buildManifest(options: ManifestOptions): SlackManifest {
   return {
     display_information: { name, description: 'Deployment checklists, sign-offs and Kubernetes rollouts from Slack' },
     features: {
+      // The Home tab shows each person their runs, sign-offs, locks and the four keys (app_home_opened).
+      app_home: { home_tab_enabled: true, messages_tab_enabled: false, messages_tab_read_only_enabled: false },
       bot_user: { display_name: botDisplayName(name), always_online: true },
       slash_commands: options.commands.map((command) => {
         checkLength(command.name, LIMITS.command, `${command.name}: the command`);
@@ -97,6 +104,7 @@ export function buildManifest(options: ManifestOptions): SlackManifest {
     },
     oauth_config: { scopes: { bot: [...BOT_SCOPES] } },
     settings: {
+      event_subscriptions: { ...(requestUrl ? { request_url: requestUrl } : {}), bot_events: [...BOT_EVENTS] },
       interactivity: { is_enabled: true, ...(requestUrl ? { request_url: requestUrl } : {}) },
       org_deploy_enabled: false,
       socket_mode_enabled: options.socket === true,

@@ -14,6 +14,7 @@ import { DEPLOY_MODAL_CALLBACK_ID } from './deploy-modal.js';
 import { dropRedeliveries } from './drop-redeliveries.js';
 import { guardSlackRequests } from './guard-slack-requests.js';
 import { registerCommands } from './register-commands.js';
+import { registerHome } from './publish-home.js';
 import { registerIncidentActions, type IncidentActions } from './register-incident-actions.js';
 import { registerDeployModal } from './register-deploy-modal.js';
 import { CONTROL_ACTION, ITEM_ACTION, registerRunActions } from './register-run-actions.js';
@@ -143,6 +144,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   registerDeployModal(app, options.services, options.logger);
   registerRunActions(app, options.services, options.logger);
   registerRollbackActions(app, options.services, options.logger);
+  registerHome(app, options.services, options.logger);
   return {
     async start() {
       const server = (await (options.host && !options.appToken ? app.start({ port: options.port, host: options.host }) : app.start(options.port))) as Server | undefined;

@@ -18,8 +18,10 @@ function noticeView(text: string): ModalView {
   };
 }
 
-/** Slash commands, clicks and modal submissions: the only deliveries flightdeck has listeners for. */
+/** Slash commands, clicks, modal submissions and the events below: the only deliveries flightdeck has listeners for. */
 const HANDLED_TYPES: ReadonlySet<unknown> = new Set(['block_actions', 'view_submission']);
+/** Events API callbacks flightdeck subscribes to (the manifest's `bot_events`). */
+const HANDLED_EVENTS: ReadonlySet<unknown> = new Set(['app_home_opened']);
 
 /**
  * The `type` of an interaction flightdeck has no listener for (a shortcut, a closed modal, a legacy
@@ -28,7 +30,8 @@ const HANDLED_TYPES: ReadonlySet<unknown> = new Set(['block_actions', 'view_subm
  */
 function unhandledInteractionType(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || 'command' in body) return undefined;
-  const type = (body as { type?: unknown }).type;
+  const { type, event } = body as { type?: unknown; event?: { type?: unknown } };
+  if (type === 'event_callback') return HANDLED_EVENTS.has(event?.type) ? undefined : `event_callback ${String(event?.type)}`;
   return HANDLED_TYPES.has(type) ? undefined : String(type);
 }
 

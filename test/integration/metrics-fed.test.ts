@@ -177,6 +177,11 @@ describe('every documented metric is fed', () => {
     expect(last.get('flightdeck_rollbacks_total')).toBe('flightdeck_rollbacks_total{environment="production",outcome="succeeded"} 1');
     expect(last.get('flightdeck_guard_breaches_total')).toBe('flightdeck_guard_breaches_total{environment="production",guard="error-rate"} 1');
     expect(last.get('flightdeck_runs_total')).toContain('flightdeck_runs_total{environment="production",outcome="rolled-back"} 1');
+    // The four keys of the one deployment, rolled back after its breach: a failure, restored.
+    expect(baseline.get('flightdeck_change_failure_ratio')).toBe('');
+    expect(last.get('flightdeck_deployments_per_day')).toBe(`flightdeck_deployments_per_day{service="web",environment="production"} ${1 / 30}`);
+    expect(last.get('flightdeck_change_failure_ratio')).toBe('flightdeck_change_failure_ratio{service="web",environment="production"} 1');
+    expect(sampleOf(last, 'flightdeck_time_to_restore_seconds')).toBeGreaterThan(0);
   });
 
   it('times acks in Socket Mode too', async () => {

@@ -31,7 +31,7 @@ describe('parseDeploy, exactly', () => {
   });
 
   it.each([
-    ['help lock unlock', 'There is no subcommand `lock unlock`. Subcommands: `status`, `history`, `lock`, `unlock`, `freeze`, `unfreeze`, `cancel`, `log`, `help`.'],
+    ['help lock unlock', 'There is no subcommand `lock unlock`. Subcommands: `status`, `history`, `stats`, `lock`, `unlock`, `freeze`, `unfreeze`, `cancel`, `log`, `help`.'],
     ['status api web', '`status` takes at most one service, not `api web`.'],
     ['history api prod extra', '`history` takes a service and optionally an environment, not `api prod extra`.'],
     ['unlock api prod right now', '`unlock` takes a service and an environment only, not `right now`.'],

@@ -14,7 +14,9 @@ describe('buildManifest', () => {
       { command: '/deploy', description: deployCommand.description, usage_hint: deployCommand.usageHint, url: 'https://deploy.example.com/slack/events', should_escape: false },
       { command: '/rollback', description: 'Roll back', usage_hint: '<service>', url: 'https://deploy.example.com/slack/events', should_escape: false },
     ]);
+    expect(manifest.features.app_home).toEqual({ home_tab_enabled: true, messages_tab_enabled: false, messages_tab_read_only_enabled: false });
     expect(manifest.settings).toEqual({
+      event_subscriptions: { request_url: 'https://deploy.example.com/slack/events', bot_events: ['app_home_opened'] },
       interactivity: { is_enabled: true, request_url: 'https://deploy.example.com/slack/events' },
       org_deploy_enabled: false,
       socket_mode_enabled: false,
@@ -36,6 +38,7 @@ describe('buildManifest', () => {
     const manifest = buildManifest({ commands, socket: true });
     expect(manifest.settings.socket_mode_enabled).toBe(true);
     expect(manifest.settings.interactivity).toEqual({ is_enabled: true });
+    expect(manifest.settings.event_subscriptions).toEqual({ bot_events: ['app_home_opened'] });
     expect(manifest.features.slash_commands.every((command) => command.url === undefined)).toBe(true);
   });
 

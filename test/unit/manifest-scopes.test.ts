@@ -25,6 +25,7 @@ const SCOPES_BY_METHOD: Record<string, { scopes: string[]; why: string }> = {
   'files.completeUploadExternal': { scopes: ['files:write'], why: 'share the deployment log in the run thread (filesUploadV2, step 3)' },
   'usergroups.users.list': { scopes: ['usergroups:read'], why: 'role holders given as user groups' },
   'views.open': { scopes: [], why: 'the /deploy modal and the rollback confirmation (a trigger id is the permission)' },
+  'views.publish': { scopes: [], why: 'the Home tab of whoever opens it (needs no scope; the manifest enables the tab)' },
   'auth.test': { scopes: [], why: "Bolt's token check at start-up; flightdeck doctor" },
   'apps.connections.open': { scopes: [], why: 'Socket Mode, on the app-level token (connections:write), not the bot token' },
 };

@@ -24,6 +24,8 @@ export interface RunKeys {
   /** Held by the one render of the run's message under way, so two renders never race. */
   renderLock(id: string): string;
   once(key: string): string;
+  /** Who opened the app's Home tab, scored by when they last did (ms): their tabs are re-rendered on run changes. */
+  homeViewers: string;
 }
 
 /**
@@ -51,5 +53,6 @@ export function runKeys(prefix: string): RunKeys {
     legacyRenderDue: `${base}render-due`,
     renderLock: (id) => `${base}render-lock:${id}`,
     once: (key) => `${base}once:${key}`,
+    homeViewers: `${base}home-viewers`,
   };
 }

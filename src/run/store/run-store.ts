@@ -267,6 +267,12 @@ export class RunStore {
     return this.getMany(ids);
   }
 
+  /** Runs of a service+environment created at or after `since` (epoch ms), newest first, at most `limit`. */
+  async historySince(service: string, environment: string, since: number, limit: number): Promise<Run[]> {
+    const ids = await this.redis.zrevrangebyscore(this.keys.history(service, environment), '+inf', since, 'LIMIT', 0, limit);
+    return this.getMany(ids);
+  }
+
   /**
    * The latest `limit` runs of a service+environment, newest first, as summaries: ended runs stay here
    * after their documents expired (RUN_RETENTION_DAYS); active runs are summarized from their documents.
@@ -311,6 +317,16 @@ export class RunStore {
    */
   async claimOnce(key: string, ttlSeconds: number): Promise<boolean> {
     return (await this.redis.set(this.keys.once(key), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  /** Records that `userId` opened the Home tab at `at`; viewers not seen for `keepMs` are dropped. */
+  async recordHomeViewer(userId: string, at: number, keepMs: number): Promise<void> {
+    await this.redis.multi().zadd(this.keys.homeViewers, at, userId).zremrangebyscore(this.keys.homeViewers, '-inf', at - keepMs).exec();
+  }
+
+  /** Who opened the Home tab at or after `since`. */
+  async homeViewers(since: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.homeViewers, since, '+inf');
   }
 
   /** Gives up a claim taken with {@link claimOnce} (the work it guarded failed), so a retry may claim it again. */

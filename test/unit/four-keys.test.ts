@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { computeFourKeys, type FourKeysRun } from '../../src/run/core/four-keys.js';
+
+const DAY = 86_400_000;
+const MIN = 60_000;
+const FROM = Date.UTC(2026, 10, 1);
+const RANGE = { from: FROM, to: FROM + 7 * DAY };
+const PINNED = { revision: '1', image: 'r/api:v0', template: {}, recordedAt: FROM };
+
+/** A deploy that changed the cluster and succeeded, created `day` days and `min` minutes into the range. */
+function deploy(id: string, day: number, overrides: Partial<FourKeysRun> = {}): FourKeysRun {
+  const createdAt = FROM + day * DAY;
+  return { id, kind: 'deploy', state: 'succeeded', createdAt, endedAt: createdAt + 10 * MIN, breaches: [], rollbackTarget: PINNED, ...overrides };
+}
+
+function rollback(id: string, createdAt: number, endedAt: number, state: FourKeysRun['state'] = 'succeeded'): FourKeysRun {
+  return { id, kind: 'rollback', state, createdAt, endedAt, breaches: [] };
+}
+
+describe('computeFourKeys', () => {
+  it('has nothing to measure without runs', () => {
+    expect(computeFourKeys([], RANGE)).toEqual({
+      deployments: 0,
+      perDay: 0,
+      daily: [0, 0, 0, 0, 0, 0, 0],
+      failures: 0,
+      changeFailureRate: undefined,
+      timeToRestoreMs: undefined,
+      restored: 0,
+      leadTimeMs: undefined,
+    });
+  });
+
+  it('counts deployments per day, failures over deployments, and the median time to restore', () => {
+    const breachAt = FROM + 2 * DAY + 5 * MIN;
+    const runs = [
+      deploy('1', 0),
+      deploy('2', 0.5),
+      // Breached 5 min in; its rollback run ended 12 min after the breach.
+      deploy('3', 2, { state: 'rolled-back', rollbackRunId: '4', breaches: [{ guardId: 'err', action: 'rollback', detail: '', at: breachAt }] }),
+      rollback('4', breachAt + MIN, breachAt + 12 * MIN),
+      // Failed at its end with nothing rolled back: restored by the next successful deployment (a fix forward).
+      deploy('5', 4, { state: 'failed' }),
+      deploy('6', 5),
+    ];
+    const keys = computeFourKeys(runs, RANGE);
+    expect(keys.deployments).toBe(5);
+    expect(keys.perDay).toBeCloseTo(5 / 7);
+    expect(keys.daily).toEqual([2, 0, 1, 0, 1, 1, 0]);
+    expect(keys.failures).toBe(2);
+    expect(keys.changeFailureRate).toBeCloseTo(0.4);
+    // 12 min (rollback) and 1 day (failed at day 4 + 10 min, fixed by run 6 ending day 5 + 10 min): the median of two.
+    expect(keys.restored).toBe(2);
+    expect(keys.timeToRestoreMs).toBe((12 * MIN + DAY) / 2);
+    expect(keys.leadTimeMs).toBeUndefined();
+  });
+
+  it('leaves out runs still in flight, runs outside the range and deploys that never changed the cluster', () => {
+    const runs = [
+      deploy('1', 1, { state: 'running', endedAt: undefined }),
+      deploy('2', 1, { state: 'waiting', endedAt: undefined, guardsStartedAt: FROM + DAY }),
+      deploy('3', -1),
+      deploy('4', 7),
+      // Refused by its first check: failed, but nothing in the cluster changed.
+      deploy('5', 2, { state: 'failed', rollbackTarget: undefined }),
+      deploy('6', 3),
+    ];
+    const keys = computeFourKeys(runs, RANGE);
+    expect(keys.deployments).toBe(1);
+    expect(keys.failures).toBe(0);
+    expect(keys.changeFailureRate).toBe(0);
+    expect(keys.daily).toEqual([0, 0, 0, 1, 0, 0, 0]);
+  });
+
+  it('with only rollback runs there are no deployments and nothing to restore', () => {
+    const keys = computeFourKeys([rollback('1', FROM + DAY, FROM + DAY + MIN), rollback('2', FROM + 2 * DAY, FROM + 2 * DAY + MIN, 'failed')], RANGE);
+    expect(keys).toMatchObject({ deployments: 0, failures: 0, changeFailureRate: undefined, timeToRestoreMs: undefined, restored: 0 });
+  });
+
+  it('counts a deploy that a later rollback run undid as a failure, restored only when that rollback succeeded', () => {
+    const first = deploy('1', 1, { rollbackRunId: '2' });
+    const failedRollback = rollback('2', FROM + 1 * DAY + 30 * MIN, FROM + 1 * DAY + 40 * MIN, 'rollback-failed');
+    const keys = computeFourKeys([first, failedRollback], RANGE);
+    expect(keys).toMatchObject({ deployments: 1, failures: 1, changeFailureRate: 1, restored: 0, timeToRestoreMs: undefined });
+
+    const restored = computeFourKeys([first, rollback('2', FROM + DAY + 30 * MIN, FROM + DAY + 40 * MIN)], RANGE);
+    // From the rollback being requested (no breach) to its end.
+    expect(restored).toMatchObject({ restored: 1, timeToRestoreMs: 10 * MIN });
+  });
+
+  it('measures lead time only over deploys that carry their commit time', () => {
+    const runs = [deploy('1', 1, { commitAt: FROM + DAY - 50 * MIN }), deploy('2', 2), deploy('3', 3, { commitAt: FROM + 3 * DAY - 110 * MIN })];
+    // Ends 10 min after creation: 60 min and 120 min from commit.
+    expect(computeFourKeys(runs, RANGE).leadTimeMs).toBe(90 * MIN);
+  });
+});
