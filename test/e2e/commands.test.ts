@@ -297,9 +297,10 @@ describe.each(['http', 'socket'] as const)('/deploy subcommands and modal over %
   });
 });
 
-describe('flightdeck manifest', () => {
+// A cold start of the CLI took over 20 s on the 2-core machine under a full suite: the bound only stops a hung one.
+describe('flightdeck manifest', { timeout: 90_000 }, () => {
   const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
-  const manifest = (args: string[]) => spawnSync(process.execPath, [CLI, 'manifest', ...args], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 20_000 });
+  const manifest = (args: string[]) => spawnSync(process.execPath, [CLI, 'manifest', ...args], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 60_000 });
 
   it('prints a manifest that parses, with every registered slash command and the request URL', () => {
     const result = manifest(['--url', 'https://deploy.example.com']);

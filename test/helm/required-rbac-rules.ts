@@ -39,6 +39,16 @@ const line = (text: string, index: number) => text.slice(0, index).split('\n').l
  */
 export function requiredPermissions(): FoundPermission[] {
   const found: FoundPermission[] = [];
+  // A group constant may be exported by one file and spread in another (set-route-weights.ts, dry-run-writes.ts).
+  const sources = sourceFiles(SRC).map((file) => readFileSync(file, 'utf8'));
+  const groupOf = (name: string) => {
+    const pattern = new RegExp(`const ${name} = \\{ group: '([^']+)', version: '[^']+', plural: '([^']+)' \\}`);
+    for (const text of sources) {
+      const match = pattern.exec(text);
+      if (match) return match;
+    }
+    return null;
+  };
   for (const file of sourceFiles(SRC)) {
     const text = readFileSync(file, 'utf8');
     const where = (i: number) => `${file.slice(SRC.length - 3)}:${line(text, i)}`;
@@ -52,7 +62,7 @@ export function requiredPermissions(): FoundPermission[] {
     }
     for (const m of text.matchAll(CUSTOM_CALL)) {
       understood += 1;
-      const constant = new RegExp(`const ${m[2]} = \\{ group: '([^']+)', version: '[^']+', plural: '([^']+)' \\}`).exec(text);
+      const constant = groupOf(m[2]!);
       if (!constant) throw new Error(`${where(m.index)}: cannot find the group and plural of ${m[2]}`);
       found.push({ apiGroup: constant[1]!, resource: constant[2]!, verb: VERBS[m[1]!]!, at: where(m.index) });
     }
