@@ -12,10 +12,7 @@ export interface StartRunRequest {
   environment?: string | undefined;
   /** `--emergency <reason>`: past windows and freezes, once a second person approved it. */
   emergency?: string | undefined;
-  /**
-   * The commit CI built the version from, and when it was committed (epoch ms). Recorded in the `run.requested`
-   * audit entry: the run document has no field for them before a schema version that adds one.
-   */
+  /** The commit CI built the version from, and when it was committed (epoch ms): kept on the run for the lead time, and audited. */
   commit?: { sha?: string | undefined; at?: number | undefined } | undefined;
   /** Why, in the requester's words; recorded in the `run.requested` audit entry. */
   reason?: string | undefined;
@@ -75,6 +72,7 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
       checklist,
       confirm: { start: envConfig.confirmStart ?? false, signoffs: envConfig.confirmSignoffs ?? false },
       ...(emergency ? { emergency } : {}),
+      ...(request.commit ? { commit: definedOf(request.commit) } : {}),
     },
     now,
   );
@@ -105,4 +103,9 @@ function requestNotes(request: StartRunRequest): string {
     request.reason === undefined ? undefined : `reason: ${request.reason}`,
   ].filter((note) => note !== undefined);
   return notes.length === 0 ? '' : ` (${notes.join('; ')})`;
+}
+
+/** The commit's fields that were given: the run document holds no `undefined`. */
+function definedOf(commit: { sha?: string | undefined; at?: number | undefined }): { sha?: string; at?: number } {
+  return { ...(commit.sha === undefined ? {} : { sha: commit.sha }), ...(commit.at === undefined ? {} : { at: commit.at }) };
 }

@@ -164,6 +164,11 @@ describe.each(['http', 'socket'] as const)('the CI API end to end over %s', (mod
     const requested = (await world.store.audit(id)).find((entry) => entry.action === 'run.requested');
     expect(requested).toMatchObject({ actor: 'api:ci' });
     expect(requested?.detail).toBe('api v1.4.2 to production (commit 3f2c1ab9; committed 2026-12-05T21:40:00.000Z; reason: release train 48)');
+    // The commit stays on the run, so the four keys measure its lead time (commit to deployed).
+    const run = await world.store.get(id);
+    expect(run?.commit).toEqual({ sha: '3f2c1ab9', at: Date.parse('2026-12-05T21:40:00Z') });
+    const stats = await world.driver.slashCommand({ command: '/deploy', text: 'stats api production', userId: 'U0ANYONE', channelId: CHANNEL });
+    expect(replyText(stats)).toMatch(/lead time \d+.* \(median\)/);
   });
 
   it('answers 401 with a Bearer challenge without a token and with an unknown one, and records nothing', async () => {

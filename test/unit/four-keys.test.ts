@@ -89,7 +89,7 @@ describe('computeFourKeys', () => {
   });
 
   it('measures lead time only over deploys that carry their commit time', () => {
-    const runs = [deploy('1', 1, { commitAt: FROM + DAY - 50 * MIN }), deploy('2', 2), deploy('3', 3, { commitAt: FROM + 3 * DAY - 110 * MIN })];
+    const runs = [deploy('1', 1, { commit: { sha: 'abc1234', at: FROM + DAY - 50 * MIN } }), deploy('2', 2), deploy('3', 3, { commit: { at: FROM + 3 * DAY - 110 * MIN } })];
     // Ends 10 min after creation: 60 min and 120 min from commit.
     expect(computeFourKeys(runs, RANGE).leadTimeMs).toBe(90 * MIN);
   });

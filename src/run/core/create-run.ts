@@ -17,6 +17,8 @@ export interface CreateRunInput {
   confirm?: { start: boolean; signoffs: boolean };
   /** `--emergency`: why, and the catalog role whose holder (not the requester) must approve it first. */
   emergency?: { reason: string; approver: string };
+  /** The commit CI built the version from, and when it was committed (epoch ms), for the lead time. */
+  commit?: { sha?: string; at?: number };
 }
 
 /** The phase an emergency deploy waits in first: a second person's approval, confirmed in a dialog. */
@@ -41,7 +43,7 @@ function emergencyPhase(emergency: { reason: string; approver: string }): RunPha
 }
 
 /** The values `{{name}}` placeholders in a checklist are filled with. */
-export function templateValuesFor(input: Omit<CreateRunInput, 'checklist' | 'channel' | 'emergency'>): Record<TemplateVariable, string> {
+export function templateValuesFor(input: Omit<CreateRunInput, 'checklist' | 'channel' | 'emergency' | 'commit'>): Record<TemplateVariable, string> {
   return {
     service: input.service,
     version: input.version,
@@ -83,6 +85,7 @@ export function createRun(input: CreateRunInput, now: number): Run {
     confirm: { start: input.confirm?.start ?? false, signoffs: (input.confirm?.signoffs ?? false) || input.emergency !== undefined },
     distinctSigners: checklist.distinctSigners,
     ...(input.emergency ? { emergency: { reason: input.emergency.reason, by: input.requestedBy } } : {}),
+    ...(input.commit && (input.commit.sha !== undefined || input.commit.at !== undefined) ? { commit: { ...input.commit } } : {}),
     phases: [
       ...(input.emergency ? [emergencyPhase(input.emergency)] : []),
       ...checklist.phases.map((phase): RunPhase => ({

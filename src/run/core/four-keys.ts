@@ -6,13 +6,13 @@ const DAY_MS = 86_400_000;
 const FAILED_STATES: ReadonlySet<string> = new Set(['failed', 'error', 'rolled-back', 'rollback-failed']);
 
 /**
- * What the four keys read of a run. `commitAt` is when the deployed change was committed, as CI reports it;
- * runs do not carry it yet, so lead time stays unknown until they do.
+ * What the four keys read of a run. `commit.at` is when the deployed change was committed, as CI reports it
+ * when it starts the deploy through the API; a run started without it has no lead time.
  */
 export type FourKeysRun = Pick<
   Run,
-  'id' | 'kind' | 'state' | 'rollbackRunId' | 'createdAt' | 'endedAt' | 'breaches' | 'rollbackTarget' | 'guardsStartedAt'
-> & { commitAt?: number };
+  'id' | 'kind' | 'state' | 'rollbackRunId' | 'createdAt' | 'endedAt' | 'breaches' | 'rollbackTarget' | 'guardsStartedAt' | 'commit'
+>;
 
 /** The period the keys are computed over: runs created in `[from, to)`, epoch ms. */
 export interface FourKeysRange {
@@ -60,7 +60,7 @@ export function computeFourKeys(runs: readonly FourKeysRun[], range: FourKeysRan
     const restoredAt = restoredAtOf(failure, byId, succeeded);
     return restoredAt === undefined ? [] : [Math.max(0, restoredAt - failedAtOf(failure, byId))];
   });
-  const leadTimes = deployments.flatMap((run) => (run.commitAt === undefined ? [] : [Math.max(0, (run.endedAt ?? run.createdAt) - run.commitAt)]));
+  const leadTimes = deployments.flatMap((run) => (run.commit?.at === undefined ? [] : [Math.max(0, (run.endedAt ?? run.createdAt) - run.commit.at)]));
   const days = Math.max(1, Math.ceil((range.to - range.from) / DAY_MS));
   const daily = new Array<number>(days).fill(0);
   for (const run of deployments) daily[Math.min(days - 1, Math.floor((run.createdAt - range.from) / DAY_MS))]! += 1;

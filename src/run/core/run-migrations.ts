@@ -30,9 +30,9 @@ export const RUN_MIGRATIONS: Readonly<Record<number, RunMigration>> = {
   /**
    * 4 adds the `job` step (its Job spec, `onFailure` and recorded `outcome`), blue-green (the preview, switch,
    * scale-down, switch-back and retire-preview steps and the target's `blueGreen` Services) and an emergency
-   * deploy's `emergency`. A version 3 document is already a version 4 one; a run using any of them stays at 4,
+   * deploy's `emergency` and the `commit` CI reported. A version 3 document is already a version 4 one; a run using any of them stays at 4,
    * since version 3 refuses an action it does not know and would drop `blueGreen` (leaving a rollback unable to
-   * switch traffic back) and `emergency`.
+   * switch traffic back), `emergency` and `commit`.
    */
   3: {
     up: (doc) => ({ ...doc, schemaVersion: 4 }),
@@ -50,7 +50,7 @@ const VERSION_4_ACTIONS = new Set(['job', 'preview', 'switch', 'scale-down', 'sw
 /** Whether a version 4 document uses nothing version 3 would refuse or drop. */
 function fitsVersion3(doc: StoredRunDocument): boolean {
   const target = doc.target as { blueGreen?: unknown } | undefined;
-  if (target?.blueGreen !== undefined || doc.emergency !== undefined) return false;
+  if (target?.blueGreen !== undefined || doc.emergency !== undefined || doc.commit !== undefined) return false;
   return !itemsOf(doc).some((item) => typeof item.action === 'string' && VERSION_4_ACTIONS.has(item.action));
 }
 

@@ -150,6 +150,8 @@ export const runSchema = z.object({
   summaryPosted: z.boolean().optional(),
   /** A deploy started with `--emergency`: outside the windows and freezes, held until a second person approved it. */
   emergency: z.object({ reason: z.string(), by: z.string() }).optional(),
+  /** The commit CI built the version from and when it was committed (epoch ms), as the API was told: the lead time. */
+  commit: z.object({ sha: z.string().optional(), at: z.number().optional() }).optional(),
   createdAt: z.number(),
   updatedAt: z.number(),
   endedAt: z.number().optional(),

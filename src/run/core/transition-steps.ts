@@ -1,5 +1,5 @@
 import type { JobReport, RunEvent } from './run-event.js';
-import type { RunItem } from './run-item-schema.js';
+import type { RunStepItem } from './run-item-schema.js';
 import { FLIGHTDECK_ACTOR } from './run-event.js';
 import { endRun, locate, record, type NextState, type RunDraft } from './run-draft.js';
 
@@ -45,8 +45,8 @@ const JOB_LOG_PART_CHARS = 3500;
  * Keeps a `job` step's outcome on the run and tells the thread: the last lines of a Job that succeeded, the
  * log of one that failed, in parts, in order.
  */
-function recordJob(draft: RunDraft, item: RunItem, job: JobReport | undefined): void {
-  if (!job || item.kind !== 'step' || item.action !== 'job') return;
+function recordJob(draft: RunDraft, item: RunStepItem, job: JobReport | undefined): void {
+  if (!job || item.action !== 'job') return;
   item.outcome = structuredClone(job.outcome);
   const { jobName, podName, status, logTail } = job.outcome;
   if (status === 'succeeded' || job.log.length === 0) {
