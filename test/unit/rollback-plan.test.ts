@@ -46,9 +46,9 @@ describe("a checklist's rollback plan", () => {
     const undone = failedDeploy();
     const plan = rollbackPlanItems(new Map([[checklist.name, checklist]]), undone);
     const rollback = createRollbackRun({ id: '6', of: undone, service: 'api', environment: 'production', target, requestedBy: 'U9', channel: 'C1', reason: { kind: 'rollback-requested', by: 'U9' }, plan }, T0 + 2000);
-    expect(rollback.phases.map((phase) => [phase.id, phase.afterMs])).toEqual([
-      ['rollback', undefined],
-      ['rollback-plan', 0],
+    expect(rollback.phases.map((phase) => [phase.id, phase.title, phase.afterMs])).toEqual([
+      ['rollback', 'Roll back', undefined],
+      ['rollback-plan', 'After the rollback', 0],
     ]);
     expect(rollback.phases[1]?.items.map((item) => [item.id, item.kind, item.title])).toEqual([
       ['restore-db', 'manual', 'Restore api database from the backup of run 5 if the migration ran'],
