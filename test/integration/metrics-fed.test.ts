@@ -170,6 +170,8 @@ describe('every documented metric is fed', () => {
     const emergency = await driver.slashCommand({ command: '/deploy', text: 'web v3 to production --emergency hotfix', userId: 'U0ALICE', channelId: CHANNEL });
     expect(emergency.status).toBe(200);
     await waitUntil('the emergency deploy counted', async () => (sampleOf(await observe(), 'flightdeck_emergency_deploys_total') === 1 ? true : undefined));
+    // The 429s answer the run message's edits, which the pacer may still be holding back when the run has ended.
+    await waitUntil('a 429 from chat.update counted', async () => ((await observe()).get('flightdeck_slack_rate_limited_total') !== baseline.get('flightdeck_slack_rate_limited_total') ? true : undefined));
 
     const unchanged = DOCUMENTED.filter((family) => snapshots.every((snapshot) => snapshot.get(family) === baseline.get(family)));
     expect(unchanged).toEqual([]);
