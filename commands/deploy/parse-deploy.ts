@@ -10,7 +10,7 @@ const RUN_ID = /^#?([1-9][0-9]{0,15})$/;
 const MAX_REASON = 300;
 /** A freeze's length: a whole number and a unit (minutes, hours, days). */
 const FREEZE_DURATION = /^([1-9][0-9]{0,3})(m|h|d)$/;
-/** A freeze's end: a date (midnight UTC) or a date and time with a zone. */
+/** A freeze's end: a date (its midnight in the environment's zone, see freezeEnvironment) or a date and time with a zone. */
 const UNTIL = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2}))?$/;
 /** The longest freeze `/deploy freeze` declares; longer ones belong in the catalog, where everyone can read them. */
 const MAX_FREEZE_MS = 90 * 86_400_000;

@@ -47,7 +47,7 @@ export const WINDOW_REFUSALS = {
   'freeze-end-past': entry({
     code: 'usage',
     text: ({ until }: { until: string }) => `A freeze until \`${until}\` would already be over. Nothing was frozen.`,
-    remedy: () => 'Give a date or time in the future (a bare date is midnight UTC), or a duration such as `4h` or `2d`.',
+    remedy: () => "Give a date or time in the future (a bare date is its midnight in the environment's time zone), or a duration such as `4h` or `2d`.",
   }),
   'not-frozen': entry({
     code: 'usage',

@@ -1,10 +1,10 @@
 import { catalogued } from '../errors/error-catalogue.js';
-import { catalogFreezes, windowStateAt, type ActiveFreeze } from '../deploy-windows/window-state.js';
+import { catalogFreezes, instantOf, windowStateAt, type ActiveFreeze } from '../deploy-windows/window-state.js';
 import type { Requester, UseCaseServices } from './use-case-services.js';
 
 export interface FreezeRequest {
   environment: string;
-  /** How long from now, or until when (a bare date is midnight UTC). */
+  /** How long from now, or until when (a bare date is the midnight that starts it, in the environment's windows' zone, else UTC). */
   for: { durationMs: number } | { until: string };
   reason: string;
 }
@@ -33,7 +33,10 @@ export async function freezeEnvironment(request: FreezeRequest, requester: Reque
     target: { service: '', environment: request.environment },
   });
   const now = services.now();
-  const until = 'durationMs' in request.for ? now + request.for.durationMs : Date.parse(request.for.until.includes('T') ? request.for.until : `${request.for.until}T00:00:00Z`);
+  // A date is read as the catalog's freezes are, so `/deploy freeze production 2026-12-24` and a catalog freeze
+  // until 2026-12-24 end at the same moment.
+  const timeZone = services.config.catalog.environments[request.environment]?.deployWindows?.timeZone ?? 'UTC';
+  const until = 'durationMs' in request.for ? now + request.for.durationMs : instantOf(request.for.until, timeZone);
   if (!(until > now)) throw catalogued('freeze-end-past', { until: 'until' in request.for ? request.for.until : new Date(until).toISOString() });
   const freeze = { from: now, until, reason: request.reason, by: requester.userId };
   await services.freezes.declare(request.environment, freeze);

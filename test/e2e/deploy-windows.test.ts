@@ -173,4 +173,11 @@ describe('deploy windows and freezes', () => {
     expect(replyText(await deploy(`freeze staging ${isoDate(-2)} past`, ALICE))).toContain('would already be over. Nothing was frozen.');
     expect(await redis.exists(`{${flightdeck.redisPrefix}}:freeze:staging`)).toBe(0);
   });
+
+  it('ends a freeze given as a date at the midnight that starts it (UTC for an environment without windows)', async () => {
+    expect(replyText(await deploy(`freeze staging ${isoDate(2)} release soak`, ALICE))).toContain('froze *staging* until');
+    const stored = JSON.parse((await redis.get(`{${flightdeck.redisPrefix}}:freeze:staging`)) ?? '{}') as { until?: number };
+    expect(stored.until).toBe(Date.parse(`${isoDate(2)}T00:00:00Z`));
+    expect(replyText(await deploy('unfreeze staging', ALICE))).toContain('lifted the freeze on *staging*');
+  });
 });
