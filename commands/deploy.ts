@@ -1,5 +1,4 @@
-import { escapeMrkdwn } from '../src/format/escape-mrkdwn.js';
-import { mentionOf } from '../src/format/mention-of.js';
+import { wordEmergencyAnnouncement } from '../src/format/word-emergency-announcement.js';
 import { requestDryRun } from '../src/use-cases/request-dry-run.js';
 import { startRun } from '../src/use-cases/start-run.js';
 import type { CommandDefinition, CommandReply } from './command-definition.js';
@@ -37,14 +36,9 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
         return { text: request.topic ? `Usage: ${DEPLOY_USAGE[request.topic]}` : `*flightdeck* runs your deployment checklist in this channel.\n${allUsage().join('\n')}` };
       case 'deploy': {
         const run = await startRun(request, invocation, services);
-        if (run.emergency) {
-          // Announced to the whole channel: an override of windows and freezes is everyone's business.
-          const approver = run.phases[0]?.items[0];
-          return {
-            inChannel: true,
-            text: `:rotating_light: *Emergency deploy* by ${mentionOf(run.requestedBy)}: Run #${run.id}, *${run.service}* \`${run.version}\` to *${run.environment}*, past deploy windows and freezes. Why: ${escapeMrkdwn(run.emergency.reason)}\nIt starts once someone holding \`${approver?.kind === 'signoff' ? approver.role : '?'}\` other than the requester approves it in <#${run.channel}>.`,
-          };
-        }
+        const announcement = wordEmergencyAnnouncement(run);
+        // Announced to the whole channel: an override of windows and freezes is everyone's business.
+        if (announcement !== undefined) return { inChannel: true, text: announcement };
         const waiting = run.state === 'pending' ? ' It waits for someone to press *Start* in its message.' : '';
         return {
           text: `Run #${run.id}: deploying *${run.service}* \`${run.version}\` to *${run.environment}*. The checklist is posted in <#${run.channel}>.${waiting}`,

@@ -6,6 +6,7 @@ import type { RunNotifier } from '../queue/notify/run-notifier.js';
 import type { ThreadNote } from '../run/core/thread-note.js';
 import type { AuditEntry, Run } from '../run/core/run-schema.js';
 import { buildDeploymentLog } from '../format/deployment-log/build-deployment-log.js';
+import { wordEmergencyAnnouncement } from '../format/word-emergency-announcement.js';
 import { namePeople } from './name-people.js';
 import { renderRunMessage } from './render-run-message.js';
 import { renderPhaseReminder } from './views/render-phase-reminder.js';
@@ -212,6 +213,13 @@ export class SlackNotifier implements RunNotifier {
         content,
       }),
     );
+  }
+
+  async postAnnouncement(run: Run, channel: string): Promise<void> {
+    const text = wordEmergencyAnnouncement(run);
+    // Only emergency runs are announced; a job naming another run has nothing to say.
+    if (text === undefined) return;
+    await call('chat.postMessage', () => this.client.chat.postMessage({ channel, text, unfurl_links: false }));
   }
 
   async postPhaseReminder(run: Run, phaseId: string): Promise<void> {

@@ -27,6 +27,7 @@ export const silentNotifier: RunNotifier = {
   postSummary: async () => {},
   postLog: async () => {},
   postPhaseReminder: async () => {},
+  postAnnouncement: async () => {},
 };
 
 export const NS = 'shop';

@@ -70,6 +70,7 @@ describe('the first post of a run message', () => {
       postSummary: (run) => real.postSummary(run),
       postLog: (run, audit, now, followUp) => real.postLog(run, audit, now, followUp),
       postPhaseReminder: (run, phaseId) => real.postPhaseReminder(run, phaseId),
+      postAnnouncement: (run, channel) => real.postAnnouncement(run, channel),
     });
     const run = await createStoredRun();
     await render(run);

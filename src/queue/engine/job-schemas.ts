@@ -18,6 +18,14 @@ export const threadJobSchema = z.union([
 
 export const runJobSchema = z.object({ runId: z.string().min(1) });
 
+/** An emergency deploy's announcement in the environment's audit channel, named when the run was requested. */
+export const announceJobSchema = z.object({ runId: z.string().min(1), channel: z.string().min(1) });
+
+/** One announcement per run: a second enqueue collapses, and `postOnce` claims the id against a repeat. */
+export function announceJobId(run: Pick<Run, 'id' | 'uid'>): string {
+  return `announce-${runRef(run)}`;
+}
+
 export const phaseDueJobSchema = z.object({ runId: z.string().min(1), phaseId: z.string().min(1) });
 
 /** `reason`: why the run ended (a string in jobs queued by older versions). */

@@ -5,7 +5,7 @@ import type { Run } from '../../run/core/run-schema.js';
 import { transition, type Effect, type RunEvent } from '../../run/core/transition.js';
 import type { Queues } from './create-queues.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
-import { deployLogJobId, renderJobId, stepJobId, summaryJobId } from './job-schemas.js';
+import { announceJobId, deployLogJobId, renderJobId, stepJobId, summaryJobId } from './job-schemas.js';
 import type { DryRunJob } from '../dry-run/dry-run-job.js';
 
 /** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */
@@ -41,6 +41,14 @@ export class RunEngine {
    */
   async requestDryRun(job: DryRunJob): Promise<void> {
     await this.options.queues.steps.add('dry-run', job, { attempts: 3 });
+  }
+
+  /**
+   * Enqueues the announcement of an emergency deploy in `channel` (the environment's audit channel): a job on
+   * the notify queue, so a worker that dies or a Slack that refuses for a while only delays it.
+   */
+  async announceEmergency(run: Run, channel: string): Promise<void> {
+    await this.options.queues.notify.add('announce', { runId: run.id, channel }, { jobId: announceJobId(run) });
   }
 
   /** Enqueues the work a transition asked for, and one (coalescable) message render. */

@@ -36,6 +36,8 @@ export interface RunNotifier {
    * follow-up phase ended. Throws like `postThread`.
    */
   postLog(run: Run, audit: readonly AuditEntry[], now: number, followUp?: boolean): Promise<void>;
+  /** Posts the announcement of an emergency deploy in `channel` (the environment's audit channel), outside any thread. */
+  postAnnouncement(run: Run, channel: string): Promise<void>;
   /** Posts the reminder of a due follow-up phase, with its buttons, in the run message's thread; throws like `postThread`. */
   postPhaseReminder(run: Run, phaseId: string): Promise<void>;
 }
