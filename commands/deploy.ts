@@ -1,5 +1,6 @@
 import { wordEmergencyAnnouncement } from '../src/format/word-emergency-announcement.js';
 import { requestDryRun } from '../src/use-cases/request-dry-run.js';
+import { requestStatsChart } from '../src/use-cases/request-stats-chart.js';
 import { startRun } from '../src/use-cases/start-run.js';
 import type { CommandDefinition, CommandReply } from './command-definition.js';
 import { allUsage, DEPLOY_USAGE } from './deploy/deploy-usage.js';
@@ -8,7 +9,7 @@ import { replyCancel } from './deploy/reply-cancel.js';
 import { replyFreeze, replyLock, replyUnfreeze, replyUnlock } from './deploy/reply-lock.js';
 import { replyLog } from './deploy/reply-log.js';
 import { showHistory } from './deploy/show-history.js';
-import { showStats } from './deploy/show-stats.js';
+import { formatChartNote, showStats } from './deploy/show-stats.js';
 import { showStatus } from './deploy/show-status.js';
 
 export { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
@@ -52,8 +53,11 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
         return { text: await showStatus(request.service, services) };
       case 'history':
         return { text: await showHistory(request.service, request.environment, services) };
-      case 'stats':
-        return { text: await showStats(request, services) };
+      case 'stats': {
+        const { text, all } = await showStats(request, services);
+        const chart = await requestStatsChart({ requestedBy: invocation.userId, days: request.days, keys: all }, services);
+        return { text: chart === undefined ? text : `${text}\n${formatChartNote(chart)}` };
+      }
       case 'lock':
         return replyLock(request, invocation, services);
       case 'unlock':

@@ -45,5 +45,6 @@ export function meterNotifier(notifier: RunNotifier, metrics: FlightdeckMetrics)
     postLog: (run, audit, now, followUp) => metered('files.uploadV2', () => notifier.postLog(run, audit, now, followUp)),
     postPhaseReminder: (run, phaseId) => metered('chat.postMessage', () => notifier.postPhaseReminder(run, phaseId)),
     postAnnouncement: (run, channel) => metered('chat.postMessage', () => notifier.postAnnouncement(run, channel)),
+    postStatsChart: (chart) => metered('files.uploadV2', () => notifier.postStatsChart(chart)),
   };
 }

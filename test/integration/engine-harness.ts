@@ -28,6 +28,7 @@ export const silentNotifier: RunNotifier = {
   postLog: async () => {},
   postPhaseReminder: async () => {},
   postAnnouncement: async () => {},
+  postStatsChart: async () => {},
 };
 
 export const NS = 'shop';

@@ -71,6 +71,7 @@ describe('the first post of a run message', () => {
       postLog: (run, audit, now, followUp) => real.postLog(run, audit, now, followUp),
       postPhaseReminder: (run, phaseId) => real.postPhaseReminder(run, phaseId),
       postAnnouncement: (run, channel) => real.postAnnouncement(run, channel),
+      postStatsChart: (chart) => real.postStatsChart(chart),
     });
     const run = await createStoredRun();
     await render(run);

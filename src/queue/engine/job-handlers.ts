@@ -8,6 +8,7 @@ import { createStepProcessor } from '../steps/process-step.js';
 import { createSummaryProcessor } from '../notify/process-summary.js';
 import { createDeployLogProcessor } from '../notify/process-deploy-log.js';
 import { createAnnounceProcessor } from '../notify/process-announce.js';
+import { createStatsChartProcessor } from '../notify/process-stats-chart.js';
 import { createThreadProcessor } from '../notify/process-thread.js';
 import type { WorkerDeps } from './worker-deps.js';
 import { createDryRunProcessor } from '../dry-run/process-dry-run.js';
@@ -23,7 +24,7 @@ export function createJobHandlers(deps: WorkerDeps): Record<QueueName, Record<st
     steps: { step, check: incident.check, ...(deps.dryRun ? { 'dry-run': createDryRunProcessor(deps, deps.dryRun) } : {}) },
     rollback: { step, 'rollback-request': createRollbackRequestProcessor(deps) },
     guards: incident.guards,
-    notify: { render: createRenderProcessor(deps), thread: createThreadProcessor(deps), summary: createSummaryProcessor(deps), 'deploy-log': createDeployLogProcessor(deps), announce: createAnnounceProcessor(deps), ...incident.notify },
+    notify: { render: createRenderProcessor(deps), thread: createThreadProcessor(deps), summary: createSummaryProcessor(deps), 'deploy-log': createDeployLogProcessor(deps), announce: createAnnounceProcessor(deps), 'stats-chart': createStatsChartProcessor(deps), ...incident.notify },
     followups: { 'phase-due': createPhaseDueProcessor(deps) },
   };
 }

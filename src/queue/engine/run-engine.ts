@@ -7,6 +7,7 @@ import type { Queues } from './create-queues.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
 import { announceJobId, deployLogJobId, renderJobId, stepJobId, summaryJobId } from './job-schemas.js';
 import type { DryRunJob } from '../dry-run/dry-run-job.js';
+import type { StatsChartJob } from '../notify/stats-chart-job.js';
 
 /** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */
 export const RUN_FAILURE_INCIDENT = 'run-failure';
@@ -49,6 +50,11 @@ export class RunEngine {
    */
   async announceEmergency(run: Run, channel: string): Promise<void> {
     await this.options.queues.notify.add('announce', { runId: run.id, channel }, { jobId: announceJobId(run) });
+  }
+
+  /** Enqueues the chart of a `/deploy stats` answer: drawn and uploaded by a worker, never in the ack window. */
+  async requestStatsChart(job: StatsChartJob): Promise<void> {
+    await this.options.queues.notify.add('stats-chart', job);
   }
 
   /** Enqueues the work a transition asked for, and one (coalescable) message render. */

@@ -1,5 +1,6 @@
 import type { ThreadNote } from '../../run/core/thread-note.js';
 import type { AuditEntry, Run } from '../../run/core/run-schema.js';
+import type { StatsChartJob } from './stats-chart-job.js';
 
 /**
  * The port through which workers show a run to people. The queue layer knows nothing of Slack; the Slack
@@ -38,6 +39,8 @@ export interface RunNotifier {
   postLog(run: Run, audit: readonly AuditEntry[], now: number, followUp?: boolean): Promise<void>;
   /** Posts the announcement of an emergency deploy in `channel` (the environment's audit channel), outside any thread. */
   postAnnouncement(run: Run, channel: string): Promise<void>;
+  /** Draws the deployments-per-day chart of a `/deploy stats` answer and sends it to `chart.requestedBy` directly (a PNG file). */
+  postStatsChart(chart: StatsChartJob): Promise<void>;
   /** Posts the reminder of a due follow-up phase, with its buttons, in the run message's thread; throws like `postThread`. */
   postPhaseReminder(run: Run, phaseId: string): Promise<void>;
 }
