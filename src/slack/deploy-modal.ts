@@ -10,10 +10,10 @@ export const DEPLOY_MODAL_CALLBACK_ID = 'flightdeck.deploy';
 
 /** Input block ids; inline errors are keyed by them. Each input's element has action_id `value`. */
 export const DEPLOY_MODAL_BLOCKS = { service: 'service', environment: 'environment', version: 'version', mode: 'mode' } as const;
+type ModalBlock = keyof typeof DEPLOY_MODAL_BLOCKS;
 
 /** The value of the one option of the optional "Dry run" checkboxes. */
 const DRY_RUN_OPTION = 'dry-run';
-type ModalBlock = keyof typeof DEPLOY_MODAL_BLOCKS;
 
 /** Slack's limit for a static select. */
 const MAX_OPTIONS = 100;
@@ -59,7 +59,7 @@ export function buildDeployModal(catalog: Pick<Catalog, 'services' | 'environmen
         hint: plain('The image tag to deploy, e.g. v1.4.2'),
         element: { type: 'plain_text_input', action_id: 'value', placeholder: plain('v1.4.2'), max_length: 128 },
       },
-      // A modal has one submit button, so the dry run is a choice within the form, as Slack's own dialogs do it.
+      // A modal has exactly one submit button, so a dry run is a choice in the form rather than a second button.
       {
         type: 'input',
         block_id: DEPLOY_MODAL_BLOCKS.mode,
