@@ -159,6 +159,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       incidentNotifier: new SlackIncidentNotifier(slackClient),
       probeProviders: createProbeProviders(env.probeConnectTo, outbound),
       dryRun: { config, freezes, replier: createDryRunReplier(slackClient, outbound), fetch: outbound },
+      auditChannelOf: (environment) => config.catalog.environments[environment]?.emergency?.auditChannel,
     });
     logger.info({ concurrency: env.workerConcurrency }, 'workers started');
   }

@@ -71,4 +71,31 @@ describe('reconcileRuns', () => {
     await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix });
     expect(await queues.followups.getDelayedCount()).toBe(1);
   });
+
+  it('queues the audit-channel announcement of an emergency run whose process died before queueing it, until its message is posted', async () => {
+    const target = { cluster: 'c', namespace: 'shop', deployment: 'api', container: 'api', image: 'reg/api:v2' };
+    const emergency = { reason: 'checkout is down', approver: 'approvers' };
+    const run = createRun({ id: '2', service: 'api', environment: 'prod', version: 'v2', target, requestedBy: 'U0ALICE', channel: 'C0DEPLOY', checklist, emergency }, T0);
+    const started = transition(run, { type: 'start', actor: 'U0ALICE' }, T0);
+    // Recorded, then the process died: neither its render nor its announcement was queued.
+    const created = await store.create(started.run, started.audit);
+    if (!created.created) throw new Error('not created');
+    const jobId = `announce-${runRef(created.run)}`;
+    const auditChannelOf = (environment: string) => (environment === 'prod' ? 'C0AUDIT' : undefined);
+
+    // Without an audit channel for the environment, nothing is announced.
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix, auditChannelOf: () => undefined });
+    expect(await queues.notify.getJob(jobId)).toBeUndefined();
+
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix, auditChannelOf });
+    expect((await queues.notify.getJob(jobId))?.data).toEqual({ runId: '2', channel: 'C0AUDIT' });
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix, auditChannelOf });
+    expect((await queues.notify.getJobs(['waiting'])).filter((job) => job.name === 'announce')).toHaveLength(1);
+
+    // Once the run message is posted, the announcement is no longer asked for.
+    await (await queues.notify.getJob(jobId))?.remove();
+    await store.update('2', (current) => ({ run: { ...current, messageTs: '1700000000.000100' }, audit: [], effects: [] }));
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix, auditChannelOf });
+    expect(await queues.notify.getJob(jobId)).toBeUndefined();
+  });
 });

@@ -14,6 +14,8 @@ export interface ReconcileOptions {
   keyPrefix: string;
   /** How long a message may trail its run before it is rendered again, ahead of its channel's line. Default 15 s. */
   messageLagBoundMs?: number;
+  /** The audit channel an emergency run of an environment is announced in; absent: none is. */
+  auditChannelOf?: ((environment: string) => string | undefined) | undefined;
 }
 
 /** A deploy that ended `failed` after changing the cluster and has no rollback yet: its request may be lost. */
@@ -23,7 +25,8 @@ function needsRollback(run: Run): boolean {
 
 /**
  * Re-enqueues whatever runs still need: a running step whose job is gone, a message behind its run
- * (including runs that have just finished; past the lag bound, one render that goes ahead of the line), a rollback request of a failed run, and the report of a
+ * (including runs that have just finished; past the lag bound, one render that goes ahead of the line), the
+ * audit channel's announcement of an emergency run not posted yet, a rollback request of a failed run, and the report of a
  * rollback run that ended to the run it undid. Enqueues use deterministic job ids, so work that is already
  * queued or active collapses. This is what makes "commit, then enqueue" safe when a process dies between.
  */
@@ -61,6 +64,11 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
     // Follow-ups are scheduled by the same commit that ends the run; their delayed job ids collapse with
     // ones already waiting, so asking again for every follow-up not yet due loses none and doubles none.
     const followUps = scheduledFollowUps(run);
+    // An emergency's announcement is queued right after the run is recorded; a process that died in between
+    // lost it with the run's first render. Until the message is posted, ask again: the job id collapses with
+    // one still queued, and the announcement's post claim stops a second post.
+    const auditChannel = run.emergency && run.messageTs === undefined ? options.auditChannelOf?.(run.environment) : undefined;
+    if (auditChannel !== undefined) await engine.announceEmergency(run, auditChannel);
     // The effect was lost with the process that committed the failure (it commits before it enqueues).
     if (needsRollback(run)) {
       // Only a rollback run's reason says what it undoes; a deploy's is why it ended.
