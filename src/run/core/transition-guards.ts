@@ -1,6 +1,7 @@
 import type { RunEvent } from './run-event.js';
 import { FLIGHTDECK_ACTOR } from './run-event.js';
 import type { Run, RunGuard } from './run-schema.js';
+import { endWatch } from './guard-watch.js';
 import { endRun, record, type NextState, type RunDraft } from './run-draft.js';
 import { pauseRun } from './transition-control.js';
 import { guardNotFound } from './transition-errors.js';
@@ -31,7 +32,9 @@ export function applyGuardAssessed(draft: RunDraft, event: GuardEvent<'guard-ass
 /**
  * A guard breached. Recorded once per episode (until an assessment that is not `breached`); then
  * `rollback` fails the run and asks for a rollback, `page` pages and pauses, `notify` only alerts.
- * Changes nothing for a repeated breach of the same episode.
+ * Changes nothing for a repeated breach of the same episode. On a succeeded run (its day-after watch):
+ * the run stays succeeded; `rollback` ends the watch and asks for the rollback, `page` pages (the on-call's
+ * Rollback button decides), `notify` only alerts.
  */
 export function applyGuardBreached(draft: RunDraft, event: GuardEvent<'guard-breached'>): NextState {
   const { run } = draft;
@@ -40,7 +43,9 @@ export function applyGuardBreached(draft: RunDraft, event: GuardEvent<'guard-bre
   guard.breachedAt = draft.now;
   run.breaches.push({ guardId: guard.id, action: event.action, detail: event.detail, at: draft.now });
   record(draft, FLIGHTDECK_ACTOR, 'guard.breached', `${guard.id} (${event.action}): ${event.detail}`);
-  draft.effects.push({ type: 'thread', note: { kind: 'guard-breached', guardTitle: guard.title, detail: event.detail, action: event.action } });
+  const watch = run.state === 'succeeded' ? { watch: true } : {};
+  draft.effects.push({ type: 'thread', note: { kind: 'guard-breached', guardTitle: guard.title, detail: event.detail, action: event.action, ...watch } });
+  if (run.state === 'succeeded') return breachWatch(draft, guard, event);
   switch (event.action) {
     case 'rollback':
       return endRun(draft, 'failed', `guard "${guard.title}" breached: ${event.detail}`, FLIGHTDECK_ACTOR);
@@ -51,4 +56,20 @@ export function applyGuardBreached(draft: RunDraft, event: GuardEvent<'guard-bre
       draft.effects.push({ type: 'notify', guardId: guard.id, detail: event.detail });
       return run.state;
   }
+}
+
+function breachWatch(draft: RunDraft, guard: RunGuard, event: GuardEvent<'guard-breached'>): NextState {
+  switch (event.action) {
+    case 'rollback':
+      endWatch(draft, { kind: 'breached', guardId: guard.id });
+      draft.effects.push({ type: 'request-rollback', reason: `guard "${guard.title}" breached after the run succeeded: ${event.detail}` });
+      break;
+    case 'page':
+      draft.effects.push({ type: 'page', guardId: guard.id, detail: event.detail });
+      break;
+    case 'notify':
+      draft.effects.push({ type: 'notify', guardId: guard.id, detail: event.detail });
+      break;
+  }
+  return draft.run.state;
 }
