@@ -56,10 +56,11 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
     const log = logger.child({ action: action.action_id, user: body.user.id });
     try {
       const { runId, guardId } = parseValue(action.value);
-      await services.gate.authorize({ action: 'incident.acknowledge', userId: body.user.id, via: 'button', what: `acknowledge of run #${runId} guard ${guardId}`, runId, guardId });
+      const { run } = await services.gate.authorize({ action: 'incident.acknowledge', userId: body.user.id, via: 'button', what: `acknowledge of run #${runId} guard ${guardId}`, runId, guardId });
       await actions.acknowledge(runId, guardId, body.user.id);
       log.info({ run: runId, guard: guardId }, 'page acknowledged');
-      await respond({ replace_original: false, text: `:eyes: Acknowledged by ${mentionOf(body.user.id)}. Run #${runId} stays paused until someone rolls back or resumes it.` });
+      const stays = run?.state === 'succeeded' ? 'stays live until someone rolls it back' : 'stays paused until someone rolls back or resumes it';
+      await respond({ replace_original: false, text: `:eyes: Acknowledged by ${mentionOf(body.user.id)}. Run #${runId} ${stays}.` });
     } catch (err) {
       await refuse(err, log, respond);
     }

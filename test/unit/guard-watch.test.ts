@@ -6,6 +6,7 @@ import type { Run } from '../../src/run/core/run-schema.js';
 import { transition, type RunEvent } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import { wordThreadNote } from '../../src/slack/views/word-thread-note.js';
+import { alertText } from '../../src/slack/slack-incident-notifier.js';
 
 // The day-after watch: guards with `watchFor` keep watching a succeeded run with their `afterSuccess`
 // settings; what begins, ends and breaches it, as pure transitions.
@@ -145,6 +146,19 @@ describe('the watch of a succeeded run', () => {
       ':rotating_light: Guard *Error rate* breached after the run succeeded: 0.03 > 0.02 — paging the on-call, who decides on a rollback',
     );
     expect(transition(paged.run, breach('errors', 'page'), SUCCESS_AT + 12 * MIN).effects).toEqual([]);
+  });
+
+  it('alerts in words that say the run stays live and a person decides', () => {
+    const alert = { guardId: 'errors', guardTitle: 'Error rate', action: 'page' as const, inconclusive: false, detail: '0.03 > 0.02', at: SUCCESS_AT };
+    expect(alertText(succeeded().run, alert)).toBe(
+      [
+        ':rotating_light: Guard *Error rate* breached after the run succeeded on api `2.2.0` in production (run #31)',
+        '0.03 > 0.02',
+        ':pager: *Paging the on-call* — the run succeeded and stays live until someone rolls it back (Rollback button in the on-call DM).',
+      ].join('\n'),
+    );
+    const during = walk(runOf(watchedChecklist), toSuccess.slice(0, 1)).run;
+    expect(alertText(during, alert)).toContain('the run is paused until someone rolls back or resumes');
   });
 
   it('ends on a rollback breach (only where the checklist says rollback) and asks for the rollback', () => {
