@@ -23,9 +23,11 @@ const NAMESPACE = 'watched';
 const POLICY = 'PWATCH1';
 
 /** One service (and environment, and checklist) per scenario. */
-const SERVICES = ['web', 'calm', 'old', 'later'] as const;
+const SERVICES = ['web', 'calm', 'old', 'later', 'auto'] as const;
 type Service = (typeof SERVICES)[number];
 const query = (service: Service) => `job:error_ratio{service="${service}"}`;
+/** Each environment posts in a channel of its own: one channel's paced line of replies would serialize every scenario. */
+const channelOf = (service: Service) => `C0W${service.toUpperCase()}`;
 
 function checklist(service: Service, prometheusUrl: string): string {
   const watchFor = service === 'calm' ? '3s' : '10m';
@@ -55,7 +57,7 @@ guards:
     interval: 1s
     action: ${service === 'old' ? 'notify' : 'rollback'}
     watchFor: ${watchFor}
-    afterSuccess: { above: 0.02, for: 2s, interval: 1s }`;
+    afterSuccess: { above: 0.02, for: 2s, interval: 1s${service === 'auto' ? ', action: rollback' : ''} }`;
   return `
 name: watched-${service}
 phases:
@@ -76,7 +78,7 @@ function catalog(): string {
     'slack:',
     `  defaultChannel: ${CHANNEL}`,
     'environments:',
-    ...SERVICES.flatMap((s) => [`  prod-${s}:`, '    cluster: emulator', `    checklist: watched-${s}`]),
+    ...SERVICES.flatMap((s) => [`  prod-${s}:`, '    cluster: emulator', `    checklist: watched-${s}`, `    channel: ${channelOf(s)}`]),
     'services:',
     ...SERVICES.flatMap((s) => [
       `  ${s}:`,
@@ -105,7 +107,7 @@ describe('the day-after watch: guards keep watching a succeeded run', () => {
   let start: (redisPrefix?: string) => Promise<void>;
 
   beforeAll(async () => {
-    slack = await startSlackEmulator({ channels: [CHANNEL] });
+    slack = await startSlackEmulator({ channels: [CHANNEL, ...SERVICES.map(channelOf)] });
     k8s = await startKubernetesEmulator({ readyDelayMs: 100 });
     prometheus = await startPrometheusEmulator();
     pagerduty = await startPagerDutyEmulator();
@@ -171,26 +173,27 @@ describe('the day-after watch: guards keep watching a succeeded run', () => {
     const response = await driver.slashCommand({ command: '/deploy', text: `${service} ${version}`, userId: 'U0ALICE', channelId: CHANNEL });
     expect(response.status).toBe(200);
     const waiting = await newestRun(service, ['waiting']);
+    expect(waiting.channel).toBe(channelOf(service));
     // The message trails the run: wait for the render that offers the manual item's tick button.
     const tick = await waitUntil('the tick button of the manual item', () => {
-      const message = slack.message(CHANNEL, waiting.messageTs!);
+      const message = slack.message(waiting.channel, waiting.messageTs!);
       return message ? listButtons(message.blocks).find((button) => button.actionId.startsWith('item.')) : undefined;
     });
-    const clicked = await driver.clickButton({ userId: 'U0BOB', channelId: CHANNEL, messageTs: waiting.messageTs!, actionId: tick.actionId, value: tick.value });
+    const clicked = await driver.clickButton({ userId: 'U0BOB', channelId: waiting.channel, messageTs: waiting.messageTs!, actionId: tick.actionId, value: tick.value });
     expect(clicked.status).toBe(200);
     return runState(waiting, ['succeeded']);
   }
 
   function messageText(run: Run): string {
-    return JSON.stringify(slack.message(CHANNEL, run.messageTs!)?.blocks ?? []);
+    return JSON.stringify(slack.message(run.channel, run.messageTs!)?.blocks ?? []);
   }
 
   function threadTexts(run: Run): string[] {
-    return slack.thread(CHANNEL, run.messageTs!).map((m) => m.text);
+    return slack.thread(run.channel, run.messageTs!).map((m) => m.text);
   }
 
   function alertIn(run: Run): { ts: string; text: string } | undefined {
-    return slack.messages(CHANNEL).find((m) => m.text.includes('Guard *Error rate*') && m.text.includes(`run #${run.id})`));
+    return slack.messages(run.channel).find((m) => m.text.includes('Guard *Error rate*') && m.text.includes(`run #${run.id})`));
   }
 
   function rolledBackTo(service: Service, image: string): boolean {
@@ -279,6 +282,23 @@ describe('the day-after watch: guards keep watching a succeeded run', () => {
     expect(alertIn(older)).toBeUndefined();
     expect(pagerduty.incident(dedupKeyFor(runRef(older), 'error-rate'))).toBeUndefined();
     expect((await store.get(older.id))?.breaches).toEqual([]);
+    // Healthy again, so the newer run (left waiting) stops changing and re-rendering in the shared channel.
+    prometheus.setQueryResult(query('old'), 0.01);
+  }, 60_000);
+
+  it('only a watch whose afterSuccess says action: rollback rolls back by itself', async () => {
+    prometheus.setQueryResult(query('auto'), 0.01);
+    const run = await deployToSuccess('auto', 'v2');
+    prometheus.setQueryResult(query('auto'), 0.03);
+    const rolling = await runState(run, ['rolling-back', 'rolled-back']);
+    expect(rolling.watch?.end).toEqual({ kind: 'breached', guardId: 'error-rate' });
+    expect(rolling.breaches).toMatchObject([{ guardId: 'error-rate', action: 'rollback' }]);
+    const rollback = await store.get(rolling.rollbackRunId!);
+    expect(rollback?.reason).toMatchObject({ kind: 'undoes', runId: run.id, cause: expect.stringContaining('breached after the run succeeded') });
+    await waitUntil('the rollback patch to reach the API server', () => rolledBackTo('auto', ':v1') || undefined);
+    const alert = await waitUntil('the alert in the channel', () => alertIn(run));
+    expect(alert.text).toContain('Rolling back now');
+    await waitUntil('the PagerDuty trigger', () => pagerduty.incident(dedupKeyFor(runRef(run), 'error-rate')));
   }, 60_000);
 
   it('a follow-up check that fails pages PagerDuty when its phase says onFailure: page', async () => {

@@ -135,6 +135,8 @@ describe('the watch of a succeeded run', () => {
     const { run } = succeeded();
     const assessed = transition(run, { type: 'guard-assessed', guardId: 'errors', assessment: { status: 'breached', since: SUCCESS_AT + MIN, values: [], reason: 'above' } }, SUCCESS_AT + 11 * MIN);
     expect(assessed.run.guards[0]!.assessment?.status).toBe('breached');
+    const again = { type: 'guard-assessed' as const, guardId: 'errors', assessment: { status: 'breached' as const, since: SUCCESS_AT + MIN, values: [], reason: 'above, latest 0.031' } };
+    expect(transition(assessed.run, again, SUCCESS_AT + 12 * MIN).run, 'a new value alone does not rewrite the finished run').toBe(assessed.run);
     const paged = transition(assessed.run, breach('errors', 'page'), SUCCESS_AT + 11 * MIN);
     expect(paged.run.state).toBe('succeeded');
     expect(paged.run.watch?.end).toBeUndefined();

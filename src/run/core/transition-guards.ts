@@ -15,14 +15,18 @@ function findGuard(run: Run, guardId: string): RunGuard {
 }
 
 /**
- * Stores a guard's latest assessment. Changes nothing for the same status, since and reason.
+ * Stores a guard's latest assessment. Changes nothing for the same status, since and reason (on a succeeded
+ * run in its watch: the same status and since).
  * Only a change of status is audited: assessments arrive every few seconds.
  */
 export function applyGuardAssessed(draft: RunDraft, event: GuardEvent<'guard-assessed'>): NextState {
   const guard = findGuard(draft.run, event.guardId);
   const { status, since, reason } = event.assessment;
   const previous = guard.assessment;
-  if (previous && previous.status === status && previous.since === since && previous.reason === reason) return null;
+  // During a day-after watch only a new status or episode is stored: the reason carries the latest value, and a
+  // day of evaluations must not rewrite (and re-render) a finished run at every tick.
+  const sameReason = previous?.reason === reason || draft.run.state === 'succeeded';
+  if (previous && previous.status === status && previous.since === since && sameReason) return null;
   guard.assessment = { status, reason, at: draft.now, ...(since === undefined ? {} : { since }) };
   if (status !== 'breached') delete guard.breachedAt;
   if (previous?.status !== status) record(draft, FLIGHTDECK_ACTOR, `guard.${status}`, `${guard.id}: ${reason}`);
