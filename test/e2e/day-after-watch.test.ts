@@ -282,7 +282,7 @@ describe('the day-after watch: guards keep watching a succeeded run', () => {
     expect(alertIn(older)).toBeUndefined();
     expect(pagerduty.incident(dedupKeyFor(runRef(older), 'error-rate'))).toBeUndefined();
     expect((await store.get(older.id))?.breaches).toEqual([]);
-    // Healthy again, so the newer run (left waiting) stops changing and re-rendering in the shared channel.
+    // Healthy again, so the newer run (left waiting) stops changing and re-rendering its message.
     prometheus.setQueryResult(query('old'), 0.01);
   }, 60_000);
 
