@@ -8,6 +8,7 @@ export interface EvaluateOptions {
   mayAct?: () => Promise<boolean>;
 }
 
+/** `evaluateGuards` of process-guards-evaluate.ts, handed in: importing it back would make an import cycle. */
 type EvaluateGuards = (run: Run, guards: readonly RunGuard[], deps: GuardDeps, signal: AbortSignal, options?: EvaluateOptions) => Promise<void>;
 
 /**

@@ -1,3 +1,7 @@
+/*
+ * The day-after watch: guards with `watchFor` keep watching a succeeded run, with their `afterSuccess`
+ * settings, until the window passes, a newer run of the target exists, or the run is rolled back. Pure.
+ */
 import type { Checklist } from '../../checklist/checklist-schema.js';
 import type { ProbeSpec } from '../../probes/probe-types.js';
 import { durationMs } from './duration-ms.js';
@@ -6,11 +10,6 @@ import { record, type RunDraft } from './run-draft.js';
 import type { Run, RunGuard, WatchEnd } from './run-schema.js';
 
 type ChecklistGuard = Checklist['guards'][number];
-
-/**
- * The day-after watch: guards with `watchFor` keep watching a succeeded run, with their `afterSuccess`
- * settings, until the window passes, a newer run of the target begins, or the run is rolled back. Pure.
- */
 
 /** A checklist guard's watch as the run stores it, or undefined without `watchFor`. */
 export function toGuardWatch(guard: ChecklistGuard): RunGuard['watch'] {
