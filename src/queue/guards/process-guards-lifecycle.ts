@@ -22,7 +22,8 @@ export function createGuardsStartProcessor(deps: GuardDeps) {
     if (!run || run.guardsStartedAt === undefined || guardsOver(run)) return;
     // Every deploy that reaches the cluster is a change PagerDuty should know of, guarded or not; the job
     // id makes a repeated guards-start send it once.
-    if (run.kind === 'deploy' && deps.pagerduty?.routes.has(run.service)) {
+    // A watched run's scheduler is asked for again by the reconciler after success: its start is old news then.
+    if (run.kind === 'deploy' && !watchOpen(run) && deps.pagerduty?.routes.has(run.service)) {
       await enqueuePagerDutyEvent(deps.queues, {
         kind: 'change',
         runId,
