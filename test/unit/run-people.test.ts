@@ -70,7 +70,7 @@ describe('createRun fills templates and carries item parameters', () => {
     expect(item(run, 'lead')).toMatchObject({ title: 'Tech lead approves api 2.0.0', kind: 'signoff', role: 'tech-lead', quorum: 1, allowSelf: false, approvals: [] });
     expect(item(run, 'sec')).toMatchObject({ quorum: 2, expiresMs: 30 * MIN });
     expect(item(run, 'qa-ok')).toMatchObject({ title: 'QA verified in production', role: 'qa' });
-    expect(run).toMatchObject({ schemaVersion: 4, kind: 'deploy', confirm: { start: false, signoffs: false }, guards: [], breaches: [] });
+    expect(run).toMatchObject({ schemaVersion: 5, kind: 'deploy', confirm: { start: false, signoffs: false }, guards: [], breaches: [] });
     expect(item(newRun({ allowSelfSignoff: true }), 'lead')).toMatchObject({ allowSelf: true });
   });
 });

@@ -25,6 +25,6 @@ export function createJobHandlers(deps: WorkerDeps): Record<QueueName, Record<st
     rollback: { step, 'rollback-request': createRollbackRequestProcessor(deps) },
     guards: incident.guards,
     notify: { render: createRenderProcessor(deps), thread: createThreadProcessor(deps), summary: createSummaryProcessor(deps), 'deploy-log': createDeployLogProcessor(deps), announce: createAnnounceProcessor(deps), 'stats-chart': createStatsChartProcessor(deps), ...incident.notify },
-    followups: { 'phase-due': createPhaseDueProcessor(deps) },
+    followups: { 'phase-due': createPhaseDueProcessor(deps), ...incident.followups },
   };
 }

@@ -8,6 +8,7 @@ import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
 import { announceJobId, deployLogJobId, renderJobId, stepJobId, summaryJobId } from './job-schemas.js';
 import type { DryRunJob } from '../dry-run/dry-run-job.js';
 import type { StatsChartJob } from '../notify/stats-chart-job.js';
+import { WATCH_END_JOB } from '../guards/guard-scheduler.js';
 
 /** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */
 export const RUN_FAILURE_INCIDENT = 'run-failure';
@@ -78,6 +79,9 @@ export class RunEngine {
             { jobId: `phase-${ref}-${effect.phaseId}`, delay: Math.max(0, effect.at - this.options.now()) },
           );
           break;
+        case 'schedule-watch-end':
+          await queues.followups.add(WATCH_END_JOB, { runId: run.id }, { jobId: `watch-end-${ref}`, delay: Math.max(0, effect.at - this.options.now()) });
+          break;
         case 'start-guards':
           await queues.guards.add('guards-start', { runId: run.id }, { jobId: `guards-start-${ref}` });
           break;
@@ -99,10 +103,10 @@ export class RunEngine {
           await enqueuePagerDutyEvent(queues, {
             kind: 'trigger',
             runId: run.id,
-            guardId: RUN_FAILURE_INCIDENT,
+            guardId: effect.incident ?? RUN_FAILURE_INCIDENT,
             breachAt: run.endedAt ?? run.seq,
             severity: 'critical',
-            summary: `${run.service} ${run.version} in ${run.environment}: run #${run.id} failed — ${effect.detail.split('\n')[0]}`.slice(0, 1024),
+            summary: `${run.service} ${run.version} in ${run.environment}: run #${run.id} ${effect.incident ? 'follow-up failed' : 'failed'} — ${effect.detail.split('\n')[0]}`.slice(0, 1024),
           });
           break;
         case 'thread':
