@@ -2,7 +2,7 @@ import { ErrorCode, type FetchFunction, WebClient, WebClientEvent, type WebAPICa
 import { z } from 'zod';
 import { catalogueSlackError } from '../errors/error-catalogue.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import type { RunNotifier } from '../queue/notify/run-notifier.js';
+import type { JobLogFile, RunNotifier } from '../queue/notify/run-notifier.js';
 import type { ThreadNote } from '../run/core/thread-note.js';
 import type { AuditEntry, Run } from '../run/core/run-schema.js';
 import { buildDeploymentLog } from '../format/deployment-log/build-deployment-log.js';
@@ -210,6 +210,20 @@ export class SlackNotifier implements RunNotifier {
         filename: `deployment-log-run-${run.id}.md`,
         title: `Deployment log — run #${run.id}: ${run.service} ${run.version} to ${run.environment}${followUp ? ', with follow-up results' : ''}`,
         content,
+      }),
+    );
+  }
+
+  async postJobLog(run: Run, log: JobLogFile): Promise<void> {
+    const threadTs = threadOf(run);
+    const why = log.requestedBy ? `, asked for by ${log.requestedBy}` : ', which failed';
+    await call('files.uploadV2', () =>
+      this.client.filesUploadV2({
+        channel_id: run.channel,
+        thread_ts: threadTs,
+        filename: `${log.podName}.log`,
+        title: `Log of job ${log.jobName}, pod ${log.podName}, for step ${log.itemTitle} of run #${run.id}${why}`,
+        content: log.content,
       }),
     );
   }

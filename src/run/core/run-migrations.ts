@@ -38,6 +38,15 @@ export const RUN_MIGRATIONS: Readonly<Record<number, RunMigration>> = {
     up: (doc) => ({ ...doc, schemaVersion: 4 }),
     down: (doc) => (fitsVersion3(doc) ? { ...doc, schemaVersion: 3 } : undefined),
   },
+  /**
+   * 5 adds a `job` step's `logStream` (how much of its running Job's log the thread has). A version 4 document
+   * is already a version 5 one; a run holding one stays at 5, since version 4 would drop it and a step it
+   * resumes would post the log again from its first line.
+   */
+  4: {
+    up: (doc) => ({ ...doc, schemaVersion: 5 }),
+    down: (doc) => (itemsOf(doc).some((item) => item.logStream !== undefined) ? undefined : { ...doc, schemaVersion: 4 }),
+  },
 };
 
 function itemsOf(doc: StoredRunDocument): Array<Record<string, unknown>> {
