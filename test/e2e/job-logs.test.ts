@@ -103,6 +103,13 @@ describe('job step logs', () => {
       return run && jobItem(run).state === 'running' && texts.some((text) => text.includes('Log of job') && /lines? 1\b/.test(text)) ? texts : undefined;
     }, 60_000);
     expect(early.join('\n')).not.toContain('relation "orders" is locked');
+    // …and the message shows the latest line of the running Job.
+    const running = await waitUntil('the message to show the running Job and its latest line', async () => {
+      const ts = (await store.get(id))?.messageTs;
+      const blocks = ts ? JSON.stringify(slack.message(CHANNEL, ts)?.blocks ?? []) : '';
+      return blocks.includes('log lines so far, the last: INFO  migration step') ? blocks : undefined;
+    }, 60_000);
+    expect(running).toMatch(/job reports-job-\d+-[0-9a-f]+-migrate running, \d+ log lines so far/);
 
     const run = await waitForRunState(store, id, ['succeeded', 'rolled-back', 'rollback-failed', 'error']);
     expect(run.state, JSON.stringify(run.reason)).toBe('rolled-back');

@@ -1,5 +1,6 @@
 import type { RunStepOf } from '../../run/core/run-item-schema.js';
 import type { Run } from '../../run/core/run-schema.js';
+import { escapeMrkdwn } from '../../format/escape-mrkdwn.js';
 import { newestJobPod, readJobPodLog } from '../../k8s/read-job-log.js';
 import { stableOf, type StepContext } from './step-context.js';
 
@@ -11,6 +12,8 @@ const STREAM_MAX_LINES = 1000;
 const LINES_PER_READ = 200;
 /** Bytes of the log one read asks for: enough for STREAM_MAX_LINES lines of ordinary length. */
 const READ_LIMIT_BYTES = 512 * 1024;
+/** Characters of the last line the message shows while the Job runs. */
+const LAST_LINE_CHARS = 200;
 
 export interface JobLogStream {
   /** Stops reading after one last read (the Job has ended: its log is whole), and waits for it. */
@@ -44,6 +47,12 @@ export function streamJobLog(run: Run, item: RunStepOf<'job'>, context: StepCont
       // Another worker got further (or elsewhere): read again next time from where the run is.
       if (reached?.podName !== podName || reached.lines !== at + batch.length) return;
       if (!stopped) break;
+    }
+    const last = reached?.podName === podName ? lines[reached.lines - 1] : undefined;
+    if (!stopped && last !== undefined) {
+      // The message shows the running Job's latest line; the thread has them all.
+      const shown = last.length > LAST_LINE_CHARS ? `${last.slice(0, LAST_LINE_CHARS - 1)}…` : last;
+      await context.engine.apply(run.id, { type: 'step-progress', itemId: item.id, detail: `job ${jobName} running, ${reached!.lines} log lines so far, the last: ${escapeMrkdwn(shown)}` });
     }
   };
   const safely = () => readOnce().catch(() => {});
