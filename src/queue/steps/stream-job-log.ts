@@ -16,7 +16,7 @@ const READ_LIMIT_BYTES = 512 * 1024;
 const LAST_LINE_CHARS = 200;
 
 export interface JobLogStream {
-  /** Stops reading after one last read (the Job has ended: its log is whole), and waits for it. */
+  /** Stops reading after one last read (the Job has ended: its log is whole; none when the worker shuts down), and waits for it. */
   stop(): Promise<void>;
 }
 
@@ -69,7 +69,8 @@ export function streamJobLog(run: Run, item: RunStepOf<'job'>, context: StepCont
       clearInterval(timer);
       stopped = true;
       await pending;
-      await safely();
+      // A worker shutting down hands the step back at once: whoever takes it over reads on from the stored offset.
+      if (!context.signal?.aborted) await safely();
     },
   };
 }
