@@ -76,8 +76,8 @@ function recordJob(draft: RunDraft, item: RunStepItem, job: JobReport | undefine
 
 /**
  * A running Job's next log lines reach the thread, in parts, and the run keeps how far they got, in the same
- * write: a step resumed elsewhere reads on from there. Lines from elsewhere than where the run got (a report
- * repeated after a kill, a pod replaced by the Job's next try, which starts at its line 0) change nothing.
+ * write: a step resumed elsewhere reads on from there. A new pod (the Job's next try) starts again at its
+ * line 0; lines from elsewhere than where the run got (a report repeated after a kill, a gap) change nothing.
  */
 export function applyJobLogStreamed(draft: RunDraft, event: StepEvent<'job-log-streamed'>): NextState {
   const { item } = locate(draft.run, event.itemId);
