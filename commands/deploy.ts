@@ -7,7 +7,7 @@ import { allUsage, DEPLOY_USAGE } from './deploy/deploy-usage.js';
 import { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
 import { replyCancel } from './deploy/reply-cancel.js';
 import { replyFreeze, replyLock, replyUnfreeze, replyUnlock } from './deploy/reply-lock.js';
-import { replyLog } from './deploy/reply-log.js';
+import { replyJobLog, replyLog } from './deploy/reply-log.js';
 import { showHistory } from './deploy/show-history.js';
 import { formatChartNote, showStats } from './deploy/show-stats.js';
 import { showStatus } from './deploy/show-status.js';
@@ -24,7 +24,7 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
   name: '/deploy',
   usage: allUsage(),
   description: 'Deploy a service version through its environment checklist',
-  usageHint: '[<service> <version> [to <env>] [--dry-run | --emergency <reason>]] | status [service] | history <service> [env] | stats [service] [env] [--days 30] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | log <run> | help',
+  usageHint: '[<service> <version> [to <env>] [--dry-run | --emergency <reason>]] | status [service] | history <service> [env] | stats [service] [env] [--days 30] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | log <run> [<step>] | help',
   parse: parseDeploy,
   async handle(request, invocation, services): Promise<CommandReply> {
     switch (request.kind) {
@@ -69,7 +69,7 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
       case 'cancel':
         return replyCancel(request, invocation, services);
       case 'log':
-        return replyLog(request, invocation, services);
+        return request.itemId === undefined ? replyLog(request, invocation, services) : replyJobLog({ runId: request.runId, itemId: request.itemId }, invocation, services);
     }
   },
 };

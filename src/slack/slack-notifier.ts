@@ -2,7 +2,7 @@ import { ErrorCode, type FetchFunction, WebClient, WebClientEvent, type WebAPICa
 import { z } from 'zod';
 import { catalogueSlackError } from '../errors/error-catalogue.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import type { RunNotifier } from '../queue/notify/run-notifier.js';
+import type { JobLogFile, RunNotifier } from '../queue/notify/run-notifier.js';
 import type { StatsChartJob } from '../queue/notify/stats-chart-job.js';
 import type { ThreadNote } from '../run/core/thread-note.js';
 import type { AuditEntry, Run } from '../run/core/run-schema.js';
@@ -235,6 +235,20 @@ export class SlackNotifier implements RunNotifier {
         file: renderStatsChart(chart),
         filename: `deploy-stats-${chart.days}d.png`,
         title: `Deployments per day, last ${chart.days} day${chart.days === 1 ? '' : 's'}: ${where}`,
+      }),
+    );
+  }
+
+  async postJobLog(run: Run, log: JobLogFile): Promise<void> {
+    const threadTs = threadOf(run);
+    const why = log.requestedBy ? `, asked for by ${log.requestedBy}` : ', which failed';
+    await call('files.uploadV2', () =>
+      this.client.filesUploadV2({
+        channel_id: run.channel,
+        thread_ts: threadTs,
+        filename: `${log.podName}.log`,
+        title: `Log of job ${log.jobName}, pod ${log.podName}, for step ${log.itemTitle} of run #${run.id}${why}`,
+        content: log.content,
       }),
     );
   }

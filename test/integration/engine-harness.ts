@@ -26,6 +26,7 @@ export const silentNotifier: RunNotifier = {
   postThread: async () => {},
   postSummary: async () => {},
   postLog: async () => {},
+  postJobLog: async () => {},
   postPhaseReminder: async () => {},
   postAnnouncement: async () => {},
   postStatsChart: async () => {},

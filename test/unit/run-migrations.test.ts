@@ -51,7 +51,7 @@ function withBlueGreenStep(run: Run, action: 'preview' | 'switch' | 'scale-down'
  * stored document of this version (a stricter type for what was always written; the fixtures here must still
  * parse) needs no bump: record the new hash and say why in the commit.
  */
-const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: 'a2939e6334bc2876', 5: 'bdad4aa4ac1fad41' };
+const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: 'a2939e6334bc2876', 5: '68b250b271a93ab8' };
 const shapeHash = () => createHash('sha256').update(JSON.stringify(z.toJSONSchema(runSchema, { io: 'input', unrepresentable: 'any' }))).digest('hex').slice(0, 16);
 
 describe('the run schema migrations', () => {
@@ -132,6 +132,21 @@ describe('the run schema migrations', () => {
     expect(RUN_SCHEMA_VERSION).toBe(5);
     expect(RUN_MIGRATIONS[4]!.down(written as Record<string, unknown>)).toBeUndefined();
     expect(parseRun(JSON.stringify(written))).toEqual(run);
+  });
+
+  it('write a run whose job step streamed its log at version 5, which version 4 would drop the offset of, and read it back unchanged', () => {
+    const plain = withJobStep(parseRun(v3.text));
+    const run = { ...plain, phases: plain.phases.map((phase) => ({ ...phase, items: phase.items.map((item) => (item.kind === 'step' && item.action === 'job' ? { ...item, logStream: { podName: 'p-abcde', lines: 40 } } : item)) })) };
+    const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
+    expect(written.schemaVersion).toBe(5);
+    expect(RUN_SCHEMA_VERSION).toBe(5);
+    expect(RUN_MIGRATIONS[4]!.down(written as Record<string, unknown>)).toBeUndefined();
+    expect(parseRun(JSON.stringify(written))).toEqual(run);
+  });
+
+  it('write the version 4 fixture back at version 4, field for field', () => {
+    const v4 = stored.find(({ file }) => file === 'v4-production-job-step.json')!;
+    expect(JSON.parse(serializeRun(parseRun(v4.text)))).toEqual(v4.doc);
   });
 
   it.each([

@@ -5,7 +5,7 @@ import type { Run } from '../../run/core/run-schema.js';
 import { transition, type Effect, type RunEvent } from '../../run/core/transition.js';
 import type { Queues } from './create-queues.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
-import { announceJobId, deployLogJobId, renderJobId, stepJobId, summaryJobId } from './job-schemas.js';
+import { announceJobId, deployLogJobId, jobLogFileJobId, renderJobId, stepJobId, summaryJobId } from './job-schemas.js';
 import type { DryRunJob } from '../dry-run/dry-run-job.js';
 import type { StatsChartJob } from '../notify/stats-chart-job.js';
 import { WATCH_END_JOB } from '../guards/guard-scheduler.js';
@@ -116,6 +116,10 @@ export class RunEngine {
             await queues.notify.add('deploy-log', { runId: run.id, followUp: true }, { jobId: deployLogJobId(run, run.seq) });
           }
           break;
+        case 'job-log-file':
+          // Named as a thread reply: it takes its place among the run's replies, after the failure it belongs to.
+          await queues.notify.add('job-log-file', { runId: run.id, itemId: effect.itemId }, { jobId: `thread-${at}-${index}` });
+          break;
         case 'summary':
           // The log goes with the summary in one MULTI: a process killed here leaves both or neither, and
           // the reconciler asks again for a run whose summary is not posted.
@@ -127,6 +131,14 @@ export class RunEngine {
       }
     }
     await this.enqueueRender(run);
+  }
+
+  /**
+   * A person asked for a `job` step's whole log (`/deploy log <run> <item>`): one upload per `request` (an id
+   * the caller makes unique per ask), read from the cluster when its turn in the channel comes.
+   */
+  async requestJobLog(run: Run, itemId: string, requestedBy: string, request: string): Promise<void> {
+    await this.options.queues.notify.add('job-log-file', { runId: run.id, itemId, requestedBy }, { jobId: jobLogFileJobId(run, itemId, request) });
   }
 
   /** Rollback runs' steps go to their own queue, so they never wait behind deployments. */

@@ -5,11 +5,9 @@ import type { RunCause, RunReason } from './run-reason.js';
 import type { AuditEntry, RollbackTarget, Run, WatchEnd } from './run-schema.js';
 import type { JobOutcome } from './run-item-schema.js';
 
-/** A `job` step's Job as it ended: the outcome kept on the run, and the log lines the thread gets when it failed. */
+/** A `job` step's Job as it ended: the outcome kept on the run (a failed Job's whole log goes to the thread as a file). */
 export interface JobReport {
   outcome: JobOutcome;
-  /** The end of the pod's log (empty when it succeeded or the log was unreadable). */
-  log: readonly string[];
 }
 
 type GuardAction = 'rollback' | 'page' | 'notify';
@@ -33,6 +31,8 @@ export type RunEvent =
   | { type: 'step-failed'; itemId: string; reason: string; outcome: 'failed' | 'error'; page?: boolean; job?: JobReport }
   /** Updates the running step's detail line only (e.g. rollout progress); no audit entry. */
   | { type: 'step-progress'; itemId: string; detail: string }
+  /** A running `job` step read `lines` more of its pod's log, from line `from` (0-based) on; the thread gets them. */
+  | { type: 'job-log-streamed'; itemId: string; jobName: string; podName: string; from: number; lines: string[] }
   /** A step found, before changing the cluster, that its run no longer holds the target's lock (`holder`: who does, or ''). */
   | { type: 'lock-lost'; itemId: string; holder: string }
   | { type: 'rollback-target-recorded'; target: RollbackTarget }
@@ -75,6 +75,8 @@ export type Effect =
   | { type: 'page-failure'; detail: string; incident?: string }
   /** A reply in the run's thread, as data (src/slack/views words it). */
   | { type: 'thread'; note: ThreadNote }
+  /** Upload a `job` step's whole pod log as a file in the thread, read from the cluster when the upload runs. */
+  | { type: 'job-log-file'; itemId: string }
   /** Post the deployment summary in the thread, then apply `summary-posted`. */
   | { type: 'summary' };
 

@@ -17,7 +17,10 @@ export const threadNoteSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('follow-up-failed'), phaseTitle: z.string(), reason: z.string() }),
   z.object({ kind: z.literal('follow-up-due'), runId: z.string(), phaseTitle: z.string(), items: z.number().int().nonnegative() }),
   z.object({ kind: z.literal('step-failed'), itemTitle: z.string(), reason: z.string() }),
-  /** Part `part` of `parts` of a failed Job's log, in the order of the log; with `tail`, only its last lines. */
+  /**
+   * Part `part` of `parts` of a Job's log, in the order of the log; with `tail`, only its last lines; with
+   * `firstLine`, lines the running Job wrote since the last reply, the first being line `firstLine` (1-based).
+   */
   z.object({
     kind: z.literal('job-log'),
     itemTitle: z.string(),
@@ -27,7 +30,10 @@ export const threadNoteSchema = z.discriminatedUnion('kind', [
     part: z.number().int().positive(),
     parts: z.number().int().positive(),
     tail: z.boolean().optional(),
+    firstLine: z.number().int().positive().optional(),
   }),
+  /** A Job's whole log could not be posted as a file (its pod is gone, or the log cannot be read). */
+  z.object({ kind: z.literal('job-log-unavailable'), itemTitle: z.string(), jobName: z.string(), why: z.string() }),
   z.object({ kind: z.literal('rollback-started'), rollbackRunId: z.string(), actor: z.string() }),
   /** `reason`: why the rollback run ended, when it did not succeed. */
   z.object({ kind: z.literal('rollback-finished'), ok: z.boolean(), detail: z.string(), reason: runReasonSchema.optional() }),

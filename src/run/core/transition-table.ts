@@ -7,7 +7,7 @@ import { watchOpen } from './guard-watch.js';
 import { applyWatchEnded } from './transition-watch.js';
 import { applyApprove, applyCheckMeasured, applyTick } from './transition-items.js';
 import { applyPhaseDue, applyRollbackFinished, applyRollbackStarted } from './transition-rollback.js';
-import { applyLockLost, applyRollbackTargetRecorded, applyStepFailed, applyStepProgress, applyStepSucceeded, applySummaryPosted } from './transition-steps.js';
+import { applyJobLogStreamed, applyLockLost, applyRollbackTargetRecorded, applyStepFailed, applyStepProgress, applyStepSucceeded, applySummaryPosted } from './transition-steps.js';
 
 /*
  * The run's state machine, one row per event: the states that take the event, the states it leads to
@@ -89,16 +89,22 @@ export const RUN_TRANSITIONS: TransitionTable = {
     effects: [],
     apply: applyStepProgress,
   },
+  'job-log-streamed': {
+    from: LIVE,
+    to: { stay: "the running Job's new log lines go to the thread; the run keeps how far they got" },
+    effects: ['thread'],
+    apply: applyJobLogStreamed,
+  },
   'step-succeeded': {
     from: LIVE,
     to: { stay: 'the step is done; the advance starts what comes next' },
-    effects: ['thread'],
+    effects: ['thread', 'job-log-file'],
     apply: applyStepSucceeded,
   },
   'step-failed': {
     from: LIVE,
     to: { failed: 'the release is bad (a rollout that never became ready)', error: 'flightdeck or the infrastructure broke (a 403, a missing Deployment)' },
-    effects: [...END_EFFECTS, 'page-failure'],
+    effects: [...END_EFFECTS, 'page-failure', 'job-log-file'],
     apply: applyStepFailed,
   },
   'lock-lost': {

@@ -42,8 +42,11 @@ export function wordThreadNote(note: ThreadNote): string {
       const pod = note.podName ? `, pod \`${note.podName}\`` : '';
       const part = note.parts > 1 ? ` (part ${note.part} of ${note.parts})` : '';
       const what = note.tail ? `Last ${note.lines.length} log ${note.lines.length === 1 ? 'line' : 'lines'}` : 'Log';
-      return `:page_facing_up: ${what} of job \`${note.jobName}\`${pod} for step *${note.itemTitle}*${part}:\n${fenceLog(note.lines)}`;
+      const span = note.firstLine === undefined ? '' : note.lines.length === 1 ? `, line ${note.firstLine}` : `, lines ${note.firstLine}–${note.firstLine + note.lines.length - 1}`;
+      return `:page_facing_up: ${what} of job \`${note.jobName}\`${pod}${span} for step *${note.itemTitle}*${part}:\n${fenceLog(note.lines)}`;
     }
+    case 'job-log-unavailable':
+      return `:warning: The log of job \`${note.jobName}\` for step *${note.itemTitle}* could not be posted: ${escapeMrkdwn(note.why)}`;
     case 'rollback-started':
       return `:rewind: Rollback run #${note.rollbackRunId} started by ${mentionOf(note.actor)}`;
     case 'rollback-finished':
