@@ -129,7 +129,14 @@ export const jobOutcomeSchema = z.object({
 });
 export type JobOutcome = z.infer<typeof jobOutcomeSchema>;
 
-/** `timeoutMs`: the step's deadline, also the Job's activeDeadlineSeconds. */
+/** A `job` step's `revert:` as the run keeps it: the Job (image resolved) and its deadline. Run schema 5. */
+export const jobRevertSchema = runJobSpecSchema.extend({ timeoutMs });
+export type JobRevert = z.infer<typeof jobRevertSchema>;
+
+/**
+ * `timeoutMs`: the step's deadline, also the Job's activeDeadlineSeconds. `revert`: what a rollback of the run
+ * runs to undo the Job once it has started; `irreversible`: nothing can, so an automatic rollback holds.
+ */
 const jobRunStepSchema = z.object({
   ...stepBase,
   action: z.literal('job'),
@@ -137,6 +144,8 @@ const jobRunStepSchema = z.object({
   timeoutMs,
   onFailure: z.enum(JOB_FAILURE_POLICIES),
   outcome: jobOutcomeSchema.optional(),
+  revert: jobRevertSchema.optional(),
+  irreversible: z.literal(true).optional(),
 });
 const previewRunStepSchema = z.object({ ...stepBase, action: z.literal('preview'), timeoutMs });
 const switchRunStepSchema = z.object({ ...stepBase, action: z.literal('switch') });

@@ -38,7 +38,21 @@ export const RUN_MIGRATIONS: Readonly<Record<number, RunMigration>> = {
     up: (doc) => ({ ...doc, schemaVersion: 4 }),
     down: (doc) => (fitsVersion3(doc) ? { ...doc, schemaVersion: 3 } : undefined),
   },
+  /**
+   * 5 adds a `job` step's `revert` (the Job a rollback runs to undo it) and `irreversible`. A version 4
+   * document is already a version 5 one; a run that declares either stays at 5, since version 4 would drop
+   * them and a rollback it started would restore the image over an unreverted migration.
+   */
+  4: {
+    up: (doc) => ({ ...doc, schemaVersion: 5 }),
+    down: (doc) => (fitsVersion4(doc) ? { ...doc, schemaVersion: 4 } : undefined),
+  },
 };
+
+/** Whether a version 5 document uses nothing version 4 would drop. */
+function fitsVersion4(doc: StoredRunDocument): boolean {
+  return !itemsOf(doc).some((item) => item.revert !== undefined || item.irreversible !== undefined);
+}
 
 function itemsOf(doc: StoredRunDocument): Array<Record<string, unknown>> {
   const phases = Array.isArray(doc.phases) ? (doc.phases as Array<{ items?: unknown }>) : [];

@@ -10,7 +10,7 @@ export type { RunItem } from './run-item-schema.js';
  * Bumped whenever the stored shape changes, with a migration from the previous version in
  * run-migrations.ts: older documents are migrated forward on read (parse-run.ts).
  */
-export const RUN_SCHEMA_VERSION = 4;
+export const RUN_SCHEMA_VERSION = 5;
 
 /**
  * The run document as stored in Redis. It is parsed with this schema on every read (after migrating an
