@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../observability/create-logger.js';
 import { changedCluster } from '../../run/core/run-draft.js';
+import { irreversibleJobsThatRan } from '../../run/core/job-reverts.js';
 import type { Effect } from '../../run/core/run-event.js';
 import { isTerminal, type Run } from '../../run/core/run-schema.js';
 import type { RunStore } from '../../run/store/run-store.js';
@@ -18,12 +19,12 @@ export interface ReconcileOptions {
 
 /** A deploy that ended `failed` after changing the cluster and has no rollback yet: its request may be lost. */
 function needsRollback(run: Run): boolean {
-  return run.kind === 'deploy' && run.state === 'failed' && run.rollbackRunId === undefined && changedCluster(run);
+  return run.kind === 'deploy' && run.state === 'failed' && run.rollbackRunId === undefined && changedCluster(run) && irreversibleJobsThatRan(run).length === 0;
 }
 
 /**
  * Re-enqueues whatever runs still need: a running step whose job is gone, a message behind its run
- * (including runs that have just finished; past the lag bound, one render that goes ahead of the line), a rollback request of a failed run, and the report of a
+ * (including runs that have just finished; past the lag bound, one render that goes ahead of the line), a rollback request of a failed run (not of one held: see process-hold.ts), and the report of a
  * rollback run that ended to the run it undid. Enqueues use deterministic job ids, so work that is already
  * queued or active collapses. This is what makes "commit, then enqueue" safe when a process dies between.
  */

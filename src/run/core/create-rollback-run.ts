@@ -49,6 +49,12 @@ function revertSteps(of: Run, previousImage: string | undefined): RunStepItem[] 
   });
 }
 
+/** Whether the run shifted traffic: through a canary (weights, replicas) or a blue-green preview and switch. */
+export function trafficShiftsOf(of: Run): { usedCanary: boolean; usedBlueGreen: boolean } {
+  const used = (actions: readonly string[]) => of.phases.some((phase) => phase.items.some((item) => item.kind === 'step' && actions.includes(item.action) && item.state !== 'pending'));
+  return { usedCanary: used(['canary', 'traffic']), usedBlueGreen: used(['preview', 'switch', 'scale-down']) };
+}
+
 /** Default bound for the rollback's own rollout. */
 const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 
@@ -67,10 +73,7 @@ const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 export function createRollbackRun(input: CreateRollbackRunInput, now: number): Run {
   const { of, toRevision } = input;
   const pinned = toRevision === undefined ? of?.rollbackTarget : undefined;
-  const used = (actions: readonly string[]) =>
-    of?.phases.some((phase) => phase.items.some((item) => item.kind === 'step' && actions.includes(item.action) && item.state !== 'pending'));
-  const usedCanary = used(['canary', 'traffic']);
-  const usedBlueGreen = used(['preview', 'switch', 'scale-down']);
+  const { usedCanary, usedBlueGreen } = of ? trafficShiftsOf(of) : { usedCanary: false, usedBlueGreen: false };
   const image = pinned?.image ?? input.target.image;
   const pending = { kind: 'step', state: 'pending' } as const;
   const steps: RunStepItem[] = [];

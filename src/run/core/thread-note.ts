@@ -11,7 +11,8 @@ export const threadNoteSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('run-ended'), runId: z.string(), state: z.enum(['failed', 'error', 'aborted']), reason: runCauseSchema }),
   z.object({ kind: z.literal('paused'), actor: z.string(), reason: z.string().optional() }),
   z.object({ kind: z.literal('resumed'), actor: z.string(), pausedAt: z.number() }),
-  z.object({ kind: z.literal('guard-breached'), guardTitle: z.string(), detail: z.string(), action: z.enum(['rollback', 'page', 'notify']) }),
+  /** `held`: a rollback breach of a run whose irreversible Jobs ran: it holds instead of rolling back. */
+  z.object({ kind: z.literal('guard-breached'), guardTitle: z.string(), detail: z.string(), action: z.enum(['rollback', 'page', 'notify']), held: z.boolean().optional() }),
   z.object({ kind: z.literal('follow-up-failed'), phaseTitle: z.string(), reason: z.string() }),
   z.object({ kind: z.literal('follow-up-due'), runId: z.string(), phaseTitle: z.string(), items: z.number().int().nonnegative() }),
   z.object({ kind: z.literal('step-failed'), itemTitle: z.string(), reason: z.string() }),
@@ -27,6 +28,12 @@ export const threadNoteSchema = z.discriminatedUnion('kind', [
     tail: z.boolean().optional(),
   }),
   z.object({ kind: z.literal('rollback-started'), rollbackRunId: z.string(), actor: z.string() }),
+  /** A failed run not rolled back automatically: these Jobs of it ran and cannot be undone (job-reverts.ts). */
+  z.object({ kind: z.literal('rollback-held'), runId: z.string(), irreversible: z.array(z.string()) }),
+  /** A person decided to keep a held run's image. */
+  z.object({ kind: z.literal('hold-kept'), actor: z.string() }),
+  /** What the hold did to traffic (canary weights, blue-green switch back). */
+  z.object({ kind: z.literal('hold-traffic'), detail: z.string() }),
   /** `reason`: why the rollback run ended, when it did not succeed. */
   z.object({ kind: z.literal('rollback-finished'), ok: z.boolean(), detail: z.string(), reason: runReasonSchema.optional() }),
   /** A reply an older flightdeck worded before queueing it (thread jobs left in the queue across an upgrade). */

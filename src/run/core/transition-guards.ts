@@ -2,6 +2,7 @@ import type { RunEvent } from './run-event.js';
 import { FLIGHTDECK_ACTOR } from './run-event.js';
 import type { Run, RunGuard } from './run-schema.js';
 import { endRun, record, type NextState, type RunDraft } from './run-draft.js';
+import { irreversibleJobsThatRan } from './job-reverts.js';
 import { pauseRun } from './transition-control.js';
 import { guardNotFound } from './transition-errors.js';
 
@@ -40,7 +41,8 @@ export function applyGuardBreached(draft: RunDraft, event: GuardEvent<'guard-bre
   guard.breachedAt = draft.now;
   run.breaches.push({ guardId: guard.id, action: event.action, detail: event.detail, at: draft.now });
   record(draft, FLIGHTDECK_ACTOR, 'guard.breached', `${guard.id} (${event.action}): ${event.detail}`);
-  draft.effects.push({ type: 'thread', note: { kind: 'guard-breached', guardTitle: guard.title, detail: event.detail, action: event.action } });
+  const held = event.action === 'rollback' && irreversibleJobsThatRan(run).length > 0;
+  draft.effects.push({ type: 'thread', note: { kind: 'guard-breached', guardTitle: guard.title, detail: event.detail, action: event.action, ...(held ? { held } : {}) } });
   switch (event.action) {
     case 'rollback':
       return endRun(draft, 'failed', `guard "${guard.title}" breached: ${event.detail}`, FLIGHTDECK_ACTOR);

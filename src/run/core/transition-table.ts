@@ -5,6 +5,7 @@ import { applyAbort, applyPause, applyResume, applyStart } from './transition-co
 import { applyGuardAssessed, applyGuardBreached } from './transition-guards.js';
 import { applyApprove, applyCheckMeasured, applyTick } from './transition-items.js';
 import { applyPhaseDue, applyRollbackFinished, applyRollbackStarted } from './transition-rollback.js';
+import { applyHoldKept, isHeld } from './transition-hold.js';
 import { applyLockLost, applyRollbackTargetRecorded, applyStepFailed, applyStepProgress, applyStepSucceeded, applySummaryPosted } from './transition-steps.js';
 
 /*
@@ -41,7 +42,7 @@ const LIVE = ['pending', 'running', 'waiting', 'paused'] as const satisfies read
 const ENDED = ['succeeded', 'failed', 'error', 'aborted', 'rolling-back', 'rolled-back', 'rollback-failed'] as const satisfies readonly RunState[];
 
 /** The effects of a run that ends (`endRun`): the thread hears why, guards stop, then a rollback or the summary. */
-const END_EFFECTS = ['thread', 'stop-guards', 'request-rollback', 'summary'] as const satisfies readonly Effect['type'][];
+const END_EFFECTS = ['thread', 'stop-guards', 'request-rollback', 'hold', 'summary'] as const satisfies readonly Effect['type'][];
 
 /**
  * People and checks act on a succeeded run only through the items of its follow-ups. `takes` asks only
@@ -142,6 +143,13 @@ export const RUN_TRANSITIONS: TransitionTable = {
     to: { failed: 'action rollback', paused: 'action page, from running or waiting', stay: 'action notify, or page on a run that is not running or waiting' },
     effects: [...END_EFFECTS, 'page', 'notify'],
     apply: applyGuardBreached,
+  },
+  'hold-kept': {
+    from: [...LIVE, 'failed'],
+    whenEnded: (run) => isHeld(run),
+    to: { stay: 'a held run (failed after Jobs that cannot be undone ran, not rolled back) keeps its image; refused otherwise' },
+    effects: ['thread'],
+    apply: applyHoldKept,
   },
   'rollback-started': {
     from: [...LIVE, ...ENDED],

@@ -24,7 +24,7 @@ export function wordThreadNote(note: ThreadNote): string {
     case 'resumed':
       return `:arrow_forward: Resumed by ${mentionOf(note.actor)} (paused since ${formatUtcTime(note.pausedAt)})`;
     case 'guard-breached':
-      return `:rotating_light: Guard *${note.guardTitle}* breached: ${note.detail} — ${BREACH_ACTION[note.action]}`;
+      return `:rotating_light: Guard *${note.guardTitle}* breached: ${note.detail} — ${note.held ? 'holding instead of rolling back: the run ran Jobs that cannot be undone' : BREACH_ACTION[note.action]}`;
     case 'follow-up-failed':
       return `:x: Follow-up *${note.phaseTitle}*: ${note.reason}`;
     case 'follow-up-due':
@@ -37,6 +37,12 @@ export function wordThreadNote(note: ThreadNote): string {
       const what = note.tail ? `Last ${note.lines.length} log ${note.lines.length === 1 ? 'line' : 'lines'}` : 'Log';
       return `:page_facing_up: ${what} of job \`${note.jobName}\`${pod} for step *${note.itemTitle}*${part}:\n${fenceLog(note.lines)}`;
     }
+    case 'rollback-held':
+      return `:octagonal_sign: Run #${note.runId} is *held*, not rolled back: ${note.irreversible.map((title) => `*${title}*`).join(', ')} ran and cannot be undone. Traffic goes back to stable where the run shifted it; the image stays and new deploys are locked out until the on-call decides: roll the image back anyway (Rollback, or /rollback) or hold.`;
+    case 'hold-kept':
+      return `:octagonal_sign: ${mentionOf(note.actor)} decided to *hold*: the image stays. The target stays locked until someone runs /deploy unlock; /rollback still rolls the image back.`;
+    case 'hold-traffic':
+      return `:vertical_traffic_light: Held run: ${note.detail}`;
     case 'rollback-started':
       return `:rewind: Rollback run #${note.rollbackRunId} started by ${mentionOf(note.actor)}`;
     case 'rollback-finished':
