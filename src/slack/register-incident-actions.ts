@@ -30,8 +30,8 @@ function parseValue(value: string | undefined): { runId: string; guardId: string
  * run and its incident exist; it acknowledges the PagerDuty incident. Both ack at once and replace the DM's buttons
  * with what was done; a refusal (run already ended…) goes to the clicker only, naming why. Hold (on the page of
  * a held run, whose Jobs cannot be undone) needs the same role: it keeps the image, audited as the clicker's
- * decision (`rollback.hold`), and acknowledges the page; its other button is the run's own Rollback, whose
- * confirm dialog says what cannot be undone.
+ * decision (`rollback.hold`), and acknowledges the page, leaving the DM's buttons in place; its other button is
+ * the run's own Rollback, whose confirm dialog says what cannot be undone.
  */
 export function registerIncidentActions(app: App, actions: IncidentActions, services: CommandServices, logger: Logger): void {
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: INCIDENT_ROLLBACK_ACTION }, async ({ action, body, ack, respond }) => {
@@ -69,7 +69,8 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
       await actions.engine.apply(runId, { type: 'hold-kept', actor: body.user.id });
       await actions.acknowledge(runId, guardId, body.user.id);
       log.info({ run: runId, guard: guardId }, 'held run kept');
-      await respond({ replace_original: true, text: `:octagonal_sign: Run #${runId} is held by ${mentionOf(body.user.id)}: the image stays. /rollback still rolls it back; /deploy unlock lets deploys in again.` });
+      // The DM keeps its buttons: holding now does not rule out rolling the image back later.
+      await respond({ replace_original: false, text: `:octagonal_sign: Run #${runId} is held by ${mentionOf(body.user.id)}: the image stays. "Roll back the image anyway" or /rollback still rolls it back; /deploy unlock lets deploys in again.` });
     } catch (err) {
       await refuse(err, log, respond);
     }
