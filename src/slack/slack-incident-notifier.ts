@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { KnownBlock } from '@slack/types';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import type { IncidentAlert, IncidentNotifier } from '../queue/incidents/incident-notifier.js';
+import { irreversibleJobsThatRan } from '../run/core/job-reverts.js';
 import type { Run } from '../run/core/run-schema.js';
 import { ROLLBACK_ACTION } from './register-rollback-actions.js';
 import { toSlackError } from './slack-notifier.js';
@@ -87,16 +88,16 @@ export class SlackIncidentNotifier implements IncidentNotifier {
       {
         type: 'actions',
         block_id: `incident-${run.id}-${alert.guardId}`,
-        elements: alert.held
-          ? [
-              // The run message's own Rollback: the gate, then the confirm dialog that says what cannot be undone.
-              { type: 'button', action_id: ROLLBACK_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Roll back the image anyway' }, value: run.id },
-              { type: 'button', action_id: INCIDENT_HOLD_ACTION, text: { type: 'plain_text', text: 'Hold' }, value },
-            ]
-          : [
-              { type: 'button', action_id: INCIDENT_ROLLBACK_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Rollback' }, value },
-              { type: 'button', action_id: INCIDENT_ACK_ACTION, text: { type: 'plain_text', text: 'Acknowledge' }, value },
-            ],
+        elements: [
+          // With a Job that cannot be undone behind it, Rollback would only end the run held (an abort's rollback is
+          // automatic): the run message's own Rollback instead — the gate, then the confirm dialog that warns.
+          irreversibleJobsThatRan(run).length > 0
+            ? { type: 'button', action_id: ROLLBACK_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Roll back the image anyway' }, value: run.id }
+            : { type: 'button', action_id: INCIDENT_ROLLBACK_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Rollback' }, value },
+          alert.held
+            ? { type: 'button', action_id: INCIDENT_HOLD_ACTION, text: { type: 'plain_text', text: 'Hold' }, value }
+            : { type: 'button', action_id: INCIDENT_ACK_ACTION, text: { type: 'plain_text', text: 'Acknowledge' }, value },
+        ],
       },
     ];
     await call('chat.postMessage', () => this.client.chat.postMessage({ channel, text, blocks, unfurl_links: false }));

@@ -98,5 +98,6 @@ async function pageOnCall(run: Run, alert: IncidentAlert, deps: GuardDeps, lastA
     paged.push(`<@${userId}>`);
   }
   if (paged.length === 0) return `No on-call found in Slack: PagerDuty's on-call (${emails.join(', ')}) has no Slack account with that email — someone must decide on this run by hand.`;
-  return `On-call ${paged.join(', ')} paged with a DM (${alert.held ? 'Roll back the image anyway / Hold' : 'Rollback / Acknowledge'}).`;
+  const buttons = `${irreversibleJobsThatRan(run).length > 0 ? 'Roll back the image anyway' : 'Rollback'} / ${alert.held ? 'Hold' : 'Acknowledge'}`;
+  return `On-call ${paged.join(', ')} paged with a DM (${buttons}).`;
 }
