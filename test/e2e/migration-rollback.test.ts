@@ -232,6 +232,7 @@ describe('migration-aware rollback', () => {
     expect(container.command).toEqual(['pg_restore', '--clean', `/backups/orders-${run.id}.dump`]);
     expect(container.env).toEqual(expect.arrayContaining([
       { name: 'FLIGHTDECK_UNDONE_RUN', value: run.id },
+      { name: 'FLIGHTDECK_UNDONE_RUN_REF', value: runRef(run) },
       { name: 'FLIGHTDECK_UNDONE_IMAGE', value: `${REGISTRY}/orders:v2` },
       { name: 'FLIGHTDECK_PREVIOUS_IMAGE', value: `${REGISTRY}/orders:v1` },
       { name: 'FLIGHTDECK_RUN', value: rollback.id },

@@ -92,7 +92,7 @@ describe('the Jobs a rollback undoes', () => {
         image: 'registry/api:2.0.0',
         command: ['downgrade'],
         backoffLimit: 0,
-        env: { FLIGHTDECK_UNDONE_RUN: '12', FLIGHTDECK_UNDONE_VERSION: '2.0.0', FLIGHTDECK_UNDONE_IMAGE: 'registry/api:2.0.0', FLIGHTDECK_REVERTED_STEP: 'migrate', FLIGHTDECK_PREVIOUS_IMAGE: 'registry/api:1.9.0' },
+        env: { FLIGHTDECK_UNDONE_RUN: '12', FLIGHTDECK_UNDONE_RUN_REF: '12', FLIGHTDECK_UNDONE_VERSION: '2.0.0', FLIGHTDECK_UNDONE_IMAGE: 'registry/api:2.0.0', FLIGHTDECK_REVERTED_STEP: 'migrate', FLIGHTDECK_PREVIOUS_IMAGE: 'registry/api:1.9.0' },
       },
       timeoutMs: 10 * 60_000,
       onFailure: 'fail',

@@ -2,6 +2,7 @@ import { RUN_SCHEMA_VERSION, type Run, type RunTarget } from './run-schema.js';
 import type { RunItem, RunStepItem } from './run-item-schema.js';
 import type { RunReason } from './run-reason.js';
 import { revertsOf } from './job-reverts.js';
+import { runRef } from './run-ref.js';
 
 export interface CreateRollbackRunInput {
   id: string;
@@ -40,6 +41,7 @@ function revertSteps(of: Run, previousImage: string | undefined): RunStepItem[] 
     const { timeoutMs, env, ...job } = item.revert;
     const told = {
       FLIGHTDECK_UNDONE_RUN: of.id,
+      FLIGHTDECK_UNDONE_RUN_REF: runRef(of),
       FLIGHTDECK_UNDONE_VERSION: of.version,
       FLIGHTDECK_UNDONE_IMAGE: of.target.image,
       FLIGHTDECK_REVERTED_STEP: item.id,
