@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import { isFlightdeckError } from '../../errors/flightdeck-error.js';
+import type { Logger } from '../../observability/create-logger.js';
 import { switchBack } from '../../k8s/blue-green-traffic.js';
 import { trafficShiftsOf } from '../../run/core/create-rollback-run.js';
 import { irreversibleJobsThatRan } from '../../run/core/job-reverts.js';
@@ -19,31 +20,46 @@ import type { WorkerDeps } from './worker-deps.js';
  * (a rollback may still take it); sends traffic back to stable where the run shifted it — canary weights to
  * 0 and the canary scaled down, a blue-green switch back to the old pods — since moving traffic between
  * versions the run already served from leaves the database as it is; and pages a failure no guard paged.
- * Each part converges when run again. Nothing is done once a person has started a rollback of the run.
+ * It acts once per run (a claim in Redis, given up when a part fails so the retry does it all), and not at all
+ * once a person has started a rollback of the run.
  */
 export function createHoldProcessor(deps: WorkerDeps) {
   return async (job: Job): Promise<void> => {
     const { runId } = runJobSchema.parse(job.data);
     const run = await deps.store.get(runId);
     if (run?.state !== 'failed' || run.rollbackRunId !== undefined) return;
-    const logger = deps.logger.child({ run: run.id, job: job.id });
-    const held = irreversibleJobsThatRan(run).map((item) => item.id);
-    await freeze(run, held, deps);
-    const traffic = await returnTraffic(run, deps);
-    if (traffic) await deps.queues.notify.add('thread', { runId: run.id, note: { kind: 'hold-traffic', detail: traffic } }, { jobId: `thread-hold-${runRef(run)}` });
-    if (!run.breaches.some((breach) => breach.action === 'rollback')) {
-      await enqueuePagerDutyEvent(deps.queues, {
-        kind: 'trigger',
-        runId: run.id,
-        guardId: RUN_FAILURE_INCIDENT,
-        breachAt: run.endedAt ?? run.seq,
-        severity: 'critical',
-        summary: `${run.service} ${run.version} in ${run.environment}: run #${run.id} failed and is held, not rolled back (${held.join(', ')} cannot be undone)`.slice(0, 1024),
-      });
+    // Once per run: asked again by the reconciler, it must not lock the target after a person unlocked it.
+    const claim = `hold:${runRef(run)}`;
+    if (!(await deps.store.claimOnce(claim, HOLD_CLAIM_SECONDS))) return;
+    try {
+      await hold(run, deps, deps.logger.child({ run: run.id, job: job.id }));
+    } catch (err) {
+      await deps.store.releaseOnce(claim);
+      throw err;
     }
-    logger.warn({ held, traffic }, 'run held instead of rolled back');
   };
 }
+
+async function hold(run: Run, deps: WorkerDeps, logger: Logger): Promise<void> {
+  const held = irreversibleJobsThatRan(run).map((item) => item.id);
+  await freeze(run, held, deps);
+  const traffic = await returnTraffic(run, deps);
+  if (traffic) await deps.queues.notify.add('thread', { runId: run.id, note: { kind: 'hold-traffic', detail: traffic } }, { jobId: `thread-hold-${runRef(run)}` });
+  if (!run.breaches.some((breach) => breach.action === 'rollback')) {
+    await enqueuePagerDutyEvent(deps.queues, {
+      kind: 'trigger',
+      runId: run.id,
+      guardId: RUN_FAILURE_INCIDENT,
+      breachAt: run.endedAt ?? run.seq,
+      severity: 'critical',
+      summary: `${run.service} ${run.version} in ${run.environment}: run #${run.id} failed and is held, not rolled back (${held.join(', ')} cannot be undone)`.slice(0, 1024),
+    });
+  }
+  logger.warn({ held, traffic }, 'run held instead of rolled back');
+}
+
+/** Longer than any run stays render-due, the only time the reconciler asks for a hold again. */
+const HOLD_CLAIM_SECONDS = 7 * 24 * 3600;
 
 /** Locks the target in flightdeck's name; a lock already there (this one, a person's, a newer run's) stands. */
 async function freeze(run: Run, held: string[], deps: WorkerDeps): Promise<void> {

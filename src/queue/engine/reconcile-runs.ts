@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../observability/create-logger.js';
 import { changedCluster } from '../../run/core/run-draft.js';
-import { irreversibleJobsThatRan } from '../../run/core/job-reverts.js';
+import { isHeld } from '../../run/core/transition-hold.js';
 import type { Effect } from '../../run/core/run-event.js';
 import { isTerminal, type Run } from '../../run/core/run-schema.js';
 import type { RunStore } from '../../run/store/run-store.js';
@@ -19,7 +19,7 @@ export interface ReconcileOptions {
 
 /** A deploy that ended `failed` after changing the cluster and has no rollback yet: its request may be lost. */
 function needsRollback(run: Run): boolean {
-  return run.kind === 'deploy' && run.state === 'failed' && run.rollbackRunId === undefined && changedCluster(run) && irreversibleJobsThatRan(run).length === 0;
+  return run.kind === 'deploy' && run.state === 'failed' && run.rollbackRunId === undefined && changedCluster(run) && !isHeld(run);
 }
 
 /**
@@ -67,6 +67,10 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
       // Only a rollback run's reason says what it undoes; a deploy's is why it ended.
       const reason = run.reason === undefined || (typeof run.reason === 'object' && run.reason.kind === 'undoes') ? 'failed' : run.reason;
       await engine.dispatch(run, [{ type: 'request-rollback', reason }, ...followUps]);
+      enqueued += 1;
+    } else if (isHeld(run)) {
+      // Same for a held run's hold, which acts once (process-hold.ts), and its summary.
+      await engine.dispatch(run, [{ type: 'hold' }, ...(run.summaryPosted ? [] : [{ type: 'summary' as const }]), ...followUps]);
       enqueued += 1;
     } else if (awaitsSummary(run)) {
       // Same for the summary of a run that ended; the job id collapses with one still queued, and it renders too.

@@ -111,7 +111,7 @@ export function endRun(draft: RunDraft, state: EndState, reason: RunCause, actor
   // Restoring the image over a change nothing can undo is a person's call, never an automatic one.
   record(draft, FLIGHTDECK_ACTOR, 'rollback.held', `not rolled back automatically: ${irreversible.map((item) => item.id).join(', ')} ran and cannot be undone`);
   draft.effects.push({ type: 'thread', note: { kind: 'rollback-held', runId: run.id, irreversible: irreversible.map((item) => item.title) } });
-  draft.effects.push({ type: 'hold', reason });
+  draft.effects.push({ type: 'hold' });
   requestSummary(draft);
   return state;
 }

@@ -67,7 +67,7 @@ export type Effect =
    * In place of `request-rollback` when Jobs that cannot be undone ran: traffic back to stable where the run
    * shifted it, the target locked, the failure paged; the image stays until a person decides.
    */
-  | { type: 'hold'; reason: RunCause }
+  | { type: 'hold' }
   /** Trigger PagerDuty and DM the on-call; the run is paused until someone acts. */
   | { type: 'page'; guardId: string; detail: string }
   | { type: 'notify'; guardId: string; detail: string }
