@@ -6,6 +6,7 @@ import type { Run } from '../../src/run/core/run-schema.js';
 import { isHeld } from '../../src/run/core/transition-hold.js';
 import { transition, type RunEvent } from '../../src/run/core/transition.js';
 import { rollbackPlanBlocks } from '../../src/slack/views/rollback-plan-blocks.js';
+import { runControls } from '../../src/slack/views/run-controls.js';
 import { wordThreadNote } from '../../src/slack/views/word-thread-note.js';
 
 // A deploy that ran a Job nothing can undo is held rather than rolled back (endRun's `hold`), whatever ended it
@@ -114,6 +115,14 @@ describe('what people read about it', () => {
     expect(rollbackPlanBlocks(held)).toHaveLength(1);
     const aborted = transition(created, { type: 'abort', actor: 'U5' }, T0 + 1).run;
     expect(rollbackPlanBlocks(aborted)).toEqual([]);
+  });
+
+  it("the Abort button's confirmation says the run will be held, not rolled back, once the irreversible Job ran", () => {
+    const run = migrating('done');
+    const abort = runControls(run).find((button) => button.action_id === 'run.abort');
+    expect(abort?.confirm?.text.text).toContain('a Job that cannot be undone ran: the run ends failed and is held');
+    const before = runControls(migrating('pending')).find((button) => button.action_id === 'run.abort');
+    expect(before?.confirm?.text.text).toContain('Nothing has reached the cluster yet');
   });
 
   it('the /rollback dialog lists the reverts it runs first and warns about what it cannot undo', () => {
