@@ -2,6 +2,7 @@ import { clip } from './deploy/parse-deploy.js';
 import { z } from 'zod';
 import { resolveChannel, resolveTarget } from '../src/config/resolve-target.js';
 import { FlightdeckError } from '../src/errors/flightdeck-error.js';
+import { irreversibleJobsThatRan, revertsOf } from '../src/run/core/job-reverts.js';
 import type { Run } from '../src/run/core/run-schema.js';
 import { findRunToUndo } from '../src/use-cases/find-run-to-undo.js';
 import type { RollbackIntent } from '../src/use-cases/rollback-intent.js';
@@ -57,7 +58,16 @@ export function parseRollback(text: string): RollbackCommandRequest {
 export function describeRollback(intent: RollbackIntent, of: Run | null): string {
   const to = intent.toRevision ? `to revision *${intent.toRevision}*` : of?.rollbackTarget ? `to revision *${of.rollbackTarget.revision}* (\`${of.rollbackTarget.image}\`), as before run #${of.id}` : 'to the previous revision';
   const undo = of ? `\nThis undoes run #${of.id} (\`${of.version}\`, ${of.state})${of.state === 'failed' ? '' : ' and stops it'}.` : '';
-  return `Roll back *${intent.service}* in *${intent.environment}* ${to}?${undo}`;
+  return `Roll back *${intent.service}* in *${intent.environment}* ${to}?${undo}${of ? jobLines(of) : ''}`;
+}
+
+/** The reverts a rollback of `of` runs first, and (a warning) its Jobs that ran and that nothing undoes. */
+function jobLines(of: Run): string {
+  const reverts = revertsOf(of);
+  const irreversible = irreversibleJobsThatRan(of);
+  const first = reverts.length > 0 ? `\nBefore the image, in this order: ${reverts.map((item) => `revert *${item.title}*`).join(', then ')}.` : '';
+  const warning = irreversible.length > 0 ? `\n:warning: ${irreversible.map((item) => `*${item.title}*`).join(', ')} ran and cannot be undone: this rolls the image back anyway, over what ${irreversible.length === 1 ? 'it' : 'they'} changed.` : '';
+  return first + warning;
 }
 
 export const rollbackCommand: CommandDefinition<RollbackCommandRequest> = {

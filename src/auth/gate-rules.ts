@@ -33,6 +33,7 @@ export type GateAction =
   | 'rollback.confirm'
   | 'incident.rollback'
   | 'incident.acknowledge'
+  | 'incident.hold'
   | 'env.freeze'
   | 'env.unfreeze';
 
@@ -187,6 +188,8 @@ export const GATE_RULES: Record<GateAction, readonly RuleName[]> = {
   'incident.rollback': ['run-exists', 'environment-known', 'rollbacker', 'undoes-current-run'],
   // Acknowledging a page decides "not rolling back yet": the same people who may roll back decide it.
   'incident.acknowledge': ['run-exists', 'environment-known', 'rollbacker', 'incident-exists'],
+  // Holding a run whose Jobs cannot be undone decides against rolling its image back: a rollbacker's call.
+  'incident.hold': ['run-exists', 'environment-known', 'rollbacker'],
   'env.freeze': ['environment-known', 'freezer'],
   'env.unfreeze': ['environment-known', 'freezer'],
 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { probeSpecSchema } from '../probes/probe-types.js';
 import { guardAfterSuccessSchema, watchProblems } from './guard-watch-schema.js';
-import { badEnvNames, checklistJobSpecShape, JOB_FAILURE_POLICIES, unknownMounts } from './job-step-schema.js';
+import { badEnvNames, checklistJobSpecShape, JOB_FAILURE_POLICIES, revertProblems, revertSpecSchema, unknownMounts } from './job-step-schema.js';
 import { DURATION_PATTERN } from './parse-duration.js';
 import { TEMPLATE_VARIABLES, unknownVariables } from './template-variables.js';
 
@@ -119,7 +119,9 @@ export const smokeJobStepSchema = z.strictObject({
 /**
  * Run a Kubernetes Job in the service's namespace: a backup, a migration. `image` defaults to the release
  * image; `deadline` bounds the Job (its activeDeadlineSeconds) and the step; `backoffLimit` pod failures are
- * tolerated; `onFailure: continue` lets the run go on after the Job failed.
+ * tolerated; `onFailure: continue` lets the run go on after the Job failed. `revert` is the Job a rollback of
+ * the run runs to undo this one (before the image is restored); `irreversible: true` says nothing can, so an
+ * automatic rollback holds instead of restoring the image over it.
  */
 export const jobStepSchema = z.strictObject({
   ...step,
@@ -129,6 +131,8 @@ export const jobStepSchema = z.strictObject({
   deadline: duration.default('10m'),
   backoffLimit: z.number().int().min(0).max(10).default(0),
   onFailure: z.enum(JOB_FAILURE_POLICIES).default('fail'),
+  revert: revertSpecSchema({ deadline: duration }).optional(),
+  irreversible: z.boolean().optional(),
 });
 
 export const stepItemSchema = z.discriminatedUnion('action', [
@@ -260,6 +264,7 @@ export const checklistSchema = z
           for (const m of unknownMounts(item)) {
             ctx.addIssue({ code: 'custom', path: [...path, 'volumeMounts', m, 'name'], message: `mounts volume "${item.volumeMounts?.[m]?.name}", which is not under this step's volumes (declared: ${(item.volumes ?? []).map((v) => v.name).join(', ') || 'none'})` });
           }
+          for (const problem of revertProblems(item)) ctx.addIssue({ code: 'custom', path: [...path, ...problem.path], message: problem.message });
         }
         if (item.kind === 'step' && STEP_NEEDS_CANARY.has(item.action) && !canarySeen) {
           ctx.addIssue({ code: 'custom', path: [...path, 'action'], message: `a ${item.action} step needs a canary step before it` });

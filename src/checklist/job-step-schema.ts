@@ -52,6 +52,48 @@ function jobSpecShapes(object: ObjectFactory) {
 /** What a `job` step may say about its pod, as a checklist writes it. */
 export const checklistJobSpecShape = jobSpecShapes(z.strictObject as ObjectFactory);
 
+/**
+ * A `job` step's `revert:` as a checklist writes it: a Job of the step's own shape that undoes what the step
+ * did (`alembic downgrade`, `pg_restore` of the backup the run took), run by a rollback of the run. Every key
+ * may be left out: `image`, `deadline` and `backoffLimit` default to the step's own (`command`, `args`, `env`
+ * and the rest do not: a revert that ran the step's command again would redo it, not undo it).
+ */
+export function revertSpecSchema(extra: { deadline: z.ZodType<string> }) {
+  return z.strictObject({
+    image: z.string().min(1).optional(),
+    ...checklistJobSpecShape,
+    deadline: extra.deadline.optional(),
+    backoffLimit: z.number().int().min(0).max(10).optional(),
+  });
+}
+
+/** What a checklist's `job` step says about undoing it. */
+interface RevertDeclaration {
+  revert?: { env?: Record<string, unknown> | undefined; volumes?: Array<{ name: string }> | undefined; volumeMounts?: Array<{ name: string }> | undefined } | undefined;
+  irreversible?: boolean | undefined;
+}
+
+/**
+ * What is wrong with a step's `revert:` / `irreversible:`, as paths below the step and messages: both at once
+ * (a step is undone by its revert, or cannot be undone: never both), and what the API server would refuse in
+ * the revert's Job (env names, mounts of volumes it does not declare).
+ */
+export function revertProblems(step: RevertDeclaration): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  if (step.revert !== undefined && step.irreversible === true) {
+    problems.push({ path: ['irreversible'], message: 'a job step declares either revert (the Job that undoes it) or irreversible: true (nothing can undo it), not both' });
+  }
+  const { revert } = step;
+  if (!revert) return problems;
+  for (const name of badEnvNames(revert.env)) {
+    problems.push({ path: ['revert', 'env', name], message: 'is not an environment variable name Kubernetes accepts: letters, digits, "_", "-" or ".", not starting with a digit' });
+  }
+  for (const m of unknownMounts(revert)) {
+    problems.push({ path: ['revert', 'volumeMounts', m, 'name'], message: `mounts volume "${revert.volumeMounts?.[m]?.name}", which is not under this revert's volumes (declared: ${(revert.volumes ?? []).map((v) => v.name).join(', ') || 'none'})` });
+  }
+  return problems;
+}
+
 /** The same, as a run document stores it (the image resolved). */
 export const runJobSpecSchema = z.object({ image: z.string(), ...jobSpecShapes(z.object), backoffLimit: z.number().int().nonnegative() });
 export type RunJobSpec = z.infer<typeof runJobSpecSchema>;

@@ -92,6 +92,10 @@ export const RUN_REFUSALS = {
     text: ({ run, state, rollbackRunId }: { run: RunRef; state: string; rollbackRunId?: string }) =>
       `${runTitle(run)} is already ${state === 'rolling-back' ? 'being rolled back' : 'rolled back'}${rollbackRunId ? ` by run ${rollbackRunId}` : ''}.`,
   }),
+  'run-not-held': entry({
+    code: 'usage',
+    text: ({ run, state }: { run: RunRef; state: string }) => `${runTitle(run)} is not held (it is ${state}): only a failed run whose Jobs cannot be undone waits for that decision.`,
+  }),
   'no-rollback-in-progress': entry({
     code: 'usage',
     text: ({ run, state }: { run: RunRef; state: string }) => `${runTitle(run)} has no rollback in progress (it is ${state}).`,

@@ -21,7 +21,7 @@ import { CONTROL_ACTION, ITEM_ACTION, registerRunActions } from './register-run-
 import { refuseMalformedInteractions } from './refuse-malformed-interactions.js';
 import { ROLLBACK_ACTION, registerRollbackActions } from './register-rollback-actions.js';
 import { ROLLBACK_CONFIRM_CALLBACK } from './rollback-confirm-view.js';
-import { INCIDENT_ACK_ACTION, INCIDENT_ROLLBACK_ACTION } from './slack-incident-notifier.js';
+import { INCIDENT_ACK_ACTION, INCIDENT_HOLD_ACTION, INCIDENT_ROLLBACK_ACTION } from './slack-incident-notifier.js';
 
 export interface SlackAppOptions {
   token: string;
@@ -133,7 +133,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   app.use(
     ackUnknownInteractions(
       {
-        actions: [ITEM_ACTION, CONTROL_ACTION, ROLLBACK_ACTION, ...(options.incidentActions ? [INCIDENT_ROLLBACK_ACTION, INCIDENT_ACK_ACTION] : [])],
+        actions: [ITEM_ACTION, CONTROL_ACTION, ROLLBACK_ACTION, ...(options.incidentActions ? [INCIDENT_ROLLBACK_ACTION, INCIDENT_ACK_ACTION, INCIDENT_HOLD_ACTION] : [])],
         views: [DEPLOY_MODAL_CALLBACK_ID, ROLLBACK_CONFIRM_CALLBACK],
       },
       options.logger,

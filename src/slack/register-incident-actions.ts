@@ -5,7 +5,7 @@ import { FlightdeckError, isFlightdeckError } from '../errors/flightdeck-error.j
 import { toUserText } from '../errors/user-text.js';
 import type { Logger } from '../observability/create-logger.js';
 import type { RunEngine } from '../queue/engine/run-engine.js';
-import { INCIDENT_ACK_ACTION, INCIDENT_ROLLBACK_ACTION } from './slack-incident-notifier.js';
+import { INCIDENT_ACK_ACTION, INCIDENT_HOLD_ACTION, INCIDENT_ROLLBACK_ACTION } from './slack-incident-notifier.js';
 import { mentionOf } from '../format/mention-of.js';
 import { startRollback } from '../use-cases/start-rollback.js';
 
@@ -29,7 +29,10 @@ function parseValue(value: string | undefined): { runId: string; guardId: string
  * like every other rollback; it aborts the (paused) run, which then ends `failed` and requests its
  * rollback, or, for a page from the day-after watch of a succeeded run, starts the run's rollback. Acknowledge needs the same role (acknowledging is deciding not to roll back yet), and that the
  * run and its incident exist; it acknowledges the PagerDuty incident. Both ack at once and replace the DM's buttons
- * with what was done; a refusal (run already ended…) goes to the clicker only, naming why.
+ * with what was done; a refusal (run already ended…) goes to the clicker only, naming why. Hold (on the page of
+ * a held run, whose Jobs cannot be undone) needs the same role: it keeps the image, audited as the clicker's
+ * decision (`rollback.hold`), and acknowledges the page, leaving the DM's buttons in place; its other button is
+ * the run's own Rollback, whose confirm dialog says what cannot be undone.
  */
 export function registerIncidentActions(app: App, actions: IncidentActions, services: CommandServices, logger: Logger): void {
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: INCIDENT_ROLLBACK_ACTION }, async ({ action, body, ack, respond }) => {
@@ -61,6 +64,21 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
       log.info({ run: runId, guard: guardId }, 'page acknowledged');
       const stays = run?.state === 'succeeded' ? 'stays live until someone rolls it back' : 'stays paused until someone rolls back or resumes it';
       await respond({ replace_original: false, text: `:eyes: Acknowledged by ${mentionOf(body.user.id)}. Run #${runId} ${stays}.` });
+    } catch (err) {
+      await refuse(err, log, respond);
+    }
+  });
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: INCIDENT_HOLD_ACTION }, async ({ action, body, ack, respond }) => {
+    await ack();
+    const log = logger.child({ action: action.action_id, user: body.user.id });
+    try {
+      const { runId, guardId } = parseValue(action.value);
+      await services.gate.authorize({ action: 'incident.hold', userId: body.user.id, via: 'button', what: `hold of run #${runId} from a page`, runId, guardId });
+      await actions.engine.apply(runId, { type: 'hold-kept', actor: body.user.id });
+      await actions.acknowledge(runId, guardId, body.user.id);
+      log.info({ run: runId, guard: guardId }, 'held run kept');
+      // The DM keeps its buttons: holding now does not rule out rolling the image back later.
+      await respond({ replace_original: false, text: `:octagonal_sign: Run #${runId} is held by ${mentionOf(body.user.id)}: the image stays. "Roll back the image anyway" or /rollback still rolls it back; /deploy unlock lets deploys in again.` });
     } catch (err) {
       await refuse(err, log, respond);
     }

@@ -6,6 +6,7 @@ import { formatClock, formatDateTime, formatDuration } from '../format/format-du
 import { wordRunReason } from '../format/word-run-reason.js';
 import { clip, MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from './views/block-kit-limits.js';
 import { foldedPhasesBlocks, phaseBlocks } from './views/phase-blocks.js';
+import { rollbackPlanBlocks } from './views/rollback-plan-blocks.js';
 import { runControls } from './views/run-controls.js';
 import { mentionOf } from '../format/mention-of.js';
 import { wordWatchEnd } from './views/word-watch-end.js';
@@ -110,7 +111,7 @@ function phasesAt(run: Run, level: FoldLevel, confirmSignoffs: boolean): KnownBl
  */
 export function renderRunMessage(run: Run, options: RenderRunMessageOptions = {}): RunMessage {
   const confirmSignoffs = options.confirmSignoffs ?? run.confirm.signoffs;
-  const top = headerBlocks(run);
+  const top = [...headerBlocks(run), ...rollbackPlanBlocks(run)];
   const bottom = [...controlBlocks(run), ...outcomeBlocks(run)];
   const room = MAX_BLOCKS - top.length - bottom.length;
   let middle = phasesAt(run, 0, confirmSignoffs);

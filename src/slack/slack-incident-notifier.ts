@@ -2,12 +2,16 @@ import type { WebClient } from '@slack/web-api';
 import type { KnownBlock } from '@slack/types';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import type { IncidentAlert, IncidentNotifier } from '../queue/incidents/incident-notifier.js';
+import { irreversibleJobsThatRan } from '../run/core/job-reverts.js';
 import type { Run } from '../run/core/run-schema.js';
+import { ROLLBACK_ACTION } from './register-rollback-actions.js';
 import { toSlackError } from './slack-notifier.js';
 
 /** Action ids of the on-call DM's buttons; the value is `<run id>:<guard id>`. */
 export const INCIDENT_ROLLBACK_ACTION = 'incident.rollback';
 export const INCIDENT_ACK_ACTION = 'incident.ack';
+/** The held run's "Hold" button: the on-call keeps the image as it is; value `<run id>:<guard id>`. */
+export const INCIDENT_HOLD_ACTION = 'incident.hold';
 
 const ACTION_LINE = {
   rollback: ':rewind: *Rolling back now* — the rollback was requested the moment the guard breached.',
@@ -33,10 +37,14 @@ export function alertText(run: Run, alert: IncidentAlert): string {
   const lines = [
     `:rotating_light: Guard *${alert.guardTitle}* ${verb}${watching ? ' after the run succeeded' : ''} on ${run.service} \`${run.version}\` in ${run.environment} (run #${run.id})`,
     alert.detail,
-    watching && alert.action === 'page' ? WATCH_PAGE_LINE : ACTION_LINE[alert.action],
+    alert.held ? heldLine(alert.held) : watching && alert.action === 'page' ? WATCH_PAGE_LINE : ACTION_LINE[alert.action],
     ...(alert.onCall ? [alert.onCall] : []),
   ];
   return lines.join('\n');
+}
+
+function heldLine(held: readonly string[]): string {
+  return `:octagonal_sign: *Holding, not rolling back* — ${held.map((title) => `*${title}*`).join(', ')} ran and cannot be undone: traffic goes back to stable where the run shifted it, the image stays and the target is locked until the on-call rolls the image back anyway or holds.`;
 }
 
 function section(text: string): KnownBlock {
@@ -85,8 +93,14 @@ export class SlackIncidentNotifier implements IncidentNotifier {
         type: 'actions',
         block_id: `incident-${run.id}-${alert.guardId}`,
         elements: [
-          { type: 'button', action_id: INCIDENT_ROLLBACK_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Rollback' }, value },
-          { type: 'button', action_id: INCIDENT_ACK_ACTION, text: { type: 'plain_text', text: 'Acknowledge' }, value },
+          // With a Job that cannot be undone behind it, Rollback would only end the run held (an abort's rollback is
+          // automatic): the run message's own Rollback instead — the gate, then the confirm dialog that warns.
+          irreversibleJobsThatRan(run).length > 0
+            ? { type: 'button', action_id: ROLLBACK_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Roll back the image anyway' }, value: run.id }
+            : { type: 'button', action_id: INCIDENT_ROLLBACK_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Rollback' }, value },
+          alert.held
+            ? { type: 'button', action_id: INCIDENT_HOLD_ACTION, text: { type: 'plain_text', text: 'Hold' }, value }
+            : { type: 'button', action_id: INCIDENT_ACK_ACTION, text: { type: 'plain_text', text: 'Acknowledge' }, value },
         ],
       },
     ];

@@ -128,4 +128,28 @@ describe('reconcileRuns', () => {
     await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix });
     expect(await queues.followups.getDelayedCount()).toBe(1);
   });
+
+  it('asks again for the hold of a run held after an irreversible Job, never for its rollback', async () => {
+    const target = { cluster: 'c', namespace: 'shop', deployment: 'api', container: 'api', image: 'reg/api:v2' };
+    const migrating = checklistSchema.parse({
+      name: 'migrating',
+      phases: [
+        { id: 'db', title: 'DB', items: [{ id: 'drop', kind: 'step', action: 'job', command: ['drop'], irreversible: true }, { id: 'set', kind: 'step', action: 'set-image' }] },
+        { id: 'go', title: 'Go', items: [{ id: 'ok', kind: 'manual', title: 'Looks good' }] },
+      ],
+    });
+    const run = createRun({ id: '2', service: 'api', environment: 'prod', version: 'v2', target, requestedBy: 'U0ALICE', channel: 'C0DEPLOY', checklist: migrating }, T0);
+    const started = transition(run, { type: 'start', actor: 'U0ALICE' }, T0);
+    await store.create(started.run, started.audit);
+    for (const itemId of ['drop', 'set']) await store.update('2', (current) => transition(current, { type: 'step-succeeded', itemId, detail: 'ok' }, T0));
+    // Committed, then the process died: neither the hold nor the summary was enqueued.
+    const held = await store.update('2', (current) => transition(current, { type: 'abort', actor: 'U0BOB' }, T0));
+    expect(held.run.state).toBe('failed');
+    expect(held.effects.map((effect) => effect.type)).toContain('hold');
+
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix });
+    expect((await queues.rollback.getJob(`hold-${runRef(held.run)}`))?.data).toEqual({ runId: '2' });
+    expect(await queues.rollback.getJob(`rollback-request-${runRef(held.run)}`)).toBeUndefined();
+    expect(await queues.notify.getJob(`summary-${runRef(held.run)}`)).toBeDefined();
+  });
 });

@@ -78,7 +78,7 @@ describe('loadChecklist', () => {
       [
         ':12:67 phases[0].items[0].env.DB_PASSWORD.secretKeyRef.optinal: unknown key "optinal" — did you mean "optional"? (allowed keys: name, key, optional)',
         ':10:20 phases[0].items[0].onFailure: "retry" is not allowed — use one of fail, continue',
-        ':9:9 phases[0].items[0].timeout: unknown key "timeout" for action "job" — remove it (allowed keys: id, kind, title, action, image, command, args, env, envFrom, volumes, volumeMounts, serviceAccountName, deadline, backoffLimit, onFailure)',
+        ':9:9 phases[0].items[0].timeout: unknown key "timeout" for action "job" — remove it (allowed keys: id, kind, title, action, image, command, args, env, envFrom, volumes, volumeMounts, serviceAccountName, deadline, backoffLimit, onFailure, revert, irreversible)',
       ],
     ],
     [

@@ -18,6 +18,7 @@ const stored = readdirSync(FIXTURES)
 const v2 = stored.find(({ file }) => file === 'v2-production-paused.json')!;
 const v3 = stored.find(({ file }) => file === 'v3-production-paused-uid.json')!;
 const v4 = stored.find(({ file }) => file === 'v4-production-paused-job.json')!;
+const v4Migration = stored.find(({ file }) => file === 'v4-production-migration-step.json')!;
 
 /** The version 3 fixture's run with a `job` step put in place of its first step. */
 function withJobStep(run: Run): Run {
@@ -51,7 +52,7 @@ function withBlueGreenStep(run: Run, action: 'preview' | 'switch' | 'scale-down'
  * stored document of this version (a stricter type for what was always written; the fixtures here must still
  * parse) needs no bump: record the new hash and say why in the commit.
  */
-const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: 'a2939e6334bc2876', 5: '68b250b271a93ab8' };
+const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: 'a2939e6334bc2876', 5: 'bf4f98f20b14bee0' };
 const shapeHash = () => createHash('sha256').update(JSON.stringify(z.toJSONSchema(runSchema, { io: 'input', unrepresentable: 'any' }))).digest('hex').slice(0, 16);
 
 describe('the run schema migrations', () => {
@@ -106,6 +107,24 @@ describe('the run schema migrations', () => {
     const run = withJobStep(parseRun(v3.text));
     const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
     expect(written.schemaVersion).toBe(4);
+    expect(parseRun(JSON.stringify(written))).toEqual(run);
+  });
+
+  it('write a run of version 4 with a job step that says nothing of undoing it back at version 4, field for field', () => {
+    expect(v4Migration.doc.schemaVersion).toBe(4);
+    expect(JSON.parse(serializeRun(parseRun(v4Migration.text)))).toEqual(v4Migration.doc);
+  });
+
+  it.each([
+    ['a revert', { revert: { image: 'reg/migrate:1', command: ['alembic', 'downgrade', '41'], backoffLimit: 0, timeoutMs: 60_000 } }],
+    ['irreversible: true', { irreversible: true as const }],
+  ])('write a run whose job step declares %s at version 5, which version 4 would drop, and read it back unchanged', (_, declared) => {
+    const plain = withJobStep(parseRun(v3.text));
+    const run = { ...plain, phases: plain.phases.map((phase) => ({ ...phase, items: phase.items.map((item) => (item.kind === 'step' && item.action === 'job' ? { ...item, ...declared } : item)) })) };
+    const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
+    expect(written.schemaVersion).toBe(RUN_SCHEMA_VERSION);
+    expect(RUN_SCHEMA_VERSION).toBe(5);
+    expect(RUN_MIGRATIONS[4]!.down(written as Record<string, unknown>)).toBeUndefined();
     expect(parseRun(JSON.stringify(written))).toEqual(run);
   });
 

@@ -3,6 +3,7 @@ import { createGuardHandlers } from '../guards/create-guard-handlers.js';
 import type { JobHandler } from './job-handler.js';
 import { createPhaseDueProcessor } from './process-phase-due.js';
 import { createRenderProcessor } from '../notify/process-render.js';
+import { createHoldProcessor } from './process-hold.js';
 import { createRollbackRequestProcessor } from './process-rollback-request.js';
 import { createStepProcessor } from '../steps/process-step.js';
 import { createSummaryProcessor } from '../notify/process-summary.js';
@@ -23,7 +24,7 @@ export function createJobHandlers(deps: WorkerDeps): Record<QueueName, Record<st
   const incident = createGuardHandlers(deps);
   return {
     steps: { step, check: incident.check, ...(deps.dryRun ? { 'dry-run': createDryRunProcessor(deps, deps.dryRun) } : {}) },
-    rollback: { step, 'rollback-request': createRollbackRequestProcessor(deps) },
+    rollback: { step, 'rollback-request': createRollbackRequestProcessor(deps), hold: createHoldProcessor(deps) },
     guards: incident.guards,
     notify: { render: createRenderProcessor(deps), thread: createThreadProcessor(deps), summary: createSummaryProcessor(deps), 'deploy-log': createDeployLogProcessor(deps), 'job-log-file': createJobLogFileProcessor(deps), announce: createAnnounceProcessor(deps), 'stats-chart': createStatsChartProcessor(deps), ...incident.notify },
     followups: { 'phase-due': createPhaseDueProcessor(deps), ...incident.followups },

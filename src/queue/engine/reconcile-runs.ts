@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../observability/create-logger.js';
 import { changedCluster } from '../../run/core/run-draft.js';
 import { watchOpen } from '../../run/core/guard-watch.js';
+import { isHeld } from '../../run/core/transition-hold.js';
 import type { Effect } from '../../run/core/run-event.js';
 import { isTerminal, type Run } from '../../run/core/run-schema.js';
 import type { RunStore } from '../../run/store/run-store.js';
@@ -24,7 +25,7 @@ export interface ReconcileOptions {
  * guard's breach, and has no rollback yet: its request may be lost.
  */
 function needsRollback(run: Run): boolean {
-  if (run.kind !== 'deploy' || run.rollbackRunId !== undefined) return false;
+  if (run.kind !== 'deploy' || run.rollbackRunId !== undefined || isHeld(run)) return false;
   if (run.state === 'succeeded') return run.watch?.end?.kind === 'breached';
   return run.state === 'failed' && changedCluster(run);
 }
@@ -32,7 +33,7 @@ function needsRollback(run: Run): boolean {
 /**
  * Re-enqueues whatever runs still need: a running step whose job is gone, a message behind its run
  * (including runs that have just finished; past the lag bound, one render that goes ahead of the line), the
- * audit channel's announcement of an emergency run not posted yet, a rollback request of a failed run, and the report of a
+ * audit channel's announcement of an emergency run not posted yet, a rollback request of a failed run (not of one held: see process-hold.ts), and the report of a
  * rollback run that ended to the run it undid. Enqueues use deterministic job ids, so work that is already
  * queued or active collapses. This is what makes "commit, then enqueue" safe when a process dies between.
  */
@@ -81,6 +82,10 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
       // Only a rollback run's reason says what it undoes; a deploy's is why it ended.
       const reason = run.state === 'succeeded' ? 'a guard breached after the run succeeded' : run.reason === undefined || (typeof run.reason === 'object' && run.reason.kind === 'undoes') ? 'failed' : run.reason;
       await engine.dispatch(run, [{ type: 'request-rollback', reason }, ...followUps]);
+      enqueued += 1;
+    } else if (isHeld(run)) {
+      // Same for a held run's hold, which acts once (process-hold.ts), and its summary.
+      await engine.dispatch(run, [{ type: 'hold' }, ...(run.summaryPosted ? [] : [{ type: 'summary' as const }]), ...followUps]);
       enqueued += 1;
     } else if (awaitsSummary(run)) {
       // Same for the summary of a run that ended; the job id collapses with one still queued, and it renders too.

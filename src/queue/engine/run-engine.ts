@@ -91,6 +91,9 @@ export class RunEngine {
         case 'request-rollback':
           await queues.rollback.add('rollback-request', { runId: run.id, reason: effect.reason }, { jobId: `rollback-request-${ref}` });
           break;
+        case 'hold':
+          await queues.rollback.add('hold', { runId: run.id }, { jobId: `hold-${ref}` });
+          break;
         case 'page':
         case 'notify':
           await queues.notify.add(

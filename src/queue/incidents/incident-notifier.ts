@@ -12,6 +12,11 @@ export interface IncidentAlert {
   detail: string;
   /** When the breach was recorded, epoch ms. */
   at: number;
+  /**
+   * A rollback breach of a run that ran Jobs nothing can undo (their titles): the run holds instead of rolling
+   * back, and the on-call is paged to roll the image back anyway or hold.
+   */
+  held?: string[];
   /** Who was paged, or why nobody could be; absent until known. */
   onCall?: string;
 }
@@ -28,7 +33,7 @@ export interface IncidentNotifier {
   updateAlert(run: Run, alertTs: string, alert: IncidentAlert): Promise<void>;
   /** The Slack user with this email, or undefined when there is none. */
   findUserByEmail(email: string): Promise<string | undefined>;
-  /** A DM to the on-call with Rollback and Acknowledge buttons. */
+  /** A DM to the on-call with Rollback and Acknowledge buttons (for a held run: roll the image back anyway, and Hold). */
   sendOnCallDm(userId: string, run: Run, alert: IncidentAlert): Promise<void>;
   /** A reply in the run's thread (or the channel when the run has no message yet). */
   postThreadNote(run: Run, text: string): Promise<void>;

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { isFlightdeckError } from '../../errors/flightdeck-error.js';
 import { dedupKeyFor } from '../../pagerduty/dedup-key-for.js';
+import { irreversibleJobsThatRan } from '../../run/core/job-reverts.js';
 import { runRef } from '../../run/core/run-ref.js';
 import type { Run } from '../../run/core/run-schema.js';
 import type { GuardDeps } from '../guards/guard-deps.js';
@@ -14,7 +15,8 @@ import { incidentAlertJobSchema } from './process-alert-jobs.js';
  * delays nothing here); the alert is posted in the run's channel and thread; for `page`, the on-call is
  * looked up (PagerDuty on-calls of the service's escalation policy → email → Slack user) and DMed with
  * Rollback and Acknowledge buttons, and the alert is rewritten to say who was paged or why nobody was.
- * `notify` is the alert alone.
+ * A `rollback` breach of a held run (Jobs that cannot be undone ran) pages the same way, with its own two
+ * buttons. `notify` is the alert alone.
  */
 export function createAlertProcessor(deps: GuardDeps) {
   return async (job: Job): Promise<void> => {
@@ -26,6 +28,7 @@ export function createAlertProcessor(deps: GuardDeps) {
     const logger = deps.logger.child({ run: run.id, guard: guard.id, job: job.id });
     const { incidents } = deps;
     const done = await incidents.progress(run.id, guard.id, breach.at);
+    const held = data.action === 'rollback' ? irreversibleJobsThatRan(run).map((item) => item.title) : [];
     const alert: IncidentAlert = {
       guardId: guard.id,
       guardTitle: guard.title,
@@ -33,6 +36,7 @@ export function createAlertProcessor(deps: GuardDeps) {
       inconclusive: breach.detail.startsWith('inconclusive'),
       detail: breach.detail,
       at: breach.at,
+      ...(held.length > 0 ? { held } : {}),
     };
     const route = deps.pagerduty?.routes.get(run.service);
 
@@ -59,7 +63,8 @@ export function createAlertProcessor(deps: GuardDeps) {
       alertTs = await notifier.postAlert(run, alert);
       await incidents.markProgress(run.id, guard.id, breach.at, 'channel', alertTs);
     }
-    if (data.action !== 'page' || done.onCall !== undefined) return;
+    // A held run is a rollback breach that a person must decide on: the on-call is paged as for `page`.
+    if ((data.action !== 'page' && held.length === 0) || done.onCall !== undefined) return;
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const onCall = await pageOnCall(run, alert, deps, lastAttempt);
     await incidents.markProgress(run.id, guard.id, breach.at, 'onCall', onCall);
@@ -93,5 +98,6 @@ async function pageOnCall(run: Run, alert: IncidentAlert, deps: GuardDeps, lastA
     paged.push(`<@${userId}>`);
   }
   if (paged.length === 0) return `No on-call found in Slack: PagerDuty's on-call (${emails.join(', ')}) has no Slack account with that email — someone must decide on this run by hand.`;
-  return `On-call ${paged.join(', ')} paged with a DM (Rollback / Acknowledge).`;
+  const buttons = `${irreversibleJobsThatRan(run).length > 0 ? 'Roll back the image anyway' : 'Rollback'} / ${alert.held ? 'Hold' : 'Acknowledge'}`;
+  return `On-call ${paged.join(', ')} paged with a DM (${buttons}).`;
 }

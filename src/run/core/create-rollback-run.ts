@@ -1,6 +1,8 @@
 import { RUN_SCHEMA_VERSION, type Run, type RunTarget } from './run-schema.js';
 import type { RunItem, RunStepItem } from './run-item-schema.js';
 import type { RunReason } from './run-reason.js';
+import { revertsOf } from './job-reverts.js';
+import { runRef } from './run-ref.js';
 
 export interface CreateRollbackRunInput {
   id: string;
@@ -22,6 +24,38 @@ export interface CreateRollbackRunInput {
 
 /** Ids of the rollback's own steps, which a plan item may not reuse (buttons and jobs are addressed by item id). */
 const STEP_IDS = new Set(['switch-back', 'retire-preview', 'restore-traffic', 'rollback', 'wait-rollout']);
+const REVERT_PREFIX = 'revert-';
+
+function isStepId(id: string): boolean {
+  return STEP_IDS.has(id) || id.startsWith(REVERT_PREFIX);
+}
+
+/**
+ * The reverts of the undone run's Jobs that ran, last first, as `job` steps of the rollback: a failed revert
+ * fails the rollback before the image is restored over a half-reverted database. Besides the rollback run's
+ * own variables (FLIGHTDECK_IMAGE and FLIGHTDECK_VERSION are what it restores), the Job is told what it undoes.
+ */
+function revertSteps(of: Run, previousImage: string | undefined): RunStepItem[] {
+  return revertsOf(of).flatMap((item) => {
+    if (!item.revert) return [];
+    const { timeoutMs, env, ...job } = item.revert;
+    const told = {
+      FLIGHTDECK_UNDONE_RUN: of.id,
+      FLIGHTDECK_UNDONE_RUN_REF: runRef(of),
+      FLIGHTDECK_UNDONE_VERSION: of.version,
+      FLIGHTDECK_UNDONE_IMAGE: of.target.image,
+      FLIGHTDECK_REVERTED_STEP: item.id,
+      ...(previousImage ? { FLIGHTDECK_PREVIOUS_IMAGE: previousImage } : {}),
+    };
+    return [{ id: `${REVERT_PREFIX}${item.id}`, kind: 'step', state: 'pending', action: 'job', title: `Revert: ${item.title}`, job: { ...job, env: { ...told, ...env } }, timeoutMs, onFailure: 'fail' }];
+  });
+}
+
+/** Whether the run shifted traffic: through a canary (weights, replicas) or a blue-green preview and switch. */
+export function trafficShiftsOf(of: Run): { usedCanary: boolean; usedBlueGreen: boolean } {
+  const used = (actions: readonly string[]) => of.phases.some((phase) => phase.items.some((item) => item.kind === 'step' && actions.includes(item.action) && item.state !== 'pending'));
+  return { usedCanary: used(['canary', 'traffic']), usedBlueGreen: used(['preview', 'switch', 'scale-down']) };
+}
 
 /** Default bound for the rollback's own rollout. */
 const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
@@ -30,6 +64,7 @@ const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
  * A rollback run: a pending run of kind `rollback` with a synthetic checklist (`rollback`) of steps only:
  * switch traffic back to the old version when the undone run brought up a blue-green preview (first, before
  * anything else: the old version was kept scaled for it), return all traffic to stable when it used a canary,
+ * run the reverts of that run's Jobs that ran, last first (job-reverts.ts),
  * restore the pod template that run
  * pinned before changing anything (or `toRevision`, or without either the previous revision), then wait
  * for the rollout. It starts without a Start click; sign-offs and guards do not apply. The undone run's
@@ -40,10 +75,7 @@ const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 export function createRollbackRun(input: CreateRollbackRunInput, now: number): Run {
   const { of, toRevision } = input;
   const pinned = toRevision === undefined ? of?.rollbackTarget : undefined;
-  const used = (actions: readonly string[]) =>
-    of?.phases.some((phase) => phase.items.some((item) => item.kind === 'step' && actions.includes(item.action) && item.state !== 'pending'));
-  const usedCanary = used(['canary', 'traffic']);
-  const usedBlueGreen = used(['preview', 'switch', 'scale-down']);
+  const { usedCanary, usedBlueGreen } = of ? trafficShiftsOf(of) : { usedCanary: false, usedBlueGreen: false };
   const image = pinned?.image ?? input.target.image;
   const pending = { kind: 'step', state: 'pending' } as const;
   const steps: RunStepItem[] = [];
@@ -52,6 +84,7 @@ export function createRollbackRun(input: CreateRollbackRunInput, now: number): R
     steps.push({ ...pending, id: 'retire-preview', action: 'retire-preview', title: 'Scale the preview down and return the active Service to its own selector' });
   }
   if (usedCanary) steps.push({ ...pending, id: 'restore-traffic', action: 'restore-traffic', title: 'Return all traffic to stable and scale the canary down' });
+  if (of) steps.push(...revertSteps(of, pinned?.image));
   steps.push({
     ...pending,
     id: 'rollback',
@@ -84,7 +117,7 @@ export function createRollbackRun(input: CreateRollbackRunInput, now: number): R
     phases: [
       { id: 'rollback', title: 'Roll back', state: 'pending', items: steps },
       ...(input.plan?.length
-        ? [{ id: 'rollback-plan', title: 'After the rollback', state: 'pending' as const, afterMs: 0, items: input.plan.map((item) => (STEP_IDS.has(item.id) ? { ...item, id: `plan-${item.id}` } : item)) }]
+        ? [{ id: 'rollback-plan', title: 'After the rollback', state: 'pending' as const, afterMs: 0, items: input.plan.map((item) => (isStepId(item.id) ? { ...item, id: `plan-${item.id}` } : item)) }]
         : []),
     ],
     guards: [],

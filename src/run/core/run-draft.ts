@@ -1,5 +1,6 @@
 import { auditEntry } from './audit-entry.js';
-import type { Effect } from './run-event.js';
+import { irreversibleJobsThatRan } from './job-reverts.js';
+import { FLIGHTDECK_ACTOR, type Effect } from './run-event.js';
 import { plainRunReason, type RunCause } from './run-reason.js';
 import { CLUSTER_CHANGING_ACTIONS, type RunItem } from './run-item-schema.js';
 import type { AuditEntry, Run, RunPhase, RunState } from './run-schema.js';
@@ -87,7 +88,8 @@ export type EndState = 'failed' | 'error' | 'aborted';
 /**
  * Ends the run in `state` for `reason`: everything but the state itself, which the caller returns to
  * `transition` (the one place that sets it). A deploy that ends `failed` after changing the cluster asks
- * for a rollback (the summary then waits for the rollback's end); any other end asks for the summary.
+ * for a rollback (the summary then waits for the rollback's end) — unless a Job that cannot be undone ran:
+ * then it holds (`hold`) and asks for the summary, as any other end does.
  */
 export function endRun(draft: RunDraft, state: EndState, reason: RunCause, actor: string): EndState {
   const { run } = draft;
@@ -97,11 +99,20 @@ export function endRun(draft: RunDraft, state: EndState, reason: RunCause, actor
   stopGuards(draft);
   record(draft, actor, `run.${state}`, plainRunReason(reason));
   draft.effects.push({ type: 'thread', note: { kind: 'run-ended', runId: run.id, state, reason } });
-  if (state === 'failed' && run.kind === 'deploy' && changedCluster(run)) {
-    draft.effects.push({ type: 'request-rollback', reason });
-  } else {
+  if (state !== 'failed' || run.kind !== 'deploy' || !changedCluster(run)) {
     requestSummary(draft);
+    return state;
   }
+  const irreversible = irreversibleJobsThatRan(run);
+  if (irreversible.length === 0) {
+    draft.effects.push({ type: 'request-rollback', reason });
+    return state;
+  }
+  // Restoring the image over a change nothing can undo is a person's call, never an automatic one.
+  record(draft, FLIGHTDECK_ACTOR, 'rollback.held', `not rolled back automatically: ${irreversible.map((item) => item.id).join(', ')} ran and cannot be undone`);
+  draft.effects.push({ type: 'thread', note: { kind: 'rollback-held', runId: run.id, irreversible: irreversible.map((item) => item.title) } });
+  draft.effects.push({ type: 'hold' });
+  requestSummary(draft);
   return state;
 }
 

@@ -41,6 +41,8 @@ export type RunEvent =
   | { type: 'abort'; actor: string; reason?: string }
   | { type: 'guard-assessed'; guardId: string; assessment: GuardAssessment }
   | { type: 'guard-breached'; guardId: string; action: GuardAction; detail: string }
+  /** A person decided to keep a held run (a failed run whose Jobs cannot be undone) as it is: the image stays. */
+  | { type: 'hold-kept'; actor: string }
   /** The rollback run undoing this run was created (it holds the lock now). */
   | { type: 'rollback-started'; rollbackRunId: string; actor: string }
   /** The rollback run ended; also accepted on a failed run whose rollback could not be started. */
@@ -65,6 +67,11 @@ export type Effect =
   | { type: 'stop-guards' }
   /** Start a rollback run for this run (it ended `failed` after changing the cluster). */
   | { type: 'request-rollback'; reason: RunCause }
+  /**
+   * In place of `request-rollback` when Jobs that cannot be undone ran: traffic back to stable where the run
+   * shifted it, the target locked, the failure paged; the image stays until a person decides.
+   */
+  | { type: 'hold' }
   /** Trigger PagerDuty and DM the on-call; the run is paused until someone acts. */
   | { type: 'page'; guardId: string; detail: string }
   | { type: 'notify'; guardId: string; detail: string }

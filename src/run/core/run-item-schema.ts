@@ -135,7 +135,15 @@ export type JobOutcome = z.infer<typeof jobOutcomeSchema>;
  */
 export const jobLogStreamSchema = z.object({ podName: z.string(), lines: z.number().int().nonnegative() });
 
-/** `timeoutMs`: the step's deadline, also the Job's activeDeadlineSeconds. `logStream`: since run schema 5. */
+/** A `job` step's `revert:` as the run keeps it: the Job (image resolved) and its deadline. Run schema 5. */
+export const jobRevertSchema = runJobSpecSchema.extend({ timeoutMs });
+export type JobRevert = z.infer<typeof jobRevertSchema>;
+
+/**
+ * `timeoutMs`: the step's deadline, also the Job's activeDeadlineSeconds. `revert`: what a rollback of the run
+ * runs to undo the Job once it has started; `irreversible`: nothing can, so an automatic rollback holds.
+ * `logStream`: how far its log reached the thread. The three since run schema 5.
+ */
 const jobRunStepSchema = z.object({
   ...stepBase,
   action: z.literal('job'),
@@ -144,6 +152,8 @@ const jobRunStepSchema = z.object({
   onFailure: z.enum(JOB_FAILURE_POLICIES),
   outcome: jobOutcomeSchema.optional(),
   logStream: jobLogStreamSchema.optional(),
+  revert: jobRevertSchema.optional(),
+  irreversible: z.literal(true).optional(),
 });
 const previewRunStepSchema = z.object({ ...stepBase, action: z.literal('preview'), timeoutMs });
 const switchRunStepSchema = z.object({ ...stepBase, action: z.literal('switch') });

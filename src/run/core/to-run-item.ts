@@ -1,6 +1,6 @@
 import type { Checklist, ChecklistItem, StepItem } from '../../checklist/checklist-schema.js';
 import { durationMs } from './duration-ms.js';
-import type { RunItem, RunStepItem } from './run-item-schema.js';
+import type { JobRevert, RunItem, RunStepItem } from './run-item-schema.js';
 import type { RunTarget } from './run-schema.js';
 
 /** One checklist item (templates already filled) as a pending run item. */
@@ -93,16 +93,32 @@ function toRunStep(item: StepItem, target: RunTarget): RunStepItem {
         ...timeout(item.timeout),
       };
     case 'job': {
-      const { id: _id, kind: _kind, title, action, image, deadline, backoffLimit, onFailure, ...pod } = item;
+      const { id: _id, kind: _kind, title, action, image, deadline, backoffLimit, onFailure, revert, irreversible, ...pod } = item;
       const shown = image ?? target.image;
+      const timeoutMs = durationMs(deadline, `deadline of "${item.id}"`);
       return {
         ...base,
         action,
         title: title ?? `Run job (${shown}${pod.command ? ` ${pod.command.join(' ')}` : ''})`,
         job: { image: shown, ...pod, backoffLimit },
-        timeoutMs: durationMs(deadline, `deadline of "${item.id}"`),
+        timeoutMs,
         onFailure,
+        ...(revert ? { revert: revertOf(revert, { image: shown, backoffLimit, timeoutMs }, item.id) } : {}),
+        ...(irreversible ? { irreversible: true as const } : {}),
       };
     }
   }
+}
+
+type ChecklistRevert = NonNullable<Extract<StepItem, { action: 'job' }>['revert']>;
+
+/** A step's `revert:` with what it leaves out taken from the step: its image, backoff limit and deadline. */
+function revertOf(revert: ChecklistRevert, step: { image: string; backoffLimit: number; timeoutMs: number }, id: string): JobRevert {
+  const { image, deadline, backoffLimit, ...pod } = revert;
+  return {
+    image: image ?? step.image,
+    ...pod,
+    backoffLimit: backoffLimit ?? step.backoffLimit,
+    timeoutMs: deadline === undefined ? step.timeoutMs : durationMs(deadline, `deadline of the revert of "${id}"`),
+  };
 }

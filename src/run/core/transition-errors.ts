@@ -78,6 +78,10 @@ export function alreadyRollingBack(run: Run): FlightdeckError {
   return catalogued('already-rolling-back', { run: ref(run), state: run.state, ...(run.rollbackRunId ? { rollbackRunId: run.rollbackRunId } : {}) });
 }
 
+export function runNotHeld(run: Run): FlightdeckError {
+  return catalogued('run-not-held', { run: ref(run), state: run.state });
+}
+
 export function noRollbackInProgress(run: Run): FlightdeckError {
   return catalogued('no-rollback-in-progress', { run: ref(run), state: run.state });
 }

@@ -3,6 +3,7 @@ import { FLIGHTDECK_ACTOR } from './run-event.js';
 import type { Run, RunGuard } from './run-schema.js';
 import { endWatch } from './guard-watch.js';
 import { endRun, record, type NextState, type RunDraft } from './run-draft.js';
+import { irreversibleJobsThatRan } from './job-reverts.js';
 import { pauseRun } from './transition-control.js';
 import { guardNotFound } from './transition-errors.js';
 
@@ -47,9 +48,11 @@ export function applyGuardBreached(draft: RunDraft, event: GuardEvent<'guard-bre
   guard.breachedAt = draft.now;
   run.breaches.push({ guardId: guard.id, action: event.action, detail: event.detail, at: draft.now });
   record(draft, FLIGHTDECK_ACTOR, 'guard.breached', `${guard.id} (${event.action}): ${event.detail}`);
-  const watch = run.state === 'succeeded' ? { watch: true } : {};
-  draft.effects.push({ type: 'thread', note: { kind: 'guard-breached', guardTitle: guard.title, detail: event.detail, action: event.action, ...watch } });
-  if (run.state === 'succeeded') return breachWatch(draft, guard, event);
+  const watching = run.state === 'succeeded';
+  const held = event.action === 'rollback' && irreversibleJobsThatRan(run).length > 0;
+  draft.effects.push({ type: 'thread', note: { kind: 'guard-breached', guardTitle: guard.title, detail: event.detail, action: event.action, ...(watching ? { watch: true } : {}), ...(held ? { held } : {}) } });
+  // A watch never restores the image over a Job that cannot be undone: the on-call is paged to decide.
+  if (watching) return breachWatch(draft, guard, held ? { ...event, action: 'page' } : event);
   switch (event.action) {
     case 'rollback':
       return endRun(draft, 'failed', `guard "${guard.title}" breached: ${event.detail}`, FLIGHTDECK_ACTOR);

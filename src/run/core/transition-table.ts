@@ -7,6 +7,7 @@ import { watchOpen } from './guard-watch.js';
 import { applyWatchEnded } from './transition-watch.js';
 import { applyApprove, applyCheckMeasured, applyTick } from './transition-items.js';
 import { applyPhaseDue, applyRollbackFinished, applyRollbackStarted } from './transition-rollback.js';
+import { applyHoldKept, isHeld } from './transition-hold.js';
 import { applyJobLogStreamed, applyLockLost, applyRollbackTargetRecorded, applyStepFailed, applyStepProgress, applyStepSucceeded, applySummaryPosted } from './transition-steps.js';
 
 /*
@@ -43,7 +44,7 @@ const LIVE = ['pending', 'running', 'waiting', 'paused'] as const satisfies read
 const ENDED = ['succeeded', 'failed', 'error', 'aborted', 'rolling-back', 'rolled-back', 'rollback-failed'] as const satisfies readonly RunState[];
 
 /** The effects of a run that ends (`endRun`): the thread hears why, guards stop, then a rollback or the summary. */
-const END_EFFECTS = ['thread', 'stop-guards', 'request-rollback', 'summary'] as const satisfies readonly Effect['type'][];
+const END_EFFECTS = ['thread', 'stop-guards', 'request-rollback', 'hold', 'summary'] as const satisfies readonly Effect['type'][];
 
 /**
  * People and checks act on a succeeded run only through the items of its follow-ups. `takes` asks only
@@ -156,6 +157,13 @@ export const RUN_TRANSITIONS: TransitionTable = {
     },
     effects: [...END_EFFECTS, 'page', 'notify'],
     apply: applyGuardBreached,
+  },
+  'hold-kept': {
+    from: [...LIVE, 'failed'],
+    whenEnded: (run) => isHeld(run),
+    to: { stay: 'a held run (failed after Jobs that cannot be undone ran, not rolled back) keeps its image; refused otherwise' },
+    effects: ['thread'],
+    apply: applyHoldKept,
   },
   'rollback-started': {
     from: [...LIVE, ...ENDED],

@@ -1,4 +1,5 @@
 import type { Button } from '@slack/types';
+import { irreversibleJobsThatRan } from '../../run/core/job-reverts.js';
 import { changedCluster } from '../../run/core/run-draft.js';
 import type { Run } from '../../run/core/run-schema.js';
 import { clip, MAX_CONFIRM_TEXT } from './block-kit-limits.js';
@@ -18,9 +19,11 @@ function button(run: Run, text: string, actionId: string, style?: 'primary' | 'd
 }
 
 function abortButton(run: Run): Button {
-  const consequence = changedCluster(run)
-    ? 'The cluster has already been changed: the run ends failed and is rolled back.'
-    : 'Nothing has reached the cluster yet: the run ends aborted.';
+  const consequence = !changedCluster(run)
+    ? 'Nothing has reached the cluster yet: the run ends aborted.'
+    : irreversibleJobsThatRan(run).length > 0
+      ? 'The cluster has already been changed, and a Job that cannot be undone ran: the run ends failed and is held (traffic back to stable, the image kept) until someone rolls it back anyway.'
+      : 'The cluster has already been changed: the run ends failed and is rolled back.';
   return {
     ...button(run, 'Abort', RUN_ACTIONS.abort, 'danger'),
     confirm: {

@@ -27,7 +27,7 @@ export function wordThreadNote(note: ThreadNote): string {
     case 'resumed':
       return `:arrow_forward: Resumed by ${mentionOf(note.actor)} (paused since ${formatUtcTime(note.pausedAt)})`;
     case 'guard-breached':
-      return `:rotating_light: Guard *${note.guardTitle}* breached${note.watch ? ' after the run succeeded' : ''}: ${note.detail} — ${(note.watch ? WATCH_BREACH_ACTION : BREACH_ACTION)[note.action]}`;
+      return `:rotating_light: Guard *${note.guardTitle}* breached${note.watch ? ' after the run succeeded' : ''}: ${note.detail} — ${note.held ? 'holding instead of rolling back: the run ran Jobs that cannot be undone' : (note.watch ? WATCH_BREACH_ACTION : BREACH_ACTION)[note.action]}`;
     case 'watch-started':
       return `:eyes: Watching ${note.guards.map((title) => `*${title}*`).join(', ')} until ${formatDateTime(note.until)}`;
     case 'watch-ended':
@@ -47,6 +47,12 @@ export function wordThreadNote(note: ThreadNote): string {
     }
     case 'job-log-unavailable':
       return `:warning: The log of job \`${note.jobName}\` for step *${note.itemTitle}* could not be posted: ${escapeMrkdwn(note.why)}`;
+    case 'rollback-held':
+      return `:octagonal_sign: Run #${note.runId} is *held*, not rolled back: ${note.irreversible.map((title) => `*${title}*`).join(', ')} ran and cannot be undone. Traffic goes back to stable where the run shifted it; the image stays and new deploys are locked out until the on-call decides: roll the image back anyway (Rollback, or /rollback) or hold.`;
+    case 'hold-kept':
+      return `:octagonal_sign: ${mentionOf(note.actor)} decided to *hold*: the image stays. The target stays locked until someone runs /deploy unlock; /rollback still rolls the image back.`;
+    case 'hold-traffic':
+      return `:vertical_traffic_light: Held run: ${note.detail}`;
     case 'rollback-started':
       return `:rewind: Rollback run #${note.rollbackRunId} started by ${mentionOf(note.actor)}`;
     case 'rollback-finished':
