@@ -38,6 +38,15 @@ export const RUN_MIGRATIONS: Readonly<Record<number, RunMigration>> = {
     up: (doc) => ({ ...doc, schemaVersion: 4 }),
     down: (doc) => (fitsVersion3(doc) ? { ...doc, schemaVersion: 3 } : undefined),
   },
+  /**
+   * 5 adds replica-mode canaries: a target whose `traffic` names one Service (no HTTPRoute), and a canary step's
+   * `replicas: match-stable`. A version 4 document is already a version 5 one; a run using either stays at 5,
+   * since version 4 refuses both (its traffic needs a route, its replicas a number).
+   */
+  4: {
+    up: (doc) => ({ ...doc, schemaVersion: 5 }),
+    down: (doc) => (fitsVersion4(doc) ? { ...doc, schemaVersion: 4 } : undefined),
+  },
 };
 
 function itemsOf(doc: StoredRunDocument): Array<Record<string, unknown>> {
@@ -46,6 +55,13 @@ function itemsOf(doc: StoredRunDocument): Array<Record<string, unknown>> {
 }
 
 const VERSION_4_ACTIONS = new Set(['job', 'preview', 'switch', 'scale-down', 'switch-back', 'retire-preview']);
+
+/** Whether a version 5 document uses nothing version 4 would refuse. */
+function fitsVersion4(doc: StoredRunDocument): boolean {
+  const target = doc.target as { traffic?: { service?: unknown } } | undefined;
+  if (target?.traffic?.service !== undefined) return false;
+  return !itemsOf(doc).some((item) => item.action === 'canary' && item.replicas === 'match-stable');
+}
 
 /** Whether a version 4 document uses nothing version 3 would refuse or drop. */
 function fitsVersion3(doc: StoredRunDocument): boolean {

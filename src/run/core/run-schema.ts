@@ -10,7 +10,7 @@ export type { RunItem } from './run-item-schema.js';
  * Bumped whenever the stored shape changes, with a migration from the previous version in
  * run-migrations.ts: older documents are migrated forward on read (parse-run.ts).
  */
-export const RUN_SCHEMA_VERSION = 4;
+export const RUN_SCHEMA_VERSION = 5;
 
 /**
  * The run document as stored in Redis. It is parsed with this schema on every read (after migrating an
@@ -82,8 +82,11 @@ export const runTargetSchema = z.object({
   container: z.string(),
   /** The full image reference the run rolls out, `repository:tag`. */
   image: z.string(),
-  /** The HTTPRoute and Services traffic steps shift weight between (from the catalog's `traffic`). */
-  traffic: z.object({ route: z.string(), stableService: z.string(), canaryService: z.string() }).optional(),
+  /**
+   * How traffic steps reach the canary (the catalog's `traffic`): an HTTPRoute and its two Services, or (schema
+   * 5) the one Service selecting stable and canary pods, the weights then being pod counts.
+   */
+  traffic: z.union([z.object({ route: z.string(), stableService: z.string(), canaryService: z.string() }), z.object({ service: z.string() })]).optional(),
   /** The Services (and optional HTTPRoute) blue-green steps switch between (from the catalog's `blueGreen`). */
   blueGreen: z.object({ activeService: z.string(), previewService: z.string(), route: z.string().optional() }).optional(),
   /** The environment's Prometheus, used by prometheus probes that name no URL. */

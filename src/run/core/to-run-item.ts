@@ -56,7 +56,7 @@ function toRunStep(item: StepItem, target: RunTarget): RunStepItem {
       return {
         ...base,
         action: item.action,
-        title: item.title ?? `Start a canary of ${target.image} (${item.replicas} ${item.replicas === 1 ? 'replica' : 'replicas'})`,
+        title: item.title ?? `Start a canary of ${target.image} (${item.replicas === 'match-stable' ? 'as many replicas as stable' : `${item.replicas} ${item.replicas === 1 ? 'replica' : 'replicas'}`})`,
         replicas: item.replicas,
         ...timeout(item.timeout),
       };
