@@ -72,14 +72,13 @@ export async function recordStableReplicas(client: ClusterClient, canary: V1Depl
 /**
  * Makes sure the one Service selects the stable's pods and would select the canary's (the stable's pod labels
  * plus `track: canary`): otherwise the pod counts would say nothing about where the traffic goes.
- * @throws FlightdeckError k8s-invalid naming the selector and the labels it misses; else the toK8sError mapping.
+ * @throws FlightdeckError k8s-invalid naming the Service's selector; else the toK8sError mapping.
  */
 export async function assertServiceSelectsBoth(client: ClusterClient, namespace: string, service: string, stableLabels: Record<string, string>): Promise<void> {
   const { selector } = await readServiceSelector(client, { namespace, service });
-  const canaryLabels = { ...stableLabels, [TRACK_LABEL]: 'canary' };
-  const misses = (labels: Record<string, string>) => Object.entries(selector).filter(([key, value]) => labels[key] !== value);
-  const missed = Object.keys(selector).length === 0 ? [] : [...misses(stableLabels), ...misses(canaryLabels)];
-  if (Object.keys(selector).length > 0 && missed.length === 0) return;
+  const selects = (labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
+  // An empty selector selects nothing: its endpoints are managed by hand.
+  if (Object.keys(selector).length > 0 && selects(stableLabels) && selects({ ...stableLabels, [TRACK_LABEL]: 'canary' })) return;
   const shown = Object.entries(selector).map(([key, value]) => `${key}=${value}`).join(',') || '(none)';
   throw new FlightdeckError('k8s-invalid', `service ${namespace}/${service} (selector ${shown}) does not select both the stable and the canary pods, so their pod counts cannot split its traffic`, {
     remedy: `Give the Service a selector that the stable's pod labels match without ${TRACK_LABEL} (the canary's pods carry ${TRACK_LABEL}=canary), or use an HTTPRoute: traffic: { route, stableService, canaryService }.`,
