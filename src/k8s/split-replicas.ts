@@ -5,13 +5,14 @@ export interface ReplicaSplit {
 }
 
 /**
- * The pod counts that come nearest to sending `weight` percent of one Service's traffic to the canary when
- * the Service selects both Deployments' pods (kube-proxy spreads connections over pods, not Deployments):
- * canary = ceil(weight × S / 100) and stable = S − floor(weight × S / 100), S being the stable's replicas
- * before the canary. Rounding the canary up is what Argo Rollouts' basic canary does; taking the stable down
- * only by the rounded-down share keeps the pods at S or S + 1, never fewer than the stable had. So any weight
- * from 1 to 99 leaves at least one pod on each side (1 % of 10 pods is 1 canary and 10 stable), 0 is the
- * stable alone and 100 the canary at the stable's full count.
+ * The pod counts that send about `weight` percent of one Service's traffic to the canary when the Service
+ * selects both Deployments' pods (kube-proxy spreads connections over pods, not Deployments): canary =
+ * ceil(weight × S / 100) and stable = S − floor(weight × S / 100), S being the stable's replicas before the
+ * canary. Argo Rollouts' basic canary stays in the same bounds (S or S + 1 pods, one on each side for 1–99)
+ * and picks whichever of ceil and floor comes closest, at S pods unless maxSurge allows S + 1; one formula is
+ * easier to predict from a checklist, and taking the stable down only by the rounded-down share means the pods
+ * never number fewer than the stable had. So any weight from 1 to 99 leaves at least one pod on each side (1 %
+ * of 10 pods is 1 canary and 10 stable), 0 is the stable alone and 100 the canary at the stable's full count.
  *
  * @throws RangeError for a weight outside 0..100 or a replica count that is not a whole number 1 or more.
  */
