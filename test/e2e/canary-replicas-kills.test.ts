@@ -24,6 +24,9 @@ environments:
   production:
     cluster: emulator
     checklist: canary
+  live:
+    cluster: emulator
+    checklist: slow-canary
 services:
   web:
     namespace: shop
@@ -32,6 +35,13 @@ services:
     image: ${REPO}
     environments: [production]
     traffic: { service: web }
+  cart:
+    namespace: shop
+    deployment: cart
+    container: cart
+    image: registry.example.com/acme/cart
+    environments: [live]
+    traffic: { service: cart }
 `;
 
 /** Every replica-mode step, each long enough (slow pods, 3 s bakes) to be killed inside. */
@@ -46,6 +56,19 @@ phases:
       - { id: bake50, kind: step, action: bake, duration: 3s }
       - { id: t100, kind: step, action: traffic, weight: 100 }
       - { id: bake100, kind: step, action: bake, duration: 3s }
+      - { id: promote, kind: step, action: promote, timeout: 60s }
+`;
+
+/** A bake long enough to abort in, so the rollback's restore-traffic step can be killed. */
+const SLOW_CHECKLIST = `
+name: slow-canary
+phases:
+  - id: canary
+    title: Canary
+    items:
+      - { id: canary, kind: step, action: canary, timeout: 60s }
+      - { id: t50, kind: step, action: traffic, weight: 50 }
+      - { id: bake, kind: step, action: bake, duration: 30m }
       - { id: promote, kind: step, action: promote, timeout: 60s }
 `;
 
@@ -71,7 +94,8 @@ describe('a replica-mode canary whose worker is killed inside every step', () =>
     slack = await startSlackEmulator({ channels: [CHANNEL] });
     k8s = await startKubernetesEmulator({ readyDelayMs: 2500 });
     k8s.seedDeployment({ namespace: 'shop', name: 'web', container: 'web', image: `${REPO}:v1`, replicas: 3 });
-    k8s.create('services', 'shop', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } });
+    k8s.seedDeployment({ namespace: 'shop', name: 'cart', container: 'cart', image: 'registry.example.com/acme/cart:v1', replicas: 3 });
+    for (const name of ['web', 'cart']) k8s.create('services', 'shop', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }] } });
     const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-canary-replicas-kills-')), 'kubeconfig');
     k8s.writeKubeconfig(kubeconfig, 'emulator');
     options = {
@@ -80,7 +104,7 @@ describe('a replica-mode canary whose worker is killed inside every step', () =>
       signingSecret: SIGNING_SECRET,
       kubeconfigPath: kubeconfig,
       catalog: CATALOG,
-      checklists: { canary: CHECKLIST },
+      checklists: { canary: CHECKLIST, 'slow-canary': SLOW_CHECKLIST },
       // A short job lock so each new process takes over the dead one's step within seconds.
       env: { REDIS_PREFIX: prefix, WORKER_LOCK_MS: '1500' },
     };
@@ -174,5 +198,57 @@ describe('a replica-mode canary whose worker is killed inside every step', () =>
     });
     expect(JSON.stringify(message.blocks)).toContain('Succeeded');
     expect(slack.messages(CHANNEL)).toHaveLength(1);
+  }, 240_000);
+
+  it('a rollback killed while it gives the stable its pods back converges: 3 stable v1 pods, the canary at zero', async () => {
+    const driver = () => new SlackDriver({ appUrl: current!.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
+    const response = await driver().slashCommand({ command: '/deploy', text: 'cart v2 to live', userId: 'U0ALICE', channelId: CHANNEL });
+    const id = /Run #(\d+)/.exec(replyText(response))?.[1];
+    expect(id, replyText(response)).toBeDefined();
+    const baking = await waitUntil('the bake', async () => {
+      const run = await store.get(id!);
+      return run?.messageTs && run.phases[0]!.items.find((item) => item.id === 'bake')?.state === 'running' ? run : undefined;
+    }, 60_000);
+    const pods = () => ({ stable: k8s.getDeployment('shop', 'cart').spec.replicas as number, canary: k8s.getDeployment('shop', 'cart-canary').spec.replicas as number });
+    expect(pods()).toEqual({ stable: 2, canary: 2 });
+
+    const click = await driver().clickButton({ userId: 'U0ALICE', channelId: CHANNEL, messageTs: baking.messageTs!, actionId: 'run.abort', value: id! });
+    expect(click.status).toBe(200);
+    // Aborting may ask for confirmation first.
+    await waitUntil('the abort to land', async () => {
+      const run = await store.get(id!);
+      if (run && run.state !== 'running' && run.state !== 'waiting') return true;
+      const dialog = slack.openViews('U0ALICE').find((view) => view.open);
+      if (dialog) await driver().viewSubmission({ userId: 'U0ALICE', viewId: dialog.id });
+      return undefined;
+    }, 30_000);
+    const rollbackId = await waitUntil('the rollback run', async () => (await store.get(id!))?.rollbackRunId, 30_000);
+    const restoring = await waitUntil('restore-traffic to start', async () => {
+      const item = (await store.get(rollbackId))?.phases[0]!.items.find((candidate) => candidate.id === 'restore-traffic');
+      return item && item.state !== 'pending' ? item.state : undefined;
+    }, 30_000);
+    // It waits for a new stable pod (2.5 s), so it is caught running.
+    expect(restoring).toBe('running');
+    await new Promise((settle) => setTimeout(settle, 300));
+    await current!.stop('SIGKILL');
+    current = await startFlightdeckProcess(options);
+
+    const undone = await waitUntil('the rollback to end', async () => {
+      const run = await store.get(id!);
+      return run && ['rolled-back', 'rollback-failed', 'error'].includes(run.state) ? run : undefined;
+    }, 90_000);
+    expect(undone.state, JSON.stringify(undone.reason)).toBe('rolled-back');
+    const stable = k8s.getDeployment('shop', 'cart');
+    expect(stable.spec.template.spec.containers[0].image).toBe('registry.example.com/acme/cart:v1');
+    expect(pods()).toEqual({ stable: 3, canary: 0 });
+    expect(stable.status.readyReplicas).toBe(3);
+    const rollback = (await store.get(rollbackId))!;
+    expect(rollback.phases[0]!.items.map((item) => `${item.id}:${item.state}`)).toEqual(['restore-traffic:done', 'rollback:done', 'wait-rollout:done']);
+    const audit = (await store.audit(rollbackId)).map((entry) => `${entry.action} ${entry.detail.split(':')[0]}`);
+    expect(audit.filter((line) => line === 'step.succeeded restore-traffic')).toHaveLength(1);
+    // The canary went to zero only after the stable was back at 3: no write ever left fewer than 3 pods.
+    const writes = k8s.requests.filter((r) => r.method === 'PATCH' && /\/deployments\/cart(-canary)?$/.test(r.path) && (r.body as { spec?: { replicas?: number } }).spec?.replicas !== undefined);
+    const last = writes.map((r) => `${r.path.endsWith('-canary') ? 'cart-canary' : 'cart'}=${(r.body as { spec: { replicas: number } }).spec.replicas}`);
+    expect(last.slice(-2)).toEqual(['cart=3', 'cart-canary=0']);
   }, 240_000);
 });
