@@ -62,7 +62,7 @@ export function sandboxSnapshot({ world, slack, clusters, pagerduty, metrics, ac
 function clusterView(target: SandboxTarget, k8s: KubernetesEmulator | undefined): Record<string, unknown> {
   const { service, environment, namespace, deployment, traffic } = target;
   const ours = new Set([deployment, `${deployment}-canary`]);
-  const route = traffic && k8s ? k8s.get('httproutes', namespace, traffic.route) : undefined;
+  const route = traffic && 'route' in traffic && k8s ? k8s.get('httproutes', namespace, traffic.route) : undefined;
   const backends = (route?.spec?.rules?.[0]?.backendRefs ?? []) as Array<{ name: string; weight?: number }>;
   const row = (o: KObject) => ({
     name: o.metadata.name as string,

@@ -17,14 +17,16 @@ export function seedSandboxClusters(clusters: ReadonlyMap<string, KubernetesEmul
     if (!k8s.get('deployments', namespace, deployment)) {
       k8s.seedDeployment({ namespace, name: deployment, container, image: `${target.repository}:${SANDBOX_START_VERSION}`, replicas: 3 });
     }
-    const services = traffic ? [traffic.stableService, traffic.canaryService] : [deployment];
-    for (const name of services) createOnce(k8s, 'services', namespace, service(name, deployment, traffic && name === traffic.canaryService ? 'canary' : undefined));
-    if (traffic) {
+    // Replica mode: the one Service selects stable and canary pods alike.
+    const routed = traffic && 'route' in traffic ? traffic : undefined;
+    const services = routed ? [routed.stableService, routed.canaryService] : [traffic && 'service' in traffic ? traffic.service : deployment];
+    for (const name of services) createOnce(k8s, 'services', namespace, service(name, deployment, routed && name === routed.canaryService ? 'canary' : undefined));
+    if (routed) {
       createOnce(k8s, 'httproutes', namespace, {
         apiVersion: 'gateway.networking.k8s.io/v1',
         kind: 'HTTPRoute',
-        metadata: { name: traffic.route },
-        spec: { parentRefs: [{ name: 'public' }], rules: [{ backendRefs: [{ name: traffic.stableService, port: PORT }] }] },
+        metadata: { name: routed.route },
+        spec: { parentRefs: [{ name: 'public' }], rules: [{ backendRefs: [{ name: routed.stableService, port: PORT }] }] },
       });
     }
   }

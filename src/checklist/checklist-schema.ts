@@ -63,11 +63,20 @@ export const setImageStepSchema = z.strictObject({ ...step, action: z.literal('s
 /** Watch the Deployment until `kubectl rollout status` would call it complete; fail after `timeout`. */
 export const waitRolloutStepSchema = z.strictObject({ ...step, action: z.literal('wait-rollout'), timeout: duration.default('10m') });
 
-/** Create (or update) the `<deployment>-canary` Deployment running the new image, and wait for it. */
+const REPLICAS = 'must be a whole number from 1 to 100, or match-stable';
+
+/**
+ * Create (or update) the `<deployment>-canary` Deployment running the new image, and wait for it. `replicas`:
+ * its size behind an HTTPRoute, a number or `match-stable` (the stable's replica count when the step runs, so
+ * at 100% the canary has the capacity the stable had). In replica mode (the catalog's `traffic: { service }`)
+ * the canary starts with one pod and the traffic steps size it, up to the stable's count.
+ */
 export const canaryStepSchema = z.strictObject({
   ...step,
   action: z.literal('canary'),
-  replicas: z.number().int().min(1).max(100).default(1),
+  replicas: z
+    .union([z.number().int().min(1, REPLICAS).max(100, REPLICAS), z.literal('match-stable')], { error: 'not a replica count — use a whole number from 1 to 100, or match-stable (the stable\'s replica count)' })
+    .default(1),
   timeout: duration.default('10m'),
 });
 

@@ -112,12 +112,59 @@ export const environmentSchema = z.strictObject({
     .optional(),
 });
 
-/** The Gateway API HTTPRoute and the two Services traffic steps shift weight between. */
-export const trafficSettingsSchema = z.strictObject({
-  route: subdomain,
-  stableService: label,
-  canaryService: label,
-});
+/**
+ * How traffic steps reach the canary. With `route`: the Gateway API HTTPRoute and the two Services whose
+ * backend weights they set. With `service` alone (no Gateway controller): the one Service that selects the
+ * stable and the canary pods, and the weights become pod counts (replica mode, approximate).
+ */
+export const trafficSettingsSchema = z
+  .strictObject({
+    route: subdomain.optional(),
+    stableService: label.optional(),
+    canaryService: label.optional(),
+    service: label.optional(),
+  })
+  .superRefine((traffic, ctx) => {
+    const routed = traffic.route !== undefined || traffic.stableService !== undefined || traffic.canaryService !== undefined;
+    if (traffic.service !== undefined && routed) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['service'],
+        message: 'service (replica mode) cannot be combined with route, stableService or canaryService — keep route, stableService and canaryService for an HTTPRoute, or service alone without a Gateway controller',
+      });
+      return;
+    }
+    if (traffic.service !== undefined) return;
+    for (const key of ['route', 'stableService', 'canaryService'] as const) {
+      if (traffic[key] !== undefined) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: routed
+          ? `required key is missing — add ${key}: the HTTPRoute mode needs route, stableService and canaryService`
+          : `required key is missing — add route, stableService and canaryService for an HTTPRoute, or service: <Service> for replica mode`,
+      });
+      if (!routed) return;
+    }
+  })
+  // A transform runs only on valid input, so the refinement has made sure no route key is missing here.
+  .transform((traffic): RouteTraffic | ReplicaTraffic =>
+    traffic.service !== undefined
+      ? { service: traffic.service }
+      : { route: traffic.route ?? '', stableService: traffic.stableService ?? '', canaryService: traffic.canaryService ?? '' },
+  );
+
+/** Traffic through an HTTPRoute's backend weights. */
+export interface RouteTraffic {
+  route: string;
+  stableService: string;
+  canaryService: string;
+}
+
+/** Traffic through one Service selecting both Deployments: the weight is the canary's share of the pods. */
+export interface ReplicaTraffic {
+  service: string;
+}
 
 /**
  * The Services a blue-green deployment switches between. `activeService` carries production traffic and

@@ -146,7 +146,7 @@ function crossCheck(catalog: Catalog, checklists: ReadonlyMap<string, Checklist>
           source,
           ['services', name],
           `${name} deploys to ${environment}, whose checklist "${checklist.name}" has canary/traffic/promote steps, but ${name} has no traffic settings`,
-          `add traffic: { route: <HTTPRoute name>, stableService: <Service>, canaryService: <Service> } under services.${name}`,
+          `add traffic: { route: <HTTPRoute name>, stableService: <Service>, canaryService: <Service> } under services.${name}, or traffic: { service: <Service> } without a Gateway controller`,
           'key',
         ),
       );

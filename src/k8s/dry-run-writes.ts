@@ -17,8 +17,8 @@ export interface PlannedWrites {
   changeCause: string;
   /** Whether a set-image step points the stable Deployment at `image`. */
   setsImage: boolean;
-  /** The replicas of the canary a canary step makes; absent without a canary step. */
-  canaryReplicas?: number;
+  /** The replicas of the canary a canary step makes (`match-stable`: the stable's); absent without a canary step. */
+  canaryReplicas?: number | 'match-stable';
   /** The route traffic steps shift, and each step's canary percentage in checklist order. */
   traffic?: { route: RouteRef; weights: readonly number[] };
 }
@@ -65,7 +65,10 @@ export async function dryRunWrites(client: ClusterClient, planned: PlannedWrites
     }
     writes.push({ kind: 'Deployment', name: `${ref.namespace}/${ref.deployment}`, verb: 'patch', step: 'set-image', changes: diffFields('Deployment', toPlainJson(stable), toPlainJson(answer)) });
   }
-  if (planned.canaryReplicas !== undefined) writes.push(await dryRunCanary(client, ref, stable, planned.image, planned.canaryReplicas));
+  if (planned.canaryReplicas !== undefined) {
+    const replicas = planned.canaryReplicas === 'match-stable' ? (stable.spec?.replicas ?? 1) : planned.canaryReplicas;
+    writes.push(await dryRunCanary(client, ref, stable, planned.image, replicas));
+  }
   if (planned.traffic) {
     const { route: routeRef, weights } = planned.traffic;
     const route = await readRoute(client, routeRef);

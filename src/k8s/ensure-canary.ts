@@ -1,6 +1,6 @@
 import { PatchStrategy, type V1Deployment, setHeaderOptions } from '@kubernetes/client-node';
 import type { ClusterClient } from './create-cluster-access.js';
-import { type ContainerRef, describeDeployment, toPlainJson } from './deployment-ref.js';
+import { type ContainerRef, type DeploymentRef, describeDeployment, toPlainJson } from './deployment-ref.js';
 import { findContainer } from './read-deployment-snapshot.js';
 import { toK8sError } from './to-k8s-error.js';
 
@@ -15,6 +15,8 @@ export interface EnsureCanaryOptions {
   replicas?: number;
   /** Default `canary`: `<deployment>-canary`; `preview` makes `<deployment>-preview`. */
   track?: Track;
+  /** Added to a newly created canary's annotations (an existing one keeps its own). */
+  annotations?: Record<string, string>;
 }
 
 export interface EnsureCanaryResult {
@@ -66,7 +68,7 @@ export async function ensureCanary(client: ClusterClient, ref: ContainerRef, ima
   } catch (err) {
     throw toK8sError(err, 'get', describeDeployment(ref));
   }
-  const body = canaryManifest(stable, ref, image, options.replicas ?? 1, track);
+  const body = canaryManifest(stable, ref, image, options.replicas ?? 1, track, options.annotations);
   try {
     await client.apps.createNamespacedDeployment({ namespace: ref.namespace, body });
   } catch (err) {
@@ -79,7 +81,7 @@ export async function ensureCanary(client: ClusterClient, ref: ContainerRef, ima
 }
 
 /** The Deployment, or undefined when it does not exist; other failures throw the toK8sError mapping. */
-export async function readOptional(client: ClusterClient, ref: ContainerRef): Promise<V1Deployment | undefined> {
+export async function readOptional(client: ClusterClient, ref: DeploymentRef): Promise<V1Deployment | undefined> {
   try {
     return await client.apps.readNamespacedDeployment({ name: ref.deployment, namespace: ref.namespace });
   } catch (err) {
@@ -94,7 +96,7 @@ export async function readOptional(client: ClusterClient, ref: ContainerRef): Pr
  * named container and `track: <track>` in its labels and selector, so it selects only its own pods.
  * Throws k8s-invalid when the stable Deployment has no such container.
  */
-export function canaryManifest(stable: V1Deployment, ref: ContainerRef, image: string, replicas: number, track: Track = 'canary'): V1Deployment {
+export function canaryManifest(stable: V1Deployment, ref: ContainerRef, image: string, replicas: number, track: Track = 'canary', annotations: Record<string, string> = {}): V1Deployment {
   findContainer(stable, ref);
   const name = track === 'canary' ? canaryName(ref.deployment) : previewName(ref.deployment);
   const template = toPlainJson(stable.spec?.template) as { metadata?: { labels?: Record<string, string> }; spec?: { containers?: Array<{ name: string; image?: string }> } };
@@ -108,7 +110,7 @@ export function canaryManifest(stable: V1Deployment, ref: ContainerRef, image: s
       namespace: ref.namespace,
       labels: { ...stable.metadata?.labels, [TRACK_LABEL]: track },
       // Names the stable Deployment it was made from: `flightdeck.dev/canary-of`, `flightdeck.dev/preview-of`.
-      annotations: { [`flightdeck.dev/${track}-of`]: ref.deployment },
+      annotations: { ...annotations, [`flightdeck.dev/${track}-of`]: ref.deployment },
     },
     spec: {
       replicas,

@@ -204,6 +204,10 @@ describe('checklists/production.yaml, run for real under the chart RBAC', () => 
     expect(weights()).toEqual(['api=100', 'api-canary=0']);
     expect(imageOf('api')).toBe(`${REPO}:v2`);
     expect(k8s.getDeployment('shop', 'api-canary').spec.replicas).toBe(0);
+    // The canary was as large as the stable (2), so at 100% the traffic was never on one pod.
+    const canaryCreated = k8s.requests.find((r) => r.method === 'POST' && (r.body as { metadata?: { name?: string } }).metadata?.name === 'api-canary');
+    expect((canaryCreated?.body as { spec: { replicas: number } }).spec.replicas).toBe(2);
+    expect(itemOf(done, 'start-canary').detail).toContain('(2 replicas, as api)');
     const job = k8s.list('jobs', 'shop')[0]!;
     expect(job.spec.template.spec.containers[0]).toMatchObject({ image: `${REPO}:v2`, command: ['./smoke-test'], env: expect.arrayContaining([{ name: 'TARGET_URL', value: 'http://api-canary.shop.svc.cluster.local' }]) });
     expect(done.phases.slice(0, 6).flatMap((phase) => phase.items.map((item) => `${item.id}:${item.state}`)).filter((s) => !s.endsWith(':done'))).toEqual([]);

@@ -149,8 +149,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in a real browser: depl
     await runMessage().getByText('✅ Go-live sign-offs (4/4)').waitFor();
   });
 
-  it('the cluster view shows the canary beside the old version taking 5% of the traffic', async () => {
-    await apiCluster().getByRole('row', { name: `api-canary ${IMAGE}:1.2.0 1/1`, exact: true }).waitFor();
+  it('the cluster view shows the canary beside the old version, as many pods (match-stable), taking 5% of the traffic', async () => {
+    await apiCluster().getByRole('row', { name: `api-canary ${IMAGE}:1.2.0 3/3`, exact: true }).waitFor();
     await apiCluster().getByRole('row', { name: `api ${IMAGE}:1.1.0 3/3`, exact: true }).waitFor();
     await apiCluster().getByText('traffic: api 95, api-canary 5').waitFor();
     await screenshot('canary');

@@ -47,4 +47,15 @@ describe('checklist messages that list what is declared', () => {
     };
     expect(problems(checklist)).toEqual(['rollbackPlan.0.role: role "dbas" is not declared under roles (declared: dba, sre)']);
   });
+
+  it.each([
+    [3, undefined],
+    ['match-stable', undefined],
+    ['half', ["phases.0.items.0.replicas: not a replica count — use a whole number from 1 to 100, or match-stable (the stable's replica count)"]],
+    [0, ['phases.0.items.0.replicas: must be a whole number from 1 to 100, or match-stable']],
+    [2.5, ["phases.0.items.0.replicas: not a replica count — use a whole number from 1 to 100, or match-stable (the stable's replica count)"]],
+  ])('take a canary step of replicas %j, or say what it takes', (replicas, expected) => {
+    const checklist = { name: 'c', phases: [{ id: 'c', title: 'C', items: [{ id: 'canary', kind: 'step', action: 'canary', replicas }] }] };
+    expect(problems(checklist)).toEqual(expected);
+  });
 });

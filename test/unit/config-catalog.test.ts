@@ -145,6 +145,24 @@ describe('catalog problems in edge cases', () => {
   ])('%j', (text, expected) => {
     expect(problemsIn(text)).toEqual(expected);
   });
+
+  const withTraffic = (traffic: string) => `${CATALOG_HEAD}services:\n  api:\n${SERVICE}    image: acme/api\n    environments: [prod]\n    traffic: ${traffic}\n`;
+
+  it('reads traffic through one Service (replica mode) or an HTTPRoute', () => {
+    const parse = (traffic: string) => catalogSchema.parse(parseYamlSource('f.yaml', withTraffic(traffic)).source.doc.toJS()).services.api?.traffic;
+    expect(parse('{service: api}')).toEqual({ service: 'api' });
+    expect(parse('{route: api, stableService: api, canaryService: api-canary}')).toEqual({ route: 'api', stableService: 'api', canaryService: 'api-canary' });
+  });
+
+  it.each([
+    [
+      '{service: api, route: api}',
+      'f.yaml:11:24 services.api.traffic.service: service (replica mode) cannot be combined with route, stableService or canaryService — keep route, stableService and canaryService for an HTTPRoute, or service alone without a Gateway controller',
+    ],
+    ['{}', 'f.yaml:11:14 services.api.traffic.route: required key is missing — add route, stableService and canaryService for an HTTPRoute, or service: <Service> for replica mode'],
+  ])('refuses traffic %s', (traffic, problem) => {
+    expect(problemsIn(withTraffic(traffic))).toEqual([problem]);
+  });
 });
 
 describe('resolveTarget', () => {
@@ -295,7 +313,7 @@ describe('roles, authorization and traffic settings', () => {
       ':6:13 roles.security: has neither users nor groups — list Slack user IDs under users, or user group IDs under groups',
       ':13:14 environments.production.channel: "#deploys" is not valid — it must be a channel ID such as C0123ABCDEF (Slack shows it at the bottom of the channel details), not a #name',
       ':14:20 environments.production.prometheusUrl: "prometheus:9090" is not valid — it must be an http:// or https:// URL',
-      ':22:14 services.api.traffic.canaryService: required key is missing — add canaryService: <a string>',
+      ':22:14 services.api.traffic.canaryService: required key is missing — add canaryService: the HTTPRoute mode needs route, stableService and canaryService',
       ':23:33 services.api.pagerduty.routingKeyEnv: "0123456789abcdef0123456789abcdef" is not valid — it must be the NAME of an environment variable holding the routing key (e.g. PAGERDUTY_API_ROUTING_KEY), never the key itself',
       ':23:85 services.api.pagerduty.escalationPolicy: "P12" is not valid — it must be a PagerDuty escalation policy ID such as PABC123 (shown in the policy\'s URL)',
       ':11:27 environments.production.deployers[1]: no role named "release-managers" — declare it under roles (with users or groups), or use one of deployer, security',
@@ -317,7 +335,7 @@ describe('roles, authorization and traffic settings', () => {
     const problems = await checkConfig({ configPath: config, checklistDir: path.join(ROLES, 'checklists') });
     expect(problems).toEqual([
       `${config}:9:16 environments.production.checklist: checklist "canary" needs the role "security" (reviews security-relevant changes), which is not defined under roles — add roles.security with the users or groups who hold it`,
-      `${config}:24:3 services.web: web deploys to production, whose checklist "canary" has canary/traffic/promote steps, but web has no traffic settings — add traffic: { route: <HTTPRoute name>, stableService: <Service>, canaryService: <Service> } under services.web`,
+      `${config}:24:3 services.web: web deploys to production, whose checklist "canary" has canary/traffic/promote steps, but web has no traffic settings — add traffic: { route: <HTTPRoute name>, stableService: <Service>, canaryService: <Service> } under services.web, or traffic: { service: <Service> } without a Gateway controller`,
     ]);
   });
 

@@ -36,6 +36,12 @@ describe('plannedWrites', () => {
     });
   });
 
+  it('in replica mode plans the canary at one pod and no route writes: the scalings depend on each other', () => {
+    expect(plannedWrites(checklist, { ref, image: 'api:2', changeCause: 'c' }, { namespace: 'shop', service: 'api' })).toEqual({
+      ref, image: 'api:2', changeCause: 'c', setsImage: true, canaryReplicas: 1,
+    });
+  });
+
   it('names no traffic without the service\'s traffic settings, and no image write without a step that sets it', () => {
     const plain = checklistSchema.parse({ name: 'plain', phases: [{ id: 'p', title: 'P', items: [{ id: 'm', kind: 'manual', title: 'M' }] }] });
     expect(plannedWrites(plain, { ref, image: 'api:2', changeCause: 'c' }, undefined)).toEqual({ ref, image: 'api:2', changeCause: 'c', setsImage: false });

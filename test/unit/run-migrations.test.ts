@@ -19,6 +19,7 @@ const v2 = stored.find(({ file }) => file === 'v2-production-paused.json')!;
 const v3 = stored.find(({ file }) => file === 'v3-production-paused-uid.json')!;
 const v4 = stored.find(({ file }) => file === 'v4-production-paused-job.json')!;
 const v4Migration = stored.find(({ file }) => file === 'v4-production-migration-step.json')!;
+const v4Commit = stored.find(({ file }) => file === 'v4-production-paused-commit.json')!;
 
 /** The version 3 fixture's run with a `job` step put in place of its first step. */
 function withJobStep(run: Run): Run {
@@ -52,7 +53,7 @@ function withBlueGreenStep(run: Run, action: 'preview' | 'switch' | 'scale-down'
  * stored document of this version (a stricter type for what was always written; the fixtures here must still
  * parse) needs no bump: record the new hash and say why in the commit.
  */
-const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: 'a2939e6334bc2876', 5: 'bf4f98f20b14bee0' };
+const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: 'a2939e6334bc2876', 5: 'c7c89140f2c40e37' };
 const shapeHash = () => createHash('sha256').update(JSON.stringify(z.toJSONSchema(runSchema, { io: 'input', unrepresentable: 'any' }))).digest('hex').slice(0, 16);
 
 describe('the run schema migrations', () => {
@@ -107,6 +108,29 @@ describe('the run schema migrations', () => {
     const run = withJobStep(parseRun(v3.text));
     const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
     expect(written.schemaVersion).toBe(4);
+    expect(parseRun(JSON.stringify(written))).toEqual(run);
+  });
+
+  it('write a run of version 4 with no replica-mode canary back at version 4, field for field, for the older pods of a rolling upgrade', () => {
+    expect(v4Commit.doc.schemaVersion).toBe(4);
+    expect(JSON.parse(serializeRun(parseRun(v4Commit.text)))).toEqual(v4Commit.doc);
+  });
+
+  it.each([
+    ['a target whose traffic is one Service (replica mode)', (run: Run) => ({ ...run, target: { ...run.target, traffic: { service: 'checkout' } } })],
+    [
+      'a canary step of match-stable replicas',
+      (run: Run) => ({
+        ...run,
+        phases: run.phases.map((phase) => ({ ...phase, items: phase.items.map((item) => (item.kind === 'step' && item.action === 'canary' ? { ...item, replicas: 'match-stable' as const } : item)) })),
+      }),
+    ],
+  ])('write a run with %s at version 5, which version 4 would refuse, and read it back unchanged', (_, change) => {
+    const run = change(parseRun(v4Commit.text));
+    const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
+    expect(written.schemaVersion).toBe(5);
+    expect(RUN_SCHEMA_VERSION).toBe(5);
+    expect(RUN_MIGRATIONS[4]!.down(written as Record<string, unknown>)).toBeUndefined();
     expect(parseRun(JSON.stringify(written))).toEqual(run);
   });
 

@@ -80,9 +80,10 @@ describe('run documents stored before the union', () => {
 });
 
 describe('a run item per action', () => {
-  function stepsFrom(items: object[]): RunStepItem[] {
+  function stepsFrom(items: object[], traffic?: Run['target']['traffic']): RunStepItem[] {
     const checklist = checklistSchema.parse({ name: 'c', phases: [{ id: 'p', title: 'P', items }] });
-    return stepsOf(createRun({ id: '7', service: 'api', environment: 'production', version: '2.0.0', target, requestedBy: 'U1', channel: 'C1', checklist }, T0));
+    const on = traffic ? { ...target, traffic } : target;
+    return stepsOf(createRun({ id: '7', service: 'api', environment: 'production', version: '2.0.0', target: on, requestedBy: 'U1', channel: 'C1', checklist }, T0));
   }
   const pending = { kind: 'step', state: 'pending' };
 
@@ -105,6 +106,16 @@ describe('a run item per action', () => {
       { ...pending, id: 'bake', action: 'bake', title: 'Bake for 90s', durationMs: 90_000 },
       { ...pending, id: 'promote', action: 'promote', title: 'Promote the canary to stable', timeoutMs: 3 * MIN },
       { ...pending, id: 'smoke', action: 'smoke-job', title: 'Run smoke job (registry/smoke:1)', job: { image: 'registry/smoke:1', args: ['--fast'] }, timeoutMs: 5 * MIN },
+    ]);
+  });
+
+  it.each([
+    [undefined, 'Start a canary of registry/api:2.0.0 (as many replicas as stable)'],
+    [{ route: 'api', stableService: 'api', canaryService: 'api-canary' }, 'Start a canary of registry/api:2.0.0 (as many replicas as stable)'],
+    [{ service: 'api' }, 'Start a canary of registry/api:2.0.0 (one pod, then as many as the traffic steps ask)'],
+  ])('of a match-stable canary with traffic %j keeps match-stable and says how big it starts', (traffic, title) => {
+    expect(stepsFrom([{ id: 'canary', kind: 'step', action: 'canary', replicas: 'match-stable' }], traffic)).toEqual([
+      { ...pending, id: 'canary', action: 'canary', title, replicas: 'match-stable', timeoutMs: 10 * MIN },
     ]);
   });
 
@@ -153,7 +164,9 @@ describe('a run item per action', () => {
   it.each(missing)('is refused when stored as %s without %s', (action, without, fields) => {
     const result = runItemSchema.safeParse({ id: 's', kind: 'step', title: 'S', state: 'pending', action, ...fields });
     expect(result.success).toBe(false);
-    expect(result.error?.issues.map((issue) => [issue.path.join('.'), issue.code])).toEqual([[without, 'invalid_type']]);
+    // A canary's replicas is a number or match-stable, so its absence matches neither form.
+    const code = action === 'canary' && without === 'replicas' ? 'invalid_union' : 'invalid_type';
+    expect(result.error?.issues.map((issue) => [issue.path.join('.'), issue.code])).toEqual([[without, code]]);
   });
 
   it('is refused when its action is unknown', () => {

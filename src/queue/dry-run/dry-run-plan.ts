@@ -55,16 +55,19 @@ export function dryRunChangeCause(service: string, version: string, environment:
 
 /**
  * Which writes the checklist's steps would make: a set-image (or a promote, which sets the stable image too), a
- * canary step's replicas, the traffic steps' weights in order. Pure.
+ * canary step's replicas, the traffic steps' weights in order. In replica mode (`traffic` names one Service)
+ * the canary starts with one pod and the traffic steps' scalings are not tried: each depends on the one
+ * before. Pure.
  */
-export function plannedWrites(checklist: Checklist, base: Pick<PlannedWrites, 'ref' | 'image' | 'changeCause'>, route: RouteRef | undefined): PlannedWrites {
+export function plannedWrites(checklist: Checklist, base: Pick<PlannedWrites, 'ref' | 'image' | 'changeCause'>, traffic: RouteRef | { service: string } | undefined): PlannedWrites {
   const steps = checklist.phases.flatMap((phase) => phase.items).flatMap((item) => (item.kind === 'step' ? [item] : []));
   const canary = steps.find((step) => step.action === 'canary');
   const weights = steps.flatMap((step) => (step.action === 'traffic' ? [step.weight] : []));
+  const route = traffic && 'route' in traffic ? traffic : undefined;
   return {
     ...base,
     setsImage: steps.some((step) => step.action === 'set-image' || step.action === 'promote'),
-    ...(canary?.action === 'canary' ? { canaryReplicas: canary.replicas } : {}),
+    ...(canary?.action === 'canary' ? { canaryReplicas: traffic && !route ? 1 : canary.replicas } : {}),
     ...(route && weights.length > 0 ? { traffic: { route, weights } } : {}),
   };
 }

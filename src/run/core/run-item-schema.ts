@@ -108,7 +108,8 @@ const timeoutMs = z.number().int().positive();
  */
 const setImageRunStepSchema = z.object({ ...stepBase, action: z.literal('set-image') });
 const waitRolloutRunStepSchema = z.object({ ...stepBase, action: z.literal('wait-rollout'), timeoutMs });
-const canaryRunStepSchema = z.object({ ...stepBase, action: z.literal('canary'), replicas: z.number().int().positive(), timeoutMs });
+/** `replicas`: the canary's size, or (schema 5) `match-stable`: the stable's replica count when the step runs. */
+const canaryRunStepSchema = z.object({ ...stepBase, action: z.literal('canary'), replicas: z.union([z.number().int().positive(), z.literal('match-stable')]), timeoutMs });
 /** `weight`: percent of the traffic sent to the canary. */
 const trafficRunStepSchema = z.object({ ...stepBase, action: z.literal('traffic'), weight: z.number().int().min(0).max(100) });
 const bakeRunStepSchema = z.object({ ...stepBase, action: z.literal('bake'), durationMs: z.number().int().nonnegative() });

@@ -40,11 +40,12 @@ export const RUN_MIGRATIONS: Readonly<Record<number, RunMigration>> = {
   },
   /**
    * 5 adds the day-after watch (a guard's `watch`, the run's `watch` and a follow-up phase's `onFailure`), a
-   * `job` step's `logStream` (how much of its running Job's log the thread has), and a `job` step's `revert`
-   * (the Job a rollback runs to undo it) and `irreversible`. A version 4 document is already a version 5 one; a
-   * run using any of them stays at 5, since version 4 would drop them (and with them the watch of a succeeded
-   * run, the page of a failed follow-up, the offset a resumed step posts its log from, or the revert a rollback
-   * must run before restoring the image over a migration).
+   * `job` step's `logStream` (how much of its running Job's log the thread has), a `job` step's `revert` (the
+   * Job a rollback runs to undo it) and `irreversible`, and replica-mode canaries (a target whose `traffic` names
+   * one Service, a canary step's `replicas: match-stable`). A version 4 document is already a version 5 one; a
+   * run using any of them stays at 5, since version 4 would drop or refuse them (and with them the watch of a
+   * succeeded run, the page of a failed follow-up, the offset a resumed step posts its log from, the revert a
+   * rollback must run before restoring the image over a migration, or the canary's traffic).
    */
   4: {
     up: (doc) => ({ ...doc, schemaVersion: 5 }),
@@ -59,10 +60,14 @@ function itemsOf(doc: StoredRunDocument): Array<Record<string, unknown>> {
 
 const VERSION_4_ACTIONS = new Set(['job', 'preview', 'switch', 'scale-down', 'switch-back', 'retire-preview']);
 
-/** Whether a version 5 document uses nothing version 4 would drop. */
+/** Whether a version 5 document uses nothing version 4 would drop or refuse. */
 function fitsVersion4(doc: StoredRunDocument): boolean {
   if (doc.watch !== undefined) return false;
-  if (itemsOf(doc).some((item) => item.logStream !== undefined || item.revert !== undefined || item.irreversible !== undefined)) return false;
+  const target = doc.target as { traffic?: { service?: unknown } } | undefined;
+  if (target?.traffic?.service !== undefined) return false;
+  const laterItem = (item: Record<string, unknown>) =>
+    item.logStream !== undefined || item.revert !== undefined || item.irreversible !== undefined || (item.action === 'canary' && item.replicas === 'match-stable');
+  if (itemsOf(doc).some(laterItem)) return false;
   const guards = Array.isArray(doc.guards) ? (doc.guards as Array<Record<string, unknown>>) : [];
   if (guards.some((guard) => guard.watch !== undefined)) return false;
   const phases = Array.isArray(doc.phases) ? (doc.phases as Array<Record<string, unknown>>) : [];

@@ -106,8 +106,11 @@ export const runTargetSchema = z.object({
   container: z.string(),
   /** The full image reference the run rolls out, `repository:tag`. */
   image: z.string(),
-  /** The HTTPRoute and Services traffic steps shift weight between (from the catalog's `traffic`). */
-  traffic: z.object({ route: z.string(), stableService: z.string(), canaryService: z.string() }).optional(),
+  /**
+   * How traffic steps reach the canary (the catalog's `traffic`): an HTTPRoute and its two Services, or (schema
+   * 5) the one Service selecting stable and canary pods, the weights then being pod counts.
+   */
+  traffic: z.union([z.object({ route: z.string(), stableService: z.string(), canaryService: z.string() }), z.object({ service: z.string() })]).optional(),
   /** The Services (and optional HTTPRoute) blue-green steps switch between (from the catalog's `blueGreen`). */
   blueGreen: z.object({ activeService: z.string(), previewService: z.string(), route: z.string().optional() }).optional(),
   /** The environment's Prometheus, used by prometheus probes that name no URL. */

@@ -56,7 +56,7 @@ function toRunStep(item: StepItem, target: RunTarget): RunStepItem {
       return {
         ...base,
         action: item.action,
-        title: item.title ?? `Start a canary of ${target.image} (${item.replicas} ${item.replicas === 1 ? 'replica' : 'replicas'})`,
+        title: item.title ?? `Start a canary of ${target.image} (${canarySize(item.replicas, target)})`,
         replicas: item.replicas,
         ...timeout(item.timeout),
       };
@@ -121,4 +121,11 @@ function revertOf(revert: ChecklistRevert, step: { image: string; backoffLimit: 
     backoffLimit: backoffLimit ?? step.backoffLimit,
     timeoutMs: deadline === undefined ? step.timeoutMs : durationMs(deadline, `deadline of the revert of "${id}"`),
   };
+}
+
+/** How big a canary step makes the canary, for its default title. */
+function canarySize(replicas: number | 'match-stable', target: RunTarget): string {
+  // Replica mode starts every canary with one pod; the traffic steps size it.
+  if (target.traffic && 'service' in target.traffic) return 'one pod, then as many as the traffic steps ask';
+  return replicas === 'match-stable' ? 'as many replicas as stable' : `${replicas} ${replicas === 1 ? 'replica' : 'replicas'}`;
 }
