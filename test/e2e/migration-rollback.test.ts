@@ -24,7 +24,7 @@ const NAMESPACE = 'shop';
 const REGISTRY = 'registry.example.com/acme';
 
 /** One service per scenario, each in its own environment (its checklist, its guard's query, its on-call). */
-const SCENARIOS = { orders: 'PORD001', billing: 'PBIL001', ledger: 'PLED001' } as const;
+const SCENARIOS = { orders: 'PORD001', billing: 'PBIL001', ledger: 'PLED001', inventory: 'PINV001' } as const;
 type Service = keyof typeof SCENARIOS;
 const query = (service: Service) => `job:error_ratio{service="${service}"}`;
 
@@ -58,8 +58,15 @@ const IRREVERSIBLE = `
       - { id: shift, kind: step, action: traffic, weight: 25 }
 `;
 
+/** The backup and the migration as above, then a Job that fails before the image changes. */
+const FAILS_BEFORE_IMAGE = REVERTIBLE(`${REGISTRY}/inventory:v2`).replace(
+  '      - { id: set-image',
+  `      - { id: seed, kind: step, action: job, title: Seed the new tables, image: "${REGISTRY}/seed:broken", command: [seed], deadline: 30s }
+      - { id: set-image`,
+);
+
 function checklist(service: Service, prometheusUrl: string): string {
-  const steps = service === 'ledger' ? IRREVERSIBLE : REVERTIBLE(service === 'billing' ? `${REGISTRY}/migrate:broken-downgrade` : `${REGISTRY}/${service}:v2`);
+  const steps = service === 'ledger' ? IRREVERSIBLE : service === 'inventory' ? FAILS_BEFORE_IMAGE : REVERTIBLE(service === 'billing' ? `${REGISTRY}/migrate:broken-downgrade` : `${REGISTRY}/${service}:v2`);
   return `
 name: migrating-${service}
 phases:
@@ -136,6 +143,7 @@ describe('migration-aware rollback', () => {
       spec: { parentRefs: [{ name: 'public' }], rules: [{ backendRefs: [{ name: 'ledger', port: 8080 }] }] },
     });
     k8s.jobOutcome({ image: `${REGISTRY}/migrate:broken-downgrade` }, { succeed: false, exitCode: 1, logs: ['ERROR  [alembic] cannot downgrade: column "total" has data'] });
+    k8s.jobOutcome({ image: `${REGISTRY}/seed:broken` }, { succeed: false, exitCode: 2, logs: ['seed: relation "stock" does not exist'] });
     const dir = mkdtempSync(join(tmpdir(), 'flightdeck-migration-rollback-'));
     const kubeconfig = join(dir, 'kubeconfig');
     k8s.writeKubeconfig(kubeconfig, 'emulator');
@@ -190,7 +198,7 @@ describe('migration-aware rollback', () => {
     return k8s.requests.flatMap((r) => {
       if (r.method === 'POST' && r.path.endsWith(`/namespaces/${NAMESPACE}/jobs`)) {
         const name = String((r.body as { metadata?: { name?: string } }).metadata?.name);
-        return name.startsWith(`${service}-job-`) ? [`job ${name.replace(/^.*?-(?=revert-|backup$|migrate$|drop-column$)/, '')}`] : [];
+        return name.startsWith(`${service}-job-`) ? [`job ${name.replace(/^.*?-(?=revert-|backup$|migrate$|drop-column$|seed$)/, '')}`] : [];
       }
       if (r.method === 'PATCH' && r.path.endsWith(`/deployments/${service}`)) {
         const image = /:(v\d)"/.exec(JSON.stringify(r.body))?.[1];
@@ -253,6 +261,19 @@ describe('migration-aware rollback', () => {
     expect(writesFor('billing')).toEqual(['job backup', 'job migrate', 'image v2', 'job revert-migrate']);
     expect(image('billing')).toBe(`${REGISTRY}/billing:v2`);
     await waitUntil('the failed rollback in the thread', async () => (await threadOf(run.id)).find((t) => t.includes('Rollback failed')), 60_000);
+  });
+
+  it('a run that fails after its migration but before its image has its Jobs reverted, last first, and its image left alone', async () => {
+    const response = await driver.slashCommand({ command: '/deploy', text: 'inventory v2', userId: 'U0ALICE', channelId: CHANNEL });
+    expect(response.status).toBe(200);
+    const run = await waitUntil("inventory's run", async () => (await store.history('inventory', 'prod-inventory', 1))[0]);
+    const undone = await runState(run.id, ['rolled-back', 'rollback-failed', 'aborted', 'error']);
+    expect(undone.state).toBe('rolled-back');
+    const rollback = (await store.get(undone.rollbackRunId!))!;
+    expect(rollback.phases[0]!.items.map((item) => `${item.id}:${item.state}`)).toEqual(['revert-migrate:done', 'revert-backup:done']);
+    expect(rollback.version).toBe('the Jobs of v2');
+    expect(writesFor('inventory')).toEqual(['job backup', 'job migrate', 'job seed', 'job revert-migrate', 'job revert-backup']);
+    expect(image('inventory')).toBe(`${REGISTRY}/inventory:v1`);
   });
 
   it('a run that ran an irreversible Job holds on a breach: traffic back to stable, the image kept, the on-call paged with two gated, audited buttons', async () => {

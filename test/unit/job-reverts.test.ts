@@ -3,6 +3,7 @@ import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { createRollbackRun } from '../../src/run/core/create-rollback-run.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import { irreversibleJobsThatRan, jobRollbackPlan, jobsThatRan } from '../../src/run/core/job-reverts.js';
+import { changedCluster, changedServing } from '../../src/run/core/run-draft.js';
 import type { RunStepOf } from '../../src/run/core/run-item-schema.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 
@@ -97,6 +98,27 @@ describe('the Jobs a rollback undoes', () => {
       timeoutMs: 10 * 60_000,
       onFailure: 'fail',
     });
+  });
+
+  it('undoes only the Jobs of a run that failed before its image served anything: no image step, and aborting it is a failure to undo', () => {
+    const r = run();
+    expect(changedCluster(r)).toBe(false);
+    started(r, 'backup', T0 + 1);
+    started(r, 'migrate', T0 + 2, 'failed');
+    expect(changedServing(r)).toBe(false);
+    expect(changedCluster(r)).toBe(true);
+    const rollback = createRollbackRun({ id: '13', of: r, service: 'api', environment: 'production', target, requestedBy: 'flightdeck', channel: 'C1', reason: { kind: 'undoes', runId: '12', cause: 'failed' } }, T0 + 10);
+    expect(rollback.phases[0]!.items.map((item) => item.id)).toEqual(['revert-migrate', 'revert-backup']);
+    expect(rollback.version).toBe('the Jobs of 2.0.0');
+    // A person's /rollback to a revision still restores that revision.
+    const toRevision = createRollbackRun({ id: '14', of: r, service: 'api', environment: 'production', target, requestedBy: 'U1', channel: 'C1', reason: { kind: 'undoes', runId: '12', cause: 'failed' }, toRevision: '6' }, T0 + 10);
+    expect(toRevision.phases[0]!.items.map((item) => item.id)).toEqual(['revert-migrate', 'revert-backup', 'rollback', 'wait-rollout']);
+  });
+
+  it('counts a Job that says nothing of undoing as no change to undo', () => {
+    const r = deploy(job('report'));
+    started(r, 'report', T0 + 1);
+    expect(changedCluster(r)).toBe(false);
   });
 
   it('lists irreversible Jobs that ran, and shows the whole plan before anything ran', () => {

@@ -2,6 +2,7 @@ import { RUN_SCHEMA_VERSION, type Run, type RunTarget } from './run-schema.js';
 import type { RunItem, RunStepItem } from './run-item-schema.js';
 import type { RunReason } from './run-reason.js';
 import { revertsOf } from './job-reverts.js';
+import { changedServing } from './run-draft.js';
 import { runRef } from './run-ref.js';
 
 export interface CreateRollbackRunInput {
@@ -60,14 +61,33 @@ export function trafficShiftsOf(of: Run): { usedCanary: boolean; usedBlueGreen: 
 /** Default bound for the rollback's own rollout. */
 const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 
+/** The steps that restore the image: the pinned template (or `toRevision`, or the previous revision), then its rollout. */
+function imageSteps(of: Run | null, pinned: Run['rollbackTarget'], toRevision: string | undefined): RunStepItem[] {
+  const pending = { kind: 'step', state: 'pending' } as const;
+  return [
+    {
+      ...pending,
+      id: 'rollback',
+      action: 'rollback',
+      title:
+        toRevision !== undefined
+          ? `Roll back to revision ${toRevision}`
+          : pinned
+            ? `Restore revision ${pinned.revision} (\`${pinned.image}\`), as before run #${of?.id}`
+            : 'Roll back to the previous revision',
+      ...(toRevision === undefined ? {} : { toRevision }),
+    },
+    { ...pending, id: 'wait-rollout', action: 'wait-rollout', title: 'Wait for the rollback to roll out', timeoutMs: ROLLBACK_TIMEOUT_MS },
+  ];
+}
+
 /**
  * A rollback run: a pending run of kind `rollback` with a synthetic checklist (`rollback`) of steps only:
  * switch traffic back to the old version when the undone run brought up a blue-green preview (first, before
  * anything else: the old version was kept scaled for it), return all traffic to stable when it used a canary,
- * run the reverts of that run's Jobs that ran, last first (job-reverts.ts),
- * restore the pod template that run
+ * run the reverts of that run's Jobs that ran, last first (job-reverts.ts), restore the pod template that run
  * pinned before changing anything (or `toRevision`, or without either the previous revision), then wait
- * for the rollout. It starts without a Start click; sign-offs and guards do not apply. The undone run's
+ * for the rollout. A run whose image never served has its Jobs' reverts only. It starts without a Start click; sign-offs and guards do not apply. The undone run's
  * rollback plan, if any, is a follow-up phase due as soon as the rollback succeeded, so it never holds it up.
  *
  * @param now - creation time, epoch ms.
@@ -85,20 +105,10 @@ export function createRollbackRun(input: CreateRollbackRunInput, now: number): R
   }
   if (usedCanary) steps.push({ ...pending, id: 'restore-traffic', action: 'restore-traffic', title: 'Return all traffic to stable and scale the canary down' });
   if (of) steps.push(...revertSteps(of, pinned?.image));
-  steps.push({
-    ...pending,
-    id: 'rollback',
-    action: 'rollback',
-    title:
-      toRevision !== undefined
-        ? `Roll back to revision ${toRevision}`
-        : pinned
-          ? `Restore revision ${pinned.revision} (\`${pinned.image}\`), as before run #${of?.id}`
-          : 'Roll back to the previous revision',
-    ...(toRevision === undefined ? {} : { toRevision }),
-  });
-  steps.push({ ...pending, id: 'wait-rollout', action: 'wait-rollout', title: 'Wait for the rollback to roll out', timeoutMs: ROLLBACK_TIMEOUT_MS });
-
+  // A run that failed after its Jobs but before its image served anything has only its Jobs to undo: restoring
+  // "the previous revision" there would undo the deploy before it, not this one.
+  const jobsOnly = of !== null && toRevision === undefined && !changedServing(of) && steps.length > 0;
+  if (!jobsOnly) steps.push(...imageSteps(of, pinned, toRevision));
   return {
     schemaVersion: RUN_SCHEMA_VERSION,
     id: input.id,
@@ -107,7 +117,7 @@ export function createRollbackRun(input: CreateRollbackRunInput, now: number): R
     seq: 0,
     service: input.service,
     environment: input.environment,
-    version: toRevision !== undefined ? `revision ${toRevision}` : pinned ? imageTag(pinned.image) : 'previous revision',
+    version: toRevision !== undefined ? `revision ${toRevision}` : pinned ? imageTag(pinned.image) : jobsOnly ? `the Jobs of ${of.version}` : 'previous revision',
     checklist: 'rollback',
     target: { ...structuredClone(input.target), image },
     requestedBy: input.requestedBy,

@@ -1,5 +1,5 @@
 import { auditEntry } from './audit-entry.js';
-import { irreversibleJobsThatRan } from './job-reverts.js';
+import { irreversibleJobsThatRan, jobsThatRan } from './job-reverts.js';
 import { FLIGHTDECK_ACTOR, type Effect } from './run-event.js';
 import { plainRunReason, type RunCause } from './run-reason.js';
 import { CLUSTER_CHANGING_ACTIONS, type RunItem } from './run-item-schema.js';
@@ -32,11 +32,20 @@ export function itemsOf(run: Run): { item: RunItem; phase: RunPhase }[] {
 
 /**
  * Whether the run has (or may have) changed what the cluster serves: a cluster-changing step left
- * `pending`, or a rollback target was recorded. Decides between `aborted` and `failed` + rollback.
+ * `pending`, or a rollback target was recorded.
  */
-export function changedCluster(run: Run): boolean {
+export function changedServing(run: Run): boolean {
   if (run.rollbackTarget) return true;
   return itemsOf(run).some(({ item }) => item.kind === 'step' && CLUSTER_CHANGING_ACTIONS.has(item.action) && item.state !== 'pending');
+}
+
+/**
+ * Whether the run has (or may have) changed the cluster: what it serves, or through a Job that said it changes
+ * something (a `revert:` or `irreversible: true`: a migration, a restore). Decides between `aborted` and
+ * `failed` + rollback, so a run that fails after its migration but before its image still has the migration undone.
+ */
+export function changedCluster(run: Run): boolean {
+  return changedServing(run) || jobsThatRan(run).some((item) => item.revert !== undefined || item.irreversible === true);
 }
 
 /** A follow-up phase runs after the run succeeded (`after` in the checklist). */
