@@ -3,38 +3,32 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import type { Run } from '../../src/run/core/run-schema.js';
 import type { KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
 import { startPrometheusEmulator, type PrometheusEmulator } from '../../sandbox/prometheus/index.js';
-import { listButtons, type SlackDriver, type SlackEmulator } from '../../sandbox/slack/index.js';
-import { replyText } from '../support/reply-text.js';
+import type { SlackEmulator } from '../../sandbox/slack/index.js';
+import { driveProduction, itemOf, PRODUCTION_ROLES, PRODUCTION_USERS, queriesOf, TICKERS, type ProductionDriver } from '../support/production-checklist-driver.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitForRunState } from '../support/wait-for-run-state.js';
 import { waitUntil } from '../support/wait-until.js';
 
 /**
- * The shipped production checklist, unedited, against the emulators with the chart's RBAC enforced (the
- * world's default worker identity). Only documented overrides make it fit a test: CHECKLIST_DURATION_CAP
- * shortens bakes, guard windows and follow-ups to a second, and PROBE_CONNECT_TO sends the probes' in-cluster
- * Service URLs to a local health endpoint, as `kubectl port-forward` would.
+ * The shipped canary variant of the production checklist, unedited, against the emulators with the chart's
+ * RBAC enforced (the world's default worker identity). Only documented overrides make it fit a test:
+ * CHECKLIST_DURATION_CAP shortens bakes, guard windows and follow-ups to a second, and PROBE_CONNECT_TO sends
+ * the probes' in-cluster Service URLs to a local health endpoint, as `kubectl port-forward` would.
  */
-const PRODUCTION = readFileSync(resolve(import.meta.dirname, '../../checklists/production.yaml'), 'utf8');
+const PRODUCTION = readFileSync(resolve(import.meta.dirname, '../../checklists/production-canary.yaml'), 'utf8');
 const CHANNEL = 'C0PROD';
 const REPO = 'registry.example.com/acme/api';
 
 const CATALOG = (prometheusUrl: string) => `
 slack:
   defaultChannel: ${CHANNEL}
-roles:
-  tech-lead: { users: [U0LEAD] }
-  security: { users: [U0SEC, U0OPS] }
-  operations: { users: [U0OPS] }
-  product-owner: { users: [U0PO] }
+${PRODUCTION_ROLES}
 environments:
   production:
     cluster: emulator
-    checklist: production
+    checklist: production-canary
     confirmSignoffs: true
     prometheusUrl: ${prometheusUrl}
 services:
@@ -47,97 +41,16 @@ services:
     traffic: { route: api, stableService: api, canaryService: api-canary }
 `;
 
-/** Every Prometheus query the checklist sends for namespace `shop`, by the check or guard that sends it. */
-const QUERIES: Record<string, string> = (() => {
-  const doc = parse(PRODUCTION) as { phases: Array<{ items: Array<{ id: string; probe?: { query?: string } }> }>; guards: Array<{ id: string; probe: { query?: string } }> };
-  const probes = [...doc.phases.flatMap((phase) => phase.items), ...doc.guards];
-  return Object.fromEntries(probes.filter((p) => p.probe?.query).map((p) => [p.id, p.probe!.query!.replaceAll('{{namespace}}', 'shop')]));
-})();
+const QUERIES = queriesOf(PRODUCTION, 'shop');
 const HEALTHY: Record<string, number> = { 'latency-p95': 0.3, 'p95-ok': 0.3 };
-
-/** Who ticks each manual item: a role holder where one is named; the requester (U0ALICE) only items without a role. */
-const TICKERS: Record<string, string> = {
-  'tests-passing': 'U0ALICE',
-  'code-reviewed': 'U0ALICE',
-  'image-scanned': 'U0SEC',
-  'secrets-config': 'U0BOB',
-  'database-backup': 'U0OPS',
-  'monitoring-ready': 'U0OPS',
-  'rollback-reviewed': 'U0BOB',
-  'dashboards-green': 'U0BOB',
-  'business-metrics': 'U0PO',
-  announce: 'U0BOB',
-  'user-reports-1h': 'U0BOB',
-  'logs-reviewed-24h': 'U0BOB',
-  'review-meeting-24h': 'U0BOB',
-  'trends-7d': 'U0BOB',
-  'lessons-7d': 'U0BOB',
-};
 
 let world: E2eWorld;
 let slack: SlackEmulator;
 let k8s: KubernetesEmulator;
-let driver: SlackDriver;
+let driver: ProductionDriver;
 let prometheus: PrometheusEmulator;
 let health: Server;
 const healthHits: string[] = [];
-
-async function deploy(version: string): Promise<Run> {
-  const response = await driver.slashCommand({ command: '/deploy', text: `api ${version} to production`, userId: 'U0ALICE', channelId: CHANNEL });
-  const id = /Run #(\d+)/.exec(replyText(response))?.[1];
-  expect(id, replyText(response)).toBeDefined();
-  return waitUntil('the run message', async () => {
-    const run = await world.store.get(id!);
-    return run?.messageTs ? run : undefined;
-  });
-}
-
-function itemOf(run: Run, itemId: string) {
-  return run.phases.flatMap((phase) => phase.items).find((item) => item.id === itemId)!;
-}
-
-/** Clicks `actionId` as `userId` once the button shows in the message at `messageTs`. */
-async function press(userId: string, actionId: string, messageTs: string): Promise<void> {
-  await waitUntil(`${actionId} in the message`, () => (listButtons(slack.message(CHANNEL, messageTs)?.blocks ?? []).some((b) => b.actionId === actionId) ? true : undefined));
-  expect((await driver.clickButton({ userId, channelId: CHANNEL, messageTs, actionId })).status).toBe(200);
-}
-
-async function refusedFor(run: Run, userId: string, count: number): Promise<string[]> {
-  return waitUntil(`${count} refusal(s) of ${userId} in the audit`, async () => {
-    const refused = (await world.store.audit(run.id)).filter((entry) => entry.action === 'action.refused' && entry.actor === userId).map((entry) => entry.detail);
-    return refused.length >= count ? refused : undefined;
-  });
-}
-
-/** Pre-deployment ticks and the four sign-offs, checking the four-eyes and one-person-one-sign-off rules on the way. */
-async function clearTheGates(run: Run): Promise<void> {
-  const ts = run.messageTs!;
-  const pre = ['tests-passing', 'code-reviewed', 'image-scanned', 'secrets-config', 'database-backup', 'monitoring-ready', 'rollback-reviewed'];
-  // A role-restricted box is someone else's check: the requester may not tick the security scan.
-  await press('U0ALICE', 'item.tick.image-scanned', ts);
-  expect((await refusedFor(run, 'U0ALICE', 1))[0]).toContain('security');
-  for (const itemId of pre) await press(TICKERS[itemId]!, `item.tick.${itemId}`, ts);
-  const ticked = await waitUntil('pre-deployment done', async () => {
-    const current = (await world.store.get(run.id))!;
-    return current.phases[0]!.state === 'done' ? current : undefined;
-  });
-  expect(pre.map((itemId) => itemOf(ticked, itemId)).map((item) => (item.kind === 'manual' ? item.by : ''))).toEqual(pre.map((itemId) => TICKERS[itemId]));
-
-  await press('U0ALICE', 'item.approve.signoff-tech-lead', ts);
-  await refusedFor(run, 'U0ALICE', 2);
-  await press('U0OPS', 'item.approve.signoff-operations', ts);
-  // U0OPS also holds security, but with distinctSigners one person counts for one sign-off.
-  await press('U0OPS', 'item.approve.signoff-security', ts);
-  await refusedFor(run, 'U0OPS', 1);
-  for (const [userId, itemId] of [['U0SEC', 'signoff-security'], ['U0LEAD', 'signoff-tech-lead'], ['U0PO', 'signoff-product-owner']] as const) {
-    await press(userId, `item.approve.${itemId}`, ts);
-  }
-  const approved = await waitUntil('the sign-offs done', async () => {
-    const current = (await world.store.get(run.id))!;
-    return current.phases[1]!.state === 'done' ? current : undefined;
-  });
-  expect(approved.phases[1]!.items.map((item) => (item.kind === 'signoff' ? item.approvals.map((a) => a.by).join() : ''))).toEqual(['U0LEAD', 'U0SEC', 'U0OPS', 'U0PO']);
-}
 
 const weights = () => (k8s.get('httproutes', 'shop', 'api')!.spec.rules[0].backendRefs as Array<{ name: string; weight?: number }>).map((b) => `${b.name}=${b.weight}`);
 const imageOf = (name: string) => k8s.getDeployment('shop', name).spec.template.spec.containers[0].image as string;
@@ -153,8 +66,8 @@ beforeAll(async () => {
   world = await startE2eWorld({
     mode: 'http',
     catalog: CATALOG(prometheus.url),
-    checklists: { production: PRODUCTION },
-    slack: { channels: [CHANNEL], users: ['U0ALICE', 'U0BOB', 'U0LEAD', 'U0SEC', 'U0OPS', 'U0PO'].map((id) => ({ id, name: id.slice(2).toLowerCase() })) },
+    checklists: { 'production-canary': PRODUCTION },
+    slack: { channels: [CHANNEL], users: PRODUCTION_USERS },
     kubernetes: { readyDelayMs: 100 },
     env: {
       CHECKLIST_DURATION_CAP: '1s',
@@ -171,7 +84,8 @@ beforeAll(async () => {
       cluster.jobOutcome({ image: `${REPO}:v2` }, { succeed: true, logs: ['create: ok', 'read: ok', 'update: ok', 'delete: ok', 'isolation: ok'] });
     },
   });
-  ({ slack, k8s, driver } = world);
+  ({ slack, k8s } = world);
+  driver = driveProduction(world, CHANNEL);
 }, 120_000);
 
 afterAll(async () => {
@@ -183,17 +97,17 @@ afterAll(async () => {
   expect(denied).toEqual([]);
 });
 
-describe('checklists/production.yaml, run for real under the chart RBAC', () => {
+describe('checklists/production-canary.yaml, run for real under the chart RBAC', () => {
   it('goes from sign-offs through the 5/25/50/100 canary, smoke Job and promotion to its follow-ups', async () => {
-    const run = await deploy('v2');
+    const run = await driver.deploy('api', 'v2');
     expect(itemOf(run, 'current-healthy').state).not.toBe('failed');
-    await clearTheGates(run);
+    await driver.clearTheGates(run);
 
     const ts = run.messageTs!;
     await waitUntil('health validation', async () => ((await world.store.get(run.id))!.phases[3]!.state === 'active' ? true : undefined), 60_000);
-    for (const itemId of ['dashboards-green', 'business-metrics']) await press(TICKERS[itemId]!, `item.tick.${itemId}`, ts);
+    for (const itemId of ['dashboards-green', 'business-metrics']) await driver.press(TICKERS[itemId]!, `item.tick.${itemId}`, ts);
     await waitUntil('post-deployment', async () => ((await world.store.get(run.id))!.phases[5]!.state === 'active' ? true : undefined), 60_000);
-    await press(TICKERS.announce!, 'item.tick.announce', ts);
+    await driver.press(TICKERS.announce!, 'item.tick.announce', ts);
     const done = await waitForRunState(world.store, run.id, ['succeeded', 'failed', 'error', 'rolled-back', 'rollback-failed'], 60_000);
     expect(done.state, JSON.stringify(done.reason)).toBe('succeeded');
 
@@ -214,7 +128,7 @@ describe('checklists/production.yaml, run for real under the chart RBAC', () => 
     for (const [phaseIndex, title] of reminders.entries()) {
       const reminder = await slack.waitFor((state) => state.thread(CHANNEL, ts).find((reply) => reply.text === `Follow-up "${title}" for run #${run.id} is due`), 20_000, `the "${title}" reminder`);
       const phase = done.phases[6 + phaseIndex]!;
-      for (const item of phase.items.filter((candidate) => candidate.kind === 'manual')) await press(TICKERS[item.id]!, `item.tick.${item.id}`, reminder.ts);
+      for (const item of phase.items.filter((candidate) => candidate.kind === 'manual')) await driver.press(TICKERS[item.id]!, `item.tick.${item.id}`, reminder.ts);
     }
     const followedUp = await waitUntil('every follow-up done', async () => {
       const current = (await world.store.get(run.id))!;
@@ -227,8 +141,8 @@ describe('checklists/production.yaml, run for real under the chart RBAC', () => 
   }, 180_000);
 
   it('rolls a release back when a guard breaches mid-canary, leaving nothing serving the canary', async () => {
-    const run = await deploy('v3');
-    await clearTheGates(run);
+    const run = await driver.deploy('api', 'v3');
+    await driver.clearTheGates(run);
     await waitUntil('the 25% bake', async () => (itemOf((await world.store.get(run.id))!, 'bake-25').state === 'running' ? true : undefined), 60_000);
     expect(weights()).toEqual(['api=75', 'api-canary=25']);
     prometheus.setQueryResult(QUERIES['error-rate']!, 0.2);
