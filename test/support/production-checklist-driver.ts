@@ -29,6 +29,7 @@ export const TICKERS: Record<string, string> = {
   'code-reviewed': 'U0ALICE',
   'image-scanned': 'U0SEC',
   'secrets-config': 'U0BOB',
+  'database-backup': 'U0OPS',
   'migrations-ready': 'U0OPS',
   'monitoring-ready': 'U0OPS',
   'rollback-reviewed': 'U0BOB',
