@@ -3,9 +3,10 @@ export interface BenchOptions {
   profile: 'quick' | 'full';
   /**
    * Which measurements to run; default all of them but `redis-memory`. `recovery` rewrites only section 4 of
-   * BENCHMARKS.md; `redis-memory` (issue 13's bound, recorded in RELIABILITY.md) prints its figures only.
+   * BENCHMARKS.md, `switch-back` only section 3b; `redis-memory` (issue 13's bound, recorded in RELIABILITY.md)
+   * prints its figures only.
    */
-  only: 'all' | 'ack' | 'runs' | 'recovery' | 'redis-memory';
+  only: 'all' | 'ack' | 'runs' | 'recovery' | 'switch-back' | 'redis-memory';
   /** Ack latency: requests per second, open loop. */
   rate: number;
   /** Ack latency: seconds each measured phase lasts. */
@@ -26,6 +27,8 @@ export interface BenchOptions {
   recoveryLocksMs: number[];
   /** Recovery: ms from pod creation to ready, i.e. how long each rollout lasts; must outlast starting the runs. */
   recoveryReadyDelayMs: number;
+  /** Blue-green switch-back: runs measured one after another. */
+  switchBackRuns: number;
   /** Write V8 CPU profiles into this folder: the flightdeck process of the many-runs measurement, and per ack phase. */
   cpuProfDir: string | undefined;
   /** Rewrite BENCHMARKS.md; default true. */
@@ -36,16 +39,16 @@ export interface BenchOptions {
 export const MAX_WORKER_CONCURRENCY = 256;
 
 const PROFILES = {
-  quick: { rate: 50, durationS: 5, runs: 200, runsTimeoutS: 180, recoveryRuns: 10 },
-  full: { rate: 200, durationS: 30, runs: 1000, runsTimeoutS: 600, recoveryRuns: 50 },
+  quick: { rate: 50, durationS: 5, runs: 200, runsTimeoutS: 180, recoveryRuns: 10, switchBackRuns: 10 },
+  full: { rate: 200, durationS: 30, runs: 1000, runsTimeoutS: 600, recoveryRuns: 50, switchBackRuns: 30 },
 } as const;
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ack|runs|recovery|redis-memory] [--rate N] [--duration S] [--runs N]
+const USAGE = `usage: npm run bench -- [--quick] [--only ack|runs|recovery|switch-back|redis-memory] [--rate N] [--duration S] [--runs N]
        [--concurrency N] [--channels N] [--ready-delay MS] [--runs-timeout S] [--cpu-prof DIR] [--no-write]
-       [--recovery-runs N] [--recovery-locks MS,MS] [--recovery-ready-delay MS]
+       [--recovery-runs N] [--recovery-locks MS,MS] [--recovery-ready-delay MS] [--switch-back-runs N]
 environment: BENCH_RATE, BENCH_DURATION_S, BENCH_RUNS, BENCH_WORKER_CONCURRENCY, BENCH_CHANNELS,
              BENCH_READY_DELAY_MS, BENCH_RUNS_TIMEOUT_S, BENCH_RECOVERY_RUNS, BENCH_RECOVERY_LOCKS_MS,
-             BENCH_RECOVERY_READY_DELAY_MS (flags win)`;
+             BENCH_RECOVERY_READY_DELAY_MS, BENCH_SWITCH_BACK_RUNS (flags win)`;
 
 /** flightdeck's default WORKER_LOCK_MS, and a short one: recovery is bounded by the lock, so both are measured. */
 const RECOVERY_LOCKS_MS = [30_000, 5_000];
@@ -77,7 +80,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const switches = new Set<string>();
   const valued = new Set([
     '--only', '--rate', '--duration', '--runs', '--concurrency', '--channels', '--ready-delay', '--runs-timeout', '--cpu-prof',
-    '--recovery-runs', '--recovery-locks', '--recovery-ready-delay',
+    '--recovery-runs', '--recovery-locks', '--recovery-ready-delay', '--switch-back-runs',
   ]);
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
@@ -92,8 +95,8 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const profile = switches.has('--quick') ? 'quick' : 'full';
   const base = PROFILES[profile];
   const only = flags.get('--only') ?? 'all';
-  if (only !== 'all' && only !== 'ack' && only !== 'runs' && only !== 'recovery' && only !== 'redis-memory') {
-    throw new Error(`--only must be ack, runs, recovery or redis-memory, got "${only}"\n${USAGE}`);
+  if (only !== 'all' && only !== 'ack' && only !== 'runs' && only !== 'recovery' && only !== 'switch-back' && only !== 'redis-memory') {
+    throw new Error(`--only must be ack, runs, recovery, switch-back or redis-memory, got "${only}"\n${USAGE}`);
   }
   const recoveryRuns = positiveInt('--recovery-runs', flags.get('--recovery-runs') ?? env.BENCH_RECOVERY_RUNS) ?? base.recoveryRuns;
   if (recoveryRuns > MAX_WORKER_CONCURRENCY) {
@@ -118,6 +121,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     recoveryRuns,
     recoveryLocksMs: lockList(flags.get('--recovery-locks') ?? env.BENCH_RECOVERY_LOCKS_MS) ?? RECOVERY_LOCKS_MS,
     recoveryReadyDelayMs: positiveInt('--recovery-ready-delay', flags.get('--recovery-ready-delay') ?? env.BENCH_RECOVERY_READY_DELAY_MS) ?? 20_000,
+    switchBackRuns: positiveInt('--switch-back-runs', flags.get('--switch-back-runs') ?? env.BENCH_SWITCH_BACK_RUNS) ?? base.switchBackRuns,
     cpuProfDir: flags.get('--cpu-prof'),
     write: !switches.has('--no-write'),
   };

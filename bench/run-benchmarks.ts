@@ -10,7 +10,9 @@ import { measureRecovery, type RecoveryResult } from './recovery/measure-recover
 import { measureRedisMemory } from './redis-memory/measure-redis-memory.js';
 import { consoleSummary } from './report/format-figures.js';
 import { recoverySection, writeRecoverySection } from './report/recovery-section.js';
+import { switchBackSection, writeSwitchBackSection } from './report/switch-back-section.js';
 import { writeBenchmarksMd } from './report/write-benchmarks-md.js';
+import { measureSwitchBack, type SwitchBackResult } from './switch-back/measure-switch-back.js';
 
 // `npm run bench`: builds flightdeck, measures issue 7's figures one after another and rewrites BENCHMARKS.md.
 // Deliberately outside `npm test`: the figures depend on the machine, and tests must not assert on timing.
@@ -62,12 +64,15 @@ if (options.only === 'all' || options.only === 'runs') {
 }
 let breach: BreachToRollbackResult | undefined;
 if (options.only === 'all') breach = measureBreachToRollback({ runs: options.profile === 'quick' ? 20 : 50, repo: REPO, log });
+let switchBack: SwitchBackResult | undefined;
+if (options.only === 'all' || options.only === 'switch-back') switchBack = await measureSwitchBack({ runs: options.switchBackRuns, log });
 let recovery: RecoveryResult | undefined;
 if (options.only === 'all' || options.only === 'recovery') {
   recovery = await measureRecovery({ runs: options.recoveryRuns, locksMs: options.recoveryLocksMs, readyDelayMs: options.recoveryReadyDelayMs, log });
 }
 if (ack || runs) process.stdout.write(`\n${consoleSummary(ack, runs)}`);
 if (breach) log(`breach to rollback over ${breach.runs} runs: p50 ${breach.windowEndToPatchMs.p50} ms, p99 ${breach.windowEndToPatchMs.p99} ms from the end of the guard window`);
+if (switchBack) log(`blue-green switch-back over ${switchBack.runs} runs: p50 ${Math.round(switchBack.breachToSwitchBackMs.p50)} ms, p99 ${Math.round(switchBack.breachToSwitchBackMs.p99)} ms from the breach`);
 // A message that does not show its run within its bound is a broken promise, not a slow figure: the phase fails.
 const lagFailures = [
   ...(ack?.messageLags ?? []).filter((l) => l.figures.overBound > 0).map((l) => `ack latency, ${l.layout}, ${l.phase}: ${describeMessageLag(l.figures)}`),
@@ -81,6 +86,7 @@ if (options.write) {
   const path = join(REPO, 'BENCHMARKS.md');
   // Measured alone, recovery replaces only its own section: the others keep the figures and command that produced them.
   if (options.only === 'recovery' && recovery) writeRecoverySection(path, recoverySection(recovery, { command, startedAt, machine }));
-  else writeBenchmarksMd(path, { command, startedAt, machine, options, ack, runs, breach, recovery });
+  else if (options.only === 'switch-back' && switchBack) writeSwitchBackSection(path, switchBackSection(switchBack, { command, startedAt, machine }));
+  else writeBenchmarksMd(path, { command, startedAt, machine, options, ack, runs, breach, switchBack, recovery });
   log('wrote BENCHMARKS.md');
 }

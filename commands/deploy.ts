@@ -1,15 +1,15 @@
-import { escapeMrkdwn } from '../src/format/escape-mrkdwn.js';
-import { mentionOf } from '../src/format/mention-of.js';
+import { wordEmergencyAnnouncement } from '../src/format/word-emergency-announcement.js';
 import { requestDryRun } from '../src/use-cases/request-dry-run.js';
+import { requestStatsChart } from '../src/use-cases/request-stats-chart.js';
 import { startRun } from '../src/use-cases/start-run.js';
 import type { CommandDefinition, CommandReply } from './command-definition.js';
 import { allUsage, DEPLOY_USAGE } from './deploy/deploy-usage.js';
 import { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
 import { replyCancel } from './deploy/reply-cancel.js';
 import { replyFreeze, replyLock, replyUnfreeze, replyUnlock } from './deploy/reply-lock.js';
-import { replyLog } from './deploy/reply-log.js';
+import { replyJobLog, replyLog } from './deploy/reply-log.js';
 import { showHistory } from './deploy/show-history.js';
-import { showStats } from './deploy/show-stats.js';
+import { formatChartNote, showStats } from './deploy/show-stats.js';
 import { showStatus } from './deploy/show-status.js';
 
 export { parseDeploy, type DeployRequest } from './deploy/parse-deploy.js';
@@ -24,7 +24,7 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
   name: '/deploy',
   usage: allUsage(),
   description: 'Deploy a service version through its environment checklist',
-  usageHint: '[<service> <version> [to <env>] [--dry-run | --emergency <reason>]] | status [service] | history <service> [env] | stats [service] [env] [--days 30] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | log <run> | help',
+  usageHint: '[<service> <version> [to <env>] [--dry-run | --emergency <reason>]] | status [service] | history <service> [env] | stats [service] [env] [--days 30] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | log <run> [<step>] | help',
   parse: parseDeploy,
   async handle(request, invocation, services): Promise<CommandReply> {
     switch (request.kind) {
@@ -37,14 +37,9 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
         return { text: request.topic ? `Usage: ${DEPLOY_USAGE[request.topic]}` : `*flightdeck* runs your deployment checklist in this channel.\n${allUsage().join('\n')}` };
       case 'deploy': {
         const run = await startRun(request, invocation, services);
-        if (run.emergency) {
-          // Announced to the whole channel: an override of windows and freezes is everyone's business.
-          const approver = run.phases[0]?.items[0];
-          return {
-            inChannel: true,
-            text: `:rotating_light: *Emergency deploy* by ${mentionOf(run.requestedBy)}: Run #${run.id}, *${run.service}* \`${run.version}\` to *${run.environment}*, past deploy windows and freezes. Why: ${escapeMrkdwn(run.emergency.reason)}\nIt starts once someone holding \`${approver?.kind === 'signoff' ? approver.role : '?'}\` other than the requester approves it in <#${run.channel}>.`,
-          };
-        }
+        const announcement = wordEmergencyAnnouncement(run);
+        // Announced to the whole channel: an override of windows and freezes is everyone's business.
+        if (announcement !== undefined) return { inChannel: true, text: announcement };
         const waiting = run.state === 'pending' ? ' It waits for someone to press *Start* in its message.' : '';
         return {
           text: `Run #${run.id}: deploying *${run.service}* \`${run.version}\` to *${run.environment}*. The checklist is posted in <#${run.channel}>.${waiting}`,
@@ -58,8 +53,11 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
         return { text: await showStatus(request.service, services) };
       case 'history':
         return { text: await showHistory(request.service, request.environment, services) };
-      case 'stats':
-        return { text: await showStats(request, services) };
+      case 'stats': {
+        const { text, all } = await showStats(request, services);
+        const chart = await requestStatsChart({ requestedBy: invocation.userId, days: request.days, keys: all }, services);
+        return { text: chart === undefined ? text : `${text}\n${formatChartNote(chart)}` };
+      }
       case 'lock':
         return replyLock(request, invocation, services);
       case 'unlock':
@@ -71,7 +69,7 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
       case 'cancel':
         return replyCancel(request, invocation, services);
       case 'log':
-        return replyLog(request, invocation, services);
+        return request.itemId === undefined ? replyLog(request, invocation, services) : replyJobLog({ runId: request.runId, itemId: request.itemId }, invocation, services);
     }
   },
 };

@@ -158,7 +158,8 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       pagerduty,
       incidentNotifier: new SlackIncidentNotifier(slackClient),
       probeProviders: createProbeProviders(env.probeConnectTo, outbound),
-      dryRun: { config, freezes, replier: createDryRunReplier(outbound), fetch: outbound },
+      dryRun: { config, freezes, replier: createDryRunReplier(slackClient, outbound), fetch: outbound },
+      auditChannelOf: (environment) => config.catalog.environments[environment]?.emergency?.auditChannel,
     });
     logger.info({ concurrency: env.workerConcurrency }, 'workers started');
   }

@@ -9,6 +9,8 @@ import { ackSection } from './ack-section.js';
 import { CHANNEL_SPACING_MS } from '../../src/queue/notify/channel-pacer.js';
 import { manyRunsTable, ms } from './format-figures.js';
 import { RECOVERY_HEADING, recoverySection } from './recovery-section.js';
+import { SWITCH_BACK_HEADING, switchBackSection } from './switch-back-section.js';
+import type { SwitchBackResult } from '../switch-back/measure-switch-back.js';
 
 /** Everything one `npm run bench` produced, with how and where. */
 export interface BenchReport {
@@ -20,6 +22,8 @@ export interface BenchReport {
   runs: ManyRunsResult | undefined;
   /** Measured by `bench/breach-to-rollback.ts`; undefined when not run, and the file's section is kept. */
   breach?: BreachToRollbackResult | undefined;
+  /** Undefined when not run, and the file's section 3b is kept. */
+  switchBack?: SwitchBackResult | undefined;
   /** Undefined when not run, and the file's section 4 is kept. */
   recovery?: RecoveryResult | undefined;
 }
@@ -137,7 +141,7 @@ function breachSection(breach: BreachToRollbackResult): string[] {
   ];
 }
 
-/** Sections 3 and 4 come from this run when it measured them; otherwise they are kept as the file has them. */
+/** Sections 3, 3b and 4 come from this run when it measured them; otherwise they are kept as the file has them. */
 function laterSections(path: string, report: BenchReport): string[] {
   const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const at = (heading: string) => existing.indexOf(heading);
@@ -147,11 +151,15 @@ function laterSections(path: string, report: BenchReport): string[] {
     const end = to && at(to) > start ? at(to) : existing.length;
     return existing.slice(start, end).replace(/\n+$/, '\n').split('\n');
   };
+  const afterBreach = at(SWITCH_BACK_HEADING) >= 0 ? SWITCH_BACK_HEADING : RECOVERY_SECTION;
   const breach = report.breach
     ? breachSection(report.breach)
-    : (kept(BREACH_SECTION, RECOVERY_SECTION) ?? ['## 3. Breach to rollback', '', '**Not measured yet.** Run `npm run bench`.', '']);
+    : (kept(BREACH_SECTION, afterBreach) ?? ['## 3. Breach to rollback', '', '**Not measured yet.** Run `npm run bench`.', '']);
+  const switchBack = report.switchBack
+    ? switchBackSection(report.switchBack, report)
+    : (kept(SWITCH_BACK_HEADING, RECOVERY_SECTION) ?? [SWITCH_BACK_HEADING, '', '**Not measured yet.** Run `npm run bench -- --only switch-back`.', '']);
   const recovery = report.recovery
     ? recoverySection(report.recovery, report)
     : (kept(RECOVERY_SECTION) ?? [RECOVERY_HEADING, '', '**Not measured yet.** Run `npm run bench -- --only recovery`.', '']);
-  return [...breach, ...recovery];
+  return [...breach, ...switchBack, ...recovery];
 }

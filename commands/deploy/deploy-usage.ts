@@ -13,7 +13,7 @@ export const DEPLOY_USAGE: Readonly<Record<DeployForm, string>> = {
   freeze: '`/deploy freeze <environment> <duration|until> <reason>` — refuse every deployment there for a while (`4h`, `2d`) or until a date (`2026-12-24`, `2026-12-24T18:00Z`); rollbacks still run',
   unfreeze: '`/deploy unfreeze <environment>` — lift a freeze declared with `/deploy freeze`',
   cancel: '`/deploy cancel <run> [reason]` — stop a run; once it has changed the cluster, it is rolled back',
-  log: '`/deploy log <run>` — the run\'s deployment log: who did what when, checks, steps, incidents, rollback',
+  log: '`/deploy log <run> [<step>]` — the run\'s deployment log: who did what when, checks, steps, incidents, rollback; with a `job` step\'s id, its Job\'s whole log as a file in the run\'s thread',
   help: '`/deploy help [subcommand]` — show this help, or one subcommand\'s',
 };
 

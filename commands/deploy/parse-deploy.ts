@@ -51,7 +51,7 @@ export const deployRequestSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('unfreeze'), environment: name }),
   z.object({ kind: z.literal('cancel'), runId: z.string().regex(/^[0-9]+$/), reason: z.string().min(1).max(MAX_REASON).optional() }),
-  z.object({ kind: z.literal('log'), runId: z.string().regex(/^[0-9]+$/) }),
+  z.object({ kind: z.literal('log'), runId: z.string().regex(/^[0-9]+$/), itemId: z.string().min(1).max(100).optional() }),
 ]);
 export type DeployRequest = z.infer<typeof deployRequestSchema>;
 
@@ -181,8 +181,9 @@ const SUBCOMMAND_PARSERS: Readonly<Record<Subcommand, (args: string[]) => Deploy
     if (run === undefined) throw usageError('log', 'Which run? Give its number, as shown in its message (e.g. `log 12`).');
     const match = RUN_ID.exec(run);
     if (!match) throw usageError('log', `\`${clip(run)}\` is not a run number: give the number shown in the run's message, e.g. \`12\`.`);
-    if (extra.length > 0) throw usageError('log', `\`log\` takes one run number only, not \`${clip(args.join(' '))}\`.`);
-    return { kind: 'log', runId: match[1]! };
+    if (extra.length > 1) throw usageError('log', `\`log\` takes a run number and at most one step id, not \`${clip(args.join(' '))}\`.`);
+    const [itemId] = extra;
+    return itemId === undefined ? { kind: 'log', runId: match[1]! } : { kind: 'log', runId: match[1]!, itemId };
   },
 };
 

@@ -1,6 +1,7 @@
 import { buildDeploymentLog } from '../../src/format/deployment-log/build-deployment-log.js';
 import { fenceLog } from '../../src/format/escape-mrkdwn.js';
 import { readRunLog } from '../../src/use-cases/read-run-log.js';
+import { requestJobLog } from '../../src/use-cases/request-job-log.js';
 import type { CommandInvocation, CommandReply, CommandServices } from '../command-definition.js';
 
 /**
@@ -33,4 +34,17 @@ export async function replyLog(request: { runId: string }, invocation: CommandIn
     else tooMany = middle;
   }
   return { text: cut(fits) };
+}
+
+/**
+ * `/deploy log <run> <step>`: a `job` step's whole Job log, posted as a file in the run's thread (the reply
+ * says where; the file follows in the channel's turn).
+ *
+ * @throws FlightdeckError as `requestJobLog`.
+ */
+export async function replyJobLog(request: { runId: string; itemId: string }, invocation: CommandInvocation, services: CommandServices): Promise<CommandReply> {
+  const { run, jobName } = await requestJobLog(request, invocation, services);
+  const job = jobName ? ` of job \`${jobName}\`` : '';
+  const where = run.messageTs ? `the thread of run #${run.id}'s message in <#${run.channel}>` : `the thread of run #${run.id}'s message`;
+  return { text: `The whole log${job} for step \`${request.itemId}\` is being posted as a file in ${where}.` };
 }

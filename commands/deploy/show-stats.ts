@@ -48,16 +48,23 @@ export function formatStats(days: number, all: readonly ServiceKeys[]): string {
   return [header, ...all.map(formatKeys)].join('\n');
 }
 
+/** The line that says a chart follows, and of what when it could not draw them all. Pure. */
+export function formatChartNote(chart: { charted: number; withDeployments: number }): string {
+  const which = chart.charted < chart.withDeployments ? ` of the first ${chart.charted} with deployments` : '';
+  return `A chart${which} follows in a direct message.`;
+}
+
 /**
  * `/deploy stats [service] [environment] [--days N]`: the four keys of each named (or every) service in each
- * named (or every) environment it deploys to. Open to anyone, like status and history.
+ * named (or every) environment it deploys to, worded, and the figures they were worded from. Open to anyone,
+ * like status and history.
  *
  * @throws FlightdeckError `unknown-service`, `unknown-environment`, `environment-not-allowed` listing the valid names.
  */
 export async function showStats(
   request: { service?: string | undefined; environment?: string | undefined; days: number },
   services: CommandServices,
-): Promise<string> {
+): Promise<{ text: string; all: ServiceKeys[] }> {
   const { catalog } = services.config;
   const { service, environment, days } = request;
   if (service !== undefined && !Object.hasOwn(catalog.services, service)) throw unknownService(service, Object.keys(catalog.services));
@@ -67,5 +74,5 @@ export async function showStats(
     .flatMap(([name, entry]) => entry.environments.filter((env) => environment === undefined || env === environment).map((env) => ({ service: name, environment: env })));
   const now = services.now();
   const all = await Promise.all(pairs.map(async (pair) => ({ ...pair, keys: await readFourKeys(services.store, pair.service, pair.environment, now, days) })));
-  return formatStats(days, all);
+  return { text: formatStats(days, all), all };
 }

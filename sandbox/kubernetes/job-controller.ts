@@ -1,5 +1,6 @@
 import type { KObject, ObjectStore } from './object-store.js';
 import { podConfigProblem } from './pod-config-problem.js';
+import type { PodLog } from './pod-log.js';
 import { type PodState, newPodState, syncPods } from './pod-objects.js';
 import { omitZero, timestamp } from './rollout-math.js';
 
@@ -14,7 +15,7 @@ export interface JobMatch {
 /** How the pods of matching Jobs end. */
 export interface JobOutcome {
   succeed: boolean;
-  /** The container log of each pod (served by `/pods/{name}/log`). */
+  /** The container log of each pod (served by `/pods/{name}/log`), written evenly over the pod's run. */
   logs: string[];
   /** How long each pod runs; default the emulator's readyDelayMs. */
   runMs?: number;
@@ -42,7 +43,7 @@ export class JobController {
 
   constructor(
     private readonly store: ObjectStore,
-    private readonly logs: Map<string, string[]>,
+    private readonly logs: Map<string, PodLog>,
     private readonly defaultRunMs: number,
   ) {}
 
@@ -101,7 +102,7 @@ export class JobController {
       if (waiting?.unschedulable) pod.unschedulable = waiting.message;
       else if (waiting) pod.waiting = { reason: waiting.reason, message: waiting.message };
       else if (!outcome.succeed && outcome.exitCode !== undefined) pod.exitCode = outcome.exitCode;
-      this.logs.set(`${job.metadata.namespace}/${pod.name}`, waiting ? [] : [...outcome.logs]);
+      this.logs.set(`${job.metadata.namespace}/${pod.name}`, { lines: waiting ? [] : [...outcome.logs], startedAt: now, endsAt: pod.readyAt });
       pods.push(pod);
     }
     const deadline = job.spec.activeDeadlineSeconds;

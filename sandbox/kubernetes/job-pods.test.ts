@@ -98,3 +98,67 @@ describe('kubernetes emulator: Job pods as the kubelet runs them', () => {
     expect(emu.list('pods', 'prod')).toEqual([]);
   });
 });
+
+describe('kubernetes emulator: a Job pod log as the API server serves it', () => {
+  const status = async (call: Promise<unknown>) => {
+    const err = await call.then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiException);
+    return JSON.parse((err as ApiException<string>).body) as { code: number; reason: string; message: string };
+  };
+
+  it('shows a running pod only the lines written so far, and all of them once it ended, with timestamps and sinceTime as asked', async () => {
+    // Three lines over ten minutes: the first is written after 2.5 minutes.
+    emu.jobOutcome({ name: 'long' }, { succeed: true, logs: ['a', 'b', 'c'], runMs: 600_000 });
+    await batch.createNamespacedJob({ namespace: 'prod', body: job('long', {}) });
+    const running = await until('the long pod to run', () => emu.list('pods', 'prod').find((p) => p.status?.phase === 'Running')?.metadata.name as string | undefined);
+    expect(await core.readNamespacedPodLog({ name: running, namespace: 'prod', container: 'job' })).toBe('');
+    emu.jobOutcome({ name: 'slow' }, { succeed: true, logs: ['one', 'two', 'three'], runMs: 300 });
+    await batch.createNamespacedJob({ namespace: 'prod', body: job('slow', {}) });
+    const pod = await until('the pod to run', () => emu.list('pods', 'prod').find((p) => String(p.metadata.name).startsWith('slow-'))?.metadata.name as string | undefined);
+    await until('the Job to end', () => endOf('slow'));
+    expect(await core.readNamespacedPodLog({ name: pod, namespace: 'prod' })).toBe('one\ntwo\nthree\n');
+    const stamped = String(await core.readNamespacedPodLog({ name: pod, namespace: 'prod', timestamps: true }));
+    const stamps = stamped.trimEnd().split('\n').map((line) => line.split(' ')[0]!);
+    expect(stamps.every((at) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/.test(at))).toBe(true);
+    // client-node has no sinceTime; kubectl logs --since-time sends it so.
+    const since = await fetch(`${emu.url}/api/v1/namespaces/prod/pods/${pod}/log?sinceTime=${encodeURIComponent(stamps[2]!)}`, { headers: { authorization: `Bearer ${emu.token}` } });
+    expect(await since.text()).toBe('three\n');
+    expect(await core.readNamespacedPodLog({ name: pod, namespace: 'prod', limitBytes: 6 })).toBe('one\ntw');
+  });
+
+  it('with follow=true keeps the answer open and carries each line as it is written, until the container ends', async () => {
+    emu.jobOutcome({ name: 'follow' }, { succeed: true, logs: ['first', 'second', 'third'], runMs: 800 });
+    await batch.createNamespacedJob({ namespace: 'prod', body: job('follow', {}) });
+    const pod = await until('the pod to run', () => emu.list('pods', 'prod').find((p) => p.status?.phase === 'Running')?.metadata.name as string | undefined);
+    const followed = await fetch(`${emu.url}/api/v1/namespaces/prod/pods/${pod}/log?follow=true&container=job`, { headers: { authorization: `Bearer ${emu.token}` } });
+    expect(followed.headers.get('transfer-encoding')).toBe('chunked');
+    expect(await followed.text()).toBe('first\nsecond\nthird\n');
+  });
+
+  it('refuses as kube-apiserver does: a missing pod (404), a container waiting to start and a container the pod lacks (400), two time filters (422)', async () => {
+    expect(await status(core.readNamespacedPodLog({ name: 'gone', namespace: 'prod' }))).toMatchObject({ code: 404, reason: 'NotFound', message: 'pods "gone" not found' });
+    const env = [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'absent', key: 'password' } } }];
+    await batch.createNamespacedJob({ namespace: 'prod', body: job('waits', { env }) });
+    const pod = await until('the pod to wait', () => (emu.list('pods', 'prod')[0]?.status?.containerStatuses?.[0]?.state?.waiting ? (emu.list('pods', 'prod')[0]!.metadata.name as string) : undefined));
+    expect(await status(core.readNamespacedPodLog({ name: pod, namespace: 'prod', container: 'job' }))).toMatchObject({
+      code: 400,
+      reason: 'BadRequest',
+      message: `container "job" in pod "${pod}" is waiting to start: CreateContainerConfigError`,
+    });
+    expect(await status(core.readNamespacedPodLog({ name: pod, namespace: 'prod', container: 'sidecar' }))).toMatchObject({ code: 400, message: `container sidecar is not valid for pod ${pod}` });
+    const both = await fetch(`${emu.url}/api/v1/namespaces/prod/pods/${pod}/log?sinceSeconds=5&sinceTime=2026-12-06T00:00:00Z`, { headers: { authorization: `Bearer ${emu.token}` } });
+    expect(both.status).toBe(422);
+    expect(await both.json()).toMatchObject({ reason: 'Invalid', message: `PodLogOptions "${pod}" is invalid: : Forbidden: at most one of \`sinceTime\` or \`sinceSeconds\` may be specified` });
+  });
+
+  it('refuses a reader without get on pods/log with 403, in the API server words', async () => {
+    emu.jobOutcome({ name: 'quiet' }, { succeed: true, logs: ['hello'] });
+    await batch.createNamespacedJob({ namespace: 'prod', body: job('quiet', {}) });
+    const pod = await until('the pod', () => emu.list('pods', 'prod')[0]?.metadata.name as string | undefined);
+    emu.forbid({ verb: 'get', resource: 'pods/log', namespace: 'prod' });
+    const refused = await status(core.readNamespacedPodLog({ name: pod, namespace: 'prod' }));
+    expect(refused).toMatchObject({ code: 403, reason: 'Forbidden' });
+    expect(refused.message).toContain(`pods "${pod}" is forbidden: User "`);
+    expect(refused.message).toContain('cannot get resource "pods/log" in API group "" in the namespace "prod"');
+  });
+});

@@ -10,10 +10,11 @@ import { INITIAL_NAMESPACES, ensureNamespace } from './cluster-records.js';
 import { DeploymentController } from './deployment-controller.js';
 import { discovery } from './discovery.js';
 import { FaultInjection } from './fault-injection.js';
-import { podLog, readBody, sendJson } from './http-io.js';
+import { readBody, sendJson } from './http-io.js';
 import { JobController } from './job-controller.js';
 import type { KubernetesEmulator, KubernetesEmulatorOptions, RecordedRequest } from './kubernetes-emulator-api.js';
 import { type KObject, ObjectStore } from './object-store.js';
+import { type PodLog, servePodLog } from './pod-log.js';
 import { RbacAuthorizer, type RequestAttributes } from './rbac-authorizer.js';
 import { StatusError, badRequest, forbidden, forbiddenPath } from './status-error.js';
 import { tableWatchRenderer, toTable, wantsTable } from './table.js';
@@ -33,7 +34,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
   const store = new ObjectStore();
   const readyDelayMs = options.readyDelayMs ?? 300;
   const controller = new DeploymentController(store, { readyDelayMs });
-  const logs = new Map<string, string[]>();
+  const logs = new Map<string, PodLog>();
   const jobs = new JobController(store, logs, readyDelayMs);
   const token = `flightdeck-emulator-${randomBytes(6).toString('hex')}`;
   const authorizer = new RbacAuthorizer(token);
@@ -106,9 +107,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     if (fault) throw fault;
     if (bodyError) throw bodyError;
     if (target.subresource === 'log' && method === 'GET' && target.name !== undefined) {
-      const text = podLog(store, logs, target.namespace, target.name, u.searchParams);
-      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
-      res.end(text);
+      servePodLog(res, store, logs, target.namespace, target.name, u.searchParams);
       return;
     }
     const apiReq: ApiRequest = { method, ...target, query: u.searchParams, contentType: contentType ?? '', body };

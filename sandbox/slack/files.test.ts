@@ -83,6 +83,7 @@ describe('Slack emulator files.uploadV2 flow', () => {
     expect(await refusal(upload({ channel_id: 'C0NOPE' }))).toMatchObject({ error: 'channel_not_found' });
     expect(await refusal(upload({ channel_id: 'C0OTHER' }))).toMatchObject({ error: 'not_in_channel' });
     expect(await refusal(client.chat.postMessage({ channel: 'C0OTHER', text: 'hi' }))).toMatchObject({ error: 'not_in_channel' });
+    expect(await refusal(client.chat.postEphemeral({ channel: 'C0OTHER', user: 'U0ALICE', text: 'hi' }))).toMatchObject({ error: 'not_in_channel' });
     expect(await refusal(upload({ channel_id: 'C0DEPLOY', thread_ts: '1.000001' }))).toMatchObject({ error: 'thread_not_found' });
     expect(e.files).toEqual([]);
   });

@@ -99,6 +99,7 @@ function checkElement(el: unknown, at: string, out: string[]): void {
     return;
   }
   checkId(el.action_id, `${at}/action_id`, out);
+  if (el.type === 'checkboxes') checkCheckboxes(el, at, out);
   if (el.type !== 'button') return;
   if (!isObject(el.text)) out.push(`[ERROR] missing required field: text [json-pointer:${at}]`);
   if (textLength(el.text) > MAX_BUTTON_TEXT) {
@@ -107,6 +108,15 @@ function checkElement(el: unknown, at: string, out: string[]): void {
   if (typeof el.value === 'string' && el.value.length > MAX_BUTTON_VALUE) {
     out.push(`[ERROR] must be less than ${MAX_BUTTON_VALUE + 1} characters [json-pointer:${at}/value]`);
   }
+}
+
+// Slack's limits for a checkboxes element: 1 to 10 options.
+const MAX_CHECKBOX_OPTIONS = 10;
+
+function checkCheckboxes(el: Record<string, unknown>, at: string, out: string[]): void {
+  const options = Array.isArray(el.options) ? el.options : [];
+  if (options.length === 0) out.push(`[ERROR] must provide at least 1 item [json-pointer:${at}/options]`);
+  if (options.length > MAX_CHECKBOX_OPTIONS) out.push(`[ERROR] no more than ${MAX_CHECKBOX_OPTIONS} items allowed [json-pointer:${at}/options]`);
 }
 
 function checkId(id: unknown, at: string, out: string[]): void {

@@ -97,6 +97,20 @@ describe('views.open', () => {
     expect((await client.views.open({ trigger_id: trigger, view: modal('ok') })).ok).toBe(true);
   });
 
+  it('refuses checkboxes with no option or more than 10, as Slack does', async () => {
+    const trigger = emulator.triggerId('U0ALICE');
+    const option = (value: string) => ({ text: { type: 'plain_text', text: value }, value });
+    const withBoxes = (options: unknown[]) => ({ ...modal('boxes'), blocks: [{ type: 'input', block_id: 'mode', optional: true, label: { type: 'plain_text', text: 'Mode' }, element: { type: 'checkboxes', action_id: 'value', options } }] });
+    expect((await platformError(client.apiCall('views.open', { trigger_id: trigger, view: withBoxes([]) }))).data.response_metadata).toMatchObject({
+      messages: ['[ERROR] must provide at least 1 item [json-pointer:/view/blocks/0/element/options]'],
+    });
+    const eleven = Array.from({ length: 11 }, (_, i) => option(`o${i}`));
+    expect((await platformError(client.apiCall('views.open', { trigger_id: trigger, view: withBoxes(eleven) }))).data.response_metadata).toMatchObject({
+      messages: ['[ERROR] no more than 10 items allowed [json-pointer:/view/blocks/0/element/options]'],
+    });
+    expect((await client.views.open({ trigger_id: trigger, view: withBoxes([option('dry-run')]) as never })).ok).toBe(true);
+  });
+
   it('answers view_too_large above 250 kB', async () => {
     const trigger = emulator.triggerId('U0ALICE');
     const huge = modal('big', { private_metadata: 'x'.repeat(256 * 1024) });

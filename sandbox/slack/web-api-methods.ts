@@ -70,6 +70,7 @@ export const webApiMethods: Readonly<Record<string, Handler>> = {
     const channel = str(args.channel);
     const user = str(args.user);
     if (!channel || !ctx.store.hasChannel(channel)) return err('channel_not_found');
+    if (!ctx.isMember(channel)) return err('not_in_channel');
     if (!user || !ctx.directory.users.has(user)) return err('user_not_in_channel');
     const content = readContent(args);
     if ('error' in content) return content.error;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { probeSpecSchema } from '../probes/probe-types.js';
+import { guardAfterSuccessSchema, watchProblems } from './guard-watch-schema.js';
 import { badEnvNames, checklistJobSpecShape, JOB_FAILURE_POLICIES, unknownMounts } from './job-step-schema.js';
 import { DURATION_PATTERN } from './parse-duration.js';
 import { TEMPLATE_VARIABLES, unknownVariables } from './template-variables.js';
@@ -146,14 +147,19 @@ export const stepItemSchema = z.discriminatedUnion('action', [
 
 export const itemSchema = z.discriminatedUnion('kind', [manualItemSchema, signoffItemSchema, checkItemSchema, stepItemSchema]);
 
+/** What a follow-up phase does when one of its checks fails: say so in the thread (default), or also page. */
+export const FOLLOW_UP_FAILURE_POLICIES = ['notify', 'page'] as const;
+
 /**
  * With `after`, a follow-up phase: it becomes due that long after the run succeeded (post-deployment
- * follow-ups such as +1h, +24h, +7d). Follow-ups come last and hold no steps.
+ * follow-ups such as +1h, +24h, +7d). Follow-ups come last and hold no steps. `onFailure: page` (follow-ups
+ * only) also pages PagerDuty when one of its checks fails; the default `notify` only tells the thread.
  */
 export const phaseSchema = z.strictObject({
   id,
   title,
   after: duration.optional(),
+  onFailure: z.enum(FOLLOW_UP_FAILURE_POLICIES).optional(),
   items: z.array(itemSchema).min(1, 'a phase needs at least one item'),
 });
 
@@ -164,7 +170,8 @@ export const GUARD_POLICIES = ['inconclusive', 'breach', 'ok'] as const;
 
 /**
  * A condition watched from rollout start until the run ends. It is breached when its probe fails at every
- * evaluation across `for` (as in Prometheus alerting rules).
+ * evaluation across `for` (as in Prometheus alerting rules). With `watchFor`, it keeps watching that long
+ * after the run succeeded, as `afterSuccess` says (by default the same probe, paging instead of rolling back).
  */
 export const guardSchema = z.strictObject({
   id,
@@ -175,6 +182,8 @@ export const guardSchema = z.strictObject({
   action: z.enum(GUARD_ACTIONS),
   noData: z.enum(GUARD_POLICIES).default('inconclusive'),
   onError: z.enum(GUARD_POLICIES).default('inconclusive'),
+  watchFor: duration.optional(),
+  afterSuccess: guardAfterSuccessSchema.optional(),
 });
 
 const STEP_NEEDS_CANARY = new Set(['traffic', 'promote']);
@@ -225,6 +234,9 @@ export const checklistSchema = z
       else if (followUp !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['phases', p], message: `a phase without \`after\` cannot follow the follow-up phase "${followUp}" — move it before "${followUp}", or give it an \`after\`` });
       }
+      if (phase.after === undefined && phase.onFailure !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['phases', p, 'onFailure'], message: 'only a follow-up phase (with `after`) has an `onFailure`: a failed check of any other phase fails the run — remove it, or give the phase an `after`' });
+      }
       if (phase.after !== undefined) {
         phase.items.forEach((item, i) => {
           if (item.kind === 'step') ctx.addIssue({ code: 'custom', path: ['phases', p, 'items', i, 'kind'], message: `a follow-up phase (with \`after\`) cannot hold steps: it runs after the deployment has finished — move the step to an earlier phase` });
@@ -263,6 +275,7 @@ export const checklistSchema = z
     });
     checklist.guards.forEach((guard, g) => {
       claim(guard.id, ['guards', g, 'id'], 'a guard');
+      for (const problem of watchProblems(guard)) ctx.addIssue({ code: 'custom', path: ['guards', g, ...problem.path], message: problem.message });
     });
     (checklist.rollbackPlan ?? []).forEach((item, i) => {
       claim(item.id, ['rollbackPlan', i, 'id'], 'an item of the rollback plan');

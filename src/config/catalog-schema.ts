@@ -106,6 +106,8 @@ export const environmentSchema = z.strictObject({
       deployers: z.array(roleName).nonempty('must list at least one role allowed to deploy in an emergency'),
       /** The role whose holder gives the second approval (never the requester). */
       approver: roleName,
+      /** A channel every emergency deploy here is announced in as well (security, audit); absent: only the invoking channel. */
+      auditChannel: channel.optional(),
     })
     .optional(),
 });

@@ -46,6 +46,16 @@ export const ACCESS_REFUSALS = {
     code: 'item-not-found',
     text: ({ runId, itemId }: { runId: string; itemId: string }) => `Run #${runId} has no item \`${escapeMrkdwn(itemId)}\`.`,
   }),
+  'not-a-job-step': entry({
+    code: 'usage',
+    text: ({ runId, itemId, jobSteps }: { runId: string; itemId: string; jobSteps: readonly string[] }) =>
+      `Item \`${escapeMrkdwn(itemId)}\` of run #${runId} is not a \`job\` step, so it has no Job log. ${jobSteps.length === 0 ? 'The run has no job steps.' : `Its job steps: ${jobSteps.map((id) => `\`${id}\``).join(', ')}.`}`,
+  }),
+  'job-not-started': entry({
+    code: 'usage',
+    text: ({ runId, itemId }: { runId: string; itemId: string }) => `The job step \`${escapeMrkdwn(itemId)}\` of run #${runId} has not started its Job yet, so there is no log to post.`,
+    remedy: ({ runId, itemId }: { runId: string; itemId: string }) => `Ask again once the step runs: \`/deploy log ${runId} ${escapeMrkdwn(itemId)}\`.`,
+  }),
   'checklist-not-loaded': entry({
     code: 'config-invalid',
     text: ({ checklist, environment }: { checklist: string; environment: string }) => `The checklist \`${checklist}\` for ${environment} is not loaded.`,

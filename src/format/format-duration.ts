@@ -13,3 +13,8 @@ export function formatDuration(ms: number): string {
 export function formatClock(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(11, 16)} UTC`;
 }
+
+/** `YYYY-MM-DD HH:MM UTC`: for a moment that may be tomorrow (a day-after watch's end). */
+export function formatDateTime(epochMs: number): string {
+  return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -1,7 +1,8 @@
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { jobManifest, type JobManifestOptions } from './job-manifest.js';
 import type { ClusterClient } from './create-cluster-access.js';
+import { JOB_CONTAINER, newestJobPod, readJobPodLog } from './read-job-log.js';
 import { toK8sError } from './to-k8s-error.js';
 import { watchUntil } from './watch-until.js';
 
@@ -10,8 +11,6 @@ export interface RunJobOptions extends Omit<JobManifestOptions, 'deadlineSeconds
   logLines?: number;
   /** Also read the log tail when the Job succeeds (a `job` step shows it); default: only on failure. */
   logOnSuccess?: boolean;
-  /** On failure, also read up to this many last lines of the log into `log` (the thread gets them). */
-  fullLogLines?: number;
   /** Longest wait for the Job to finish, from the first call to `now`; also the Job's activeDeadlineSeconds. */
   timeoutMs: number;
   /**
@@ -32,16 +31,12 @@ export interface RunJobResult {
   message: string;
   /** On failure (or with logOnSuccess): the last `logLines` lines of the newest pod's log (empty when unreadable; see logError). */
   logTail: string[];
-  /** On failure with fullLogLines: up to that many last lines of the log. */
-  log?: string[];
   podName?: string;
   /** The exit code of the newest pod's container, when its status reports one. */
   exitCode?: number;
   /** Why the log could not be read, when it could not (the Job verdict stands regardless). */
   logError?: string;
 }
-
-const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
 /**
  * Runs a Job to its end: creates it (restartPolicy Never; reuses an existing Job of that name), then
@@ -76,7 +71,7 @@ export async function runJob(client: ClusterClient, o: RunJobOptions): Promise<R
     ...(o.signal ? { signal: o.signal } : {}),
   });
   if (verdict.succeeded && !o.logOnSuccess) return { ...verdict, reused, logTail: [] };
-  return { ...verdict, reused, ...(await readPodLog(client, o, !verdict.succeeded)) };
+  return { ...verdict, reused, ...(await readLogTail(client, o)) };
 }
 
 async function createOrReuse(client: ClusterClient, o: RunJobOptions, what: string): Promise<boolean> {
@@ -97,29 +92,20 @@ async function createOrReuse(client: ClusterClient, o: RunJobOptions, what: stri
   }
 }
 
-/** The newest pod's log tail (and, on failure, the longer log) and exit code; a log it cannot read is reported, not thrown. */
-async function readPodLog(client: ClusterClient, o: RunJobOptions, failed: boolean): Promise<Pick<RunJobResult, 'logTail' | 'log' | 'podName' | 'exitCode' | 'logError'>> {
-  let pods: V1Pod[];
+/** The newest pod's log tail and exit code; a log it cannot read is reported, not thrown. */
+async function readLogTail(client: ClusterClient, o: RunJobOptions): Promise<Pick<RunJobResult, 'logTail' | 'podName' | 'exitCode' | 'logError'>> {
+  let newest: Awaited<ReturnType<typeof newestJobPod>>;
   try {
-    pods = (await client.core.listNamespacedPod({ namespace: o.namespace, labelSelector: `${JOB_NAME_LABEL}=${o.name}` })).items;
+    newest = await newestJobPod(client, o.namespace, o.name);
   } catch (err) {
     return { logTail: [], logError: toK8sError(err, 'list', `pods of job ${o.namespace}/${o.name}`).message };
   }
-  const newest = pods.sort((a, b) => (a.metadata?.creationTimestamp?.getTime() ?? 0) - (b.metadata?.creationTimestamp?.getTime() ?? 0)).at(-1);
   const podName = newest?.metadata?.name;
-  if (!podName) return { logTail: [], logError: `job ${o.namespace}/${o.name} has no pods left to read a log from` };
-  const exitCode = newest.status?.containerStatuses?.find((c) => c.name === 'job')?.state?.terminated?.exitCode;
+  if (!newest || !podName) return { logTail: [], logError: `job ${o.namespace}/${o.name} has no pods left to read a log from` };
+  const exitCode = newest.status?.containerStatuses?.find((c) => c.name === JOB_CONTAINER)?.state?.terminated?.exitCode;
   const found = { podName, ...(exitCode === undefined ? {} : { exitCode }) };
-  const read = async (tailLines: number) => {
-    const lines = String(await client.core.readNamespacedPodLog({ name: podName, namespace: o.namespace, container: 'job', tailLines })).split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    return lines;
-  };
   try {
-    const tail = o.logLines ?? 20;
-    if (!failed || o.fullLogLines === undefined) return { ...found, logTail: await read(tail) };
-    const log = await read(Math.max(o.fullLogLines, tail));
-    return { ...found, logTail: log.slice(-tail), log };
+    return { ...found, logTail: await readJobPodLog(client, { namespace: o.namespace, podName, tailLines: o.logLines ?? 20 }) };
   } catch (err) {
     return { ...found, logTail: [], logError: toK8sError(err, 'get', `log of pod ${o.namespace}/${podName}`).message };
   }

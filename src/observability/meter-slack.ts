@@ -43,6 +43,9 @@ export function meterNotifier(notifier: RunNotifier, metrics: FlightdeckMetrics)
     postThread: (run, note) => metered('chat.postMessage', () => notifier.postThread(run, note)),
     postSummary: (run) => metered('chat.postMessage', () => notifier.postSummary(run)),
     postLog: (run, audit, now, followUp) => metered('files.uploadV2', () => notifier.postLog(run, audit, now, followUp)),
+    postJobLog: (run, log) => metered('files.uploadV2', () => notifier.postJobLog(run, log)),
     postPhaseReminder: (run, phaseId) => metered('chat.postMessage', () => notifier.postPhaseReminder(run, phaseId)),
+    postAnnouncement: (run, channel) => metered('chat.postMessage', () => notifier.postAnnouncement(run, channel)),
+    postStatsChart: (chart) => metered('files.uploadV2', () => notifier.postStatsChart(chart)),
   };
 }

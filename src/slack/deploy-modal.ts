@@ -9,8 +9,11 @@ import type { Run } from '../run/core/run-schema.js';
 export const DEPLOY_MODAL_CALLBACK_ID = 'flightdeck.deploy';
 
 /** Input block ids; inline errors are keyed by them. Each input's element has action_id `value`. */
-export const DEPLOY_MODAL_BLOCKS = { service: 'service', environment: 'environment', version: 'version' } as const;
+export const DEPLOY_MODAL_BLOCKS = { service: 'service', environment: 'environment', version: 'version', mode: 'mode' } as const;
 type ModalBlock = keyof typeof DEPLOY_MODAL_BLOCKS;
+
+/** The value of the one option of the optional "Dry run" checkboxes. */
+const DRY_RUN_OPTION = 'dry-run';
 
 /** Slack's limit for a static select. */
 const MAX_OPTIONS = 100;
@@ -56,6 +59,37 @@ export function buildDeployModal(catalog: Pick<Catalog, 'services' | 'environmen
         hint: plain('The image tag to deploy, e.g. v1.4.2'),
         element: { type: 'plain_text_input', action_id: 'value', placeholder: plain('v1.4.2'), max_length: 128 },
       },
+      // A modal has exactly one submit button, so a dry run is a choice in the form rather than a second button.
+      {
+        type: 'input',
+        block_id: DEPLOY_MODAL_BLOCKS.mode,
+        optional: true,
+        label: plain('Dry run'),
+        element: {
+          type: 'checkboxes',
+          action_id: 'value',
+          options: [{ text: plain('Dry run only: show me the plan, change nothing'), value: DRY_RUN_OPTION }],
+        },
+      },
+    ],
+  };
+}
+
+/** What replaces the form when a dry run was asked for: where its answer will appear. Pure. */
+export function buildDryRunRequestedView(request: { service: string; version: string; environment: string }, channelId: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: `${DEPLOY_MODAL_CALLBACK_ID}.dry-run`,
+    title: plain('Dry run'),
+    close: plain('Done'),
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `Working out the plan for *${request.service}* \`${request.version}\` to *${request.environment}*. It appears in <#${channelId}>, visible only to you; nothing is changed.`,
+        },
+      },
     ],
   };
 }
@@ -86,6 +120,7 @@ const submissionSchema = z.object({
   [DEPLOY_MODAL_BLOCKS.service]: z.object({ value: selected }).optional(),
   [DEPLOY_MODAL_BLOCKS.environment]: z.object({ value: selected }).optional(),
   [DEPLOY_MODAL_BLOCKS.version]: z.object({ value: typed }).optional(),
+  [DEPLOY_MODAL_BLOCKS.mode]: z.object({ value: z.object({ selected_options: z.array(z.object({ value: z.string() })).nullable().optional() }) }).optional(),
 });
 
 /** What was entered, as far as it was: Slack enforces required inputs, but the payload is still checked. */
@@ -93,18 +128,21 @@ export interface DeploySubmission {
   service?: string | undefined;
   environment?: string | undefined;
   version?: string | undefined;
+  /** "Dry run only" was ticked: show the plan, start nothing. */
+  dryRun: boolean;
 }
 
 /** Reads `view.state.values` of the modal; unexpected shapes read as nothing entered. Pure. */
 export function readDeploySubmission(values: unknown): DeploySubmission {
   const parsed = submissionSchema.safeParse(values);
-  if (!parsed.success) return {};
+  if (!parsed.success) return { dryRun: false };
   const state = parsed.data;
   const version = state.version?.value.value?.trim();
   return {
     service: state.service?.value.selected_option?.value ?? undefined,
     environment: state.environment?.value.selected_option?.value ?? undefined,
     version: version === '' ? undefined : version,
+    dryRun: state.mode?.value.selected_options?.some((option) => option.value === DRY_RUN_OPTION) ?? false,
   };
 }
 

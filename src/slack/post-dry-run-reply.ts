@@ -1,21 +1,31 @@
-import type { FetchFunction } from '@slack/web-api';
+import type { FetchFunction, WebClient } from '@slack/web-api';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
 import type { DryRunReplier } from '../queue/dry-run/dry-run-replier.js';
+import { toSlackError } from './slack-notifier.js';
 import { renderDryRun } from './views/render-dry-run.js';
 
 /**
- * Answers a dry run through the command's response URL: ephemeral (only the person who asked sees it), no
- * scope needed, valid 30 minutes and 5 posts, which a dry run's one answer fits. `fetch` is the outbound
- * transport (proxies honoured).
+ * Answers a dry run so only the person who asked sees it. A command's answer goes through its response URL
+ * (no scope needed, valid 30 minutes and 5 posts, which a dry run's one answer fits); a modal submission has
+ * none, so its answer is `chat.postEphemeral` in the channel `/deploy` was typed in (chat:write, the bot in
+ * that channel, as for the run message itself). `fetch` is the outbound transport (proxies honoured).
  */
-export function createDryRunReplier(fetch: FetchFunction = globalThis.fetch): DryRunReplier {
+export function createDryRunReplier(client: Pick<WebClient, 'chat'>, fetch: FetchFunction = globalThis.fetch): DryRunReplier {
   return {
-    async reply(responseUrl, outcome) {
-      const body = 'plan' in outcome
-        ? { response_type: 'ephemeral', ...renderDryRun(outcome.plan) }
-        : { response_type: 'ephemeral', text: `:warning: The dry run could not be worked out; nothing was changed.\n${toUserText(outcome.error)}` };
-      const res = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    async reply(to, outcome) {
+      const content = 'plan' in outcome
+        ? renderDryRun(outcome.plan)
+        : { text: `:warning: The dry run could not be worked out; nothing was changed.\n${toUserText(outcome.error)}` };
+      if ('channel' in to) {
+        try {
+          await client.chat.postEphemeral({ channel: to.channel, user: to.user, ...content });
+        } catch (err) {
+          throw toSlackError(err, 'chat.postEphemeral');
+        }
+        return;
+      }
+      const res = await fetch(to.responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', ...content }) });
       if (!res.ok) {
         throw new FlightdeckError('slack-rejected', `Slack refused the dry run's answer at its response URL (HTTP ${res.status}: ${(await res.text()).slice(0, 200)}).`);
       }

@@ -5,9 +5,11 @@ import { invalidVersion } from '../../commands/deploy/parse-deploy.js';
 import { IMAGE_TAG } from '../config/image-tag.js';
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import type { Logger } from '../observability/create-logger.js';
+import { requestDryRun } from '../use-cases/request-dry-run.js';
 import { startRun } from '../use-cases/start-run.js';
 import {
   buildDeployStartedView,
+  buildDryRunRequestedView,
   DEPLOY_MODAL_BLOCKS,
   DEPLOY_MODAL_CALLBACK_ID,
   modalErrorsFor,
@@ -18,8 +20,9 @@ import {
 /**
  * The `/deploy` modal's submission: checks what was entered, then starts the run exactly as the text
  * command does (same catalog checks, authorization and lock). A refusal is acked as an inline error under
- * the input it concerns and changes nothing; success replaces the form with where to follow the run.
- * Only Redis is touched before the ack.
+ * the input it concerns and changes nothing; success replaces the form with where to follow the run. With
+ * "Dry run only" ticked it asks for the plan instead, through the same gate as `/deploy … --dry-run`, and
+ * the answer comes as an ephemeral message in the invoking channel. Only Redis is touched before the ack.
  */
 export function registerDeployModal(app: App, services: CommandServices, logger: Logger): void {
   app.view(DEPLOY_MODAL_CALLBACK_ID, async ({ ack, body, view }) => {
@@ -35,12 +38,16 @@ export function registerDeployModal(app: App, services: CommandServices, logger:
       await ack({ response_action: 'errors', errors: missing });
       return;
     }
+    const request = { service: entered.service!, environment: entered.environment!, version: entered.version! };
+    const requester = { userId, channelId: readDeployChannel(view.private_metadata), via: 'modal' as const };
     try {
-      const run = await startRun(
-        { service: entered.service!, environment: entered.environment!, version: entered.version! },
-        { userId, channelId: readDeployChannel(view.private_metadata), via: 'modal' },
-        services,
-      );
+      if (entered.dryRun) {
+        const { environment } = await requestDryRun(request, requester, services);
+        log.info({ service: request.service, environment }, 'dry run asked for from the modal');
+        await ack({ response_action: 'update', view: buildDryRunRequestedView({ ...request, environment }, requester.channelId) });
+        return;
+      }
+      const run = await startRun(request, requester, services);
       log.info({ run: run.id }, 'deploy started from the modal');
       await ack({ response_action: 'update', view: buildDeployStartedView(run) });
     } catch (err) {

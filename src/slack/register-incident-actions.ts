@@ -7,6 +7,7 @@ import type { Logger } from '../observability/create-logger.js';
 import type { RunEngine } from '../queue/engine/run-engine.js';
 import { INCIDENT_ACK_ACTION, INCIDENT_ROLLBACK_ACTION } from './slack-incident-notifier.js';
 import { mentionOf } from '../format/mention-of.js';
+import { startRollback } from '../use-cases/start-rollback.js';
 
 /** What the on-call DM's buttons do. */
 export interface IncidentActions {
@@ -26,7 +27,7 @@ function parseValue(value: string | undefined): { runId: string; guardId: string
 /**
  * The on-call DM's buttons, each asking the gate first. Rollback needs the environment's rollbacker role,
  * like every other rollback; it aborts the (paused) run, which then ends `failed` and requests its
- * rollback. Acknowledge needs the same role (acknowledging is deciding not to roll back yet), and that the
+ * rollback, or, for a page from the day-after watch of a succeeded run, starts the run's rollback. Acknowledge needs the same role (acknowledging is deciding not to roll back yet), and that the
  * run and its incident exist; it acknowledges the PagerDuty incident. Both ack at once and replace the DM's buttons
  * with what was done; a refusal (run already ended…) goes to the clicker only, naming why.
  */
@@ -36,8 +37,14 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
     const log = logger.child({ action: action.action_id, user: body.user.id });
     try {
       const { runId, guardId } = parseValue(action.value);
-      await services.gate.authorize({ action: 'incident.rollback', userId: body.user.id, via: 'button', what: `rollback of run #${runId} from a page`, runId, guardId });
-      await actions.engine.apply(runId, { type: 'abort', actor: body.user.id, reason: `rollback from the on-call page for guard ${guardId}` });
+      const { run } = await services.gate.authorize({ action: 'incident.rollback', userId: body.user.id, via: 'button', what: `rollback of run #${runId} from a page`, runId, guardId });
+      if (run?.state === 'succeeded') {
+        // A page from the day-after watch: the run has ended, so its rollback is started, not an abort.
+        const reason = { kind: 'rollback-requested' as const, by: body.user.id };
+        await startRollback({ of: run, service: run.service, environment: run.environment, target: run.target, actor: body.user.id, channel: run.channel, reason }, services);
+      } else {
+        await actions.engine.apply(runId, { type: 'abort', actor: body.user.id, reason: `rollback from the on-call page for guard ${guardId}` });
+      }
       log.info({ run: runId, guard: guardId }, 'rollback requested from the page');
       await respond({ replace_original: true, text: `:rewind: Rollback of run #${runId} requested by ${mentionOf(body.user.id)}.` });
     } catch (err) {
@@ -49,10 +56,11 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
     const log = logger.child({ action: action.action_id, user: body.user.id });
     try {
       const { runId, guardId } = parseValue(action.value);
-      await services.gate.authorize({ action: 'incident.acknowledge', userId: body.user.id, via: 'button', what: `acknowledge of run #${runId} guard ${guardId}`, runId, guardId });
+      const { run } = await services.gate.authorize({ action: 'incident.acknowledge', userId: body.user.id, via: 'button', what: `acknowledge of run #${runId} guard ${guardId}`, runId, guardId });
       await actions.acknowledge(runId, guardId, body.user.id);
       log.info({ run: runId, guard: guardId }, 'page acknowledged');
-      await respond({ replace_original: false, text: `:eyes: Acknowledged by ${mentionOf(body.user.id)}. Run #${runId} stays paused until someone rolls back or resumes it.` });
+      const stays = run?.state === 'succeeded' ? 'stays live until someone rolls it back' : 'stays paused until someone rolls back or resumes it';
+      await respond({ replace_original: false, text: `:eyes: Acknowledged by ${mentionOf(body.user.id)}. Run #${runId} ${stays}.` });
     } catch (err) {
       await refuse(err, log, respond);
     }

@@ -2,12 +2,13 @@ import { escapeMrkdwn } from '../format/escape-mrkdwn.js';
 import type { KnownBlock } from '@slack/types';
 import { isFollowUp } from '../run/core/run-draft.js';
 import type { Run, RunPhase, RunState } from '../run/core/run-schema.js';
-import { formatClock, formatDuration } from '../format/format-duration.js';
+import { formatClock, formatDateTime, formatDuration } from '../format/format-duration.js';
 import { wordRunReason } from '../format/word-run-reason.js';
 import { clip, MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from './views/block-kit-limits.js';
 import { foldedPhasesBlocks, phaseBlocks } from './views/phase-blocks.js';
 import { runControls } from './views/run-controls.js';
 import { mentionOf } from '../format/mention-of.js';
+import { wordWatchEnd } from './views/word-watch-end.js';
 
 export const STATE_LABEL: Record<RunState, string> = {
   pending: ':white_circle: pending',
@@ -55,13 +56,21 @@ function outcomeBlocks(run: Run): KnownBlock[] {
   if (run.endedAt === undefined) return [];
   const took = `after ${formatDuration(run.endedAt - run.createdAt)}`;
   let text: string;
-  if (run.state === 'succeeded') text = `:white_check_mark: *Succeeded* ${took}. \`${run.target.image}\` is live.`;
+  if (run.state === 'succeeded') text = `:white_check_mark: *Succeeded* ${took}. \`${run.target.image}\` is live.${watchLine(run)}`;
   else {
     const reason = run.reason ? `\n${wordRunReason(run.reason)}` : '';
     const kept = run.rollbackTarget ? `\nThe revision before this run was ${run.rollbackTarget.revision} (\`${run.rollbackTarget.image}\`).` : '';
     text = `*${STATE_LABEL[run.state]}* ${took}.${reason}${kept}`;
   }
   return [{ type: 'section', block_id: 'outcome', text: { type: 'mrkdwn', text: clip(text, MAX_SECTION_TEXT) } }];
+}
+
+/** The day-after watch on the outcome: until when it watches, then how it ended. */
+function watchLine(run: Run): string {
+  const { watch } = run;
+  if (!watch) return '';
+  if (!watch.end) return `\n:eyes: Guards watching until ${formatDateTime(watch.until)}.`;
+  return `\n:eyes: ${wordWatchEnd(watch.end)}${watch.endedAt === undefined ? '' : ` (${formatDateTime(watch.endedAt)})`}.`;
 }
 
 function controlBlocks(run: Run): KnownBlock[] {

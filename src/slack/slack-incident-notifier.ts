@@ -15,6 +15,9 @@ const ACTION_LINE = {
   notify: ':information_source: No automatic action (notify only).',
 } as const;
 
+/** A page from the day-after watch: nothing is paused, a person decides on the rollback. */
+const WATCH_PAGE_LINE = ':pager: *Paging the on-call* — the run succeeded and stays live until someone rolls it back (Rollback button in the on-call DM).';
+
 async function call<T>(method: string, request: () => Promise<T>): Promise<T> {
   try {
     return await request();
@@ -26,10 +29,11 @@ async function call<T>(method: string, request: () => Promise<T>): Promise<T> {
 /** The alert's text: guard, measured values against the threshold and since when, what happens next. */
 export function alertText(run: Run, alert: IncidentAlert): string {
   const verb = alert.inconclusive ? 'is inconclusive' : 'breached';
+  const watching = run.watch !== undefined && run.state === 'succeeded';
   const lines = [
-    `:rotating_light: Guard *${alert.guardTitle}* ${verb} on ${run.service} \`${run.version}\` in ${run.environment} (run #${run.id})`,
+    `:rotating_light: Guard *${alert.guardTitle}* ${verb}${watching ? ' after the run succeeded' : ''} on ${run.service} \`${run.version}\` in ${run.environment} (run #${run.id})`,
     alert.detail,
-    ACTION_LINE[alert.action],
+    watching && alert.action === 'page' ? WATCH_PAGE_LINE : ACTION_LINE[alert.action],
     ...(alert.onCall ? [alert.onCall] : []),
   ];
   return lines.join('\n');

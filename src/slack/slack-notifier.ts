@@ -2,15 +2,18 @@ import { ErrorCode, type FetchFunction, WebClient, WebClientEvent, type WebAPICa
 import { z } from 'zod';
 import { catalogueSlackError } from '../errors/error-catalogue.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import type { RunNotifier } from '../queue/notify/run-notifier.js';
+import type { JobLogFile, RunNotifier } from '../queue/notify/run-notifier.js';
+import type { StatsChartJob } from '../queue/notify/stats-chart-job.js';
 import type { ThreadNote } from '../run/core/thread-note.js';
 import type { AuditEntry, Run } from '../run/core/run-schema.js';
 import { buildDeploymentLog } from '../format/deployment-log/build-deployment-log.js';
+import { wordEmergencyAnnouncement } from '../format/word-emergency-announcement.js';
 import { namePeople } from './name-people.js';
 import { renderRunMessage } from './render-run-message.js';
 import { renderPhaseReminder } from './views/render-phase-reminder.js';
 import { wordThreadNote } from './views/word-thread-note.js';
 import { renderRunSummary } from './views/render-summary.js';
+import { renderStatsChart } from './views/render-stats-chart.js';
 
 export interface SlackClientOptions {
   token: string;
@@ -210,6 +213,42 @@ export class SlackNotifier implements RunNotifier {
         filename: `deployment-log-run-${run.id}.md`,
         title: `Deployment log — run #${run.id}: ${run.service} ${run.version} to ${run.environment}${followUp ? ', with follow-up results' : ''}`,
         content,
+      }),
+    );
+  }
+
+  async postAnnouncement(run: Run, channel: string): Promise<void> {
+    const text = wordEmergencyAnnouncement(run);
+    // Only emergency runs are announced; a job naming another run has nothing to say.
+    if (text === undefined) return;
+    await call('chat.postMessage', () => this.client.chat.postMessage({ channel, text, unfurl_links: false }));
+  }
+
+  async postStatsChart(chart: StatsChartJob): Promise<void> {
+    const opened = await call('conversations.open', () => this.client.conversations.open({ users: chart.requestedBy }));
+    const channel = opened.channel?.id;
+    if (!channel) throw new FlightdeckError('slack-failed', 'Slack conversations.open returned no channel.');
+    const where = chart.panels.length === 1 ? `${chart.panels[0]!.service} in ${chart.panels[0]!.environment}` : `${chart.panels.length} services and environments`;
+    await call('files.uploadV2', () =>
+      this.client.filesUploadV2({
+        channel_id: channel,
+        file: renderStatsChart(chart),
+        filename: `deploy-stats-${chart.days}d.png`,
+        title: `Deployments per day, last ${chart.days} day${chart.days === 1 ? '' : 's'}: ${where}`,
+      }),
+    );
+  }
+
+  async postJobLog(run: Run, log: JobLogFile): Promise<void> {
+    const threadTs = threadOf(run);
+    const why = log.requestedBy ? `, asked for by ${log.requestedBy}` : ', which failed';
+    await call('files.uploadV2', () =>
+      this.client.filesUploadV2({
+        channel_id: run.channel,
+        thread_ts: threadTs,
+        filename: `${log.podName}.log`,
+        title: `Log of job ${log.jobName}, pod ${log.podName}, for step ${log.itemTitle} of run #${run.id}${why}`,
+        content: log.content,
       }),
     );
   }

@@ -91,6 +91,9 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
     const { id, version, state, requestedBy } = holder;
     throw catalogued('deploy-in-flight', { service: request.service, environment, holder: { id, version, state, requestedBy } });
   }
+  // Queued before the run's own work, so an emergency is on its way to the audit channel before anything moves.
+  const auditChannel = emergency ? envConfig.emergency?.auditChannel : undefined;
+  if (auditChannel !== undefined) await services.engine.announceEmergency(created.run, auditChannel);
   await services.engine.dispatch(created.run, started.effects);
   return created.run;
 }

@@ -8,6 +8,7 @@ import { runIdIn } from '../support/run-id-in.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 
 const CHANNEL = 'C0WINDOWS';
+const AUDIT = 'C0AUDIT';
 const ALICE = 'U0ALICE';
 const BOB = 'U0BOB';
 const CAROL = 'U0CAROL';
@@ -19,8 +20,9 @@ const closedDay = DAYS[(new Date().getUTCDay() + 3) % 7] ?? 'sun';
 const isoDate = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY_MS).toISOString().slice(0, 10);
 
 /**
- * production takes deployments one weekday a week (not today); staging may be frozen by leads; eu is in a
- * catalog freeze that started yesterday.
+ * production takes deployments one weekday a week (not today) and announces its emergencies in an audit
+ * channel too; staging may be frozen by leads; eu is in a catalog freeze that started yesterday; dr has an
+ * emergency override and no audit channel.
  */
 const CATALOG = `
 slack:
@@ -34,7 +36,7 @@ environments:
   production:
     cluster: emulator
     checklist: quick
-    emergency: { deployers: [leads], approver: approvers }
+    emergency: { deployers: [leads], approver: approvers, auditChannel: ${AUDIT} }
     deployWindows:
       timeZone: UTC
       allow:
@@ -48,13 +50,17 @@ environments:
     checklist: quick
     freezes:
       - { from: "${isoDate(-1)}", until: "${isoDate(3)}", reason: Year-end freeze }
+  dr:
+    cluster: emulator
+    checklist: quick
+    emergency: { deployers: [leads], approver: approvers }
 services:
   shop:
     namespace: windows
     deployment: shop
     container: shop
     image: registry.example.com/acme/shop
-    environments: [staging, production, eu]
+    environments: [staging, production, eu, dr]
 `;
 
 const QUICK = `
@@ -83,7 +89,7 @@ describe('deploy windows and freezes', () => {
       catalog: CATALOG,
       checklists: { quick: QUICK },
       signingSecret: 'e2e-windows-secret',
-      slack: { channels: [CHANNEL] },
+      slack: { channels: [CHANNEL, AUDIT] },
       deployments: [{ namespace: 'windows', name: 'shop', container: 'shop', image: 'registry.example.com/acme/shop:v1.0.0', replicas: 1 }],
     });
     ({ flightdeck, driver, redis, store } = world);
@@ -138,6 +144,15 @@ describe('deploy windows and freezes', () => {
     expect(runIdIn(started)).toMatch(/^\d+$/);
   });
 
+  it('announces an emergency only in the invoking channel where the environment names no audit channel', async () => {
+    const announced = await deploy('shop v3.0.0 to dr --emergency restore from backup', ALICE);
+    expect(announced.json).toMatchObject({ response_type: 'in_channel' });
+    const runId = runIdIn(replyText(announced));
+    // The run's own message shows its jobs were worked; the audit channel is judged after production's
+    // announcement below, which was queued later than any announcement of this run could have been.
+    await world.slack.waitFor((state) => state.messages(CHANNEL).find((candidate) => JSON.stringify(candidate.blocks).includes(`Run #${runId}`)), 10_000, 'the dr emergency run message');
+  });
+
   it('lets a lead deploy past the window with --emergency, announced, marked and held for a second approver (counted: metrics-fed.test.ts)', async () => {
     const refused = replyText(await deploy('shop v3.0.0 to production --emergency checkout is down', BOB));
     expect(refused).toContain('that needs the role `leads`');
@@ -152,7 +167,14 @@ describe('deploy windows and freezes', () => {
     const run = await store.get(runId);
     expect(run).toMatchObject({ emergency: { reason: 'checkout is down', by: ALICE }, confirm: { signoffs: true } });
     expect(run?.phases.map((phase) => phase.id)).toEqual(['emergency', 'ok']);
-    expect((await auditOf('run.requested.emergency')).map((entry) => entry.detail)).toEqual([expect.stringContaining('emergency override, awaiting a second approval by approvers: checkout is down')]);
+    expect((await auditOf('run.requested.emergency')).map((entry) => entry.detail)).toContainEqual(expect.stringContaining('shop v3.0.0 to production (emergency override, awaiting a second approval by approvers: checkout is down'));
+
+    // The audit channel gets the same words, posted by a worker from the notify queue; dr's emergency, which
+    // names no audit channel, is not there.
+    const audited = await world.slack.waitFor((state) => state.messages(AUDIT).find((candidate) => candidate.text.includes(`Run #${runId}`)), 10_000, 'the audit channel announcement');
+    expect(audited.text).toBe(text);
+    expect(audited.threadTs).toBeUndefined();
+    expect(world.slack.messages(AUDIT).map((candidate) => candidate.text)).toEqual([text]);
 
     const message = await world.slack.waitFor((state) => state.messages(CHANNEL).find((candidate) => JSON.stringify(candidate.blocks).includes(`Run #${runId}`)), 10_000, 'the emergency run message');
     expect(JSON.stringify(message.blocks)).toContain('Emergency override* of deploy windows and freezes: checkout is down');

@@ -89,6 +89,11 @@ describe('/deploy … --dry-run', () => {
   const deploy = (text: string, userId = ALICE) => driver.slashCommand({ command: '/deploy', text, userId, channelId: CHANNEL });
   const runKeys = () => redis.keys(`{${flightdeck.redisPrefix}}:run:*`);
 
+  async function openModal(userId: string) {
+    expect(replyText(await deploy('', userId))).toBe('');
+    return slack.waitFor((state) => state.openViews(userId).find((view) => view.callbackId === 'flightdeck.deploy'), 5000, 'the deploy modal');
+  }
+
   beforeAll(async () => {
     prometheus = await startPrometheusEmulator();
     // Three failing stretches within the last 6 h: 4, 3 and 3 minutes long (a 1-minute step samples each that
@@ -150,6 +155,39 @@ describe('/deploy … --dry-run', () => {
     expect(answer.text).toContain('dry-prod/ghost');
     expect(await runKeys()).toEqual(runsBefore);
     expect(await store.lockValue('ghost', 'production')).toBeNull();
+  });
+
+  it('from the /deploy modal, "Dry run only" answers the requester alone in the channel and changes nothing', async () => {
+    const before = k8s.getDeployment('dry-prod', 'shop');
+    const runsBefore = await runKeys();
+    const dryRunsBefore = (await store.audit(undefined, 50)).filter((entry) => entry.action === 'deploy.dry-run').length;
+    const view = await openModal(ALICE);
+    // Slack sends a ticked checkbox as its selected option: one submit button, the choice inside the form.
+    const submitted = await driver.viewSubmission({ userId: ALICE, viewId: view.id, values: { service: { value: 'shop' }, environment: { value: 'production' }, version: { value: 'v1.5.0' }, mode: { value: ['dry-run'] } } });
+    expect(submitted.viewAck?.outcome).toBe('updated');
+    expect(JSON.stringify(slack.view(view.id)?.blocks)).toContain(`Working out the plan for *shop* \`v1.5.0\` to *production*. It appears in <#${CHANNEL}>, visible only to you`);
+
+    const answer = await slack.waitFor((s) => s.ephemerals.find((e) => e.user === ALICE && e.via === 'api' && e.text.startsWith('Dry run:')), 20_000, 'the modal dry run answer');
+    expect(answer.channel).toBe(CHANNEL);
+    expect(JSON.stringify(answer.blocks)).toContain('`registry.example.com/acme/shop:v1.0.0` → `registry.example.com/acme/shop:v1.5.0`');
+    expect(slack.messages(CHANNEL)).toEqual([]);
+    expect(k8s.getDeployment('dry-prod', 'shop')).toEqual(before);
+    expect(await runKeys()).toEqual(runsBefore);
+    expect(await store.lockValue('shop', 'production')).toBeNull();
+    const audited = (await store.audit(undefined, 50)).filter((entry) => entry.action === 'deploy.dry-run');
+    expect(audited).toHaveLength(dryRunsBefore + 1);
+    expect(audited).toContainEqual(expect.objectContaining({ actor: ALICE, detail: 'shop v1.5.0 to production' }));
+  });
+
+  it('refuses a modal dry run through the same gate as the command, inline, and enqueues nothing', async () => {
+    const view = await openModal(MALLORY);
+    const refused = await driver.viewSubmission({ userId: MALLORY, viewId: view.id, values: { service: { value: 'shop' }, environment: { value: 'production' }, version: { value: 'v1.5.0' }, mode: { value: ['dry-run'] } } });
+    expect(refused.viewAck?.outcome).toBe('errors');
+    expect(view.errors?.environment).toContain('needs the role deployers');
+    // The gate audits a refusal from a dialog as action.refused, with the same rule as the typed command.
+    const audited = (await store.audit(undefined, 50)).filter((entry) => entry.action === 'action.refused' && entry.actor === MALLORY);
+    expect(audited.map((entry) => entry.detail)).toContainEqual(expect.stringMatching(/^\/deploy shop v1\.5\.0 to production --dry-run: .*\[deploy\.dry-run: deployer\]$/));
+    expect(slack.ephemerals.filter((e) => e.user === MALLORY)).toEqual([]);
   });
 
   it('refuses a dry run to someone who may not deploy there, as a deploy is refused, and enqueues nothing', async () => {

@@ -71,8 +71,10 @@ const SLOW = checklist('slow', `
       - { id: backup, kind: step, action: job, image: ${REGISTRY}/backup:1, command: [pg_dump], deadline: 60s }
 `);
 
-/** A failed migration's log: long enough for the thread to get it in more than one reply. */
+/** A failed migration's log: far more than a reply holds, so only the file has all of it. */
 const BROKEN_LOG = Array.from({ length: 300 }, (_, i) => `INFO  [alembic.runtime.migration] step ${i + 1} of 300: rewriting table orders_${i}`).concat(['ERROR column "total" cannot be cast automatically']);
+/** Written over the backup's 10 s: some of it reaches the thread before the worker is killed, the rest after. */
+const BACKUP_LOG = Array.from({ length: 8 }, (_, i) => `dumped table ${i + 1} of 8`);
 
 let world: E2eWorld;
 let slack: SlackEmulator;
@@ -102,8 +104,13 @@ function threadOnce(id: string, marker: string | RegExp): Promise<string> {
   }, 60_000);
 }
 
-/** The last part of a Job's log in a thread: `(part 7 of 7)`. */
-const LAST_PART = /\(part (\d+) of \1\)/;
+/** The Job log file in the run's thread, once uploaded. */
+function logFileOnce(id: string) {
+  return waitUntil(`the Job log file in the thread of run ${id}`, async () => {
+    const ts = (await store.get(id))?.messageTs ?? '';
+    return slack.files.find((file) => file.threadTs === ts && file.title.startsWith('Log of job'));
+  }, 60_000);
+}
 
 describe('job steps', () => {
   beforeAll(async () => {
@@ -123,7 +130,7 @@ describe('job steps', () => {
         emu.create('configmaps', 'shop', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'orders-config' }, data: { LOG_LEVEL: 'info' } });
         emu.jobOutcome({ image: `${REGISTRY}/orders:v2` }, { succeed: true, logs: ['INFO  Running upgrade 41 -> 42', 'migrated to 42'] });
         emu.jobOutcome({ image: `${REGISTRY}/migrate:broken` }, { succeed: false, exitCode: 2, logs: BROKEN_LOG });
-        emu.jobOutcome({ image: `${REGISTRY}/backup:1` }, { succeed: true, logs: ['dumped 1200 rows'], runMs: 5000 });
+        emu.jobOutcome({ image: `${REGISTRY}/backup:1` }, { succeed: true, logs: BACKUP_LOG, runMs: 10_000 });
       },
     });
     ({ slack, k8s, driver, store } = world);
@@ -163,7 +170,8 @@ describe('job steps', () => {
       logTail: ['INFO  Running upgrade 41 -> 42', 'migrated to 42'],
     });
     const thread = await threadOnce(id, 'migrated to 42');
-    expect(thread).toContain(`Last 2 log lines of job \`${job!.metadata.name}\``);
+    // Read once more when the Job ended: its whole (short) log is in the thread, numbered.
+    expect(thread).toContain(`Log of job \`${job!.metadata.name}\`, pod \`${jobItem(run, 'migrate').outcome!.podName}\`, lines 1–2 for step *Migrate the database*`);
     // The message's own blocks (not its thread replies, which the stored message carries too), once a render showed the end.
     const message = await waitUntil('the run message to show how the Job ended', async () => {
       const ts = (await store.get(id))?.messageTs;
@@ -174,7 +182,7 @@ describe('job steps', () => {
     expect(message).toContain('migrated to 42');
   });
 
-  it('a failed Job with onFailure: fail fails the run, which rolls back, with the whole log in the thread', async () => {
+  it('a failed Job with onFailure: fail fails the run, which rolls back, with the whole log as a file in the thread', async () => {
     const id = await deploy('billing');
     const run = await waitForRunState(store, id, ['succeeded', 'rolled-back', 'rollback-failed', 'error']);
     expect(run.state, JSON.stringify(run.reason)).toBe('rolled-back');
@@ -184,13 +192,13 @@ describe('job steps', () => {
     expect(item.outcome).toMatchObject({ status: 'failed', exitCode: 2, message: 'Job has reached the specified backoff limit' });
     expect(item.outcome!.logTail.at(-1)).toBe('ERROR column "total" cannot be cast automatically');
 
-    const thread = await threadOnce(id, LAST_PART);
-    expect(thread).toMatch(/Log of job `billing-job-[^`]+`, pod `[^`]+` for step \*[^*]+\* \(part 1 of \d\)/);
-    // Every line of the log reached the thread, in order (after the failure's reply, which quotes the last lines).
-    const log = thread.slice(thread.indexOf('Log of job'));
-    const positions = BROKEN_LOG.map((line) => log.indexOf(line));
-    expect(positions.every((at) => at >= 0)).toBe(true);
-    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    const file = await logFileOnce(id);
+    expect(file.title).toBe(`Log of job ${item.outcome!.jobName}, pod ${item.outcome!.podName}, for step ${item.title} of run #${id}, which failed`);
+    expect(file.name).toBe(`${item.outcome!.podName}.log`);
+    // Every line of the log, in order.
+    expect(file.content.toString('utf8')).toBe(BROKEN_LOG.map((line) => `${line}\n`).join(''));
+    // The failure's reply quotes the last lines.
+    expect(await threadOnce(id, 'cannot be cast automatically')).toContain(`Job shop/${item.outcome!.jobName} failed (exit 2)`);
   });
 
   it('a failed Job with onFailure: continue lets the run carry on to success, its failure recorded', async () => {
@@ -202,18 +210,18 @@ describe('job steps', () => {
     expect(item.detail).toContain('carrying on (onFailure: continue)');
     expect(item.outcome).toMatchObject({ status: 'failed', exitCode: 2 });
     expect(k8s.getDeployment('shop', 'ledger').spec.template.spec.containers[0].image).toBe(`${REGISTRY}/ledger:v2`);
-    const thread = await threadOnce(id, LAST_PART);
-    expect(thread).toContain(BROKEN_LOG[0]);
-    expect(thread).toContain(BROKEN_LOG.at(-1));
+    const file = await logFileOnce(id);
+    expect(file.content.toString('utf8')).toBe(BROKEN_LOG.map((line) => `${line}\n`).join(''));
   });
 
-  it('a worker killed while its Job runs is replaced, and the run resumes with the same Job', async () => {
+  it('a worker killed while its Job runs is replaced, and the run resumes with the same Job, streaming its log on from where it got', async () => {
     const id = await deploy('search');
-    await waitUntil('the backup Job to be running in the cluster', async () => {
+    await waitUntil('the backup Job running in the cluster, part of its log in the thread', async () => {
       const run = await store.get(id);
       const item = run && jobItem(run, 'backup');
-      return item?.state === 'running' && jobsOf('search').length === 1 && k8s.list('pods', 'shop').some((p) => String(p.metadata.name).startsWith('search-job-') && p.status.phase === 'Running') ? true : undefined;
-    });
+      const running = k8s.list('pods', 'shop').some((p) => String(p.metadata.name).startsWith('search-job-') && p.status.phase === 'Running');
+      return item?.state === 'running' && item.logStream !== undefined && jobsOf('search').length === 1 && running ? true : undefined;
+    }, 60_000);
     await world.flightdeck.stop('SIGKILL');
     killed = true;
     replacement = await startFlightdeckProcess({
@@ -231,6 +239,11 @@ describe('job steps', () => {
     expect(jobsOf('search')).toHaveLength(1);
     expect(k8s.list('pods', 'shop').filter((p) => String(p.metadata.name).startsWith('search-job-'))).toHaveLength(1);
     expect(jobItem(run, 'backup').detail).toContain('(reused)');
-    expect(jobItem(run, 'backup').outcome).toMatchObject({ status: 'succeeded', logTail: ['dumped 1200 rows'] });
+    expect(jobItem(run, 'backup').outcome).toMatchObject({ status: 'succeeded', logTail: BACKUP_LOG });
+    // Each line reached the thread once, in order: the replacement streamed on from the stored offset.
+    const thread = await threadOnce(id, BACKUP_LOG.at(-1)!);
+    expect(BACKUP_LOG.map((line) => thread.split(line).length - 1)).toEqual(BACKUP_LOG.map(() => 1));
+    expect(BACKUP_LOG.map((line) => thread.indexOf(line))).toEqual(BACKUP_LOG.map((line) => thread.indexOf(line)).sort((a, b) => a - b));
+    expect(jobItem(run, 'backup').logStream).toMatchObject({ lines: BACKUP_LOG.length });
   });
 });

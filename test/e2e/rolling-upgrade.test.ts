@@ -88,13 +88,15 @@ describe(`a rolling upgrade from run schema ${RUN_SCHEMA_VERSION - 1}`, () => {
     const id = /Run #(\d+)/.exec(replyText(response))?.[1];
     expect(id, replyText(response)).toBeDefined();
     await tick(old, id!, 'ci-green');
-    expect(await storedVersion(id!)).toBe(RUN_SCHEMA_VERSION - 1);
+    // The previous version writes a run at the oldest version that holds it: below its own when the run uses nothing newer.
+    const written = await storedVersion(id!);
+    expect(written).toBeLessThanOrEqual(RUN_SCHEMA_VERSION - 1);
 
     // The new version starts beside the old one, on the same Redis, mid-run.
     const fresh = await startProcess();
     await tick(fresh, id!, 'notes');
-    // The new process wrote it, and still at the previous version: the old one must go on reading it.
-    expect(await storedVersion(id!)).toBe(RUN_SCHEMA_VERSION - 1);
+    // The new process wrote it, and still at that version: the old one must go on reading it.
+    expect(await storedVersion(id!)).toBe(written);
     await waitUntil('the rollout steps to finish', async () => {
       const run = await store.get(id!);
       return run?.phases.find((phase) => phase.id === 'verify')?.state === 'active' ? true : undefined;

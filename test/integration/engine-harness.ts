@@ -26,7 +26,10 @@ export const silentNotifier: RunNotifier = {
   postThread: async () => {},
   postSummary: async () => {},
   postLog: async () => {},
+  postJobLog: async () => {},
   postPhaseReminder: async () => {},
+  postAnnouncement: async () => {},
+  postStatsChart: async () => {},
 };
 
 export const NS = 'shop';

@@ -71,4 +71,61 @@ describe('reconcileRuns', () => {
     await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix });
     expect(await queues.followups.getDelayedCount()).toBe(1);
   });
+
+  it('queues the audit-channel announcement of an emergency run whose process died before queueing it, until its message is posted', async () => {
+    const target = { cluster: 'c', namespace: 'shop', deployment: 'api', container: 'api', image: 'reg/api:v2' };
+    const emergency = { reason: 'checkout is down', approver: 'approvers' };
+    const run = createRun({ id: '2', service: 'api', environment: 'prod', version: 'v2', target, requestedBy: 'U0ALICE', channel: 'C0DEPLOY', checklist, emergency }, T0);
+    const started = transition(run, { type: 'start', actor: 'U0ALICE' }, T0);
+    // Recorded, then the process died: neither its render nor its announcement was queued.
+    const created = await store.create(started.run, started.audit);
+    if (!created.created) throw new Error('not created');
+    const jobId = `announce-${runRef(created.run)}`;
+    const auditChannelOf = (environment: string) => (environment === 'prod' ? 'C0AUDIT' : undefined);
+
+    // Without an audit channel for the environment, nothing is announced.
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix, auditChannelOf: () => undefined });
+    expect(await queues.notify.getJob(jobId)).toBeUndefined();
+
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix, auditChannelOf });
+    expect((await queues.notify.getJob(jobId))?.data).toEqual({ runId: '2', channel: 'C0AUDIT' });
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix, auditChannelOf });
+    expect((await queues.notify.getJobs(['waiting'])).filter((job) => job.name === 'announce')).toHaveLength(1);
+
+    // Once the run message is posted, the announcement is no longer asked for.
+    await (await queues.notify.getJob(jobId))?.remove();
+    await store.update('2', (current) => ({ run: { ...current, messageTs: '1700000000.000100' }, audit: [], effects: [] }));
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix, auditChannelOf });
+    expect(await queues.notify.getJob(jobId)).toBeUndefined();
+  });
+
+  it('restores the day-after watch of a run whose process died after committing its success', async () => {
+    const watched = checklistSchema.parse({
+      name: 'watched',
+      phases: [
+        { id: 'rollout', title: 'Rollout', items: [{ id: 'set-image', kind: 'step', action: 'set-image' }] },
+        { id: 'go', title: 'Go', items: [{ id: 'ok', kind: 'manual', title: 'Looks good' }] },
+      ],
+      guards: [{ id: 'errors', title: 'Errors', probe: { type: 'prometheus', query: 'up', below: 1 }, action: 'rollback', watchFor: '24h' }],
+    });
+    const target = { cluster: 'c', namespace: 'shop', deployment: 'api', container: 'api', image: 'reg/api:v2' };
+    const run = createRun({ id: '2', service: 'api', environment: 'prod', version: 'v2', target, requestedBy: 'U0ALICE', channel: 'C0DEPLOY', checklist: watched }, T0);
+    const started = transition(run, { type: 'start', actor: 'U0ALICE' }, T0);
+    await store.create(started.run, started.audit);
+    await store.update('2', (current) => transition(current, { type: 'step-succeeded', itemId: 'set-image', detail: 'patched' }, T0));
+    // Committed, then the process died: neither the watch's end nor its guards' scheduler was asked for.
+    const done = await store.update('2', (current) => transition(current, { type: 'tick', itemId: 'ok', actor: 'U0BOB', actorRoles: [] }, T0));
+    expect(done.run).toMatchObject({ state: 'succeeded', watch: { startedAt: T0, until: T0 + 24 * HOUR } });
+    const endJobId = `watch-end-${runRef(done.run)}`;
+    expect(await queues.followups.getJob(endJobId)).toBeUndefined();
+
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix });
+    const end = await queues.followups.getJob(endJobId);
+    expect(end?.data).toEqual({ runId: '2' });
+    expect(await end?.getState()).toBe('delayed');
+    expect((await queues.guards.getJob(`guards-start-${runRef(done.run)}`))?.data).toEqual({ runId: '2' });
+
+    await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix });
+    expect(await queues.followups.getDelayedCount()).toBe(1);
+  });
 });

@@ -69,7 +69,10 @@ describe('the first post of a run message', () => {
       postThread: (run, text) => real.postThread(run, text),
       postSummary: (run) => real.postSummary(run),
       postLog: (run, audit, now, followUp) => real.postLog(run, audit, now, followUp),
+      postJobLog: (run, log) => real.postJobLog(run, log),
       postPhaseReminder: (run, phaseId) => real.postPhaseReminder(run, phaseId),
+      postAnnouncement: (run, channel) => real.postAnnouncement(run, channel),
+      postStatsChart: (chart) => real.postStatsChart(chart),
     });
     const run = await createStoredRun();
     await render(run);

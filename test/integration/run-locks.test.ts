@@ -130,6 +130,6 @@ describe('RunStore locks', () => {
     const doc = JSON.parse((await redis.hget(`{${prefix}}:run:${run.id}`, 'doc'))!) as Record<string, unknown>;
     delete doc.schemaVersion;
     await redis.hset(`{${prefix}}:run:${run.id}`, 'doc', JSON.stringify(doc));
-    await expect(store.get(run.id)).rejects.toMatchObject({ code: 'internal', message: `Run ${run.id} was stored with run schema version 1; this flightdeck reads versions 2 to 4.` });
+    await expect(store.get(run.id)).rejects.toMatchObject({ code: 'internal', message: `Run ${run.id} was stored with run schema version 1; this flightdeck reads versions 2 to 5.` });
   });
 });

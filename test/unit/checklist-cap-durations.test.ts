@@ -22,7 +22,7 @@ const CHECKLIST = checklistSchema.parse({
     },
     { id: 'week', title: 'A week after', after: '7d', items: [{ id: 'look', kind: 'manual', title: 'Looked' }] },
   ],
-  guards: [{ id: 'errors', title: 'Errors', probe: { type: 'prometheus', url: 'http://p', query: 'up', above: 1 }, for: '2m', interval: '10s', action: 'rollback' }],
+  guards: [{ id: 'errors', title: 'Errors', probe: { type: 'prometheus', url: 'http://p', query: 'up', above: 1 }, for: '2m', interval: '10s', action: 'rollback', watchFor: '24h', afterSuccess: { for: '10m', interval: '500ms' } }],
 });
 
 describe('capDurations', () => {
@@ -37,7 +37,7 @@ describe('capDurations', () => {
     // The blue-green watch before the old version goes is a wait; the scale-down's rollout bound is not.
     expect(scaleDown).toMatchObject({ scaleDownDelay: '1000ms', timeout: '10m' });
     expect(capped.phases[1]!.after).toBe('1000ms');
-    expect(capped.guards[0]).toMatchObject({ for: '1000ms', interval: '1000ms' });
+    expect(capped.guards[0]).toMatchObject({ for: '1000ms', interval: '1000ms', watchFor: '1000ms', afterSuccess: { for: '1000ms', interval: '500ms', action: 'page' } });
     expect(checklistSchema.parse(capped)).toEqual(capped);
     expect(CHECKLIST.guards[0]!.for).toBe('2m');
   });

@@ -136,6 +136,12 @@ describe('catalog problems in edge cases', () => {
         'f.yaml:10:26 services.api.environments[1]: "prod" is listed twice — remove one',
       ],
     ],
+    [
+      `slack: {defaultChannel: C0DEPLOY}\nroles: {leads: {users: [U0A]}}\nenvironments:\n  prod:\n    cluster: c\n    checklist: standard\n    emergency: {deployers: [leads], approver: leads, auditChannel: "#security"}\nservices:\n  api:\n${SERVICE}    image: acme/api\n    environments: [prod]\n`,
+      [
+        'f.yaml:7:68 environments.prod.emergency.auditChannel: "#security" is not valid — it must be a channel ID such as C0123ABCDEF (Slack shows it at the bottom of the channel details), not a #name',
+      ],
+    ],
   ])('%j', (text, expected) => {
     expect(problemsIn(text)).toEqual(expected);
   });

@@ -41,6 +41,7 @@ describe('parseDeploy', () => {
     ['cancel 12 wrong version', { kind: 'cancel', runId: '12', reason: 'wrong version' }],
     ['log 12', { kind: 'log', runId: '12' }],
     ['LOG #12', { kind: 'log', runId: '12' }],
+    ['log 12 migrate', { kind: 'log', runId: '12', itemId: 'migrate' }],
   ])('reads %j', (text, expected) => {
     expect(parseDeploy(text)).toEqual(expected);
   });
@@ -94,7 +95,7 @@ describe('parseDeploy', () => {
     ['cancel -3', 'usage', 'is not a run number', 'cancel'],
     ['log', 'usage', 'Which run?', 'log'],
     ['log twelve', 'usage', 'is not a run number', 'log'],
-    ['log 12 13', 'usage', 'one run number only', 'log'],
+    ['log 12 migrate now', 'usage', 'a run number and at most one step id', 'log'],
   ])('refuses %j with %s, naming the problem and showing the usage of that form', (text, code, message, form) => {
     const err = refusal(text);
     expect(err.code).toBe(code);

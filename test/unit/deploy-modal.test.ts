@@ -26,7 +26,9 @@ describe('the /deploy modal', () => {
       ['input', 'service', 'static_select', 'value'],
       ['input', 'environment', 'static_select', 'value'],
       ['input', 'version', 'plain_text_input', 'value'],
+      ['input', 'mode', 'checkboxes', 'value'],
     ]);
+    expect(view.blocks[3]).toMatchObject({ optional: true, element: { options: [{ value: 'dry-run' }] } });
     expect(inputs[0]!.element.options!.map((option) => option.value)).toEqual(['api', 'web']);
     expect(inputs[1]!.element.options!.map((option) => option.value)).toEqual(['staging', 'production']);
     expect(view.submit).toBeDefined();
@@ -39,10 +41,12 @@ describe('the /deploy modal', () => {
   });
 
   it.each([
-    [{ service: { value: { type: 'static_select', selected_option: { value: 'api' } } }, environment: { value: { type: 'static_select', selected_option: { value: 'production' } } }, version: { value: { type: 'plain_text_input', value: ' v1.4.2 ' } } }, { service: 'api', environment: 'production', version: 'v1.4.2' }],
-    [{ service: { value: { selected_option: null } }, environment: { value: { selected_option: null } }, version: { value: { value: '' } } }, { service: undefined, environment: undefined, version: undefined }],
-    [{ service: 'not an object' }, {}],
-    [null, {}],
+    [{ service: { value: { type: 'static_select', selected_option: { value: 'api' } } }, environment: { value: { type: 'static_select', selected_option: { value: 'production' } } }, version: { value: { type: 'plain_text_input', value: ' v1.4.2 ' } } }, { service: 'api', environment: 'production', version: 'v1.4.2', dryRun: false }],
+    [{ service: { value: { selected_option: { value: 'api' } } }, environment: { value: { selected_option: { value: 'production' } } }, version: { value: { value: 'v1' } }, mode: { value: { type: 'checkboxes', selected_options: [{ value: 'dry-run' }] } } }, { service: 'api', environment: 'production', version: 'v1', dryRun: true }],
+    [{ version: { value: { value: 'v1' } }, mode: { value: { type: 'checkboxes', selected_options: [] } } }, { service: undefined, environment: undefined, version: 'v1', dryRun: false }],
+    [{ service: { value: { selected_option: null } }, environment: { value: { selected_option: null } }, version: { value: { value: '' } } }, { service: undefined, environment: undefined, version: undefined, dryRun: false }],
+    [{ service: 'not an object' }, { dryRun: false }],
+    [null, { dryRun: false }],
   ])('reads the submitted state %#', (values, expected) => {
     expect(readDeploySubmission(values)).toEqual(expected);
   });

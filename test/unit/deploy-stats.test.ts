@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeploy } from '../../commands/deploy.js';
-import { dailyBars, formatKeys, formatStats } from '../../commands/deploy/show-stats.js';
+import { dailyBars, formatChartNote, formatKeys, formatStats } from '../../commands/deploy/show-stats.js';
+import type { StatsChartJob } from '../../src/queue/notify/stats-chart-job.js';
+import type { RunEngine } from '../../src/queue/engine/run-engine.js';
+import { requestStatsChart } from '../../src/use-cases/request-stats-chart.js';
 import { isFlightdeckError } from '../../src/errors/flightdeck-error.js';
 import type { FourKeys } from '../../src/run/core/four-keys.js';
 
@@ -36,6 +39,7 @@ describe('/deploy stats', () => {
     deployments: 4,
     perDay: 4 / 7,
     daily: [2, 0, 1, 0, 0, 1, 0],
+    dailyFailures: [0, 0, 1, 0, 0, 0, 0],
     failures: 1,
     changeFailureRate: 0.25,
     timeToRestoreMs: 12 * MIN,
@@ -51,10 +55,26 @@ describe('/deploy stats', () => {
   });
 
   it('says when there is nothing to measure, and what is not restored yet', () => {
-    const none: FourKeys = { ...keys, deployments: 0, perDay: 0, daily: [0], failures: 0, changeFailureRate: undefined, timeToRestoreMs: undefined, restored: 0 };
+    const none: FourKeys = { ...keys, deployments: 0, perDay: 0, daily: [0], dailyFailures: [0], failures: 0, changeFailureRate: undefined, timeToRestoreMs: undefined, restored: 0 };
     expect(formatKeys({ service: 'api', environment: 'staging', keys: none })).toBe('*api* in *staging*: no deployments.');
     const open = formatKeys({ service: 'api', environment: 'production', keys: { ...keys, timeToRestoreMs: undefined, restored: 0 } });
     expect(open).toContain('time to restore unknown (1 not restored yet)');
     expect(formatStats(1, [])).toBe('*The four keys, last 1 day* (bars: deployments per day, oldest first)\nNo service deploys there.');
+  });
+
+  it('queues a chart of the service+environments with deployments, at most 6, and says so', async () => {
+    const queued: StatsChartJob[] = [];
+    const engine = { requestStatsChart: async (job: StatsChartJob) => void queued.push(job) } as unknown as RunEngine;
+    const none: FourKeys = { ...keys, deployments: 0, daily: [0, 0, 0, 0, 0, 0, 0], dailyFailures: [0, 0, 0, 0, 0, 0, 0] };
+    const entries = [{ service: 'api', environment: 'staging', keys: none }, ...Array.from({ length: 7 }, (_, i) => ({ service: `svc-${i}`, environment: 'production', keys }))];
+    expect(await requestStatsChart({ requestedBy: 'U0BOB', days: 7, keys: entries.slice(0, 1) }, { engine })).toBeUndefined();
+    expect(queued).toEqual([]);
+    const chart = await requestStatsChart({ requestedBy: 'U0BOB', days: 7, keys: entries }, { engine });
+    expect(chart).toEqual({ charted: 6, withDeployments: 7 });
+    expect(queued).toHaveLength(1);
+    expect(queued[0]!.panels.map((panel) => panel.service)).toEqual(['svc-0', 'svc-1', 'svc-2', 'svc-3', 'svc-4', 'svc-5']);
+    expect(queued[0]!.panels[0]).toEqual({ service: 'svc-0', environment: 'production', daily: keys.daily, dailyFailures: keys.dailyFailures });
+    expect(formatChartNote(chart!)).toBe('A chart of the first 6 with deployments follows in a direct message.');
+    expect(formatChartNote({ charted: 2, withDeployments: 2 })).toBe('A chart follows in a direct message.');
   });
 });

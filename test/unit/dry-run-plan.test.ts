@@ -20,7 +20,10 @@ const checklist = checklistSchema.parse({
     },
     { id: 'later', title: 'A day later', after: '24h', items: [{ id: 'look', kind: 'manual', title: 'Dashboards look right' }] },
   ],
-  guards: [{ id: 'errors', title: 'error-rate', probe: { type: 'prometheus', query: 'x', below: 0.05 }, for: '2m', action: 'rollback' }],
+  guards: [
+    { id: 'errors', title: 'error-rate', probe: { type: 'prometheus', query: 'x', below: 0.05 }, for: '2m', action: 'rollback' },
+    { id: 'latency', title: 'latency', probe: { type: 'prometheus', query: 'p99', above: 0.5 }, for: '1m', action: 'page', watchFor: '24h' },
+  ],
   rollbackPlan: [{ id: 'db', kind: 'manual', title: 'Check the database', role: 'sre' }],
 });
 const ref = { namespace: 'shop', deployment: 'api', container: 'api' };
@@ -64,7 +67,10 @@ describe('assembleDryRunPlan and its view', () => {
       ['Rollout', undefined, ['canary', 'traffic 10%', 'traffic 50%', 'promote']],
       ['A day later', '24h', [undefined]],
     ]);
-    expect(plan.guards).toEqual([{ title: 'error-rate', for: '2m', action: 'rollback' }]);
+    expect(plan.guards).toEqual([
+      { title: 'error-rate', for: '2m', action: 'rollback' },
+      { title: 'latency', for: '1m', action: 'page', watch: { for: '24h', action: 'page' } },
+    ]);
     expect(plan.rollbackPlan).toEqual([{ kind: 'manual', title: 'Check the database', detail: 'role sre' }]);
   });
 
@@ -73,6 +79,7 @@ describe('assembleDryRunPlan and its view', () => {
     expect(text).toBe('Dry run: api 2 to production — nothing was changed');
     const shown = JSON.stringify(blocks);
     expect(shown).toContain('image of container api: `api:1` → `api:2`');
+    expect(shown).toContain('latency — for 1m, then page; watches 24h after success, then page');
     expect(shown).toContain('SRE ok: 2 of role `sre` (held by <@U1>, <!subteam^S9>)');
     expect(shown).toContain('Locked by <@U2>: db &lt;migration&gt;.');
     expect(shown).toContain('Frozen by <@U3> until 2026-12-24 00:00 UTC: year end.');

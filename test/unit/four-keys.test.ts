@@ -23,6 +23,7 @@ describe('computeFourKeys', () => {
       deployments: 0,
       perDay: 0,
       daily: [0, 0, 0, 0, 0, 0, 0],
+      dailyFailures: [0, 0, 0, 0, 0, 0, 0],
       failures: 0,
       changeFailureRate: undefined,
       timeToRestoreMs: undefined,
@@ -47,6 +48,7 @@ describe('computeFourKeys', () => {
     expect(keys.deployments).toBe(5);
     expect(keys.perDay).toBeCloseTo(5 / 7);
     expect(keys.daily).toEqual([2, 0, 1, 0, 1, 1, 0]);
+    expect(keys.dailyFailures).toEqual([0, 0, 1, 0, 1, 0, 0]);
     expect(keys.failures).toBe(2);
     expect(keys.changeFailureRate).toBeCloseTo(0.4);
     // 12 min (rollback) and 1 day (failed at day 4 + 10 min, fixed by run 6 ending day 5 + 10 min): the median of two.

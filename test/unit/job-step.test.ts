@@ -5,7 +5,6 @@ import { createRun } from '../../src/run/core/create-run.js';
 import type { JobReport, RunEvent } from '../../src/run/core/run-event.js';
 import type { RunStepOf } from '../../src/run/core/run-item-schema.js';
 import type { Run } from '../../src/run/core/run-schema.js';
-import type { ThreadNote } from '../../src/run/core/thread-note.js';
 import { transition } from '../../src/run/core/transition.js';
 import { itemLine } from '../../src/slack/views/item-line.js';
 import { wordThreadNote } from '../../src/slack/views/word-thread-note.js';
@@ -112,7 +111,6 @@ describe('a job step as the run records it', () => {
   };
   const report = (status: 'succeeded' | 'failed', log: string[]): JobReport => ({
     outcome: { status, jobName: 'api-job-7-migrate', podName: 'api-job-7-migrate-x2b4c', exitCode: status === 'succeeded' ? 0 : 2, message: 'done', logTail: log.slice(-10) },
-    log: status === 'failed' ? log : [],
   });
   const notes = (effects: ReturnType<typeof transition>['effects']) => effects.flatMap((effect) => (effect.type === 'thread' ? [effect.note] : []));
 
@@ -124,16 +122,13 @@ describe('a job step as the run records it', () => {
     expect(t.run.state).toBe('succeeded');
   });
 
-  it('sends the whole log of a failed Job in parts, in order, after the failure and before the end', () => {
+  it('asks for the whole log of a failed Job as a file after the failure, and ends the run', () => {
     const log = Array.from({ length: 200 }, (_, i) => `${String(i).padStart(3, '0')} ${'x'.repeat(60)}`);
     const t = transition(started(), { type: 'step-failed', itemId: 'migrate', reason: 'Job failed', outcome: 'failed', job: report('failed', log) }, T0 + 2);
     const sent = notes(t.effects);
     expect(sent[0]!.kind).toBe('step-failed');
-    const parts = sent.filter((note): note is Extract<ThreadNote, { kind: 'job-log' }> => note.kind === 'job-log');
-    expect(parts.length).toBeGreaterThan(1);
-    expect(parts.map((part) => `${part.part}/${part.parts}`)).toEqual(parts.map((_, i) => `${i + 1}/${parts.length}`));
-    expect(parts.flatMap((part) => part.lines)).toEqual(log);
-    for (const part of parts) expect(part.lines.join('\n').length).toBeLessThanOrEqual(3500);
+    expect(sent.filter((note) => note.kind === 'job-log')).toEqual([]);
+    expect(t.effects.map((effect) => effect.type)).toContain('job-log-file');
     expect(sent.at(-1)!.kind).toBe('run-ended');
     expect(jobOf(t.run)).toMatchObject({ state: 'failed', outcome: { status: 'failed', exitCode: 2 } });
   });

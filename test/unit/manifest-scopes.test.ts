@@ -10,19 +10,20 @@ import { slackMethodsInSrc } from '../support/slack-methods-in-src.js';
  */
 const SCOPES_BY_METHOD: Record<string, { scopes: string[]; why: string }> = {
   'chat.postMessage': { scopes: ['chat:write'], why: 'run messages, thread replies, alerts, the on-call DM' },
+  'chat.postEphemeral': { scopes: ['chat:write'], why: "the plan of a dry run asked for from the /deploy form, only the requester seeing it" },
   'chat.update': { scopes: ['chat:write'], why: 'edit the run message and an alert in place' },
   'conversations.history': {
     scopes: ['channels:history', 'groups:history'],
     why: 'find a run message whose post was answered too late; a run channel may be public (channels:) or private (groups:)',
   },
-  'conversations.open': { scopes: ['im:write'], why: 'open a DM with the one person on call' },
+  'conversations.open': { scopes: ['im:write'], why: 'open a DM with the one person on call, or with who asked for /deploy stats (its chart)' },
   'users.lookupByEmail': {
     scopes: ['users:read.email', 'users:read'],
     why: "the on-call's Slack user from their PagerDuty email; Slack: users:read.email must be requested with users:read",
   },
   'users.info': { scopes: ['users:read'], why: 'name the people in a deployment log' },
-  'files.getUploadURLExternal': { scopes: ['files:write'], why: 'the deployment log file (filesUploadV2, step 1)' },
-  'files.completeUploadExternal': { scopes: ['files:write'], why: 'share the deployment log in the run thread (filesUploadV2, step 3)' },
+  'files.getUploadURLExternal': { scopes: ['files:write'], why: 'the deployment log file and the /deploy stats chart (filesUploadV2, step 1)' },
+  'files.completeUploadExternal': { scopes: ['files:write'], why: 'share the deployment log in the run thread, the stats chart in a DM (filesUploadV2, step 3)' },
   'usergroups.users.list': { scopes: ['usergroups:read'], why: 'role holders given as user groups' },
   'views.open': { scopes: [], why: 'the /deploy modal and the rollback confirmation (a trigger id is the permission)' },
   'views.publish': { scopes: [], why: 'the Home tab of whoever opens it (needs no scope; the manifest enables the tab)' },

@@ -17,6 +17,7 @@ const stored = readdirSync(FIXTURES)
   .map(({ file, text }) => ({ file, text, doc: JSON.parse(text) as Record<string, unknown> & { schemaVersion: number } }));
 const v2 = stored.find(({ file }) => file === 'v2-production-paused.json')!;
 const v3 = stored.find(({ file }) => file === 'v3-production-paused-uid.json')!;
+const v4 = stored.find(({ file }) => file === 'v4-production-paused-job.json')!;
 
 /** The version 3 fixture's run with a `job` step put in place of its first step. */
 function withJobStep(run: Run): Run {
@@ -50,7 +51,7 @@ function withBlueGreenStep(run: Run, action: 'preview' | 'switch' | 'scale-down'
  * stored document of this version (a stricter type for what was always written; the fixtures here must still
  * parse) needs no bump: record the new hash and say why in the commit.
  */
-const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: 'a2939e6334bc2876' };
+const SHAPE_OF_VERSION: Record<number, string> = { 3: '92112b4589442ed3', 4: 'a2939e6334bc2876', 5: '68b250b271a93ab8' };
 const shapeHash = () => createHash('sha256').update(JSON.stringify(z.toJSONSchema(runSchema, { io: 'input', unrepresentable: 'any' }))).digest('hex').slice(0, 16);
 
 describe('the run schema migrations', () => {
@@ -101,12 +102,51 @@ describe('the run schema migrations', () => {
     expect(JSON.parse(serializeRun(parseRun(v3.text)))).toEqual(v3.doc);
   });
 
-  it('write a run with a job step at the current version, which version 3 refuses to read, and read it back unchanged', () => {
+  it('write a run with a job step at version 4, which version 3 refuses to read, and read it back unchanged', () => {
     const run = withJobStep(parseRun(v3.text));
     const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
-    expect(written.schemaVersion).toBe(RUN_SCHEMA_VERSION);
-    expect(RUN_SCHEMA_VERSION).toBe(4);
+    expect(written.schemaVersion).toBe(4);
     expect(parseRun(JSON.stringify(written))).toEqual(run);
+  });
+
+  it('write a run of version 4 without a watch back at version 4, field for field, for the older pods of a rolling upgrade', () => {
+    expect(v4.doc.schemaVersion).toBe(4);
+    expect(JSON.parse(serializeRun(parseRun(v4.text)))).toEqual(v4.doc);
+  });
+
+  it.each([
+    ['an open day-after watch', (run: Run) => ({ ...run, state: 'succeeded' as const, watch: { startedAt: 1, until: 2 } })],
+    ['a watch that ended', (run: Run) => ({ ...run, state: 'succeeded' as const, watch: { startedAt: 1, until: 2, end: { kind: 'superseded' as const, runId: '9' }, endedAt: 2 } })],
+    [
+      "a guard's watch settings",
+      (run: Run) => ({
+        ...run,
+        guards: [{ id: 'errors', title: 'Errors', probe: { type: 'tcp' as const, host: 'db', port: 5432 }, forMs: 0, intervalMs: 1000, action: 'rollback' as const, noData: 'inconclusive' as const, onError: 'inconclusive' as const, watch: { windowMs: 86_400_000, probe: { type: 'tcp' as const, host: 'db', port: 5432 }, forMs: 0, intervalMs: 60_000, action: 'page' as const } }],
+      }),
+    ],
+    ["a follow-up phase's onFailure", (run: Run) => ({ ...run, phases: run.phases.map((phase, i) => (i === 0 ? { ...phase, afterMs: 3_600_000, onFailure: 'page' as const } : phase)) })],
+  ])('write a run with %s at version 5, which version 4 would drop, and read it back unchanged', (_, change) => {
+    const run = change(parseRun(v4.text));
+    const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
+    expect(written.schemaVersion).toBe(5);
+    expect(RUN_SCHEMA_VERSION).toBe(5);
+    expect(RUN_MIGRATIONS[4]!.down(written as Record<string, unknown>)).toBeUndefined();
+    expect(parseRun(JSON.stringify(written))).toEqual(run);
+  });
+
+  it('write a run whose job step streamed its log at version 5, which version 4 would drop the offset of, and read it back unchanged', () => {
+    const plain = withJobStep(parseRun(v3.text));
+    const run = { ...plain, phases: plain.phases.map((phase) => ({ ...phase, items: phase.items.map((item) => (item.kind === 'step' && item.action === 'job' ? { ...item, logStream: { podName: 'p-abcde', lines: 40 } } : item)) })) };
+    const written = JSON.parse(serializeRun(run)) as { schemaVersion: number };
+    expect(written.schemaVersion).toBe(5);
+    expect(RUN_SCHEMA_VERSION).toBe(5);
+    expect(RUN_MIGRATIONS[4]!.down(written as Record<string, unknown>)).toBeUndefined();
+    expect(parseRun(JSON.stringify(written))).toEqual(run);
+  });
+
+  it('write the version 4 fixture back at version 4, field for field', () => {
+    const v4 = stored.find(({ file }) => file === 'v4-production-job-step.json')!;
+    expect(JSON.parse(serializeRun(parseRun(v4.text)))).toEqual(v4.doc);
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checklistSchema, type Checklist } from '../../src/checklist/checklist-schema.js';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { createRun } from '../../src/run/core/create-run.js';
-import type { Run } from '../../src/run/core/run-schema.js';
+import { RUN_SCHEMA_VERSION, type Run } from '../../src/run/core/run-schema.js';
 import { transition, type RunEvent } from '../../src/run/core/transition.js';
 
 const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);
@@ -70,7 +70,7 @@ describe('createRun fills templates and carries item parameters', () => {
     expect(item(run, 'lead')).toMatchObject({ title: 'Tech lead approves api 2.0.0', kind: 'signoff', role: 'tech-lead', quorum: 1, allowSelf: false, approvals: [] });
     expect(item(run, 'sec')).toMatchObject({ quorum: 2, expiresMs: 30 * MIN });
     expect(item(run, 'qa-ok')).toMatchObject({ title: 'QA verified in production', role: 'qa' });
-    expect(run).toMatchObject({ schemaVersion: 4, kind: 'deploy', confirm: { start: false, signoffs: false }, guards: [], breaches: [] });
+    expect(run).toMatchObject({ schemaVersion: RUN_SCHEMA_VERSION, kind: 'deploy', confirm: { start: false, signoffs: false }, guards: [], breaches: [] });
     expect(item(newRun({ allowSelfSignoff: true }), 'lead')).toMatchObject({ allowSelf: true });
   });
 });

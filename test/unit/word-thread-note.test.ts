@@ -34,6 +34,19 @@ describe('thread notes are worded by the Slack views', () => {
       ':rotating_light: Rollback failed: rollback run #8 ended aborted: aborted by <@U0BOB>: &lt;!here&gt; stop',
     ],
     [{ kind: 'run-ended', runId: '7', state: 'aborted', reason: { kind: 'aborted', by: 'U0ALICE' } }, ':no_entry_sign: Run #7 aborted: aborted by <@U0ALICE>'],
+    // A running Job's lines, numbered from the first one of the reply.
+    [
+      { kind: 'job-log', itemTitle: 'Migrate', jobName: 'api-job-7-migrate', podName: 'api-job-7-migrate-x2b4c', lines: ['a', 'b'], part: 1, parts: 1, firstLine: 41 },
+      ':page_facing_up: Log of job `api-job-7-migrate`, pod `api-job-7-migrate-x2b4c`, lines 41–42 for step *Migrate*:\n```\na\nb\n```',
+    ],
+    [
+      { kind: 'job-log', itemTitle: 'Migrate', jobName: 'j', podName: 'p', lines: ['c'], part: 2, parts: 2, firstLine: 43 },
+      ':page_facing_up: Log of job `j`, pod `p`, line 43 for step *Migrate* (part 2 of 2):\n```\nc\n```',
+    ],
+    [
+      { kind: 'job-log-unavailable', itemTitle: 'Migrate', jobName: 'j', why: 'Not allowed to get log of pod shop/p: <forbidden>' },
+      ':warning: The log of job `j` for step *Migrate* could not be posted: Not allowed to get log of pod shop/p: &lt;forbidden&gt;',
+    ],
   ])('%j', (note, text) => {
     expect(wordThreadNote(note)).toBe(text);
   });

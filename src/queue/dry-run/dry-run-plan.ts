@@ -36,7 +36,8 @@ export interface DryRunPlan {
   writes: readonly DryRunWrite[];
   phases: ReadonlyArray<{ title: string; after?: string; items: readonly PlannedItem[] }>;
   signoffs: readonly PlannedSignoff[];
-  guards: ReadonlyArray<{ title: string; for: string; action: string }>;
+  /** `watch`: a guard with `watchFor` watches that long after success, then doing `action` on a breach. */
+  guards: ReadonlyArray<{ title: string; for: string; action: string; watch?: { for: string; action: string } }>;
   lock: PlannedLock;
   window: WindowState;
   /** What the run would pin before its first change: what the Deployment runs now. */
@@ -89,7 +90,12 @@ export function assembleDryRunPlan(input: {
     signoffs: items.flatMap((item) =>
       item.kind === 'signoff' ? [{ title: item.title, role: item.role, quorum: item.quorum, users: roles[item.role]?.users ?? [], groups: roles[item.role]?.groups ?? [] }] : [],
     ),
-    guards: checklist.guards.map((guard) => ({ title: guard.title, for: guard.for, action: guard.action })),
+    guards: checklist.guards.map((guard) => ({
+      title: guard.title,
+      for: guard.for,
+      action: guard.action,
+      ...(guard.watchFor === undefined ? {} : { watch: { for: guard.watchFor, action: guard.afterSuccess?.action ?? 'page' } }),
+    })),
     lock: input.lock,
     window: input.window,
     rollbackTarget: input.rollbackTarget,

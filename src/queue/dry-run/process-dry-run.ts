@@ -8,7 +8,7 @@ import { catalogued } from '../../errors/error-catalogue.js';
 import type { WorkerDeps } from '../engine/worker-deps.js';
 import { assembleDryRunPlan, dryRunChangeCause, plannedWrites, type PlannedLock } from './dry-run-plan.js';
 import { replayGuards } from './replay-guards.js';
-import { dryRunJobSchema } from './dry-run-job.js';
+import { answerToOf, dryRunJobSchema } from './dry-run-job.js';
 import type { DryRunDeps, DryRunReplier } from './dry-run-replier.js';
 
 /**
@@ -54,7 +54,7 @@ export function createDryRunProcessor(deps: Pick<WorkerDeps, 'store' | 'clusters
       if (!isFlightdeckError(err)) throw err;
       outcome = { error: err };
     }
-    await dryRun.replier.reply(request.responseUrl, outcome);
+    await dryRun.replier.reply(answerToOf(request), outcome);
     deps.logger.info({ service: request.service, environment: request.environment, version: request.version, ok: 'plan' in outcome }, 'dry run answered');
   };
 }

@@ -7,7 +7,10 @@ import { createRollbackRequestProcessor } from './process-rollback-request.js';
 import { createStepProcessor } from '../steps/process-step.js';
 import { createSummaryProcessor } from '../notify/process-summary.js';
 import { createDeployLogProcessor } from '../notify/process-deploy-log.js';
+import { createAnnounceProcessor } from '../notify/process-announce.js';
+import { createStatsChartProcessor } from '../notify/process-stats-chart.js';
 import { createThreadProcessor } from '../notify/process-thread.js';
+import { createJobLogFileProcessor } from '../notify/process-job-log-file.js';
 import type { WorkerDeps } from './worker-deps.js';
 import { createDryRunProcessor } from '../dry-run/process-dry-run.js';
 
@@ -22,7 +25,7 @@ export function createJobHandlers(deps: WorkerDeps): Record<QueueName, Record<st
     steps: { step, check: incident.check, ...(deps.dryRun ? { 'dry-run': createDryRunProcessor(deps, deps.dryRun) } : {}) },
     rollback: { step, 'rollback-request': createRollbackRequestProcessor(deps) },
     guards: incident.guards,
-    notify: { render: createRenderProcessor(deps), thread: createThreadProcessor(deps), summary: createSummaryProcessor(deps), 'deploy-log': createDeployLogProcessor(deps), ...incident.notify },
-    followups: { 'phase-due': createPhaseDueProcessor(deps) },
+    notify: { render: createRenderProcessor(deps), thread: createThreadProcessor(deps), summary: createSummaryProcessor(deps), 'deploy-log': createDeployLogProcessor(deps), 'job-log-file': createJobLogFileProcessor(deps), announce: createAnnounceProcessor(deps), 'stats-chart': createStatsChartProcessor(deps), ...incident.notify },
+    followups: { 'phase-due': createPhaseDueProcessor(deps), ...incident.followups },
   };
 }

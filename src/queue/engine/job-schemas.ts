@@ -18,6 +18,14 @@ export const threadJobSchema = z.union([
 
 export const runJobSchema = z.object({ runId: z.string().min(1) });
 
+/** An emergency deploy's announcement in the environment's audit channel, named when the run was requested. */
+export const announceJobSchema = z.object({ runId: z.string().min(1), channel: z.string().min(1) });
+
+/** One announcement per run: a second enqueue collapses, and `postOnce` claims the id against a repeat. */
+export function announceJobId(run: Pick<Run, 'id' | 'uid'>): string {
+  return `announce-${runRef(run)}`;
+}
+
 export const phaseDueJobSchema = z.object({ runId: z.string().min(1), phaseId: z.string().min(1) });
 
 /** `reason`: why the run ended (a string in jobs queued by older versions). */
@@ -47,3 +55,11 @@ export const deployLogJobSchema = z.object({ runId: z.string().min(1), followUp:
 export function renderJobId(run: Pick<Run, 'id' | 'uid'>, seq: number, late = false): string {
   return late ? `render-${runRef(run)}-${seq}-late` : `render-${runRef(run)}-${seq}`;
 }
+
+/** A `job` step's whole log as a file in the thread, once per `request` a person made (a failed Job's is a thread reply's). */
+export function jobLogFileJobId(run: Pick<Run, 'id' | 'uid'>, itemId: string, request: string): string {
+  return `job-log-file-${runRef(run)}-${itemId}-${request}`;
+}
+
+/** `requestedBy`: the user who asked for the log (`/deploy log <run> <item>`); absent when the Job failed. */
+export const jobLogFileJobSchema = z.object({ runId: z.string().min(1), itemId: z.string().min(1), requestedBy: z.string().optional() });

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../observability/create-logger.js';
 import { changedCluster } from '../../run/core/run-draft.js';
+import { watchOpen } from '../../run/core/guard-watch.js';
 import type { Effect } from '../../run/core/run-event.js';
 import { isTerminal, type Run } from '../../run/core/run-schema.js';
 import type { RunStore } from '../../run/store/run-store.js';
@@ -14,16 +15,24 @@ export interface ReconcileOptions {
   keyPrefix: string;
   /** How long a message may trail its run before it is rendered again, ahead of its channel's line. Default 15 s. */
   messageLagBoundMs?: number;
+  /** The audit channel an emergency run of an environment is announced in; absent: none is. */
+  auditChannelOf?: ((environment: string) => string | undefined) | undefined;
 }
 
-/** A deploy that ended `failed` after changing the cluster and has no rollback yet: its request may be lost. */
+/**
+ * A deploy that ended `failed` after changing the cluster, or whose day-after watch ended on a rollback
+ * guard's breach, and has no rollback yet: its request may be lost.
+ */
 function needsRollback(run: Run): boolean {
-  return run.kind === 'deploy' && run.state === 'failed' && run.rollbackRunId === undefined && changedCluster(run);
+  if (run.kind !== 'deploy' || run.rollbackRunId !== undefined) return false;
+  if (run.state === 'succeeded') return run.watch?.end?.kind === 'breached';
+  return run.state === 'failed' && changedCluster(run);
 }
 
 /**
  * Re-enqueues whatever runs still need: a running step whose job is gone, a message behind its run
- * (including runs that have just finished; past the lag bound, one render that goes ahead of the line), a rollback request of a failed run, and the report of a
+ * (including runs that have just finished; past the lag bound, one render that goes ahead of the line), the
+ * audit channel's announcement of an emergency run not posted yet, a rollback request of a failed run, and the report of a
  * rollback run that ended to the run it undid. Enqueues use deterministic job ids, so work that is already
  * queued or active collapses. This is what makes "commit, then enqueue" safe when a process dies between.
  */
@@ -58,13 +67,19 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
       await store.renders.dropRenderDue(id);
       continue;
     }
+    // An emergency's announcement is queued right after the run is recorded; a process that died in between
+    // lost it with the run's first render. Until the message is posted, ask again: the job id collapses with
+    // one still queued, and the announcement's post claim stops a second post.
+    const auditChannel = run.emergency && run.messageTs === undefined ? options.auditChannelOf?.(run.environment) : undefined;
+    if (auditChannel !== undefined) await engine.announceEmergency(run, auditChannel);
     // Follow-ups are scheduled by the same commit that ends the run; their delayed job ids collapse with
     // ones already waiting, so asking again for every follow-up not yet due loses none and doubles none.
-    const followUps = scheduledFollowUps(run);
+    // The day-after watch is begun by that commit too: its end job and its guards' scheduler likewise.
+    const followUps = [...scheduledFollowUps(run), ...openWatch(run)];
     // The effect was lost with the process that committed the failure (it commits before it enqueues).
     if (needsRollback(run)) {
       // Only a rollback run's reason says what it undoes; a deploy's is why it ended.
-      const reason = run.reason === undefined || (typeof run.reason === 'object' && run.reason.kind === 'undoes') ? 'failed' : run.reason;
+      const reason = run.state === 'succeeded' ? 'a guard breached after the run succeeded' : run.reason === undefined || (typeof run.reason === 'object' && run.reason.kind === 'undoes') ? 'failed' : run.reason;
       await engine.dispatch(run, [{ type: 'request-rollback', reason }, ...followUps]);
       enqueued += 1;
     } else if (awaitsSummary(run)) {
@@ -99,4 +114,9 @@ function scheduledFollowUps(run: Run): Effect[] {
   return run.phases.flatMap((phase) =>
     phase.state === 'pending' && phase.dueAt !== undefined ? [{ type: 'schedule-phase' as const, phaseId: phase.id, at: phase.dueAt }] : [],
   );
+}
+
+/** The effects that keep an open day-after watch going: its end job and the guards' scheduler (both idempotent). */
+function openWatch(run: Run): Effect[] {
+  return watchOpen(run) && run.watch ? [{ type: 'schedule-watch-end', at: run.watch.until }, { type: 'start-guards' }] : [];
 }

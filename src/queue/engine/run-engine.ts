@@ -5,8 +5,10 @@ import type { Run } from '../../run/core/run-schema.js';
 import { transition, type Effect, type RunEvent } from '../../run/core/transition.js';
 import type { Queues } from './create-queues.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
-import { deployLogJobId, renderJobId, stepJobId, summaryJobId } from './job-schemas.js';
+import { announceJobId, deployLogJobId, jobLogFileJobId, renderJobId, stepJobId, summaryJobId } from './job-schemas.js';
 import type { DryRunJob } from '../dry-run/dry-run-job.js';
+import type { StatsChartJob } from '../notify/stats-chart-job.js';
+import { WATCH_END_JOB } from '../guards/guard-scheduler.js';
 
 /** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */
 export const RUN_FAILURE_INCIDENT = 'run-failure';
@@ -43,6 +45,19 @@ export class RunEngine {
     await this.options.queues.steps.add('dry-run', job, { attempts: 3 });
   }
 
+  /**
+   * Enqueues the announcement of an emergency deploy in `channel` (the environment's audit channel): a job on
+   * the notify queue, so a worker that dies or a Slack that refuses for a while only delays it.
+   */
+  async announceEmergency(run: Run, channel: string): Promise<void> {
+    await this.options.queues.notify.add('announce', { runId: run.id, channel }, { jobId: announceJobId(run) });
+  }
+
+  /** Enqueues the chart of a `/deploy stats` answer: drawn and uploaded by a worker, never in the ack window. */
+  async requestStatsChart(job: StatsChartJob): Promise<void> {
+    await this.options.queues.notify.add('stats-chart', job);
+  }
+
   /** Enqueues the work a transition asked for, and one (coalescable) message render. */
   async dispatch(run: Run, effects: readonly Effect[]): Promise<void> {
     const { queues } = this.options;
@@ -63,6 +78,9 @@ export class RunEngine {
             { runId: run.id, phaseId: effect.phaseId },
             { jobId: `phase-${ref}-${effect.phaseId}`, delay: Math.max(0, effect.at - this.options.now()) },
           );
+          break;
+        case 'schedule-watch-end':
+          await queues.followups.add(WATCH_END_JOB, { runId: run.id }, { jobId: `watch-end-${ref}`, delay: Math.max(0, effect.at - this.options.now()) });
           break;
         case 'start-guards':
           await queues.guards.add('guards-start', { runId: run.id }, { jobId: `guards-start-${ref}` });
@@ -85,10 +103,10 @@ export class RunEngine {
           await enqueuePagerDutyEvent(queues, {
             kind: 'trigger',
             runId: run.id,
-            guardId: RUN_FAILURE_INCIDENT,
+            guardId: effect.incident ?? RUN_FAILURE_INCIDENT,
             breachAt: run.endedAt ?? run.seq,
             severity: 'critical',
-            summary: `${run.service} ${run.version} in ${run.environment}: run #${run.id} failed — ${effect.detail.split('\n')[0]}`.slice(0, 1024),
+            summary: `${run.service} ${run.version} in ${run.environment}: run #${run.id} ${effect.incident ? 'follow-up failed' : 'failed'} — ${effect.detail.split('\n')[0]}`.slice(0, 1024),
           });
           break;
         case 'thread':
@@ -97,6 +115,10 @@ export class RunEngine {
           if ((effect.note.kind === 'phase-completed' && effect.note.followUp) || effect.note.kind === 'follow-up-failed') {
             await queues.notify.add('deploy-log', { runId: run.id, followUp: true }, { jobId: deployLogJobId(run, run.seq) });
           }
+          break;
+        case 'job-log-file':
+          // Named as a thread reply: it takes its place among the run's replies, after the failure it belongs to.
+          await queues.notify.add('job-log-file', { runId: run.id, itemId: effect.itemId }, { jobId: `thread-${at}-${index}` });
           break;
         case 'summary':
           // The log goes with the summary in one MULTI: a process killed here leaves both or neither, and
@@ -109,6 +131,14 @@ export class RunEngine {
       }
     }
     await this.enqueueRender(run);
+  }
+
+  /**
+   * A person asked for a `job` step's whole log (`/deploy log <run> <item>`): one upload per `request` (an id
+   * the caller makes unique per ask), read from the cluster when its turn in the channel comes.
+   */
+  async requestJobLog(run: Run, itemId: string, requestedBy: string, request: string): Promise<void> {
+    await this.options.queues.notify.add('job-log-file', { runId: run.id, itemId, requestedBy }, { jobId: jobLogFileJobId(run, itemId, request) });
   }
 
   /** Rollback runs' steps go to their own queue, so they never wait behind deployments. */

@@ -17,6 +17,8 @@ export interface StartWorkersOptions extends WorkerDeps {
   reconcileEveryMs?: number;
   /** How long a job's lock lives without renewal; after it a dead worker's job is handed to another. Default 30 s. */
   lockDurationMs?: number;
+  /** The audit channel an emergency run of an environment is announced in (the catalog's); absent: none is. */
+  auditChannelOf?: (environment: string) => string | undefined;
 }
 
 export interface RunningWorkers {
@@ -76,7 +78,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
     return worker;
   });
   const reconcile = () =>
-    reconcileRuns(options.store, options.engine, options.logger, { redis: options.redis, keyPrefix: options.keyPrefix, messageLagBoundMs: options.messageLagBoundMs }).catch((err: unknown) =>
+    reconcileRuns(options.store, options.engine, options.logger, { redis: options.redis, keyPrefix: options.keyPrefix, messageLagBoundMs: options.messageLagBoundMs, auditChannelOf: options.auditChannelOf }).catch((err: unknown) =>
       options.logger.error({ err }, 'reconcile failed'),
     );
   // Render-due runs an older version left in its unscored set join the index before the first pass reads it.

@@ -9,9 +9,11 @@ import { ALERT_JOB, INCIDENT_ACK_JOB } from '../incidents/process-alert-jobs.js'
 import { createGuardsEvaluateProcessor } from './process-guards-evaluate.js';
 import { createGuardsStartProcessor, createGuardsStopProcessor } from './process-guards-lifecycle.js';
 import { createIncidentAckProcessor } from '../incidents/process-incident-ack.js';
+import { createWatchEndProcessor } from './process-watch-end.js';
+import { WATCH_END_JOB } from './guard-scheduler.js';
 
-/** The handlers of checks, guards, alerts and paging, by queue, sharing one set of guard dependencies. */
-export function createGuardHandlers(deps: WorkerDeps): { check: JobHandler; guards: Record<string, JobHandler>; notify: Record<string, JobHandler> } {
+/** The handlers of checks, guards (with the day-after watch's end), alerts and paging, by queue, sharing one set of guard dependencies. */
+export function createGuardHandlers(deps: WorkerDeps): { check: JobHandler; guards: Record<string, JobHandler>; notify: Record<string, JobHandler>; followups: Record<string, JobHandler> } {
   const guardDeps = guardDepsOf(deps);
   return {
     check: createCheckProcessor({ ...deps, probeProviders: guardDeps.probeProviders }),
@@ -25,5 +27,6 @@ export function createGuardHandlers(deps: WorkerDeps): { check: JobHandler; guar
       [INCIDENT_ACK_JOB]: createIncidentAckProcessor(guardDeps),
       [PAGERDUTY_JOB]: createPagerDutyProcessor({ ...guardDeps }),
     },
+    followups: { [WATCH_END_JOB]: createWatchEndProcessor(guardDeps) },
   };
 }

@@ -1,6 +1,8 @@
 import type { Queues } from '../engine/create-queues.js';
 
 export const GUARDS_EVALUATE_JOB = 'guards-evaluate';
+/** On the followups queue, delayed until the day-after watch's window ends. */
+export const WATCH_END_JOB = 'watch-end';
 
 function schedulerId(runId: string): string {
   return `guards-${runId}`;

@@ -11,9 +11,12 @@ import { guardScheduler } from './guard-scheduler.js';
 import { guardTimeoutMs, measureGuard } from './measure-guard.js';
 import { enqueueRollbackAlert } from '../incidents/process-alert-jobs.js';
 import { settleEndedRun } from './settle-ended-run.js';
+import { watchOpen } from '../../run/core/guard-watch.js';
+import { evaluateWatch, type EvaluateOptions } from './evaluate-watch.js';
 
-/** A run whose guards no longer watch: ended, or rolling back. */
+/** A run whose guards no longer watch: ended (and not in its day-after watch), or rolling back. */
 export function guardsOver(run: Run): boolean {
+  if (watchOpen(run)) return false;
   return isTerminal(run.state) || run.state === 'rolling-back' || run.guardsStoppedAt !== undefined;
 }
 
@@ -22,8 +25,9 @@ export function guardsOver(run: Run): boolean {
  * interval has come, keeps its bounded history in Redis, applies `guard-assessed`, and on a breach
  * `guard-breached` (the domain then fails the run and requests the rollback, or pauses and pages, or
  * only notifies). A rollback breach also gets its alert job here: the domain emits alerts only for page
- * and notify. Once the run's guards are over, the scheduler is kept only until the run's PagerDuty
- * incidents are settled (`settleEndedRun`).
+ * and notify. A succeeded run in its day-after watch has its watched guards evaluated with their watch
+ * settings (`evaluateWatch`). Once the run's guards are over, the scheduler is kept only until the run's
+ * PagerDuty incidents are settled (`settleEndedRun`).
  */
 export function createGuardsEvaluateProcessor(deps: GuardDeps) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
@@ -36,8 +40,10 @@ export function createGuardsEvaluateProcessor(deps: GuardDeps) {
     const longest = Math.max(...run.guards.map(guardTimeoutMs), 1000);
     if (!(await deps.guardStates.lock(runId, longest + 5000))) return;
     try {
-      if (guardsOver(run)) await settleEndedRun(run, deps, signal ?? new AbortController().signal);
-      else if (run.guardsStartedAt !== undefined) await evaluateGuards(run, deps, signal ?? new AbortController().signal);
+      const aborted = signal ?? new AbortController().signal;
+      if (guardsOver(run)) await settleEndedRun(run, deps, aborted);
+      else if (watchOpen(run)) await evaluateWatch(run, deps, aborted, evaluateGuards);
+      else if (run.guardsStartedAt !== undefined) await evaluateGuards(run, run.guards, deps, aborted);
     } finally {
       await deps.guardStates.unlock(runId);
     }
@@ -49,18 +55,24 @@ function isDue(guard: RunGuard, lastAt: number | undefined, now: number): boolea
   return lastAt === undefined || now - lastAt >= guard.intervalMs - Math.min(500, guard.intervalMs / 2);
 }
 
-async function evaluateGuards(run: Run, deps: GuardDeps, signal: AbortSignal): Promise<void> {
+/**
+ * Measures `guards` (the run's, or the watch's version of them), applies their assessments and breaches.
+ * `options.stateKey` keeps the watch's histories apart from the rollout's; `options.mayAct` is asked right
+ * before a breach is applied, and a false answer drops it (a newer run took the target meanwhile).
+ */
+async function evaluateGuards(run: Run, guards: readonly RunGuard[], deps: GuardDeps, signal: AbortSignal, options: EvaluateOptions = {}): Promise<void> {
   const logger = deps.logger.child({ run: run.id });
   const now = deps.now();
+  const stateKey = options.stateKey ?? ((guard: RunGuard) => guard.id);
   const results = await Promise.all(
-    run.guards.map(async (guard) => {
-      const state = await deps.guardStates.load(run.id, guard.id);
+    guards.map(async (guard) => {
+      const state = await deps.guardStates.load(run.id, stateKey(guard));
       if (!isDue(guard, state.history.recent.at(-1)?.at, now)) return undefined;
       const spec = assessmentSpecOf(guard);
       const measurement = await measureGuard(run, guard, deps, signal);
       const history = recordGuardMeasurement(spec, state.history, measurement);
       const assessment = assessGuard(spec, history, deps.now());
-      await deps.guardStates.save(run.id, guard.id, { ...state, history });
+      await deps.guardStates.save(run.id, stateKey(guard), { ...state, history });
       return { guard, state: { ...state, history }, assessment };
     }),
   );
@@ -71,12 +83,13 @@ async function evaluateGuards(run: Run, deps: GuardDeps, signal: AbortSignal): P
       await deps.engine.apply(run.id, { type: 'guard-assessed', guardId: guard.id, assessment });
       const breach = decideBreach(guard, assessment, state.alertedSince);
       if (!breach) continue;
+      if (options.mayAct && !(await options.mayAct())) return;
       // Opened before the breach is applied: the run's guards-stop, enqueued by that transition, must see it.
       if (breach.action !== 'notify' && deps.pagerduty?.routes.has(run.service)) {
         await deps.incidents.open(run.id, guard.id, { dedupKey: dedupKeyFor(runRef(run), guard.id), state: 'triggering', breachAt: deps.now(), action: breach.action });
       }
       const after = await deps.engine.apply(run.id, { type: 'guard-breached', guardId: guard.id, action: breach.action, detail: breach.detail });
-      await deps.guardStates.save(run.id, guard.id, { ...state, alertedSince: assessment.since });
+      await deps.guardStates.save(run.id, stateKey(guard), { ...state, alertedSince: assessment.since });
       const recorded = [...after.breaches].reverse().find((candidate) => candidate.guardId === guard.id);
       logger.warn({ guard: guard.id, action: breach.action, inconclusive: breach.inconclusive }, 'guard breached');
       const isNew = recorded !== undefined && !run.breaches.some((old) => old.guardId === guard.id && old.at === recorded.at);

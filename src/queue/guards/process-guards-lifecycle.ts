@@ -4,6 +4,7 @@ import { runJobSchema } from '../engine/job-schemas.js';
 import type { GuardDeps } from './guard-deps.js';
 import { guardScheduler } from './guard-scheduler.js';
 import { guardsOver } from './process-guards-evaluate.js';
+import { watchOpen } from '../../run/core/guard-watch.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
 
 /** Default cadence when a run somehow has no guard intervals. */
@@ -21,7 +22,8 @@ export function createGuardsStartProcessor(deps: GuardDeps) {
     if (!run || run.guardsStartedAt === undefined || guardsOver(run)) return;
     // Every deploy that reaches the cluster is a change PagerDuty should know of, guarded or not; the job
     // id makes a repeated guards-start send it once.
-    if (run.kind === 'deploy' && deps.pagerduty?.routes.has(run.service)) {
+    // A watched run's scheduler is asked for again by the reconciler after success: its start is old news then.
+    if (run.kind === 'deploy' && !watchOpen(run) && deps.pagerduty?.routes.has(run.service)) {
       await enqueuePagerDutyEvent(deps.queues, {
         kind: 'change',
         runId,
@@ -30,7 +32,8 @@ export function createGuardsStartProcessor(deps: GuardDeps) {
       });
     }
     if (run.guards.length === 0) return;
-    const every = Math.min(...run.guards.map((guard) => guard.intervalMs)) || DEFAULT_EVERY_MS;
+    // The watch after success may evaluate more often than the rollout: the scheduler ticks for both.
+    const every = Math.min(...run.guards.flatMap((guard) => [guard.intervalMs, ...(guard.watch ? [guard.watch.intervalMs] : [])])) || DEFAULT_EVERY_MS;
     if (!(await guardScheduler.ensure(deps.queues, runId, every))) return;
     deps.logger.info({ run: runId, every, guards: run.guards.map((guard) => guard.id) }, 'guards watching');
   };
@@ -38,14 +41,15 @@ export function createGuardsStartProcessor(deps: GuardDeps) {
 
 /**
  * BullMQ processor for `guards-stop`: stops evaluation unless the run has PagerDuty incidents open, which the
- * scheduler keeps watching until the rollback completes (`settleEndedRun`); sends the finish change event.
+ * scheduler keeps watching until the rollback completes (`settleEndedRun`), or the run succeeded into its
+ * day-after watch, which the same scheduler evaluates; sends the finish change event.
  */
 export function createGuardsStopProcessor(deps: GuardDeps) {
   return async (job: Job): Promise<void> => {
     const { runId } = runJobSchema.parse(job.data);
     const run = await deps.store.get(runId);
     const open = await deps.incidents.openIncidents(runId);
-    if (!run || open.size === 0) await guardScheduler.remove(deps.queues, runId);
+    if (!run || (open.size === 0 && !watchOpen(run))) await guardScheduler.remove(deps.queues, runId);
     if (run?.kind === 'deploy' && deps.pagerduty?.routes.has(run.service)) {
       await enqueuePagerDutyEvent(deps.queues, {
         kind: 'change',

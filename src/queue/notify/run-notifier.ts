@@ -1,5 +1,15 @@
 import type { ThreadNote } from '../../run/core/thread-note.js';
 import type { AuditEntry, Run } from '../../run/core/run-schema.js';
+import type { StatsChartJob } from './stats-chart-job.js';
+
+/** A Job pod's log as the thread gets it. `requestedBy`: the user who asked for it (absent: the Job failed). */
+export interface JobLogFile {
+  itemTitle: string;
+  jobName: string;
+  podName: string;
+  content: string;
+  requestedBy?: string;
+}
 
 /**
  * The port through which workers show a run to people. The queue layer knows nothing of Slack; the Slack
@@ -36,6 +46,15 @@ export interface RunNotifier {
    * follow-up phase ended. Throws like `postThread`.
    */
   postLog(run: Run, audit: readonly AuditEntry[], now: number, followUp?: boolean): Promise<void>;
+  /** Posts the announcement of an emergency deploy in `channel` (the environment's audit channel), outside any thread. */
+  postAnnouncement(run: Run, channel: string): Promise<void>;
+  /** Draws the deployments-per-day chart of a `/deploy stats` answer and sends it to `chart.requestedBy` directly (a PNG file). */
+  postStatsChart(chart: StatsChartJob): Promise<void>;
+  /**
+   * Uploads a `job` step's whole pod log as a text file in the run message's thread (files.uploadV2), titled
+   * with the Job, the pod and the step, and who asked for it when someone did. Throws like `postThread`.
+   */
+  postJobLog(run: Run, log: JobLogFile): Promise<void>;
   /** Posts the reminder of a due follow-up phase, with its buttons, in the run message's thread; throws like `postThread`. */
   postPhaseReminder(run: Run, phaseId: string): Promise<void>;
 }

@@ -26,8 +26,6 @@ export interface StepJobOptions {
   logLines?: number;
   /** Read the log tail when the Job succeeds too. */
   logOnSuccess?: boolean;
-  /** On failure, read up to this many last lines of the log as well. */
-  fullLogLines?: number;
   /** Wait this long past the deadline for the API server's DeadlineExceeded verdict; default 0. */
   graceMs?: number;
 }
@@ -51,7 +49,6 @@ export async function runStepJob(run: Run, item: RunStepOf<'smoke-job' | 'job'>,
     ...(o.backoffLimit === undefined ? {} : { backoffLimit: o.backoffLimit }),
     ...(o.logOnSuccess ? { logOnSuccess: true } : {}),
     ...(o.logLines === undefined ? {} : { logLines: o.logLines }),
-    ...(o.fullLogLines === undefined ? {} : { fullLogLines: o.fullLogLines }),
     timeoutMs: Math.max(1, deadline - context.now()),
     ...(o.graceMs === undefined ? {} : { graceMs: o.graceMs }),
     now: context.now,

@@ -1,6 +1,7 @@
 import { FLIGHTDECK_ACTOR } from './run-event.js';
 import { CLUSTER_CHANGING_ACTIONS, isPeopleItem, type RunItem } from './run-item-schema.js';
 import type { RunPhase, RunState } from './run-schema.js';
+import { beginWatch } from './guard-watch.js';
 import { isFollowUp, record, requestSummary, stopGuards, type RunDraft } from './run-draft.js';
 
 /**
@@ -123,13 +124,14 @@ function dropExpiredApprovals(draft: RunDraft, phase: RunPhase): boolean {
   return reopened;
 }
 
-/** All regular phases are done: the run succeeded; follow-up phases are scheduled from now. */
+/** All regular phases are done: the run succeeded; follow-up phases are scheduled and the day-after watch begins from now. */
 function succeed(draft: RunDraft): 'succeeded' {
   const { run } = draft;
   run.endedAt = draft.now;
   stopGuards(draft);
   record(draft, FLIGHTDECK_ACTOR, 'run.succeeded', `${run.service} ${run.version} to ${run.environment}`);
   draft.effects.push({ type: 'thread', note: { kind: 'run-succeeded', runId: run.id, image: run.target.image, environment: run.environment } });
+  beginWatch(draft);
   for (const phase of run.phases) {
     if (phase.afterMs === undefined || phase.state !== 'pending') continue;
     phase.dueAt = draft.now + phase.afterMs;

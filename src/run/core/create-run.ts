@@ -1,6 +1,7 @@
 import type { Checklist } from '../../checklist/checklist-schema.js';
 import { fillTemplates, type TemplateVariable } from '../../checklist/template-variables.js';
 import { durationMs } from './duration-ms.js';
+import { toGuardWatch } from './guard-watch.js';
 import { RUN_SCHEMA_VERSION, type Run, type RunGuard, type RunPhase, type RunTarget } from './run-schema.js';
 import { toRunItem } from './to-run-item.js';
 
@@ -93,6 +94,7 @@ export function createRun(input: CreateRunInput, now: number): Run {
       title: phase.title,
       state: 'pending',
       ...(phase.after === undefined ? {} : { afterMs: durationMs(phase.after, `phase "${phase.id}" after`) }),
+      ...(phase.after !== undefined && phase.onFailure === 'page' ? { onFailure: 'page' as const } : {}),
       items: phase.items.map((item) => toRunItem(item, checklist, input.target)),
       })),
     ],
@@ -106,6 +108,7 @@ export function createRun(input: CreateRunInput, now: number): Run {
         action: guard.action,
         noData: guard.noData,
         onError: guard.onError,
+        ...(guard.watchFor === undefined ? {} : { watch: toGuardWatch(guard) }),
       }),
     ),
     breaches: [],

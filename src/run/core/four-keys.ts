@@ -28,6 +28,8 @@ export interface FourKeys {
   perDay: number;
   /** Deployments in each 24 hours of the range counted from `from`, oldest first (the last may be partial). */
   daily: number[];
+  /** Of `daily`, the deployments that failed or were rolled back, by the same days. */
+  dailyFailures: number[];
   /** Deployments that failed or were rolled back. */
   failures: number;
   /** failures ÷ deployments; undefined without deployments. */
@@ -63,11 +65,15 @@ export function computeFourKeys(runs: readonly FourKeysRun[], range: FourKeysRan
   const leadTimes = deployments.flatMap((run) => (run.commit?.at === undefined ? [] : [Math.max(0, (run.endedAt ?? run.createdAt) - run.commit.at)]));
   const days = Math.max(1, Math.ceil((range.to - range.from) / DAY_MS));
   const daily = new Array<number>(days).fill(0);
-  for (const run of deployments) daily[Math.min(days - 1, Math.floor((run.createdAt - range.from) / DAY_MS))]! += 1;
+  const dailyFailures = new Array<number>(days).fill(0);
+  const dayOf = (run: FourKeysRun) => Math.min(days - 1, Math.floor((run.createdAt - range.from) / DAY_MS));
+  for (const run of deployments) daily[dayOf(run)]! += 1;
+  for (const run of failures) dailyFailures[dayOf(run)]! += 1;
   return {
     deployments: deployments.length,
     perDay: deployments.length / Math.max(1, (range.to - range.from) / DAY_MS),
     daily,
+    dailyFailures,
     failures: failures.length,
     changeFailureRate: deployments.length === 0 ? undefined : failures.length / deployments.length,
     timeToRestoreMs: median(restores),

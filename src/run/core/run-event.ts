@@ -2,14 +2,12 @@ import type { ThreadNote } from './thread-note.js';
 import type { GuardAssessment } from '../../probes/assess-guard.js';
 import type { Measurement } from '../../probes/probe-provider.js';
 import type { RunCause, RunReason } from './run-reason.js';
-import type { AuditEntry, RollbackTarget, Run } from './run-schema.js';
+import type { AuditEntry, RollbackTarget, Run, WatchEnd } from './run-schema.js';
 import type { JobOutcome } from './run-item-schema.js';
 
-/** A `job` step's Job as it ended: the outcome kept on the run, and the log lines the thread gets when it failed. */
+/** A `job` step's Job as it ended: the outcome kept on the run (a failed Job's whole log goes to the thread as a file). */
 export interface JobReport {
   outcome: JobOutcome;
-  /** The end of the pod's log (empty when it succeeded or the log was unreadable). */
-  log: readonly string[];
 }
 
 type GuardAction = 'rollback' | 'page' | 'notify';
@@ -33,6 +31,8 @@ export type RunEvent =
   | { type: 'step-failed'; itemId: string; reason: string; outcome: 'failed' | 'error'; page?: boolean; job?: JobReport }
   /** Updates the running step's detail line only (e.g. rollout progress); no audit entry. */
   | { type: 'step-progress'; itemId: string; detail: string }
+  /** A running `job` step read `lines` more of its pod's log, from line `from` (0-based) on; the thread gets them. */
+  | { type: 'job-log-streamed'; itemId: string; jobName: string; podName: string; from: number; lines: string[] }
   /** A step found, before changing the cluster, that its run no longer holds the target's lock (`holder`: who does, or ''). */
   | { type: 'lock-lost'; itemId: string; holder: string }
   | { type: 'rollback-target-recorded'; target: RollbackTarget }
@@ -48,7 +48,9 @@ export type RunEvent =
   /** A follow-up phase's delayed job fired. */
   | { type: 'phase-due'; phaseId: string }
   /** The deployment summary is in the thread. */
-  | { type: 'summary-posted' };
+  | { type: 'summary-posted' }
+  /** The day-after watch ends: its window passed (the delayed job or an evaluation saw it), or a newer run of the target began. */
+  | { type: 'watch-ended'; end: Extract<WatchEnd, { kind: 'expired' | 'superseded' }> };
 
 
 /** Work the caller must schedule after storing the transition; the core never does I/O itself. */
@@ -57,6 +59,8 @@ export type Effect =
   | { type: 'run-check'; itemId: string }
   /** A delayed job that applies `phase-due` at `at` (epoch ms). */
   | { type: 'schedule-phase'; phaseId: string; at: number }
+  /** A delayed job that applies `watch-ended` (expired) at `at` (epoch ms); the guards' scheduler keeps evaluating until then. */
+  | { type: 'schedule-watch-end'; at: number }
   | { type: 'start-guards' }
   | { type: 'stop-guards' }
   /** Start a rollback run for this run (it ended `failed` after changing the cluster). */
@@ -64,10 +68,15 @@ export type Effect =
   /** Trigger PagerDuty and DM the on-call; the run is paused until someone acts. */
   | { type: 'page'; guardId: string; detail: string }
   | { type: 'notify'; guardId: string; detail: string }
-  /** Trigger PagerDuty for a run that failed for a reason no guard watches (a 403 after the cluster changed). */
-  | { type: 'page-failure'; detail: string }
+  /**
+   * Trigger PagerDuty for a run that failed for a reason no guard watches (a 403 after the cluster changed),
+   * or a follow-up check that failed in a phase with `onFailure: page`; `incident` names it (default: the run's failure).
+   */
+  | { type: 'page-failure'; detail: string; incident?: string }
   /** A reply in the run's thread, as data (src/slack/views words it). */
   | { type: 'thread'; note: ThreadNote }
+  /** Upload a `job` step's whole pod log as a file in the thread, read from the cluster when the upload runs. */
+  | { type: 'job-log-file'; itemId: string }
   /** Post the deployment summary in the thread, then apply `summary-posted`. */
   | { type: 'summary' };
 

@@ -129,7 +129,13 @@ export const jobOutcomeSchema = z.object({
 });
 export type JobOutcome = z.infer<typeof jobOutcomeSchema>;
 
-/** `timeoutMs`: the step's deadline, also the Job's activeDeadlineSeconds. */
+/**
+ * How far a running Job's log has reached the thread: the pod streamed and how many of its lines were posted.
+ * Stored with the replies it asked for (one transition), so a step resumed by another worker posts from there.
+ */
+export const jobLogStreamSchema = z.object({ podName: z.string(), lines: z.number().int().nonnegative() });
+
+/** `timeoutMs`: the step's deadline, also the Job's activeDeadlineSeconds. `logStream`: since run schema 5. */
 const jobRunStepSchema = z.object({
   ...stepBase,
   action: z.literal('job'),
@@ -137,6 +143,7 @@ const jobRunStepSchema = z.object({
   timeoutMs,
   onFailure: z.enum(JOB_FAILURE_POLICIES),
   outcome: jobOutcomeSchema.optional(),
+  logStream: jobLogStreamSchema.optional(),
 });
 const previewRunStepSchema = z.object({ ...stepBase, action: z.literal('preview'), timeoutMs });
 const switchRunStepSchema = z.object({ ...stepBase, action: z.literal('switch') });

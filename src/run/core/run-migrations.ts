@@ -38,6 +38,16 @@ export const RUN_MIGRATIONS: Readonly<Record<number, RunMigration>> = {
     up: (doc) => ({ ...doc, schemaVersion: 4 }),
     down: (doc) => (fitsVersion3(doc) ? { ...doc, schemaVersion: 3 } : undefined),
   },
+  /**
+   * 5 adds the day-after watch (a guard's `watch`, the run's `watch` and a follow-up phase's `onFailure`) and a
+   * `job` step's `logStream` (how much of its running Job's log the thread has). A version 4 document is already
+   * a version 5 one; a run using any of them stays at 5, since version 4 would drop them (and with them the watch
+   * of a succeeded run, the page of a failed follow-up, or the offset a resumed step posts its log from).
+   */
+  4: {
+    up: (doc) => ({ ...doc, schemaVersion: 5 }),
+    down: (doc) => (fitsVersion4(doc) ? { ...doc, schemaVersion: 4 } : undefined),
+  },
 };
 
 function itemsOf(doc: StoredRunDocument): Array<Record<string, unknown>> {
@@ -46,6 +56,16 @@ function itemsOf(doc: StoredRunDocument): Array<Record<string, unknown>> {
 }
 
 const VERSION_4_ACTIONS = new Set(['job', 'preview', 'switch', 'scale-down', 'switch-back', 'retire-preview']);
+
+/** Whether a version 5 document uses nothing version 4 would drop. */
+function fitsVersion4(doc: StoredRunDocument): boolean {
+  if (doc.watch !== undefined) return false;
+  if (itemsOf(doc).some((item) => item.logStream !== undefined)) return false;
+  const guards = Array.isArray(doc.guards) ? (doc.guards as Array<Record<string, unknown>>) : [];
+  if (guards.some((guard) => guard.watch !== undefined)) return false;
+  const phases = Array.isArray(doc.phases) ? (doc.phases as Array<Record<string, unknown>>) : [];
+  return !phases.some((phase) => phase.onFailure !== undefined);
+}
 
 /** Whether a version 4 document uses nothing version 3 would refuse or drop. */
 function fitsVersion3(doc: StoredRunDocument): boolean {

@@ -10,7 +10,7 @@ export type { RunItem } from './run-item-schema.js';
  * Bumped whenever the stored shape changes, with a migration from the previous version in
  * run-migrations.ts: older documents are migrated forward on read (parse-run.ts).
  */
-export const RUN_SCHEMA_VERSION = 4;
+export const RUN_SCHEMA_VERSION = 5;
 
 /**
  * The run document as stored in Redis. It is parsed with this schema on every read (after migrating an
@@ -47,6 +47,8 @@ export const runPhaseSchema = z.object({
   afterMs: z.number().int().nonnegative().optional(),
   /** When a follow-up phase is due, epoch ms; set when the run succeeds. */
   dueAt: z.number().optional(),
+  /** Set (schema 5) on a follow-up phase whose failed check pages PagerDuty (`onFailure: page`). */
+  onFailure: z.literal('page').optional(),
   items: z.array(runItemSchema),
 });
 export type RunPhase = z.infer<typeof runPhaseSchema>;
@@ -68,8 +70,30 @@ export const runGuardSchema = z.object({
     .optional(),
   /** Set by a breach and cleared by the next non-breached assessment: one breach per episode. */
   breachedAt: z.number().optional(),
+  /** Set (schema 5) on a guard with `watchFor`: how it watches after the run succeeded (guard-watch.ts). */
+  watch: z
+    .object({
+      windowMs: z.number().int().positive(),
+      probe: probeSpecSchema,
+      forMs: z.number().int().nonnegative(),
+      intervalMs: z.number().int().positive(),
+      action: z.enum(GUARD_ACTIONS),
+    })
+    .optional(),
 });
 export type RunGuard = z.infer<typeof runGuardSchema>;
+
+/** How the day-after watch ended: its window passed, a newer run of the target began, the run was rolled back, or a guard rolled it back. */
+export const watchEndSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('expired') }),
+  z.object({ kind: z.literal('superseded'), runId: z.string() }),
+  z.object({ kind: z.literal('rolled-back') }),
+  z.object({ kind: z.literal('breached'), guardId: z.string() }),
+]);
+export type WatchEnd = z.infer<typeof watchEndSchema>;
+
+/** The watch of a succeeded run's guards with `watchFor` (schema 5): from success until `until`, or until `end`. */
+export const runWatchSchema = z.object({ startedAt: z.number(), until: z.number(), end: watchEndSchema.optional(), endedAt: z.number().optional() });
 
 export const breachSchema = z.object({ guardId: z.string(), action: z.enum(GUARD_ACTIONS), detail: z.string(), at: z.number() });
 
@@ -138,6 +162,8 @@ export const runSchema = z.object({
   /** When the guards began watching (the first cluster-changing step started); unset while they do not. */
   guardsStartedAt: z.number().optional(),
   guardsStoppedAt: z.number().optional(),
+  /** Set (schema 5) when a run whose guards have `watchFor` succeeded: they keep watching (guard-watch.ts). */
+  watch: runWatchSchema.optional(),
   /** Why and since when the run is paused; `from` is the state resume returns to before advancing. */
   paused: z.object({ from: z.enum(['running', 'waiting']), by: z.string(), at: z.number(), reason: z.string().optional() }).optional(),
   /** Why the run ended, or why a rollback run was started: who acted as a user id (a string in documents of older versions). */

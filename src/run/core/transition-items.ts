@@ -96,5 +96,6 @@ export function applyCheckMeasured(draft: RunDraft, event: ItemEvent<'check-meas
   if (!isFollowUp(phase)) return endRun(draft, 'failed', reason, FLIGHTDECK_ACTOR);
   phase.state = 'failed';
   draft.effects.push({ type: 'thread', note: { kind: 'follow-up-failed', phaseTitle: phase.title, reason } });
+  if (phase.onFailure === 'page') draft.effects.push({ type: 'page-failure', detail: `follow-up "${phase.title}": ${reason}`, incident: `follow-up-${phase.id}` });
   return draft.run.state;
 }

@@ -1,5 +1,6 @@
 import type { RunEvent } from './run-event.js';
 import { FLIGHTDECK_ACTOR } from './run-event.js';
+import { endWatch } from './guard-watch.js';
 import { plainRunReason } from './run-reason.js';
 import { isTerminal } from './run-schema.js';
 import { changedCluster, interrupt, isFollowUp, record, requestSummary, stopGuards, type NextState, type RunDraft } from './run-draft.js';
@@ -24,6 +25,7 @@ export function applyRollbackStarted(draft: RunDraft, event: RollbackEvent<'roll
     run.endedAt = draft.now;
   }
   stopGuards(draft);
+  endWatch(draft, { kind: 'rolled-back' });
   for (const phase of run.phases) if (isFollowUp(phase) && (phase.state === 'pending' || phase.state === 'active')) phase.state = 'skipped';
   run.rollbackRunId = event.rollbackRunId;
   record(draft, event.actor, 'rollback.started', `run ${event.rollbackRunId}`);

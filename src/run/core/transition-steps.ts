@@ -41,21 +41,11 @@ export function applyStepFailed(draft: RunDraft, event: StepEvent<'step-failed'>
 /** Characters of log per thread reply: a part fits one Slack message with room for its heading. */
 const JOB_LOG_PART_CHARS = 3500;
 
-/**
- * Keeps a `job` step's outcome on the run and tells the thread: the last lines of a Job that succeeded, the
- * log of one that failed, in parts, in order.
- */
-function recordJob(draft: RunDraft, item: RunStepItem, job: JobReport | undefined): void {
-  if (!job || item.action !== 'job') return;
-  item.outcome = structuredClone(job.outcome);
-  const { jobName, podName, status, logTail } = job.outcome;
-  if (status === 'succeeded' || job.log.length === 0) {
-    if (logTail.length > 0) draft.effects.push({ type: 'thread', note: { kind: 'job-log', itemTitle: item.title, jobName, ...(podName ? { podName } : {}), lines: [...logTail], part: 1, parts: 1, tail: true } });
-    return;
-  }
+/** Lines in parts of at most JOB_LOG_PART_CHARS characters (a longer line is cut), in order. */
+function logParts(log: readonly string[]): string[][] {
   const parts: string[][] = [[]];
   let size = 0;
-  for (const raw of job.log) {
+  for (const raw of log) {
     const line = raw.length > JOB_LOG_PART_CHARS ? `${raw.slice(0, JOB_LOG_PART_CHARS - 1)}…` : raw;
     if (size + line.length + 1 > JOB_LOG_PART_CHARS && parts.at(-1)!.length > 0) {
       parts.push([]);
@@ -64,9 +54,45 @@ function recordJob(draft: RunDraft, item: RunStepItem, job: JobReport | undefine
     parts.at(-1)!.push(line);
     size += line.length + 1;
   }
-  parts.forEach((lines, index) => {
-    draft.effects.push({ type: 'thread', note: { kind: 'job-log', itemTitle: item.title, jobName, ...(podName ? { podName } : {}), lines, part: index + 1, parts: parts.length } });
-  });
+  return parts;
+}
+
+/**
+ * Keeps a `job` step's outcome on the run and tells the thread: the last lines of a Job that succeeded when
+ * none of its log was streamed there while it ran, and the whole log of one that failed, as a file.
+ */
+function recordJob(draft: RunDraft, item: RunStepItem, job: JobReport | undefined): void {
+  if (!job || item.action !== 'job') return;
+  item.outcome = structuredClone(job.outcome);
+  const { jobName, podName, status, logTail } = job.outcome;
+  if (status === 'failed') {
+    draft.effects.push({ type: 'job-log-file', itemId: item.id });
+    return;
+  }
+  if (logTail.length > 0 && item.logStream === undefined) {
+    draft.effects.push({ type: 'thread', note: { kind: 'job-log', itemTitle: item.title, jobName, ...(podName ? { podName } : {}), lines: [...logTail], part: 1, parts: 1, tail: true } });
+  }
+}
+
+/**
+ * A running Job's next log lines reach the thread, in parts, and the run keeps how far they got, in the same
+ * write: a step resumed elsewhere reads on from there. A new pod (the Job's next try) starts again at its
+ * line 0; lines from elsewhere than where the run got (a report repeated after a kill, a gap) change nothing.
+ */
+export function applyJobLogStreamed(draft: RunDraft, event: StepEvent<'job-log-streamed'>): NextState {
+  const { item } = locate(draft.run, event.itemId);
+  if (item.kind !== 'step' || item.action !== 'job' || item.state !== 'running' || event.lines.length === 0) return null;
+  const reached = item.logStream?.podName === event.podName ? item.logStream.lines : 0;
+  if (event.from !== reached) return null;
+  item.logStream = { podName: event.podName, lines: reached + event.lines.length };
+  const parts = logParts(event.lines);
+  let firstLine = reached + 1;
+  for (const [index, lines] of parts.entries()) {
+    const note = { kind: 'job-log' as const, itemTitle: item.title, jobName: event.jobName, podName: event.podName, lines, part: index + 1, parts: parts.length, firstLine };
+    draft.effects.push({ type: 'thread', note });
+    firstLine += lines.length;
+  }
+  return draft.run.state;
 }
 
 /** Another run acts on the target now: this one stops without touching the cluster again. */

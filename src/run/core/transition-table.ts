@@ -3,9 +3,11 @@ import { isFollowUp, itemsOf, type NextState, type RunDraft } from './run-draft.
 import type { Run, RunState } from './run-schema.js';
 import { applyAbort, applyPause, applyResume, applyStart } from './transition-control.js';
 import { applyGuardAssessed, applyGuardBreached } from './transition-guards.js';
+import { watchOpen } from './guard-watch.js';
+import { applyWatchEnded } from './transition-watch.js';
 import { applyApprove, applyCheckMeasured, applyTick } from './transition-items.js';
 import { applyPhaseDue, applyRollbackFinished, applyRollbackStarted } from './transition-rollback.js';
-import { applyLockLost, applyRollbackTargetRecorded, applyStepFailed, applyStepProgress, applyStepSucceeded, applySummaryPosted } from './transition-steps.js';
+import { applyJobLogStreamed, applyLockLost, applyRollbackTargetRecorded, applyStepFailed, applyStepProgress, applyStepSucceeded, applySummaryPosted } from './transition-steps.js';
 
 /*
  * The run's state machine, one row per event: the states that take the event, the states it leads to
@@ -77,8 +79,8 @@ export const RUN_TRANSITIONS: TransitionTable = {
   'check-measured': {
     from: [...LIVE, 'succeeded'],
     whenEnded: onFollowUp,
-    to: { stay: 'a pass, a try that is retried, or a failed follow-up check (only its phase fails)', failed: 'the last try of a check failed' },
-    effects: [...END_EFFECTS],
+    to: { stay: 'a pass, a try that is retried, or a failed follow-up check (only its phase fails; `onFailure: page` pages)', failed: 'the last try of a check failed' },
+    effects: [...END_EFFECTS, 'page-failure'],
     apply: applyCheckMeasured,
   },
   'step-progress': {
@@ -87,16 +89,22 @@ export const RUN_TRANSITIONS: TransitionTable = {
     effects: [],
     apply: applyStepProgress,
   },
+  'job-log-streamed': {
+    from: LIVE,
+    to: { stay: "the running Job's new log lines go to the thread; the run keeps how far they got" },
+    effects: ['thread'],
+    apply: applyJobLogStreamed,
+  },
   'step-succeeded': {
     from: LIVE,
     to: { stay: 'the step is done; the advance starts what comes next' },
-    effects: ['thread'],
+    effects: ['thread', 'job-log-file'],
     apply: applyStepSucceeded,
   },
   'step-failed': {
     from: LIVE,
     to: { failed: 'the release is bad (a rollout that never became ready)', error: 'flightdeck or the infrastructure broke (a 403, a missing Deployment)' },
-    effects: [...END_EFFECTS, 'page-failure'],
+    effects: [...END_EFFECTS, 'page-failure', 'job-log-file'],
     apply: applyStepFailed,
   },
   'lock-lost': {
@@ -130,22 +138,28 @@ export const RUN_TRANSITIONS: TransitionTable = {
     apply: applyAbort,
   },
   'guard-assessed': {
-    from: LIVE,
+    from: [...LIVE, 'succeeded'],
+    whenEnded: watchOpen,
     ignoredWhenEnded: true,
     to: { stay: 'the guard shows its latest assessment' },
     effects: [],
     apply: applyGuardAssessed,
   },
   'guard-breached': {
-    from: LIVE,
+    from: [...LIVE, 'succeeded'],
+    whenEnded: watchOpen,
     ignoredWhenEnded: true,
-    to: { failed: 'action rollback', paused: 'action page, from running or waiting', stay: 'action notify, or page on a run that is not running or waiting' },
+    to: {
+      failed: 'action rollback',
+      paused: 'action page, from running or waiting',
+      stay: 'action notify, or page on a run that is not running or waiting; during the watch of a succeeded run any action (rollback ends the watch and asks for the rollback)',
+    },
     effects: [...END_EFFECTS, 'page', 'notify'],
     apply: applyGuardBreached,
   },
   'rollback-started': {
     from: [...LIVE, ...ENDED],
-    to: { 'rolling-back': 'a run that changed the cluster and is not a rollback itself nor rolled back already; one in flight is interrupted' },
+    to: { 'rolling-back': 'a run that changed the cluster and is not a rollback itself nor rolled back already; one in flight is interrupted, an open watch ends' },
     effects: ['thread', 'stop-guards'],
     apply: applyRollbackStarted,
   },
@@ -167,6 +181,12 @@ export const RUN_TRANSITIONS: TransitionTable = {
     effects: [],
     apply: applySummaryPosted,
   },
+  'watch-ended': {
+    from: [...LIVE, ...ENDED],
+    to: { stay: "a succeeded run's open watch ends (its window passed, or a newer run of the target began); otherwise nothing changes" },
+    effects: ['thread'],
+    apply: applyWatchEnded,
+  },
 };
 
 /** What the advance does after every event (src/run/core/advance-run.ts), as a row of its own. */
@@ -177,7 +197,7 @@ export const ADVANCE = {
     waiting: 'only people can move the run on',
     succeeded: 'every regular phase is done (on a succeeded run: follow-ups progress, the state stays)',
   },
-  effects: ['thread', 'run-check', 'run-step', 'start-guards', 'stop-guards', 'schedule-phase', 'summary'],
+  effects: ['thread', 'run-check', 'run-step', 'start-guards', 'stop-guards', 'schedule-phase', 'schedule-watch-end', 'summary'],
 } as const;
 
 /** Whether a run in its current state takes `event` at all (see `from`, `whenEnded`). */

@@ -46,7 +46,9 @@ function checklistLines(plan: DryRunPlan): string[] {
     `${p + 1}. *${escapeMrkdwn(phase.title)}*${phase.after === undefined ? '' : ` (follow-up, ${phase.after} after success)`}`,
     ...phase.items.map((item) => `    ${ITEM_MARK[item.kind]} ${escapeMrkdwn(item.title)}${item.detail === undefined ? '' : ` — ${escapeMrkdwn(item.detail)}`}`),
   ]);
-  const guards = plan.guards.map((guard) => `    :shield: ${escapeMrkdwn(guard.title)} — for ${guard.for}, then ${guard.action}`);
+  const guards = plan.guards.map(
+    (guard) => `    :shield: ${escapeMrkdwn(guard.title)} — for ${guard.for}, then ${guard.action}${guard.watch ? `; watches ${guard.watch.for} after success, then ${guard.watch.action}` : ''}`,
+  );
   return guards.length === 0 ? lines : [...lines, 'Guards, from the rollout until the run ends:', ...guards];
 }
 
