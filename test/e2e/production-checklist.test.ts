@@ -16,10 +16,10 @@ import { waitUntil } from '../support/wait-until.js';
 /**
  * The shipped production checklist (blue-green), unedited, against the emulators with the chart's RBAC
  * enforced (the world's default worker identity). Only documented overrides make it fit a test:
- * CHECKLIST_DURATION_CAP shortens the bake, the scale-down delay, guard windows and follow-ups to a second,
- * and PROBE_CONNECT_TO sends the probes' in-cluster Service URLs to a local health endpoint, as
- * `kubectl port-forward` would. The cluster holds what the checklist's header asks for: the `database`
- * Secret, the `database-backups` claim, and the active and preview Services.
+ * CHECKLIST_DURATION_CAP shortens the bake, the scale-down delay, guard windows, the day-after watch and
+ * follow-ups to a second, and PROBE_CONNECT_TO sends the probes' in-cluster Service URLs to a local health
+ * endpoint, as `kubectl port-forward` would. The cluster holds what the checklist's header asks for: the
+ * `database` Secret, the `database-backups` claim, and the active and preview Services.
  */
 const PRODUCTION = readFileSync(resolve(import.meta.dirname, '../../checklists/production.yaml'), 'utf8');
 const CHANNEL = 'C0PROD';
@@ -144,6 +144,13 @@ describe('checklists/production.yaml, run for real under the chart RBAC', () => 
     const done = await waitForRunState(world.store, run.id, ['succeeded', 'failed', 'error', 'rolled-back', 'rollback-failed'], 60_000);
     expect(done.state, JSON.stringify(done.reason)).toBe('succeeded');
     expect(done.phases.slice(0, PHASE['post-deployment']! + 1).flatMap((phase) => phase.items.map((item) => `${item.id}:${item.state}`)).filter((s) => !s.endsWith(':done'))).toEqual([]);
+    // The day-after watch (24 h, capped to a second) began at success and ended by itself, nothing breached.
+    const watched = await waitUntil('the day-after watch to end', async () => {
+      const current = (await world.store.get(run.id))!;
+      return current.watch?.end ? current : undefined;
+    }, 30_000);
+    expect(watched.watch).toMatchObject({ startedAt: expect.any(Number), end: { kind: 'expired' } });
+    expect(watched.breaches).toEqual([]);
 
     // The backup before the migration, the migration before anything of the new version runs.
     const [backup, migrate, smoke] = [jobName(run, 'backup'), jobName(run, 'migrate'), jobName(run, 'smoke-test', 'smoke-job')];
