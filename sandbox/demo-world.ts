@@ -30,7 +30,9 @@ function holders(role: string): string {
 }
 
 /**
- * The catalog: two services, staging (standard checklist) and production (the production checklist). The
+ * The catalog: two services, staging (standard checklist) and production (the production checklist's canary
+ * variant, production-canary: the walkthrough shows traffic moving a slice at a time, and the shipped
+ * blue-green production.yaml would need a database Secret and a backup claim the demo has no use for). The
  * sandbox runs it as it runs anybody's: Prometheus, the cluster and the workspace are made to match it.
  */
 export function demoCatalog(): string {
@@ -60,7 +62,7 @@ export function demoCatalog(): string {
     '  staging: { cluster: sandbox, checklist: standard, deployers: [deployers] }',
     '  production:',
     '    cluster: sandbox',
-    '    checklist: production',
+    '    checklist: production-canary',
     '    deployers: [deployers]',
     '    rollbackers: [deployers, oncall]',
     'services:',

@@ -15,6 +15,9 @@ const CHECKLIST = checklistSchema.parse({
         { id: 'wait', kind: 'step', action: 'wait-rollout', timeout: '10m' },
         { id: 'bake', kind: 'step', action: 'bake', duration: '30m' },
         { id: 'short', kind: 'step', action: 'bake', duration: '500ms' },
+        { id: 'preview', kind: 'step', action: 'preview' },
+        { id: 'switch', kind: 'step', action: 'switch' },
+        { id: 'scale-down', kind: 'step', action: 'scale-down', scaleDownDelay: '30m', timeout: '10m' },
       ],
     },
     { id: 'week', title: 'A week after', after: '7d', items: [{ id: 'look', kind: 'manual', title: 'Looked' }] },
@@ -25,12 +28,14 @@ const CHECKLIST = checklistSchema.parse({
 describe('capDurations', () => {
   it('shortens every wait past the cap and keeps timeouts, expiries and shorter waits', () => {
     const capped = capDurations(CHECKLIST, 1000);
-    const [check, signoff, wait, bake, short] = capped.phases[0]!.items as Array<Record<string, unknown>>;
+    const [check, signoff, wait, bake, short, , , scaleDown] = capped.phases[0]!.items as Array<Record<string, unknown>>;
     expect(check).toMatchObject({ interval: '1000ms', timeout: '5m', retries: 3 });
     expect(signoff).toMatchObject({ expires: '4h' });
     expect(wait).toMatchObject({ timeout: '10m' });
     expect(bake).toMatchObject({ duration: '1000ms' });
     expect(short).toMatchObject({ duration: '500ms' });
+    // The blue-green watch before the old version goes is a wait; the scale-down's rollout bound is not.
+    expect(scaleDown).toMatchObject({ scaleDownDelay: '1000ms', timeout: '10m' });
     expect(capped.phases[1]!.after).toBe('1000ms');
     expect(capped.guards[0]).toMatchObject({ for: '1000ms', interval: '1000ms', watchFor: '1000ms', afterSuccess: { for: '1000ms', interval: '500ms', action: 'page' } });
     expect(checklistSchema.parse(capped)).toEqual(capped);
