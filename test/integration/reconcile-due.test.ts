@@ -131,9 +131,9 @@ describe('what a pass still asks for', () => {
     await (await queues.steps.getJob(jobId))?.remove();
     expect((await countedPass(0)).docsRead).toEqual(['1']);
     expect(await queues.steps.getJob(jobId)).toBeDefined();
-    // Re-scored a recheck (10 s) on: not read by the pass right after.
-    expect((await countedPass()).docsRead).toEqual(['1']);
-    expect((await countedPass()).docsRead).toEqual([]);
+    // Re-scored a recheck (here an hour) on: not read by the pass right after.
+    expect((await countedPass(3_600_000)).docsRead).toEqual(['1']);
+    expect((await countedPass(3_600_000)).docsRead).toEqual([]);
 
     await (await queues.steps.getJob(jobId))?.remove();
     await write('1', (current) => ({ ...current, state: 'succeeded' }));
