@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startKubernetesEmulator, writeKubeconfigFor, type KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { startKubernetesEmulator, writeKubeconfigFor } from '../../sandbox/kubernetes/index.js';
 import { SlackDriver, startSlackEmulator, type RecordedCall, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { startFlightdeckProcess } from '../../test/support/flightdeck-process.js';
 import { BENCH_CONTAINER, ROLLOUT_ONLY_CHECKLIST, benchCatalog, channelId, placementOf, repositoryOf, serviceName } from '../bench-catalog.js';
@@ -17,13 +17,7 @@ import { tallyKubernetes, tallyRedis, tallySlack, type CallTally } from './tally
 
 const SIGNING_SECRET = 'bench-signing-secret';
 const REPLICAS = 1;
-/**
- * The Kubernetes emulator's controller re-reads and re-serialises every object of an instance on each
- * reconcile, so its cost grows with the square of the Deployments it holds: one instance cannot keep 1,000
- * rolling. The runs are spread over instances (one cluster context each) of this many Deployments.
- */
-export const DEPLOYMENTS_PER_CLUSTER = 20;
-/** The emulators' controller resync period (their default is 25 ms, which would saturate a core here). */
+/** The emulator's controller resync period (its default is 25 ms, which would saturate a core here). */
 const EMULATOR_TICK_MS = 250;
 /** /deploys in flight at once while the runs are created. */
 const DEPLOY_CONCURRENCY = 50;
@@ -46,7 +40,6 @@ export interface ManyRunsResult {
   channels: number;
   readyDelayMs: number;
   replicas: number;
-  clusters: number;
   /** How long the signed /deploys took to be acked (closed loop, {@link DEPLOY_CONCURRENCY} in flight). */
   createMs: number;
   createAcks: LatencyStats;
@@ -139,19 +132,17 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
   const channels = Array.from({ length: options.channels }, (_, i) => channelId(i));
   const redis = await startBenchRedis();
   const slack = await startSlackEmulator({ channels });
-  const clusters = Math.ceil(runs / DEPLOYMENTS_PER_CLUSTER);
-  const emulators: KubernetesEmulator[] = [];
-  const cleanups: (() => Promise<unknown>)[] = [() => Promise.all(emulators.map((k8s) => k8s.close())), () => slack.close(), () => redis.stop()];
+  // One cluster, as a team deploying these services would have: every Deployment in one emulator instance.
+  const k8s = await startKubernetesEmulator({ readyDelayMs: options.readyDelayMs, tickMs: EMULATOR_TICK_MS });
+  const cleanups: (() => Promise<unknown>)[] = [() => k8s.close(), () => slack.close(), () => redis.stop()];
   try {
     for (const method of ['chat.postMessage', 'chat.update']) slack.rateLimit({ method, perChannelPerSecond: 1 });
-    for (let c = 0; c < clusters; c += 1) emulators.push(await startKubernetesEmulator({ readyDelayMs: options.readyDelayMs, tickMs: EMULATOR_TICK_MS }));
-    const emulatorOf = (i: number) => emulators[Math.floor((i * clusters) / runs)] as KubernetesEmulator;
     for (let i = 0; i < runs; i += 1) {
       const name = serviceName(i);
-      emulatorOf(i).seedDeployment({ namespace: name, name, container: BENCH_CONTAINER, image: `${repositoryOf(name)}:v1.0.0`, replicas: REPLICAS });
+      k8s.seedDeployment({ namespace: name, name, container: BENCH_CONTAINER, image: `${repositoryOf(name)}:v1.0.0`, replicas: REPLICAS });
     }
     const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-bench-kube-')), 'kubeconfig');
-    writeKubeconfigFor(kubeconfig, emulators.map((emulator, c) => ({ context: placementOf(Math.ceil((c * runs) / clusters), runs, clusters).context, emulator })));
+    writeKubeconfigFor(kubeconfig, [{ context: placementOf(0, runs, 1).context, emulator: k8s }]);
     const profileDir = options.cpuProfDir === undefined ? undefined : resolve(options.cpuProfDir);
     if (profileDir) mkdirSync(profileDir, { recursive: true });
     const profileTarget = profileDir ? join(profileDir, `flightdeck-many-runs-${Date.now()}.cpuprofile`) : undefined;
@@ -160,7 +151,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
       botToken: slack.token,
       signingSecret: SIGNING_SECRET,
       kubeconfigPath: kubeconfig,
-      catalog: benchCatalog(runs, clusters),
+      catalog: benchCatalog(runs),
       checklists: { release: ROLLOUT_ONLY_CHECKLIST },
       env: {
         REDIS_URL: redis.url,
@@ -174,7 +165,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
     const pid = flightdeck.child.pid ?? -1;
     const driver = new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
 
-    const k8sFrom = emulators.map((k8s) => k8s.requests.length);
+    const k8sFrom = k8s.requests.length;
     const slackFrom = slack.calls.length;
     const cpuBefore = { flightdeck: processCpuSeconds(pid), emulators: process.cpuUsage(), redis: redisCpuSeconds(await redis.client.info('cpu')) };
     await redis.resetStats();
@@ -188,7 +179,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
         while (next < runs) {
           const i = next++;
           const sent = performance.now();
-          const text = `${serviceName(i)} v2.0.0 to ${placementOf(i, runs, clusters).environment}`;
+          const text = `${serviceName(i)} v2.0.0 to ${placementOf(i, runs, 1).environment}`;
           const response = await driver.slashCommand({ command: '/deploy', text, channelId: channels[i % channels.length] as string });
           acks.push(performance.now() - sent);
           if (response.status !== 200 || !/Run #\d+: deploying/.test(response.body)) refused += 1;
@@ -228,7 +219,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
     const flightdeckCpu = processCpuSeconds(pid);
     const emulatorCpu = process.cpuUsage(cpuBefore.emulators);
     const redisCpu = redisCpuSeconds(await redis.client.info('cpu')) - cpuBefore.redis;
-    const kubernetes = tallyKubernetes(emulators.flatMap((k8s, c) => k8s.requests.slice(k8sFrom[c])), runs);
+    const kubernetes = tallyKubernetes(k8s.requests.slice(k8sFrom), runs);
     const slackCalls = tallySlack(slack.calls.slice(slackFrom), runs);
     const outcomes = await readRunOutcomes(redis.client, flightdeck.redisPrefix);
     const messageLag = await measureMessageLag({
@@ -249,7 +240,6 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
       channels: channels.length,
       readyDelayMs: options.readyDelayMs,
       replicas: REPLICAS,
-      clusters,
       createMs,
       createAcks: latencyStats(acks),
       createRefused: refused,

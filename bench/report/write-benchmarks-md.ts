@@ -3,7 +3,7 @@ import type { AckLatencyResult } from '../ack-latency/measure-ack-latency.js';
 import type { BenchOptions } from '../bench-options.js';
 import type { BreachToRollbackResult } from '../breach/measure-breach-to-rollback.js';
 import type { MachineInfo } from '../machine-info.js';
-import { DEPLOYMENTS_PER_CLUSTER, type ManyRunsResult } from '../many-runs/measure-many-runs.js';
+import type { ManyRunsResult } from '../many-runs/measure-many-runs.js';
 import type { RecoveryResult } from '../recovery/measure-recovery.js';
 import { ackSection } from './ack-section.js';
 import { CHANNEL_SPACING_MS } from '../../src/queue/notify/channel-pacer.js';
@@ -76,10 +76,9 @@ function runsSection(r: ManyRunsResult | undefined): string[] {
     ...manyRunsTable(r),
     '',
     'How each figure is taken:',
-    `- Kubernetes: every request the emulators received during the window. The Deployments are spread over ${r.clusters} emulator`,
-    `  instances (${DEPLOYMENTS_PER_CLUSTER} per instance, one kubeconfig context and environment each, one namespace per service) because the`,
-    "  emulator's controller scans every object of an instance for each Deployment on each reconcile (quadratic in the",
-    '  Deployments it holds). flightdeck itself sees one cluster per context.',
+    '- Kubernetes: every request the emulator received during the window. Every Deployment is in one emulator instance',
+    '  (one kubeconfig context, one namespace per service), as one cluster would hold them; its controller reads a',
+    "  Deployment's ReplicaSets and Pods through its owner index and skips Deployments that have settled.",
     '- Slack: every Web API call the emulator received during the window, including the ones it answered 429.',
     '- Redis: a `redis-server` started for this measurement only; `CONFIG RESETSTAT` right before the first /deploy and',
     '  `INFO commandstats` at the end, minus the bench\'s own `INFO`/`CONFIG`; the bench reads nothing else from Redis inside',

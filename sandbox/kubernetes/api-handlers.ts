@@ -139,8 +139,6 @@ const DEPENDENTS: Partial<Record<Resource, Resource[]>> = { deployments: ['repli
 export function deleteCascading(store: ObjectStore, resource: Resource, obj: KObject): void {
   store.delete(resource, obj.metadata.namespace, obj.metadata.name);
   for (const dep of DEPENDENTS[resource] ?? []) {
-    for (const child of store.list(dep, obj.metadata.namespace)) {
-      if ((child.metadata.ownerReferences ?? []).some((o: KObject) => o.uid === obj.metadata.uid)) deleteCascading(store, dep, child);
-    }
+    for (const child of store.listOwned(dep, obj.metadata.namespace, String(obj.metadata.uid))) deleteCascading(store, dep, child);
   }
 }

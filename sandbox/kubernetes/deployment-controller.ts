@@ -30,6 +30,12 @@ export class DeploymentController {
    * precision, which would let the deadline fire up to a second early.
    */
   private readonly lastProgressAt = new Map<string, number>();
+  /**
+   * Deployments found settled (every pod ready, the rollout complete) by a reconcile that changed nothing,
+   * by uid: what their reconcile read then (see `inputsOf`). While that is unchanged another reconcile would
+   * change nothing either, so a tick skips them: an idle Deployment costs a tick a lookup, not a reconcile.
+   */
+  private readonly settled = new Map<string, { inputs: string; replicaSets: string[] }>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -53,7 +59,22 @@ export class DeploymentController {
   }
 
   reconcileAll(now = Date.now()): void {
-    for (const d of this.store.listAll('deployments')) this.reconcile(d, now);
+    for (const d of this.store.stored('deployments')) {
+      const settled = this.settled.get(String(d.metadata.uid));
+      if (settled?.inputs !== this.inputsOf(d, settled?.replicaSets ?? [])) this.reconcile(d, now);
+    }
+  }
+
+  /** The Deployment's version and the write counts of what it owns and what they own (its ReplicaSets' pods). */
+  private inputsOf(d: KObject, replicaSets: readonly string[]): string {
+    const owners = [String(d.metadata.uid), ...replicaSets];
+    return `${d.metadata.resourceVersion}|${owners.map((uid) => this.store.ownedWritesOf(uid)).join(',')}`;
+  }
+
+  /** Reconciles one Deployment, if it exists: seeding one needs no pass over all the others. */
+  reconcileDeployment(namespace: string, name: string, now = Date.now()): void {
+    const d = this.store.get('deployments', namespace, name);
+    if (d) this.reconcile(d, now);
   }
 
   private podsOf(rs: KObject): Pod[] {
@@ -173,11 +194,13 @@ export class DeploymentController {
   }
 
   private reconcile(current: KObject, now: number): void {
+    const rvBefore = this.store.currentRv;
     const d = structuredClone(current);
     const ns = String(d.metadata.namespace);
     const key = `${ns}/${d.metadata.name}`;
-    const owned = this.store
-      .list('replicasets', ns, (rs) => (rs.metadata.ownerReferences ?? []).some((o: KObject) => o.uid === d.metadata.uid && o.controller));
+    const owned = this.store.listOwned('replicasets', ns, String(d.metadata.uid), (rs) =>
+      (rs.metadata.ownerReferences ?? []).some((o: KObject) => o.uid === d.metadata.uid && o.controller),
+    );
     const { rs: newRs, event } = this.newReplicaSet(d, owned, now);
     const olds = owned.filter((rs) => rs.metadata.name !== newRs.metadata.name).sort((a, b) => revisionOf(a) - revisionOf(b));
     const instant = this.instantReady.has(key) && owned.length === 0;
@@ -242,6 +265,17 @@ export class DeploymentController {
     d.metadata.annotations = { ...d.metadata.annotations, [REVISION]: newRs.metadata.annotations[REVISION] };
     d.status = { ...omitZero(counts), conditions };
     if (canonical(d) !== canonical(current)) this.store.put('deployments', d);
+
+    const uid = String(d.metadata.uid);
+    const allReady = readyPods === totalPods && totalPods === desired && oldPods.every((pods) => pods.length === 0);
+    const complete = findCondition(conditions, 'Progressing')?.reason === 'NewReplicaSetAvailable' || d.spec.progressDeadlineSeconds === undefined;
+    // Only a reconcile that wrote nothing may mark it settled: one that wrote must look at its own result again.
+    if (allReady && complete && this.store.currentRv === rvBefore) {
+      const replicaSets = [newRs, ...olds].map((rs) => String(rs.metadata.uid));
+      this.settled.set(uid, { inputs: this.inputsOf(current, replicaSets), replicaSets });
+    } else {
+      this.settled.delete(uid);
+    }
   }
 
   /** syncRolloutStatus: complete beats progressing beats timed out; a finished rollout stays finished. */

@@ -27,6 +27,16 @@ const HISTORY_LIMIT = 1000;
 
 const clone = (o: KObject): KObject => structuredClone(o);
 
+/** Copies of stored objects in the order of their keys (resource, namespace, name), as a list answers. */
+function sortedCopies(entries: [string, KObject][]): KObject[] {
+  return entries.sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => clone(v));
+}
+
+function ownerUids(obj: KObject): string[] {
+  const refs: unknown = obj.metadata?.ownerReferences;
+  return Array.isArray(refs) ? refs.flatMap((ref: KObject) => (typeof ref?.uid === 'string' ? [ref.uid] : [])) : [];
+}
+
 /**
  * Objects plus one global resourceVersion counter and a bounded event history, which is what lets a watch
  * resume "from exact" and lets tests force the 410 path.
@@ -36,6 +46,17 @@ export class ObjectStore {
   /** Watches from a resourceVersion below this are expired. */
   private oldestWatchable = 100;
   private readonly objects = new Map<string, KObject>();
+  /**
+   * The same objects by resource, then namespace ('' for cluster-scoped), then key; and by the uid of each
+   * owner they name. The controllers list the ReplicaSets and Pods of one Deployment on every tick: scanning
+   * every object of the instance for each made one emulator's tick grow with the square of its Deployments.
+   */
+  private readonly scopes = new Map<Resource, Map<string, Map<string, KObject>>>();
+  private readonly owned = new Map<string, Map<string, KObject>>();
+  /** The keys of each resource in list order; dropped when one is added or deleted, not when one is modified. */
+  private readonly sortedKeys = new Map<Resource, string[]>();
+  /** How many writes and deletes of objects naming each owner uid there have been. */
+  private readonly ownedWrites = new Map<string, number>();
   private readonly history: StoredEvent[] = [];
   private readonly sinks = new Set<WatchSink>();
 
@@ -59,11 +80,39 @@ export class ObjectStore {
    * 1,000-run bench saturate the emulator rather than flightdeck.
    */
   list(resource: Resource, ns: string, keep: (obj: KObject) => boolean = () => true): KObject[] {
-    const prefix = ns === '' ? `${resource}/` : `${resource}/${ns}/`;
-    return [...this.objects.entries()]
-      .filter(([k, v]) => k.startsWith(prefix) && keep(v))
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([, v]) => clone(v));
+    if (ns === '') return this.stored(resource).filter(keep).map(clone);
+    const scope = this.scopes.get(resource)?.get(ns) ?? new Map<string, KObject>();
+    return sortedCopies([...scope].filter(([, v]) => keep(v)));
+  }
+
+  /**
+   * Every stored object of a resource in list order, not copied: for a controller's resync, which reads
+   * thousands each tick and changes none (it writes through `put`). Callers must not modify them.
+   */
+  stored(resource: Resource): readonly KObject[] {
+    let keys = this.sortedKeys.get(resource);
+    if (!keys) {
+      keys = [...(this.scopes.get(resource)?.values() ?? [])].flatMap((scope) => [...scope.keys()]).sort((a, b) => a.localeCompare(b));
+      this.sortedKeys.set(resource, keys);
+    }
+    return keys.map((key) => this.objects.get(key)!);
+  }
+
+  /**
+   * Objects of a resource in one namespace that name `ownerUid` in their ownerReferences and pass `keep`,
+   * sorted by name: what a controller owns, read without looking at anything else the instance holds.
+   */
+  listOwned(resource: Resource, ns: string, ownerUid: string, keep: (obj: KObject) => boolean = () => true): KObject[] {
+    const prefix = `${resource}/${ns}/`;
+    return sortedCopies([...(this.owned.get(ownerUid) ?? [])].filter(([k, v]) => k.startsWith(prefix) && keep(v)));
+  }
+
+  /**
+   * A count that moves on every write or delete of an object naming `ownerUid` among its owners: a
+   * controller that saw it unchanged knows nothing it owns changed, without listing them.
+   */
+  ownedWritesOf(ownerUid: string): number {
+    return this.ownedWrites.get(ownerUid) ?? 0;
   }
 
   /** Every object of a resource across namespaces. */
@@ -80,6 +129,7 @@ export class ObjectStore {
     this.rv += 1;
     const stored = clone(obj);
     stored.metadata.resourceVersion = String(this.rv);
+    this.index(resource, key, stored, this.objects.get(key));
     this.objects.set(key, stored);
     this.record({ rv: this.rv, type, resource, object: stored });
     return clone(stored);
@@ -89,11 +139,49 @@ export class ObjectStore {
     const key = this.key(resource, ns, name);
     const existing = this.objects.get(key);
     if (!existing) return;
+    this.unindex(resource, key, existing);
     this.objects.delete(key);
     this.rv += 1;
     const gone = clone(existing);
     gone.metadata.resourceVersion = String(this.rv);
     this.record({ rv: this.rv, type: 'DELETED', resource, object: gone });
+  }
+
+  /** Adds a stored object to the namespace and owner indexes, or moves it there from its previous version. */
+  private index(resource: Resource, key: string, obj: KObject, previous: KObject | undefined): void {
+    if (previous) this.unindexOwners(key, previous);
+    const ns = String(obj.metadata.namespace ?? '');
+    let namespaces = this.scopes.get(resource);
+    if (!namespaces) this.scopes.set(resource, (namespaces = new Map()));
+    let scope = namespaces.get(ns);
+    if (!scope) namespaces.set(ns, (scope = new Map()));
+    if (!scope.has(key)) this.sortedKeys.delete(resource);
+    scope.set(key, obj);
+    for (const uid of ownerUids(obj)) {
+      this.ownedWrites.set(uid, this.ownedWritesOf(uid) + 1);
+      let owned = this.owned.get(uid);
+      if (!owned) this.owned.set(uid, (owned = new Map()));
+      owned.set(key, obj);
+    }
+  }
+
+  private unindex(resource: Resource, key: string, obj: KObject): void {
+    const namespaces = this.scopes.get(resource);
+    const ns = String(obj.metadata.namespace ?? '');
+    const scope = namespaces?.get(ns);
+    scope?.delete(key);
+    if (scope?.size === 0) namespaces?.delete(ns);
+    this.sortedKeys.delete(resource);
+    this.unindexOwners(key, obj);
+  }
+
+  private unindexOwners(key: string, obj: KObject): void {
+    for (const uid of ownerUids(obj)) {
+      this.ownedWrites.set(uid, this.ownedWritesOf(uid) + 1);
+      const owned = this.owned.get(uid);
+      owned?.delete(key);
+      if (owned?.size === 0) this.owned.delete(uid);
+    }
   }
 
   private record(event: StoredEvent): void {

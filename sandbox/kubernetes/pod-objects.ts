@@ -86,7 +86,7 @@ function podObject(owner: KObject, state: PodState, now: number): KObject {
 /** Makes the store's Pods owned by `owner` match `states`: writes changed ones, deletes vanished ones. */
 export function syncPods(store: ObjectStore, owner: KObject, states: PodState[], now: number): void {
   const ns = String(owner.metadata.namespace);
-  const existing = store.list('pods', ns, (p) => p.metadata.ownerReferences?.[0]?.uid === owner.metadata.uid);
+  const existing = store.listOwned('pods', ns, String(owner.metadata.uid), (p) => p.metadata.ownerReferences?.[0]?.uid === owner.metadata.uid);
   const wanted = new Set(states.map((s) => s.name));
   for (const p of existing) if (!wanted.has(p.metadata.name)) store.delete('pods', ns, p.metadata.name);
   for (const s of states) {

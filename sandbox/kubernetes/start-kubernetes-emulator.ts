@@ -191,7 +191,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
         Date.now(),
       );
       controller.markInstantReady(o.namespace, o.name);
-      controller.reconcileAll();
+      controller.reconcileDeployment(o.namespace, o.name);
       const seeded = store.get('deployments', o.namespace, o.name);
       if (!seeded) throw new Error(`seeding Deployment ${o.namespace}/${o.name} failed`);
       return seeded;

@@ -169,6 +169,18 @@ describe('a step whose worker died', () => {
     expect(await queues.steps.getJob(jobId)).toBeUndefined();
   });
 
+  it('is enqueued again at start-up when its run was stored by a version that kept no reconcile-due index', async () => {
+    const run = await startRun('tax');
+    await (await queues.steps.getJob(stepJobId(run, 'set-image')))?.remove();
+    await redis.del(`{${prefix}}:reconcile-due`);
+
+    start();
+    const done = await settle(run.id);
+
+    expect(done.state).toBe('succeeded');
+    expect(imagePatches('tax')).toHaveLength(1);
+  });
+
   it('that waits for a rollout and runs after its deadline succeeds when the rollout has finished', async () => {
     const run = await startRun('feed');
     // The image step ran on a worker that then died: the patch reached the cluster and the step was recorded.

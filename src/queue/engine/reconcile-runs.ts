@@ -4,7 +4,7 @@ import { changedCluster } from '../../run/core/run-draft.js';
 import { watchOpen } from '../../run/core/guard-watch.js';
 import { isHeld } from '../../run/core/transition-hold.js';
 import type { Effect } from '../../run/core/run-event.js';
-import { isTerminal, type Run } from '../../run/core/run-schema.js';
+import { isTerminal, type Run, type RunItem } from '../../run/core/run-schema.js';
 import type { RunStore } from '../../run/store/run-store.js';
 import { finishRollback } from './finish-rollback.js';
 import { MESSAGE_LAG_BOUND_MS, renderInHand } from '../notify/process-render.js';
@@ -18,6 +18,10 @@ export interface ReconcileOptions {
   messageLagBoundMs?: number;
   /** The audit channel an emergency run of an environment is announced in; absent: none is. */
   auditChannelOf?: ((environment: string) => string | undefined) | undefined;
+  /** How soon a run with work in motion (a running step or check, guards, a rollback) is looked at again, ms. Default 10 s. */
+  recheckMs?: number;
+  /** The most active runs one pass reads; the rest stay due for the next pass. Default 1,000. */
+  maxPerPass?: number;
 }
 
 /**
@@ -30,37 +34,24 @@ function needsRollback(run: Run): boolean {
   return run.state === 'failed' && changedCluster(run);
 }
 
+/** Due runs read per round trip; a pass reads rounds until none is left due or {@link ReconcileOptions.maxPerPass}. */
+const DUE_BATCH = 100;
+
 /**
  * Re-enqueues whatever runs still need: a running step whose job is gone, a message behind its run
  * (including runs that have just finished; past the lag bound, one render that goes ahead of the line), the
  * audit channel's announcement of an emergency run not posted yet, a rollback request of a failed run (not of one held: see process-hold.ts), and the report of a
  * rollback run that ended to the run it undid. Enqueues use deterministic job ids, so work that is already
  * queued or active collapses. This is what makes "commit, then enqueue" safe when a process dies between.
+ *
+ * Active runs are read only when due (the run store's reconcile-due index): after each write, and again
+ * every `recheckMs` while something of theirs is in motion, so a pass costs what is due, not every active run.
  */
 export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: Logger, options: ReconcileOptions): Promise<number> {
   const { redis, keyPrefix } = options;
   const messageLagBoundMs = options.messageLagBoundMs ?? MESSAGE_LAG_BOUND_MS;
-  let enqueued = 0;
+  let enqueued = await reconcileDueRuns(store, engine, logger, options);
   let stale = 0;
-  for (const run of await store.activeRuns()) {
-    // The guards' scheduler lives in Redis, but a crash between committing `start-guards` and enqueueing it
-    // would leave a rollout unwatched; guards-start is idempotent, so asking again is cheap.
-    if (run.guardsStartedAt !== undefined && run.guardsStoppedAt === undefined && run.state !== 'rolling-back') {
-      await engine.dispatch(run, [{ type: 'start-guards' }]);
-    }
-    if (run.state === 'rolling-back' && run.rollbackRunId) {
-      const rollback = await store.get(run.rollbackRunId);
-      if (rollback && (await finishRollback({ store, engine, logger }, rollback))) enqueued += 1;
-      continue;
-    }
-    for (const item of run.phases.flatMap((phase) => phase.items)) {
-      if (item.state !== 'running') continue;
-      if (item.kind === 'step') await engine.enqueueStep(run, item.id);
-      else if (item.kind === 'check') await engine.enqueueCheck(run, item.id);
-      else continue;
-      enqueued += 1;
-    }
-  }
   const { now, due } = await store.renders.renderDue();
   for (const { id, since } of due) {
     const run = await store.get(id);
@@ -106,6 +97,64 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
   }
   if (enqueued > 0) logger.debug({ enqueued, stale }, 'reconciled runs');
   return enqueued + stale;
+}
+
+/**
+ * The active runs due in the reconcile-due index: asks again for what a dead writer may not have enqueued,
+ * then re-scores each run to `recheckMs` on while it has work in motion, or drops it until its next write.
+ */
+async function reconcileDueRuns(store: RunStore, engine: RunEngine, logger: Logger, options: ReconcileOptions): Promise<number> {
+  const recheckMs = options.recheckMs ?? 10_000;
+  const maxPerPass = options.maxPerPass ?? 1000;
+  let enqueued = 0;
+  for (let read = 0; read < maxPerPass; ) {
+    const { now, runs, gone } = await store.reconciles.due(Math.min(DUE_BATCH, maxPerPass - read));
+    for (const id of gone) await store.reconciles.settle(id, undefined, undefined);
+    for (const run of runs) {
+      enqueued += await reconcileActiveRun(store, engine, logger, run);
+      await store.reconciles.settle(run.id, run.seq, inMotion(run) ? now + recheckMs : undefined);
+    }
+    read += runs.length + gone.length;
+    if (runs.length + gone.length < DUE_BATCH) break;
+  }
+  return enqueued;
+}
+
+/** Asks again for the work of one active run a dead process may have committed and never enqueued; returns jobs asked for. */
+async function reconcileActiveRun(store: RunStore, engine: RunEngine, logger: Logger, run: Run): Promise<number> {
+  if (isTerminal(run.state)) return 0;
+  // The guards' scheduler lives in Redis, but a crash between committing `start-guards` and enqueueing it
+  // would leave a rollout unwatched; guards-start is idempotent, so asking again is cheap.
+  if (guardsWatching(run)) await engine.dispatch(run, [{ type: 'start-guards' }]);
+  if (run.state === 'rolling-back' && run.rollbackRunId) {
+    const rollback = await store.get(run.rollbackRunId);
+    return rollback && (await finishRollback({ store, engine, logger }, rollback)) ? 1 : 0;
+  }
+  let enqueued = 0;
+  for (const item of runningItems(run)) {
+    if (item.kind === 'step') await engine.enqueueStep(run, item.id);
+    else await engine.enqueueCheck(run, item.id);
+    enqueued += 1;
+  }
+  return enqueued;
+}
+
+function guardsWatching(run: Run): boolean {
+  return run.guardsStartedAt !== undefined && run.guardsStoppedAt === undefined && run.state !== 'rolling-back';
+}
+
+/** The steps and checks a worker should be running now. */
+function runningItems(run: Run): RunItem[] {
+  return run.phases.flatMap((phase) => phase.items).filter((item) => item.state === 'running' && (item.kind === 'step' || item.kind === 'check'));
+}
+
+/**
+ * Whether the run has work that can be lost without a write of the run (a job, the guards' scheduler, a
+ * rollback run's ending), so the reconciler looks again; a run waiting for a person needs no look until written.
+ */
+function inMotion(run: Run): boolean {
+  if (isTerminal(run.state)) return false;
+  return guardsWatching(run) || run.state === 'rolling-back' || runningItems(run).length > 0;
 }
 
 /** An ended run still owes its summary; a failed deploy that changed the cluster posts it after its rollback. */

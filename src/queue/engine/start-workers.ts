@@ -77,17 +77,28 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
     if (metrics) worker.on('active', (job) => observeQueueWait(metrics, queue, job));
     return worker;
   });
+  const reconcileEveryMs = options.reconcileEveryMs ?? 10_000;
   const reconcile = () =>
-    reconcileRuns(options.store, options.engine, options.logger, { redis: options.redis, keyPrefix: options.keyPrefix, messageLagBoundMs: options.messageLagBoundMs, auditChannelOf: options.auditChannelOf }).catch((err: unknown) =>
-      options.logger.error({ err }, 'reconcile failed'),
-    );
+    reconcileRuns(options.store, options.engine, options.logger, {
+      redis: options.redis,
+      keyPrefix: options.keyPrefix,
+      messageLagBoundMs: options.messageLagBoundMs,
+      recheckMs: reconcileEveryMs,
+      auditChannelOf: options.auditChannelOf,
+    }).catch((err: unknown) => options.logger.error({ err }, 'reconcile failed'));
   // Render-due runs an older version left in its unscored set join the index before the first pass reads it.
-  void options.store.renders
+  const adoptRenders = options.store.renders
     .adoptLegacyRenderDue()
     .then((adopted) => adopted > 0 && options.logger.info({ adopted }, 'render-due runs of an older version adopted'))
-    .catch((err: unknown) => options.logger.error({ err }, 'could not adopt the older render-due set'))
-    .then(reconcile);
-  const timer = setInterval(reconcile, options.reconcileEveryMs ?? 10_000);
+    .catch((err: unknown) => options.logger.error({ err }, 'could not adopt the older render-due set'));
+  // Active runs an older version wrote without the reconcile-due index (or wrote during a rolling upgrade)
+  // join it at each start, so the reconciler, which now reads only due runs, still sees them.
+  const adoptActive = options.store.reconciles
+    .adoptActive()
+    .then((adopted) => adopted > 0 && options.logger.info({ adopted }, 'active runs joined the reconcile-due index'))
+    .catch((err: unknown) => options.logger.error({ err }, 'could not add active runs to the reconcile-due index'));
+  void Promise.all([adoptRenders, adoptActive]).then(reconcile);
+  const timer = setInterval(reconcile, reconcileEveryMs);
   timer.unref();
   return {
     async close() {

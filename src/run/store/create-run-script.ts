@@ -1,11 +1,11 @@
 import { luaScript } from './eval-script.js';
-import { WRITE_NEW_RUN_LUA } from './write-new-run-lua.js';
+import { writeNewRunLua } from './write-new-run-lua.js';
 
 /**
  * Creates a run and takes its service+environment lock atomically, so two `/deploy`s racing for the same
  * target can never both start.
  *
- * KEYS: lock, run, active set, history zset, audit stream, render-due set.
+ * KEYS: lock, run, active set, history zset, audit stream, render-due set, reconcile-due set.
  * ARGV: run id, run JSON (seq 1), createdAt, key base (`{prefix}:`), then the audit tail (cap, archive days, count, 5 fields each).
  * Returns `{'created'}`, `{'held', holderJson}`, `{'held-unknown', lockValue}` or `{'exists'}`.
  */
@@ -17,5 +17,5 @@ if holder then
   return {'held-unknown', holder}
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists'} end
-${WRITE_NEW_RUN_LUA}return {'created'}
+${writeNewRunLua('KEYS[7]')}return {'created'}
 `);

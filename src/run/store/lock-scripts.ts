@@ -1,7 +1,8 @@
 import { appendAuditLua } from './append-audit-lua.js';
 import { luaScript } from './eval-script.js';
+import { markReconcileDueLua } from './mark-reconcile-due-lua.js';
 import { markRenderDueLua } from './mark-render-due-lua.js';
-import { WRITE_NEW_RUN_LUA } from './write-new-run-lua.js';
+import { writeNewRunLua } from './write-new-run-lua.js';
 
 /** Lock values that are not run ids: a person's lock (`/deploy lock`), JSON after the prefix. */
 export const MANUAL_LOCK_PREFIX = 'manual:';
@@ -13,7 +14,8 @@ export const MANUAL_LOCK_PREFIX = 'manual:';
  * (compare-and-set on its seq): a deploy in flight is stopped in the very step that takes its lock, so no
  * step of it can act after the rollback began.
  *
- * KEYS: lock, run, active set, history zset, audit stream, render-due zset, undone run (any key of the slot when none).
+ * KEYS: lock, run, active set, history zset, audit stream, render-due zset, undone run (any key of the slot when none),
+ * reconcile-due zset.
  * ARGV: run id, run JSON (seq 1), createdAt, key base, the audit tail (cap, archive days, count, 5 fields each), then the
  * undone run's id ('' for none), its expected seq, its new seq and its new JSON.
  * Returns `{'created', previousLockValue or ''}`, `{'held', holderJson}` (a rollback holds it),
@@ -36,8 +38,9 @@ if undone ~= '' then
   if redis.call('HGET', KEYS[7], 'seq') ~= ARGV[u + 1] then return {'stale'} end
   redis.call('HSET', KEYS[7], 'seq', ARGV[u + 2], 'doc', ARGV[u + 3])
   ${markRenderDueLua('KEYS[6]', 'undone')}
+  ${markReconcileDueLua('KEYS[8]', 'undone')}
 end
-${WRITE_NEW_RUN_LUA}return {'created', previous or ''}
+${writeNewRunLua('KEYS[8]')}return {'created', previous or ''}
 `);
 
 /**

@@ -19,6 +19,11 @@ export interface RunKeys {
    * (Redis time, ms); survives the run leaving the active set.
    */
   renderDue: string;
+  /**
+   * Runs that may need the reconciler, scored by when (Redis time, ms): every write of an active run scores it
+   * no later than the write, the reconciler re-scores it to its next check or drops it, an ending drops it.
+   */
+  reconcileDue: string;
   /** The set that held render-due runs before they were scored; read once after an upgrade, then deleted. */
   legacyRenderDue: string;
   /** Held by the one render of the run's message under way, so two renders never race. */
@@ -50,6 +55,7 @@ export function runKeys(prefix: string): RunKeys {
     summaries: `${base}run-summaries`,
     refusals: (actor, minute) => `${base}refusals:${actor}:${minute}`,
     renderDue: `${base}render-due-at`,
+    reconcileDue: `${base}reconcile-due`,
     legacyRenderDue: `${base}render-due`,
     renderLock: (id) => `${base}render-lock:${id}`,
     once: (key) => `${base}once:${key}`,

@@ -43,6 +43,7 @@ export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audi
       keys.audit,
       keys.renderDue,
       undoneNext ? keys.run(undoneNext.id) : keys.run(run.id),
+      keys.reconcileDue,
     ],
     [
       run.id,

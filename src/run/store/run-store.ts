@@ -9,6 +9,7 @@ import type { Effect, Transition } from '../core/run-event.js';
 import { runKeys, type RunKeys } from './run-keys.js';
 import { manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
 import { parseRun, serializeRun } from './parse-run.js';
+import { ReconcileIndex } from './reconcile-index.js';
 import { RenderIndex } from './render-index.js';
 import { runUid } from './run-uid.js';
 import { createRollback, listLocks, lockManually, releaseLockAsOperator, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
@@ -65,6 +66,8 @@ export class RunStore {
   private readonly auditBounds: AuditBounds;
   /** Which runs' Slack messages trail them, and the render lock and recorded seq of each message. */
   readonly renders: RenderIndex;
+  /** Which active runs the reconciler owes a look, and when. */
+  readonly reconciles: ReconcileIndex;
 
   /**
    * @param installation - FLIGHTDECK_INSTALLATION, default `flightdeck` (its default): part of every new run's uid.
@@ -80,6 +83,7 @@ export class RunStore {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.auditBounds = { cap: this.limits.auditMaxEntries, archiveDays: this.limits.auditArchiveDays };
     this.renders = new RenderIndex(redis, this.keys);
+    this.reconciles = new ReconcileIndex(redis, this.keys);
   }
 
   /** Allocates the next run id: "1", "2", … (INCR, so unique across replicas). */
@@ -107,6 +111,7 @@ export class RunStore {
         this.keys.history(run.service, run.environment),
         this.keys.audit,
         this.keys.renderDue,
+        this.keys.reconcileDue,
       ],
       [run.id, serializeRun(stored), run.createdAt, this.keys.base, ...auditArgs(this.auditBounds, audit)],
     )) as [string, string?];
@@ -207,7 +212,7 @@ export class RunStore {
       const written = await evalScript(
         this.redis,
         UPDATE_RUN_SCRIPT,
-        [key, this.keys.audit, this.keys.lock(next.service, next.environment), this.keys.active, this.keys.renderDue, this.keys.summaries],
+        [key, this.keys.audit, this.keys.lock(next.service, next.environment), this.keys.active, this.keys.renderDue, this.keys.summaries, this.keys.reconcileDue],
         [
           seq,
           next.seq,

@@ -1,5 +1,6 @@
 import { appendAuditLua } from './append-audit-lua.js';
 import { luaScript } from './eval-script.js';
+import { markReconcileDueLua } from './mark-reconcile-due-lua.js';
 import { markRenderDueLua } from './mark-render-due-lua.js';
 
 /**
@@ -10,9 +11,10 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  * summaries hash, so history outlives the documents at a few hundred bytes a run.
  *
  * Every write also marks the run render-due, so its final state reaches Slack even if the writer dies
- * before enqueueing the render.
+ * before enqueueing the render, and, while the run is active, reconcile-due, so the effects a dead writer
+ * never enqueued are asked for again; an ending leaves that index (the render-due loop owes what remains).
  *
- * KEYS: run, audit stream, lock, active set, render-due zset, summaries hash.
+ * KEYS: run, audit stream, lock, active set, render-due zset, summaries hash, reconcile-due zset.
  * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, retention ms, summary JSON, then the
  * audit tail (cap, archive days, count, 5 fields each).
  * Returns 1 when written, 0 on a seq mismatch, -1 when the run does not exist.
@@ -29,6 +31,9 @@ if ARGV[4] == '1' then
   redis.call('SREM', KEYS[4], ARGV[5])
   redis.call('PEXPIRE', KEYS[1], ARGV[6])
   redis.call('HSET', KEYS[6], ARGV[5], ARGV[7])
+  redis.call('ZREM', KEYS[7], ARGV[5])
+else
+  ${markReconcileDueLua('KEYS[7]', 'ARGV[5]')}
 end
 return 1
 `);
