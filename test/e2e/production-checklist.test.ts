@@ -230,8 +230,9 @@ describe('checklists/production.yaml, run for real under the chart RBAC', () => 
     expect(undone.breaches).toMatchObject([{ guardId: 'error-rate', action: 'rollback' }]);
     const rollback = (await world.store.get(undone.rollbackRunId!))!;
     expect(rollback.phases[0]!.items.map((step) => `${step.id}:${step.state}`)).toEqual(['switch-back:done', 'retire-preview:done', 'revert-migrate:done', 'rollback:done', 'wait-rollout:done']);
-    // The first write after the breach sends traffic back; the preview goes after, then the migration is undone.
-    expect(writesSince(before).slice(0, 3)).toEqual(['PATCH services/api', 'PATCH deployments/api-preview', 'POST jobs/']);
+    // The first write after the breach sends traffic back; the preview goes after (the active Service gets its
+    // own selector back), then the migration is undone.
+    expect(writesSince(before).slice(0, 4)).toEqual(['PATCH services/api', 'PATCH deployments/api-preview', 'PATCH services/api', 'POST jobs/']);
     const revert = jobNamed(jobName(rollback, 'revert-migrate'))!.spec.template.spec;
     expect(revert.containers[0].image).toBe(`${REPO}:v3`);
     expect(revert.containers[0].command.join(' ')).toContain(`cat /backups/api-run${run.id}-before-v3.alembic-revision`);
