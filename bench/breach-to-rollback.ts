@@ -14,20 +14,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { checklistSchema } from '../src/checklist/checklist-schema.js';
-import { createClusterAccess } from '../src/k8s/create-cluster-access.js';
-import { createLogger } from '../src/observability/create-logger.js';
-import { createQueues } from '../src/queue/engine/create-queues.js';
-import { RunEngine } from '../src/queue/engine/run-engine.js';
-import { startWorkers } from '../src/queue/engine/start-workers.js';
 import { createRun } from '../src/run/core/create-run.js';
-import { RunStore } from '../src/run/store/run-store.js';
 import { transition } from '../src/run/core/transition.js';
-import { startRollback } from '../src/use-cases/start-rollback.js';
 import { startKubernetesEmulator } from '../sandbox/kubernetes/index.js';
 import { startPrometheusEmulator } from '../sandbox/prometheus/index.js';
 import { waitUntil } from '../test/support/wait-until.js';
+import { startBenchWorkers } from './start-bench-workers.js';
 import { latencyStats } from './latency-stats.js';
 
 function option(name: string, fallback: number): number {
@@ -63,26 +56,7 @@ async function main(): Promise<void> {
   const kubeconfig = join(mkdtempSync(join(tmpdir(), 'bench-guards-')), 'kubeconfig');
   k8s.writeKubeconfig(kubeconfig, 'emu');
   const prefix = `bench-guards-${randomBytes(4).toString('hex')}`;
-  const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-  const connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-  const logger = createLogger('silent');
-  const store = new RunStore(redis, prefix);
-  const queues = createQueues(redis, prefix);
-  const engine = new RunEngine({ store, queues, now: Date.now, logger });
-  const workers = startWorkers({
-    connection,
-    redis,
-    keyPrefix: prefix,
-    store,
-    engine,
-    queues,
-    clusters: createClusterAccess({ kubeconfigPath: kubeconfig }),
-    notifier: { post: async () => 'ts-bench', update: async () => {}, postThread: async () => 'ts', postSummary: async () => 'ts', postLog: async () => {}, postPhaseReminder: async () => 'ts' } as never,
-    logger,
-    now: Date.now,
-    startRollback: (request) => startRollback(request, { store, engine, now: Date.now }),
-    concurrency: 8,
-  });
+  const { store, engine, close } = startBenchWorkers({ redisUrl: 'redis://127.0.0.1:6379', prefix, kubeconfigPath: kubeconfig, concurrency: 8 });
 
   const fromWindowEnd: number[] = [];
   const fromBreach: number[] = [];
@@ -125,12 +99,7 @@ async function main(): Promise<void> {
     }
   } finally {
     process.stdout.write('\n');
-    await workers.close();
-    await queues.close();
-    const keys = await redis.keys(`{${prefix}}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-    connection.disconnect();
+    await close({ dropKeys: true });
     await Promise.all([k8s.close(), prometheus.close()]);
   }
   const round = (stats: ReturnType<typeof latencyStats>) => Object.fromEntries(Object.entries(stats).map(([k, v]) => [k, Math.round(v)]));

@@ -1,22 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
-import { createClusterAccess } from '../../src/k8s/create-cluster-access.js';
-import { createLogger } from '../../src/observability/create-logger.js';
-import { createQueues } from '../../src/queue/engine/create-queues.js';
-import { RunEngine } from '../../src/queue/engine/run-engine.js';
-import { startWorkers } from '../../src/queue/engine/start-workers.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import { transition } from '../../src/run/core/transition.js';
-import { RunStore } from '../../src/run/store/run-store.js';
-import { startRollback } from '../../src/use-cases/start-rollback.js';
 import { startKubernetesEmulator } from '../../sandbox/kubernetes/index.js';
 import { startPrometheusEmulator } from '../../sandbox/prometheus/index.js';
 import { waitUntil } from '../../test/support/wait-until.js';
 import { latencyStats, type LatencyStats } from '../latency-stats.js';
 import { startBenchRedis } from '../start-bench-redis.js';
+import { startBenchWorkers } from '../start-bench-workers.js';
 
 export interface SwitchBackResult {
   /** Runs that were rolled back and whose switch back the emulator saw. */
@@ -65,27 +58,7 @@ export async function measureSwitchBack(o: { runs: number; intervalMs?: number; 
   const dir = mkdtempSync(join(tmpdir(), 'bench-switch-back-'));
   const kubeconfig = join(dir, 'kubeconfig');
   k8s.writeKubeconfig(kubeconfig, 'emu');
-  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
-  const connection = new Redis(redisServer.url, { maxRetriesPerRequest: null });
-  const prefix = 'bench-switch-back';
-  const logger = createLogger('silent');
-  const store = new RunStore(redis, prefix);
-  const queues = createQueues(redis, prefix);
-  const engine = new RunEngine({ store, queues, now: Date.now, logger });
-  const workers = startWorkers({
-    connection,
-    redis,
-    keyPrefix: prefix,
-    store,
-    engine,
-    queues,
-    clusters: createClusterAccess({ kubeconfigPath: kubeconfig }),
-    notifier: { post: async () => 'ts-bench', update: async () => {}, postThread: async () => {}, postSummary: async () => {}, postLog: async () => {}, postPhaseReminder: async () => {} } as never,
-    logger,
-    now: Date.now,
-    startRollback: (request) => startRollback(request, { store, engine, now: Date.now }),
-    concurrency: 4,
-  });
+  const { store, engine, close } = startBenchWorkers({ redisUrl: redisServer.url, prefix: 'bench-switch-back', kubeconfigPath: kubeconfig, concurrency: 4 });
 
   const samples: number[] = [];
   const states: Record<string, number> = {};
@@ -139,10 +112,7 @@ export async function measureSwitchBack(o: { runs: number; intervalMs?: number; 
       if (breach) samples.push(switchedBack - breach.at);
     }
   } finally {
-    await workers.close();
-    await queues.close();
-    redis.disconnect();
-    connection.disconnect();
+    await close();
     await Promise.all([k8s.close(), prometheus.close(), redisServer.stop()]);
     rmSync(dir, { recursive: true, force: true });
   }
