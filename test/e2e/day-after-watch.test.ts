@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -13,6 +13,7 @@ import { startPrometheusEmulator, type PrometheusEmulator } from '../../sandbox/
 import { listButtons, SlackDriver, startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';
 import { waitUntil } from '../support/wait-until.js';
+import { pagerDutyEnv } from '../support/pagerduty-env.js';
 
 // The day-after watch end to end: guards with `watchFor` keep watching a succeeded run against the
 // Prometheus emulator; a breach pages PagerDuty and DMs the on-call a Rollback button, which rolls back.
@@ -119,8 +120,6 @@ describe('the day-after watch: guards keep watching a succeeded run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flightdeck-watch-'));
     const kubeconfig = join(dir, 'kubeconfig');
     k8s.writeKubeconfig(kubeconfig, 'emulator');
-    const caFile = join(dir, 'pagerduty-ca.pem');
-    writeFileSync(caFile, pagerduty.ca);
     const checklists = Object.fromEntries(SERVICES.map((s) => [`watched-${s}`, checklist(s, prometheus.url)]));
     start = async (redisPrefix?: string) => {
       flightdeck = await startFlightdeckProcess({
@@ -131,11 +130,7 @@ describe('the day-after watch: guards keep watching a succeeded run', () => {
         catalog: catalog(),
         checklists,
         env: {
-          PD_ROUTING_KEY: pagerduty.routingKey,
-          PAGERDUTY_EVENTS_SERVER: pagerduty.eventsServer,
-          PAGERDUTY_API_URL: pagerduty.apiUrl,
-          PAGERDUTY_API_TOKEN: pagerduty.apiToken,
-          PAGERDUTY_CA_FILE: caFile,
+          ...pagerDutyEnv(pagerduty),
           ...(redisPrefix ? { REDIS_PREFIX: redisPrefix } : {}),
         },
       });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -15,6 +15,7 @@ import { startFlightdeckProcess, type FlightdeckProcess } from '../support/fligh
 import { prometheusUnavailableReason, startPrometheusServer, type PrometheusServer } from '../support/prometheus-server.js';
 import { requireTool, skipWithout } from '../support/skip-without.js';
 import { waitUntil } from '../support/wait-until.js';
+import { pagerDutyEnv } from '../support/pagerduty-env.js';
 
 const SIGNING_SECRET = 'guards-e2e-secret';
 const CHANNEL = 'C0GUARDS';
@@ -108,8 +109,6 @@ describe('guards end to end: breach → alert → PagerDuty → rollback', () =>
     const dir = mkdtempSync(join(tmpdir(), 'flightdeck-guards-'));
     const kubeconfig = join(dir, 'kubeconfig');
     k8s.writeKubeconfig(kubeconfig, 'emulator');
-    const caFile = join(dir, 'pagerduty-ca.pem');
-    writeFileSync(caFile, pagerduty.ca);
     const checklists = Object.fromEntries(
       (Object.keys(SCENARIOS) as Service[]).map((s) => [`guarded-${s}`, checklist(s, s === 'real' ? (realPrometheus?.url ?? prometheus.url) : prometheus.url)]),
     );
@@ -120,13 +119,7 @@ describe('guards end to end: breach → alert → PagerDuty → rollback', () =>
       kubeconfigPath: kubeconfig,
       catalog: catalog(),
       checklists,
-      env: {
-        PD_ROUTING_KEY: pagerduty.routingKey,
-        PAGERDUTY_EVENTS_SERVER: pagerduty.eventsServer,
-        PAGERDUTY_API_URL: pagerduty.apiUrl,
-        PAGERDUTY_API_TOKEN: pagerduty.apiToken,
-        PAGERDUTY_CA_FILE: caFile,
-      },
+      env: pagerDutyEnv(pagerduty),
     });
     driver = new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
     redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -13,6 +13,7 @@ import { startPrometheusEmulator, type PrometheusEmulator } from '../../sandbox/
 import { listButtons, SlackDriver, startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';
 import { waitUntil } from '../support/wait-until.js';
+import { pagerDutyEnv } from '../support/pagerduty-env.js';
 
 // Migration-aware rollback, end to end: a guard breach rolls back the Jobs that ran (their reverts, last first)
 // before the image, a failed revert leaves the image alone, and a run that ran a Job nothing can undo holds:
@@ -147,8 +148,6 @@ describe('migration-aware rollback', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flightdeck-migration-rollback-'));
     const kubeconfig = join(dir, 'kubeconfig');
     k8s.writeKubeconfig(kubeconfig, 'emulator');
-    const caFile = join(dir, 'pagerduty-ca.pem');
-    writeFileSync(caFile, pagerduty.ca);
     flightdeck = await startFlightdeckProcess({
       slackApiUrl: slack.apiUrl,
       botToken: slack.token,
@@ -156,13 +155,7 @@ describe('migration-aware rollback', () => {
       kubeconfigPath: kubeconfig,
       catalog: catalog(),
       checklists: Object.fromEntries((Object.keys(SCENARIOS) as Service[]).map((s) => [`migrating-${s}`, checklist(s, prometheus.url)])),
-      env: {
-        PD_ROUTING_KEY: pagerduty.routingKey,
-        PAGERDUTY_EVENTS_SERVER: pagerduty.eventsServer,
-        PAGERDUTY_API_URL: pagerduty.apiUrl,
-        PAGERDUTY_API_TOKEN: pagerduty.apiToken,
-        PAGERDUTY_CA_FILE: caFile,
-      },
+      env: pagerDutyEnv(pagerduty),
     });
     driver = new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
     redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
@@ -261,7 +254,7 @@ describe('migration-aware rollback', () => {
     expect(writesFor('billing')).toEqual(['job backup', 'job migrate', 'image v2', 'job revert-migrate']);
     expect(image('billing')).toBe(`${REGISTRY}/billing:v2`);
     await waitUntil('the failed rollback in the thread', async () => (await threadOf(run.id)).find((t) => t.includes('Rollback failed')), 60_000);
-  });
+   }, 90_000);
 
   it('a run that fails after its migration but before its image has its Jobs reverted, last first, and its image left alone', async () => {
     const response = await driver.slashCommand({ command: '/deploy', text: 'inventory v2', userId: 'U0ALICE', channelId: CHANNEL });
@@ -335,5 +328,5 @@ describe('migration-aware rollback', () => {
     expect(rolledBack.state).toBe('rolled-back');
     expect(image('ledger')).toBe(`${REGISTRY}/ledger:v1`);
     expect((await store.audit(rolledBack.rollbackRunId)).find((entry) => entry.action === 'rollback.requested')).toMatchObject({ actor: 'U0BOB' });
-  });
+   }, 90_000);
 });

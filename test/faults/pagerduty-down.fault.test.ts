@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dedupKeyFor } from '../../src/pagerduty/dedup-key-for.js';
 import { runRef } from '../../src/run/core/run-ref.js';
@@ -15,6 +12,7 @@ import { recordScenario } from './support/fault-record.js';
 import { seededRandom } from './support/seeded-random.js';
 import { sleep } from './support/sleep.js';
 import { verifyMessage } from './support/verify-run.js';
+import { pagerDutyEnv } from '../support/pagerduty-env.js';
 
 /*
  * Scenario 3c: PagerDuty is unreachable when guards breach. The rollback must not wait for it, and once
@@ -59,8 +57,6 @@ describe('scenario 3c: PagerDuty down while guards breach', () => {
     prometheus = await startPrometheusEmulator();
     const oncall = pagerduty.addUser({ name: 'Bob Example', email: 'bob@example.com' });
     pagerduty.setOnCall(POLICY, [oncall.id]);
-    const caFile = join(mkdtempSync(join(tmpdir(), 'flightdeck-faults-pd-')), 'ca.pem');
-    writeFileSync(caFile, pagerduty.ca);
     cluster = await startFaultCluster({
       services: profile.dependencyRuns,
       workers: 1,
@@ -69,13 +65,7 @@ describe('scenario 3c: PagerDuty down while guards breach', () => {
         serviceLines: ['pagerduty:', '  routingKeyEnv: PD_ROUTING_KEY', `  escalationPolicy: ${POLICY}`],
         checklists: { guarded: GUARDED.replace('PROMETHEUS_URL', prometheus.url) },
       },
-      env: {
-        PD_ROUTING_KEY: pagerduty.routingKey,
-        PAGERDUTY_EVENTS_SERVER: pagerduty.eventsServer,
-        PAGERDUTY_API_URL: pagerduty.apiUrl,
-        PAGERDUTY_API_TOKEN: pagerduty.apiToken,
-        PAGERDUTY_CA_FILE: caFile,
-      },
+      env: pagerDutyEnv(pagerduty),
     });
   });
 
