@@ -3,7 +3,7 @@ import { queuePrefix } from '../../src/queue/engine/create-queues.js';
 import { faultProfile, scenarioSeed } from './support/fault-profile.js';
 import { recordScenario } from './support/fault-record.js';
 import { startFaultCluster, type FaultCluster } from './support/fault-cluster.js';
-import { startOwnRedisCluster, type OwnRedisCluster } from './support/own-redis-cluster.js';
+import { startOwnRedisCluster, type OwnRedisCluster } from '../support/own-redis-cluster.js';
 import { seededRandom } from './support/seeded-random.js';
 import { startRunsMidRollout } from './support/runs-mid-rollout.js';
 import { tally, verifyRun, type RunVerdict } from './support/verify-run.js';
@@ -26,7 +26,7 @@ describe('scenario 2d: Redis Cluster master killed mid-run, its replica takes ov
   const seed = scenarioSeed(profile.seed, 'redis-2d');
 
   beforeAll(async () => {
-    redis = await startOwnRedisCluster();
+    redis = await startOwnRedisCluster(1);
     cluster = await startFaultCluster({ services: profile.redisRuns, workers: 1, redisUrl: redis.url, lockMs: 2000, readyDelayMs: READY_DELAY_MS });
   });
 

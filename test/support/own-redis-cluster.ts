@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort } from '../../support/free-port.js';
-import { waitUntil } from '../../support/wait-until.js';
+import { freePort } from './free-port.js';
+import { waitUntil } from './wait-until.js';
 
 const run = promisify(execFile);
 
 /**
- * A Redis Cluster of three masters, each with one replica (six real `redis-server --cluster-enabled yes`
+ * A Redis Cluster of three masters, each with `replicas` replicas (real `redis-server --cluster-enabled yes`
  * processes on free ports), built with `redis-cli --cluster create`. Every node writes an append-only file with
  * `appendfsync always`; replication is asynchronous, as Redis's is. `cluster-node-timeout` is 1 s so a killed
  * master's replica takes over within seconds.
@@ -26,6 +26,8 @@ export interface OwnRedisCluster {
   slotOf(key: string): Promise<number>;
   /** Every key on every master, with its slot and the port of the master holding it. */
   allKeys(): Promise<{ key: string; slot: number; port: number }[]>;
+  /** Runs one command on the node on `port`. */
+  command(port: number, ...args: string[]): Promise<unknown>;
   /** SIGKILLs the node on `port`; resolves once it has exited. */
   kill(port: number): Promise<void>;
   /** Resolves with the port of the master serving `key`'s slot once it is not `oldPort` and the cluster is ok. */
@@ -33,13 +35,13 @@ export interface OwnRedisCluster {
   destroy(): Promise<void>;
 }
 
-const NODES = 6;
+const MASTERS = 3;
 
-export async function startOwnRedisCluster(): Promise<OwnRedisCluster> {
+export async function startOwnRedisCluster(replicas: 0 | 1): Promise<OwnRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-faults-cluster-'));
   const children = new Map<number, ChildProcess>();
   const ports: number[] = [];
-  for (let i = 0; i < NODES; i += 1) {
+  for (let i = 0; i < MASTERS * (1 + replicas); i += 1) {
     const port = await freePort();
     // The bus port defaults to port + 10000, which a free port may not have; each node gets a free one of its own.
     const busPort = await freePort();
@@ -65,7 +67,7 @@ export async function startOwnRedisCluster(): Promise<OwnRedisCluster> {
     }
   };
   for (const port of ports) await waitUntil(`redis on ${port}`, () => ask(port, (node) => node.ping()).catch(() => undefined));
-  await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes']);
+  await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
   const alive = () => ports.filter((port) => children.get(port)?.exitCode === null && children.get(port)?.signalCode === null);
   const slotsOf = (port: number) => ask(port, (node) => node.call('CLUSTER', 'SLOTS') as Promise<[number, number, [string, number, string]][]>);
   const masterOf = async (key: string) => {
@@ -77,11 +79,11 @@ export async function startOwnRedisCluster(): Promise<OwnRedisCluster> {
   };
   const masterPorts = async () => (await slotsOf(alive()[0]!)).map(([, , master]) => master[1]);
   // The premise of every scenario: all slots served, every master with a replica in sync.
-  await waitUntil('the cluster ok, every master with its replica', async () => {
+  await waitUntil('the cluster ok, every master with its replicas', async () => {
     const states = await Promise.all(ports.map((port) => ask(port, (node) => node.call('CLUSTER', 'INFO') as Promise<string>)));
     if (!states.every((info) => /cluster_state:ok/.test(info))) return undefined;
     const slots = await slotsOf(ports[0]!);
-    return slots.every((range) => range.length >= 4) ? true : undefined;
+    return slots.every((range) => range.length >= 3 + replicas) ? true : undefined;
   }, 30_000);
   const masters = await masterPorts();
   return {
@@ -98,6 +100,7 @@ export async function startOwnRedisCluster(): Promise<OwnRedisCluster> {
       }
       return found;
     },
+    command: (port, ...args) => ask(port, (node) => node.call(args[0]!, ...args.slice(1))),
     async kill(port) {
       const child = children.get(port);
       if (!child || child.exitCode !== null) throw new Error(`the node on ${port} is not a process this fixture started`);
