@@ -1,7 +1,6 @@
-import type { RedisClient } from './create-redis.js';
 import type { Env } from '../../config/load-env.js';
 import { catalogued } from '../../errors/error-catalogue.js';
-import { createRedis } from './create-redis.js';
+import { createRedis, type RedisClient } from './create-redis.js';
 
 /**
  * The Redis connection of an operator's command (`flightdeck runs`, `flightdeck audit`): one retry per request,
