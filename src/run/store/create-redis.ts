@@ -28,7 +28,7 @@ export function createRedis(url: string, options: RedisOptions): RedisClient {
       ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
       // A caller that gives up on a lost server (doctor, CLI) gives up on a lost cluster too.
       ...(retryStrategy ? { clusterRetryStrategy: (times: number) => retryStrategy(times) ?? null } : {}),
-      // TLS certificates name the hosts in the seed list, not the addresses CLUSTER SLOTS answers with.
+      // ioredis resolves node names to addresses before connecting; a TLS certificate names the host, not the address.
       ...(target.tls ? { dnsLookup: (address: string, lookup: (err: null, address: string) => void) => lookup(null, address) } : {}),
     });
   }
