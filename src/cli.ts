@@ -139,8 +139,8 @@ async function sandbox(args: string[]): Promise<number> {
 function secretsOf(env: Env): string[] {
   const secrets = [env.slackBotToken, env.slackSigningSecret ?? ''];
   const target = parseRedisTarget(env.redisUrl);
-  if (target.kind === 'sentinel') {
-    for (const password of [target.password, target.sentinelPassword]) if (password) secrets.push(password);
+  if (target.kind !== 'server') {
+    for (const password of [target.password, target.kind === 'sentinel' ? target.sentinelPassword : undefined]) if (password) secrets.push(password);
     return secrets;
   }
   // loadEnv has already proved the URL parses.

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../run/store/create-redis.js';
 
 /** What one request's turn came to: allowed, or refused with when to try again. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -32,7 +32,7 @@ export interface TokenRateLimiter {
 }
 
 /** Per-token request limits kept under `{prefix}:api-rate:<token>`, shared by every web replica on this Redis. */
-export function createTokenRateLimiter(redis: Redis, prefix: string): TokenRateLimiter {
+export function createTokenRateLimiter(redis: RedisClient, prefix: string): TokenRateLimiter {
   return {
     async take(name, perMinute) {
       const key = `{${prefix}}:api-rate:${name}`;

@@ -102,7 +102,7 @@ export function urlField(key: string, protocols: readonly string[], fallback: st
     });
 }
 
-/** `REDIS_URL`: one server or a Sentinel-named primary (redis-target.ts); kept as written. */
+/** `REDIS_URL`: one server, a Sentinel-named primary or a Redis Cluster's seed nodes (redis-target.ts); kept as written. */
 export function redisUrlField(fallback: string) {
   return z
     .string()

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../run/store/create-redis.js';
 import { z } from 'zod';
 import type { ActiveFreeze } from './window-state.js';
 
@@ -10,7 +10,7 @@ const storedFreezeSchema = z.object({ from: z.number(), until: z.number(), reaso
  */
 export class FreezeStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

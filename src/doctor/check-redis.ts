@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { createRedis } from '../run/store/create-redis.js';
 import type { Secret } from '../config/secret.js';
 import { maskRedisUrl } from '../config/redis-target.js';
@@ -5,7 +6,8 @@ import { type DoctorResult, failed, messageOf, ok, within } from './doctor-resul
 
 /**
  * Redis answers PING, and would never evict a key: `maxmemory-policy` must be `noeviction`, since an evicted
- * lock or queued job breaks runs silently (BullMQ requires it too). Never rejects.
+ * lock or queued job breaks runs silently (BullMQ requires it too). On a Redis Cluster every master is asked:
+ * flightdeck's slot may move to any of them after a failover or a resharding. Never rejects.
  */
 export async function checkRedis(redisUrl: Secret, timeoutMs: number): Promise<DoctorResult> {
   const shown = maskRedisUrl(redisUrl);
@@ -15,14 +17,17 @@ export async function checkRedis(redisUrl: Secret, timeoutMs: number): Promise<D
   try {
     await within(timeoutMs, redis.connect());
     const pong = await within(timeoutMs, redis.ping());
-    const info = await within(timeoutMs, redis.info('memory'));
-    const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
-    if (policy !== undefined && policy !== 'noeviction') {
-      return failed('redis', `${shown} answers ${pong}, but its maxmemory-policy is ${policy}: it may evict a lock or a queued job`, 'set maxmemory-policy noeviction (CONFIG SET, redis.conf, or the managed service\'s parameter group)');
+    const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
+    const policies = await within(timeoutMs, Promise.all(servers.map(async (server) => /^maxmemory_policy:(\S+)/m.exec(await server.info('memory'))?.[1])));
+    const evicting = policies.map((policy, i) => ({ policy, server: servers[i]! })).find(({ policy }) => policy !== undefined && policy !== 'noeviction');
+    if (evicting) {
+      const which = redis instanceof Cluster ? `the master ${evicting.server.options.host}:${evicting.server.options.port}'s` : 'its';
+      return failed('redis', `${shown} answers ${pong}, but ${which} maxmemory-policy is ${evicting.policy}: it may evict a lock or a queued job`, 'set maxmemory-policy noeviction (CONFIG SET, redis.conf, or the managed service\'s parameter group)');
     }
-    return ok('redis', `${shown} answers ${pong}${policy ? ', maxmemory-policy noeviction' : ''}`);
+    const masters = redis instanceof Cluster ? ` (a cluster of ${servers.length} masters)` : '';
+    return ok('redis', `${shown} answers ${pong}${masters}${policies.some((policy) => policy !== undefined) ? ', maxmemory-policy noeviction' : ''}`);
   } catch (err) {
-    return failed('redis', `${shown}: ${messageOf(err)}`, 'check REDIS_URL (redis://, rediss:// for TLS, or redis+sentinel://, with the password) and that this host can reach it');
+    return failed('redis', `${shown}: ${messageOf(err)}`, 'check REDIS_URL (redis://, rediss:// for TLS, redis+sentinel:// or redis+cluster://, with the password) and that this host can reach it');
   } finally {
     redis.disconnect();
   }

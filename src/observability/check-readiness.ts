@@ -1,5 +1,5 @@
 import { ApiException, VersionApi } from '@kubernetes/client-node';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../run/store/create-redis.js';
 import type { ClusterAccess } from '../k8s/create-cluster-access.js';
 
 /** What `/readyz` answers: `checks` maps each dependency (`redis`, `cluster:<context>`) to `ok` or the problem. */
@@ -9,7 +9,7 @@ export interface ReadinessReport {
 }
 
 export interface ReadinessOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Cluster access and the kubeconfig contexts to check; omit for a process that does not talk to clusters. */
   clusters?: { access: ClusterAccess; contexts: readonly string[] };
   /** Each check's bound. Default 2000 ms, well inside a kubelet probe's default 1 s… 10 s timeouts. */
@@ -26,7 +26,7 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function checkRedis(redis: Redis, ms: number): Promise<string> {
+async function checkRedis(redis: RedisClient, ms: number): Promise<string> {
   // A closed client never reconnects; any other state gets the PING queued until it connects or time runs out.
   if (redis.status === 'end' || redis.status === 'close') return `connection is ${redis.status}`;
   const reply = await within(ms, redis.ping());

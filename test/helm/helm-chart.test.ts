@@ -251,6 +251,15 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart tests'))('helm/flightde
     expect(one(objects, 'Deployment', 'fd-flightdeck-worker').spec.replicas).toBeUndefined();
   });
 
+  it.each([
+    'redis+sentinel://:helm-test-password@s1:26379,s2:26379,s3:26379/flightdeck',
+    'rediss+cluster://:helm-test-password@n1:6379,n2:6379,n3:6379',
+  ])('takes a Sentinel or Cluster REDIS_URL in secrets.redisUrl: %s', (url) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'flightdeck-helm-values-')), 'values.yaml');
+    writeFileSync(file, `secrets:\n  redisUrl: "${url}"\n`);
+    expect(one(renderChart([...values('secrets'), file]).objects, 'Secret', 'fd-flightdeck').stringData['redis-url']).toBe(url);
+  });
+
   it('refuses to render without credentials, naming the missing value', () => {
     expect(() => renderChart([])).toThrow(/secrets\.slackBotToken is required \(or set existingSecret\)/);
   });
@@ -260,6 +269,7 @@ describe.skipIf(skipWithout(unavailable, 'the Helm chart tests'))('helm/flightde
     ['a grace period below the shutdown deadline', 'terminationGracePeriodSeconds: 10\n', /terminationGracePeriodSeconds/],
     ['a misspelt top-level key', 'replicas: 3\n', /Additional property replicas is not allowed/],
     ['a privileged port', 'containerPort: 80\n', /containerPort/],
+    ['a Redis URL of another scheme', 'secrets:\n  redisUrl: memcached://cache:11211\n', /redisUrl/],
   ])('refuses values with %s (values.schema.json)', (_case, text, message) => {
     const file = join(mkdtempSync(join(tmpdir(), 'flightdeck-helm-values-')), 'values.yaml');
     writeFileSync(file, text);

@@ -10,6 +10,7 @@ import { WORKER_ACCOUNT, loadChartRbac } from '../../sandbox/kubernetes/load-cha
 import { startPagerDutyEmulator, type PagerDutyEmulator } from '../../sandbox/pagerduty/index.js';
 import { startPrometheusEmulator, type PrometheusEmulator } from '../../sandbox/prometheus/index.js';
 import { startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
+import { startOwnRedisCluster } from '../support/own-redis-cluster.js';
 
 const WORKER = `system:serviceaccount:${WORKER_ACCOUNT.namespace}:${WORKER_ACCOUNT.name}`;
 
@@ -159,6 +160,27 @@ describe('flightdeck doctor against the emulators', () => {
     expect(line(lines, 'redis')).toMatch(/^FAILED {3}redis: redis:\/\/127\.0\.0\.1:1: .* — fix: check REDIS_URL/);
     expect(line(lines, 'cluster staging (staging)')).toMatch(/^FAILED .*rejected the credentials \(401 Unauthorized\)/);
     expect(line(lines, 'slack')).toMatch(/^ok /);
+  });
+
+  it('checks every master of a Redis Cluster, naming one that would evict, and fails on an unreachable seed list', async () => {
+    const kubeconfig = await writeWorld('redis-cluster');
+    const redis = await startOwnRedisCluster(0);
+    try {
+      const healthy = await doctor(envFor(kubeconfig, { REDIS_URL: redis.url }));
+      expect(line(healthy.lines, 'redis')).toBe(`ok       redis: ${redis.url} answers PONG (a cluster of 3 masters), maxmemory-policy noeviction`);
+      expect(healthy.code).toBe(0);
+      const [, evicting] = await redis.masterPorts();
+      await redis.command(evicting!, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+      const { code, lines } = await doctor(envFor(kubeconfig, { REDIS_URL: redis.url }));
+      expect(code).toBe(1);
+      expect(line(lines, 'redis')).toBe(
+        `FAILED   redis: ${redis.url} answers PONG, but the master 127.0.0.1:${evicting}'s maxmemory-policy is allkeys-lru: it may evict a lock or a queued job — fix: set maxmemory-policy noeviction (CONFIG SET, redis.conf, or the managed service's parameter group)`,
+      );
+    } finally {
+      await redis.destroy();
+    }
+    const gone = await doctor(envFor(kubeconfig, { REDIS_URL: 'redis+cluster://127.0.0.1:1,127.0.0.1:2' }));
+    expect(line(gone.lines, 'redis')).toMatch(/^FAILED {3}redis: redis\+cluster:\/\/127\.0\.0\.1:1,127\.0\.0\.1:2: .* — fix: check REDIS_URL \(.*redis\+cluster:\/\//);
   });
 
   it('stops at an environment that would not start flightdeck, saying which variable', async () => {

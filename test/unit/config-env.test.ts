@@ -133,15 +133,19 @@ describe('loadEnv', () => {
     ],
     [
       { REDIS_URL: 'http://:hunter2@cache:6379' },
-      'REDIS_URL: "http://:***@cache:6379" has the wrong scheme — set REDIS_URL to redis://[:password@]host:port[/db], rediss:// for TLS, or redis+sentinel://[:password@]host:26379[,host:26379…]/<primary name>[/db]',
+      'REDIS_URL: "http://:***@cache:6379" has the wrong scheme — set REDIS_URL to redis://[:password@]host:port[/db], rediss:// for TLS, redis+sentinel://[:password@]host:26379[,host:26379…]/<primary name>[/db], or redis+cluster://[:password@]host:6379[,host:6379…]',
     ],
     [
       { REDIS_URL: 'redis+sentinel://:hunter2@s1:26379,s2' },
-      'REDIS_URL: "redis+sentinel://:***@s1:26379,s2" is not a Sentinel URL: it needs the sentinels and the primary\'s name after them — set REDIS_URL to redis://[:password@]host:port[/db], rediss:// for TLS, or redis+sentinel://[:password@]host:26379[,host:26379…]/<primary name>[/db]',
+      'REDIS_URL: "redis+sentinel://:***@s1:26379,s2" is not a Sentinel URL: it needs the sentinels and the primary\'s name after them — set REDIS_URL to redis://[:password@]host:port[/db], rediss:// for TLS, redis+sentinel://[:password@]host:26379[,host:26379…]/<primary name>[/db], or redis+cluster://[:password@]host:6379[,host:6379…]',
     ],
     [
       { REDIS_URL: 'redis+sentinel://s1:26379,s2:99999/primary' },
-      'REDIS_URL: "redis+sentinel://s1:26379,s2:99999/primary" names a sentinel "s2:99999" that is not host[:port] — set REDIS_URL to redis://[:password@]host:port[/db], rediss:// for TLS, or redis+sentinel://[:password@]host:26379[,host:26379…]/<primary name>[/db]',
+      'REDIS_URL: "redis+sentinel://s1:26379,s2:99999/primary" names a sentinel "s2:99999" that is not host[:port] — set REDIS_URL to redis://[:password@]host:port[/db], rediss:// for TLS, redis+sentinel://[:password@]host:26379[,host:26379…]/<primary name>[/db], or redis+cluster://[:password@]host:6379[,host:6379…]',
+    ],
+    [
+      { REDIS_URL: 'redis+cluster://:hunter2@n1:7000,n2:7000/1' },
+      `REDIS_URL: "redis+cluster://:***@n1:7000,n2:7000/1" has a path "/1", but Redis Cluster has no databases to choose (only db 0) — set REDIS_URL to redis://[:password@]host:port[/db], rediss:// for TLS, redis+sentinel://[:password@]host:26379[,host:26379…]/<primary name>[/db], or redis+cluster://[:password@]host:6379[,host:6379…]`,
     ],
     [
       { REDIS_PREFIX: '{flightdeck}' },

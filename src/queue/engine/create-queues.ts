@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../run/store/create-redis.js';
 
 export const STEPS_QUEUE = 'steps';
 export const ROLLBACK_QUEUE = 'rollback';
@@ -38,7 +38,7 @@ export function queuePrefix(redisPrefix: string): string {
 }
 
 /** Creates the producer side of every queue on one shared connection (closed by the caller). */
-export function createQueues(connection: Redis, redisPrefix: string): Queues {
+export function createQueues(connection: RedisClient, redisPrefix: string): Queues {
   const prefix = queuePrefix(redisPrefix);
   const retrying = { ...JOB_DEFAULTS, attempts: 6, backoff: { type: 'exponential', delay: 1000 } };
   const make = (name: QueueName, attempts = 6, delay = 1000) =>

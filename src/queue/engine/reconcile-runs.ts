@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../run/store/create-redis.js';
 import type { Logger } from '../../observability/create-logger.js';
 import { changedCluster } from '../../run/core/run-draft.js';
 import { watchOpen } from '../../run/core/guard-watch.js';
@@ -12,7 +12,7 @@ import type { RunEngine } from './run-engine.js';
 
 export interface ReconcileOptions {
   /** The connection and braced key prefix the render processor keeps its hand-off marks under. */
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   /** How long a message may trail its run before it is rendered again, ahead of its channel's line. Default 15 s. */
   messageLagBoundMs?: number;

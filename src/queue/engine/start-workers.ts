@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../run/store/create-redis.js';
 import { observeQueueWait } from '../../observability/observe-queue-wait.js';
 import { QUEUE_NAMES, queuePrefix, type QueueName } from './create-queues.js';
 import { createJobHandlers } from './job-handlers.js';
@@ -8,7 +8,7 @@ import type { WorkerDeps } from './worker-deps.js';
 
 export interface StartWorkersOptions extends WorkerDeps {
   /** A connection the workers may block on; BullMQ needs `maxRetriesPerRequest: null`. */
-  connection: Redis;
+  connection: RedisClient;
   /** Deploy steps processed at once; a rollout wait holds its slot while it watches. */
   concurrency: number;
   /** Rollback jobs processed at once, on workers of their own. Default 4. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../run/store/create-redis.js';
 import type { ClusterAccess } from '../../k8s/create-cluster-access.js';
 import type { Logger } from '../../observability/create-logger.js';
 import type { FlightdeckMetrics } from '../../observability/create-metrics.js';
@@ -27,7 +27,7 @@ export interface RollbackOfRun {
 /** Everything a job handler may use. Built once per worker process by the composition root. */
 export interface WorkerDeps {
   /** Used for locks and pacing keys; may be shared with the run store. */
-  redis: Redis;
+  redis: RedisClient;
   /** The configured `REDIS_PREFIX`; keys are `{prefix}:…`. */
   keyPrefix: string;
   store: RunStore;

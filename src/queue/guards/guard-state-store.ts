@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../run/store/create-redis.js';
 import { z } from 'zod';
 import { emptyGuardHistory, type GuardHistory } from '../../probes/assess-guard.js';
 import { measurementSchema } from '../../run/core/run-item-schema.js';
@@ -28,7 +28,7 @@ const TTL_SECONDS = 2 * 24 * 3600;
  */
 export class GuardStateStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
   ) {}
 

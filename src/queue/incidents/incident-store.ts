@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../run/store/create-redis.js';
 import { z } from 'zod';
 
 export const incidentSchema = z.object({
@@ -23,7 +23,7 @@ const TTL_SECONDS = 7 * 24 * 3600;
  */
 export class IncidentStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
   ) {}
 

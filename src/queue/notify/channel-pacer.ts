@@ -1,5 +1,5 @@
 import { DelayedError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../run/store/create-redis.js';
 
 /**
  * Slack allows about one message post or edit per second per channel. Slightly more than a second between
@@ -132,7 +132,7 @@ export async function sleepJob(job: Job, token: string | undefined, ms: number):
   throw new DelayedError();
 }
 
-export function createChannelPacer(redis: Redis, keyPrefix: string, spacingMs = CHANNEL_SPACING_MS): ChannelPacer {
+export function createChannelPacer(redis: RedisClient, keyPrefix: string, spacingMs = CHANNEL_SPACING_MS): ChannelPacer {
   const lineOf = (channel: string) => `{${keyPrefix}}:write-line:${channel}`;
   const turnOf = (job: Job, id = job.id ?? job.name) => `{${keyPrefix}}:write-turn:${job.queueName}:${id}`;
   const lastOf = (channel: string) => `{${keyPrefix}}:write-last:${channel}`;

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { isFlightdeckError } from '../../errors/flightdeck-error.js';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../run/store/create-redis.js';
 import type { Logger } from '../../observability/create-logger.js';
 import type { Run } from '../../run/core/run-schema.js';
 import type { RenderRead } from '../../run/store/render-index.js';
@@ -12,7 +12,7 @@ import { createChannelPacer, sleepJob } from './channel-pacer.js';
 import { retryAfterOf } from './retry-after-of.js';
 
 export interface ProcessRenderOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** The braced key prefix shared with the run store. */
   keyPrefix: string;
   store: RunStore;
@@ -64,7 +64,7 @@ const WAITING_GRACE_MS = 30_000;
  * run's render lock (renewed while it lives), or one sleeps for a turn it took ahead of the line. Another
  * render enqueued then would only wait for the lock, so the reconciler leaves the run to it.
  */
-export async function renderInHand(redis: Redis, keyPrefix: string, store: RunStore, runId: string): Promise<boolean> {
+export async function renderInHand(redis: RedisClient, keyPrefix: string, store: RunStore, runId: string): Promise<boolean> {
   if (await store.renders.renderLockHeld(runId)) return true;
   return (await redis.get(waitingKeyOf(keyPrefix, runId)))?.startsWith('ahead:') ?? false;
 }

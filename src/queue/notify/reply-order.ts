@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../run/store/create-redis.js';
 
 /** How long a run's line of replies is kept after its last change: far longer than any reply waits. */
 const LINE_TTL_SECONDS = 7 * 24 * 3600;
@@ -40,12 +40,12 @@ export interface ReplyOrder {
 const scoreOf = (place: number) => (place === LAST_PLACE ? '+inf' : String(place));
 
 /** Whether the job `id` of `job`'s queue is queued, active or waiting for a retry: its hash exists and BullMQ has not stamped it finished. */
-export async function jobPending(redis: Redis, job: Job, id: string): Promise<boolean> {
+export async function jobPending(redis: RedisClient, job: Job, id: string): Promise<boolean> {
   const [timestamp, finishedOn] = await redis.hmget(`${job.queueQualifiedName}:${id}`, 'timestamp', 'finishedOn');
   return timestamp !== null && finishedOn === null;
 }
 
-export function createReplyOrder(redis: Redis, keyPrefix: string): ReplyOrder {
+export function createReplyOrder(redis: RedisClient, keyPrefix: string): ReplyOrder {
   const lineOf = (runId: string) => `{${keyPrefix}}:reply-line:${runId}`;
   const pending = (job: Job, id: string) => jobPending(redis, job, id);
   return {

@@ -1,5 +1,5 @@
 import { catalogued } from '../../errors/error-catalogue.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './create-redis.js';
 import { evalScript, luaScript } from './eval-script.js';
 import { runKeys } from './run-keys.js';
 
@@ -44,7 +44,7 @@ return {'ok'}
  *
  * @throws FlightdeckError `config-invalid` naming the installation (and clusters) that own the prefix.
  */
-export async function claimInstallation(redis: Redis, prefix: string, fingerprint: InstallationFingerprint): Promise<void> {
+export async function claimInstallation(redis: RedisClient, prefix: string, fingerprint: InstallationFingerprint): Promise<void> {
   const key = `${runKeys(prefix).base}installation`;
   const clusters = [...fingerprint.clusters].sort().join(',');
   const reply = (await evalScript(redis, CLAIM_SCRIPT, [key], [fingerprint.installation, clusters, fingerprint.at])) as string[];

@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Env } from '../../config/load-env.js';
 import { catalogued } from '../../errors/error-catalogue.js';
-import { createRedis } from './create-redis.js';
+import { createRedis, type RedisClient } from './create-redis.js';
 
 /**
  * The Redis connection of an operator's command (`flightdeck runs`, `flightdeck audit`): one retry per request,
@@ -9,7 +8,7 @@ import { createRedis } from './create-redis.js';
  *
  * @throws FlightdeckError `redis-unavailable` when Redis cannot be reached.
  */
-export async function connectCliRedis(env: Env): Promise<Redis> {
+export async function connectCliRedis(env: Env): Promise<RedisClient> {
   const redis = createRedis(env.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
   // The socket's own error (ECONNREFUSED, a TLS failure) says more than connect()'s "Connection is closed",
   // and ioredis would print it as an unhandled event otherwise.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './create-redis.js';
 
 /** A Lua script with its SHA1, so calls send the digest and the body only once per server. */
 export interface LuaScript {
@@ -17,7 +17,7 @@ export function luaScript(source: string): LuaScript {
  * (after a restart or SCRIPT FLUSH). Other errors propagate.
  */
 export async function evalScript(
-  redis: Redis,
+  redis: RedisClient,
   script: LuaScript,
   keys: readonly string[],
   args: readonly (string | number)[],

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from './create-redis.js';
 import { auditEntrySchema, type AuditEntry } from '../core/run-schema.js';
 import type { RunKeys } from './run-keys.js';
 
@@ -27,7 +28,7 @@ export interface ReadAuditLogOptions {
  * the entries the stream hands over next go; an entry dated later than tomorrow by a clock gone wrong, and
  * archived while this reads, is missed.
  */
-export async function* readAuditLog(redis: Redis, keys: RunKeys, options: ReadAuditLogOptions = {}): AsyncGenerator<LoggedAuditEntry> {
+export async function* readAuditLog(redis: RedisClient, keys: RunKeys, options: ReadAuditLogOptions = {}): AsyncGenerator<LoggedAuditEntry> {
   const since = options.sinceMs ?? 0;
   const sinceDay = dateOf(since);
   // Read before the scan: an entry archived after this read goes to a day from the one before the stream's
@@ -88,19 +89,22 @@ function addDays(days: Set<string>, fromMs: number, toMs: number, sinceDay: stri
   }
 }
 
-async function oldestAt(redis: Redis, keys: RunKeys): Promise<number | undefined> {
+async function oldestAt(redis: RedisClient, keys: RunKeys): Promise<number | undefined> {
   const [first] = await redis.xrange(keys.audit, '-', '+', 'COUNT', 1);
   return first ? parseFields(first[1]).at : undefined;
 }
 
-async function scanArchiveDays(redis: Redis, keys: RunKeys): Promise<string[]> {
+async function scanArchiveDays(redis: RedisClient, keys: RunKeys): Promise<string[]> {
   const days: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${keys.audit}:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]`, 'COUNT', 1000);
-    for (const key of found) days.push(key.slice(-10));
-    cursor = next;
-  } while (cursor !== '0');
+  // A Cluster client sends SCAN to any one node; the archives are on whichever master serves the prefix's slot.
+  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', `${keys.audit}:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]`, 'COUNT', 1000);
+      for (const key of found) days.push(key.slice(-10));
+      cursor = next;
+    } while (cursor !== '0');
+  }
   return days;
 }
 

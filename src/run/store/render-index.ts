@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './create-redis.js';
 import type { Run } from '../core/run-schema.js';
 import { evalScript } from './eval-script.js';
 import { parseRun } from './parse-run.js';
@@ -24,7 +24,7 @@ export interface RenderRead {
  */
 export class RenderIndex {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RunKeys,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './create-redis.js';
 import type { Env } from '../../config/load-env.js';
 import { AUDIT_USAGE, parseAuditFlags } from './audit-flags.js';
 import { connectCliRedis } from './connect-cli-redis.js';
@@ -64,7 +64,7 @@ function csvRow(entry: LoggedAuditEntry): string {
  * expired), or the first word of a person's lock entry (`lock.taken`, `lock.released`: "<service> <env>…").
  * Refusals not tied to a run name no service. Looked up once per run.
  */
-function serviceResolver(redis: Redis, keys: RunKeys): (entry: LoggedAuditEntry) => Promise<string | undefined> {
+function serviceResolver(redis: RedisClient, keys: RunKeys): (entry: LoggedAuditEntry) => Promise<string | undefined> {
   const known = new Map<string, string | undefined>();
   return async (entry) => {
     if (entry.run === '') return entry.action.startsWith('lock.') ? entry.detail.split(' ')[0] : undefined;

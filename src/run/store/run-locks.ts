@@ -1,5 +1,5 @@
 import { catalogued } from '../../errors/error-catalogue.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './create-redis.js';
 import { auditArgs, evalScript, type AuditBounds } from './eval-script.js';
 import { CREATE_ROLLBACK_SCRIPT, MANUAL_LOCK_PREFIX, MANUAL_LOCK_SCRIPT, MANUAL_UNLOCK_SCRIPT, OPERATOR_RELEASE_SCRIPT } from './lock-scripts.js';
 import { manualLockValue, manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
@@ -28,7 +28,7 @@ export interface UndoneRunWrite {
   expectedSeq: number;
 }
 
-export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audit: AuditEntry[], bounds: AuditBounds, undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
+export async function createRollback(redis: RedisClient, keys: RunKeys, run: Run, audit: AuditEntry[], bounds: AuditBounds, undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
   if (run.kind !== 'rollback') throw catalogued('not-a-rollback', { runId: run.id });
   const stored = runSchema.parse({ ...run, seq: 1 });
   const undoneNext = undone ? runSchema.parse({ ...undone.next, seq: undone.expectedSeq + 1 }) : undefined;
@@ -75,7 +75,7 @@ export async function createRollback(redis: Redis, keys: RunKeys, run: Run, audi
   }
 }
 
-export async function lockManually(redis: Redis, keys: RunKeys, bounds: AuditBounds, service: string, environment: string, lock: ManualLock): Promise<void> {
+export async function lockManually(redis: RedisClient, keys: RunKeys, bounds: AuditBounds, service: string, environment: string, lock: ManualLock): Promise<void> {
   const reply = (await evalScript(
     redis,
     MANUAL_LOCK_SCRIPT,
@@ -93,7 +93,7 @@ export async function lockManually(redis: Redis, keys: RunKeys, bounds: AuditBou
 }
 
 export async function unlockManually(
-  redis: Redis,
+  redis: RedisClient,
   keys: RunKeys,
   bounds: AuditBounds,
   service: string,
@@ -125,7 +125,7 @@ export async function unlockManually(
  *   lock changed while it was being released (nothing released).
  */
 export async function releaseLockAsOperator(
-  redis: Redis,
+  redis: RedisClient,
   keys: RunKeys,
   bounds: AuditBounds,
   target: { service: string; environment: string },
@@ -148,7 +148,7 @@ export async function releaseLockAsOperator(
 }
 
 /** Every lock currently held, sorted by service then environment. */
-export async function listLocks(redis: Redis, keys: RunKeys, getRun: (id: string) => Promise<Run | null>): Promise<LockInfo[]> {
+export async function listLocks(redis: RedisClient, keys: RunKeys, getRun: (id: string) => Promise<Run | null>): Promise<LockInfo[]> {
   const prefix = keys.lock('', '').slice(0, -1);
   const found: string[] = [];
   let cursor = '0';
@@ -168,7 +168,7 @@ export async function listLocks(redis: Redis, keys: RunKeys, getRun: (id: string
   return locks;
 }
 
-async function holderOf(redis: Redis, keys: RunKeys, value: string, getRun?: (id: string) => Promise<Run | null>): Promise<LockHolder> {
+async function holderOf(redis: RedisClient, keys: RunKeys, value: string, getRun?: (id: string) => Promise<Run | null>): Promise<LockHolder> {
   const manual = parseManualLock(value);
   if (manual) return { kind: 'manual', ...manual };
   const doc = getRun ? await getRun(value) : await redis.hget(keys.run(value), 'doc').then((d) => (d === null ? null : parseRun(d)));

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './create-redis.js';
 import type { Env } from '../../config/load-env.js';
 import { buildDeploymentLog } from '../../format/deployment-log/build-deployment-log.js';
 import type { AuditEntry } from '../core/run-schema.js';
@@ -53,7 +53,7 @@ function missingRun(id: string, summary: string | null, env: Env): string {
   );
 }
 
-async function auditOf(redis: Redis, keys: RunKeys, runId: string, since: number): Promise<AuditEntry[]> {
+async function auditOf(redis: RedisClient, keys: RunKeys, runId: string, since: number): Promise<AuditEntry[]> {
   const entries: AuditEntry[] = [];
   for await (const { id: _streamId, ...entry } of readAuditLog(redis, keys, { sinceMs: since })) if (entry.run === runId) entries.push(entry);
   return entries;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './create-redis.js';
 import { z } from 'zod';
 import { plainRunReason } from '../core/run-reason.js';
 import { parseDuration } from '../../checklist/parse-duration.js';
@@ -23,7 +23,7 @@ export interface RunsIo {
 /** What `runs end` needs beyond the store: the engine that applies an event and enqueues its work (the composition root builds it). */
 export interface RunsDeps {
   now: () => number;
-  openEngine: (redis: Redis, store: RunStore) => { apply(runId: string, event: RunEvent): Promise<Run>; close(): Promise<void> };
+  openEngine: (redis: RedisClient, store: RunStore) => { apply(runId: string, event: RunEvent): Promise<Run>; close(): Promise<void> };
 }
 
 const durationText = z.string().refine((text) => parseDuration(text) !== null, { message: 'is not a duration (e.g. 10m, 1h)' });
@@ -109,7 +109,7 @@ export async function runRunsCommand(args: readonly string[], env: Env, io: Runs
   return usage([sub === undefined ? 'Missing subcommand' : `Unknown arguments "${args.join(' ')}"`]);
 }
 
-async function withStore(env: Env, work: (store: RunStore, redis: Redis) => Promise<number>): Promise<number> {
+async function withStore(env: Env, work: (store: RunStore, redis: RedisClient) => Promise<number>): Promise<number> {
   const redis = await connectCliRedis(env);
   try {
     return await work(new RunStore(redis, env.redisPrefix, storeLimitsOf(env)), redis);

@@ -1,6 +1,6 @@
 import { catalogued } from '../../errors/error-catalogue.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './create-redis.js';
 import type { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { AUDIT_REFUSAL_SCRIPT } from './audit-refusal-script.js';
 import { CREATE_RUN_SCRIPT } from './create-run-script.js';
@@ -74,7 +74,7 @@ export class RunStore {
    * @throws FlightdeckError `config-invalid` when the prefix is empty or contains braces.
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     limits: StoreLimits = {},
     private readonly installation = 'flightdeck',

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../../../src/run/store/create-redis.js';
+import { Cluster } from 'ioredis';
+import { createRedis, type RedisClient } from '../../../src/run/store/create-redis.js';
 import { RunStore } from '../../../src/run/store/run-store.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../../../sandbox/kubernetes/index.js';
 import { SlackDriver, startSlackEmulator, type DriverResponse, type SlackEmulator } from '../../../sandbox/slack/index.js';
@@ -38,7 +38,7 @@ export interface FaultCluster {
   readonly k8s: KubernetesEmulator;
   readonly driver: SlackDriver;
   readonly store: RunStore;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   readonly services: string[];
   readonly web: FlightdeckProcess;
@@ -176,11 +176,14 @@ export async function startFaultCluster(options: FaultClusterOptions): Promise<F
 }
 
 /** Removes every key of one prefix with SCAN (never KEYS or FLUSH: the Redis is shared). */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+export async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
+  // A Cluster client sends SCAN to any one node: ask every master.
+  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await node.del(...keys);
+    } while (cursor !== '0');
+  }
 }
