@@ -4,6 +4,7 @@ import { createRollbackRun } from '../../src/run/core/create-rollback-run.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import { irreversibleJobsThatRan, jobRollbackPlan, jobsThatRan } from '../../src/run/core/job-reverts.js';
 import { changedCluster, changedServing } from '../../src/run/core/run-draft.js';
+import { runControls } from '../../src/slack/views/run-controls.js';
 import type { RunStepOf } from '../../src/run/core/run-item-schema.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 
@@ -110,6 +111,8 @@ describe('the Jobs a rollback undoes', () => {
     const rollback = createRollbackRun({ id: '13', of: r, service: 'api', environment: 'production', target, requestedBy: 'flightdeck', channel: 'C1', reason: { kind: 'undoes', runId: '12', cause: 'failed' } }, T0 + 10);
     expect(rollback.phases[0]!.items.map((item) => item.id)).toEqual(['revert-migrate', 'revert-backup']);
     expect(rollback.version).toBe('the Jobs of 2.0.0');
+    const abort = runControls({ ...r, state: 'running' }).find((button) => button.action_id === 'run.abort');
+    expect(abort?.confirm?.text.text).toContain('A Job with a revert has run: the run ends failed and the reverts run (the image was not changed).');
     // A person's /rollback to a revision still restores that revision.
     const toRevision = createRollbackRun({ id: '14', of: r, service: 'api', environment: 'production', target, requestedBy: 'U1', channel: 'C1', reason: { kind: 'undoes', runId: '12', cause: 'failed' }, toRevision: '6' }, T0 + 10);
     expect(toRevision.phases[0]!.items.map((item) => item.id)).toEqual(['revert-migrate', 'revert-backup', 'rollback', 'wait-rollout']);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { describeRollback } from '../../commands/rollback.js';
+import { createRollbackRun } from '../../src/run/core/create-rollback-run.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { isHeld } from '../../src/run/core/transition-hold.js';
@@ -80,10 +81,22 @@ describe('holding a run whose Jobs cannot be undone', () => {
     expect(t.effects.map((effect) => effect.type)).not.toContain('hold');
   });
 
-  it('a failure before the image changed neither rolls back nor holds: nothing a rollback restores has changed', () => {
+  it('a failure before the image changed holds too once a Job that cannot be undone started: the database changed, a person decides', () => {
     const t = transition(migrating('pending'), { type: 'step-failed', itemId: 'drop', reason: 'exit 1', outcome: 'failed' }, T0 + 1);
     expect(t.run.state).toBe('failed');
-    expect(t.effects.map((effect) => effect.type)).toEqual(['thread', 'thread', 'summary']);
+    expect(isHeld(t.run)).toBe(true);
+    expect(t.effects.map((effect) => effect.type)).toEqual(['thread', 'thread', 'thread', 'hold', 'summary']);
+    // Rolling back anyway runs the backup's revert and leaves the image alone: it never changed.
+    const rollback = createRollbackRun({ id: '41', of: t.run, service: 'api', environment: 'production', target, requestedBy: 'U0BOB', channel: 'C1', reason: { kind: 'undoes', runId: '40', cause: 'failed' } }, T0 + 2);
+    expect(rollback.phases[0]!.items.map((item) => item.id)).toEqual(['revert-backup']);
+  });
+
+  it('an abort before the run started changed nothing: the run ends aborted, with nothing to roll back or hold', () => {
+    const created = createRun({ id: '42', service: 'api', environment: 'production', version: '2.0.0', target, requestedBy: 'U1', channel: 'C1', checklist }, T0);
+    const t = apply(created, { type: 'abort', actor: 'U1' });
+    expect(t.run.state).toBe('aborted');
+    expect(t.effects.map((effect) => effect.type)).not.toContain('hold');
+    expect(() => transition(t.run, { type: 'rollback-started', rollbackRunId: '43', actor: 'U1' }, T0 + 1)).toThrow(/nothing/i);
   });
 
   it("hold-kept audits the person's decision on a held run and changes nothing else; it is refused on any other run", () => {
@@ -121,7 +134,8 @@ describe('what people read about it', () => {
     const run = migrating('done');
     const abort = runControls(run).find((button) => button.action_id === 'run.abort');
     expect(abort?.confirm?.text.text).toContain('a Job that cannot be undone ran: the run ends failed and is held');
-    const before = runControls(migrating('pending')).find((button) => button.action_id === 'run.abort');
+    const pending = createRun({ id: '42', service: 'api', environment: 'production', version: '2.0.0', target, requestedBy: 'U1', channel: 'C1', checklist }, T0);
+    const before = runControls(pending).find((button) => button.action_id === 'run.abort');
     expect(before?.confirm?.text.text).toContain('Nothing has reached the cluster yet');
   });
 

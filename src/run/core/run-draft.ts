@@ -1,5 +1,5 @@
 import { auditEntry } from './audit-entry.js';
-import { irreversibleJobsThatRan, jobsThatRan } from './job-reverts.js';
+import { irreversibleJobsThatRan, jobsThatRan, revertsOf } from './job-reverts.js';
 import { FLIGHTDECK_ACTOR, type Effect } from './run-event.js';
 import { plainRunReason, type RunCause } from './run-reason.js';
 import { CLUSTER_CHANGING_ACTIONS, type RunItem } from './run-item-schema.js';
@@ -46,6 +46,11 @@ export function changedServing(run: Run): boolean {
  */
 export function changedCluster(run: Run): boolean {
   return changedServing(run) || jobsThatRan(run).some((item) => item.revert !== undefined || item.irreversible === true);
+}
+
+/** Whether a rollback of the run has anything to do: restore what it served, or revert a Job that ran. */
+export function somethingToRollBack(run: Run): boolean {
+  return changedServing(run) || revertsOf(run).length > 0;
 }
 
 /** A follow-up phase runs after the run succeeded (`after` in the checklist). */

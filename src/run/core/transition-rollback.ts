@@ -3,7 +3,7 @@ import { FLIGHTDECK_ACTOR } from './run-event.js';
 import { endWatch } from './guard-watch.js';
 import { plainRunReason } from './run-reason.js';
 import { isTerminal } from './run-schema.js';
-import { changedCluster, interrupt, isFollowUp, record, requestSummary, stopGuards, type NextState, type RunDraft } from './run-draft.js';
+import { interrupt, isFollowUp, record, requestSummary, somethingToRollBack, stopGuards, type NextState, type RunDraft } from './run-draft.js';
 import { alreadyRollingBack, noRollbackInProgress, notFollowUp, nothingToRollBack, phaseNotFound, rollbackOfRollback } from './transition-errors.js';
 
 type RollbackEvent<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
@@ -17,7 +17,7 @@ export function applyRollbackStarted(draft: RunDraft, event: RollbackEvent<'roll
   if (run.kind === 'rollback') throw rollbackOfRollback(run);
   if (run.state === 'rolling-back' && run.rollbackRunId === event.rollbackRunId) return null;
   if (run.state === 'rolling-back' || run.state === 'rolled-back') throw alreadyRollingBack(run);
-  if (run.state === 'aborted' || !changedCluster(run)) throw nothingToRollBack(run);
+  if (run.state === 'aborted' || !somethingToRollBack(run)) throw nothingToRollBack(run);
   if (!isTerminal(run.state)) {
     const reason = { kind: 'rollback-requested' as const, by: event.actor };
     interrupt(draft, reason);

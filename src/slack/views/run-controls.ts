@@ -1,6 +1,6 @@
 import type { Button } from '@slack/types';
 import { irreversibleJobsThatRan } from '../../run/core/job-reverts.js';
-import { changedCluster } from '../../run/core/run-draft.js';
+import { changedCluster, changedServing, somethingToRollBack } from '../../run/core/run-draft.js';
 import type { Run } from '../../run/core/run-schema.js';
 import { clip, MAX_CONFIRM_TEXT } from './block-kit-limits.js';
 
@@ -23,7 +23,9 @@ function abortButton(run: Run): Button {
     ? 'Nothing has reached the cluster yet: the run ends aborted.'
     : irreversibleJobsThatRan(run).length > 0
       ? 'The cluster has already been changed, and a Job that cannot be undone ran: the run ends failed and is held (traffic back to stable, the image kept) until someone rolls it back anyway.'
-      : 'The cluster has already been changed: the run ends failed and is rolled back.';
+      : changedServing(run)
+        ? 'The cluster has already been changed: the run ends failed and is rolled back.'
+        : 'A Job with a revert has run: the run ends failed and the reverts run (the image was not changed).';
   return {
     ...button(run, 'Abort', RUN_ACTIONS.abort, 'danger'),
     confirm: {
@@ -59,7 +61,7 @@ export function runControls(run: Run): Button[] {
     }
   }
   const undoable = !['pending', 'rolling-back', 'rolled-back', 'aborted'].includes(run.state);
-  if (run.kind === 'deploy' && undoable && changedCluster(run)) {
+  if (run.kind === 'deploy' && undoable && somethingToRollBack(run)) {
     controls.push(button(run, 'Rollback', RUN_ACTIONS.rollback, 'danger'));
   }
   return controls;
