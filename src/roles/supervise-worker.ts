@@ -70,7 +70,10 @@ export function superviseWorker(options: SuperviseWorkerOptions): WorkerSupervis
       }
       waiting.get(message.id)?.(message);
     });
-    started.once('exit', (code, signal) => {
+    let ended = false;
+    const onEnd = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (ended) return;
+      ended = true;
       if (child === started) child = undefined;
       lastExit = code;
       // Questions the dead worker will never answer are answered now, by the state below.
@@ -82,6 +85,12 @@ export function superviseWorker(options: SuperviseWorkerOptions): WorkerSupervis
       options.logger.error({ pid: started.pid, code, signal, restartInMs: delayMs }, 'worker process exited unexpectedly; restarting it');
       restart = setTimeout(start, delayMs);
       delayMs = Math.min(delayMs * 2, maxBackoffMs);
+    };
+    started.once('exit', onEnd);
+    started.on('error', (err) => {
+      options.logger.error({ err, pid: started.pid }, 'worker process error');
+      // A fork that never spawned emits no 'exit': it is restarted like one that died.
+      if (started.pid === undefined) onEnd(null, null);
     });
   };
 
