@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { fileURLToPath } from 'node:url';
 import { runImportChecklist } from './checklist/markdown/run-import-checklist.js';
 import { checkConfig } from './config/check-config.js';
 import { loadCatalog } from './config/load-catalog.js';
@@ -10,7 +11,7 @@ import { loadEnv, type Env } from './config/load-env.js';
 import { parseRedisTarget } from './config/redis-target.js';
 import { sandboxRefusal, servesSandboxByDefault } from './config/sandbox-eligibility.js';
 import { isFlightdeckError } from './errors/flightdeck-error.js';
-import { createLogger } from './observability/create-logger.js';
+import { createLogger, type Logger } from './observability/create-logger.js';
 import { runAuditCommand } from './run/store/run-audit-command.js';
 import { runLogCommand } from './run/store/run-log-command.js';
 import { createQueues } from './queue/engine/create-queues.js';
@@ -18,7 +19,9 @@ import { RunEngine } from './queue/engine/run-engine.js';
 import { runLocksCommand } from './run/store/run-locks-command.js';
 import { runRunsCommand } from './run/store/run-runs-command.js';
 import { runManifest } from './slack/run-manifest.js';
-import { COMMANDS, startFlightdeck } from './start-flightdeck.js';
+import { COMMANDS, startFlightdeck, type ListenOptions } from './start-flightdeck.js';
+import { answerSupervisor } from './roles/answer-supervisor.js';
+import { superviseWorker, type WorkerSupervisor } from './roles/supervise-worker.js';
 
 const USAGE = `Usage: flightdeck <command>
 
@@ -59,7 +62,10 @@ Commands:
 /** Below Kubernetes' default 30 s grace period; the Helm chart sets terminationGracePeriodSeconds to match. */
 const SHUTDOWN_DEADLINE_MS = 25_000;
 
-async function serve(): Promise<number> {
+/** Not a user's option: the argument with which role `all` starts its worker process. */
+const SUPERVISED_WORKER = '--supervised-worker';
+
+async function serve(args: string[]): Promise<number> {
   if (servesSandboxByDefault(process.env)) return sandbox([]);
   const env = loadEnv(process.env);
   const logger = createLogger(env.logLevel, undefined, { secrets: secretsOf(env) });
@@ -68,10 +74,32 @@ async function serve(): Promise<number> {
   // before it) would by Node's default end the whole process, and every run's work in it, for one request.
   // Log it and keep serving: all state is in Redis, and that request simply gets no answer.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection; the request that caused it was dropped'));
-  const flightdeck = await startFlightdeck(config, logger);
-  logger.info({ role: env.role }, 'flightdeck started');
+  // Role `all` answers Slack here and runs the workers in a child process, so that steps, renders and their
+  // garbage collection never hold up an ack: the `web + worker` layout, in one container.
+  const supervisor = env.role === 'all' ? superviseWorker({ entry: fileURLToPath(import.meta.url), args: ['serve', SUPERVISED_WORKER], env: { ...process.env, FLIGHTDECK_ROLE: 'worker' }, logger }) : undefined;
+  const supervised = env.role === 'worker' && args.includes(SUPERVISED_WORKER);
+  const listen: ListenOptions = supervisor ? { worker: supervisor } : supervised ? { opsServer: false } : {};
+  let flightdeck: Awaited<ReturnType<typeof startFlightdeck>>;
+  try {
+    flightdeck = await startFlightdeck(supervisor ? { ...config, env: withRole(config.env, 'web') } : config, logger, Date.now, listen);
+  } catch (err) {
+    await supervisor?.stop('SIGTERM');
+    throw err;
+  }
+  logger.info({ role: env.role, ...(supervised ? { supervised } : {}) }, 'flightdeck started');
+  // A supervisor that vanished without a signal (killed, crashed) leaves this worker as the container would be left: gone.
+  const link = supervised
+    ? answerSupervisor(flightdeck, () => {
+        logger.error('the role all process supervising this worker is gone; exiting with jobs still held');
+        process.exit(1);
+      })
+    : undefined;
   return new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      // Ctrl-C signals the worker process as well as its supervisor, which then sends SIGTERM: one stop is enough.
+      if (stopping) return;
+      stopping = true;
       logger.info({ signal, deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutting down');
       // Kubernetes kills the pod after terminationGracePeriodSeconds (30 s by default); leave before that,
       // so the exit is ours and logged. Jobs still held are recovered by other workers once their locks lapse.
@@ -80,22 +108,38 @@ async function serve(): Promise<number> {
         process.exit(1);
       }, SHUTDOWN_DEADLINE_MS);
       deadline.unref();
-      flightdeck.stop().then(
-        () => {
-          clearTimeout(deadline);
-          logger.info('stopped');
-          resolve(0);
-        },
-        (err: unknown) => {
-          clearTimeout(deadline);
-          logger.error({ err }, 'shutdown failed');
-          resolve(1);
-        },
-      );
+      void Promise.all([
+        flightdeck.stop().then(
+          () => 0,
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            return 1;
+          },
+        ),
+        stopWorker(supervisor, logger),
+      ]).then(([own, worker]) => {
+        clearTimeout(deadline);
+        link?.close();
+        if (own === 0 && worker === 0) logger.info('stopped');
+        resolve(own === 0 && worker === 0 ? 0 : 1);
+      });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** `env` with another role; copied by descriptor, since a spread would drop the secrets (non-enumerable by design). */
+function withRole(env: Env, role: Env['role']): Env {
+  return Object.defineProperties({} as Env, { ...Object.getOwnPropertyDescriptors(env), role: { value: role, enumerable: true } });
+}
+
+/** Stops the worker process, if there is one; 0 when it exited cleanly. */
+async function stopWorker(supervisor: WorkerSupervisor | undefined, logger: Logger): Promise<number> {
+  if (!supervisor) return 0;
+  const code = await supervisor.stop('SIGTERM');
+  if (code !== 0) logger.error({ code }, 'the worker process did not stop cleanly');
+  return code === 0 ? 0 : 1;
 }
 
 /** What src/cli.ts needs of sandbox/start-sandbox.ts, which the production image does not contain. */
@@ -168,7 +212,7 @@ async function run(args: string[]): Promise<number> {
   const [command = 'serve', ...rest] = args;
   switch (command) {
     case 'serve':
-      return serve();
+      return serve(rest);
     case 'check':
       return check(rest);
     case 'sandbox':

@@ -8,7 +8,7 @@ import type { CommandDefinition } from '../commands/command-definition.js';
 import type { Config } from './config/load-config.js';
 import { clusterIdentity } from './k8s/cluster-identity.js';
 import { createClusterAccess, type ClusterAccess } from './k8s/create-cluster-access.js';
-import { createReadinessCheck } from './observability/check-readiness.js';
+import { createReadinessCheck, type ReadinessReport } from './observability/check-readiness.js';
 import type { Logger } from './observability/create-logger.js';
 import { createMetrics, FOUR_KEYS_DAYS, type FlightdeckMetrics } from './observability/create-metrics.js';
 import { readFourKeys } from './run/store/read-four-keys.js';
@@ -37,12 +37,15 @@ import { createDryRunReplier } from './slack/post-dry-run-reply.js';
 import { createSlackClient, SlackNotifier } from './slack/slack-notifier.js';
 import { createOutboundTransport } from './net/create-outbound-transport.js';
 import { startRollback } from './use-cases/start-rollback.js';
+import type { SupervisedWorker } from './roles/supervise-worker.js';
 
 export const COMMANDS: readonly CommandDefinition<unknown>[] = [deployCommand as CommandDefinition<unknown>, rollbackCommand as CommandDefinition<unknown>];
 
 export interface Flightdeck {
   /** The process's metrics, as served at `/metrics`. */
   readonly metrics: FlightdeckMetrics;
+  /** What `/readyz` answers, shutdown aside. */
+  readiness(): Promise<ReadinessReport>;
   /** Stops taking work, lets running steps hand their jobs back, and closes every connection. */
   stop(): Promise<void>;
 }
@@ -51,7 +54,16 @@ export interface Flightdeck {
  * The composition root: one process, one or both roles. Everything that outlives a request is in Redis,
  * so any number of these processes can run side by side.
  */
-export async function startFlightdeck(config: Config, logger: Logger, now: () => number = Date.now, listen: { host?: string } = {}): Promise<Flightdeck> {
+export interface ListenOptions {
+  /** The address the Slack listener or the ops server binds; default all interfaces. */
+  host?: string;
+  /** The worker role serves /healthz, /readyz and /metrics on PORT; false in a worker whose supervisor serves them. Default true. */
+  opsServer?: boolean;
+  /** The web role of a role `all` process: the worker process it supervises, reported in /readyz and /metrics. */
+  worker?: SupervisedWorker;
+}
+
+export async function startFlightdeck(config: Config, logger: Logger, now: () => number = Date.now, listen: ListenOptions = {}): Promise<Flightdeck> {
   const { env } = config;
   const runsWorkers = env.role === 'worker' || env.role === 'all';
   // A missing routing key only leaves that service unpaged: said at start-up, not discovered at the first breach.
@@ -90,11 +102,10 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
     workerConnection.disconnect();
     throw err;
   }
-  const routes = createOpsRoutes({
-    metrics,
-    isStopping: () => stopping,
-    readiness: createReadinessCheck({ redis, clusters: runsWorkers ? { access: clusters, contexts } : undefined }),
-  });
+  const ownReadiness = createReadinessCheck({ redis, clusters: runsWorkers ? { access: clusters, contexts } : undefined });
+  const supervised = listen.worker;
+  const readiness = supervised ? () => Promise.all([ownReadiness(), supervised.readiness()]).then(([own, worker]) => ({ ready: own.ready && worker.ready, checks: { ...own.checks, ...worker.checks } })) : ownReadiness;
+  const routes = createOpsRoutes({ metrics, isStopping: () => stopping, readiness, ...(supervised ? { workerMetrics: () => supervised.metrics() } : {}) });
 
   let slackApp: SlackApp | undefined;
   let workers: RunningWorkers | undefined;
@@ -133,7 +144,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
     await slackApp.start();
     logger.info({ port: env.port, mode: env.slackAppToken ? 'socket' : 'http' }, env.slackAppToken ? 'connected to Slack over Socket Mode' : 'listening for Slack at /slack/events');
     logger.info({ port: env.port, tokens: env.apiTokens.map((token) => token.name) }, env.apiTokens.length > 0 ? 'serving the CI API at /api/v1' : 'CI API at /api/v1 refuses every request: API_TOKENS is not set');
-  } else {
+  } else if (listen.opsServer ?? true) {
     opsServer = await startOpsServer({ port: env.port, routes, ...(listen.host ? { host: listen.host } : {}) });
     logger.info({ port: env.port }, 'serving /healthz, /readyz and /metrics');
   }
@@ -165,6 +176,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   }
   return {
     metrics,
+    readiness,
     async stop() {
       stopping = true;
       homes.close();

@@ -151,7 +151,7 @@ export async function measureAckLatency(options: {
       const pid = deployment.web.child.pid;
       const live = liveProfile(deployment.layout);
       if (live && pid !== undefined) await cutProfile(pid, live);
-      const window = await watchPhase({ webPid: pid, workerPid: deployment.worker?.child.pid, metricsUrl: `${deployment.web.url}/metrics` });
+      const window = await watchPhase({ webPid: pid, workerPid: deployment.workerPid(), metricsUrl: `${deployment.web.url}/metrics` });
       const result = await runLoad(loadPlan);
       // Refusals reach the response URL after the ack; give the last ones a moment to land before counting.
       await new Promise((settle) => setTimeout(settle, 1000));

@@ -3,8 +3,9 @@ import { startFlightdeckProcess, type FlightdeckProcess, type FlightdeckProcessO
 import { processMemory } from '../process-memory.js';
 
 /**
- * How flightdeck is deployed for the ack measurement: one process in role `all` (web and workers share one
- * event loop), or the layout the Helm chart runs, a `web` process and a `worker` process on one Redis prefix.
+ * How flightdeck is deployed for the ack measurement: one started process in role `all` (the web role, with the
+ * workers in a child process it forks), or the layout the Helm chart runs, a `web` process and a `worker` process
+ * on one Redis prefix.
  */
 export type AckLayout = 'all' | 'web + worker';
 
@@ -19,6 +20,8 @@ export interface AckDeployment {
   web: FlightdeckProcess;
   /** The separate worker process; undefined in layout `all`. */
   worker: FlightdeckProcess | undefined;
+  /** The process running the workers: the separate one, or in layout `all` the child the web process last logged as started. */
+  workerPid(): number | undefined;
   /** VmHWM of each process, in MiB. */
   peakRssMiB(): { web: number | undefined; worker: number | undefined };
   /** Stops every process (web first, as a rolling update would); resolves to their exit codes. */
@@ -52,11 +55,22 @@ export async function startAckDeployment(
     eventsUrl: web.eventsUrl,
     web,
     worker,
-    peakRssMiB: () => ({ web: rss(web), worker: rss(worker) }),
+    workerPid: () => worker?.child.pid ?? childWorkerPid(web.output()),
+    peakRssMiB: () => {
+      const childPid = worker ? undefined : childWorkerPid(web.output());
+      return { web: rss(web), worker: worker ? rss(worker) : childPid === undefined ? undefined : processMemory(childPid)?.peakRssMiB };
+    },
     async stop() {
       const codes = [await web.stop()];
       if (worker) codes.push(await worker.stop());
       return codes;
     },
   };
+}
+
+/** The pid in the last `worker process started` line a role `all` process logged. */
+function childWorkerPid(output: string): number | undefined {
+  const pids = [...output.matchAll(/"pid":(\d+),"msg":"worker process started"/g)];
+  const last = pids.at(-1)?.[1];
+  return last === undefined ? undefined : Number(last);
 }

@@ -14,7 +14,7 @@ function perRequestLines(ack: AckLatencyResult): string[] {
       .filter((p) => p.path === path)
       .map((p) => {
         const { process: f } = p;
-        const cpu = p.layout === 'web + worker' ? `web ${pct(f.webCpuS, f.wallS)} + worker ${pct(f.workerCpuS, f.wallS)} of a core` : `${pct(f.webCpuS, f.wallS)} of a core`;
+        const cpu = p.layout !== undefined && f.workerCpuS !== undefined ? `web ${pct(f.webCpuS, f.wallS)} + worker ${pct(f.workerCpuS, f.wallS)} of a core` : `${pct(f.webCpuS, f.wallS)} of a core`;
         const waited = f.webRunQueueWaitMs === undefined ? '' : `, its event loop waited ${ms(f.webRunQueueWaitMs)} ms for a CPU`;
         const gc = f.gcMs === undefined ? '' : `, ${ms(f.gcMs)} ms in GC pauses`;
         const delay = f.eventLoopDelayMaxMs === undefined ? '' : `, event-loop delay up to ${ms(f.eventLoopDelayMaxMs)} ms`;

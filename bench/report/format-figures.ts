@@ -43,7 +43,7 @@ export function ackLatencyTables(result: AckLatencyResult): string[] {
       p.path,
       ms(p.stats.p99),
       share(p.process.webCpuS, p.process.wallS),
-      p.layout === 'web + worker' ? share(p.process.workerCpuS, p.process.wallS) : p.layout === 'all' ? '(in the answering process)' : '—',
+      p.layout === undefined ? '—' : share(p.process.workerCpuS, p.process.wallS),
       p.process.webRunQueueWaitMs === undefined ? '—' : `${ms(p.process.webRunQueueWaitMs)} ms (${((p.process.webRunQueueWaitMs / 10 / p.process.wallS)).toFixed(1)}%)`,
       p.process.eventLoopDelayP99Ms === undefined ? '—' : `${ms(p.process.eventLoopDelayP99Ms)} / ${ms(p.process.eventLoopDelayMaxMs)}`,
       p.process.gcMs === undefined ? '—' : ms(p.process.gcMs),

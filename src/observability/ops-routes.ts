@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FlightdeckMetrics } from './create-metrics.js';
 import type { ReadinessReport } from './check-readiness.js';
+import { renderWithWorker } from './merge-worker-metrics.js';
+import type { MetricFamily } from '../roles/worker-messages.js';
 
 /** A GET route in the shape Bolt's `customRoutes` takes, so the web role and the worker's own server share it. */
 export interface OpsRoute {
@@ -14,6 +16,8 @@ export interface OpsRoutesOptions {
   metrics: FlightdeckMetrics;
   /** True once shutdown began: `/readyz` then answers 503 so no new traffic is routed here. */
   isStopping: () => boolean;
+  /** In role `all`: the supervised worker process's counters and histograms, added into `/metrics`. */
+  workerMetrics?: () => Promise<MetricFamily[]>;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -51,9 +55,11 @@ export function createOpsRoutes(options: OpsRoutesOptions): OpsRoute[] {
       path: '/metrics',
       method: ['GET'],
       handler: (_req, res) => {
-        options.metrics.registry.metrics().then(
+        const { registry } = options.metrics;
+        const text = options.workerMetrics ? options.workerMetrics().then((families) => renderWithWorker(registry, families)) : registry.metrics();
+        text.then(
           (text) => {
-            res.writeHead(200, { 'content-type': options.metrics.registry.contentType });
+            res.writeHead(200, { 'content-type': registry.contentType });
             res.end(text);
           },
           (err: unknown) => sendJson(res, 500, { error: `metrics collection failed: ${String(err)}` }),

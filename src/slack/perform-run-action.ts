@@ -47,7 +47,7 @@ export async function performRunAction(services: CommandServices, request: RunAc
   const type = item ? (request.actionId.startsWith(`${APPROVE_ACTION_PREFIX}.`) ? 'approve' : 'tick') : control!;
   if (type === 'tick' && !request.actionId.startsWith(`${TICK_ACTION_PREFIX}.`)) throw notOurButton();
   const what = `${request.actionId}${item ? ` ${item.itemId}` : ''}`;
-  const { roles } = await services.gate.authorize({
+  const { roles, run: read } = await services.gate.authorize({
     action: item ? `item.${type as 'tick' | 'approve'}` : `run.${control!}`,
     userId: request.userId,
     via: 'button',
@@ -57,10 +57,11 @@ export async function performRunAction(services: CommandServices, request: RunAc
   });
   try {
     if (item) {
-      const run = await services.engine.apply(runId, { type: type as 'tick' | 'approve', itemId: item.itemId, actor: request.userId, actorRoles: roles });
+      // The run the gate read is the one the transition starts from: one read on the click's path, not two.
+      const run = await services.engine.apply(runId, { type: type as 'tick' | 'approve', itemId: item.itemId, actor: request.userId, actorRoles: roles }, read ?? undefined);
       return reminderReply(run, item.itemId, request.messageTs);
     }
-    await services.engine.apply(runId, { type: control!, actor: request.userId } as RunEvent);
+    await services.engine.apply(runId, { type: control!, actor: request.userId } as RunEvent, read ?? undefined);
     return undefined;
   } catch (err) {
     if (isFlightdeckError(err) && err.code === 'forbidden') {

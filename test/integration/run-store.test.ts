@@ -114,6 +114,30 @@ describe('RunStore', () => {
     expect(ticks).toHaveLength(MANUAL_ITEMS);
   });
 
+  it('starts from the run the caller read, and re-reads it when another writer changed it since', async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, audit);
+    const read = (await store.get(run.id))!;
+    const seen: number[] = [];
+    const tick = (itemId: string, actor: string) => (current: Run) => {
+      seen.push(current.seq);
+      return transition(current, { type: 'tick', itemId, actor, actorRoles: [] }, T0 + 1000);
+    };
+    // Fresh: the read is the base, and the write lands at once.
+    expect((await store.update(run.id, tick('m0', 'U0'), { read })).changed).toBe(true);
+    expect(seen).toEqual([1]);
+    // Stale (seq 1, the store is at 2): the compare-and-set fails, the run is re-read, and no tick is lost.
+    seen.length = 0;
+    const result = await store.update(run.id, tick('m1', 'U1'), { read });
+    expect(seen).toEqual([1, 2]);
+    expect(result.run.seq).toBe(3);
+    const stored = (await store.get(run.id))!;
+    expect(stored.phases[0]!.items.slice(0, 2).map((item) => [item.state, item.by])).toEqual([
+      ['done', 'U0'],
+      ['done', 'U1'],
+    ]);
+  });
+
   it('leaves the stored run unchanged when the change function throws', async () => {
     const { run, audit } = await newStartedRun();
     await store.create(run, audit);

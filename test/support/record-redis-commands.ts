@@ -8,15 +8,25 @@ export interface RedisRecording {
   stop(): Promise<string[][]>;
 }
 
+export interface RecordOptions {
+  /**
+   * The client addresses (`ip:port`, as CLIENT LIST names them) whose commands are recorded; default `client`'s
+   * own. With others (another process's connections), `client` only marks the end: whatever they sent before
+   * `stop` was called is in the recording.
+   */
+  from?: ReadonlySet<string>;
+}
+
 /**
  * Records the commands `client` sends (not those its scripts run) with MONITOR on a socket of its own, read
  * line by line (ioredis's own monitor mode loses track of its replies on a busy shared Redis). Other clients
  * are filtered out by their address; the recording ends at a marker the client itself sends, so nothing sent
  * before `stop` is missed.
  */
-export async function recordRedisCommands(client: Redis): Promise<RedisRecording> {
+export async function recordRedisCommands(client: Redis, options: RecordOptions = {}): Promise<RedisRecording> {
   const source = /addr=(\S+)/.exec(String(await client.call('CLIENT', 'INFO')))?.[1];
   if (!source) throw new Error('CLIENT INFO named no address');
+  const recorded = options.from ?? new Set([source]);
   const { host, port } = client.options;
   const socket = connect({ host: host ?? '127.0.0.1', port: port ?? 6379 });
   const commands: string[][] = [];
@@ -33,10 +43,10 @@ export async function recordRedisCommands(client: Redis): Promise<RedisRecording
         pending = pending.slice(end + 2);
         if (line === '+OK') resolve();
         const from = /^\+\d+\.\d+ \[\d+ (\S+)\] /.exec(line);
-        if (from?.[1] === source) {
-          const args = [...line.slice(from[0].length).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unquote(m[1] ?? ''));
-          if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) onMarker?.();
-          else commands.push(args);
+        if (from?.[1] === source || recorded.has(from?.[1] ?? '')) {
+          const args = [...line.slice(from![0].length).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unquote(m[1] ?? ''));
+          if (from![1] === source && args[0]?.toLowerCase() === 'echo' && args[1] === marker) onMarker?.();
+          else if (recorded.has(from![1]!)) commands.push(args);
         }
         end = pending.indexOf('\r\n');
       }

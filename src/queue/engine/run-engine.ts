@@ -29,10 +29,13 @@ export interface RunEngineOptions {
 export class RunEngine {
   constructor(private readonly options: RunEngineOptions) {}
 
-  /** Applies one event with compare-and-set; coded errors from the state machine reach the caller unchanged. */
-  async apply(runId: string, event: RunEvent): Promise<Run> {
+  /**
+   * Applies one event with compare-and-set; coded errors from the state machine reach the caller unchanged.
+   * `read`, the run as the caller just read it, spares the first read (see UpdateOptions.read).
+   */
+  async apply(runId: string, event: RunEvent, read?: Run): Promise<Run> {
     const { store, now } = this.options;
-    const result = await store.update(runId, (run) => transition(run, event, now()));
+    const result = await store.update(runId, (run) => transition(run, event, now()), read ? { read } : {});
     if (result.changed) await this.dispatch(result.run, result.effects);
     return result.run;
   }

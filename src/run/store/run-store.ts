@@ -30,6 +30,12 @@ export interface UpdateResult {
 export interface UpdateOptions {
   /** How many times to re-read and re-apply after a concurrent writer won. Default 10. */
   retries?: number;
+  /**
+   * The run as the caller has just read it (`get`): the first attempt compares and sets against its seq
+   * instead of reading it again, saving a round trip on a request's path. A run changed since fails the
+   * compare-and-set and is re-read, as after any lost write.
+   */
+  read?: Run;
 }
 
 /** How much Redis the store may grow to; see RunStore's constructor. */
@@ -201,9 +207,7 @@ export class RunStore {
     const retries = options.retries ?? 10;
     const key = this.keys.run(id);
     for (let attempt = 0; ; attempt++) {
-      const [seq, doc] = await this.redis.hmget(key, 'seq', 'doc');
-      if (seq == null || doc == null) throw runNotFound(id);
-      const current = parseRun(doc);
+      const [seq, current] = attempt === 0 && options.read?.id === id ? [String(options.read.seq), options.read] : await this.readForUpdate(key, id);
       const result = change(current);
       if (result === null || (result.run === current && result.audit.length === 0)) {
         return { run: current, effects: [], changed: false };
@@ -232,6 +236,13 @@ export class RunStore {
       // Jittered backoff: writers that lost together would otherwise collide again on the next round.
       await sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
     }
+  }
+
+  /** The stored seq and run, for a compare-and-set. */
+  private async readForUpdate(key: string, id: string): Promise<[string, Run]> {
+    const [seq, doc] = await this.redis.hmget(key, 'seq', 'doc');
+    if (seq == null || doc == null) throw runNotFound(id);
+    return [seq, parseRun(doc)];
   }
 
   /**
