@@ -107,7 +107,7 @@ export function createRollbackRun(input: CreateRollbackRunInput, now: number): R
   if (of) steps.push(...revertSteps(of, pinned?.image));
   // A run that failed after its Jobs but before its image served anything has only its Jobs to undo: restoring
   // "the previous revision" there would undo the deploy before it, not this one.
-  const jobsOnly = of !== null && toRevision === undefined && !changedServing(of);
+  const jobsOnly = of !== null && toRevision === undefined && !changedServing(of) && steps.length > 0;
   if (!jobsOnly) steps.push(...imageSteps(of, pinned, toRevision));
   return {
     schemaVersion: RUN_SCHEMA_VERSION,
