@@ -1,6 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { NOTIFY_QUEUE } from '../engine/create-queues.js';
+import { runKeys } from '../../run/store/run-keys.js';
 
 /**
  * Slack allows about one message post or edit per second per channel. Slightly more than a second between
@@ -133,7 +134,7 @@ export interface ChannelPacer {
 }
 
 /** Where a render sleeping for its turn marks that the run's later renders may leave their change to it: `<job>`, or `ahead:<job>` ahead of the line. */
-export const renderWaitingKeyOf = (keyPrefix: string, runId: string) => `{${keyPrefix}}:render-waiting:${runId}`;
+export const renderWaitingKeyOf = (keyPrefix: string, runId: string) => runKeys(keyPrefix).renderWaiting(runId);
 
 /** The turn a job booked, as the epoch ms (Redis's clock) it comes at. */
 const turnKeyOf = (keyPrefix: string, queueName: string, id: string) => `{${keyPrefix}}:write-turn:${queueName}:${id}`;
