@@ -131,6 +131,8 @@ export interface ChannelPacer {
    * overdue one) comes; undefined when no render of the run sleeps for such a turn.
    */
   aheadRenderIn(runId: string): Promise<number | undefined>;
+  /** How long until the turn the notify job `jobId` booked comes (0 when it is due); undefined when it holds none. */
+  turnIn(jobId: string): Promise<number | undefined>;
 }
 
 /** Where a render sleeping for its turn marks that the run's later renders may leave their change to it: `<job>`, or `ahead:<job>` ahead of the line. */
@@ -173,6 +175,11 @@ export function createChannelPacer(redis: Redis, keyPrefix: string, spacingMs = 
         RESERVE_MS,
       ),
     );
+  const turnIn = async (jobId: string) => {
+    // The worker's clock stands in for Redis's: a skew costs one more look at most.
+    const at = await redis.get(turnKeyOf(keyPrefix, NOTIFY_QUEUE, jobId));
+    return at === null ? undefined : Math.max(0, Number(at) - Date.now());
+  };
   return {
     book: (channel, job, options = {}) => book(channel, job, options.notBeforeMs, undefined, options.ahead),
     defer: (channel, job, before) => book(channel, job, 0, before),
@@ -185,10 +192,8 @@ export function createChannelPacer(redis: Redis, keyPrefix: string, spacingMs = 
     },
     async aheadRenderIn(runId) {
       const waiting = await redis.get(renderWaitingKeyOf(keyPrefix, runId));
-      if (!waiting?.startsWith('ahead:')) return undefined;
-      // The worker's clock stands in for Redis's: a skew costs one more look at most.
-      const at = await redis.get(turnKeyOf(keyPrefix, NOTIFY_QUEUE, waiting.slice('ahead:'.length)));
-      return at === null ? undefined : Math.max(0, Number(at) - Date.now());
+      return waiting?.startsWith('ahead:') ? turnIn(waiting.slice('ahead:'.length)) : undefined;
     },
+    turnIn,
   };
 }
