@@ -5,8 +5,11 @@ import { createChannelPacer, sleepJob } from './channel-pacer.js';
 import { postReply } from './notify-once.js';
 import { createReplyOrder, jobPending } from './reply-order.js';
 
-/** How long the log waits, at least, before looking again whether the summary it follows is out. */
-const WAIT_FOR_SUMMARY_MS = 1000;
+/**
+ * How long the log waits, at least, before looking again whether the summary it follows is out. The summary
+ * wakes it once posted, so this only bounds how late it goes when that wake is lost.
+ */
+const WAIT_FOR_SUMMARY_MS = 5000;
 /** How long after the summary's turn (or the first post's, before the summary has one) the log looks again. */
 const AFTER_TURN_MS = 250;
 
