@@ -1,11 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/observability/create-logger.js';
+import { renderJobId } from '../../src/queue/engine/job-schemas.js';
+import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import type { RunNotifier } from '../../src/queue/notify/run-notifier.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import type { RunStore } from '../../src/run/store/run-store.js';
 import { transition } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import type { SlackEmulator } from '../../sandbox/slack/index.js';
-import { CHANNEL, startRenderHarness, type RenderHarness } from './render-harness.js';
+import { waitUntil } from '../support/wait-until.js';
+import { CHANNEL, startRenderHarness, withoutSlackBlockIds, type RenderHarness } from './render-harness.js';
 
 let harness: RenderHarness;
 let slack: SlackEmulator;
@@ -100,5 +104,29 @@ describe('the first post of a run message', () => {
     await rendered(run.id);
     expect(slack.messages(CHANNEL)).toHaveLength(1);
     expect(callsOf('conversations.history')).toHaveLength(0);
+  });
+
+  it('takes the changes made while it waits for its turn ahead of the line, with no render job of theirs', async () => {
+    harness.startRenderWorker(slackNotifier(), { channelSpacingMs: 3_000 });
+    const engine = new RunEngine({ store, queues: harness.queues, now: Date.now, logger: createLogger('silent') });
+    // A first message takes the channel's turn, so the next run's first post sleeps a spacing for its own.
+    const earlier = await createStoredRun();
+    await render(earlier);
+    await rendered(earlier.id);
+    const run = await harness.createStoredRun('api');
+    await render(run);
+    const waitingKey = `{${harness.prefix}}:render-waiting:${run.id}`;
+    await waitUntil('the first post to sleep for its turn ahead of the line', async () => ((await harness.redis.get(waitingKey))?.startsWith('ahead:') ? true : undefined));
+
+    const started = await engine.apply(run.id, { type: 'start', actor: 'U0ALICE' });
+    expect(started.seq).toBeGreaterThan(run.seq);
+    expect(await harness.queues.notify.getJob(renderJobId(started, started.seq))).toBeUndefined();
+
+    const shown = await rendered(run.id);
+    expect(shown.seq).toBeGreaterThanOrEqual(started.seq);
+    const message = slack.message(CHANNEL, shown.messageTs!)!;
+    const expected = renderRunMessage(shown).blocks;
+    expect(withoutSlackBlockIds(message.blocks, expected)).toEqual(expected);
+    expect(slack.messages(CHANNEL)).toHaveLength(2);
   });
 });

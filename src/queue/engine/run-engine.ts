@@ -160,8 +160,11 @@ export class RunEngine {
   /**
    * One render of the run as it will be when the job runs. `late` (the message trailed its run past the
    * bound) gives it an id of its own, so it does not collapse into a render already waiting in the line.
+   * None while a render sleeps for a turn ahead of the line: it reads the run after this write when it
+   * wakes, and the job would only find it there and stop (a job is about 50 Redis commands).
    */
   async enqueueRender(run: Run, late = false): Promise<void> {
+    if (!late && (await this.options.store.renders.aheadRenderWaiting(run.id))) return;
     const data = late ? { runId: run.id, seq: run.seq, late } : { runId: run.id, seq: run.seq };
     await this.options.queues.notify.add('render', data, { jobId: renderJobId(run, run.seq, late) });
   }

@@ -1,5 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { RedisClient } from '../../run/store/create-redis.js';
+import { NOTIFY_QUEUE } from '../engine/create-queues.js';
+import { runKeys } from '../../run/store/run-keys.js';
 
 /**
  * Slack allows about one message post or edit per second per channel. Slightly more than a second between
@@ -124,7 +126,20 @@ export interface ChannelPacer {
   defer(channel: string, job: Job, before: string): Promise<number>;
   /** Slack answered 429: the job's next turn comes after Retry-After, ahead of the line, and it sleeps until then (throws DelayedError). */
   rateLimited(channel: string, job: Job, token: string | undefined, retryAfterMs: number): Promise<never>;
+  /**
+   * How long until the turn a render of the run holds ahead of the line (the run's first message, or an
+   * overdue one) comes; undefined when no render of the run sleeps for such a turn.
+   */
+  aheadRenderIn(runId: string): Promise<number | undefined>;
+  /** How long until the turn the notify job `jobId` booked comes (0 when it is due); undefined when it holds none. */
+  turnIn(jobId: string): Promise<number | undefined>;
 }
+
+/** Where a render sleeping for its turn marks that the run's later renders may leave their change to it: `<job>`, or `ahead:<job>` ahead of the line. */
+export const renderWaitingKeyOf = (keyPrefix: string, runId: string) => runKeys(keyPrefix).renderWaiting(runId);
+
+/** The turn a job booked, as the epoch ms (Redis's clock) it comes at. */
+const turnKeyOf = (keyPrefix: string, queueName: string, id: string) => `{${keyPrefix}}:write-turn:${queueName}:${id}`;
 
 /** Puts the job back as delayed, without spending an attempt; the worker must see the DelayedError. */
 export async function sleepJob(job: Job, token: string | undefined, ms: number): Promise<never> {
@@ -134,7 +149,7 @@ export async function sleepJob(job: Job, token: string | undefined, ms: number):
 
 export function createChannelPacer(redis: RedisClient, keyPrefix: string, spacingMs = CHANNEL_SPACING_MS): ChannelPacer {
   const lineOf = (channel: string) => `{${keyPrefix}}:write-line:${channel}`;
-  const turnOf = (job: Job, id = job.id ?? job.name) => `{${keyPrefix}}:write-turn:${job.queueName}:${id}`;
+  const turnOf = (job: Job, id = job.id ?? job.name) => turnKeyOf(keyPrefix, job.queueName, id);
   const lastOf = (channel: string) => `{${keyPrefix}}:write-last:${channel}`;
   const aheadTurnsOf = (channel: string) => `{${keyPrefix}}:write-ahead-turns:${channel}`;
   const aheadLineOf = (channel: string) => `{${keyPrefix}}:write-ahead-line:${channel}`;
@@ -160,6 +175,11 @@ export function createChannelPacer(redis: RedisClient, keyPrefix: string, spacin
         RESERVE_MS,
       ),
     );
+  const turnIn = async (jobId: string) => {
+    // The worker's clock stands in for Redis's: a skew costs one more look at most.
+    const at = await redis.get(turnKeyOf(keyPrefix, NOTIFY_QUEUE, jobId));
+    return at === null ? undefined : Math.max(0, Number(at) - Date.now());
+  };
   return {
     book: (channel, job, options = {}) => book(channel, job, options.notBeforeMs, undefined, options.ahead),
     defer: (channel, job, before) => book(channel, job, 0, before),
@@ -170,5 +190,10 @@ export function createChannelPacer(redis: RedisClient, keyPrefix: string, spacin
     async rateLimited(channel, job, token, retryAfterMs) {
       return sleepJob(job, token, await book(channel, job, retryAfterMs));
     },
+    async aheadRenderIn(runId) {
+      const waiting = await redis.get(renderWaitingKeyOf(keyPrefix, runId));
+      return waiting?.startsWith('ahead:') ? turnIn(waiting.slice('ahead:'.length)) : undefined;
+    },
+    turnIn,
   };
 }

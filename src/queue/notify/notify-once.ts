@@ -11,17 +11,23 @@ const CLAIM_TTL_SECONDS = 7 * 24 * 3600;
 
 /** How long a reply waits for the run message it belongs under before looking again. */
 const WAIT_FOR_MESSAGE_MS = 1000;
+/** How long after the first post's turn a reply looks again: the post and the stored ts take a moment. */
+const AFTER_FIRST_POST_MS = 250;
 
 /**
  * The run a thread reply belongs to, once its message exists. Until the message is posted the job is
- * put back as delayed (not failed: the render that posts it is already queued); undefined when the run
- * is gone, so there is nothing to reply to.
+ * put back as delayed (not failed: the render that posts it is already queued): until just after the turn
+ * the first post sleeps for when it has one, since no earlier look can find the message (each look is two
+ * job moves in Redis), else for {@link WAIT_FOR_MESSAGE_MS}. Undefined when the run is gone, so there is
+ * nothing to reply to.
  */
-export async function runWithMessage(store: RunStore, runId: string, job: Job, token: string | undefined): Promise<Run | undefined> {
+export async function runWithMessage(store: RunStore, pacer: ChannelPacer, runId: string, job: Job, token: string | undefined): Promise<Run | undefined> {
   const run = await store.get(runId);
   if (!run) return undefined;
   if (run.messageTs) return run;
-  await job.moveToDelayed(Date.now() + WAIT_FOR_MESSAGE_MS, token);
+  const firstPostIn = await pacer.aheadRenderIn(runId);
+  const wait = firstPostIn === undefined ? WAIT_FOR_MESSAGE_MS : Math.max(WAIT_FOR_MESSAGE_MS, firstPostIn + AFTER_FIRST_POST_MS);
+  await job.moveToDelayed(Date.now() + wait, token);
   throw new DelayedError();
 }
 
@@ -82,7 +88,7 @@ export async function postReply(
   post: (run: Run) => Promise<void>,
 ): Promise<{ run: Run; posted: boolean } | undefined> {
   if (place !== undefined) await deps.order.join(runId, job, place);
-  const run = await runWithMessage(deps.store, runId, job, token);
+  const run = await runWithMessage(deps.store, deps.pacer, runId, job, token);
   // Behind an earlier reply, this one still books and keeps its place in the channel's line: it sleeps
   // until its turn, then waits there for the earlier reply rather than going to the back of the line.
   const before = run && place !== undefined ? await deps.order.behind(runId, job, place) : undefined;

@@ -5,8 +5,13 @@ import { createChannelPacer, sleepJob } from './channel-pacer.js';
 import { postReply } from './notify-once.js';
 import { createReplyOrder, jobPending } from './reply-order.js';
 
-/** How long the log waits before looking again whether the summary it follows is out. */
-const WAIT_FOR_SUMMARY_MS = 1000;
+/**
+ * How long the log waits, at least, before looking again whether the summary it follows is out. The summary
+ * wakes it once posted, so this only bounds how late it goes when that wake is lost.
+ */
+const WAIT_FOR_SUMMARY_MS = 5000;
+/** How long after the summary's turn (or the first post's, before the summary has one) the log looks again. */
+const AFTER_TURN_MS = 250;
 
 /** Audit entries a log reads: as many as its timeline shows. */
 const LOG_AUDIT_ENTRIES = 500;
@@ -27,7 +32,12 @@ export function createDeployLogProcessor(deps: Pick<WorkerDeps, 'redis' | 'keyPr
     if (!stored) return;
     // A job id of another run (a reused id after Redis was restored) is not this run's log.
     if (job.id !== deployLogJobId(stored) && !job.id?.startsWith(`${deployLogJobId(stored)}-`)) return;
-    if (!stored.summaryPosted && (await jobPending(deps.redis, job, summaryJobId(stored)))) await sleepJob(job, token, WAIT_FOR_SUMMARY_MS);
+    if (!stored.summaryPosted && (await jobPending(deps.redis, job, summaryJobId(stored)))) {
+      // The summary cannot be out before its turn, nor before the run message it replies under: no earlier
+      // look can find it (each look is two job moves in Redis).
+      const turn = (await replies.pacer.turnIn(summaryJobId(stored))) ?? (stored.messageTs ? undefined : await replies.pacer.aheadRenderIn(runId));
+      await sleepJob(job, token, Math.max(WAIT_FOR_SUMMARY_MS, (turn ?? 0) + AFTER_TURN_MS));
+    }
     const result = await postReply(replies, job, token, runId, undefined, async (run) => {
       deps.logger.debug({ run: runId }, 'uploading the deployment log');
       await deps.notifier.postLog(run, await deps.store.audit(run.id, LOG_AUDIT_ENTRIES), deps.now(), followUp);

@@ -8,7 +8,7 @@ import type { RenderRead } from '../../run/store/render-index.js';
 import type { RunStore } from '../../run/store/run-store.js';
 import { renderJobSchema } from '../engine/job-schemas.js';
 import type { RunNotifier } from './run-notifier.js';
-import { createChannelPacer, sleepJob } from './channel-pacer.js';
+import { createChannelPacer, renderWaitingKeyOf, sleepJob } from './channel-pacer.js';
 import { retryAfterOf } from './retry-after-of.js';
 
 export interface ProcessRenderOptions {
@@ -66,11 +66,8 @@ const WAITING_GRACE_MS = 30_000;
  */
 export async function renderInHand(redis: RedisClient, keyPrefix: string, store: RunStore, runId: string): Promise<boolean> {
   if (await store.renders.renderLockHeld(runId)) return true;
-  return (await redis.get(waitingKeyOf(keyPrefix, runId)))?.startsWith('ahead:') ?? false;
+  return (await redis.get(renderWaitingKeyOf(keyPrefix, runId)))?.startsWith('ahead:') ?? false;
 }
-
-/** Where a render sleeping for its turn marks that the run's later renders may leave their change to it. */
-const waitingKeyOf = (keyPrefix: string, runId: string) => `{${keyPrefix}}:render-waiting:${runId}`;
 
 /** The render lock lapsed while a write was in flight: nothing was recorded, and the job renders again. */
 class RenderLockLapsedError extends Error {
@@ -155,7 +152,7 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
     const { runId, late } = renderJobSchema.parse(job.data);
     const { redis, keyPrefix, store, logger } = options;
     const jobId = job.id ?? job.name;
-    const waitingKey = waitingKeyOf(keyPrefix, runId);
+    const waitingKey = renderWaitingKeyOf(keyPrefix, runId);
     const owner = randomUUID();
     if (!(await store.renders.holdRenderLock(runId, owner, RENDER_LOCK_MS))) await sleepJob(job, token, LOCK_RETRY_MS);
     const renewal = setInterval(() => {

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { createChannelPacer, sleepJob } from './channel-pacer.js';
-import { runJobSchema } from '../engine/job-schemas.js';
+import { deployLogJobId, runJobSchema } from '../engine/job-schemas.js';
 import { postReply } from './notify-once.js';
 import { createReplyOrder, LAST_PLACE } from './reply-order.js';
 import type { WorkerDeps } from '../engine/worker-deps.js';
@@ -13,7 +13,7 @@ const SUMMARY_DELAY_MS = 1500;
  * reply of the run still pending, then records `summary-posted` on the run. A retry after the post but
  * before the record skips the post and records.
  */
-export function createSummaryProcessor(deps: Pick<WorkerDeps, 'redis' | 'keyPrefix' | 'store' | 'engine' | 'notifier' | 'logger'>) {
+export function createSummaryProcessor(deps: Pick<WorkerDeps, 'redis' | 'keyPrefix' | 'store' | 'engine' | 'notifier' | 'logger' | 'queues'>) {
   const replies = { store: deps.store, pacer: createChannelPacer(deps.redis, deps.keyPrefix), order: createReplyOrder(deps.redis, deps.keyPrefix) };
   return async (job: Job, token?: string): Promise<void> => {
     const { runId } = runJobSchema.parse(job.data);
@@ -22,7 +22,11 @@ export function createSummaryProcessor(deps: Pick<WorkerDeps, 'redis' | 'keyPref
     if (job.attemptsMade === 0 && Date.now() - job.timestamp < SUMMARY_DELAY_MS) await sleepJob(job, token, job.timestamp + SUMMARY_DELAY_MS - Date.now());
     const result = await postReply(replies, job, token, runId, LAST_PLACE, (run) => deps.notifier.postSummary(run));
     if (!result) return;
-    await deps.engine.apply(runId, { type: 'summary-posted' });
+    const run = await deps.engine.apply(runId, { type: 'summary-posted' });
     deps.logger.info({ run: runId, posted: result.posted }, 'deployment summary posted');
+    // The log sleeps until the summary is out: waking it now spares it looking again (its own timer wakes it
+    // anyway, should this worker die here or the log be between two looks).
+    const log = await deps.queues.notify.getJob(deployLogJobId(run));
+    if (log && (await log.isDelayed())) await log.promote().catch((err: unknown) => deps.logger.debug({ err, run: runId }, 'deployment log not woken'));
   };
 }

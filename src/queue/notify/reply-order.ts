@@ -50,8 +50,8 @@ export function createReplyOrder(redis: RedisClient, keyPrefix: string): ReplyOr
   const pending = (job: Job, id: string) => jobPending(redis, job, id);
   return {
     async join(runId, job, place) {
-      await redis.zadd(lineOf(runId), 'NX', scoreOf(place), job.id ?? job.name);
-      await redis.expire(lineOf(runId), LINE_TTL_SECONDS);
+      // A job joins again each time it wakes; the line's lifetime is renewed only when one joins it anew.
+      if ((await redis.zadd(lineOf(runId), 'NX', scoreOf(place), job.id ?? job.name)) === 1) await redis.expire(lineOf(runId), LINE_TTL_SECONDS);
     },
     async behind(runId, job, place) {
       const earlier = await redis.zrangebyscore(lineOf(runId), '-inf', `(${scoreOf(place)}`);

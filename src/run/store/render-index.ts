@@ -78,6 +78,14 @@ export class RenderIndex {
     return (await this.redis.exists(this.keys.renderLock(id))) === 1;
   }
 
+  /**
+   * Whether a render of the run sleeps for a turn ahead of its channel's line. It reads the run only when it
+   * wakes, after giving up this mark, so it shows every change written before the mark was seen here.
+   */
+  async aheadRenderWaiting(id: string): Promise<boolean> {
+    return (await this.redis.get(this.keys.renderWaiting(id)))?.startsWith('ahead:') ?? false;
+  }
+
   /** Releases the render lock if `owner` still holds it. */
   async releaseRenderLock(id: string, owner: string): Promise<void> {
     await evalScript(this.redis, RELEASE_LOCK_SCRIPT, [this.keys.renderLock(id)], [owner]);

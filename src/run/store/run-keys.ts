@@ -28,6 +28,8 @@ export interface RunKeys {
   legacyRenderDue: string;
   /** Held by the one render of the run's message under way, so two renders never race. */
   renderLock(id: string): string;
+  /** Marks the render of the run sleeping for its turn (`<job>`, or `ahead:<job>` ahead of the channel's line), which reads the run when it wakes. */
+  renderWaiting(id: string): string;
   once(key: string): string;
   /** Who opened the app's Home tab, scored by when they last did (ms): their tabs are re-rendered on run changes. */
   homeViewers: string;
@@ -58,6 +60,7 @@ export function runKeys(prefix: string): RunKeys {
     reconcileDue: `${base}reconcile-due`,
     legacyRenderDue: `${base}render-due`,
     renderLock: (id) => `${base}render-lock:${id}`,
+    renderWaiting: (id) => `${base}render-waiting:${id}`,
     once: (key) => `${base}once:${key}`,
     homeViewers: `${base}home-viewers`,
   };
