@@ -19,6 +19,12 @@ export interface RunEngineOptions {
   /** The clock every transition is stamped with. */
   now: () => number;
   logger: Logger;
+  /**
+   * Whether a render is queued only when no render of the run sleeps for its turn ahead of the line (one Redis
+   * read that spares a render job). Default true; the web role says false, since that read would be one more round
+   * trip before every ack, and a render it queues meanwhile finds the sleeping one and stops.
+   */
+  checkAheadRender?: boolean;
 }
 
 /**
@@ -164,7 +170,7 @@ export class RunEngine {
    * wakes, and the job would only find it there and stop (a job is about 50 Redis commands).
    */
   async enqueueRender(run: Run, late = false): Promise<void> {
-    if (!late && (await this.options.store.renders.aheadRenderWaiting(run.id))) return;
+    if (!late && this.options.checkAheadRender !== false && (await this.options.store.renders.aheadRenderWaiting(run.id))) return;
     const data = late ? { runId: run.id, seq: run.seq, late } : { runId: run.id, seq: run.seq };
     await this.options.queues.notify.add('render', data, { jobId: renderJobId(run, run.seq, late) });
   }
