@@ -135,7 +135,10 @@ export function superviseWorker(options: SuperviseWorkerOptions): WorkerSupervis
           resolve(target ? target.exitCode : lastExit);
           return;
         }
-        target.once('exit', (code) => resolve(code));
+        // A worker still loading has no handler for the signal yet and dies of it: it had begun nothing, so that
+        // is the clean stop asked for, not a crash.
+        const loading = state.kind === 'starting';
+        target.once('exit', (code, killedBy) => resolve(code === null && killedBy === signal && loading ? 0 : code));
         target.kill(signal);
       });
       return stopping;

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteKeys } from '../support/delete-keys.js';
 import { startE2eWorld } from '../support/start-e2e-world.js';
+import { waitUntil } from '../support/wait-until.js';
 import { E2E_CATALOG, E2E_CHECKLIST } from './fixtures.js';
 
 const redis = new Redis({ host: '127.0.0.1', port: 6379 });
@@ -21,10 +22,12 @@ describe('one Redis prefix, one installation', () => {
     expect(String(refused)).toContain(`REDIS_PREFIX "${prefix}" belongs to installation "shop/other" since 2026-12-01T00:00:00.000Z; this is "shop/fd".`);
     expect(String(refused)).toContain('Give this installation a prefix of its own');
 
-    // The owner itself starts, and its worker records the cluster it drives.
+    // The owner itself starts, and its worker (role all's child process, which starts beside the answering one)
+    // records the cluster it drives.
     const world = await startE2eWorld({ ...base, env: { REDIS_PREFIX: prefix, FLIGHTDECK_INSTALLATION: 'shop/other' } });
     try {
-      expect(await redis.hget(`{${prefix}}:installation`, 'clusters')).toMatch(/^emulator=/);
+      const clusters = await waitUntil('the worker to record its cluster', async () => (await redis.hget(`{${prefix}}:installation`, 'clusters')) || undefined);
+      expect(clusters).toMatch(/^emulator=/);
     } finally {
       expect(await world.stop()).toBe(0);
     }
