@@ -62,14 +62,24 @@ export async function startFlightdeckProcess(options: FlightdeckProcessOptions):
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
+  // A process that exits while starting (a refused configuration) has failed for good: say so at once rather
+  // than after the start timeout, which a throw inside waitUntil would only retry until.
+  let exited: (() => void) | undefined;
+  const exit = new Promise<never>((_, reject) => {
+    exited = () => reject(new Error(`flightdeck exited with ${child.exitCode ?? child.signalCode}:\n${output}`));
+    child.once('exit', exited);
+  });
   try {
-    await waitUntil(`flightdeck to answer on ${url}/healthz`, async () => {
-      if (child.exitCode !== null) throw new Error(`flightdeck exited with ${child.exitCode}:\n${output}`);
-      const response = await fetch(`${url}/healthz`).catch(() => undefined);
-      return response?.ok ? true : undefined;
-      // A cold start (loading the compiled modules, connecting to Redis) takes 1–2 s on a quiet machine; with
-      // several e2e files starting processes on two busy cores it has taken over 20 s.
-    }, START_TIMEOUT_MS);
+    await Promise.race([
+      exit,
+      waitUntil(`flightdeck to answer on ${url}/healthz`, async () => {
+        const response = await fetch(`${url}/healthz`).catch(() => undefined);
+        return response?.ok ? true : undefined;
+        // A cold start (loading the compiled modules, connecting to Redis) takes 1–2 s on a quiet machine; with
+        // several e2e files starting processes on two busy cores it has taken over 20 s.
+      }, START_TIMEOUT_MS),
+    ]);
+    if (exited) child.off('exit', exited);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n--- flightdeck output ---\n${output}`);
