@@ -199,7 +199,7 @@ describe('job steps', () => {
     expect(file.content.toString('utf8')).toBe(BROKEN_LOG.map((line) => `${line}\n`).join(''));
     // The failure's reply quotes the last lines.
     expect(await threadOnce(id, 'cannot be cast automatically')).toContain(`Job shop/${item.outcome!.jobName} failed (exit 2)`);
-  });
+   }, 60_000);
 
   it('a failed Job with onFailure: continue lets the run carry on to success, its failure recorded', async () => {
     const id = await deploy('ledger');
