@@ -20,7 +20,7 @@ import type { WorkerDeps } from './worker-deps.js';
  * (a rollback may still take it); sends traffic back to stable where the run shifted it — canary weights to
  * 0 and the canary scaled down, a blue-green switch back to the old pods — since moving traffic between
  * versions the run already served from leaves the database as it is; and pages a failure no guard paged.
- * It acts once per run (a claim in Redis, given up when a part fails so the retry does it all), and not at all
+ * It acts once per run (a mark in Redis set when it is done, so a failed or killed attempt is redone whole), and not at all
  * once a person has started a rollback of the run.
  */
 export function createHoldProcessor(deps: WorkerDeps) {
@@ -28,14 +28,18 @@ export function createHoldProcessor(deps: WorkerDeps) {
     const { runId } = runJobSchema.parse(job.data);
     const run = await deps.store.get(runId);
     if (run?.state !== 'failed' || run.rollbackRunId !== undefined) return;
-    // Once per run: asked again by the reconciler, it must not lock the target after a person unlocked it.
-    const claim = `hold:${runRef(run)}`;
-    if (!(await deps.store.claimOnce(claim, HOLD_CLAIM_SECONDS))) return;
+    // Once per run: asked again by the reconciler, it must not lock the target after a person unlocked it. The
+    // mark is set when the hold is done, so a worker killed half-way leaves none and the retry does it all (each
+    // part converges: the lock stands, traffic is already back, the page has its dedup key); meanwhile a short
+    // claim keeps a second worker out.
+    const done = `hold:${runRef(run)}`;
+    const busy = `hold-busy:${runRef(run)}`;
+    if ((await deps.store.isClaimed(done)) || !(await deps.store.claimOnce(busy, HOLD_BUSY_SECONDS))) return;
     try {
       await hold(run, deps, deps.logger.child({ run: run.id, job: job.id }));
-    } catch (err) {
-      await deps.store.releaseOnce(claim);
-      throw err;
+      await deps.store.claimOnce(done, HOLD_CLAIM_SECONDS);
+    } finally {
+      await deps.store.releaseOnce(busy);
     }
   };
 }
@@ -60,6 +64,8 @@ async function hold(run: Run, deps: WorkerDeps, logger: Logger): Promise<void> {
 
 /** Longer than any run stays render-due, the only time the reconciler asks for a hold again. */
 const HOLD_CLAIM_SECONDS = 7 * 24 * 3600;
+/** Longer than a hold takes (a lock, two cluster writes, a page enqueued); a killed worker's claim lapses after it. */
+const HOLD_BUSY_SECONDS = 120;
 
 /** Locks the target in flightdeck's name; a lock already there (this one, a person's, a newer run's) stands. */
 async function freeze(run: Run, held: string[], deps: WorkerDeps): Promise<void> {

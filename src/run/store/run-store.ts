@@ -345,6 +345,11 @@ export class RunStore {
     return this.redis.zrangebyscore(this.keys.homeViewers, since, '+inf');
   }
 
+  /** Whether {@link claimOnce} has taken `key` and it has not expired. */
+  async isClaimed(key: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.once(key))) === 1;
+  }
+
   /** Gives up a claim taken with {@link claimOnce} (the work it guarded failed), so a retry may claim it again. */
   async releaseOnce(key: string): Promise<void> {
     await this.redis.del(this.keys.once(key));
