@@ -11,16 +11,18 @@ export interface BenchOptions {
   rate: number;
   /** Ack latency: seconds each measured phase lasts. */
   durationS: number;
-  /** Many runs: runs started at once. */
-  runs: number;
-  /** Many runs: the flightdeck process's WORKER_CONCURRENCY. */
-  workerConcurrency: number;
-  /** Many runs: channels the /deploys come from (runs spread round-robin; Slack paces per channel). */
-  channels: number;
+  /** Many runs: runs started at once, one pass per figure (each with fresh Redis, emulators and processes). */
+  runs: number[];
+  /** Many runs: `worker` processes beside the one `web` process. */
+  workers: number;
+  /** Many runs: WORKER_CONCURRENCY of each worker process; undefined: per pass, see {@link manyRunsPass}. */
+  workerConcurrency: number | undefined;
+  /** Many runs: channels the first pass's /deploys come from (round-robin; Slack paces per channel); later passes keep its runs per channel. */
+  channels: number | undefined;
   /** Many runs: ms from pod creation to ready in the Kubernetes emulator. */
   readyDelayMs: number;
-  /** Many runs: give up waiting for every run to finish after this many seconds. */
-  runsTimeoutS: number;
+  /** Many runs: give up waiting for every run of a pass to finish after this many seconds; undefined: per pass, see {@link manyRunsPass}. */
+  runsTimeoutS: number | undefined;
   /** Recovery: runs in flight on the worker that is killed. */
   recoveryRuns: number;
   /** Recovery: the `WORKER_LOCK_MS` of each pass (the default first, then a short one). */
@@ -43,10 +45,10 @@ const PROFILES = {
   full: { rate: 200, durationS: 30, runs: 1000, runsTimeoutS: 600, recoveryRuns: 50, switchBackRuns: 30 },
 } as const;
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ack|runs|recovery|switch-back|redis-memory] [--rate N] [--duration S] [--runs N]
-       [--concurrency N] [--channels N] [--ready-delay MS] [--runs-timeout S] [--cpu-prof DIR] [--no-write]
+const USAGE = `usage: npm run bench -- [--quick] [--only ack|runs|recovery|switch-back|redis-memory] [--rate N] [--duration S] [--runs N[,N…]]
+       [--workers N] [--concurrency N] [--channels N] [--ready-delay MS] [--runs-timeout S] [--cpu-prof DIR] [--no-write]
        [--recovery-runs N] [--recovery-locks MS,MS] [--recovery-ready-delay MS] [--switch-back-runs N]
-environment: BENCH_RATE, BENCH_DURATION_S, BENCH_RUNS, BENCH_WORKER_CONCURRENCY, BENCH_CHANNELS,
+environment: BENCH_RATE, BENCH_DURATION_S, BENCH_RUNS, BENCH_WORKERS, BENCH_WORKER_CONCURRENCY, BENCH_CHANNELS,
              BENCH_READY_DELAY_MS, BENCH_RUNS_TIMEOUT_S, BENCH_RECOVERY_RUNS, BENCH_RECOVERY_LOCKS_MS,
              BENCH_RECOVERY_READY_DELAY_MS, BENCH_SWITCH_BACK_RUNS (flags win)`;
 
@@ -64,6 +66,13 @@ function lockList(raw: string | undefined): number[] | undefined {
   return locks;
 }
 
+function runList(raw: string | undefined): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const parts = raw.split(',').map((part) => part.trim());
+  if (parts.some((part) => !/^\d+$/.test(part) || Number(part) < 1)) throw new Error(`--runs must be whole numbers >= 1, comma-separated, got "${raw}"\n${USAGE}`);
+  return parts.map(Number);
+}
+
 function positiveInt(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a whole number >= 1, got "${raw}"\n${USAGE}`);
@@ -79,7 +88,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const flags = new Map<string, string>();
   const switches = new Set<string>();
   const valued = new Set([
-    '--only', '--rate', '--duration', '--runs', '--concurrency', '--channels', '--ready-delay', '--runs-timeout', '--cpu-prof',
+    '--only', '--rate', '--duration', '--runs', '--workers', '--concurrency', '--channels', '--ready-delay', '--runs-timeout', '--cpu-prof',
     '--recovery-runs', '--recovery-locks', '--recovery-ready-delay', '--switch-back-runs',
   ]);
   for (let i = 0; i < argv.length; i += 1) {
@@ -102,7 +111,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   if (recoveryRuns > MAX_WORKER_CONCURRENCY) {
     throw new Error(`--recovery-runs: every run needs a worker slot and flightdeck allows up to ${MAX_WORKER_CONCURRENCY}, got ${recoveryRuns}\n${USAGE}`);
   }
-  const runs = positiveInt('--runs', flags.get('--runs') ?? env.BENCH_RUNS) ?? base.runs;
+  const runs = runList(flags.get('--runs') ?? env.BENCH_RUNS) ?? [base.runs];
   const concurrency = positiveInt('--concurrency', flags.get('--concurrency') ?? env.BENCH_WORKER_CONCURRENCY);
   if (concurrency !== undefined && concurrency > MAX_WORKER_CONCURRENCY) {
     throw new Error(`--concurrency: flightdeck accepts WORKER_CONCURRENCY up to ${MAX_WORKER_CONCURRENCY}, got ${concurrency}\n${USAGE}`);
@@ -113,16 +122,45 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     rate: positiveInt('--rate', flags.get('--rate') ?? env.BENCH_RATE) ?? base.rate,
     durationS: positiveInt('--duration', flags.get('--duration') ?? env.BENCH_DURATION_S) ?? base.durationS,
     runs,
-    // Every rollout watch holds a slot, so below the run count whole rollouts queue behind each other; 256 is flightdeck's cap.
-    workerConcurrency: concurrency ?? Math.min(runs, MAX_WORKER_CONCURRENCY),
-    channels: positiveInt('--channels', flags.get('--channels') ?? env.BENCH_CHANNELS) ?? Math.max(1, Math.ceil(runs / 10)),
+    workers: positiveInt('--workers', flags.get('--workers') ?? env.BENCH_WORKERS) ?? 2,
+    workerConcurrency: concurrency,
+    channels: positiveInt('--channels', flags.get('--channels') ?? env.BENCH_CHANNELS),
     readyDelayMs: positiveInt('--ready-delay', flags.get('--ready-delay') ?? env.BENCH_READY_DELAY_MS) ?? 50,
-    runsTimeoutS: positiveInt('--runs-timeout', flags.get('--runs-timeout') ?? env.BENCH_RUNS_TIMEOUT_S) ?? base.runsTimeoutS,
+    runsTimeoutS: positiveInt('--runs-timeout', flags.get('--runs-timeout') ?? env.BENCH_RUNS_TIMEOUT_S),
     recoveryRuns,
     recoveryLocksMs: lockList(flags.get('--recovery-locks') ?? env.BENCH_RECOVERY_LOCKS_MS) ?? RECOVERY_LOCKS_MS,
     recoveryReadyDelayMs: positiveInt('--recovery-ready-delay', flags.get('--recovery-ready-delay') ?? env.BENCH_RECOVERY_READY_DELAY_MS) ?? 20_000,
     switchBackRuns: positiveInt('--switch-back-runs', flags.get('--switch-back-runs') ?? env.BENCH_SWITCH_BACK_RUNS) ?? base.switchBackRuns,
     cpuProfDir: flags.get('--cpu-prof'),
     write: !switches.has('--no-write'),
+  };
+}
+
+/** Runs per channel when `--channels` is not given: 1,000 runs from 100 channels, as the figures were first taken. */
+const RUNS_PER_CHANNEL = 10;
+
+/** What one many-runs pass of `runs` runs is given. */
+export interface ManyRunsPass {
+  runs: number;
+  channels: number;
+  workerConcurrency: number;
+  timeoutS: number;
+}
+
+/**
+ * The pass of `runs` runs: as many runs per channel as the first pass (`--channels` for it, else
+ * {@link RUNS_PER_CHANNEL}), so Slack's per-channel pacing weighs the same at every size; each worker's
+ * concurrency its share of the runs up to flightdeck's cap (every rollout watch holds a slot, so below that
+ * whole rollouts queue behind each other); a time limit that grows with the runs above the profile's.
+ */
+export function manyRunsPass(options: BenchOptions, runs: number): ManyRunsPass {
+  const first = options.runs[0] ?? runs;
+  const perChannel = options.channels === undefined ? RUNS_PER_CHANNEL : first / options.channels;
+  const base = PROFILES[options.profile];
+  return {
+    runs,
+    channels: Math.max(1, Math.round(runs / perChannel)),
+    workerConcurrency: options.workerConcurrency ?? Math.min(Math.ceil(runs / options.workers), MAX_WORKER_CONCURRENCY),
+    timeoutS: options.runsTimeoutS ?? Math.ceil(base.runsTimeoutS * Math.max(1, runs / base.runs)),
   };
 }

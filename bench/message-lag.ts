@@ -4,7 +4,7 @@ import { CHANNEL_SPACING_MS } from '../src/queue/notify/channel-pacer.js';
 import { parseRun } from '../src/run/store/parse-run.js';
 import type { Run } from '../src/run/core/run-schema.js';
 import { renderRunMessage } from '../src/slack/render-run-message.js';
-import type { SlackEmulator } from '../sandbox/slack/index.js';
+import type { RecordedCall, SlackEmulator } from '../sandbox/slack/index.js';
 import { convergedAt, sameBlocks } from '../test/support/message-convergence.js';
 import { latencyStats, type LatencyStats } from './latency-stats.js';
 import { scanRunDocs } from './scan-run-docs.js';
@@ -57,11 +57,18 @@ export async function measureMessageLag(options: { redis: Redis; prefix: string;
     await new Promise((wake) => setTimeout(wake, 500));
     runs = await readRuns(redis, prefix);
   }
+  // One pass over the record, not one per run: with 10,000 runs and ten times as many calls, per-run scans take minutes.
+  const callsOf = new Map<unknown, RecordedCall[]>();
+  for (const call of slack.calls) {
+    const calls = callsOf.get(call.args.channel);
+    if (calls) calls.push(call);
+    else callsOf.set(call.args.channel, [call]);
+  }
   const lags: number[] = [];
   let worst: { ms: number; run: string } | undefined;
   let overBound = 0;
   for (const run of runs) {
-    const at = shows(slack, run) ? convergedAt(slack.calls, run.channel, run.messageTs!, renderRunMessage(run).blocks) : undefined;
+    const at = shows(slack, run) ? convergedAt(callsOf.get(run.channel) ?? [], run.channel, run.messageTs!, renderRunMessage(run).blocks) : undefined;
     if (at === undefined) {
       overBound += 1;
       continue;

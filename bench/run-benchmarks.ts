@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { measureAckLatency, type AckLatencyResult } from './ack-latency/measure-ack-latency.js';
 import { measureBreachToRollback, type BreachToRollbackResult } from './breach/measure-breach-to-rollback.js';
-import { parseBenchOptions, type BenchOptions } from './bench-options.js';
+import { manyRunsPass, parseBenchOptions, type BenchOptions } from './bench-options.js';
 import { machineInfo } from './machine-info.js';
 import { describeMessageLag } from './message-lag.js';
+import { manyRunsFailures } from './many-runs/many-runs-failures.js';
 import { measureManyRuns, type ManyRunsResult } from './many-runs/measure-many-runs.js';
 import { measureRecovery, type RecoveryResult } from './recovery/measure-recovery.js';
 import { measureRedisMemory } from './redis-memory/measure-redis-memory.js';
@@ -49,19 +50,22 @@ if (options.only === 'redis-memory') {
 const startedAt = new Date();
 const machine = machineInfo();
 let ack: AckLatencyResult | undefined;
-let runs: ManyRunsResult | undefined;
+const runsSeries: ManyRunsResult[] = [];
 if (options.only === 'all' || options.only === 'ack') ack = await measureAckLatency({ rate: options.rate, durationS: options.durationS, cpuProfDir: options.cpuProfDir, log });
 if (options.only === 'all' || options.only === 'runs') {
-  runs = await measureManyRuns({
-    runs: options.runs,
-    workerConcurrency: options.workerConcurrency,
-    channels: options.channels,
-    readyDelayMs: options.readyDelayMs,
-    timeoutS: options.runsTimeoutS,
-    cpuProfDir: options.cpuProfDir,
-    log,
-  });
+  // One pass per size, each with its own Redis, emulators and flightdeck processes, so no pass inherits another's state.
+  for (const size of options.runs) {
+    const pass = manyRunsPass(options, size);
+    const startedPass = Date.now();
+    log(`many runs: pass of ${size} runs (${pass.channels} channels, ${options.workers} workers × WORKER_CONCURRENCY ${pass.workerConcurrency}, limit ${pass.timeoutS} s)`);
+    runsSeries.push(
+      await measureManyRuns({ ...pass, workers: options.workers, readyDelayMs: options.readyDelayMs, cpuProfDir: options.cpuProfDir, log }),
+    );
+    log(`many runs: pass of ${size} runs took ${Math.round((Date.now() - startedPass) / 1000)} s in all (start and stop included)`);
+  }
 }
+// The detail is the largest pass's; the growth table has every pass.
+const runs = runsSeries.reduce<ManyRunsResult | undefined>((largest, pass) => (largest && largest.runs >= pass.runs ? largest : pass), undefined);
 let breach: BreachToRollbackResult | undefined;
 if (options.only === 'all') breach = measureBreachToRollback({ runs: options.profile === 'quick' ? 20 : 50, repo: REPO, log });
 let switchBack: SwitchBackResult | undefined;
@@ -70,13 +74,14 @@ let recovery: RecoveryResult | undefined;
 if (options.only === 'all' || options.only === 'recovery') {
   recovery = await measureRecovery({ runs: options.recoveryRuns, locksMs: options.recoveryLocksMs, readyDelayMs: options.recoveryReadyDelayMs, log });
 }
-if (ack || runs) process.stdout.write(`\n${consoleSummary(ack, runs)}`);
+if (ack || runs) process.stdout.write(`\n${consoleSummary(ack, runs, runsSeries)}`);
 if (breach) log(`breach to rollback over ${breach.runs} runs: p50 ${breach.windowEndToPatchMs.p50} ms, p99 ${breach.windowEndToPatchMs.p99} ms from the end of the guard window`);
 if (switchBack) log(`blue-green switch-back over ${switchBack.runs} runs: p50 ${Math.round(switchBack.breachToSwitchBackMs.p50)} ms, p99 ${Math.round(switchBack.breachToSwitchBackMs.p99)} ms from the breach`);
-// A message that does not show its run within its bound is a broken promise, not a slow figure: the phase fails.
+// A message that does not show its run within its bound is a broken promise, not a slow figure: the phase fails;
+// so does a many-runs pass whose runs did not all end.
 const lagFailures = [
   ...(ack?.messageLags ?? []).filter((l) => l.figures.overBound > 0).map((l) => `ack latency, ${l.layout}, ${l.phase}: ${describeMessageLag(l.figures)}`),
-  ...(runs && runs.messageLag.overBound > 0 ? [`many runs: ${describeMessageLag(runs.messageLag)}`] : []),
+  ...runsSeries.flatMap((pass) => manyRunsFailures(pass)),
 ];
 for (const failure of lagFailures) log(`FAILED ${failure}`);
 if (lagFailures.length > 0) process.exitCode = 1;
@@ -87,6 +92,6 @@ if (options.write) {
   // Measured alone, recovery replaces only its own section: the others keep the figures and command that produced them.
   if (options.only === 'recovery' && recovery) writeRecoverySection(path, recoverySection(recovery, { command, startedAt, machine }));
   else if (options.only === 'switch-back' && switchBack) writeSwitchBackSection(path, switchBackSection(switchBack, { command, startedAt, machine }));
-  else writeBenchmarksMd(path, { command, startedAt, machine, options, ack, runs, breach, switchBack, recovery });
+  else writeBenchmarksMd(path, { command, startedAt, machine, options, ack, runs, runsSeries, breach, switchBack, recovery });
   log('wrote BENCHMARKS.md');
 }

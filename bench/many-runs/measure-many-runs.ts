@@ -1,29 +1,33 @@
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startKubernetesEmulator, writeKubeconfigFor } from '../../sandbox/kubernetes/index.js';
-import { SlackDriver, startSlackEmulator, type RecordedCall, type SlackEmulator } from '../../sandbox/slack/index.js';
-import { startFlightdeckProcess } from '../../test/support/flightdeck-process.js';
-import { BENCH_CONTAINER, ROLLOUT_ONLY_CHECKLIST, benchCatalog, channelId, placementOf, repositoryOf, serviceName } from '../bench-catalog.js';
+import { ROLLOUT_ONLY_CHECKLIST, benchCatalog, channelId } from '../bench-catalog.js';
 import { latencyStats, type LatencyStats } from '../latency-stats.js';
-import { describeMessageLag, measureMessageLag, messageBoundMs, type MessageLagFigures } from '../message-lag.js';
+import { describeMessageLag, messageBoundMs, type MessageLagFigures } from '../message-lag.js';
 import { processCpuSeconds } from '../process-cpu.js';
-import { processMemory } from '../process-memory.js';
 import { startBenchRedis } from '../start-bench-redis.js';
+import { collectProfile } from './collect-profile.js';
 import { readRunOutcomes } from './read-run-outcomes.js';
+import { sendDeploys, DEPLOY_CONCURRENCY } from './send-deploys.js';
+import { startEmulatorProcess } from './start-emulator-process.js';
+import { startFlightdeckFleet } from './start-flightdeck-fleet.js';
 import { summarizeCpuProfile, type HotFunction } from './summarize-cpu-profile.js';
-import { tallyChannels, type ChannelTally } from './tally-channels.js';
-import { tallyKubernetes, tallyRedis, tallySlack, type CallTally } from './tally-calls.js';
+import type { ChannelTally } from './tally-channels.js';
+import { tallyRedis, type CallTally } from './tally-calls.js';
 
 const SIGNING_SECRET = 'bench-signing-secret';
 const REPLICAS = 1;
 /** The emulator's controller resync period (its default is 25 ms, which would saturate a core here). */
 const EMULATOR_TICK_MS = 250;
-/** /deploys in flight at once while the runs are created. */
-const DEPLOY_CONCURRENCY = 50;
+/** How often the bench asks the emulator process how many messages are final, and flightdeck's /metrics how many runs ended. */
+const POLL_MS = 500;
+/** The counter of BullMQ jobs found stalled (a lock lost mid-job), when flightdeck exports it. */
+const STALLED_METRIC = 'flightdeck_jobs_stalled_total';
 
 export interface ManyRunsOptions {
   runs: number;
+  /** `worker` processes beside the one `web` process. */
+  workers: number;
+  /** WORKER_CONCURRENCY of each worker process. */
   workerConcurrency: number;
   channels: number;
   readyDelayMs: number;
@@ -34,8 +38,17 @@ export interface ManyRunsOptions {
   log: (line: string) => void;
 }
 
+/** One flightdeck process of the measurement. */
+export interface FleetProcessFigures {
+  name: string;
+  /** VmHWM at the end of the window. */
+  peakRssMiB: number | undefined;
+  cpuSeconds: number | undefined;
+}
+
 export interface ManyRunsResult {
   runs: number;
+  workers: number;
   workerConcurrency: number;
   channels: number;
   readyDelayMs: number;
@@ -58,40 +71,29 @@ export interface ManyRunsResult {
   /** How soon each message showed its run as it ended; any message over the bound fails the phase. */
   messageLag: MessageLagFigures;
   timedOut: boolean;
-  peakRssMiB: number | undefined;
+  /** The web process, then each worker process; CPU seconds of the window. */
+  processes: FleetProcessFigures[];
+  /** Redis `used_memory_peak` (a server started for this pass only) read at the end of the window. */
+  redisPeakMiB: number | undefined;
+  /** Sum of {@link STALLED_METRIC} over the processes' /metrics at the end; undefined when none exports it. */
+  stalls: number | undefined;
   /**
-   * When /metrics (polled every 0.5 s) first counted every run terminal, and flightdeck's CPU seconds until
-   * then, and the bench process's (emulators): whether the runs themselves were CPU-bound, and where.
-   * Undefined when the metric never got there first.
+   * When /metrics (polled every 0.5 s) first counted every run terminal, and the CPU seconds flightdeck (all its
+   * processes) and the emulator process had used until then. Undefined when the metric never got there first.
    */
-  runPhase: { wallMs: number; flightdeckCpuSeconds: number | undefined; benchCpuSeconds: number } | undefined;
-  /** CPU seconds used during the window by flightdeck, the bench process (emulators) and Redis. */
-  cpuSeconds: { flightdeck: number | undefined; emulators: number; redis: number };
+  runPhase: { wallMs: number; flightdeckCpuSeconds: number | undefined; emulatorCpuSeconds: number | undefined } | undefined;
+  /** CPU seconds used during the window by flightdeck (all processes), the emulator process, the bench process (the /deploy driver) and Redis. */
+  cpuSeconds: { flightdeck: number | undefined; emulators: number | undefined; driver: number; redis: number };
   windowMs: number;
   kubernetes: CallTally;
   slack: CallTally & { rateLimited: number };
   /** The Slack writes per channel and the 429s behind the time until every message is final. */
   slackChannels: ChannelTally;
   redis: CallTally;
+  /** Of the first worker process, with `cpuProfDir`. */
   cpuProfile: HotFunction[] | undefined;
   cpuProfilePath: string | undefined;
-  flightdeckExitCode: number | null;
-}
-
-/** Sum of `flightdeck_runs_total` on /metrics (runs that reached a terminal state); 0 when unreadable. */
-async function finishedRunsMetric(url: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`).then((res) => (res.ok ? res.text() : ''), () => '');
-  let total = 0;
-  for (const match of text.matchAll(/^flightdeck_runs_total\{[^}]*\} (\d+)/gm)) total += Number(match[1]);
-  return total;
-}
-
-function finishedMessages(slack: SlackEmulator, channels: readonly string[]): number {
-  let done = 0;
-  for (const channel of channels) {
-    for (const message of slack.messages(channel)) if (message.blocks.some((block) => block.block_id === 'outcome')) done += 1;
-  }
-  return done;
+  exitCodes: (number | null)[];
 }
 
 function redisCpuSeconds(info: string): number {
@@ -99,143 +101,93 @@ function redisCpuSeconds(info: string): number {
   return field('used_cpu_user') + field('used_cpu_sys');
 }
 
-function writeSlackCallLog(path: string, calls: readonly RecordedCall[], t0: number): void {
-  const line = (call: RecordedCall) =>
-    JSON.stringify({ method: call.method, channel: call.args.channel, thread: call.args.thread_ts !== undefined, status: call.status, atMs: call.at - t0 });
-  writeFileSync(path, calls.map(line).join('\n'));
-}
-
+const delta = (now: number | undefined, before: number | undefined) => (now === undefined || before === undefined ? undefined : now - before);
+const sum = (values: (number | undefined)[]) => (values.some((v) => v === undefined) ? undefined : values.reduce<number>((total, v) => total + (v ?? 0), 0));
 const PROFILE_PRELOAD = join(import.meta.dirname, 'record-cpu-profile.mjs');
 
-/** Asks the preloaded profiler to write its profile and waits up to 30 s for the file. */
-async function collectProfile(pid: number, path: string): Promise<string | undefined> {
-  process.kill(pid, 'SIGUSR2');
-  const until = Date.now() + 30_000;
-  let size = -1;
-  while (Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 250));
-    const now = existsSync(path) ? statSync(path).size : -1;
-    if (now > 0 && now === size) return path;
-    size = now;
-  }
-  return undefined;
-}
-
 /**
- * Item 2 of issue 7: `runs` runs of a set-image + wait-rollout checklist, created by signed /deploys for
- * distinct services (each with its Deployment in the Kubernetes emulator), through one flightdeck process
- * in role `all`. Slack is rate limited per channel as Slack does for posting. Stops at the first of: every
- * run's message shows its outcome, or `timeoutS`. Every process it starts is stopped before it returns.
+ * Item 2 of issue 7, at issue 16's sizes: `runs` runs of a set-image + wait-rollout checklist, created by signed
+ * /deploys for distinct services (each with its Deployment in the Kubernetes emulator), through flightdeck as
+ * the Helm chart runs it: one `web` and `workers` `worker` processes. The emulators run in a process of their
+ * own and the /deploy driver in this one, so each one's CPU is measured apart. Slack is rate limited per
+ * channel as Slack does for posting. Stops at the first of: every run's message shows its outcome, or
+ * `timeoutS`. Every process it starts is stopped before it returns.
  */
 export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRunsResult> {
   const { runs, log } = options;
   const channels = Array.from({ length: options.channels }, (_, i) => channelId(i));
-  const redis = await startBenchRedis();
-  const slack = await startSlackEmulator({ channels });
-  // One cluster, as a team deploying these services would have: every Deployment in one emulator instance.
-  const k8s = await startKubernetesEmulator({ readyDelayMs: options.readyDelayMs, tickMs: EMULATOR_TICK_MS });
-  const cleanups: (() => Promise<unknown>)[] = [() => k8s.close(), () => slack.close(), () => redis.stop()];
+  const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    for (const method of ['chat.postMessage', 'chat.update']) slack.rateLimit({ method, perChannelPerSecond: 1 });
-    for (let i = 0; i < runs; i += 1) {
-      const name = serviceName(i);
-      k8s.seedDeployment({ namespace: name, name, container: BENCH_CONTAINER, image: `${repositoryOf(name)}:v1.0.0`, replicas: REPLICAS });
-    }
-    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-bench-kube-')), 'kubeconfig');
-    writeKubeconfigFor(kubeconfig, [{ context: placementOf(0, runs, 1).context, emulator: k8s }]);
+    const redis = await startBenchRedis();
+    cleanups.unshift(() => redis.stop());
+    const emulators = await startEmulatorProcess({ services: runs, channels, readyDelayMs: options.readyDelayMs, tickMs: EMULATOR_TICK_MS, replicas: REPLICAS });
+    cleanups.unshift(() => emulators.stop());
     const profileDir = options.cpuProfDir === undefined ? undefined : resolve(options.cpuProfDir);
     if (profileDir) mkdirSync(profileDir, { recursive: true });
-    const profileTarget = profileDir ? join(profileDir, `flightdeck-many-runs-${Date.now()}.cpuprofile`) : undefined;
-    const flightdeck = await startFlightdeckProcess({
-      slackApiUrl: slack.apiUrl,
-      botToken: slack.token,
+    const profileTarget = profileDir ? join(profileDir, `flightdeck-many-runs-worker-${Date.now()}.cpuprofile`) : undefined;
+    const fleet = await startFlightdeckFleet({
+      slackApiUrl: emulators.slackApiUrl,
+      botToken: emulators.botToken,
       signingSecret: SIGNING_SECRET,
-      kubeconfigPath: kubeconfig,
+      kubeconfigPath: emulators.kubeconfigPath,
       catalog: benchCatalog(runs),
       checklists: { release: ROLLOUT_ONLY_CHECKLIST },
-      env: {
-        REDIS_URL: redis.url,
-        LOG_LEVEL: 'info',
-        WORKER_CONCURRENCY: String(options.workerConcurrency),
-        ...(profileTarget ? { NODE_OPTIONS: `--import=${PROFILE_PRELOAD}`, FLIGHTDECK_CPU_PROFILE: profileTarget } : {}),
-      },
+      env: { REDIS_URL: redis.url, LOG_LEVEL: 'info', WORKER_CONCURRENCY: String(options.workerConcurrency) },
+      firstWorkerEnv: profileTarget ? { NODE_OPTIONS: `--import=${PROFILE_PRELOAD}`, FLIGHTDECK_CPU_PROFILE: profileTarget } : {},
+      workers: options.workers,
     });
-    let flightdeckExitCode: number | null = null;
-    cleanups.unshift(async () => (flightdeckExitCode = await flightdeck.stop()));
-    const pid = flightdeck.child.pid ?? -1;
-    const driver = new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
+    let exitCodes: (number | null)[] = [];
+    cleanups.unshift(async () => (exitCodes = await fleet.stop()));
+    const context = await emulators.slashCommandContext(runs);
 
-    const k8sFrom = k8s.requests.length;
-    const slackFrom = slack.calls.length;
-    const cpuBefore = { flightdeck: processCpuSeconds(pid), emulators: process.cpuUsage(), redis: redisCpuSeconds(await redis.client.info('cpu')) };
-    await redis.resetStats();
+    const fleetCpu = () => sum(fleet.cpuSeconds());
     const t0 = Date.now();
-    log(`many runs: ${runs} signed /deploys from ${channels.length} channels, ${DEPLOY_CONCURRENCY} in flight`);
-    const acks: number[] = [];
-    let refused = 0;
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: DEPLOY_CONCURRENCY }, async () => {
-        while (next < runs) {
-          const i = next++;
-          const sent = performance.now();
-          const text = `${serviceName(i)} v2.0.0 to ${placementOf(i, runs, 1).environment}`;
-          const response = await driver.slashCommand({ command: '/deploy', text, channelId: channels[i % channels.length] as string });
-          acks.push(performance.now() - sent);
-          if (response.status !== 200 || !/Run #\d+: deploying/.test(response.body)) refused += 1;
-        }
-      }),
-    );
+    await emulators.mark(t0);
+    const processCpuBefore = fleet.cpuSeconds();
+    const cpuBefore = { flightdeck: sum(processCpuBefore), emulators: processCpuSeconds(emulators.pid), driver: process.cpuUsage(), redis: redisCpuSeconds(await redis.client.info('cpu')) };
+    await redis.resetStats();
+    log(`many runs: ${runs} signed /deploys from ${channels.length} channels, ${DEPLOY_CONCURRENCY} in flight, to ${options.workers} worker processes`);
+    const { acks, refused } = await sendDeploys({ eventsUrl: fleet.eventsUrl, signingSecret: SIGNING_SECRET, context, channels, runs });
     const createMs = Date.now() - t0;
     log(`many runs: ${runs - refused} runs created in ${createMs} ms; waiting for every run message to show its outcome`);
 
     const deadline = t0 + options.timeoutS * 1000;
     let rendered = 0;
     let lastLog = Date.now();
-    let terminalSeen: { atMs: number; cpu: number | undefined; benchCpu: number } | undefined;
-    let lastMetricsPoll = 0;
+    let terminalSeen: ManyRunsResult['runPhase'];
     while (Date.now() < deadline) {
-      rendered = finishedMessages(slack, channels);
+      rendered = await emulators.finishedMessages();
       if (rendered >= runs - refused) break;
-      if (!terminalSeen && Date.now() - lastMetricsPoll >= 500) {
-        lastMetricsPoll = Date.now();
-        if ((await finishedRunsMetric(flightdeck.url)) >= runs - refused) {
-          const bench = process.cpuUsage(cpuBefore.emulators);
-          terminalSeen = { atMs: Date.now() - t0, cpu: processCpuSeconds(pid), benchCpu: (bench.user + bench.system) / 1e6 };
-        }
+      if (!terminalSeen && ((await fleet.metricSum('flightdeck_runs_total')) ?? 0) >= runs - refused) {
+        terminalSeen = { wallMs: Date.now() - t0, flightdeckCpuSeconds: delta(fleetCpu(), cpuBefore.flightdeck), emulatorCpuSeconds: delta(processCpuSeconds(emulators.pid), cpuBefore.emulators) };
       }
       if (Date.now() - lastLog > 10_000) {
         lastLog = Date.now();
         log(`many runs: ${rendered} of ${runs} messages final after ${Math.round((Date.now() - t0) / 1000)} s`);
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
     const windowMs = Date.now() - t0;
-    if (options.slackCallLog) writeSlackCallLog(options.slackCallLog, slack.calls.slice(slackFrom), t0);
     const timedOut = rendered < runs - refused;
-    const commandStats = await redis.commandStats();
-    const messagesPosted = channels.reduce((total, channel) => total + slack.messages(channel).length, 0);
-    const peakRssMiB = processMemory(pid)?.peakRssMiB;
-    const flightdeckCpu = processCpuSeconds(pid);
-    const emulatorCpu = process.cpuUsage(cpuBefore.emulators);
+    const flightdeckCpu = fleet.cpuSeconds();
+    const emulatorCpu = processCpuSeconds(emulators.pid);
+    const driverCpu = process.cpuUsage(cpuBefore.driver);
     const redisCpu = redisCpuSeconds(await redis.client.info('cpu')) - cpuBefore.redis;
-    const kubernetes = tallyKubernetes(k8s.requests.slice(k8sFrom), runs);
-    const slackCalls = tallySlack(slack.calls.slice(slackFrom), runs);
-    const outcomes = await readRunOutcomes(redis.client, flightdeck.redisPrefix);
-    const messageLag = await measureMessageLag({
-      redis: redis.client,
-      prefix: flightdeck.redisPrefix,
-      slack,
-      boundMs: messageBoundMs(Math.ceil(runs / channels.length)),
-      waitMs: 0,
-    });
+    const commandStats = await redis.commandStats();
+    const redisPeak = Number(/^used_memory_peak:(\d+)/m.exec(await redis.client.info('memory'))?.[1] ?? NaN);
+    const peakRss = fleet.peakRssMiB();
+    const stalls = await fleet.metricSum(STALLED_METRIC);
+    const tallies = await emulators.tallies({ runs, windowMs, ...(options.slackCallLog ? { slackCallLog: options.slackCallLog } : {}) });
+    const outcomes = await readRunOutcomes(redis.client, fleet.redisPrefix);
+    const messageLag = await emulators.messageLag({ redisUrl: redis.url, prefix: fleet.redisPrefix, boundMs: messageBoundMs(Math.ceil(runs / channels.length)) });
     log(`many runs: ${describeMessageLag(messageLag)}`);
     const lastEnded = outcomes.lastEndedAt;
 
-    const profilePath = profileTarget ? await collectProfile(pid, profileTarget) : undefined;
+    const profilePath = profileTarget ? await collectProfile(fleet.processes[1]?.pid ?? -1, profileTarget) : undefined;
     await cleanups.shift()?.();
     return {
       runs,
+      workers: options.workers,
       workerConcurrency: options.workerConcurrency,
       channels: channels.length,
       readyDelayMs: options.readyDelayMs,
@@ -248,29 +200,28 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
       wallToTerminalMs: lastEnded === undefined ? undefined : lastEnded - t0,
       runsPerSecond: lastEnded === undefined ? undefined : outcomes.terminal / ((lastEnded - t0) / 1000),
       renderedFinal: rendered,
-      messagesPosted,
+      messagesPosted: tallies.messagesPosted,
       wallToRenderedMs: timedOut ? undefined : windowMs,
       messageLag,
       timedOut,
-      peakRssMiB,
+      processes: fleet.processes.map((p, i) => ({ name: p.name, peakRssMiB: peakRss[i], cpuSeconds: delta(flightdeckCpu[i], processCpuBefore[i]) })),
+      redisPeakMiB: Number.isFinite(redisPeak) ? redisPeak / 1024 ** 2 : undefined,
+      stalls,
+      runPhase: terminalSeen,
       cpuSeconds: {
-        flightdeck: flightdeckCpu === undefined || cpuBefore.flightdeck === undefined ? undefined : flightdeckCpu - cpuBefore.flightdeck,
-        emulators: (emulatorCpu.user + emulatorCpu.system) / 1e6,
+        flightdeck: delta(sum(flightdeckCpu), cpuBefore.flightdeck),
+        emulators: delta(emulatorCpu, cpuBefore.emulators),
+        driver: (driverCpu.user + driverCpu.system) / 1e6,
         redis: redisCpu,
       },
       windowMs,
-      runPhase: terminalSeen && {
-        wallMs: terminalSeen.atMs,
-        flightdeckCpuSeconds: terminalSeen.cpu === undefined || cpuBefore.flightdeck === undefined ? undefined : terminalSeen.cpu - cpuBefore.flightdeck,
-        benchCpuSeconds: terminalSeen.benchCpu,
-      },
-      kubernetes,
-      slack: slackCalls,
-      slackChannels: tallyChannels(slack.calls.slice(slackFrom), windowMs),
+      kubernetes: tallies.kubernetes,
+      slack: tallies.slack,
+      slackChannels: tallies.slackChannels,
       redis: tallyRedis(commandStats, runs),
       cpuProfile: profilePath ? summarizeCpuProfile(profilePath) : undefined,
       cpuProfilePath: profilePath,
-      flightdeckExitCode,
+      exitCodes,
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((err: unknown) => log(`cleanup failed: ${String(err)}`));

@@ -3,6 +3,7 @@ import type { AckLatencyResult } from '../ack-latency/measure-ack-latency.js';
 import { describeMessageLag } from '../message-lag.js';
 import type { ManyRunsResult } from '../many-runs/measure-many-runs.js';
 import type { CallTally } from '../many-runs/tally-calls.js';
+import { runsGrowthTable } from './runs-growth-table.js';
 
 /** Milliseconds with one decimal below 10 ms and none above: the precision loopback timing deserves. */
 export function ms(value: number | undefined): string {
@@ -77,11 +78,13 @@ export function manyRunsTable(r: ManyRunsResult): string[] {
     ['wall time, first /deploy → every Slack message shows its outcome', r.timedOut ? `not reached: ${r.renderedFinal} of ${r.runs} after ${num(r.windowMs / 1000, 0)} s` : `${num((r.wallToRenderedMs ?? 0) / 1000, 2)} s`],
     ['message lag: run ended → its message shows it (bound per message)', describeMessageLag(r.messageLag)],
     ['messages in the run channels', `${r.messagesPosted} for ${r.runs} runs`],
-    ['peak RSS of the flightdeck process (VmHWM)', `${num(r.peakRssMiB, 0)} MiB`],
+    ['peak RSS per flightdeck process (VmHWM)', r.processes.map((p) => `${p.name} ${num(p.peakRssMiB, 0)} MiB`).join(', ')],
+    ['Redis `used_memory_peak`', r.redisPeakMiB === undefined ? '—' : `${num(r.redisPeakMiB, 1)} MiB`],
     [
       'CPU seconds in the window',
-      `flightdeck ${num(cpu.flightdeck, 1)} s, bench process (emulators + /deploy driver) ${num(cpu.emulators, 1)} s, Redis ${num(cpu.redis, 1)} s, over ${num(r.windowMs / 1000, 1)} s`,
+      `flightdeck ${num(cpu.flightdeck, 1)} s (${r.processes.map((p) => `${p.name} ${num(p.cpuSeconds, 1)}`).join(', ')}), emulator process ${num(cpu.emulators, 1)} s, bench process (/deploy driver) ${num(cpu.driver, 1)} s, Redis ${num(cpu.redis, 1)} s, over ${num(r.windowMs / 1000, 1)} s`,
     ],
+    ['stalled jobs (`flightdeck_jobs_stalled_total`, summed over the processes)', r.stalls === undefined ? 'not exported' : String(r.stalls)],
     ['Kubernetes API requests per run', `${num(r.kubernetes.perRun, 2)} (${breakdown(r.kubernetes, r.runs)})`],
     ['Slack API calls per run', `${num(r.slack.perRun, 2)} (${breakdown(r.slack, r.runs)})`],
     ['Slack 429s seen', `${r.slack.rateLimited} of ${r.slack.total} calls`],
@@ -91,13 +94,14 @@ export function manyRunsTable(r: ManyRunsResult): string[] {
 }
 
 /** Plain-text summary for the terminal. */
-export function consoleSummary(ack: AckLatencyResult | undefined, runs: ManyRunsResult | undefined): string {
+export function consoleSummary(ack: AckLatencyResult | undefined, runs: ManyRunsResult | undefined, runsSeries: readonly ManyRunsResult[] = []): string {
   const lines: string[] = [];
   if (ack) {
     lines.push(`Ack latency (${ack.rate} req/s, ${ack.durationS} s per phase)`, ...ackLatencyTables(ack), '');
     for (const lag of ack.messageLags) lines.push(`message lag, ${lag.layout}, ${lag.phase}: ${describeMessageLag(lag.figures)}`);
     if (ack.messageLags.length > 0) lines.push('');
   }
-  if (runs) lines.push(`Many runs (${runs.runs} runs, WORKER_CONCURRENCY ${runs.workerConcurrency})`, ...manyRunsTable(runs), '');
+  if (runsSeries.length > 1) lines.push('Many runs, one pass per size', ...runsGrowthTable(runsSeries), '');
+  if (runs) lines.push(`Many runs (${runs.runs} runs, ${runs.workers} workers × WORKER_CONCURRENCY ${runs.workerConcurrency})`, ...manyRunsTable(runs), '');
   return lines.join('\n');
 }

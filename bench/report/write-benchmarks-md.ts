@@ -8,6 +8,7 @@ import type { RecoveryResult } from '../recovery/measure-recovery.js';
 import { ackSection } from './ack-section.js';
 import { CHANNEL_SPACING_MS } from '../../src/queue/notify/channel-pacer.js';
 import { manyRunsTable, ms } from './format-figures.js';
+import { runsGrowthTable } from './runs-growth-table.js';
 import { RECOVERY_HEADING, recoverySection } from './recovery-section.js';
 import { SWITCH_BACK_HEADING, switchBackSection } from './switch-back-section.js';
 import type { SwitchBackResult } from '../switch-back/measure-switch-back.js';
@@ -19,7 +20,10 @@ export interface BenchReport {
   machine: MachineInfo;
   options: BenchOptions;
   ack: AckLatencyResult | undefined;
+  /** The largest many-runs pass, shown in detail. */
   runs: ManyRunsResult | undefined;
+  /** Every many-runs pass, one row each in the growth table. */
+  runsSeries?: readonly ManyRunsResult[];
   /** Measured by `bench/breach-to-rollback.ts`; undefined when not run, and the file's section is kept. */
   breach?: BreachToRollbackResult | undefined;
   /** Undefined when not run, and the file's section 3b is kept. */
@@ -34,10 +38,11 @@ function boundsOf(r: ManyRunsResult): string[] {
   if (busy !== undefined) lines.push(`- flightdeck used ${(busy * 100).toFixed(0)}% of one core on average over the window (CPU seconds / wall seconds).`);
   const phase = r.runPhase;
   if (phase?.flightdeckCpuSeconds !== undefined) {
+    const emulators = phase.emulatorCpuSeconds;
     lines.push(
-      `- Until /metrics counted every run terminal (${ms(phase.wallMs)} ms, polled every 0.5 s) flightdeck used ${phase.flightdeckCpuSeconds.toFixed(1)} CPU s,`,
-      `  ${((phase.flightdeckCpuSeconds / (phase.wallMs / 1000)) * 100).toFixed(0)}% of one core, while the bench process (single-threaded: every emulator and the /deploy driver)`,
-      `  used ${phase.benchCpuSeconds.toFixed(1)} CPU s, ${((phase.benchCpuSeconds / (phase.wallMs / 1000)) * 100).toFixed(0)}% of one core. Near 100% there means the emulators, not flightdeck, set the pace.`,
+      `- Until /metrics counted every run terminal (${ms(phase.wallMs)} ms, polled every 0.5 s) flightdeck (all ${r.processes.length} processes) used ${phase.flightdeckCpuSeconds.toFixed(1)} CPU s,`,
+      `  ${((phase.flightdeckCpuSeconds / (phase.wallMs / 1000)) * 100).toFixed(0)}% of one core, while the emulator process (single-threaded: both emulators)`,
+      `  used ${emulators === undefined ? '—' : `${emulators.toFixed(1)} CPU s, ${((emulators / (phase.wallMs / 1000)) * 100).toFixed(0)}% of one core`}. Near 100% there means the emulators, not flightdeck, set the pace.`,
     );
   }
   const c = r.slackChannels;
@@ -62,14 +67,30 @@ function boundsOf(r: ManyRunsResult): string[] {
   return lines;
 }
 
-function runsSection(r: ManyRunsResult | undefined): string[] {
+function growth(series: readonly ManyRunsResult[]): string[] {
+  if (series.length < 2) return [];
+  return [
+    'One pass per size, each with a fresh Redis, emulator process and flightdeck processes, and as many runs per channel',
+    'as the first, so Slack\'s per-channel pacing weighs the same at every size. Figures per run should stay constant as',
+    'the runs grow. CPU columns: share of one core over the pass\'s window (first /deploy to every message final).',
+    '',
+    ...runsGrowthTable(series),
+    '',
+    `The detail below is the pass of ${series.reduce((max, r) => Math.max(max, r.runs), 0)} runs.`,
+    '',
+  ];
+}
+
+function runsSection(r: ManyRunsResult | undefined, series: readonly ManyRunsResult[]): string[] {
   const head = ['## 2. Many runs at once', ''];
   if (!r) return [...head, 'Not run by this command (`--only ack`).', ''];
   return [
     ...head,
+    ...growth(series),
     `${r.runs} runs of a checklist with only \`set-image\` + \`wait-rollout\`, created by signed \`/deploy\`s for ${r.runs} distinct services`,
-    `(each with its own Deployment, ${r.replicas} replica, pods ready ${r.readyDelayMs} ms after creation) through ONE flightdeck process`,
-    `(role \`all\`, \`WORKER_CONCURRENCY=${r.workerConcurrency}\`, \`LOG_LEVEL=info\`). The /deploys come from ${r.channels} channels round-robin.`,
+    `(each with its own Deployment, ${r.replicas} replica, pods ready ${r.readyDelayMs} ms after creation) through flightdeck as the Helm chart`,
+    `runs it: one \`web\` process and ${r.workers} \`worker\` processes (\`WORKER_CONCURRENCY=${r.workerConcurrency}\` each, \`LOG_LEVEL=info\`) on one Redis.`,
+    `The /deploys come from ${r.channels} channels round-robin. The emulators run in a process of their own, the /deploy driver in the bench process.`,
     `The Slack emulator limits \`chat.postMessage\` and \`chat.update\` to 1 per second per channel (Slack documents about one`,
     'message per second per channel for posting; its workspace-wide per-method tiers are not modelled).',
     '',
@@ -84,7 +105,12 @@ function runsSection(r: ManyRunsResult | undefined): string[] {
     '  `INFO commandstats` at the end, minus the bench\'s own `INFO`/`CONFIG`; the bench reads nothing else from Redis inside',
     '  the window (completion is watched in the Slack emulator), so the counts are flightdeck\'s: run store scripts, BullMQ',
     '  queues, render pacing and the reconciler.',
-    '- Peak RSS: `VmHWM` from `/proc/<pid>/status` of the flightdeck process (started fresh for this measurement).',
+    '- Peak RSS: `VmHWM` from `/proc/<pid>/status` of each flightdeck process (started fresh for this measurement), at the',
+    '  end of the window. Redis memory: `used_memory_peak` of the Redis started for this pass, at the end of the window.',
+    '- CPU seconds: `/proc/<pid>/stat` of the flightdeck processes and the emulator process, `process.cpuUsage()` of the',
+    '  bench process (the /deploy driver, and reading the flightdeck processes\' logs), `INFO cpu` of Redis.',
+    '- Stalled jobs: `flightdeck_jobs_stalled_total` summed over the processes\' `/metrics` at the end ("not exported" when',
+    '  no process has it).',
     '- Wall time to terminal: the latest `endedAt` of the stored runs minus the time the first /deploy was sent.',
     '',
     'What bounds it:',
@@ -109,7 +135,7 @@ export function writeBenchmarksMd(path: string, report: BenchReport): void {
     '  figures include that contention.',
     '',
     ...ackSection(report.ack),
-    ...runsSection(report.runs),
+    ...runsSection(report.runs, report.runsSeries ?? []),
     ...laterSections(path, report),
   ];
   writeFileSync(path, lines.join('\n'));
