@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { startFlightdeckProcess, type FlightdeckProcess, type FlightdeckProcessOptions } from '../../test/support/flightdeck-process.js';
 import { processCpuSeconds } from '../process-cpu.js';
 import { processMemory } from '../process-memory.js';
+import { sumMetric } from './sum-metric.js';
 
 /** flightdeck as the Helm chart deploys it: one `web` process and `workers` `worker` processes on one Redis prefix. */
 export interface FlightdeckFleet {
@@ -21,11 +22,7 @@ export interface FlightdeckFleet {
 }
 
 async function metricSum(url: string, family: string): Promise<number | undefined> {
-  const text = await fetch(`${url}/metrics`).then((res) => (res.ok ? res.text() : ''), () => '');
-  // A labelled counter nothing has incremented yet has its TYPE line and no sample: exported, at 0.
-  let total = new RegExp(`^# TYPE ${family} `, 'm').test(text) ? 0 : undefined;
-  for (const match of text.matchAll(new RegExp(`^${family}(?:\\{[^}]*\\})? ([\\d.e+-]+)`, 'gm'))) total = (total ?? 0) + Number(match[1]);
-  return total;
+  return sumMetric(await fetch(`${url}/metrics`).then((res) => (res.ok ? res.text() : ''), () => ''), family);
 }
 
 /**
