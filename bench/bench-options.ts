@@ -3,7 +3,7 @@ export interface BenchOptions {
   profile: 'quick' | 'full';
   /**
    * Which measurements to run; default all of them but `redis-memory`. `recovery` rewrites only section 4 of
-   * BENCHMARKS.md, `switch-back` only section 3b; `redis-memory` (issue 13's bound, recorded in RELIABILITY.md)
+   * BENCHMARKS.md, `switch-back` only section 3b, `runs` only section 2; `redis-memory` (issue 13's bound, recorded in RELIABILITY.md)
    * prints its figures only.
    */
   only: 'all' | 'ack' | 'runs' | 'recovery' | 'switch-back' | 'redis-memory';

@@ -11,6 +11,7 @@ import { measureRecovery, type RecoveryResult } from './recovery/measure-recover
 import { measureRedisMemory } from './redis-memory/measure-redis-memory.js';
 import { consoleSummary } from './report/format-figures.js';
 import { recoverySection, writeRecoverySection } from './report/recovery-section.js';
+import { runsSection, writeRunsSection } from './report/runs-section.js';
 import { switchBackSection, writeSwitchBackSection } from './report/switch-back-section.js';
 import { writeBenchmarksMd } from './report/write-benchmarks-md.js';
 import { measureSwitchBack, type SwitchBackResult } from './switch-back/measure-switch-back.js';
@@ -89,9 +90,10 @@ if (options.write) {
   const benchEnv = Object.entries(process.env).filter(([key]) => key.startsWith('BENCH_')).map(([key, value]) => `${key}=${value}`);
   const command = [...benchEnv, 'npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
   const path = join(REPO, 'BENCHMARKS.md');
-  // Measured alone, recovery replaces only its own section: the others keep the figures and command that produced them.
+  // Measured alone, recovery, switch-back and many runs replace only their own section: the others keep the figures and command that produced them.
   if (options.only === 'recovery' && recovery) writeRecoverySection(path, recoverySection(recovery, { command, startedAt, machine }));
   else if (options.only === 'switch-back' && switchBack) writeSwitchBackSection(path, switchBackSection(switchBack, { command, startedAt, machine }));
+  else if (options.only === 'runs') writeRunsSection(path, runsSection(runs, runsSeries, { command, startedAt, machine }));
   else writeBenchmarksMd(path, { command, startedAt, machine, options, ack, runs, runsSeries, breach, switchBack, recovery });
   log('wrote BENCHMARKS.md');
 }
