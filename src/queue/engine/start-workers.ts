@@ -72,8 +72,13 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
     worker.on('failed', (job, err) =>
       options.logger.warn({ err, queue, run: job?.data?.runId, job: job?.id, attempts: job?.attemptsMade }, 'job failed'),
     );
-    worker.on('stalled', (jobId) => options.logger.warn({ queue, job: jobId }, 'job stalled: its worker died or lost its lock; it runs again'));
     const metrics = options.metrics;
+    // At 0 from the start, so a scrape shows the family (and rate() a baseline) before the first stall.
+    metrics?.jobsStalled.inc({ queue }, 0);
+    worker.on('stalled', (jobId) => {
+      metrics?.jobsStalled.inc({ queue });
+      options.logger.warn({ queue, job: jobId }, 'job stalled: its worker died or lost its lock; it runs again');
+    });
     if (metrics) worker.on('active', (job) => observeQueueWait(metrics, queue, job));
     return worker;
   });
