@@ -1,3 +1,5 @@
+import { DEFAULT_WORKER_LOCK_MS } from '../src/config/load-env.js';
+
 /** What `npm run bench` measures and how hard, from flags first, then `BENCH_*` environment variables. */
 export interface BenchOptions {
   profile: 'quick' | 'full';
@@ -25,7 +27,7 @@ export interface BenchOptions {
   runsTimeoutS: number | undefined;
   /** Recovery: runs in flight on the worker that is killed. */
   recoveryRuns: number;
-  /** Recovery: the `WORKER_LOCK_MS` of each pass (the default first, then a short one). */
+  /** Recovery: the `WORKER_LOCK_MS` of each pass (flightdeck's default first, then the 30 s it replaced). */
   recoveryLocksMs: number[];
   /** Recovery: ms from pod creation to ready, i.e. how long each rollout lasts; must outlast starting the runs. */
   recoveryReadyDelayMs: number;
@@ -52,8 +54,10 @@ environment: BENCH_RATE, BENCH_DURATION_S, BENCH_RUNS, BENCH_WORKERS, BENCH_WORK
              BENCH_READY_DELAY_MS, BENCH_RUNS_TIMEOUT_S, BENCH_RECOVERY_RUNS, BENCH_RECOVERY_LOCKS_MS,
              BENCH_RECOVERY_READY_DELAY_MS, BENCH_SWITCH_BACK_RUNS (flags win)`;
 
-/** flightdeck's default WORKER_LOCK_MS, and a short one: recovery is bounded by the lock, so both are measured. */
-const RECOVERY_LOCKS_MS = [30_000, 5_000];
+/** The WORKER_LOCK_MS default before issue 16 set a 10 s recovery goal. */
+export const PREVIOUS_DEFAULT_LOCK_MS = 30_000;
+/** flightdeck's default WORKER_LOCK_MS, and the long one it replaced: recovery is bounded by the lock, so both are measured. */
+const RECOVERY_LOCKS_MS = [DEFAULT_WORKER_LOCK_MS, PREVIOUS_DEFAULT_LOCK_MS];
 /** WORKER_LOCK_MS bounds in flightdeck's configuration. */
 const LOCK_MS_RANGE = [1000, 600_000] as const;
 

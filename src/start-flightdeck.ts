@@ -75,7 +75,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const redis = createRedis(env.redisUrl, redisOptions);
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.
   const workerConnection = createRedis(env.redisUrl, redisOptions);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ role: env.role });
   const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, storeLimitsOf(env), env.installation), metrics);
   const queues = createQueues(redis, env.redisPrefix);
   const freezes = new FreezeStore(redis, env.redisPrefix);

@@ -72,8 +72,9 @@ export interface Env {
   /** `WORKER_CONCURRENCY`, default 8: jobs one worker process runs at once (1–256). */
   workerConcurrency: number;
   /**
-   * `WORKER_LOCK_MS`, default 30000 (1000–600000): how long a job's lock lives without renewal, i.e. how soon
-   * a dead worker's job is handed to another. Short values speed up recovery but cost more Redis traffic.
+   * `WORKER_LOCK_MS`, default {@link DEFAULT_WORKER_LOCK_MS} (1000–600000): how long a job's lock lives without
+   * renewal, i.e. how soon a dead worker's job is handed to another. Short values speed up recovery but cost more
+   * Redis traffic, and a worker whose event loop stalls for about half of it loses its jobs to another worker.
    */
   workerLockMs: number;
   /**
@@ -151,6 +152,15 @@ export interface Env {
   apiRequestsPerMinute: number;
 }
 
+/**
+ * 5 s: a killed worker's job is back on another worker within lock + 2 × stall-check interval (the interval is a
+ * fifth of the lock, see stalledIntervalOf), 7 s, under the 10 s recovery goal with room for the fetch and the
+ * step resuming. BullMQ renews a lock every quarter to half of it, so a job is lost to a false stall only when its
+ * worker's event loop (or its Redis) stalls for about 2.5 s; the event-loop delay measured under load is in the
+ * tens to low hundreds of ms (BENCHMARKS.md), and `flightdeck_jobs_stalled_total` counts every stall that happens.
+ */
+export const DEFAULT_WORKER_LOCK_MS = 5_000;
+
 const SLACK_APP_PAGE = "your Slack app's settings at https://api.slack.com/apps";
 
 const envSchema = z.object({
@@ -175,7 +185,7 @@ const envSchema = z.object({
   KUBECONFIG: textField(undefined),
   K8S_REQUEST_TIMEOUT_MS: intField('K8S_REQUEST_TIMEOUT_MS', 'a whole number of milliseconds', 100, 300_000, 15_000),
   WORKER_CONCURRENCY: intField('WORKER_CONCURRENCY', 'a whole number', 1, 256, 8),
-  WORKER_LOCK_MS: intField('WORKER_LOCK_MS', 'a whole number of milliseconds', 1000, 600_000, 30_000),
+  WORKER_LOCK_MS: intField('WORKER_LOCK_MS', 'a whole number of milliseconds', 1000, 600_000, DEFAULT_WORKER_LOCK_MS),
   MESSAGE_LAG_BOUND_MS: intField('MESSAGE_LAG_BOUND_MS', 'a whole number of milliseconds', 1000, 600_000, 15_000),
   RECONCILE_INTERVAL_MS: intField('RECONCILE_INTERVAL_MS', 'a whole number of milliseconds', 1000, 300_000, 10_000),
   FLIGHTDECK_INSTALLATION: patternField(

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FourKeys } from '../run/core/four-keys.js';
+import { trackEventLoopDelay } from './track-event-loop-delay.js';
 
 /** The range the four-keys gauges cover, in days before the scrape. */
 export const FOUR_KEYS_DAYS = 30;
@@ -35,6 +36,11 @@ export interface FlightdeckMetrics {
   readonly ackLatency: Histogram;
   /** Answers of the CI API by route (`deploys`, `runs`) and HTTP status: 401s and 429s show a misconfigured pipeline. */
   readonly apiRequests: Counter<'route' | 'status'>;
+  /**
+   * Jobs a worker of this process found stalled (their lock expired: the worker holding them died, or missed its
+   * renewals) and moved back to wait. Counted once, by the process whose stall check moved the job.
+   */
+  readonly jobsStalled: Counter<'queue'>;
   /** Reports these queues' job counts as `flightdeck_queue_jobs{queue,state}`, read from Redis at scrape time. */
   trackQueues(queues: readonly Queue[]): void;
   /**
@@ -67,7 +73,15 @@ export interface MessageLag {
 export interface CreateMetricsOptions {
   /** Also export Node's process metrics (`process_*`, `nodejs_*`). Default true. */
   defaultMetrics?: boolean;
+  /** The role of this process, the `role` label of its event-loop delay: role `all` serves its worker process's beside its own. Default `all`. */
+  role?: string;
 }
+
+/** How often the event-loop delay is sampled, ms: finer than any delay that matters, cheap enough to run always. */
+const EVENT_LOOP_SAMPLE_MS = 20;
+
+/** The longest event-loop delay of each process since the previous scrape; role `all` adds its worker process's. */
+export const EVENT_LOOP_DELAY_MAX = 'flightdeck_event_loop_delay_max_seconds';
 
 /** Creates and registers every flightdeck metric. Never throws for valid options. */
 export function createMetrics(options: CreateMetricsOptions = {}): FlightdeckMetrics {
@@ -75,6 +89,19 @@ export function createMetrics(options: CreateMetricsOptions = {}): FlightdeckMet
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const tracked: Queue[] = [];
+
+  // A job's lock is lost only when the event loop renewing it stalls for about half of WORKER_LOCK_MS: this is
+  // the evidence that a busy worker does not come near that.
+  const delay = trackEventLoopDelay(EVENT_LOOP_SAMPLE_MS);
+  new Gauge({
+    name: EVENT_LOOP_DELAY_MAX,
+    help: 'The longest event-loop delay of this process since the previous scrape; a worker near half of WORKER_LOCK_MS risks losing its jobs.',
+    labelNames: ['role'] as const,
+    registers,
+    collect() {
+      this.set({ role: options.role ?? 'all' }, delay.takeMax());
+    },
+  });
 
   // Registered through `registers`; it has no handle because only its collect() writes to it.
   new Gauge({
@@ -184,6 +211,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): FlightdeckMet
       registers,
     }),
     apiRequests: new Counter({ name: 'flightdeck_api_requests_total', help: 'Answers of the CI API, by route and HTTP status.', labelNames: ['route', 'status'] as const, registers }),
+    jobsStalled: new Counter({
+      name: 'flightdeck_jobs_stalled_total',
+      help: 'Jobs whose lock expired (their worker died or missed its renewals) and that were moved back to wait to run again.',
+      labelNames: ['queue'] as const,
+      registers,
+    }),
     trackQueues(queues) {
       tracked.push(...queues);
     },

@@ -1,13 +1,19 @@
-import { AggregatorRegistry, Counter, Histogram, type Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { MetricFamily } from '../roles/worker-messages.js';
+import { EVENT_LOOP_DELAY_MAX } from './create-metrics.js';
 
 /**
  * The families a worker process hands its supervisor: flightdeck's counters and histograms (run outcomes,
- * queue wait, Slack errors …). Its gauges are read from Redis at scrape time and the supervisor reads the same
- * values itself; its Node runtime metrics would blur the answering process's own (event-loop delay, GC).
+ * queue wait, Slack errors, stalled jobs …), and its event-loop delay, labelled with its role so it stands beside
+ * the supervisor's. Its other gauges are read from Redis at scrape time and the supervisor reads the same values
+ * itself; its Node runtime metrics would blur the answering process's own (event-loop delay, GC).
  */
 export async function workerFamilies(registry: Registry): Promise<MetricFamily[]> {
-  const shared = registry.getMetricsAsArray().flatMap((metric) => ((metric instanceof Counter || metric instanceof Histogram) && metric.name.startsWith('flightdeck_') ? [metric] : []));
+  const shared = registry
+    .getMetricsAsArray()
+    .flatMap((metric) =>
+      (metric instanceof Counter || metric instanceof Histogram || (metric instanceof Gauge && metric.name === EVENT_LOOP_DELAY_MAX)) && metric.name.startsWith('flightdeck_') ? [metric] : [],
+    );
   return (await Promise.all(shared.map((metric) => metric.get()))) as unknown as MetricFamily[];
 }
 

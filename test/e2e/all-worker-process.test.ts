@@ -94,6 +94,10 @@ describe('FLIGHTDECK_ROLE=all', () => {
     expect(metrics.match(/^# TYPE flightdeck_slack_ack_seconds histogram$/gm)).toHaveLength(1);
     expect(metrics.match(/^# TYPE nodejs_eventloop_lag_p99_seconds gauge$/gm)).toHaveLength(1);
     expect(metrics).toMatch(/^flightdeck_slack_ack_seconds_count [1-9]/m);
+    // The child's stall count (0 per queue from its start: nobody died) and each process's event-loop delay under its role.
+    expect(metrics).toMatch(/^flightdeck_jobs_stalled_total\{queue="steps"\} 0$/m);
+    expect(metrics).toMatch(/^flightdeck_event_loop_delay_max_seconds\{role="web"\} \d/m);
+    expect(metrics).toMatch(/^flightdeck_event_loop_delay_max_seconds\{role="worker"\} \d/m);
   }, 120_000);
 
   it('restarts a worker process that died, and is not ready until it is back', async () => {

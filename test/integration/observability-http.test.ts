@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { loadEnv } from '../../src/config/load-env.js';
 import { createLogger } from '../../src/observability/create-logger.js';
+import { EVENT_LOOP_DELAY_MAX } from '../../src/observability/create-metrics.js';
+import { FOLLOWUPS_QUEUE, queuePrefix } from '../../src/queue/engine/create-queues.js';
 import { startFlightdeck, type Flightdeck } from '../../src/start-flightdeck.js';
 import { E2E_CATALOG, E2E_CHECKLIST } from '../e2e/fixtures.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
@@ -32,11 +35,14 @@ let configDir: string;
 let redis: Redis;
 const started: Running[] = [];
 
+const newPrefix = () => `obs-${randomBytes(4).toString('hex')}`;
+
 /** Starts flightdeck in this process with one role, as `flightdeck serve` would, logging into memory. */
-async function start(role: 'web' | 'worker' | 'all', kubeconfigPath = kubeconfig): Promise<Running> {
+async function start(role: 'web' | 'worker' | 'all', kubeconfigPath = kubeconfig, more: { prefix?: string; env?: Record<string, string> } = {}): Promise<Running> {
   const port = await freePort();
-  const prefix = `obs-${randomBytes(4).toString('hex')}`;
+  const prefix = more.prefix ?? newPrefix();
   const env = loadEnv({
+    ...more.env,
     SLACK_BOT_TOKEN: slack.token,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
@@ -157,6 +163,42 @@ describe('health, readiness and metrics endpoints', () => {
     expect(await getJson(`${web.url}/readyz`)).toEqual({ status: 200, body: { ready: true, checks: { redis: 'ok' } } });
     expect((await fetch(`${web.url}/metrics`)).status).toBe(200);
     await stop(web);
+  });
+});
+
+describe('stalled jobs', () => {
+  it('counts a job whose worker died holding it once another worker moves it back, and serves the event-loop delay', async () => {
+    // A worker that took a job and died: the job is active and its lock (1 s, never renewed) lapses.
+    const prefix = newPrefix();
+    const connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+    const queue = new Queue(FOLLOWUPS_QUEUE, { connection, prefix: queuePrefix(prefix) });
+    const dead = new Worker(FOLLOWUPS_QUEUE, null, { connection, prefix: queuePrefix(prefix), autorun: false, lockDuration: 1000 });
+    await queue.add('left-behind', {}, { jobId: 'left-behind' });
+    expect((await dead.getNextJob('dead-worker'))?.id).toBe('left-behind');
+    await dead.close();
+    expect(await queue.getJobState('left-behind')).toBe('active');
+
+    const worker = await start('worker', kubeconfig, { prefix, env: { WORKER_LOCK_MS: '1000' } });
+    const metrics = async () => (await fetch(`${worker.url}/metrics`)).text();
+    const stalled = await waitUntil('the stalled job counted', async () => {
+      const count = sample(await metrics(), `flightdeck_jobs_stalled_total{queue="${FOLLOWUPS_QUEUE}"}`);
+      return count !== undefined && count > 0 ? count : undefined;
+    });
+    expect(stalled).toBe(1);
+    // Moved back to wait and run again, here by a worker with no handler for this name.
+    await waitUntil('the job run again', async () => ((await queue.getJob('left-behind'))?.failedReason?.includes('No handler') ? true : undefined));
+    expect(worker.logLines().filter((line) => line.msg === 'job stalled: its worker died or lost its lock; it runs again')).toMatchObject([{ queue: FOLLOWUPS_QUEUE, job: 'left-behind' }]);
+    const text = await metrics();
+    // Every queue's count is there from the start; only this one moved.
+    expect(sample(text, 'flightdeck_jobs_stalled_total{queue="steps"}')).toBe(0);
+    expect(sample(text, `flightdeck_jobs_stalled_total{queue="${FOLLOWUPS_QUEUE}"}`)).toBe(1);
+    // The event-loop delay since the last scrape: this process (flightdeck runs in it) is held for 150 ms at once.
+    const heldUntil = Date.now() + 150;
+    while (Date.now() < heldUntil);
+    expect(sample(await metrics(), `${EVENT_LOOP_DELAY_MAX}{role="worker"}`)).toBeGreaterThanOrEqual(0.1);
+    await queue.close();
+    connection.disconnect();
+    await stop(worker);
   });
 });
 

@@ -32,7 +32,7 @@ describe('loadEnv', () => {
       kubeconfig: undefined,
       k8sRequestTimeoutMs: 15_000,
       workerConcurrency: 8,
-      workerLockMs: 30_000,
+      workerLockMs: 5_000,
       messageLagBoundMs: 15_000,
       reconcileIntervalMs: 10_000,
       installation: 'flightdeck',

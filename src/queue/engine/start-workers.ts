@@ -1,9 +1,11 @@
 import { UnrecoverableError, Worker } from 'bullmq';
+import { DEFAULT_WORKER_LOCK_MS } from '../../config/load-env.js';
 import type { RedisClient } from '../../run/store/create-redis.js';
 import { observeQueueWait } from '../../observability/observe-queue-wait.js';
 import { QUEUE_NAMES, queuePrefix, type QueueName } from './create-queues.js';
 import { createJobHandlers } from './job-handlers.js';
 import { reconcileRuns } from './reconcile-runs.js';
+import { stalledIntervalOf } from './stalled-interval-of.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 export interface StartWorkersOptions extends WorkerDeps {
@@ -15,7 +17,7 @@ export interface StartWorkersOptions extends WorkerDeps {
   rollbackConcurrency?: number;
   /** How often runs are checked for lost work. Default 10 s. */
   reconcileEveryMs?: number;
-  /** How long a job's lock lives without renewal; after it a dead worker's job is handed to another. Default 30 s. */
+  /** How long a job's lock lives without renewal; after it a dead worker's job is handed to another. Default 5 s (WORKER_LOCK_MS). */
   lockDurationMs?: number;
   /** The audit channel an emergency run of an environment is announced in (the catalog's); absent: none is. */
   auditChannelOf?: (environment: string) => string | undefined;
@@ -48,7 +50,7 @@ const MAX_STALLS = Number.MAX_SAFE_INTEGER;
 /** One BullMQ worker per queue, routing each job to the handler registered for its name. */
 export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   const prefix = queuePrefix(options.keyPrefix);
-  const lockDuration = options.lockDurationMs ?? 30_000;
+  const lockDuration = options.lockDurationMs ?? DEFAULT_WORKER_LOCK_MS;
   const handlers = createJobHandlers(options);
   const workers = QUEUE_NAMES.map((queue) => {
     const byName = handlers[queue];
@@ -63,7 +65,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
         connection: options.connection,
         prefix,
         lockDuration,
-        stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+        stalledInterval: stalledIntervalOf(lockDuration),
         maxStalledCount: MAX_STALLS,
         concurrency: concurrencyOf(queue, options),
       },
@@ -72,8 +74,13 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
     worker.on('failed', (job, err) =>
       options.logger.warn({ err, queue, run: job?.data?.runId, job: job?.id, attempts: job?.attemptsMade }, 'job failed'),
     );
-    worker.on('stalled', (jobId) => options.logger.warn({ queue, job: jobId }, 'job stalled: its worker died or lost its lock; it runs again'));
     const metrics = options.metrics;
+    // At 0 from the start, so a scrape shows the family (and rate() a baseline) before the first stall.
+    metrics?.jobsStalled.inc({ queue }, 0);
+    worker.on('stalled', (jobId) => {
+      metrics?.jobsStalled.inc({ queue });
+      options.logger.warn({ queue, job: jobId }, 'job stalled: its worker died or lost its lock; it runs again');
+    });
     if (metrics) worker.on('active', (job) => observeQueueWait(metrics, queue, job));
     return worker;
   });
