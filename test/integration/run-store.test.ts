@@ -71,6 +71,16 @@ describe('RunStore', () => {
     expect([await store.nextRunId(), await store.nextRunId(), await store.nextRunId()]).toEqual(['1', '2', '3']);
   });
 
+  it('claims once-keys in order in one call, stopping at the first already taken and leaving the rest alone', async () => {
+    const claims = ['delivery:T1', 'click:1.2:U1:item.tick.a:'].map((key) => ({ key, ttlSeconds: 60 }));
+    expect(await store.claimInOrder(claims)).toBe(2);
+    expect(await store.claimInOrder(claims)).toBe(0);
+    expect(await store.claimInOrder([{ key: 'delivery:T2', ttlSeconds: 60 }, claims[1]!])).toBe(1);
+    expect(await store.claimInOrder([{ key: 'delivery:T2', ttlSeconds: 60 }, { key: 'click:never', ttlSeconds: 60 }])).toBe(0);
+    expect(await store.isClaimed('click:never')).toBe(false);
+    expect(await redis.ttl(`{${prefix}}:once:delivery:T1`)).toBeGreaterThan(0);
+  });
+
   it('creates a run with its lock, and a second create for the target returns the holder', async () => {
     const first = await newStartedRun();
     const created = await store.create(first.run, first.audit);
