@@ -1,5 +1,6 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Logger } from '../observability/create-logger.js';
+import type { Run } from '../run/core/run-schema.js';
 import type { RunStore } from '../run/store/run-store.js';
 
 /** How long a delivery is remembered: as long as a signed request is believed (five minutes either side of its timestamp), and longer than Slack's retries. */
@@ -7,13 +8,25 @@ const REMEMBER_SECONDS = 600;
 
 const ALREADY_HANDLED = 'This request reached flightdeck twice; it was handled the first time and not run again.';
 
-/** A listener's own once-claim, which this middleware takes right after the delivery's in the same round trip. */
+/**
+ * A listener's own once-claim, which this middleware takes right after the delivery's in the same round trip,
+ * and the run the listener reads first (`thenRead`, a run id), read in that round trip too once both are won.
+ */
 export interface ListenerClaim {
   key: string;
   ttlSeconds: number;
+  thenRead?: string | undefined;
 }
 
-/** Where Bolt's context says whether the listener's claim ({@link ListenerClaim}) was won: `{ key, won }`. */
+/** What the listener finds in Bolt's context under {@link LISTENER_CLAIM_CONTEXT}. */
+export interface ClaimTaken {
+  key: string;
+  won: boolean;
+  /** With `thenRead` and the claim won: the run as the store's `get` returns it. */
+  read?: (() => Run | null) | undefined;
+}
+
+/** Where Bolt's context says whether the listener's claim ({@link ListenerClaim}) was won. */
 export const LISTENER_CLAIM_CONTEXT = 'flightdeckListenerClaim';
 
 /**
@@ -24,8 +37,8 @@ export const LISTENER_CLAIM_CONTEXT = 'flightdeckListenerClaim';
  * `trigger_id` pass through. A Redis failure fails the delivery, as the listener itself would.
  *
  * `listenerClaim` names the claim a listener would take next for this body (a run button's click, keyed by
- * its `action_ts`): it is taken in the same round trip, once the delivery's is won, and the outcome handed
- * to the listener in its context, so it need not ask Redis again.
+ * its `action_ts`) and the run it would read first: both are taken in the same round trip, once the
+ * delivery's claim is won, and handed to the listener in its context, so it need not ask Redis again.
  */
 export function dropRedeliveries(
   store: Pick<RunStore, 'claimOnce' | 'claimInOrder'>,
@@ -39,13 +52,13 @@ export function dropRedeliveries(
     if (ack && triggerId) {
       const delivery = { key: `delivery:${triggerId}`, ttlSeconds: REMEMBER_SECONDS };
       const next = listenerClaim(args.body);
-      const claimed = next ? await store.claimInOrder([delivery, next]) : Number(await store.claimOnce(delivery.key, delivery.ttlSeconds));
+      const { claimed, read } = next ? await store.claimInOrder([delivery, next], next.thenRead) : { claimed: Number(await store.claimOnce(delivery.key, delivery.ttlSeconds)), read: undefined };
       if (claimed === 0) {
         logger.info({ triggerId }, 'dropped a repeated Slack delivery');
         await ack('command' in args ? { response_type: 'ephemeral', text: ALREADY_HANDLED } : undefined);
         return;
       }
-      if (next) args.context[LISTENER_CLAIM_CONTEXT] = { key: next.key, won: claimed === 2 };
+      if (next) args.context[LISTENER_CLAIM_CONTEXT] = { key: next.key, won: claimed === 2, read } satisfies ClaimTaken;
     }
     await args.next();
   };

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { CommandServices } from '../../commands/command-definition.js';
 import { isFlightdeckError } from '../errors/flightdeck-error.js';
 import { toUserText } from '../errors/user-text.js';
-import { LISTENER_CLAIM_CONTEXT, type ListenerClaim } from './drop-redeliveries.js';
+import { LISTENER_CLAIM_CONTEXT, type ClaimTaken, type ListenerClaim } from './drop-redeliveries.js';
+import type { Run } from '../run/core/run-schema.js';
 import type { Logger } from '../observability/create-logger.js';
 import { performRunAction, runIdOf, type RunActionRequest } from './perform-run-action.js';
 import { APPROVE_ACTION_PREFIX, TICK_ACTION_PREFIX } from './views/item-buttons.js';
@@ -35,7 +36,8 @@ export function runActionClaim(body: unknown): ListenerClaim | undefined {
   const action = actions[0] as { action_ts?: unknown; action_id?: unknown; value?: unknown };
   if (typeof action.action_id !== 'string' || typeof action.action_ts !== 'string' || !(ITEM_ACTION.test(action.action_id) || CONTROL_ACTION.test(action.action_id))) return undefined;
   const value = typeof action.value === 'string' ? action.value : undefined;
-  return { key: clickKey({ action_ts: action.action_ts, action_id: action.action_id, value }, user.id), ttlSeconds: DELIVERY_TTL_SECONDS };
+  const thenRead = runIdOf({ actionId: action.action_id, value });
+  return { key: clickKey({ action_ts: action.action_ts, action_id: action.action_id, value }, user.id), ttlSeconds: DELIVERY_TTL_SECONDS, thenRead };
 }
 
 /**
@@ -68,14 +70,14 @@ export function registerRunActions(app: App, services: CommandServices, logger: 
     const log = logger.child({ run: runIdOf(request), action: request.actionId, user: request.userId });
     const deliveryKey = clickKey(action, request.userId);
     // Taken with the delivery's claim when it had one (dropRedeliveries); otherwise here.
-    const taken = context[LISTENER_CLAIM_CONTEXT] as { key: string; won: boolean } | undefined;
+    const taken = context[LISTENER_CLAIM_CONTEXT] as ClaimTaken | undefined;
     let reply: RespondArguments | undefined;
     try {
       const won = taken?.key === deliveryKey ? taken.won : await services.store.claimOnce(deliveryKey, DELIVERY_TTL_SECONDS);
       if (!won) {
         log.info({ actionTs: action.action_ts }, 'repeated delivery of a click dropped');
       } else {
-        reply = await performOnce(services, request, deliveryKey);
+        reply = await performOnce(services, request, deliveryKey, taken?.key === deliveryKey ? taken.read : undefined);
         log.info('run action recorded');
       }
     } catch (err) {
@@ -92,9 +94,9 @@ export function registerRunActions(app: App, services: CommandServices, logger: 
 }
 
 /** Performs the click; when it fails for a reason a retry could fix (an outage, a lost race), the delivery claim is given back. */
-async function performOnce(services: CommandServices, request: RunActionRequest, deliveryKey: string): Promise<RespondArguments | undefined> {
+async function performOnce(services: CommandServices, request: RunActionRequest, deliveryKey: string, read: (() => Run | null) | undefined): Promise<RespondArguments | undefined> {
   try {
-    return await performRunAction(services, request);
+    return await performRunAction(services, request, read);
   } catch (err) {
     if (!isFlightdeckError(err) || err.retryable) await services.store.releaseOnce(deliveryKey);
     throw err;

@@ -25,15 +25,15 @@ function clickArgs(taken: Set<string>) {
       taken.add(key);
       return true;
     },
-    async claimInOrder(claims: readonly { key: string }[]) {
-      calls.push(claims.map((claim) => claim.key));
+    async claimInOrder(claims: readonly { key: string }[], thenRead?: string) {
+      calls.push([...claims.map((claim) => claim.key), `read ${thenRead}`]);
       let claimed = 0;
       for (const { key } of claims) {
         if (taken.has(key)) break;
         taken.add(key);
         claimed += 1;
       }
-      return claimed;
+      return claimed === claims.length ? { claimed, read: () => null } : { claimed };
     },
   };
   const middleware = dropRedeliveries(store, createLogger('silent'), runActionClaim);
@@ -41,18 +41,18 @@ function clickArgs(taken: Set<string>) {
 }
 
 describe('dropRedeliveries with a run button’s click claim', () => {
-  it('claims the delivery and the click in one call and tells the listener it won the click', async () => {
+  it('claims the delivery and the click and reads the run in one call, and tells the listener it won the click', async () => {
     const { run, args, seen, calls } = clickArgs(new Set());
     await run();
-    expect(calls).toEqual([['delivery:T1', 'click:1.2:U0BOB:item.tick.ci-green:7:ci-green']]);
-    expect(args.context[LISTENER_CLAIM_CONTEXT]).toEqual({ key: 'click:1.2:U0BOB:item.tick.ci-green:7:ci-green', won: true });
+    expect(calls).toEqual([['delivery:T1', 'click:1.2:U0BOB:item.tick.ci-green:7:ci-green', 'read 7']]);
+    expect(args.context[LISTENER_CLAIM_CONTEXT]).toEqual({ key: 'click:1.2:U0BOB:item.tick.ci-green:7:ci-green', won: true, read: expect.any(Function) });
     expect(seen).toEqual({ acked: 0, next: 1 });
   });
 
   it('passes a new delivery of a click already claimed to the listener as lost, which drops it', async () => {
     const { run, args, seen } = clickArgs(new Set(['click:1.2:U0BOB:item.tick.ci-green:7:ci-green']));
     await run();
-    expect(args.context[LISTENER_CLAIM_CONTEXT]).toEqual({ key: 'click:1.2:U0BOB:item.tick.ci-green:7:ci-green', won: false });
+    expect(args.context[LISTENER_CLAIM_CONTEXT]).toEqual({ key: 'click:1.2:U0BOB:item.tick.ci-green:7:ci-green', won: false, read: undefined });
     expect(seen).toEqual({ acked: 0, next: 1 });
   });
 

@@ -338,11 +338,16 @@ export class RunStore {
 
   /**
    * {@link claimOnce} for each claim in order, stopping at the first already taken (the ones after it are
-   * left alone), in one round trip. Returns how many were claimed: all of them only when each was first.
+   * left alone), in one round trip. Returns how many were claimed (all of them only when each was first), and
+   * with `thenRead` and every claim won, that run as {@link get} would return it (parsed when called, so a
+   * document that cannot be read fails where the run is used).
    */
-  async claimInOrder(claims: readonly { key: string; ttlSeconds: number }[]): Promise<number> {
-    const claimed = await evalScript(this.redis, CLAIM_IN_ORDER_SCRIPT, claims.map((claim) => this.keys.once(claim.key)), claims.map((claim) => claim.ttlSeconds));
-    return Number(claimed);
+  async claimInOrder(claims: readonly { key: string; ttlSeconds: number }[], thenRead?: string): Promise<{ claimed: number; read?: () => Run | null }> {
+    const keys = claims.map((claim) => this.keys.once(claim.key));
+    if (thenRead !== undefined) keys.push(this.keys.run(thenRead));
+    const [claimed, doc] = (await evalScript(this.redis, CLAIM_IN_ORDER_SCRIPT, keys, claims.map((claim) => claim.ttlSeconds))) as [number, string | null | undefined];
+    if (thenRead === undefined || claimed < claims.length) return { claimed };
+    return { claimed, read: () => (doc ? parseRun(doc) : null) };
   }
 
   /** Records that `userId` opened the Home tab at `at`; viewers not seen for `keepMs` are dropped. */
