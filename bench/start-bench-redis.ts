@@ -6,6 +6,8 @@ import { waitUntil } from '../test/support/wait-until.js';
 /** A Redis server started for one measurement, so its command statistics count only what flightdeck sent. */
 export interface BenchRedis {
   url: string;
+  /** The server's process id, for its CPU time. */
+  pid: number | undefined;
   /** A connection for the bench's own reads; its commands are counted too, so read only outside the window. */
   client: Redis;
   /** Zeroes `INFO commandstats` (CONFIG RESETSTAT). */
@@ -44,6 +46,7 @@ export async function startBenchRedis(): Promise<BenchRedis> {
   }
   return {
     url,
+    pid: child.pid,
     client,
     async resetStats() {
       await client.config('RESETSTAT');

@@ -141,7 +141,7 @@ export async function measureAckLatency(options: {
     const messageLags: AckMessageLag[] = [];
     const measureBare = async (path: string, detail: string, bodies: string[]) => {
       log(`ack latency: bare Bolt ${path} at ${rate}/s for ${durationS} s`);
-      const window = await watchPhase({ webPid: bare.child.pid });
+      const window = await watchPhase({ webPid: bare.child.pid, redisPid: redis.pid });
       const result = await runLoad(plan(bare.eventsUrl, bodies));
       phases.push(toAckPhase({ app: 'bare Bolt', layout: undefined, path, detail }, result, 'HTTP 200 with an empty ack', await window.close()));
     };
@@ -151,7 +151,7 @@ export async function measureAckLatency(options: {
       const pid = deployment.web.child.pid;
       const live = liveProfile(deployment.layout);
       if (live && pid !== undefined) await cutProfile(pid, live);
-      const window = await watchPhase({ webPid: pid, workerPid: deployment.workerPid(), metricsUrl: `${deployment.web.url}/metrics` });
+      const window = await watchPhase({ webPid: pid, workerPid: deployment.workerPid(), redisPid: redis.pid, metricsUrl: `${deployment.web.url}/metrics` });
       const result = await runLoad(loadPlan);
       // Refusals reach the response URL after the ack; give the last ones a moment to land before counting.
       await new Promise((settle) => setTimeout(settle, 1000));
@@ -229,7 +229,7 @@ export async function measureAckLatency(options: {
       });
     }
 
-    phases.push(await measureSocketAck({ slack, common, rate, durationS, timeoutMs: REQUEST_TIMEOUT_MS, log }));
+    phases.push(await measureSocketAck({ slack, common, redisPid: redis.pid, rate, durationS, timeoutMs: REQUEST_TIMEOUT_MS, log }));
 
     const peaks = targets.map((t) => ({ layout: t.deployment.layout, peakRssMiB: t.deployment.peakRssMiB() }));
     const ratios = ACK_LAYOUTS.flatMap((layout) =>

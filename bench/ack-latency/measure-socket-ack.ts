@@ -17,6 +17,8 @@ const USAGE = /runs your deployment checklist/;
 export async function measureSocketAck(options: {
   slack: SlackEmulator;
   common: Parameters<typeof startAckDeployment>[1];
+  /** The bench's Redis server, for its CPU time. */
+  redisPid: number | undefined;
   rate: number;
   durationS: number;
   timeoutMs: number;
@@ -31,7 +33,7 @@ export async function measureSocketAck(options: {
     log(`ack latency: warming up flightdeck (all, Socket Mode) with /deploy help (not counted)`);
     for (let i = 0; i < Math.min(50, rate); i += 1) await send();
     log(`ack latency: flightdeck (all, Socket Mode) /deploy help at ${rate}/s for ${durationS} s`);
-    const window = await watchPhase({ webPid: deployment.web.child.pid, metricsUrl: `${deployment.web.url}/metrics` });
+    const window = await watchPhase({ webPid: deployment.web.child.pid, workerPid: deployment.workerPid(), redisPid: options.redisPid, metricsUrl: `${deployment.web.url}/metrics` });
     const result = await openLoop(send, rate, durationS * 1000);
     return toAckPhase(
       { app: 'flightdeck', layout: 'all', path: '/deploy help (Socket Mode)', detail: 'the HTTP phase of the same name over the WebSocket: envelope out, ack back' },

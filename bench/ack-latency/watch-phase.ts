@@ -9,6 +9,15 @@ export interface PhaseProcessFigures {
   /** CPU seconds of flightdeck's separate worker process; undefined in layout `all` and for bare Bolt. */
   workerCpuS: number | undefined;
   /**
+   * CPU seconds of the load driver: the bench's child processes that exited during the phase (the driver is
+   * the only one; the kernel adds a reaped child's time to its parent's cutime/cstime). Undefined without /proc.
+   */
+  driverCpuS: number | undefined;
+  /** CPU seconds of the bench process itself: the Slack and Kubernetes emulators run in it, and its bookkeeping. */
+  benchCpuS: number | undefined;
+  /** CPU seconds of the Redis server the bench started; undefined when it was not given. */
+  redisCpuS: number | undefined;
+  /**
    * How long the answering process's main thread (the event loop) was ready to run but waited for a CPU,
    * from /proc/<pid>/task/<pid>/schedstat: time no code of it ran because other processes had the CPUs.
    */
@@ -85,6 +94,17 @@ function benchTreeTicks(): number | undefined {
   }
 }
 
+/** CPU ticks of this process itself and of its reaped children; undefined without /proc. */
+function ownTicks(): { self: number; reaped: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    return { self: (f[11] ?? 0) + (f[12] ?? 0), reaped: (f[13] ?? 0) + (f[14] ?? 0) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Nanoseconds the main thread of `pid` has waited on a run queue since it started; undefined when unreadable. */
 function runQueueWaitNs(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
@@ -124,10 +144,16 @@ async function scrape(metricsUrl: string): Promise<Scrape> {
 const diff = (after: number | undefined, before: number | undefined) => (after === undefined || before === undefined ? undefined : after - before);
 
 /**
- * Opens a measurement window over the processes `webPid` and `workerPid` and the machine; `metricsUrl` (a
- * flightdeck process's `/metrics`) adds event-loop delay and GC. Call `close()` when the phase ends.
+ * Opens a measurement window over the processes `webPid`, `workerPid` and `redisPid`, the bench process with
+ * its exiting children (the load driver), and the machine; `metricsUrl` (a flightdeck process's `/metrics`)
+ * adds event-loop delay and GC. Call `close()` when the phase ends.
  */
-export async function watchPhase(target: { webPid: number | undefined; workerPid?: number | undefined; metricsUrl?: string }): Promise<{ close(): Promise<PhaseProcessFigures> }> {
+export async function watchPhase(target: {
+  webPid: number | undefined;
+  workerPid?: number | undefined;
+  redisPid?: number | undefined;
+  metricsUrl?: string;
+}): Promise<{ close(): Promise<PhaseProcessFigures> }> {
   const cpu = (pid: number | undefined) => (pid === undefined ? undefined : processCpuSeconds(pid));
   const before = target.metricsUrl ? await scrape(target.metricsUrl) : undefined;
   const started = performance.now();
@@ -135,6 +161,8 @@ export async function watchPhase(target: { webPid: number | undefined; workerPid
   const benchTicks = benchTreeTicks();
   const webCpu = cpu(target.webPid);
   const workerCpu = cpu(target.workerPid);
+  const redisCpu = cpu(target.redisPid);
+  const own = ownTicks();
   const waited = runQueueWaitNs(target.webPid);
   return {
     async close() {
@@ -144,7 +172,15 @@ export async function watchPhase(target: { webPid: number | undefined; workerPid
       const busyTicks = machine && machineAfter ? machineAfter.busy - machine.busy : undefined;
       const benchSpent = diff(benchTicksAfter, benchTicks);
       const waitedNs = diff(runQueueWaitNs(target.webPid), waited);
+      const ownAfter = ownTicks();
+      const ticks = (after: number | undefined, before: number | undefined) => {
+        const spent = diff(after, before);
+        return spent === undefined ? undefined : spent / TICKS_PER_SECOND;
+      };
       const figures = {
+        driverCpuS: ticks(ownAfter?.reaped, own?.reaped),
+        benchCpuS: ticks(ownAfter?.self, own?.self),
+        redisCpuS: diff(cpu(target.redisPid), redisCpu),
         webCpuS: diff(cpu(target.webPid), webCpu),
         workerCpuS: diff(cpu(target.workerPid), workerCpu),
         webRunQueueWaitMs: waitedNs === undefined ? undefined : waitedNs / 1e6,

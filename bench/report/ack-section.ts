@@ -5,6 +5,22 @@ import { ackLatencyTables, ms } from './format-figures.js';
 
 const pct = (part: number | undefined, whole: number) => (part === undefined ? '—' : `${Math.round((part / whole) * 100)}%`);
 
+/**
+ * Who else held the CPUs while the answering process waited for one: the load driver, the bench process (the
+ * Slack and Kubernetes emulators), Redis and work outside the bench, each as a share of one core.
+ */
+function otherHolders(p: AckPhase): string {
+  const f = p.process;
+  const holders = [
+    ['load driver', f.driverCpuS],
+    ['bench and emulators', f.benchCpuS],
+    ['Redis', f.redisCpuS],
+    ['outside the bench', f.othersCpuS],
+  ] as const;
+  const known = holders.filter(([, cpuS]) => cpuS !== undefined).map(([name, cpuS]) => `${name} ${pct(cpuS, f.wallS)}`);
+  return known.length === 0 ? '' : `: ${known.join(', ')} of a core`;
+}
+
 /** One line per flightdeck request kind: both layouts' p99 next to what their processes did. */
 function perRequestLines(ack: AckLatencyResult): string[] {
   const flightdeck = ack.phases.filter((p) => p.app === 'flightdeck');
@@ -18,7 +34,7 @@ function perRequestLines(ack: AckLatencyResult): string[] {
         const waited = f.webRunQueueWaitMs === undefined ? '' : `, its event loop waited ${ms(f.webRunQueueWaitMs)} ms for a CPU`;
         const gc = f.gcMs === undefined ? '' : `, ${ms(f.gcMs)} ms in GC pauses`;
         const delay = f.eventLoopDelayMaxMs === undefined ? '' : `, event-loop delay up to ${ms(f.eventLoopDelayMaxMs)} ms`;
-        return `\`${p.layout}\` p99 ${ms(p.stats.p99)} ms (${cpu}${waited}${gc}${delay}; machine ${Math.round(f.machineBusyPercent ?? 0)}% busy)`;
+        return `\`${p.layout}\` p99 ${ms(p.stats.p99)} ms (${cpu}${waited}${gc}${delay}; machine ${Math.round(f.machineBusyPercent ?? 0)}% busy${otherHolders(p)})`;
       });
     return `  - ${path}: ${described.join('; ')}.`;
   });
@@ -185,6 +201,9 @@ export function ackSection(ack: AckLatencyResult | undefined): string[] {
     "  and GC pauses from the answering flightdeck process's own `/metrics` (`nodejs_eventloop_lag_*`: intervals between ticks",
     '  of a 10 ms timer, so 10 ms means no delay; reset by a scrape at the start of the phase; `nodejs_gc_duration_seconds`);',
     '  CPUs busy from `/proc/stat`; other work on the machine is that minus the CPU time of the bench and every process it started.',
+    '  The load driver\'s CPU is what the bench process\'s exited children used during the phase (the driver is the only one),',
+    '  "bench and emulators" the bench process itself (the Slack and Kubernetes emulators run in it), Redis its server process:',
+    '  with the answering and worker processes, the CPUs a waiting event loop can have waited for.',
     '- **Message lag**: after the phases that change runs, every run message must show its run as stored in Redis; the lag',
     "  runs from the run's last change (`updatedAt`) to the Slack write after which the message showed it for good, and a",
     '  message later than its bound (MESSAGE_LAG_BOUND_MS + a reconcile interval + the render lock + one channel turn) fails the phase:',

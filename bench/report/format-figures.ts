@@ -38,7 +38,7 @@ export function ackLatencyTables(result: AckLatencyResult): string[] {
   );
   const share = (cpuS: number | undefined, wallS: number) => (cpuS === undefined ? '—' : `${Math.round((cpuS / wallS) * 100)}%`);
   const processes = table(
-    ['app', 'request', 'p99 ms', 'answering process CPU (of one core)', 'worker process CPU', 'event loop waited for a CPU', 'event-loop delay p99 / max ms', 'GC pauses ms', 'all CPUs busy', 'other work on the machine (of one core)', 'driver late by (max ms)'],
+    ['app', 'request', 'p99 ms', 'answering process CPU (of one core)', 'worker process CPU', 'event loop waited for a CPU', 'event-loop delay p99 / max ms', 'GC pauses ms', 'all CPUs busy', 'load driver / bench and emulators / Redis CPU', 'other work on the machine (of one core)', 'driver late by (max ms)'],
     result.phases.map((p) => [
       appLabel(p),
       p.path,
@@ -49,6 +49,7 @@ export function ackLatencyTables(result: AckLatencyResult): string[] {
       p.process.eventLoopDelayP99Ms === undefined ? '—' : `${ms(p.process.eventLoopDelayP99Ms)} / ${ms(p.process.eventLoopDelayMaxMs)}`,
       p.process.gcMs === undefined ? '—' : ms(p.process.gcMs),
       p.process.machineBusyPercent === undefined ? '—' : `${Math.round(p.process.machineBusyPercent)}%`,
+      [p.process.driverCpuS, p.process.benchCpuS, p.process.redisCpuS].map((cpuS) => share(cpuS, p.process.wallS)).join(' / '),
       share(p.process.othersCpuS, p.process.wallS),
       ms(p.maxSendLagMs),
     ]),

@@ -22,6 +22,11 @@ export interface GateRequest {
   what: string;
   /** The run acted on; its stored environment and target win over anything else the request names. */
   runId?: string | undefined;
+  /**
+   * The run `runId` as this request already read it from the store (with its delivery claim, in the same
+   * round trip), used instead of reading it again; never anything taken from the payload.
+   */
+  read?: (() => Run | null) | undefined;
   /** The target when no run is named (deploy, lock, a rollback of the service as it stands). */
   target?: { service: string; environment: string } | undefined;
   itemId?: string;
@@ -78,7 +83,7 @@ export function createGate(services: GateServices): Gate {
 const REFUSAL_ACTIONS: Record<GateRequest['via'], string> = { command: 'command.refused', api: 'api.refused', button: 'action.refused', modal: 'action.refused' };
 
 async function readFacts(services: GateServices, request: GateRequest): Promise<GateFacts> {
-  const run = request.runId ? await services.store.get(request.runId) : null;
+  const run = request.runId ? (request.read ? request.read() : await services.store.get(request.runId)) : null;
   const service = run?.service ?? request.target?.service ?? '';
   const environmentName = run?.environment ?? request.target?.environment ?? '';
   const { environments } = services.config.catalog;

@@ -17,7 +17,7 @@ import { registerCommands } from './register-commands.js';
 import { registerHome } from './publish-home.js';
 import { registerIncidentActions, type IncidentActions } from './register-incident-actions.js';
 import { registerDeployModal } from './register-deploy-modal.js';
-import { CONTROL_ACTION, ITEM_ACTION, registerRunActions } from './register-run-actions.js';
+import { CONTROL_ACTION, ITEM_ACTION, registerRunActions, runActionClaim } from './register-run-actions.js';
 import { refuseMalformedInteractions } from './refuse-malformed-interactions.js';
 import { ROLLBACK_ACTION, registerRollbackActions } from './register-rollback-actions.js';
 import { ROLLBACK_CONFIRM_CALLBACK } from './rollback-confirm-view.js';
@@ -128,7 +128,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   app.error(async (err) => {
     options.logger.error({ err }, 'unhandled Slack listener error');
   });
-  app.use(dropRedeliveries(options.services.store, options.logger));
+  // A run button's click claim goes with the delivery's: one round trip for both.
+  app.use(dropRedeliveries(options.services.store, options.logger, runActionClaim));
   // Keep in step with the registrations below: an id missing here would be answered "no longer in use".
   app.use(
     ackUnknownInteractions(

@@ -36,10 +36,11 @@ function notOurButton(): FlightdeckError {
  * requester rules, four eyes and distinct signers for items) and audits a refusal. The state machine
  * then applies it on the run as written; a refusal only it can see (two clicks racing) is audited too.
  * Returns what to answer besides the ack: the re-rendered reminder when the click came from a follow-up reminder.
+ * `readWithClaim` is the run as read with the click's claim (dropRedeliveries), which the gate then uses instead of reading it again.
  *
  * @throws FlightdeckError from the gate or the state machine (already done, moved on, forbidden), `run-not-found`.
  */
-export async function performRunAction(services: CommandServices, request: RunActionRequest): Promise<RespondArguments | undefined> {
+export async function performRunAction(services: CommandServices, request: RunActionRequest, readWithClaim?: () => Run | null): Promise<RespondArguments | undefined> {
   const item = /^item\.(tick|approve)\./.test(request.actionId) ? parseItemButtonValue(request.value) : undefined;
   const control = CONTROL_BY_ACTION[request.actionId];
   const runId = runIdOf(request);
@@ -53,6 +54,7 @@ export async function performRunAction(services: CommandServices, request: RunAc
     via: 'button',
     what,
     runId,
+    ...(readWithClaim ? { read: readWithClaim } : {}),
     ...(item ? { itemId: item.itemId } : {}),
   });
   try {

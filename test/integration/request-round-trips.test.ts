@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,8 @@ import { recordRedisCommands } from '../support/record-redis-commands.js';
 
 /*
  * Issue 16: the Redis commands the web role sends while it answers a /deploy that creates a run, and a first tick,
- * each its own round trip. Counted, never timed: a change that adds a round trip to the answer fails here.
+ * each its own round trip unless said otherwise. Counted, never timed: a change that adds a command to the answer
+ * fails here.
  */
 
 const CHANNEL = 'C0DEPLOY';
@@ -48,6 +49,8 @@ async function start(dir: string, role: 'web' | 'worker'): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+
 /** The commands the web role sent while `request` was answered, as `name key…`; the Home tab refresh is left out. */
 async function commandsOf(request: () => Promise<unknown>): Promise<string[]> {
   const recording = await recordRedisCommands(redis, { from: webAddresses });
@@ -58,6 +61,9 @@ async function commandsOf(request: () => Promise<unknown>): Promise<string[]> {
       // Home tabs are refreshed after a run changes, without holding the answer: whether that read lands before the
       // answer or after it is up to the event loop.
       .filter((args) => args.some((arg) => arg.includes(`{${prefix}}`)) && !args.some((arg) => arg.endsWith(':home-viewers')))
+      // A script this Redis has not cached yet is sent again in full (NOSCRIPT, then EVAL of the same script):
+      // once per server, so the pair counts as the one call it is on every later request.
+      .filter((args, i, all) => !(args[0]!.toLowerCase() === 'evalsha' && all[i + 1]?.[0]?.toLowerCase() === 'eval' && sha1(all[i + 1]![1] ?? '') === args[1]))
       .map((args) => (args[0]!.toLowerCase() === 'eval' ? 'evalsha' : args[0]!.toLowerCase()))
   );
 }
@@ -90,7 +96,7 @@ afterAll(async () => {
 });
 
 describe('the web role’s Redis round trips', () => {
-  it('answers a /deploy that creates a run in 5 commands, and a first tick in 5', async () => {
+  it('answers a /deploy that creates a run in 5 commands (4 round trips), and a first tick in 3', async () => {
     const driver = new SlackDriver({ appUrl: `${webUrl}/slack/events`, signingSecret: SIGNING_SECRET, emulator: slack });
     let answer = '';
     const deploy = await commandsOf(async () => {
@@ -98,16 +104,17 @@ describe('the web role’s Redis round trips', () => {
       answer = JSON.stringify(response.json ?? response.body);
     });
     expect(answer).toMatch(/Run #\d+: deploying/);
-    // Redelivery mark, the environment's declared freeze, the run id, the run with its lock and audit (one
-    // script), the render job (one BullMQ script).
-    expect(deploy).toEqual(['set', 'get', 'incr', 'evalsha', 'evalsha']);
+    // Redelivery mark; the run id, sent before the gate reads the environment's declared freeze, so the two are
+    // one round trip (start-run-round-trips unit test); the run with its lock and audit (one script); the
+    // render job (one BullMQ script): 5 commands, 4 round trips.
+    expect(deploy).toEqual(['set', 'incr', 'get', 'evalsha', 'evalsha']);
 
     const posted = await slack.waitFor((state) => state.messages(CHANNEL)[0], 30_000, 'the run message the worker posts');
     const button = listButtons(posted.blocks ?? []).find((candidate) => candidate.actionId.startsWith('item.tick.'));
     expect(button).toBeDefined();
     const tick = await commandsOf(() => driver.clickButton({ userId: 'U0BOB', channelId: CHANNEL, messageTs: posted.ts, actionId: button!.actionId, value: button!.value }));
-    // Redelivery mark, the click's once-mark, the run (read once: the gate's read is the compare-and-set's
-    // base), the compare-and-set write with its audit, the render job.
-    expect(tick).toEqual(['set', 'set', 'hget', 'evalsha', 'evalsha']);
+    // Redelivery mark with the click's once-mark and the run (one script; the gate decides on that read, and
+    // it is the compare-and-set's base), the compare-and-set write with its audit, the render job.
+    expect(tick).toEqual(['evalsha', 'evalsha', 'evalsha']);
   }, 60_000);
 });

@@ -71,6 +71,27 @@ describe('RunStore', () => {
     expect([await store.nextRunId(), await store.nextRunId(), await store.nextRunId()]).toEqual(['1', '2', '3']);
   });
 
+  it('claims once-keys in order in one call, stopping at the first already taken and leaving the rest alone', async () => {
+    const claims = ['delivery:T1', 'click:1.2:U1:item.tick.a:'].map((key) => ({ key, ttlSeconds: 60 }));
+    expect(await store.claimInOrder(claims)).toEqual({ claimed: 2 });
+    expect(await store.claimInOrder(claims)).toEqual({ claimed: 0 });
+    expect(await store.claimInOrder([{ key: 'delivery:T2', ttlSeconds: 60 }, claims[1]!])).toEqual({ claimed: 1 });
+    expect(await store.claimInOrder([{ key: 'delivery:T2', ttlSeconds: 60 }, { key: 'click:never', ttlSeconds: 60 }])).toEqual({ claimed: 0 });
+    expect(await store.isClaimed('click:never')).toBe(false);
+    expect(await redis.ttl(`{${prefix}}:once:delivery:T1`)).toBeGreaterThan(0);
+  });
+
+  it('reads the named run with its claims once all are won, and not when one is lost', async () => {
+    const { run, audit } = await newStartedRun();
+    const id = run.id;
+    await store.create(run, audit);
+    const won = await store.claimInOrder([{ key: 'delivery:T3', ttlSeconds: 60 }], id);
+    expect(won.claimed).toBe(1);
+    expect(won.read?.()).toEqual(await store.get(id));
+    expect((await store.claimInOrder([{ key: 'delivery:T4', ttlSeconds: 60 }], 'no-such-run')).read?.()).toBeNull();
+    expect(await store.claimInOrder([{ key: 'delivery:T3', ttlSeconds: 60 }], id)).toEqual({ claimed: 0 });
+  });
+
   it('creates a run with its lock, and a second create for the target returns the holder', async () => {
     const first = await newStartedRun();
     const created = await store.create(first.run, first.audit);

@@ -72,6 +72,15 @@ describe('createGate reads the facts its rules need', () => {
     expect(audit).toEqual([{ run: '42', actor: 'USRE', action: 'command.refused', detail: expect.stringMatching(/^\/rollback api: Run #43 .*\[rollback\.request: undoes-current-run\]$/), at: 77 }]);
   });
 
+  it('decides on the run the request already read with its claim, without reading it again', async () => {
+    const { gate } = gateOver({ runs: [stored({ environment: 'production' })] });
+    const read = stored({ environment: 'staging' });
+    const decision = await gate.authorize(request({ action: 'run.pause', runId: '42', read: () => read }));
+    expect(decision).toEqual({ run: read, environment: 'staging', roles: ['sre'] });
+    const { gate: bare } = gateOver({ runs: [stored()] });
+    await expect(bare.authorize(request({ action: 'run.pause', runId: '42', read: () => null }))).rejects.toMatchObject({ code: 'run-not-found' });
+  });
+
   it('reads the target the request names when it names no run, and allows rolling back the service as it stands', async () => {
     const { gate, asked } = gateOver({ history: [stored({ id: '40' })] });
     const decision = await gate.authorize(request({ action: 'rollback.request', target: { service: 'api', environment: 'production' } }));

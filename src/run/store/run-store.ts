@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisClient } from './create-redis.js';
 import type { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { AUDIT_REFUSAL_SCRIPT } from './audit-refusal-script.js';
+import { CLAIM_IN_ORDER_SCRIPT } from './claim-in-order-script.js';
 import { CREATE_RUN_SCRIPT } from './create-run-script.js';
 import { auditArgs, evalScript, type AuditBounds } from './eval-script.js';
 import type { Effect, Transition } from '../core/run-event.js';
@@ -333,6 +334,20 @@ export class RunStore {
    */
   async claimOnce(key: string, ttlSeconds: number): Promise<boolean> {
     return (await this.redis.set(this.keys.once(key), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  /**
+   * {@link claimOnce} for each claim in order, stopping at the first already taken (the ones after it are
+   * left alone), in one round trip. Returns how many were claimed (all of them only when each was first), and
+   * with `thenRead` and every claim won, that run as {@link get} would return it (parsed when called, so a
+   * document that cannot be read fails where the run is used).
+   */
+  async claimInOrder(claims: readonly { key: string; ttlSeconds: number }[], thenRead?: string): Promise<{ claimed: number; read?: () => Run | null }> {
+    const keys = claims.map((claim) => this.keys.once(claim.key));
+    if (thenRead !== undefined) keys.push(this.keys.run(thenRead));
+    const [claimed, doc] = (await evalScript(this.redis, CLAIM_IN_ORDER_SCRIPT, keys, claims.map((claim) => claim.ttlSeconds))) as [number, string | null | undefined];
+    if (thenRead === undefined || claimed < claims.length) return { claimed };
+    return { claimed, read: () => (doc ? parseRun(doc) : null) };
   }
 
   /** Records that `userId` opened the Home tab at `at`; viewers not seen for `keepMs` are dropped. */
