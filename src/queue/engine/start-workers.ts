@@ -1,10 +1,12 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { RedisClient } from '../../run/store/create-redis.js';
 import { observeQueueWait } from '../../observability/observe-queue-wait.js';
-import { QUEUE_NAMES, queuePrefix, type QueueName } from './create-queues.js';
+import { NOTIFY_QUEUE, QUEUE_NAMES, queuePrefix, type QueueName } from './create-queues.js';
+import { sleepingInProcess } from '../notify/sleep-job.js';
 import { createJobHandlers } from './job-handlers.js';
 import { reconcileRuns } from './reconcile-runs.js';
 import type { WorkerDeps } from './worker-deps.js';
+import type { JobHandler } from './job-handler.js';
 
 export interface StartWorkersOptions extends WorkerDeps {
   /** A connection the workers may block on; BullMQ needs `maxRetriesPerRequest: null`. */
@@ -45,6 +47,12 @@ function concurrencyOf(queue: QueueName, options: StartWorkersOptions): number {
  */
 const MAX_STALLS = Number.MAX_SAFE_INTEGER;
 
+/**
+ * How many notify jobs may sleep in the worker per slot that works (see sleepingInProcess). A sleeping job costs
+ * a timer and, every half lock duration, a lock renewal; sleeping through BullMQ costs about 25 Redis commands.
+ */
+const IN_PROCESS_SLEEPERS_PER_SLOT = 3;
+
 /** One BullMQ worker per queue, routing each job to the handler registered for its name. */
 export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   const prefix = queuePrefix(options.keyPrefix);
@@ -52,20 +60,25 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   const handlers = createJobHandlers(options);
   const workers = QUEUE_NAMES.map((queue) => {
     const byName = handlers[queue];
+    const route: JobHandler = async (job, token, signal) => {
+      const handler = byName[job.name];
+      if (!handler) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}".`);
+      return handler(job, token, signal);
+    };
+    const working = concurrencyOf(queue, options);
+    // Notify jobs wait for their channel's turns: short waits sleep in the worker, in slots of their own.
+    const sleepers = queue === NOTIFY_QUEUE ? working * IN_PROCESS_SLEEPERS_PER_SLOT : 0;
+    const processor = sleepers > 0 ? sleepingInProcess(route, { working, sleepers }) : route;
     const worker = new Worker(
       queue,
-      async (job, token, signal) => {
-        const handler = byName[job.name];
-        if (!handler) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}".`);
-        return handler(job, token, signal);
-      },
+      processor,
       {
         connection: options.connection,
         prefix,
         lockDuration,
         stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
         maxStalledCount: MAX_STALLS,
-        concurrency: concurrencyOf(queue, options),
+        concurrency: working + sleepers,
       },
     );
     worker.on('error', (err) => options.logger.error({ err, queue }, 'worker error'));

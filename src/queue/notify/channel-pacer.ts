@@ -1,4 +1,5 @@
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
+import { sleepJob } from './sleep-job.js';
 import type { RedisClient } from '../../run/store/create-redis.js';
 import { NOTIFY_QUEUE } from '../engine/create-queues.js';
 import { runKeys } from '../../run/store/run-keys.js';
@@ -140,12 +141,6 @@ export const renderWaitingKeyOf = (keyPrefix: string, runId: string) => runKeys(
 
 /** The turn a job booked, as the epoch ms (Redis's clock) it comes at. */
 const turnKeyOf = (keyPrefix: string, queueName: string, id: string) => `{${keyPrefix}}:write-turn:${queueName}:${id}`;
-
-/** Puts the job back as delayed, without spending an attempt; the worker must see the DelayedError. */
-export async function sleepJob(job: Job, token: string | undefined, ms: number): Promise<never> {
-  await job.moveToDelayed(Date.now() + ms, token);
-  throw new DelayedError();
-}
 
 export function createChannelPacer(redis: RedisClient, keyPrefix: string, spacingMs = CHANNEL_SPACING_MS): ChannelPacer {
   const lineOf = (channel: string) => `{${keyPrefix}}:write-line:${channel}`;
