@@ -16,6 +16,9 @@ describe('sleepJob', () => {
   });
 });
 
+/** Never aborted: the worker of these tests does not stop. */
+const stopping = new AbortController().signal;
+
 describe('sleepingInProcess', () => {
   it('sleeps a short wait in the worker and runs the handler again, without moving the job', async () => {
     const job = fakeJob();
@@ -24,7 +27,7 @@ describe('sleepingInProcess', () => {
       runs++;
       if (runs < 3) await sleepJob(j, token, 5);
       return 'done';
-    }, { working: 1, sleepers: 1 });
+    }, { working: 1, sleepers: 1, stopping });
     expect(await handler(job, 't', undefined)).toBe('done');
     expect(runs).toBe(3);
     expect(job.delayedTo).toHaveLength(0);
@@ -32,7 +35,7 @@ describe('sleepingInProcess', () => {
 
   it('a wait longer than the in-process bound is a move to delayed', async () => {
     const job = fakeJob();
-    const handler = sleepingInProcess((j, token) => sleepJob(j, token, IN_PROCESS_SLEEP_MAX_MS + 1), { working: 1, sleepers: 1 });
+    const handler = sleepingInProcess((j, token) => sleepJob(j, token, IN_PROCESS_SLEEP_MAX_MS + 1), { working: 1, sleepers: 1, stopping });
     await expect(handler(job, 't', undefined)).rejects.toBeInstanceOf(DelayedError);
     expect(job.delayedTo).toHaveLength(1);
   });
@@ -51,7 +54,7 @@ describe('sleepingInProcess', () => {
       }
       await gate;
       return sleepJob(j, token, 10);
-    }, { working: 2, sleepers: 1 });
+    }, { working: 2, sleepers: 1, stopping });
     const firstDone = handler(first, 't1', undefined);
     await expect(handler(second, 't2', undefined)).rejects.toBeInstanceOf(DelayedError);
     expect(second.delayedTo).toHaveLength(1);
@@ -73,7 +76,7 @@ describe('sleepingInProcess', () => {
         await sleepJob(j, token, 20);
       }
       return 'ok';
-    }, { working: 2, sleepers: 4 });
+    }, { working: 2, sleepers: 4, stopping });
     const jobs = [fakeJob(), fakeJob(), fakeJob(), fakeJob()];
     expect(await Promise.all(jobs.map((job, i) => handler(job, `t${i}`, undefined)))).toEqual(['ok', 'ok', 'ok', 'ok']);
     expect(most).toBe(2);
@@ -86,7 +89,7 @@ describe('sleepingInProcess', () => {
     const handler = sleepingInProcess(async (j, token) => {
       setTimeout(() => abort.abort(), 5);
       return sleepJob(j, token, 2_000);
-    }, { working: 1, sleepers: 1 });
+    }, { working: 1, sleepers: 1, stopping });
     const before = Date.now();
     await expect(handler(job, 't', abort.signal)).rejects.toBeInstanceOf(DelayedError);
     expect(job.delayedTo).toHaveLength(1);
@@ -96,7 +99,20 @@ describe('sleepingInProcess', () => {
   it('an error of the handler passes through', async () => {
     const handler = sleepingInProcess(async () => {
       throw new Error('boom');
-    }, { working: 1, sleepers: 1 });
+    }, { working: 1, sleepers: 1, stopping });
     await expect(handler(fakeJob(), 't', undefined)).rejects.toThrow('boom');
+  });
+
+  it('once the worker is stopping, a job sleeping in it moves to delayed, and a job taken after that sleeps as a delayed job', async () => {
+    const stop = new AbortController();
+    const sleeper = fakeJob();
+    const handler = sleepingInProcess((j, token) => sleepJob(j, token, 2_000), { working: 2, sleepers: 2, stopping: stop.signal });
+    const slept = handler(sleeper, 't1', new AbortController().signal);
+    setTimeout(() => stop.abort(), 5);
+    await expect(slept).rejects.toBeInstanceOf(DelayedError);
+    expect(sleeper.delayedTo).toHaveLength(1);
+    const late = fakeJob();
+    await expect(handler(late, 't2', new AbortController().signal)).rejects.toBeInstanceOf(DelayedError);
+    expect(late.delayedTo).toHaveLength(1);
   });
 });

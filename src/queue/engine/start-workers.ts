@@ -58,6 +58,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   const prefix = queuePrefix(options.keyPrefix);
   const lockDuration = options.lockDurationMs ?? 30_000;
   const handlers = createJobHandlers(options);
+  const stopping = new AbortController();
   const workers = QUEUE_NAMES.map((queue) => {
     const byName = handlers[queue];
     const route: JobHandler = async (job, token, signal) => {
@@ -68,7 +69,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
     const working = concurrencyOf(queue, options);
     // Notify jobs wait for their channel's turns: short waits sleep in the worker, in slots of their own.
     const sleepers = queue === NOTIFY_QUEUE ? working * IN_PROCESS_SLEEPERS_PER_SLOT : 0;
-    const processor = sleepers > 0 ? sleepingInProcess(route, { working, sleepers }) : route;
+    const processor = sleepers > 0 ? sleepingInProcess(route, { working, sleepers, stopping: stopping.signal }) : route;
     const worker = new Worker(
       queue,
       processor,
@@ -116,6 +117,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   return {
     async close() {
       clearInterval(timer);
+      stopping.abort();
       for (const worker of workers) worker.cancelAllJobs('shutting down');
       await Promise.all(workers.map((worker) => worker.close()));
     },

@@ -4,11 +4,12 @@ import type { JobHandler } from '../engine/job-handler.js';
 
 /**
  * The longest wait a notify job spends asleep inside its worker rather than as a delayed job. Most waits are
- * this short (a step back of one channel turn, a look for the earlier reply or the run message, the summary's
- * head start), and each one through BullMQ is a move to delayed and a move back to active: about 25 Redis
- * commands, more than the rest of the look.
+ * this short (a turn a few writes down the channel's line, a look for the earlier reply or the run message,
+ * the summary's head start), and each one through BullMQ is a move to delayed and a move back to active:
+ * about 25 Redis commands, more than the rest of the look. Longer waits go through BullMQ, so a job whose
+ * worker dies while it sleeps is late by at most this, on top of the lock's lapse, for a stalled job.
  */
-export const IN_PROCESS_SLEEP_MAX_MS = 2_500;
+export const IN_PROCESS_SLEEP_MAX_MS = 10_000;
 
 /** A job of a handler wrapped by {@link sleepingInProcess}: whether a wait of `ms` may be slept in the worker. */
 const inProcess = new WeakMap<Job, (ms: number) => boolean>();
@@ -60,9 +61,10 @@ function permits(size: number): { take(): Promise<void>; give(): void } {
  * the handler at once, as many as the worker had slots before sleeps were kept in it; the worker's other
  * slots (`sleepers` of them) are for jobs asleep, so sleepers never hold up the jobs that would end their
  * waits (the render that posts the run message, the reply before them). When `sleepers` jobs already sleep,
- * and once the worker is shutting down, a job sleeps as a delayed job.
+ * and once `stopping` is aborted (the worker is shutting down; it must not wait for sleepers, nor for a job
+ * it took after it cancelled the running ones), a job sleeps as a delayed job.
  */
-export function sleepingInProcess(handler: JobHandler, limits: { working: number; sleepers: number }): JobHandler {
+export function sleepingInProcess(handler: JobHandler, limits: { working: number; sleepers: number; stopping: AbortSignal }): JobHandler {
   const work = permits(limits.working);
   let sleepers = 0;
   return async (job, token, signal) => {
@@ -70,7 +72,7 @@ export function sleepingInProcess(handler: JobHandler, limits: { working: number
       // The place among the sleepers is taken when the sleep is granted, not once the handler has unwound.
       let granted = false;
       inProcess.set(job, (ms) => {
-        granted = !granted && ms <= IN_PROCESS_SLEEP_MAX_MS && sleepers < limits.sleepers && signal?.aborted !== true;
+        granted = !granted && ms <= IN_PROCESS_SLEEP_MAX_MS && sleepers < limits.sleepers && !limits.stopping.aborted && signal?.aborted !== true;
         if (granted) sleepers++;
         return granted;
       });
@@ -89,7 +91,7 @@ export function sleepingInProcess(handler: JobHandler, limits: { working: number
       }
       const until = Date.now() + wait;
       try {
-        await sleep(wait, undefined, { signal });
+        await sleep(wait, undefined, { signal: signal ? AbortSignal.any([signal, limits.stopping]) : limits.stopping });
       } catch {
         // Shutting down: the rest of the wait is slept as a delayed job, for any worker to pick up.
         await job.moveToDelayed(until, token);
