@@ -62,9 +62,13 @@ function permits(size: number): { take(): Promise<void>; give(): void } {
  * slots (`sleepers` of them) are for jobs asleep, so sleepers never hold up the jobs that would end their
  * waits (the render that posts the run message, the reply before them). When `sleepers` jobs already sleep,
  * and once `stopping` is aborted (the worker is shutting down; it must not wait for sleepers, nor for a job
- * it took after it cancelled the running ones), a job sleeps as a delayed job.
+ * it took after it cancelled the running ones), a job sleeps as a delayed job, as does every job
+ * `mayNotSleep` names.
  */
-export function sleepingInProcess(handler: JobHandler, limits: { working: number; sleepers: number; stopping: AbortSignal }): JobHandler {
+export function sleepingInProcess(
+  handler: JobHandler,
+  limits: { working: number; sleepers: number; stopping: AbortSignal; mayNotSleep?: (job: Job) => boolean },
+): JobHandler {
   const work = permits(limits.working);
   let sleepers = 0;
   return async (job, token, signal) => {
@@ -72,7 +76,8 @@ export function sleepingInProcess(handler: JobHandler, limits: { working: number
       // The place among the sleepers is taken when the sleep is granted, not once the handler has unwound.
       let granted = false;
       inProcess.set(job, (ms) => {
-        granted = !granted && ms <= IN_PROCESS_SLEEP_MAX_MS && sleepers < limits.sleepers && !limits.stopping.aborted && signal?.aborted !== true;
+        granted =
+          !granted && ms <= IN_PROCESS_SLEEP_MAX_MS && sleepers < limits.sleepers && !limits.stopping.aborted && signal?.aborted !== true && limits.mayNotSleep?.(job) !== true;
         if (granted) sleepers++;
         return granted;
       });
