@@ -2,11 +2,13 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { DEFAULT_WORKER_LOCK_MS } from '../../config/load-env.js';
 import type { RedisClient } from '../../run/store/create-redis.js';
 import { observeQueueWait } from '../../observability/observe-queue-wait.js';
-import { QUEUE_NAMES, queuePrefix, type QueueName } from './create-queues.js';
+import { NOTIFY_QUEUE, QUEUE_NAMES, queuePrefix, type QueueName } from './create-queues.js';
+import { sleepingInProcess } from '../notify/sleep-job.js';
 import { createJobHandlers } from './job-handlers.js';
 import { reconcileRuns } from './reconcile-runs.js';
 import { stalledIntervalOf } from './stalled-interval-of.js';
 import type { WorkerDeps } from './worker-deps.js';
+import type { JobHandler } from './job-handler.js';
 
 export interface StartWorkersOptions extends WorkerDeps {
   /** A connection the workers may block on; BullMQ needs `maxRetriesPerRequest: null`. */
@@ -47,27 +49,46 @@ function concurrencyOf(queue: QueueName, options: StartWorkersOptions): number {
  */
 const MAX_STALLS = Number.MAX_SAFE_INTEGER;
 
+/**
+ * How many notify jobs may sleep in the worker per slot that works (see sleepingInProcess). A sleeping job costs
+ * a timer and, every half lock duration, a lock renewal; sleeping through BullMQ costs about 25 Redis commands.
+ */
+const IN_PROCESS_SLEEPERS_PER_SLOT = 3;
+
+/**
+ * Renders sleep as delayed jobs only: a delayed job is out of every worker's hands, so a worker killed while a
+ * render waits for its turn does not set the run message back by a lock's lapse, as one asleep in it would.
+ * The fault suite's kills (one every few seconds) pushed a first post past the lag bound that way.
+ */
+const RENDER_JOB = 'render';
+
 /** One BullMQ worker per queue, routing each job to the handler registered for its name. */
 export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   const prefix = queuePrefix(options.keyPrefix);
   const lockDuration = options.lockDurationMs ?? DEFAULT_WORKER_LOCK_MS;
   const handlers = createJobHandlers(options);
+  const stopping = new AbortController();
   const workers = QUEUE_NAMES.map((queue) => {
     const byName = handlers[queue];
+    const route: JobHandler = async (job, token, signal) => {
+      const handler = byName[job.name];
+      if (!handler) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}".`);
+      return handler(job, token, signal);
+    };
+    const working = concurrencyOf(queue, options);
+    // Notify jobs wait for their channel's turns: short waits sleep in the worker, in slots of their own.
+    const sleepers = queue === NOTIFY_QUEUE ? working * IN_PROCESS_SLEEPERS_PER_SLOT : 0;
+    const processor = sleepers > 0 ? sleepingInProcess(route, { working, sleepers, stopping: stopping.signal, mayNotSleep: (job) => job.name === RENDER_JOB }) : route;
     const worker = new Worker(
       queue,
-      async (job, token, signal) => {
-        const handler = byName[job.name];
-        if (!handler) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}".`);
-        return handler(job, token, signal);
-      },
+      processor,
       {
         connection: options.connection,
         prefix,
         lockDuration,
         stalledInterval: stalledIntervalOf(lockDuration),
         maxStalledCount: MAX_STALLS,
-        concurrency: concurrencyOf(queue, options),
+        concurrency: working + sleepers,
       },
     );
     worker.on('error', (err) => options.logger.error({ err, queue }, 'worker error'));
@@ -110,6 +131,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   return {
     async close() {
       clearInterval(timer);
+      stopping.abort();
       for (const worker of workers) worker.cancelAllJobs('shutting down');
       await Promise.all(workers.map((worker) => worker.close()));
     },

@@ -1,4 +1,5 @@
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
+import { sleepJob } from './sleep-job.js';
 import type { RedisClient } from '../../run/store/create-redis.js';
 import { NOTIFY_QUEUE } from '../engine/create-queues.js';
 import { runKeys } from '../../run/store/run-keys.js';
@@ -34,9 +35,10 @@ const DUE_POLL_MS = 250;
  * it, and a message that has trailed its run past the lag bound): such jobs book in a line of their own
  * (KEYS[6]), first come first served, at the channel's next free moment after the ahead turns booked
  * before. Their turns are listed in KEYS[5] (scored by their moment): a job of the ordinary line whose
- * turn comes while an ahead turn is due within a spacing steps back one spacing, and an ahead job lets an
- * earlier ahead turn go first. An ahead turn keeps that priority for ARGV[8] ms past its moment, in case
- * its job is late or dead. So an ahead job waits at most a spacing for every ahead turn booked before it,
+ * turn comes while an ahead turn is due within a spacing steps back past it (and past the ahead turns
+ * that follow it a spacing apart), and an ahead job lets every earlier ahead turn go first; either wakes
+ * once, past the last of them, rather than once per spacing. An ahead turn keeps that priority for
+ * ARGV[8] ms past its moment, in case its job is late or dead. So an ahead job waits at most a spacing for every ahead turn booked before it,
  * however long the ordinary line is.
  * KEYS: the channel's line (time of its next free turn), this job's booked turn, the channel's last write,
  * the booked turn of the job it waits for (with ARGV[5] = 1), the channel's ahead turns, its ahead line.
@@ -59,20 +61,29 @@ local function held()
   if other and other + spacing > now + poll then return other + spacing - now end
   return poll
 end
-local function yields()
+-- The moment to wait for when ahead turns go first, nil when none does: past every earlier ahead turn (an
+-- ahead job with a turn) or every ahead turn due within a spacing of the moment found so far (any other), so
+-- the job wakes once, not once per spacing. A turn already due counts as going within a spacing from now.
+local function yield_until()
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (now - reserve))
   -- A late ahead job whose turn was pruned keeps its place by the moment it booked.
   local mine = ahead and (tonumber(redis.call('ZSCORE', KEYS[5], KEYS[2])) or tonumber(redis.call('GET', KEYS[2])))
-  local before = mine and ('(' .. mine) or (now + spacing)
-  for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', before, 'LIMIT', 0, 2)) do
-    if key ~= KEYS[2] then return true end
+  local turns = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', mine and ('(' .. mine) or '+inf', 'WITHSCORES', 'LIMIT', 0, 64)
+  local at
+  for i = 1, #turns, 2 do
+    local s = tonumber(turns[i + 1])
+    if turns[i] ~= KEYS[2] then
+      if not mine and s > (at or now) + spacing then break end
+      at = math.max(at or 0, math.max(s, now) + spacing)
+    end
   end
-  return false
+  return at
 end
 local function take()
   local last = tonumber(redis.call('GET', KEYS[3]))
   if last and last + spacing > now + early then return wait_until(last + spacing) end
-  if yields() then return wait_until(now + spacing) end
+  local after = yield_until()
+  if after then return wait_until(after) end
   redis.call('SET', KEYS[3], now, 'PX', spacing)
   redis.call('DEL', KEYS[2])
   if ahead then redis.call('ZREM', KEYS[5], KEYS[2]) end
@@ -140,12 +151,6 @@ export const renderWaitingKeyOf = (keyPrefix: string, runId: string) => runKeys(
 
 /** The turn a job booked, as the epoch ms (Redis's clock) it comes at. */
 const turnKeyOf = (keyPrefix: string, queueName: string, id: string) => `{${keyPrefix}}:write-turn:${queueName}:${id}`;
-
-/** Puts the job back as delayed, without spending an attempt; the worker must see the DelayedError. */
-export async function sleepJob(job: Job, token: string | undefined, ms: number): Promise<never> {
-  await job.moveToDelayed(Date.now() + ms, token);
-  throw new DelayedError();
-}
 
 export function createChannelPacer(redis: RedisClient, keyPrefix: string, spacingMs = CHANNEL_SPACING_MS): ChannelPacer {
   const lineOf = (channel: string) => `{${keyPrefix}}:write-line:${channel}`;

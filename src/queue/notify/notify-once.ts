@@ -1,8 +1,9 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { isFlightdeckError } from '../../errors/flightdeck-error.js';
 import type { RunStore } from '../../run/store/run-store.js';
 import type { Run } from '../../run/core/run-schema.js';
-import { sleepJob, type ChannelPacer } from './channel-pacer.js';
+import type { ChannelPacer } from './channel-pacer.js';
+import { sleepJob } from './sleep-job.js';
 import type { ReplyOrder } from './reply-order.js';
 import { retryAfterOf } from './retry-after-of.js';
 
@@ -27,8 +28,7 @@ export async function runWithMessage(store: RunStore, pacer: ChannelPacer, runId
   if (run.messageTs) return run;
   const firstPostIn = await pacer.aheadRenderIn(runId);
   const wait = firstPostIn === undefined ? WAIT_FOR_MESSAGE_MS : Math.max(WAIT_FOR_MESSAGE_MS, firstPostIn + AFTER_FIRST_POST_MS);
-  await job.moveToDelayed(Date.now() + wait, token);
-  throw new DelayedError();
+  return sleepJob(job, token, wait);
 }
 
 /**

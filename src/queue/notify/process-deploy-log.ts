@@ -1,7 +1,8 @@
 import type { Job } from 'bullmq';
 import { deployLogJobId, deployLogJobSchema, summaryJobId } from '../engine/job-schemas.js';
 import type { WorkerDeps } from '../engine/worker-deps.js';
-import { createChannelPacer, sleepJob } from './channel-pacer.js';
+import { createChannelPacer } from './channel-pacer.js';
+import { sleepJob } from './sleep-job.js';
 import { postReply } from './notify-once.js';
 import { createReplyOrder, jobPending } from './reply-order.js';
 

@@ -8,7 +8,8 @@ import type { RenderRead } from '../../run/store/render-index.js';
 import type { RunStore } from '../../run/store/run-store.js';
 import { renderJobSchema } from '../engine/job-schemas.js';
 import type { RunNotifier } from './run-notifier.js';
-import { createChannelPacer, renderWaitingKeyOf, sleepJob } from './channel-pacer.js';
+import { createChannelPacer, renderWaitingKeyOf } from './channel-pacer.js';
+import { sleepJob } from './sleep-job.js';
 import { retryAfterOf } from './retry-after-of.js';
 
 export interface ProcessRenderOptions {

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
-import { createChannelPacer, sleepJob } from './channel-pacer.js';
+import { createChannelPacer } from './channel-pacer.js';
+import { sleepJob } from './sleep-job.js';
 import { deployLogJobId, runJobSchema } from '../engine/job-schemas.js';
 import { postReply } from './notify-once.js';
 import { createReplyOrder, LAST_PLACE } from './reply-order.js';
