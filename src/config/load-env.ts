@@ -84,8 +84,9 @@ export interface Env {
    */
   messageLagBoundMs: number;
   /**
-   * `RECONCILE_INTERVAL_MS`, default 10000 (1000–300000): how often each worker process looks for runs whose
-   * work or message was lost with a process (the bound on recovering them, on top of their own timeouts).
+   * `RECONCILE_INTERVAL_MS`, default 10000 (1000–300000): how often the workers look for runs whose work or
+   * message was lost with a process (the bound on recovering them, on top of their own timeouts): one pass per
+   * interval across every worker process, whichever takes it.
    */
   reconcileIntervalMs: number;
   /**

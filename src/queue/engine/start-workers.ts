@@ -5,6 +5,7 @@ import { observeQueueWait } from '../../observability/observe-queue-wait.js';
 import { NOTIFY_QUEUE, QUEUE_NAMES, queuePrefix, type QueueName } from './create-queues.js';
 import { sleepingInProcess } from '../notify/sleep-job.js';
 import { createJobHandlers } from './job-handlers.js';
+import { fleetReconcilePass } from './fleet-reconcile-pass.js';
 import { reconcileRuns } from './reconcile-runs.js';
 import { stalledIntervalOf } from './stalled-interval-of.js';
 import type { WorkerDeps } from './worker-deps.js';
@@ -106,14 +107,17 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
     return worker;
   });
   const reconcileEveryMs = options.reconcileEveryMs ?? 10_000;
-  const reconcile = () =>
+  // One pass at a time across every worker process (see fleet-reconcile-pass.ts), not one per process.
+  const pass = fleetReconcilePass(options.store.reconciles, reconcileEveryMs, options.logger, () =>
     reconcileRuns(options.store, options.engine, options.logger, {
       redis: options.redis,
       keyPrefix: options.keyPrefix,
       messageLagBoundMs: options.messageLagBoundMs,
       recheckMs: reconcileEveryMs,
       auditChannelOf: options.auditChannelOf,
-    }).catch((err: unknown) => options.logger.error({ err }, 'reconcile failed'));
+    }),
+  );
+  const reconcile = () => pass().catch((err: unknown) => options.logger.error({ err }, 'reconcile failed'));
   // Render-due runs an older version left in its unscored set join the index before the first pass reads it.
   const adoptRenders = options.store.renders
     .adoptLegacyRenderDue()

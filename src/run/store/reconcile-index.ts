@@ -3,6 +3,7 @@ import type { Run } from '../core/run-schema.js';
 import { evalScript } from './eval-script.js';
 import { parseRun } from './parse-run.js';
 import { ADOPT_ACTIVE_SCRIPT, DUE_RECONCILES_SCRIPT, SETTLE_RECONCILE_SCRIPT } from './reconcile-scripts.js';
+import { HOLD_LOCK_SCRIPT } from './render-scripts.js';
 import type { RunKeys } from './run-keys.js';
 
 /** The runs one read of the index found due: see {@link ReconcileIndex.due}. */
@@ -59,5 +60,13 @@ export class ReconcileIndex {
    */
   async adoptActive(): Promise<number> {
     return Number(await evalScript(this.redis, ADOPT_ACTIVE_SCRIPT, [this.keys.active, this.keys.reconcileDue], []));
+  }
+
+  /**
+   * Takes the reconcile pass for `ttlMs`, or renews it when `owner` holds it already. False when another
+   * process holds it: its pass is under way, or started less than its `ttlMs` ago.
+   */
+  async holdPass(owner: string, ttlMs: number): Promise<boolean> {
+    return (await evalScript(this.redis, HOLD_LOCK_SCRIPT, [this.keys.reconcilePass], [owner, ttlMs])) === 1;
   }
 }

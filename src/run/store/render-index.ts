@@ -86,6 +86,14 @@ export class RenderIndex {
     return (await this.redis.get(this.keys.renderWaiting(id)))?.startsWith('ahead:') ?? false;
   }
 
+  /**
+   * Whether a render of the run sleeps for its turn, in its channel's line or ahead of it. It reads the run
+   * only when it wakes, after giving up this mark, so it shows every change written before the mark was seen here.
+   */
+  async renderWaiting(id: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.renderWaiting(id))) === 1;
+  }
+
   /** Releases the render lock if `owner` still holds it. */
   async releaseRenderLock(id: string, owner: string): Promise<void> {
     await evalScript(this.redis, RELEASE_LOCK_SCRIPT, [this.keys.renderLock(id)], [owner]);
@@ -103,6 +111,15 @@ export class RenderIndex {
     const due: Array<{ id: string; since: number }> = [];
     for (let i = 0; i + 1 < flat.length; i += 2) due.push({ id: flat[i]!, since: Number(flat[i + 1]) });
     return { now: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), due };
+  }
+
+  /** How long (ms, Redis's clock) the run's message has trailed its run now; undefined when it shows it. */
+  async lagOf(id: string): Promise<number | undefined> {
+    const replies = (await this.redis.pipeline().time().zscore(this.keys.renderDue, id).exec()) ?? [];
+    for (const [err] of replies) if (err) throw err;
+    const [seconds, micros] = replies[0]![1] as [string, string];
+    const since = replies[1]![1] as string | null;
+    return since === null ? undefined : Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - Number(since);
   }
 
   /** How many messages trail their run for longer than `boundMs`, and how long the furthest behind has. */

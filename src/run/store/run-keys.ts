@@ -24,6 +24,8 @@ export interface RunKeys {
    * no later than the write, the reconciler re-scores it to its next check or drops it, an ending drops it.
    */
   reconcileDue: string;
+  /** Held by the process whose reconcile pass is under way or was the last to start: one pass at a time across every worker process. */
+  reconcilePass: string;
   /** The set that held render-due runs before they were scored; read once after an upgrade, then deleted. */
   legacyRenderDue: string;
   /** Held by the one render of the run's message under way, so two renders never race. */
@@ -58,6 +60,7 @@ export function runKeys(prefix: string): RunKeys {
     refusals: (actor, minute) => `${base}refusals:${actor}:${minute}`,
     renderDue: `${base}render-due-at`,
     reconcileDue: `${base}reconcile-due`,
+    reconcilePass: `${base}reconcile-pass`,
     legacyRenderDue: `${base}render-due`,
     renderLock: (id) => `${base}render-lock:${id}`,
     renderWaiting: (id) => `${base}render-waiting:${id}`,
