@@ -78,8 +78,8 @@ export interface ManyRunsResult {
   /** Sum of {@link STALLED_METRIC} over the processes' /metrics at the end; undefined when none exports it. */
   stalls: number | undefined;
   /**
-   * When /metrics (polled every 0.5 s) first counted every run terminal, and the CPU seconds flightdeck (all its
-   * processes) and the emulator process had used until then. Undefined when the metric never got there first.
+   * The first CPU sample (every 0.5 s, from /proc) at or after the last run's `endedAt`, and the CPU seconds flightdeck
+   * (all its processes) and the emulator process had used until then. Undefined when not every run ended.
    */
   runPhase: { wallMs: number; flightdeckCpuSeconds: number | undefined; emulatorCpuSeconds: number | undefined } | undefined;
   /** CPU seconds used during the window by flightdeck (all processes), the emulator process, the bench process (the /deploy driver) and Redis. */
@@ -102,6 +102,19 @@ function redisCpuSeconds(info: string): number {
 }
 
 const delta = (now: number | undefined, before: number | undefined) => (now === undefined || before === undefined ? undefined : now - before);
+
+interface CpuSample {
+  atMs: number;
+  flightdeck: number | undefined;
+  emulators: number | undefined;
+}
+
+/** The CPU seconds used until the last run ended: the first sample taken at or after it (sampled every POLL_MS). */
+function runPhaseAt(samples: readonly CpuSample[], endedMs: number): ManyRunsResult['runPhase'] {
+  const sample = samples.find((s) => s.atMs >= endedMs);
+  if (!sample) return undefined;
+  return { wallMs: sample.atMs, flightdeckCpuSeconds: sample.flightdeck, emulatorCpuSeconds: sample.emulators };
+}
 const sum = (values: (number | undefined)[]) => (values.some((v) => v === undefined) ? undefined : values.reduce<number>((total, v) => total + (v ?? 0), 0));
 const PROFILE_PRELOAD = join(import.meta.dirname, 'record-cpu-profile.mjs');
 
@@ -154,13 +167,14 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
     const deadline = t0 + options.timeoutS * 1000;
     let rendered = 0;
     let lastLog = Date.now();
-    let terminalSeen: ManyRunsResult['runPhase'];
+    // CPU is sampled from /proc, never from /metrics: each scrape reads every service's history and the queues
+    // in Redis, and scraping three processes every POLL_MS (Prometheus scrapes every 15 s or more) would count the
+    // bench's own reads as flightdeck's Redis commands per run.
+    const cpuSamples: CpuSample[] = [];
     while (Date.now() < deadline) {
+      cpuSamples.push({ atMs: Date.now() - t0, flightdeck: delta(fleetCpu(), cpuBefore.flightdeck), emulators: delta(processCpuSeconds(emulators.pid), cpuBefore.emulators) });
       rendered = await emulators.finishedMessages();
       if (rendered >= runs - refused) break;
-      if (!terminalSeen && ((await fleet.metricSum('flightdeck_runs_total')) ?? 0) >= runs - refused) {
-        terminalSeen = { wallMs: Date.now() - t0, flightdeckCpuSeconds: delta(fleetCpu(), cpuBefore.flightdeck), emulatorCpuSeconds: delta(processCpuSeconds(emulators.pid), cpuBefore.emulators) };
-      }
       if (Date.now() - lastLog > 10_000) {
         lastLog = Date.now();
         log(`many runs: ${rendered} of ${runs} messages final after ${Math.round((Date.now() - t0) / 1000)} s`);
@@ -207,7 +221,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
       processes: fleet.processes.map((p, i) => ({ name: p.name, peakRssMiB: peakRss[i], cpuSeconds: delta(flightdeckCpu[i], processCpuBefore[i]) })),
       redisPeakMiB: Number.isFinite(redisPeak) ? redisPeak / 1024 ** 2 : undefined,
       stalls,
-      runPhase: terminalSeen,
+      runPhase: lastEnded === undefined || outcomes.terminal < runs - refused ? undefined : runPhaseAt(cpuSamples, lastEnded - t0),
       cpuSeconds: {
         flightdeck: delta(sum(flightdeckCpu), cpuBefore.flightdeck),
         emulators: delta(emulatorCpu, cpuBefore.emulators),

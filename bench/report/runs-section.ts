@@ -15,7 +15,7 @@ function boundsOf(r: ManyRunsResult): string[] {
   if (phase?.flightdeckCpuSeconds !== undefined) {
     const emulators = phase.emulatorCpuSeconds;
     lines.push(
-      `- Until /metrics counted every run terminal (${ms(phase.wallMs)} ms, polled every 0.5 s) flightdeck (all ${r.processes.length} processes) used ${phase.flightdeckCpuSeconds.toFixed(1)} CPU s,`,
+      `- Until the last run ended (${ms(phase.wallMs)} ms, CPU sampled every 0.5 s) flightdeck (all ${r.processes.length} processes) used ${phase.flightdeckCpuSeconds.toFixed(1)} CPU s,`,
       `  ${((phase.flightdeckCpuSeconds / (phase.wallMs / 1000)) * 100).toFixed(0)}% of one core, while the emulator process (single-threaded: both emulators)`,
       `  used ${emulators === undefined ? '—' : `${emulators.toFixed(1)} CPU s, ${((emulators / (phase.wallMs / 1000)) * 100).toFixed(0)}% of one core`}. Near 100% there means the emulators, not flightdeck, set the pace.`,
     );
