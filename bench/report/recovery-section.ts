@@ -103,10 +103,12 @@ export function recoverySection(r: RecoveryResult, context: { command: string; s
   ];
 }
 
-/** Replaces section 4 of the file at `path` (the last section) with `lines`, keeping everything before it. */
+/** Replaces section 4 of the file at `path` with `lines`, keeping everything before it and any section after it. */
 export function writeRecoverySection(path: string, lines: readonly string[]): void {
   const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const at = existing.indexOf(RECOVERY_HEADING);
   const before = at < 0 ? existing.replace(/\n*$/, '\n\n') : existing.slice(0, at);
-  writeFileSync(path, `${before}${lines.join('\n')}`);
+  // Sections after this one (hand-written notes) are kept.
+  const next = at < 0 ? -1 : existing.indexOf('\n## ', at + RECOVERY_HEADING.length);
+  writeFileSync(path, `${before}${lines.join('\n')}${next < 0 ? '' : `\n${existing.slice(next + 1)}`}`);
 }

@@ -94,8 +94,14 @@ function laterSections(path: string, report: BenchReport): string[] {
   const switchBack = report.switchBack
     ? switchBackSection(report.switchBack, report)
     : (kept(SWITCH_BACK_HEADING, RECOVERY_SECTION) ?? [SWITCH_BACK_HEADING, '', '**Not measured yet.** Run `npm run bench -- --only switch-back`.', '']);
+  // Hand-written sections after section 4 are kept whether or not recovery was measured.
+  const recoveryAt = at(RECOVERY_SECTION);
+  const nextAt = recoveryAt < 0 ? -1 : existing.indexOf('\n## ', recoveryAt + RECOVERY_SECTION.length);
+  const after = nextAt < 0 ? [] : existing.slice(nextAt + 1).replace(/\n+$/, '\n').split('\n');
   const recovery = report.recovery
     ? recoverySection(report.recovery, report)
-    : (kept(RECOVERY_SECTION) ?? [RECOVERY_HEADING, '', '**Not measured yet.** Run `npm run bench -- --only recovery`.', '']);
-  return [...breach, ...switchBack, ...recovery];
+    : recoveryAt >= 0
+      ? existing.slice(recoveryAt, nextAt < 0 ? existing.length : nextAt + 1).replace(/\n+$/, '\n').split('\n')
+      : [RECOVERY_HEADING, '', '**Not measured yet.** Run `npm run bench -- --only recovery`.', ''];
+  return [...breach, ...switchBack, ...recovery, ...after];
 }
