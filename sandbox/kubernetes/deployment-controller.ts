@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { recordEvent } from './cluster-records.js';
+import { type DeploymentKey, DueDeployments } from './due-deployments.js';
 import type { KObject, ObjectStore } from './object-store.js';
 import { type PodState, newPodState, syncPods } from './pod-objects.js';
 import {
@@ -30,17 +31,14 @@ export class DeploymentController {
    * precision, which would let the deadline fire up to a second early.
    */
   private readonly lastProgressAt = new Map<string, number>();
-  /**
-   * Deployments found settled (every pod ready, the rollout complete) by a reconcile that changed nothing,
-   * by uid: what their reconcile read then (see `inputsOf`). While that is unchanged another reconcile would
-   * change nothing either, so a tick skips them: an idle Deployment costs a tick a lookup, not a reconcile.
-   */
-  private readonly settled = new Map<string, { inputs: string; replicaSets: string[] }>();
+  private readonly due: DueDeployments;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly options: DeploymentControllerOptions,
-  ) {}
+  ) {
+    this.due = new DueDeployments(store);
+  }
 
   /** Pods of any template that uses this image never become ready. */
   markNeverReady(image: string): void {
@@ -58,17 +56,20 @@ export class DeploymentController {
     return rs ? (this.pods.get(String(rs.metadata.uid))?.length ?? 0) : 0;
   }
 
+  /** Reconciles every Deployment that is due (see DueDeployments): the resync, which also moves rollouts on as pods become ready. */
   reconcileAll(now = Date.now()): void {
-    for (const d of this.store.stored('deployments')) {
-      const settled = this.settled.get(String(d.metadata.uid));
-      if (settled?.inputs !== this.inputsOf(d, settled?.replicaSets ?? [])) this.reconcile(d, now);
-    }
+    for (const [uid, key] of this.due.takeAll()) this.reconcileDue(uid, key, now);
   }
 
-  /** The Deployment's version and the write counts of what it owns and what they own (its ReplicaSets' pods). */
-  private inputsOf(d: KObject, replicaSets: readonly string[]): string {
-    const owners = [String(d.metadata.uid), ...replicaSets];
-    return `${d.metadata.resourceVersion}|${owners.map((uid) => this.store.ownedWritesOf(uid)).join(',')}`;
+  /** Reconciles the Deployments a write made due since the last pass, as the real controller reacts to an informer event. */
+  reconcileWritten(now = Date.now()): void {
+    for (const [uid, key] of this.due.takeWritten()) this.reconcileDue(uid, key, now);
+  }
+
+  private reconcileDue(uid: string, key: DeploymentKey, now: number): void {
+    const d = this.store.peek('deployments', key.namespace, key.name);
+    if (d?.metadata.uid === uid) this.reconcile(d, now);
+    else this.due.forget(uid);
   }
 
   /** Reconciles one Deployment, if it exists: seeding one needs no pass over all the others. */
@@ -271,10 +272,7 @@ export class DeploymentController {
     const complete = findCondition(conditions, 'Progressing')?.reason === 'NewReplicaSetAvailable' || d.spec.progressDeadlineSeconds === undefined;
     // Only a reconcile that wrote nothing may mark it settled: one that wrote must look at its own result again.
     if (allReady && complete && this.store.currentRv === rvBefore) {
-      const replicaSets = [newRs, ...olds].map((rs) => String(rs.metadata.uid));
-      this.settled.set(uid, { inputs: this.inputsOf(current, replicaSets), replicaSets });
-    } else {
-      this.settled.delete(uid);
+      this.due.settle(uid, { namespace: ns, name: String(d.metadata.name) }, [newRs, ...olds].map((rs) => String(rs.metadata.uid)));
     }
   }
 

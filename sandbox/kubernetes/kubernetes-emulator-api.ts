@@ -108,6 +108,11 @@ export interface KubernetesEmulator {
   silenceNextWatches(count: number, match?: RequestMatch): void;
   /** An extra RBAC denial for a verb on a resource (`pods/log` for logs), in one namespace or all, even for the admin. */
   forbid(rule: { verb: string; resource: string; namespace?: string }): void;
+  /**
+   * How many times the emulator (requests, watches, controllers) has looked at a stored object of `namespace`
+   * ('' for cluster-scoped ones): a test bounds what serving one Deployment costs by this count, not by time.
+   */
+  visits(namespace: string): number;
   /** Drops the watch history: watches from any resourceVersion seen so far get a 410 Expired ERROR event. */
   compactHistory(): void;
   /** Injected faults not yet used up, by kind: a scenario asserts its faults fired before judging the outcome. */

@@ -1,20 +1,22 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type KubernetesEmulator, startKubernetesEmulator } from './index.js';
 
 /*
  * One emulator holding many Deployments, as one cluster would: the controller finds a Deployment's
- * ReplicaSets and Pods through its owner index and skips Deployments that have settled, so what it serves
- * must be what it served when it reconciled every Deployment on every tick.
+ * ReplicaSets and Pods through its owner index and reconciles only Deployments a write woke or that are still
+ * rolling out, so what it serves must be what it served when it reconciled every Deployment on every tick, and
+ * serving one Deployment must look at no other (counted by the emulator, not timed).
  */
 
 const DEPLOYMENTS = 300;
 const NS = 'shop';
 
 let emu: KubernetesEmulator;
+let kc: KubeConfig;
 let apps: AppsV1Api;
 let core: CoreV1Api;
 let dir: string;
@@ -23,7 +25,7 @@ beforeEach(async () => {
   emu = await startKubernetesEmulator({ readyDelayMs: 50, tickMs: 10 });
   dir = await mkdtemp(join(tmpdir(), 'k8s-many-'));
   emu.writeKubeconfig(join(dir, 'config'));
-  const kc = new KubeConfig();
+  kc = new KubeConfig();
   kc.loadFromFile(join(dir, 'config'));
   apps = kc.makeApiClient(AppsV1Api);
   core = kc.makeApiClient(CoreV1Api);
@@ -47,6 +49,28 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, tim
     if (Date.now() - start > timeoutMs) throw new Error('condition not reached');
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The namespaces the Deployments are in: `shop` for the even ones, one each for the odd. */
+const NAMESPACES = [NS, ...Array.from({ length: DEPLOYMENTS }, (_, i) => `svc-${i}`).filter((_, i) => i % 2 === 1)];
+
+/** What the emulator has looked at in the namespaces of every Deployment but the one in `namespace`. */
+const visitsBeside = (namespace: string) => NAMESPACES.filter((ns) => ns !== namespace).reduce((n, ns) => n + emu.visits(ns), 0);
+
+/** Resolves once the resourceVersion stopped moving: every seeded Deployment has settled. */
+async function allSettled(): Promise<void> {
+  // The list of an empty namespace answers the current resourceVersion and looks at no Deployment.
+  const rv = async () => (await apps.listNamespacedDeployment({ namespace: 'default' })).metadata?.resourceVersion;
+  let last = await rv();
+  await until(async () => {
+    await sleep(50);
+    const now = await rv();
+    const still = now === last;
+    last = now;
+    return still ? true : undefined;
+  });
 }
 
 const podsOf = async (namespace: string, name: string) =>
@@ -99,5 +123,42 @@ describe(`kubernetes emulator with ${DEPLOYMENTS} Deployments`, () => {
     expect(emu.listReplicaSets(NS).map((rs) => rs.metadata.name).filter((name) => name.startsWith('svc-10-'))).toEqual([]);
     expect(await podsOf(NS, 'svc-12')).toHaveLength(2);
     expect(emu.listReplicaSets(NS)).toHaveLength(DEPLOYMENTS / 2 - 1);
+  });
+
+  it('looks at no other Deployment while all are settled, nor while it serves and rolls out one', async () => {
+    const name = 'svc-7';
+    await allSettled();
+    const before = visitsBeside(name);
+    // Ten ticks with nothing written: a resync that looked at every Deployment on each tick would count here.
+    await sleep(100);
+    expect(visitsBeside(name)).toBe(before);
+
+    // GET, PATCH and a watch until the rollout is done, as a deploy step makes them.
+    expect((await apps.readNamespacedDeployment({ name, namespace: name })).metadata?.generation).toBe(1);
+    await apps.patchNamespacedDeployment(
+      { name, namespace: name, body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'reg/svc-7:2' }] } } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    type Status = { observedGeneration?: number; updatedReplicas?: number; replicas?: number; availableReplicas?: number };
+    const rolledOut = (s: Status = {}) => s.observedGeneration === 2 && s.updatedReplicas === 2 && s.replicas === 2 && s.availableReplicas === 2;
+    const listed = await apps.listNamespacedDeployment({ namespace: name, fieldSelector: `metadata.name=${name}` });
+    let stop: AbortController | undefined;
+    if (!rolledOut(listed.items[0]?.status as Status | undefined)) {
+      await new Promise<void>((resolve, reject) => {
+        new Watch(kc)
+          .watch(
+            `/apis/apps/v1/namespaces/${name}/deployments`,
+            { fieldSelector: `metadata.name=${name}`, resourceVersion: listed.metadata?.resourceVersion },
+            (_type, d: { status?: Status }) => {
+              if (rolledOut(d.status)) resolve();
+            },
+            (err) => reject(err ?? new Error('the watch ended before the rollout did')),
+          )
+          .then((c) => (stop = c), reject);
+      });
+    }
+    stop?.abort();
+    expect(emu.visits(name)).toBeGreaterThan(0);
+    expect(visitsBeside(name)).toBe(before);
   });
 });

@@ -32,7 +32,8 @@ function sortedCopies(entries: [string, KObject][]): KObject[] {
   return entries.sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => clone(v));
 }
 
-function ownerUids(obj: KObject): string[] {
+/** The uids of the owners an object names in its ownerReferences. */
+export function ownerUidsOf(obj: KObject): string[] {
   const refs: unknown = obj.metadata?.ownerReferences;
   return Array.isArray(refs) ? refs.flatMap((ref: KObject) => (typeof ref?.uid === 'string' ? [ref.uid] : [])) : [];
 }
@@ -55,10 +56,12 @@ export class ObjectStore {
   private readonly owned = new Map<string, Map<string, KObject>>();
   /** The keys of each resource in list order; dropped when one is added or deleted, not when one is modified. */
   private readonly sortedKeys = new Map<Resource, string[]>();
-  /** How many writes and deletes of objects naming each owner uid there have been. */
-  private readonly ownedWrites = new Map<string, number>();
   private readonly history: StoredEvent[] = [];
   private readonly sinks = new Set<WatchSink>();
+  /** In-process observers of every write and delete: the controllers' informers. */
+  private readonly observers = new Set<(event: StoredEvent) => void>();
+  /** How many times a stored object was looked at, by its namespace ('' for cluster-scoped): see `visits`. */
+  private readonly visited = new Map<string, number>();
 
   get currentRv(): number {
     return this.rv;
@@ -68,9 +71,30 @@ export class ObjectStore {
     return `${resource}/${ns}/${name}`;
   }
 
+  /**
+   * How many times a request, watch or controller has looked at a stored object of `namespace` ('' for
+   * cluster-scoped ones): what a test counts to show that serving one Deployment looks at no other.
+   */
+  visits(namespace: string): number {
+    return this.visited.get(namespace) ?? 0;
+  }
+
+  private visit<T extends KObject | undefined>(obj: T): T {
+    if (obj !== undefined) {
+      const ns = String(obj.metadata?.namespace ?? '');
+      this.visited.set(ns, this.visits(ns) + 1);
+    }
+    return obj;
+  }
+
   get(resource: Resource, ns: string, name: string): KObject | undefined {
-    const o = this.objects.get(this.key(resource, ns, name));
+    const o = this.peek(resource, ns, name);
     return o === undefined ? undefined : clone(o);
+  }
+
+  /** The stored object itself, not copied: for a controller that only reads it (it writes through `put`). Callers must not modify it. */
+  peek(resource: Resource, ns: string, name: string): KObject | undefined {
+    return this.visit(this.objects.get(this.key(resource, ns, name)));
   }
 
   /**
@@ -82,20 +106,17 @@ export class ObjectStore {
   list(resource: Resource, ns: string, keep: (obj: KObject) => boolean = () => true): KObject[] {
     if (ns === '') return this.stored(resource).filter(keep).map(clone);
     const scope = this.scopes.get(resource)?.get(ns) ?? new Map<string, KObject>();
-    return sortedCopies([...scope].filter(([, v]) => keep(v)));
+    return sortedCopies([...scope].filter(([, v]) => keep(this.visit(v))));
   }
 
-  /**
-   * Every stored object of a resource in list order, not copied: for a controller's resync, which reads
-   * thousands each tick and changes none (it writes through `put`). Callers must not modify them.
-   */
-  stored(resource: Resource): readonly KObject[] {
+  /** Every stored object of a resource in list order, not copied. */
+  private stored(resource: Resource): readonly KObject[] {
     let keys = this.sortedKeys.get(resource);
     if (!keys) {
       keys = [...(this.scopes.get(resource)?.values() ?? [])].flatMap((scope) => [...scope.keys()]).sort((a, b) => a.localeCompare(b));
       this.sortedKeys.set(resource, keys);
     }
-    return keys.map((key) => this.objects.get(key)!);
+    return keys.map((key) => this.visit(this.objects.get(key)!));
   }
 
   /**
@@ -104,15 +125,7 @@ export class ObjectStore {
    */
   listOwned(resource: Resource, ns: string, ownerUid: string, keep: (obj: KObject) => boolean = () => true): KObject[] {
     const prefix = `${resource}/${ns}/`;
-    return sortedCopies([...(this.owned.get(ownerUid) ?? [])].filter(([k, v]) => k.startsWith(prefix) && keep(v)));
-  }
-
-  /**
-   * A count that moves on every write or delete of an object naming `ownerUid` among its owners: a
-   * controller that saw it unchanged knows nothing it owns changed, without listing them.
-   */
-  ownedWritesOf(ownerUid: string): number {
-    return this.ownedWrites.get(ownerUid) ?? 0;
+    return sortedCopies([...(this.owned.get(ownerUid) ?? [])].filter(([k, v]) => k.startsWith(prefix) && keep(this.visit(v))));
   }
 
   /** Every object of a resource across namespaces. */
@@ -157,8 +170,7 @@ export class ObjectStore {
     if (!scope) namespaces.set(ns, (scope = new Map()));
     if (!scope.has(key)) this.sortedKeys.delete(resource);
     scope.set(key, obj);
-    for (const uid of ownerUids(obj)) {
-      this.ownedWrites.set(uid, this.ownedWritesOf(uid) + 1);
+    for (const uid of ownerUidsOf(obj)) {
       let owned = this.owned.get(uid);
       if (!owned) this.owned.set(uid, (owned = new Map()));
       owned.set(key, obj);
@@ -176,8 +188,7 @@ export class ObjectStore {
   }
 
   private unindexOwners(key: string, obj: KObject): void {
-    for (const uid of ownerUids(obj)) {
-      this.ownedWrites.set(uid, this.ownedWritesOf(uid) + 1);
+    for (const uid of ownerUidsOf(obj)) {
       const owned = this.owned.get(uid);
       owned?.delete(key);
       if (owned?.size === 0) this.owned.delete(uid);
@@ -190,12 +201,22 @@ export class ObjectStore {
       const dropped = this.history.shift();
       if (dropped) this.oldestWatchable = dropped.rv;
     }
+    for (const observe of this.observers) observe(event);
     for (const sink of this.sinks) this.deliver(sink, event);
+  }
+
+  /**
+   * Calls `observe` with every write and delete from now on, as it happens (the object is the stored one: it
+   * must not be modified). A controller learns what changed from this, as from an informer, rather than by
+   * looking at every object on every tick.
+   */
+  observe(observe: (event: StoredEvent) => void): void {
+    this.observers.add(observe);
   }
 
   private deliver(sink: WatchSink, event: StoredEvent): void {
     if (sink.resource !== event.resource || (sink.namespace !== '' && event.object.metadata.namespace !== sink.namespace)) return;
-    if (!sink.matches(event.object)) return;
+    if (!sink.matches(this.visit(event.object))) return;
     sink.send(event.type, clone(event.object));
   }
 

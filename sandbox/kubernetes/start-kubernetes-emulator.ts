@@ -47,10 +47,12 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     jobs.reconcileAll();
   };
   let kick: NodeJS.Immediate | undefined;
+  // After a write, what it changed is reconciled at once rather than at the next tick.
   const reconcileSoon = () => {
     kick ??= setImmediate(() => {
       kick = undefined;
-      reconcileAll();
+      controller.reconcileWritten();
+      jobs.reconcileAll();
     });
   };
   let url = '';
@@ -224,6 +226,7 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     hangNext: (count, match = {}) => faults.hangNext(count, match),
     silenceNextWatches: (count, match = {}) => faults.silenceNextWatches(count, match),
     forbid: (rule) => faults.forbid(rule),
+    visits: (namespace) => store.visits(namespace),
     compactHistory: () => store.compact(),
     pendingFaults: () => faults.pending(),
   };
