@@ -59,8 +59,9 @@ async function tickUntil(driver: SlackDriver, messageTs: string, what: string, d
 
 beforeAll(async () => {
   slack = await startSlackEmulator({ channels: [CHANNEL] });
-  // Slow pods keep the rollout wait busy long enough to signal the worker in the middle of it.
-  k8s = await startKubernetesEmulator({ readyDelayMs: 2500 });
+  // Slow pods keep the rollout wait busy long enough to signal the worker in the middle of it, even on a loaded
+  // machine where seeing the wait start and the SIGTERM taking effect take seconds (2.5 s a pod was once too short).
+  k8s = await startKubernetesEmulator({ readyDelayMs: 6000 });
   k8s.seedDeployment({ namespace: 'shop', name: 'api', container: 'api', image: 'registry.example.com/acme/api:v1.0.0', replicas: 3 });
   kubeconfig = join(mkdtempSync(join(tmpdir(), 'flightdeck-kube-')), 'kubeconfig');
   k8s.writeKubeconfig(kubeconfig, 'emulator');
