@@ -26,7 +26,7 @@ export interface StartRunRequest {
  *
  * @throws FlightdeckError `unknown-service`, `unknown-environment`, `environment-not-allowed` listing the
  *   valid names; `forbidden` naming the role needed (the refusal is audited); `target-locked` naming the run or person holding the
- *   lock. Nothing is recorded when it throws, though a run id may have been used up.
+ *   lock. Nothing is recorded when it throws.
  */
 export async function startRun(request: StartRunRequest, invocation: Requester, services: UseCaseServices): Promise<Run> {
   const { catalog, checklists } = services.config;
@@ -34,7 +34,7 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
   const environment = request.environment ?? service?.defaultEnvironment ?? '';
   const resolved = resolveTarget(catalog, request.service, environment);
   const envConfig = catalog.environments[environment]!;
-  const decision = services.gate.authorize({
+  await services.gate.authorize({
     action: request.emergency === undefined ? 'deploy.start' : 'deploy.emergency',
     userId: invocation.userId,
     via: invocation.via ?? 'command',
@@ -42,10 +42,6 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
     target: { service: request.service, environment },
     scopes: invocation.scopes,
   });
-  // The run id is taken while the gate reads its facts (the environment's declared freeze): both commands are
-  // in flight at once, one round trip fewer before the ack. A refused request leaves its id unused, as a lost
-  // race for the target's lock always has: ids are unique, not gapless.
-  const [, id] = await Promise.all([decision, services.store.nextRunId()]);
   // The gate let an emergency through only where the environment has an override.
   const emergency = request.emergency !== undefined && envConfig.emergency ? { reason: request.emergency, approver: envConfig.emergency.approver } : undefined;
   const checklist = checklists.get(envConfig.checklist);
@@ -54,6 +50,7 @@ export async function startRun(request: StartRunRequest, invocation: Requester, 
     throw catalogued('checklist-not-loaded', { checklist: envConfig.checklist, environment });
   }
   const now = services.now();
+  const id = await services.store.nextRunId();
   const run = createRun(
     {
       id,

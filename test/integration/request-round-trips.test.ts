@@ -96,7 +96,7 @@ afterAll(async () => {
 });
 
 describe('the web role’s Redis round trips', () => {
-  it('answers a /deploy that creates a run in 5 commands (4 round trips), and a first tick in 3', async () => {
+  it('answers a /deploy that creates a run in 5 commands, and a first tick in 3', async () => {
     const driver = new SlackDriver({ appUrl: `${webUrl}/slack/events`, signingSecret: SIGNING_SECRET, emulator: slack });
     let answer = '';
     const deploy = await commandsOf(async () => {
@@ -104,10 +104,10 @@ describe('the web role’s Redis round trips', () => {
       answer = JSON.stringify(response.json ?? response.body);
     });
     expect(answer).toMatch(/Run #\d+: deploying/);
-    // Redelivery mark; the run id, sent before the gate reads the environment's declared freeze, so the two are
-    // one round trip (start-run-round-trips unit test); the run with its lock and audit (one script); the
-    // render job (one BullMQ script): 5 commands, 4 round trips.
-    expect(deploy).toEqual(['set', 'incr', 'get', 'evalsha', 'evalsha']);
+    // Redelivery mark, the environment's declared freeze, the run id (taken only once the gate let the request
+    // through: a refused /deploy changes nothing, not even the id counter), the run with its lock and audit (one
+    // script), the render job (one BullMQ script).
+    expect(deploy).toEqual(['set', 'get', 'incr', 'evalsha', 'evalsha']);
 
     const posted = await slack.waitFor((state) => state.messages(CHANNEL)[0], 30_000, 'the run message the worker posts');
     const button = listButtons(posted.blocks ?? []).find((candidate) => candidate.actionId.startsWith('item.tick.'));
