@@ -2,6 +2,7 @@ import type { Logger } from '../../observability/create-logger.js';
 import type { RunStore } from '../../run/store/run-store.js';
 import { runRef } from '../../run/core/run-ref.js';
 import type { Run } from '../../run/core/run-schema.js';
+import { foldClosingNotes } from '../../run/core/fold-closing-notes.js';
 import { transition, type Effect, type RunEvent } from '../../run/core/transition.js';
 import type { Queues } from './create-queues.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
@@ -41,7 +42,7 @@ export class RunEngine {
    */
   async apply(runId: string, event: RunEvent, read?: Run): Promise<Run> {
     const { store, now } = this.options;
-    const result = await store.update(runId, (run) => transition(run, event, now()), read ? { read } : {});
+    const result = await store.update(runId, (run) => foldClosingNotes(transition(run, event, now())), read ? { read } : {});
     if (result.changed) await this.dispatch(result.run, result.effects);
     return result.run;
   }

@@ -7,7 +7,8 @@ import type { ProbeSpec } from '../../probes/probe-types.js';
 import { durationMs } from './duration-ms.js';
 import { FLIGHTDECK_ACTOR } from './run-event.js';
 import { record, type RunDraft } from './run-draft.js';
-import type { Run, RunGuard, WatchEnd } from './run-schema.js';
+import type { Run, RunGuard } from './run-schema.js';
+import type { WatchEnd } from './watch-end-schema.js';
 
 type ChecklistGuard = Checklist['guards'][number];
 

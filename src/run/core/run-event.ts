@@ -2,7 +2,8 @@ import type { ThreadNote } from './thread-note.js';
 import type { GuardAssessment } from '../../probes/assess-guard.js';
 import type { Measurement } from '../../probes/probe-provider.js';
 import type { RunCause, RunReason } from './run-reason.js';
-import type { AuditEntry, RollbackTarget, Run, WatchEnd } from './run-schema.js';
+import type { AuditEntry, RollbackTarget, Run } from './run-schema.js';
+import type { WatchEnd } from './watch-end-schema.js';
 import type { JobOutcome } from './run-item-schema.js';
 
 /** A `job` step's Job as it ended: the outcome kept on the run (a failed Job's whole log goes to the thread as a file). */

@@ -51,6 +51,15 @@ export const RUN_MIGRATIONS: Readonly<Record<number, RunMigration>> = {
     up: (doc) => ({ ...doc, schemaVersion: 5 }),
     down: (doc) => (fitsVersion4(doc) ? { ...doc, schemaVersion: 4 } : undefined),
   },
+  /**
+   * 6 adds `closingNotes`: what the transition that ended the run tells its thread, said in the deployment
+   * summary (fold-closing-notes.ts). A version 5 document is already a version 6 one; a run with closing notes
+   * stays at 6, since version 5 would drop them and post a summary that leaves out how the run ended.
+   */
+  5: {
+    up: (doc) => ({ ...doc, schemaVersion: 6 }),
+    down: (doc) => (doc.closingNotes === undefined ? { ...doc, schemaVersion: 5 } : undefined),
+  },
 };
 
 function itemsOf(doc: StoredRunDocument): Array<Record<string, unknown>> {

@@ -3,6 +3,8 @@ import { GUARD_ACTIONS, GUARD_POLICIES } from '../../checklist/checklist-schema.
 import { probeSpecSchema } from '../../probes/probe-types.js';
 import { runItemSchema } from './run-item-schema.js';
 import { runReasonSchema } from './run-reason.js';
+import { threadNoteSchema } from './thread-note.js';
+import { watchEndSchema } from './watch-end-schema.js';
 
 export type { RunItem } from './run-item-schema.js';
 
@@ -10,7 +12,7 @@ export type { RunItem } from './run-item-schema.js';
  * Bumped whenever the stored shape changes, with a migration from the previous version in
  * run-migrations.ts: older documents are migrated forward on read (parse-run.ts).
  */
-export const RUN_SCHEMA_VERSION = 5;
+export const RUN_SCHEMA_VERSION = 6;
 
 /**
  * The run document as stored in Redis. It is parsed with this schema on every read (after migrating an
@@ -83,14 +85,6 @@ export const runGuardSchema = z.object({
 });
 export type RunGuard = z.infer<typeof runGuardSchema>;
 
-/** How the day-after watch ended: its window passed, a newer run of the target began, the run was rolled back, or a guard rolled it back. */
-export const watchEndSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('expired') }),
-  z.object({ kind: z.literal('superseded'), runId: z.string() }),
-  z.object({ kind: z.literal('rolled-back') }),
-  z.object({ kind: z.literal('breached'), guardId: z.string() }),
-]);
-export type WatchEnd = z.infer<typeof watchEndSchema>;
 
 /** The watch of a succeeded run's guards with `watchFor` (schema 5): from success until `until`, or until `end`. */
 export const runWatchSchema = z.object({ startedAt: z.number(), until: z.number(), end: watchEndSchema.optional(), endedAt: z.number().optional() });
@@ -177,6 +171,8 @@ export const runSchema = z.object({
   restoreTo: rollbackTargetSchema.optional(),
   /** The deployment summary has been posted in the thread (it is posted once). */
   summaryPosted: z.boolean().optional(),
+  /** What the thread hears of the transition that ended the run, said in the summary rather than as replies of their own (fold-closing-notes.ts). */
+  closingNotes: z.array(threadNoteSchema).optional(),
   /** A deploy started with `--emergency`: outside the windows and freezes, held until a second person approved it. */
   emergency: z.object({ reason: z.string(), by: z.string() }).optional(),
   /** The commit CI built the version from and when it was committed (epoch ms), as the API was told: the lead time. */

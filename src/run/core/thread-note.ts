@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { runCauseSchema, runReasonSchema } from './run-reason.js';
-import { watchEndSchema } from './run-schema.js';
+import { watchEndSchema } from './watch-end-schema.js';
 
 /**
  * What a run tells its thread, as data: src/slack/views words it. Notes cross the queue in thread jobs,

@@ -3,7 +3,8 @@ import { itemsOf } from '../../run/core/run-draft.js';
 import type { Run } from '../../run/core/run-schema.js';
 import { formatClock, formatDuration } from '../../format/format-duration.js';
 import { wordRunReason } from '../../format/word-run-reason.js';
-import { formatDateTime, packLines } from './block-kit-limits.js';
+import { clip, formatDateTime, MAX_SECTION_TEXT, packLines } from './block-kit-limits.js';
+import { wordThreadNote } from './word-thread-note.js';
 import { mentionOf } from '../../format/mention-of.js';
 
 /** The deployment summary posted in the run's thread when the run ends. */
@@ -46,7 +47,7 @@ function rollbackLine(run: Run): string {
 
 /**
  * The deployment summary: date, who deployed, version, duration, sign-offs, issues met (failed items,
- * guard breaches) and whether a rollback was needed. Pure.
+ * guard breaches) and whether a rollback was needed, after the notes of the transition that ended the run. Pure.
  */
 export function renderRunSummary(run: Run): RunSummary {
   const ended = run.endedAt ?? run.updatedAt;
@@ -59,8 +60,11 @@ export function renderRunSummary(run: Run): RunSummary {
     ...(issueLines(run).length > 0 ? issueLines(run) : ['• none']),
     `*Rollback needed:* ${rollbackLine(run)}`,
   ];
-  const blocks: KnownBlock[] = packLines(lines)
+  // The ending's own notes come first, as the replies they stand for would have (fold-closing-notes.ts).
+  const notes = (run.closingNotes ?? []).map(wordThreadNote);
+  const blocks: KnownBlock[] = packLines([...notes, ...lines])
     .slice(0, 50)
     .map((text, index) => ({ type: 'section', block_id: `summary-${index}`, text: { type: 'mrkdwn', text } }));
-  return { text: `Deployment summary for run #${run.id}: ${run.service} ${run.version} to ${run.environment}, ${run.state}`, blocks };
+  const title = `Deployment summary for run #${run.id}: ${run.service} ${run.version} to ${run.environment}, ${run.state}`;
+  return { text: clip([title, ...notes].join('\n'), MAX_SECTION_TEXT), blocks };
 }

@@ -1,4 +1,4 @@
-import type { WatchEnd } from '../../run/core/run-schema.js';
+import type { WatchEnd } from '../../run/core/watch-end-schema.js';
 
 /** How the day-after watch ended, as the thread and the run message say it. Pure. */
 export function wordWatchEnd(end: WatchEnd): string {
