@@ -307,6 +307,29 @@ describe('RunStore', () => {
     expect((await store.renders.readForRender(run.id))!.dueSince).toBeUndefined();
   });
 
+  it('marks nothing due for a change the message does not show when it shows the run before it, and due otherwise', async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, audit);
+    await store.setMessageTs(run.id, '1700000000.000100');
+    const unseen = (current: Run) => ({ run: { ...current, summaryPosted: true }, audit: [], effects: [] });
+    // A render still owes seq 2: the unseen change to seq 3 leaves it due, for that render to show.
+    const behind = await store.update(run.id, unseen);
+    expect(behind).toMatchObject({ changed: true, messageCurrent: false });
+    expect((await store.renders.renderDue()).due.map((d) => d.id)).toContain(run.id);
+
+    await store.renders.holdRenderLock(run.id, 'render-a', 10_000);
+    const read = (await store.renders.readForRender(run.id))!;
+    expect(await store.renders.setRenderedSeq(run.id, read.run.seq, read.readAt, 'render-a')).toBe(3);
+    expect((await store.renders.renderDue()).due.map((d) => d.id)).not.toContain(run.id);
+    const current = await store.update(run.id, (latest) => ({ run: { ...latest, summaryPosted: false, updatedAt: latest.updatedAt + 1 }, audit: [], effects: [] }));
+    expect(current).toMatchObject({ changed: true, messageCurrent: true, run: { seq: 4 } });
+    expect(await store.renders.getRenderedSeq(run.id)).toBe(4);
+    expect((await store.renders.renderDue()).due.map((d) => d.id)).not.toContain(run.id);
+    // A change it shows is due again.
+    expect(await store.update(run.id, (latest) => ({ run: { ...latest, version: '9.9.9' }, audit: [], effects: [] }))).toMatchObject({ messageCurrent: false });
+    expect((await store.renders.renderDue()).due.map((d) => d.id)).toContain(run.id);
+  });
+
   it('records nothing, and marks the run due again, when the render lock lapsed during the write', async () => {
     const { run, audit } = await newStartedRun();
     await store.create(run, audit);

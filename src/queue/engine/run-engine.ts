@@ -43,7 +43,8 @@ export class RunEngine {
   async apply(runId: string, event: RunEvent, read?: Run): Promise<Run> {
     const { store, now } = this.options;
     const result = await store.update(runId, (run) => foldClosingNotes(transition(run, event, now())), read ? { read } : {});
-    if (result.changed) await this.dispatch(result.run, result.effects);
+    // A change the message does not show (the summary marked posted) needs no render: a job and a Slack edit saved.
+    if (result.changed) await this.dispatch(result.run, result.effects, !result.messageCurrent);
     return result.run;
   }
 
@@ -68,8 +69,8 @@ export class RunEngine {
     await this.options.queues.notify.add('stats-chart', job);
   }
 
-  /** Enqueues the work a transition asked for, and one (coalescable) message render. */
-  async dispatch(run: Run, effects: readonly Effect[]): Promise<void> {
+  /** Enqueues the work a transition asked for, and one (coalescable) message render unless `render` is false. */
+  async dispatch(run: Run, effects: readonly Effect[], render = true): Promise<void> {
     const { queues } = this.options;
     // Ids carry the run's seq: the same transition dispatched twice collapses, a later one is new work.
     const ref = runRef(run);
@@ -143,7 +144,7 @@ export class RunEngine {
           break;
       }
     }
-    await this.enqueueRender(run);
+    if (render) await this.enqueueRender(run);
   }
 
   /**

@@ -17,6 +17,7 @@ import { createRollback, listLocks, lockManually, releaseLockAsOperator, unlockM
 import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
 import { runSummarySchema, summarizeRun, type RunSummary } from './run-summary.js';
 import { UPDATE_RUN_SCRIPT } from './update-run-script.js';
+import { showsChange } from '../core/shows-change.js';
 
 export type CreateResult = { created: true; run: Run } | { created: false; holder: Run };
 
@@ -26,6 +27,8 @@ export interface UpdateResult {
   /** Effects of the transition that was written; empty when nothing changed. */
   effects: Effect[];
   changed: boolean;
+  /** The run's message showed the run before this change, which it does not show (shows-change.ts): it needs no render. */
+  messageCurrent?: boolean;
 }
 
 export interface UpdateOptions {
@@ -226,10 +229,11 @@ export class RunStore {
           id,
           this.limits.runRetentionMs,
           JSON.stringify(summarizeRun(next)),
+          showsChange(current, next) ? '0' : '1',
           ...auditArgs(this.auditBounds, result.audit),
         ],
       );
-      if (written === 1) return { run: next, effects: result.effects, changed: true };
+      if (written === 1 || written === 2) return { run: next, effects: result.effects, changed: true, messageCurrent: written === 2 };
       if (written === -1) throw runNotFound(id);
       if (attempt >= retries) {
         throw catalogued('run-kept-changing', { runId: id, attempts: retries + 1 });

@@ -14,18 +14,28 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  * before enqueueing the render, and, while the run is active, reconcile-due, so the effects a dead writer
  * never enqueued are asked for again; an ending leaves that index (the render-due loop owes what remains).
  *
+ * A change the message does not show (ARGV[8] = '1', see shows-change.ts) marks nothing due when the message
+ * shows the seq it was made from: the message then shows the new seq as well, recorded as `rendered`.
+ *
  * KEYS: run, audit stream, lock, active set, render-due zset, summaries hash, reconcile-due zset.
- * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, retention ms, summary JSON, then the
- * audit tail (cap, archive days, count, 5 fields each).
- * Returns 1 when written, 0 on a seq mismatch, -1 when the run does not exist.
+ * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, retention ms, summary JSON, unseen
+ * ('1'/'0'), then the audit tail (cap, archive days, count, 5 fields each).
+ * Returns 1 when written, 2 when written and the message shows it already, 0 on a seq mismatch, -1 when the
+ * run does not exist.
  */
 export const UPDATE_RUN_SCRIPT = luaScript(`
 local seq = redis.call('HGET', KEYS[1], 'seq')
 if not seq then return -1 end
 if seq ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'doc', ARGV[3])
-${markRenderDueLua('KEYS[5]', 'ARGV[5]')}
-${appendAuditLua('KEYS[2]', '8')}
+local current = 0
+if ARGV[8] == '1' and tonumber(redis.call('HGET', KEYS[1], 'rendered') or '0') == tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'doc', ARGV[3], 'rendered', ARGV[2])
+  current = 1
+else
+  redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'doc', ARGV[3])
+  ${markRenderDueLua('KEYS[5]', 'ARGV[5]')}
+end
+${appendAuditLua('KEYS[2]', '9')}
 if ARGV[4] == '1' then
   if redis.call('GET', KEYS[3]) == ARGV[5] then redis.call('DEL', KEYS[3]) end
   redis.call('SREM', KEYS[4], ARGV[5])
@@ -35,5 +45,5 @@ if ARGV[4] == '1' then
 else
   ${markReconcileDueLua('KEYS[7]', 'ARGV[5]')}
 end
-return 1
+return 1 + current
 `);
