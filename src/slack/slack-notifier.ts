@@ -8,7 +8,7 @@ import type { ThreadNote } from '../run/core/thread-note.js';
 import type { AuditEntry, Run } from '../run/core/run-schema.js';
 import { buildDeploymentLog } from '../format/deployment-log/build-deployment-log.js';
 import { wordEmergencyAnnouncement } from '../format/word-emergency-announcement.js';
-import { namePeople } from './name-people.js';
+import { NameCache, namePeople } from './name-people.js';
 import { renderRunMessage } from './render-run-message.js';
 import { renderPhaseReminder } from './views/render-phase-reminder.js';
 import { wordThreadNote } from './views/word-thread-note.js';
@@ -138,6 +138,8 @@ export class SlackNotifier implements RunNotifier {
   private readonly firstPostClient: WebClient;
 
   /** `fetch`: the one `client` was made with (SlackClientOptions.fetch), which the notifier's own clients use too. */
+  private readonly names = new NameCache();
+
   constructor(client: WebClient, fetch?: FetchFunction) {
     this.client = notifierClient(client, CLIENT_RETRIES, fetch);
     this.firstPostClient = notifierClient(client, { retries: 0 }, fetch);
@@ -204,7 +206,7 @@ export class SlackNotifier implements RunNotifier {
 
   async postLog(run: Run, audit: readonly AuditEntry[], now: number, followUp = false): Promise<void> {
     const threadTs = threadOf(run);
-    const people = await namePeople(this.client, [run.requestedBy, ...audit.map((entry) => entry.actor)]);
+    const people = await namePeople(this.client, [run.requestedBy, ...audit.map((entry) => entry.actor)], this.names);
     const content = buildDeploymentLog({ run, audit, people, now });
     await call('files.uploadV2', () =>
       this.client.filesUploadV2({
