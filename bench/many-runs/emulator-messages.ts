@@ -32,6 +32,12 @@ export interface SlashCommandContext {
   issued: { responseUrl: string; triggerId: string }[];
 }
 
+/** Run messages that show an outcome, and run threads that are complete (the deployment log, the last reply, is in them). */
+export interface SlackProgress {
+  messages: number;
+  threads: number;
+}
+
 /** Every call tally of the window, counted where the records are. */
 export interface EmulatorTallies {
   kubernetes: CallTally;
@@ -46,8 +52,8 @@ export type EmulatorRequest =
   | { id: number; kind: 'slash-command-context'; count: number }
   /** From now on the tallies count; `t0` is the bench's clock at the first /deploy. */
   | { id: number; kind: 'mark'; t0: number }
-  /** Run messages that show an outcome. */
-  | { id: number; kind: 'finished-messages' }
+  /** How far the runs' Slack output is: answered with {@link SlackProgress}. */
+  | { id: number; kind: 'progress' }
   | { id: number; kind: 'tallies'; runs: number; windowMs: number; slackCallLog?: string }
   | { id: number; kind: 'message-lag'; redisUrl: string; prefix: string; boundMs: number };
 

@@ -6,7 +6,7 @@ import { startKubernetesEmulator, writeKubeconfigFor } from '../../sandbox/kuber
 import { startSlackEmulator, type RecordedCall, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { BENCH_CONTAINER, placementOf, repositoryOf, serviceName } from '../bench-catalog.js';
 import { measureMessageLag } from '../message-lag.js';
-import type { EmulatorAnswer, EmulatorRequest, EmulatorStarted, EmulatorTallies, EmulatorWorld, SlashCommandContext } from './emulator-messages.js';
+import type { EmulatorAnswer, EmulatorRequest, EmulatorStarted, EmulatorTallies, EmulatorWorld, SlackProgress, SlashCommandContext } from './emulator-messages.js';
 import { tallyChannels } from './tally-channels.js';
 import { tallyKubernetes, tallySlack } from './tally-calls.js';
 
@@ -20,12 +20,17 @@ function send(message: EmulatorStarted | EmulatorAnswer): void {
   process.send?.(message);
 }
 
-function finishedMessages(slack: SlackEmulator, channels: readonly string[]): number {
-  let done = 0;
+function progress(slack: SlackEmulator, channels: ReadonlySet<string>): SlackProgress {
+  let messages = 0;
   for (const channel of channels) {
-    for (const message of slack.messages(channel)) if (message.blocks.some((block) => block.block_id === 'outcome')) done += 1;
+    for (const message of slack.messages(channel)) if (message.blocks.some((block) => block.block_id === 'outcome')) messages += 1;
   }
-  return done;
+  // The deployment log goes out after the summary and every other reply of its run: a thread with it is complete.
+  const threads = new Set<string>();
+  for (const file of slack.files) {
+    if (file.channel !== undefined && channels.has(file.channel) && file.threadTs !== undefined && file.name.startsWith('deployment-log-run-')) threads.add(`${file.channel}:${file.threadTs}`);
+  }
+  return { messages, threads: threads.size };
 }
 
 function writeSlackCallLog(path: string, calls: readonly RecordedCall[], t0: number): void {
@@ -46,6 +51,7 @@ async function start(world: EmulatorWorld): Promise<void> {
   const kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'flightdeck-bench-kube-')), 'kubeconfig');
   writeKubeconfigFor(kubeconfigPath, [{ context: placementOf(0, world.services, 1).context, emulator: k8s }]);
   let from = { k8s: 0, slack: 0, t0: Date.now() };
+  const runChannels = new Set(world.channels);
 
   const answer = async (request: EmulatorRequest): Promise<unknown> => {
     switch (request.kind) {
@@ -60,8 +66,8 @@ async function start(world: EmulatorWorld): Promise<void> {
       case 'mark':
         from = { k8s: k8s.requests.length, slack: slack.calls.length, t0: request.t0 };
         return null;
-      case 'finished-messages':
-        return finishedMessages(slack, world.channels);
+      case 'progress':
+        return progress(slack, runChannels);
       case 'tallies': {
         const calls = slack.calls.slice(from.slack);
         if (request.slackCallLog) writeSlackCallLog(request.slackCallLog, calls, from.t0);

@@ -7,7 +7,9 @@ export function manyRunsFailures(r: ManyRunsResult): string[] {
   const started = r.runs - r.createRefused;
   if (r.createRefused > 0) failures.push(`many runs (${r.runs}): ${r.createRefused} /deploys refused`);
   if (r.terminal < started) failures.push(`many runs (${r.runs}): ${r.terminal} of ${started} runs terminal`);
-  if (r.timedOut) failures.push(`many runs (${r.runs}): ${r.renderedFinal} of ${started} messages final when the ${Math.round(r.windowMs / 1000)} s limit ran out`);
+  if (r.timedOut) {
+    failures.push(`many runs (${r.runs}): ${r.renderedFinal} of ${started} messages final, ${r.threadsComplete} threads complete when the ${Math.round(r.windowMs / 1000)} s limit ran out`);
+  }
   if (r.messageLag.overBound > 0) failures.push(`many runs (${r.runs}): ${describeMessageLag(r.messageLag)}`);
   return failures;
 }

@@ -68,8 +68,12 @@ export interface ManyRunsResult {
   /** Messages in the run channels at the end: one per run means nothing was posted twice. */
   messagesPosted: number;
   wallToRenderedMs: number | undefined;
+  /** Run threads complete (summary, then the deployment log, its last reply), and when the last one was. */
+  threadsComplete: number;
+  wallToThreadsMs: number | undefined;
   /** How soon each message showed its run as it ended; any message over the bound fails the phase. */
   messageLag: MessageLagFigures;
+  /** The time limit ran out before every message was final or every thread complete. */
   timedOut: boolean;
   /** The web process, then each worker process; CPU seconds of the window. */
   processes: FleetProcessFigures[];
@@ -162,10 +166,12 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
     log(`many runs: ${runs} signed /deploys from ${channels.length} channels, ${DEPLOY_CONCURRENCY} in flight, to ${options.workers} worker processes`);
     const { acks, refused } = await sendDeploys({ eventsUrl: fleet.eventsUrl, signingSecret: SIGNING_SECRET, context, channels, runs });
     const createMs = Date.now() - t0;
-    log(`many runs: ${runs - refused} runs created in ${createMs} ms; waiting for every run message to show its outcome`);
+    log(`many runs: ${runs - refused} runs created in ${createMs} ms; waiting for every run message to show its outcome and every thread to be complete`);
 
     const deadline = t0 + options.timeoutS * 1000;
     let rendered = 0;
+    let threads = 0;
+    let renderedAtMs: number | undefined;
     let lastLog = Date.now();
     // CPU is sampled from /proc, never from /metrics: each scrape reads every service's history and the queues
     // in Redis, and scraping three processes every POLL_MS (Prometheus scrapes every 15 s or more) would count the
@@ -173,16 +179,18 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
     const cpuSamples: CpuSample[] = [];
     while (Date.now() < deadline) {
       cpuSamples.push({ atMs: Date.now() - t0, flightdeck: delta(fleetCpu(), cpuBefore.flightdeck), emulators: delta(processCpuSeconds(emulators.pid), cpuBefore.emulators) });
-      rendered = await emulators.finishedMessages();
-      if (rendered >= runs - refused) break;
+      ({ messages: rendered, threads } = await emulators.progress());
+      if (rendered >= runs - refused) renderedAtMs ??= Date.now() - t0;
+      // A run's work ends with its thread, not its message: the calls and commands per run count all of it.
+      if (rendered >= runs - refused && threads >= runs - refused) break;
       if (Date.now() - lastLog > 10_000) {
         lastLog = Date.now();
-        log(`many runs: ${rendered} of ${runs} messages final after ${Math.round((Date.now() - t0) / 1000)} s`);
+        log(`many runs: ${rendered} of ${runs} messages final, ${threads} threads complete after ${Math.round((Date.now() - t0) / 1000)} s`);
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     const windowMs = Date.now() - t0;
-    const timedOut = rendered < runs - refused;
+    const timedOut = rendered < runs - refused || threads < runs - refused;
     const flightdeckCpu = fleet.cpuSeconds();
     const emulatorCpu = processCpuSeconds(emulators.pid);
     const driverCpu = process.cpuUsage(cpuBefore.driver);
@@ -215,7 +223,9 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
       runsPerSecond: lastEnded === undefined ? undefined : outcomes.terminal / ((lastEnded - t0) / 1000),
       renderedFinal: rendered,
       messagesPosted: tallies.messagesPosted,
-      wallToRenderedMs: timedOut ? undefined : windowMs,
+      wallToRenderedMs: renderedAtMs,
+      threadsComplete: threads,
+      wallToThreadsMs: timedOut ? undefined : windowMs,
       messageLag,
       timedOut,
       processes: fleet.processes.map((p, i) => ({ name: p.name, peakRssMiB: peakRss[i], cpuSeconds: delta(flightdeckCpu[i], processCpuBefore[i]) })),

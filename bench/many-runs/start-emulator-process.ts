@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { MessageLagFigures } from '../message-lag.js';
-import type { EmulatorAddresses, EmulatorAnswer, EmulatorRequest, EmulatorStarted, EmulatorTallies, EmulatorWorld, SlashCommandContext } from './emulator-messages.js';
+import type { EmulatorAddresses, EmulatorAnswer, EmulatorRequest, EmulatorStarted, EmulatorTallies, EmulatorWorld, SlackProgress, SlashCommandContext } from './emulator-messages.js';
 
 const ENTRY = join(import.meta.dirname, 'emulator-process.ts');
 /** Seeding 10,000 Deployments on a busy machine takes a while; a process silent this long has failed. */
@@ -14,7 +14,7 @@ export interface EmulatorProcess extends EmulatorAddresses {
   pid: number;
   slashCommandContext(count: number): Promise<SlashCommandContext>;
   mark(t0: number): Promise<void>;
-  finishedMessages(): Promise<number>;
+  progress(): Promise<SlackProgress>;
   tallies(o: { runs: number; windowMs: number; slackCallLog?: string }): Promise<EmulatorTallies>;
   messageLag(o: { redisUrl: string; prefix: string; boundMs: number }): Promise<MessageLagFigures>;
   /** Closes the IPC channel, on which the process closes the emulators and exits; resolves when it has. */
@@ -65,7 +65,7 @@ export async function startEmulatorProcess(world: EmulatorWorld): Promise<Emulat
     pid: child.pid ?? -1,
     slashCommandContext: (count) => ask({ kind: 'slash-command-context', count }),
     mark: (t0) => ask({ kind: 'mark', t0 }),
-    finishedMessages: () => ask({ kind: 'finished-messages' }),
+    progress: () => ask({ kind: 'progress' }),
     tallies: (o) => ask({ kind: 'tallies', ...o }),
     messageLag: (o) => ask({ kind: 'message-lag', ...o }),
     async stop() {

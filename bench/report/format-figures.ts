@@ -76,7 +76,11 @@ export function manyRunsTable(r: ManyRunsResult): string[] {
     ['final states', Object.entries(r.states).map(([state, n]) => `${state} ${n}`).join(', ') || 'none read'],
     ['wall time, first /deploy → last run terminal (Redis `endedAt`)', r.wallToTerminalMs === undefined ? '—' : `${num(r.wallToTerminalMs / 1000, 2)} s`],
     ['runs/s to terminal', num(r.runsPerSecond, 1)],
-    ['wall time, first /deploy → every Slack message shows its outcome', r.timedOut ? `not reached: ${r.renderedFinal} of ${r.runs} after ${num(r.windowMs / 1000, 0)} s` : `${num((r.wallToRenderedMs ?? 0) / 1000, 2)} s`],
+    ['wall time, first /deploy → every Slack message shows its outcome', r.wallToRenderedMs === undefined ? `not reached: ${r.renderedFinal} of ${r.runs} after ${num(r.windowMs / 1000, 0)} s` : `${num(r.wallToRenderedMs / 1000, 2)} s`],
+    [
+      'wall time, first /deploy → every run thread complete (summary, then the deployment log)',
+      r.wallToThreadsMs === undefined ? `not reached: ${r.threadsComplete} of ${r.runs} after ${num(r.windowMs / 1000, 0)} s` : `${num(r.wallToThreadsMs / 1000, 2)} s`,
+    ],
     ['message lag: run ended → its message shows it (bound per message)', describeMessageLag(r.messageLag)],
     ['messages in the run channels', `${r.messagesPosted} for ${r.runs} runs`],
     ['peak RSS per flightdeck process (VmHWM)', r.processes.map((p) => `${p.name} ${num(p.peakRssMiB, 0)} MiB`).join(', ')],

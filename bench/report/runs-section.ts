@@ -34,7 +34,7 @@ function boundsOf(r: ManyRunsResult): string[] {
     `  a silence towards every channel (what a client-wide pause for Retry-After looks like), ${c.silentSeconds.toFixed(1)} s without any call in all.`,
     `  Admitted writes: ${c.writesPerSecond.toFixed(1)} per second over the window.`,
   );
-  if (r.timedOut) lines.push(`- The time limit (${r.windowMs / 1000} s) ran out before every message showed its outcome.`);
+  if (r.timedOut) lines.push(`- The time limit (${r.windowMs / 1000} s) ran out before every message showed its outcome and every thread was complete.`);
   if (r.cpuProfile) {
     lines.push(`- CPU profile of the flightdeck process (\`--cpu-prof\`, ${r.cpuProfilePath ?? ''}), top self time:`);
     for (const hot of r.cpuProfile.slice(0, 8)) lines.push(`  - ${hot.selfPercent.toFixed(1)}% \`${hot.name}\`${hot.where ? ` (${hot.where})` : ''}`);
@@ -87,6 +87,9 @@ export function runsSection(r: ManyRunsResult | undefined, series: readonly Many
     '- Kubernetes: every request the emulator received during the window. Every Deployment is in one emulator instance',
     '  (one kubeconfig context, one namespace per service), as one cluster would hold them; its controller reads a',
     "  Deployment's ReplicaSets and Pods through its owner index and skips Deployments that have settled.",
+    '- The window runs from the first /deploy until every run message shows its outcome and every run thread is complete',
+    '  (its deployment log, posted after the summary and every other reply, is in it), or the time limit: the calls and',
+    '  commands per run count all of a run\'s work, its thread included.',
     '- Slack: every Web API call the emulator received during the window, including the ones it answered 429.',
     '- Redis: a `redis-server` started for this measurement only; `CONFIG RESETSTAT` right before the first /deploy and',
     '  `INFO commandstats` at the end, minus the bench\'s own `INFO`/`CONFIG`; the bench reads nothing else from Redis inside',
