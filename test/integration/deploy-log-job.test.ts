@@ -41,7 +41,7 @@ function startWorker(): void {
       done();
     },
   });
-  const deps = { redis: h.redis, keyPrefix: h.prefix, store: h.store, notifier: h.slackNotifier(), logger: createLogger('info', sink), now: Date.now, channelSpacingMs: 50 };
+  const deps = { redis: h.redis, keyPrefix: h.prefix, store: h.store, queues: h.queues, notifier: h.slackNotifier(), logger: createLogger('info', sink), now: Date.now, channelSpacingMs: 50 };
   const handlers: Record<string, (job: Job, token?: string) => Promise<void>> = {
     render: createRenderProcessor(deps),
     thread: createThreadProcessor(deps),

@@ -73,7 +73,7 @@ export async function startRenderHarness(): Promise<RenderHarness> {
     slackNotifier: () => new SlackNotifier(createSlackClient({ token: slack.token, apiUrl: slack.apiUrl })),
     startRenderWorker(notifier, options = {}) {
       const { concurrency = 1, channelSpacingMs = 50, ...rest } = options;
-      const render = createRenderProcessor({ redis, keyPrefix: prefix, store, notifier, logger, channelSpacingMs, ...rest });
+      const render = createRenderProcessor({ redis, keyPrefix: prefix, store, notifier, logger, queues, channelSpacingMs, ...rest });
       const thread = createThreadProcessor({ redis, keyPrefix: prefix, store, notifier, logger });
       const worker = new Worker(NOTIFY_QUEUE, (job, token) => (job.name === 'thread' ? thread(job, token) : render(job, token)), {
         connection,

@@ -5,7 +5,7 @@ import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { createRollbackRun } from '../../src/run/core/create-rollback-run.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import { RunStore } from '../../src/run/store/run-store.js';
-import type { Run } from '../../src/run/core/run-schema.js';
+import { RUN_SCHEMA_VERSION, type Run } from '../../src/run/core/run-schema.js';
 import { transition } from '../../src/run/core/transition.js';
 import { deleteKeys } from '../support/delete-keys.js';
 import { runUid } from '../../src/run/store/run-uid.js';
@@ -130,6 +130,6 @@ describe('RunStore locks', () => {
     const doc = JSON.parse((await redis.hget(`{${prefix}}:run:${run.id}`, 'doc'))!) as Record<string, unknown>;
     delete doc.schemaVersion;
     await redis.hset(`{${prefix}}:run:${run.id}`, 'doc', JSON.stringify(doc));
-    await expect(store.get(run.id)).rejects.toMatchObject({ code: 'internal', message: `Run ${run.id} was stored with run schema version 1; this flightdeck reads versions 2 to 5.` });
+    await expect(store.get(run.id)).rejects.toMatchObject({ code: 'internal', message: `Run ${run.id} was stored with run schema version 1; this flightdeck reads versions 2 to ${RUN_SCHEMA_VERSION}.` });
   });
 });

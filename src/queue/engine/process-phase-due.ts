@@ -13,7 +13,7 @@ export function createPhaseDueProcessor(deps: Pick<WorkerDeps, 'redis' | 'keyPre
   const pacer = createChannelPacer(deps.redis, deps.keyPrefix);
   return async (job: Job, token?: string): Promise<void> => {
     const { runId, phaseId } = phaseDueJobSchema.parse(job.data);
-    const current = await runWithMessage(deps.store, pacer, runId, job, token);
+    const current = await runWithMessage(deps.store, runId, job, token);
     if (!current) return;
     // Applying again after the job slept for its turn changes nothing: the phase is open already.
     const run = await deps.engine.apply(runId, { type: 'phase-due', phaseId });

@@ -3,32 +3,36 @@ import { isFlightdeckError } from '../../errors/flightdeck-error.js';
 import type { RunStore } from '../../run/store/run-store.js';
 import type { Run } from '../../run/core/run-schema.js';
 import type { ChannelPacer } from './channel-pacer.js';
-import { sleepJob } from './sleep-job.js';
+import { sleepJob, sleepUntilWoken } from './sleep-job.js';
+import { waiterOf } from './wake-jobs.js';
 import type { ReplyOrder } from './reply-order.js';
 import { retryAfterOf } from './retry-after-of.js';
 
 /** How long a posted reply's claim is kept: far longer than any job's retries last. */
 const CLAIM_TTL_SECONDS = 7 * 24 * 3600;
 
-/** How long a reply waits for the run message it belongs under before looking again. */
-const WAIT_FOR_MESSAGE_MS = 1000;
-/** How long after the first post's turn a reply looks again: the post and the stored ts take a moment. */
-const AFTER_FIRST_POST_MS = 250;
+/**
+ * How long a reply sleeps for the run message it belongs under, at most: the render that posts the message
+ * wakes it, so this only bounds how late it goes should that wake be lost.
+ */
+const WAIT_FOR_MESSAGE_MS = 15_000;
 
 /**
- * The run a thread reply belongs to, once its message exists. Until the message is posted the job is
- * put back as delayed (not failed: the render that posts it is already queued): until just after the turn
- * the first post sleeps for when it has one, since no earlier look can find the message (each look is two
- * job moves in Redis), else for {@link WAIT_FOR_MESSAGE_MS}. Undefined when the run is gone, so there is
- * nothing to reply to.
+ * The run a thread reply belongs to, once its message exists. Until the message is posted the job sleeps
+ * as delayed (not failed: the render that posts it is already queued) among the run's message waiters, and
+ * that render wakes it once the message is recorded (process-render.ts): one sleep, where looking every
+ * second cost a run's replies a dozen (each about 25 Redis commands) behind a channel's line of first posts.
+ * Undefined when the run is gone, so there is nothing to reply to.
  */
-export async function runWithMessage(store: RunStore, pacer: ChannelPacer, runId: string, job: Job, token: string | undefined): Promise<Run | undefined> {
+export async function runWithMessage(store: RunStore, runId: string, job: Job, token: string | undefined): Promise<Run | undefined> {
   const run = await store.get(runId);
   if (!run) return undefined;
   if (run.messageTs) return run;
-  const firstPostIn = await pacer.aheadRenderIn(runId);
-  const wait = firstPostIn === undefined ? WAIT_FOR_MESSAGE_MS : Math.max(WAIT_FOR_MESSAGE_MS, firstPostIn + AFTER_FIRST_POST_MS);
-  return sleepJob(job, token, wait);
+  if (await store.renders.awaitMessage(runId, waiterOf(job.queueName, job.id ?? job.name))) {
+    const posted = await store.get(runId);
+    if (posted?.messageTs) return posted;
+  }
+  return sleepUntilWoken(job, token, WAIT_FOR_MESSAGE_MS);
 }
 
 /**
@@ -88,7 +92,7 @@ export async function postReply(
   post: (run: Run) => Promise<void>,
 ): Promise<{ run: Run; posted: boolean } | undefined> {
   if (place !== undefined) await deps.order.join(runId, job, place);
-  const run = await runWithMessage(deps.store, deps.pacer, runId, job, token);
+  const run = await runWithMessage(deps.store, runId, job, token);
   // Behind an earlier reply, this one still books and keeps its place in the channel's line: it sleeps
   // until its turn, then waits there for the earlier reply rather than going to the back of the line.
   const before = run && place !== undefined ? await deps.order.behind(runId, job, place) : undefined;

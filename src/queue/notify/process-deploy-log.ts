@@ -2,15 +2,16 @@ import type { Job } from 'bullmq';
 import { deployLogJobId, deployLogJobSchema, summaryJobId } from '../engine/job-schemas.js';
 import type { WorkerDeps } from '../engine/worker-deps.js';
 import { createChannelPacer } from './channel-pacer.js';
-import { sleepJob } from './sleep-job.js';
+import { sleepUntilWoken } from './sleep-job.js';
 import { postReply } from './notify-once.js';
 import { createReplyOrder, jobPending } from './reply-order.js';
 
 /**
  * How long the log waits, at least, before looking again whether the summary it follows is out. The summary
- * wakes it once posted, so this only bounds how late it goes when that wake is lost.
+ * wakes it once posted (it sleeps as a delayed job for that, never in the worker), so this only bounds how late
+ * it goes when that wake is lost.
  */
-const WAIT_FOR_SUMMARY_MS = 5000;
+const WAIT_FOR_SUMMARY_MS = 15_000;
 /** How long after the summary's turn (or the first post's, before the summary has one) the log looks again. */
 const AFTER_TURN_MS = 250;
 
@@ -37,7 +38,7 @@ export function createDeployLogProcessor(deps: Pick<WorkerDeps, 'redis' | 'keyPr
       // The summary cannot be out before its turn, nor before the run message it replies under: no earlier
       // look can find it (each look is two job moves in Redis).
       const turn = (await replies.pacer.turnIn(summaryJobId(stored))) ?? (stored.messageTs ? undefined : await replies.pacer.aheadRenderIn(runId));
-      await sleepJob(job, token, Math.max(WAIT_FOR_SUMMARY_MS, (turn ?? 0) + AFTER_TURN_MS));
+      await sleepUntilWoken(job, token, Math.max(WAIT_FOR_SUMMARY_MS, (turn ?? 0) + AFTER_TURN_MS));
     }
     const result = await postReply(replies, job, token, runId, undefined, async (run) => {
       deps.logger.debug({ run: runId }, 'uploading the deployment log');

@@ -11,6 +11,7 @@ import type { RunNotifier } from './run-notifier.js';
 import { createChannelPacer, renderWaitingKeyOf } from './channel-pacer.js';
 import { sleepJob } from './sleep-job.js';
 import { retryAfterOf } from './retry-after-of.js';
+import { wakeJobs, type WakeQueues } from './wake-jobs.js';
 
 export interface ProcessRenderOptions {
   redis: RedisClient;
@@ -19,6 +20,8 @@ export interface ProcessRenderOptions {
   store: RunStore;
   notifier: RunNotifier;
   logger: Logger;
+  /** Where the replies asleep until the run's message is posted wait: the render that records it wakes them. */
+  queues: WakeQueues;
   /** Minimum spacing of Slack writes in one channel. Default CHANNEL_SPACING_MS (1100 ms). */
   channelSpacingMs?: number;
   /**
@@ -182,6 +185,8 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       if (wait > 0) await sleepUntilTurn(wait);
       try {
         await write(read, owner);
+        // The first seq recorded for the message: the replies asleep until it exists may go now.
+        if (read.rendered === 0) await wakeJobs(options.queues, await store.renders.takeMessageWaiters(runId), logger);
       } catch (err) {
         const retryAfterMs = retryAfterOf(err);
         if (retryAfterMs === undefined) throw err;

@@ -33,6 +33,16 @@ export async function sleepJob(job: Job, token: string | undefined, ms: number):
   throw new DelayedError();
 }
 
+/**
+ * Puts the job to sleep for at most `ms` as a delayed job, never in the worker, so that whoever ends its wait
+ * may wake it early (`Job.promote`, see wake-jobs.ts); never returns. `ms` bounds how late it goes should that
+ * wake be lost.
+ */
+export async function sleepUntilWoken(job: Job, token: string | undefined, ms: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + ms, token);
+  throw new DelayedError();
+}
+
 /** At most `size` holders at once; the others wait in arrival order. */
 function permits(size: number): { take(): Promise<void>; give(): void } {
   let held = 0;

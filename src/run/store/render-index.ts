@@ -3,7 +3,10 @@ import type { Run } from '../core/run-schema.js';
 import { evalScript } from './eval-script.js';
 import { parseRun } from './parse-run.js';
 import { RAISE_SEQ_SCRIPT } from './raise-seq-script.js';
-import { ADOPT_LEGACY_RENDER_DUE_SCRIPT, HOLD_LOCK_SCRIPT, MESSAGE_LAG_SCRIPT, RELEASE_LOCK_SCRIPT } from './render-scripts.js';
+import { ADOPT_LEGACY_RENDER_DUE_SCRIPT, AWAIT_MESSAGE_SCRIPT, HOLD_LOCK_SCRIPT, MESSAGE_LAG_SCRIPT, RELEASE_LOCK_SCRIPT, TAKE_WAITERS_SCRIPT } from './render-scripts.js';
+
+/** How long a run's message waiters are kept: far longer than any of them sleeps. */
+const WAITERS_TTL_MS = 60 * 60 * 1000;
 import type { RunKeys } from './run-keys.js';
 
 /** A run as a render reads it: see {@link RenderIndex.readForRender}. */
@@ -92,6 +95,19 @@ export class RenderIndex {
    */
   async renderWaiting(id: string): Promise<boolean> {
     return (await this.redis.exists(this.keys.renderWaiting(id))) === 1;
+  }
+
+  /**
+   * Counts `waiter` (`<queue>:<job id>`) among the jobs that sleep until the run's message is posted, unless it
+   * is already: true when a render has recorded the message (the waiter need not sleep).
+   */
+  async awaitMessage(id: string, waiter: string): Promise<boolean> {
+    return Number(await evalScript(this.redis, AWAIT_MESSAGE_SCRIPT, [this.keys.run(id), this.keys.messageWaiters(id)], [waiter, WAITERS_TTL_MS])) > 0;
+  }
+
+  /** The jobs asleep until the run's message is posted (see {@link awaitMessage}), forgotten once returned. */
+  async takeMessageWaiters(id: string): Promise<string[]> {
+    return (await evalScript(this.redis, TAKE_WAITERS_SCRIPT, [this.keys.messageWaiters(id)], [])) as string[];
   }
 
   /** Releases the render lock if `owner` still holds it. */

@@ -1,6 +1,24 @@
 import { luaScript } from './eval-script.js';
 
 /** Takes a free lock, or renews it for its holder. KEYS: lock. ARGV: owner, ttl ms. Returns 1 when held. */
+/**
+ * Adds a job (ARGV[1]) to the run's message waiters (KEYS[2], kept ARGV[2] ms) and returns the seq its message
+ * shows (KEYS[1]'s `rendered`), in one step: a render that records a first seq after this finds the job among
+ * the waiters, and one before it shows here, so no wake is lost between the look and the sleep.
+ */
+export const AWAIT_MESSAGE_SCRIPT = luaScript(`
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return tonumber(redis.call('HGET', KEYS[1], 'rendered') or '0')
+`);
+
+/** Returns the run's message waiters (KEYS[1]) and forgets them. */
+export const TAKE_WAITERS_SCRIPT = luaScript(`
+local waiters = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+return waiters
+`);
+
 export const HOLD_LOCK_SCRIPT = luaScript(`
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then return 0 end

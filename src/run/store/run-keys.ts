@@ -32,6 +32,8 @@ export interface RunKeys {
   renderLock(id: string): string;
   /** Marks the render of the run sleeping for its turn (`<job>`, or `ahead:<job>` ahead of the channel's line), which reads the run when it wakes. */
   renderWaiting(id: string): string;
+  /** Jobs (`<queue>:<job id>`) asleep until the run's message is posted; the render that posts it wakes them. */
+  messageWaiters(id: string): string;
   once(key: string): string;
   /** Who opened the app's Home tab, scored by when they last did (ms): their tabs are re-rendered on run changes. */
   homeViewers: string;
@@ -64,6 +66,7 @@ export function runKeys(prefix: string): RunKeys {
     legacyRenderDue: `${base}render-due`,
     renderLock: (id) => `${base}render-lock:${id}`,
     renderWaiting: (id) => `${base}render-waiting:${id}`,
+    messageWaiters: (id) => `${base}message-waiters:${id}`,
     once: (key) => `${base}once:${key}`,
     homeViewers: `${base}home-viewers`,
   };
