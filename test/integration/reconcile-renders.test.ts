@@ -5,7 +5,7 @@ import { createLogger } from '../../src/observability/create-logger.js';
 import { createQueues, type Queues } from '../../src/queue/engine/create-queues.js';
 import { renderJobId } from '../../src/queue/engine/job-schemas.js';
 import { reconcileRuns } from '../../src/queue/engine/reconcile-runs.js';
-import { RunEngine } from '../../src/queue/engine/run-engine.js';
+import { RunEngine, type RenderAsk } from '../../src/queue/engine/run-engine.js';
 import type { Effect } from '../../src/run/core/run-event.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { RunStore } from '../../src/run/store/run-store.js';
@@ -77,15 +77,15 @@ describe('the renders a reconcile pass asks for', () => {
     });
     // While the pass works through the runs it read due, the second one's message is shown by its render.
     class ShowingEngine extends RunEngine {
-      override async dispatch(run: Run, effects: readonly Effect[]): Promise<void> {
+      override async dispatch(run: Run, effects: readonly Effect[], render?: RenderAsk): Promise<void> {
         if (run.id === behind.id) await showMessage(shownMeanwhile);
-        await super.dispatch(run, effects);
+        await super.dispatch(run, effects, render);
       }
     }
 
     await reconcileRuns(store, new ShowingEngine({ store, queues, now: Date.now, logger }), logger, options(boundMs));
 
-    expect(await queued(renderJobId(behind, behind.seq, true))).toBe(true);
-    expect(await queued(renderJobId(shownMeanwhile, shownMeanwhile.seq, true))).toBe(false);
+    expect(await queued(renderJobId(behind, behind.seq, 'late'))).toBe(true);
+    expect(await queued(renderJobId(shownMeanwhile, shownMeanwhile.seq, 'late'))).toBe(false);
   });
 });

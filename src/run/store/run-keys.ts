@@ -32,6 +32,11 @@ export interface RunKeys {
   renderLock(id: string): string;
   /** Marks the render of the run sleeping for its turn (`<job>`, or `ahead:<job>` ahead of the channel's line), which reads the run when it wakes. */
   renderWaiting(id: string): string;
+  /**
+   * Names the render job the engine queued for the run (`render-…-marked`) until that job reads the run: later
+   * changes meanwhile queue none, since it will show them. Expires, so a job lost before its read blocks none for long.
+   */
+  renderQueued(id: string): string;
   once(key: string): string;
   /** Who opened the app's Home tab, scored by when they last did (ms): their tabs are re-rendered on run changes. */
   homeViewers: string;
@@ -64,6 +69,7 @@ export function runKeys(prefix: string): RunKeys {
     legacyRenderDue: `${base}render-due`,
     renderLock: (id) => `${base}render-lock:${id}`,
     renderWaiting: (id) => `${base}render-waiting:${id}`,
+    renderQueued: (id) => `${base}render-queued:${id}`,
     once: (key) => `${base}once:${key}`,
     homeViewers: `${base}home-viewers`,
   };
