@@ -67,6 +67,26 @@ describe('the renders a reconcile pass asks for', () => {
     expect(await queued(renderJobId(lost, lost.seq))).toBe(true);
   });
 
+  it('asks for none while the render the engine queued has not read the run, nor while a render is under way', async () => {
+    const engine = new RunEngine({ store, queues, now: Date.now, logger });
+    const queuedRun = await createStoredRun(store, 'api', 'C1');
+    const underWay = await createStoredRun(store, 'web', 'C1');
+    await engine.enqueueRender(queuedRun);
+    const marked = renderJobId(queuedRun, queuedRun.seq, 'marked');
+    expect(await queued(marked)).toBe(true);
+    // A render of `underWay` holds its lock: it has read the run, or will once it has the lock.
+    await store.renders.holdRenderLock(underWay.id, 'a-render', 60_000);
+
+    await reconcileRuns(store, engine, logger, options(60_000));
+
+    expect(await queued(renderJobId(queuedRun, queuedRun.seq))).toBe(false);
+    expect(await queued(renderJobId(underWay, underWay.seq))).toBe(false);
+    // Once that render let go without showing the run, the next pass asks again.
+    await store.renders.releaseRenderLock(underWay.id, 'a-render');
+    await reconcileRuns(store, engine, logger, options(60_000));
+    expect(await queued(renderJobId(underWay, underWay.seq))).toBe(true);
+  });
+
   it('sends none ahead of the line for a message shown since the pass first read it', async () => {
     const boundMs = 50;
     const behind = await createStoredRun(store, 'api', 'C1');

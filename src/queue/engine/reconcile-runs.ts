@@ -130,8 +130,9 @@ async function reconcileDueRuns(store: RunStore, engine: RunEngine, logger: Logg
 async function reconcileActiveRun(store: RunStore, engine: RunEngine, logger: Logger, run: Run): Promise<number> {
   if (isTerminal(run.state)) return 0;
   // The guards' scheduler lives in Redis, but a crash between committing `start-guards` and enqueueing it
-  // would leave a rollout unwatched; guards-start is idempotent, so asking again is cheap.
-  if (guardsWatching(run)) await engine.dispatch(run, [{ type: 'start-guards' }], 'again');
+  // would leave a rollout unwatched; guards-start is idempotent, so asking again is cheap. No render with it:
+  // every recheck would queue one, and a message behind its run gets its render from the pass's render-due loop.
+  if (guardsWatching(run)) await engine.dispatch(run, [{ type: 'start-guards' }], 'none');
   if (run.state === 'rolling-back' && run.rollbackRunId) {
     const rollback = await store.get(run.rollbackRunId);
     return rollback && (await finishRollback({ store, engine, logger }, rollback)) ? 1 : 0;

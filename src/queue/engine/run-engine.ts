@@ -26,10 +26,10 @@ export const RENDER_QUEUED_TTL_MS = 60_000;
 /**
  * What a dispatch asks for the run's message. `changed` (the run just changed): a render job, unless a render
  * queued or sleeping ahead of the line will read the run after this change. `again` (the reconciler asking
- * again for a seq whose render may be queued already): the same, but its job takes no mark, since it may
- * collapse into a job that has already read the run.
+ * again for a seq whose render may be queued already): the same, nor while a render is under way, and its job
+ * takes no mark, since it may collapse into a job that has already read the run. `none`: no render.
  */
-export type RenderAsk = 'changed' | 'again';
+export type RenderAsk = 'changed' | 'again' | 'none';
 
 export interface RunEngineOptions {
   store: RunStore;
@@ -161,7 +161,7 @@ export class RunEngine {
           break;
       }
     }
-    await this.enqueueRender(run, render);
+    if (render !== 'none') await this.enqueueRender(run, render);
   }
 
   /**
@@ -188,7 +188,7 @@ export class RunEngine {
    * would only find it shown and stop (a job is about 50 Redis commands). `late` (the message trailed its run
    * past the bound) asks regardless, with an id of its own, so it does not collapse into a render waiting in line.
    */
-  async enqueueRender(run: Run, ask: RenderAsk | 'late' = 'changed'): Promise<void> {
+  async enqueueRender(run: Run, ask: Exclude<RenderAsk, 'none'> | 'late' = 'changed'): Promise<void> {
     const { store, queues, coalesceRenders } = this.options;
     let kind: RenderKind = ask === 'late' ? 'late' : 'plain';
     if (ask !== 'late' && coalesceRenders !== false) {
