@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/create-logger.js';
 import { renderJobId } from '../../src/queue/engine/job-schemas.js';
 import { reconcileRuns } from '../../src/queue/engine/reconcile-runs.js';
-import { RunEngine } from '../../src/queue/engine/run-engine.js';
+import { RENDER_QUEUED_TTL_MS, RunEngine } from '../../src/queue/engine/run-engine.js';
 import type { RunEvent } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -66,6 +66,28 @@ describe("a run's render-queued mark", () => {
     // Eight changes, two render jobs: one post and one edit of the run message (the pauses post thread replies too).
     const messageWrites = h.slack.calls.filter((call) => (call.method === 'chat.postMessage' || call.method === 'chat.update') && call.args.thread_ts === undefined);
     expect(messageWrites.map((call) => call.method)).toEqual(['chat.postMessage', 'chat.update']);
+  });
+
+  it('is taken by one job at a time, lapses, and is given up only by its own job or by a late render', async () => {
+    const created = await h.createStoredRun();
+    const { renders } = h.store;
+    const mark = renderJobId(created, created.seq, 'marked');
+    expect(await renders.renderWanted(created.id, { jobId: mark, ttlMs: RENDER_QUEUED_TTL_MS })).toBe(true);
+    expect(await renders.renderWanted(created.id, { jobId: 'render-another', ttlMs: RENDER_QUEUED_TTL_MS })).toBe(false);
+    expect(await renders.renderWanted(created.id)).toBe(false);
+    const ttl = await h.redis.pttl(markKey(created.id));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(RENDER_QUEUED_TTL_MS);
+
+    // A render of another kind reads the run too, but the marked job has yet to: the mark stays.
+    await renders.releaseRenderMarks(created.id, renderJobId(created, created.seq), false);
+    expect(await h.redis.get(markKey(created.id))).toBe(mark);
+    await renders.releaseRenderMarks(created.id, mark, false);
+    expect(await h.redis.exists(markKey(created.id))).toBe(0);
+
+    expect(await renders.renderWanted(created.id, { jobId: mark, ttlMs: RENDER_QUEUED_TTL_MS })).toBe(true);
+    await renders.releaseRenderMarks(created.id, renderJobId(created, created.seq, 'late'), true);
+    expect(await h.redis.exists(markKey(created.id))).toBe(0);
   });
 
   it('left by a job that was never added stops the run’s renders only until it lapses', async () => {
