@@ -151,7 +151,7 @@ describe('Slack writes paced per channel', () => {
     expect(slack.message(QUIET, shown.messageTs!)!.text).toBe(renderRunMessage(shown).text);
 
     // The busy channel's render sleeps for Slack's Retry-After, as a delayed job that spent no attempt.
-    const job = await queues.notify.getJob(renderJobId(busyStarted, busyStarted.seq));
+    const job = await queues.notify.getJob(renderJobId(busyStarted, busyStarted.seq, 'marked'));
     expect(await job!.getState()).toBe('delayed');
     expect(job!.attemptsMade).toBe(0);
     expect(slack.message(BUSY, busy!.messageTs!)!.text).toBe(renderRunMessage(busy!).text);

@@ -155,6 +155,8 @@ describe('what a pass still asks for', () => {
     const jobId = `guards-start-${runRef(watched)}`;
     await countedPass(0);
     expect(await queues.guards.getJob(jobId)).toBeDefined();
+    // Its message shows it: no render job comes with the guards' start, which every recheck asks for.
+    expect(await queues.notify.getJobCounts('wait', 'prioritized', 'delayed')).toEqual({ wait: 0, prioritized: 0, delayed: 0 });
     await (await queues.guards.getJob(jobId))?.remove();
     await countedPass(0);
     expect(await queues.guards.getJob(jobId)).toBeDefined();

@@ -5,7 +5,7 @@ import { createLogger } from '../../src/observability/create-logger.js';
 import { createQueues, type Queues } from '../../src/queue/engine/create-queues.js';
 import { renderJobId } from '../../src/queue/engine/job-schemas.js';
 import { reconcileRuns } from '../../src/queue/engine/reconcile-runs.js';
-import { RunEngine } from '../../src/queue/engine/run-engine.js';
+import { RunEngine, type RenderAsk } from '../../src/queue/engine/run-engine.js';
 import type { Effect } from '../../src/run/core/run-event.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { RunStore } from '../../src/run/store/run-store.js';
@@ -67,6 +67,26 @@ describe('the renders a reconcile pass asks for', () => {
     expect(await queued(renderJobId(lost, lost.seq))).toBe(true);
   });
 
+  it('asks for none while the render the engine queued has not read the run, nor while a render is under way', async () => {
+    const engine = new RunEngine({ store, queues, now: Date.now, logger });
+    const queuedRun = await createStoredRun(store, 'api', 'C1');
+    const underWay = await createStoredRun(store, 'web', 'C1');
+    await engine.enqueueRender(queuedRun);
+    const marked = renderJobId(queuedRun, queuedRun.seq, 'marked');
+    expect(await queued(marked)).toBe(true);
+    // A render of `underWay` holds its lock: it has read the run, or will once it has the lock.
+    await store.renders.holdRenderLock(underWay.id, 'a-render', 60_000);
+
+    await reconcileRuns(store, engine, logger, options(60_000));
+
+    expect(await queued(renderJobId(queuedRun, queuedRun.seq))).toBe(false);
+    expect(await queued(renderJobId(underWay, underWay.seq))).toBe(false);
+    // Once that render let go without showing the run, the next pass asks again.
+    await store.renders.releaseRenderLock(underWay.id, 'a-render');
+    await reconcileRuns(store, engine, logger, options(60_000));
+    expect(await queued(renderJobId(underWay, underWay.seq))).toBe(true);
+  });
+
   it('sends none ahead of the line for a message shown since the pass first read it', async () => {
     const boundMs = 50;
     const behind = await createStoredRun(store, 'api', 'C1');
@@ -77,15 +97,15 @@ describe('the renders a reconcile pass asks for', () => {
     });
     // While the pass works through the runs it read due, the second one's message is shown by its render.
     class ShowingEngine extends RunEngine {
-      override async dispatch(run: Run, effects: readonly Effect[]): Promise<void> {
+      override async dispatch(run: Run, effects: readonly Effect[], render?: RenderAsk): Promise<void> {
         if (run.id === behind.id) await showMessage(shownMeanwhile);
-        await super.dispatch(run, effects);
+        await super.dispatch(run, effects, render);
       }
     }
 
     await reconcileRuns(store, new ShowingEngine({ store, queues, now: Date.now, logger }), logger, options(boundMs));
 
-    expect(await queued(renderJobId(behind, behind.seq, true))).toBe(true);
-    expect(await queued(renderJobId(shownMeanwhile, shownMeanwhile.seq, true))).toBe(false);
+    expect(await queued(renderJobId(behind, behind.seq, 'late'))).toBe(true);
+    expect(await queued(renderJobId(shownMeanwhile, shownMeanwhile.seq, 'late'))).toBe(false);
   });
 });

@@ -120,7 +120,7 @@ describe('the first post of a run message', () => {
 
     const started = await engine.apply(run.id, { type: 'start', actor: 'U0ALICE' });
     expect(started.seq).toBeGreaterThan(run.seq);
-    expect(await harness.queues.notify.getJob(renderJobId(started, started.seq))).toBeUndefined();
+    expect(await harness.queues.notify.getJob(renderJobId(started, started.seq, 'marked'))).toBeUndefined();
 
     const shown = await rendered(run.id);
     expect(shown.seq).toBeGreaterThanOrEqual(started.seq);

@@ -42,7 +42,8 @@ const DUE_BATCH = 100;
  * (including runs that have just finished; past the lag bound, one render that goes ahead of the line), the
  * audit channel's announcement of an emergency run not posted yet, a rollback request of a failed run (not of one held: see process-hold.ts), and the report of a
  * rollback run that ended to the run it undid. Enqueues use deterministic job ids, so work that is already
- * queued or active collapses. This is what makes "commit, then enqueue" safe when a process dies between.
+ * queued or active collapses; renders are asked for `again` (see RenderAsk): none while a render queued by the
+ * engine has not read the run yet. This is what makes "commit, then enqueue" safe when a process dies between.
  *
  * Active runs are read only when due (the run store's reconcile-due index): after each write, and again
  * every `recheckMs` while something of theirs is in motion, so a pass costs what is due, not every active run.
@@ -72,20 +73,20 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
     if (needsRollback(run)) {
       // Only a rollback run's reason says what it undoes; a deploy's is why it ended.
       const reason = run.state === 'succeeded' ? 'a guard breached after the run succeeded' : run.reason === undefined || (typeof run.reason === 'object' && run.reason.kind === 'undoes') ? 'failed' : run.reason;
-      await engine.dispatch(run, [{ type: 'request-rollback', reason }, ...followUps]);
+      await engine.dispatch(run, [{ type: 'request-rollback', reason }, ...followUps], 'again');
       enqueued += 1;
     } else if (isHeld(run)) {
       // Same for a held run's hold, which acts once (process-hold.ts), and its summary.
-      await engine.dispatch(run, [{ type: 'hold' }, ...(run.summaryPosted ? [] : [{ type: 'summary' as const }]), ...followUps]);
+      await engine.dispatch(run, [{ type: 'hold' }, ...(run.summaryPosted ? [] : [{ type: 'summary' as const }]), ...followUps], 'again');
       enqueued += 1;
     } else if (awaitsSummary(run)) {
       // Same for the summary of a run that ended; the job id collapses with one still queued, and it renders too.
-      await engine.dispatch(run, [{ type: 'summary' }, ...followUps]);
+      await engine.dispatch(run, [{ type: 'summary' }, ...followUps], 'again');
       enqueued += 1;
     } else if (run.seq > (await store.renders.getRenderedSeq(id)) && (followUps.length > 0 || !(await store.renders.renderWaiting(id)))) {
       // Not while a render of the run sleeps for its turn: it reads the run when it wakes, and one more job
       // would only find it and stop, after waiting behind the others (a pass asked for one per run behind).
-      await engine.dispatch(run, followUps);
+      await engine.dispatch(run, followUps, 'again');
       enqueued += 1;
     }
     // Whatever became of the render that should have shown it (a dead worker's, one behind a long line),
@@ -96,7 +97,7 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
     const lagMs = now - since > messageLagBoundMs ? await store.renders.lagOf(id) : undefined;
     if (lagMs !== undefined && lagMs > messageLagBoundMs && !(await renderInHand(redis, keyPrefix, store, run.id))) {
       logger.warn({ run: run.id, seq: run.seq, lagMs }, 'run message behind its run past the bound; rendering it again');
-      await engine.enqueueRender(run, true);
+      await engine.enqueueRender(run, 'late');
       stale += 1;
     }
   }
@@ -129,8 +130,9 @@ async function reconcileDueRuns(store: RunStore, engine: RunEngine, logger: Logg
 async function reconcileActiveRun(store: RunStore, engine: RunEngine, logger: Logger, run: Run): Promise<number> {
   if (isTerminal(run.state)) return 0;
   // The guards' scheduler lives in Redis, but a crash between committing `start-guards` and enqueueing it
-  // would leave a rollout unwatched; guards-start is idempotent, so asking again is cheap.
-  if (guardsWatching(run)) await engine.dispatch(run, [{ type: 'start-guards' }]);
+  // would leave a rollout unwatched; guards-start is idempotent, so asking again is cheap. No render with it:
+  // every recheck would queue one, and a message behind its run gets its render from the pass's render-due loop.
+  if (guardsWatching(run)) await engine.dispatch(run, [{ type: 'start-guards' }], 'none');
   if (run.state === 'rolling-back' && run.rollbackRunId) {
     const rollback = await store.get(run.rollbackRunId);
     return rollback && (await finishRollback({ store, engine, logger }, rollback)) ? 1 : 0;

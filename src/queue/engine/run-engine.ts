@@ -6,13 +6,31 @@ import { foldClosingNotes } from '../../run/core/fold-closing-notes.js';
 import { transition, type Effect, type RunEvent } from '../../run/core/transition.js';
 import type { Queues } from './create-queues.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
-import { announceJobId, deployLogJobId, jobLogFileJobId, renderJobId, stepJobId, summaryJobId } from './job-schemas.js';
+import { announceJobId, deployLogJobId, jobLogFileJobId, renderJobId, stepJobId, summaryJobId, type RenderKind } from './job-schemas.js';
 import type { DryRunJob } from '../dry-run/dry-run-job.js';
 import type { StatsChartJob } from '../notify/stats-chart-job.js';
 import { WATCH_END_JOB } from '../guards/guard-scheduler.js';
 
 /** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */
 export const RUN_FAILURE_INCIDENT = 'run-failure';
+
+/**
+ * How long a run's render-queued mark stands if its job never reads the run (its process died before the add,
+ * or the job was removed or failed for good first): meanwhile the run's changes queue no render, and the
+ * reconciler asks for none but a late one, which frees the mark (RenderIndex.releaseRenderMarks). A minute: well
+ * above the seconds a render waits in a busy notify queue, so a mark rarely lapses under a live job (which would
+ * only cost a second job); and past the lag bound plus a reconcile pass, by when that late render has come, so
+ * the lapse is only the backstop.
+ */
+export const RENDER_QUEUED_TTL_MS = 60_000;
+
+/**
+ * What a dispatch asks for the run's message. `changed` (the run just changed): a render job, unless a render
+ * queued or sleeping ahead of the line will read the run after this change. `again` (the reconciler asking
+ * again for a seq whose render may be queued already): the same, nor while a render is under way, and its job
+ * takes no mark, since it may collapse into a job that has already read the run. `none`: no render.
+ */
+export type RenderAsk = 'changed' | 'again' | 'none';
 
 export interface RunEngineOptions {
   store: RunStore;
@@ -21,11 +39,12 @@ export interface RunEngineOptions {
   now: () => number;
   logger: Logger;
   /**
-   * Whether a render is queued only when no render of the run sleeps for its turn ahead of the line (one Redis
-   * read that spares a render job). Default true; the web role says false, since that read would be one more round
-   * trip before every ack, and a render it queues meanwhile finds the sleeping one and stops.
+   * Whether a render job is queued only when no render of the run is queued and has not read it yet, nor sleeps
+   * for its turn ahead of the line (one Redis script that spares a render job; see RenderIndex.renderWanted).
+   * Default true; the web role says false, since that script would be one more round trip before every ack: its
+   * render jobs take no mark, and one queued beside another finds nothing left to do.
    */
-  checkAheadRender?: boolean;
+  coalesceRenders?: boolean;
 }
 
 /**
@@ -44,7 +63,7 @@ export class RunEngine {
     const { store, now } = this.options;
     const result = await store.update(runId, (run) => foldClosingNotes(transition(run, event, now())), read ? { read } : {});
     // A change the message does not show (the summary marked posted) needs no render: a job and a Slack edit saved.
-    if (result.changed) await this.dispatch(result.run, result.effects, !result.messageCurrent);
+    if (result.changed) await this.dispatch(result.run, result.effects, result.messageCurrent ? 'none' : 'changed');
     return result.run;
   }
 
@@ -69,8 +88,8 @@ export class RunEngine {
     await this.options.queues.notify.add('stats-chart', job);
   }
 
-  /** Enqueues the work a transition asked for, and one (coalescable) message render unless `render` is false. */
-  async dispatch(run: Run, effects: readonly Effect[], render = true): Promise<void> {
+  /** Enqueues the work a transition asked for, and one (coalescable) message render; see {@link RenderAsk}. */
+  async dispatch(run: Run, effects: readonly Effect[], render: RenderAsk = 'changed'): Promise<void> {
     const { queues } = this.options;
     // Ids carry the run's seq: the same transition dispatched twice collapses, a later one is new work.
     const ref = runRef(run);
@@ -144,7 +163,7 @@ export class RunEngine {
           break;
       }
     }
-    if (render) await this.enqueueRender(run);
+    if (render !== 'none') await this.enqueueRender(run, render);
   }
 
   /**
@@ -166,14 +185,20 @@ export class RunEngine {
   }
 
   /**
-   * One render of the run as it will be when the job runs. `late` (the message trailed its run past the
-   * bound) gives it an id of its own, so it does not collapse into a render already waiting in the line.
-   * None while a render sleeps for a turn ahead of the line: it reads the run after this write when it
-   * wakes, and the job would only find it there and stop (a job is about 50 Redis commands).
+   * One render of the run as it will be when the job runs. None while a marked render is queued and has not
+   * read the run, or one sleeps for a turn ahead of the line: it reads the run after this write, and the job
+   * would only find it shown and stop (a job is about 50 Redis commands). `late` (the message trailed its run
+   * past the bound) asks regardless, with an id of its own, so it does not collapse into a render waiting in line.
    */
-  async enqueueRender(run: Run, late = false): Promise<void> {
-    if (!late && this.options.checkAheadRender !== false && (await this.options.store.renders.aheadRenderWaiting(run.id))) return;
-    const data = late ? { runId: run.id, seq: run.seq, late } : { runId: run.id, seq: run.seq };
-    await this.options.queues.notify.add('render', data, { jobId: renderJobId(run, run.seq, late) });
+  async enqueueRender(run: Run, ask: Exclude<RenderAsk, 'none'> | 'late' = 'changed'): Promise<void> {
+    const { store, queues, coalesceRenders } = this.options;
+    let kind: RenderKind = ask === 'late' ? 'late' : 'plain';
+    if (ask !== 'late' && coalesceRenders !== false) {
+      const mark = ask === 'changed' ? { jobId: renderJobId(run, run.seq, 'marked'), ttlMs: RENDER_QUEUED_TTL_MS } : undefined;
+      if (!(await store.renders.renderWanted(run.id, mark))) return;
+      if (mark) kind = 'marked';
+    }
+    const data = kind === 'late' ? { runId: run.id, seq: run.seq, late: true } : { runId: run.id, seq: run.seq };
+    await queues.notify.add('render', data, { jobId: renderJobId(run, run.seq, kind) });
   }
 }

@@ -41,9 +41,6 @@ async function publish<T>(send: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Frees the hand-off mark of a render waiting for its turn, in the line (`<job>`) or ahead of it (`ahead:<job>`). */
-const RELEASE_WAITING = `local v = redis.call('get', KEYS[1]) if v == ARGV[1] or v == 'ahead:' .. ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
-
 /**
  * How long the render lock lives without renewal: how soon a dead worker's render stops blocking the next.
  * Short, since a lapse is safe: the write is then not recorded and the run renders again.
@@ -88,7 +85,9 @@ class RenderLockLapsedError extends Error {
  * only while the lock is still held, so an older rendering can never land last unnoticed. Every write takes
  * its turn in the channel (shared with thread replies) so a busy channel stays under Slack's rate limit.
  * While one render of a run sleeps for its turn, the run's later renders leave it to that one: it reads the
- * run when its turn comes, so a run holds at most one turn however often it changes.
+ * run when its turn comes, so a run holds at most one turn however often it changes. Likewise the engine queues
+ * no render while the run's marked render is queued and has not read it (see RunEngine.enqueueRender): the
+ * job gives up that mark right before its read, so a change stored after the read queues a render of its own.
  *
  * A run's first message goes ahead of the line, since its replies, alerts and buttons all wait for it; so
  * does the render of a message that has trailed its run for longer than `messageLagBoundMs` (or that the
@@ -163,8 +162,8 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       store.renders.holdRenderLock(runId, owner, RENDER_LOCK_MS).catch((err: unknown) => logger.warn({ err, run: runId }, 'could not renew the render lock'));
     }, RENDER_LOCK_RENEW_MS);
     try {
-      // Given up before the run is read: a render that still sees this mark leaves its change to the read below.
-      await redis.eval(RELEASE_WAITING, 1, waitingKey, jobId);
+      // Given up before the run is read: an engine or render that still sees a mark leaves its change to the read below.
+      await store.renders.releaseRenderMarks(runId, jobId, late === true);
       const read = await store.renders.readForRender(runId);
       if (!read || read.run.seq <= read.rendered) return;
       const { run } = read;

@@ -3,7 +3,16 @@ import type { Run } from '../core/run-schema.js';
 import { evalScript } from './eval-script.js';
 import { parseRun } from './parse-run.js';
 import { RAISE_SEQ_SCRIPT } from './raise-seq-script.js';
-import { ADOPT_LEGACY_RENDER_DUE_SCRIPT, AWAIT_MESSAGE_SCRIPT, HOLD_LOCK_SCRIPT, MESSAGE_LAG_SCRIPT, RELEASE_LOCK_SCRIPT, TAKE_WAITERS_SCRIPT } from './render-scripts.js';
+import {
+  ADOPT_LEGACY_RENDER_DUE_SCRIPT,
+  AWAIT_MESSAGE_SCRIPT,
+  HOLD_LOCK_SCRIPT,
+  MESSAGE_LAG_SCRIPT,
+  RELEASE_LOCK_SCRIPT,
+  RELEASE_RENDER_MARKS_SCRIPT,
+  RENDER_WANTED_SCRIPT,
+  TAKE_WAITERS_SCRIPT,
+} from './render-scripts.js';
 
 /** How long a run's message waiters are kept: far longer than any of them sleeps. */
 const WAITERS_TTL_MS = 60 * 60 * 1000;
@@ -23,7 +32,8 @@ export interface RenderRead {
 /**
  * The bookkeeping that keeps each run's Slack message converging to its run: the seq the message shows
  * (the `rendered` field beside the run's `seq`), the render-due index dated by the first change not shown,
- * and the per-run render lock. Every write of a run marks it due in the same script (see update-run-script).
+ * the per-run render lock, and the marks that spare render jobs (see {@link RenderIndex.renderWanted}). Every
+ * write of a run marks it due in the same script (see update-run-script).
  */
 export class RenderIndex {
   constructor(
@@ -82,11 +92,24 @@ export class RenderIndex {
   }
 
   /**
-   * Whether a render of the run sleeps for a turn ahead of its channel's line. It reads the run only when it
-   * wakes, after giving up this mark, so it shows every change written before the mark was seen here.
+   * Whether a render job of the run is worth queueing, in one round trip: not while a render sleeps for a turn
+   * ahead of the channel's line, nor while a marked render job is queued and has not read the run; either reads
+   * it after this check, so it shows every change written before. Given `mark` (the job about to be queued) and
+   * the answer yes, marks that job queued for `ttlMs`. Without it, only looks, and says no while a render holds
+   * the run's lock too: for a caller that asks again each pass (the reconciler), a render under way may be the
+   * one it would ask for, and a job queued behind it would most often find nothing left to do.
    */
-  async aheadRenderWaiting(id: string): Promise<boolean> {
-    return (await this.redis.get(this.keys.renderWaiting(id)))?.startsWith('ahead:') ?? false;
+  async renderWanted(id: string, mark?: { jobId: string; ttlMs: number }): Promise<boolean> {
+    const keys = [this.keys.renderWaiting(id), this.keys.renderQueued(id), this.keys.renderLock(id)];
+    return (await evalScript(this.redis, RENDER_WANTED_SCRIPT, keys, [mark?.jobId ?? '', mark?.ttlMs ?? 0])) === 1;
+  }
+
+  /**
+   * Gives up render job `jobId`'s marks just before it reads the run: its own hand-off mark, and the run's
+   * queued mark when it names the job or, for a `late` render, whatever it names (see RELEASE_RENDER_MARKS_SCRIPT).
+   */
+  async releaseRenderMarks(id: string, jobId: string, late: boolean): Promise<void> {
+    await evalScript(this.redis, RELEASE_RENDER_MARKS_SCRIPT, [this.keys.renderWaiting(id), this.keys.renderQueued(id)], [jobId, late ? '1' : '0']);
   }
 
   /**

@@ -56,3 +56,31 @@ local lag = 0
 if oldest[2] then lag = math.max(0, now - tonumber(oldest[2])) end
 return {stale, lag}
 `);
+
+/**
+ * Whether a render job of a run is worth queueing. KEYS: render-waiting, render-queued, render-lock. ARGV: the id
+ * of the job to mark queued ('' to only look), the mark's ttl ms. 0 while a render sleeps for a turn ahead of the
+ * line or a marked job is queued and has not read the run: either reads it after this change. Else 1, once the
+ * mark is taken when asked for (NX: of two asking at once, one queues). Only looking, also 0 while a render holds
+ * the run's lock: that look asks again for work it will ask for at its next pass if still owed.
+ */
+export const RENDER_WANTED_SCRIPT = luaScript(`
+local waiting = redis.call('GET', KEYS[1])
+if waiting and string.sub(waiting, 1, 6) == 'ahead:' then return 0 end
+if ARGV[1] == '' then return 1 - math.min(1, redis.call('EXISTS', KEYS[2], KEYS[3])) end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0
+`);
+
+/**
+ * What a render job gives up just before it reads the run. KEYS: render-waiting, render-queued. ARGV: job id,
+ * '1' for a late render. Its hand-off mark from waiting for a turn (`<job>` or `ahead:<job>`); the queued mark
+ * when it names the job, or whatever it names for a late render, which reads the run too and so frees a mark
+ * whose job was lost. Whoever frees the queued mark reads the run after it, so no change skipped for it is lost.
+ */
+export const RELEASE_RENDER_MARKS_SCRIPT = luaScript(`
+local waiting = redis.call('GET', KEYS[1])
+if waiting == ARGV[1] or waiting == 'ahead:' .. ARGV[1] then redis.call('DEL', KEYS[1]) end
+if ARGV[2] == '1' or redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return 0
+`);

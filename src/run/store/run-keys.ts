@@ -34,6 +34,11 @@ export interface RunKeys {
   renderWaiting(id: string): string;
   /** Jobs (`<queue>:<job id>`) asleep until the run's message is posted; the render that posts it wakes them. */
   messageWaiters(id: string): string;
+  /**
+   * Names the render job the engine queued for the run (`render-…-marked`) until that job reads the run: later
+   * changes meanwhile queue none, since it will show them. Expires, so a job lost before its read blocks none for long.
+   */
+  renderQueued(id: string): string;
   once(key: string): string;
   /** Who opened the app's Home tab, scored by when they last did (ms): their tabs are re-rendered on run changes. */
   homeViewers: string;
@@ -67,6 +72,7 @@ export function runKeys(prefix: string): RunKeys {
     renderLock: (id) => `${base}render-lock:${id}`,
     renderWaiting: (id) => `${base}render-waiting:${id}`,
     messageWaiters: (id) => `${base}message-waiters:${id}`,
+    renderQueued: (id) => `${base}render-queued:${id}`,
     once: (key) => `${base}once:${key}`,
     homeViewers: `${base}home-viewers`,
   };
