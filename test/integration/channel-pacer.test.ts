@@ -119,3 +119,28 @@ describe('channel pacer: a run first post in a busy channel', () => {
     expect(bWrite - aWrite).toBeGreaterThanOrEqual(SPACING_MS - TAKE_EARLY_MS);
   });
 });
+
+describe('channel pacer: jobs that lose their turn', () => {
+  it('book again first come first served, each its own moment, and go before the ordinary line', async () => {
+    const id = fresh();
+    const channel = `C0${id}`;
+    const [a, b, c, later] = [`${id}-a`, `${id}-b`, `${id}-c`, `${id}-later`];
+    for (const name of [a, b, c]) await pacer.book(channel, job(name));
+    // a writes at once; b and c were booked a spacing apart after it. c comes back late, a moment before b's turn
+    // ends, and takes the channel: b, at its turn, finds the channel just written.
+    await untilRedisClock(await bookedTurn(c));
+    expect(await pacer.book(channel, job(c))).toBe(0);
+    const cWrite = await lastWrite(channel);
+    expect(await pacer.book(channel, job(b))).toBeGreaterThan(0);
+    // b has lost its turn: it books again in the ahead line, a spacing after c, not at the same next moment as others.
+    expect(await aheadTurn(channel, b)).toBe(cWrite + SPACING_MS);
+    expect(await bookedTurn(b)).toBe(cWrite + SPACING_MS);
+    // A job booked now in the ordinary line goes after b.
+    expect(await pacer.book(channel, job(later))).toBeGreaterThan(0);
+    const bWrite = await writeWhenDue(channel, b);
+    const laterWrite = await writeWhenDue(channel, later);
+    expect(bWrite).toBeLessThan(laterWrite);
+    expect(bWrite - cWrite).toBeGreaterThanOrEqual(SPACING_MS - TAKE_EARLY_MS);
+    expect(await aheadTurn(channel, b)).toBeNull();
+  });
+});
