@@ -24,8 +24,8 @@ const DUE_POLL_MS = 250;
  * every worker shares one timeline. Returns 0 when the job may write now (its turn is used up), otherwise
  * how long to wait for its turn. A turn is taken only a full spacing after the last write actually
  * started, so a job woken late does not push the next one into the same second; a job that finds its turn so
- * taken books again in the ahead line (below), first come first served, rather than waiting for the next moment
- * with every other job that found the same. ARGV[3] > 0 books anew,
+ * taken books a turn of its own again, in its line, rather than waiting for the next moment with every other
+ * job that found the same. ARGV[3] > 0 books anew,
  * that many ms from now, outside the line (after a 429: the job lost its turn to Slack's clock, and the
  * run's later replies wait for it, so it goes again as soon as Slack allows, not at the back of the line;
  * the last-write rule keeps it a spacing away from the turns booked then). ARGV[5] = 1 never takes a turn
@@ -68,9 +68,8 @@ end
 -- the job wakes once, not once per spacing. A turn already due counts as going within a spacing from now.
 local function yield_until()
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (now - reserve))
-  -- A job with an ahead turn (an ahead job, or one that lost its turn, below) lets only earlier ahead turns go
-  -- first; a late ahead job whose turn was pruned keeps its place by the moment it booked.
-  local mine = tonumber(redis.call('ZSCORE', KEYS[5], KEYS[2])) or (ahead and tonumber(redis.call('GET', KEYS[2])))
+  -- A late ahead job whose turn was pruned keeps its place by the moment it booked.
+  local mine = ahead and (tonumber(redis.call('ZSCORE', KEYS[5], KEYS[2])) or tonumber(redis.call('GET', KEYS[2])))
   local turns = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', mine and ('(' .. mine) or '+inf', 'WITHSCORES', 'LIMIT', 0, 64)
   local at
   for i = 1, #turns, 2 do
@@ -82,26 +81,29 @@ local function yield_until()
   end
   return at
 end
--- A job whose turn came while another write had just started lost it: it books again in the ahead line, first
--- come first served, so it goes before the ordinary line. Waiting for just after that write instead, every job
--- that lost its turn at that moment woke at the same next moment, one of them won, and the rest lost again, turn
--- after turn, behind the jobs that kept booking after them (a summary slipped 13 times in a row).
-local function rebook_ahead(last)
-  local at = math.max(now, tonumber(redis.call('GET', KEYS[6]) or '0'), last + spacing)
-  redis.call('SET', KEYS[6], at + spacing, 'PX', at + spacing - now)
-  redis.call('SET', KEYS[2], at, 'PX', at - now + grace)
-  redis.call('ZADD', KEYS[5], at, KEYS[2])
-  redis.call('PEXPIRE', KEYS[5], at - now + grace)
-  return at - now
+-- A job whose turn came while another write had just started lost it: it books a turn of its own again, in the
+-- line it booked in. Waiting for just after that write instead, every job that lost its turn at that moment woke
+-- at the same next moment, one of them won, and the rest lost again, turn after turn, behind the jobs that kept
+-- booking after them (a summary slipped 13 times in a row). A job that finds the last write only a little late
+-- (its own turn's predecessor, woken late) still just waits for the rest of the spacing: booked again at the back
+-- of the line, it would leave that moment to no one.
+local function rebook(last)
+  local line = ahead and KEYS[6] or KEYS[1]
+  local at = math.max(now, tonumber(redis.call('GET', line) or '0'), last + spacing)
+  redis.call('SET', line, at + spacing, 'PX', at + spacing - now)
+  return wait_until(at)
 end
 local function take()
   local last = tonumber(redis.call('GET', KEYS[3]))
-  if last and last + spacing > now + early then return rebook_ahead(last) end
+  if last and last + spacing > now + early then
+    if last + spacing - now <= spacing / 2 then return wait_until(last + spacing) end
+    return rebook(last)
+  end
   local after = yield_until()
   if after then return wait_until(after) end
   redis.call('SET', KEYS[3], now, 'PX', spacing)
   redis.call('DEL', KEYS[2])
-  redis.call('ZREM', KEYS[5], KEYS[2])
+  if ahead then redis.call('ZREM', KEYS[5], KEYS[2]) end
   return 0
 end
 if notBefore > 0 then return wait_until(now + notBefore) end
