@@ -83,7 +83,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));
   const deployed = Object.entries(config.catalog.services).flatMap(([service, entry]) => entry.environments.map((environment) => ({ service, environment })));
   metrics.trackFourKeys(() => Promise.all(deployed.map(async (pair) => ({ ...pair, keys: await readFourKeys(store, pair.service, pair.environment, now(), FOUR_KEYS_DAYS) }))));
-  const engine = new RunEngine({ store, queues, now, logger, coalesceRenders: runsWorkers });
+  const engine = new RunEngine({ store, queues, now, logger, coalesceRenders: runsWorkers, paged: (service) => config.catalog.services[service]?.pagerduty !== undefined });
   // One transport for every fetch-based client: through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the host.
   const transport = createOutboundTransport(env.proxy);
   const outbound = transport.fetch;
