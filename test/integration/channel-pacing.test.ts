@@ -63,7 +63,7 @@ afterEach(async () => {
 function startNotifyWorker(): void {
   const logger = createLogger('silent');
   const notifier = new SlackNotifier(createSlackClient({ token: slack.token, apiUrl: slack.apiUrl }));
-  const deps = { redis, keyPrefix: prefix, store, engine, notifier, logger, queues };
+  const deps = { redis, keyPrefix: prefix, store, engine, notifier, logger, queues, now: Date.now };
   const handlers: Record<string, (job: Job, token?: string) => Promise<void>> = {
     render: createRenderProcessor(deps),
     thread: createThreadProcessor(deps),

@@ -3,8 +3,9 @@ import { Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/create-logger.js';
 import { NOTIFY_QUEUE } from '../../src/queue/engine/create-queues.js';
-import { deployLogJobId } from '../../src/queue/engine/job-schemas.js';
+import { deployLogJobId, summaryJobId } from '../../src/queue/engine/job-schemas.js';
 import { createDeployLogProcessor } from '../../src/queue/notify/process-deploy-log.js';
+import { createSummaryProcessor } from '../../src/queue/notify/process-summary.js';
 import { createRenderProcessor } from '../../src/queue/notify/process-render.js';
 import { createThreadProcessor } from '../../src/queue/notify/process-thread.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
@@ -42,9 +43,11 @@ function startWorker(): void {
     },
   });
   const deps = { redis: h.redis, keyPrefix: h.prefix, store: h.store, queues: h.queues, notifier: h.slackNotifier(), logger: createLogger('info', sink), now: Date.now, channelSpacingMs: 50 };
+  const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger: createLogger('silent') });
   const handlers: Record<string, (job: Job, token?: string) => Promise<void>> = {
     render: createRenderProcessor(deps),
     thread: createThreadProcessor(deps),
+    summary: createSummaryProcessor({ ...deps, engine }),
     'deploy-log': createDeployLogProcessor(deps),
   };
   worker = new Worker(NOTIFY_QUEUE, (job, token) => handlers[job.name]!(job, token), { connection, prefix: h.queues.prefix });
@@ -94,6 +97,26 @@ describe('the deploy-log job', () => {
     expect(await outcomes(run, 1)).toEqual([true]);
     expect(h.slack.calls.filter((call) => call.method === 'files.completeUploadExternal').map((call) => call.response.ok)).toEqual([false, true]);
     expect(h.slack.files).toHaveLength(1);
+  });
+
+  it('is the summary job’s own: the summary, then the log under it, once each, and a log job queued beside it by an older version posts nothing more', async () => {
+    startWorker();
+    const created = await h.createStoredRun();
+    await h.render(created);
+    const run = await h.rendered(created.id);
+    const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger: createLogger('silent') });
+    await engine.dispatch(run, [{ type: 'summary' }]);
+    // An older version queued the log as a job of its own beside the summary.
+    await h.queues.notify.add('deploy-log', { runId: run.id }, { jobId: deployLogJobId(run) });
+    expect((await outcomes(run, 2)).sort()).toEqual([false, true]);
+    const thread = h.slack.thread(CHANNEL, run.messageTs!);
+    expect(thread.filter((reply) => reply.text.startsWith('Deployment summary'))).toHaveLength(1);
+    expect(h.slack.files.filter((file) => file.threadTs === run.messageTs)).toHaveLength(1);
+    // The log is uploaded after the summary was posted.
+    const summaryAt = Number(thread.find((reply) => reply.text.startsWith('Deployment summary'))!.ts) * 1000;
+    expect(h.slack.files[0]!.at).toBeGreaterThanOrEqual(Math.floor(summaryAt));
+    expect(await h.queues.notify.getJob(summaryJobId(run))).toBeUndefined();
+    expect((await h.store.get(run.id))?.summaryPosted).toBe(true);
   });
 
   it('posts the log again, with the results, when the engine reports a follow-up phase of the run ended', async () => {

@@ -159,12 +159,8 @@ export class RunEngine {
           await queues.notify.add('job-log-file', { runId: run.id, itemId: effect.itemId }, { jobId: `thread-${at}-${index}` });
           break;
         case 'summary':
-          // The log goes with the summary in one MULTI: a process killed here leaves both or neither, and
-          // the reconciler asks again for a run whose summary is not posted.
-          await queues.notify.addBulk([
-            { name: 'summary', data: { runId: run.id }, opts: { jobId: summaryJobId(run) } },
-            { name: 'deploy-log', data: { runId: run.id }, opts: { jobId: deployLogJobId(run) } },
-          ]);
+          // The summary's job uploads the deployment log after it (process-summary.ts).
+          await queues.notify.add('summary', { runId: run.id }, { jobId: summaryJobId(run) });
           break;
       }
     }

@@ -39,10 +39,10 @@ export async function runWithMessage(store: RunStore, runId: string, job: Job, t
  * Posts at most once per job id: the claim is taken before Slack is called, so a job retried after Slack
  * accepted the post (the worker died before completing it) finds the claim and posts nothing; a failed
  * post releases it so the retry posts. Returns whether this call posted. Permanent Slack refusals are not
- * retried.
+ * retried. `claim` names the post when a job makes more than one (default: the job's id).
  */
-export async function postOnce(store: RunStore, job: Job, post: () => Promise<void>): Promise<boolean> {
-  const key = `notify:${job.queueName}:${job.id ?? job.name}`;
+export async function postOnce(store: RunStore, job: Job, post: () => Promise<void>, claim = job.id ?? job.name): Promise<boolean> {
+  const key = `notify:${job.queueName}:${claim}`;
   if (!(await store.claimOnce(key, CLAIM_TTL_SECONDS))) return false;
   try {
     await post();
@@ -63,14 +63,26 @@ export interface ReplyDeps {
 /**
  * Posts once per job, in the channel's turn shared with the message edits. A 429 fails only this call: the
  * job books a turn after Slack's Retry-After and sleeps until it, spending no attempt, while other channels
- * go on. Returns whether this call posted.
+ * go on. Returns whether this call posted; `claim` as for {@link postOnce}.
  */
-export async function postPaced(deps: Pick<ReplyDeps, 'store' | 'pacer'>, job: Job, token: string | undefined, channel: string, post: () => Promise<void>): Promise<boolean> {
+export async function postPaced(
+  deps: Pick<ReplyDeps, 'store' | 'pacer'>,
+  job: Job,
+  token: string | undefined,
+  channel: string,
+  post: () => Promise<void>,
+  claim?: string,
+): Promise<boolean> {
   try {
-    return await postOnce(deps.store, job, async () => {
-      await deps.pacer.turn(channel, job, token);
-      await post();
-    });
+    return await postOnce(
+      deps.store,
+      job,
+      async () => {
+        await deps.pacer.turn(channel, job, token);
+        await post();
+      },
+      claim,
+    );
   } catch (err) {
     const retryAfterMs = retryAfterOf(err);
     if (retryAfterMs === undefined) throw err;
@@ -80,8 +92,8 @@ export async function postPaced(deps: Pick<ReplyDeps, 'store' | 'pacer'>, job: J
 
 /**
  * One reply in a run's thread: once the run message exists, after the run's earlier replies (see
- * ReplyOrder; `place` undefined posts unordered), paced and once per job as {@link postPaced}. Undefined
- * when the run is gone.
+ * ReplyOrder; `place` undefined posts unordered), paced and once per job (or per `claim`) as {@link postPaced}.
+ * Undefined when the run is gone.
  */
 export async function postReply(
   deps: ReplyDeps,
@@ -90,6 +102,7 @@ export async function postReply(
   runId: string,
   place: number | undefined,
   post: (run: Run) => Promise<void>,
+  claim?: string,
 ): Promise<{ run: Run; posted: boolean } | undefined> {
   if (place !== undefined) await deps.order.join(runId, job, place);
   const run = await runWithMessage(deps.store, runId, job, token);
@@ -97,7 +110,7 @@ export async function postReply(
   // until its turn, then waits there for the earlier reply rather than going to the back of the line.
   const before = run && place !== undefined ? await deps.order.behind(runId, job, place) : undefined;
   if (run && before !== undefined) await sleepJob(job, token, await deps.pacer.defer(run.channel, job, before));
-  const posted = run ? await postPaced(deps, job, token, run.channel, () => post(run)) : false;
+  const posted = run ? await postPaced(deps, job, token, run.channel, () => post(run), claim) : false;
   if (place !== undefined) await deps.order.leave(runId, job);
   return run && { run, posted };
 }
