@@ -1,14 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { createLogger } from '../../src/observability/create-logger.js';
-import { createQueues, type Queues } from '../../src/queue/engine/create-queues.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import { runRef } from '../../src/run/core/run-ref.js';
-import { RunStore } from '../../src/run/store/run-store.js';
-import { deleteKeys } from '../support/delete-keys.js';
+import { useStoreWithQueues } from '../support/store-with-queues.js';
 
 // The guards' start and stop jobs run for a rollout with guards to evaluate or whose service PagerDuty hears of;
 // for any other they would only read the run and stop, so none is queued.
@@ -18,29 +14,11 @@ const target = { cluster: 'c', namespace: 'shop', deployment: 'api', container: 
 const rollout = { id: 'rollout', title: 'Rollout', items: [{ id: 'set-image', kind: 'step', action: 'set-image' }] };
 const guard = { id: 'errors', title: 'Error rate', probe: { type: 'prometheus', query: 'rate(x[1m])', above: 0.05 }, for: '2m', action: 'rollback' };
 
-let redis: Redis;
-let connection: Redis;
-let prefix: string;
-let store: RunStore;
-let queues: Queues;
-
-beforeEach(() => {
-  redis = new Redis({ host: '127.0.0.1', port: 6379 });
-  connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-  prefix = `test-guard-jobs-${randomUUID()}`;
-  store = new RunStore(redis, prefix);
-  queues = createQueues(connection, prefix);
-});
-
-afterEach(async () => {
-  await queues.close();
-  await deleteKeys(redis, `{${prefix}}*`);
-  redis.disconnect();
-  connection.disconnect();
-});
+const world = useStoreWithQueues('test-guard-jobs');
 
 /** Starts a run of `service` and lets it succeed; returns which guards' jobs the engine queued. */
 async function guardJobsOf(service: string, guards: unknown[], paged: (service: string) => boolean): Promise<string[]> {
+  const { store, queues } = world();
   const engine = new RunEngine({ store, queues, now: () => T0, logger: createLogger('silent'), paged });
   const checklist = checklistSchema.parse({ name: 'release', phases: [rollout], guards });
   const id = await store.nextRunId();

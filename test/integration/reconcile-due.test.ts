@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { createLogger } from '../../src/observability/create-logger.js';
-import { createQueues, type Queues } from '../../src/queue/engine/create-queues.js';
+import type { Queues } from '../../src/queue/engine/create-queues.js';
 import { reconcileRuns } from '../../src/queue/engine/reconcile-runs.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import { stepJobId } from '../../src/queue/engine/job-schemas.js';
@@ -12,8 +11,8 @@ import { createRun } from '../../src/run/core/create-run.js';
 import { runRef } from '../../src/run/core/run-ref.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { transition } from '../../src/run/core/transition.js';
-import { RunStore } from '../../src/run/store/run-store.js';
-import { deleteKeys } from '../support/delete-keys.js';
+import type { RunStore } from '../../src/run/store/run-store.js';
+import { useStoreWithQueues } from '../support/store-with-queues.js';
 import { recordRedisCommands } from '../support/record-redis-commands.js';
 
 /*
@@ -34,27 +33,16 @@ const checklist = checklistSchema.parse({
 // A step first: a started run has it running.
 const steps = checklistSchema.parse({ name: 'steps', phases: [{ id: 'p', title: 'P', items: [{ id: 'set-image', kind: 'step', action: 'set-image' }] }] });
 
+const world = useStoreWithQueues('it-reconcile-due');
 let redis: Redis;
-let connection: Redis;
 let prefix: string;
 let store: RunStore;
 let queues: Queues;
 let engine: RunEngine;
 
 beforeEach(() => {
-  redis = new Redis({ host: '127.0.0.1', port: 6379 });
-  connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-  prefix = `it-reconcile-due-${randomUUID()}`;
-  store = new RunStore(redis, prefix);
-  queues = createQueues(connection, prefix);
+  ({ redis, prefix, store, queues } = world());
   engine = new RunEngine({ store, queues, now: () => T0, logger });
-});
-
-afterEach(async () => {
-  await queues.close();
-  await deleteKeys(redis, `{${prefix}}*`);
-  redis.disconnect();
-  connection.disconnect();
 });
 
 const targetOf = (id: string) => ({ cluster: 'c', namespace: 'shop', deployment: `svc-${id}`, container: 'app', image: `reg/svc-${id}:v2` });

@@ -1,16 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { createLogger } from '../../src/observability/create-logger.js';
-import { createQueues, type Queues } from '../../src/queue/engine/create-queues.js';
+import type { Queues } from '../../src/queue/engine/create-queues.js';
 import { reconcileRuns } from '../../src/queue/engine/reconcile-runs.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import { createRun } from '../../src/run/core/create-run.js';
-import { RunStore } from '../../src/run/store/run-store.js';
+import type { RunStore } from '../../src/run/store/run-store.js';
 import { transition } from '../../src/run/core/transition.js';
 import { runRef } from '../../src/run/core/run-ref.js';
-import { deleteKeys } from '../support/delete-keys.js';
+import { useStoreWithQueues } from '../support/store-with-queues.js';
 
 const T0 = Date.now();
 const HOUR = 3_600_000;
@@ -24,27 +23,16 @@ const checklist = checklistSchema.parse({
   ],
 });
 
+const world = useStoreWithQueues('test-reconcile');
 let redis: Redis;
-let connection: Redis;
 let prefix: string;
 let store: RunStore;
 let queues: Queues;
 let engine: RunEngine;
 
 beforeEach(() => {
-  redis = new Redis({ host: '127.0.0.1', port: 6379 });
-  connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-  prefix = `test-reconcile-${randomUUID()}`;
-  store = new RunStore(redis, prefix);
-  queues = createQueues(connection, prefix);
+  ({ redis, prefix, store, queues } = world());
   engine = new RunEngine({ store, queues, now: () => T0, logger: createLogger('silent') });
-});
-
-afterEach(async () => {
-  await queues.close();
-  await deleteKeys(redis, `{${prefix}}*`);
-  redis.disconnect();
-  connection.disconnect();
 });
 
 describe('reconcileRuns', () => {

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/create-logger.js';
-import { createQueues, type Queues } from '../../src/queue/engine/create-queues.js';
+import type { Queues } from '../../src/queue/engine/create-queues.js';
 import { renderJobId } from '../../src/queue/engine/job-schemas.js';
 import { reconcileRuns } from '../../src/queue/engine/reconcile-runs.js';
 import { RunEngine, type RenderAsk } from '../../src/queue/engine/run-engine.js';
 import type { Effect } from '../../src/run/core/run-event.js';
 import type { Run } from '../../src/run/core/run-schema.js';
-import { RunStore } from '../../src/run/store/run-store.js';
+import type { RunStore } from '../../src/run/store/run-store.js';
 import { createStoredRun } from '../support/create-stored-run.js';
-import { deleteKeys } from '../support/delete-keys.js';
+import { useStoreWithQueues } from '../support/store-with-queues.js';
 import { waitUntil } from '../support/wait-until.js';
 
 /*
@@ -21,25 +21,14 @@ import { waitUntil } from '../support/wait-until.js';
 
 const logger = createLogger('silent');
 
+const world = useStoreWithQueues('it-reconcile-renders');
 let redis: Redis;
-let connection: Redis;
 let prefix: string;
 let store: RunStore;
 let queues: Queues;
 
 beforeEach(() => {
-  redis = new Redis({ host: '127.0.0.1', port: 6379 });
-  connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-  prefix = `it-reconcile-renders-${randomUUID()}`;
-  store = new RunStore(redis, prefix);
-  queues = createQueues(connection, prefix);
-});
-
-afterEach(async () => {
-  await queues.close();
-  await deleteKeys(redis, `{${prefix}}*`);
-  redis.disconnect();
-  connection.disconnect();
+  ({ redis, prefix, store, queues } = world());
 });
 
 const options = (messageLagBoundMs: number) => ({ redis, keyPrefix: prefix, messageLagBoundMs });
