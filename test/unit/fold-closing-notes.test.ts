@@ -1,40 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { checklistSchema } from '../../src/checklist/checklist-schema.js';
-import { createRun } from '../../src/run/core/create-run.js';
 import { foldClosingNotes } from '../../src/run/core/fold-closing-notes.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { transition, type RunEvent, type Transition } from '../../src/run/core/transition.js';
 import { renderRunSummary } from '../../src/slack/views/render-summary.js';
-import { textOf } from './render-fixtures.js';
+import { MIN, runOf, T0, textOf } from './render-fixtures.js';
 
 // The transition that ends a run says its notes in the deployment summary, one reply in place of three; any
 // other transition, and one that uploads a Job's log, keeps its replies.
 
-const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);
-const MIN = 60_000;
 
-const checklist = checklistSchema.parse({
+const checklist = {
   name: 'fold',
   phases: [
     { id: 'prep', title: 'Prep', items: [{ id: 'ready', kind: 'manual', title: 'Ready' }] },
     { id: 'rollout', title: 'Rollout', items: [{ id: 'set-image', kind: 'step', action: 'set-image' }, { id: 'wait', kind: 'step', action: 'wait-rollout' }] },
   ],
-});
+};
 
-const newRun = (): Run =>
-  createRun(
-    {
-      id: '9',
-      service: 'api',
-      environment: 'production',
-      version: '2.0.0',
-      target: { cluster: 'prod', namespace: 'api', deployment: 'api', container: 'api', image: 'registry/api:2.0.0' },
-      requestedBy: 'U1',
-      channel: 'C1',
-      checklist,
-    },
-    T0,
-  );
+const newRun = (): Run => runOf(checklist);
 
 /** Applies events in order as the engine does (each transition folded), one minute apart. */
 function play(events: RunEvent[], run = newRun()): Transition[] {
@@ -49,8 +32,8 @@ function play(events: RunEvent[], run = newRun()): Transition[] {
 }
 
 const toRollout: RunEvent[] = [
-  { type: 'start', actor: 'U1' },
-  { type: 'tick', itemId: 'ready', actor: 'U1', actorRoles: [] },
+  { type: 'start', actor: 'UREQ' },
+  { type: 'tick', itemId: 'ready', actor: 'UREQ', actorRoles: [] },
 ];
 
 describe('foldClosingNotes', () => {
@@ -61,7 +44,7 @@ describe('foldClosingNotes', () => {
     expect(last.effects.map((effect) => effect.type)).toEqual(['stop-guards', 'summary']);
     expect(last.run.closingNotes).toEqual([
       { kind: 'phase-completed', phaseTitle: 'Rollout', followUp: false },
-      { kind: 'run-succeeded', runId: '9', image: 'registry/api:2.0.0', environment: 'production' },
+      { kind: 'run-succeeded', runId: '42', image: 'registry/api:2.0.0', environment: 'production' },
     ]);
     // The notes of earlier transitions stay replies of their own.
     expect(steps[1]!.effects).toContainEqual({ type: 'thread', note: { kind: 'phase-completed', phaseTitle: 'Prep', followUp: false } });
@@ -69,30 +52,30 @@ describe('foldClosingNotes', () => {
   });
 
   it('folds the notes of a run that ends otherwise, and the summary says them first', () => {
-    const steps = play([{ type: 'start', actor: 'U1' }, { type: 'abort', actor: 'U2', reason: 'wrong version' }]);
+    const steps = play([{ type: 'start', actor: 'UREQ' }, { type: 'abort', actor: 'U2', reason: 'wrong version' }]);
     const last = steps.at(-1)!;
     expect(last.effects.some((effect) => effect.type === 'thread')).toBe(false);
     expect(last.run.closingNotes?.map((note) => note.kind)).toContain('run-ended');
     const summary = renderRunSummary(last.run);
     const text = textOf(summary.blocks);
-    expect(text.indexOf('Run #9 aborted')).toBeGreaterThanOrEqual(0);
-    expect(text.indexOf('Run #9 aborted')).toBeLessThan(text.indexOf('*Deployment summary*'));
-    expect(summary.text.startsWith('Deployment summary for run #9')).toBe(true);
-    expect(summary.text).toContain('Run #9 aborted');
+    expect(text.indexOf('Run #42 aborted')).toBeGreaterThanOrEqual(0);
+    expect(text.indexOf('Run #42 aborted')).toBeLessThan(text.indexOf('*Deployment summary*'));
+    expect(summary.text.startsWith('Deployment summary for run #42')).toBe(true);
+    expect(summary.text).toContain('Run #42 aborted');
   });
 
   it('leaves a transition without a summary, and one that uploads a Job log, as they are', () => {
-    const started = transition(newRun(), { type: 'start', actor: 'U1' }, T0);
+    const started = transition(newRun(), { type: 'start', actor: 'UREQ' }, T0);
     expect(foldClosingNotes(started)).toBe(started);
     const withLog: Transition = {
       ...started,
-      effects: [{ type: 'thread', note: { kind: 'run-succeeded', runId: '9', image: 'i', environment: 'e' } }, { type: 'job-log-file', itemId: 'migrate' }, { type: 'summary' }],
+      effects: [{ type: 'thread', note: { kind: 'run-succeeded', runId: '42', image: 'i', environment: 'e' } }, { type: 'job-log-file', itemId: 'migrate' }, { type: 'summary' }],
     };
     expect(foldClosingNotes(withLog)).toBe(withLog);
   });
 
   it('keeps a follow-up note that posts the log again as a reply, and appends to notes folded before', () => {
-    const run: Run = { ...newRun(), closingNotes: [{ kind: 'run-succeeded', runId: '9', image: 'i', environment: 'e' }] };
+    const run: Run = { ...newRun(), closingNotes: [{ kind: 'run-succeeded', runId: '42', image: 'i', environment: 'e' }] };
     const next: Transition = {
       run,
       audit: [],
