@@ -57,6 +57,15 @@ export async function startOwnSentinel(): Promise<OwnSentinel> {
   await ping(primary);
   server(replica, ['--replicaof', '127.0.0.1', String(primary)]);
   await ping(replica);
+  // Answering is not replicating: until its first sync is done the replica holds nothing of what the primary is
+  // sent, and a primary killed then takes every run with it (the scenario measures what an in-sync replica lacks).
+  const replicaClient = new Redis({ port: replica, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  replicaClient.on('error', () => {});
+  try {
+    await waitUntil('the replica synced with the primary', async () => (/^master_link_status:up/m.test(await replicaClient.info('replication')) ? true : undefined), 30_000);
+  } finally {
+    replicaClient.disconnect();
+  }
   const sentinelPorts = [await freePort(), await freePort(), await freePort()];
   for (const port of sentinelPorts) {
     const conf = join(dir, `sentinel-${port}.conf`);
