@@ -255,6 +255,22 @@ describe('RunStore', () => {
     expect((await store.audit()).map((e) => e.run)).toEqual([run.id, run.id, run.id, run.id, other.run.id]);
   });
 
+  it("reads a run's entries from its own index, under the stream's ids, and scans the stream for a run written before the index", async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, audit);
+    await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm3', actor: 'U3', actorRoles: [] }, T0 + 5));
+    const stream = await redis.xrange(`{${prefix}}:audit`, '-', '+');
+    const own = await redis.xrange(`{${prefix}}:audit:run:${run.id}`, '-', '+');
+    expect(own).toEqual(stream);
+    expect(await redis.pttl(`{${prefix}}:audit:run:${run.id}`)).toBeGreaterThan(0);
+    // Read from the index alone: the shared stream could be gone and the run's log would not change.
+    await redis.del(`{${prefix}}:audit`);
+    expect((await store.audit(run.id)).map((e) => e.action)).toEqual(['run.started', 'item.ticked']);
+    // Entries an older version wrote (no index) are still found in the stream.
+    await redis.xadd(`{${prefix}}:audit`, '*', 'run', '77', 'actor', 'U9', 'action', 'run.requested', 'detail', 'old', 'at', String(T0));
+    expect(await store.audit('77')).toEqual([{ run: '77', actor: 'U9', action: 'run.requested', detail: 'old', at: T0 }]);
+  });
+
   it('lists history newest first', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {

@@ -1,9 +1,17 @@
 /** Entries are moved to the day archives in batches of about one stream node, as `MAXLEN ~` used to trim. */
 const ARCHIVE_BATCH = 100;
 
+/** A run's own index keeps at most about this many of its entries: far more than a run writes. */
+const RUN_INDEX_CAP = 1000;
+
 /**
  * Lua appending the audit tail that starts at ARGV[`first`]: the stream's length cap, the archive's retention
- * in days, a count, then five fields per entry (see auditArgs).
+ * in days, how long a run's own index is kept (ms), a count, then five fields per entry (see auditArgs).
+ *
+ * Each entry of a run is also added, under the same id, to the run's own index (`<stream>:run:<id>`, renewed
+ * for that long at every entry), so a deployment log reads its run's entries, not the whole stream: scanning
+ * the stream for them cost every log a read of every run's entries (at 10,000 runs, the bound on how fast
+ * threads completed). The index is under the stream's hash tag, as the day archives are.
  *
  * Once the stream is a batch over its cap, its oldest entries are moved, in the same script as the write the
  * new entries describe, to per-day archive streams `<stream>:YYYY-MM-DD` (the UTC day of each entry's own
@@ -20,9 +28,15 @@ do
   local stream = ${streamKey}
   local cap = tonumber(ARGV[auditFirst])
   local keepDays = tonumber(ARGV[auditFirst + 1])
-  for i = 0, tonumber(ARGV[auditFirst + 2]) - 1 do
-    local o = auditFirst + 3 + i * 5
-    redis.call('XADD', stream, '*', 'run', ARGV[o], 'actor', ARGV[o + 1], 'action', ARGV[o + 2], 'detail', ARGV[o + 3], 'at', ARGV[o + 4])
+  local runKeepMs = tonumber(ARGV[auditFirst + 2])
+  for i = 0, tonumber(ARGV[auditFirst + 3]) - 1 do
+    local o = auditFirst + 4 + i * 5
+    local id = redis.call('XADD', stream, '*', 'run', ARGV[o], 'actor', ARGV[o + 1], 'action', ARGV[o + 2], 'detail', ARGV[o + 3], 'at', ARGV[o + 4])
+    if ARGV[o] ~= '' then
+      local own = stream .. ':run:' .. ARGV[o]
+      redis.call('XADD', own, 'MAXLEN', '~', ${RUN_INDEX_CAP}, id, 'run', ARGV[o], 'actor', ARGV[o + 1], 'action', ARGV[o + 2], 'detail', ARGV[o + 3], 'at', ARGV[o + 4])
+      redis.call('PEXPIRE', own, runKeepMs)
+    end
   end
   local over = redis.call('XLEN', stream) - cap
   if over >= ${ARCHIVE_BATCH} then

@@ -6,7 +6,7 @@ import { luaScript } from './eval-script.js';
  * such entries this minute: counting and appending happen in one script, so concurrent clicks cannot
  * slip past the limit. The counter outlives its minute by one, then expires.
  *
- * KEYS: the actor's counter for this minute, audit stream. ARGV: limit, then the audit tail (cap, archive days, count 1, 5 fields).
+ * KEYS: the actor's counter for this minute, audit stream. ARGV: limit, then the audit tail (cap, archive days, run index ms, count 1, 5 fields).
  * Returns 1 when appended, 0 when the limit was reached.
  */
 export const AUDIT_REFUSAL_SCRIPT = luaScript(`

@@ -6,7 +6,7 @@ import { writeNewRunLua } from './write-new-run-lua.js';
  * target can never both start.
  *
  * KEYS: lock, run, active set, history zset, audit stream, render-due set, reconcile-due set.
- * ARGV: run id, run JSON (seq 1), createdAt, key base (`{prefix}:`), then the audit tail (cap, archive days, count, 5 fields each).
+ * ARGV: run id, run JSON (seq 1), createdAt, key base (`{prefix}:`), then the audit tail (cap, archive days, run index ms, count, 5 fields each).
  * Returns `{'created'}`, `{'held', holderJson}`, `{'held-unknown', lockValue}` or `{'exists'}`.
  */
 export const CREATE_RUN_SCRIPT = luaScript(`

@@ -36,14 +36,17 @@ export interface AuditBounds {
   cap: number;
   /** Whole days a day's archive is kept after the day ended; 0 drops trimmed entries (AUDIT_ARCHIVE_DAYS). */
   archiveDays: number;
+  /** How long a run's own index of its entries is kept after its last entry: as long as an ended run (RUN_RETENTION_DAYS). */
+  runKeepMs: number;
 }
 
 /**
  * Flattens audit entries into the ARGV tail the scripts expect (see appendAuditLua): the audit stream's
- * length cap, the archive's retention in days, a count, then five fields per entry.
+ * length cap, the archive's retention in days, how long a run's own index is kept (ms), a count, then five
+ * fields per entry.
  */
 export function auditArgs(bounds: AuditBounds, entries: readonly { run: string; actor: string; action: string; detail: string; at: number }[]): (string | number)[] {
-  const args: (string | number)[] = [bounds.cap, bounds.archiveDays, entries.length];
+  const args: (string | number)[] = [bounds.cap, bounds.archiveDays, bounds.runKeepMs, entries.length];
   for (const e of entries) args.push(e.run, e.actor, e.action, e.detail, e.at);
   return args;
 }

@@ -16,7 +16,7 @@ export const MANUAL_LOCK_PREFIX = 'manual:';
  *
  * KEYS: lock, run, active set, history zset, audit stream, render-due zset, undone run (any key of the slot when none),
  * reconcile-due zset.
- * ARGV: run id, run JSON (seq 1), createdAt, key base, the audit tail (cap, archive days, count, 5 fields each), then the
+ * ARGV: run id, run JSON (seq 1), createdAt, key base, the audit tail (cap, archive days, run index ms, count, 5 fields each), then the
  * undone run's id ('' for none), its expected seq, its new seq and its new JSON.
  * Returns `{'created', previousLockValue or ''}`, `{'held', holderJson}` (a rollback holds it),
  * `{'other', holderJson}` (a deploy it does not undo holds it), `{'stale'}` (the undone run changed since
@@ -24,7 +24,7 @@ export const MANUAL_LOCK_PREFIX = 'manual:';
  */
 export const CREATE_ROLLBACK_SCRIPT = luaScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists'} end
-local u = 8 + tonumber(ARGV[7]) * 5
+local u = 9 + tonumber(ARGV[8]) * 5
 local undone = ARGV[u]
 local previous = redis.call('GET', KEYS[1])
 if previous then
@@ -45,7 +45,7 @@ ${writeNewRunLua('KEYS[8]')}return {'created', previous or ''}
 
 /**
  * Takes a free lock for a person. KEYS: lock, audit stream. ARGV: lock value, key base, then the audit
- * tail (cap, archive days, count, 5 fields each). Returns `{'locked'}`, or `{'held', value, holderJson or ''}` changing nothing.
+ * tail (cap, archive days, run index ms, count, 5 fields each). Returns `{'locked'}`, or `{'held', value, holderJson or ''}` changing nothing.
  */
 export const MANUAL_LOCK_SCRIPT = luaScript(`
 local holder = redis.call('GET', KEYS[1])
@@ -60,7 +60,7 @@ return {'locked'}
 
 /**
  * Releases a person's lock, never a run's. KEYS: lock, audit stream. ARGV: manual prefix, then the audit
- * tail (cap, archive days, count, 5 fields each). Returns `{'unlocked', value}`, `{'none'}` or `{'held', value}` (a run holds it).
+ * tail (cap, archive days, run index ms, count, 5 fields each). Returns `{'unlocked', value}`, `{'none'}` or `{'held', value}` (a run holds it).
  */
 export const MANUAL_UNLOCK_SCRIPT = luaScript(`
 local holder = redis.call('GET', KEYS[1])
@@ -74,7 +74,7 @@ return {'unlocked', holder}
 /**
  * An operator releases a lock whatever holds it (`flightdeck locks release`), except a run still active:
  * that one ends through its transition. Compare-and-delete, so a lock that changed since it was read is left.
- * KEYS: lock, audit stream, active set. ARGV: the value read, then the audit tail (cap, archive days, count,
+ * KEYS: lock, audit stream, active set. ARGV: the value read, then the audit tail (cap, archive days, run index ms, count,
  * 5 fields each). Returns `{'released'}`, `{'changed', value or ''}` or `{'run'}` (an active run holds it).
  */
 export const OPERATOR_RELEASE_SCRIPT = luaScript(`

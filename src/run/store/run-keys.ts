@@ -10,6 +10,8 @@ export interface RunKeys {
   active: string;
   history(service: string, environment: string): string;
   audit: string;
+  /** One run's own index of its audit entries, under their stream ids (written with them, see append-audit-lua.ts). */
+  runAudit(id: string): string;
   /** Run id → one-line summary of each ended run: the history left once its document expired. */
   summaries: string;
   /** Counts one actor's refusals in one minute (ms since the epoch / 60000), to bound what they add to the audit. */
@@ -63,6 +65,7 @@ export function runKeys(prefix: string): RunKeys {
     active: `${base}active`,
     history: (service, environment) => `${base}history:${service}:${environment}`,
     audit: `${base}audit`,
+    runAudit: (id) => `${base}audit:run:${id}`,
     summaries: `${base}run-summaries`,
     refusals: (actor, minute) => `${base}refusals:${actor}:${minute}`,
     renderDue: `${base}render-due-at`,

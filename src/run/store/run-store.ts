@@ -91,7 +91,7 @@ export class RunStore {
   ) {
     this.keys = runKeys(prefix);
     this.limits = { ...DEFAULT_LIMITS, ...limits };
-    this.auditBounds = { cap: this.limits.auditMaxEntries, archiveDays: this.limits.auditArchiveDays };
+    this.auditBounds = { cap: this.limits.auditMaxEntries, archiveDays: this.limits.auditArchiveDays, runKeepMs: this.limits.runRetentionMs };
     this.renders = new RenderIndex(redis, this.keys);
     this.reconciles = new ReconcileIndex(redis, this.keys);
   }
@@ -314,9 +314,14 @@ export class RunStore {
 
   /**
    * The newest `count` audit entries (default 100), of one run when `runId` is given, in the order they
-   * were written. Filtering scans the shared stream backwards page by page, so it costs more for old runs.
+   * were written. A run's come from its own index (one read); a run whose entries were written before that
+   * index existed is found by scanning the shared stream backwards page by page, which costs more for old runs.
    */
   async audit(runId?: string, count = 100): Promise<AuditEntry[]> {
+    if (runId !== undefined) {
+      const own = await this.redis.xrevrange(this.keys.runAudit(runId), '+', '-', 'COUNT', count);
+      if (own.length > 0) return own.map(([, fields]) => parseAuditFields(fields)).reverse();
+    }
     const found: AuditEntry[] = [];
     let end = '+';
     while (found.length < count) {

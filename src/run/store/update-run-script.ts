@@ -19,7 +19,7 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  *
  * KEYS: run, audit stream, lock, active set, render-due zset, summaries hash, reconcile-due zset.
  * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, retention ms, summary JSON, unseen
- * ('1'/'0'), then the audit tail (cap, archive days, count, 5 fields each).
+ * ('1'/'0'), then the audit tail (cap, archive days, run index ms, count, 5 fields each).
  * Returns 1 when written, 2 when written and the message shows it already, 0 on a seq mismatch, -1 when the
  * run does not exist.
  */

@@ -9,7 +9,7 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  *
  * KEYS: lock, run, active set, history zset, audit stream, render-due zset; the reconcile-due zset is the
  * slot the caller names (`reconcileDueKey`, a Lua expression).
- * ARGV: run id, run JSON, createdAt, key base, then the audit tail (cap, archive days, count, 5 fields each).
+ * ARGV: run id, run JSON, createdAt, key base, then the audit tail (cap, archive days, run index ms, count, 5 fields each).
  */
 export function writeNewRunLua(reconcileDueKey: string): string {
   return `
