@@ -47,7 +47,7 @@ function growth(series: readonly ManyRunsResult[]): string[] {
   return [
     'One pass per size, each with a fresh Redis, emulator process and flightdeck processes, and as many runs per channel',
     'as the first, so Slack\'s per-channel pacing weighs the same at every size. Figures per run should stay constant as',
-    'the runs grow. CPU columns: share of one core over the pass\'s window (first /deploy to every message final).',
+    'the runs grow. CPU columns: share of one core over the pass\'s window (first /deploy to every thread complete).',
     '',
     ...runsGrowthTable(series),
     '',
