@@ -38,7 +38,7 @@ async function archiveKeys(): Promise<string[]> {
   const keys: string[] = [];
   let cursor = '0';
   do {
-    // The day archives only: each run's own index (`audit:run:<id>`) lives beside them.
+    // The day archives only: each run's own index (`audit:run-<id>`) lives beside them.
     const [next, found] = await redis.scan(cursor, 'MATCH', `{${prefix}}:audit:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]`, 'COUNT', 1000);
     keys.push(...found);
     cursor = next;

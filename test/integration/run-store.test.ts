@@ -260,9 +260,9 @@ describe('RunStore', () => {
     await store.create(run, audit);
     await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: 'm3', actor: 'U3', actorRoles: [] }, T0 + 5));
     const stream = await redis.xrange(`{${prefix}}:audit`, '-', '+');
-    const own = await redis.xrange(`{${prefix}}:audit:run:${run.id}`, '-', '+');
+    const own = await redis.xrange(`{${prefix}}:audit:run-${run.id}`, '-', '+');
     expect(own).toEqual(stream);
-    expect(await redis.pttl(`{${prefix}}:audit:run:${run.id}`)).toBeGreaterThan(0);
+    expect(await redis.pttl(`{${prefix}}:audit:run-${run.id}`)).toBeGreaterThan(0);
     // Read from the index alone: the shared stream could be gone and the run's log would not change.
     await redis.del(`{${prefix}}:audit`);
     expect((await store.audit(run.id)).map((e) => e.action)).toEqual(['run.started', 'item.ticked']);

@@ -8,7 +8,7 @@ const RUN_INDEX_CAP = 1000;
  * Lua appending the audit tail that starts at ARGV[`first`]: the stream's length cap, the archive's retention
  * in days, how long a run's own index is kept (ms), a count, then five fields per entry (see auditArgs).
  *
- * Each entry of a run is also added, under the same id, to the run's own index (`<stream>:run:<id>`, renewed
+ * Each entry of a run is also added, under the same id, to the run's own index (`<stream>:run-<id>`, renewed
  * for that long at every entry), so a deployment log reads its run's entries, not the whole stream: scanning
  * the stream for them cost every log a read of every run's entries (at 10,000 runs, the bound on how fast
  * threads completed). The index is under the stream's hash tag, as the day archives are.
@@ -33,7 +33,7 @@ do
     local o = auditFirst + 4 + i * 5
     local id = redis.call('XADD', stream, '*', 'run', ARGV[o], 'actor', ARGV[o + 1], 'action', ARGV[o + 2], 'detail', ARGV[o + 3], 'at', ARGV[o + 4])
     if ARGV[o] ~= '' then
-      local own = stream .. ':run:' .. ARGV[o]
+      local own = stream .. ':run-' .. ARGV[o]
       redis.call('XADD', own, 'MAXLEN', '~', ${RUN_INDEX_CAP}, id, 'run', ARGV[o], 'actor', ARGV[o + 1], 'action', ARGV[o + 2], 'detail', ARGV[o + 3], 'at', ARGV[o + 4])
       redis.call('PEXPIRE', own, runKeepMs)
     end

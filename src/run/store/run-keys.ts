@@ -65,7 +65,7 @@ export function runKeys(prefix: string): RunKeys {
     active: `${base}active`,
     history: (service, environment) => `${base}history:${service}:${environment}`,
     audit: `${base}audit`,
-    runAudit: (id) => `${base}audit:run:${id}`,
+    runAudit: (id) => `${base}audit:run-${id}`,
     summaries: `${base}run-summaries`,
     refusals: (actor, minute) => `${base}refusals:${actor}:${minute}`,
     renderDue: `${base}render-due-at`,
