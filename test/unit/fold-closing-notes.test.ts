@@ -3,7 +3,7 @@ import { foldClosingNotes } from '../../src/run/core/fold-closing-notes.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { transition, type RunEvent, type Transition } from '../../src/run/core/transition.js';
 import { renderRunSummary } from '../../src/slack/views/render-summary.js';
-import { MIN, runOf, T0, textOf } from './render-fixtures.js';
+import { expectWithinLimits, MIN, runOf, T0, textOf } from './render-fixtures.js';
 
 // The transition that ends a run says its notes in the deployment summary, one reply in place of three; any
 // other transition, and one that uploads a Job's log, keeps its replies.
@@ -62,6 +62,29 @@ describe('foldClosingNotes', () => {
     expect(text.indexOf('Run #42 aborted')).toBeLessThan(text.indexOf('*Deployment summary*'));
     expect(summary.text.startsWith('Deployment summary for run #42')).toBe(true);
     expect(summary.text).toContain('Run #42 aborted');
+  });
+
+  it('keeps notes that carry workload or probe text as replies, and folds only the notes after the last of them', () => {
+    const run = newRun();
+    const failed = { kind: 'step-failed' as const, itemTitle: 'Migrate', reason: 'exit 3' };
+    const ended = { kind: 'run-ended' as const, runId: '42', state: 'failed' as const, reason: 'exit 3' };
+    const breached = { kind: 'guard-breached' as const, guardTitle: 'Errors', detail: '7% > 5%', action: 'notify' as const };
+    const next = (...notes: Transition['effects']): Transition => ({ run, audit: [], effects: [...notes, { type: 'summary' }] });
+    const failure = foldClosingNotes(next({ type: 'thread', note: failed }, { type: 'thread', note: ended }));
+    expect(failure.effects).toEqual([{ type: 'thread', note: failed }, { type: 'summary' }]);
+    expect(failure.run.closingNotes).toEqual([ended]);
+    // A note that stays a reply after a foldable one: folding the earlier one would post them out of order.
+    const inverted = next({ type: 'thread', note: ended }, { type: 'thread', note: breached });
+    expect(foldClosingNotes(inverted)).toBe(inverted);
+  });
+
+  it('says a folded note whole in the summary, however long, cut into sections rather than clipped', () => {
+    const reason = `${'x'.repeat(4000)} the end`;
+    const run: Run = { ...newRun(), state: 'aborted', closingNotes: [{ kind: 'run-ended', runId: '42', state: 'aborted', reason }] };
+    const summary = renderRunSummary(run);
+    const said = summary.blocks.map((block) => (block.type === 'section' ? (block.text?.text ?? '') : '')).join('');
+    expect(said.replace(/\n/g, '')).toContain(reason);
+    expectWithinLimits(summary.blocks);
   });
 
   it('leaves a transition without a summary, and one that uploads a Job log, as they are', () => {

@@ -45,6 +45,11 @@ function rollbackLine(run: Run): string {
   return 'no';
 }
 
+/** A note's lines, each longer than a section cut into section-sized pieces, so packing clips none of it. */
+function piecesOf(note: string): string[] {
+  return note.split('\n').flatMap((line) => Array.from({ length: Math.max(1, Math.ceil(line.length / MAX_SECTION_TEXT)) }, (_, i) => line.slice(i * MAX_SECTION_TEXT, (i + 1) * MAX_SECTION_TEXT)));
+}
+
 /**
  * The deployment summary: date, who deployed, version, duration, sign-offs, issues met (failed items,
  * guard breaches) and whether a rollback was needed, after the notes of the transition that ended the run. Pure.
@@ -60,9 +65,10 @@ export function renderRunSummary(run: Run): RunSummary {
     ...(issueLines(run).length > 0 ? issueLines(run) : ['• none']),
     `*Rollback needed:* ${rollbackLine(run)}`,
   ];
-  // The ending's own notes come first, as the replies they stand for would have (fold-closing-notes.ts).
+  // The ending's own notes come first, as the replies they stand for would have (fold-closing-notes.ts), cut into
+  // section-sized pieces rather than clipped: a reply of their own would have said all of a long reason.
   const notes = (run.closingNotes ?? []).map(wordThreadNote);
-  const blocks: KnownBlock[] = packLines([...notes, ...lines])
+  const blocks: KnownBlock[] = packLines([...notes.flatMap(piecesOf), ...lines])
     .slice(0, 50)
     .map((text, index) => ({ type: 'section', block_id: `summary-${index}`, text: { type: 'mrkdwn', text } }));
   const title = `Deployment summary for run #${run.id}: ${run.service} ${run.version} to ${run.environment}, ${run.state}`;
