@@ -26,7 +26,7 @@ export interface StartRunRequest {
  *
  * @throws FlightdeckError `unknown-service`, `unknown-environment`, `environment-not-allowed` listing the
  *   valid names; `forbidden` naming the role needed (the refusal is audited); `target-locked` naming the run or person holding the
- *   lock. Nothing is recorded when it throws.
+ *   lock. Nothing is recorded when it throws; a request refused for the lock has used a run id (ids are unique, not gapless).
  */
 export async function startRun(request: StartRunRequest, invocation: Requester, services: UseCaseServices): Promise<Run> {
   const { catalog, checklists } = services.config;

@@ -181,9 +181,13 @@ describe.each(['http', 'socket'] as const)('/deploy subcommands and modal over %
 
   it('refuses /deploy to production from someone without the role, naming it, recording no run but auditing the refusal', async () => {
     const before = await runKeys();
+    const runIdKey = `{${flightdeck.redisPrefix}}:run-id`;
+    const idBefore = await redis.get(runIdKey);
     const reply = replyText(await deploy('shop v9.9.9 to production', MALLORY));
     expect(reply).toContain('You may not deploy to production: that needs the role `deployers`.');
     expect(await runKeys()).toEqual(before);
+    // Not even a run id is used up: the id is taken only once the gate let the request through.
+    expect(await redis.get(runIdKey)).toBe(idBefore);
     const refused = (await store.audit(undefined, 50)).filter((entry) => entry.action === 'command.refused' && entry.actor === MALLORY);
     expect(refused.map((entry) => entry.detail)).toContainEqual(expect.stringContaining('/deploy shop v9.9.9 to production'));
   });

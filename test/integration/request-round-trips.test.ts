@@ -105,7 +105,7 @@ describe('the web role’s Redis round trips', () => {
     });
     expect(answer).toMatch(/Run #\d+: deploying/);
     // Redelivery mark, the environment's declared freeze, the run id (taken only once the gate let the request
-    // through: a refused /deploy changes nothing, not even the id counter), the run with its lock and audit (one
+    // through: a /deploy the gate refuses changes nothing, not even the id counter), the run with its lock and audit (one
     // script), the render job (one BullMQ script).
     expect(deploy).toEqual(['set', 'get', 'incr', 'evalsha', 'evalsha']);
 

@@ -2,12 +2,12 @@ import type { Job } from 'bullmq';
 import { deployLogJobId, deployLogJobSchema, summaryJobId } from '../engine/job-schemas.js';
 import type { WorkerDeps } from '../engine/worker-deps.js';
 import { createChannelPacer } from './channel-pacer.js';
-import { sleepUntilWoken } from './sleep-job.js';
+import { sleepJob } from './sleep-job.js';
 import { createReplyOrder, jobPending } from './reply-order.js';
 import { uploadDeployLog } from './upload-deploy-log.js';
 
-/** How long a log waits, at most, before looking again whether the summary it follows is out. */
-const WAIT_FOR_SUMMARY_MS = 15_000;
+/** How long a log an older version queued waits, at least, before looking again whether the summary it follows is out (nothing wakes it). */
+const WAIT_FOR_SUMMARY_MS = 5_000;
 /** How long after the summary's turn (or the first post's, before the summary has one) the log looks again. */
 const AFTER_TURN_MS = 250;
 
@@ -28,7 +28,7 @@ export function createDeployLogProcessor(deps: Pick<WorkerDeps, 'redis' | 'keyPr
     if (job.id !== deployLogJobId(stored) && !job.id?.startsWith(`${deployLogJobId(stored)}-`)) return;
     if (!stored.summaryPosted && (await jobPending(deps.redis, job, summaryJobId(stored)))) {
       const turn = (await replies.pacer.turnIn(summaryJobId(stored))) ?? (stored.messageTs ? undefined : await replies.pacer.aheadRenderIn(runId));
-      await sleepUntilWoken(job, token, Math.max(WAIT_FOR_SUMMARY_MS, (turn ?? 0) + AFTER_TURN_MS));
+      await sleepJob(job, token, Math.max(WAIT_FOR_SUMMARY_MS, (turn ?? 0) + AFTER_TURN_MS));
     }
     await uploadDeployLog(deps, replies, job, token, runId, { followUp });
   };

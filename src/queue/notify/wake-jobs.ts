@@ -1,5 +1,5 @@
 import type { Logger } from '../../observability/create-logger.js';
-import type { Queues } from '../engine/create-queues.js';
+import { FOLLOWUPS_QUEUE, type Queues } from '../engine/create-queues.js';
 
 /** The queues whose jobs sleep until a run's message is posted. */
 export type WakeQueues = Pick<Queues, 'notify' | 'followups'>;
@@ -18,7 +18,7 @@ export async function wakeJobs(queues: WakeQueues, waiters: readonly string[], l
   await Promise.all(
     waiters.map(async (waiter) => {
       const at = waiter.indexOf(':');
-      const queue = waiter.slice(0, at) === 'followups' ? queues.followups : queues.notify;
+      const queue = waiter.slice(0, at) === FOLLOWUPS_QUEUE ? queues.followups : queues.notify;
       const job = await queue.getJob(waiter.slice(at + 1));
       await job?.promote().catch((err: unknown) => logger.debug({ err, waiter }, 'job not woken: no longer delayed'));
     }),
