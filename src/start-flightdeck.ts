@@ -11,7 +11,7 @@ import { createClusterAccess, type ClusterAccess } from './k8s/create-cluster-ac
 import { createReadinessCheck, type ReadinessReport } from './observability/check-readiness.js';
 import type { Logger } from './observability/create-logger.js';
 import { createMetrics, FOUR_KEYS_DAYS, type FlightdeckMetrics } from './observability/create-metrics.js';
-import { readFourKeys } from './run/store/read-four-keys.js';
+import { catalogFourKeys } from './run/store/catalog-four-keys.js';
 import { publishHome } from './slack/publish-home.js';
 import { refreshHomesOnRunChanges } from './slack/refresh-homes.js';
 import { meterNotifier, meterSlackClient } from './observability/meter-slack.js';
@@ -82,7 +82,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   metrics.trackQueues(queues.all());
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));
   const deployed = Object.entries(config.catalog.services).flatMap(([service, entry]) => entry.environments.map((environment) => ({ service, environment })));
-  metrics.trackFourKeys(() => Promise.all(deployed.map(async (pair) => ({ ...pair, keys: await readFourKeys(store, pair.service, pair.environment, now(), FOUR_KEYS_DAYS) }))));
+  metrics.trackFourKeys(catalogFourKeys(store, deployed, now, FOUR_KEYS_DAYS));
   const engine = new RunEngine({ store, queues, now, logger, coalesceRenders: runsWorkers, paged: (service) => config.catalog.services[service]?.pagerduty !== undefined });
   // One transport for every fetch-based client: through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the host.
   const transport = createOutboundTransport(env.proxy);

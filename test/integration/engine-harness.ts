@@ -37,6 +37,9 @@ export const NS = 'shop';
 /** The engine with real BullMQ workers on the real Redis, one Kubernetes emulator, and a recording notifier. */
 export interface EngineHarness {
   emu: KubernetesEmulator;
+  /** The harness's Redis connection and key prefix, for reading what the store wrote. */
+  redis: Redis;
+  prefix: string;
   store: RunStore;
   engine: RunEngine;
   queues: Queues;
@@ -77,6 +80,8 @@ export async function startEngineHarness(options: { readyDelayMs?: number; reque
   });
   return {
     emu,
+    redis,
+    prefix,
     store,
     engine,
     queues,

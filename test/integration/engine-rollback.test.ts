@@ -9,6 +9,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listRevisions } from '../../src/k8s/list-revisions.js';
+import { computeFourKeys } from '../../src/run/core/four-keys.js';
+import { runKeys } from '../../src/run/store/run-keys.js';
 
 let h: EngineHarness;
 beforeAll(async () => {
@@ -99,5 +101,34 @@ describe('rollbacks on the engine', () => {
     await expect(rollback('search')).rejects.toMatchObject({ code: 'target-locked' });
     await h.settle(first.id, ['succeeded']);
     expect(await h.store.activeRunFor('search', 'production')).toBeNull();
+  });
+
+  it('a rollback of a deploy that had ended rewrites its history summary, so the four keys count it as a failure', async () => {
+    h.seed('orders', 'reg/orders:1.0.0');
+    const run = await h.deploy('orders', '2.0.0', [
+      { id: 'set-image', kind: 'step', action: 'set-image' },
+      { id: 'wait', kind: 'step', action: 'wait-rollout', timeout: '30s' },
+    ]);
+    const deployed = await h.settle(run.id, ['succeeded', 'failed', 'error']);
+    expect(deployed.state).toBe('succeeded');
+    const summaryOf = async (id: string) => JSON.parse((await h.redis.hget(runKeys(h.prefix).summaries, id))!);
+    expect((await summaryOf(run.id)).keys).toEqual({ changedCluster: true });
+    const version = await h.store.summariesVersion();
+
+    const undo = await startRollback(
+      { of: deployed, service: 'orders', environment: 'production', target: deployed.target, actor: 'U0CAROL', channel: 'C0DEPLOY', reason: 'requested by <@U0CAROL>' },
+      { store: h.store, engine: h.engine, now: Date.now },
+    );
+    expect((await summaryOf(run.id)).keys).toEqual({ changedCluster: true, rollbackRunId: undo.id });
+    expect(await h.store.summariesVersion()).not.toBe(version);
+    await h.settle(undo.id, ['succeeded']);
+    await h.settle(run.id, ['rolled-back']);
+    const facts = await h.store.fourKeysRunsSince('orders', 'production', 0, 10);
+    expect(facts.map((fact) => [fact.id, fact.kind, fact.state])).toEqual([
+      [undo.id, 'rollback', 'succeeded'],
+      [run.id, 'deploy', 'rolled-back'],
+    ]);
+    const keys = computeFourKeys(facts, { from: 0, to: Date.now() + 1 });
+    expect(keys).toMatchObject({ deployments: 1, failures: 1, restored: 1 });
   });
 });

@@ -73,8 +73,13 @@ describe('RunStore limits on real Redis', () => {
     expect(await brief.get(gone.id)).toBeNull();
     expect(await brief.history('api', 'production', 10)).toEqual([expect.objectContaining({ id: run.id })]);
     expect(await brief.historySummaries('api', 'production', 10)).toEqual([
-      { id: gone.id, kind: 'deploy', service: 'api', environment: 'production', version: 'v2', state: 'error', requestedBy: 'U0ALICE', createdAt: T0, endedAt: T0 + 1000, reason: 'forbidden' },
+      { id: gone.id, kind: 'deploy', service: 'api', environment: 'production', version: 'v2', state: 'error', requestedBy: 'U0ALICE', createdAt: T0, endedAt: T0 + 1000, reason: 'forbidden', keys: { changedCluster: true } },
       expect.objectContaining({ id: run.id, state: 'error' }),
+    ]);
+    // The four keys still count the run whose document expired, from its summary.
+    expect(await brief.fourKeysRunsSince('api', 'production', T0, 10)).toEqual([
+      { id: gone.id, kind: 'deploy', state: 'error', createdAt: T0, endedAt: T0 + 1000, changedCluster: true },
+      expect.objectContaining({ id: run.id, state: 'error', changedCluster: true }),
     ]);
   });
 

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { computeFourKeys, type FourKeysRun } from '../../src/run/core/four-keys.js';
+import { checklistSchema } from '../../src/checklist/checklist-schema.js';
+import { createRun } from '../../src/run/core/create-run.js';
+import { computeFourKeys, fourKeysRunOf, type FourKeysRun } from '../../src/run/core/four-keys.js';
+import { fourKeysRunOfSummary, runSummarySchema, summarizeRun } from '../../src/run/store/run-summary.js';
 
 const DAY = 86_400_000;
 const MIN = 60_000;
+const HOUR = 60 * MIN;
 const FROM = Date.UTC(2026, 10, 1);
 const RANGE = { from: FROM, to: FROM + 7 * DAY };
 const PINNED = { revision: '1', image: 'r/api:v0', template: {}, recordedAt: FROM };
@@ -10,11 +14,11 @@ const PINNED = { revision: '1', image: 'r/api:v0', template: {}, recordedAt: FRO
 /** A deploy that changed the cluster and succeeded, created `day` days and `min` minutes into the range. */
 function deploy(id: string, day: number, overrides: Partial<FourKeysRun> = {}): FourKeysRun {
   const createdAt = FROM + day * DAY;
-  return { id, kind: 'deploy', state: 'succeeded', createdAt, endedAt: createdAt + 10 * MIN, breaches: [], rollbackTarget: PINNED, ...overrides };
+  return { id, kind: 'deploy', state: 'succeeded', createdAt, endedAt: createdAt + 10 * MIN, changedCluster: true, ...overrides };
 }
 
 function rollback(id: string, createdAt: number, endedAt: number, state: FourKeysRun['state'] = 'succeeded'): FourKeysRun {
-  return { id, kind: 'rollback', state, createdAt, endedAt, breaches: [] };
+  return { id, kind: 'rollback', state, createdAt, endedAt, changedCluster: true };
 }
 
 describe('computeFourKeys', () => {
@@ -38,7 +42,7 @@ describe('computeFourKeys', () => {
       deploy('1', 0),
       deploy('2', 0.5),
       // Breached 5 min in; its rollback run ended 12 min after the breach.
-      deploy('3', 2, { state: 'rolled-back', rollbackRunId: '4', breaches: [{ guardId: 'err', action: 'rollback', detail: '', at: breachAt }] }),
+      deploy('3', 2, { state: 'rolled-back', rollbackRunId: '4', firstBreachAt: breachAt }),
       rollback('4', breachAt + MIN, breachAt + 12 * MIN),
       // Failed at its end with nothing rolled back: restored by the next successful deployment (a fix forward).
       deploy('5', 4, { state: 'failed' }),
@@ -60,11 +64,11 @@ describe('computeFourKeys', () => {
   it('leaves out runs still in flight, runs outside the range and deploys that never changed the cluster', () => {
     const runs = [
       deploy('1', 1, { state: 'running', endedAt: undefined }),
-      deploy('2', 1, { state: 'waiting', endedAt: undefined, guardsStartedAt: FROM + DAY }),
+      deploy('2', 1, { state: 'waiting', endedAt: undefined }),
       deploy('3', -1),
       deploy('4', 7),
       // Refused by its first check: failed, but nothing in the cluster changed.
-      deploy('5', 2, { state: 'failed', rollbackTarget: undefined }),
+      deploy('5', 2, { state: 'failed', changedCluster: false }),
       deploy('6', 3),
     ];
     const keys = computeFourKeys(runs, RANGE);
@@ -91,8 +95,47 @@ describe('computeFourKeys', () => {
   });
 
   it('measures lead time only over deploys that carry their commit time', () => {
-    const runs = [deploy('1', 1, { commit: { sha: 'abc1234', at: FROM + DAY - 50 * MIN } }), deploy('2', 2), deploy('3', 3, { commit: { at: FROM + 3 * DAY - 110 * MIN } })];
+    const runs = [deploy('1', 1, { commitAt: FROM + DAY - 50 * MIN }), deploy('2', 2), deploy('3', 3, { commitAt: FROM + 3 * DAY - 110 * MIN })];
     // Ends 10 min after creation: 60 min and 120 min from commit.
     expect(computeFourKeys(runs, RANGE).leadTimeMs).toBe(90 * MIN);
+  });
+});
+
+describe('fourKeysRunOf', () => {
+  const checklist = checklistSchema.parse({ name: 'keys', phases: [{ id: 'go', title: 'Go', items: [{ id: 'check', kind: 'manual', title: 'Looks good' }] }] });
+  const run = createRun(
+    {
+      id: '7',
+      service: 'api',
+      environment: 'production',
+      version: 'v1',
+      target: { cluster: 'emu', namespace: 'shop', deployment: 'api', container: 'api', image: 'r/api:v1' },
+      requestedBy: 'U0ALICE',
+      channel: 'C1',
+      checklist,
+    },
+    FROM,
+  );
+
+  it('says a run changed the cluster once it recorded what it replaced, started its guards or was rolled back', () => {
+    expect(fourKeysRunOf(run).changedCluster).toBe(false);
+    expect(fourKeysRunOf({ ...run, rollbackTarget: PINNED }).changedCluster).toBe(true);
+    expect(fourKeysRunOf({ ...run, guardsStartedAt: FROM + MIN }).changedCluster).toBe(true);
+    expect(fourKeysRunOf({ ...run, rollbackRunId: '8' })).toMatchObject({ changedCluster: true, rollbackRunId: '8' });
+  });
+
+  it('keeps the first breach and the commit time', () => {
+    const breach = (at: number) => ({ guardId: 'err', action: 'rollback' as const, detail: '', at });
+    const facts = fourKeysRunOf({ ...run, breaches: [breach(FROM + 9 * MIN), breach(FROM + 4 * MIN)], commit: { sha: 'abc1234', at: FROM - DAY } });
+    expect(facts).toMatchObject({ firstBreachAt: FROM + 4 * MIN, commitAt: FROM - DAY });
+    expect(fourKeysRunOf(run)).toMatchObject({ firstBreachAt: undefined, commitAt: undefined });
+  });
+
+  it('reads the same facts back from a run\'s history summary, and none from a summary an older release wrote', () => {
+    const ended = { ...run, state: 'rolled-back' as const, endedAt: FROM + HOUR, rollbackTarget: PINNED, rollbackRunId: '8', breaches: [{ guardId: 'err', action: 'rollback' as const, detail: '', at: FROM + MIN }], commit: { at: FROM - DAY } };
+    const stored = runSummarySchema.parse(JSON.parse(JSON.stringify(summarizeRun(ended))));
+    expect(fourKeysRunOfSummary(stored)).toEqual(JSON.parse(JSON.stringify(fourKeysRunOf(ended))));
+    const { keys: _, ...older } = stored;
+    expect(fourKeysRunOfSummary(older)).toBeUndefined();
   });
 });

@@ -6,13 +6,38 @@ const DAY_MS = 86_400_000;
 const FAILED_STATES: ReadonlySet<string> = new Set(['failed', 'error', 'rolled-back', 'rollback-failed']);
 
 /**
- * What the four keys read of a run. `commit.at` is when the deployed change was committed, as CI reports it
- * when it starts the deploy through the API; a run started without it has no lead time.
+ * What the four keys read of a run, small enough to keep in its history summary. `changedCluster`: its first
+ * cluster-changing step recorded what it replaced, or started the guards, or it was rolled back. `commitAt` is
+ * when the deployed change was committed, as CI reports it when it starts the deploy through the API; a run
+ * started without it has no lead time.
  */
-export type FourKeysRun = Pick<
-  Run,
-  'id' | 'kind' | 'state' | 'rollbackRunId' | 'createdAt' | 'endedAt' | 'breaches' | 'rollbackTarget' | 'guardsStartedAt' | 'commit'
->;
+export interface FourKeysRun {
+  id: string;
+  kind: Run['kind'];
+  state: Run['state'];
+  createdAt: number;
+  endedAt?: number | undefined;
+  rollbackRunId?: string | undefined;
+  firstBreachAt?: number | undefined;
+  changedCluster: boolean;
+  commitAt?: number | undefined;
+}
+
+/** The facts of `run` the four keys read. Pure. */
+export function fourKeysRunOf(run: Run): FourKeysRun {
+  const breaches = run.breaches.map((breach) => breach.at);
+  return {
+    id: run.id,
+    kind: run.kind,
+    state: run.state,
+    createdAt: run.createdAt,
+    endedAt: run.endedAt,
+    rollbackRunId: run.rollbackRunId,
+    firstBreachAt: breaches.length > 0 ? Math.min(...breaches) : undefined,
+    changedCluster: run.rollbackTarget !== undefined || run.guardsStartedAt !== undefined || run.rollbackRunId !== undefined,
+    commitAt: run.commit?.at,
+  };
+}
 
 /** The period the keys are computed over: runs created in `[from, to)`, epoch ms. */
 export interface FourKeysRange {
@@ -52,7 +77,7 @@ export interface FourKeys {
 export function computeFourKeys(runs: readonly FourKeysRun[], range: FourKeysRange): FourKeys {
   const byId = new Map(runs.map((run) => [run.id, run]));
   const deployments = runs
-    .filter((run) => run.kind === 'deploy' && isTerminal(run.state) && run.createdAt >= range.from && run.createdAt < range.to && changedCluster(run))
+    .filter((run) => run.kind === 'deploy' && isTerminal(run.state) && run.createdAt >= range.from && run.createdAt < range.to && run.changedCluster)
     .sort((a, b) => a.createdAt - b.createdAt || Number(a.id) - Number(b.id));
   const failures = deployments.filter(isFailure);
   const succeeded = runs
@@ -62,7 +87,7 @@ export function computeFourKeys(runs: readonly FourKeysRun[], range: FourKeysRan
     const restoredAt = restoredAtOf(failure, byId, succeeded);
     return restoredAt === undefined ? [] : [Math.max(0, restoredAt - failedAtOf(failure, byId))];
   });
-  const leadTimes = deployments.flatMap((run) => (run.commit?.at === undefined ? [] : [Math.max(0, (run.endedAt ?? run.createdAt) - run.commit.at)]));
+  const leadTimes = deployments.flatMap((run) => (run.commitAt === undefined ? [] : [Math.max(0, (run.endedAt ?? run.createdAt) - run.commitAt)]));
   const days = Math.max(1, Math.ceil((range.to - range.from) / DAY_MS));
   const daily = new Array<number>(days).fill(0);
   const dailyFailures = new Array<number>(days).fill(0);
@@ -82,19 +107,13 @@ export function computeFourKeys(runs: readonly FourKeysRun[], range: FourKeysRan
   };
 }
 
-/** Its first cluster-changing step recorded what it replaced, or started the guards: the cluster was touched. */
-function changedCluster(run: FourKeysRun): boolean {
-  return run.rollbackTarget !== undefined || run.guardsStartedAt !== undefined || run.rollbackRunId !== undefined;
-}
-
 function isFailure(run: FourKeysRun): boolean {
   return FAILED_STATES.has(run.state) || run.rollbackRunId !== undefined;
 }
 
 /** When the change was known bad: its first breach, else when a rollback of it was requested, else its end. */
 function failedAtOf(run: FourKeysRun, byId: ReadonlyMap<string, FourKeysRun>): number {
-  const breaches = run.breaches.map((breach) => breach.at);
-  if (breaches.length > 0) return Math.min(...breaches);
+  if (run.firstBreachAt !== undefined) return run.firstBreachAt;
   const rollback = run.rollbackRunId === undefined ? undefined : byId.get(run.rollbackRunId);
   return rollback?.createdAt ?? run.endedAt ?? run.createdAt;
 }

@@ -12,12 +12,13 @@ export const MANUAL_LOCK_PREFIX = 'manual:';
  * person's manual lock. It never replaces another rollback in flight, nor a deploy it does not undo (that
  * would leave two runs acting on one target). The run it undoes, if any, is written in the same script
  * (compare-and-set on its seq): a deploy in flight is stopped in the very step that takes its lock, so no
- * step of it can act after the rollback began.
+ * step of it can act after the rollback began. An ended run it undoes has its history summary rewritten too,
+ * since that summary now says it was rolled back.
  *
  * KEYS: lock, run, active set, history zset, audit stream, render-due zset, undone run (any key of the slot when none),
- * reconcile-due zset.
+ * reconcile-due zset, summaries hash, summaries version.
  * ARGV: run id, run JSON (seq 1), createdAt, key base, the audit tail (cap, archive days, run index ms, count, 5 fields each), then the
- * undone run's id ('' for none), its expected seq, its new seq and its new JSON.
+ * undone run's id ('' for none), its expected seq, its new seq, its new JSON and its new summary JSON.
  * Returns `{'created', previousLockValue or ''}`, `{'held', holderJson}` (a rollback holds it),
  * `{'other', holderJson}` (a deploy it does not undo holds it), `{'stale'}` (the undone run changed since
  * it was read: nothing written) or `{'exists'}`.
@@ -37,6 +38,10 @@ end
 if undone ~= '' then
   if redis.call('HGET', KEYS[7], 'seq') ~= ARGV[u + 1] then return {'stale'} end
   redis.call('HSET', KEYS[7], 'seq', ARGV[u + 2], 'doc', ARGV[u + 3])
+  if redis.call('HEXISTS', KEYS[9], undone) == 1 then
+    redis.call('HSET', KEYS[9], undone, ARGV[u + 4])
+    redis.call('INCR', KEYS[10])
+  end
   ${markRenderDueLua('KEYS[6]', 'undone')}
   ${markReconcileDueLua('KEYS[8]', 'undone')}
 end

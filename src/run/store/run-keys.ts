@@ -14,6 +14,8 @@ export interface RunKeys {
   runAudit(id: string): string;
   /** Run id → one-line summary of each ended run: the history left once its document expired. */
   summaries: string;
+  /** Counts the writes of the summaries hash, so readers of every summary (the four keys of /metrics) know when to read again. */
+  summariesVersion: string;
   /** Counts one actor's refusals in one minute (ms since the epoch / 60000), to bound what they add to the audit. */
   refusals(actor: string, minute: number): string;
   /**
@@ -67,6 +69,7 @@ export function runKeys(prefix: string): RunKeys {
     audit: `${base}audit`,
     runAudit: (id) => `${base}audit:run-${id}`,
     summaries: `${base}run-summaries`,
+    summariesVersion: `${base}run-summaries-version`,
     refusals: (actor, minute) => `${base}refusals:${actor}:${minute}`,
     renderDue: `${base}render-due-at`,
     reconcileDue: `${base}reconcile-due`,

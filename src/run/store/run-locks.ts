@@ -6,6 +6,7 @@ import { manualLockValue, manuallyLocked, parseManualLock, type LockHolder, type
 import { parseRun, serializeRun } from './parse-run.js';
 import type { RunKeys } from './run-keys.js';
 import { runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
+import { summarizeRun } from './run-summary.js';
 
 /*
  * Lock operations beyond a deploy's own create: rollbacks that take over a lock, and people's locks.
@@ -44,6 +45,8 @@ export async function createRollback(redis: RedisClient, keys: RunKeys, run: Run
       keys.renderDue,
       undoneNext ? keys.run(undoneNext.id) : keys.run(run.id),
       keys.reconcileDue,
+      keys.summaries,
+      keys.summariesVersion,
     ],
     [
       run.id,
@@ -55,6 +58,7 @@ export async function createRollback(redis: RedisClient, keys: RunKeys, run: Run
       undone?.expectedSeq ?? '',
       undoneNext?.seq ?? '',
       undoneNext ? serializeRun(undoneNext) : '',
+      undoneNext ? JSON.stringify(summarizeRun(undoneNext)) : '',
     ],
   )) as [string, string?];
   switch (reply[0]) {

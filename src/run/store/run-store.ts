@@ -15,9 +15,10 @@ import { RenderIndex } from './render-index.js';
 import { runUid } from './run-uid.js';
 import { createRollback, listLocks, lockManually, releaseLockAsOperator, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
 import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
-import { runSummarySchema, summarizeRun, type RunSummary } from './run-summary.js';
+import { fourKeysRunOfSummary, runSummarySchema, summarizeRun, type RunSummary } from './run-summary.js';
 import { UPDATE_RUN_SCRIPT } from './update-run-script.js';
 import { showsChange } from '../core/shows-change.js';
+import { fourKeysRunOf, type FourKeysRun } from '../core/four-keys.js';
 
 export type CreateResult = { created: true; run: Run } | { created: false; holder: Run };
 
@@ -220,7 +221,7 @@ export class RunStore {
       const written = await evalScript(
         this.redis,
         UPDATE_RUN_SCRIPT,
-        [key, this.keys.audit, this.keys.lock(next.service, next.environment), this.keys.active, this.keys.renderDue, this.keys.summaries, this.keys.reconcileDue],
+        [key, this.keys.audit, this.keys.lock(next.service, next.environment), this.keys.active, this.keys.renderDue, this.keys.summaries, this.keys.reconcileDue, this.keys.summariesVersion],
         [
           seq,
           next.seq,
@@ -288,10 +289,26 @@ export class RunStore {
     return this.getMany(ids);
   }
 
-  /** Runs of a service+environment created at or after `since` (epoch ms), newest first, at most `limit`. */
-  async historySince(service: string, environment: string, since: number, limit: number): Promise<Run[]> {
+  /**
+   * What the four keys read of the runs of a service+environment created at or after `since` (epoch ms), newest
+   * first, at most `limit`: from their summaries (a few hundred bytes each), and from the documents of runs still
+   * in flight or summarized by an older release.
+   */
+  async fourKeysRunsSince(service: string, environment: string, since: number, limit: number): Promise<FourKeysRun[]> {
     const ids = await this.redis.zrevrangebyscore(this.keys.history(service, environment), '+inf', since, 'LIMIT', 0, limit);
-    return this.getMany(ids);
+    if (ids.length === 0) return [];
+    const stored = (await this.redis.hmget(this.keys.summaries, ...ids)).map((text) => (text == null ? undefined : fourKeysRunOfSummary(runSummarySchema.parse(JSON.parse(text)))));
+    const missing = ids.filter((_, i) => stored[i] === undefined);
+    const read = new Map((await this.getMany(missing)).map((run) => [run.id, fourKeysRunOf(run)]));
+    return ids.flatMap((id, i) => {
+      const facts = stored[i] ?? read.get(id);
+      return facts ? [facts] : [];
+    });
+  }
+
+  /** Changes whenever a run's history summary is written: what the four keys read has changed since the last read if this has. */
+  async summariesVersion(): Promise<string> {
+    return (await this.redis.get(this.keys.summariesVersion)) ?? '0';
   }
 
   /**

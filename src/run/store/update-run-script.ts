@@ -17,7 +17,7 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  * A change the message does not show (ARGV[8] = '1', see shows-change.ts) marks nothing due when the message
  * shows the seq it was made from: the message then shows the new seq as well, recorded as `rendered`.
  *
- * KEYS: run, audit stream, lock, active set, render-due zset, summaries hash, reconcile-due zset.
+ * KEYS: run, audit stream, lock, active set, render-due zset, summaries hash, reconcile-due zset, summaries version.
  * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, retention ms, summary JSON, unseen
  * ('1'/'0'), then the audit tail (cap, archive days, run index ms, count, 5 fields each).
  * Returns 1 when written, 2 when written and the message shows it already, 0 on a seq mismatch, -1 when the
@@ -41,6 +41,7 @@ if ARGV[4] == '1' then
   redis.call('SREM', KEYS[4], ARGV[5])
   redis.call('PEXPIRE', KEYS[1], ARGV[6])
   redis.call('HSET', KEYS[6], ARGV[5], ARGV[7])
+  redis.call('INCR', KEYS[8])
   redis.call('ZREM', KEYS[7], ARGV[5])
 else
   ${markReconcileDueLua('KEYS[7]', 'ARGV[5]')}
