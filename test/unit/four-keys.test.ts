@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checklistSchema } from '../../src/checklist/checklist-schema.js';
-import { createRun } from '../../src/run/core/create-run.js';
 import { computeFourKeys, fourKeysRunOf, type FourKeysRun } from '../../src/run/core/four-keys.js';
 import { fourKeysRunOfSummary, runSummarySchema, summarizeRun } from '../../src/run/store/run-summary.js';
+import { newRun } from './run-item-fixture.js';
 
 const DAY = 86_400_000;
 const MIN = 60_000;
@@ -102,20 +101,7 @@ describe('computeFourKeys', () => {
 });
 
 describe('fourKeysRunOf', () => {
-  const checklist = checklistSchema.parse({ name: 'keys', phases: [{ id: 'go', title: 'Go', items: [{ id: 'check', kind: 'manual', title: 'Looks good' }] }] });
-  const run = createRun(
-    {
-      id: '7',
-      service: 'api',
-      environment: 'production',
-      version: 'v1',
-      target: { cluster: 'emu', namespace: 'shop', deployment: 'api', container: 'api', image: 'r/api:v1' },
-      requestedBy: 'U0ALICE',
-      channel: 'C1',
-      checklist,
-    },
-    FROM,
-  );
+  const run = newRun();
 
   it('says a run changed the cluster once it recorded what it replaced, started its guards or was rolled back', () => {
     expect(fourKeysRunOf(run).changedCluster).toBe(false);

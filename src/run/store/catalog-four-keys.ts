@@ -17,8 +17,8 @@ export interface CatalogFourKeysOptions {
 /**
  * The four keys of every service+environment of the catalog, for `/metrics`. A scrape costs one Redis read
  * while no run's summary changed in the last `maxAgeMs`; otherwise the pairs are read a batch at a time, and
- * scrapes meanwhile share that read. With thousands of catalog services, reading all of them at every scrape
- * on the event loop that answers Slack stalled it for half a second.
+ * scrapes meanwhile share that read. Reading every pair's run documents at every scrape, on the event loop that
+ * answers Slack, took 4 s with 6,000 catalog services and stalled that loop for up to a second.
  */
 export function catalogFourKeys(
   store: Pick<RunStore, 'fourKeysRunsSince' | 'summariesVersion'>,
