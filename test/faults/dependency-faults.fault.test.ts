@@ -4,7 +4,7 @@ import { recordScenario } from './support/fault-record.js';
 import { startFaultCluster, type FaultCluster } from './support/fault-cluster.js';
 import { seededRandom } from './support/seeded-random.js';
 import { sleep } from './support/sleep.js';
-import { tally, verifyRun, type RunVerdict } from './support/verify-run.js';
+import { tally, verifyRun, verifyRuns, type RunVerdict } from './support/verify-run.js';
 
 /*
  * Scenario 3: the services flightdeck depends on misbehave while runs are in flight. Transient failures
@@ -112,8 +112,7 @@ describe('scenario 3: dependencies failing', () => {
     slack.rateLimit({ method: 'chat.update', perChannelPerSecond: 1 });
     slack.rateLimit({ method: 'chat.postMessage', perChannelPerSecond: 1 });
     const started = await deployAll('v5.0');
-    const verdicts: RunVerdict[] = [];
-    for (const { runId, service, version } of started) verdicts.push(await verifyRun(cluster, runId, service, version, { timeoutMs: 90_000 }));
+    const verdicts = await verifyRuns(cluster, started, { timeoutMs: 90_000 });
     const counts = tally(verdicts);
     const answered = (status: number) => slack.calls.filter((call) => call.status === status).length;
     recordScenario({

@@ -6,7 +6,7 @@ import { startFaultCluster, type FaultCluster } from './support/fault-cluster.js
 import { startOwnRedisCluster, type OwnRedisCluster } from '../support/own-redis-cluster.js';
 import { seededRandom } from './support/seeded-random.js';
 import { startRunsMidRollout } from './support/runs-mid-rollout.js';
-import { tally, verifyRun, type RunVerdict } from './support/verify-run.js';
+import { tally, verifyRuns } from './support/verify-run.js';
 
 /*
  * Scenario 2d: flightdeck (web + one worker) on a Redis Cluster of three masters with a replica each
@@ -46,8 +46,7 @@ describe('scenario 2d: Redis Cluster master killed mid-run, its replica takes ov
     assertStillRollingOut('when the master died');
     const newPort = await redis.awaitFailover(tag, oldPort, 60_000);
     const promotedAfterMs = Date.now() - killedAt;
-    const verdicts: RunVerdict[] = [];
-    for (const { runId, service, version } of started) verdicts.push(await verifyRun(cluster, runId, service, version, { timeoutMs: 90_000 }));
+    const verdicts = await verifyRuns(cluster, started, { timeoutMs: 90_000 });
     const counts = tally(verdicts);
     const keys = await redis.allKeys();
     const elsewhere = keys.filter((key) => key.slot !== slot || key.port !== newPort).map((key) => `${key.key} (slot ${key.slot} on ${key.port})`);

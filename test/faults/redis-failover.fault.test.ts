@@ -5,7 +5,7 @@ import { startFaultCluster, type FaultCluster } from './support/fault-cluster.js
 import { startOwnSentinel, type OwnSentinel } from './support/own-sentinel.js';
 import { seededRandom } from './support/seeded-random.js';
 import { startRunsMidRollout } from './support/runs-mid-rollout.js';
-import { tally, verifyRun, type RunVerdict } from './support/verify-run.js';
+import { tally, verifyRuns } from './support/verify-run.js';
 
 /*
  * Scenario 2c: flightdeck (web + one worker) on Redis behind Sentinel (REDIS_URL=redis+sentinel://…): a primary,
@@ -42,8 +42,7 @@ describe('scenario 2c: Redis primary killed mid-run, Sentinel promotes the repli
     const newPort = await sentinel.awaitFailover(oldPort, 60_000);
     const promotedAfterMs = Date.now() - killedAt;
     expect(newPort).not.toBe(oldPort);
-    const verdicts: RunVerdict[] = [];
-    for (const { runId, service, version } of started) verdicts.push(await verifyRun(cluster, runId, service, version, { timeoutMs: 90_000 }));
+    const verdicts = await verifyRuns(cluster, started, { timeoutMs: 90_000 });
     const counts = tally(verdicts);
     recordScenario({
       id: '2c',

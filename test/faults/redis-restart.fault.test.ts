@@ -6,7 +6,7 @@ import { startOwnRedis, type OwnRedis } from './support/own-redis.js';
 import { seededRandom } from './support/seeded-random.js';
 import { sleep } from './support/sleep.js';
 import { startRunsMidRollout } from './support/runs-mid-rollout.js';
-import { tally, verifyRun, type RunVerdict } from './support/verify-run.js';
+import { tally, verifyRuns } from './support/verify-run.js';
 
 /*
  * Scenario 2: flightdeck (web + one worker) on a private redis-server with an append-only file. Runs are
@@ -45,8 +45,7 @@ describe.each([
     const downMs = random.int(1000, 4000);
     await sleep(downMs);
     await redis.start();
-    const verdicts: RunVerdict[] = [];
-    for (const { runId, service, version } of started) verdicts.push(await verifyRun(cluster, runId, service, version, { timeoutMs: 60_000 }));
+    const verdicts = await verifyRuns(cluster, started, { timeoutMs: 60_000 });
     const counts = tally(verdicts);
     recordScenario({
       id,

@@ -4,7 +4,7 @@ import { recordScenario } from './support/fault-record.js';
 import { startFaultCluster } from './support/fault-cluster.js';
 import { seededRandom } from './support/seeded-random.js';
 import { sleep } from './support/sleep.js';
-import { tally, verifyRun, type RunVerdict } from './support/verify-run.js';
+import { tally, verifyRuns } from './support/verify-run.js';
 import { isTerminal } from '../../src/run/core/run-schema.js';
 import { FAULT_CHANNEL } from './support/fault-catalog.js';
 import type { FaultCluster } from './support/fault-cluster.js';
@@ -60,8 +60,7 @@ describe('scenario 1: SIGKILL of a worker at random points', () => {
       }
       stopKilling = true;
       await killer;
-      const verdicts: RunVerdict[] = [];
-      for (const { runId, service, version } of started) verdicts.push(await verifyRun(cluster, runId, service, version, { timeoutMs: 30_000 }));
+      const verdicts = await verifyRuns(cluster, started, { timeoutMs: 30_000 });
       const counts = tally(verdicts);
       const lost = counts.lost + refused.length;
       recordScenario({

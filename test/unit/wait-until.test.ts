@@ -31,4 +31,17 @@ describe('waitUntil', () => {
     }, 120);
     await expect(failure).rejects.toThrow(/^Timed out after 120 ms waiting for a settled probe$/);
   });
+
+  it('fails at its deadline when an attempt never answers, saying so', async () => {
+    const failure = await waitUntil('a stuck client', () => new Promise<string>(() => {}), 100).catch((err: unknown) => err);
+    expect((failure as Error).message).toMatch(/^Timed out after 100 ms waiting for a stuck client; the last attempt had not answered after \d+ ms$/);
+  });
+
+  it('ignores an attempt that fails after the deadline', async () => {
+    let late: (err: Error) => void = () => {};
+    const failure = await waitUntil('a late failure', () => new Promise<string>((_, reject) => (late = reject)), 60).catch((err: unknown) => err);
+    late(new Error('too late'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((failure as Error).message).toMatch(/had not answered/);
+  });
 });

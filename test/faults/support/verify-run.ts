@@ -106,6 +106,14 @@ export async function verifyRun(cluster: FaultCluster, runId: string, service: s
 }
 
 /**
+ * {@link verifyRun} for every run at once: a scenario whose runs are stuck reports them all after one
+ * timeout, with the reasons, instead of spending one timeout per run and outliving the test's own limit.
+ */
+export function verifyRuns(cluster: FaultCluster, started: readonly { runId: string; service: string; version: string }[], options: VerifyOptions = {}): Promise<RunVerdict[]> {
+  return Promise.all(started.map(({ runId, service, version }) => verifyRun(cluster, runId, service, version, options)));
+}
+
+/**
  * Whether the run's message came to show the run as it ended within {@link messageBoundMs} of its terminal
  * audit entry: the lag, the bound, and what broke in words (empty when it held).
  */
