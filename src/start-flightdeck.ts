@@ -82,7 +82,9 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   metrics.trackQueues(queues.all());
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));
   const deployed = Object.entries(config.catalog.services).flatMap(([service, entry]) => entry.environments.map((environment) => ({ service, environment })));
-  metrics.trackFourKeys(catalogFourKeys(store, deployed, now, FOUR_KEYS_DAYS));
+  // One reader for /metrics and every Home tab: they show the same keys and share each read.
+  const catalogKeys = catalogFourKeys(store, deployed, now, FOUR_KEYS_DAYS);
+  metrics.trackFourKeys(catalogKeys);
   const engine = new RunEngine({ store, queues, now, logger, coalesceRenders: runsWorkers, paged: (service) => config.catalog.services[service]?.pagerduty !== undefined });
   // One transport for every fetch-based client: through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the host.
   const transport = createOutboundTransport(env.proxy);
@@ -112,7 +114,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   let opsServer: OpsServer | undefined;
   const roles = createRoleResolver({ catalog: config.catalog, listGroupMembers: listUsergroupMembers(slackClient), now, logger });
   // Web pods change runs on clicks, workers as steps run: each refreshes the Home tabs of recent viewers.
-  const homes = refreshHomesOnRunChanges(store, (userId) => publishHome(slackClient, userId, { store, config, freezes, roles, now }), now, logger);
+  const homes = refreshHomesOnRunChanges(store, (userId) => publishHome(slackClient, userId, { store, config, freezes, roles, now, catalogKeys }), now, logger);
   if (env.role === 'web' || env.role === 'all') {
     const incidents = new IncidentStore(redis, env.redisPrefix);
     const incidentExists = async (runId: string, guardId: string) => (await incidents.incident(runId, guardId)) !== undefined;
@@ -136,6 +138,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       ...(listen.host ? { host: listen.host } : {}),
       commands: COMMANDS,
       services,
+      catalogKeys,
       logger,
       routes: [...routes, ...apiRoutes],
       metrics,

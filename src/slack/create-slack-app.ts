@@ -8,6 +8,7 @@ import type { FlightdeckMetrics } from '../observability/create-metrics.js';
 import { meterSlackClient } from '../observability/meter-slack.js';
 import { observeAckLatency, observeSocketAckLatency } from '../observability/observe-ack-latency.js';
 import type { OpsRoute } from '../observability/ops-routes.js';
+import type { CatalogFourKeys } from '../run/store/catalog-four-keys.js';
 import { toBoltLogger } from './bolt-logger.js';
 import { ackUnknownInteractions } from './ack-unknown-interactions.js';
 import { DEPLOY_MODAL_CALLBACK_ID } from './deploy-modal.js';
@@ -36,6 +37,8 @@ export interface SlackAppOptions {
   host?: string;
   commands: readonly CommandDefinition<unknown>[];
   services: CommandServices;
+  /** The four keys of every catalog service, for the Home tab: the process's one shared reader. */
+  catalogKeys: CatalogFourKeys;
   logger: Logger;
   /** Extra routes on the same port (`/healthz`, `/readyz`, `/metrics`, the CI API under `/api/v1`). Default: `/healthz` only. */
   routes?: readonly OpsRoute[];
@@ -145,7 +148,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   registerDeployModal(app, options.services, options.logger);
   registerRunActions(app, options.services, options.logger);
   registerRollbackActions(app, options.services, options.logger);
-  registerHome(app, options.services, options.logger);
+  registerHome(app, { ...options.services, catalogKeys: options.catalogKeys }, options.logger);
   return {
     async start() {
       const server = (await (options.host && !options.appToken ? app.start({ port: options.port, host: options.host }) : app.start(options.port))) as Server | undefined;

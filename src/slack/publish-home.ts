@@ -2,29 +2,30 @@ import type { App } from '@slack/bolt';
 import type { CommandServices } from '../../commands/command-definition.js';
 import { catalogFreezes } from '../deploy-windows/window-state.js';
 import type { Logger } from '../observability/create-logger.js';
-import { readFourKeys } from '../run/store/read-four-keys.js';
+import type { CatalogFourKeys } from '../run/store/catalog-four-keys.js';
 import { HOME_VIEWERS_KEEP_MS } from './refresh-homes.js';
 import { buildHomeView, type HomeData } from './views/home-view.js';
 
 /** How many runs of each service the Home tab lists. */
 const RECENT_RUNS = 5;
-/** The range of the four keys on the Home tab, as on `/deploy stats` by default. */
-const HOME_KEYS_DAYS = 30;
 /**
  * One person's Home tab is rendered at most once in this long: opening it again and again (or a burst of
  * run changes) does not become a views.publish each, as channel writes are paced.
  */
 const HOME_RENDER_GAP_SECONDS = 3;
 
-/** What reading a Home tab needs. */
-export type HomeServices = Pick<CommandServices, 'store' | 'config' | 'freezes' | 'roles' | 'now'>;
+/**
+ * What reading a Home tab needs. The four keys come from the process's one catalog reader (shared with
+ * `/metrics`): every viewer's Home is rendered again after a run changes, and reading every service's runs
+ * for each of them would be the same read many times over.
+ */
+export type HomeServices = Pick<CommandServices, 'store' | 'config' | 'freezes' | 'roles' | 'now'> & { catalogKeys: CatalogFourKeys };
 
 /** Reads what the person's Home tab shows: their roles, active runs, locks, freezes, recent runs and the keys. */
 export async function readHome(userId: string, services: HomeServices): Promise<HomeData> {
-  const { store, config, freezes, roles } = services;
+  const { store, config, freezes, roles, catalogKeys } = services;
   const now = services.now();
   const catalog = config.catalog;
-  const pairs = Object.entries(catalog.services).flatMap(([service, entry]) => entry.environments.map((environment) => ({ service, environment })));
   const environments = Object.keys(catalog.environments);
   const [held, activeRuns, locks, frozen, recent, keys] = await Promise.all([
     roles.rolesOf(userId),
@@ -48,7 +49,7 @@ export async function readHome(userId: string, services: HomeServices): Promise<
           .slice(0, RECENT_RUNS),
       })),
     ),
-    Promise.all(pairs.map(async (pair) => ({ ...pair, keys: await readFourKeys(store, pair.service, pair.environment, now, HOME_KEYS_DAYS) }))),
+    catalogKeys(),
   ]);
   return {
     userId,
@@ -58,7 +59,7 @@ export async function readHome(userId: string, services: HomeServices): Promise<
     freezes: frozen.flat(),
     recent,
     keys,
-    keysDays: HOME_KEYS_DAYS,
+    keysDays: catalogKeys.days,
     now,
   };
 }
@@ -73,7 +74,7 @@ export async function publishHome(client: Pick<App['client'], 'views'>, userId: 
  * calling views.publish here cannot make Slack retry; a render is claimed per person for a few seconds so
  * repeated opens cost one publish.
  */
-export function registerHome(app: App, services: CommandServices, logger: Logger): void {
+export function registerHome(app: App, services: HomeServices, logger: Logger): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     const log = logger.child({ event: 'app_home_opened', user: event.user });

@@ -70,7 +70,7 @@ describe.each(['http', 'socket'] as const)('App Home over %s', (mode) => {
     expect(await world?.stop()).toBe(0);
   });
 
-  it('a person who opens Home sees the sign-off waiting for them first, then the run and the four keys', async () => {
+  it('a person who opens Home sees the sign-off waiting for them first, then the run, and the four keys once it ended', async () => {
     expect((await driver.slashCommand({ command: '/deploy', text: 'shop v2 to production', userId: ALICE, channelId: CHANNEL })).status).toBe(200);
     const run = await waitUntil('the run to wait for its sign-off', async () => {
       const active = await store.activeRunFor('shop', 'production');
@@ -103,5 +103,11 @@ describe.each(['http', 'socket'] as const)('App Home over %s', (mode) => {
       return now.publishes > published && textsOf(now.blocks)[2] === 'No sign-off waits for you.' ? now : undefined;
     });
     expect(textsOf(refreshed.blocks)[4]).toContain('waiting on Release notes posted');
+
+    // Alice ticks the last box and the release rolls out: once the run has ended, the four keys count it.
+    expect((await driver.clickButton({ userId: ALICE, channelId: CHANNEL, messageTs, actionId: 'item.tick.notes' })).status).toBe(200);
+    await waitUntil('the run to succeed', async () => ((await store.get(run.id))?.state === 'succeeded' ? true : undefined), 30_000);
+    const counted = await waitUntil('Bob\'s Home tab to count the deployment', () => textsOf(slack.homeView(BOB)!.blocks).find((text) => text.startsWith('*shop* in *production*: 1 deployment ')), 30_000);
+    expect(counted).toContain('change failure rate 0% (0 of 1)');
   });
 });

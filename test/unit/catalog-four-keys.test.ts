@@ -50,10 +50,11 @@ describe('catalogFourKeys', () => {
     expect(state.reads).toHaveLength(6);
   });
 
-  it('shares one read between scrapes that overlap, and reads a batch of pairs at a time', async () => {
+  it('shares one read between callers that overlap (scrapes, Home renders), and reads a batch of pairs at a time', async () => {
     const { store, state } = countingStore({});
     const pairs = Array.from({ length: 7 }, (_, i) => ({ service: `s${i}`, environment: 'production' }));
     const read = catalogFourKeys(store, pairs, () => 0, 30, { batch: 3 });
+    expect(read.days).toBe(30);
     const [a, b] = await Promise.all([read(), read()]);
     expect(a).toBe(b);
     expect(a).toHaveLength(7);

@@ -14,10 +14,17 @@ export interface CatalogFourKeysOptions {
   batch?: number;
 }
 
+/** Reads the four keys of every catalog service+environment over its last `days` days. */
+export interface CatalogFourKeys {
+  (): Promise<readonly (ServiceEnvironment & { keys: FourKeys })[]>;
+  readonly days: number;
+}
+
 /**
- * The four keys of every service+environment of the catalog, for `/metrics`. A scrape costs one Redis read
+ * The four keys of every service+environment of the catalog, for `/metrics` and every Home tab: one reader per
+ * process, so a scrape and a burst of Home renders after a run ended share one read. A call costs one Redis read
  * while no run's summary changed in the last `maxAgeMs`; otherwise the pairs are read a batch at a time, and
- * scrapes meanwhile share that read. Reading every pair's run documents at every scrape, on the event loop that
+ * calls meanwhile share that read. Reading every pair's run documents at every scrape, on the event loop that
  * answers Slack, took 4 s with 6,000 catalog services and stalled that loop for up to a second.
  */
 export function catalogFourKeys(
@@ -26,7 +33,7 @@ export function catalogFourKeys(
   now: () => number,
   days: number,
   options: CatalogFourKeysOptions = {},
-): () => Promise<readonly (ServiceEnvironment & { keys: FourKeys })[]> {
+): CatalogFourKeys {
   const maxAgeMs = options.maxAgeMs ?? 60_000;
   const batch = options.batch ?? 50;
   let last: { version: string; at: number; keys: readonly (ServiceEnvironment & { keys: FourKeys })[] } | undefined;
@@ -45,10 +52,11 @@ export function catalogFourKeys(
     return keys;
   };
 
-  return () => {
+  const shared = () => {
     reading ??= read().finally(() => {
       reading = undefined;
     });
     return reading;
   };
+  return Object.assign(shared, { days });
 }
