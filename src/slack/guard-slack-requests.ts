@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from '../observability/create-logger.js';
-import { checkSlackEnvelope, isSslCheck } from './check-slack-envelope.js';
+import { checkSlackEnvelope, isSslCheck, slackBodyOf } from './check-slack-envelope.js';
 import { checkSignatureHeaders, verifySlackSignature } from './verify-slack-signature.js';
 
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
@@ -83,11 +83,11 @@ export function guardSlackRequests(next: RequestListener, options: SlackRequestG
     const rawBody = await readBody(req, maybeSslCheck ? SSL_CHECK_LIMIT_BYTES : BODY_LIMIT_BYTES);
     if (rawBody === undefined) return refuse(res, maybeSslCheck ? 401 : 413, maybeSslCheck ? 'unsigned body longer than an ssl_check' : 'body over the limit');
     req.rawBody = rawBody;
-    const text = rawBody.toString();
-    if (!isSslCheck(text, contentType)) {
+    const body = slackBodyOf(rawBody.toString(), contentType);
+    if (!isSslCheck(body)) {
       const untrusted = verifySlackSignature({ timestamp, signature, rawBody }, options.signingSecret, Math.floor(now() / 1000));
       if (untrusted) return refuse(res, 401, untrusted);
-      const malformed = checkSlackEnvelope(text, contentType);
+      const malformed = checkSlackEnvelope(body);
       if (malformed) {
         options.logger.warn({ reason: malformed }, 'malformed Slack request refused');
         answer(res, 400, `flightdeck could not read this request: ${malformed}.`);

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkSlackEnvelope, isSslCheck } from '../../src/slack/check-slack-envelope.js';
+import { checkSlackEnvelope, isSslCheck, slackBodyOf } from '../../src/slack/check-slack-envelope.js';
 import { findMalformedInteraction } from '../../src/slack/find-malformed-interaction.js';
 import { verifySlackSignature } from '../../src/slack/verify-slack-signature.js';
 import { signSlackRequest } from '../../sandbox/slack/index.js';
@@ -54,7 +54,7 @@ describe('checkSlackEnvelope', () => {
     ['an interaction of a type flightdeck does not handle', payload({ type: 'shortcut' }), FORM],
     ['an Events API body', '{"type":"event_callback","event":{}}', 'application/json'],
   ])('lets %s through', (_what, body, contentType) => {
-    expect(checkSlackEnvelope(body, contentType)).toBeUndefined();
+    expect(checkSlackEnvelope(slackBodyOf(body, contentType))).toBeUndefined();
   });
 
   it.each([
@@ -66,7 +66,7 @@ describe('checkSlackEnvelope', () => {
     ['an object with a numeric type', payload({ type: 5 })],
     ['not JSON', payload('{oops')],
   ])('refuses an interaction whose payload is %s', (_what, body) => {
-    expect(checkSlackEnvelope(body, FORM)).toBe('`payload` is not a JSON object with a string `type`');
+    expect(checkSlackEnvelope(slackBodyOf(body, FORM))).toBe('`payload` is not a JSON object with a string `type`');
   });
 
   it.each([
@@ -75,17 +75,17 @@ describe('checkSlackEnvelope', () => {
     ['an empty form', '', 'the form carries neither `command` nor `payload`'],
     ['a form of junk', 'junk=1', 'the form carries neither `command` nor `payload`'],
   ])('refuses %s', (_what, body, reason) => {
-    expect(checkSlackEnvelope(body, FORM)).toBe(reason);
+    expect(checkSlackEnvelope(slackBodyOf(body, FORM))).toBe(reason);
   });
 
   it.each(['null', '[]', '5', '"x"', '{'])('refuses the JSON body %s', (body) => {
-    expect(checkSlackEnvelope(body, 'application/json')).toBe('the body is not a JSON object');
+    expect(checkSlackEnvelope(slackBodyOf(body, 'application/json'))).toBe('the body is not a JSON object');
   });
 
   it('recognises the ssl_check probe only in a form body', () => {
-    expect(isSslCheck('ssl_check=1&token=x', FORM)).toBe(true);
-    expect(isSslCheck('ssl_check=1', 'application/json')).toBe(false);
-    expect(isSslCheck('ssl_check=0', FORM)).toBe(false);
+    expect(isSslCheck(slackBodyOf('ssl_check=1&token=x', FORM))).toBe(true);
+    expect(isSslCheck(slackBodyOf('ssl_check=1', 'application/json'))).toBe(false);
+    expect(isSslCheck(slackBodyOf('ssl_check=0', FORM))).toBe(false);
   });
 });
 
