@@ -75,10 +75,13 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   const redis = createRedis(env.redisUrl, redisOptions);
   // Workers block on their own connection; sharing it with commands would stall them behind BRPOPLPUSH-style waits.
   const workerConnection = createRedis(env.redisUrl, redisOptions);
+  // The stores' commands, issued by hundreds of concurrent jobs and requests, leave in one write per event-loop
+  // turn instead of one each. BullMQ's queues keep a connection without it: users report lost job data with it.
+  const storeRedis = createRedis(env.redisUrl, { ...redisOptions, enableAutoPipelining: true });
   const metrics = createMetrics({ role: env.role });
-  const store = observeRunOutcomes(new RunStore(redis, env.redisPrefix, storeLimitsOf(env), env.installation), metrics);
+  const store = observeRunOutcomes(new RunStore(storeRedis, env.redisPrefix, storeLimitsOf(env), env.installation), metrics);
   const queues = createQueues(redis, env.redisPrefix);
-  const freezes = new FreezeStore(redis, env.redisPrefix);
+  const freezes = new FreezeStore(storeRedis, env.redisPrefix);
   metrics.trackQueues(queues.all());
   metrics.trackMessages(() => store.renders.messageLag(env.messageLagBoundMs));
   const deployed = Object.entries(config.catalog.services).flatMap(([service, entry]) => entry.environments.map((environment) => ({ service, environment })));
@@ -102,6 +105,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   } catch (err) {
     redis.disconnect();
     workerConnection.disconnect();
+    storeRedis.disconnect();
     throw err;
   }
   const ownReadiness = createReadinessCheck({ redis, clusters: runsWorkers ? { access: clusters, contexts } : undefined });
@@ -116,14 +120,14 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   // Web pods change runs on clicks, workers as steps run: each refreshes the Home tabs of recent viewers.
   const homes = refreshHomesOnRunChanges(store, (userId) => publishHome(slackClient, userId, { store, config, freezes, roles, now, catalogKeys }), now, logger);
   if (env.role === 'web' || env.role === 'all') {
-    const incidents = new IncidentStore(redis, env.redisPrefix);
+    const incidents = new IncidentStore(storeRedis, env.redisPrefix);
     const incidentExists = async (runId: string, guardId: string) => (await incidents.incident(runId, guardId)) !== undefined;
     const services = { config, store, engine, now, roles, freezes, gate: createGate({ config, store, roles, now, incidentExists, freezes }) };
     // The CI API shares the Slack listener's server, in Socket Mode too (Bolt serves custom routes there on PORT).
     const apiRoutes = createApiRoutes({
       services,
       tokens: env.apiTokens,
-      limiter: createTokenRateLimiter(redis, env.redisPrefix),
+      limiter: createTokenRateLimiter(storeRedis, env.redisPrefix),
       requestsPerMinute: env.apiRequestsPerMinute,
       logger: logger.child({ component: 'api' }),
       metrics,
@@ -154,7 +158,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   if (runsWorkers) {
     workers = startWorkers({
       connection: workerConnection,
-      redis,
+      redis: storeRedis,
       keyPrefix: env.redisPrefix,
       store,
       engine,
@@ -189,6 +193,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       await opsServer?.close();
       redis.disconnect();
       workerConnection.disconnect();
+      storeRedis.disconnect();
       // Last, when nothing sends any more: the proxies' idle keep-alive connections.
       await transport.dispatcher?.destroy();
     },

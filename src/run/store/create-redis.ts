@@ -20,12 +20,13 @@ export function createRedis(url: string, options: RedisOptions): RedisClient {
     ...(target.password ? { password: target.password } : {}),
   };
   if (target.kind === 'cluster') {
-    const { lazyConnect, retryStrategy, enableOfflineQueue, ...perNode } = options;
+    const { lazyConnect, retryStrategy, enableOfflineQueue, enableAutoPipelining, ...perNode } = options;
     return new Cluster(target.seeds, {
       // BullMQ reads maxRetriesPerRequest (null for its blocking workers) from the nodes' options.
       redisOptions: { ...perNode, ...credentials, ...(target.tls ? { tls: {} } : {}) },
       ...(lazyConnect === undefined ? {} : { lazyConnect }),
       ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+      ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
       // A caller that gives up on a lost server (doctor, CLI) gives up on a lost cluster too.
       ...(retryStrategy ? { clusterRetryStrategy: (times: number) => retryStrategy(times) ?? null } : {}),
       // ioredis resolves node names to addresses before connecting; a TLS certificate names the host, not the address.
