@@ -1,7 +1,8 @@
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import { transition } from '../../src/run/core/transition.js';
-import { RunStore, type StoreLimits } from '../../src/run/store/run-store.js';
+import { RunStore } from '../../src/run/store/run-store.js';
+import type { StoreLimits } from '../../src/run/store/store-limits-of.js';
 import { waitUntil } from '../../test/support/wait-until.js';
 import { startBenchRedis } from '../start-bench-redis.js';
 

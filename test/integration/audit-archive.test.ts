@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunStore, type StoreLimits } from '../../src/run/store/run-store.js';
+import { RunStore } from '../../src/run/store/run-store.js';
+import type { StoreLimits } from '../../src/run/store/store-limits-of.js';
 import { deleteKeys } from '../support/delete-keys.js';
 
 const DAY_MS = 86_400_000;

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import { transition } from '../../src/run/core/transition.js';
-import { RunStore, type StoreLimits } from '../../src/run/store/run-store.js';
+import { RunStore } from '../../src/run/store/run-store.js';
+import type { StoreLimits } from '../../src/run/store/store-limits-of.js';
 import { deleteKeys } from '../support/delete-keys.js';
 import { waitUntil } from '../support/wait-until.js';
 

@@ -1,7 +1,8 @@
 import { Cluster } from 'ioredis';
 import type { RedisClient } from './create-redis.js';
-import { auditEntrySchema, type AuditEntry } from '../core/run-schema.js';
+import type { AuditEntry } from '../core/run-schema.js';
 import type { RunKeys } from './run-keys.js';
+import { parseAuditFields } from './read-run-audit.js';
 
 const DAY_MS = 86_400_000;
 /** Entries read from each source in one round. */
@@ -51,7 +52,7 @@ export async function* readAuditLog(redis: RedisClient, keys: RunKeys, options: 
       return reply as [string, string[]][];
     });
     const [head = [], ...sourcePages] = pages;
-    headAt = head[0] ? parseFields(head[0][1]).at : undefined;
+    headAt = head[0] ? parseAuditFields(head[0][1]).at : undefined;
     let bound: string | undefined;
     for (const page of sourcePages) {
       if (page.length < PAGE) continue;
@@ -63,7 +64,7 @@ export async function* readAuditLog(redis: RedisClient, keys: RunKeys, options: 
       .filter(([id]) => bound === undefined || compareIds(id, bound) <= 0)
       .sort(([a], [b]) => compareIds(a, b));
     for (const [id, fields] of entries) {
-      const entry = parseFields(fields);
+      const entry = parseAuditFields(fields);
       if (entry.at >= since) yield { id, ...entry };
     }
     if (bound === undefined) return;
@@ -91,7 +92,7 @@ function addDays(days: Set<string>, fromMs: number, toMs: number, sinceDay: stri
 
 async function oldestAt(redis: RedisClient, keys: RunKeys): Promise<number | undefined> {
   const [first] = await redis.xrange(keys.audit, '-', '+', 'COUNT', 1);
-  return first ? parseFields(first[1]).at : undefined;
+  return first ? parseAuditFields(first[1]).at : undefined;
 }
 
 async function scanArchiveDays(redis: RedisClient, keys: RunKeys): Promise<string[]> {
@@ -106,10 +107,4 @@ async function scanArchiveDays(redis: RedisClient, keys: RunKeys): Promise<strin
     } while (cursor !== '0');
   }
   return days;
-}
-
-function parseFields(fields: string[]): AuditEntry {
-  const record: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!;
-  return auditEntrySchema.parse({ ...record, at: Number(record.at) });
 }

@@ -1,12 +1,10 @@
 import { catalogued } from '../../errors/error-catalogue.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisClient } from './create-redis.js';
-import type { FlightdeckError } from '../../errors/flightdeck-error.js';
 import { AUDIT_REFUSAL_SCRIPT } from './audit-refusal-script.js';
 import { CLAIM_IN_ORDER_SCRIPT } from './claim-in-order-script.js';
 import { CREATE_RUN_SCRIPT } from './create-run-script.js';
 import { auditArgs, evalScript, type AuditBounds } from './eval-script.js';
-import type { Effect, Transition } from '../core/run-event.js';
+import type { Transition } from '../core/run-event.js';
 import { runKeys, type RunKeys } from './run-keys.js';
 import { manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
 import { parseRun, serializeRun } from './parse-run.js';
@@ -15,54 +13,14 @@ import { RenderIndex } from './render-index.js';
 import { runUid } from './run-uid.js';
 import { createRollback, listLocks, lockManually, releaseLockAsOperator, unlockManually, type CreateRollbackResult, type UndoneRunWrite } from './run-locks.js';
 import { auditEntrySchema, isTerminal, runSchema, type AuditEntry, type Run } from '../core/run-schema.js';
-import { fourKeysRunOfSummary, runSummarySchema, summarizeRun, type RunSummary } from './run-summary.js';
-import { UPDATE_RUN_SCRIPT } from './update-run-script.js';
-import { showsChange } from '../core/shows-change.js';
-import { fourKeysRunOf, type FourKeysRun } from '../core/four-keys.js';
+import type { RunSummary } from './run-summary.js';
+import { readRunAudit } from './read-run-audit.js';
+import { readFourKeysRuns, readHistorySummaries, readRuns } from './read-runs.js';
+import { DEFAULT_STORE_LIMITS, type StoreLimits } from './store-limits-of.js';
+import { updateRun, type UpdateOptions, type UpdateResult } from './update-run.js';
+import type { FourKeysRun } from '../core/four-keys.js';
 
 export type CreateResult = { created: true; run: Run } | { created: false; holder: Run };
-
-export interface UpdateResult {
-  /** The run as stored after the update (or as read, when nothing changed). */
-  run: Run;
-  /** Effects of the transition that was written; empty when nothing changed. */
-  effects: Effect[];
-  changed: boolean;
-  /** The run's message showed the run before this change, which it does not show (shows-change.ts): it needs no render. */
-  messageCurrent?: boolean;
-}
-
-export interface UpdateOptions {
-  /** How many times to re-read and re-apply after a concurrent writer won. Default 10. */
-  retries?: number;
-  /**
-   * The run as the caller has just read it (`get`): the first attempt compares and sets against its seq
-   * instead of reading it again, saving a round trip on a request's path. A run changed since fails the
-   * compare-and-set and is re-read, as after any lost write.
-   */
-  read?: Run;
-}
-
-/** How much Redis the store may grow to; see RunStore's constructor. */
-export interface StoreLimits {
-  /** The audit stream is trimmed to about this many entries, and each day's archive too. Default 100,000 (AUDIT_MAX_ENTRIES). */
-  auditMaxEntries?: number;
-  /**
-   * Entries trimmed from the stream move to a per-day archive (`{prefix}:audit:YYYY-MM-DD`, by the entry's
-   * own date) that expires this many whole days after its day; 0 drops them instead. Default 30 (AUDIT_ARCHIVE_DAYS).
-   */
-  auditArchiveDays?: number;
-  /** An ended run's document expires this long after its last write; its summary stays. Default 90 days (RUN_RETENTION_DAYS). */
-  runRetentionMs?: number;
-  /** Entries with no change of a run (refusals) one actor may add to the audit per minute; the rest are dropped. Default 10. */
-  refusalsPerMinute?: number;
-}
-
-const DAY_MS = 86_400_000;
-const DEFAULT_LIMITS: Required<StoreLimits> = { auditMaxEntries: 100_000, auditArchiveDays: 30, runRetentionMs: 90 * DAY_MS, refusalsPerMinute: 10 };
-
-/** Audit entries are read in pages of this size while filtering the shared stream by run. */
-const AUDIT_PAGE = 500;
 
 /**
  * Runs, locks, history and the audit stream in Redis. Every key lives under `{prefix}:` (one Redis
@@ -91,7 +49,7 @@ export class RunStore {
     private readonly installation = 'flightdeck',
   ) {
     this.keys = runKeys(prefix);
-    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.limits = { ...DEFAULT_STORE_LIMITS, ...limits };
     this.auditBounds = { cap: this.limits.auditMaxEntries, archiveDays: this.limits.auditArchiveDays, runKeepMs: this.limits.runRetentionMs };
     this.renders = new RenderIndex(redis, this.keys);
     this.reconciles = new ReconcileIndex(redis, this.keys);
@@ -198,57 +156,9 @@ export class RunStore {
     return doc === null ? null : parseRun(doc);
   }
 
-  /**
-   * Changes a run with compare-and-set. `change` gets the stored run and returns a transition (or null for
-   * "nothing to do"); the write lands only if nobody wrote in between, otherwise the run is re-read and
-   * `change` is called again, so `change` must be pure. A transition that returns the very same run
-   * object and no audit is treated as no change and writes nothing. On a terminal state the lock is
-   * released and the run leaves the active set, in the same script.
-   *
-   * @throws FlightdeckError `run-not-found` when the run does not exist; `store-conflict` (retryable) after
-   *   `retries` lost races; anything `change` throws, unchanged (the stored run stays as it was).
-   */
+  /** Changes a run with compare-and-set, re-reading and re-applying `change` after a lost race (update-run.ts). */
   async update(id: string, change: (run: Run) => Transition | null, options: UpdateOptions = {}): Promise<UpdateResult> {
-    const retries = options.retries ?? 10;
-    const key = this.keys.run(id);
-    for (let attempt = 0; ; attempt++) {
-      const [seq, current] = attempt === 0 && options.read?.id === id ? [String(options.read.seq), options.read] : await this.readForUpdate(key, id);
-      const result = change(current);
-      if (result === null || (result.run === current && result.audit.length === 0)) {
-        return { run: current, effects: [], changed: false };
-      }
-      const next = runSchema.parse({ ...result.run, seq: Number(seq) + 1 });
-      const written = await evalScript(
-        this.redis,
-        UPDATE_RUN_SCRIPT,
-        [key, this.keys.audit, this.keys.lock(next.service, next.environment), this.keys.active, this.keys.renderDue, this.keys.summaries, this.keys.reconcileDue, this.keys.summariesVersion],
-        [
-          seq,
-          next.seq,
-          serializeRun(next),
-          isTerminal(next.state) ? '1' : '0',
-          id,
-          this.limits.runRetentionMs,
-          JSON.stringify(summarizeRun(next)),
-          showsChange(current, next) ? '0' : '1',
-          ...auditArgs(this.auditBounds, result.audit),
-        ],
-      );
-      if (written === 1 || written === 2) return { run: next, effects: result.effects, changed: true, messageCurrent: written === 2 };
-      if (written === -1) throw runNotFound(id);
-      if (attempt >= retries) {
-        throw catalogued('run-kept-changing', { runId: id, attempts: retries + 1 });
-      }
-      // Jittered backoff: writers that lost together would otherwise collide again on the next round.
-      await sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
-    }
-  }
-
-  /** The stored seq and run, for a compare-and-set. */
-  private async readForUpdate(key: string, id: string): Promise<[string, Run]> {
-    const [seq, doc] = await this.redis.hmget(key, 'seq', 'doc');
-    if (seq == null || doc == null) throw runNotFound(id);
-    return [seq, parseRun(doc)];
+    return updateRun({ redis: this.redis, keys: this.keys, auditBounds: this.auditBounds, runRetentionMs: this.limits.runRetentionMs }, id, change, options);
   }
 
   /**
@@ -285,25 +195,12 @@ export class RunStore {
   /** The latest `limit` runs of a service+environment, newest first. */
   async history(service: string, environment: string, limit: number): Promise<Run[]> {
     if (limit <= 0) return [];
-    const ids = await this.redis.zrevrange(this.keys.history(service, environment), 0, limit - 1);
-    return this.getMany(ids);
+    return this.getMany(await this.redis.zrevrange(this.keys.history(service, environment), 0, limit - 1));
   }
 
-  /**
-   * What the four keys read of the runs of a service+environment created at or after `since` (epoch ms), newest
-   * first, at most `limit`: from their summaries (a few hundred bytes each), and from the documents of runs still
-   * in flight or summarized by an older release.
-   */
+  /** What the four keys read of a service+environment's runs created at or after `since`, newest first (read-runs.ts). */
   async fourKeysRunsSince(service: string, environment: string, since: number, limit: number): Promise<FourKeysRun[]> {
-    const ids = await this.redis.zrevrangebyscore(this.keys.history(service, environment), '+inf', since, 'LIMIT', 0, limit);
-    if (ids.length === 0) return [];
-    const stored = (await this.redis.hmget(this.keys.summaries, ...ids)).map((text) => (text == null ? undefined : fourKeysRunOfSummary(runSummarySchema.parse(JSON.parse(text)))));
-    const missing = ids.filter((_, i) => stored[i] === undefined);
-    const read = new Map((await this.getMany(missing)).map((run) => [run.id, fourKeysRunOf(run)]));
-    return ids.flatMap((id, i) => {
-      const facts = stored[i] ?? read.get(id);
-      return facts ? [facts] : [];
-    });
+    return readFourKeysRuns(this.redis, this.keys, service, environment, since, limit);
   }
 
   /** Changes whenever a run's history summary is written: what the four keys read has changed since the last read if this has. */
@@ -311,47 +208,14 @@ export class RunStore {
     return (await this.redis.get(this.keys.summariesVersion)) ?? '0';
   }
 
-  /**
-   * The latest `limit` runs of a service+environment, newest first, as summaries: ended runs stay here
-   * after their documents expired (RUN_RETENTION_DAYS); active runs are summarized from their documents.
-   */
+  /** The latest `limit` runs of a service+environment, newest first, as summaries, kept after their documents expire (read-runs.ts). */
   async historySummaries(service: string, environment: string, limit: number): Promise<RunSummary[]> {
-    if (limit <= 0) return [];
-    const ids = await this.redis.zrevrange(this.keys.history(service, environment), 0, limit - 1);
-    if (ids.length === 0) return [];
-    const stored = await this.redis.hmget(this.keys.summaries, ...ids);
-    const missing = ids.filter((_, i) => stored[i] == null);
-    const live = new Map((await this.getMany(missing)).map((run) => [run.id, summarizeRun(run)]));
-    return ids.flatMap((id, i) => {
-      const text = stored[i];
-      const summary = text == null ? live.get(id) : runSummarySchema.parse(JSON.parse(text));
-      return summary ? [summary] : [];
-    });
+    return readHistorySummaries(this.redis, this.keys, service, environment, limit);
   }
 
-  /**
-   * The newest `count` audit entries (default 100), of one run when `runId` is given, in the order they
-   * were written. A run's come from its own index (one read); a run whose entries were written before that
-   * index existed is found by scanning the shared stream backwards page by page, which costs more for old runs.
-   */
+  /** The newest `count` audit entries (default 100), of one run when `runId` is given, oldest first (read-run-audit.ts). */
   async audit(runId?: string, count = 100): Promise<AuditEntry[]> {
-    if (runId !== undefined) {
-      const own = await this.redis.xrevrange(this.keys.runAudit(runId), '+', '-', 'COUNT', count);
-      if (own.length > 0) return own.map(([, fields]) => parseAuditFields(fields)).reverse();
-    }
-    const found: AuditEntry[] = [];
-    let end = '+';
-    while (found.length < count) {
-      const page = await this.redis.xrevrange(this.keys.audit, end, '-', 'COUNT', AUDIT_PAGE);
-      for (const [, fields] of page) {
-        const entry = parseAuditFields(fields);
-        if (runId === undefined || entry.run === runId) found.push(entry);
-        if (found.length >= count) break;
-      }
-      if (page.length < AUDIT_PAGE) break;
-      end = `(${page[page.length - 1]![0]}`;
-    }
-    return found.reverse();
+    return readRunAudit(this.redis, this.keys, runId, count);
   }
 
   /**
@@ -410,27 +274,6 @@ export class RunStore {
   }
 
   private async getMany(ids: readonly string[]): Promise<Run[]> {
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.keys.run(id), 'doc');
-    const replies = (await pipeline.exec()) ?? [];
-    const runs: Run[] = [];
-    for (const [err, doc] of replies) {
-      if (err) throw err;
-      // A run listed in an index but gone from storage (deleted by hand) is skipped, not fatal.
-      if (typeof doc === 'string') runs.push(parseRun(doc));
-    }
-    return runs;
+    return readRuns(this.redis, this.keys, ids);
   }
-}
-
-
-function parseAuditFields(fields: string[]): AuditEntry {
-  const record: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!;
-  return auditEntrySchema.parse({ ...record, at: Number(record.at) });
-}
-
-function runNotFound(id: string): FlightdeckError {
-  return catalogued('run-missing', { runId: id });
 }
