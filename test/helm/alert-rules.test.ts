@@ -65,13 +65,20 @@ describe.skipIf(skipWithout(promtoolMissing, 'promtool checks of the alert rules
           input_series: [
             { series: 'flightdeck_messages_stale{job="fd-flightdeck-metrics",pod="web-1"}', values: '0 1x10' },
             { series: 'flightdeck_queue_jobs{job="fd-flightdeck-metrics",pod="worker-1",queue="steps",state="waiting"}', values: '21x20' },
+            // New notify jobs wait as prioritized: a backlog split between the two states counts whole.
+            { series: 'flightdeck_queue_jobs{job="fd-flightdeck-metrics",pod="worker-1",queue="notify",state="waiting"}', values: '10x20' },
+            { series: 'flightdeck_queue_jobs{job="fd-flightdeck-metrics",pod="worker-1",queue="notify",state="prioritized"}', values: '15x20' },
             { series: 'flightdeck_runs_total{environment="production",outcome="error"}', values: '0 0 1 1 1' },
           ],
           alert_rule_test: [
             { eval_time: '2m', alertname: 'FlightdeckMessagesStale', exp_alerts: [] },
             { eval_time: '4m', alertname: 'FlightdeckMessagesStale', exp_alerts: [{ exp_labels: { severity: 'warning' } }] },
             { eval_time: '5m', alertname: 'FlightdeckQueueBacklog', exp_alerts: [] },
-            { eval_time: '11m', alertname: 'FlightdeckQueueBacklog', exp_alerts: [{ exp_labels: { severity: 'warning', queue: 'steps' } }] },
+            {
+              eval_time: '11m',
+              alertname: 'FlightdeckQueueBacklog',
+              exp_alerts: [{ exp_labels: { severity: 'warning', queue: 'notify' } }, { exp_labels: { severity: 'warning', queue: 'steps' } }],
+            },
             { eval_time: '1m', alertname: 'FlightdeckRunsErroring', exp_alerts: [] },
             { eval_time: '3m', alertname: 'FlightdeckRunsErroring', exp_alerts: [{ exp_labels: { severity: 'warning' } }] },
           ],

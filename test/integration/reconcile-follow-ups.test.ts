@@ -78,7 +78,7 @@ describe('reconcileRuns', () => {
     await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix, auditChannelOf });
     expect((await queues.notify.getJob(jobId))?.data).toEqual({ runId: '2', channel: 'C0AUDIT' });
     await reconcileRuns(store, engine, createLogger('silent'), { redis, keyPrefix: prefix, auditChannelOf });
-    expect((await queues.notify.getJobs(['waiting'])).filter((job) => job.name === 'announce')).toHaveLength(1);
+    expect((await queues.notify.getJobs(['waiting', 'prioritized'])).filter((job) => job.name === 'announce')).toHaveLength(1);
 
     // Once the run message is posted, the announcement is no longer asked for.
     await (await queues.notify.getJob(jobId))?.remove();

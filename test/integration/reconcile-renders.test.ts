@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/create-logger.js';
-import type { Queues } from '../../src/queue/engine/create-queues.js';
+import { NEW_WORK_PRIORITY, type Queues } from '../../src/queue/engine/create-queues.js';
 import { renderJobId } from '../../src/queue/engine/job-schemas.js';
 import { reconcileRuns } from '../../src/queue/engine/reconcile-runs.js';
 import { RunEngine, type RenderAsk } from '../../src/queue/engine/run-engine.js';
@@ -63,6 +63,7 @@ describe('the renders a reconcile pass asks for', () => {
     await engine.enqueueRender(queuedRun);
     const marked = renderJobId(queuedRun, queuedRun.seq, 'marked');
     expect(await queued(marked)).toBe(true);
+    expect((await queues.notify.getJob(marked))?.priority).toBe(NEW_WORK_PRIORITY);
     // A render of `underWay` holds its lock: it has read the run, or will once it has the lock.
     await store.renders.holdRenderLock(underWay.id, 'a-render', 60_000);
 
@@ -95,6 +96,8 @@ describe('the renders a reconcile pass asks for', () => {
     await reconcileRuns(store, new ShowingEngine({ store, queues, now: Date.now, logger }), logger, options(boundMs));
 
     expect(await queued(renderJobId(behind, behind.seq, 'late'))).toBe(true);
+    // Before the new notify jobs, which wait as prioritized: the message is already past its bound.
+    expect((await queues.notify.getJob(renderJobId(behind, behind.seq, 'late')))?.priority).toBe(0);
     expect(await queued(renderJobId(shownMeanwhile, shownMeanwhile.seq, 'late'))).toBe(false);
   });
 });

@@ -198,7 +198,8 @@ export class RunEngine {
    * One render of the run as it will be when the job runs. None while a marked render is queued and has not
    * read the run, or one sleeps for a turn ahead of the line: it reads the run after this write, and the job
    * would only find it shown and stop (a job is about 50 Redis commands). `late` (the message trailed its run
-   * past the bound) asks regardless, with an id of its own, so it does not collapse into a render waiting in line.
+   * past the bound) asks regardless, with an id of its own, so it does not collapse into a render waiting in line,
+   * and goes before every new notify job.
    */
   async enqueueRender(run: Run, ask: Exclude<RenderAsk, 'none'> | 'late' = 'changed'): Promise<void> {
     const { store, queues, coalesceRenders } = this.options;
@@ -208,7 +209,9 @@ export class RunEngine {
       if (!(await store.renders.renderWanted(run.id, mark))) return;
       if (mark) kind = 'marked';
     }
-    const data = kind === 'late' ? { runId: run.id, seq: run.seq, late: true } : { runId: run.id, seq: run.seq };
-    await queues.notify.add('render', data, { jobId: renderJobId(run, run.seq, kind) });
+    const late = kind === 'late';
+    const data = late ? { runId: run.id, seq: run.seq, late: true } : { runId: run.id, seq: run.seq };
+    // A late render goes before every new notify job (NEW_WORK_PRIORITY): its message is already past its bound.
+    await queues.notify.add('render', data, { jobId: renderJobId(run, run.seq, kind), ...(late ? { priority: 0 } : {}) });
   }
 }

@@ -29,6 +29,15 @@ class InProcessSleep extends Error {
  */
 export async function sleepJob(job: Job, token: string | undefined, ms: number): Promise<never> {
   if (inProcess.get(job)?.(ms)) throw new InProcessSleep(ms);
+  return sleepAsDelayed(job, token, ms);
+}
+
+/**
+ * Moves the job to delayed for `ms`, first dropping its priority, once: a job woken from a wait it began goes
+ * before the new jobs queued meanwhile (NEW_WORK_PRIORITY, create-queues.ts), so it is back for its turn.
+ */
+async function sleepAsDelayed(job: Job, token: string | undefined, ms: number): Promise<never> {
+  if ((job.priority ?? 0) !== 0) await job.changePriority({ priority: 0 });
   await job.moveToDelayed(Date.now() + ms, token);
   throw new DelayedError();
 }
@@ -39,8 +48,7 @@ export async function sleepJob(job: Job, token: string | undefined, ms: number):
  * wake be lost.
  */
 export async function sleepUntilWoken(job: Job, token: string | undefined, ms: number): Promise<never> {
-  await job.moveToDelayed(Date.now() + ms, token);
-  throw new DelayedError();
+  return sleepAsDelayed(job, token, ms);
 }
 
 /** At most `size` holders at once; the others wait in arrival order. */
@@ -109,8 +117,7 @@ export function sleepingInProcess(
         await sleep(wait, undefined, { signal: signal ? AbortSignal.any([signal, limits.stopping]) : limits.stopping });
       } catch {
         // Shutting down: the rest of the wait is slept as a delayed job, for any worker to pick up.
-        await job.moveToDelayed(until, token);
-        throw new DelayedError();
+        await sleepAsDelayed(job, token, Math.max(0, until - Date.now()));
       } finally {
         sleepers--;
       }
