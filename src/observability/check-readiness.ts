@@ -9,7 +9,11 @@ export interface ReadinessReport {
 }
 
 export interface ReadinessOptions {
-  redis: RedisClient;
+  /**
+   * Every connection the process's requests and jobs go through (the queues', the stores'): each is its own
+   * client, and one can be refused while another works (Redis's `maxclients` reached as a pod starts).
+   */
+  redis: readonly RedisClient[];
   /** Cluster access and the kubeconfig contexts to check; omit for a process that does not talk to clusters. */
   clusters?: { access: ClusterAccess; contexts: readonly string[] };
   /** Each check's bound. Default 2000 ms, well inside a kubelet probe's default 1 s… 10 s timeouts. */
@@ -47,13 +51,14 @@ async function checkCluster(access: ClusterAccess, context: string, ms: number):
 }
 
 /**
- * Builds the readiness check: Redis answers PING, and every listed cluster's API server answers, each
+ * Builds the readiness check: every Redis connection answers PING, and every listed cluster's API server answers, each
  * within `timeoutMs`, all in parallel. Never rejects: every failure becomes that check's text.
  */
 export function createReadinessCheck(options: ReadinessOptions): () => Promise<ReadinessReport> {
   const ms = options.timeoutMs ?? 2000;
   return async () => {
-    const checks: Array<[string, Promise<string>]> = [['redis', checkRedis(options.redis, ms)]];
+    const redis = Promise.all(options.redis.map((client) => checkRedis(client, ms))).then((results) => results.find((result) => result !== 'ok') ?? 'ok');
+    const checks: Array<[string, Promise<string>]> = [['redis', redis]];
     for (const context of new Set(options.clusters?.contexts ?? [])) {
       checks.push([`cluster:${context}`, checkCluster(options.clusters!.access, context, ms)]);
     }
