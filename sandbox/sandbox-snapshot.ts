@@ -28,6 +28,7 @@ const message = (m: StoredMessage): Record<string, unknown> => ({
   bot: m.botId !== undefined,
   text: m.text,
   blocks: m.blocks,
+  files: (m.files ?? []).map((f) => ({ name: f.name, title: f.title })),
   edits: m.edits,
   replies: m.replies.map(message),
 });

@@ -5,7 +5,7 @@ import type { CallTally } from './tally-calls.js';
 export interface EmulatorWorld {
   /** Deployments seeded, one per service `svc-00001` …, all in one cluster. */
   services: number;
-  /** Channel ids the Slack emulator knows; `chat.postMessage` and `chat.update` are limited to 1 per second in each. */
+  /** Channel ids the Slack emulator knows; `chat.postMessage`, `chat.update` and `files.completeUploadExternal` are limited to 1 per second in each. */
   channels: string[];
   readyDelayMs: number;
   /** The Kubernetes emulator's controller resync period. */
@@ -41,7 +41,7 @@ export interface SlackProgress {
 /** Every call tally of the window, counted where the records are. */
 export interface EmulatorTallies {
   kubernetes: CallTally;
-  slack: CallTally & { rateLimited: number };
+  slack: CallTally & { rateLimited: number; writesPerRun: number };
   slackChannels: ChannelTally;
   /** Top-level messages in the run channels. */
   messagesPosted: number;

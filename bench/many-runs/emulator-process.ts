@@ -25,7 +25,7 @@ function progress(slack: SlackEmulator, channels: ReadonlySet<string>): SlackPro
   for (const channel of channels) {
     for (const message of slack.messages(channel)) if (message.blocks.some((block) => block.block_id === 'outcome')) messages += 1;
   }
-  // The deployment log goes out after the summary and every other reply of its run: a thread with it is complete.
+  // The deployment log goes out with the summary, after every other reply of its run: a thread with it is complete.
   const threads = new Set<string>();
   for (const file of slack.files) {
     if (file.channel !== undefined && channels.has(file.channel) && file.threadTs !== undefined && file.name.startsWith('deployment-log-run-')) threads.add(`${file.channel}:${file.threadTs}`);
@@ -43,7 +43,7 @@ async function start(world: EmulatorWorld): Promise<void> {
   const slack = await startSlackEmulator({ channels: world.channels });
   // One cluster, as a team deploying these services would have: every Deployment in one emulator instance.
   const k8s = await startKubernetesEmulator({ readyDelayMs: world.readyDelayMs, tickMs: world.tickMs });
-  for (const method of ['chat.postMessage', 'chat.update']) slack.rateLimit({ method, perChannelPerSecond: 1 });
+  for (const method of ['chat.postMessage', 'chat.update', 'files.completeUploadExternal']) slack.rateLimit({ method, perChannelPerSecond: 1 });
   for (let i = 0; i < world.services; i += 1) {
     const name = serviceName(i);
     k8s.seedDeployment({ namespace: name, name, container: BENCH_CONTAINER, image: `${repositoryOf(name)}:v1.0.0`, replicas: world.replicas });

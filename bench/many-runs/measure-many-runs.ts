@@ -90,7 +90,7 @@ export interface ManyRunsResult {
   cpuSeconds: { flightdeck: number | undefined; emulators: number | undefined; driver: number; redis: number };
   windowMs: number;
   kubernetes: CallTally;
-  slack: CallTally & { rateLimited: number };
+  slack: CallTally & { rateLimited: number; writesPerRun: number };
   /** The Slack writes per channel and the 429s behind the time until every message is final. */
   slackChannels: ChannelTally;
   redis: CallTally;

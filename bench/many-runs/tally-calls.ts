@@ -28,9 +28,16 @@ export function tallyKubernetes(requests: readonly RecordedRequest[], runs: numb
   return tally(requests.map(kubernetesRequestKind), runs);
 }
 
-/** Slack Web API calls by method; `rateLimited` counts the ones answered HTTP 429. */
-export function tallySlack(calls: readonly RecordedCall[], runs: number): CallTally & { rateLimited: number } {
-  return { ...tally(calls.map((call) => call.method), runs), rateLimited: calls.filter((call) => call.status === 429).length };
+/** The methods that change what a channel shows: a message posted or edited, a file shared (its message). */
+const WRITES = new Set(['chat.postMessage', 'chat.update', 'files.completeUploadExternal']);
+
+/**
+ * Slack Web API calls by method; `rateLimited` counts the ones answered HTTP 429; `writesPerRun` the writes
+ * Slack took (not answered 429) per run: `files.getUploadURLExternal` only reserves a file, nobody sees it.
+ */
+export function tallySlack(calls: readonly RecordedCall[], runs: number): CallTally & { rateLimited: number; writesPerRun: number } {
+  const writes = calls.filter((call) => WRITES.has(call.method) && call.status !== 429).length;
+  return { ...tally(calls.map((call) => call.method), runs), rateLimited: calls.filter((call) => call.status === 429).length, writesPerRun: writes / runs };
 }
 
 /** Redis commands from `INFO commandstats` counts. */

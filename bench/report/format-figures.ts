@@ -78,7 +78,7 @@ export function manyRunsTable(r: ManyRunsResult): string[] {
     ['runs/s to terminal', num(r.runsPerSecond, 1)],
     ['wall time, first /deploy → every Slack message shows its outcome', r.wallToRenderedMs === undefined ? `not reached: ${r.renderedFinal} of ${r.runs} after ${num(r.windowMs / 1000, 0)} s` : `${num(r.wallToRenderedMs / 1000, 2)} s`],
     [
-      'wall time, first /deploy → every run thread complete (summary, then the deployment log)',
+      'wall time, first /deploy → every run thread complete (the summary sharing the deployment log, its last reply)',
       r.wallToThreadsMs === undefined ? `not reached: ${r.threadsComplete} of ${r.runs} after ${num(r.windowMs / 1000, 0)} s` : `${num(r.wallToThreadsMs / 1000, 2)} s`,
     ],
     ['message lag: run ended → its message shows it (bound per message)', describeMessageLag(r.messageLag)],
@@ -92,6 +92,7 @@ export function manyRunsTable(r: ManyRunsResult): string[] {
     ['stalled jobs (`flightdeck_jobs_stalled_total`, summed over the processes)', r.stalls === undefined ? 'not exported' : String(r.stalls)],
     ['Kubernetes API requests per run', `${num(r.kubernetes.perRun, 2)} (${breakdown(r.kubernetes, r.runs)})`],
     ['Slack API calls per run', `${num(r.slack.perRun, 2)} (${breakdown(r.slack, r.runs)})`],
+    ['Slack writes per run (messages posted or edited, files shared; 429s not counted)', num(r.slack.writesPerRun, 2)],
     ['Slack 429s seen', `${r.slack.rateLimited} of ${r.slack.total} calls`],
     ['Redis commands per run', `${num(r.redis.perRun, 0)} (${breakdown(r.redis, r.runs)})`],
   ];

@@ -111,6 +111,7 @@ function message(m, channel) {
   div.setAttribute('role', 'article');
   div.innerHTML = `<div class="meta">${esc(nameOf(m.user))}${m.edits ? ' (edited)' : ''}</div>`;
   div.append(m.blocks?.length ? blocks(m.blocks, { channel, ts: m.ts }) : Object.assign(document.createElement('div'), { innerHTML: mrkdwn(m.text) }));
+  for (const f of m.files ?? []) div.append(Object.assign(document.createElement('div'), { className: 'file', textContent: `📎 ${f.title} (${f.name})` }));
   if (m.replies?.length) {
     const t = document.createElement('div');
     t.className = 'thread';

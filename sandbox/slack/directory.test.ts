@@ -102,6 +102,15 @@ describe('per-channel rate limits', () => {
     expect(emulator.message('C0DEPLOY', a.ts!)).toMatchObject({ text: 'a3', edits: 2 });
   });
 
+  it('limits file shares by the channel they go to (`channel_id`)', async () => {
+    emulator.rateLimit({ method: 'files.completeUploadExternal', perChannelPerSecond: 1 });
+    const share = (channel_id: string) => client.filesUploadV2({ channel_id, filename: 'a.md', content: 'x' });
+    await share('C0DEPLOY');
+    expect(await share('C0DEPLOY').catch((e: unknown) => e)).toBeInstanceOf(WebAPIRateLimitedError);
+    await share('C0OTHER');
+    expect(emulator.calls.filter((c) => c.status === 429).map((c) => [c.method, c.args.channel_id])).toEqual([['files.completeUploadExternal', 'C0DEPLOY']]);
+  });
+
   it('rejects a nonsensical limit and can be cleared', async () => {
     expect(() => emulator.rateLimit({ method: 'chat.update', perChannelPerSecond: 0 })).toThrow(/whole number >= 1/);
     const a = await client.chat.postMessage({ channel: 'C0DEPLOY', text: 'a' });

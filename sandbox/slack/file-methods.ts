@@ -1,4 +1,5 @@
 import { err, invalidArguments, str, type Handler, type MethodReply } from './method-context.js';
+import { parseBlocks } from './validate-blocks.js';
 
 /** What Slack's upload URLs take at most (1 GB); anything larger is refused up front. */
 const MAX_FILE_BYTES = 1024 * 1024 * 1024;
@@ -11,7 +12,10 @@ interface FileRef {
 /**
  * The `files.uploadV2` flow as the Web API answers it: `files.getUploadURLExternal` (filename and a
  * byte length required) reserves a file and hands out its upload URL; `files.completeUploadExternal`
- * shares uploaded files in a channel or a thread. Both need `files:write` (method-scopes.ts).
+ * shares uploaded files in a channel or a thread. Both need `files:write` (method-scopes.ts). A share in a
+ * channel is a message of its own (a thread reply with `thread_ts`) that lists the files, with
+ * `initial_comment` as its text, or else `blocks` (held to chat.postMessage's Block Kit rules), as Slack
+ * documents: blocks are ignored when an initial comment is given.
  */
 export const fileMethods: Readonly<Record<string, Handler>> = {
   'files.getUploadURLExternal': (ctx, args) => {
@@ -33,6 +37,9 @@ export const fileMethods: Readonly<Record<string, Handler>> = {
     const channel = str(args.channel_id) ?? str(args.channels);
     const threadTs = str(args.thread_ts);
     if (threadTs !== undefined && channel === undefined) return invalidArguments(['[ERROR] thread_ts requires channel_id']);
+    const comment = str(args.initial_comment);
+    const blocks = comment === undefined ? parseBlocks(args.blocks) : { ok: true as const, blocks: undefined };
+    if (!blocks.ok) return err(blocks.error, { response_metadata: { messages: blocks.messages } });
     if (channel !== undefined) {
       if (!ctx.store.hasChannel(channel)) return err('channel_not_found');
       if (!ctx.isMember(channel)) return err('not_in_channel');
@@ -40,7 +47,6 @@ export const fileMethods: Readonly<Record<string, Handler>> = {
     }
     // Every file is checked before any is shared: one missing file shares none.
     for (const ref of refs.files) if (!ctx.files.uploaded(ref.id)) return err('file_not_found');
-    const comment = str(args.initial_comment);
     const files = refs.files.map((ref) => {
       const uploaded = ctx.files.uploaded(ref.id)!;
       const done = ctx.files.complete({
@@ -63,6 +69,10 @@ export const fileMethods: Readonly<Record<string, Handler>> = {
         permalink: `https://${ctx.teamDomain}.slack.com/files/${done.user}/${done.id}/${encodeURIComponent(done.name)}`,
       };
     });
+    if (channel !== undefined) {
+      const shared = files.map((file) => ({ id: file.id, name: file.name, title: file.title }));
+      ctx.store.post(channel, { text: comment ?? '', blocks: blocks.blocks ?? [], user: ctx.botUserId, botId: ctx.botId, files: shared, ...(threadTs !== undefined ? { threadTs } : {}) });
+    }
     return { ok: true, files };
   },
 };

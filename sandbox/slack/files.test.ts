@@ -39,6 +39,35 @@ describe('Slack emulator files.uploadV2 flow', () => {
     expect(e.calls.map((c) => c.method)).toEqual(['chat.postMessage', 'files.getUploadURLExternal', 'files.completeUploadExternal']);
   });
 
+  it('shares a file with blocks as a thread reply of its own, listing the file', async () => {
+    const { client, emulator: e } = await start();
+    const parent = await client.chat.postMessage({ channel: 'C0DEPLOY', text: 'run #1' });
+    const blocks = [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: '*Deployment summary*' } }];
+    await client.filesUploadV2({ channel_id: 'C0DEPLOY', thread_ts: parent.ts!, filename: 'run-1.md', title: 'Deployment log', content: 'log', blocks });
+    const [share] = e.thread('C0DEPLOY', parent.ts!);
+    expect(share).toMatchObject({ text: '', blocks, botId: e.botId, files: [{ id: e.files[0]!.id, name: 'run-1.md', title: 'Deployment log' }] });
+  });
+
+  it('takes the initial comment as the share message text and ignores blocks beside it, as Slack documents', async () => {
+    const { client, emulator: e } = await start();
+    const blocks = [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: 'ignored' } }];
+    await client.filesUploadV2({ channel_id: 'C0DEPLOY', filename: 'a.md', content: 'x', initial_comment: 'here it is', blocks });
+    expect(e.messages('C0DEPLOY').at(-1)).toMatchObject({ text: 'here it is', blocks: [], files: [{ name: 'a.md' }] });
+    const history = await client.conversations.history({ channel: 'C0DEPLOY' });
+    expect(history.messages?.[0]).toMatchObject({ text: 'here it is', files: [{ name: 'a.md', title: 'a.md' }], upload: true });
+  });
+
+  it('refuses blocks chat.postMessage would refuse, in Slack words, and shares nothing', async () => {
+    const { client, emulator: e } = await start();
+    const ticket = await client.files.getUploadURLExternal({ filename: 'a.md', length: 1 });
+    await fetch(ticket.upload_url!, { method: 'POST', body: 'x' });
+    const tooMany = Array.from({ length: 51 }, () => ({ type: 'divider' }));
+    const refused = await refusal(client.apiCall('files.completeUploadExternal', { files: JSON.stringify([{ id: ticket.file_id }]), channel_id: 'C0DEPLOY', blocks: JSON.stringify(tooMany) }));
+    expect(refused).toMatchObject({ error: 'invalid_blocks' });
+    expect(await refusal(client.apiCall('files.completeUploadExternal', { files: JSON.stringify([{ id: ticket.file_id }]), channel_id: 'C0DEPLOY', blocks: '[{' }))).toMatchObject({ error: 'invalid_blocks_format' });
+    expect([e.files, e.messages('C0DEPLOY')]).toEqual([[], []]);
+  });
+
   it('accepts raw bytes at the upload URL, answers OK with their length, and 404 for an unknown URL', async () => {
     const { client, emulator: e } = await start();
     const ticket = await client.files.getUploadURLExternal({ filename: 'a.md', length: 5 });

@@ -1,4 +1,4 @@
-import type { Block, EphemeralMessage, MessageMetadata, StoredMessage } from './slack-types.js';
+import type { Block, EphemeralMessage, MessageMetadata, SharedFileRef, StoredMessage } from './slack-types.js';
 
 /** Fields for a new message; the store assigns `ts`. */
 export interface NewMessage {
@@ -8,6 +8,7 @@ export interface NewMessage {
   botId?: string;
   threadTs?: string;
   metadata?: MessageMetadata;
+  files?: SharedFileRef[];
 }
 
 /** Channel history and ephemerals, with Slack-like per-channel `ts` allocation. */
@@ -56,6 +57,7 @@ export class MessageStore {
       ...(input.botId ? { botId: input.botId } : {}),
       ...(parent ? { threadTs: parent.ts } : {}),
       ...(input.metadata ? { metadata: input.metadata } : {}),
+      ...(input.files ? { files: input.files } : {}),
       edits: 0,
       replies: [],
     };

@@ -135,7 +135,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
     if (!args) return finish(200, err('invalid_json'));
     const needed = callToken === token ? scopeNeeded(method, args, (id) => privateChannels.has(id)) : undefined;
     if (needed !== undefined && !granted.has(needed)) return finish(200, err('missing_scope', { needed, provided: scopes.join(',') }));
-    const retryAfter = limiter.check(method, str(args.channel) ?? '', now());
+    const retryAfter = limiter.check(method, str(args.channel) ?? str(args.channel_id) ?? '', now());
     if (retryAfter !== undefined) return finish(429, err('ratelimited'), retryAfter);
     const reply = handler(ctx(), args);
     const dropsLeft = drops.get(method) ?? 0;

@@ -16,6 +16,13 @@ export interface MessageMetadata {
 }
 
 /** A message in a channel (top-level or thread reply), as Slack would render it now. */
+/** A file as the message that shares it lists it. */
+export interface SharedFileRef {
+  id: string;
+  name: string;
+  title: string;
+}
+
 export interface StoredMessage {
   channel: string;
   ts: string;
@@ -29,6 +36,8 @@ export interface StoredMessage {
   threadTs?: string;
   /** Set when the poster attached metadata; `conversations.history` returns it only with `include_all_metadata`. */
   metadata?: MessageMetadata;
+  /** Files it shares (`files.completeUploadExternal` with a channel posts the message that shares them). */
+  files?: SharedFileRef[];
   /** Number of successful `chat.update` / `replace_original` edits. */
   edits: number;
   /** Thread replies, oldest first (always empty on replies themselves). */

@@ -14,6 +14,7 @@ export function wireMessage(ctx: MethodContext, m: StoredMessage, options: { met
     ts: m.ts,
     team: ctx.teamId,
     ...(m.blocks.length > 0 ? { blocks: m.blocks } : {}),
+    ...(m.files ? { files: m.files.map((f) => ({ id: f.id, name: f.name, title: f.title })), upload: true } : {}),
     ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
     ...(m.edits > 0 ? { edited: { user: m.user, ts: m.ts } } : {}),
     ...(options.metadata && m.metadata ? { metadata: m.metadata } : {}),

@@ -41,7 +41,7 @@ export function meterNotifier(notifier: RunNotifier, metrics: FlightdeckMetrics)
     findPosted: (run, sinceMs) => metered('conversations.history', () => notifier.findPosted(run, sinceMs)),
     update: (run, ts) => metered('chat.update', () => notifier.update(run, ts)),
     postThread: (run, note) => metered('chat.postMessage', () => notifier.postThread(run, note)),
-    postSummary: (run) => metered('chat.postMessage', () => notifier.postSummary(run)),
+    postSummary: (run, log) => metered(log ? 'files.uploadV2' : 'chat.postMessage', () => notifier.postSummary(run, log)),
     postLog: (run, audit, now, followUp) => metered('files.uploadV2', () => notifier.postLog(run, audit, now, followUp)),
     postJobLog: (run, log) => metered('files.uploadV2', () => notifier.postJobLog(run, log)),
     postPhaseReminder: (run, phaseId) => metered('chat.postMessage', () => notifier.postPhaseReminder(run, phaseId)),

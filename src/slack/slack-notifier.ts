@@ -2,7 +2,7 @@ import { ErrorCode, type FetchFunction, WebClient, WebClientEvent, type WebAPICa
 import { z } from 'zod';
 import { catalogueSlackError } from '../errors/error-catalogue.js';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
-import type { JobLogFile, RunNotifier } from '../queue/notify/run-notifier.js';
+import type { JobLogFile, RunNotifier, SummaryLog } from '../queue/notify/run-notifier.js';
 import type { StatsChartJob } from '../queue/notify/stats-chart-job.js';
 import type { ThreadNote } from '../run/core/thread-note.js';
 import type { AuditEntry, Run } from '../run/core/run-schema.js';
@@ -196,27 +196,31 @@ export class SlackNotifier implements RunNotifier {
     await call('chat.postMessage', () => this.client.chat.postMessage({ channel: run.channel, thread_ts: threadTs, text, unfurl_links: false }));
   }
 
-  async postSummary(run: Run): Promise<void> {
+  async postSummary(run: Run, log?: SummaryLog): Promise<void> {
     const threadTs = threadOf(run);
     const summary = renderRunSummary(run);
-    await call('chat.postMessage', () =>
-      this.client.chat.postMessage({ channel: run.channel, thread_ts: threadTs, text: summary.text, blocks: summary.blocks, unfurl_links: false }),
-    );
+    if (!log) {
+      await call('chat.postMessage', () =>
+        this.client.chat.postMessage({ channel: run.channel, thread_ts: threadTs, text: summary.text, blocks: summary.blocks, unfurl_links: false }),
+      );
+      return;
+    }
+    const file = await this.logFile(run, log.audit, log.now, false);
+    await call('files.uploadV2', () => this.client.filesUploadV2({ channel_id: run.channel, thread_ts: threadTs, ...file, blocks: summary.blocks }));
   }
 
   async postLog(run: Run, audit: readonly AuditEntry[], now: number, followUp = false): Promise<void> {
-    const threadTs = threadOf(run);
+    const file = await this.logFile(run, audit, now, followUp);
+    await call('files.uploadV2', () => this.client.filesUploadV2({ channel_id: run.channel, thread_ts: threadOf(run), ...file }));
+  }
+
+  private async logFile(run: Run, audit: readonly AuditEntry[], now: number, followUp: boolean) {
     const people = await namePeople(this.client, [run.requestedBy, ...audit.map((entry) => entry.actor)], this.names);
-    const content = buildDeploymentLog({ run, audit, people, now });
-    await call('files.uploadV2', () =>
-      this.client.filesUploadV2({
-        channel_id: run.channel,
-        thread_ts: threadTs,
-        filename: `deployment-log-run-${run.id}.md`,
-        title: `Deployment log — run #${run.id}: ${run.service} ${run.version} to ${run.environment}${followUp ? ', with follow-up results' : ''}`,
-        content,
-      }),
-    );
+    return {
+      filename: `deployment-log-run-${run.id}.md`,
+      title: `Deployment log — run #${run.id}: ${run.service} ${run.version} to ${run.environment}${followUp ? ', with follow-up results' : ''}`,
+      content: buildDeploymentLog({ run, audit, people, now }),
+    };
   }
 
   async postAnnouncement(run: Run, channel: string): Promise<void> {

@@ -7,6 +7,7 @@ import { replyText } from '../support/reply-text.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitForRunState } from '../support/wait-for-run-state.js';
 import { waitUntil } from '../support/wait-until.js';
+import { shownText } from '../support/shown-text.js';
 
 const SIGNING_SECRET = 'e2e-canary-secret';
 const CHANNEL = 'C0WEB';
@@ -165,7 +166,7 @@ describe('canary and smoke Jobs on two clusters served by one flightdeck', () =>
     // Read afresh: Slack pacing may post the run message after the run has ended.
     const thread = await waitUntil('the smoke log in the thread', async () => {
       const messageTs = (await store.get(smoke))?.messageTs ?? '';
-      const replies = slack.thread(CHANNEL, messageTs).map((reply) => reply.text).join('\n');
+      const replies = slack.thread(CHANNEL, messageTs).map(shownText).join('\n');
       return replies.includes('FAIL 1 of 2') ? replies : undefined;
     });
     expect(thread).toContain('checking /checkout: HTTP 503');

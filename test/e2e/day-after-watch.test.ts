@@ -14,6 +14,7 @@ import { listButtons, SlackDriver, startSlackEmulator, type SlackEmulator } from
 import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';
 import { waitUntil } from '../support/wait-until.js';
 import { pagerDutyEnv } from '../support/pagerduty-env.js';
+import { shownText } from '../support/shown-text.js';
 
 // The day-after watch end to end: guards with `watchFor` keep watching a succeeded run against the
 // Prometheus emulator; a breach pages PagerDuty and DMs the on-call a Rollback button, which rolls back.
@@ -184,7 +185,7 @@ describe('the day-after watch: guards keep watching a succeeded run', () => {
   }
 
   function threadTexts(run: Run): string[] {
-    return slack.thread(run.channel, run.messageTs!).map((m) => m.text);
+    return slack.thread(run.channel, run.messageTs!).map(shownText);
   }
 
   function alertIn(run: Run): { ts: string; text: string } | undefined {

@@ -6,6 +6,7 @@ import type { FlightdeckProcess } from '../support/flightdeck-process.js';
 import { replyText } from '../support/reply-text.js';
 import { runIdIn } from '../support/run-id-in.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
+import { isSummary } from '../support/shown-text.js';
 
 const CLI = join(resolve(import.meta.dirname, '../..'), 'dist/src/cli.js');
 const CHANNEL = 'C0LOG';
@@ -97,11 +98,12 @@ describe('the deployment log end to end', () => {
     expect(log.slice(log.indexOf('## Incidents') + 1, log.indexOf('## Rollback'))).toEqual(['- None', '']);
     expect(log[log.indexOf('## Rollback') + 1]).toBe('- No');
     expect(log.some((line) => /\| Bob Example \(U0BOB\) \| signoff\.approved \| lead: Technical lead approves \(1\/1\) \|$/.test(line))).toBe(true);
-    // Posted after the summary, in the same thread, once.
-    const summary = slack.thread(CHANNEL, posted.ts).find((reply) => reply.text.startsWith('Deployment summary'));
-    expect(summary).toBeDefined();
-    const completed = slack.calls.find((call) => call.method === 'files.completeUploadExternal' && call.response.ok === true)!;
-    expect(completed.at).toBeGreaterThanOrEqual(Number(summary!.ts) * 1000 - 1);
+    // Shared by the summary, in the same thread, once: one reply for both.
+    const shares = slack.thread(CHANNEL, posted.ts).filter((reply) => reply.files !== undefined);
+    expect(shares).toHaveLength(1);
+    expect(isSummary(shares[0]!)).toBe(true);
+    expect(shares[0]!.files!.map((shared) => shared.id)).toEqual([file.id]);
+    expect(slack.thread(CHANNEL, posted.ts).filter(isSummary)).toHaveLength(1);
     expect(slack.files.filter((candidate) => candidate.threadTs === posted.ts)).toHaveLength(1);
 
     // /deploy log: the same log, to the requester only, as a fenced block.

@@ -16,6 +16,7 @@ import { prometheusUnavailableReason, startPrometheusServer, type PrometheusServ
 import { requireTool, skipWithout } from '../support/skip-without.js';
 import { waitUntil } from '../support/wait-until.js';
 import { pagerDutyEnv } from '../support/pagerduty-env.js';
+import { shownText } from '../support/shown-text.js';
 
 const SIGNING_SECRET = 'guards-e2e-secret';
 const CHANNEL = 'C0GUARDS';
@@ -155,7 +156,7 @@ describe('guards end to end: breach → alert → PagerDuty → rollback', () =>
   }
 
   function threadTexts(run: Run): string[] {
-    return run.messageTs ? slack.thread(CHANNEL, run.messageTs).map((m) => m.text) : [];
+    return run.messageTs ? slack.thread(CHANNEL, run.messageTs).map(shownText) : [];
   }
 
   function rollbackPatched(service: Service): boolean {

@@ -9,6 +9,7 @@ import { runIdIn } from '../support/run-id-in.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitForRunState } from '../support/wait-for-run-state.js';
 import { waitUntil } from '../support/wait-until.js';
+import { shownText } from '../support/shown-text.js';
 
 /*
  * Issue 14, item 3: a `job` step's log in the run's thread. flightdeck runs as the chart's worker account
@@ -58,7 +59,7 @@ async function deploy(text: string): Promise<string> {
 const jobItem = (run: Run) => run.phases.flatMap((phase) => phase.items).find((item) => item.id === 'migrate') as RunStepOf<'job'>;
 const threadTexts = async (id: string) => {
   const ts = (await store.get(id))?.messageTs ?? '';
-  return slack.thread(CHANNEL, ts).map((reply) => reply.text);
+  return slack.thread(CHANNEL, ts).map(shownText);
 };
 const filesOf = async (id: string) => {
   const ts = (await store.get(id))?.messageTs ?? '';

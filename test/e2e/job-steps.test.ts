@@ -10,6 +10,7 @@ import { runIdIn } from '../support/run-id-in.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitForRunState } from '../support/wait-for-run-state.js';
 import { waitUntil } from '../support/wait-until.js';
+import { shownText } from '../support/shown-text.js';
 
 const SIGNING_SECRET = 'e2e-job-steps-secret';
 const CHANNEL = 'C0JOBS';
@@ -99,7 +100,7 @@ const jobsOf = (service: string) => k8s.list('jobs', 'shop').filter((job) => Str
 function threadOnce(id: string, marker: string | RegExp): Promise<string> {
   return waitUntil(`${String(marker)} in the thread of run ${id}`, async () => {
     const ts = (await store.get(id))?.messageTs ?? '';
-    const text = slack.thread(CHANNEL, ts).map((reply) => reply.text).join('\n');
+    const text = slack.thread(CHANNEL, ts).map(shownText).join('\n');
     return (typeof marker === 'string' ? text.includes(marker) : marker.test(text)) ? text : undefined;
   }, 60_000);
 }

@@ -3,6 +3,7 @@ import type { RunStore } from '../../src/run/store/run-store.js';
 import type { KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
 import { listButtons, type SlackDriver, type SlackEmulator, type StoredMessage } from '../../sandbox/slack/index.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
+import { shownText } from '../support/shown-text.js';
 
 const SIGNING_SECRET = 'e2e-living-secret';
 const CHANNEL = 'C0LIVE';
@@ -70,7 +71,7 @@ describe.each(['http', 'socket'] as const)('the living run message over %s', (mo
   }
 
   function threadTexts(messageTs: string): string[] {
-    return slack.thread(CHANNEL, messageTs).map((reply) => reply.text);
+    return slack.thread(CHANNEL, messageTs).map(shownText);
   }
 
   beforeAll(async () => {
@@ -115,7 +116,7 @@ describe.each(['http', 'socket'] as const)('the living run message over %s', (mo
 
     // Thread replies are separate jobs paced per channel, so wait for all of them rather than for the last one sent.
     const expected = [
-      (text: string) => text.startsWith('Deployment summary'),
+      (text: string) => text.includes('*Deployment summary* —'),
       (text: string) => text.startsWith(':double_vertical_bar: Paused by <@U0ALICE>'),
       (text: string) => text.startsWith(':arrow_forward: Resumed by <@U0ALICE>'),
       (text: string) => text.includes(`Run #${runId} aborted: aborted by <@U0ALICE>`),

@@ -14,6 +14,7 @@ import { listButtons, SlackDriver, startSlackEmulator, type SlackEmulator } from
 import { startFlightdeckProcess, type FlightdeckProcess } from '../support/flightdeck-process.js';
 import { waitUntil } from '../support/wait-until.js';
 import { pagerDutyEnv } from '../support/pagerduty-env.js';
+import { shownText } from '../support/shown-text.js';
 
 // Migration-aware rollback, end to end: a guard breach rolls back the Jobs that ran (their reverts, last first)
 // before the image, a failed revert leaves the image alone, and a run that ran a Job nothing can undo holds:
@@ -211,7 +212,7 @@ describe('migration-aware rollback', () => {
     });
   const threadOf = async (id: string) => {
     const ts = (await store.get(id))?.messageTs;
-    return ts ? slack.thread(CHANNEL, ts).map((m) => m.text) : [];
+    return ts ? slack.thread(CHANNEL, ts).map(shownText) : [];
   };
 
   it('shows the rollback plan in the message, and on a breach runs the reverts last first, then restores the image', async () => {

@@ -12,6 +12,7 @@ import { driveProduction, itemOf, PRODUCTION_ROLES, PRODUCTION_USERS, queriesOf,
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitForRunState } from '../support/wait-for-run-state.js';
 import { waitUntil } from '../support/wait-until.js';
+import { shownText } from '../support/shown-text.js';
 
 /**
  * The shipped production checklist (blue-green), unedited, against the emulators with the chart's RBAC
@@ -282,6 +283,6 @@ describe('checklists/production.yaml, run for real under the chart RBAC', () => 
     expect(imageOf('ledger-preview')).toBe(`${LEDGER_REPO}:v2`);
     expect((await world.store.audit(run.id)).map((entry) => entry.action)).toContain('rollback.held');
     expect(await world.store.lockValue('ledger', 'production-frozen')).toContain('cannot be undone');
-    await waitUntil('the hold in the thread', () => slack.thread(CHANNEL, run.messageTs!).find((reply) => reply.text.includes('is *held*, not rolled back')), 30_000);
+    await waitUntil('the hold in the thread', () => slack.thread(CHANNEL, run.messageTs!).find((reply) => shownText(reply).includes('is *held*, not rolled back')), 30_000);
   }, 180_000);
 });

@@ -7,6 +7,7 @@ import { runRef } from '../../src/run/core/run-ref.js';
 import { RUN_FAILURE_INCIDENT } from '../../src/queue/engine/run-engine.js';
 import { type PagerDutyEmulator, startPagerDutyEmulator } from '../../sandbox/pagerduty/index.js';
 import { replyText } from '../support/reply-text.js';
+import { shownText } from '../support/shown-text.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitForRunState } from '../support/wait-for-run-state.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -91,7 +92,7 @@ describe('a 403 after the cluster changed', () => {
     expect(refused?.user).toBe('system:serviceaccount:flightdeck:flightdeck-worker');
     // What people read: the run's message or its thread carries the same line.
     await world.slack.waitFor(
-      (state) => state.messages(CHANNEL).some((m) => [m.text, JSON.stringify(m.blocks ?? []), ...state.thread(CHANNEL, m.ts).map((r) => r.text)].join('\n').includes('kubectl auth can-i list jobs.batch -n shop')) || undefined,
+      (state) => state.messages(CHANNEL).some((m) => [m.text, JSON.stringify(m.blocks ?? []), ...state.thread(CHANNEL, m.ts).map(shownText)].join('\n').includes('kubectl auth can-i list jobs.batch -n shop')) || undefined,
       10_000,
       'the missing permission in Slack',
     );

@@ -11,6 +11,7 @@ import { commandUnavailable, requireTool, skipWithout } from '../support/skip-wi
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitForRunState } from '../support/wait-for-run-state.js';
 import { waitUntil } from '../support/wait-until.js';
+import { shownText } from '../support/shown-text.js';
 
 const SIGNING_SECRET = 'e2e-rollback-secret';
 const CHANNEL = 'C0ORDERS';
@@ -142,7 +143,7 @@ describe('rollback end to end', () => {
     expect(image()).toBe(`${REPO}:v2`);
 
     const thread = await waitUntil('the rollback report in the thread', () => {
-      const replies = slack.thread(CHANNEL, undone.messageTs!).map((reply) => reply.text);
+      const replies = slack.thread(CHANNEL, undone.messageTs!).map(shownText);
       const started = replies.some((text) => text.includes(`Rollback run #${undone.rollbackRunId} started`));
       return started && replies.some((text) => text.includes('Rolled back')) ? replies : undefined;
     });

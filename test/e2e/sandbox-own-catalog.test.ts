@@ -74,7 +74,7 @@ phases:
 `;
 
 interface Snapshot {
-  channel: { id: string; messages: Array<{ ts: string; text: string; blocks?: Block[]; replies: Array<{ text: string }> }> };
+  channel: { id: string; messages: Array<{ ts: string; text: string; blocks?: Block[]; replies: Array<{ text: string; blocks?: Block[] }> }> };
   people: Array<{ id: string; realName: string; roles: string[] }>;
   ephemerals: Array<{ user: string; text: string }>;
   cluster: Array<{ service: string; environment: string; deployments: Array<{ name: string; image: string; ready: number; replicas: number }>; traffic: Array<{ name: string; weight: number }> }>;
@@ -185,8 +185,14 @@ describe('flightdeck sandbox --catalog --checklists: one\'s own catalog against 
     await post('/sandbox/action', { user: 'U0REVIEW', channel: 'C0SHOP', ts: message.ts, actionId: approve.actionId, blockId: approve.blockId, value: approve.value });
 
     await until((s) => s.cluster.find((c) => c.environment === 'live')?.traffic.some((t) => t.name === 'cart-preview' && t.weight === 20));
-    const done = await until((s) => s.channel.messages.find((m) => m.ts === message.ts)?.replies.find((r) => /Run #\S+ succeeded: `registry\.example\.com\/shop\/cart:2\.0\.0` is live in live/.test(r.text)));
-    expect(done.text).toContain('succeeded');
+    // The run's closing note opens its summary, the reply that shares the deployment log: blocks, no text.
+    const done = await until((s) =>
+      s.channel.messages
+        .find((m) => m.ts === message.ts)
+        ?.replies.map((r) => `${r.text}\n${JSON.stringify(r.blocks ?? [])}`)
+        .find((shown) => /Run #\S+ succeeded: `registry\.example\.com\/shop\/cart:2\.0\.0` is live in live/.test(shown)),
+    );
+    expect(done).toContain('*Deployment summary*');
     const live = await until((s) => {
       const target = s.cluster.find((c) => c.environment === 'live');
       return target?.deployments.some((d) => d.name === 'cart-server' && d.image.endsWith(':2.0.0') && d.ready === 3) ? target : undefined;

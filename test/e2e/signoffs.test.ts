@@ -4,6 +4,7 @@ import { findButton, listButtons, signSlackRequest, type SlackDriver, type Slack
 import { runIdIn } from '../support/run-id-in.js';
 import { startE2eWorld, type E2eWorld } from '../support/start-e2e-world.js';
 import { waitUntil } from '../support/wait-until.js';
+import { isSummary } from '../support/shown-text.js';
 
 const SIGNING_SECRET = 'e2e-signoffs-secret';
 const CHANNEL = 'C0SIGN';
@@ -190,12 +191,12 @@ describe.each(['http', 'socket'] as const)('sign-offs end to end over %s', (mode
   it('rolls out after the last sign-off and posts the deployment summary in the thread', async () => {
     await driver.clickButton({ userId: 'U0OPS', channelId: CHANNEL, messageTs, actionId: 'item.approve.operations' });
     const summary = await slack.waitFor(
-      (state) => state.thread(CHANNEL, messageTs).find((reply) => reply.text.startsWith('Deployment summary')),
+      (state) => state.thread(CHANNEL, messageTs).find(isSummary),
       30_000,
       'the deployment summary',
     );
     const text = JSON.stringify(summary.blocks);
-    expect(summary.text).toContain(`run #${runId}: billing v2.0.0 to production, succeeded`);
+    expect(text).toContain(`run #${runId}: billing \`v2.0.0\` to *production*, succeeded`);
     expect(text).toContain('deployed by <@U0ALICE>');
     expect(text).toContain('Technical lead approves (`tech-lead`): <@U0LEAD> at');
     expect(text).toMatch(/Security approves \(`security`\): <@U0SEC[12]> at \d\d:\d\d UTC, <@U0SEC[12]> at/);
@@ -203,7 +204,7 @@ describe.each(['http', 'socket'] as const)('sign-offs end to end over %s', (mode
     // The summary is recorded on the run right after Slack accepted it.
     const run = await waitUntil('the summary to be recorded', async () => ((await store.get(runId))?.summaryPosted ? store.get(runId) : undefined));
     expect(run).toMatchObject({ state: 'succeeded', summaryPosted: true });
-    expect(slack.thread(CHANNEL, messageTs).filter((reply) => reply.text.startsWith('Deployment summary'))).toHaveLength(1);
+    expect(slack.thread(CHANNEL, messageTs).filter(isSummary)).toHaveLength(1);
     expect(() => findButton(slack.message(CHANNEL, messageTs)!.blocks, 'item.approve.operations')).toThrow();
   });
 });

@@ -20,6 +20,7 @@ import { createSlackClient, SlackNotifier } from '../../src/slack/slack-notifier
 import { startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { waitUntil } from '../support/wait-until.js';
 import { deleteKeys } from '../support/delete-keys.js';
+import { shownText } from '../support/shown-text.js';
 
 const QUIET = 'C0QUIET';
 const BUSY = 'C0BUSY';
@@ -119,7 +120,7 @@ async function change(run: Run, event: Parameters<typeof transition>[1]): Promis
   return result.run;
 }
 
-const replies = (run: Run) => slack.thread(run.channel, run.messageTs!).map((reply) => reply.text);
+const replies = (run: Run) => slack.thread(run.channel, run.messageTs!).map(shownText);
 const writesIn = (channel: string) => slack.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === channel);
 
 async function notifyQueueDrained(): Promise<void> {

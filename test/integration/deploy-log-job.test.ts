@@ -6,12 +6,14 @@ import { NOTIFY_QUEUE } from '../../src/queue/engine/create-queues.js';
 import { deployLogJobId, summaryJobId } from '../../src/queue/engine/job-schemas.js';
 import { createDeployLogProcessor } from '../../src/queue/notify/process-deploy-log.js';
 import { createSummaryProcessor } from '../../src/queue/notify/process-summary.js';
+import { claimPost } from '../../src/queue/notify/notify-once.js';
 import { createRenderProcessor } from '../../src/queue/notify/process-render.js';
 import { createThreadProcessor } from '../../src/queue/notify/process-thread.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { CHANNEL, startRenderHarness, type RenderHarness } from './render-harness.js';
 import { waitUntil } from '../support/wait-until.js';
+import { ALL_EMULATED_SCOPES } from '../../sandbox/slack/method-scopes.js';
 import { Redis } from 'ioredis';
 import { Writable } from 'node:stream';
 
@@ -99,7 +101,7 @@ describe('the deploy-log job', () => {
     expect(h.slack.files).toHaveLength(1);
   });
 
-  it('is the summary job’s own: the summary, then the log under it, once each, and a log job queued beside it by an older version posts nothing more', async () => {
+  it('goes with the summary: one reply shares the log under the summary, and a log job queued beside it by an older version posts nothing more', async () => {
     startWorker();
     const created = await h.createStoredRun();
     await h.render(created);
@@ -108,15 +110,49 @@ describe('the deploy-log job', () => {
     await engine.dispatch(run, [{ type: 'summary' }]);
     // An older version queued the log as a job of its own beside the summary.
     await h.queues.notify.add('deploy-log', { runId: run.id }, { jobId: deployLogJobId(run) });
-    expect((await outcomes(run, 2)).sort()).toEqual([false, true]);
+    expect(await outcomes(run, 1)).toEqual([false]);
+    await waitUntil('the summary recorded', async () => (await h.store.get(run.id))?.summaryPosted || undefined, 30_000);
     const thread = h.slack.thread(CHANNEL, run.messageTs!);
-    expect(thread.filter((reply) => reply.text.startsWith('Deployment summary'))).toHaveLength(1);
-    expect(h.slack.files.filter((file) => file.threadTs === run.messageTs)).toHaveLength(1);
-    // The log is uploaded after the summary was posted.
-    const summaryAt = Number(thread.find((reply) => reply.text.startsWith('Deployment summary'))!.ts) * 1000;
-    expect(h.slack.files[0]!.at).toBeGreaterThanOrEqual(Math.floor(summaryAt));
+    expect(thread).toHaveLength(1);
+    const [share] = thread;
+    expect(share!.files).toEqual([{ id: h.slack.files[0]!.id, name: `deployment-log-run-${run.id}.md`, title: `Deployment log — run #${run.id}: web 1.2.3 to production` }]);
+    expect(share!.blocks[0]).toMatchObject({ type: 'section', text: { text: expect.stringContaining(`*Deployment summary* — run #${run.id}: web \`1.2.3\``) } });
+    expect(h.slack.files).toHaveLength(1);
+    expect(h.slack.calls.filter((call) => call.method === 'chat.postMessage' && call.args.thread_ts !== undefined)).toEqual([]);
     expect(await h.queues.notify.getJob(summaryJobId(run))).toBeUndefined();
+  });
+
+  it('posts neither again when its retry finds both claims taken (the worker died after Slack shared them), and records the summary', async () => {
+    startWorker();
+    const created = await h.createStoredRun();
+    await h.render(created);
+    const run = await h.rendered(created.id);
+    const asQueued = { queueName: NOTIFY_QUEUE } as Job;
+    for (const claim of [summaryJobId(run), deployLogJobId(run)]) expect(await claimPost(h.store, asQueued, claim)).toBe(true);
+    const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger: createLogger('silent') });
+    await engine.dispatch(run, [{ type: 'summary' }]);
+    await waitUntil('the summary recorded', async () => (await h.store.get(run.id))?.summaryPosted || undefined, 30_000);
+    expect(await outcomes(run, 1)).toEqual([false]);
+    expect(h.slack.thread(CHANNEL, run.messageTs!)).toEqual([]);
+    expect(h.slack.calls.filter((call) => call.method.startsWith('files.'))).toEqual([]);
+  });
+
+  it('posts the summary alone when Slack refuses the file for good, and the log’s own attempt after it fails with Slack’s reason', async () => {
+    await h.close();
+    h = await startRenderHarness({ slack: { scopes: ALL_EMULATED_SCOPES.filter((scope) => scope !== 'files:write') } });
+    startWorker();
+    const created = await h.createStoredRun();
+    await h.render(created);
+    const run = await h.rendered(created.id);
+    const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger: createLogger('silent') });
+    const failed = new Promise<string>((resolve) => worker!.on('failed', (job, err) => job?.id === summaryJobId(run) && resolve(err.message)));
+    await engine.dispatch(run, [{ type: 'summary' }]);
+    expect(await failed).toContain('missing_scope');
+    expect(h.slack.calls.filter((call) => call.method === 'files.getUploadURLExternal').map((call) => call.response.error)).toEqual(['missing_scope', 'missing_scope']);
+    expect(h.slack.thread(CHANNEL, run.messageTs!).map((reply) => reply.text)).toEqual([`Deployment summary for run #${run.id}: web 1.2.3 to production, ${run.state}`]);
+    expect(h.slack.files).toEqual([]);
     expect((await h.store.get(run.id))?.summaryPosted).toBe(true);
+    expect(logged.find((line) => line.msg.startsWith('the deployment log could not be shared'))).toMatchObject({ run: run.id });
   });
 
   it('posts the log again, with the results, when the engine reports a follow-up phase of the run ended', async () => {

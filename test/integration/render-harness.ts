@@ -11,7 +11,7 @@ import type { RunNotifier } from '../../src/queue/notify/run-notifier.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { RunStore } from '../../src/run/store/run-store.js';
 import { createSlackClient, SlackNotifier } from '../../src/slack/slack-notifier.js';
-import { startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
+import { startSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from '../../sandbox/slack/index.js';
 import { createStoredRun } from '../support/create-stored-run.js';
 import { deleteKeys } from '../support/delete-keys.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -45,8 +45,9 @@ export interface RenderHarness {
   close(): Promise<void>;
 }
 
-export async function startRenderHarness(): Promise<RenderHarness> {
-  const slack = await startSlackEmulator({ channels: [CHANNEL] });
+/** `slack`: options of the Slack emulator beyond its one channel (its scopes, say). */
+export async function startRenderHarness(options: { slack?: SlackEmulatorOptions } = {}): Promise<RenderHarness> {
+  const slack = await startSlackEmulator({ ...options.slack, channels: [CHANNEL] });
   const prefix = `it-render-${randomBytes(4).toString('hex')}`;
   const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
   const connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });

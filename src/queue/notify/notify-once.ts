@@ -35,6 +35,12 @@ export async function runWithMessage(store: RunStore, runId: string, job: Job, t
   return sleepUntilWoken(job, token, WAIT_FOR_MESSAGE_MS);
 }
 
+/** The key of the claim named `claim` among `job`'s queue's posts. */
+export const claimKeyOf = (job: Job, claim: string) => `notify:${job.queueName}:${claim}`;
+
+/** Takes the claim named `claim` for a post another post's call makes too (see {@link postOnce}); false when it was taken already. */
+export const claimPost = (store: RunStore, job: Job, claim: string) => store.claimOnce(claimKeyOf(job, claim), CLAIM_TTL_SECONDS);
+
 /**
  * Posts at most once per job id: the claim is taken before Slack is called, so a job retried after Slack
  * accepted the post (the worker died before completing it) finds the claim and posts nothing; a failed
@@ -42,7 +48,7 @@ export async function runWithMessage(store: RunStore, runId: string, job: Job, t
  * retried. `claim` names the post when a job makes more than one (default: the job's id).
  */
 export async function postOnce(store: RunStore, job: Job, post: () => Promise<void>, claim = job.id ?? job.name): Promise<boolean> {
-  const key = `notify:${job.queueName}:${claim}`;
+  const key = claimKeyOf(job, claim);
   if (!(await store.claimOnce(key, CLAIM_TTL_SECONDS))) return false;
   try {
     await post();

@@ -1,37 +1,68 @@
 import type { Job } from 'bullmq';
+import { isFlightdeckError } from '../../errors/flightdeck-error.js';
+import type { Run } from '../../run/core/run-schema.js';
 import { createChannelPacer } from './channel-pacer.js';
 import { sleepJob } from './sleep-job.js';
 import { deployLogJobId, runJobSchema } from '../engine/job-schemas.js';
-import { postReply } from './notify-once.js';
+import { claimKeyOf, claimPost, postReply } from './notify-once.js';
 import { createReplyOrder, LAST_PLACE } from './reply-order.js';
 import type { WorkerDeps } from '../engine/worker-deps.js';
-import { uploadDeployLog } from './upload-deploy-log.js';
+import { LOG_AUDIT_ENTRIES, uploadDeployLog } from './upload-deploy-log.js';
 
 /** Gives the thread replies of the run's last transition (queued alongside) a head start to take their places before the summary. */
 const SUMMARY_DELAY_MS = 1500;
 
+type SummaryDeps = Pick<WorkerDeps, 'redis' | 'keyPrefix' | 'store' | 'engine' | 'notifier' | 'logger' | 'now'>;
+
 /**
- * `summary` jobs on the notify queue: posts the deployment summary in the run's thread once, after every
- * reply of the run still pending, records `summary-posted` on the run, then uploads the deployment log after
- * it, in the channel's next turn. A retry after the post but before the record skips the post and records; a
- * job woken or retried after the record goes straight to the log, which posts once under the log's own claim
- * (`deploy-log-<run>`, the id a separate log job had before, so a log job an older version queued posts nothing
- * more). One job for both: a log job of its own cost a job's life and its sleeps until the summary was out.
+ * The summary, as the message that shares the deployment log: one reply (and one channel turn) for both, under
+ * the log's claim as well as the summary's, so a log job an older version queued posts nothing more. Without
+ * the log claim (that job posted it) the summary goes alone. When Slack refuses the file for good (no
+ * `files:write`), the summary goes alone all the same, and the log's own attempt after it reports why.
+ * Returns whether the log went with it.
  */
-export function createSummaryProcessor(deps: Pick<WorkerDeps, 'redis' | 'keyPrefix' | 'store' | 'engine' | 'notifier' | 'logger' | 'now'>) {
+async function shareSummary(deps: SummaryDeps, job: Job, run: Run): Promise<boolean> {
+  const logClaim = deployLogJobId(run);
+  if (!(await claimPost(deps.store, job, logClaim))) {
+    await deps.notifier.postSummary(run);
+    return false;
+  }
+  try {
+    await deps.notifier.postSummary(run, { audit: await deps.store.audit(run.id, LOG_AUDIT_ENTRIES), now: deps.now() });
+    return true;
+  } catch (err) {
+    await deps.store.releaseOnce(claimKeyOf(job, logClaim));
+    if (!isFlightdeckError(err) || err.retryable) throw err;
+    deps.logger.warn({ run: run.id, err }, 'the deployment log could not be shared with the summary; posting the summary alone');
+    await deps.notifier.postSummary(run);
+    return false;
+  }
+}
+
+/**
+ * `summary` jobs on the notify queue: posts the deployment summary, with the deployment log, in the run's
+ * thread once, after every reply of the run still pending, and records `summary-posted` on the run. A retry
+ * after the post but before the record skips the post and records. The log is uploaded on its own after the
+ * summary only when it could not go with it (see shareSummary), or when a retry cannot tell: its claim
+ * (`deploy-log-<run>`, the id a separate log job had before) makes it post once either way.
+ */
+export function createSummaryProcessor(deps: SummaryDeps) {
   const replies = { store: deps.store, pacer: createChannelPacer(deps.redis, deps.keyPrefix), order: createReplyOrder(deps.redis, deps.keyPrefix) };
   return async (job: Job, token?: string): Promise<void> => {
     const { runId } = runJobSchema.parse(job.data);
     const stored = await deps.store.get(runId);
     if (!stored) return;
     let run = stored;
+    let logShared = false;
     if (!stored.summaryPosted) {
       if (job.attemptsMade === 0 && Date.now() - job.timestamp < SUMMARY_DELAY_MS) await sleepJob(job, token, job.timestamp + SUMMARY_DELAY_MS - Date.now());
-      const result = await postReply(replies, job, token, runId, LAST_PLACE, (current) => deps.notifier.postSummary(current));
+      const result = await postReply(replies, job, token, runId, LAST_PLACE, async (current) => {
+        logShared = await shareSummary(deps, job, current);
+      });
       if (!result) return;
       run = await deps.engine.apply(runId, { type: 'summary-posted' });
-      deps.logger.info({ run: runId, posted: result.posted }, 'deployment summary posted');
+      deps.logger.info({ run: runId, posted: result.posted, withLog: logShared }, 'deployment summary posted');
     }
-    await uploadDeployLog(deps, replies, job, token, runId, { followUp: false, claim: deployLogJobId(run) });
+    if (!logShared) await uploadDeployLog(deps, replies, job, token, runId, { followUp: false, claim: deployLogJobId(run) });
   };
 }

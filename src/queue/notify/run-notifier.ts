@@ -11,6 +11,12 @@ export interface JobLogFile {
   requestedBy?: string;
 }
 
+/** What the deployment log shared with the summary is written from: the run's audit entries, read at `now`. */
+export interface SummaryLog {
+  audit: readonly AuditEntry[];
+  now: number;
+}
+
 /**
  * The port through which workers show a run to people. The queue layer knows nothing of Slack; the Slack
  * implementation lives in `src/slack/`.
@@ -38,8 +44,11 @@ export interface RunNotifier {
    * @throws FlightdeckError `usage` when the run message has not been posted yet (the caller retries later).
    */
   postThread(run: Run, note: ThreadNote): Promise<void>;
-  /** Posts the deployment summary in the run message's thread; throws like `postThread`. */
-  postSummary(run: Run): Promise<void>;
+  /**
+   * Posts the deployment summary in the run message's thread; with `log`, as the message that shares the
+   * deployment log (as {@link postLog} writes it) there, one reply for both. Throws like `postThread`.
+   */
+  postSummary(run: Run, log?: SummaryLog): Promise<void>;
   /**
    * Uploads the run's deployment log, written from the run and its audit entries at `now`, as a Markdown
    * file in the run message's thread (Slack's files.uploadV2 flow); `followUp`: posted again because a

@@ -3,7 +3,7 @@ import type { WorkerDeps } from '../engine/worker-deps.js';
 import { postReply, type ReplyDeps } from './notify-once.js';
 
 /** Audit entries a log reads: as many as its timeline shows. */
-const LOG_AUDIT_ENTRIES = 500;
+export const LOG_AUDIT_ENTRIES = 500;
 
 export type DeployLogDeps = Pick<WorkerDeps, 'store' | 'notifier' | 'logger' | 'now'>;
 
