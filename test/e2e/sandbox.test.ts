@@ -186,6 +186,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in a real browser: depl
     await apiCluster().getByRole('row', { name: `api-canary ${IMAGE}:1.2.0 0/0`, exact: true }).waitFor();
     await apiCluster().getByRole('row', { name: `api ${IMAGE}:1.1.0 3/3`, exact: true }).waitFor();
     await runMessage().getByText(/↩️ rolled back/).first().waitFor();
+    // The summary shares the deployment log: one reply, its blocks with the file under them.
+    const summary = runMessage().getByRole('group', { name: 'Thread' }).getByRole('article').filter({ hasText: /Deployment summary — run #\S+: api 1\.2\.0 to production/ });
+    await summary.getByText(/^📎 Deployment log — run #\S+: api 1\.2\.0 to production \(deployment-log-run-\S+\.md\)$/).waitFor();
     await runMessage().getByRole('heading', { name: 'Deploy api 1.2.0 to production' }).scrollIntoViewIfNeeded();
     await screenshot('rollback');
   });
