@@ -108,7 +108,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
     storeRedis.disconnect();
     throw err;
   }
-  const ownReadiness = createReadinessCheck({ redis: [redis, storeRedis], clusters: runsWorkers ? { access: clusters, contexts } : undefined });
+  const ownReadiness = createReadinessCheck({ redis: { queues: redis, stores: storeRedis }, clusters: runsWorkers ? { access: clusters, contexts } : undefined });
   const supervised = listen.worker;
   const readiness = supervised ? () => Promise.all([ownReadiness(), supervised.readiness()]).then(([own, worker]) => ({ ready: own.ready && worker.ready, checks: { ...own.checks, ...worker.checks } })) : ownReadiness;
   const routes = createOpsRoutes({ metrics, isStopping: () => stopping, readiness, ...(supervised ? { workerMetrics: () => supervised.metrics() } : {}) });

@@ -33,10 +33,10 @@ const WRITES = new Set(['chat.postMessage', 'chat.update', 'files.completeUpload
 
 /**
  * Slack Web API calls by method; `rateLimited` counts the ones answered HTTP 429; `writesPerRun` the writes
- * Slack took (not answered 429) per run: `files.getUploadURLExternal` only reserves a file, nobody sees it.
+ * Slack took (answered `ok`) per run: `files.getUploadURLExternal` only reserves a file, nobody sees it.
  */
 export function tallySlack(calls: readonly RecordedCall[], runs: number): CallTally & { rateLimited: number; writesPerRun: number } {
-  const writes = calls.filter((call) => WRITES.has(call.method) && call.status !== 429).length;
+  const writes = calls.filter((call) => WRITES.has(call.method) && call.response.ok === true).length;
   return { ...tally(calls.map((call) => call.method), runs), rateLimited: calls.filter((call) => call.status === 429).length, writesPerRun: writes / runs };
 }
 

@@ -92,7 +92,7 @@ export function manyRunsTable(r: ManyRunsResult): string[] {
     ['stalled jobs (`flightdeck_jobs_stalled_total`, summed over the processes)', r.stalls === undefined ? 'not exported' : String(r.stalls)],
     ['Kubernetes API requests per run', `${num(r.kubernetes.perRun, 2)} (${breakdown(r.kubernetes, r.runs)})`],
     ['Slack API calls per run', `${num(r.slack.perRun, 2)} (${breakdown(r.slack, r.runs)})`],
-    ['Slack writes per run (messages posted or edited, files shared; 429s not counted)', num(r.slack.writesPerRun, 2)],
+    ['Slack writes per run (messages posted or edited, files shared, answered `ok`)', num(r.slack.writesPerRun, 2)],
     ['Slack 429s seen', `${r.slack.rateLimited} of ${r.slack.total} calls`],
     ['Redis commands per run', `${num(r.redis.perRun, 0)} (${breakdown(r.redis, r.runs)})`],
   ];

@@ -91,7 +91,7 @@ export function runsSection(r: ManyRunsResult | undefined, series: readonly Many
     '  (the summary, which shares its deployment log after every other reply, is in it), or the time limit: the calls and',
     '  commands per run count all of a run\'s work, its thread included.',
     '- Slack: every Web API call the emulator received during the window, including the ones it answered 429; writes are',
-    '  the calls that change what a channel shows (`chat.postMessage`, `chat.update`, `files.completeUploadExternal`) it took.',
+    '  the calls that change what a channel shows (`chat.postMessage`, `chat.update`, `files.completeUploadExternal`) it answered `ok`.',
     '- Redis: a `redis-server` started for this measurement only; `CONFIG RESETSTAT` right before the first /deploy and',
     '  `INFO commandstats` at the end, minus the bench\'s own `INFO`/`CONFIG`; the bench reads nothing else from Redis inside',
     '  the window (completion is watched in the Slack emulator), so the counts are flightdeck\'s: run store scripts, BullMQ',

@@ -10,10 +10,10 @@ export interface ReadinessReport {
 
 export interface ReadinessOptions {
   /**
-   * Every connection the process's requests and jobs go through (the queues', the stores'): each is its own
+   * Every connection the process's requests and jobs go through, by name (`queues`, `stores`): each is its own
    * client, and one can be refused while another works (Redis's `maxclients` reached as a pod starts).
    */
-  redis: readonly RedisClient[];
+  redis: Readonly<Record<string, RedisClient>>;
   /** Cluster access and the kubeconfig contexts to check; omit for a process that does not talk to clusters. */
   clusters?: { access: ClusterAccess; contexts: readonly string[] };
   /** Each check's bound. Default 2000 ms, well inside a kubelet probe's default 1 s… 10 s timeouts. */
@@ -57,7 +57,14 @@ async function checkCluster(access: ClusterAccess, context: string, ms: number):
 export function createReadinessCheck(options: ReadinessOptions): () => Promise<ReadinessReport> {
   const ms = options.timeoutMs ?? 2000;
   return async () => {
-    const redis = Promise.all(options.redis.map((client) => checkRedis(client, ms))).then((results) => results.find((result) => result !== 'ok') ?? 'ok');
+    // The first connection that fails, by name: the report says which one to look at.
+    const connections = Object.entries(options.redis).map(([name, client]) =>
+      checkRedis(client, ms).then(
+        (result) => (result === 'ok' ? result : `${name} connection: ${result}`),
+        (err: unknown) => `${name} connection: ${(err as Error).message || String(err)}`,
+      ),
+    );
+    const redis = Promise.all(connections).then((results) => results.find((result) => result !== 'ok') ?? 'ok');
     const checks: Array<[string, Promise<string>]> = [['redis', redis]];
     for (const context of new Set(options.clusters?.contexts ?? [])) {
       checks.push([`cluster:${context}`, checkCluster(options.clusters!.access, context, ms)]);

@@ -16,14 +16,14 @@ afterEach(() => {
 
 describe('readiness with more than one Redis connection', () => {
   it('is ready when every connection answers PING', async () => {
-    const check = createReadinessCheck({ redis: [client(), client({ enableAutoPipelining: true })], timeoutMs: 2000 });
+    const check = createReadinessCheck({ redis: { queues: client(), stores: client({ enableAutoPipelining: true }) }, timeoutMs: 2000 });
     expect(await check()).toEqual({ ready: true, checks: { redis: 'ok' } });
   });
 
-  it('is not ready when one of them cannot reach Redis, and says why', async () => {
+  it('is not ready when one of them cannot reach Redis, and says which and why', async () => {
     // The second connection is refused (nothing listens there), as one refused by `maxclients` would be.
     const refused = client({ port: 1, maxRetriesPerRequest: null, retryStrategy: () => 100 });
-    const check = createReadinessCheck({ redis: [client(), refused], timeoutMs: 300 });
-    expect(await check()).toEqual({ ready: false, checks: { redis: 'no answer within 300 ms' } });
+    const check = createReadinessCheck({ redis: { queues: client(), stores: refused }, timeoutMs: 300 });
+    expect(await check()).toEqual({ ready: false, checks: { redis: 'stores connection: no answer within 300 ms' } });
   });
 });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createQueues, queuePrefix, type Queues } from '../../src/queue/engine/create-queues.js';
 import { sleepJob } from '../../src/queue/notify/sleep-job.js';
 import { waitUntil } from '../support/wait-until.js';
+import { deleteKeys } from '../support/delete-keys.js';
 
 // Under load the notify queue holds thousands of new jobs. A job that went to sleep for its channel turn must
 // come back before them, not behind them: behind them it missed its turn, booked another and slept again, and
@@ -44,8 +45,7 @@ describe('a notify job woken from its sleep', () => {
     closing.push(async () => {
       await worker.close();
       await queues.close();
-      const keys = await redis.keys(`{${prefix}}*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await deleteKeys(redis, `{${prefix}}*`);
       redis.disconnect();
       connection.disconnect();
     });
