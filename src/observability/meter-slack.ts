@@ -40,6 +40,7 @@ export function meterNotifier(notifier: RunNotifier, metrics: FlightdeckMetrics)
     post: (run) => metered('chat.postMessage', () => notifier.post(run)),
     findPosted: (run, sinceMs) => metered('conversations.history', () => notifier.findPosted(run, sinceMs)),
     update: (run, ts) => metered('chat.update', () => notifier.update(run, ts)),
+    shownDigest: (run) => notifier.shownDigest(run),
     postThread: (run, note) => metered('chat.postMessage', () => notifier.postThread(run, note)),
     postSummary: (run, log) => metered(log ? 'files.uploadV2' : 'chat.postMessage', () => notifier.postSummary(run, log)),
     postLog: (run, audit, now, followUp) => metered('files.uploadV2', () => notifier.postLog(run, audit, now, followUp)),

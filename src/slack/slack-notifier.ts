@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ErrorCode, type FetchFunction, WebClient, WebClientEvent, type WebAPICallResult } from '@slack/web-api';
 import { z } from 'zod';
 import { catalogueSlackError } from '../errors/error-catalogue.js';
@@ -188,6 +189,10 @@ export class SlackNotifier implements RunNotifier {
     await call('chat.update', () =>
       this.client.chat.update({ channel: run.channel, ts: messageTs, text: message.text, blocks: message.blocks }),
     );
+  }
+
+  shownDigest(run: Run): string {
+    return createHash('sha256').update(JSON.stringify(renderRunMessage(run))).digest('base64url');
   }
 
   async postThread(run: Run, note: ThreadNote): Promise<void> {

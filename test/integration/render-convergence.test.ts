@@ -31,6 +31,29 @@ async function change(run: Run, event: Parameters<typeof transition>[1]): Promis
 const updates = () => h.slack.calls.filter((call) => call.method === 'chat.update');
 
 describe('a run message converges to its run', () => {
+  it('makes no Slack edit for a change its message does not show, and edits for the next one it does', async () => {
+    h.startRenderWorker(h.slackNotifier());
+    const created = await h.createStoredRun();
+    await h.render(created);
+    const posted = await h.rendered(created.id);
+    expect(updates()).toHaveLength(0);
+
+    // The commit CI built the version from is kept for the four keys' lead time; the message does not show it.
+    const commit = { sha: '4f2a9c1', at: Date.now() - 60_000 };
+    const { run: hidden } = await h.store.update(posted.id, (current) => ({ run: { ...current, commit }, audit: [], effects: [] }));
+    expect(hidden.seq).toBeGreaterThan(posted.seq);
+    await h.render(hidden);
+    expect((await h.rendered(hidden.id)).seq).toBe(hidden.seq);
+    expect(updates()).toHaveLength(0);
+    expect(h.logLines).toEqual([]);
+
+    const started = await change(hidden, { type: 'start', actor: 'U0ALICE' });
+    const latest = await h.rendered(started.id);
+    expect(updates().map((call) => call.response.ok)).toEqual([true]);
+    const expected = renderRunMessage(latest).blocks;
+    expect(withoutSlackBlockIds(h.slack.message(CHANNEL, latest.messageTs!)!.blocks, expected)).toEqual(expected);
+  });
+
   it('shows the latest change when Slack answers an older render slower than the render lock lives', async () => {
     h.startRenderWorker(h.slackNotifier(), { concurrency: 2 });
     const created = await h.createStoredRun();

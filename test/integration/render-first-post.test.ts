@@ -69,6 +69,7 @@ describe('the first post of a run message', () => {
         return ts;
       },
       update: (run, ts) => real.update(run, ts),
+      shownDigest: (run) => real.shownDigest(run),
       findPosted: (run, since) => real.findPosted(run, since),
       postThread: (run, text) => real.postThread(run, text),
       postSummary: (run, log) => real.postSummary(run, log),

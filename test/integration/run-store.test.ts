@@ -352,12 +352,30 @@ describe('RunStore', () => {
     await store.setMessageTs(run.id, '1700000000.000100');
     await store.renders.holdRenderLock(run.id, 'render-new', 10_000);
     const read = (await store.renders.readForRender(run.id))!;
-    expect(await store.renders.setRenderedSeq(run.id, 2, read.readAt, 'render-new')).toBe(2);
+    expect(await store.renders.setRenderedSeq(run.id, 2, read.readAt, 'render-new', 'digest-2')).toBe(2);
     expect((await store.renders.renderDue()).due.map((d) => d.id)).not.toContain(run.id);
     // An older render whose lock lapsed finishes last: its write of seq 1 may have landed over seq 2.
-    expect(await store.renders.setRenderedSeq(run.id, 1, read.readAt, 'render-old')).toBeUndefined();
+    expect(await store.renders.setRenderedSeq(run.id, 1, read.readAt, 'render-old', 'digest-1')).toBeUndefined();
     expect(await store.renders.getRenderedSeq(run.id)).toBe(1);
     expect((await store.renders.renderDue()).due.map((d) => d.id)).toContain(run.id);
+    // Which of the two writes Slack shows is not known: no digest is kept, so the next render edits.
+    expect((await store.renders.readForRender(run.id))!.shown).toBeUndefined();
+  });
+
+  it('keeps the digest of what the message shows from its last write, and forgets it after a write without one', async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, audit);
+    await store.setMessageTs(run.id, '1700000000.000100');
+    expect((await store.renders.readForRender(run.id))!.shown).toBeUndefined();
+    await store.renders.holdRenderLock(run.id, 'render-a', 10_000);
+    const read = (await store.renders.readForRender(run.id))!;
+    expect(await store.renders.setRenderedSeq(run.id, 2, read.readAt, 'render-a', 'digest-2')).toBe(2);
+    expect((await store.renders.readForRender(run.id))!).toMatchObject({ rendered: 2, shown: 'digest-2' });
+    // A write that leaves `rendered` where it is still replaced what Slack shows.
+    expect(await store.renders.setRenderedSeq(run.id, 1, read.readAt, 'render-a', 'digest-1')).toBe(2);
+    expect((await store.renders.readForRender(run.id))!.shown).toBe('digest-1');
+    expect(await store.renders.setRenderedSeq(run.id, 2, read.readAt, 'render-a')).toBe(2);
+    expect((await store.renders.readForRender(run.id))!.shown).toBeUndefined();
   });
 
   it('adopts the unscored render-due set an older version left', async () => {

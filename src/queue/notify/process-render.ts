@@ -135,7 +135,8 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
     }
   };
   const write = async ({ run, readAt }: RenderRead, owner: string): Promise<void> => {
-    const { store } = options;
+    const { store, notifier } = options;
+    const shown = notifier.shownDigest(run);
     let renderedSeq = run.seq;
     if (run.messageTs) {
       await publish(() => options.notifier.update(run, run.messageTs!));
@@ -147,8 +148,20 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       // Recording the ts is itself a change; count it as rendered only if nothing else changed meanwhile.
       if (stored.seq === run.seq + 1) renderedSeq = stored.seq;
     }
-    if ((await store.renders.setRenderedSeq(run.id, renderedSeq, readAt, owner)) === undefined) throw new RenderLockLapsedError(run.id);
+    if ((await store.renders.setRenderedSeq(run.id, renderedSeq, readAt, owner, shown)) === undefined) throw new RenderLockLapsedError(run.id);
     options.logger.debug({ run: run.id, seq: run.seq }, 'run message rendered');
+  };
+
+  /**
+   * Records the run as shown when its message already shows what it would be edited to: the changes since are
+   * ones the message does not show (its own ts, the commit the version was built from), so an edit
+   * would change nothing people see; no Slack call, no turn in the channel. True when so recorded.
+   */
+  const alreadyShown = async ({ run, readAt, shown }: RenderRead, owner: string): Promise<boolean> => {
+    if (!run.messageTs || shown === undefined || shown !== options.notifier.shownDigest(run)) return false;
+    if ((await options.store.renders.setRenderedSeq(run.id, run.seq, readAt, owner, shown)) === undefined) throw new RenderLockLapsedError(run.id);
+    options.logger.debug({ run: run.id, seq: run.seq }, 'run message already shows the run');
+    return true;
   };
 
   return async (job: Job, token?: string): Promise<void> => {
@@ -166,6 +179,7 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       await store.renders.releaseRenderMarks(runId, jobId, late === true);
       const read = await store.renders.readForRender(runId);
       if (!read || read.run.seq <= read.rendered) return;
+      if (await alreadyShown(read, owner)) return;
       const { run } = read;
       const overdue = late === true || (read.dueSince !== undefined && read.readAt - read.dueSince > messageLagBoundMs);
       const ahead = !run.messageTs || overdue;

@@ -39,6 +39,11 @@ export interface RunNotifier {
   /** Replaces the living message in place with the run's current rendering. */
   update(run: Run, messageTs: string): Promise<void>;
   /**
+   * A digest of the living message {@link post} and {@link update} send for the run: two runs with the same
+   * digest show people the same message, so an edit from one to the other would change nothing they see.
+   */
+  shownDigest(run: Run): string;
+  /**
    * Replies in the run message's thread, worded from the note.
    *
    * @throws FlightdeckError `usage` when the run message has not been posted yet (the caller retries later).

@@ -8,11 +8,15 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  * the changes still to show were made after the render read the run, so their age counts from that read
  * (ARGV[3], Redis ms).
  *
+ * The `shown` field beside them is the digest of what the message shows (ARGV[5], RunNotifier.shownDigest),
+ * kept so that a later render whose digest is the same makes no Slack edit; written by every write, since it
+ * is what Slack shows now, and dropped when ARGV[5] is empty (what the message shows is not known).
+ *
  * The render lock (KEYS[3]) must still name this render (ARGV[4]). If it lapsed, another render may have
  * written in between and this write, landing after it, may have put an older state back: the message is
- * then only known to show ARGV[1], so `rendered` is lowered to it, the run is marked render-due if that is
- * behind, and -1 is returned so the caller renders again.
- * KEYS: run, render-due zset, render lock. ARGV: seq, run id, read time, lock owner. Returns the stored seq.
+ * then only known to show ARGV[1], so `rendered` is lowered to it, its digest is dropped, the run is marked
+ * render-due if that is behind, and -1 is returned so the caller renders again.
+ * KEYS: run, render-due zset, render lock. ARGV: seq, run id, read time, lock owner, digest shown. Returns the stored seq.
  */
 export const RAISE_SEQ_SCRIPT = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -23,11 +27,17 @@ local current = tonumber(redis.call('HGET', KEYS[1], 'rendered') or '0')
 local given = tonumber(ARGV[1])
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 if redis.call('GET', KEYS[3]) ~= ARGV[4] then
+  redis.call('HDEL', KEYS[1], 'shown')
   if given < current then redis.call('HSET', KEYS[1], 'rendered', ARGV[1]) end
   if math.min(given, current) < seq then
     ${markRenderDueLua('KEYS[2]', 'ARGV[2]')}
   end
   return -1
+end
+if ARGV[5] == '' then
+  redis.call('HDEL', KEYS[1], 'shown')
+else
+  redis.call('HSET', KEYS[1], 'shown', ARGV[5])
 end
 if given > current then
   redis.call('HSET', KEYS[1], 'rendered', ARGV[1])

@@ -23,6 +23,8 @@ export interface RenderRead {
   run: Run;
   /** The seq the run's message shows; 0 before its first post. */
   rendered: number;
+  /** The digest of what the message shows (RunNotifier.shownDigest), as its last write recorded it; undefined when not known. */
+  shown: string | undefined;
   /** Redis ms since which a change has been waiting to be shown; undefined when the message is current. */
   dueSince: number | undefined;
   /** Redis's clock when the run was read, ms. */
@@ -47,34 +49,36 @@ export class RenderIndex {
   }
 
   /**
-   * Reads a run for rendering, in one round trip: the document, the seq its message shows, since when (Redis
-   * ms) a change has been waiting to be shown (undefined when none is), and Redis's clock at the read.
+   * Reads a run for rendering, in one round trip: the document, the seq its message shows and the digest of
+   * what it shows, since when (Redis ms) a change has been waiting to be shown (undefined when none is), and
+   * Redis's clock at the read.
    */
   async readForRender(id: string): Promise<RenderRead | null> {
-    const replies = (await this.redis.pipeline().time().hmget(this.keys.run(id), 'doc', 'rendered').zscore(this.keys.renderDue, id).exec()) ?? [];
+    const replies = (await this.redis.pipeline().time().hmget(this.keys.run(id), 'doc', 'rendered', 'shown').zscore(this.keys.renderDue, id).exec()) ?? [];
     for (const [err] of replies) if (err) throw err;
     const [seconds, micros] = replies[0]![1] as [string, string];
-    const [doc, rendered] = replies[1]![1] as [string | null, string | null];
+    const [doc, rendered, shown] = replies[1]![1] as [string | null, string | null, string | null];
     const dueSince = replies[2]![1] as string | null;
     if (doc === null) return null;
     return {
       run: parseRun(doc),
       rendered: Number(rendered ?? 0),
+      shown: shown ?? undefined,
       dueSince: dueSince === null ? undefined : Number(dueSince),
       readAt: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000),
     };
   }
 
   /**
-   * Records that the run's message shows `seq` (never lowering it), read at `readAt` (Redis ms, from
-   * {@link readForRender}), while the render lock `renderLock(id)` is held by `owner`. Returns the seq
-   * recorded, or undefined when the lock no longer names `owner`: another render may have written since,
-   * so nothing is recorded and the caller must render again.
+   * Records that the run's message shows `seq` (never lowering it), and `shown` (the digest of what it shows
+   * now; without it, that is not known), read at `readAt` (Redis ms, from {@link readForRender}), while the
+   * render lock `renderLock(id)` is held by `owner`. Returns the seq recorded, or undefined when the lock no
+   * longer names `owner`: another render may have written since, so nothing is recorded and the caller must
+   * render again.
    */
-  async setRenderedSeq(id: string, seq: number, readAt: number, owner: string): Promise<number | undefined> {
-    const stored = Number(
-      await evalScript(this.redis, RAISE_SEQ_SCRIPT, [this.keys.run(id), this.keys.renderDue, this.keys.renderLock(id)], [seq, id, readAt, owner]),
-    );
+  async setRenderedSeq(id: string, seq: number, readAt: number, owner: string, shown?: string): Promise<number | undefined> {
+    const keys = [this.keys.run(id), this.keys.renderDue, this.keys.renderLock(id)];
+    const stored = Number(await evalScript(this.redis, RAISE_SEQ_SCRIPT, keys, [seq, id, readAt, owner, shown ?? '']));
     return stored < 0 ? undefined : stored;
   }
 
