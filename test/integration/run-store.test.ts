@@ -362,7 +362,7 @@ describe('RunStore', () => {
     expect((await store.renders.readForRender(run.id))!.shown).toBeUndefined();
   });
 
-  it('keeps the digest of what the message shows from its last write, and forgets it after a write without one', async () => {
+  it('keeps the digest of what the message shows from the write that showed its seq, and no other', async () => {
     const { run, audit } = await newStartedRun();
     await store.create(run, audit);
     await store.setMessageTs(run.id, '1700000000.000100');
@@ -371,11 +371,18 @@ describe('RunStore', () => {
     const read = (await store.renders.readForRender(run.id))!;
     expect(await store.renders.setRenderedSeq(run.id, 2, read.readAt, 'render-a', 'digest-2')).toBe(2);
     expect((await store.renders.readForRender(run.id))!).toMatchObject({ rendered: 2, shown: 'digest-2' });
-    // A write that leaves `rendered` where it is still replaced what Slack shows.
+    // A write of an older seq than the one recorded replaced what Slack shows, with a rendering of another seq.
     expect(await store.renders.setRenderedSeq(run.id, 1, read.readAt, 'render-a', 'digest-1')).toBe(2);
-    expect((await store.renders.readForRender(run.id))!.shown).toBe('digest-1');
+    expect((await store.renders.readForRender(run.id))!.shown).toBeUndefined();
+    expect(await store.renders.setRenderedSeq(run.id, 2, read.readAt, 'render-a', 'digest-2')).toBe(2);
+    expect((await store.renders.readForRender(run.id))!.shown).toBe('digest-2');
+    // A write without a digest leaves what Slack shows unknown.
     expect(await store.renders.setRenderedSeq(run.id, 2, read.readAt, 'render-a')).toBe(2);
     expect((await store.renders.readForRender(run.id))!.shown).toBeUndefined();
+    expect(await store.renders.setRenderedSeq(run.id, 2, read.readAt, 'render-a', 'digest-2')).toBe(2);
+    // A flightdeck from before the digest, during a rolling upgrade, raises `rendered` and leaves the digest as it was.
+    await redis.hset(`{${prefix}}:run:${run.id}`, 'rendered', '3');
+    expect((await store.renders.readForRender(run.id))!).toMatchObject({ rendered: 3, shown: undefined });
   });
 
   it('adopts the unscored render-due set an older version left', async () => {

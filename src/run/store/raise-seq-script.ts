@@ -8,9 +8,12 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  * the changes still to show were made after the render read the run, so their age counts from that read
  * (ARGV[3], Redis ms).
  *
- * The `shown` field beside them is the digest of what the message shows (ARGV[5], RunNotifier.shownDigest),
- * kept so that a later render whose digest is the same makes no Slack edit; written by every write, since it
- * is what Slack shows now, and dropped when ARGV[5] is empty (what the message shows is not known).
+ * The `shown` field beside them is `<seq>:<digest>`: the seq this write showed (ARGV[1]) and the digest of what
+ * it sent (ARGV[5], RunNotifier.shownDigest), kept so that a later render whose digest is the same makes no
+ * Slack edit; written by every write, since it is what Slack shows now, and dropped when ARGV[5] is empty (what
+ * the message shows is not known). It counts only while its seq is `rendered` (see RenderIndex.readForRender):
+ * anything else that moves `rendered` without writing it (a flightdeck from before this field, during a rolling
+ * upgrade) leaves it for what it is, the digest of an older write.
  *
  * The render lock (KEYS[3]) must still name this render (ARGV[4]). If it lapsed, another render may have
  * written in between and this write, landing after it, may have put an older state back: the message is
@@ -37,7 +40,7 @@ end
 if ARGV[5] == '' then
   redis.call('HDEL', KEYS[1], 'shown')
 else
-  redis.call('HSET', KEYS[1], 'shown', ARGV[5])
+  redis.call('HSET', KEYS[1], 'shown', ARGV[1] .. ':' .. ARGV[5])
 end
 if given > current then
   redis.call('HSET', KEYS[1], 'rendered', ARGV[1])

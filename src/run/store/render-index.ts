@@ -14,6 +14,13 @@ import {
   TAKE_WAITERS_SCRIPT,
 } from './render-scripts.js';
 
+/** The digest in a `shown` field (`<seq>:<digest>`, see RAISE_SEQ_SCRIPT) when its seq is `rendered`. */
+function shownAt(field: string | null, rendered: number): string | undefined {
+  const colon = field?.indexOf(':') ?? -1;
+  if (field === null || colon < 0) return undefined;
+  return Number(field.slice(0, colon)) === rendered ? field.slice(colon + 1) : undefined;
+}
+
 /** How long a run's message waiters are kept: far longer than any of them sleeps. */
 const WAITERS_TTL_MS = 60 * 60 * 1000;
 import type { RunKeys } from './run-keys.js';
@@ -23,7 +30,10 @@ export interface RenderRead {
   run: Run;
   /** The seq the run's message shows; 0 before its first post. */
   rendered: number;
-  /** The digest of what the message shows (RunNotifier.shownDigest), as its last write recorded it; undefined when not known. */
+  /**
+   * The digest of what the message shows (RunNotifier.shownDigest), as the write that showed `rendered` recorded
+   * it; undefined when not known (no write recorded one, or `rendered` was moved since by something else).
+   */
   shown: string | undefined;
   /** Redis ms since which a change has been waiting to be shown; undefined when the message is current. */
   dueSince: number | undefined;
@@ -63,7 +73,7 @@ export class RenderIndex {
     return {
       run: parseRun(doc),
       rendered: Number(rendered ?? 0),
-      shown: shown ?? undefined,
+      shown: shownAt(shown, Number(rendered ?? 0)),
       dueSince: dueSince === null ? undefined : Number(dueSince),
       readAt: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000),
     };
