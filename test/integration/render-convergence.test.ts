@@ -5,6 +5,8 @@ import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { transition } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
+import type { SlackNotifier } from '../../src/slack/slack-notifier.js';
+import type { RunNotifier } from '../../src/queue/notify/run-notifier.js';
 import { waitUntil } from '../support/wait-until.js';
 import { CHANNEL, startRenderHarness, withoutSlackBlockIds, type RenderHarness } from './render-harness.js';
 
@@ -30,6 +32,23 @@ async function change(run: Run, event: Parameters<typeof transition>[1]): Promis
 
 const updates = () => h.slack.calls.filter((call) => call.method === 'chat.update');
 
+/** Every method of `real`, as a plain object a test can override one method of. */
+function notifierOf(real: SlackNotifier): RunNotifier {
+  return {
+    post: (run) => real.post(run),
+    findPosted: (run, since) => real.findPosted(run, since),
+    update: (run, ts) => real.update(run, ts),
+    shownDigest: (run) => real.shownDigest(run),
+    postThread: (run, note) => real.postThread(run, note),
+    postSummary: (run, log) => real.postSummary(run, log),
+    postLog: (run, audit, now, followUp) => real.postLog(run, audit, now, followUp),
+    postJobLog: (run, log) => real.postJobLog(run, log),
+    postPhaseReminder: (run, phaseId) => real.postPhaseReminder(run, phaseId),
+    postAnnouncement: (run, channel) => real.postAnnouncement(run, channel),
+    postStatsChart: (chart) => real.postStatsChart(chart),
+  };
+}
+
 describe('a run message converges to its run', () => {
   it('makes no Slack edit for a change its message does not show, and edits for the next one it does', async () => {
     h.startRenderWorker(h.slackNotifier());
@@ -52,6 +71,43 @@ describe('a run message converges to its run', () => {
     expect(updates().map((call) => call.response.ok)).toEqual([true]);
     const expected = renderRunMessage(latest).blocks;
     expect(withoutSlackBlockIds(h.slack.message(CHANNEL, latest.messageTs!)!.blocks, expected)).toEqual(expected);
+  });
+
+  it('edits a message whose last edit was never recorded, though its run looks again as the message was recorded to', async () => {
+    const real = h.slackNotifier();
+    let stopAfterEdit: (() => Promise<void>) | undefined;
+    h.startRenderWorker({
+      ...notifierOf(real),
+      async update(run, ts) {
+        await real.update(run, ts);
+        const stop = stopAfterEdit;
+        stopAfterEdit = undefined;
+        if (stop) {
+          await stop();
+          throw new Error('the worker stopped after the edit, before recording it');
+        }
+      },
+    });
+    const created = await h.createStoredRun();
+    await h.render(created);
+    await h.rendered(created.id);
+    const running = await change((await h.store.get(created.id))!, { type: 'start', actor: 'U0ALICE' });
+    await h.rendered(running.id);
+
+    // The edit that shows the run paused reaches Slack; before it is recorded the run is resumed, and looks as the message was recorded to.
+    let resumed: Run | undefined;
+    stopAfterEdit = async () => {
+      ({ run: resumed } = await h.store.update(running.id, (current) => transition(current, { type: 'resume', actor: 'U0ALICE' }, Date.now())));
+    };
+    await change((await h.store.get(running.id))!, { type: 'pause', actor: 'U0ALICE' });
+    await waitUntil('the run to be resumed', () => resumed);
+    expect(real.shownDigest(resumed!)).toBe(real.shownDigest(running));
+
+    const latest = await h.rendered(running.id, 30_000);
+    expect(latest.seq).toBe(resumed!.seq);
+    const expected = renderRunMessage(latest).blocks;
+    expect(withoutSlackBlockIds(h.slack.message(CHANNEL, latest.messageTs!)!.blocks, expected)).toEqual(expected);
+    expect(updates().filter((call) => call.response.ok)).toHaveLength(3);
   });
 
   it('shows the latest change when Slack answers an older render slower than the render lock lives', async () => {

@@ -139,6 +139,7 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
     const shown = notifier.shownDigest(run);
     let renderedSeq = run.seq;
     if (run.messageTs) {
+      await store.renders.forgetShown(run.id);
       await publish(() => options.notifier.update(run, run.messageTs!));
     } else {
       const { ts, adopted } = await firstMessage(run);

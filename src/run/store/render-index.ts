@@ -93,6 +93,14 @@ export class RenderIndex {
   }
 
   /**
+   * Forgets what the run's message is recorded to show, right before a write that changes it: should the writer
+   * die before recording the write, the next render must not take the message for what it showed before.
+   */
+  async forgetShown(id: string): Promise<void> {
+    await this.redis.hdel(this.keys.run(id), 'shown');
+  }
+
+  /**
    * Takes the lock one run's renders share for `ttlMs`, or renews it when `owner` holds it already. False
    * when another render holds it.
    */
