@@ -5,10 +5,8 @@ import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { transition } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
-import type { SlackNotifier } from '../../src/slack/slack-notifier.js';
-import type { RunNotifier } from '../../src/queue/notify/run-notifier.js';
 import { waitUntil } from '../support/wait-until.js';
-import { CHANNEL, startRenderHarness, withoutSlackBlockIds, type RenderHarness } from './render-harness.js';
+import { CHANNEL, notifierOf, startRenderHarness, withoutSlackBlockIds, type RenderHarness } from './render-harness.js';
 
 /** Slack's answer to one call, held this long: two held attempts outlast the render lock flightdeck used to take for 15 s. */
 const HOLD_MS = 9_000;
@@ -31,23 +29,6 @@ async function change(run: Run, event: Parameters<typeof transition>[1]): Promis
 }
 
 const updates = () => h.slack.calls.filter((call) => call.method === 'chat.update');
-
-/** Every method of `real`, as a plain object a test can override one method of. */
-function notifierOf(real: SlackNotifier): RunNotifier {
-  return {
-    post: (run) => real.post(run),
-    findPosted: (run, since) => real.findPosted(run, since),
-    update: (run, ts) => real.update(run, ts),
-    shownDigest: (run) => real.shownDigest(run),
-    postThread: (run, note) => real.postThread(run, note),
-    postSummary: (run, log) => real.postSummary(run, log),
-    postLog: (run, audit, now, followUp) => real.postLog(run, audit, now, followUp),
-    postJobLog: (run, log) => real.postJobLog(run, log),
-    postPhaseReminder: (run, phaseId) => real.postPhaseReminder(run, phaseId),
-    postAnnouncement: (run, channel) => real.postAnnouncement(run, channel),
-    postStatsChart: (chart) => real.postStatsChart(chart),
-  };
-}
 
 describe('a run message converges to its run', () => {
   it('makes no Slack edit for a change its message does not show, and edits for the next one it does', async () => {

@@ -9,7 +9,7 @@ import { transition } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import type { SlackEmulator } from '../../sandbox/slack/index.js';
 import { waitUntil } from '../support/wait-until.js';
-import { CHANNEL, startRenderHarness, withoutSlackBlockIds, type RenderHarness } from './render-harness.js';
+import { CHANNEL, notifierOf, startRenderHarness, withoutSlackBlockIds, type RenderHarness } from './render-harness.js';
 
 let harness: RenderHarness;
 let slack: SlackEmulator;
@@ -63,21 +63,12 @@ describe('the first post of a run message', () => {
     const real = slackNotifier();
     let crashes = 1;
     startRenderWorker({
+      ...notifierOf(real),
       post: async (run) => {
         const ts = await real.post(run);
         if (crashes-- > 0) throw new Error('worker stopped before storing the ts');
         return ts;
       },
-      update: (run, ts) => real.update(run, ts),
-      shownDigest: (run) => real.shownDigest(run),
-      findPosted: (run, since) => real.findPosted(run, since),
-      postThread: (run, text) => real.postThread(run, text),
-      postSummary: (run, log) => real.postSummary(run, log),
-      postLog: (run, audit, now, followUp) => real.postLog(run, audit, now, followUp),
-      postJobLog: (run, log) => real.postJobLog(run, log),
-      postPhaseReminder: (run, phaseId) => real.postPhaseReminder(run, phaseId),
-      postAnnouncement: (run, channel) => real.postAnnouncement(run, channel),
-      postStatsChart: (chart) => real.postStatsChart(chart),
     });
     const run = await createStoredRun();
     await render(run);

@@ -121,3 +121,20 @@ export function withoutSlackBlockIds(blocks: readonly object[], rendered: readon
     return rest;
   });
 }
+
+/** Every method of `real`, as a plain object a test can override one method of. */
+export function notifierOf(real: SlackNotifier): RunNotifier {
+  return {
+    post: (run) => real.post(run),
+    findPosted: (run, since) => real.findPosted(run, since),
+    update: (run, ts) => real.update(run, ts),
+    shownDigest: (run) => real.shownDigest(run),
+    postThread: (run, note) => real.postThread(run, note),
+    postSummary: (run, log) => real.postSummary(run, log),
+    postLog: (run, audit, now, followUp) => real.postLog(run, audit, now, followUp),
+    postJobLog: (run, log) => real.postJobLog(run, log),
+    postPhaseReminder: (run, phaseId) => real.postPhaseReminder(run, phaseId),
+    postAnnouncement: (run, channel) => real.postAnnouncement(run, channel),
+    postStatsChart: (chart) => real.postStatsChart(chart),
+  };
+}
