@@ -134,9 +134,9 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       return undefined;
     }
   };
-  const write = async ({ run, readAt }: RenderRead, owner: string): Promise<void> => {
-    const { store, notifier } = options;
-    const shown = notifier.shownDigest(run);
+  /** Shows the run as read in its message; `shown` is the digest of what that sends (RunNotifier.shownDigest). */
+  const write = async ({ run, readAt }: RenderRead, shown: string, owner: string): Promise<void> => {
+    const { store } = options;
     let renderedSeq = run.seq;
     if (run.messageTs) {
       await store.renders.forgetShown(run.id);
@@ -158,9 +158,9 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
    * ones the message does not show (its own ts, the commit the version was built from), so an edit
    * would change nothing people see; no Slack call, no turn in the channel. True when so recorded.
    */
-  const alreadyShown = async ({ run, readAt, shown }: RenderRead, owner: string): Promise<boolean> => {
-    if (!run.messageTs || shown === undefined || shown !== options.notifier.shownDigest(run)) return false;
-    if ((await options.store.renders.setRenderedSeq(run.id, run.seq, readAt, owner, shown)) === undefined) throw new RenderLockLapsedError(run.id);
+  const alreadyShown = async ({ run, readAt, shown }: RenderRead, digest: string, owner: string): Promise<boolean> => {
+    if (!run.messageTs || shown !== digest) return false;
+    if ((await options.store.renders.setRenderedSeq(run.id, run.seq, readAt, owner, digest)) === undefined) throw new RenderLockLapsedError(run.id);
     options.logger.debug({ run: run.id, seq: run.seq }, 'run message already shows the run');
     return true;
   };
@@ -180,7 +180,9 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       await store.renders.releaseRenderMarks(runId, jobId, late === true);
       const read = await store.renders.readForRender(runId);
       if (!read || read.run.seq <= read.rendered) return;
-      if (await alreadyShown(read, owner)) return;
+      // Rendered once here, for both the comparison and the record of the write below.
+      const digest = options.notifier.shownDigest(read.run);
+      if (await alreadyShown(read, digest, owner)) return;
       const { run } = read;
       const overdue = late === true || (read.dueSince !== undefined && read.readAt - read.dueSince > messageLagBoundMs);
       const ahead = !run.messageTs || overdue;
@@ -198,7 +200,7 @@ export function createRenderProcessor(options: ProcessRenderOptions) {
       const wait = await pacer.book(run.channel, job, { ahead });
       if (wait > 0) await sleepUntilTurn(wait);
       try {
-        await write(read, owner);
+        await write(read, digest, owner);
         // The first seq recorded for the message: the replies asleep until it exists may go now.
         if (read.rendered === 0) await wakeJobs(options.queues, await store.renders.takeMessageWaiters(runId), logger);
       } catch (err) {
