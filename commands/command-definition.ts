@@ -37,5 +37,10 @@ export interface CommandDefinition<Request> {
   /** Shown by Slack next to the command while typing (the manifest's `usage_hint`, at most 1000 characters). */
   usageHint?: string;
   parse(text: string): Request;
+  /**
+   * Whether the request only reads (help, a status): a second delivery of it is answered again rather than
+   * dropped as already handled, since Slack redelivers when it did not get the first answer. Absent: never.
+   */
+  onlyReads?(request: Request): boolean;
   handle(request: Request, invocation: CommandInvocation, services: CommandServices): Promise<CommandReply>;
 }

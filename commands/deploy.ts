@@ -26,6 +26,8 @@ export const deployCommand: CommandDefinition<DeployRequest> = {
   description: 'Deploy a service version through its environment checklist',
   usageHint: '[<service> <version> [to <env>] [--dry-run | --emergency <reason>]] | status [service] | history <service> [env] | stats [service] [env] [--days 30] | lock <service> <env> <reason> | unlock <service> <env> | freeze <env> <duration|until> <reason> | unfreeze <env> | cancel <run> | log <run> [<step>] | help',
   parse: parseDeploy,
+  // Not stats (it queues a chart) nor log (it may post a step's log, and a refusal of it is audited).
+  onlyReads: (request) => request.kind === 'help' || request.kind === 'status' || request.kind === 'history',
   async handle(request, invocation, services): Promise<CommandReply> {
     switch (request.kind) {
       case 'modal':

@@ -76,6 +76,7 @@ export const rollbackCommand: CommandDefinition<RollbackCommandRequest> = {
   usageHint: '<service> [environment] [to <revision>]',
   description: 'Roll a service back to the revision before its last deploy, or to a chosen revision',
   parse: parseRollback,
+  onlyReads: (request) => request.kind === 'help',
   async handle(request, invocation, services) {
     if (request.kind === 'help') return { text: `*/rollback* restores what ran before.\n${USAGE.join('\n')}` };
     const { catalog } = services.config;

@@ -15,6 +15,7 @@ import { DEPLOY_MODAL_CALLBACK_ID } from './deploy-modal.js';
 import { dropRedeliveries } from './drop-redeliveries.js';
 import { guardSlackRequests } from './guard-slack-requests.js';
 import { registerCommands } from './register-commands.js';
+import { commandOnlyReads } from './command-only-reads.js';
 import { registerHome } from './publish-home.js';
 import { registerIncidentActions, type IncidentActions } from './register-incident-actions.js';
 import { registerDeployModal } from './register-deploy-modal.js';
@@ -131,8 +132,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   app.error(async (err) => {
     options.logger.error({ err }, 'unhandled Slack listener error');
   });
-  // A run button's click claim goes with the delivery's: one round trip for both.
-  app.use(dropRedeliveries(options.services.store, options.logger, runActionClaim));
+  // A run button's click claim goes with the delivery's: one round trip for both; a command that only reads claims none.
+  app.use(dropRedeliveries(options.services.store, options.logger, runActionClaim, commandOnlyReads(options.commands)));
   // Keep in step with the registrations below: an id missing here would be answered "no longer in use".
   app.use(
     ackUnknownInteractions(

@@ -39,17 +39,20 @@ export const LISTENER_CLAIM_CONTEXT = 'flightdeckListenerClaim';
  * `listenerClaim` names the claim a listener would take next for this body (a run button's click, keyed by
  * its `action_ts`) and the run it would read first: both are taken in the same round trip, once the
  * delivery's claim is won, and handed to the listener in its context, so it need not ask Redis again.
+ * A delivery `onlyReads` names (a `/deploy help`) is not claimed: answered again, it changes nothing, and Slack
+ * redelivers one when the first answer did not reach it, so dropping it would leave the person with none.
  */
 export function dropRedeliveries(
   store: Pick<RunStore, 'claimOnce' | 'claimInOrder'>,
   logger: Logger,
   listenerClaim: (body: unknown) => ListenerClaim | undefined = () => undefined,
+  onlyReads: (body: unknown) => boolean = () => false,
 ): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const body = args.body as { trigger_id?: unknown };
     const ack = 'ack' in args ? (args.ack as (response?: unknown) => Promise<void>) : undefined;
     const triggerId = typeof body.trigger_id === 'string' && body.trigger_id !== '' ? body.trigger_id : undefined;
-    if (ack && triggerId) {
+    if (ack && triggerId && !onlyReads(args.body)) {
       const delivery = { key: `delivery:${triggerId}`, ttlSeconds: REMEMBER_SECONDS };
       const next = listenerClaim(args.body);
       const { claimed, read } = next ? await store.claimInOrder([delivery, next], next.thenRead) : { claimed: Number(await store.claimOnce(delivery.key, delivery.ttlSeconds)), read: undefined };

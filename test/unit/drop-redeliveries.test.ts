@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/create-logger.js';
 import { dropRedeliveries, LISTENER_CLAIM_CONTEXT } from '../../src/slack/drop-redeliveries.js';
 import { runActionClaim } from '../../src/slack/register-run-actions.js';
+import { commandOnlyReads } from '../../src/slack/command-only-reads.js';
+import { deployCommand } from '../../commands/deploy.js';
+import { rollbackCommand } from '../../commands/rollback.js';
+import type { CommandDefinition } from '../../commands/command-definition.js';
 
 /** A click on a run message's Done button, as Bolt hands it to global middleware. */
 function clickArgs(taken: Set<string>) {
@@ -69,5 +73,59 @@ describe('dropRedeliveries with a run button’s click claim', () => {
     await run();
     expect(calls).toEqual([['delivery:T1']]);
     expect(args.context[LISTENER_CLAIM_CONTEXT]).toBeUndefined();
+  });
+});
+
+describe('dropRedeliveries with a command that only reads', () => {
+  const commands = [deployCommand, rollbackCommand] as CommandDefinition<unknown>[];
+
+  /** Delivers `/command text` once; returns whether it was claimed and whether it reached the listener. */
+  async function deliver(command: string, text: string, taken = new Set<string>()) {
+    const claimed: string[] = [];
+    const seen = { acked: 0, next: 0 };
+    const store = {
+      async claimOnce(key: string) {
+        claimed.push(key);
+        if (taken.has(key)) return false;
+        taken.add(key);
+        return true;
+      },
+      claimInOrder: async () => ({ claimed: 0 }),
+    };
+    const middleware = dropRedeliveries(store, createLogger('silent'), undefined, commandOnlyReads(commands));
+    await middleware({
+      body: { command, text, trigger_id: 'T9', user_id: 'U0BOB' },
+      command: { command, text },
+      context: {},
+      ack: async () => void (seen.acked += 1),
+      next: async () => void (seen.next += 1),
+    } as never);
+    return { claimed, seen };
+  }
+
+  it.each([
+    ['/deploy', 'help'],
+    ['/deploy', 'help lock'],
+    ['/deploy', 'status'],
+    ['/deploy', 'history api production'],
+    ['/deploy', 'lock'],
+    ['/rollback', 'help'],
+  ])('answers %s %s again, however often it comes, without claiming its delivery', async (command, text) => {
+    const taken = new Set(['delivery:T9']);
+    expect(await deliver(command, text, taken)).toEqual({ claimed: [], seen: { acked: 0, next: 1 } });
+  });
+
+  it.each([
+    ['/deploy', 'api v1.4.2 to production'],
+    ['/deploy', ''],
+    ['/deploy', 'stats'],
+    ['/deploy', 'log 12'],
+    ['/deploy', 'cancel 12'],
+    ['/rollback', 'api production'],
+    ['/unknown', 'help'],
+  ])('drops a second delivery of %s %s as already handled', async (command, text) => {
+    const taken = new Set<string>();
+    expect(await deliver(command, text, taken)).toEqual({ claimed: ['delivery:T9'], seen: { acked: 0, next: 1 } });
+    expect(await deliver(command, text, taken)).toEqual({ claimed: ['delivery:T9'], seen: { acked: 1, next: 0 } });
   });
 });
