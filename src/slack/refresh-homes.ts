@@ -13,36 +13,32 @@ export interface HomeRefresher {
 
 /**
  * Makes every change `store.update` writes re-render the Home tab of each recent viewer, at most once per
- * HOME_REFRESH_GAP_MS each: the first change starts the wait and the render after it shows every change made
- * meanwhile. Only the writer whose compare-and-set won sees `changed`, so each change is seen by one process.
+ * HOME_REFRESH_GAP_MS: the first change starts the wait, and after it the viewers are read and each Home
+ * rendered, showing every change made meanwhile. The viewers are read once per wait, not once per change (six
+ * reads per run before), and after every change the wait covers, so a Home opened meanwhile is refreshed too.
+ * Only the writer whose compare-and-set won sees `changed`, so each change is seen by one process.
  */
 export function refreshHomesOnRunChanges(store: RunStore, publish: (userId: string) => Promise<void>, now: () => number, logger: Logger): HomeRefresher {
-  const due = new Map<string, NodeJS.Timeout>();
-  const schedule = (userId: string) => {
-    if (due.has(userId)) return;
-    const timer = setTimeout(() => {
-      due.delete(userId);
-      publish(userId).catch((err: unknown) => logger.warn({ err, user: userId }, 'home could not be refreshed'));
-    }, HOME_REFRESH_GAP_MS);
-    // A refresh must not hold the process open at shutdown: the next open renders it anyway.
-    timer.unref();
-    due.set(userId, timer);
+  let due: NodeJS.Timeout | undefined;
+  const refresh = async () => {
+    due = undefined;
+    const viewers = await store.homeViewers(now() - HOME_VIEWERS_KEEP_MS);
+    await Promise.all(viewers.map((userId) => publish(userId).catch((err: unknown) => logger.warn({ err, user: userId }, 'home could not be refreshed'))));
   };
   const update = store.update.bind(store);
   store.update = async (id, change, options) => {
     const result = await update(id, change, options);
-    if (result.changed) {
-      store
-        .homeViewers(now() - HOME_VIEWERS_KEEP_MS)
-        .then((viewers) => viewers.forEach(schedule))
-        .catch((err: unknown) => logger.warn({ err }, 'home viewers could not be read'));
+    if (result.changed && due === undefined) {
+      due = setTimeout(() => void refresh().catch((err: unknown) => logger.warn({ err }, 'home viewers could not be read')), HOME_REFRESH_GAP_MS);
+      // A refresh must not hold the process open at shutdown: the next open renders it anyway.
+      due.unref();
     }
     return result;
   };
   return {
     close() {
-      for (const timer of due.values()) clearTimeout(timer);
-      due.clear();
+      clearTimeout(due);
+      due = undefined;
     },
   };
 }
