@@ -3,6 +3,7 @@ import { sleepJob } from './sleep-job.js';
 import type { RedisClient } from '../../run/store/create-redis.js';
 import { NOTIFY_QUEUE } from '../engine/create-queues.js';
 import { runKeys } from '../../run/store/run-keys.js';
+import { evalScript, luaScript } from '../../run/store/eval-script.js';
 
 /**
  * Slack allows about one message post or edit per second per channel. Slightly more than a second between
@@ -45,7 +46,7 @@ const DUE_POLL_MS = 250;
  * KEYS: the channel's line (time of its next free turn), this job's booked turn, the channel's last write,
  * the booked turn of the job it waits for (with ARGV[5] = 1), the channel's ahead turns, its ahead line.
  */
-const BOOK_TURN = `
+const BOOK_TURN = luaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local spacing, early, notBefore, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -128,7 +129,7 @@ if hold then
   return held()
 end
 return take()
-`;
+`);
 
 /**
  * Spaces every Slack write into one channel, across all workers: each write books the channel's next
@@ -178,23 +179,20 @@ export function createChannelPacer(redis: RedisClient, keyPrefix: string, spacin
   // A 429's new turn comes at least one spacing later, so it is always a wait, never taken at once.
   const book = async (channel: string, job: Job, notBeforeMs = 0, hold?: string, ahead = false) =>
     Number(
-      await redis.eval(
+      await evalScript(
+        redis,
         BOOK_TURN,
-        6,
-        lineOf(channel),
-        turnOf(job),
-        lastOf(channel),
-        turnOf(job, hold),
-        aheadTurnsOf(channel),
-        aheadLineOf(channel),
-        spacingMs,
-        EARLY_MS,
-        notBeforeMs > 0 ? Math.ceil(Math.max(notBeforeMs, spacingMs)) : 0,
-        TURN_GRACE_MS,
-        hold === undefined ? 0 : 1,
-        DUE_POLL_MS,
-        ahead ? 1 : 0,
-        RESERVE_MS,
+        [lineOf(channel), turnOf(job), lastOf(channel), turnOf(job, hold), aheadTurnsOf(channel), aheadLineOf(channel)],
+        [
+          spacingMs,
+          EARLY_MS,
+          notBeforeMs > 0 ? Math.ceil(Math.max(notBeforeMs, spacingMs)) : 0,
+          TURN_GRACE_MS,
+          hold === undefined ? 0 : 1,
+          DUE_POLL_MS,
+          ahead ? 1 : 0,
+          RESERVE_MS,
+        ],
       ),
     );
   const turnIn = async (jobId: string) => {
