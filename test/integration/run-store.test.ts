@@ -380,9 +380,12 @@ describe('RunStore', () => {
     expect(await store.renders.setRenderedSeq(run.id, 2, read.readAt, 'render-a')).toBe(2);
     expect((await store.renders.readForRender(run.id))!.shown).toBeUndefined();
     expect(await store.renders.setRenderedSeq(run.id, 2, read.readAt, 'render-a', 'digest-2')).toBe(2);
+    // A change the message does not show moves `rendered` with the run, and the digest with it.
+    expect(await store.update(run.id, (current) => ({ run: { ...current, summaryPosted: true }, audit: [], effects: [] }))).toMatchObject({ messageCurrent: true, run: { seq: 3 } });
+    expect((await store.renders.readForRender(run.id))!).toMatchObject({ rendered: 3, shown: 'digest-2' });
     // A flightdeck from before the digest, during a rolling upgrade, raises `rendered` and leaves the digest as it was.
-    await redis.hset(`{${prefix}}:run:${run.id}`, 'rendered', '3');
-    expect((await store.renders.readForRender(run.id))!).toMatchObject({ rendered: 3, shown: undefined });
+    await redis.hset(`{${prefix}}:run:${run.id}`, 'rendered', '4');
+    expect((await store.renders.readForRender(run.id))!).toMatchObject({ rendered: 4, shown: undefined });
   });
 
   it('adopts the unscored render-due set an older version left', async () => {

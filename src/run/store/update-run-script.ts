@@ -15,7 +15,8 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  * never enqueued are asked for again; an ending leaves that index (the render-due loop owes what remains).
  *
  * A change the message does not show (ARGV[8] = '1', see shows-change.ts) marks nothing due when the message
- * shows the seq it was made from: the message then shows the new seq as well, recorded as `rendered`.
+ * shows the seq it was made from: the message then shows the new seq as well, recorded as `rendered`, and
+ * the digest of what it shows (`shown`, see RAISE_SEQ_SCRIPT) is carried to the new seq.
  *
  * KEYS: run, audit stream, lock, active set, render-due zset, summaries hash, reconcile-due zset, summaries version.
  * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, retention ms, summary JSON, unseen
@@ -30,6 +31,12 @@ if seq ~= ARGV[1] then return 0 end
 local current = 0
 if ARGV[8] == '1' and tonumber(redis.call('HGET', KEYS[1], 'rendered') or '0') == tonumber(ARGV[1]) then
   redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'doc', ARGV[3], 'rendered', ARGV[2])
+  -- What the message shows is unchanged, so the digest of it recorded for the old seq holds for the new one.
+  local shown = redis.call('HGET', KEYS[1], 'shown')
+  local prefix = ARGV[1] .. ':'
+  if shown and string.sub(shown, 1, #prefix) == prefix then
+    redis.call('HSET', KEYS[1], 'shown', ARGV[2] .. ':' .. string.sub(shown, #prefix + 1))
+  end
   current = 1
 else
   redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'doc', ARGV[3])
