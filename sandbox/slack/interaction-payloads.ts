@@ -10,6 +10,8 @@ export interface SlashCommandInput {
   userId?: string;
   userName?: string;
   channelId?: string;
+  /** An earlier delivery's trigger and response URL: the same command delivered again, as Slack retries one. */
+  redelivers?: { triggerId: string; responseUrl: string };
 }
 
 /** Input of `SlackDriver.blockAction`: an element in a message (`messageTs`) or in a modal (`viewId`). */
@@ -76,8 +78,8 @@ export interface BuiltPayload<T> {
 export function slashCommandFields(ctx: PayloadContext, input: SlashCommandInput): BuiltPayload<Record<string, string>> {
   const userId = input.userId ?? 'U0ALICE';
   const channelId = input.channelId ?? 'C0DEPLOY';
-  const responseUrl = ctx.emulator.responseUrl({ channelId, userId });
-  const triggerId = ctx.emulator.triggerId(userId);
+  const responseUrl = input.redelivers?.responseUrl ?? ctx.emulator.responseUrl({ channelId, userId });
+  const triggerId = input.redelivers?.triggerId ?? ctx.emulator.triggerId(userId);
   const payload = {
     token: 'legacy',
     team_id: ctx.teamId,

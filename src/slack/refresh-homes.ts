@@ -20,6 +20,7 @@ export interface HomeRefresher {
  */
 export function refreshHomesOnRunChanges(store: RunStore, publish: (userId: string) => Promise<void>, now: () => number, logger: Logger): HomeRefresher {
   let due: NodeJS.Timeout | undefined;
+  let closed = false;
   const refresh = async () => {
     due = undefined;
     const viewers = await store.homeViewers(now() - HOME_VIEWERS_KEEP_MS);
@@ -28,7 +29,8 @@ export function refreshHomesOnRunChanges(store: RunStore, publish: (userId: stri
   const update = store.update.bind(store);
   store.update = async (id, change, options) => {
     const result = await update(id, change, options);
-    if (result.changed && due === undefined) {
+    // Once closed (shutting down) no wait starts: the stores it would read are closing, and the next open renders.
+    if (result.changed && due === undefined && !closed) {
       due = setTimeout(() => void refresh().catch((err: unknown) => logger.warn({ err }, 'home viewers could not be read')), HOME_REFRESH_GAP_MS);
       // A refresh must not hold the process open at shutdown: the next open renders it anyway.
       due.unref();
@@ -37,6 +39,7 @@ export function refreshHomesOnRunChanges(store: RunStore, publish: (userId: stri
   };
   return {
     close() {
+      closed = true;
       clearTimeout(due);
       due = undefined;
     },

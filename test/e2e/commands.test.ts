@@ -153,6 +153,22 @@ describe.each(['http', 'socket'] as const)('/deploy subcommands and modal over %
     expect(replyText(await deploy('help cancel'))).toBe(`Usage: ${DEPLOY_USAGE.cancel}`);
   });
 
+  it('answers a command that only reads at every delivery of it, where a repeated delivery is otherwise dropped', async () => {
+    for (const text of ['help', 'status']) {
+      const first = await deploy(text);
+      // Slack delivers a command again when the first answer did not reach it: same trigger, marked as a retry.
+      const again = await driver.slashCommand(
+        { command: '/deploy', text, userId: ALICE, channelId: CHANNEL, redelivers: { triggerId: first.triggerId!, responseUrl: first.responseUrl! } },
+        { retryNum: 1, retryReason: 'http_timeout' },
+      );
+      expect(again.status).toBe(200);
+      expect(replyText(again)).not.toContain('reached flightdeck twice');
+      // The status's first line names what it lists; later lines may carry ages that moved on meanwhile.
+      expect(replyText(again).split('\n')[0]).toBe(replyText(first).split('\n')[0]);
+      expect(replyText(again).length).toBeGreaterThan(0);
+    }
+  });
+
   it.each([
     ['status a b', 'status'],
     ['history', 'history'],

@@ -49,6 +49,7 @@ describe('refreshHomesOnRunChanges', () => {
     await vi.advanceTimersByTimeAsync(5000);
     await store.update('7', { changed: true } as never);
     refresher.close();
+    await store.update('7', { changed: true } as never);
     await vi.advanceTimersByTimeAsync(5000);
     expect([reads, published]).toEqual([[], []]);
   });
