@@ -41,6 +41,8 @@ export interface SlackProgress {
 /** Every call tally of the window, counted where the records are. */
 export interface EmulatorTallies {
   kubernetes: CallTally;
+  /** TCP connections flightdeck opened to the Kubernetes emulator. */
+  kubernetesConnections: number;
   slack: CallTally & { rateLimited: number; writesPerRun: number };
   slackChannels: ChannelTally;
   /** Top-level messages in the run channels. */

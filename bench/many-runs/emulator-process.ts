@@ -50,7 +50,7 @@ async function start(world: EmulatorWorld): Promise<void> {
   }
   const kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'flightdeck-bench-kube-')), 'kubeconfig');
   writeKubeconfigFor(kubeconfigPath, [{ context: placementOf(0, world.services, 1).context, emulator: k8s }]);
-  let from = { k8s: 0, slack: 0, t0: Date.now() };
+  let from = { k8s: 0, k8sConnections: 0, slack: 0, t0: Date.now() };
   const runChannels = new Set(world.channels);
 
   const answer = async (request: EmulatorRequest): Promise<unknown> => {
@@ -64,7 +64,7 @@ async function start(world: EmulatorWorld): Promise<void> {
         return context;
       }
       case 'mark':
-        from = { k8s: k8s.requests.length, slack: slack.calls.length, t0: request.t0 };
+        from = { k8s: k8s.requests.length, k8sConnections: k8s.connections, slack: slack.calls.length, t0: request.t0 };
         return null;
       case 'progress':
         return progress(slack, runChannels);
@@ -73,6 +73,7 @@ async function start(world: EmulatorWorld): Promise<void> {
         if (request.slackCallLog) writeSlackCallLog(request.slackCallLog, calls, from.t0);
         const tallies: EmulatorTallies = {
           kubernetes: tallyKubernetes(k8s.requests.slice(from.k8s), request.runs),
+          kubernetesConnections: k8s.connections - from.k8sConnections,
           slack: tallySlack(calls, request.runs),
           slackChannels: tallyChannels(calls, request.windowMs),
           messagesPosted: world.channels.reduce((total, channel) => total + slack.messages(channel).length, 0),

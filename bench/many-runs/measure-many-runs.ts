@@ -90,6 +90,8 @@ export interface ManyRunsResult {
   cpuSeconds: { flightdeck: number | undefined; emulators: number | undefined; driver: number; redis: number };
   windowMs: number;
   kubernetes: CallTally;
+  /** TCP connections flightdeck opened to the Kubernetes emulator in the window. */
+  kubernetesConnections: number;
   slack: CallTally & { rateLimited: number; writesPerRun: number };
   /** The Slack writes per channel and the 429s behind the time until every message is final. */
   slackChannels: ChannelTally;
@@ -240,6 +242,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
       },
       windowMs,
       kubernetes: tallies.kubernetes,
+      kubernetesConnections: tallies.kubernetesConnections,
       slack: tallies.slack,
       slackChannels: tallies.slackChannels,
       redis: tallyRedis(commandStats, runs),

@@ -91,6 +91,7 @@ export function manyRunsTable(r: ManyRunsResult): string[] {
     ],
     ['stalled jobs (`flightdeck_jobs_stalled_total`, summed over the processes)', r.stalls === undefined ? 'not exported' : String(r.stalls)],
     ['Kubernetes API requests per run', `${num(r.kubernetes.perRun, 2)} (${breakdown(r.kubernetes, r.runs)})`],
+    ['Kubernetes API connections opened', `${r.kubernetesConnections} for ${r.kubernetes.total} requests`],
     ['Slack API calls per run', `${num(r.slack.perRun, 2)} (${breakdown(r.slack, r.runs)})`],
     ['Slack writes per run (messages posted or edited, files shared, answered `ok`)', num(r.slack.writesPerRun, 2)],
     ['Slack 429s seen', `${r.slack.rateLimited} of ${r.slack.total} calls`],

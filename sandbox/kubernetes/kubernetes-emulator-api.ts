@@ -54,6 +54,8 @@ export interface KubernetesEmulator {
   readonly caPem: string | undefined;
   /** Every request received, oldest first. */
   readonly requests: RecordedRequest[];
+  /** How many TCP connections clients have opened so far: a client that reuses its connections opens few. */
+  readonly connections: number;
   /**
    * The admin bearer token (`kubernetes-admin`, group `system:masters`: allowed everything), unique per
    * instance, so a request sent to the wrong cluster fails with 401.

@@ -147,6 +147,9 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
   // kube-apiserver verifies a client certificate if one is given (Go's VerifyClientCertIfGiven): one no trusted CA
   // signed fails the handshake itself, before any request — it is not a 401. Prepended: ahead of the HTTP server's
   // own listener, so no request of that connection is parsed.
+  // Counted as kube-apiserver's connection metrics would: every TCP connection a client opened.
+  let connections = 0;
+  server.on('connection', () => connections++);
   server.prependListener('secureConnection', (socket: TLSSocket) => {
     if (!socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0) socket.destroy();
   });
@@ -162,6 +165,9 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
     url,
     caPem,
     requests,
+    get connections() {
+      return connections;
+    },
     token,
     async close() {
       clearInterval(ticker);

@@ -78,3 +78,35 @@ describe('many clusters', () => {
     expect((err as FlightdeckError).message).toMatch(/KUBERNETES_SERVICE_HOST is not set/);
   });
 });
+
+describe('connections to an API server', () => {
+  it('are kept open between requests, over TLS and plain HTTP, and reopened once the server has closed an idle one', async () => {
+    const path = join(dir, 'kubeconfig');
+    writeKubeconfigFor(path, [
+      { context: 'east', emulator: east },
+      { context: 'west', emulator: west },
+    ]);
+    const access = createClusterAccess({ kubeconfigPath: path });
+    for (const [context, emulator] of [['east', east], ['west', west]] as const) {
+      const client = access.forContext(context);
+      const opened = emulator.connections;
+      for (let i = 0; i < 5; i++) expect((await readDeploymentSnapshot(client, ref)).image).toMatch(/^reg\/web:/);
+      await setImage(client, ref, `reg/web:3.0.${context.length}`, 'one connection');
+      // Seven requests one after the other (five reads, the image's read and patch): one connection, where
+      // client-node alone opened one per request.
+      expect(emulator.connections - opened).toBe(1);
+      // Requests at once each need a connection; the ones after reuse them.
+      await Promise.all([1, 2, 3].map(() => readDeploymentSnapshot(client, ref)));
+      const atOnce = emulator.connections - opened;
+      expect(atOnce).toBeGreaterThanOrEqual(1);
+      expect(atOnce).toBeLessThanOrEqual(3);
+      await readDeploymentSnapshot(client, ref);
+      expect(emulator.connections - opened).toBe(atOnce);
+    }
+    // Past the server's 5 s idle timeout its side is gone; the client let its own go first and opens a new one.
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    const before = west.connections;
+    expect((await readDeploymentSnapshot(access.forContext('west'), ref)).image).toBe('reg/web:3.0.4');
+    expect(west.connections - before).toBe(1);
+  }, 20_000);
+});
