@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 
@@ -12,15 +11,16 @@ const IDLE_CONNECTION_MS = 4_000;
 /** What makes one agent's connections usable for another request: the TLS material and how it is checked. */
 const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
 
-function digestOf(secure: boolean, options: Record<string, unknown>): string {
-  const hash = createHash('sha256').update(secure ? 'https' : 'http');
-  for (const field of TLS_FIELDS) {
-    const value = options[field];
-    hash.update(`\0${field}=`);
-    if (value === undefined || value === null) continue;
-    hash.update(typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value));
-  }
-  return hash.digest('hex');
+/** The agent's TLS material, field by field, to compare with the kept agent's. */
+function materialOf(options: Record<string, unknown>): unknown[] {
+  return TLS_FIELDS.map((field) => options[field]);
+}
+
+/** Equal TLS material: strings, flags, Buffers by content, and lists of them (several CAs) item by item. */
+function same(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((value, i) => same(value, b[i]));
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return a === b;
 }
 
 /**
@@ -32,17 +32,17 @@ function digestOf(secure: boolean, options: Record<string, unknown>): string {
  * go idle. Proxy agents are returned as they are: their tunnels are their own.
  */
 export function createKeepAliveAgent(): (fresh: HttpAgent | undefined) => HttpAgent | undefined {
-  let kept: { digest: string; agent: HttpAgent } | undefined;
+  let kept: { secure: boolean; material: unknown[]; agent: HttpAgent } | undefined;
   return (fresh) => {
     const kind = fresh?.constructor;
     if (fresh === undefined || (kind !== HttpAgent && kind !== HttpsAgent)) return fresh;
     const options = (fresh as HttpAgent & { options: Record<string, unknown> }).options;
     const secure = kind === HttpsAgent;
-    const digest = digestOf(secure, options);
-    if (kept?.digest !== digest) {
+    const material = materialOf(options);
+    if (kept?.secure !== secure || !same(kept.material, material)) {
       const tls = Object.fromEntries(TLS_FIELDS.filter((field) => options[field] !== undefined).map((field) => [field, options[field]]));
       const settings = { ...tls, keepAlive: true, scheduling: 'lifo' as const, timeout: IDLE_CONNECTION_MS };
-      kept = { digest, agent: secure ? new HttpsAgent(settings) : new HttpAgent(settings) };
+      kept = { secure, material, agent: secure ? new HttpsAgent(settings) : new HttpAgent(settings) };
     }
     return kept.agent;
   };

@@ -18,6 +18,13 @@ describe('createKeepAliveAgent', () => {
     expect(keep(new HttpsAgent({ ca: 'CA', cert: 'CERT-2', key: 'KEY', rejectUnauthorized: false }))).not.toBe(rotated);
   });
 
+  it('compares Buffers and lists of CAs by content, as client-node reads them afresh for every request', () => {
+    const keep = createKeepAliveAgent();
+    const first = keep(new HttpsAgent({ ca: [Buffer.from('CA-1'), Buffer.from('CA-2')], cert: Buffer.from('CERT') }));
+    expect(keep(new HttpsAgent({ ca: [Buffer.from('CA-1'), Buffer.from('CA-2')], cert: Buffer.from('CERT') }))).toBe(first);
+    expect(keep(new HttpsAgent({ ca: [Buffer.from('CA-1')], cert: Buffer.from('CERT') }))).not.toBe(first);
+  });
+
   it('keeps plain HTTP apart from TLS, and leaves proxy agents and no agent as they are', () => {
     const keep = createKeepAliveAgent();
     const plain = keep(new HttpAgent());
