@@ -21,6 +21,7 @@ import { runRunsCommand } from './run/store/run-runs-command.js';
 import { runManifest } from './slack/run-manifest.js';
 import { COMMANDS, startFlightdeck, type ListenOptions } from './start-flightdeck.js';
 import { answerSupervisor } from './roles/answer-supervisor.js';
+import { lowerPriority, SUPERVISED_WORKER_NICENESS } from './roles/lower-priority.js';
 import { superviseWorker, type WorkerSupervisor } from './roles/supervise-worker.js';
 
 const USAGE = `Usage: flightdeck <command>
@@ -78,6 +79,8 @@ async function serve(args: string[]): Promise<number> {
   // garbage collection never hold up an ack: the `web + worker` layout, in one container.
   const supervisor = env.role === 'all' ? superviseWorker({ entry: fileURLToPath(import.meta.url), args: ['serve', SUPERVISED_WORKER], env: { ...process.env, FLIGHTDECK_ROLE: 'worker' }, logger }) : undefined;
   const supervised = env.role === 'worker' && args.includes(SUPERVISED_WORKER);
+  // Its supervisor answers Slack: given a CPU both want, the ack goes first.
+  if (supervised) lowerPriority(SUPERVISED_WORKER_NICENESS, logger);
   const listen: ListenOptions = supervisor ? { worker: supervisor } : supervised ? { opsServer: false } : {};
   let flightdeck: Awaited<ReturnType<typeof startFlightdeck>>;
   try {

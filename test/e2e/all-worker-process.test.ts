@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -34,6 +34,13 @@ const readyz = async () => {
   const response = await fetch(`${flightdeck.url}/readyz`);
   return { status: response.status, body: (await response.json()) as { ready: boolean; checks: Record<string, string> } };
 };
+
+/** The niceness of every thread of `pid` (field 19 of `/proc/<pid>/task/<tid>/stat`, after the parenthesised name). */
+const threadNiceness = (pid: number) =>
+  readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
 
 const isAlive = (pid: number) => {
   try {
@@ -80,6 +87,13 @@ describe('FLIGHTDECK_ROLE=all', () => {
     expect(ready.checks).toMatchObject({ redis: 'ok', worker: 'ok', 'cluster:emulator': 'ok' });
     const [pid] = workerPids(flightdeck.output());
     expect(pid).not.toBe(flightdeck.child.pid);
+    // Every thread of the worker runs 10 nice levels below the process that answers Slack.
+    const answering = new Set(threadNiceness(flightdeck.child.pid!));
+    expect(answering.size).toBe(1);
+    const base = [...answering][0]!;
+    const worker = threadNiceness(pid!);
+    expect(worker.length).toBeGreaterThan(1);
+    expect(new Set(worker)).toEqual(new Set([Math.min(19, base + 10)]));
 
     const driver = new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
     const response = await driver.slashCommand({ command: '/deploy', text: 'api v2.0.0 to production', userId: 'U0ALICE', channelId: CHANNEL });
