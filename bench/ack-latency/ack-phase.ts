@@ -7,6 +7,9 @@ import type { PhaseProcessFigures } from './watch-phase.js';
 /** Slack gives up on an ack after 3 s. */
 export const SLACK_DEADLINE_MS = 3000;
 
+/** The opening of a phase whose requests are told apart from the rest's: when a burst of new work reaches the workers. */
+export const PHASE_OPENING_MS = 5000;
+
 /** One measured phase: one request path against one app (and for flightdeck, one layout). */
 export interface AckPhase {
   app: 'flightdeck' | 'bare Bolt';
@@ -16,6 +19,9 @@ export interface AckPhase {
   /** What the requests were and what answered them. */
   detail: string;
   stats: LatencyStats;
+  /** The p99 of the requests due in the phase's first PHASE_OPENING_MS, and of the ones due after. */
+  p99Opening: number;
+  p99After: number;
   sent: number;
   errors: number;
   errorKinds: Record<string, number>;
@@ -46,6 +52,8 @@ export function toAckPhase(
   return {
     ...target,
     stats: latencyStats(result.latenciesMs),
+    p99Opening: latencyStats(result.latenciesMs.filter((_, i) => (result.dueAtMs[i] ?? 0) < PHASE_OPENING_MS)).p99,
+    p99After: latencyStats(result.latenciesMs.filter((_, i) => (result.dueAtMs[i] ?? 0) >= PHASE_OPENING_MS)).p99,
     sent: result.sent,
     errors,
     errorKinds: result.errors,

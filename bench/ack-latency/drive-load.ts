@@ -37,6 +37,7 @@ async function drive(plan: LoadPlan): Promise<LoadResult> {
   const intervalMs = 1000 / plan.rate;
   const expect = plan.expectBody === undefined ? undefined : new RegExp(plan.expectBody);
   const latencies: number[] = [];
+  const dueAt: number[] = [];
   const errors: Record<string, number> = {};
   const examples: string[] = [];
   let unexpected = 0;
@@ -56,6 +57,7 @@ async function drive(plan: LoadPlan): Promise<LoadResult> {
             return;
           }
           latencies.push(performance.now() - due);
+          dueAt.push(due - start);
           if (expect && !expect.test(answer.body)) {
             unexpected += 1;
             if (examples.length < 3) examples.push(answer.body.slice(0, 300));
@@ -81,7 +83,7 @@ async function drive(plan: LoadPlan): Promise<LoadResult> {
   });
   await Promise.all(inFlight);
   agent.destroy();
-  return { sent: total, latenciesMs: latencies, errors, unexpected, unexpectedExamples: examples, maxSendLagMs: maxSendLag, elapsedMs: performance.now() - start };
+  return { sent: total, latenciesMs: latencies, dueAtMs: dueAt, errors, unexpected, unexpectedExamples: examples, maxSendLagMs: maxSendLag, elapsedMs: performance.now() - start };
 }
 
 const [planPath, resultPath] = process.argv.slice(2);

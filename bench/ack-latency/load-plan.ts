@@ -21,6 +21,8 @@ export type LoadPlan = z.infer<typeof loadPlanSchema>;
 export const loadResultSchema = z.object({
   sent: z.number().int(),
   latenciesMs: z.array(z.number()),
+  /** When each answered request was due, ms after the phase began, in the order of `latenciesMs`. */
+  dueAtMs: z.array(z.number()),
   /** By kind: `status <code>`, `timeout`, or the socket error code. */
   errors: z.record(z.string(), z.number().int()),
   /** 200s whose body did not match `expectBody`, with up to three examples. */

@@ -48,7 +48,7 @@ export async function measureSocketAck(options: {
 
 async function openLoop(send: () => Promise<{ body: string }>, rate: number, durationMs: number): Promise<LoadResult> {
   const count = Math.max(1, Math.round((rate * durationMs) / 1000));
-  const result: LoadResult = { sent: 0, latenciesMs: [], errors: {}, unexpected: 0, unexpectedExamples: [], maxSendLagMs: 0, elapsedMs: 0 };
+  const result: LoadResult = { sent: 0, latenciesMs: [], dueAtMs: [], errors: {}, unexpected: 0, unexpectedExamples: [], maxSendLagMs: 0, elapsedMs: 0 };
   const start = performance.now();
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < count; i += 1) {
@@ -61,6 +61,7 @@ async function openLoop(send: () => Promise<{ body: string }>, rate: number, dur
       send().then(
         (answer) => {
           result.latenciesMs.push(performance.now() - due);
+          result.dueAtMs.push(due - start);
           if (USAGE.test(answer.body)) return;
           result.unexpected += 1;
           if (result.unexpectedExamples.length < 3) result.unexpectedExamples.push(answer.body.slice(0, 200));

@@ -1,5 +1,5 @@
 import { describeMessageLag } from '../message-lag.js';
-import { appLabel, type AckPhase } from '../ack-latency/ack-phase.js';
+import { appLabel, PHASE_OPENING_MS, type AckPhase } from '../ack-latency/ack-phase.js';
 import type { AckLatencyResult } from '../ack-latency/measure-ack-latency.js';
 import { ackLatencyTables, ms } from './format-figures.js';
 
@@ -196,6 +196,8 @@ export function ackSection(ack: AckLatencyResult | undefined): string[] {
     '- **/deploy help (Socket Mode)**: one more flightdeck in layout `all` with `SLACK_APP_TOKEN`, sent the same command as',
     '  envelopes over its WebSocket at the same rate; the Slack emulator delivers them from the bench process itself (no separate',
     '  driver), and latency runs from the due time to the ack reaching it. Its ratio is against the bare Bolt app over HTTP.',
+    `- **p99 first ${PHASE_OPENING_MS / 1000} s / after**: the p99 of the requests due in the phase's first ${PHASE_OPENING_MS / 1000} s, and of the rest. A phase that`,
+    "  creates runs or ticks them hands the workers a burst of new jobs as it opens; a tail that sits in the opening is that burst's.",
     '- The second table is read from the processes during each phase: CPU seconds per wall second from `/proc/<pid>/stat`;',
     '  "waited for a CPU" is the run-queue time of the main thread (`/proc/<pid>/task/<pid>/schedstat`); event-loop delay',
     "  and GC pauses from the answering flightdeck process's own `/metrics` (`nodejs_eventloop_lag_*`: intervals between ticks",

@@ -22,7 +22,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 /** The ack latency figures as Markdown tables: phases, what the processes did in each, flightdeck/bare Bolt ratios. */
 export function ackLatencyTables(result: AckLatencyResult): string[] {
   const phases = table(
-    ['app', 'request', 'sent', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', '> 3 s', 'what was checked'],
+    ['app', 'request', 'sent', 'p50 ms', 'p90 ms', 'p99 ms', 'p99 first 5 s / after ms', 'max ms', 'errors', '> 3 s', 'what was checked'],
     result.phases.map((p) => [
       appLabel(p),
       p.path,
@@ -30,6 +30,7 @@ export function ackLatencyTables(result: AckLatencyResult): string[] {
       ms(p.stats.p50),
       ms(p.stats.p90),
       ms(p.stats.p99),
+      `${ms(p.p99Opening)} / ${ms(p.p99After)}`,
       ms(p.stats.max),
       p.errors === 0 ? '0' : `${p.errors} (${Object.entries(p.errorKinds).map(([kind, n]) => `${kind}: ${n}`).join(', ')})`,
       String(p.overSlackDeadline),
