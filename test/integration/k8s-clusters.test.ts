@@ -28,14 +28,19 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Cluster access through one kubeconfig whose contexts `east` and `west` are the two emulators. */
+function accessToBoth() {
+  const path = join(dir, 'kubeconfig');
+  writeKubeconfigFor(path, [
+    { context: 'east', emulator: east },
+    { context: 'west', emulator: west },
+  ]);
+  return createClusterAccess({ kubeconfigPath: path });
+}
+
 describe('many clusters', () => {
   it('serves two clusters from one kubeconfig at once, each client talking only to its own', async () => {
-    const path = join(dir, 'kubeconfig');
-    writeKubeconfigFor(path, [
-      { context: 'east', emulator: east },
-      { context: 'west', emulator: west },
-    ]);
-    const access = createClusterAccess({ kubeconfigPath: path });
+    const access = accessToBoth();
     const eastClient = access.forContext('east');
     const westClient = access.forContext('west');
     expect(access.forContext('east')).toBe(eastClient);
@@ -81,12 +86,7 @@ describe('many clusters', () => {
 
 describe('connections to an API server', () => {
   it('are kept open between requests, over TLS and plain HTTP, and reopened once the server has closed an idle one', async () => {
-    const path = join(dir, 'kubeconfig');
-    writeKubeconfigFor(path, [
-      { context: 'east', emulator: east },
-      { context: 'west', emulator: west },
-    ]);
-    const access = createClusterAccess({ kubeconfigPath: path });
+    const access = accessToBoth();
     for (const [context, emulator] of [['east', east], ['west', west]] as const) {
       const client = access.forContext(context);
       const opened = emulator.connections;
