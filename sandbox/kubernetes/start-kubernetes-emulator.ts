@@ -144,12 +144,12 @@ export async function startKubernetesEmulator(options: KubernetesEmulatorOptions
   const server = options.tls
     ? createTlsServer({ cert: EMULATOR_CERT, key: EMULATOR_KEY, ca: EMULATOR_CERT, requestCert: true, rejectUnauthorized: false }, handler)
     : createServer(handler);
+  // Every TCP connection a client opened, TLS or not: a client that reuses its connections opens few.
+  let connections = 0;
+  server.on('connection', () => connections++);
   // kube-apiserver verifies a client certificate if one is given (Go's VerifyClientCertIfGiven): one no trusted CA
   // signed fails the handshake itself, before any request — it is not a 401. Prepended: ahead of the HTTP server's
   // own listener, so no request of that connection is parsed.
-  // Counted as kube-apiserver's connection metrics would: every TCP connection a client opened.
-  let connections = 0;
-  server.on('connection', () => connections++);
   server.prependListener('secureConnection', (socket: TLSSocket) => {
     if (!socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0) socket.destroy();
   });
