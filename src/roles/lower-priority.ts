@@ -23,15 +23,18 @@ export function lowerPriority(levels: number, logger: Logger): void {
   } catch {
     threads = [process.pid];
   }
-  const lowered: number[] = [];
+  let lowered = 0;
+  let refusal: unknown;
   for (const thread of threads) {
     try {
       setPriority(thread, Math.min(19, getPriority(thread) + levels));
-      lowered.push(thread);
+      lowered += 1;
     } catch (err) {
       // A thread that ended since it was listed has nothing left to lower.
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') logger.warn({ err, thread }, 'could not lower the worker process priority; it runs as the web process does');
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') refusal ??= err;
     }
   }
-  logger.debug({ threads: lowered.length, niceness: getPriority() }, 'worker process priority lowered');
+  // One line, not one per thread: a refusal (a seccomp profile forbidding setpriority) refuses them all alike.
+  if (refusal !== undefined) logger.warn({ err: refusal, lowered, threads: threads.length }, 'could not lower the worker process priority; it runs as the web process does');
+  else logger.debug({ threads: lowered, niceness: getPriority() }, 'worker process priority lowered');
 }

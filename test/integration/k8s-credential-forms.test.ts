@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,41 @@ describe('cluster credential forms', () => {
     expect(err.code).toBe('k8s-unavailable');
     expect(err.message).toBe('Kubernetes API unreachable during get deployment payments/ledger: ECONNRESET');
     expect(emu.requests.length).toBe(before);
+  });
+
+  it('a client certificate file rotated on disk is used from the next request, over a new connection', async () => {
+    // The kubeconfig names files, as a mounted Secret or a renewing sidecar leaves them; client-node reads them at
+    // every request, and flightdeck's kept-alive connections must not pin the certificate they were opened with.
+    const cert = join(dir, 'client.crt');
+    const key = join(dir, 'client.key');
+    const rotate = async (certPem: string, keyPem: string) => Promise.all([writeFile(cert, certPem), writeFile(key, keyPem)]);
+    await rotate(JANE_CLIENT_CERT, JANE_CLIENT_KEY);
+    const path = join(dir, 'rotating');
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    await writeFile(
+      path,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'emu', cluster: { server: emu.url, 'certificate-authority-data': b64(emu.caPem!) } }],
+        users: [{ name: 'rotating', user: { 'client-certificate': cert, 'client-key': key } }],
+        contexts: [{ name: 'rotating', context: { cluster: 'emu', user: 'rotating' } }],
+        'current-context': 'rotating',
+      }),
+    );
+    const client = createClusterAccess({ kubeconfigPath: path }).forContext('rotating');
+    const opened = emu.connections;
+    expect((await readDeploymentSnapshot(client, payments)).image).toBe('reg/ledger:1');
+    expect((await readDeploymentSnapshot(client, payments)).image).toBe('reg/ledger:1');
+    expect(emu.connections - opened).toBe(1);
+    // A certificate no trusted CA signed: the next request opens a connection with it, and the handshake fails.
+    await rotate(STRANGER_CLIENT_CERT, STRANGER_CLIENT_KEY);
+    const served = emu.requests.length;
+    expect((await refusal(readDeploymentSnapshot(client, payments))).code).toBe('k8s-unavailable');
+    expect(emu.requests.length).toBe(served);
+    await rotate(JANE_CLIENT_CERT, JANE_CLIENT_KEY);
+    expect((await readDeploymentSnapshot(client, payments)).image).toBe('reg/ledger:1');
+    expect(emu.requests.at(-1)?.user).toBe('jane');
   });
 
   it('kubectl auth whoami shows the certificate user and its groups', async () => {
