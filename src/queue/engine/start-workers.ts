@@ -74,7 +74,10 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
     const route: JobHandler = async (job, token, signal) => {
       const handler = byName[job.name];
       if (!handler) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}".`);
-      return handler(job, token, signal);
+      // BullMQ can still start a job once close() has begun (a blocking fetch in flight returns it), after
+      // cancelAllJobs() ran: that job must be told to stop too, or the shutdown waits for it to finish (a whole
+      // rollout wait) and the process outlives its deadline.
+      return handler(job, token, stopping.signal.aborted ? stopping.signal : signal);
     };
     const working = concurrencyOf(queue, options);
     // Notify jobs wait for their channel's turns: short waits sleep in the worker, in slots of their own.
@@ -135,7 +138,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   return {
     async close() {
       clearInterval(timer);
-      stopping.abort();
+      stopping.abort('shutting down');
       for (const worker of workers) worker.cancelAllJobs('shutting down');
       await Promise.all(workers.map((worker) => worker.close()));
     },
