@@ -99,11 +99,11 @@ describe('a reconcile pass', () => {
 
     // Each run is read once after its last write (here: its creation) ...
     expect(first.docsRead).toEqual(Array.from({ length: ACTIVE }, (_, i) => String(i + 1)));
-    // ... then a pass with nothing written since reads no run, whatever is active: the due runs (none) and
-    // the render-due index (empty), 3 commands ...
-    expect(second).toEqual({ commands: 3, docsRead: [] });
+    // ... then a pass with nothing written since reads no run, whatever is active: the outbox index (empty), the
+    // due runs (none) and the render-due index (empty), 4 commands ...
+    expect(second).toEqual({ commands: 4, docsRead: [] });
     // ... and one write makes that one run due again: its document, and settling it, 2 more.
-    expect(afterTick).toEqual({ commands: 5, docsRead: ['7'] });
+    expect(afterTick).toEqual({ commands: 6, docsRead: ['7'] });
   });
 });
 

@@ -9,6 +9,8 @@ import type { RunStore } from '../../run/store/run-store.js';
 import { finishRollback } from './finish-rollback.js';
 import { MESSAGE_LAG_BOUND_MS, renderInHand } from '../notify/process-render.js';
 import type { RunEngine } from './run-engine.js';
+import { redeliverCommitted } from './redeliver-committed.js';
+import { createReplyOrder } from '../notify/reply-order.js';
 
 export interface ReconcileOptions {
   /** The connection and braced key prefix the render processor keeps its hand-off marks under. */
@@ -22,6 +24,8 @@ export interface ReconcileOptions {
   recheckMs?: number;
   /** The most active runs one pass reads; the rest stay due for the next pass. Default 1,000. */
   maxPerPass?: number;
+  /** How long after its write a job still in a run's outbox is taken for lost. Default 5 s (OUTBOX_GRACE_MS). */
+  outboxGraceMs?: number;
 }
 
 /**
@@ -41,7 +45,8 @@ const DUE_BATCH = 100;
  * Re-enqueues whatever runs still need: a running step whose job is gone, a message behind its run
  * (including runs that have just finished; past the lag bound, one render that goes ahead of the line), the
  * audit channel's announcement of an emergency run not posted yet, a rollback request of a failed run (not of one held: see process-hold.ts), and the report of a
- * rollback run that ended to the run it undid. Enqueues use deterministic job ids, so work that is already
+ * rollback run that ended to the run it undid, and the thread replies and alerts a write kept in its outbox
+ * that its writer never enqueued (redeliver-committed.ts). Enqueues use deterministic job ids, so work that is already
  * queued or active collapses; renders are asked for `again` (see RenderAsk): none while a render queued by the
  * engine has not read the run yet. This is what makes "commit, then enqueue" safe when a process dies between.
  *
@@ -51,7 +56,8 @@ const DUE_BATCH = 100;
 export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: Logger, options: ReconcileOptions): Promise<number> {
   const { redis, keyPrefix } = options;
   const messageLagBoundMs = options.messageLagBoundMs ?? MESSAGE_LAG_BOUND_MS;
-  let enqueued = await reconcileDueRuns(store, engine, logger, options);
+  const order = createReplyOrder(redis, keyPrefix);
+  let enqueued = (await redeliverCommitted({ store, engine, order, logger }, options.outboxGraceMs)) + (await reconcileDueRuns(store, engine, logger, options));
   let stale = 0;
   const { now, due } = await store.renders.renderDue();
   for (const { id, since } of due) {

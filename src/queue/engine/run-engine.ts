@@ -5,6 +5,7 @@ import type { Run } from '../../run/core/run-schema.js';
 import { foldClosingNotes } from '../../run/core/fold-closing-notes.js';
 import { transition, type Effect, type RunEvent } from '../../run/core/transition.js';
 import type { Queues } from './create-queues.js';
+import { notifyJobOf, notifyJobsOf, outboxPayloadOf, type NotifyJob } from './notify-jobs-of.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
 import { announceJobId, deployLogJobId, jobLogFileJobId, renderJobId, stepJobId, summaryJobId, type RenderKind } from './job-schemas.js';
 import type { DryRunJob } from '../dry-run/dry-run-job.js';
@@ -66,10 +67,17 @@ export class RunEngine {
    */
   async apply(runId: string, event: RunEvent, read?: Run): Promise<Run> {
     const { store, now } = this.options;
-    const result = await store.update(runId, (run) => foldClosingNotes(transition(run, event, now())), read ? { read } : {});
+    const result = await store.update(runId, (run) => foldClosingNotes(transition(run, event, now())), { ...(read ? { read } : {}), outbox: outboxPayloadOf });
+    if (!result.changed) return result.run;
     // A change the message does not show (the summary marked posted) needs no render: a job and a Slack edit saved.
-    if (result.changed) await this.dispatch(result.run, result.effects, result.messageCurrent ? 'none' : 'changed');
+    await this.dispatch(result.run, result.effects, result.messageCurrent ? 'none' : 'changed');
+    if (notifyJobsOf(result.run, result.effects).length > 0) await store.outbox.settle(runId, result.run.seq);
     return result.run;
+  }
+
+  /** Enqueues a notify job a write asked for (notify-jobs-of.ts); one already queued under its id collapses. */
+  async enqueueNotify(job: NotifyJob): Promise<void> {
+    await this.options.queues.notify.add(job.name, job.data, { jobId: job.jobId });
   }
 
   /**
@@ -96,9 +104,7 @@ export class RunEngine {
   /** Enqueues the work a transition asked for, and one (coalescable) message render; see {@link RenderAsk}. */
   async dispatch(run: Run, effects: readonly Effect[], render: RenderAsk = 'changed'): Promise<void> {
     const { queues } = this.options;
-    // Ids carry the run's seq: the same transition dispatched twice collapses, a later one is new work.
     const ref = runRef(run);
-    const at = `${ref}-${run.seq}`;
     for (const [index, effect] of effects.entries()) {
       switch (effect.type) {
         case 'run-step':
@@ -131,11 +137,7 @@ export class RunEngine {
           break;
         case 'page':
         case 'notify':
-          await queues.notify.add(
-            'alert',
-            { runId: run.id, guardId: effect.guardId, action: effect.type, detail: effect.detail },
-            { jobId: `alert-${at}-${effect.guardId}` },
-          );
+          await this.enqueueNotifyOf(run, effect, index);
           break;
         case 'page-failure':
           await enqueuePagerDutyEvent(queues, {
@@ -148,15 +150,14 @@ export class RunEngine {
           });
           break;
         case 'thread':
-          await queues.notify.add('thread', { runId: run.id, note: effect.note }, { jobId: `thread-${at}-${index}` });
+          await this.enqueueNotifyOf(run, effect, index);
           // A follow-up phase ended after the log was posted: post it again, with the follow-up's results.
           if ((effect.note.kind === 'phase-completed' && effect.note.followUp) || effect.note.kind === 'follow-up-failed') {
             await queues.notify.add('deploy-log', { runId: run.id, followUp: true }, { jobId: deployLogJobId(run, run.seq) });
           }
           break;
         case 'job-log-file':
-          // Named as a thread reply: it takes its place among the run's replies, after the failure it belongs to.
-          await queues.notify.add('job-log-file', { runId: run.id, itemId: effect.itemId }, { jobId: `thread-${at}-${index}` });
+          await this.enqueueNotifyOf(run, effect, index);
           break;
         case 'summary':
           // The summary's job uploads the deployment log after it (process-summary.ts).
@@ -165,6 +166,11 @@ export class RunEngine {
       }
     }
     if (render !== 'none') await this.enqueueRender(run, render);
+  }
+
+  private async enqueueNotifyOf(run: Run, effect: Effect, index: number): Promise<void> {
+    const job = notifyJobOf(run, effect, index);
+    if (job) await this.enqueueNotify(job);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { RedisClient } from '../../run/store/create-redis.js';
+import { runKeys } from '../../run/store/run-keys.js';
 
 /** How long a run's line of replies is kept after its last change: far longer than any reply waits. */
 const LINE_TTL_SECONDS = 7 * 24 * 3600;
@@ -13,7 +14,7 @@ export const LAST_PLACE = Number.POSITIVE_INFINITY;
  * (`thread-<run ref>-<seq>-<index>`, the ref being `<id>` or `<id>-<uid>`, see run-ref.ts).
  * Undefined for a job named otherwise: it is posted in its turn, unordered.
  */
-export function threadPlace(runId: string, job: Job): { seq: number; index: number; place: number } | undefined {
+export function threadPlace(runId: string, job: Pick<Job, 'id'>): { seq: number; index: number; place: number } | undefined {
   const id = job.id ?? '';
   if (!id.startsWith(`thread-${runId}-`)) return undefined;
   const match = /-(\d+)-(\d+)$/.exec(id);
@@ -31,7 +32,7 @@ export function threadPlace(runId: string, job: Job): { seq: number; index: numb
  * the line, so one lost reply cannot block the others.
  */
 export interface ReplyOrder {
-  join(runId: string, job: Job, place: number): Promise<void>;
+  join(runId: string, job: Pick<Job, 'id' | 'name'>, place: number): Promise<void>;
   /** The job id of an earlier reply of the run still to be posted, if any. */
   behind(runId: string, job: Job, place: number): Promise<string | undefined>;
   leave(runId: string, job: Job): Promise<void>;
@@ -47,6 +48,7 @@ export async function jobPending(redis: RedisClient, job: Job, id: string): Prom
 
 export function createReplyOrder(redis: RedisClient, keyPrefix: string): ReplyOrder {
   const lineOf = (runId: string) => `{${keyPrefix}}:reply-line:${runId}`;
+  const outboxOf = runKeys(keyPrefix).outbox;
   const pending = (job: Job, id: string) => jobPending(redis, job, id);
   return {
     async join(runId, job, place) {
@@ -61,6 +63,10 @@ export function createReplyOrder(redis: RedisClient, keyPrefix: string): ReplyOr
         await redis.zrem(lineOf(runId), id);
       }
       const self = threadPlace(runId, job);
+      // An earlier write's replies that its writer never enqueued (it died between) are not in the line: they
+      // wait in the run's outbox for the reconciler, and this reply waits for them.
+      const committed = self ? (await redis.hkeys(outboxOf(runId))).map(Number).filter((seq) => seq < self.seq) : [];
+      if (self && committed.length > 0) return (job.id ?? '').replace(/-\d+-\d+$/, `-${Math.min(...committed)}-0`);
       for (let index = 0; self && index < self.index; index++) {
         const sibling = (job.id ?? '').replace(/-\d+$/, `-${index}`);
         if (await pending(job, sibling)) return sibling;

@@ -46,6 +46,10 @@ export interface RunKeys {
   once(key: string): string;
   /** Who opened the app's Home tab, scored by when they last did (ms): their tabs are re-rendered on run changes. */
   homeViewers: string;
+  /** Jobs a write of the run committed and its writer has not enqueued yet: `<seq>` → their JSON (outbox-index.ts). */
+  outbox(id: string): string;
+  /** Runs with such jobs, scored by when the oldest was committed (Redis time, ms). */
+  outboxDue: string;
 }
 
 /**
@@ -81,5 +85,7 @@ export function runKeys(prefix: string): RunKeys {
     renderQueued: (id) => `${base}render-queued:${id}`,
     once: (key) => `${base}once:${key}`,
     homeViewers: `${base}home-viewers`,
+    outbox: (id) => `${base}outbox:${id}`,
+    outboxDue: `${base}outbox-due`,
   };
 }

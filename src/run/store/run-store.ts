@@ -8,6 +8,7 @@ import type { Transition } from '../core/run-event.js';
 import { runKeys, type RunKeys } from './run-keys.js';
 import { manuallyLocked, parseManualLock, type LockHolder, type LockInfo, type ManualLock } from './manual-lock.js';
 import { parseRun, serializeRun } from './parse-run.js';
+import { OutboxIndex } from './outbox-index.js';
 import { ReconcileIndex } from './reconcile-index.js';
 import { RenderIndex } from './render-index.js';
 import { runUid } from './run-uid.js';
@@ -37,6 +38,8 @@ export class RunStore {
   readonly renders: RenderIndex;
   /** Which active runs the reconciler owes a look, and when. */
   readonly reconciles: ReconcileIndex;
+  /** The jobs writes committed and their writers have not enqueued yet (outbox-index.ts). */
+  readonly outbox: OutboxIndex;
 
   /**
    * @param installation - FLIGHTDECK_INSTALLATION, default `flightdeck` (its default): part of every new run's uid.
@@ -53,6 +56,7 @@ export class RunStore {
     this.auditBounds = { cap: this.limits.auditMaxEntries, archiveDays: this.limits.auditArchiveDays, runKeepMs: this.limits.runRetentionMs };
     this.renders = new RenderIndex(redis, this.keys);
     this.reconciles = new ReconcileIndex(redis, this.keys);
+    this.outbox = new OutboxIndex(redis, this.keys);
   }
 
   /** Allocates the next run id: "1", "2", … (INCR, so unique across replicas). */

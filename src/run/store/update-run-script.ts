@@ -2,6 +2,7 @@ import { appendAuditLua } from './append-audit-lua.js';
 import { luaScript } from './eval-script.js';
 import { markReconcileDueLua } from './mark-reconcile-due-lua.js';
 import { markRenderDueLua } from './mark-render-due-lua.js';
+import { keepInOutboxLua } from './outbox-index.js';
 
 /**
  * The compare-and-set write of a run: stores the new document only if the stored seq is still the one the
@@ -18,9 +19,13 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  * shows the seq it was made from: the message then shows the new seq as well, recorded as `rendered`, and
  * the digest of what it shows (`shown`, see RAISE_SEQ_SCRIPT) is carried to the new seq.
  *
- * KEYS: run, audit stream, lock, active set, render-due zset, summaries hash, reconcile-due zset, summaries version.
+ * The jobs of the write that nothing else would ask for again (thread replies, alerts: ARGV[9], '' for none) are
+ * kept in the run's outbox under the new seq until the writer has enqueued them (outbox-index.ts).
+ *
+ * KEYS: run, audit stream, lock, active set, render-due zset, summaries hash, reconcile-due zset, summaries version,
+ * outbox, outbox index.
  * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, retention ms, summary JSON, unseen
- * ('1'/'0'), then the audit tail (cap, archive days, run index ms, count, 5 fields each).
+ * ('1'/'0'), outbox JSON, then the audit tail (cap, archive days, run index ms, count, 5 fields each).
  * Returns 1 when written, 2 when written and the message shows it already, 0 on a seq mismatch, -1 when the
  * run does not exist.
  */
@@ -42,7 +47,8 @@ else
   redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'doc', ARGV[3])
   ${markRenderDueLua('KEYS[5]', 'ARGV[5]')}
 end
-${appendAuditLua('KEYS[2]', '9')}
+${appendAuditLua('KEYS[2]', '10')}
+${keepInOutboxLua('KEYS[9]', 'KEYS[10]', 'ARGV[2]', 'ARGV[9]', 'ARGV[5]')}
 if ARGV[4] == '1' then
   if redis.call('GET', KEYS[3]) == ARGV[5] then redis.call('DEL', KEYS[3]) end
   redis.call('SREM', KEYS[4], ARGV[5])

@@ -30,6 +30,11 @@ export interface UpdateOptions {
    * compare-and-set and is re-read, as after any lost write.
    */
   read?: Run;
+  /**
+   * The jobs of the transition that nothing else would ask for again should the writer die before it enqueues
+   * them, as JSON (undefined: none): kept with the write, in its script, until the writer settles them.
+   */
+  outbox?: (next: Run, effects: readonly Effect[]) => string | undefined;
 }
 
 /** What a run write needs of its store. */
@@ -64,7 +69,18 @@ export async function updateRun(deps: UpdateRunDeps, id: string, change: (run: R
     const written = await evalScript(
       deps.redis,
       UPDATE_RUN_SCRIPT,
-      [key, deps.keys.audit, deps.keys.lock(next.service, next.environment), deps.keys.active, deps.keys.renderDue, deps.keys.summaries, deps.keys.reconcileDue, deps.keys.summariesVersion],
+      [
+        key,
+        deps.keys.audit,
+        deps.keys.lock(next.service, next.environment),
+        deps.keys.active,
+        deps.keys.renderDue,
+        deps.keys.summaries,
+        deps.keys.reconcileDue,
+        deps.keys.summariesVersion,
+        deps.keys.outbox(id),
+        deps.keys.outboxDue,
+      ],
       [
         seq,
         next.seq,
@@ -74,6 +90,7 @@ export async function updateRun(deps: UpdateRunDeps, id: string, change: (run: R
         deps.runRetentionMs,
         JSON.stringify(summarizeRun(next)),
         showsChange(current, next) ? '0' : '1',
+        options.outbox?.(next, result.effects) ?? '',
         ...auditArgs(deps.auditBounds, result.audit),
       ],
     );
