@@ -6,6 +6,7 @@ import { isTerminal, type AuditEntry, type Run, type RunTarget } from '../run/co
 import type { RunStore } from '../run/store/run-store.js';
 import { transition } from '../run/core/transition.js';
 import type { RunEngine } from '../queue/engine/run-engine.js';
+import { outboxPayloadOf } from '../queue/engine/notify-jobs-of.js';
 import { rollbackPlanItems } from './rollback-plan-items.js';
 
 export interface StartRollbackRequest {
@@ -102,9 +103,10 @@ async function createAndDispatch(request: StartRollbackRequest, of: Run | null, 
   let rollback: Run;
   let effects = started.effects;
   try {
-    const created = await store.createRollback(started.run, audit, of && undone ? { next: undone.run, expectedSeq: of.seq } : undefined);
+    const write = of && undone ? { next: undone.run, expectedSeq: of.seq, outbox: (next: Run) => outboxPayloadOf(next, undone.effects) } : undefined;
+    const created = await store.createRollback(started.run, audit, write);
     rollback = created.run;
-    if (created.undone && undone) await engine.dispatch(created.undone, undone.effects);
+    if (created.undone && undone) await engine.dispatchWritten(created.undone, undone.effects);
   } catch (err) {
     const adopted = of && isFlightdeckError(err) && err.code === 'target-locked' ? await store.activeRunFor(request.service, request.environment) : null;
     if (adopted?.kind !== 'rollback' || adopted.rollbackOf !== of?.id) throw err;

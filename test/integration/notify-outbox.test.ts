@@ -8,6 +8,7 @@ import { reconcileRuns } from '../../src/queue/engine/reconcile-runs.js';
 import { redeliverCommitted } from '../../src/queue/engine/redeliver-committed.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import { createReplyOrder, threadPlace } from '../../src/queue/notify/reply-order.js';
+import { createRollbackRun } from '../../src/run/core/create-rollback-run.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import { foldClosingNotes } from '../../src/run/core/fold-closing-notes.js';
 import type { Run } from '../../src/run/core/run-schema.js';
@@ -37,8 +38,8 @@ beforeEach(() => {
 });
 
 /** A started run waiting for a person to tick its one item: a `pause` writes a thread reply and nothing else. */
-async function startedRun(): Promise<Run> {
-  const checklist = checklistSchema.parse({ name: 'outbox', phases: [{ id: 'pre', title: 'Before', items: [{ id: 'ci', kind: 'manual', title: 'CI green' }] }] });
+async function startedRun(phases: object[] = [{ id: 'pre', title: 'Before', items: [{ id: 'ci', kind: 'manual', title: 'CI green' }] }]): Promise<Run> {
+  const checklist = checklistSchema.parse({ name: 'outbox', phases });
   const target = { cluster: 'emu', namespace: 'shop', deployment: 'api', container: 'api', image: 'reg/api:2.0.0' };
   const run = createRun({ id: await store.nextRunId(), service: 'api', environment: 'production', version: '2.0.0', target, requestedBy: 'U0ALICE', channel: 'C0DEPLOY', checklist }, Date.now());
   const started = transition(run, { type: 'start', actor: 'U0ALICE' }, Date.now());
@@ -94,6 +95,27 @@ describe('a thread reply committed by a writer that died before enqueueing it', 
     // Now the earlier reply is queued: the later one waits for that job, as for any earlier reply.
     expect(await order.behind(run.id, reply!, place)).toBe(`thread-${runRef(paused)}-${paused.seq}-0`);
     expect(await store.outbox.pendingSeqs(run.id)).toEqual([]);
+  });
+});
+
+describe('the run a rollback undoes, written by the rollback creation', () => {
+  it('keeps its reply in its outbox in that same script, for the reconciler should the creator die before enqueueing it', async () => {
+    // A deploy whose image step is done: it changed the cluster, so it can be rolled back.
+    const deploy = await startedRun([
+      { id: 'rollout', title: 'Rollout', items: [{ id: 'set-image', kind: 'step', action: 'set-image' }] },
+      { id: 'after', title: 'After', items: [{ id: 'ok', kind: 'manual', title: 'Looks good' }] },
+    ]);
+    const of = await engine.apply(deploy.id, { type: 'step-succeeded', itemId: 'set-image', detail: 'image set' });
+    const rollback = createRollbackRun({ id: await store.nextRunId(), of, service: 'api', environment: 'production', target: of.target, requestedBy: 'U0BOB', channel: 'C0DEPLOY', reason: 'bad release' }, Date.now());
+    const undone = transition(of, { type: 'rollback-started', rollbackRunId: rollback.id, actor: 'U0BOB' }, Date.now());
+    expect(undone.effects.map((effect) => effect.type)).toContain('thread');
+    const started = transition(rollback, { type: 'start', actor: 'U0BOB' }, Date.now());
+    const created = await store.createRollback(started.run, started.audit, { next: undone.run, expectedSeq: of.seq, outbox: (next) => outboxPayloadOf(next, undone.effects) });
+
+    expect(await store.outbox.pendingSeqs(of.id)).toEqual([created.undone!.seq]);
+    expect(await redeliver(true)).toBeGreaterThanOrEqual(1);
+    expect((await threadJobs()).map((job) => job.id)).toContain(`thread-${runRef(created.undone!)}-${created.undone!.seq}-${undone.effects.findIndex((effect) => effect.type === 'thread')}`);
+    expect(await store.outbox.pendingSeqs(of.id)).toEqual([]);
   });
 });
 

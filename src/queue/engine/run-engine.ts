@@ -70,9 +70,17 @@ export class RunEngine {
     const result = await store.update(runId, (run) => foldClosingNotes(transition(run, event, now())), { ...(read ? { read } : {}), outbox: outboxPayloadOf });
     if (!result.changed) return result.run;
     // A change the message does not show (the summary marked posted) needs no render: a job and a Slack edit saved.
-    await this.dispatch(result.run, result.effects, result.messageCurrent ? 'none' : 'changed');
-    if (notifyJobsOf(result.run, result.effects).length > 0) await store.outbox.settle(runId, result.run.seq);
+    await this.dispatchWritten(result.run, result.effects, result.messageCurrent ? 'none' : 'changed');
     return result.run;
+  }
+
+  /**
+   * Enqueues the work of a write that kept its notify jobs in the run's outbox (outboxPayloadOf), then settles
+   * that outbox entry: from then on the jobs are BullMQ's to keep.
+   */
+  async dispatchWritten(run: Run, effects: readonly Effect[], render: RenderAsk = 'changed'): Promise<void> {
+    await this.dispatch(run, effects, render);
+    if (notifyJobsOf(run, effects).length > 0) await this.options.store.outbox.settle(run.id, run.seq);
   }
 
   /** Enqueues a notify job a write asked for (notify-jobs-of.ts); one already queued under its id collapses. */

@@ -2,6 +2,7 @@ import { appendAuditLua } from './append-audit-lua.js';
 import { luaScript } from './eval-script.js';
 import { markReconcileDueLua } from './mark-reconcile-due-lua.js';
 import { markRenderDueLua } from './mark-render-due-lua.js';
+import { keepInOutboxLua } from './outbox-index.js';
 import { writeNewRunLua } from './write-new-run-lua.js';
 
 /** Lock values that are not run ids: a person's lock (`/deploy lock`), JSON after the prefix. */
@@ -15,10 +16,12 @@ export const MANUAL_LOCK_PREFIX = 'manual:';
  * step of it can act after the rollback began. An ended run it undoes has its history summary rewritten too,
  * since that summary now says it was rolled back.
  *
+ * The undone run's thread reply and the like go to its outbox, as in every write of a run (outbox-index.ts).
+ *
  * KEYS: lock, run, active set, history zset, audit stream, render-due zset, undone run (any key of the slot when none),
- * reconcile-due zset, summaries hash, summaries version.
+ * reconcile-due zset, summaries hash, summaries version, the undone run's outbox (any key of the slot when none), outbox index.
  * ARGV: run id, run JSON (seq 1), createdAt, key base, the audit tail (cap, archive days, run index ms, count, 5 fields each), then the
- * undone run's id ('' for none), its expected seq, its new seq, its new JSON and its new summary JSON.
+ * undone run's id ('' for none), its expected seq, its new seq, its new JSON, its new summary JSON and its outbox JSON ('' for none).
  * Returns `{'created', previousLockValue or ''}`, `{'held', holderJson}` (a rollback holds it),
  * `{'other', holderJson}` (a deploy it does not undo holds it), `{'stale'}` (the undone run changed since
  * it was read: nothing written) or `{'exists'}`.
@@ -44,6 +47,7 @@ if undone ~= '' then
   end
   ${markRenderDueLua('KEYS[6]', 'undone')}
   ${markReconcileDueLua('KEYS[8]', 'undone')}
+  ${keepInOutboxLua('KEYS[11]', 'KEYS[12]', 'ARGV[u + 2]', 'ARGV[u + 5]', 'undone')}
 end
 ${writeNewRunLua('KEYS[8]')}return {'created', previous or ''}
 `);

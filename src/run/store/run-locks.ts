@@ -27,6 +27,8 @@ export interface UndoneRunWrite {
   next: Run;
   /** The seq it was computed from: the write happens only if the stored run still has it. */
   expectedSeq: number;
+  /** Its transition's jobs to keep in its outbox until enqueued, as for UpdateOptions.outbox. */
+  outbox?: (next: Run) => string | undefined;
 }
 
 export async function createRollback(redis: RedisClient, keys: RunKeys, run: Run, audit: AuditEntry[], bounds: AuditBounds, undone?: UndoneRunWrite): Promise<CreateRollbackResult> {
@@ -47,6 +49,8 @@ export async function createRollback(redis: RedisClient, keys: RunKeys, run: Run
       keys.reconcileDue,
       keys.summaries,
       keys.summariesVersion,
+      keys.outbox(undoneNext?.id ?? run.id),
+      keys.outboxDue,
     ],
     [
       run.id,
@@ -59,6 +63,7 @@ export async function createRollback(redis: RedisClient, keys: RunKeys, run: Run
       undoneNext?.seq ?? '',
       undoneNext ? serializeRun(undoneNext) : '',
       undoneNext ? JSON.stringify(summarizeRun(undoneNext)) : '',
+      (undoneNext && undone?.outbox?.(undoneNext)) ?? '',
     ],
   )) as [string, string?];
   switch (reply[0]) {
