@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort } from './free-port.js';
+import { freePorts } from './free-port.js';
 import { waitUntil } from './wait-until.js';
 
 const run = promisify(execFile);
@@ -41,10 +41,11 @@ export async function startOwnRedisCluster(replicas: 0 | 1): Promise<OwnRedisClu
   const dir = mkdtempSync(join(tmpdir(), 'flightdeck-faults-cluster-'));
   const children = new Map<number, ChildProcess>();
   const ports: number[] = [];
+  // The bus port defaults to port + 10000, which a free port may not have; each node gets a free one of its own.
+  const free = await freePorts(2 * MASTERS * (1 + replicas));
   for (let i = 0; i < MASTERS * (1 + replicas); i += 1) {
-    const port = await freePort();
-    // The bus port defaults to port + 10000, which a free port may not have; each node gets a free one of its own.
-    const busPort = await freePort();
+    const port = free[2 * i]!;
+    const busPort = free[2 * i + 1]!;
     const data = join(dir, String(port));
     mkdirSync(data);
     const args = ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes'];
