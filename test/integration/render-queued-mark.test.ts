@@ -5,6 +5,7 @@ import { reconcileRuns } from '../../src/queue/engine/reconcile-runs.js';
 import { RENDER_QUEUED_TTL_MS, RunEngine } from '../../src/queue/engine/run-engine.js';
 import type { RunEvent } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
+import { MESSAGE_LAG_BOUND_MS } from '../../src/queue/notify/process-render.js';
 import { waitUntil } from '../support/wait-until.js';
 import { CHANNEL, startRenderHarness, withoutSlackBlockIds, type RenderHarness } from './render-harness.js';
 
@@ -72,9 +73,9 @@ describe("a run's render-queued mark", () => {
     const created = await h.createStoredRun();
     const { renders } = h.store;
     const mark = renderJobId(created, created.seq, 'marked');
-    expect(await renders.renderWanted(created.id, { jobId: mark, ttlMs: RENDER_QUEUED_TTL_MS })).toBe(true);
-    expect(await renders.renderWanted(created.id, { jobId: 'render-another', ttlMs: RENDER_QUEUED_TTL_MS })).toBe(false);
-    expect(await renders.renderWanted(created.id)).toBe(false);
+    expect(await renders.renderWanted(created.id, MESSAGE_LAG_BOUND_MS, { jobId: mark, ttlMs: RENDER_QUEUED_TTL_MS })).toBe(true);
+    expect(await renders.renderWanted(created.id, MESSAGE_LAG_BOUND_MS, { jobId: 'render-another', ttlMs: RENDER_QUEUED_TTL_MS })).toBe(false);
+    expect(await renders.renderWanted(created.id, MESSAGE_LAG_BOUND_MS)).toBe(false);
     const ttl = await h.redis.pttl(markKey(created.id));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(RENDER_QUEUED_TTL_MS);
@@ -85,9 +86,33 @@ describe("a run's render-queued mark", () => {
     await renders.releaseRenderMarks(created.id, mark, false);
     expect(await h.redis.exists(markKey(created.id))).toBe(0);
 
-    expect(await renders.renderWanted(created.id, { jobId: mark, ttlMs: RENDER_QUEUED_TTL_MS })).toBe(true);
+    expect(await renders.renderWanted(created.id, MESSAGE_LAG_BOUND_MS, { jobId: mark, ttlMs: RENDER_QUEUED_TTL_MS })).toBe(true);
     await renders.releaseRenderMarks(created.id, renderJobId(created, created.seq, 'late'), true);
     expect(await h.redis.exists(markKey(created.id))).toBe(0);
+  });
+
+  it('is not needed while a render waits for its turn in the line, until the oldest change not shown passes the lag bound', async () => {
+    const created = await h.createStoredRun();
+    const started = await engine.apply(created.id, START);
+    const { renders } = h.store;
+    // The engine's job has read the run and sleeps for its turn in the channel's line (process-render.ts).
+    await renders.releaseRenderMarks(created.id, renderJobId(started, started.seq, 'marked'), false);
+    await h.redis.set(`{${h.prefix}}:render-waiting:${created.id}`, 'render-in-line', 'PX', 60_000);
+    const later = await engine.apply(created.id, pause(0));
+    expect(await renderJobsOf(created.id)).toEqual([renderJobId(started, started.seq, 'marked')]);
+    const boundMs = 200;
+    expect(await renders.renderWanted(created.id, boundMs, { jobId: renderJobId(later, later.seq, 'marked'), ttlMs: RENDER_QUEUED_TTL_MS })).toBe(false);
+
+    // Past the bound the one in the line no longer stands for the change: a job that goes ahead of it is wanted.
+    await waitUntil('the message to trail its run past the bound', async () => {
+      const lagMs = await renders.lagOf(created.id);
+      return lagMs !== undefined && lagMs > boundMs ? true : undefined;
+    });
+    expect(await renders.renderWanted(created.id, boundMs, { jobId: renderJobId(later, later.seq, 'marked'), ttlMs: RENDER_QUEUED_TTL_MS })).toBe(true);
+    // One that goes ahead of the line stands for every change, however late.
+    await renders.releaseRenderMarks(created.id, renderJobId(later, later.seq, 'marked'), false);
+    await h.redis.set(`{${h.prefix}}:render-waiting:${created.id}`, 'ahead:render-ahead', 'PX', 60_000);
+    expect(await renders.renderWanted(created.id, boundMs, { jobId: renderJobId(later, later.seq, 'marked'), ttlMs: RENDER_QUEUED_TTL_MS })).toBe(false);
   });
 
   it('left by a job that was never added stops the run’s renders only until it lapses', async () => {

@@ -10,6 +10,7 @@ import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
 import { announceJobId, deployLogJobId, jobLogFileJobId, renderJobId, stepJobId, summaryJobId, type RenderKind } from './job-schemas.js';
 import type { DryRunJob } from '../dry-run/dry-run-job.js';
 import type { StatsChartJob } from '../notify/stats-chart-job.js';
+import { MESSAGE_LAG_BOUND_MS } from '../notify/process-render.js';
 import { WATCH_END_JOB } from '../guards/guard-scheduler.js';
 
 /** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */
@@ -41,11 +42,16 @@ export interface RunEngineOptions {
   logger: Logger;
   /**
    * Whether a render job is queued only when no render of the run is queued and has not read it yet, nor sleeps
-   * for its turn ahead of the line (one Redis script that spares a render job; see RenderIndex.renderWanted).
+   * for its turn (one Redis script that spares a render job; see RenderIndex.renderWanted).
    * Default true; the web role says false, since that script would be one more round trip before every ack: its
    * render jobs take no mark, and one queued beside another finds nothing left to do.
    */
   coalesceRenders?: boolean;
+  /**
+   * How long a message may trail its run before a render goes ahead of its channel's line (MESSAGE_LAG_BOUND_MS):
+   * within it a render waiting in the line stands for the run's later changes, and none is queued for them.
+   */
+  messageLagBoundMs?: number;
   /**
    * Whether the catalog routes the service's incidents to PagerDuty (its `pagerduty`), which hears of every
    * rollout's start and finish through the guards' jobs. Default: every service, so the jobs always run.
@@ -210,7 +216,8 @@ export class RunEngine {
 
   /**
    * One render of the run as it will be when the job runs. None while a marked render is queued and has not
-   * read the run, or one sleeps for a turn ahead of the line: it reads the run after this write, and the job
+   * read the run, or one sleeps for a turn (in the line only while the message is within its lag bound): it
+   * reads the run after this write, and the job
    * would only find it shown and stop (a job is about 50 Redis commands). `late` (the message trailed its run
    * past the bound) asks regardless, with an id of its own, so it does not collapse into a render waiting in line,
    * and goes before every new notify job.
@@ -220,7 +227,7 @@ export class RunEngine {
     let kind: RenderKind = ask === 'late' ? 'late' : 'plain';
     if (ask !== 'late' && coalesceRenders !== false) {
       const mark = ask === 'changed' ? { jobId: renderJobId(run, run.seq, 'marked'), ttlMs: RENDER_QUEUED_TTL_MS } : undefined;
-      if (!(await store.renders.renderWanted(run.id, mark))) return;
+      if (!(await store.renders.renderWanted(run.id, this.options.messageLagBoundMs ?? MESSAGE_LAG_BOUND_MS, mark))) return;
       if (mark) kind = 'marked';
     }
     const late = kind === 'late';

@@ -115,15 +115,17 @@ export class RenderIndex {
 
   /**
    * Whether a render job of the run is worth queueing, in one round trip: not while a render sleeps for a turn
-   * ahead of the channel's line, nor while a marked render job is queued and has not read the run; either reads
-   * it after this check, so it shows every change written before. Given `mark` (the job about to be queued) and
+   * ahead of the channel's line, nor in the line while the run's oldest change not shown is at most `lagBoundMs`
+   * old, nor while a marked render job is queued and has not read the run; each reads it after this check, so
+   * it shows every change written before. Past the bound a render waiting in the line no longer stands for the
+   * new one, which goes ahead of the line (process-render.ts). Given `mark` (the job about to be queued) and
    * the answer yes, marks that job queued for `ttlMs`. Without it, only looks, and says no while a render holds
    * the run's lock too: for a caller that asks again each pass (the reconciler), a render under way may be the
    * one it would ask for, and a job queued behind it would most often find nothing left to do.
    */
-  async renderWanted(id: string, mark?: { jobId: string; ttlMs: number }): Promise<boolean> {
-    const keys = [this.keys.renderWaiting(id), this.keys.renderQueued(id), this.keys.renderLock(id)];
-    return (await evalScript(this.redis, RENDER_WANTED_SCRIPT, keys, [mark?.jobId ?? '', mark?.ttlMs ?? 0])) === 1;
+  async renderWanted(id: string, lagBoundMs: number, mark?: { jobId: string; ttlMs: number }): Promise<boolean> {
+    const keys = [this.keys.renderWaiting(id), this.keys.renderQueued(id), this.keys.renderLock(id), this.keys.renderDue];
+    return (await evalScript(this.redis, RENDER_WANTED_SCRIPT, keys, [mark?.jobId ?? '', mark?.ttlMs ?? 0, id, lagBoundMs])) === 1;
   }
 
   /**

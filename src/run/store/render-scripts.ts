@@ -58,15 +58,24 @@ return {stale, lag}
 `);
 
 /**
- * Whether a render job of a run is worth queueing. KEYS: render-waiting, render-queued, render-lock. ARGV: the id
- * of the job to mark queued ('' to only look), the mark's ttl ms. 0 while a render sleeps for a turn ahead of the
- * line or a marked job is queued and has not read the run: either reads it after this change. Else 1, once the
- * mark is taken when asked for (NX: of two asking at once, one queues). Only looking, also 0 while a render holds
- * the run's lock: that look asks again for work it will ask for at its next pass if still owed.
+ * Whether a render job of a run is worth queueing. KEYS: render-waiting, render-queued, render-lock, render-due
+ * index. ARGV: the id of the job to mark queued ('' to only look), the mark's ttl ms, the run's id, the message
+ * lag bound ms. 0 while a render sleeps for a turn ahead of the line, or in the line while the run's oldest
+ * change not shown is within the lag bound, or a marked job is queued and has not read the run: each reads it
+ * after this change. Past the bound, a job is wanted to go ahead of the line in place of the one waiting in it
+ * (process-render.ts). Else 1, once the mark is taken when asked for (NX: of two asking at once, one queues).
+ * Only looking, also 0 while a render holds the run's lock: that look asks again for work it will ask for at its
+ * next pass if still owed.
  */
 export const RENDER_WANTED_SCRIPT = luaScript(`
 local waiting = redis.call('GET', KEYS[1])
 if waiting and string.sub(waiting, 1, 6) == 'ahead:' then return 0 end
+if waiting then
+  local since = redis.call('ZSCORE', KEYS[4], ARGV[3])
+  if not since then return 0 end
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(since) <= tonumber(ARGV[4]) then return 0 end
+end
 if ARGV[1] == '' then return 1 - math.min(1, redis.call('EXISTS', KEYS[2], KEYS[3])) end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0
