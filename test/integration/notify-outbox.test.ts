@@ -96,6 +96,27 @@ describe('a thread reply committed by a writer that died before enqueueing it', 
     expect(await order.behind(run.id, reply!, place)).toBe(`thread-${runRef(paused)}-${paused.seq}-0`);
     expect(await store.outbox.pendingSeqs(run.id)).toEqual([]);
   });
+
+  it('holds a later reply behind the first reply an earlier write kept, by that reply\'s own job id, and never behind an entry with no reply', async () => {
+    const run = await startedRun();
+    const paused = await commitOnly(run.id, { type: 'pause', actor: 'U0BOB' });
+    const resumed = await engine.apply(run.id, { type: 'resume', actor: 'U0BOB' });
+    const [reply] = (await threadJobs()).filter((job) => job.id?.includes(`-${resumed.seq}-`));
+    const outboxKey = `{${prefix}}:outbox:${run.id}`;
+    const kept = JSON.parse((await redis.hget(outboxKey, String(paused.seq)))!) as Array<{ jobId: string }>;
+    // The kept reply is the write's second effect, after an alert: the reply waits for the reply, not for a made-up id.
+    const alert = { name: 'alert', data: { runId: run.id, guardId: 'errors', action: 'notify', detail: 'error rate' }, jobId: `alert-${runRef(paused)}-${paused.seq}-errors` };
+    const reindexed = kept.map((job) => ({ ...job, jobId: job.jobId.replace(/-\d+$/, '-1') }));
+    await redis.hset(outboxKey, String(paused.seq), JSON.stringify([alert, ...reindexed]));
+    const order = createReplyOrder(redis, prefix);
+    const place = threadPlace(run.id, reply!)!.place;
+    expect(await order.behind(run.id, reply!, place)).toBe(`thread-${runRef(paused)}-${paused.seq}-1`);
+
+    // An entry that holds only an alert (or is not a list of jobs) holds back no reply.
+    await redis.hset(outboxKey, String(paused.seq), JSON.stringify([alert]));
+    await redis.hset(outboxKey, String(paused.seq - 1), 'not json');
+    expect(await order.behind(run.id, reply!, place)).toBeUndefined();
+  });
 });
 
 describe('the run a rollback undoes, written by the rollback creation', () => {

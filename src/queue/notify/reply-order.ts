@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import type { RedisClient } from '../../run/store/create-redis.js';
 import { runKeys } from '../../run/store/run-keys.js';
+import { parseNotifyJobs } from '../engine/notify-jobs-of.js';
 
 /** How long a run's line of replies is kept after its last change: far longer than any reply waits. */
 const LINE_TTL_SECONDS = 7 * 24 * 3600;
@@ -50,6 +51,21 @@ export function createReplyOrder(redis: RedisClient, keyPrefix: string): ReplyOr
   const lineOf = (runId: string) => `{${keyPrefix}}:reply-line:${runId}`;
   const outboxOf = runKeys(keyPrefix).outbox;
   const pending = (job: Job, id: string) => jobPending(redis, job, id);
+  /**
+   * The job id of the earliest reply of a write before `seq` that the run's outbox still holds, undefined when
+   * none (a reply's own write's replies are its siblings, looked at below). An entry that holds only an alert,
+   * or that is not a list of jobs (the reconciler drops it), holds back no reply.
+   */
+  const committedRepliesBefore = async (runId: string, seq: number): Promise<string | undefined> => {
+    const payloads = Object.values(await redis.hgetall(outboxOf(runId)));
+    const places = payloads
+      .flatMap((payload) => parseNotifyJobs(payload) ?? [])
+      .flatMap(({ jobId }) => {
+        const at = threadPlace(runId, { id: jobId });
+        return at && at.seq < seq ? [{ id: jobId, place: at.place }] : [];
+      });
+    return places.sort((a, b) => a.place - b.place)[0]?.id;
+  };
   return {
     async join(runId, job, place) {
       // A job joins again each time it wakes; the line's lifetime is renewed only when one joins it anew.
@@ -64,9 +80,9 @@ export function createReplyOrder(redis: RedisClient, keyPrefix: string): ReplyOr
       }
       const self = threadPlace(runId, job);
       // An earlier write's replies that its writer never enqueued (it died between) are not in the line: they
-      // wait in the run's outbox for the reconciler, and this reply waits for them.
-      const committed = self ? (await redis.hkeys(outboxOf(runId))).map(Number).filter((seq) => seq < self.seq) : [];
-      if (self && committed.length > 0) return (job.id ?? '').replace(/-\d+-\d+$/, `-${Math.min(...committed)}-0`);
+      // wait in the run's outbox for the reconciler, and this reply waits for the first of them.
+      const committed = self ? await committedRepliesBefore(runId, self.seq) : undefined;
+      if (committed !== undefined) return committed;
       for (let index = 0; self && index < self.index; index++) {
         const sibling = (job.id ?? '').replace(/-\d+$/, `-${index}`);
         if (await pending(job, sibling)) return sibling;
