@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
-import { createClusterAccess } from '../../src/k8s/create-cluster-access.js';
-import { createLogger } from '../../src/observability/create-logger.js';
+import { createClusterAccess, type ClusterAccess } from '../../src/k8s/create-cluster-access.js';
+import { createLogger, type Logger } from '../../src/observability/create-logger.js';
 import { createQueues, type Queues } from '../../src/queue/engine/create-queues.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
-import { startWorkers, type RunningWorkers } from '../../src/queue/engine/start-workers.js';
+import { startWorkers, type RunningWorkers, type StartWorkersOptions } from '../../src/queue/engine/start-workers.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { RunStore } from '../../src/run/store/run-store.js';
@@ -53,6 +53,43 @@ export interface EngineHarness {
   close(): Promise<void>;
 }
 
+/** What {@link startSilentWorkers} runs the workers on. */
+export interface SilentWorkersWorld {
+  connection: Redis;
+  redis: Redis;
+  prefix: string;
+  store: RunStore;
+  engine: RunEngine;
+  queues: Queues;
+  clusters: ClusterAccess;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * Real workers on every queue with the {@link silentNotifier}, as engine tests run them; `options` sets the
+ * worker settings a test is about (concurrency 4 unless it says otherwise).
+ */
+export function startSilentWorkers(world: SilentWorkersWorld, options: Partial<Pick<StartWorkersOptions, 'concurrency' | 'reconcileEveryMs' | 'lockDurationMs'>> = {}): RunningWorkers {
+  const { store, engine } = world;
+  const now = world.now ?? Date.now;
+  return startWorkers({
+    connection: world.connection,
+    redis: world.redis,
+    keyPrefix: world.prefix,
+    store,
+    engine,
+    queues: world.queues,
+    clusters: world.clusters,
+    notifier: silentNotifier,
+    logger: world.logger,
+    now,
+    startRollback: (request) => startRollback(request, { store, engine, now }),
+    concurrency: 4,
+    ...options,
+  });
+}
+
 /** `readyDelayMs`: how long new pods take to become ready (default 60); `requestTimeoutMs`: the cluster clients' request bound (default 15000). */
 export async function startEngineHarness(options: { readyDelayMs?: number; requestTimeoutMs?: number } = {}): Promise<EngineHarness> {
   const emu = await startKubernetesEmulator({ readyDelayMs: options.readyDelayMs ?? 60, tickMs: 10 });
@@ -65,21 +102,8 @@ export async function startEngineHarness(options: { readyDelayMs?: number; reque
   const store = new RunStore(redis, prefix);
   const queues = createQueues(redis, prefix);
   const engine = new RunEngine({ store, queues, now: Date.now, logger });
-  const workers: RunningWorkers = startWorkers({
-    connection,
-    redis,
-    keyPrefix: prefix,
-    store,
-    engine,
-    queues,
-    clusters: createClusterAccess({ kubeconfigPath: kubeconfig, requestTimeoutMs: options.requestTimeoutMs }),
-    notifier: silentNotifier,
-    logger,
-    now: Date.now,
-    startRollback: (request) => startRollback(request, { store, engine, now: Date.now }),
-    concurrency: 4,
-    reconcileEveryMs: 500,
-  });
+  const clusters = createClusterAccess({ kubeconfigPath: kubeconfig, requestTimeoutMs: options.requestTimeoutMs });
+  const workers = startSilentWorkers({ connection, redis, prefix, store, engine, queues, clusters, logger }, { reconcileEveryMs: 500 });
   return {
     emu,
     redis,

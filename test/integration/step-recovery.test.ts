@@ -15,16 +15,15 @@ import { createQueues, type Queues } from '../../src/queue/engine/create-queues.
 import { stepJobId } from '../../src/queue/engine/job-schemas.js';
 import { reconcileRuns } from '../../src/queue/engine/reconcile-runs.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
-import { startWorkers, type RunningWorkers } from '../../src/queue/engine/start-workers.js';
+import type { RunningWorkers } from '../../src/queue/engine/start-workers.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { RunStore } from '../../src/run/store/run-store.js';
 import { transition } from '../../src/run/core/transition.js';
-import { startRollback } from '../../src/use-cases/start-rollback.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
 import { waitUntil } from '../support/wait-until.js';
 import { deleteKeys } from '../support/delete-keys.js';
-import { silentNotifier } from './engine-harness.js';
+import { startSilentWorkers } from './engine-harness.js';
 
 /*
  * What becomes of a step whose worker died: BullMQ hands the job on however often that happens, a step whose
@@ -76,22 +75,10 @@ afterEach(async () => {
 
 /** Real workers on every queue; `reconcileEveryMs` long enough that only the pass at start-up happens. */
 function start(options: { lockDurationMs?: number; reconcileEveryMs?: number } = {}): void {
-  workers = startWorkers({
-    connection,
-    redis,
-    keyPrefix: prefix,
-    store,
-    engine,
-    queues,
-    clusters,
-    notifier: silentNotifier,
-    logger,
-    now,
-    startRollback: (request) => startRollback(request, { store, engine, now }),
-    concurrency: 4,
-    reconcileEveryMs: options.reconcileEveryMs ?? 3_600_000,
-    ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
-  });
+  workers = startSilentWorkers(
+    { connection, redis, prefix, store, engine, queues, clusters, logger, now },
+    { reconcileEveryMs: options.reconcileEveryMs ?? 3_600_000, ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}) },
+  );
 }
 
 /** A started deploy run of set-image + wait-rollout; its first step's job is queued, no worker runs yet. */

@@ -11,17 +11,16 @@ import { createLogger } from '../../src/observability/create-logger.js';
 import { createQueues, QUEUE_NAMES, type Queues } from '../../src/queue/engine/create-queues.js';
 import { stepJobId } from '../../src/queue/engine/job-schemas.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
-import { startWorkers, type RunningWorkers } from '../../src/queue/engine/start-workers.js';
+import type { RunningWorkers } from '../../src/queue/engine/start-workers.js';
 import { createRun } from '../../src/run/core/create-run.js';
 import type { Run } from '../../src/run/core/run-schema.js';
 import { transition } from '../../src/run/core/transition.js';
 import { RunStore } from '../../src/run/store/run-store.js';
-import { startRollback } from '../../src/use-cases/start-rollback.js';
 import { startKubernetesEmulator, type KubernetesEmulator } from '../../sandbox/kubernetes/index.js';
 import { deleteKeys } from '../support/delete-keys.js';
 import { startHoldingProxy, type HoldingProxy } from '../support/holding-proxy.js';
 import { waitUntil } from '../support/wait-until.js';
-import { silentNotifier } from './engine-harness.js';
+import { startSilentWorkers } from './engine-harness.js';
 
 /*
  * A worker that is shutting down can still be handed a job by BullMQ: a blocking fetch that returned just before
@@ -102,23 +101,8 @@ async function blockedFetches(): Promise<number> {
 
 describe('a worker shutting down', () => {
   it('tells a job it is handed after close() began to stop, hands it back and closes', async () => {
-    workers = startWorkers({
-      connection,
-      redis,
-      keyPrefix: prefix,
-      store,
-      engine,
-      queues,
-      clusters,
-      notifier: silentNotifier,
-      logger,
-      now: Date.now,
-      startRollback: (request) => startRollback(request, { store, engine, now: Date.now }),
-      concurrency: 2,
-      reconcileEveryMs: 3_600_000,
-      // Rare stalled checks: nothing but the fetch below is sent while the proxy holds.
-      lockDurationMs: 60_000,
-    });
+    // Rare stalled checks: nothing but the fetch below is sent while the proxy holds.
+    workers = startSilentWorkers({ connection, redis, prefix, store, engine, queues, clusters, logger }, { concurrency: 2, reconcileEveryMs: 3_600_000, lockDurationMs: 60_000 });
     await waitUntil('every worker to wait for a job', async () => (await blockedFetches()) >= QUEUE_NAMES.length || undefined, 10_000);
 
     proxy.hold();
