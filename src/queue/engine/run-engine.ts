@@ -217,10 +217,9 @@ export class RunEngine {
   /**
    * One render of the run as it will be when the job runs. None while a marked render is queued and has not
    * read the run, or one sleeps for a turn (in the line only while the message is within its lag bound): it
-   * reads the run after this write, and the job
-   * would only find it shown and stop (a job is about 50 Redis commands). `late` (the message trailed its run
-   * past the bound) asks regardless, with an id of its own, so it does not collapse into a render waiting in line,
-   * and goes before every new notify job.
+   * reads the run after this write, and the job would only find it shown and stop (a job is about 50 Redis
+   * commands). `late` (the message trailed its run past the bound) asks regardless, with an id of its own, so it
+   * does not collapse into a render waiting in line, and goes before every new notify job.
    */
   async enqueueRender(run: Run, ask: Exclude<RenderAsk, 'none'> | 'late' = 'changed'): Promise<void> {
     const { store, queues, coalesceRenders } = this.options;
