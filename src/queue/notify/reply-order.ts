@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { RedisClient } from '../../run/store/create-redis.js';
+import { OutboxIndex } from '../../run/store/outbox-index.js';
 import { runKeys } from '../../run/store/run-keys.js';
 import { parseNotifyJobs } from '../engine/notify-jobs-of.js';
 
@@ -49,7 +50,7 @@ export async function jobPending(redis: RedisClient, job: Job, id: string): Prom
 
 export function createReplyOrder(redis: RedisClient, keyPrefix: string): ReplyOrder {
   const lineOf = (runId: string) => `{${keyPrefix}}:reply-line:${runId}`;
-  const outboxOf = runKeys(keyPrefix).outbox;
+  const outbox = new OutboxIndex(redis, runKeys(keyPrefix));
   const pending = (job: Job, id: string) => jobPending(redis, job, id);
   /**
    * The job id of the earliest reply of a write before `seq` that the run's outbox still holds, undefined when
@@ -57,9 +58,8 @@ export function createReplyOrder(redis: RedisClient, keyPrefix: string): ReplyOr
    * or that is not a list of jobs (the reconciler drops it), holds back no reply.
    */
   const committedRepliesBefore = async (runId: string, seq: number): Promise<string | undefined> => {
-    const payloads = Object.values(await redis.hgetall(outboxOf(runId)));
-    const places = payloads
-      .flatMap((payload) => parseNotifyJobs(payload) ?? [])
+    const places = (await outbox.entriesOf(runId))
+      .flatMap(({ payload }) => parseNotifyJobs(payload) ?? [])
       .flatMap(({ jobId }) => {
         const at = threadPlace(runId, { id: jobId });
         return at && at.seq < seq ? [{ id: jobId, place: at.place }] : [];

@@ -62,17 +62,20 @@ export class OutboxIndex {
     const ids = (await evalScript(this.redis, DUE_SCRIPT, [this.keys.outboxDue], [ageMs, limit])) as string[];
     const entries: OutboxEntry[] = [];
     for (const runId of ids) {
-      const kept = await this.redis.hgetall(this.keys.outbox(runId));
-      const seqs = Object.keys(kept).map(Number).sort((a, b) => a - b);
+      const kept = await this.entriesOf(runId);
       // Atomically, as a writer may keep a new entry meanwhile (its mark then stays, being there already).
-      if (seqs.length === 0) await this.settle(runId, -1);
-      for (const seq of seqs) entries.push({ runId, seq, payload: kept[String(seq)]! });
+      if (kept.length === 0) await this.settle(runId, -1);
+      entries.push(...kept);
     }
     return entries;
   }
 
-  /** The seqs of the run whose jobs are committed and not enqueued yet. */
-  async pendingSeqs(runId: string): Promise<number[]> {
-    return (await this.redis.hkeys(this.keys.outbox(runId))).map(Number);
+  /** The run's entries: the writes whose jobs are committed and not enqueued yet, lowest seq first. */
+  async entriesOf(runId: string): Promise<OutboxEntry[]> {
+    const kept = await this.redis.hgetall(this.keys.outbox(runId));
+    return Object.keys(kept)
+      .map(Number)
+      .sort((a, b) => a - b)
+      .map((seq) => ({ runId, seq, payload: kept[String(seq)]! }));
   }
 }
