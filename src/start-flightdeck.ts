@@ -36,6 +36,7 @@ import { SlackIncidentNotifier } from './slack/slack-incident-notifier.js';
 import { createDryRunReplier } from './slack/post-dry-run-reply.js';
 import { createSlackClient, SlackNotifier } from './slack/slack-notifier.js';
 import { createOutboundTransport } from './net/create-outbound-transport.js';
+import { createRespondTo } from './slack/respond-to.js';
 import { startRollback } from './use-cases/start-rollback.js';
 import type { SupervisedWorker } from './roles/supervise-worker.js';
 
@@ -92,6 +93,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   // One transport for every fetch-based client: through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the host.
   const transport = createOutboundTransport(env.proxy);
   const outbound = transport.fetch;
+  const respondTo = createRespondTo(transport.postJson);
   const slackClient = createSlackClient({ token: env.slackBotToken, apiUrl: env.slackApiUrl, fetch: outbound });
   meterSlackClient(slackClient, metrics);
   const clusters = createClusterAccess({ kubeconfigPath: env.kubeconfig, requestTimeoutMs: env.k8sRequestTimeoutMs, inCluster: env.inCluster, proxy: env.proxy, searchPath: env.searchPath });
@@ -147,6 +149,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       routes: [...routes, ...apiRoutes],
       metrics,
       ...(transport.dispatcher ? { proxy: { fetch: outbound, dispatcher: transport.dispatcher } } : {}),
+      respondTo,
     });
     await slackApp.start();
     logger.info({ port: env.port, mode: env.slackAppToken ? 'socket' : 'http' }, env.slackAppToken ? 'connected to Slack over Socket Mode' : 'listening for Slack at /slack/events');
@@ -176,7 +179,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
       pagerduty,
       incidentNotifier: new SlackIncidentNotifier(slackClient),
       probeProviders: createProbeProviders(env.probeConnectTo, outbound),
-      dryRun: { config, freezes, replier: createDryRunReplier(slackClient, outbound), fetch: outbound },
+      dryRun: { config, freezes, replier: createDryRunReplier(slackClient, respondTo), fetch: outbound },
       auditChannelOf: (environment) => config.catalog.environments[environment]?.emergency?.auditChannel,
     });
     logger.info({ concurrency: env.workerConcurrency }, 'workers started');

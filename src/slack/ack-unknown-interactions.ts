@@ -1,5 +1,6 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Logger } from '../observability/create-logger.js';
+import type { RespondTo } from './respond-to.js';
 
 /** The interaction ids flightdeck has listeners for: button `action_id`s and modal `callback_id`s. */
 export interface KnownInteractions {
@@ -19,17 +20,18 @@ function matches(id: string, patterns: readonly (string | RegExp)[]): boolean {
  * an incident button while paging is not configured) would go unacknowledged, and after 3 s Slack shows the
  * person a generic error. This acks it at once and tells the clicker, changing nothing.
  */
-export function ackUnknownInteractions(known: KnownInteractions, logger: Logger): Middleware<AnyMiddlewareArgs> {
+export function ackUnknownInteractions(known: KnownInteractions, logger: Logger, respondTo: RespondTo): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
-    const body = args.body as { type?: unknown; actions?: { action_id?: unknown }[]; view?: { callback_id?: unknown } };
+    const body = args.body as { type?: unknown; actions?: { action_id?: unknown }[]; view?: { callback_id?: unknown }; response_url?: unknown };
     const ack = 'ack' in args ? (args.ack as (response?: unknown) => Promise<void>) : undefined;
     if (ack && body.type === 'block_actions') {
       const actionId = body.actions?.[0]?.action_id;
       if (typeof actionId === 'string' && !matches(actionId, known.actions)) {
         logger.info({ actionId }, 'click on a button nothing handles');
         await ack();
-        const respond = 'respond' in args ? (args.respond as ((message: unknown) => Promise<unknown>) | undefined) : undefined;
-        await respond?.({ response_type: 'ephemeral', replace_original: false, text: NOT_IN_USE }).catch(() => undefined);
+        if (typeof body.response_url === 'string') {
+          await respondTo(body.response_url)({ response_type: 'ephemeral', replace_original: false, text: NOT_IN_USE }).catch(() => undefined);
+        }
         return;
       }
     }

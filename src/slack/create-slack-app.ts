@@ -22,6 +22,7 @@ import { registerDeployModal } from './register-deploy-modal.js';
 import { CONTROL_ACTION, ITEM_ACTION, registerRunActions, runActionClaim } from './register-run-actions.js';
 import { refuseMalformedInteractions } from './refuse-malformed-interactions.js';
 import { ROLLBACK_ACTION, registerRollbackActions } from './register-rollback-actions.js';
+import type { RespondTo } from './respond-to.js';
 import { ROLLBACK_CONFIRM_CALLBACK } from './rollback-confirm-view.js';
 import { INCIDENT_ACK_ACTION, INCIDENT_HOLD_ACTION, INCIDENT_ROLLBACK_ACTION } from './slack-incident-notifier.js';
 
@@ -52,6 +53,8 @@ export interface SlackAppOptions {
    * `dispatcher` for Socket Mode's `apps.connections.open` and WebSocket. Default: direct connections.
    */
   proxy?: { fetch: FetchFunction; dispatcher: Dispatcher };
+  /** How listeners answer the person behind a request through its response URL (the outbound transport's). */
+  respondTo: RespondTo;
 }
 
 const HEALTHZ_ONLY: readonly OpsRoute[] = [
@@ -142,13 +145,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         views: [DEPLOY_MODAL_CALLBACK_ID, ROLLBACK_CONFIRM_CALLBACK],
       },
       options.logger,
+      options.respondTo,
     ),
   );
-  registerCommands(app, options.commands, options.services, options.logger);
-  if (options.incidentActions) registerIncidentActions(app, options.incidentActions, options.services, options.logger);
+  registerCommands(app, options.commands, options.services, options.logger, options.respondTo);
+  if (options.incidentActions) registerIncidentActions(app, options.incidentActions, options.services, options.logger, options.respondTo);
   registerDeployModal(app, options.services, options.logger);
-  registerRunActions(app, options.services, options.logger);
-  registerRollbackActions(app, options.services, options.logger);
+  registerRunActions(app, options.services, options.logger, options.respondTo);
+  registerRollbackActions(app, options.services, options.logger, options.respondTo);
   registerHome(app, { ...options.services, catalogKeys: options.catalogKeys }, options.logger);
   return {
     async start() {

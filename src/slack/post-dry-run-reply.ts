@@ -1,17 +1,17 @@
-import type { FetchFunction, WebClient } from '@slack/web-api';
-import { FlightdeckError } from '../errors/flightdeck-error.js';
+import type { WebClient } from '@slack/web-api';
 import { toUserText } from '../errors/user-text.js';
 import type { DryRunReplier } from '../queue/dry-run/dry-run-replier.js';
 import { toSlackError } from './slack-notifier.js';
 import { renderDryRun } from './views/render-dry-run.js';
+import type { RespondTo } from './respond-to.js';
 
 /**
  * Answers a dry run so only the person who asked sees it. A command's answer goes through its response URL
  * (no scope needed, valid 30 minutes and 5 posts, which a dry run's one answer fits); a modal submission has
  * none, so its answer is `chat.postEphemeral` in the channel `/deploy` was typed in (chat:write, the bot in
- * that channel, as for the run message itself). `fetch` is the outbound transport (proxies honoured).
+ * that channel, as for the run message itself).
  */
-export function createDryRunReplier(client: Pick<WebClient, 'chat'>, fetch: FetchFunction = globalThis.fetch): DryRunReplier {
+export function createDryRunReplier(client: Pick<WebClient, 'chat'>, respondTo: RespondTo): DryRunReplier {
   return {
     async reply(to, outcome) {
       const content = 'plan' in outcome
@@ -25,10 +25,7 @@ export function createDryRunReplier(client: Pick<WebClient, 'chat'>, fetch: Fetc
         }
         return;
       }
-      const res = await fetch(to.responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', ...content }) });
-      if (!res.ok) {
-        throw new FlightdeckError('slack-rejected', `Slack refused the dry run's answer at its response URL (HTTP ${res.status}: ${(await res.text()).slice(0, 200)}).`);
-      }
+      await respondTo(to.responseUrl)({ response_type: 'ephemeral', ...content });
     },
   };
 }

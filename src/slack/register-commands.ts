@@ -6,6 +6,7 @@ import { toUserText } from '../errors/user-text.js';
 import type { Logger } from '../observability/create-logger.js';
 import { buildRequestedModal } from './build-requested-modal.js';
 import { toSlackError } from './slack-notifier.js';
+import type { RespondTo } from './respond-to.js';
 
 /**
  * Wires each command definition to Bolt. The handler only reads and writes Redis, then the reply goes out
@@ -21,9 +22,10 @@ export function registerCommands(
   commands: readonly CommandDefinition<unknown>[],
   services: CommandServices,
   logger: Logger,
+  respondTo: RespondTo,
 ): void {
   for (const definition of commands) {
-    app.command(definition.name, async ({ command, ack, client, respond }) => {
+    app.command(definition.name, async ({ command, ack, client }) => {
       const log = logger.child({ command: definition.name, user: command.user_id, channel: command.channel_id });
       try {
         const request = definition.parse(command.text ?? '');
@@ -38,7 +40,7 @@ export function registerCommands(
             log.warn({ err }, 'modal could not be opened');
             // Already acked: a failure here must not reach the catch below, which would ack a second time.
             const reason = toUserText(toSlackError(err, 'views.open'), randomUUID().slice(0, 8));
-            await respond({ response_type: 'ephemeral', text: `${reason}\n${reply.text}` }).catch(
+            await respondTo(command.response_url)({ response_type: 'ephemeral', text: `${reason}\n${reply.text}` }).catch(
               (respondErr: unknown) => log.error({ err: respondErr }, 'could not tell the person the modal failed'),
             );
           }

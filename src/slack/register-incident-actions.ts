@@ -8,6 +8,7 @@ import type { RunEngine } from '../queue/engine/run-engine.js';
 import { INCIDENT_ACK_ACTION, INCIDENT_HOLD_ACTION, INCIDENT_ROLLBACK_ACTION } from './slack-incident-notifier.js';
 import { mentionOf } from '../format/mention-of.js';
 import { startRollback } from '../use-cases/start-rollback.js';
+import type { Respond, RespondTo } from './respond-to.js';
 
 /** What the on-call DM's buttons do. */
 export interface IncidentActions {
@@ -34,9 +35,10 @@ function parseValue(value: string | undefined): { runId: string; guardId: string
  * decision (`rollback.hold`), and acknowledges the page, leaving the DM's buttons in place; its other button is
  * the run's own Rollback, whose confirm dialog says what cannot be undone.
  */
-export function registerIncidentActions(app: App, actions: IncidentActions, services: CommandServices, logger: Logger): void {
-  app.action<BlockButtonAction>({ type: 'block_actions', action_id: INCIDENT_ROLLBACK_ACTION }, async ({ action, body, ack, respond }) => {
+export function registerIncidentActions(app: App, actions: IncidentActions, services: CommandServices, logger: Logger, respondTo: RespondTo): void {
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: INCIDENT_ROLLBACK_ACTION }, async ({ action, body, ack }) => {
     await ack();
+    const respond = respondTo(body.response_url);
     const log = logger.child({ action: action.action_id, user: body.user.id });
     try {
       const { runId, guardId } = parseValue(action.value);
@@ -54,8 +56,9 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
       await refuse(err, log, respond);
     }
   });
-  app.action<BlockButtonAction>({ type: 'block_actions', action_id: INCIDENT_ACK_ACTION }, async ({ action, body, ack, respond }) => {
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: INCIDENT_ACK_ACTION }, async ({ action, body, ack }) => {
     await ack();
+    const respond = respondTo(body.response_url);
     const log = logger.child({ action: action.action_id, user: body.user.id });
     try {
       const { runId, guardId } = parseValue(action.value);
@@ -68,8 +71,9 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
       await refuse(err, log, respond);
     }
   });
-  app.action<BlockButtonAction>({ type: 'block_actions', action_id: INCIDENT_HOLD_ACTION }, async ({ action, body, ack, respond }) => {
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: INCIDENT_HOLD_ACTION }, async ({ action, body, ack }) => {
     await ack();
+    const respond = respondTo(body.response_url);
     const log = logger.child({ action: action.action_id, user: body.user.id });
     try {
       const { runId, guardId } = parseValue(action.value);
@@ -85,7 +89,7 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
   });
 }
 
-async function refuse(err: unknown, log: Logger, respond: (message: { response_type: 'ephemeral'; replace_original: boolean; text: string }) => Promise<unknown>): Promise<void> {
+async function refuse(err: unknown, log: Logger, respond: Respond): Promise<void> {
   const reference = randomUUID().slice(0, 8);
   if (isFlightdeckError(err)) log.info({ code: err.code }, 'incident action refused');
   else log.error({ err, reference }, 'incident action failed');

@@ -12,6 +12,7 @@ import { findRunToUndo } from '../use-cases/find-run-to-undo.js';
 import { rollbackIntentSchema, type RollbackIntent } from '../use-cases/rollback-intent.js';
 import { startRollback } from '../use-cases/start-rollback.js';
 import { toSlackError } from './slack-notifier.js';
+import type { RespondTo } from './respond-to.js';
 import { ROLLBACK_CONFIRM_CALLBACK, rollbackConfirmView, rollbackNoticeView } from './rollback-confirm-view.js';
 
 /** The Rollback button on every run message; its value is the run id. */
@@ -65,8 +66,8 @@ async function confirmRollback(services: CommandServices, intent: RollbackIntent
  * be rolled back, then opens the dialog; only its submission starts the
  * rollback run (Redis and queues only, inside the ack window). Refusals go to the clicker alone.
  */
-export function registerRollbackActions(app: App, services: CommandServices, logger: Logger): void {
-  app.action<BlockButtonAction>({ type: 'block_actions', action_id: ROLLBACK_ACTION }, async ({ action, body, ack, respond, client }) => {
+export function registerRollbackActions(app: App, services: CommandServices, logger: Logger, respondTo: RespondTo): void {
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: ROLLBACK_ACTION }, async ({ action, body, ack, client }) => {
     await ack();
     const log = logger.child({ action: ROLLBACK_ACTION, user: body.user.id, run: action.value });
     try {
@@ -84,7 +85,7 @@ export function registerRollbackActions(app: App, services: CommandServices, log
       const reference = randomUUID().slice(0, 8);
       if (isFlightdeckError(err)) log.info({ code: err.code }, 'rollback refused');
       else log.error({ err, reference }, 'rollback button failed');
-      await respond({ response_type: 'ephemeral', replace_original: false, text: toUserText(err, reference) });
+      await respondTo(body.response_url)({ response_type: 'ephemeral', replace_original: false, text: toUserText(err, reference) });
     }
   });
 

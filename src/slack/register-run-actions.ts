@@ -9,6 +9,7 @@ import type { Logger } from '../observability/create-logger.js';
 import { performRunAction, runIdOf, type RunActionRequest } from './perform-run-action.js';
 import { APPROVE_ACTION_PREFIX, TICK_ACTION_PREFIX } from './views/item-buttons.js';
 import { RUN_ACTIONS } from './views/run-controls.js';
+import type { RespondTo } from './respond-to.js';
 
 /** A delivery is remembered this long: Slack's retries and impatient double clicks fall well inside. */
 const DELIVERY_TTL_SECONDS = 3600;
@@ -47,18 +48,16 @@ export function runActionClaim(body: unknown): ListenerClaim | undefined {
  * refusal for lack of a right is audited. A delivery Slack repeats (same `action_ts`, user and button)
  * has one effect: the first claims it, the repeats are acked and dropped.
  */
-export function registerRunActions(app: App, services: CommandServices, logger: Logger): void {
+export function registerRunActions(app: App, services: CommandServices, logger: Logger, respondTo: RespondTo): void {
   const listener = async ({
     action,
     body,
     ack,
-    respond,
     context,
   }: {
     action: BlockButtonAction['actions'][number];
     body: BlockButtonAction;
     ack: () => Promise<void>;
-    respond: (message: RespondArguments) => Promise<unknown>;
     context: Record<string, unknown>;
   }) => {
     const request: RunActionRequest = {
@@ -87,7 +86,7 @@ export function registerRunActions(app: App, services: CommandServices, logger: 
       reply = { response_type: 'ephemeral', replace_original: false, text: toUserText(err, reference) };
     }
     await ack();
-    if (reply) await respond(reply).catch((err: unknown) => log.warn({ err }, 'could not answer the click'));
+    if (reply) await respondTo(body.response_url)(reply).catch((err: unknown) => log.warn({ err }, 'could not answer the click'));
   };
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: ITEM_ACTION }, listener);
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: CONTROL_ACTION }, listener);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '../../src/config/load-env.js';
 import type { ProxySettings } from '../../src/config/proxy-settings.js';
 import { createClusterAccess } from '../../src/k8s/create-cluster-access.js';
-import { createProxyFetch } from '../../src/net/create-outbound-transport.js';
+import { createOutboundTransport, createProxyFetch } from '../../src/net/create-outbound-transport.js';
 import { createPagerDutyClient } from '../../src/pagerduty/create-pagerduty-client.js';
 import { createPrometheusProbe } from '../../src/probes/prometheus-probe.js';
 import { prometheusProbeSchema } from '../../src/probes/probe-types.js';
@@ -87,6 +87,16 @@ describe('the Slack Web API client', () => {
     const direct = createSlackClient({ token: slack.token, apiUrl: slack.apiUrl, fetch: send });
     expect(await tunnelledDuring(() => direct.chat.postMessage({ channel: 'C0DEPLOY', text: 'direct' }))).toEqual([]);
     expect(slack.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
+  });
+
+  it("sends a response URL's answer (postJson) the same way", async () => {
+    const transport = createOutboundTransport(settings);
+    const url = slack.responseUrl({ channelId: 'C0DEPLOY', userId: 'U0ALICE' });
+    const port = portOf(slack.url);
+    expect(await tunnelledDuring(async () => expect(await transport.postJson(viaName(url), { text: 'via the proxy' })).toEqual({ status: 200, text: expect.any(String) }))).toEqual([`localhost:${port}`]);
+    expect(await tunnelledDuring(() => transport.postJson(url, { text: 'direct' }))).toEqual([]);
+    expect(slack.responses.filter((r) => r.url.endsWith(new URL(url).pathname)).map((r) => r.body.text)).toEqual(['via the proxy', 'direct']);
+    await transport.dispatcher?.destroy();
   });
 });
 
