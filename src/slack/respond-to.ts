@@ -9,10 +9,10 @@ export type Respond = (message: RespondArguments) => Promise<void>;
 export type RespondTo = (responseUrl: string | undefined) => Respond;
 
 /**
- * Bolt's own `respond` sends through the WHATWG `fetch`, which costs the web process more than the ack it follows;
- * this one sends through the outbound transport's `postJson` (same proxies, same connections). Slack answers a
- * refused post with a status and a word (`expired_url`, `used_url`): a 5xx or 429 is worth a retry, anything else
- * is not.
+ * Bolt's own `respond` sends through the WHATWG `fetch`, where a web process answering refused clicks spent a sixth
+ * of its busy time (BENCHMARKS.md, section 5); this one sends through the outbound transport's `postJson` (same
+ * proxies, same connections). Slack answers a refused post with a status and a word (`expired_url`, `used_url`):
+ * a 5xx or 429 is worth a retry, anything else is not.
  */
 export function createRespondTo(postJson: PostJson): RespondTo {
   return (responseUrl) => async (message) => {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_PROXIES } from '../../src/config/proxy-settings.js';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { createOutboundTransport } from '../../src/net/create-outbound-transport.js';
 import { createRespondTo } from '../../src/slack/respond-to.js';
@@ -12,7 +13,7 @@ import { freePorts } from '../support/free-port.js';
 let slack: SlackEmulator;
 let unavailable: Server;
 let unavailableUrl: string;
-const respondTo = createRespondTo(createOutboundTransport({}).postJson);
+const respondTo = createRespondTo(createOutboundTransport(NO_PROXIES).postJson);
 
 beforeAll(async () => {
   slack = await startSlackEmulator({ channels: ['C0DEPLOY'] });
