@@ -51,11 +51,14 @@ class ProxyRoutingDispatcher extends Dispatcher {
   }
 }
 
-/** What a JSON POST got back: the status and the body as text. */
+/** What a JSON POST got back: the status and the start of the body as text (at most POSTED_TEXT_MAX_BYTES). */
 export interface PostedJson {
   status: number;
   text: string;
 }
+
+/** Enough for any word Slack answers a response URL with; a peer that sends more (a proxy's error page) is cut off. */
+export const POSTED_TEXT_MAX_BYTES = 4096;
 
 /** POSTs `value` as JSON to `url`. Rejects only when no answer came (refused connection, reset, timeout). */
 export type PostJson = (url: string, value: unknown) => Promise<PostedJson>;
@@ -87,8 +90,23 @@ function postJsonVia(dispatcher: Dispatcher | undefined): PostJson {
       bodyTimeout: POST_TIMEOUT_MS,
       ...(dispatcher ? { dispatcher } : {}),
     });
-    return { status: res.statusCode, text: await res.body.text() };
+    return { status: res.statusCode, text: await startOf(res.body) };
   };
+}
+
+/** The body's first POSTED_TEXT_MAX_BYTES as text; the rest is not read (the connection is then closed). */
+async function startOf(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= POSTED_TEXT_MAX_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, POSTED_TEXT_MAX_BYTES).toString('utf8');
 }
 
 /**

@@ -6,6 +6,7 @@ import { RENDER_QUEUED_TTL_MS, RunEngine } from '../../src/queue/engine/run-engi
 import type { RunEvent } from '../../src/run/core/transition.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import { MESSAGE_LAG_BOUND_MS } from '../../src/queue/notify/process-render.js';
+import { runKeys } from '../../src/run/store/run-keys.js';
 import { waitUntil } from '../support/wait-until.js';
 import { CHANNEL, startRenderHarness, withoutSlackBlockIds, type RenderHarness } from './render-harness.js';
 
@@ -31,7 +32,8 @@ afterEach(async () => {
   await h.close();
 });
 
-const markKey = (runId: string) => `{${h.prefix}}:render-queued:${runId}`;
+const markKey = (runId: string) => runKeys(h.prefix).renderQueued(runId);
+const waitingKey = (runId: string) => runKeys(h.prefix).renderWaiting(runId);
 
 /** The ids of the run's render jobs still in the notify queue, in any state but finished. */
 async function renderJobsOf(runId: string): Promise<string[]> {
@@ -97,7 +99,7 @@ describe("a run's render-queued mark", () => {
     const { renders } = h.store;
     // The engine's job has read the run and sleeps for its turn in the channel's line (process-render.ts).
     await renders.releaseRenderMarks(created.id, renderJobId(started, started.seq, 'marked'), false);
-    await h.redis.set(`{${h.prefix}}:render-waiting:${created.id}`, 'render-in-line', 'PX', 60_000);
+    await h.redis.set(waitingKey(created.id), 'render-in-line', 'PX', 60_000);
     const later = await engine.apply(created.id, pause(0));
     expect(await renderJobsOf(created.id)).toEqual([renderJobId(started, started.seq, 'marked')]);
     const boundMs = 200;
@@ -111,7 +113,7 @@ describe("a run's render-queued mark", () => {
     expect(await renders.renderWanted(created.id, boundMs, { jobId: renderJobId(later, later.seq, 'marked'), ttlMs: RENDER_QUEUED_TTL_MS })).toBe(true);
     // One that goes ahead of the line stands for every change, however late.
     await renders.releaseRenderMarks(created.id, renderJobId(later, later.seq, 'marked'), false);
-    await h.redis.set(`{${h.prefix}}:render-waiting:${created.id}`, 'ahead:render-ahead', 'PX', 60_000);
+    await h.redis.set(waitingKey(created.id), 'ahead:render-ahead', 'PX', 60_000);
     expect(await renders.renderWanted(created.id, boundMs, { jobId: renderJobId(later, later.seq, 'marked'), ttlMs: RENDER_QUEUED_TTL_MS })).toBe(false);
   });
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_PROXIES } from '../../src/config/proxy-settings.js';
 import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
-import { createOutboundTransport } from '../../src/net/create-outbound-transport.js';
+import { createOutboundTransport, POSTED_TEXT_MAX_BYTES } from '../../src/net/create-outbound-transport.js';
 import { createRespondTo } from '../../src/slack/respond-to.js';
 import { startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { freePorts } from '../support/free-port.js';
@@ -13,13 +13,15 @@ import { freePorts } from '../support/free-port.js';
 let slack: SlackEmulator;
 let unavailable: Server;
 let unavailableUrl: string;
-const respondTo = createRespondTo(createOutboundTransport(NO_PROXIES).postJson);
+const { postJson } = createOutboundTransport(NO_PROXIES);
+const respondTo = createRespondTo(postJson);
 
 beforeAll(async () => {
   slack = await startSlackEmulator({ channels: ['C0DEPLOY'] });
   unavailable = createServer((req, res) => {
     req.resume();
-    res.writeHead(503, { 'content-type': 'text/plain' }).end('service_unavailable');
+    // As a proxy's error page might: far longer than any answer Slack gives.
+    res.writeHead(503, { 'content-type': 'text/plain' }).end(`service_unavailable ${'x'.repeat(1024 * 1024)}`);
   });
   await new Promise<void>((resolve) => unavailable.listen(0, '127.0.0.1', resolve));
   unavailableUrl = `http://127.0.0.1:${(unavailable.address() as AddressInfo).port}/response/x`;
@@ -58,6 +60,13 @@ describe('respondTo', () => {
     expect(err.code).toBe('slack-failed');
     expect(err.message).toContain('HTTP 503: service_unavailable');
     expect(err.retryable).toBe(true);
+  });
+
+  it('reads no more of an answer than its start', async () => {
+    const posted = await postJson(unavailableUrl, { text: 'hello' });
+    expect(posted.status).toBe(503);
+    expect(posted.text).toHaveLength(POSTED_TEXT_MAX_BYTES);
+    expect(posted.text.startsWith('service_unavailable x')).toBe(true);
   });
 
   it('says an answer that could not be sent is worth a retry', async () => {
