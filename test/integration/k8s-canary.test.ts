@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { type ClusterClient, createClusterAccess } from '../../src/k8s/create-cluster-access.js';
 import { ensureCanary } from '../../src/k8s/ensure-canary.js';
 import { scaleDeployment } from '../../src/k8s/scale-deployment.js';
 import { setRouteWeights } from '../../src/k8s/set-route-weights.js';
 import { waitForRollout } from '../../src/k8s/wait-for-rollout.js';
 import { type KubernetesEmulator, startKubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { caughtFlightdeckError } from '../support/caught-flightdeck-error.js';
 
 const ref = { namespace: 'prod', deployment: 'web', container: 'web' };
 const route = { namespace: 'prod', route: 'web', stableService: 'web', canaryService: 'web-canary' };
@@ -46,12 +46,6 @@ afterEach(async () => {
 const soon = () => ({ deadline: Date.now() + 15_000, now: Date.now });
 const weights = () => emu.get('httproutes', 'prod', 'web')?.spec.rules.map((r: { backendRefs: Array<{ name: string; weight?: number }> }) => r.backendRefs.map((b) => `${b.name}=${b.weight ?? '-'}`));
 
-async function caught(p: Promise<unknown>): Promise<FlightdeckError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(FlightdeckError);
-  return err as FlightdeckError;
-}
-
 describe('ensureCanary and scaleDeployment', () => {
   it('creates web-canary from the stable template with the new image and its own track label and selector', async () => {
     const result = await ensureCanary(client, ref, 'reg/web:2.0.0');
@@ -76,7 +70,7 @@ describe('ensureCanary and scaleDeployment', () => {
   });
 
   it('a container that does not exist is k8s-invalid, and nothing is created', async () => {
-    const err = await caught(ensureCanary(client, { ...ref, container: 'nope' }, 'reg/web:2'));
+    const err = await caughtFlightdeckError(ensureCanary(client, { ...ref, container: 'nope' }, 'reg/web:2'));
     expect(err.code).toBe('k8s-invalid');
     expect(err.message).toMatch(/no container "nope"; its containers are: web/);
     expect(emu.get('deployments', 'prod', 'web-canary')).toBeUndefined();
@@ -88,7 +82,7 @@ describe('ensureCanary and scaleDeployment', () => {
     await expect(scaleDeployment(client, { namespace: 'prod', deployment: 'web-canary' }, 0)).resolves.toEqual({ changed: false });
     await waitForRollout(client, { namespace: 'prod', deployment: 'web-canary' }, soon());
     expect(emu.list('pods', 'prod').filter((p) => p.metadata.labels.track === 'canary')).toHaveLength(0);
-    expect((await caught(scaleDeployment(client, { namespace: 'prod', deployment: 'web-canary' }, -1))).code).toBe('k8s-invalid');
+    expect((await caughtFlightdeckError(scaleDeployment(client, { namespace: 'prod', deployment: 'web-canary' }, -1))).code).toBe('k8s-invalid');
   });
 });
 
@@ -115,7 +109,7 @@ describe('setRouteWeights', () => {
 
   it('a 409 is k8s-conflict for the caller to retry; the retry applies the weights', async () => {
     emu.failNext(1, 409, { method: 'PATCH', pathIncludes: '/httproutes/' });
-    const err = await caught(setRouteWeights(client, route, 50));
+    const err = await caughtFlightdeckError(setRouteWeights(client, route, 50));
     expect(err.code).toBe('k8s-conflict');
     expect(err.retryable).toBe(true);
     expect(weights()).toEqual([['web=-'], ['admin=-']]);
@@ -124,11 +118,11 @@ describe('setRouteWeights', () => {
   });
 
   it('rejects a bad percentage and a route without the stable Service, naming what it found', async () => {
-    expect((await caught(setRouteWeights(client, route, 101))).message).toMatch(/whole percentage from 0 to 100/);
-    const err = await caught(setRouteWeights(client, { ...route, stableService: 'api', canaryService: 'api-canary' }, 5));
+    expect((await caughtFlightdeckError(setRouteWeights(client, route, 101))).message).toMatch(/whole percentage from 0 to 100/);
+    const err = await caughtFlightdeckError(setRouteWeights(client, { ...route, stableService: 'api', canaryService: 'api-canary' }, 5));
     expect(err.code).toBe('k8s-invalid');
     expect(err.message).toBe('httproute prod/web has no rule routing to Service "api"; its backends are: web, admin');
-    expect((await caught(setRouteWeights(client, { ...route, route: 'nope' }, 5))).code).toBe('k8s-not-found');
+    expect((await caughtFlightdeckError(setRouteWeights(client, { ...route, route: 'nope' }, 5))).code).toBe('k8s-not-found');
     expect(emu.requests.filter((r) => r.method === 'PATCH')).toHaveLength(0);
   });
 

@@ -3,13 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { createClusterAccess } from '../../src/k8s/create-cluster-access.js';
 import { readDeploymentSnapshot } from '../../src/k8s/read-deployment-snapshot.js';
 import { type KubernetesEmulator, startKubernetesEmulator } from '../../sandbox/kubernetes/index.js';
 import { WORKER_ACCOUNT, loadChartRbac } from '../../sandbox/kubernetes/load-chart-rbac.js';
 import { JANE_CLIENT_CERT, JANE_CLIENT_KEY, STRANGER_CLIENT_CERT, STRANGER_CLIENT_KEY } from '../../sandbox/kubernetes/tls-fixture.js';
 import { writeKubeconfig } from '../../sandbox/kubernetes/write-kubeconfig.js';
+import { caughtFlightdeckError } from '../support/caught-flightdeck-error.js';
 
 /*
  * The credential forms docs/operations.md supports, each through flightdeck's own cluster client: a static
@@ -46,20 +46,11 @@ function kubeconfigWith(name: string, user: { token?: string; clientCertPem?: st
 const payments = { namespace: 'payments', deployment: 'ledger', container: 'ledger' };
 const shop = { namespace: 'shop', deployment: 'api', container: 'api' };
 
-async function refusal(promise: Promise<unknown>): Promise<FlightdeckError> {
-  return promise.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (err: unknown) => err as FlightdeckError,
-  );
-}
-
 describe('cluster credential forms', () => {
   it('a static ServiceAccount token (kubectl create token) acts as that account, under its Role', async () => {
     const client = createClusterAccess({ kubeconfigPath: kubeconfigWith('token', { token: emu.serviceAccountToken(WORKER_ACCOUNT.namespace, WORKER_ACCOUNT.name) }) }).forContext('token');
     expect((await readDeploymentSnapshot(client, shop)).image).toBe('reg/api:1');
-    const err = await refusal(readDeploymentSnapshot(client, payments));
+    const err = await caughtFlightdeckError(readDeploymentSnapshot(client, payments));
     expect(err.code).toBe('k8s-forbidden');
     expect(err.message).toContain(`User "system:serviceaccount:${WORKER_ACCOUNT.namespace}:${WORKER_ACCOUNT.name}" cannot get resource "deployments"`);
   });
@@ -67,7 +58,7 @@ describe('cluster credential forms', () => {
   it('a client certificate acts as its CN with its O groups: allowed where a group is bound, refused by name elsewhere', async () => {
     const client = createClusterAccess({ kubeconfigPath: kubeconfigWith('cert', { clientCertPem: JANE_CLIENT_CERT, clientKeyPem: JANE_CLIENT_KEY }) }).forContext('cert');
     expect((await readDeploymentSnapshot(client, payments)).image).toBe('reg/ledger:1');
-    const err = await refusal(readDeploymentSnapshot(client, shop));
+    const err = await caughtFlightdeckError(readDeploymentSnapshot(client, shop));
     expect(err.code).toBe('k8s-forbidden');
     expect(err.message).toContain('User "jane" cannot get resource "deployments" in API group "apps" in the namespace "shop"');
     const seen = emu.requests.filter((r) => r.user === 'jane').length;
@@ -77,7 +68,7 @@ describe('cluster credential forms', () => {
   it('a certificate no trusted CA signed ends the TLS handshake, as kube-apiserver does: no request is served', async () => {
     const client = createClusterAccess({ kubeconfigPath: kubeconfigWith('stranger', { clientCertPem: STRANGER_CLIENT_CERT, clientKeyPem: STRANGER_CLIENT_KEY }) }).forContext('stranger');
     const before = emu.requests.length;
-    const err = await refusal(readDeploymentSnapshot(client, payments));
+    const err = await caughtFlightdeckError(readDeploymentSnapshot(client, payments));
     expect(err.code).toBe('k8s-unavailable');
     expect(err.message).toBe('Kubernetes API unreachable during get deployment payments/ledger: ECONNRESET');
     expect(emu.requests.length).toBe(before);
@@ -111,7 +102,7 @@ describe('cluster credential forms', () => {
     // A certificate no trusted CA signed: the next request opens a connection with it, and the handshake fails.
     await rotate(STRANGER_CLIENT_CERT, STRANGER_CLIENT_KEY);
     const served = emu.requests.length;
-    expect((await refusal(readDeploymentSnapshot(client, payments))).code).toBe('k8s-unavailable');
+    expect((await caughtFlightdeckError(readDeploymentSnapshot(client, payments))).code).toBe('k8s-unavailable');
     expect(emu.requests.length).toBe(served);
     await rotate(JANE_CLIENT_CERT, JANE_CLIENT_KEY);
     expect((await readDeploymentSnapshot(client, payments)).image).toBe('reg/ledger:1');

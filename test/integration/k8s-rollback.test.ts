@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { type ClusterClient, createClusterAccess } from '../../src/k8s/create-cluster-access.js';
 import { listRevisions } from '../../src/k8s/list-revisions.js';
 import { readDeploymentSnapshot } from '../../src/k8s/read-deployment-snapshot.js';
@@ -10,6 +9,7 @@ import { rollbackDeployment } from '../../src/k8s/rollback-deployment.js';
 import { setImage } from '../../src/k8s/set-image.js';
 import { waitForRollout } from '../../src/k8s/wait-for-rollout.js';
 import { type KubernetesEmulator, startKubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { caughtFlightdeckError } from '../support/caught-flightdeck-error.js';
 
 const ref = { namespace: 'prod', deployment: 'web', container: 'web' };
 let emu: KubernetesEmulator;
@@ -34,12 +34,6 @@ const soon = () => ({ deadline: Date.now() + 15_000, now: Date.now });
 async function deploy(version: string): Promise<void> {
   await setImage(client, ref, `reg/web:${version}`, `deploy ${version} by alice`);
   await waitForRollout(client, ref, soon());
-}
-
-async function caught(p: Promise<unknown>): Promise<FlightdeckError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(FlightdeckError);
-  return err as FlightdeckError;
 }
 
 const imageNow = () => emu.getDeployment('prod', 'web').spec.template.spec.containers[0].image as string;
@@ -101,7 +95,7 @@ describe('rollbackDeployment', () => {
 
   it('names the revisions that exist when asked for one that does not, and changes nothing', async () => {
     await deploy('1.1.0');
-    const err = await caught(rollbackDeployment(client, ref, { revision: 9 }));
+    const err = await caughtFlightdeckError(rollbackDeployment(client, ref, { revision: 9 }));
     expect(err.code).toBe('k8s-not-found');
     expect(err.message).toBe('deployment prod/web has no revision 9; its revisions are: 1, 2');
     expect(emu.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
@@ -110,7 +104,7 @@ describe('rollbackDeployment', () => {
   it('refuses a paused Deployment like kubectl', async () => {
     await deploy('1.1.0');
     await client.apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: [{ op: 'add', path: '/spec/paused', value: true }] });
-    const err = await caught(rollbackDeployment(client, ref, { revision: 1 }));
+    const err = await caughtFlightdeckError(rollbackDeployment(client, ref, { revision: 1 }));
     expect(err.code).toBe('k8s-invalid');
     expect(err.message).toMatch(/paused/);
     expect(err.remedy).toMatch(/kubectl rollout resume/);
@@ -119,7 +113,7 @@ describe('rollbackDeployment', () => {
   it('a 409 on the patch is k8s-conflict (retryable); the re-run converges with one rollback', async () => {
     await deploy('1.1.0');
     emu.failNext(1, 409, { method: 'PATCH' });
-    const err = await caught(rollbackDeployment(client, ref, { revision: 1 }));
+    const err = await caughtFlightdeckError(rollbackDeployment(client, ref, { revision: 1 }));
     expect(err.code).toBe('k8s-conflict');
     expect(err.retryable).toBe(true);
     expect(imageNow()).toBe('reg/web:1.1.0');
@@ -136,7 +130,7 @@ describe('rollbackDeployment', () => {
     const rollback = rollbackDeployment(client, ref, { revision: 1 });
     while (!emu.requests.slice(seen).some((r) => r.path.endsWith('/replicasets'))) await new Promise((r) => setTimeout(r, 5));
     await client.apps.patchNamespacedDeployment({ name: 'web', namespace: 'prod', body: [{ op: 'add', path: '/metadata/labels/touched', value: 'yes' }] });
-    const err = await caught(rollback);
+    const err = await caughtFlightdeckError(rollback);
     expect(err.code).toBe('k8s-conflict');
   });
 });

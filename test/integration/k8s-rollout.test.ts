@@ -8,6 +8,7 @@ import { readDeploymentSnapshot } from '../../src/k8s/read-deployment-snapshot.j
 import { setImage } from '../../src/k8s/set-image.js';
 import { waitForRollout } from '../../src/k8s/wait-for-rollout.js';
 import { type KubernetesEmulator, startKubernetesEmulator } from '../../sandbox/kubernetes/index.js';
+import { caughtFlightdeckError } from '../support/caught-flightdeck-error.js';
 
 const ref = { namespace: 'prod', deployment: 'web', container: 'web' };
 let emu: KubernetesEmulator;
@@ -25,15 +26,6 @@ afterEach(async () => {
   await emu.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function caught(p: Promise<unknown>): Promise<FlightdeckError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FlightdeckError);
-  return err as FlightdeckError;
-}
 
 const watches = () => emu.requests.filter((r) => r.method === 'GET' && r.query.watch === 'true');
 const lists = () => emu.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/deployments') && r.query.watch === undefined);
@@ -91,11 +83,11 @@ describe('set-image and wait-rollout against the emulator', () => {
 
   it('a container that does not exist is k8s-invalid naming the real containers', async () => {
     emu.seedDeployment({ namespace: 'prod', name: 'web', container: 'app', image: 'reg/web:1.0.0' });
-    const err = await caught(setImage(client, ref, 'reg/web:2.0.0', 'run 1'));
+    const err = await caughtFlightdeckError(setImage(client, ref, 'reg/web:2.0.0', 'run 1'));
     expect(err.code).toBe('k8s-invalid');
     expect(err.message).toContain('"web"');
     expect(err.message).toContain('app');
-    expect((await caught(readDeploymentSnapshot(client, ref))).code).toBe('k8s-invalid');
+    expect((await caughtFlightdeckError(readDeploymentSnapshot(client, ref))).code).toBe('k8s-invalid');
   });
 
   it('still completes when the watch is dropped mid-rollout, resuming from the last resourceVersion', async () => {
@@ -144,7 +136,7 @@ describe('set-image and wait-rollout against the emulator', () => {
     emu.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:1.0.0', replicas: 1 });
     emu.neverReady('reg/web:stuck');
     await setImage(client, ref, 'reg/web:stuck', 'run 11');
-    const err = await caught(waitForRollout(client, ref, { deadline: Date.now() + 400, now: Date.now }));
+    const err = await caughtFlightdeckError(waitForRollout(client, ref, { deadline: Date.now() + 400, now: Date.now }));
     expect(err.code).toBe('rollout-timeout');
     expect(err.message).toContain('last status: Waiting for deployment "web" rollout to finish');
     expect(err.retryable).toBe(false);
@@ -160,7 +152,7 @@ describe('set-image and wait-rollout against the emulator', () => {
     await setImage(client, ref, 'reg/web:stuck', 'run 12');
     const ac = new AbortController();
     setTimeout(() => ac.abort(new FlightdeckError('rollout-timeout', 'run cancelled')), 200);
-    const err = await caught(waitForRollout(client, ref, { ...soon(), signal: ac.signal }));
+    const err = await caughtFlightdeckError(waitForRollout(client, ref, { ...soon(), signal: ac.signal }));
     expect(err.message).toBe('run cancelled');
   });
 });
@@ -172,7 +164,7 @@ describe('failure mapping against the emulator', () => {
     emu.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:1.0.0', replicas: 2, progressDeadlineSeconds: 2 });
     emu.neverReady('reg/web:broken');
     await setImage(client, ref, 'reg/web:broken', 'run 13');
-    const err = await caught(waitForRollout(client, ref, soon()));
+    const err = await caughtFlightdeckError(waitForRollout(client, ref, soon()));
     // Failed because the Deployment's own progress deadline passed, as the controller records it.
     const progressing = (emu.getDeployment('prod', 'web').status.conditions as Array<{ type: string; reason: string }>).find((c) => c.type === 'Progressing');
     expect(progressing?.reason).toBe('ProgressDeadlineExceeded');
@@ -190,7 +182,7 @@ describe('failure mapping against the emulator', () => {
   it('RBAC denial of patch is k8s-forbidden naming the verb, the resource and the API server message', async () => {
     emu.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:1.0.0' });
     emu.forbid({ verb: 'patch', resource: 'deployments', namespace: 'prod' });
-    const err = await caught(setImage(client, ref, 'reg/web:2.0.0', 'run 14'));
+    const err = await caughtFlightdeckError(setImage(client, ref, 'reg/web:2.0.0', 'run 14'));
     expect(err.code).toBe('k8s-forbidden');
     expect(err.message).toContain('patch deployment prod/web');
     expect(err.message).toContain('cannot patch resource "deployments" in API group "apps" in the namespace "prod"');
@@ -200,21 +192,21 @@ describe('failure mapping against the emulator', () => {
   it('a 500 is k8s-unavailable (retryable), a 409 k8s-conflict, a missing Deployment k8s-not-found', async () => {
     emu.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:1.0.0' });
     emu.failNext(1, 500, { method: 'GET' });
-    const unavailable = await caught(readDeploymentSnapshot(client, ref));
+    const unavailable = await caughtFlightdeckError(readDeploymentSnapshot(client, ref));
     expect(unavailable.code).toBe('k8s-unavailable');
     expect(unavailable.retryable).toBe(true);
     emu.failNext(1, 409, { method: 'PATCH' });
-    const conflict = await caught(setImage(client, ref, 'reg/web:2.0.0', 'run 15'));
+    const conflict = await caughtFlightdeckError(setImage(client, ref, 'reg/web:2.0.0', 'run 15'));
     expect(conflict).toMatchObject({ code: 'k8s-conflict', retryable: true });
-    const missing = await caught(readDeploymentSnapshot(client, { ...ref, deployment: 'nope' }));
+    const missing = await caughtFlightdeckError(readDeploymentSnapshot(client, { ...ref, deployment: 'nope' }));
     expect(missing.code).toBe('k8s-not-found');
-    expect((await caught(waitForRollout(client, { namespace: 'prod', deployment: 'nope' }, soon()))).code).toBe('k8s-not-found');
+    expect((await caughtFlightdeckError(waitForRollout(client, { namespace: 'prod', deployment: 'nope' }, soon()))).code).toBe('k8s-not-found');
   });
 
   it('a refused connection is k8s-unavailable', async () => {
     emu.seedDeployment({ namespace: 'prod', name: 'web', container: 'web', image: 'reg/web:1.0.0' });
     await emu.close();
-    const err = await caught(readDeploymentSnapshot(client, ref));
+    const err = await caughtFlightdeckError(readDeploymentSnapshot(client, ref));
     expect(err.code).toBe('k8s-unavailable');
     expect(err.message).toContain('ECONNREFUSED');
     emu = await startKubernetesEmulator();

@@ -2,11 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_PROXIES } from '../../src/config/proxy-settings.js';
-import { FlightdeckError } from '../../src/errors/flightdeck-error.js';
 import { createOutboundTransport, POSTED_TEXT_MAX_BYTES } from '../../src/net/create-outbound-transport.js';
 import { createRespondTo } from '../../src/slack/respond-to.js';
 import { startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { freePorts } from '../support/free-port.js';
+import { caughtFlightdeckError } from '../support/caught-flightdeck-error.js';
 
 /* A listener's answer through its response URL, on the wire to the Slack emulator, which refuses as Slack does. */
 
@@ -32,12 +32,6 @@ afterAll(async () => {
   await new Promise((resolve) => unavailable?.close(resolve));
 });
 
-async function refusal(send: Promise<void>): Promise<FlightdeckError> {
-  const err = await send.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(FlightdeckError);
-  return err as FlightdeckError;
-}
-
 describe('respondTo', () => {
   it('shows the answer to the person who clicked, as an ephemeral in the channel', async () => {
     const url = slack.responseUrl({ channelId: 'C0DEPLOY', userId: 'U0ALICE' });
@@ -48,7 +42,7 @@ describe('respondTo', () => {
   it("refuses for good, in Slack's word, once the URL's five answers are used", async () => {
     const url = slack.responseUrl({ channelId: 'C0DEPLOY', userId: 'U0ALICE' });
     for (let i = 0; i < 5; i += 1) await respondTo(url)({ text: `answer ${i}` });
-    const err = await refusal(respondTo(url)({ text: 'a sixth' }));
+    const err = await caughtFlightdeckError(respondTo(url)({ text: 'a sixth' }));
     expect(err.code).toBe('slack-rejected');
     expect(err.message).toContain('HTTP 404');
     expect(err.message).toContain('used_url');
@@ -56,7 +50,7 @@ describe('respondTo', () => {
   });
 
   it('says a 5xx is worth a retry', async () => {
-    const err = await refusal(respondTo(unavailableUrl)({ text: 'hello' }));
+    const err = await caughtFlightdeckError(respondTo(unavailableUrl)({ text: 'hello' }));
     expect(err.code).toBe('slack-failed');
     expect(err.message).toContain('HTTP 503: service_unavailable');
     expect(err.retryable).toBe(true);
@@ -71,14 +65,14 @@ describe('respondTo', () => {
 
   it('says an answer that could not be sent is worth a retry', async () => {
     const [port] = await freePorts(1);
-    const err = await refusal(respondTo(`http://127.0.0.1:${port}/response/x`)({ text: 'hello' }));
+    const err = await caughtFlightdeckError(respondTo(`http://127.0.0.1:${port}/response/x`)({ text: 'hello' }));
     expect(err.code).toBe('slack-failed');
     expect(err.message).toContain('could not be sent to its response URL');
   });
 
   it('refuses a request that came without a response URL, sending nothing', async () => {
     const before = slack.responses.length;
-    const err = await refusal(respondTo(undefined)({ text: 'hello' }));
+    const err = await caughtFlightdeckError(respondTo(undefined)({ text: 'hello' }));
     expect(err.code).toBe('slack-rejected');
     expect(slack.responses).toHaveLength(before);
   });
