@@ -2,9 +2,16 @@ import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Logger } from '../observability/create-logger.js';
 import type { Run } from '../run/core/run-schema.js';
 import type { RunStore } from '../run/store/run-store.js';
+import { createRecentClaims, type RecentClaims } from './recent-claims.js';
 
 /** How long a delivery is remembered: as long as a signed request is believed (five minutes either side of its timestamp), and longer than Slack's retries. */
 const REMEMBER_SECONDS = 600;
+
+/**
+ * How many won deliveries a process remembers itself (see RecentClaims): about 4 MB, and 100 s of deliveries at
+ * 200 a second, where a redelivery comes within seconds; older ones are asked of Redis.
+ */
+const RECENT_CLAIMS_MAX = 20_000;
 
 const ALREADY_HANDLED = 'This request reached flightdeck twice; it was handled the first time and not run again.';
 
@@ -41,12 +48,15 @@ export const LISTENER_CLAIM_CONTEXT = 'flightdeckListenerClaim';
  * delivery's claim is won, and handed to the listener in its context, so it need not ask Redis again.
  * A delivery `onlyReads` names (a `/deploy help`) is not claimed: answered again, it changes nothing, and Slack
  * redelivers one when the first answer did not reach it, so dropping it would leave the person with none.
+ * A delivery this process claimed itself (`recent`) is dropped without asking Redis: a delivery claim is never
+ * given back.
  */
 export function dropRedeliveries(
   store: Pick<RunStore, 'claimOnce' | 'claimInOrder'>,
   logger: Logger,
   listenerClaim: (body: unknown) => ListenerClaim | undefined = () => undefined,
   onlyReads: (body: unknown) => boolean = () => false,
+  recent: RecentClaims = createRecentClaims({ ttlMs: REMEMBER_SECONDS * 1000, maxKeys: RECENT_CLAIMS_MAX }),
 ): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const body = args.body as { trigger_id?: unknown };
@@ -54,13 +64,16 @@ export function dropRedeliveries(
     const triggerId = typeof body.trigger_id === 'string' && body.trigger_id !== '' ? body.trigger_id : undefined;
     if (ack && triggerId && !onlyReads(args.body)) {
       const delivery = { key: `delivery:${triggerId}`, ttlSeconds: REMEMBER_SECONDS };
-      const next = listenerClaim(args.body);
-      const { claimed, read } = next ? await store.claimInOrder([delivery, next], next.thenRead) : { claimed: Number(await store.claimOnce(delivery.key, delivery.ttlSeconds)), read: undefined };
-      if (claimed === 0) {
+      const drop = async () => {
         logger.info({ triggerId }, 'dropped a repeated Slack delivery');
         await ack('command' in args ? { response_type: 'ephemeral', text: ALREADY_HANDLED } : undefined);
-        return;
-      }
+      };
+      if (recent.has(delivery.key)) return drop();
+      const askedAt = Date.now();
+      const next = listenerClaim(args.body);
+      const { claimed, read } = next ? await store.claimInOrder([delivery, next], next.thenRead) : { claimed: Number(await store.claimOnce(delivery.key, delivery.ttlSeconds)), read: undefined };
+      if (claimed === 0) return drop();
+      recent.add(delivery.key, askedAt);
       if (next) args.context[LISTENER_CLAIM_CONTEXT] = { key: next.key, won: claimed === 2, read } satisfies ClaimTaken;
     }
     await args.next();

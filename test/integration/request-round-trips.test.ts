@@ -96,18 +96,28 @@ afterAll(async () => {
 });
 
 describe('the web role’s Redis round trips', () => {
-  it('answers a /deploy that creates a run in 5 commands, and a first tick in 3', async () => {
+  it('answers a /deploy that creates a run in 5 commands, its redelivery in none, and a first tick in 3', async () => {
     const driver = new SlackDriver({ appUrl: `${webUrl}/slack/events`, signingSecret: SIGNING_SECRET, emulator: slack });
     let answer = '';
+    let delivered: { triggerId: string; responseUrl: string } | undefined;
     const deploy = await commandsOf(async () => {
       const response = await driver.slashCommand({ command: '/deploy', text: 'api v2.0.0 to production', userId: 'U0ALICE', channelId: CHANNEL });
       answer = JSON.stringify(response.json ?? response.body);
+      delivered = { triggerId: response.triggerId!, responseUrl: response.responseUrl! };
     });
     expect(answer).toMatch(/Run #\d+: deploying/);
     // Redelivery mark, the environment's declared freeze, the run id (taken only once the gate let the request
     // through: a /deploy the gate refuses changes nothing, not even the id counter), the run with its lock and audit (one
     // script), the render job (one BullMQ script).
     expect(deploy).toEqual(['set', 'get', 'incr', 'evalsha', 'evalsha']);
+    // The same delivery again, to the process that claimed it: dropped on what the process remembers, no command.
+    let again = '';
+    const redelivery = await commandsOf(async () => {
+      const response = await driver.slashCommand({ command: '/deploy', text: 'api v2.0.0 to production', userId: 'U0ALICE', channelId: CHANNEL, redelivers: delivered! });
+      again = JSON.stringify(response.json ?? response.body);
+    });
+    expect(again).toMatch(/handled the first time/);
+    expect(redelivery).toEqual([]);
 
     const posted = await slack.waitFor((state) => state.messages(CHANNEL)[0], 30_000, 'the run message the worker posts');
     const button = listButtons(posted.blocks ?? []).find((candidate) => candidate.actionId.startsWith('item.tick.'));

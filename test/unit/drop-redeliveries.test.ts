@@ -67,6 +67,23 @@ describe('dropRedeliveries with a run button’s click claim', () => {
     expect(seen).toEqual({ acked: 1, next: 0 });
   });
 
+  it('drops a delivery it claimed itself, delivered again, without asking Redis', async () => {
+    const { run, seen, calls } = clickArgs(new Set());
+    await run();
+    await run();
+    expect(calls).toHaveLength(1);
+    expect(seen).toEqual({ acked: 1, next: 1 });
+  });
+
+  it('asks Redis about a delivery another process claimed', async () => {
+    const taken = new Set<string>();
+    await clickArgs(taken).run();
+    const other = clickArgs(taken);
+    await other.run();
+    expect(other.calls).toEqual([['delivery:T1', 'click:1.2:U0BOB:item.tick.ci-green:7:ci-green', 'read 7']]);
+    expect(other.seen).toEqual({ acked: 1, next: 0 });
+  });
+
   it('claims only the delivery for a button that is not a run action', async () => {
     const { run, args, calls } = clickArgs(new Set());
     args.body.actions[0]!.action_id = 'rollback.open';
