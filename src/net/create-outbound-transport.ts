@@ -1,5 +1,6 @@
 import { Agent, Dispatcher, fetch as undiciFetch, ProxyAgent, request } from 'undici';
 import { proxyFor, type ProxySettings } from '../config/proxy-settings.js';
+import { readBodyUpTo } from './read-body-up-to.js';
 
 /**
  * An undici dispatcher that sends each request through the proxy {@link proxyFor} names for its origin, or
@@ -90,23 +91,9 @@ function postJsonVia(dispatcher: Dispatcher | undefined): PostJson {
       bodyTimeout: POST_TIMEOUT_MS,
       ...(dispatcher ? { dispatcher } : {}),
     });
-    return { status: res.statusCode, text: await startOf(res.body) };
+    // The rest of a longer answer is not read: the body is destroyed, which closes the connection.
+    return { status: res.statusCode, text: (await readBodyUpTo(res.body, POSTED_TEXT_MAX_BYTES)).text };
   };
-}
-
-/** The body's first POSTED_TEXT_MAX_BYTES as text; the rest is not read (the connection is then closed). */
-async function startOf(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= POSTED_TEXT_MAX_BYTES) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, POSTED_TEXT_MAX_BYTES).toString('utf8');
 }
 
 /**

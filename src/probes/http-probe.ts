@@ -1,4 +1,5 @@
 import type { ConnectToRule } from '../config/connect-to-rules.js';
+import { readBodyUpTo } from '../net/read-body-up-to.js';
 import { connectUrl } from './connect-url.js';
 import { measureWithDeadline, type Verdict } from './measure-with-deadline.js';
 import { moveCredentialsToHeader } from './move-credentials-to-header.js';
@@ -7,14 +8,16 @@ import type { HttpProbeSpec } from './probe-types.js';
 import { readJsonPath } from './read-json-path.js';
 import { redactUrl } from './redact-url.js';
 
-/** Bodies past this size are cut before matching; health endpoints answer in bytes, not megabytes. */
-const MAX_BODY_CHARS = 1_000_000;
+/** Bodies past this many bytes are cut before matching, the rest never read; health endpoints answer in bytes, not megabytes. */
+const MAX_BODY_BYTES = 1_000_000;
+const CUT = MAX_BODY_BYTES.toLocaleString('en-US');
 
 /**
  * Requests `spec.url` with Node's fetch (redirects followed), connecting where the first matching
  * `connectTo` rule says (PROBE_CONNECT_TO); messages still name the URL as written. The value is the HTTP status; the message
- * names the status and latency. `failed` when the status, latency, body or JSON path check does not
- * hold; `error` when there is no answer, it times out, or `jsonPath` is set and the body is not JSON.
+ * names the status and latency. Checks read the body's first MAX_BODY_BYTES only. `failed` when the status,
+ * latency, body or JSON path check does not hold; `error` when there is no answer, it times out, or `jsonPath`
+ * is set and the body is not JSON or is longer than MAX_BODY_BYTES.
  */
 export function createHttpProbe(connectTo: readonly ConnectToRule[]): ProbeProvider<HttpProbeSpec> {
   return {
@@ -25,7 +28,7 @@ export function createHttpProbe(connectTo: readonly ConnectToRule[]): ProbeProvi
       const started = ctx.now();
       const { url, headers } = moveCredentialsToHeader(connectUrl(spec.url, connectTo), spec.headers ?? {});
       const response = await fetch(url, { method: spec.method, headers, signal });
-      const body = (await response.text()).slice(0, MAX_BODY_CHARS);
+      const { text: body, truncated } = await readBodyUpTo(response.body, MAX_BODY_BYTES);
       const latencyMs = Math.max(0, Math.round(ctx.now() - started));
       const seen = `${target} answered ${response.status} in ${latencyMs} ms`;
       const fail = (why: string): Verdict => ({ outcome: 'failed', value: response.status, message: `${seen}; ${why}` });
@@ -33,8 +36,12 @@ export function createHttpProbe(connectTo: readonly ConnectToRule[]): ProbeProvi
       const expected = Array.isArray(spec.expectStatus) ? spec.expectStatus : [spec.expectStatus];
       if (!expected.includes(response.status)) return fail(`expected ${expected.join(' or ')}`);
       if (spec.maxLatencyMs !== undefined && latencyMs > spec.maxLatencyMs) return fail(`slower than the ${spec.maxLatencyMs} ms limit`);
-      if (spec.bodyContains !== undefined && !body.includes(spec.bodyContains)) return fail(`the body does not contain ${JSON.stringify(spec.bodyContains)}`);
+      if (spec.bodyContains !== undefined && !body.includes(spec.bodyContains)) {
+        return fail(`${truncated ? `the body's first ${CUT} bytes do` : 'the body does'} not contain ${JSON.stringify(spec.bodyContains)}`);
+      }
       if (spec.jsonPath !== undefined) {
+        // A cut document would read as "not JSON", which sends people looking for the wrong fault.
+        if (truncated) return { outcome: 'error', value: response.status, message: `${seen}, but the body is longer than ${CUT} bytes, so ${spec.jsonPath} cannot be read` };
         let document: unknown;
         try {
           document = JSON.parse(body);

@@ -1,9 +1,16 @@
+import { readBodyUpTo } from '../net/read-body-up-to.js';
 import { measureWithDeadline, type Verdict } from './measure-with-deadline.js';
 import type { ProbeProvider } from './probe-provider.js';
 import type { PrometheusProbeSpec } from './probe-types.js';
 import { readPrometheusResult } from './read-prometheus-result.js';
 import { moveCredentialsToHeader } from './move-credentials-to-header.js';
 import { redactUrl } from './redact-url.js';
+
+/**
+ * Far more than a guard's instant query answers (a vector of thousands of series fits in a fraction of it). Past it
+ * nothing more is read: a cut JSON document cannot be read either, so the answer is an error.
+ */
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 /** The instant-query URL under a base URL that may carry a path prefix (`--web.route-prefix`). */
 export function instantQueryUrl(baseUrl: string, query: string): URL {
@@ -17,8 +24,8 @@ export function instantQueryUrl(baseUrl: string, query: string): URL {
  * Runs an instant query with GET `/api/v1/query` against `spec.url` or else `ctx.prometheusUrl`. The value
  * is the sample (the largest when several series match). `failed` when it is beyond the threshold
  * (`above`: greater than; `below`: less than); `inconclusive` for an empty vector or NaN; `error` when no
- * URL is known, Prometheus is unreachable or answers with an error (its errorType is quoted). `send` is the
- * fetch to use: createProxyFetch's when HTTPS_PROXY or HTTP_PROXY is set.
+ * URL is known, Prometheus is unreachable, answers with an error (its errorType is quoted) or answers more than
+ * MAX_ANSWER_BYTES (8 MiB). `send` is the fetch to use: createProxyFetch's when HTTPS_PROXY or HTTP_PROXY is set.
  */
 export function createPrometheusProbe(send: typeof fetch): ProbeProvider<PrometheusProbeSpec> {
   return {
@@ -32,7 +39,11 @@ export function createPrometheusProbe(send: typeof fetch): ProbeProvider<Prometh
       }
       const { url, headers } = moveCredentialsToHeader(instantQueryUrl(baseUrl, spec.query).toString(), { accept: 'application/json' });
       const response = await send(url, { headers, signal });
-      const result = readPrometheusResult(response.status, await response.text());
+      const answer = await readBodyUpTo(response.body, MAX_ANSWER_BYTES);
+      if (answer.truncated) {
+        return { outcome: 'error', message: `${target}: answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB (HTTP ${response.status}); narrow the query` };
+      }
+      const result = readPrometheusResult(response.status, answer.text);
       if (result.kind === 'invalid') return { outcome: 'error', message: `${target}: ${result.reason}` };
       if (result.kind === 'no-data') return { outcome: 'inconclusive', message: `${target}: ${result.reason}` };
       const note = result.note === undefined ? '' : ` (${result.note})`;

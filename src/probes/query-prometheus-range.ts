@@ -1,10 +1,17 @@
 import { z } from 'zod';
 import { FlightdeckError } from '../errors/flightdeck-error.js';
+import { type BodyStart, readBodyUpTo } from '../net/read-body-up-to.js';
 import { moveCredentialsToHeader } from './move-credentials-to-header.js';
 import { redactUrl } from './redact-url.js';
 
 /** Prometheus' cap on the points of one series in a range query. */
 const MAX_POINTS = 11_000;
+
+/**
+ * A series at the point cap is some 300 KiB of JSON, so about a hundred of them fit: more than a guard's query
+ * should match. Past it nothing more is read, and since a cut document cannot be read, the query fails.
+ */
+const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
 const envelopeSchema = z.discriminatedUnion('status', [
   z.object({
@@ -28,7 +35,7 @@ export function rangeStepMs(rangeMs: number, intervalMs: number): number {
  * as numbers).
  *
  * @throws FlightdeckError `prometheus-failed` with Prometheus' errorType and words when it refuses the query,
- *   or when it cannot be reached or answers something else than a matrix.
+ *   or when it cannot be reached, answers something else than a matrix or more than MAX_ANSWER_BYTES (32 MiB).
  */
 export async function queryPrometheusRange(
   send: typeof fetch,
@@ -45,13 +52,18 @@ export async function queryPrometheusRange(
   const what = `prometheus ${redactUrl(baseUrl)} range query ${query}`;
   const moved = moveCredentialsToHeader(url.toString(), { accept: 'application/json' });
   let status: number;
+  let answer: BodyStart;
   let json: unknown;
   try {
     const response = await send(moved.url, { headers: moved.headers, ...(signal ? { signal } : {}) });
     status = response.status;
-    json = await response.json();
+    answer = await readBodyUpTo(response.body, MAX_ANSWER_BYTES);
+    json = answer.truncated ? undefined : JSON.parse(answer.text);
   } catch (err) {
     throw new FlightdeckError('prometheus-failed', `${what}: ${(err as Error).message}`, { cause: err });
+  }
+  if (answer.truncated) {
+    throw new FlightdeckError('prometheus-failed', `${what}: answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB (HTTP ${status}); narrow the query or its range`);
   }
   const parsed = envelopeSchema.safeParse(json);
   if (!parsed.success) throw new FlightdeckError('prometheus-failed', `${what}: HTTP ${status} with a body that is not a range query's matrix`);

@@ -1,7 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkPrometheus } from '../../src/doctor/check-prometheus.js';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { BOT_SCOPES } from '../../src/slack/build-manifest.js';
 import { E2E_CHECKLIST } from '../e2e/fixtures.js';
@@ -11,6 +14,7 @@ import { startPagerDutyEmulator, type PagerDutyEmulator } from '../../sandbox/pa
 import { startPrometheusEmulator, type PrometheusEmulator } from '../../sandbox/prometheus/index.js';
 import { startSlackEmulator, type SlackEmulator } from '../../sandbox/slack/index.js';
 import { startOwnRedisCluster } from '../support/own-redis-cluster.js';
+import { serveEndlessly } from '../support/serve-endlessly.js';
 
 const WORKER = `system:serviceaccount:${WORKER_ACCOUNT.namespace}:${WORKER_ACCOUNT.name}`;
 
@@ -187,5 +191,43 @@ describe('flightdeck doctor against the emulators', () => {
     const { code, lines } = await doctor({ FLIGHTDECK_ROLE: 'worker', REDIS_URL: 'http://nope' });
     expect(code).toBe(1);
     expect(lines).toEqual([expect.stringMatching(/^FAILED {3}environment: SLACK_BOT_TOKEN: is not set .*REDIS_URL: /)]);
+  });
+});
+
+describe("doctor's Prometheus check against answers past 64 KiB", () => {
+  /** A vector(1) answer of exactly `bytes` bytes. */
+  const answerOfBytes = (bytes: number): string => {
+    const shape = (pad: string) => JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: { pad }, value: [1700000000, '1'] }] } });
+    return shape('x'.repeat(bytes - shape('').length));
+  };
+  /** One per request to `/endless`: settles when the server sees that client close the connection. */
+  const endless: Promise<void>[] = [];
+  const server = createServer((req, res) => {
+    const sized = /^\/bytes\/(\d+)\//.exec(req.url ?? '');
+    if (sized) return void res.writeHead(200, { 'content-type': 'application/json' }).end(answerOfBytes(Number(sized[1])));
+    endless.push(serveEndlessly(res, '{"status":"success","data":{"resultType":"vector","result":[', '{"metric":{},"value":[1700000000,"1"]},'.repeat(400)));
+  });
+  let base: string;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('takes an answer of exactly 64 KiB and fails one a byte longer as not an answer to vector(1)', async () => {
+    expect(await checkPrometheus('staging', `${base}/bytes/${64 * 1024}`, 5000)).toMatchObject({ status: 'ok' });
+    const past = await checkPrometheus('staging', `${base}/bytes/${64 * 1024 + 1}`, 5000);
+    expect(past).toMatchObject({ status: 'failed', detail: expect.stringContaining('answered HTTP 200, more than 64 KiB, which is no answer to vector(1)') });
+  });
+
+  it('fails an answer that never ends the same way, and lets the connection go', async () => {
+    endless.length = 0;
+    const result = await checkPrometheus('staging', `${base}/endless`, 5000);
+    expect(result).toMatchObject({ status: 'failed', detail: expect.stringContaining('more than 64 KiB') });
+    expect(endless).toHaveLength(1);
+    await endless[0]; // the server saw the check close its connection
   });
 });

@@ -6,11 +6,17 @@ import { createHttpProbe } from '../../src/probes/http-probe.js';
 import type { ProbeContext } from '../../src/probes/probe-provider.js';
 import { httpProbeSchema } from '../../src/probes/probe-types.js';
 import { freePort } from '../support/free-port.js';
+import { serveEndlessly } from '../support/serve-endlessly.js';
 
 const httpProbe = createHttpProbe([]);
 let server: Server;
 let base: string;
 const seen: { url: string | undefined; headers: Record<string, string | string[] | undefined> }[] = [];
+/** One per request to `/endless`: settles when the server sees that client close the connection. */
+const endless: Promise<void>[] = [];
+
+/** `bytes` bytes of two-byte characters (one `x` first when odd) ending in `END`. */
+const bodyOfBytes = (bytes: number): string => `${(bytes - 3) % 2 ? 'x' : ''}${'é'.repeat(Math.floor((bytes - 3) / 2))}END`;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -31,8 +37,13 @@ beforeAll(async () => {
         return void setTimeout(() => json(200, { status: 'ok' }), 300);
       case '/hang':
         return; // never answers
-      default:
+      case '/endless':
+        return void endless.push(serveEndlessly(res, 'status: ok\n', 'x'.repeat(16 * 1024)));
+      default: {
+        const sized = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
+        if (sized) return void res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(bodyOfBytes(Number(sized[1])));
         return json(404, { error: 'not found' });
+      }
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -80,6 +91,24 @@ describe('http probe', () => {
     seen.length = 0;
     await httpProbe.measure(probe({ url: `${base}/health`, method: 'HEAD', headers: { 'x-probe': 'flightdeck' } }), ctx());
     expect(seen.find((r) => r.url === '/health')?.headers['x-probe']).toBe('flightdeck');
+  });
+
+  it('reads an endless body only up to 1,000,000 bytes, matches on them and lets the connection go', async () => {
+    endless.length = 0;
+    const contains = await httpProbe.measure(probe({ url: `${base}/endless`, bodyContains: 'status: ok' }), ctx());
+    expect(contains).toMatchObject({ outcome: 'successful', value: 200 });
+    const json = await httpProbe.measure(probe({ url: `${base}/endless`, jsonPath: '$.status' }), ctx());
+    expect(json).toMatchObject({ outcome: 'error', message: expect.stringContaining('the body is longer than 1,000,000 bytes, so $.status cannot be read') });
+    expect(endless).toHaveLength(2);
+    await Promise.all(endless); // the server saw each probe close its connection
+  });
+
+  it('matches a body of exactly 1,000,000 bytes whole and cuts one byte longer, counting bytes, not characters', async () => {
+    expect(Buffer.byteLength(bodyOfBytes(1_000_001))).toBe(1_000_001);
+    const at = await httpProbe.measure(probe({ url: `${base}/bytes/1000000`, bodyContains: 'END' }), ctx());
+    expect(at.outcome, at.message).toBe('successful');
+    const past = await httpProbe.measure(probe({ url: `${base}/bytes/1000001`, bodyContains: 'END' }), ctx());
+    expect(past).toMatchObject({ outcome: 'failed', message: expect.stringContaining(`the body's first 1,000,000 bytes do not contain "END"`) });
   });
 
   it('is an error when the port refuses the connection', async () => {

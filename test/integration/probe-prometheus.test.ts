@@ -1,16 +1,42 @@
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProbeContext } from '../../src/probes/probe-provider.js';
 import { type PrometheusProbeSpec, prometheusProbeSchema } from '../../src/probes/probe-types.js';
 import { prometheusProbe } from '../../src/probes/prometheus-probe.js';
 import { type PrometheusEmulator, startPrometheusEmulator } from '../../sandbox/prometheus/index.js';
 import { freePort } from '../support/free-port.js';
+import { serveEndlessly } from '../support/serve-endlessly.js';
 
 const QUERY = 'sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))';
+const MIB = 1024 * 1024;
 let prom: PrometheusEmulator;
+/** Answers larger than the emulator gives: `/bytes/<n>` a vector of one series (0.2) in exactly n bytes, `/endless` one that never ends. */
+let big: Server;
+let bigUrl: string;
+/** One per request to `/endless`: settles when the server sees that client close the connection. */
+const endless: Promise<void>[] = [];
+
+const answerOfBytes = (bytes: number): string => {
+  const shape = (pad: string) => JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: { pad }, value: [1700000000, '0.2'] }] } });
+  return shape('x'.repeat(bytes - shape('').length));
+};
+
 beforeAll(async () => {
   prom = await startPrometheusEmulator();
+  big = createServer((req, res) => {
+    const sized = /^\/bytes\/(\d+)\//.exec(req.url ?? '');
+    if (sized) return void res.writeHead(200, { 'content-type': 'application/json' }).end(answerOfBytes(Number(sized[1])));
+    const series = JSON.stringify({ metric: { pod: 'web' }, value: [1700000000, '0.2'] });
+    endless.push(serveEndlessly(res, '{"status":"success","data":{"resultType":"vector","result":[', `${series},`.repeat(300)));
+  });
+  await new Promise<void>((resolve) => big.listen(0, '127.0.0.1', resolve));
+  bigUrl = `http://127.0.0.1:${(big.address() as AddressInfo).port}`;
 });
-afterAll(async () => prom.close());
+afterAll(async () => {
+  big.closeAllConnections();
+  await Promise.all([prom.close(), new Promise((resolve) => big.close(resolve))]);
+});
 beforeEach(() => prom.reset());
 
 function ctx(extra: Partial<ProbeContext> = {}): ProbeContext {
@@ -80,6 +106,21 @@ describe('prometheus probe', () => {
     expect(slow).toMatchObject({ outcome: 'error', message: expect.stringContaining('timed out after 100 ms') });
     const { prometheusUrl: _unused, ...withoutUrl } = ctx();
     expect(await prometheusProbe.measure(spec({ above: 0.05 }), withoutUrl)).toMatchObject({ outcome: 'error', message: expect.stringContaining('no Prometheus URL') });
+  });
+
+  it('reads an answer of exactly 8 MiB and gives an error for one a byte longer', async () => {
+    const at = await prometheusProbe.measure(spec({ above: 0.05, url: `${bigUrl}/bytes/${8 * MIB}` }), ctx());
+    expect(at).toMatchObject({ outcome: 'failed', value: 0.2 });
+    const past = await prometheusProbe.measure(spec({ above: 0.05, url: `${bigUrl}/bytes/${8 * MIB + 1}` }), ctx());
+    expect(past).toMatchObject({ outcome: 'error', message: expect.stringContaining('answered more than 8 MiB (HTTP 200); narrow the query') });
+  });
+
+  it('gives an error for an answer that never ends, and lets the connection go', async () => {
+    endless.length = 0;
+    const m = await prometheusProbe.measure(spec({ above: 0.05, url: `${bigUrl}/endless` }), ctx());
+    expect(m).toMatchObject({ outcome: 'error', message: expect.stringContaining('answered more than 8 MiB') });
+    expect(endless).toHaveLength(1);
+    await endless[0]; // the server saw the probe close its connection
   });
 
   it('keeps a path prefix in the base URL', async () => {
