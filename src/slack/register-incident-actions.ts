@@ -51,7 +51,7 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
         await actions.engine.apply(runId, { type: 'abort', actor: body.user.id, reason: `rollback from the on-call page for guard ${guardId}` });
       }
       log.info({ run: runId, guard: guardId }, 'rollback requested from the page');
-      await respond({ replace_original: true, text: `:rewind: Rollback of run #${runId} requested by ${mentionOf(body.user.id)}.` });
+      await answer(respond, log, { replace_original: true, text: `:rewind: Rollback of run #${runId} requested by ${mentionOf(body.user.id)}.` });
     } catch (err) {
       await refuse(err, log, respond);
     }
@@ -66,7 +66,7 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
       await actions.acknowledge(runId, guardId, body.user.id);
       log.info({ run: runId, guard: guardId }, 'page acknowledged');
       const stays = run?.state === 'succeeded' ? 'stays live until someone rolls it back' : 'stays paused until someone rolls back or resumes it';
-      await respond({ replace_original: false, text: `:eyes: Acknowledged by ${mentionOf(body.user.id)}. Run #${runId} ${stays}.` });
+      await answer(respond, log, { replace_original: false, text: `:eyes: Acknowledged by ${mentionOf(body.user.id)}. Run #${runId} ${stays}.` });
     } catch (err) {
       await refuse(err, log, respond);
     }
@@ -82,16 +82,24 @@ export function registerIncidentActions(app: App, actions: IncidentActions, serv
       await actions.acknowledge(runId, guardId, body.user.id);
       log.info({ run: runId, guard: guardId }, 'held run kept');
       // The DM keeps its buttons: holding now does not rule out rolling the image back later.
-      await respond({ replace_original: false, text: `:octagonal_sign: Run #${runId} is held by ${mentionOf(body.user.id)}: the image stays. "Roll back the image anyway" or /rollback still rolls it back; /deploy unlock lets deploys in again.` });
+      await answer(respond, log, { replace_original: false, text: `:octagonal_sign: Run #${runId} is held by ${mentionOf(body.user.id)}: the image stays. "Roll back the image anyway" or /rollback still rolls it back; /deploy unlock lets deploys in again.` });
     } catch (err) {
       await refuse(err, log, respond);
     }
   });
 }
 
+/**
+ * Sends the click's answer. Acked already, and the action done or refused by then: an answer that cannot be sent
+ * (the response URL expired, Slack down) is logged with the click's context, never taken for the action failing.
+ */
+async function answer(respond: Respond, log: Logger, message: Parameters<Respond>[0]): Promise<void> {
+  await respond(message).catch((err: unknown) => log.warn({ err }, 'could not answer the click'));
+}
+
 async function refuse(err: unknown, log: Logger, respond: Respond): Promise<void> {
   const reference = randomUUID().slice(0, 8);
   if (isFlightdeckError(err)) log.info({ code: err.code }, 'incident action refused');
   else log.error({ err, reference }, 'incident action failed');
-  await respond({ response_type: 'ephemeral', replace_original: false, text: toUserText(err, reference) });
+  await answer(respond, log, { response_type: 'ephemeral', replace_original: false, text: toUserText(err, reference) });
 }

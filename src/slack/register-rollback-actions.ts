@@ -85,7 +85,10 @@ export function registerRollbackActions(app: App, services: CommandServices, log
       const reference = randomUUID().slice(0, 8);
       if (isFlightdeckError(err)) log.info({ code: err.code }, 'rollback refused');
       else log.error({ err, reference }, 'rollback button failed');
-      await respondTo(body.response_url)({ response_type: 'ephemeral', replace_original: false, text: toUserText(err, reference) });
+      // Acked already: an answer that cannot be sent is logged here, with the click's context, not left to Bolt's error handler.
+      await respondTo(body.response_url)({ response_type: 'ephemeral', replace_original: false, text: toUserText(err, reference) }).catch((respondErr: unknown) =>
+        log.warn({ err: respondErr }, 'could not answer the click'),
+      );
     }
   });
 
