@@ -24,6 +24,7 @@ export type {
   MessageMetadata,
   RecordedCall,
   RecordedResponse,
+  ResponseFault,
   ResponseUrlContext,
   SlackEmulator,
   SlackEmulatorOptions,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { MessageStore } from './message-store.js';
 import { parseBlocks, isObject } from './validate-blocks.js';
-import type { RecordedResponse, ResponseUrlContext } from './slack-types.js';
+import type { RecordedResponse, ResponseFault, ResponseUrlContext } from './slack-types.js';
 
 const MAX_USES = 5;
 const LIFETIME_MS = 30 * 60 * 1000;
@@ -25,6 +25,7 @@ export interface ResponseUrlReply {
  */
 export class ResponseUrls {
   private readonly entries = new Map<string, Entry>();
+  private readonly faults: Array<{ remaining: number; fault: ResponseFault }> = [];
   readonly recorded: RecordedResponse[] = [];
 
   constructor(
@@ -40,19 +41,28 @@ export class ResponseUrls {
     return `${baseUrl}response/${id}`;
   }
 
+  /** Makes the next `count` POSTs to any response URL answer `fault` instead; none of them uses the URL up. */
+  failNext(count: number, fault: ResponseFault): void {
+    if (count > 0) this.faults.push({ remaining: count, fault });
+  }
+
   /** Handles a POST body for response URL `id`; records it whatever the outcome. */
   handle(id: string, url: string, rawBody: string): ResponseUrlReply {
-    let body: Record<string, unknown> = {};
-    let reply: ResponseUrlReply;
-    try {
-      const parsed: unknown = JSON.parse(rawBody);
-      body = isObject(parsed) ? parsed : {};
-      reply = isObject(parsed) ? this.apply(id, body) : fail(400, 'invalid_payload');
-    } catch {
-      reply = fail(400, 'invalid_payload');
-    }
+    const parsed = parseJson(rawBody);
+    const body = isObject(parsed) ? parsed : {};
+    // An injected fault stands in for whatever Slack would have answered, before it looks at the body.
+    const reply = this.takeFault() ?? (isObject(parsed) ? this.apply(id, body) : fail(400, 'invalid_payload'));
     this.recorded.push({ id, url, body, at: this.now(), status: reply.status });
     return reply;
+  }
+
+  private takeFault(): ResponseUrlReply | undefined {
+    const head = this.faults[0];
+    if (!head) return undefined;
+    head.remaining -= 1;
+    if (head.remaining <= 0) this.faults.shift();
+    const status = head.fault.status ?? 404;
+    return fail(status, head.fault.error ?? (status === 404 ? 'expired_url' : 'internal_error'));
   }
 
   private apply(id: string, body: Record<string, unknown>): ResponseUrlReply {
@@ -103,6 +113,15 @@ export class ResponseUrls {
       });
     }
     return ok();
+  }
+}
+
+/** The parsed body, or `undefined` when it is not JSON. */
+function parseJson(rawBody: string): unknown {
+  try {
+    return JSON.parse(rawBody);
+  } catch {
+    return undefined;
   }
 }
 

@@ -205,6 +205,19 @@ describe('emulator response URLs', () => {
     expect(await post(url, { text: 'late' })).toEqual({ status: 404, json: { ok: false, error: 'expired_url' } });
   });
 
+  it('refuses the next posts on demand, as Slack refuses an expired URL or is down, without spending a use', async () => {
+    const url = emulator.responseUrl({ channelId: 'C0DEPLOY', userId: 'U0ALICE' });
+    emulator.failNextResponse(1);
+    emulator.failNextResponse(1, { error: 'used_url' });
+    emulator.failNextResponse(1, { status: 503 });
+    expect(await post(url, { text: 'a' })).toEqual({ status: 404, json: { ok: false, error: 'expired_url' } });
+    expect(await post(url, { text: 'b' })).toEqual({ status: 404, json: { ok: false, error: 'used_url' } });
+    expect(await post(url, { text: 'c' })).toEqual({ status: 503, json: { ok: false, error: 'internal_error' } });
+    for (let i = 1; i <= 5; i += 1) expect((await post(url, { text: `n${i}` })).status).toBe(200);
+    expect(emulator.ephemerals.map((e) => e.text)).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
+    expect(emulator.responses.map((r) => [r.body.text, r.status])).toEqual([['a', 404], ['b', 404], ['c', 503], ['n1', 200], ['n2', 200], ['n3', 200], ['n4', 200], ['n5', 200]]);
+  });
+
   it('deletes the originating message on delete_original', async () => {
     const client = new webApi.WebClient(emulator.token, { slackApiUrl: emulator.apiUrl, retryConfig: { retries: 0 } });
     const { ts } = await client.chat.postMessage({ channel: 'C0DEPLOY', text: 'doomed' });

@@ -236,6 +236,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions = {}): Pr
       queue.push({ remaining: count, reply });
       faults.set(method, queue);
     },
+    failNextResponse: (count, fault = {}) => responseUrls.failNext(count, fault),
     holdNext: (method, count, ms) => {
       if (count > 0) holds.set(method, [...(holds.get(method) ?? []), { remaining: count, reply: { ms } }]);
     },

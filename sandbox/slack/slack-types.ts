@@ -90,6 +90,14 @@ export interface FaultReply {
   retryAfter?: number;
 }
 
+/** What an injected response-URL fault answers instead of applying the POST ({@link SlackEmulator.failNextResponse}). */
+export interface ResponseFault {
+  /** HTTP status; default 404, how Slack refuses a URL that expired, was used up or never existed. A 5xx is Slack down. */
+  status?: number;
+  /** The `error` of the JSON body (`expired_url`, `used_url`, `invalid_url`); default `expired_url` for 404, `internal_error` otherwise. */
+  error?: string;
+}
+
 /** Where a response URL came from, so replies to it land where Slack would put them. */
 export interface ResponseUrlContext {
   channelId?: string;
@@ -214,6 +222,11 @@ export interface SlackEmulator {
   readonly socketMode: SocketModeControl;
   /** Makes the next `count` calls of `method` answer with `reply` instead. */
   failNext(method: string, count: number, reply: FaultReply): void;
+  /**
+   * Makes the next `count` POSTs to any response URL answer `fault` instead (default 404 `expired_url`): nothing is
+   * posted, edited or deleted and no use of the URL is spent, but each is in {@link responses} with its status.
+   */
+  failNextResponse(count: number, fault?: ResponseFault): void;
   /**
    * Lets the next `count` calls of `method` that reach the method take effect (a message is posted, an edit
    * applied), then destroys the connection instead of answering: the caller sees a network error and cannot
