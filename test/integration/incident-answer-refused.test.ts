@@ -142,7 +142,8 @@ afterAll(async () => {
   await Promise.all([slack?.close(), k8s?.close(), prometheus?.close(), pagerduty?.close()]);
 });
 
-describe('a button whose answer Slack refuses', () => {
+// In order, whatever the suite's shuffle: each click acts on the run the one before left (paged, acknowledged, ended).
+describe('a button whose answer Slack refuses', { shuffle: false }, () => {
   let run: Run;
   let dm: { channel: string; ts: string; text: string };
 
