@@ -136,8 +136,11 @@ export function createRunRenderer(options: ProcessRenderOptions): RunRenderer {
     }
   };
 
-  /** Shows the run as read in its message; `shown` is the digest of what that sends (RunNotifier.shownDigest). */
-  const write = async ({ run, readAt }: RenderRead, shown: string, owner: string): Promise<void> => {
+  /**
+   * Shows the run as read in its message (`shown`: the digest of what that sends, RunNotifier.shownDigest); resolves
+   * to the seq the message is recorded to show now.
+   */
+  const write = async ({ run, readAt }: RenderRead, shown: string, owner: string): Promise<number> => {
     let renderedSeq = run.seq;
     if (run.messageTs) {
       await store.renders.forgetShown(run.id);
@@ -150,8 +153,10 @@ export function createRunRenderer(options: ProcessRenderOptions): RunRenderer {
       // Recording the ts is itself a change; count it as rendered only if nothing else changed meanwhile.
       if (stored.seq === run.seq + 1) renderedSeq = stored.seq;
     }
-    if ((await store.renders.setRenderedSeq(run.id, renderedSeq, readAt, owner, shown)) === undefined) throw new RenderLockLapsedError(run.id);
+    const recorded = await store.renders.setRenderedSeq(run.id, renderedSeq, readAt, owner, shown);
+    if (recorded === undefined) throw new RenderLockLapsedError(run.id);
     logger.debug({ run: run.id, seq: run.seq }, 'run message rendered');
+    return recorded;
   };
 
   /**
@@ -172,7 +177,10 @@ export function createRunRenderer(options: ProcessRenderOptions): RunRenderer {
     if (!read || read.run.seq <= read.rendered) return undefined;
     // Rendered once here, for both the comparison and the record of the write below.
     const digest = options.notifier.shownDigest(read.run);
-    if (await alreadyShown(read, digest, owner)) return undefined;
+    if (await alreadyShown(read, digest, owner)) {
+      await wakeJobs(options.queues, await store.renders.takeMessageWaiters(runId), logger);
+      return undefined;
+    }
     const { run, waiting } = read;
     const lagMs = read.dueSince === undefined ? 0 : read.readAt - read.dueSince;
     const overdue = lagMs > messageLagBoundMs;
@@ -187,9 +195,10 @@ export function createRunRenderer(options: ProcessRenderOptions): RunRenderer {
     // In the line, woken when the message passes its bound at the latest, to go ahead of the line from then.
     if (wait > 0) return waitFor(ahead ? wait : Math.min(wait, Math.max(1, messageLagBoundMs - lagMs + 1)));
     try {
-      await write(read, digest, owner);
-      // The first seq recorded for the message: the replies asleep until it exists may go now.
-      if (read.rendered === 0) await wakeJobs(options.queues, await store.renders.takeMessageWaiters(runId), logger);
+      const recorded = await write(read, digest, owner);
+      // The first seq recorded for the message: the replies asleep until it exists may go now; and once it shows the
+      // run as read, the summary asleep until it does (one woken while the run changed on looks again and sleeps).
+      if (read.rendered === 0 || recorded >= run.seq) await wakeJobs(options.queues, await store.renders.takeMessageWaiters(runId), logger);
       return undefined;
     } catch (err) {
       const retryAfterMs = retryAfterOf(err);

@@ -7,6 +7,7 @@ import {
   ADOPT_LEGACY_RENDER_DUE_SCRIPT,
   ASK_RENDER_SCRIPT,
   AWAIT_MESSAGE_SCRIPT,
+  AWAIT_SHOWN_SCRIPT,
   CLAIM_RENDERS_SCRIPT,
   FINISH_RENDER_SCRIPT,
   HOLD_RENDER_SCRIPT,
@@ -177,7 +178,18 @@ export class RenderIndex {
     return Number(await evalScript(this.redis, AWAIT_MESSAGE_SCRIPT, [this.keys.run(id), this.keys.messageWaiters(id)], [waiter, WAITERS_TTL_MS])) > 0;
   }
 
-  /** The jobs asleep until the run's message is posted (see {@link awaitMessage}), forgotten once returned. */
+  /**
+   * Counts `waiter` among the jobs that sleep until the run's message shows the run, as {@link awaitMessage} does:
+   * true when it shows it already (the run is not render-due), so the waiter need not sleep.
+   */
+  async awaitShown(id: string, waiter: string): Promise<boolean> {
+    return Number(await evalScript(this.redis, AWAIT_SHOWN_SCRIPT, [this.keys.renderDue, this.keys.messageWaiters(id)], [waiter, WAITERS_TTL_MS, id])) > 0;
+  }
+
+  /**
+   * The jobs asleep until the run's message is posted or shows the run (see {@link awaitMessage}, {@link awaitShown}),
+   * forgotten once returned.
+   */
   async takeMessageWaiters(id: string): Promise<string[]> {
     return (await evalScript(this.redis, TAKE_WAITERS_SCRIPT, [this.keys.messageWaiters(id)], [])) as string[];
   }

@@ -11,6 +11,18 @@ redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return tonumber(redis.call('HGET', KEYS[1], 'rendered') or '0')
 `);
 
+/**
+ * Adds a job (ARGV[1]) to the run's message waiters (KEYS[2], kept ARGV[2] ms) and returns 1 when run ARGV[3] is not
+ * render-due (KEYS[1]: its message shows it), else 0, in one step: a render that shows the run after this finds the
+ * job among the waiters, so no wake is lost between the look and the sleep.
+ */
+export const AWAIT_SHOWN_SCRIPT = luaScript(`
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) then return 0 end
+return 1
+`);
+
 /** Returns the run's message waiters (KEYS[1]) and forgets them. */
 export const TAKE_WAITERS_SCRIPT = luaScript(`
 local waiters = redis.call('SMEMBERS', KEYS[1])
