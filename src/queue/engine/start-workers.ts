@@ -59,7 +59,10 @@ const MAX_STALLS = Number.MAX_SAFE_INTEGER;
  */
 const IN_PROCESS_SLEEPERS_PER_SLOT = 3;
 
-/** A new connection like `client`, to the same servers (a subscriber needs one of its own). */
+/**
+ * A new connection like `client`, to the same servers (a subscriber needs one of its own). The two branches are
+ * the same call on two types whose `duplicate` signatures differ, which TypeScript cannot call on their union.
+ */
 function duplicateOf(client: RedisClient): RedisClient {
   return client instanceof Cluster ? client.duplicate() : client.duplicate();
 }
