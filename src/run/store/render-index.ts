@@ -179,8 +179,8 @@ export class RenderIndex {
   }
 
   /**
-   * Counts `waiter` among the jobs that sleep until the run's message shows the run, as {@link awaitMessage} does:
-   * true when it shows it already (the run is not render-due), so the waiter need not sleep.
+   * True when the run's message shows the run (it is not render-due); else counts `waiter` among the jobs that sleep
+   * until it does, as {@link awaitMessage} does, and says false.
    */
   async awaitShown(id: string, waiter: string): Promise<boolean> {
     return Number(await evalScript(this.redis, AWAIT_SHOWN_SCRIPT, [this.keys.renderDue, this.keys.messageWaiters(id)], [waiter, WAITERS_TTL_MS, id])) > 0;

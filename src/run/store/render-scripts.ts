@@ -12,15 +12,15 @@ return tonumber(redis.call('HGET', KEYS[1], 'rendered') or '0')
 `);
 
 /**
- * Adds a job (ARGV[1]) to the run's message waiters (KEYS[2], kept ARGV[2] ms) and returns 1 when run ARGV[3] is not
- * render-due (KEYS[1]: its message shows it), else 0, in one step: a render that shows the run after this finds the
- * job among the waiters, so no wake is lost between the look and the sleep.
+ * Returns 1 when run ARGV[3] is not render-due (KEYS[1]: its message shows it); else adds a job (ARGV[1]) to the
+ * run's message waiters (KEYS[2], kept ARGV[2] ms) and returns 0, in one step: a render that shows the run after
+ * this finds the job among the waiters, so no wake is lost between the look and the sleep.
  */
 export const AWAIT_SHOWN_SCRIPT = luaScript(`
+if not redis.call('ZSCORE', KEYS[1], ARGV[3]) then return 1 end
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-if redis.call('ZSCORE', KEYS[1], ARGV[3]) then return 0 end
-return 1
+return 0
 `);
 
 /** Returns the run's message waiters (KEYS[1]) and forgets them. */
