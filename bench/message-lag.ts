@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { MESSAGE_LAG_BOUND_MS, RENDER_LOCK_MS } from '../src/queue/notify/process-render.js';
+import { MESSAGE_LAG_BOUND_MS, RENDER_LEASE_MS } from '../src/queue/notify/process-render.js';
 import { CHANNEL_SPACING_MS } from '../src/queue/notify/channel-pacer.js';
 import { parseRun } from '../src/run/store/parse-run.js';
 import type { Run } from '../src/run/core/run-schema.js';
@@ -14,11 +14,11 @@ const RECONCILE_INTERVAL_MS = 10_000;
 
 /**
  * How long after a run's last change its message may take to show it, with flightdeck's defaults: the lag
- * bound after which the render goes ahead of its channel's line, a reconcile interval, a render lock left by
- * a slow or dead render, and one channel turn per run message in the busiest channel.
+ * bound after which the render goes ahead of its channel's line, a reconcile interval, a claim in the render
+ * queue left by a slow or dead render, and one channel turn per run message in the busiest channel.
  */
 export function messageBoundMs(runsPerChannel: number): number {
-  return MESSAGE_LAG_BOUND_MS + RECONCILE_INTERVAL_MS + RENDER_LOCK_MS + CHANNEL_SPACING_MS * runsPerChannel;
+  return MESSAGE_LAG_BOUND_MS + RECONCILE_INTERVAL_MS + RENDER_LEASE_MS + CHANNEL_SPACING_MS * runsPerChannel;
 }
 
 /** How far behind their runs the run messages of one phase came to show them. */

@@ -245,7 +245,7 @@ async function run(args: string[]): Promise<number> {
         // `runs end` enqueues what the transition asks (the render, a rollback) as a worker would.
         openEngine: (redis, store) => {
           const queues = createQueues(redis, env.redisPrefix);
-          const engine = new RunEngine({ store, queues, now: Date.now, logger: createLogger('warn', process.stderr), messageLagBoundMs: env.messageLagBoundMs });
+          const engine = new RunEngine({ store, queues, now: Date.now, logger: createLogger('warn', process.stderr) });
           return { apply: (runId, event) => engine.apply(runId, event), close: () => queues.close() };
         },
       });

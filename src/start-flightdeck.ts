@@ -89,7 +89,7 @@ export async function startFlightdeck(config: Config, logger: Logger, now: () =>
   // One reader for /metrics and every Home tab: they show the same keys and share each read.
   const catalogKeys = catalogFourKeys(store, deployed, now, FOUR_KEYS_DAYS);
   metrics.trackFourKeys(catalogKeys);
-  const engine = new RunEngine({ store, queues, now, logger, coalesceRenders: runsWorkers, messageLagBoundMs: env.messageLagBoundMs, paged: (service) => config.catalog.services[service]?.pagerduty !== undefined });
+  const engine = new RunEngine({ store, queues, now, logger, paged: (service) => config.catalog.services[service]?.pagerduty !== undefined });
   // One transport for every fetch-based client: through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names the host.
   const transport = createOutboundTransport(env.proxy);
   const outbound = transport.fetch;

@@ -198,7 +198,7 @@ export async function measureAckLatency(options: {
       await measure(
         target,
         'button click (first tick)',
-        `"Done: CI is green" on ${count} different runs: read, transition, compare-and-set write, enqueue render`,
+        `"Done: CI is green" on ${count} different runs: read, transition, compare-and-set write (which queues the render)`,
         plan(target.deployment.eventsUrl, target.tickBodies),
         () => `${refusalsSince(slack, beforeTicks).total} of ${count} clicks refused`,
       );

@@ -51,10 +51,12 @@ export async function missingPostReport(deployment: AckDeployment, slack: SlackE
       const run = JSON.parse(doc) as { id: string; channel: string; state: string; seq: number; messageTs?: string };
       if (!wanted.has(run.channel)) continue;
       const calls = slack.calls.filter((call) => call.args.channel === run.channel).map((call) => `${call.method} ${call.status}`);
-      const dueKey = key.replace(/run:[^:]+$/, 'render-due');
+      const dueKey = key.replace(/run:[^:]+$/, 'render-due-at');
+      const dueSince = await redis.zscore(dueKey, run.id);
+      const queuedAt = await redis.zscore(`${dueKey}:queue`, run.id);
       sections.push(
         [
-          `channel ${run.channel}, run ${run.id}: state ${run.state}, seq ${run.seq}, messageTs ${run.messageTs ?? 'none'}, render-due ${await redis.sismember(dueKey, run.id)}; Slack calls [${calls.join(', ')}]`,
+          `channel ${run.channel}, run ${run.id}: state ${run.state}, seq ${run.seq}, messageTs ${run.messageTs ?? 'none'}, render-due since ${dueSince ?? 'never'}, render queued for ${queuedAt ?? 'never'}; Slack calls [${calls.join(', ')}]`,
           ...(await runKeysReport(redis, run.id)),
           ...lines.filter((line) => line.includes(run.id) || line.includes(run.channel)),
         ].join('\n  '),

@@ -189,7 +189,7 @@ export function ackSection(ack: AckLatencyResult | undefined): string[] {
     '  requests meet on a lock; every answer was checked to be "Run #n: deploying …". The runs use the e2e checklist, so',
     '  they wait at their first manual item and the cluster is not touched during this measurement.',
     `- **button click (first tick)**: "Done: CI is green" on a different run per request (${click?.sent ?? 0} runs created above),`,
-    '  a real tick: compare-and-set write of the run, audit entry, render job. **button click (repeated, refused)**: a new',
+    '  a real tick: compare-and-set write of the run with its audit entry and render ask. **button click (repeated, refused)**: a new',
     '  click (fresh trigger id) on each ticked item; the state machine refuses it and the refusal is posted to the response',
     '  URL after the ack. **button click (same delivery replayed)**: the first-tick bodies sent again byte for byte, as a',
     '  Slack redelivery; the "what was checked" column says how flightdeck handled them.',
@@ -209,7 +209,7 @@ export function ackSection(ack: AckLatencyResult | undefined): string[] {
     '  with the answering and worker processes, the CPUs a waiting event loop can have waited for.',
     '- **Message lag**: after the phases that change runs, every run message must show its run as stored in Redis; the lag',
     "  runs from the run's last change (`updatedAt`) to the Slack write after which the message showed it for good, and a",
-    '  message later than its bound (MESSAGE_LAG_BOUND_MS + a reconcile interval + the render lock + one channel turn) fails the phase:',
+    '  message later than its bound (MESSAGE_LAG_BOUND_MS + a reconcile interval + a render claim + one channel turn) fails the phase:',
     ...ack.messageLags.map((lag) => `  - ${lag.layout}, ${lag.phase}: ${describeMessageLag(lag.figures)}.`),
     ...ack.deployments.map(
       (d) =>

@@ -197,7 +197,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): FlightdeckMet
     guardBreaches: new Counter({ name: 'flightdeck_guard_breaches_total', help: 'Guard checks that found a breach during a rollout.', labelNames: ['environment', 'guard'] as const, registers }),
     queueWait: new Histogram({
       name: 'flightdeck_queue_wait_seconds',
-      help: 'Time a job waited between becoming runnable and a worker starting it (first attempts).',
+      help: 'Time a job waited between becoming runnable and a worker starting it (first attempts); queue="render": a run message\'s render, from the moment it was due to a worker taking it.',
       labelNames: ['queue'] as const,
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
       registers,

@@ -98,7 +98,8 @@ describe('FLIGHTDECK_ROLE=all', () => {
     const driver = new SlackDriver({ appUrl: flightdeck.eventsUrl, signingSecret: SIGNING_SECRET, emulator: slack });
     const response = await driver.slashCommand({ command: '/deploy', text: 'api v2.0.0 to production', userId: 'U0ALICE', channelId: CHANNEL });
     expect(JSON.stringify(response.json ?? response.body)).toMatch(/Run #\d+/);
-    // Only a worker takes jobs, and the only worker is the child: its queue wait reaches the parent's scrape.
+    // Only a worker takes jobs and renders, and the only worker is the child: its queue wait (the run message's render,
+    // queue="render") reaches the parent's scrape.
     await slack.waitFor((state) => state.messages(CHANNEL)[0], 30_000, 'the run message the worker posts');
     const metrics = await waitUntil('the worker’s queue wait in the parent’s /metrics', async () => {
       const text = await (await fetch(`${flightdeck.url}/metrics`)).text();

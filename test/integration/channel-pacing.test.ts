@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checklistSchema } from '../../src/checklist/checklist-schema.js';
 import { createLogger } from '../../src/observability/create-logger.js';
 import { createQueues, NOTIFY_QUEUE, type Queues } from '../../src/queue/engine/create-queues.js';
-import { renderJobId } from '../../src/queue/engine/job-schemas.js';
-import { createRenderProcessor } from '../../src/queue/notify/process-render.js';
+import { createRunRenderer } from '../../src/queue/notify/process-render.js';
+import { startRenderLoop, type RenderLoop } from '../../src/queue/notify/render-loop.js';
 import { createSummaryProcessor } from '../../src/queue/notify/process-summary.js';
 import { createThreadProcessor } from '../../src/queue/notify/process-thread.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
@@ -37,6 +37,7 @@ let store: RunStore;
 let queues: Queues;
 let engine: RunEngine;
 let worker: Worker | undefined;
+let renders: RenderLoop | undefined;
 
 beforeEach(async () => {
   slack = await startSlackEmulator({ channels: [QUIET, BUSY] });
@@ -52,7 +53,9 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await worker?.close(true);
+  await renders?.close();
   worker = undefined;
+  renders = undefined;
   await queues.close();
   await deleteKeys(redis, `{${prefix}}*`);
   redis.disconnect();
@@ -60,17 +63,20 @@ afterEach(async () => {
   await slack.close();
 });
 
-/** The notify queue's worker as start-workers wires it (16 jobs at once), with the production notifier and client. */
+/**
+ * The notify queue's worker and the render loop as start-workers wires them (16 at once each), with the production
+ * notifier and client.
+ */
 function startNotifyWorker(): void {
   const logger = createLogger('silent');
   const notifier = new SlackNotifier(createSlackClient({ token: slack.token, apiUrl: slack.apiUrl }));
   const deps = { redis, keyPrefix: prefix, store, engine, notifier, logger, queues, now: Date.now };
   const handlers: Record<string, (job: Job, token?: string) => Promise<void>> = {
-    render: createRenderProcessor(deps),
     thread: createThreadProcessor(deps),
     summary: createSummaryProcessor(deps),
   };
   worker = new Worker(NOTIFY_QUEUE, (job, token) => handlers[job.name]!(job, token), { connection, prefix: queues.prefix, concurrency: 16 });
+  renders = startRenderLoop({ store, subscriber: connection.duplicate(), renderRun: createRunRenderer(deps), concurrency: 16, logger });
 }
 
 async function createStoredRun(channel: string): Promise<Run> {
@@ -111,7 +117,6 @@ async function rendered(id: string, timeoutMs = SETTLE_MS): Promise<Run> {
 async function postedRuns(channel: string, count: number): Promise<Run[]> {
   const runs: Run[] = [];
   for (let i = 0; i < count; i++) runs.push(await createStoredRun(channel));
-  for (const run of runs) await engine.enqueueRender(run);
   return Promise.all(runs.map((run) => rendered(run.id)));
 }
 
@@ -141,20 +146,18 @@ describe('Slack writes paced per channel', () => {
     const [busy] = await postedRuns(BUSY, 1);
 
     slack.failNext('chat.update', 1, { retryAfter: LONG_RETRY_AFTER_S });
-    const busyStarted = await change(busy!, { type: 'start', actor: 'U0ALICE' });
-    await engine.enqueueRender(busyStarted);
+    await change(busy!, { type: 'start', actor: 'U0ALICE' });
     await waitUntil('the busy channel answered 429', () => (writesIn(BUSY).some((c) => c.status === 429) ? true : undefined));
 
-    const quietStarted = await change(quiet!, { type: 'start', actor: 'U0ALICE' });
-    await engine.enqueueRender(quietStarted);
+    await change(quiet!, { type: 'start', actor: 'U0ALICE' });
     // Waiting out the busy channel's Retry-After would outlast this wait: the quiet channel did not.
     const shown = await rendered(quiet!.id, 20_000);
     expect(slack.message(QUIET, shown.messageTs!)!.text).toBe(renderRunMessage(shown).text);
 
-    // The busy channel's render sleeps for Slack's Retry-After, as a delayed job that spent no attempt.
-    const job = await queues.notify.getJob(renderJobId(busyStarted, busyStarted.seq, 'marked'));
-    expect(await job!.getState()).toBe('delayed');
-    expect(job!.attemptsMade).toBe(0);
+    // The busy channel's render waits out Slack's Retry-After in the render queue, marked as waiting for its turn.
+    const due = Number(await redis.zscore(`{${prefix}}:render-due-at:queue`, busy!.id));
+    expect(due).toBeGreaterThan(Date.now() + (LONG_RETRY_AFTER_S - 60) * 1000);
+    expect(await store.renders.waitingMark(busy!.id)).toBe(busy!.id);
     expect(slack.message(BUSY, busy!.messageTs!)!.text).toBe(renderRunMessage(busy!).text);
     expect(writesIn(QUIET).filter((c) => c.status === 429)).toHaveLength(0);
   });
@@ -200,18 +203,16 @@ describe('Slack writes paced per channel', () => {
     const edits = () => slack.calls.filter((c) => c.method === 'chat.update' && c.status === 200).length;
     const editsBefore = edits();
     let latest = await change(first!, { type: 'start', actor: 'U0ALICE' });
-    await engine.enqueueRender(latest);
     for (let i = 0; i < 6; i++) {
       latest = await change(latest, i % 2 === 0 ? { type: 'pause', actor: 'U0ALICE', reason: `pause ${i}` } : { type: 'resume', actor: 'U0ALICE' });
-      await engine.enqueueRender(latest);
     }
-    await engine.enqueueRender(await change(second!, { type: 'start', actor: 'U0ALICE' }));
+    await change(second!, { type: 'start', actor: 'U0ALICE' });
     const shown = await rendered(first!.id);
     await rendered(second!.id);
     await notifyQueueDrained();
 
     expect(slack.message(BUSY, shown.messageTs!)!.text).toBe(renderRunMessage(shown).text);
-    // Seven changes of the first run and one of the second: far fewer edits than render jobs.
+    // Seven changes of the first run and one of the second: far fewer edits than changes.
     expect(edits() - editsBefore).toBeLessThanOrEqual(4);
   });
 });

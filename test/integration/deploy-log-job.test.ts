@@ -7,7 +7,6 @@ import { deployLogJobId, summaryJobId } from '../../src/queue/engine/job-schemas
 import { createDeployLogProcessor } from '../../src/queue/notify/process-deploy-log.js';
 import { createSummaryProcessor } from '../../src/queue/notify/process-summary.js';
 import { claimPost } from '../../src/queue/notify/notify-once.js';
-import { createRenderProcessor } from '../../src/queue/notify/process-render.js';
 import { createThreadProcessor } from '../../src/queue/notify/process-thread.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import type { Run } from '../../src/run/core/run-schema.js';
@@ -36,7 +35,7 @@ afterEach(async () => {
   await h.close();
 });
 
-/** The notify worker with the render and deploy-log processors, the production SlackNotifier into the emulator. */
+/** The notify worker with the deploy-log processors and the render loop, the production SlackNotifier into the emulator. */
 function startWorker(): void {
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -47,12 +46,12 @@ function startWorker(): void {
   const deps = { redis: h.redis, keyPrefix: h.prefix, store: h.store, queues: h.queues, notifier: h.slackNotifier(), logger: createLogger('info', sink), now: Date.now, channelSpacingMs: 50 };
   const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger: createLogger('silent') });
   const handlers: Record<string, (job: Job, token?: string) => Promise<void>> = {
-    render: createRenderProcessor(deps),
     thread: createThreadProcessor(deps),
     summary: createSummaryProcessor({ ...deps, engine }),
     'deploy-log': createDeployLogProcessor(deps),
   };
   worker = new Worker(NOTIFY_QUEUE, (job, token) => handlers[job.name]!(job, token), { connection, prefix: h.queues.prefix });
+  h.startRenderLoop(deps.notifier);
 }
 
 /** The processor's outcome for the run's log job once it ran to the end: whether it posted. */
@@ -169,11 +168,11 @@ describe('the deploy-log job', () => {
       `Deployment log — run #${run.id}: web 1.2.3 to production`,
       `Deployment log — run #${run.id}: web 1.2.3 to production, with follow-up results`,
     ]);
-    // A regular phase's end is no follow-up: its thread reply is queued, and no log.
+    // A regular phase's end is no follow-up: its thread reply is queued, and no log (nor a render: its write asks for that).
     await worker!.pause();
     const later = { ...run, seq: run.seq + 1 };
     await engine.dispatch(later, [{ type: 'thread', note: { kind: 'phase-completed', phaseTitle: 'Go', followUp: false } }]);
     const queued = await h.queues.notify.getJobs(['waiting', 'delayed', 'prioritized']);
-    expect(queued.map((job) => job.name).sort()).toEqual(['render', 'thread']);
+    expect(queued.map((job) => job.name)).toEqual(['thread']);
   });
 });

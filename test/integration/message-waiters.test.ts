@@ -21,7 +21,7 @@ afterEach(async () => {
 describe("a reply waiting for its run's message", () => {
   it('sleeps once among the waiters and is woken by the render that posts the message, then posted under it', async () => {
     const { queues, store } = harness;
-    harness.startRenderWorker(harness.slackNotifier());
+    harness.startReplyWorker(harness.slackNotifier());
     const run = await harness.createStoredRun();
     const reply = await queues.notify.add('thread', { runId: run.id, note: { kind: 'text', text: 'Smoke tests passed' } }, { jobId: `thread-${run.id}-1-0` });
     // Asleep as a delayed job (not in the worker), named among the run's waiters.
@@ -29,7 +29,7 @@ describe("a reply waiting for its run's message", () => {
     expect(await harness.redis.smembers(`{${harness.prefix}}:message-waiters:${run.id}`)).toEqual([`notify:thread-${run.id}-1-0`]);
     const delayedUntil = (await queues.notify.getJob(reply.id!))!.delay + (await queues.notify.getJob(reply.id!))!.timestamp;
 
-    await harness.render(run);
+    harness.startRenderLoop(harness.slackNotifier());
     const posted = await harness.rendered(run.id);
     await waitUntil('the reply posted', async () => (slack.thread(CHANNEL, posted.messageTs!).some((r) => r.text === 'Smoke tests passed') ? true : undefined), 10_000);
     // Woken, not slept out: it was posted before the end of its sleep, and the waiters are forgotten.

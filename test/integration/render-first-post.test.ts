@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/create-logger.js';
-import { renderJobId } from '../../src/queue/engine/job-schemas.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import type { RunNotifier } from '../../src/queue/notify/run-notifier.js';
 import type { Run } from '../../src/run/core/run-schema.js';
@@ -98,7 +97,7 @@ describe('the first post of a run message', () => {
     expect(callsOf('conversations.history')).toHaveLength(0);
   });
 
-  it('takes the changes made while it waits for its turn ahead of the line, with no render job of theirs', async () => {
+  it('takes the changes made while it waits for its turn ahead of the line, with no render of their own', async () => {
     harness.startRenderWorker(slackNotifier(), { channelSpacingMs: 3_000 });
     const engine = new RunEngine({ store, queues: harness.queues, now: Date.now, logger: createLogger('silent') });
     // A first message takes the channel's turn, so the next run's first post sleeps a spacing for its own.
@@ -112,7 +111,8 @@ describe('the first post of a run message', () => {
 
     const started = await engine.apply(run.id, { type: 'start', actor: 'U0ALICE' });
     expect(started.seq).toBeGreaterThan(run.seq);
-    expect(await harness.queues.notify.getJob(renderJobId(started, started.seq, 'marked'))).toBeUndefined();
+    // The change left the run's render where it was in the render queue: at its turn, not due at once.
+    expect(Number(await harness.redis.zscore(`{${harness.prefix}}:render-due-at:queue`, run.id))).toBeGreaterThan(Date.now());
 
     const shown = await rendered(run.id);
     expect(shown.seq).toBeGreaterThanOrEqual(started.seq);

@@ -4,8 +4,8 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/observability/create-logger.js';
 import { createQueues, NOTIFY_QUEUE, type Queues } from '../../src/queue/engine/create-queues.js';
-import { renderJobId } from '../../src/queue/engine/job-schemas.js';
-import { createRenderProcessor, type ProcessRenderOptions } from '../../src/queue/notify/process-render.js';
+import { createRunRenderer, type ProcessRenderOptions } from '../../src/queue/notify/process-render.js';
+import { startRenderLoop as startLoop, type RenderLoop } from '../../src/queue/notify/render-loop.js';
 import { createThreadProcessor } from '../../src/queue/notify/process-thread.js';
 import type { RunNotifier } from '../../src/queue/notify/run-notifier.js';
 import type { Run } from '../../src/run/core/run-schema.js';
@@ -18,9 +18,11 @@ import { waitUntil } from '../support/wait-until.js';
 
 export const CHANNEL = 'C0DEPLOY';
 
+type RenderWorkerOptions = Partial<Pick<ProcessRenderOptions, 'channelSpacingMs' | 'messageLagBoundMs'>> & { concurrency?: number };
+
 /**
- * The render processor on real BullMQ workers and the real Redis, writing through the production
- * SlackNotifier into the Slack emulator: what the notify queue does, without the rest of flightdeck.
+ * The render loop and the thread replies' BullMQ worker on the real Redis, writing through the production
+ * SlackNotifier into the Slack emulator: what a worker process does for Slack, without the rest of flightdeck.
  */
 export interface RenderHarness {
   slack: SlackEmulator;
@@ -33,12 +35,17 @@ export interface RenderHarness {
   /** The production notifier: the real SlackNotifier and WebClient configuration, pointed at the emulator. */
   slackNotifier(): SlackNotifier;
   /**
-   * A BullMQ worker on the notify queue running the render and thread processors, as start-workers wires
-   * them. `channelSpacingMs` (default 50) spaces renders; thread replies keep the production spacing.
+   * A render loop rendering `concurrency` runs at once (default 1) and a BullMQ worker on the notify queue running
+   * the thread processor, as start-workers wires them. `channelSpacingMs` (default 50) spaces renders; thread
+   * replies keep the production spacing.
    */
-  startRenderWorker(notifier: RunNotifier, options?: Partial<Pick<ProcessRenderOptions, 'channelSpacingMs' | 'messageLagBoundMs'>> & { concurrency?: number }): Worker;
+  startRenderWorker(notifier: RunNotifier, options?: RenderWorkerOptions): RenderLoop;
+  /** Only the render loop of {@link startRenderWorker}. */
+  startRenderLoop(notifier: RunNotifier, options?: RenderWorkerOptions): RenderLoop;
+  /** Only the BullMQ worker of {@link startRenderWorker}, running the thread processor. */
+  startReplyWorker(notifier: RunNotifier, concurrency?: number): Worker;
   createStoredRun(service?: string): Promise<Run>;
-  /** Enqueues the render the engine would for the run as given. */
+  /** Asks for a render of the run, as the reconciler does (its writes ask for one themselves). */
   render(run: Run): Promise<void>;
   /** The run once its message ts is stored and its latest change is rendered. */
   rendered(id: string, timeoutMs?: number): Promise<Run>;
@@ -55,6 +62,7 @@ export async function startRenderHarness(options: { slack?: SlackEmulatorOptions
   const queues = createQueues(redis, prefix);
   const logLines: string[] = [];
   const workers: Worker[] = [];
+  const loops: RenderLoop[] = [];
   const logger = createLogger(
     'warn',
     new Writable({
@@ -64,6 +72,19 @@ export async function startRenderHarness(options: { slack?: SlackEmulatorOptions
       },
     }),
   );
+  const startRenderLoop = (notifier: RunNotifier, options: RenderWorkerOptions = {}) => {
+    const { concurrency = 1, channelSpacingMs = 50, ...rest } = options;
+    const renderRun = createRunRenderer({ redis, keyPrefix: prefix, store, notifier, logger, queues, channelSpacingMs, ...rest });
+    const loop = startLoop({ store, subscriber: connection.duplicate(), renderRun, concurrency, logger });
+    loops.push(loop);
+    return loop;
+  };
+  const startReplyWorker = (notifier: RunNotifier, concurrency = 1) => {
+    const thread = createThreadProcessor({ redis, keyPrefix: prefix, store, notifier, logger });
+    const worker = new Worker(NOTIFY_QUEUE, (job, token) => thread(job, token), { connection, prefix: queues.prefix, concurrency });
+    workers.push(worker);
+    return worker;
+  };
   return {
     slack,
     redis,
@@ -73,20 +94,14 @@ export async function startRenderHarness(options: { slack?: SlackEmulatorOptions
     logLines,
     slackNotifier: () => new SlackNotifier(createSlackClient({ token: slack.token, apiUrl: slack.apiUrl })),
     startRenderWorker(notifier, options = {}) {
-      const { concurrency = 1, channelSpacingMs = 50, ...rest } = options;
-      const render = createRenderProcessor({ redis, keyPrefix: prefix, store, notifier, logger, queues, channelSpacingMs, ...rest });
-      const thread = createThreadProcessor({ redis, keyPrefix: prefix, store, notifier, logger });
-      const worker = new Worker(NOTIFY_QUEUE, (job, token) => (job.name === 'thread' ? thread(job, token) : render(job, token)), {
-        connection,
-        prefix: queues.prefix,
-        concurrency,
-      });
-      workers.push(worker);
-      return worker;
+      startReplyWorker(notifier, options.concurrency);
+      return startRenderLoop(notifier, options);
     },
+    startRenderLoop,
+    startReplyWorker,
     createStoredRun: (service = 'web') => createStoredRun(store, service, CHANNEL),
     async render(run) {
-      await queues.notify.add('render', { runId: run.id, seq: run.seq }, { jobId: renderJobId(run, run.seq) });
+      await store.renders.askRender(run.id);
     },
     rendered(id, timeoutMs) {
       return waitUntil(
@@ -99,7 +114,7 @@ export async function startRenderHarness(options: { slack?: SlackEmulatorOptions
       );
     },
     async close() {
-      await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all([...workers.map((worker) => worker.close()), ...loops.map((loop) => loop.close())]);
       await queues.close();
       await deleteKeys(redis, `{${prefix}}*`);
       redis.disconnect();

@@ -96,7 +96,7 @@ afterAll(async () => {
 });
 
 describe('the web role’s Redis round trips', () => {
-  it('answers a /deploy that creates a run in 5 commands, its redelivery in none, and a first tick in 3', async () => {
+  it('answers a /deploy that creates a run in 4 commands, its redelivery in none, and a first tick in 2', async () => {
     const driver = new SlackDriver({ appUrl: `${webUrl}/slack/events`, signingSecret: SIGNING_SECRET, emulator: slack });
     let answer = '';
     let delivered: { triggerId: string; responseUrl: string } | undefined;
@@ -107,9 +107,9 @@ describe('the web role’s Redis round trips', () => {
     });
     expect(answer).toMatch(/Run #\d+: deploying/);
     // Redelivery mark, the environment's declared freeze, the run id (taken only once the gate let the request
-    // through: a /deploy the gate refuses changes nothing, not even the id counter), the run with its lock and audit (one
-    // script), the render job (one BullMQ script).
-    expect(deploy).toEqual(['set', 'get', 'incr', 'evalsha', 'evalsha']);
+    // through: a /deploy the gate refuses changes nothing, not even the id counter), the run with its lock, audit and
+    // render (one script: the write queues the render itself).
+    expect(deploy).toEqual(['set', 'get', 'incr', 'evalsha']);
     // The same delivery again, to the process that claimed it: dropped on what the process remembers, no command.
     let again = '';
     const redelivery = await commandsOf(async () => {
@@ -124,7 +124,7 @@ describe('the web role’s Redis round trips', () => {
     expect(button).toBeDefined();
     const tick = await commandsOf(() => driver.clickButton({ userId: 'U0BOB', channelId: CHANNEL, messageTs: posted.ts, actionId: button!.actionId, value: button!.value }));
     // Redelivery mark with the click's once-mark and the run (one script; the gate decides on that read, and
-    // it is the compare-and-set's base), the compare-and-set write with its audit, the render job.
-    expect(tick).toEqual(['evalsha', 'evalsha', 'evalsha']);
+    // it is the compare-and-set's base), the compare-and-set write with its audit and render.
+    expect(tick).toEqual(['evalsha', 'evalsha']);
   }, 60_000);
 });

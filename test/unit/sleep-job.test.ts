@@ -115,11 +115,4 @@ describe('sleepingInProcess', () => {
     await expect(handler(late, 't2', new AbortController().signal)).rejects.toBeInstanceOf(DelayedError);
     expect(late.delayedTo).toHaveLength(1);
   });
-
-  it('a job `mayNotSleep` names sleeps as a delayed job however short its wait', async () => {
-    const job = fakeJob();
-    const handler = sleepingInProcess((j, token) => sleepJob(j, token, 5), { working: 1, sleepers: 1, stopping, mayNotSleep: (j) => j === job });
-    await expect(handler(job, 't', undefined)).rejects.toBeInstanceOf(DelayedError);
-    expect(job.delayedTo).toHaveLength(1);
-  });
 });

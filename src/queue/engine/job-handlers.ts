@@ -2,7 +2,7 @@ import type { QueueName } from './create-queues.js';
 import { createGuardHandlers } from '../guards/create-guard-handlers.js';
 import type { JobHandler } from './job-handler.js';
 import { createPhaseDueProcessor } from './process-phase-due.js';
-import { createRenderProcessor } from '../notify/process-render.js';
+import { createRenderJobProcessor } from '../notify/process-render.js';
 import { createHoldProcessor } from './process-hold.js';
 import { createRollbackRequestProcessor } from './process-rollback-request.js';
 import { createStepProcessor } from '../steps/process-step.js';
@@ -26,7 +26,7 @@ export function createJobHandlers(deps: WorkerDeps): Record<QueueName, Record<st
     steps: { step, check: incident.check, ...(deps.dryRun ? { 'dry-run': createDryRunProcessor(deps, deps.dryRun) } : {}) },
     rollback: { step, 'rollback-request': createRollbackRequestProcessor(deps), hold: createHoldProcessor(deps) },
     guards: incident.guards,
-    notify: { render: createRenderProcessor(deps), thread: createThreadProcessor(deps), summary: createSummaryProcessor(deps), 'deploy-log': createDeployLogProcessor(deps), 'job-log-file': createJobLogFileProcessor(deps), announce: createAnnounceProcessor(deps), 'stats-chart': createStatsChartProcessor(deps), ...incident.notify },
+    notify: { render: createRenderJobProcessor(deps.store), thread: createThreadProcessor(deps), summary: createSummaryProcessor(deps), 'deploy-log': createDeployLogProcessor(deps), 'job-log-file': createJobLogFileProcessor(deps), announce: createAnnounceProcessor(deps), 'stats-chart': createStatsChartProcessor(deps), ...incident.notify },
     followups: { 'phase-due': createPhaseDueProcessor(deps), ...incident.followups },
   };
 }

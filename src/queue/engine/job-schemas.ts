@@ -7,7 +7,7 @@ import { threadNoteSchema } from '../../run/core/thread-note.js';
 /** Jobs cross process boundaries as data: every processor parses its payload with these. */
 export const stepJobSchema = z.object({ runId: z.string().min(1), itemId: z.string().min(1) });
 
-/** `late`: re-enqueued because the message trailed its run past the bound; it renders ahead of the line. */
+/** A `render` job an older version queued (renders are asked of the render queue now); `late`: asked again past the lag bound. */
 export const renderJobSchema = z.object({ runId: z.string().min(1), seq: z.number().int().nonnegative(), late: z.boolean().optional() });
 
 /** A thread reply as data; a job an older version queued carries its words (`text`) instead. */
@@ -52,21 +52,6 @@ export function deployLogJobId(run: Pick<Run, 'id' | 'uid'>, seq?: number): stri
 /** `followUp`: the log posted again when a follow-up phase of a succeeded run ended. */
 export const deployLogJobSchema = z.object({ runId: z.string().min(1), followUp: z.boolean().optional() });
 
-/**
- * How a render job was queued. `plain`: with no mark (the web role's, and the reconciler's asking again for a
- * seq). `marked`: the engine's render of a change it just stored, named by the run's render-queued mark until
- * it reads the run. `late`: the reconciler's, for a message that trailed its run past the bound.
- */
-export type RenderKind = 'plain' | 'marked' | 'late';
-
-/**
- * A marked job never shares an id with another kind: the reconciler may queue the same seq's plain render
- * before the engine queues its marked one, and a marked add collapsing into a job that has already read the
- * run would leave its mark standing with no job to give it up.
- */
-export function renderJobId(run: Pick<Run, 'id' | 'uid'>, seq: number, kind: RenderKind = 'plain'): string {
-  return kind === 'plain' ? `render-${runRef(run)}-${seq}` : `render-${runRef(run)}-${seq}-${kind}`;
-}
 
 /** A `job` step's whole log as a file in the thread, once per `request` a person made (a failed Job's is a thread reply's). */
 export function jobLogFileJobId(run: Pick<Run, 'id' | 'uid'>, itemId: string, request: string): string {

@@ -89,19 +89,18 @@ export async function reconcileRuns(store: RunStore, engine: RunEngine, logger: 
       // Same for the summary of a run that ended; the job id collapses with one still queued, and it renders too.
       await engine.dispatch(run, [{ type: 'summary' }, ...followUps], 'again');
       enqueued += 1;
-    } else if (run.seq > (await store.renders.getRenderedSeq(id)) && (followUps.length > 0 || !(await store.renders.renderWaiting(id)))) {
-      // Not while a render of the run sleeps for its turn: it reads the run when it wakes, and one more job
-      // would only find it and stop, after waiting behind the others (a pass asked for one per run behind).
+    } else if (run.seq > (await store.renders.getRenderedSeq(id))) {
+      // A run already in the render queue (its render under way, or waiting for its turn) stays as it is there.
       await engine.dispatch(run, followUps, 'again');
       enqueued += 1;
     }
     // Whatever became of the render that should have shown it (a dead worker's, one behind a long line),
-    // a message behind past the bound gets one render of its own that goes ahead of the channel's line —
-    // unless a live render holds it or is already going ahead: another would only queue behind it. The pass's
+    // a message behind past the bound has its render brought forward, to go ahead of the channel's line —
+    // unless a live render holds it or is already going ahead: it would only queue behind it. The pass's
     // first read may be seconds old by now: judged again, a message shown meanwhile gets no render ahead of the
     // line for a change made since (an edit that would push the channel's other messages back).
     const lagMs = now - since > messageLagBoundMs ? await store.renders.lagOf(id) : undefined;
-    if (lagMs !== undefined && lagMs > messageLagBoundMs && !(await renderInHand(redis, keyPrefix, store, run.id))) {
+    if (lagMs !== undefined && lagMs > messageLagBoundMs && !(await renderInHand(store, run.id))) {
       logger.warn({ run: run.id, seq: run.seq, lagMs }, 'run message behind its run past the bound; rendering it again');
       await engine.enqueueRender(run, 'late');
       stale += 1;

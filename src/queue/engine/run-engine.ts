@@ -7,32 +7,20 @@ import { transition, type Effect, type RunEvent } from '../../run/core/transitio
 import type { Queues } from './create-queues.js';
 import { notifyJobOf, notifyJobsOf, outboxPayloadOf, type NotifyJob } from './notify-jobs-of.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
-import { announceJobId, deployLogJobId, jobLogFileJobId, renderJobId, stepJobId, summaryJobId, type RenderKind } from './job-schemas.js';
+import { announceJobId, deployLogJobId, jobLogFileJobId, stepJobId, summaryJobId } from './job-schemas.js';
 import type { DryRunJob } from '../dry-run/dry-run-job.js';
 import type { StatsChartJob } from '../notify/stats-chart-job.js';
-import { MESSAGE_LAG_BOUND_MS } from '../notify/process-render.js';
 import { WATCH_END_JOB } from '../guards/guard-scheduler.js';
 
 /** The incident key (in place of a guard id) of a page for a failed run rather than a guard breach. */
 export const RUN_FAILURE_INCIDENT = 'run-failure';
 
 /**
- * How long a run's render-queued mark stands if its job never reads the run (its process died before the add,
- * or the job was removed or failed for good first): meanwhile the run's changes queue no render, and the
- * reconciler asks for none but a late one, which frees the mark (RenderIndex.releaseRenderMarks). A minute: well
- * above the seconds a render waits in a busy notify queue, so a mark rarely lapses under a live job (which would
- * only cost a second job); and past the lag bound plus a reconcile pass, by when that late render has come, so
- * the lapse is only the backstop.
+ * What a dispatch asks for the run's message besides what its write asked for (every write that changes what the
+ * message shows queues its render itself, mark-render-due-lua.ts): `again` (the reconciler asking again for a run
+ * behind) puts the run in the render queue unless it is there already; `none` asks nothing more.
  */
-export const RENDER_QUEUED_TTL_MS = 60_000;
-
-/**
- * What a dispatch asks for the run's message. `changed` (the run just changed): a render job, unless a render
- * queued or sleeping ahead of the line will read the run after this change. `again` (the reconciler asking
- * again for a seq whose render may be queued already): the same, nor while a render is under way, and its job
- * takes no mark, since it may collapse into a job that has already read the run. `none`: no render.
- */
-export type RenderAsk = 'changed' | 'again' | 'none';
+export type RenderAsk = 'again' | 'none';
 
 export interface RunEngineOptions {
   store: RunStore;
@@ -40,18 +28,6 @@ export interface RunEngineOptions {
   /** The clock every transition is stamped with. */
   now: () => number;
   logger: Logger;
-  /**
-   * Whether a render job is queued only when no render of the run is queued and has not read it yet, nor sleeps
-   * for its turn (one Redis script that spares a render job; see RenderIndex.renderWanted).
-   * Default true; the web role says false, since that script would be one more round trip before every ack: its
-   * render jobs take no mark, and one queued beside another finds nothing left to do.
-   */
-  coalesceRenders?: boolean;
-  /**
-   * How long a message may trail its run before a render goes ahead of its channel's line (MESSAGE_LAG_BOUND_MS):
-   * within it a render waiting in the line stands for the run's later changes, and none is queued for them.
-   */
-  messageLagBoundMs?: number;
   /**
    * Whether the catalog routes the service's incidents to PagerDuty (its `pagerduty`), which hears of every
    * rollout's start and finish through the guards' jobs. Default: every service, so the jobs always run.
@@ -75,8 +51,7 @@ export class RunEngine {
     const { store, now } = this.options;
     const result = await store.update(runId, (run) => foldClosingNotes(transition(run, event, now())), { ...(read ? { read } : {}), outbox: outboxPayloadOf });
     if (!result.changed) return result.run;
-    // A change the message does not show (the summary marked posted) needs no render: a job and a Slack edit saved.
-    await this.dispatchWritten(result.run, result.effects, result.messageCurrent ? 'none' : 'changed');
+    await this.dispatchWritten(result.run, result.effects);
     return result.run;
   }
 
@@ -84,8 +59,8 @@ export class RunEngine {
    * Enqueues the work of a write that kept its notify jobs in the run's outbox (outboxPayloadOf), then settles
    * that outbox entry: from then on the jobs are BullMQ's to keep.
    */
-  async dispatchWritten(run: Run, effects: readonly Effect[], render: RenderAsk = 'changed'): Promise<void> {
-    await this.dispatch(run, effects, render);
+  async dispatchWritten(run: Run, effects: readonly Effect[]): Promise<void> {
+    await this.dispatch(run, effects);
     if (notifyJobsOf(run, effects).length > 0) await this.options.store.outbox.settle(run.id, run.seq);
   }
 
@@ -115,8 +90,8 @@ export class RunEngine {
     await this.options.queues.notify.add('stats-chart', job);
   }
 
-  /** Enqueues the work a transition asked for, and one (coalescable) message render; see {@link RenderAsk}. */
-  async dispatch(run: Run, effects: readonly Effect[], render: RenderAsk = 'changed'): Promise<void> {
+  /** Enqueues the work a transition asked for; see {@link RenderAsk} for its message. */
+  async dispatch(run: Run, effects: readonly Effect[], render: RenderAsk = 'none'): Promise<void> {
     const { queues } = this.options;
     const ref = runRef(run);
     for (const [index, effect] of effects.entries()) {
@@ -179,7 +154,7 @@ export class RunEngine {
           break;
       }
     }
-    if (render !== 'none') await this.enqueueRender(run, render);
+    if (render === 'again') await this.enqueueRender(run, 'again');
   }
 
   private async enqueueNotifyOf(run: Run, effect: Effect, index: number): Promise<void> {
@@ -215,23 +190,11 @@ export class RunEngine {
   }
 
   /**
-   * One render of the run as it will be when the job runs. None while a marked render is queued and has not
-   * read the run, or one sleeps for a turn (in the line only while the message is within its lag bound): it
-   * reads the run after this write, and the job would only find it shown and stop (a job is about 50 Redis
-   * commands). `late` (the message trailed its run past the bound) asks regardless, with an id of its own, so it
-   * does not collapse into a render waiting in line, and goes before every new notify job.
+   * A render of the run, asked for again (the reconciler): it joins the render queue unless it is in it already.
+   * `late` (the message trailed its run past the bound) also brings forward a render waiting there for a later
+   * turn in the channel's line: it then goes ahead of the line (process-render.ts).
    */
-  async enqueueRender(run: Run, ask: Exclude<RenderAsk, 'none'> | 'late' = 'changed'): Promise<void> {
-    const { store, queues, coalesceRenders } = this.options;
-    let kind: RenderKind = ask === 'late' ? 'late' : 'plain';
-    if (ask !== 'late' && coalesceRenders !== false) {
-      const mark = ask === 'changed' ? { jobId: renderJobId(run, run.seq, 'marked'), ttlMs: RENDER_QUEUED_TTL_MS } : undefined;
-      if (!(await store.renders.renderWanted(run.id, this.options.messageLagBoundMs ?? MESSAGE_LAG_BOUND_MS, mark))) return;
-      if (mark) kind = 'marked';
-    }
-    const late = kind === 'late';
-    const data = late ? { runId: run.id, seq: run.seq, late: true } : { runId: run.id, seq: run.seq };
-    // A late render goes before every new notify job (NEW_WORK_PRIORITY): its message is already past its bound.
-    await queues.notify.add('render', data, { jobId: renderJobId(run, run.seq, kind), ...(late ? { priority: 0 } : {}) });
+  async enqueueRender(run: Run, ask: 'again' | 'late'): Promise<void> {
+    await this.options.store.renders.askRender(run.id, ask === 'late');
   }
 }

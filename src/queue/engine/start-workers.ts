@@ -1,9 +1,12 @@
 import { UnrecoverableError, Worker } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { DEFAULT_WORKER_LOCK_MS } from '../../config/load-env.js';
 import type { RedisClient } from '../../run/store/create-redis.js';
 import { observeQueueWait } from '../../observability/observe-queue-wait.js';
 import { NOTIFY_QUEUE, QUEUE_NAMES, queuePrefix, type QueueName } from './create-queues.js';
 import { sleepingInProcess } from '../notify/sleep-job.js';
+import { createRunRenderer } from '../notify/process-render.js';
+import { startRenderLoop } from '../notify/render-loop.js';
 import { createJobHandlers } from './job-handlers.js';
 import { fleetReconcilePass } from './fleet-reconcile-pass.js';
 import { reconcileRuns } from './reconcile-runs.js';
@@ -57,11 +60,12 @@ const MAX_STALLS = Number.MAX_SAFE_INTEGER;
 const IN_PROCESS_SLEEPERS_PER_SLOT = 3;
 
 /**
- * Renders sleep as delayed jobs only: a delayed job is out of every worker's hands, so a worker killed while a
- * render waits for its turn does not set the run message back by a lock's lapse, as one asleep in it would.
- * The fault suite's kills (one every few seconds) pushed a first post past the lag bound that way.
+ * A new connection like `client`, to the same servers (a subscriber needs one of its own). The two branches are
+ * the same call on two types whose `duplicate` signatures differ, which TypeScript cannot call on their union.
  */
-const RENDER_JOB = 'render';
+function duplicateOf(client: RedisClient): RedisClient {
+  return client instanceof Cluster ? client.duplicate() : client.duplicate();
+}
 
 /** One BullMQ worker per queue, routing each job to the handler registered for its name. */
 export function startWorkers(options: StartWorkersOptions): RunningWorkers {
@@ -82,7 +86,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
     const working = concurrencyOf(queue, options);
     // Notify jobs wait for their channel's turns: short waits sleep in the worker, in slots of their own.
     const sleepers = queue === NOTIFY_QUEUE ? working * IN_PROCESS_SLEEPERS_PER_SLOT : 0;
-    const processor = sleepers > 0 ? sleepingInProcess(route, { working, sleepers, stopping: stopping.signal, mayNotSleep: (job) => job.name === RENDER_JOB }) : route;
+    const processor = sleepers > 0 ? sleepingInProcess(route, { working, sleepers, stopping: stopping.signal }) : route;
     const worker = new Worker(
       queue,
       processor,
@@ -108,6 +112,15 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
     });
     if (metrics) worker.on('active', (job) => observeQueueWait(metrics, queue, job));
     return worker;
+  });
+  // Run messages are rendered outside BullMQ, from the render queue, with as many at once as a notify worker works.
+  const renders = startRenderLoop({
+    store: options.store,
+    subscriber: duplicateOf(options.connection),
+    renderRun: createRunRenderer(options),
+    concurrency: concurrencyOf(NOTIFY_QUEUE, options),
+    logger: options.logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   const reconcileEveryMs = options.reconcileEveryMs ?? 10_000;
   // One pass at a time across every worker process (see fleet-reconcile-pass.ts), not one per process.
@@ -140,7 +153,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
       clearInterval(timer);
       stopping.abort('shutting down');
       for (const worker of workers) worker.cancelAllJobs('shutting down');
-      await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all([...workers.map((worker) => worker.close()), renders.close()]);
     },
   };
 }

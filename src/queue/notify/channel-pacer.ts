@@ -141,11 +141,11 @@ export interface ChannelPacer {
   /** Returns once this job's turn in the channel has come; otherwise puts the job back until it (throws DelayedError). */
   turn(channel: string, job: Job, token: string | undefined): Promise<void>;
   /**
-   * How long this job waits for its turn (booking one if it has none); 0 means its turn is now and used up.
-   * `notBeforeMs` (Slack's Retry-After after a 429) replaces its turn with one that many ms from now;
-   * `ahead` books in the channel's ahead line, before every turn of the ordinary line.
+   * How long this job (or a render's turn, see {@link RENDER_TURNS}) waits for its turn (booking one if it has none);
+   * 0 means its turn is now and used up. `notBeforeMs` (Slack's Retry-After after a 429) replaces its turn with one
+   * that many ms from now; `ahead` books in the channel's ahead line, before every turn of the ordinary line.
    */
-  book(channel: string, job: Job, options?: { notBeforeMs?: number; ahead?: boolean }): Promise<number>;
+  book(channel: string, holder: TurnHolder, options?: { notBeforeMs?: number; ahead?: boolean }): Promise<number>;
   /**
    * How long to wait before looking again, for a job that may not write yet (the job `before`, an earlier
    * reply of its run, goes first): until the turn it booked (booking one if it has none), or once that turn
@@ -157,27 +157,33 @@ export interface ChannelPacer {
   rateLimited(channel: string, job: Job, token: string | undefined, retryAfterMs: number): Promise<never>;
   /**
    * How long until the turn a render of the run holds ahead of the line (the run's first message, or an
-   * overdue one) comes; undefined when no render of the run sleeps for such a turn.
+   * overdue one) comes; undefined when no render of the run waits for such a turn.
    */
   aheadRenderIn(runId: string): Promise<number | undefined>;
   /** How long until the turn the notify job `jobId` booked comes (0 when it is due); undefined when it holds none. */
   turnIn(jobId: string): Promise<number | undefined>;
 }
 
-/** Where a render sleeping for its turn marks that the run's later renders may leave their change to it: `<job>`, or `ahead:<job>` ahead of the line. */
-export const renderWaitingKeyOf = (keyPrefix: string, runId: string) => runKeys(keyPrefix).renderWaiting(runId);
+/**
+ * What holds a turn: a notify job, or a render of the render queue, named `{ queueName: RENDER_TURNS, id: <turn> }`
+ * with the turn it takes (its run's id, or `late:<run id>` for one gone ahead of the line past the lag bound).
+ */
+export type TurnHolder = Pick<Job, 'queueName' | 'id' | 'name'>;
+
+/** The name under which renders hold turns, beside the notify queue's jobs. */
+export const RENDER_TURNS = 'render';
 
 /** The turn a job booked, as the epoch ms (Redis's clock) it comes at. */
 const turnKeyOf = (keyPrefix: string, queueName: string, id: string) => `{${keyPrefix}}:write-turn:${queueName}:${id}`;
 
 export function createChannelPacer(redis: RedisClient, keyPrefix: string, spacingMs = CHANNEL_SPACING_MS): ChannelPacer {
   const lineOf = (channel: string) => `{${keyPrefix}}:write-line:${channel}`;
-  const turnOf = (job: Job, id = job.id ?? job.name) => turnKeyOf(keyPrefix, job.queueName, id);
+  const turnOf = (holder: TurnHolder, id = holder.id ?? holder.name) => turnKeyOf(keyPrefix, holder.queueName, id);
   const lastOf = (channel: string) => `{${keyPrefix}}:write-last:${channel}`;
   const aheadTurnsOf = (channel: string) => `{${keyPrefix}}:write-ahead-turns:${channel}`;
   const aheadLineOf = (channel: string) => `{${keyPrefix}}:write-ahead-line:${channel}`;
   // A 429's new turn comes at least one spacing later, so it is always a wait, never taken at once.
-  const book = async (channel: string, job: Job, notBeforeMs = 0, hold?: string, ahead = false) =>
+  const book = async (channel: string, job: TurnHolder, notBeforeMs = 0, hold?: string, ahead = false) =>
     Number(
       await evalScript(
         redis,
@@ -195,9 +201,9 @@ export function createChannelPacer(redis: RedisClient, keyPrefix: string, spacin
         ],
       ),
     );
-  const turnIn = async (jobId: string) => {
+  const turnIn = async (jobId: string, queueName: string = NOTIFY_QUEUE) => {
     // The worker's clock stands in for Redis's: a skew costs one more look at most.
-    const at = await redis.get(turnKeyOf(keyPrefix, NOTIFY_QUEUE, jobId));
+    const at = await redis.get(turnKeyOf(keyPrefix, queueName, jobId));
     return at === null ? undefined : Math.max(0, Number(at) - Date.now());
   };
   return {
@@ -211,9 +217,9 @@ export function createChannelPacer(redis: RedisClient, keyPrefix: string, spacin
       return sleepJob(job, token, await book(channel, job, retryAfterMs));
     },
     async aheadRenderIn(runId) {
-      const waiting = await redis.get(renderWaitingKeyOf(keyPrefix, runId));
-      return waiting?.startsWith('ahead:') ? turnIn(waiting.slice('ahead:'.length)) : undefined;
+      const waiting = await redis.get(runKeys(keyPrefix).renderWaiting(runId));
+      return waiting?.startsWith('ahead:') ? turnIn(waiting.slice('ahead:'.length), RENDER_TURNS) : undefined;
     },
-    turnIn,
+    turnIn: (jobId) => turnIn(jobId),
   };
 }

@@ -2,7 +2,8 @@ import type { Job } from 'bullmq';
 import { isFlightdeckError } from '../../errors/flightdeck-error.js';
 import type { Run } from '../../run/core/run-schema.js';
 import { createChannelPacer } from './channel-pacer.js';
-import { sleepJob } from './sleep-job.js';
+import { sleepJob, sleepUntilWoken } from './sleep-job.js';
+import { waiterOf } from './wake-jobs.js';
 import { deployLogJobId, runJobSchema } from '../engine/job-schemas.js';
 import { claimKeyOf, claimPost, postReply } from './notify-once.js';
 import { createReplyOrder, LAST_PLACE } from './reply-order.js';
@@ -11,6 +12,13 @@ import { LOG_AUDIT_ENTRIES, uploadDeployLog } from './upload-deploy-log.js';
 
 /** Gives the thread replies of the run's last transition (queued alongside) a head start to take their places before the summary. */
 const SUMMARY_DELAY_MS = 1500;
+/**
+ * How long a summary sleeps at a time for the run's message to show the run's end: the render that shows it wakes
+ * the summary, so this only bounds how late it goes should that wake be lost.
+ */
+const WAIT_FOR_SHOWN_MS = 15_000;
+/** How long after it was queued a summary stops waiting for the message (Slack refusing its edits for good, say). */
+const SHOWN_PATIENCE_MS = 5 * 60_000;
 
 type SummaryDeps = Pick<WorkerDeps, 'redis' | 'keyPrefix' | 'store' | 'engine' | 'notifier' | 'logger' | 'now'>;
 
@@ -41,7 +49,8 @@ async function shareSummary(deps: SummaryDeps, job: Job, run: Run): Promise<bool
 
 /**
  * `summary` jobs on the notify queue: posts the deployment summary, with the deployment log, in the run's
- * thread once, after every reply of the run still pending, and records `summary-posted` on the run. A retry
+ * thread once, after every reply of the run still pending and once the run message shows the run, and records
+ * `summary-posted` on the run. A retry
  * after the post but before the record skips the post and records. The log is uploaded on its own after the
  * summary only when it could not go with it (see shareSummary), or when a retry cannot tell: its claim
  * (`deploy-log-<run>`, the id a separate log job had before) makes it post once either way.
@@ -56,6 +65,11 @@ export function createSummaryProcessor(deps: SummaryDeps) {
     let logShared = false;
     if (!stored.summaryPosted) {
       if (job.attemptsMade === 0 && Date.now() - job.timestamp < SUMMARY_DELAY_MS) await sleepJob(job, token, job.timestamp + SUMMARY_DELAY_MS - Date.now());
+      // The summary says how the run ended: the message above it says so first. Renders have a queue of their own,
+      // and under load a summary that did not wait was posted while the message still showed the run going.
+      if (Date.now() - job.timestamp < SHOWN_PATIENCE_MS && !(await deps.store.renders.awaitShown(runId, waiterOf(job.queueName, job.id ?? job.name)))) {
+        await sleepUntilWoken(job, token, WAIT_FOR_SHOWN_MS);
+      }
       const result = await postReply(replies, job, token, runId, LAST_PLACE, async (current) => {
         logShared = await shareSummary(deps, job, current);
       });

@@ -78,14 +78,13 @@ function permits(size: number): { take(): Promise<void>; give(): void } {
  * would mid-write, and the job runs again from the start as after a delayed wake. At most `working` jobs run
  * the handler at once, as many as the worker had slots before sleeps were kept in it; the worker's other
  * slots (`sleepers` of them) are for jobs asleep, so sleepers never hold up the jobs that would end their
- * waits (the render that posts the run message, the reply before them). When `sleepers` jobs already sleep,
+ * waits (the reply before them). When `sleepers` jobs already sleep,
  * and once `stopping` is aborted (the worker is shutting down; it must not wait for sleepers, nor for a job
- * it took after it cancelled the running ones), a job sleeps as a delayed job, as does every job
- * `mayNotSleep` names.
+ * it took after it cancelled the running ones), a job sleeps as a delayed job.
  */
 export function sleepingInProcess(
   handler: JobHandler,
-  limits: { working: number; sleepers: number; stopping: AbortSignal; mayNotSleep?: (job: Job) => boolean },
+  limits: { working: number; sleepers: number; stopping: AbortSignal },
 ): JobHandler {
   const work = permits(limits.working);
   let sleepers = 0;
@@ -95,7 +94,7 @@ export function sleepingInProcess(
       let granted = false;
       inProcess.set(job, (ms) => {
         granted =
-          !granted && ms <= IN_PROCESS_SLEEP_MAX_MS && sleepers < limits.sleepers && !limits.stopping.aborted && signal?.aborted !== true && limits.mayNotSleep?.(job) !== true;
+          !granted && ms <= IN_PROCESS_SLEEP_MAX_MS && sleepers < limits.sleepers && !limits.stopping.aborted && signal?.aborted !== true;
         if (granted) sleepers++;
         return granted;
       });

@@ -5,12 +5,14 @@ import { parseRun } from './parse-run.js';
 import { RAISE_SEQ_SCRIPT } from './raise-seq-script.js';
 import {
   ADOPT_LEGACY_RENDER_DUE_SCRIPT,
+  ASK_RENDER_SCRIPT,
   AWAIT_MESSAGE_SCRIPT,
-  HOLD_LOCK_SCRIPT,
+  AWAIT_SHOWN_SCRIPT,
+  CLAIM_RENDERS_SCRIPT,
+  FINISH_RENDER_SCRIPT,
+  HOLD_RENDER_SCRIPT,
   MESSAGE_LAG_SCRIPT,
   RELEASE_LOCK_SCRIPT,
-  RELEASE_RENDER_MARKS_SCRIPT,
-  RENDER_WANTED_SCRIPT,
   TAKE_WAITERS_SCRIPT,
 } from './render-scripts.js';
 
@@ -39,13 +41,23 @@ export interface RenderRead {
   dueSince: number | undefined;
   /** Redis's clock when the run was read, ms. */
   readAt: number;
+  /** The mark the run's render left while it waited for its turn (RenderAgain.waiting); undefined when none. */
+  waiting: string | undefined;
+}
+
+/** What a render asks of the render queue when it ends: see {@link RenderIndex.finishRender}. */
+export interface RenderAgain {
+  /** How long until the run's render runs again, ms. */
+  afterMs: number;
+  /** The render-waiting mark to leave meanwhile (`<turn>`, or `ahead:<turn>`); absent, the mark stays as it is. */
+  waiting?: string;
 }
 
 /**
  * The bookkeeping that keeps each run's Slack message converging to its run: the seq the message shows
  * (the `rendered` field beside the run's `seq`), the render-due index dated by the first change not shown,
- * the per-run render lock, and the marks that spare render jobs (see {@link RenderIndex.renderWanted}). Every
- * write of a run marks it due in the same script (see update-run-script).
+ * the render queue (runs whose render may run, scored by when), and the per-run render lock. Every write of a
+ * run marks it due and queues its render in the same script (see update-run-script and mark-render-due-lua).
  */
 export class RenderIndex {
   constructor(
@@ -60,15 +72,17 @@ export class RenderIndex {
 
   /**
    * Reads a run for rendering, in one round trip: the document, the seq its message shows and the digest of
-   * what it shows, since when (Redis ms) a change has been waiting to be shown (undefined when none is), and
-   * Redis's clock at the read.
+   * what it shows, since when (Redis ms) a change has been waiting to be shown (undefined when none is), the mark
+   * its render left while it waited for a turn, and Redis's clock at the read.
    */
   async readForRender(id: string): Promise<RenderRead | null> {
-    const replies = (await this.redis.pipeline().time().hmget(this.keys.run(id), 'doc', 'rendered', 'shown').zscore(this.keys.renderDue, id).exec()) ?? [];
+    const pipeline = this.redis.pipeline().time().hmget(this.keys.run(id), 'doc', 'rendered', 'shown').zscore(this.keys.renderDue, id).get(this.keys.renderWaiting(id));
+    const replies = (await pipeline.exec()) ?? [];
     for (const [err] of replies) if (err) throw err;
     const [seconds, micros] = replies[0]![1] as [string, string];
     const [doc, rendered, shown] = replies[1]![1] as [string | null, string | null, string | null];
     const dueSince = replies[2]![1] as string | null;
+    const waiting = replies[3]![1] as string | null;
     if (doc === null) return null;
     return {
       run: parseRun(doc),
@@ -76,6 +90,7 @@ export class RenderIndex {
       shown: shownAt(shown, Number(rendered ?? 0)),
       dueSince: dueSince === null ? undefined : Number(dueSince),
       readAt: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000),
+      waiting: waiting ?? undefined,
     };
   }
 
@@ -101,11 +116,12 @@ export class RenderIndex {
   }
 
   /**
-   * Takes the lock one run's renders share for `ttlMs`, or renews it when `owner` holds it already. False
-   * when another render holds it.
+   * Takes the lock one run's renders share for `ttlMs`, or renews it when `owner` holds it already, and keeps the
+   * run's claim in the render queue `leaseMs` on (never earlier; a run not in the queue stays out of it). False when
+   * another render holds the lock.
    */
-  async holdRenderLock(id: string, owner: string, ttlMs: number): Promise<boolean> {
-    return (await evalScript(this.redis, HOLD_LOCK_SCRIPT, [this.keys.renderLock(id)], [owner, ttlMs])) === 1;
+  async holdRenderLock(id: string, owner: string, ttlMs: number, leaseMs = ttlMs): Promise<boolean> {
+    return (await evalScript(this.redis, HOLD_RENDER_SCRIPT, [this.keys.renderLock(id), this.keys.renderQueue], [owner, ttlMs, leaseMs, id])) === 1;
   }
 
   /** Whether a render holds the run's render lock. */
@@ -114,34 +130,44 @@ export class RenderIndex {
   }
 
   /**
-   * Whether a render job of the run is worth queueing, in one round trip: not while a render sleeps for a turn
-   * ahead of the channel's line, nor in the line while the run's oldest change not shown is at most `lagBoundMs`
-   * old, nor while a marked render job is queued and has not read the run; each reads it after this check, so
-   * it shows every change written before. Past the bound a render waiting in the line no longer stands for the
-   * new one, which goes ahead of the line (process-render.ts). Given `mark` (the job about to be queued) and
-   * the answer yes, marks that job queued for `ttlMs`. Without it, only looks, and says no while a render holds
-   * the run's lock too: for a caller that asks again each pass (the reconciler), a render under way may be the
-   * one it would ask for, and a job queued behind it would most often find nothing left to do.
+   * Claims at most `max` runs whose render is due, for `leaseMs` (renewed by {@link holdRenderLock}, ended by
+   * {@link finishRender}); `waitedMs`: how long each waited past the moment it was due; `nextInMs`: how long until
+   * the earliest run left in the queue is due, undefined when none is.
    */
-  async renderWanted(id: string, lagBoundMs: number, mark?: { jobId: string; ttlMs: number }): Promise<boolean> {
-    const keys = [this.keys.renderWaiting(id), this.keys.renderQueued(id), this.keys.renderLock(id), this.keys.renderDue];
-    return (await evalScript(this.redis, RENDER_WANTED_SCRIPT, keys, [mark?.jobId ?? '', mark?.ttlMs ?? 0, id, lagBoundMs])) === 1;
+  async claimRenders(max: number, leaseMs: number): Promise<{ ids: string[]; waitedMs: number[]; nextInMs: number | undefined }> {
+    const [ids, waitedMs, next] = (await evalScript(this.redis, CLAIM_RENDERS_SCRIPT, [this.keys.renderQueue], [max, leaseMs])) as [string[], number[], number];
+    return { ids, waitedMs, nextInMs: next < 0 ? undefined : next };
   }
 
   /**
-   * Gives up render job `jobId`'s marks just before it reads the run: its own hand-off mark, and the run's
-   * queued mark when it names the job or, for a `late` render, whatever it names (see RELEASE_RENDER_MARKS_SCRIPT).
+   * Ends a render's claim on the run and gives back the render lock if `owner` holds it: with `again`, the run's
+   * render runs again after `again.afterMs` (a turn in the channel, a lock held by another render, Slack's
+   * Retry-After); without, the run leaves the render queue unless a change came while it rendered. True when the
+   * run is due again at once.
    */
-  async releaseRenderMarks(id: string, jobId: string, late: boolean): Promise<void> {
-    await evalScript(this.redis, RELEASE_RENDER_MARKS_SCRIPT, [this.keys.renderWaiting(id), this.keys.renderQueued(id)], [jobId, late ? '1' : '0']);
+  async finishRender(id: string, owner: string, again?: RenderAgain): Promise<boolean> {
+    const keys = [this.keys.run(id), this.keys.renderQueue, this.keys.renderDue, this.keys.renderLock(id), this.keys.renderWaiting(id)];
+    const args = [id, owner, again === undefined ? '' : Math.max(0, Math.ceil(again.afterMs)), again?.waiting ?? ''];
+    return (await evalScript(this.redis, FINISH_RENDER_SCRIPT, keys, args)) === 1;
   }
 
   /**
-   * Whether a render of the run sleeps for its turn, in its channel's line or ahead of it. It reads the run
-   * only when it wakes, after giving up this mark, so it shows every change written before the mark was seen here.
+   * Asks for a render of the run: it joins the render queue, due now, unless it is in it already (its render is
+   * under way, or waits for a turn and reads the run then); `late` (its message trailed it past the lag bound) also
+   * brings a render waiting for a later moment forward to now. Wakes the workers when the queue changed.
    */
-  async renderWaiting(id: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.renderWaiting(id))) === 1;
+  async askRender(id: string, late = false): Promise<void> {
+    await evalScript(this.redis, ASK_RENDER_SCRIPT, [this.keys.renderQueue], [id, late ? '1' : '0']);
+  }
+
+  /** The channel a run joining the render queue is published on, to wake the workers (mark-render-due-lua.ts). */
+  get wakeChannel(): string {
+    return this.keys.renderQueue;
+  }
+
+  /** The render-waiting mark a render leaves while it waits for its turn (RenderAgain.waiting), null when none does. */
+  async waitingMark(id: string): Promise<string | null> {
+    return this.redis.get(this.keys.renderWaiting(id));
   }
 
   /**
@@ -152,7 +178,18 @@ export class RenderIndex {
     return Number(await evalScript(this.redis, AWAIT_MESSAGE_SCRIPT, [this.keys.run(id), this.keys.messageWaiters(id)], [waiter, WAITERS_TTL_MS])) > 0;
   }
 
-  /** The jobs asleep until the run's message is posted (see {@link awaitMessage}), forgotten once returned. */
+  /**
+   * True when the run's message shows the run (it is not render-due); else counts `waiter` among the jobs that sleep
+   * until it does, as {@link awaitMessage} does, and says false.
+   */
+  async awaitShown(id: string, waiter: string): Promise<boolean> {
+    return Number(await evalScript(this.redis, AWAIT_SHOWN_SCRIPT, [this.keys.renderDue, this.keys.messageWaiters(id)], [waiter, WAITERS_TTL_MS, id])) > 0;
+  }
+
+  /**
+   * The jobs asleep until the run's message is posted or shows the run (see {@link awaitMessage}, {@link awaitShown}),
+   * forgotten once returned.
+   */
   async takeMessageWaiters(id: string): Promise<string[]> {
     return (await evalScript(this.redis, TAKE_WAITERS_SCRIPT, [this.keys.messageWaiters(id)], [])) as string[];
   }

@@ -1,4 +1,5 @@
 import { catalogued } from '../../errors/error-catalogue.js';
+import { renderQueueOf } from './mark-render-due-lua.js';
 
 /** The Redis key names of one flightdeck installation. */
 export interface RunKeys {
@@ -34,15 +35,15 @@ export interface RunKeys {
   legacyRenderDue: string;
   /** Held by the one render of the run's message under way, so two renders never race. */
   renderLock(id: string): string;
-  /** Marks the render of the run sleeping for its turn (`<job>`, or `ahead:<job>` ahead of the channel's line), which reads the run when it wakes. */
+  /**
+   * Runs whose render may run, scored by when (Redis ms): a run joins it with the write that makes it render-due,
+   * a worker claims it by scoring it a lease on, and it leaves once its message shows it (render-loop.ts).
+   */
+  renderQueue: string;
+  /** Marks the render of the run waiting for its turn (`<turn>`, or `ahead:<turn>` ahead of the channel's line), which reads the run when it comes. */
   renderWaiting(id: string): string;
   /** Jobs (`<queue>:<job id>`) asleep until the run's message is posted; the render that posts it wakes them. */
   messageWaiters(id: string): string;
-  /**
-   * Names the render job the engine queued for the run (`render-…-marked`) until that job reads the run: later
-   * changes meanwhile queue none, since it will show them. Expires, so a job lost before its read blocks none for long.
-   */
-  renderQueued(id: string): string;
   once(key: string): string;
   /** Who opened the app's Home tab, scored by when they last did (ms): their tabs are re-rendered on run changes. */
   homeViewers: string;
@@ -76,13 +77,13 @@ export function runKeys(prefix: string): RunKeys {
     summariesVersion: `${base}run-summaries-version`,
     refusals: (actor, minute) => `${base}refusals:${actor}:${minute}`,
     renderDue: `${base}render-due-at`,
+    renderQueue: renderQueueOf(`${base}render-due-at`),
     reconcileDue: `${base}reconcile-due`,
     reconcilePass: `${base}reconcile-pass`,
     legacyRenderDue: `${base}render-due`,
     renderLock: (id) => `${base}render-lock:${id}`,
     renderWaiting: (id) => `${base}render-waiting:${id}`,
     messageWaiters: (id) => `${base}message-waiters:${id}`,
-    renderQueued: (id) => `${base}render-queued:${id}`,
     once: (key) => `${base}once:${key}`,
     homeViewers: `${base}home-viewers`,
     outbox: (id) => `${base}outbox:${id}`,

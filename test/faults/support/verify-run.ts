@@ -2,7 +2,7 @@ import type { AuditEntry } from '../../../src/run/core/run-schema.js';
 import { isTerminal } from '../../../src/run/core/run-schema.js';
 import { renderRunMessage } from '../../../src/slack/render-run-message.js';
 import { convergedAt, sameBlocks } from '../../support/message-convergence.js';
-import { RENDER_LOCK_MS } from '../../../src/queue/notify/process-render.js';
+import { RENDER_LEASE_MS } from '../../../src/queue/notify/process-render.js';
 import { waitUntil } from '../../support/wait-until.js';
 import { FAULT_CHANNEL, FAULT_NAMESPACE, imageOf } from './fault-catalog.js';
 import { ORIGINAL_VERSION, type FaultCluster } from './fault-cluster.js';
@@ -135,13 +135,13 @@ const CHANNEL_SPACING_MS = 1100;
 /**
  * How long after its run ends a message may take to show it, by construction: the lag bound after which
  * its render goes ahead of the channel's line, one reconcile interval for the reconciler to notice, the
- * render lock a killed worker may have left and the job lock after which its job runs again, and one
+ * claim on the run in the render queue a killed worker may have left (its render lock lapses first), and one
  * channel turn for every run message in the channel (all of them may be late at once, one write a turn).
  */
 export function messageBoundMs(cluster: FaultCluster): number {
   const env = (key: string) => Number(cluster.env[key]);
   const runMessages = cluster.slack.messages(FAULT_CHANNEL).filter((message) => message.metadata?.event_type === 'flightdeck_run').length;
-  return env('MESSAGE_LAG_BOUND_MS') + env('RECONCILE_INTERVAL_MS') + RENDER_LOCK_MS + env('WORKER_LOCK_MS') + CHANNEL_SPACING_MS * runMessages;
+  return env('MESSAGE_LAG_BOUND_MS') + env('RECONCILE_INTERVAL_MS') + RENDER_LEASE_MS + CHANNEL_SPACING_MS * runMessages;
 }
 
 /**

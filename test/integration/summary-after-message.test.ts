@@ -1,0 +1,63 @@
+import type { Job } from 'bullmq';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/observability/create-logger.js';
+import { NOTIFY_QUEUE } from '../../src/queue/engine/create-queues.js';
+import { summaryJobId } from '../../src/queue/engine/job-schemas.js';
+import { RunEngine } from '../../src/queue/engine/run-engine.js';
+import { createSummaryProcessor } from '../../src/queue/notify/process-summary.js';
+import { renderRunMessage } from '../../src/slack/render-run-message.js';
+import { waitUntil } from '../support/wait-until.js';
+import { CHANNEL, startRenderHarness, type RenderHarness } from './render-harness.js';
+
+// The summary says how a run ended, so it goes once the run message above it says so: renders have a queue of their
+// own, and under load a summary that did not wait was posted while the message still showed the run going.
+
+let h: RenderHarness;
+let connection: Redis;
+let worker: Worker | undefined;
+
+beforeEach(async () => {
+  h = await startRenderHarness();
+  connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+});
+
+afterEach(async () => {
+  await worker?.close();
+  worker = undefined;
+  connection.disconnect();
+  await h.close();
+});
+
+describe('the deployment summary', () => {
+  it('sleeps until the run message shows how the run ended, woken by the render that shows it', async () => {
+    const logger = createLogger('silent');
+    const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger });
+    const first = h.startRenderLoop(h.slackNotifier());
+    const run = await h.rendered((await h.createStoredRun()).id);
+    // No render runs while the run ends: its message still shows it going.
+    await first.close();
+    const summary = createSummaryProcessor({ redis: h.redis, keyPrefix: h.prefix, store: h.store, engine, notifier: h.slackNotifier(), logger, now: Date.now });
+    worker = new Worker(NOTIFY_QUEUE, (job: Job, token?: string) => summary(job, token), { connection, prefix: h.queues.prefix });
+    const ended = await engine.apply(run.id, { type: 'abort', actor: 'U0ALICE', reason: 'not today' });
+    // Past its head start, asleep among the run's message waiters.
+    const job = await waitUntil('the summary asleep until the message shows the end', async () => {
+      const queued = await h.queues.notify.getJob(summaryJobId(ended));
+      const waiting = await h.redis.smembers(`{${h.prefix}}:message-waiters:${run.id}`);
+      return queued && waiting.includes(`${NOTIFY_QUEUE}:${queued.id}`) && (await queued.getState()) === 'delayed' ? queued : undefined;
+    }, 15_000);
+    expect(h.slack.thread(CHANNEL, run.messageTs!)).toEqual([]);
+    const sleptUntil = job.timestamp + job.delay;
+
+    h.startRenderLoop(h.slackNotifier());
+    await waitUntil('the summary recorded', async () => (await h.store.get(run.id))?.summaryPosted || undefined, 30_000);
+    // Woken by the render, not slept out; the message showed the end before the summary went.
+    expect(Date.now()).toBeLessThan(sleptUntil);
+    const calls = h.slack.calls.map((call) => call.method);
+    expect(calls.lastIndexOf('chat.update')).toBeLessThan(calls.indexOf('files.completeUploadExternal'));
+    const shown = (await h.store.get(run.id))!;
+    expect(h.slack.message(CHANNEL, run.messageTs!)!.text).toBe(renderRunMessage(shown).text);
+    expect(h.slack.thread(CHANNEL, run.messageTs!)).toHaveLength(1);
+  });
+});
