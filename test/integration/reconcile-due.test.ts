@@ -72,7 +72,7 @@ async function shown(id: string): Promise<void> {
   expect(await store.renders.holdRenderLock(id, 'test', 10_000)).toBe(true);
   const read = await store.renders.readForRender(id);
   await store.renders.setRenderedSeq(id, read!.run.seq, read!.readAt, 'test');
-  await store.renders.releaseRenderLock(id, 'test');
+  await store.renders.finishRender(id, 'test');
 }
 
 /** One reconcile pass, with what it sent on the store's connection: all commands, and the run documents read. */

@@ -12,7 +12,6 @@ import {
   FINISH_RENDER_SCRIPT,
   HOLD_RENDER_SCRIPT,
   MESSAGE_LAG_SCRIPT,
-  RELEASE_LOCK_SCRIPT,
   TAKE_WAITERS_SCRIPT,
 } from './render-scripts.js';
 
@@ -194,10 +193,6 @@ export class RenderIndex {
     return (await evalScript(this.redis, TAKE_WAITERS_SCRIPT, [this.keys.messageWaiters(id)], [])) as string[];
   }
 
-  /** Releases the render lock if `owner` still holds it. */
-  async releaseRenderLock(id: string, owner: string): Promise<void> {
-    await evalScript(this.redis, RELEASE_LOCK_SCRIPT, [this.keys.renderLock(id)], [owner]);
-  }
 
   /**
    * Runs whose latest change is not shown in Slack yet, active or finished, oldest change first, each with

@@ -38,12 +38,6 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `);
 
-/** Deletes a lock only if its holder is ARGV[1]. KEYS: lock. */
-export const RELEASE_LOCK_SCRIPT = luaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`);
-
 /** Moves every member of the legacy render-due set into the scored index at Redis's now. KEYS: set, zset. */
 export const ADOPT_LEGACY_RENDER_DUE_SCRIPT = luaScript(`
 if redis.call('TYPE', KEYS[1])['ok'] ~= 'set' then return 0 end
