@@ -1,7 +1,9 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/observability/create-logger.js';
 import { createRenderJobProcessor } from '../../src/queue/notify/process-render.js';
+import { startRenderLoop } from '../../src/queue/notify/render-loop.js';
 import { transition, type RunEvent } from '../../src/run/core/transition.js';
 import { runKeys } from '../../src/run/store/run-keys.js';
 import type { RunStore } from '../../src/run/store/run-store.js';
@@ -108,6 +110,20 @@ describe('the render queue', () => {
       return ids.length > 0 ? ids : undefined;
     });
     expect(again).toEqual([run.id]);
+  });
+
+  it('takes back a run a worker claimed while it was closing, due at once rather than when the claim lapses', async () => {
+    const run = await createStoredRun(store, 'api', 'C1');
+    const rendered: string[] = [];
+    const subscriber = redis.duplicate();
+    const loop = startRenderLoop({ store, subscriber, renderRun: async (id) => void rendered.push(id), concurrency: 4, logger: createLogger('silent') });
+    // Closed in the same turn as it started: its first claim is still on its way to Redis.
+    await loop.close();
+    const closedAt = Date.now();
+    // Due by the time close() resolves, not 5 s on when the claim's lease would lapse.
+    expect(await scoreOf(run.id)).toBeLessThanOrEqual(closedAt);
+    expect(rendered).toEqual([]);
+    expect((await store.renders.claimRenders(10, 60_000)).ids).toEqual([run.id]);
   });
 
   it('lets a run that no longer exists leave the queue and the render-due index', async () => {

@@ -25,7 +25,7 @@ export interface RenderLoopOptions {
 }
 
 export interface RenderLoop {
-  /** Stops claiming runs and waits for the renders under way to end. */
+  /** Stops claiming runs (one claimed meanwhile is handed back) and waits for the renders under way to end. */
   close(): Promise<void>;
 }
 
@@ -72,13 +72,21 @@ export function startRenderLoop(options: RenderLoopOptions): RenderLoop {
     running.add(done);
   };
 
-  const claim = async (): Promise<void> => {
-    if (stopped) return;
+  /** The claim in flight, if any: closing waits for it, so that what it claimed is handed back before the process exits. */
+  let inFlight: Promise<void> = Promise.resolve();
+
+  const claim = (): Promise<void> => {
+    if (stopped) return inFlight;
     if (claiming) {
       claimAgain = true;
-      return;
+      return inFlight;
     }
     claiming = true;
+    inFlight = claimWhileDue();
+    return inFlight;
+  };
+
+  const claimWhileDue = async (): Promise<void> => {
     try {
       do {
         claimAgain = false;
@@ -87,7 +95,11 @@ export function startRenderLoop(options: RenderLoopOptions): RenderLoop {
         if (saturated) return;
         const { ids, waitedMs, nextInMs } = await store.renders.claimRenders(free, RENDER_LEASE_MS);
         for (const ms of waitedMs) options.metrics?.queueWait.observe({ queue: RENDER_TURNS }, Math.max(0, ms) / 1000);
-        if (stopped) return;
+        if (stopped) {
+          // Claimed while closing: handed back due now (and the other workers woken) rather than left to lapse.
+          await Promise.all(ids.map((id) => store.renders.askRender(id, true)));
+          return;
+        }
         for (const id of ids) render(id);
         saturated = ids.length === free;
         if (!saturated) wakeIn(nextInMs ?? RENDER_POLL_MS);
@@ -113,6 +125,7 @@ export function startRenderLoop(options: RenderLoopOptions): RenderLoop {
     async close() {
       stopped = true;
       clearTimeout(timer);
+      await inFlight;
       await Promise.allSettled([...running]);
       options.subscriber.disconnect();
     },
