@@ -7,6 +7,7 @@ import { NOTIFY_QUEUE } from '../../src/queue/engine/create-queues.js';
 import { summaryJobId } from '../../src/queue/engine/job-schemas.js';
 import { RunEngine } from '../../src/queue/engine/run-engine.js';
 import { createSummaryProcessor } from '../../src/queue/notify/process-summary.js';
+import { SUMMARY_DELAY_MS, WAIT_FOR_SHOWN_MS } from '../../src/queue/notify/enqueue-summary.js';
 import { renderRunMessage } from '../../src/slack/render-run-message.js';
 import { waitUntil } from '../support/wait-until.js';
 import { CHANNEL, startRenderHarness, type RenderHarness } from './render-harness.js';
@@ -44,8 +45,8 @@ describe('the deployment summary', () => {
     // Past its head start, asleep among the run's message waiters.
     const job = await waitUntil('the summary asleep until the message shows the end', async () => {
       const queued = await h.queues.notify.getJob(summaryJobId(ended));
-      const waiting = await h.redis.smembers(`{${h.prefix}}:message-waiters:${run.id}`);
-      return queued && waiting.includes(`${NOTIFY_QUEUE}:${queued.id}`) && (await queued.getState()) === 'delayed' ? queued : undefined;
+      const waiting = await h.redis.smembers(`{${h.prefix}}:shown-waiters:${run.id}`);
+      return queued && waiting.some((waiter) => waiter.startsWith(`${NOTIFY_QUEUE}:${queued.id}@`)) && (await queued.getState()) === 'delayed' ? queued : undefined;
     }, 15_000);
     expect(h.slack.thread(CHANNEL, run.messageTs!)).toEqual([]);
     const sleptUntil = job.timestamp + job.delay;
@@ -59,5 +60,41 @@ describe('the deployment summary', () => {
     const shown = (await h.store.get(run.id))!;
     expect(h.slack.message(CHANNEL, run.messageTs!)!.text).toBe(renderRunMessage(shown).text);
     expect(h.slack.thread(CHANNEL, run.messageTs!)).toHaveLength(1);
+  });
+
+  it('is queued asleep while the message still shows the run going, and woken without a look of its own once it shows the end', async () => {
+    const logger = createLogger('silent');
+    const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger });
+    const first = h.startRenderLoop(h.slackNotifier());
+    const run = await h.rendered((await h.createStoredRun()).id);
+    await first.close();
+    const ended = await engine.apply(run.id, { type: 'abort', actor: 'U0ALICE', reason: 'not today' });
+    const queued = (await h.queues.notify.getJob(summaryJobId(ended)))!;
+    expect(await queued.getState()).toBe('delayed');
+    const waiter = `${NOTIFY_QUEUE}:${queued.id}@${queued.timestamp + SUMMARY_DELAY_MS}`;
+    expect(await h.redis.smembers(`{${h.prefix}}:shown-waiters:${run.id}`)).toEqual([waiter]);
+    // The reconciler asks again while the message trails the ended run: the summary asleep is left as it is.
+    await engine.dispatch(ended, [{ type: 'summary' }], 'again');
+    expect(await h.redis.smembers(`{${h.prefix}}:shown-waiters:${run.id}`)).toEqual([waiter]);
+    expect(await (await h.queues.notify.getJob(queued.id!))!.getState()).toBe('delayed');
+
+    // The summary's first look is recorded rather than made: the render that shows the end is what must start it,
+    // not before its head start and well before its own timer.
+    const looks: { at: number; attemptsMade: number }[] = [];
+    worker = new Worker(NOTIFY_QUEUE, async (job: Job) => void looks.push({ at: Date.now(), attemptsMade: job.attemptsMade }), { connection, prefix: h.queues.prefix });
+    h.startRenderLoop(h.slackNotifier());
+    await waitUntil('the summary woken by the render', async () => looks[0], 10_000);
+    expect(looks[0]!.at).toBeGreaterThanOrEqual(queued.timestamp + SUMMARY_DELAY_MS);
+    expect(looks[0]!.at).toBeLessThan(queued.timestamp + WAIT_FOR_SHOWN_MS);
+    expect(looks).toEqual([{ at: looks[0]!.at, attemptsMade: 0 }]);
+
+    // Asked for again once the message shows the end (the reconciler, after a lost job): awake after its head start.
+    await (await h.queues.notify.getJob(queued.id!))?.remove();
+    const askedAt = Date.now();
+    await engine.dispatch((await h.store.get(run.id))!, [{ type: 'summary' }]);
+    await waitUntil('the summary asked for again awake', async () => looks[1], 10_000);
+    expect(looks[1]!.at - askedAt).toBeGreaterThanOrEqual(SUMMARY_DELAY_MS - 50);
+    expect(looks[1]!.at - askedAt).toBeLessThan(WAIT_FOR_SHOWN_MS);
+    expect(await h.redis.smembers(`{${h.prefix}}:shown-waiters:${run.id}`)).toEqual([]);
   });
 });

@@ -7,7 +7,8 @@ import { transition, type Effect, type RunEvent } from '../../run/core/transitio
 import type { Queues } from './create-queues.js';
 import { notifyJobOf, notifyJobsOf, outboxPayloadOf, type NotifyJob } from './notify-jobs-of.js';
 import { enqueuePagerDutyEvent } from '../incidents/pagerduty-events.js';
-import { announceJobId, deployLogJobId, jobLogFileJobId, stepJobId, summaryJobId } from './job-schemas.js';
+import { announceJobId, deployLogJobId, jobLogFileJobId, stepJobId } from './job-schemas.js';
+import { enqueueSummary } from '../notify/enqueue-summary.js';
 import type { DryRunJob } from '../dry-run/dry-run-job.js';
 import type { StatsChartJob } from '../notify/stats-chart-job.js';
 import { WATCH_END_JOB } from '../guards/guard-scheduler.js';
@@ -150,7 +151,7 @@ export class RunEngine {
           break;
         case 'summary':
           // The summary's job uploads the deployment log after it (process-summary.ts).
-          await queues.notify.add('summary', { runId: run.id }, { jobId: summaryJobId(run) });
+          await enqueueSummary({ queues, store: this.options.store, logger: this.options.logger }, run);
           break;
       }
     }

@@ -80,15 +80,9 @@ export async function postPaced(
   claim?: string,
 ): Promise<boolean> {
   try {
-    return await postOnce(
-      deps.store,
-      job,
-      async () => {
-        await deps.pacer.turn(channel, job, token);
-        await post();
-      },
-      claim,
-    );
+    // The turn first: a job that sleeps for it takes and gives back no claim each time it goes to sleep.
+    await deps.pacer.turn(channel, job, token);
+    return await postOnce(deps.store, job, post, claim);
   } catch (err) {
     const retryAfterMs = retryAfterOf(err);
     if (retryAfterMs === undefined) throw err;

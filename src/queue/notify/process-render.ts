@@ -178,7 +178,7 @@ export function createRunRenderer(options: ProcessRenderOptions): RunRenderer {
     // Rendered once here, for both the comparison and the record of the write below.
     const digest = options.notifier.shownDigest(read.run);
     if (await alreadyShown(read, digest, owner)) {
-      await wakeJobs(options.queues, await store.renders.takeMessageWaiters(runId), logger);
+      await wakeJobs(options.queues, await store.renders.takeMessageWaiters(runId, true), logger);
       return undefined;
     }
     const { run, waiting } = read;
@@ -198,7 +198,8 @@ export function createRunRenderer(options: ProcessRenderOptions): RunRenderer {
       const recorded = await write(read, digest, owner);
       // The first seq recorded for the message: the replies asleep until it exists may go now; and once it shows the
       // run as read, the summary asleep until it does (one woken while the run changed on looks again and sleeps).
-      if (read.rendered === 0 || recorded >= run.seq) await wakeJobs(options.queues, await store.renders.takeMessageWaiters(runId), logger);
+      const shown = recorded >= run.seq;
+      if (read.rendered === 0 || shown) await wakeJobs(options.queues, await store.renders.takeMessageWaiters(runId, shown), logger);
       return undefined;
     } catch (err) {
       const retryAfterMs = retryAfterOf(err);

@@ -9,14 +9,8 @@ import { claimKeyOf, claimPost, postReply } from './notify-once.js';
 import { createReplyOrder, LAST_PLACE } from './reply-order.js';
 import type { WorkerDeps } from '../engine/worker-deps.js';
 import { LOG_AUDIT_ENTRIES, uploadDeployLog } from './upload-deploy-log.js';
+import { SUMMARY_DELAY_MS, WAIT_FOR_SHOWN_MS } from './enqueue-summary.js';
 
-/** Gives the thread replies of the run's last transition (queued alongside) a head start to take their places before the summary. */
-const SUMMARY_DELAY_MS = 1500;
-/**
- * How long a summary sleeps at a time for the run's message to show the run's end: the render that shows it wakes
- * the summary, so this only bounds how late it goes should that wake be lost.
- */
-const WAIT_FOR_SHOWN_MS = 15_000;
 /** How long after it was queued a summary stops waiting for the message (Slack refusing its edits for good, say). */
 const SHOWN_PATIENCE_MS = 5 * 60_000;
 

@@ -179,18 +179,19 @@ export class RenderIndex {
 
   /**
    * True when the run's message shows the run (it is not render-due); else counts `waiter` among the jobs that sleep
-   * until it does, as {@link awaitMessage} does, and says false.
+   * until it does, apart from those that wait only for the message to be posted, and says false.
    */
   async awaitShown(id: string, waiter: string): Promise<boolean> {
-    return Number(await evalScript(this.redis, AWAIT_SHOWN_SCRIPT, [this.keys.renderDue, this.keys.messageWaiters(id)], [waiter, WAITERS_TTL_MS, id])) > 0;
+    return Number(await evalScript(this.redis, AWAIT_SHOWN_SCRIPT, [this.keys.renderDue, this.keys.shownWaiters(id)], [waiter, WAITERS_TTL_MS, id])) > 0;
   }
 
   /**
-   * The jobs asleep until the run's message is posted or shows the run (see {@link awaitMessage}, {@link awaitShown}),
-   * forgotten once returned.
+   * The jobs asleep until the run's message is posted (see {@link awaitMessage}) and, when `shown` (the message shows
+   * the run), those asleep until it shows it ({@link awaitShown}); forgotten once returned.
    */
-  async takeMessageWaiters(id: string): Promise<string[]> {
-    return (await evalScript(this.redis, TAKE_WAITERS_SCRIPT, [this.keys.messageWaiters(id)], [])) as string[];
+  async takeMessageWaiters(id: string, shown: boolean): Promise<string[]> {
+    const keys = shown ? [this.keys.messageWaiters(id), this.keys.shownWaiters(id)] : [this.keys.messageWaiters(id)];
+    return (await evalScript(this.redis, TAKE_WAITERS_SCRIPT, keys, [])) as string[];
   }
 
 

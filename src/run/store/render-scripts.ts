@@ -23,10 +23,13 @@ redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 0
 `);
 
-/** Returns the run's message waiters (KEYS[1]) and forgets them. */
+/** Returns the members of the run's sets of waiters (KEYS) and forgets them. */
 export const TAKE_WAITERS_SCRIPT = luaScript(`
-local waiters = redis.call('SMEMBERS', KEYS[1])
-redis.call('DEL', KEYS[1])
+local waiters = {}
+for _, key in ipairs(KEYS) do
+  for _, waiter in ipairs(redis.call('SMEMBERS', key)) do table.insert(waiters, waiter) end
+  redis.call('DEL', key)
+end
 return waiters
 `);
 

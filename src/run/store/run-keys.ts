@@ -44,6 +44,8 @@ export interface RunKeys {
   renderWaiting(id: string): string;
   /** Jobs (`<queue>:<job id>`) asleep until the run's message is posted; the render that posts it wakes them. */
   messageWaiters(id: string): string;
+  /** Jobs (`<queue>:<job id>`) asleep until the run's message shows the run; the render that shows it wakes them. */
+  shownWaiters(id: string): string;
   once(key: string): string;
   /** Who opened the app's Home tab, scored by when they last did (ms): their tabs are re-rendered on run changes. */
   homeViewers: string;
@@ -84,6 +86,7 @@ export function runKeys(prefix: string): RunKeys {
     renderLock: (id) => `${base}render-lock:${id}`,
     renderWaiting: (id) => `${base}render-waiting:${id}`,
     messageWaiters: (id) => `${base}message-waiters:${id}`,
+    shownWaiters: (id) => `${base}shown-waiters:${id}`,
     once: (key) => `${base}once:${key}`,
     homeViewers: `${base}home-viewers`,
     outbox: (id) => `${base}outbox:${id}`,
