@@ -310,7 +310,10 @@ describe('migration-aware rollback', () => {
     expect(refusals.map((entry) => entry.detail).join('\n')).toMatch(/incident\.hold: rollbacker/);
     expect(slack.openViews('U0MALLORY')).toEqual([]);
 
-    // Hold: audited as the on-call's decision; the run stays as it is.
+    // Hold: audited as the on-call's decision; the run stays as it is. Its answer meets a response URL that has
+    // expired: the hold stands, and nothing answers again to say it failed.
+    slack.failNextResponse(1, { error: 'expired_url' });
+    const ephemeralsBefore = slack.ephemerals.filter((e) => e.user === 'U0BOB').length;
     const hold = await driver.clickButton({ userId: 'U0BOB', channelId: dm.channel, messageTs: dm.ts, actionId: 'incident.hold' });
     expect(hold.status).toBe(200);
     const kept = await waitUntil('the hold in the audit', async () => (await store.audit(run.id)).find((entry) => entry.action === 'rollback.hold'));
@@ -318,6 +321,9 @@ describe('migration-aware rollback', () => {
     expect(await store.get(run.id)).toMatchObject({ state: 'failed' });
     expect((await store.get(run.id))!.rollbackRunId).toBeUndefined();
     await waitUntil('PagerDuty acknowledged', () => (pagerduty.incident(dedupKeyFor(runRef(run), 'error-rate'))?.status === 'acknowledged' ? true : undefined));
+    await waitUntil('the hold answered', () => (slack.responses.some((r) => r.url === hold.responseUrl) ? true : undefined));
+    expect(slack.responses.filter((r) => r.url === hold.responseUrl).map((r) => r.status)).toEqual([404]);
+    expect(slack.ephemerals.filter((e) => e.user === 'U0BOB')).toHaveLength(ephemeralsBefore);
 
     // Roll back the image anyway: the gate, then the confirm dialog that says what cannot be undone.
     const anyway = await driver.clickButton({ userId: 'U0BOB', channelId: dm.channel, messageTs: dm.ts, actionId: 'run.rollback' });
