@@ -21,8 +21,8 @@ export async function wakeAt(job: Job, notBefore?: number): Promise<void> {
 
 /**
  * Wakes jobs asleep as delayed jobs (`<queue>:<job id>`, see sleepUntilWoken) now that what they wait for
- * happened, or moves them to their `@<ms>` when that is later. A job no longer delayed (it woke by its own timer, or is between its look and its sleep) is left
- * alone: its own timer bounds how late it goes.
+ * happened, or moves them to their `@<ms>` when that is later. A job no longer delayed (it woke by its own timer,
+ * or is between its look and its sleep) is left alone: its own timer bounds how late it goes.
  */
 export async function wakeJobs(queues: WakeQueues, waiters: readonly string[], logger: Logger): Promise<void> {
   await Promise.all(
