@@ -223,6 +223,31 @@ describe('RunStore', () => {
     expect((await store.activeRunFor('api', 'production'))?.id).toBe(next.run.id);
   });
 
+  it('moves the summaries version when an ended run is written only if its summary changed, and keeps the document for the retention', async () => {
+    const { run, audit } = await newStartedRun();
+    await store.create(run, audit);
+    for (let i = 0; i < MANUAL_ITEMS; i++) {
+      await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: `m${i}`, actor: 'U2', actorRoles: [] }, T0 + i));
+    }
+    const ended = await store.update(run.id, (current) => transition(current, { type: 'step-failed', itemId: 'set-image', reason: 'bad', outcome: 'error' }, T0 + 100));
+    expect(ended.run.state).toBe('error');
+    const version = await store.summariesVersion();
+    expect(version).not.toBe('0');
+    const summary = await redis.hget(`{${prefix}}:run-summaries`, run.id);
+    await redis.persist(`{${prefix}}:run:${run.id}`);
+
+    // Its summary posted: the run as history knows it is the same, and the next run holds the target meanwhile.
+    const next = await newStartedRun('api', 'production', T0 + 1000);
+    expect(await store.create(next.run, next.audit)).toMatchObject({ created: true });
+    const posted = await store.update(run.id, (current) => transition(current, { type: 'summary-posted' }, T0 + 200));
+    expect(posted.changed).toBe(true);
+    expect(await store.summariesVersion()).toBe(version);
+    expect(await redis.hget(`{${prefix}}:run-summaries`, run.id)).toBe(summary);
+    expect(await redis.pttl(`{${prefix}}:run:${run.id}`)).toBeGreaterThan(0);
+    expect((await store.activeRunFor('api', 'production'))?.id).toBe(next.run.id);
+    expect((await store.activeRuns()).map((active) => active.id)).toEqual([next.run.id]);
+  });
+
   it('does not release a lock that names another run', async () => {
     const { run, audit } = await newStartedRun();
     await store.create(run, audit);

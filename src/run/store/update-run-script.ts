@@ -9,7 +9,9 @@ import { keepInOutboxLua } from './outbox-index.js';
  * change was computed from, appends its audit entries in the same step, and on a terminal state releases
  * the lock (only if it still names this run) and leaves the active set; the document then expires after the
  * retention (every later write, a follow-up tick, starts it again) while its one-line summary stays in the
- * summaries hash, so history outlives the documents at a few hundred bytes a run.
+ * summaries hash, so history outlives the documents at a few hundred bytes a run. A write of a run that had
+ * ended already (ARGV[4] = '2': its summary posted, a follow-up) has no lock or active set to leave, and the
+ * summaries' version moves only when a summary changes, so `/metrics` reads the four keys again only then.
  *
  * Every write also marks the run render-due, so its final state reaches Slack even if the writer dies
  * before enqueueing the render, and, while the run is active, reconcile-due, so the effects a dead writer
@@ -24,7 +26,7 @@ import { keepInOutboxLua } from './outbox-index.js';
  *
  * KEYS: run, audit stream, lock, active set, render-due zset, summaries hash, reconcile-due zset, summaries version,
  * outbox, outbox index.
- * ARGV: expected seq, new seq, new JSON, terminal ('1'/'0'), run id, retention ms, summary JSON, unseen
+ * ARGV: expected seq, new seq, new JSON, terminal ('1' ends now, '2' ended before, '0'), run id, retention ms, summary JSON, unseen
  * ('1'/'0'), outbox JSON, then the audit tail (cap, archive days, run index ms, count, 5 fields each).
  * Returns 1 when written, 2 when written and the message shows it already, 0 on a seq mismatch, -1 when the
  * run does not exist.
@@ -49,13 +51,17 @@ else
 end
 ${appendAuditLua('KEYS[2]', '10')}
 ${keepInOutboxLua('KEYS[9]', 'KEYS[10]', 'ARGV[2]', 'ARGV[9]', 'ARGV[5]')}
-if ARGV[4] == '1' then
-  if redis.call('GET', KEYS[3]) == ARGV[5] then redis.call('DEL', KEYS[3]) end
-  redis.call('SREM', KEYS[4], ARGV[5])
+if ARGV[4] ~= '0' then
+  if ARGV[4] == '1' then
+    if redis.call('GET', KEYS[3]) == ARGV[5] then redis.call('DEL', KEYS[3]) end
+    redis.call('SREM', KEYS[4], ARGV[5])
+    redis.call('ZREM', KEYS[7], ARGV[5])
+  end
   redis.call('PEXPIRE', KEYS[1], ARGV[6])
-  redis.call('HSET', KEYS[6], ARGV[5], ARGV[7])
-  redis.call('INCR', KEYS[8])
-  redis.call('ZREM', KEYS[7], ARGV[5])
+  if redis.call('HGET', KEYS[6], ARGV[5]) ~= ARGV[7] then
+    redis.call('HSET', KEYS[6], ARGV[5], ARGV[7])
+    redis.call('INCR', KEYS[8])
+  end
 else
   ${markReconcileDueLua('KEYS[7]', 'ARGV[5]')}
 end

@@ -85,7 +85,7 @@ export async function updateRun(deps: UpdateRunDeps, id: string, change: (run: R
         seq,
         next.seq,
         serializeRun(next),
-        isTerminal(next.state) ? '1' : '0',
+        isTerminal(next.state) ? (isTerminal(current.state) ? '2' : '1') : '0',
         id,
         deps.runRetentionMs,
         JSON.stringify(summarizeRun(next)),
