@@ -1,3 +1,4 @@
+import type { Job } from 'bullmq';
 import type { Logger } from '../../observability/create-logger.js';
 import type { Run } from '../../run/core/run-schema.js';
 import type { RunStore } from '../../run/store/run-store.js';
@@ -7,6 +8,9 @@ import { wakeAt, waiterOf } from './wake-jobs.js';
 
 /** Gives the thread replies of the run's last transition (queued alongside) a head start to take their places before the summary. */
 export const SUMMARY_DELAY_MS = 1500;
+
+/** When the summary's head start ends: it is neither woken nor posted before then. */
+export const headStartEnd = (job: Pick<Job, 'timestamp'>): number => job.timestamp + SUMMARY_DELAY_MS;
 
 /**
  * How long a summary sleeps at a time for the run's message to show the run's end: the render that shows it wakes
@@ -29,7 +33,7 @@ export async function enqueueSummary(deps: { queues: Pick<Queues, 'notify'>; sto
   if (queued && queued.finishedOn === undefined) return;
   // Priority 0, as a job woken from its sleep has (sleep-job.ts): it goes before the new work queued meanwhile.
   const job = await deps.queues.notify.add('summary', { runId: run.id }, { jobId, delay: WAIT_FOR_SHOWN_MS, priority: 0 });
-  const notBefore = job.timestamp + SUMMARY_DELAY_MS;
+  const notBefore = headStartEnd(job);
   if (!(await deps.store.renders.awaitShown(run.id, waiterOf(NOTIFY_QUEUE, jobId, notBefore)))) return;
   await wakeAt(job, notBefore).catch((err: unknown) => deps.logger.debug({ err, run: run.id }, 'summary not woken: no longer delayed'));
 }

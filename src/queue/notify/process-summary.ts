@@ -9,7 +9,7 @@ import { claimKeyOf, claimPost, postReply } from './notify-once.js';
 import { createReplyOrder, LAST_PLACE } from './reply-order.js';
 import type { WorkerDeps } from '../engine/worker-deps.js';
 import { LOG_AUDIT_ENTRIES, uploadDeployLog } from './upload-deploy-log.js';
-import { SUMMARY_DELAY_MS, WAIT_FOR_SHOWN_MS } from './enqueue-summary.js';
+import { headStartEnd, WAIT_FOR_SHOWN_MS } from './enqueue-summary.js';
 
 /** How long after it was queued a summary stops waiting for the message (Slack refusing its edits for good, say). */
 const SHOWN_PATIENCE_MS = 5 * 60_000;
@@ -58,7 +58,7 @@ export function createSummaryProcessor(deps: SummaryDeps) {
     let run = stored;
     let logShared = false;
     if (!stored.summaryPosted) {
-      if (job.attemptsMade === 0 && Date.now() - job.timestamp < SUMMARY_DELAY_MS) await sleepJob(job, token, job.timestamp + SUMMARY_DELAY_MS - Date.now());
+      if (job.attemptsMade === 0 && Date.now() < headStartEnd(job)) await sleepJob(job, token, headStartEnd(job) - Date.now());
       // The summary says how the run ended: the message above it says so first. Renders have a queue of their own,
       // and under load a summary that did not wait was posted while the message still showed the run going.
       if (Date.now() - job.timestamp < SHOWN_PATIENCE_MS && !(await deps.store.renders.awaitShown(runId, waiterOf(job.queueName, job.id ?? job.name)))) {
