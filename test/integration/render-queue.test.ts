@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -124,6 +125,26 @@ describe('the render queue', () => {
     expect(await scoreOf(run.id)).toBeLessThanOrEqual(closedAt);
     expect(rendered).toEqual([]);
     expect((await store.renders.claimRenders(10, 60_000)).ids).toEqual([run.id]);
+  });
+
+  it('says, when it cannot hand back a run it claimed while closing, that the claim lapses rather than that it tries again', async () => {
+    const run = await createStoredRun(store, 'api', 'C1');
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    // The store as it is, but the hand-back fails, as it does when Redis goes away just then.
+    const renders = Object.create(store.renders, { askRender: { value: () => Promise.reject(new Error('Connection is closed.')) } });
+    const failing = Object.create(store, { renders: { value: renders } }) as RunStore;
+    const loop = startRenderLoop({ store: failing, subscriber: redis.duplicate(), renderRun: async () => undefined, concurrency: 4, logger: createLogger('info', sink) });
+    await loop.close();
+    const logged = lines.map((line) => JSON.parse(line) as { msg: string });
+    expect(logged.map((line) => line.msg)).toEqual(['could not claim or hand back renders while closing; their claims lapse for the other workers']);
+    // Still claimed, as the log says: back once the lease lapses, not at once.
+    expect(await scoreOf(run.id)).toBeGreaterThan(Date.now());
   });
 
   it('lets a run that no longer exists leave the queue and the render-due index', async () => {

@@ -105,8 +105,13 @@ export function startRenderLoop(options: RenderLoopOptions): RenderLoop {
         if (!saturated) wakeIn(nextInMs ?? RENDER_POLL_MS);
       } while (claimAgain && !stopped);
     } catch (err) {
-      logger.error({ err }, 'could not claim renders; trying again');
-      wakeIn(RENDER_POLL_MS);
+      if (stopped) {
+        // Closing: nothing claims again here; what this claim took lapses in RENDER_LEASE_MS for the other workers.
+        logger.warn({ err }, 'could not claim or hand back renders while closing; their claims lapse for the other workers');
+      } else {
+        logger.error({ err }, 'could not claim renders; trying again');
+        wakeIn(RENDER_POLL_MS);
+      }
     } finally {
       claiming = false;
     }
