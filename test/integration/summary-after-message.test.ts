@@ -62,6 +62,40 @@ describe('the deployment summary', () => {
     expect(h.slack.thread(CHANNEL, run.messageTs!)).toHaveLength(1);
   });
 
+  it('woken while its message trails the run, goes once the render that shows it comes between its look and its sleep', async () => {
+    const logger = createLogger('silent');
+    const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger });
+    const first = h.startRenderLoop(h.slackNotifier());
+    const run = await h.rendered((await h.createStoredRun()).id);
+    await first.close();
+    const ended = await engine.apply(run.id, { type: 'abort', actor: 'U0ALICE', reason: 'not today' });
+    const queued = (await h.queues.notify.getJob(summaryJobId(ended)))!;
+    // Its look finds the message behind, and the render that shows the run comes right then, while the summary is
+    // still active: that render's wake finds no delayed job to move.
+    let renderedMeanwhile = false;
+    const isShown = async (id: string) => {
+      const shown = await h.store.renders.isShown(id);
+      if (renderedMeanwhile) return shown;
+      renderedMeanwhile = true;
+      const between = h.startRenderLoop(h.slackNotifier());
+      await waitUntil('the render that shows the end', async () => (await h.store.renders.isShown(id)) || undefined, 10_000);
+      await between.close();
+      return shown;
+    };
+    const store = Object.create(h.store, { renders: { value: Object.create(h.store.renders, { isShown: { value: isShown } }) } });
+    const summary = createSummaryProcessor({ redis: h.redis, keyPrefix: h.prefix, store, engine, notifier: h.slackNotifier(), logger, now: Date.now });
+    worker = new Worker(NOTIFY_QUEUE, (job: Job, token?: string) => summary(job, token), { connection, prefix: h.queues.prefix });
+    // Woken now, as by its own timer.
+    await queued.promote();
+    const wokenAt = Date.now();
+    await waitUntil('the summary recorded', async () => (await h.store.get(run.id))?.summaryPosted || undefined, 20_000);
+    expect(renderedMeanwhile).toBe(true);
+    // It joined the waiters once asleep, found the message showing the run and woke itself: no sleep of a whole timer.
+    expect(Date.now() - wokenAt).toBeLessThan(WAIT_FOR_SHOWN_MS / 2);
+    expect(h.slack.thread(CHANNEL, run.messageTs!)).toHaveLength(1);
+    expect(await h.redis.smembers(`{${h.prefix}}:shown-waiters:${run.id}`)).toEqual([]);
+  });
+
   it('is queued asleep while the message still shows the run going, and woken without a look of its own once it shows the end', async () => {
     const logger = createLogger('silent');
     const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger });

@@ -3,13 +3,12 @@ import { isFlightdeckError } from '../../errors/flightdeck-error.js';
 import type { Run } from '../../run/core/run-schema.js';
 import { createChannelPacer } from './channel-pacer.js';
 import { sleepJob, sleepUntilWoken } from './sleep-job.js';
-import { waiterOf } from './wake-jobs.js';
 import { deployLogJobId, runJobSchema } from '../engine/job-schemas.js';
 import { claimKeyOf, claimPost, postReply } from './notify-once.js';
 import { createReplyOrder, LAST_PLACE } from './reply-order.js';
 import type { WorkerDeps } from '../engine/worker-deps.js';
 import { LOG_AUDIT_ENTRIES, uploadDeployLog } from './upload-deploy-log.js';
-import { headStartEnd, WAIT_FOR_SHOWN_MS } from './enqueue-summary.js';
+import { headStartEnd, joinShownWaiters, WAIT_FOR_SHOWN_MS } from './enqueue-summary.js';
 
 /** How long after it was queued a summary stops waiting for the message (Slack refusing its edits for good, say). */
 const SHOWN_PATIENCE_MS = 5 * 60_000;
@@ -61,8 +60,8 @@ export function createSummaryProcessor(deps: SummaryDeps) {
       if (job.attemptsMade === 0 && Date.now() < headStartEnd(job)) await sleepJob(job, token, headStartEnd(job) - Date.now());
       // The summary says how the run ended: the message above it says so first. Renders have a queue of their own,
       // and under load a summary that did not wait was posted while the message still showed the run going.
-      if (Date.now() - job.timestamp < SHOWN_PATIENCE_MS && !(await deps.store.renders.awaitShown(runId, waiterOf(job.queueName, job.id ?? job.name)))) {
-        await sleepUntilWoken(job, token, WAIT_FOR_SHOWN_MS);
+      if (Date.now() - job.timestamp < SHOWN_PATIENCE_MS && !(await deps.store.renders.isShown(runId))) {
+        await sleepUntilWoken(job, token, WAIT_FOR_SHOWN_MS, () => joinShownWaiters(deps, job, runId));
       }
       const result = await postReply(replies, job, token, runId, LAST_PLACE, async (current) => {
         logShared = await shareSummary(deps, job, current);

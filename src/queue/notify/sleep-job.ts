@@ -36,19 +36,21 @@ export async function sleepJob(job: Job, token: string | undefined, ms: number):
  * Moves the job to delayed for `ms`, first dropping its priority, once: a job woken from a wait it began goes
  * before the new jobs queued meanwhile (NEW_WORK_PRIORITY, create-queues.ts), so it is back for its turn.
  */
-async function sleepAsDelayed(job: Job, token: string | undefined, ms: number): Promise<never> {
+async function sleepAsDelayed(job: Job, token: string | undefined, ms: number, asleep?: () => Promise<void>): Promise<never> {
   if ((job.priority ?? 0) !== 0) await job.changePriority({ priority: 0 });
   await job.moveToDelayed(Date.now() + ms, token);
+  await asleep?.();
   throw new DelayedError();
 }
 
 /**
  * Puts the job to sleep for at most `ms` as a delayed job, never in the worker, so that whoever ends its wait
  * may wake it early (`Job.promote`, see wake-jobs.ts); never returns. `ms` bounds how late it goes should that
- * wake be lost.
+ * wake be lost. `asleep` runs once the job is delayed: a job that joins the waiters of what it waits for only
+ * then cannot be woken while still active, which would lose the wake.
  */
-export async function sleepUntilWoken(job: Job, token: string | undefined, ms: number): Promise<never> {
-  return sleepAsDelayed(job, token, ms);
+export async function sleepUntilWoken(job: Job, token: string | undefined, ms: number, asleep?: () => Promise<void>): Promise<never> {
+  return sleepAsDelayed(job, token, ms, asleep);
 }
 
 /** At most `size` holders at once; the others wait in arrival order. */

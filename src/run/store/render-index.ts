@@ -177,6 +177,11 @@ export class RenderIndex {
     return Number(await evalScript(this.redis, AWAIT_MESSAGE_SCRIPT, [this.keys.run(id), this.keys.messageWaiters(id)], [waiter, WAITERS_TTL_MS])) > 0;
   }
 
+  /** Whether the run's message shows the run: it is not render-due. */
+  async isShown(id: string): Promise<boolean> {
+    return (await this.redis.zscore(this.keys.renderDue, id)) === null;
+  }
+
   /**
    * True when the run's message shows the run (it is not render-due); else counts `waiter` among the jobs that sleep
    * until it does, apart from those that wait only for the message to be posted, and says false.
