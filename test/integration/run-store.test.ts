@@ -9,6 +9,7 @@ import { RunStore } from '../../src/run/store/run-store.js';
 import type { AuditEntry, Run } from '../../src/run/core/run-schema.js';
 import { transition } from '../../src/run/core/transition.js';
 import { deleteKeys } from '../support/delete-keys.js';
+import { recordRedisCommands } from '../support/record-redis-commands.js';
 import { runUid } from '../../src/run/store/run-uid.js';
 
 const T0 = Date.UTC(2025, 2, 14, 14, 0, 0);
@@ -246,6 +247,33 @@ describe('RunStore', () => {
     expect(await redis.pttl(`{${prefix}}:run:${run.id}`)).toBeGreaterThan(0);
     expect((await store.activeRunFor('api', 'production'))?.id).toBe(next.run.id);
     expect((await store.activeRuns()).map((active) => active.id)).toEqual([next.run.id]);
+  });
+
+  it("reads Redis's clock once a write and renews the run's audit index once a write, however many marks and entries it makes", async () => {
+    const { run, audit } = await newStartedRun();
+    const recording = await recordRedisCommands(redis, { scripts: true });
+    await store.create(run, audit);
+    for (let i = 0; i < MANUAL_ITEMS; i++) {
+      await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: `m${i}`, actor: 'U2', actorRoles: [] }, T0 + i));
+    }
+    await store.update(run.id, (current) => transition(current, { type: 'step-failed', itemId: 'set-image', reason: 'bad', outcome: 'error' }, T0 + 100));
+    // Each script with the commands it ran: they follow its EVALSHA (or EVAL) in the recording.
+    const scripts: string[][][] = [];
+    for (const command of await recording.stop()) {
+      if (command[0] === 'lua') scripts.at(-1)?.push(command.slice(1));
+      else if (/^eval/i.test(command[0] ?? '')) scripts.push([]);
+    }
+    const own = `{${prefix}}:audit:run-${run.id}`;
+    const count = (ran: string[][], name: string, key?: string) => ran.filter(([cmd, first]) => cmd?.toUpperCase() === name && (key === undefined || first === key)).length;
+    // The creation, every tick and the end: each marks the run due for its render and its reconcile at the write's time.
+    expect(scripts).toHaveLength(MANUAL_ITEMS + 2);
+    for (const ran of scripts) {
+      expect(count(ran, 'ZADD')).toBeGreaterThanOrEqual(2);
+      expect(count(ran, 'TIME')).toBe(1);
+      expect(count(ran, 'PEXPIRE', own)).toBe(count(ran, 'XADD', own) > 0 ? 1 : 0);
+    }
+    // The end appends several entries at once, renewed once.
+    expect(count(scripts.at(-1)!, 'XADD', own)).toBeGreaterThan(1);
   });
 
   it('does not release a lock that names another run', async () => {

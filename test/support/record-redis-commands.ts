@@ -15,10 +15,12 @@ export interface RecordOptions {
    * `stop` was called is in the recording.
    */
   from?: ReadonlySet<string>;
+  /** Also record the commands the recorded clients' scripts run, each right after its EVALSHA, as `['lua', …]`. */
+  scripts?: boolean;
 }
 
 /**
- * Records the commands `client` sends (not those its scripts run) with MONITOR on a socket of its own, read
+ * Records the commands `client` sends (and those its scripts run, with `scripts`) with MONITOR on a socket of its own, read
  * line by line (ioredis's own monitor mode loses track of its replies on a busy shared Redis). Other clients
  * are filtered out by their address; the recording ends at a marker the client itself sends, so nothing sent
  * before `stop` is missed.
@@ -33,6 +35,8 @@ export async function recordRedisCommands(client: Redis, options: RecordOptions 
   let marker = '';
   let onMarker: (() => void) | undefined;
   let pending = '';
+  // A script runs whole, so the commands MONITOR shows from `lua` belong to the command just before them.
+  let lastRecorded = false;
   const ready = new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.on('data', (chunk: Buffer) => {
@@ -43,10 +47,19 @@ export async function recordRedisCommands(client: Redis, options: RecordOptions 
         pending = pending.slice(end + 2);
         if (line === '+OK') resolve();
         const from = /^\+\d+\.\d+ \[\d+ (\S+)\] /.exec(line);
-        if (from?.[1] === source || recorded.has(from?.[1] ?? '')) {
-          const args = [...line.slice(from![0].length).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unquote(m[1] ?? ''));
-          if (from![1] === source && args[0]?.toLowerCase() === 'echo' && args[1] === marker) onMarker?.();
-          else if (recorded.has(from![1]!)) commands.push(args);
+        const args = () => [...line.slice(from![0].length).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => unquote(m[1] ?? ''));
+        if (from?.[1] === 'lua') {
+          if (options.scripts && lastRecorded) commands.push(['lua', ...args()]);
+        } else {
+          lastRecorded = false;
+          if (from?.[1] === source || recorded.has(from?.[1] ?? '')) {
+            const sent = args();
+            if (from![1] === source && sent[0]?.toLowerCase() === 'echo' && sent[1] === marker) onMarker?.();
+            else if (recorded.has(from![1]!)) {
+              commands.push(sent);
+              lastRecorded = true;
+            }
+          }
         }
         end = pending.indexOf('\r\n');
       }

@@ -9,7 +9,7 @@ const RUN_INDEX_CAP = 1000;
  * in days, how long a run's own index is kept (ms), a count, then five fields per entry (see auditArgs).
  *
  * Each entry of a run is also added, under the same id, to the run's own index (`<stream>:run-<id>`, renewed
- * for that long at every entry), so a deployment log reads its run's entries, not the whole stream: scanning
+ * for that long at every write that adds to it), so a deployment log reads its run's entries, not the whole stream: scanning
  * the stream for them cost every log a read of every run's entries (at 10,000 runs, the bound on how fast
  * threads completed). The index is under the stream's hash tag, as the day archives are.
  *
@@ -29,15 +29,21 @@ do
   local cap = tonumber(ARGV[auditFirst])
   local keepDays = tonumber(ARGV[auditFirst + 1])
   local runKeepMs = tonumber(ARGV[auditFirst + 2])
+  local owns, seen = {}, {}
   for i = 0, tonumber(ARGV[auditFirst + 3]) - 1 do
     local o = auditFirst + 4 + i * 5
     local id = redis.call('XADD', stream, '*', 'run', ARGV[o], 'actor', ARGV[o + 1], 'action', ARGV[o + 2], 'detail', ARGV[o + 3], 'at', ARGV[o + 4])
     if ARGV[o] ~= '' then
       local own = stream .. ':run-' .. ARGV[o]
       redis.call('XADD', own, 'MAXLEN', '~', ${RUN_INDEX_CAP}, id, 'run', ARGV[o], 'actor', ARGV[o + 1], 'action', ARGV[o + 2], 'detail', ARGV[o + 3], 'at', ARGV[o + 4])
-      redis.call('PEXPIRE', own, runKeepMs)
+      if not seen[own] then
+        seen[own] = true
+        table.insert(owns, own)
+      end
     end
   end
+  -- Renewed once per index, in the order first written, however many of the write's entries it got.
+  for _, own in ipairs(owns) do redis.call('PEXPIRE', own, runKeepMs) end
   local over = redis.call('XLEN', stream) - cap
   if over >= ${ARCHIVE_BATCH} then
     local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', over + 1)

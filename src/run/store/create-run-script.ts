@@ -1,5 +1,6 @@
 import { luaScript } from './eval-script.js';
 import { writeNewRunLua } from './write-new-run-lua.js';
+import { REDIS_NOW_LUA } from './redis-now-lua.js';
 
 /**
  * Creates a run and takes its service+environment lock atomically, so two `/deploy`s racing for the same
@@ -10,7 +11,7 @@ import { writeNewRunLua } from './write-new-run-lua.js';
  * Returns `{'created'}`, `{'held', holderJson}`, `{'held-unknown', lockValue}` or `{'exists'}`.
  */
 export const CREATE_RUN_SCRIPT = luaScript(`
-local holder = redis.call('GET', KEYS[1])
+${REDIS_NOW_LUA}local holder = redis.call('GET', KEYS[1])
 if holder then
   local doc = redis.call('HGET', ARGV[4] .. 'run:' .. holder, 'doc')
   if doc then return {'held', doc} end

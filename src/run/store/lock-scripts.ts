@@ -4,6 +4,7 @@ import { markReconcileDueLua } from './mark-reconcile-due-lua.js';
 import { markRenderDueLua } from './mark-render-due-lua.js';
 import { keepInOutboxLua } from './outbox-index.js';
 import { writeNewRunLua } from './write-new-run-lua.js';
+import { REDIS_NOW_LUA } from './redis-now-lua.js';
 
 /** Lock values that are not run ids: a person's lock (`/deploy lock`), JSON after the prefix. */
 export const MANUAL_LOCK_PREFIX = 'manual:';
@@ -27,7 +28,7 @@ export const MANUAL_LOCK_PREFIX = 'manual:';
  * it was read: nothing written) or `{'exists'}`.
  */
 export const CREATE_ROLLBACK_SCRIPT = luaScript(`
-if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists'} end
+${REDIS_NOW_LUA}if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists'} end
 local u = 9 + tonumber(ARGV[8]) * 5
 local undone = ARGV[u]
 local previous = redis.call('GET', KEYS[1])

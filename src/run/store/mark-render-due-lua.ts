@@ -10,11 +10,10 @@ export const renderQueueOf = (renderDueKey: string) => `${renderDueKey}:queue`;
  * also joins the render queue at once unless it is there already (its render is under way, or waits for a turn
  * and reads the run then), and a run that joins it is published on the queue's name, which wakes the workers:
  * the write itself asks for its render, so no process can die between the two.
- * `key` and `id` are Lua expressions (a KEYS or ARGV slot).
+ * `key` and `id` are Lua expressions (a KEYS or ARGV slot); the script opens with REDIS_NOW_LUA.
  */
 export function markRenderDueLua(key: string, id: string): string {
-  return `local due_at = redis.call('TIME')
-due_at = tonumber(due_at[1]) * 1000 + math.floor(tonumber(due_at[2]) / 1000)
+  return `local due_at = redis_now_ms()
 redis.call('ZADD', ${key}, 'NX', due_at, ${id})
 if redis.call('ZADD', ${key} .. ':queue', 'NX', due_at, ${id}) == 1 then redis.call('PUBLISH', ${key} .. ':queue', ${id}) end`;
 }

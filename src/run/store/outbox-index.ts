@@ -9,14 +9,13 @@ const OUTBOX_TTL_MS = 7 * 24 * 3600 * 1000;
  * Lua for the script of a run's write: keeps `payload` (the jobs the write asks for that nothing else would
  * ask for again, see notify-jobs-of.ts) under the new seq until its writer has enqueued them, and marks the run
  * in the outbox index at the Redis time of the write unless it is there already. Nothing when `payload` is ''.
- * Every argument is a Lua expression (a KEYS or ARGV slot).
+ * Every argument is a Lua expression (a KEYS or ARGV slot); the script opens with REDIS_NOW_LUA.
  */
 export function keepInOutboxLua(outboxKey: string, dueKey: string, seq: string, payload: string, id: string): string {
   return `if ${payload} ~= '' then
   redis.call('HSET', ${outboxKey}, ${seq}, ${payload})
   redis.call('PEXPIRE', ${outboxKey}, ${OUTBOX_TTL_MS})
-  local kept_at = redis.call('TIME')
-  redis.call('ZADD', ${dueKey}, 'NX', tonumber(kept_at[1]) * 1000 + math.floor(tonumber(kept_at[2]) / 1000), ${id})
+  redis.call('ZADD', ${dueKey}, 'NX', redis_now_ms(), ${id})
 end`;
 }
 

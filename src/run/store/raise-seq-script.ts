@@ -1,5 +1,6 @@
 import { luaScript } from './eval-script.js';
 import { markRenderDueLua } from './mark-render-due-lua.js';
+import { REDIS_NOW_LUA } from './redis-now-lua.js';
 
 /**
  * Records that the run's message shows seq ARGV[1]: the `rendered` field beside the run's `seq` is
@@ -22,7 +23,7 @@ import { markRenderDueLua } from './mark-render-due-lua.js';
  * KEYS: run, render-due zset, render lock. ARGV: seq, run id, read time, lock owner, digest shown. Returns the stored seq.
  */
 export const RAISE_SEQ_SCRIPT = luaScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then
+${REDIS_NOW_LUA}if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[2], ARGV[2])
   return 0
 end

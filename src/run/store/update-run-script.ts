@@ -3,6 +3,7 @@ import { luaScript } from './eval-script.js';
 import { markReconcileDueLua } from './mark-reconcile-due-lua.js';
 import { markRenderDueLua } from './mark-render-due-lua.js';
 import { keepInOutboxLua } from './outbox-index.js';
+import { REDIS_NOW_LUA } from './redis-now-lua.js';
 
 /**
  * The compare-and-set write of a run: stores the new document only if the stored seq is still the one the
@@ -32,7 +33,7 @@ import { keepInOutboxLua } from './outbox-index.js';
  * run does not exist.
  */
 export const UPDATE_RUN_SCRIPT = luaScript(`
-local seq = redis.call('HGET', KEYS[1], 'seq')
+${REDIS_NOW_LUA}local seq = redis.call('HGET', KEYS[1], 'seq')
 if not seq then return -1 end
 if seq ~= ARGV[1] then return 0 end
 local current = 0
