@@ -22,12 +22,14 @@ const WAIT_FOR_MESSAGE_MS = 15_000;
  * as delayed (not failed: the render that posts it is already queued) among the run's message waiters, and
  * that render wakes it once the message is recorded (process-render.ts): one sleep, where looking every
  * second cost a run's replies a dozen (each about 25 Redis commands) behind a channel's line of first posts.
- * Undefined when the run is gone, so there is nothing to reply to.
+ * Undefined when the run is gone, so there is nothing to reply to. Given the run as its caller just read it rather
+ * than its id, it reads it only should the message not be posted yet.
  */
-export async function runWithMessage(store: RunStore, runId: string, job: Job, token: string | undefined): Promise<Run | undefined> {
-  const run = await store.get(runId);
+export async function runWithMessage(store: RunStore, runOrId: Run | string, job: Job, token: string | undefined): Promise<Run | undefined> {
+  const run = typeof runOrId === 'string' ? await store.get(runOrId) : runOrId;
   if (!run) return undefined;
   if (run.messageTs) return run;
+  const runId = run.id;
   if (await store.renders.awaitMessage(runId, waiterOf(job.queueName, job.id ?? job.name))) {
     const posted = await store.get(runId);
     if (posted?.messageTs) return posted;
@@ -93,19 +95,20 @@ export async function postPaced(
 /**
  * One reply in a run's thread: once the run message exists, after the run's earlier replies (see
  * ReplyOrder; `place` undefined posts unordered), paced and once per job (or per `claim`) as {@link postPaced}.
- * Undefined when the run is gone.
+ * Undefined when the run is gone. The run as its caller just read it spares a read (see {@link runWithMessage}).
  */
 export async function postReply(
   deps: ReplyDeps,
   job: Job,
   token: string | undefined,
-  runId: string,
+  runOrId: Run | string,
   place: number | undefined,
   post: (run: Run) => Promise<void>,
   claim?: string,
 ): Promise<{ run: Run; posted: boolean } | undefined> {
+  const runId = typeof runOrId === 'string' ? runOrId : runOrId.id;
   if (place !== undefined) await deps.order.join(runId, job, place);
-  const run = await runWithMessage(deps.store, runId, job, token);
+  const run = await runWithMessage(deps.store, runOrId, job, token);
   // Behind an earlier reply, this one still books and keeps its place in the channel's line: it sleeps
   // until its turn, then waits there for the earlier reply rather than going to the back of the line.
   const before = run && place !== undefined ? await deps.order.behind(runId, job, place) : undefined;

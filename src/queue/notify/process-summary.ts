@@ -63,11 +63,12 @@ export function createSummaryProcessor(deps: SummaryDeps) {
       if (Date.now() - job.timestamp < SHOWN_PATIENCE_MS && !(await deps.store.renders.isShown(runId))) {
         await sleepUntilWoken(job, token, WAIT_FOR_SHOWN_MS, () => joinShownWaiters(deps, job, runId));
       }
-      const result = await postReply(replies, job, token, runId, LAST_PLACE, async (current) => {
+      const result = await postReply(replies, job, token, stored, LAST_PLACE, async (current) => {
         logShared = await shareSummary(deps, job, current);
       });
       if (!result) return;
-      run = await deps.engine.apply(runId, { type: 'summary-posted' });
+      // Read before the post, which wrote nothing of the run: its seq most likely still holds, sparing a read.
+      run = await deps.engine.apply(runId, { type: 'summary-posted' }, result.run);
       deps.logger.info({ run: runId, posted: result.posted, withLog: logShared }, 'deployment summary posted');
     }
     if (!logShared) await uploadDeployLog(deps, replies, job, token, runId, { followUp: false, claim: deployLogJobId(run) });
