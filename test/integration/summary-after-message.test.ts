@@ -31,6 +31,18 @@ afterEach(async () => {
   await h.close();
 });
 
+/** A run whose message was posted and then no render ran while it ended: its summary is queued, the message behind. */
+async function endedBehindItsMessage() {
+  const logger = createLogger('silent');
+  const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger });
+  const first = h.startRenderLoop(h.slackNotifier());
+  const run = await h.rendered((await h.createStoredRun()).id);
+  await first.close();
+  const ended = await engine.apply(run.id, { type: 'abort', actor: 'U0ALICE', reason: 'not today' });
+  const queued = (await h.queues.notify.getJob(summaryJobId(ended)))!;
+  return { logger, engine, run, ended, queued };
+}
+
 describe('the deployment summary', () => {
   it('sleeps until the run message shows how the run ended, woken by the render that shows it', async () => {
     const logger = createLogger('silent');
@@ -63,13 +75,7 @@ describe('the deployment summary', () => {
   });
 
   it('woken while its message trails the run, goes once the render that shows it comes between its look and its sleep', async () => {
-    const logger = createLogger('silent');
-    const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger });
-    const first = h.startRenderLoop(h.slackNotifier());
-    const run = await h.rendered((await h.createStoredRun()).id);
-    await first.close();
-    const ended = await engine.apply(run.id, { type: 'abort', actor: 'U0ALICE', reason: 'not today' });
-    const queued = (await h.queues.notify.getJob(summaryJobId(ended)))!;
+    const { logger, engine, run, queued } = await endedBehindItsMessage();
     // Its look finds the message behind, and the render that shows the run comes right then, while the summary is
     // still active: that render's wake finds no delayed job to move.
     let renderedMeanwhile = false;
@@ -97,13 +103,7 @@ describe('the deployment summary', () => {
   });
 
   it('is queued asleep while the message still shows the run going, and woken without a look of its own once it shows the end', async () => {
-    const logger = createLogger('silent');
-    const engine = new RunEngine({ store: h.store, queues: h.queues, now: Date.now, logger });
-    const first = h.startRenderLoop(h.slackNotifier());
-    const run = await h.rendered((await h.createStoredRun()).id);
-    await first.close();
-    const ended = await engine.apply(run.id, { type: 'abort', actor: 'U0ALICE', reason: 'not today' });
-    const queued = (await h.queues.notify.getJob(summaryJobId(ended)))!;
+    const { engine, run, ended, queued } = await endedBehindItsMessage();
     expect(await queued.getState()).toBe('delayed');
     const waiter = `${NOTIFY_QUEUE}:${queued.id}@${queued.timestamp + SUMMARY_DELAY_MS}`;
     expect(await h.redis.smembers(`{${h.prefix}}:shown-waiters:${run.id}`)).toEqual([waiter]);

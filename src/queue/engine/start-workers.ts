@@ -56,9 +56,9 @@ const MAX_STALLS = Number.MAX_SAFE_INTEGER;
 /**
  * How many notify jobs may sleep in the worker per slot that works (see sleepingInProcess). A sleeping job costs
  * a timer and, every half lock duration, a lock renewal; sleeping through BullMQ costs about 25 Redis commands.
- * At 3 a slot, most summaries waiting for their channel's turn found no place (1,277 of 1,577 sleeps went through
- * BullMQ at 1,000 runs in 100 channels); 64 did no better there and worse at 10,000 runs, with more renewals
- * (BENCHMARKS.md section 5).
+ * At 3 a slot, most summaries waiting seconds for their channel's turn found no place (at 1,000 runs in 100
+ * channels, 1,277 of the 1,577 sleeps through BullMQ were that short); 64 did no better there and worse at 10,000
+ * runs, with more renewals (BENCHMARKS.md section 5).
  */
 const IN_PROCESS_SLEEPERS_PER_SLOT = 16;
 
