@@ -257,12 +257,14 @@ describe('RunStore', () => {
       await store.update(run.id, (current) => transition(current, { type: 'tick', itemId: `m${i}`, actor: 'U2', actorRoles: [] }, T0 + i));
     }
     await store.update(run.id, (current) => transition(current, { type: 'step-failed', itemId: 'set-image', reason: 'bad', outcome: 'error' }, T0 + 100));
-    // Each script with the commands it ran: they follow its EVALSHA (or EVAL) in the recording.
-    const scripts: string[][][] = [];
+    // Each script with the commands it ran: they follow its EVALSHA (or EVAL) in the recording. An EVALSHA this Redis
+    // had no script for ran nothing (NOSCRIPT) and is sent again as EVAL: it is not a script run of its own.
+    const sent: string[][][] = [];
     for (const command of await recording.stop()) {
-      if (command[0] === 'lua') scripts.at(-1)?.push(command.slice(1));
-      else if (/^eval/i.test(command[0] ?? '')) scripts.push([]);
+      if (command[0] === 'lua') sent.at(-1)?.push(command.slice(1));
+      else if (/^eval/i.test(command[0] ?? '')) sent.push([]);
     }
+    const scripts = sent.filter((ran) => ran.length > 0);
     const own = `{${prefix}}:audit:run-${run.id}`;
     const count = (ran: string[][], name: string, key?: string) => ran.filter(([cmd, first]) => cmd?.toUpperCase() === name && (key === undefined || first === key)).length;
     // The creation, every tick and the end: each marks the run due for its render and its reconcile at the write's time.

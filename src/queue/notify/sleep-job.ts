@@ -47,7 +47,8 @@ async function sleepAsDelayed(job: Job, token: string | undefined, ms: number, a
  * Puts the job to sleep for at most `ms` as a delayed job, never in the worker, so that whoever ends its wait
  * may wake it early (`Job.promote`, see wake-jobs.ts); never returns. `ms` bounds how late it goes should that
  * wake be lost. `asleep` runs once the job is delayed: a job that joins the waiters of what it waits for only
- * then cannot be woken while still active, which would lose the wake.
+ * then cannot be woken while still active, which would lose the wake. It must not throw: the job is no longer this
+ * worker's, and BullMQ could not fail it.
  */
 export async function sleepUntilWoken(job: Job, token: string | undefined, ms: number, asleep?: () => Promise<void>): Promise<never> {
   return sleepAsDelayed(job, token, ms, asleep);
