@@ -85,10 +85,12 @@ function holdIdleConnections(server: Server): void {
 /**
  * Bolt's HTTPReceiver behind {@link guardSlackRequests}: its server calls `requestListener` for every
  * request, so replacing that one public listener puts the signature window and envelope checks in front
- * while Bolt keeps serving the custom routes, ssl_check, url_verification and acks.
+ * while Bolt keeps serving the custom routes, ssl_check, url_verification and acks. Bolt's own signature check
+ * is off: the guard has checked every request that reaches Bolt's events path, and Bolt's check parsed the
+ * whole form once more (a click's carries the message) for its ssl_check test, then took a second HMAC.
  */
 function guardedHttpReceiver(options: SlackAppOptions, boltLogger: BoltLogger, customRoutes: OpsRoute[]): HTTPReceiver {
-  const receiver = new HTTPReceiver({ signingSecret: options.signingSecret, endpoints: EVENTS_PATH, logger: boltLogger, customRoutes });
+  const receiver = new HTTPReceiver({ signingSecret: options.signingSecret, signatureVerification: false, endpoints: EVENTS_PATH, logger: boltLogger, customRoutes });
   receiver.requestListener = guardSlackRequests(receiver.requestListener, { signingSecret: options.signingSecret, path: EVENTS_PATH, logger: options.logger });
   return receiver;
 }

@@ -100,6 +100,18 @@ describe('over HTTP', () => {
     expect((await world.store.history('web', 'production', 100)).map((run) => run.version)).toEqual(['v9.0.3']);
   });
 
+  it('answers an unsigned ssl_check as the probe alone and runs no click it carries; a click signed with another secret is refused', async () => {
+    const { runId, messageTs, button } = await startRun(world, 'v9.2.0');
+    // Bolt reads a form's `payload` in place of the form, so a smuggled click would lose the ssl_check beside it.
+    const probe = await world.driver.send(`ssl_check=1&${interaction(clickPayload(world, messageTs, button, {}))}`, { 'content-type': FORM });
+    expect({ status: probe.status, body: probe.body }).toEqual({ status: 200, body: '' });
+    const forged = interaction(clickPayload(world, messageTs, button, {}));
+    expect((await world.driver.send(forged, { 'content-type': FORM, ...signSlackRequest('not-the-signing-secret', forged) })).status).toBe(401);
+    expect(await ticksOf(world, runId)).toEqual([]);
+    const cancelled = await world.driver.slashCommand({ command: '/deploy', text: `cancel ${runId}`, userId: 'U0ALICE', channelId: CHANNEL });
+    expect(replyText(cancelled)).toContain(`#${runId}`);
+  });
+
   it('acks a click with a wrong-typed field and runs nothing; the same click well formed is recorded', async () => {
     const { runId, messageTs, button } = await startRun(world, 'v9.1.0');
     const before = world.slack.responses.length;
