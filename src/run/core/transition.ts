@@ -1,5 +1,6 @@
 import { catalogued } from '../../errors/error-catalogue.js';
 import { advanceRun } from './advance-run.js';
+import { cloneJson } from './clone-json.js';
 import type { RunEvent, Transition } from './run-event.js';
 import type { Run } from './run-schema.js';
 import type { RunDraft } from './run-draft.js';
@@ -31,7 +32,7 @@ export function transition(run: Run, event: RunEvent, now: number): Transition {
     if (rule.ignoredWhenEnded) return unchanged(run);
     throw runFinished(run);
   }
-  const draft: RunDraft = { run: structuredClone(run), audit: [], effects: [], now };
+  const draft: RunDraft = { run: cloneJson(run), audit: [], effects: [], now };
   const next = rule.apply(draft, event);
   if (next === null) return unchanged(run);
   assertInRow(rule, event, run, next, draft);
