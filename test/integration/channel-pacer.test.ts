@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannelPacer, type ChannelPacer } from '../../src/queue/notify/channel-pacer.js';
 import { deleteKeys } from '../support/delete-keys.js';
+import { recordRedisCommands } from '../support/record-redis-commands.js';
 import { waitUntil } from '../support/wait-until.js';
 
 /**
@@ -140,5 +141,40 @@ describe('channel pacer: jobs that lose their turn', () => {
     const cWrite = await writeWhenDue(channel, c);
     expect(bWrite - dWrite).toBeGreaterThanOrEqual(SPACING_MS - TAKE_EARLY_MS);
     expect(cWrite - bWrite).toBeGreaterThanOrEqual(SPACING_MS - TAKE_EARLY_MS);
+  });
+});
+
+describe('channel pacer: what a booking costs Redis', () => {
+  /** The commands the pacer's script ran for one booking, and what the booking answered. */
+  async function ranFor(book: () => Promise<number>): Promise<{ wait: number; ran: string[][] }> {
+    const recording = await recordRedisCommands(redis, { scripts: true });
+    const wait = await book();
+    const ran = (await recording.stop()).filter((command) => command[0] === 'lua').map((command) => [command[1]!.toUpperCase(), ...command.slice(2)]);
+    return { wait, ran };
+  }
+  const reads = (ran: string[][]) => ran.filter(([name]) => name === 'GET' || name === 'ZSCORE').map(([name, key, member]) => `${name} ${key}${member ? ` ${member}` : ''}`);
+
+  it('reads each key once, and removes no turn a job did not hold', async () => {
+    const id = fresh();
+    const channel = `C0${id}`;
+    // A run's first post in a quiet channel: booked ahead of the line and taken in the same call.
+    const first = await ranFor(() => pacer.book(channel, job(`${id}-first`), { ahead: true }));
+    expect(first.wait).toBe(0);
+    expect(reads(first.ran)).toEqual([...new Set(reads(first.ran))]);
+    expect(first.ran.filter(([name]) => name === 'DEL' || name === 'ZREM')).toEqual([]);
+
+    // A reply that waited for its turn: its turn, once taken, is removed, and only it.
+    const later = `${id}-later`;
+    expect(await pacer.book(channel, job(later), { ahead: true })).toBeGreaterThan(0);
+    await untilRedisClock(await bookedTurn(later));
+    const taken = await ranFor(() => pacer.book(channel, job(later), { ahead: true }));
+    expect(taken.wait).toBe(0);
+    expect(reads(taken.ran)).toEqual([...new Set(reads(taken.ran))]);
+    expect(taken.ran.filter(([name]) => name === 'DEL' || name === 'ZREM')).toEqual([
+      ['DEL', turnKey(later)],
+      ['ZREM', `{${prefix}}:write-ahead-turns:${channel}`, turnKey(later)],
+    ]);
+    expect(await aheadTurn(channel, later)).toBeNull();
+    expect(await redis.exists(turnKey(later))).toBe(0);
   });
 });

@@ -51,6 +51,16 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local spacing, early, notBefore, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local hold, poll, ahead, reserve = ARGV[5] == '1', tonumber(ARGV[6]), ARGV[7] == '1', tonumber(ARGV[8])
+-- Each key is read at most once a call: the turn this job booked as read below (nil: none; only wait_until writes
+-- it, and never before take), and the channel's last write once asked for (nothing writes it before take ends).
+local booked
+local last_known, last_write = false, nil
+local function last_write_at()
+  if not last_known then
+    last_write, last_known = tonumber(redis.call('GET', KEYS[3])), true
+  end
+  return last_write
+end
 local function wait_until(at)
   redis.call('SET', KEYS[2], at, 'PX', at - now + grace)
   if ahead then
@@ -67,10 +77,12 @@ end
 -- The moment to wait for when ahead turns go first, nil when none does: past every earlier ahead turn (an
 -- ahead job with a turn) or every ahead turn due within a spacing of the moment found so far (any other), so
 -- the job wakes once, not once per spacing. A turn already due counts as going within a spacing from now.
+-- Also whether this job's own turn is still listed among the ahead turns.
 local function yield_until()
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (now - reserve))
+  local listed = ahead and tonumber(redis.call('ZSCORE', KEYS[5], KEYS[2]))
   -- A late ahead job whose turn was pruned keeps its place by the moment it booked.
-  local mine = ahead and (tonumber(redis.call('ZSCORE', KEYS[5], KEYS[2])) or tonumber(redis.call('GET', KEYS[2])))
+  local mine = ahead and (listed or booked)
   local turns = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', mine and ('(' .. mine) or '+inf', 'WITHSCORES', 'LIMIT', 0, 64)
   local at
   for i = 1, #turns, 2 do
@@ -80,7 +92,7 @@ local function yield_until()
       at = math.max(at or 0, math.max(s, now) + spacing)
     end
   end
-  return at
+  return at, listed
 end
 -- A job whose turn came while another write had just started lost it: it books a turn of its own again, in the
 -- line it booked in. Waiting for just after that write instead, every job that lost its turn at that moment woke
@@ -95,28 +107,27 @@ local function rebook(last)
   return wait_until(at)
 end
 local function take()
-  local last = tonumber(redis.call('GET', KEYS[3]))
+  local last = last_write_at()
   if last and last + spacing > now + early then
     if last + spacing - now <= spacing / 2 then return wait_until(last + spacing) end
     return rebook(last)
   end
-  local after = yield_until()
+  local after, listed = yield_until()
   if after then return wait_until(after) end
   redis.call('SET', KEYS[3], now, 'PX', spacing)
-  redis.call('DEL', KEYS[2])
-  if ahead then redis.call('ZREM', KEYS[5], KEYS[2]) end
+  if booked then redis.call('DEL', KEYS[2]) end
+  if listed then redis.call('ZREM', KEYS[5], KEYS[2]) end
   return 0
 end
 if notBefore > 0 then return wait_until(now + notBefore) end
-local booked = tonumber(redis.call('GET', KEYS[2]))
+booked = tonumber(redis.call('GET', KEYS[2]))
 if booked then
   if booked > now + early then return booked - now end
   if hold then return held() end
   return take()
 end
 if ahead then
-  local last = tonumber(redis.call('GET', KEYS[3]) or '0')
-  local at = math.max(now, tonumber(redis.call('GET', KEYS[6]) or '0'), last + spacing)
+  local at = math.max(now, tonumber(redis.call('GET', KEYS[6]) or '0'), (last_write_at() or 0) + spacing)
   redis.call('SET', KEYS[6], at + spacing, 'PX', at + spacing - now)
   if at > now + early then return wait_until(at) end
   return take()
