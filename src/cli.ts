@@ -69,7 +69,9 @@ const SUPERVISED_WORKER = '--supervised-worker';
 async function serve(args: string[]): Promise<number> {
   if (servesSandboxByDefault(process.env)) return sandbox([]);
   const env = loadEnv(process.env);
-  const logger = createLogger(env.logLevel, undefined, { secrets: secretsOf(env) });
+  const supervised = env.role === 'worker' && args.includes(SUPERVISED_WORKER);
+  // Role `all` and its worker process write to one stdout (the worker inherits it).
+  const logger = createLogger(env.logLevel, undefined, { secrets: secretsOf(env), sharedStdout: env.role === 'all' || supervised });
   const config = await loadConfig(env);
   // A library promise nobody awaits (as Bolt 5.1's HTTPReceiver once had for a `payload=null` body, now refused
   // before it) would by Node's default end the whole process, and every run's work in it, for one request.
@@ -78,7 +80,6 @@ async function serve(args: string[]): Promise<number> {
   // Role `all` answers Slack here and runs the workers in a child process, so that steps, renders and their
   // garbage collection never hold up an ack: the `web + worker` layout, in one container.
   const supervisor = env.role === 'all' ? superviseWorker({ entry: fileURLToPath(import.meta.url), args: ['serve', SUPERVISED_WORKER], env: { ...process.env, FLIGHTDECK_ROLE: 'worker' }, logger }) : undefined;
-  const supervised = env.role === 'worker' && args.includes(SUPERVISED_WORKER);
   // Its supervisor answers Slack: given a CPU both want, the ack goes first.
   if (supervised) lowerPriority(SUPERVISED_WORKER_NICENESS, logger);
   const listen: ListenOptions = supervisor ? { worker: supervisor } : supervised ? { opsServer: false } : {};

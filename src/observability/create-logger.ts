@@ -36,6 +36,12 @@ export interface LoggerOptions {
    * in a line, including inside messages and error stacks. Unset and very short values are ignored.
    */
   secrets?: ReadonlyArray<string | undefined>;
+  /**
+   * Another process writes to the same stdout (role `all` and the worker process it runs): each line is then
+   * written whole, on its own and at once, as a pipe keeps a write of up to 4 KiB together. Lines gathered into one
+   * larger write could be cut by the other process's lines whenever the pipe is full.
+   */
+  sharedStdout?: boolean;
 }
 
 /**
@@ -54,16 +60,17 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: Node
     redact: { paths: REDACT, censor: '[redacted]' },
     hooks: { streamWrite: (line: string) => scrubSecrets(line, secrets) },
   };
-  return pino(settings, destination ? (destination as pino.DestinationStream) : stdoutWrittenOffTheEventLoop());
+  return pino(settings, destination ? (destination as pino.DestinationStream) : stdout(options.sharedStdout ?? false));
 }
 
 /**
- * Stdout, written by libuv's threads rather than by the event loop that answers Slack: pino's default waits in a
- * `write` to the pipe for every line, and a command or a click logs one, so a slow reader of the container's log
- * held up acks (4% of the answering process's busy time on a click in the ack bench's profile). Lines that come
- * while a write is under way go out together in the next. On exit, even by `process.exit`, pino writes what is
- * left before the process ends; only a SIGKILL can lose the lines still in flight.
+ * Stdout. A process that has it to itself writes it from libuv's threads rather than from the event loop that
+ * answers Slack: a synchronous write of every line (pino's default) waits in `write` to the pipe once per command
+ * and click, so a slow reader of the container's log held up acks (4% of the answering process's busy time on a
+ * click in the ack bench's profile). Lines that come while a write is under way go out together in the next. On
+ * exit, even by `process.exit`, pino writes what is left before the process ends; only a SIGKILL can lose the lines
+ * still in flight. A shared stdout keeps the synchronous write of each line (see LoggerOptions.sharedStdout).
  */
-function stdoutWrittenOffTheEventLoop(): pino.DestinationStream {
-  return pino.destination({ dest: 1, sync: false });
+function stdout(shared: boolean): pino.DestinationStream {
+  return pino.destination({ dest: 1, sync: shared });
 }
