@@ -86,10 +86,11 @@ export function guardSlackRequests(next: RequestListener, options: SlackRequestG
     const rawBody = await readBody(req, maybeSslCheck ? SSL_CHECK_LIMIT_BYTES : BODY_LIMIT_BYTES);
     if (rawBody === undefined) return refuse(res, maybeSslCheck ? 401 : 413, maybeSslCheck ? 'unsigned body longer than an ssl_check' : 'body over the limit');
     const body = slackBodyOf(rawBody.toString(), contentType);
+    const sslCheck = isSslCheck(body);
     // Bolt's own check of the signature is off (see guardedHttpReceiver), and with it its stripping of whatever an
     // unsigned ssl_check carries besides the probe: only the probe goes on, so nothing unsigned is ever dispatched.
-    req.rawBody = isSslCheck(body) ? Buffer.from(SSL_CHECK_BODY) : rawBody;
-    if (!isSslCheck(body)) {
+    req.rawBody = sslCheck ? Buffer.from(SSL_CHECK_BODY) : rawBody;
+    if (!sslCheck) {
       const untrusted = verifySlackSignature({ timestamp, signature, rawBody }, options.signingSecret, Math.floor(now() / 1000));
       if (untrusted) return refuse(res, 401, untrusted);
       const malformed = checkSlackEnvelope(body);
