@@ -121,7 +121,7 @@ describe('over HTTP', () => {
     }
     expect(await ticksOf(world, runId)).toEqual([]);
     expect(world.slack.responses.length).toBe(before);
-    // Logged before the ack, but lines reach stdout off the event loop: possibly after the answer.
+    // Logged before the ack, but the line reaches us through the process's stdout pipe, possibly after the answer.
     await waitUntil('the refusal to be logged', () => (world.flightdeck.output().includes('malformed interaction refused') ? true : undefined), 5_000);
 
     const good = await postSigned(world, interaction(clickPayload(world, messageTs, button, {})));

@@ -1,5 +1,5 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,8 @@ const LINE_BYTES = 3000;
  * a time as a busy log collector might, so both find it full and wait on it. Returns every line read.
  */
 async function twoWritersOnOnePipe(shared: boolean): Promise<string[]> {
-  const fifo = join(mkdtempSync(join(tmpdir(), 'flightdeck-log-pipe-')), 'stdout');
+  const dir = mkdtempSync(join(tmpdir(), 'flightdeck-log-pipe-'));
+  const fifo = join(dir, 'stdout');
   execFileSync('mkfifo', [fifo]);
   const child = (tag: string) => `'${process.execPath}' --import tsx '${CHILD}' ${tag} ${LINES} ${LINE_BYTES} ${shared ? 1 : 0}`;
   const both = spawn('sh', ['-c', `(${child('a')} & ${child('b')}; wait) > '${fifo}'`], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -29,6 +30,7 @@ async function twoWritersOnOnePipe(shared: boolean): Promise<string[]> {
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   closeSync(fd);
+  rmSync(dir, { recursive: true });
   expect(await exited).toBe(0);
   return Buffer.concat(read).toString('utf8').split('\n').filter((line) => line !== '');
 }
