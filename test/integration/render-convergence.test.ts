@@ -107,7 +107,16 @@ describe('a run message converges to its run', () => {
     expect(ticked.seq).toBeGreaterThan(started.seq);
 
     // Both held attempts and the later render's edit have reached Slack, and the run is recorded as shown.
-    await waitUntil('every edit to reach Slack', () => (updates().filter((call) => call.response.ok).length >= 2 ? true : undefined), 60_000);
+    // Seen once under CI load to run out its wait: the failure then says what Slack was asked and what the renders logged.
+    await waitUntil(
+      'every edit to reach Slack',
+      () => {
+        if (updates().filter((call) => call.response.ok).length >= 2) return true;
+        const asked = updates().map((call) => `${call.at - posted.createdAt} ms: ${call.status} ${call.response.ok ? 'ok' : String(call.response.error)}`);
+        throw new Error(`chat.update so far [${asked.join('; ')}]; logged [${h.logLines.join('').trim()}]`);
+      },
+      60_000,
+    );
     const latest = await h.rendered(created.id, 60_000);
     expect(latest.seq).toBe(ticked.seq);
     const message = h.slack.message(CHANNEL, latest.messageTs!)!;
