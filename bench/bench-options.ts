@@ -35,6 +35,8 @@ export interface BenchOptions {
   switchBackRuns: number;
   /** Write V8 CPU profiles into this folder: the flightdeck process of the many-runs measurement, and per ack phase. */
   cpuProfDir: string | undefined;
+  /** Many runs: count each pass's Redis commands by what they are for, through MONITOR (slows Redis). */
+  redisMonitor: boolean;
   /** Rewrite BENCHMARKS.md; default true. */
   write: boolean;
 }
@@ -48,7 +50,7 @@ const PROFILES = {
 } as const;
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ack|runs|recovery|switch-back|redis-memory] [--rate N] [--duration S] [--runs N[,N…]]
-       [--workers N] [--concurrency N] [--channels N] [--ready-delay MS] [--runs-timeout S] [--cpu-prof DIR] [--no-write]
+       [--workers N] [--concurrency N] [--channels N] [--ready-delay MS] [--runs-timeout S] [--cpu-prof DIR] [--redis-monitor] [--no-write]
        [--recovery-runs N] [--recovery-locks MS,MS] [--recovery-ready-delay MS] [--switch-back-runs N]
 environment: BENCH_RATE, BENCH_DURATION_S, BENCH_RUNS, BENCH_WORKERS, BENCH_WORKER_CONCURRENCY, BENCH_CHANNELS,
              BENCH_READY_DELAY_MS, BENCH_RUNS_TIMEOUT_S, BENCH_RECOVERY_RUNS, BENCH_RECOVERY_LOCKS_MS,
@@ -97,7 +99,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   ]);
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
-    if (arg === '--quick' || arg === '--no-write') switches.add(arg);
+    if (arg === '--quick' || arg === '--no-write' || arg === '--redis-monitor') switches.add(arg);
     else if (valued.has(arg)) {
       const value = argv[i + 1];
       if (value === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
@@ -136,6 +138,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     recoveryReadyDelayMs: positiveInt('--recovery-ready-delay', flags.get('--recovery-ready-delay') ?? env.BENCH_RECOVERY_READY_DELAY_MS) ?? 20_000,
     switchBackRuns: positiveInt('--switch-back-runs', flags.get('--switch-back-runs') ?? env.BENCH_SWITCH_BACK_RUNS) ?? base.switchBackRuns,
     cpuProfDir: flags.get('--cpu-prof'),
+    redisMonitor: switches.has('--redis-monitor'),
     write: !switches.has('--no-write'),
   };
 }

@@ -60,7 +60,7 @@ if (options.only === 'all' || options.only === 'runs') {
     const startedPass = Date.now();
     log(`many runs: pass of ${size} runs (${pass.channels} channels, ${options.workers} workers × WORKER_CONCURRENCY ${pass.workerConcurrency}, limit ${pass.timeoutS} s)`);
     runsSeries.push(
-      await measureManyRuns({ ...pass, workers: options.workers, readyDelayMs: options.readyDelayMs, cpuProfDir: options.cpuProfDir, log }),
+      await measureManyRuns({ ...pass, workers: options.workers, readyDelayMs: options.readyDelayMs, cpuProfDir: options.cpuProfDir, redisMonitor: options.redisMonitor, log }),
     );
     log(`many runs: pass of ${size} runs took ${Math.round((Date.now() - startedPass) / 1000)} s in all (start and stop included)`);
   }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { freePort } from '../test/support/free-port.js';
 import { waitUntil } from '../test/support/wait-until.js';
+import { RedisUseTally, WINDOW_END, WINDOW_START, type RedisUse } from './many-runs/tally-redis-uses.js';
 
 /** A Redis server started for one measurement, so its command statistics count only what flightdeck sent. */
 export interface BenchRedis {
@@ -14,7 +15,20 @@ export interface BenchRedis {
   resetStats(): Promise<void>;
   /** Calls per command since the last reset, without the bench's own INFO / CONFIG calls. */
   commandStats(): Promise<Record<string, number>>;
+  /**
+   * Starts counting every command the server runs by what it is for (RedisUseTally), on a MONITOR connection of its
+   * own; commands count only between `startWindow` and `endWindow`. MONITOR slows the server: a pass that uses it
+   * measures where the commands go, and its other figures are not comparable with a pass without it.
+   */
+  monitorUses(): Promise<UseMonitor>;
   stop(): Promise<void>;
+}
+
+export interface UseMonitor {
+  /** Marks the start of the counted window: call right before the figures' own window starts. */
+  startWindow(): Promise<void>;
+  /** Marks its end, waits for the mark to come back through MONITOR, stops monitoring; the uses counted. */
+  endWindow(): Promise<RedisUse[]>;
 }
 
 /**
@@ -60,6 +74,27 @@ export async function startBenchRedis(): Promise<BenchRedis> {
         stats[name] = Number(match[2]);
       }
       return stats;
+    },
+    async monitorUses() {
+      const tally = new RedisUseTally();
+      const monitor = await client.monitor();
+      let ended: (() => void) | undefined;
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        tally.add(args, source);
+        if (args[0]?.toLowerCase() === 'echo' && args[1] === WINDOW_END) ended?.();
+      });
+      return {
+        async startWindow() {
+          await client.echo(WINDOW_START);
+        },
+        async endWindow() {
+          const seen = new Promise<void>((resolve) => (ended = resolve));
+          await client.echo(WINDOW_END);
+          await seen;
+          monitor.disconnect();
+          return tally.result();
+        },
+      };
     },
     async stop() {
       client.disconnect();

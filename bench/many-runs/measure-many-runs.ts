@@ -13,6 +13,7 @@ import { startFlightdeckFleet } from './start-flightdeck-fleet.js';
 import { summarizeCpuProfile, type HotFunction } from './summarize-cpu-profile.js';
 import type { ChannelTally } from './tally-channels.js';
 import { tallyRedis, type CallTally } from './tally-calls.js';
+import type { RedisUse } from './tally-redis-uses.js';
 
 const SIGNING_SECRET = 'bench-signing-secret';
 const REPLICAS = 1;
@@ -35,6 +36,8 @@ export interface ManyRunsOptions {
   cpuProfDir: string | undefined;
   /** Write the Slack calls of the window here, one JSON line each (method, channel, thread, status, ms from the first /deploy). */
   slackCallLog?: string;
+  /** Count the pass's Redis commands by what they are for, through MONITOR (BenchRedis.monitorUses). */
+  redisMonitor?: boolean;
   log: (line: string) => void;
 }
 
@@ -96,6 +99,8 @@ export interface ManyRunsResult {
   /** The Slack writes per channel and the 429s behind the time until every message is final. */
   slackChannels: ChannelTally;
   redis: CallTally;
+  /** With `redisMonitor`: the window's Redis commands by what they were for, most first. */
+  redisUses: RedisUse[] | undefined;
   /** Of the first worker process, with `cpuProfDir`. */
   cpuProfile: HotFunction[] | undefined;
   cpuProfilePath: string | undefined;
@@ -139,6 +144,8 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
   try {
     const redis = await startBenchRedis();
     cleanups.unshift(() => redis.stop());
+    // Before anything runs: a BullMQ script is named by the source its first call sends.
+    const monitor = options.redisMonitor ? await redis.monitorUses() : undefined;
     const emulators = await startEmulatorProcess({ services: runs, channels, readyDelayMs: options.readyDelayMs, tickMs: EMULATOR_TICK_MS, replicas: REPLICAS });
     cleanups.unshift(() => emulators.stop());
     const profileDir = options.cpuProfDir === undefined ? undefined : resolve(options.cpuProfDir);
@@ -164,6 +171,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
     await emulators.mark(t0);
     const processCpuBefore = fleet.cpuSeconds();
     const cpuBefore = { flightdeck: sum(processCpuBefore), emulators: processCpuSeconds(emulators.pid), driver: process.cpuUsage(), redis: redisCpuSeconds(await redis.client.info('cpu')) };
+    await monitor?.startWindow();
     await redis.resetStats();
     log(`many runs: ${runs} signed /deploys from ${channels.length} channels, ${DEPLOY_CONCURRENCY} in flight, to ${options.workers} worker processes`);
     const { acks, refused } = await sendDeploys({ eventsUrl: fleet.eventsUrl, signingSecret: SIGNING_SECRET, context, channels, runs });
@@ -198,6 +206,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
     const driverCpu = process.cpuUsage(cpuBefore.driver);
     const redisCpu = redisCpuSeconds(await redis.client.info('cpu')) - cpuBefore.redis;
     const commandStats = await redis.commandStats();
+    const redisUses = await monitor?.endWindow();
     const redisPeak = Number(/^used_memory_peak:(\d+)/m.exec(await redis.client.info('memory'))?.[1] ?? NaN);
     const peakRss = fleet.peakRssMiB();
     const stalls = await fleet.metricSum(STALLED_METRIC);
@@ -246,6 +255,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
       slack: tallies.slack,
       slackChannels: tallies.slackChannels,
       redis: tallyRedis(commandStats, runs),
+      redisUses,
       cpuProfile: profilePath ? summarizeCpuProfile(profilePath) : undefined,
       cpuProfilePath: profilePath,
       exitCodes,

@@ -3,6 +3,7 @@ import type { AckLatencyResult } from '../ack-latency/measure-ack-latency.js';
 import { describeMessageLag } from '../message-lag.js';
 import type { ManyRunsResult } from '../many-runs/measure-many-runs.js';
 import type { CallTally } from '../many-runs/tally-calls.js';
+import { redisUsesLines } from './redis-uses-lines.js';
 import { runsGrowthTable } from './runs-growth-table.js';
 
 /** Milliseconds with one decimal below 10 ms and none above: the precision loopback timing deserves. */
@@ -110,6 +111,6 @@ export function consoleSummary(ack: AckLatencyResult | undefined, runs: ManyRuns
     if (ack.messageLags.length > 0) lines.push('');
   }
   if (runsSeries.length > 1) lines.push('Many runs, one pass per size', ...runsGrowthTable(runsSeries), '');
-  if (runs) lines.push(`Many runs (${runs.runs} runs, ${runs.workers} workers × WORKER_CONCURRENCY ${runs.workerConcurrency})`, ...manyRunsTable(runs), '');
+  if (runs) lines.push(`Many runs (${runs.runs} runs, ${runs.workers} workers × WORKER_CONCURRENCY ${runs.workerConcurrency})`, ...manyRunsTable(runs), '', ...redisUsesLines(runs));
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import { CHANNEL_SPACING_MS } from '../../src/queue/notify/channel-pacer.js';
 import type { MachineInfo } from '../machine-info.js';
 import type { ManyRunsResult } from '../many-runs/measure-many-runs.js';
 import { manyRunsTable, ms } from './format-figures.js';
+import { redisUsesLines } from './redis-uses-lines.js';
 import { runsGrowthTable } from './runs-growth-table.js';
 
 const RUNS_HEADING = '## 2. Many runs at once';
@@ -107,6 +108,7 @@ export function runsSection(r: ManyRunsResult | undefined, series: readonly Many
     'What bounds it:',
     ...boundsOf(r),
     '',
+    ...redisUsesLines(r),
   ];
 }
 

@@ -19,6 +19,11 @@ describe('bench options: many runs', () => {
     expect(() => parse('--runs', raw)).toThrow(/--runs must be whole numbers >= 1, comma-separated[\s\S]*usage:/);
   });
 
+  it('monitors Redis only when --redis-monitor asks, since MONITOR slows it', () => {
+    expect(parse().redisMonitor).toBe(false);
+    expect(parse('--only', 'runs', '--redis-monitor').redisMonitor).toBe(true);
+  });
+
   it('runs two worker processes unless --workers or BENCH_WORKERS says otherwise', () => {
     expect(parse().workers).toBe(2);
     expect(parse('--workers', '3').workers).toBe(3);
