@@ -101,13 +101,16 @@ describe('a run message converges to its run', () => {
     h.slack.holdNext('chat.update', 2, HOLD_MS);
     h.slack.failNext('chat.update', 1, { status: 500 });
     const started = await change(posted, { type: 'start', actor: 'U0ALICE' });
-    // That render holds the run's render lock while Slack sits on its edit; the next change comes meanwhile.
-    await waitUntil('the slow render to hold the render lock', async () => ((await h.redis.exists(`{${h.prefix}}:render-lock:${started.id}`)) === 1 ? true : undefined));
+    // That render has read the run (it forgets what the message showed right before its edit) and holds the run's
+    // render lock while Slack sits on its edit; the next change comes meanwhile. Waiting only for the lock, the change
+    // could come between the lock and the read under load (seen in CI): that render then showed it itself, in one edit.
+    await waitUntil('the slow render to be editing', async () => ((await h.store.renders.readForRender(started.id))?.shown === undefined ? true : undefined));
+    expect(await h.redis.exists(`{${h.prefix}}:render-lock:${started.id}`)).toBe(1);
     const ticked = await change(started, { type: 'tick', itemId: 'check', actor: 'U0BOB', actorRoles: [] });
     expect(ticked.seq).toBeGreaterThan(started.seq);
 
     // Both held attempts and the later render's edit have reached Slack, and the run is recorded as shown.
-    // Seen once under CI load to run out its wait: the failure then says what Slack was asked and what the renders logged.
+    // Should it run out, the failure says what Slack was asked and what the renders logged.
     await waitUntil(
       'every edit to reach Slack',
       () => {
