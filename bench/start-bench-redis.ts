@@ -29,7 +29,12 @@ export interface UseMonitor {
   startWindow(): Promise<void>;
   /** Marks its end, waits for the mark to come back through MONITOR, stops monitoring; the uses counted. */
   endWindow(): Promise<RedisUse[]>;
+  /** Stops monitoring, should the pass end before its window did: the connection would otherwise retry forever. */
+  close(): void;
 }
+
+/** How long the window's end mark may take to come back through MONITOR, behind the lines queued before it. */
+const MONITOR_END_MS = 60_000;
 
 /**
  * Starts `redis-server` on a free loopback port with persistence off. Fails when `redis-server` is not on
@@ -79,6 +84,8 @@ export async function startBenchRedis(): Promise<BenchRedis> {
       const tally = new RedisUseTally();
       const monitor = await client.monitor();
       let ended: (() => void) | undefined;
+      // A dropped connection shows as the end mark not coming back (endWindow), not as an unhandled error.
+      monitor.on('error', () => {});
       monitor.on('monitor', (_time: string, args: string[], source: string) => {
         tally.add(args, source);
         if (args[0]?.toLowerCase() === 'echo' && args[1] === WINDOW_END) ended?.();
@@ -88,12 +95,19 @@ export async function startBenchRedis(): Promise<BenchRedis> {
           await client.echo(WINDOW_START);
         },
         async endWindow() {
-          const seen = new Promise<void>((resolve) => (ended = resolve));
+          let timer: NodeJS.Timeout | undefined;
+          const seen = new Promise<void>((resolve, reject) => {
+            ended = resolve;
+            timer = setTimeout(() => reject(new Error(`the window's end mark did not come back through MONITOR within ${MONITOR_END_MS} ms`)), MONITOR_END_MS);
+          });
           await client.echo(WINDOW_END);
-          await seen;
-          monitor.disconnect();
+          await seen.finally(() => {
+            clearTimeout(timer);
+            monitor.disconnect();
+          });
           return tally.result();
         },
+        close: () => monitor.disconnect(),
       };
     },
     async stop() {

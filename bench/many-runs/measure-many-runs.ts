@@ -146,6 +146,7 @@ export async function measureManyRuns(options: ManyRunsOptions): Promise<ManyRun
     cleanups.unshift(() => redis.stop());
     // Before anything runs: a BullMQ script is named by the source its first call sends.
     const monitor = options.redisMonitor ? await redis.monitorUses() : undefined;
+    if (monitor) cleanups.unshift(async () => monitor.close());
     const emulators = await startEmulatorProcess({ services: runs, channels, readyDelayMs: options.readyDelayMs, tickMs: EMULATOR_TICK_MS, replicas: REPLICAS });
     cleanups.unshift(() => emulators.stop());
     const profileDir = options.cpuProfDir === undefined ? undefined : resolve(options.cpuProfDir);
