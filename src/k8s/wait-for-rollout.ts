@@ -12,7 +12,10 @@ export interface WaitForRolloutOptions {
   now: () => number;
   /** Aborting stops the watch and rejects with `signal.reason` if it is a FlightdeckError, else 'internal'. */
   signal?: AbortSignal;
-  /** Called with kubectl's status message whenever it changes. Must not throw. */
+  /**
+   * Called with kubectl's status message whenever it changes while the rollout is under way; the message it ends
+   * with is the result's (or the error's), not reported here. Must not throw.
+   */
   onProgress?: (message: string) => void;
 }
 
@@ -40,10 +43,10 @@ export async function waitForRollout(client: ClusterClient, ref: DeploymentRef, 
     },
     judge: (obj) => {
       const verdict = rolloutStatus(obj as V1Deployment);
-      if (verdict.message !== lastMessage) {
-        lastMessage = verdict.message;
-        options.onProgress?.(verdict.message);
-      }
+      // The end is the step's own record: reported as progress too, it was one more write of the run, racing the
+      // step's (a compare-and-set conflict on nearly every rollout of the many-runs bench).
+      if (verdict.message !== lastMessage && !verdict.done && !verdict.failed) options.onProgress?.(verdict.message);
+      lastMessage = verdict.message;
       if (verdict.failed) {
         throw new FlightdeckError('rollout-failed', `${what}: ${verdict.message}`, {
           remedy: 'The new pods never became ready; check their events and logs (kubectl describe pod).',
