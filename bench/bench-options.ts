@@ -113,6 +113,9 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   if (only !== 'all' && only !== 'ack' && only !== 'runs' && only !== 'recovery' && only !== 'switch-back' && only !== 'redis-memory') {
     throw new Error(`--only must be ack, runs, recovery, switch-back or redis-memory, got "${only}"\n${USAGE}`);
   }
+  if (switches.has('--redis-monitor') && only !== 'all' && only !== 'runs') {
+    throw new Error(`--redis-monitor counts the commands of the many-runs passes: use it with --only runs (or without --only), not --only ${only}\n${USAGE}`);
+  }
   const recoveryRuns = positiveInt('--recovery-runs', flags.get('--recovery-runs') ?? env.BENCH_RECOVERY_RUNS) ?? base.recoveryRuns;
   if (recoveryRuns > MAX_WORKER_CONCURRENCY) {
     throw new Error(`--recovery-runs: every run needs a worker slot and flightdeck allows up to ${MAX_WORKER_CONCURRENCY}, got ${recoveryRuns}\n${USAGE}`);

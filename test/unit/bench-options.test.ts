@@ -22,6 +22,8 @@ describe('bench options: many runs', () => {
   it('monitors Redis only when --redis-monitor asks, since MONITOR slows it', () => {
     expect(parse().redisMonitor).toBe(false);
     expect(parse('--only', 'runs', '--redis-monitor').redisMonitor).toBe(true);
+    expect(parse('--redis-monitor').redisMonitor).toBe(true);
+    expect(() => parse('--only', 'ack', '--redis-monitor')).toThrow(/--redis-monitor counts the commands of the many-runs passes: use it with --only runs[\s\S]*usage:/);
   });
 
   it('runs two worker processes unless --workers or BENCH_WORKERS says otherwise', () => {
