@@ -309,6 +309,8 @@ describe('migration-aware rollback', () => {
     });
     expect(refusals.map((entry) => entry.detail).join('\n')).toMatch(/incident\.hold: rollbacker/);
     expect(slack.openViews('U0MALLORY')).toEqual([]);
+    // Their answers go out after the audit: one still in flight would meet the expired URL set up for the hold below.
+    await waitUntil('both refusals answered', () => ([refusedHold, refusedRollback].every((click) => slack.responses.some((r) => r.url === click.responseUrl)) ? true : undefined));
 
     // Hold: audited as the on-call's decision; the run stays as it is. Its answer meets a response URL that has
     // expired: the hold stands, and nothing answers again to say it failed.
